@@ -1,0 +1,23 @@
+import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Writes a file atomically: to a temp file beside it, then renamed over the target, so a reader (or an
+ * interrupted run) sees either the old file or the new one, never half of it.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Path of `target` relative to `fromDir`, always with forward slashes (portable manifests). */
+export function relativePosix(fromDir: string, target: string): string {
+  return path.relative(fromDir, target).split(path.sep).join('/');
+}
