@@ -1,0 +1,102 @@
+/**
+ * Pure validation: a parsed YAML value (plus where each key stands in the file) → the resolved config, or
+ * every problem at once. No file I/O here; see `load.ts`.
+ */
+import type { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** Where a key path stands in its source: a YAML line, or a `--set` flag. */
+export type Locate = (path: (string | number)[]) => string | undefined;
+
+export type ValidationResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
+
+/**
+ * Validates a whole config and reports every problem, each prefixed by its key path and location.
+ */
+export function validateConfig(value: unknown, locate: Locate = () => undefined): ValidationResult {
+  const parsed = ConfigSchema.safeParse(value ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.flatMap((issue) => formatIssue(issue, value, locate));
+    return { ok: false, problems: byLine(problems) };
+  }
+  return { ok: true, config: parsed.data, warnings: [] };
+}
+
+/** File order first (by YAML line), then flag overrides, so the list reads like the file. */
+function byLine(problems: string[]): string[] {
+  const line = (p: string) => Number(/\(line (\d+)\)/.exec(p)?.[1] ?? Infinity);
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => line(a.p) - line(b.p) || a.i - b.i).map((x) => x.p);
+}
+
+function label(path: (string | number)[], locate: Locate): string {
+  const key = path.length ? path.join('.') : '(config)';
+  const where = locate(path);
+  return where ? `${key} (${where})` : key;
+}
+
+function formatIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate): string[] {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(path);
+    return issue.keys.map((key) => {
+      const hint = closest(key, known);
+      return `${label([...path, key], locate)}: unknown key${hint ? `; did you mean "${hint}"?` : ''} (known: ${known.join(', ')})`;
+    });
+  }
+  const input = 'input' in issue ? issue.input : valueAt(root, path);
+  if (input === undefined) return [`${label(path, locate)}: required, ${issue.message}`];
+  return [`${label(path, locate)}: ${issue.message}, received ${describe(input)}`];
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  return String(v);
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let v = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+/** Keys allowed at a path of the schema (for "did you mean"). */
+function knownKeys(path: (string | number)[]): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let s: any = ConfigSchema;
+  for (const p of path) {
+    while (s?.def?.innerType) s = s.def.innerType;
+    s = s?.shape?.[p];
+  }
+  while (s?.def?.innerType) s = s.def.innerType;
+  return s?.shape ? Object.keys(s.shape) : [];
+}
+
+function closest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
