@@ -1,0 +1,41 @@
+/**
+ * Named model parameters and their deterministic initialisation from the project's seeded Rng (so that
+ * the same seed gives the same initial weights on every backend).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.js';
+
+/** Parameters by name, in a stable order (insertion order) for saving and loading. */
+export type Params = Record<string, tf.Variable>;
+
+/** N(0, std²) initial values: the DCGAN initialisation (std 0.02). */
+export function normalVar(rng: Rng, shape: number[], std = 0.02, trainable = true): tf.Variable {
+  const values = rng.normal(new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  for (let i = 0; i < values.length; i++) values[i]! *= std;
+  return tf.variable(tf.tensor(values, shape, 'float32'), trainable);
+}
+
+export function constVar(shape: number[], value: number, trainable = true): tf.Variable {
+  return tf.variable(tf.fill(shape, value, 'float32'), trainable);
+}
+
+export function trainable(params: Params): tf.Variable[] {
+  return Object.values(params).filter((v) => v.trainable);
+}
+
+export function disposeParams(params: Params): void {
+  for (const v of Object.values(params)) v.dispose();
+}
+
+/** Batch normalisation over all axes but the last; `stats` given = inference with those statistics. */
+export function batchNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  stats?: { mean: tf.Tensor; variance: tf.Tensor },
+  epsilon = 1e-5,
+): tf.Tensor {
+  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const { mean, variance } = stats ?? tf.moments(x, axes);
+  return x.sub(mean).mul(tf.rsqrt(variance.add(epsilon))).mul(gamma).add(beta);
+}

@@ -1,0 +1,72 @@
+/**
+ * Sampling candidates for one class from a trained generator, with the discriminator's logit for each.
+ * Every candidate has its own seed: its latent vector is drawn from Rng(seed), and the generator runs in
+ * eval mode, so `generate --seed` reproduces any single image.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { discriminate, type Discriminator } from '../gan/discriminator.js';
+import { generate, type Generator } from '../gan/generator.js';
+import { Rng } from '../util/rng.js';
+
+export interface Candidates {
+  classIndex: number;
+  /** uint8 NHWC pixels of `count` images. */
+  pixels: Uint8Array;
+  count: number;
+  seeds: number[];
+  /** Discriminator logit per candidate (higher = more real-looking), or null without a discriminator. */
+  scores: Float32Array | null;
+}
+
+/** The latent vector of one seed. */
+export function latentOf(seed: number, latentDim: number): Float32Array {
+  return new Rng(seed).normal(new Float32Array(latentDim));
+}
+
+/** Generates `count` images of class `classIndex` in batches of `batchSize`. */
+export async function sampleClass(
+  g: Generator,
+  d: Discriminator | null,
+  classIndex: number,
+  count: number,
+  seeds: number[],
+  batchSize: number,
+  onProgress?: (done: number) => void,
+): Promise<Candidates> {
+  const { size, channels, latentDim } = g.spec;
+  const per = size * size * channels;
+  const pixels = new Uint8Array(count * per);
+  const scores = d ? new Float32Array(count) : null;
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    const z = new Float32Array(n * latentDim);
+    for (let i = 0; i < n; i++) z.set(latentOf(seeds[start + i]!, latentDim), i * latentDim);
+    const out = tf.tidy(() => {
+      const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
+      const x = generate(g, tf.tensor2d(z, [n, latentDim]), labels, 'eval');
+      const img = x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
+      return d ? { img, logits: discriminate(d, x, labels) } : { img };
+    });
+    pixels.set(await out.img.data(), start * per);
+    if (out.logits && scores) scores.set(await out.logits.data(), start);
+    tf.dispose(out);
+    onProgress?.(start + n);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { classIndex, pixels, count, seeds, scores };
+}
+
+/** `count` distinct seeds for a class, derived from the run seed (stable for a given run seed and class). */
+export function seedsFor(runSeed: number, classIndex: number, count: number): number[] {
+  const rng = new Rng((runSeed ^ Math.imul(classIndex + 1, 0x27d4eb2d)) >>> 0);
+  const seen = new Set<number>();
+  const out: number[] = [];
+  while (out.length < count) {
+    const s = rng.nextUint32();
+    if (!seen.has(s)) {
+      seen.add(s);
+      out.push(s);
+    }
+  }
+  return out;
+}
