@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check a config file and report every problem at once')
+    .argument('<config>', 'YAML config file')
+    .option('--set <key=value...>', 'override a setting, e.g. --set train.steps=200')
+    .action(async (file: string, opts: { set?: string[] }) => {
+      const { warnings } = await loadConfig(file, { set: opts.set ?? [] });
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(`${file}: valid\n`);
+    });
+}

@@ -1,0 +1,15 @@
+/** Events the pipeline emits; `progress.ts` turns them into bars or lines. */
+import type { StepMetrics } from './gan/train-loop.js';
+
+export type Stage = 'scan' | 'decode' | 'train' | 'generate' | 'write';
+
+export type PipelineEvent =
+  | { type: 'stage.start'; stage: Stage; total?: number; detail?: string }
+  | { type: 'stage.end'; stage: Stage; seconds: number; detail?: string }
+  | { type: 'decode.progress'; done: number; total: number }
+  | ({ type: 'train.step' } & StepMetrics)
+  | { type: 'generate.progress'; label: string; done: number; total: number }
+  | { type: 'info'; message: string }
+  | { type: 'warn'; message: string };
+
+export type EventSink = (event: PipelineEvent) => void;
