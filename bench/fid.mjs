@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// Times FID in JS (dist/metrics) against numpy/scipy (pytorch-fid's formula: np.cov + scipy.linalg.sqrtm)
+// on the same float32 features, in one run, and prints one line per feature size with the ratio.
+//
+//   node bench/fid.mjs [--rows 10000] [--dims 64,512,2048] [--reps 2]
+//
+// Each figure is the fastest of --reps runs (the machine is shared and noisy); JS and Python
+// alternate per size so both see the same conditions. JS runs on one thread; numpy uses
+// OpenBLAS with its default threads, and OPENBLAS_* variables are passed through untouched.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist', 'metrics', 'fid.js');
+const PYTHON = '/usr/bin/python3'; // Debian's interpreter has numpy + scipy; the python3 first on PATH does not.
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000' },
+    dims: { type: 'string', default: '64,512,2048' },
+    reps: { type: 'string', default: '2' },
+  },
+});
+const rows = Number(args.rows);
+const reps = Number(args.reps);
+const dimsList = args.dims.split(',').map(Number);
+
+ensureBuilt();
+const { meanCov, frechetDistance } = await import(DIST);
+const python = checkPython();
+
+const dir = mkdtempSync(join(tmpdir(), 'fid-bench-'));
+try {
+  console.log(`FID benchmark: ${rows} samples per set, fastest of ${reps}; JS 1 thread (node ${process.version}); ${python.about}`);
+  warmUp();
+  for (const dims of dimsList) console.log(benchOne(dims));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function benchOne(dims) {
+  const a = features(rows, dims, 1, 0);
+  const b = features(rows, dims, 2, 0.3);
+  const files = [join(dir, `a${dims}.f32`), join(dir, `b${dims}.f32`)];
+  writeFileSync(files[0], a);
+  writeFileSync(files[1], b);
+
+  let js = { stats: Infinity, distance: Infinity, fid: NaN };
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const sa = meanCov({ data: a, rows, dims });
+    const sb = meanCov({ data: b, rows, dims });
+    const t1 = performance.now();
+    const fid = frechetDistance(sa.mean, sa.cov, sb.mean, sb.cov);
+    const t2 = performance.now();
+    if (t2 - t0 < js.stats + js.distance) js = { stats: (t1 - t0) / 1e3, distance: (t2 - t1) / 1e3, fid };
+  }
+  const label = `FID ${dims}-d, ${rows}+${rows} samples`;
+  const jsText = `JS ${fmt(js.stats + js.distance)} (stats ${fmt(js.stats)} + distance ${fmt(js.distance)})`;
+  if (!python.ok) return `${label}: ${jsText} | numpy/scipy skipped: ${python.about}`;
+
+  const py = runPython(files, dims);
+  const total = js.stats + js.distance;
+  const pyTotal = py.stats + py.sqrtm;
+  const agree = Math.abs(js.fid - py.fid) / Math.abs(py.fid);
+  return (
+    `${label}: ${jsText} | numpy/scipy ${fmt(pyTotal)} (stats ${fmt(py.stats)} + sqrtm ${fmt(py.sqrtm)}) | ` +
+    `ratio JS/scipy ${(total / pyTotal).toFixed(2)}× total, ${(js.distance / py.sqrtm).toFixed(2)}× distance | ` +
+    `FID ${js.fid.toPrecision(10)} vs ${py.fid.toPrecision(10)} (rel diff ${agree.toExponential(1)})`
+  );
+}
+
+/** Let the JIT compile the kernels on a small problem first, so no figure includes compilation. */
+function warmUp() {
+  for (let r = 0; r < 3; r++) {
+    const sa = meanCov({ data: features(300, 48, 3, 0), rows: 300, dims: 48 });
+    const sb = meanCov({ data: features(300, 48, 4, 0), rows: 300, dims: 48 });
+    frechetDistance(sa.mean, sa.cov, sb.mean, sb.cov);
+  }
+}
+
+/** Float32 features with a decaying spectrum, like a network's: 24 latent factors plus noise. */
+function features(n, d, seed, shift) {
+  const next = gaussian(seed);
+  const k = 24;
+  const mix = Float64Array.from({ length: k * d }, () => next());
+  for (let f = 0; f < k; f++) for (let j = 0; j < d; j++) mix[f * d + j] /= 1 + f;
+  const out = new Float32Array(n * d);
+  const z = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < k; f++) z[f] = next();
+    const row = i * d;
+    for (let j = 0; j < d; j++) {
+      let v = shift + 0.1 * next();
+      for (let f = 0; f < k; f++) v += z[f] * mix[f * d + j];
+      out[row + j] = v;
+    }
+  }
+  return out;
+}
+
+/** Seeded standard normals (mulberry32 + Box–Muller). */
+function gaussian(seed) {
+  let s = seed >>> 0;
+  const uniform = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+function runPython(files, dims) {
+  const script = `
+import json, sys, time
+import numpy as np, scipy.linalg
+a = np.fromfile(sys.argv[1], dtype='<f4').reshape(-1, ${dims})
+b = np.fromfile(sys.argv[2], dtype='<f4').reshape(-1, ${dims})
+best = None
+for _ in range(${reps}):
+    t0 = time.perf_counter()
+    mu1, s1 = np.mean(a, axis=0, dtype=np.float64), np.cov(a, rowvar=False)
+    mu2, s2 = np.mean(b, axis=0, dtype=np.float64), np.cov(b, rowvar=False)
+    t1 = time.perf_counter()
+    covmean, _ = scipy.linalg.sqrtm(s1.dot(s2), disp=False)
+    fid = float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real))
+    t2 = time.perf_counter()
+    if best is None or t2 - t0 < best['stats'] + best['sqrtm']:
+        best = {'stats': t1 - t0, 'sqrtm': t2 - t1, 'fid': fid}
+print(json.dumps(best))
+`;
+  const out = execFileSync(PYTHON, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+function checkPython() {
+  const probe = spawnSync(
+    PYTHON,
+    ['-c', 'import numpy, scipy; print(f"numpy {numpy.__version__}, scipy {scipy.__version__}")'],
+    { encoding: 'utf8' },
+  );
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error ? probe.error.message : probe.stderr.trim().split('\n').pop();
+    return { ok: false, about: `SKIPPED numpy/scipy comparison: ${PYTHON} cannot import numpy and scipy (${why})` };
+  }
+  const blas = Object.entries(process.env)
+    .filter(([k]) => k.startsWith('OPENBLAS_'))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return { ok: true, about: `${probe.stdout.trim()} via ${PYTHON}${blas ? ` (${blas})` : ''}` };
+}
+
+/** Build dist/ when it is missing or older than src/metrics. */
+function ensureBuilt() {
+  const srcDir = join(ROOT, 'src', 'metrics');
+  const newest = Math.max(...readdirSync(srcDir).map((f) => statSync(join(srcDir, f)).mtimeMs));
+  if (existsSync(DIST) && statSync(DIST).mtimeMs >= newest) return;
+  console.log('Building dist/ (npx tsc -p tsconfig.build.json) …');
+  // tsc still emits when other modules have type errors; only a missing output is fatal.
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(DIST)) {
+    console.error(`bench/fid.mjs: ${DIST} is still missing after the build`);
+    process.exit(1);
+  }
+}
+
+function fmt(seconds) {
+  return seconds < 1 ? `${(seconds * 1e3).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
+}
