@@ -98,13 +98,15 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: Record<
   const cols = tf.util.sizeFromShape(rest);
   if (x.dtype !== 'float32') throw new Error(`UnsortedSegmentSum (wasm): only float32 is supported, received ${x.dtype}`);
   const ids1 = run('Reshape', backend, { x: ids }, { shape: [rows] });
-  const hot = run('OneHot', backend, { indices: ids1 }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'float32' });
+  // wasm's OneHot writes int32 whatever dtype it is given: ask for int32 and cast.
+  const hotInt = run('OneHot', backend, { indices: ids1 }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
+  const hot = run('Cast', backend, { x: hotInt }, { dtype: 'float32' });
   const hotT = run('Transpose', backend, { x: hot }, { perm: [1, 0] });
   const a = run('Reshape', backend, { x: hotT }, { shape: [1, numSegments, rows] });
   const b = run('Reshape', backend, { x }, { shape: [1, rows, cols] });
   const prod = run('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
   const out = run('Reshape', backend, { x: prod }, { shape: [numSegments, ...rest] });
-  free(backend, ids1, hot, hotT, a, b, prod);
+  free(backend, ids1, hotInt, hot, hotT, a, b, prod);
   return out;
 }
 

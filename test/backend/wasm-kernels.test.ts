@@ -1,0 +1,141 @@
+/**
+ * The kernels we add to or replace in the wasm backend, checked against the pure-JS cpu backend, alone
+ * and inside the gradients of the whole conditional GAN.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
+import { buildGenerator, generate } from '../../src/gan/generator.js';
+import { discriminatorLoss, generatorLoss } from '../../src/gan/losses.js';
+import { trainable } from '../../src/gan/params.js';
+import { Rng } from '../../src/util/rng.js';
+
+beforeAll(async () => {
+  const info = await initBackend('wasm');
+  expect(info.name).toBe('wasm');
+});
+
+/** Runs `fn` on cpu and on wasm and returns the largest error relative to the largest cpu magnitude. */
+async function compare(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    const out = tf.tidy(fn);
+    const list = Array.isArray(out) ? out : [out];
+    const values = list.map((t) => Float64Array.from(t.dataSync()));
+    tf.dispose(list);
+    return values;
+  };
+  const ref = await run('cpu');
+  const got = await run('wasm');
+  let err = 0;
+  let scale = 0;
+  ref.forEach((r, i) => {
+    expect(got[i]!.length).toBe(r.length);
+    r.forEach((v, j) => {
+      scale = Math.max(scale, Math.abs(v));
+      err = Math.max(err, Math.abs(v - got[i]![j]!));
+    });
+  });
+  expect(scale).toBeGreaterThan(0);
+  return err / scale;
+}
+
+const values = (shape: number[], seed: number) => new Rng(seed).normal(new Float32Array(shape.reduce((a, b) => a * b, 1)));
+
+describe('wasm kernels vs cpu', () => {
+  const convCases: [number[], number[], number | [number, number], 'same' | 'valid' | number][] = [
+    [[2, 9, 9, 3], [5, 5, 3, 4], 2, 'same'],
+    [[2, 28, 28, 1], [5, 5, 1, 8], 2, 'same'],
+    [[3, 10, 11, 2], [3, 3, 2, 5], 1, 'valid'],
+    [[2, 11, 10, 2], [4, 4, 2, 3], 3, 'valid'],
+    [[2, 8, 8, 3], [1, 1, 3, 2], 2, 'valid'],
+    [[2, 13, 12, 2], [3, 4, 2, 3], [2, 3], 'same'],
+    [[2, 14, 14, 3], [5, 5, 3, 4], 2, 1],
+  ];
+
+  it.each(convCases)('Conv2DBackpropFilter and Conv2DBackpropInput: x %j, filter %j, stride %j, pad %j', async (xs, fs, s, p) => {
+    const x = values(xs, 1);
+    const f = values(fs, 2);
+    const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, p).square().sum();
+    const [dx, df] = [
+      await compare(() => tf.grad((a: tf.Tensor4D) => loss(a, tf.tensor4d(f, fs as never)))(tf.tensor4d(x, xs as never))),
+      await compare(() => tf.grad((b: tf.Tensor4D) => loss(tf.tensor4d(x, xs as never), b))(tf.tensor4d(f, fs as never))),
+    ];
+    expect(dx).toBeLessThan(1e-5);
+    expect(df).toBeLessThan(1e-5);
+  });
+
+  it('conv2dTranspose forward and its filter gradient', async () => {
+    const x = values([3, 7, 7, 6], 3);
+    const f = values([5, 5, 4, 6], 4);
+    const fwd = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), tf.tensor4d(f, [5, 5, 4, 6]), [3, 14, 14, 4], 2, 'same');
+    expect(await compare(fwd)).toBeLessThan(1e-5);
+    const grad = () =>
+      tf.grad((w: tf.Tensor4D) => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), w, [3, 14, 14, 4], 2, 'same').square().sum())(tf.tensor4d(f, [5, 5, 4, 6]));
+    expect(await compare(grad)).toBeLessThan(1e-5);
+  });
+
+  it('UnsortedSegmentSum, directly and as the gradient of a gather', async () => {
+    const x = values([6, 3, 2], 5);
+    const ids = [2, 0, 2, 4, -1, 0];
+    expect(await compare(() => tf.unsortedSegmentSum(tf.tensor3d(x, [6, 3, 2]), tf.tensor1d(ids, 'int32'), 5))).toBeLessThan(1e-6);
+    const table = values([5, 4], 6);
+    const idx = [1, 1, 3, 0, 4, 1, 2];
+    expect(
+      await compare(() => tf.grad((t: tf.Tensor2D) => tf.gather(t, tf.tensor1d(idx, 'int32')).square().sum())(tf.tensor2d(table, [5, 4]))),
+    ).toBeLessThan(1e-6);
+  });
+
+  it('BatchMatMul with each transpose flag', async () => {
+    const a = values([3, 5, 7], 7);
+    const b = values([3, 7, 4], 8);
+    const A = () => tf.tensor3d(a, [3, 5, 7]);
+    const B = () => tf.tensor3d(b, [3, 7, 4]);
+    expect(await compare(() => tf.matMul(A(), B()))).toBeLessThan(1e-6);
+    expect(await compare(() => tf.matMul(A().transpose([0, 2, 1]), B(), true, false))).toBeLessThan(1e-6);
+    expect(await compare(() => tf.matMul(A(), B().transpose([0, 2, 1]), false, true))).toBeLessThan(1e-6);
+    expect(await compare(() => tf.matMul(A().transpose([0, 2, 1]), B().transpose([0, 2, 1]), true, true))).toBeLessThan(1e-6);
+  });
+
+  it('every gradient of the conditional GAN matches the cpu backend', async () => {
+    const spec = { numClasses: 3, latentDim: 8, embedDim: 4, width: 8, size: 8, channels: 1 };
+    const real = values([4, 8, 8, 1], 9).map((v) => Math.tanh(v));
+    const z = values([4, 8], 10);
+    const labels = [0, 2, 1, 2];
+    const grads = () => {
+      const rng = new Rng(3);
+      const g = buildGenerator(spec, rng);
+      const d = buildDiscriminator({ numClasses: 3, width: 4, size: 8, channels: 1 }, rng);
+      const lab = tf.tensor1d(labels, 'int32');
+      const dG = tf.variableGrads(
+        () => generatorLoss(discriminate(d, generate(g, tf.tensor2d(z, [4, 8]), lab), lab)),
+        trainable(g.params),
+      ).grads;
+      const dD = tf.variableGrads(
+        () => discriminatorLoss(discriminate(d, tf.tensor4d(real, [4, 8, 8, 1]), lab), discriminate(d, generate(g, tf.tensor2d(z, [4, 8]), lab), lab)),
+        trainable(d.params),
+      ).grads;
+      const out = [...Object.values(dG), ...Object.values(dD)];
+      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+      return out;
+    };
+    const rel = await compare(grads);
+    expect(rel).toBeLessThan(1e-4);
+  });
+
+  it('leaks no wasm memory', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(values([2, 9, 9, 3], 1), [2, 9, 9, 3]);
+    const f = tf.tensor4d(values([5, 5, 3, 4], 2), [5, 5, 3, 4]);
+    const run = () => tf.tidy(() => tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 2, 'same').sum())([x, f]));
+    tf.dispose(run());
+    const before = tf.memory();
+    for (let i = 0; i < 5; i++) tf.dispose(run());
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+    tf.dispose([x, f]);
+  });
+});
