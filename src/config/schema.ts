@@ -18,6 +18,9 @@ const str = (what: string) => z.string({ error: `expected ${what}` }).min(1, { e
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `expected one of ${values.map((v) => `"${v}"`).join(', ')}` });
 const bool = () => z.boolean({ error: 'expected true or false' });
+/** A section of settings; a scalar or list in its place is reported as such. */
+const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
+  z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'expected a map of settings' : undefined) });
 
 export const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'auto'] as const;
@@ -39,12 +42,12 @@ const StrategySchema = z.union(
   },
 );
 
-const ScanSchema = z.strictObject({
+const ScanSchema = section({
   /** Images in nested folders below a class folder belong to that class. */
   recursive: bool().default(true),
 });
 
-const DecodeSchema = z.strictObject({
+const DecodeSchema = section({
   /** Side length, in pixels, images are resized to. Must be a multiple of 4 (two 2× upsamplings in G). */
   size: posInt('a multiple of 4 that is ≥ 8')
     .refine((v) => v % 4 === 0 && v >= 8, { error: 'expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2)' })
@@ -59,12 +62,12 @@ const DecodeSchema = z.strictObject({
   kernel: oneOf(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const).default('lanczos3'),
 });
 
-const BalanceSchema = z.strictObject({
+const BalanceSchema = section({
   /** Which classes get synthetic images, and how many (see StrategySchema). */
   strategy: StrategySchema.default('not-majority'),
 });
 
-const GanSchema = z.strictObject({
+const GanSchema = section({
   /** `shared`: one class-conditional GAN over all classes, with class-balanced batches. */
   mode: oneOf(['shared'] as const).default('shared'),
   /** Length of the latent noise vector z. */
@@ -77,7 +80,7 @@ const GanSchema = z.strictObject({
   dWidth: posInt().default(64),
 });
 
-const TrainSchema = z.strictObject({
+const TrainSchema = section({
   /** Training iterations; each is one discriminator step and one generator step. */
   steps: posInt().default(300),
   /** Real images per step (and as many generated ones). */
@@ -94,19 +97,19 @@ const TrainSchema = z.strictObject({
   logEvery: posInt().default(10),
 });
 
-const GenerateSchema = z.strictObject({
+const GenerateSchema = section({
   /** Candidates generated per needed image; the filters keep the best `deficit` of them. */
   oversample: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }).default(2),
   /** Images per generator call. */
   batchSize: posInt().default(256),
 });
 
-const FilterSchema = z.strictObject({
+const FilterSchema = section({
   /** Rank candidates by the discriminator's logit and keep the best `deficit` per class. */
   discriminator: oneOf(['top'] as const).default('top'),
 });
 
-export const ConfigSchema = z.strictObject({
+export const ConfigSchema = section({
   /** Labelled image folder: one sub-folder per class. Relative paths are resolved from the config file's folder. */
   input: str('a folder path'),
   /** Output folder for synthetic images, manifest and summary. Relative to the config file's folder. */

@@ -21,11 +21,12 @@ export async function writePngs(
   await Promise.all(
     items.map((item) =>
       queue.add(async () => {
-        await sharp(Buffer.from(item.pixels.buffer, item.pixels.byteOffset, item.pixels.byteLength), {
+        const img = sharp(Buffer.from(item.pixels.buffer, item.pixels.byteOffset, item.pixels.byteLength), {
           raw: { width: size, height: size, channels },
-        })
-          .png({ compressionLevel: 6 })
-          .toFile(item.file);
+        });
+        // Without this, sharp writes one-channel input as an RGB PNG.
+        if (channels === 1) img.toColourspace('b-w');
+        await img.png({ compressionLevel: 6 }).toFile(item.file);
         onProgress?.(++done);
       }),
     ),

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { UserError } from '../../src/errors.js';
+
+function problemsOf(text: string, set: string[] = []): string[] {
+  try {
+    parseConfigText(text, 'c.yaml', { set });
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as UserError).problems;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('config validation', () => {
+  it.each([
+    ['input: a\ntrain:\n  steps: ten\n', 'train.steps (line 3): expected a positive integer, received "ten"'],
+    ['input: a\ntrain:\n  steps: 0\n', 'train.steps (line 3): expected a positive integer, received 0'],
+    ['input: a\ntrain:\n  steps: 2.5\n', 'train.steps (line 3): expected a positive integer, received 2.5'],
+    ['input: a\ntrain:\n  batchSize: 1\n', 'train.batchSize (line 3): expected an integer ≥ 2 (batch statistics need two images), received 1'],
+    ['input: a\ndecode:\n  size: 30\n', 'decode.size (line 3): expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), received 30'],
+    ['input: a\ndecode:\n  channels: 2\n', 'decode.channels (line 3): expected 1 (grayscale) or 3 (RGB), received 2'],
+    ['input: a\ndecode:\n  fit: stretch\n', 'decode.fit (line 3): expected one of "cover", "contain", "fill", received "stretch"'],
+    ['input: a\nbackend: tpu\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "wasm", "cpu", received "tpu"'],
+    ['input: a\nseed: -3\n', 'seed (line 2): expected an integer ≥ 0, received -3'],
+    ['input: a\ntrain:\n  beta1: 1.5\n', 'train.beta1 (line 3): expected a number between 0 and 1, received 1.5'],
+    ['input: a\ngenerate:\n  oversample: 0.5\n', 'generate.oversample (line 3): expected a number ≥ 1, received 0.5'],
+    ['input: a\ntrain:\n  stpes: 4\n', 'train.stpes (line 3): unknown key; did you mean "steps"? (known: steps, batchSize, lrG, lrD, beta1, beta2, logEvery)'],
+    ['seed: 1\n', 'input (line 1): required, expected a folder path'],
+    ['input: a\ntrain: 5\n', 'train (line 2): expected a map of settings, received 5'],
+  ])('%j → %s', (text, message) => {
+    expect(problemsOf(text)).toEqual([message]);
+  });
+
+  it('reports every problem at once, in file order, flags last', () => {
+    const problems = problemsOf('input: a\nseed: x\ntrain:\n  steps: -1\n  lrG: 0\n', ['gan.latentDim=abc']);
+    expect(problems).toEqual([
+      'seed (line 2): expected an integer ≥ 0, received "x"',
+      'train.steps (line 4): expected a positive integer, received -1',
+      'train.lrG (line 5): expected a number > 0, received 0',
+      'gan.latentDim (--set gan.latentDim=abc): expected a positive integer, received "abc"',
+    ]);
+  });
+
+  it('rejects a balance strategy that is neither a name, a ratio nor a map', () => {
+    expect(problemsOf('input: a\nbalance:\n  strategy: most\n')[0]).toMatch(/^balance\.strategy \(line 3\): expected one of "not-majority".*received "most"$/);
+    expect(problemsOf('input: a\nbalance:\n  strategy: 1.5\n')[0]).toMatch(/^balance\.strategy \(line 3\):/);
+  });
+
+  it('rejects malformed --set and non-map YAML', () => {
+    expect(problemsOf('input: a\n', ['train.steps'])).toEqual(['--set train.steps: expected key.path=value, e.g. --set train.steps=200']);
+    expect(() => parseConfigText('- a\n- b\n', 'c.yaml')).toThrow(/expected a map of settings/);
+    expect(() => parseConfigText('input: [\n', 'c.yaml')).toThrow(/not valid YAML/);
+  });
+
+  it('fills every default and resolves paths from the config file', () => {
+    const { config } = parseConfigText('input: data\n', '/proj/configs/c.yaml');
+    expect(config.input).toBe('/proj/configs/data');
+    expect(config.out).toBe('/proj/configs/out');
+    expect(config.train.steps).toBe(300);
+    expect(config.decode).toEqual({ size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3' });
+    expect(config.balance.strategy).toBe('not-majority');
+    // The schema alone (no file) produces the same defaults.
+    expect(ConfigSchema.parse({ input: 'x' }).train).toEqual(config.train);
+  });
+
+  it('applies --set overrides as YAML scalars, and --input/--out from the cwd', () => {
+    const { config } = parseConfigText('input: a\ntrain:\n  steps: 10\n', '/p/c.yaml', {
+      set: ['train.steps=200', 'decode.channels=3', 'balance.strategy=0.5', 'gan.mode=shared'],
+      input: 'rel/in',
+      out: '/abs/out',
+    });
+    expect(config.train.steps).toBe(200);
+    expect(config.decode.channels).toBe(3);
+    expect(config.balance.strategy).toBe(0.5);
+    expect(config.input).toBe(`${process.cwd()}/rel/in`);
+    expect(config.out).toBe('/abs/out');
+  });
+
+  it('accepts a per-class target map', () => {
+    const { config } = parseConfigText('input: a\nbalance:\n  strategy:\n    coat: 50\n    "my shirt": 60\n', 'c.yaml');
+    expect(config.balance.strategy).toEqual({ coat: 50, 'my shirt': 60 });
+  });
+});
