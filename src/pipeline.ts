@@ -1,30 +1,28 @@
 /**
- * The stages in order — scan → decode → balance → train → generate → filter → write — for one config.
- * Emits events and owns no maths; every stage's logic lives in its own module.
+ * The stages in order — ingest (scan, decode, balance) → train → synthesize (generate, filter) → write —
+ * for one resolved config. Emits events and owns no maths; each stage lives in `stages/`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackendInfo } from './backend/select.js';
 import type { Config } from './config/schema.js';
-import { planBalance, type BalancePlan } from './dataset/balance.js';
-import { decodeAll } from './dataset/decode.js';
-import { scanFolder, type FileRecord, type ScanResult } from './dataset/scan.js';
-import { UserError, InterruptedError } from './errors.js';
+import type { FileRecord } from './dataset/scan.js';
+import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
-import { keepTopByScore } from './filter/discriminator-score.js';
-import { trainGan } from './gan/train-loop.js';
 import { saveParams } from './gan/model-io.js';
 import { disposeParams } from './gan/params.js';
-import { sampleClass, seedsFor } from './generate/sample.js';
+import { trainGan } from './gan/train-loop.js';
 import { countClasses, type ClassCounts, type ManifestEntry } from './manifest/build.js';
 import { writeJson, writeManifest, writePngs } from './manifest/write.js';
-import { hashJson } from './util/hash.js';
+import { decodeScanned, planFromScan } from './stages/ingest.js';
+import { prepareOut, syntheticFile } from './stages/output.js';
+import { synthesize, type ClassSynthesis } from './stages/synthesize.js';
 import { relativePosix } from './util/fs.js';
+import { hashJson } from './util/hash.js';
 import { safeSegment } from './util/safe-name.js';
 import { VERSION } from './version.js';
 
-export const OUT_MARKER = '.gan-augment';
+export { planFromScan as plan } from './stages/ingest.js';
 
 export interface RunOptions {
   backend: BackendInfo;
@@ -43,45 +41,21 @@ export interface Summary {
   out: string;
   backend: { name: string; details: string; tfjs: string };
   classes: ClassCounts[];
+  synthesis: ClassSynthesis[];
   files: { found: number; ingested: number; ignored: number; rejected: number };
   rejectedFiles: FileRecord[];
   train: { steps: number; seconds: number; imgPerSec: number; final: Record<string, number> | null };
   durations: Record<Stage | 'total', number>;
 }
 
-/** Scans a folder and plans the balance: what `scan` and `--dry-run` show. */
-export async function plan(config: Config): Promise<{ scan: ScanResult; balance: BalancePlan }> {
-  const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
-  const balance = planBalance(
-    scan.classes.map((c) => ({ label: c.label, count: c.files.length })),
-    config.balance.strategy,
-  );
-  return { scan, balance };
-}
-
-async function prepareOut(config: Config, force: boolean): Promise<void> {
-  const out = config.out;
-  const rel = path.relative(config.input, out);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-    throw new UserError(`out ${out} is inside the input folder ${config.input}; the input folder is never written to`);
-  }
-  const entries = await readdir(out).catch(() => [] as string[]);
-  if (entries.length > 0 && !entries.includes(OUT_MARKER) && !force) {
-    throw new UserError(`out folder ${out} is not empty and was not made by gan-augment; choose another --out or pass --force`);
-  }
-  // Outputs of an earlier run are replaced, never mixed with this run's.
-  await rm(path.join(out, 'synthetic'), { recursive: true, force: true });
-  await mkdir(out, { recursive: true });
-  await writeFile(path.join(out, OUT_MARKER), `made by gan-augment ${VERSION}\n`);
-}
-
 /**
- * Runs the whole job for a resolved config and writes `<out>/synthetic/…`, `<out>/manifest.jsonl`,
- * `<out>/summary.json` and `<out>/model/`.
+ * Runs the whole job and writes `<out>/synthetic/…`, `<out>/manifest.jsonl`, `<out>/summary.json` and
+ * `<out>/model/`. Nothing is written to the input folder.
  * @throws {UserError} for an unusable input or out folder; {InterruptedError} when aborted.
  */
 export async function runPipeline(config: Config, options: RunOptions): Promise<Summary> {
   const emit: EventSink = options.onEvent ?? (() => {});
+  const signal = options.signal;
   const started = performance.now();
   const durations = { scan: 0, decode: 0, train: 0, generate: 0, write: 0, total: 0 };
   const timed = async <T>(stage: Stage, fn: () => Promise<T>, total?: number): Promise<T> => {
@@ -90,62 +64,29 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     const result = await fn();
     durations[stage] = (performance.now() - t0) / 1000;
     emit({ type: 'stage.end', stage, seconds: durations[stage] });
-    if (options.signal?.aborted) throw new InterruptedError(`interrupted during ${stage}`);
+    if (signal?.aborted) throw new InterruptedError(`interrupted during ${stage}`);
     return result;
   };
 
   await prepareOut(config, options.force ?? false);
-  const { scan, balance } = await timed('scan', () => plan(config));
-  const labels = scan.classes.map((c) => c.label);
-  const files = scan.classes.flatMap((c, ci) => c.files.map((f) => ({ rel: f, label: c.label, classIndex: ci })));
+  const { scan } = await timed('scan', () => planFromScan(config));
+  const ing = await timed('decode', () => decodeScanned(config, scan, emit, signal), scan.classes.reduce((s, c) => s + c.files.length, 0));
+  const scarce = ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0);
 
-  const decoded = await timed(
-    'decode',
-    () =>
-      decodeAll(
-        files.map((f) => path.join(scan.root, f.rel)),
-        config.decode,
-        { onProgress: (done, total) => emit({ type: 'decode.progress', done, total }), ...(options.signal ? { signal: options.signal } : {}) },
-      ),
-    files.length,
-  );
-  const rejectedFiles: FileRecord[] = decoded.failures.map((f) => ({
-    path: files[f.index]!.rel,
-    label: files[f.index]!.label,
-    status: 'rejected',
-    reason: f.reason,
-  }));
-  for (const r of rejectedFiles) emit({ type: 'warn', message: `rejected ${r.path}: ${r.reason}` });
-  const ingested = decoded.kept.map((i) => files[i]!);
-  // Balance from what was actually decoded.
-  const counts = labels.map((label) => ({ label, count: ingested.filter((f) => f.label === label).length }));
-  const finalPlan = planBalance(counts, balance.strategy);
-  const empty = finalPlan.classes.filter((c) => c.count === 0 && c.deficit > 0);
-  for (const c of empty) emit({ type: 'warn', message: `class "${c.label}" has no usable images: nothing to learn it from, it gets no synthetic images` });
-
-  const data = {
-    pixels: decoded.images.pixels,
-    count: decoded.images.count,
-    size: config.decode.size,
-    channels: config.decode.channels,
-    labels: Int32Array.from(ingested.map((f) => f.classIndex)),
-    numClasses: labels.length,
-  };
-  const scarce = finalPlan.classes.filter((c) => c.deficit > 0 && c.count > 0);
-
-  const entries: ManifestEntry[] = ingested.map((f) => ({
+  const entries: ManifestEntry[] = ing.files.map((f) => ({
     path: relativePosix(config.out, path.join(scan.root, f.rel)),
     label: f.label,
     source: 'real',
     score: null,
     seed: null,
   }));
-
   let trainInfo: Summary['train'] = { steps: 0, seconds: 0, imgPerSec: 0, final: null };
+  let synthesis: ClassSynthesis[] = [];
+
   if (scarce.length > 0) {
     const trained = await timed(
       'train',
-      () => trainGan(data, config, { onStep: (m) => emit({ type: 'train.step', ...m }), ...(options.signal ? { signal: options.signal } : {}) }),
+      () => trainGan(ing.data, config, { onStep: (m) => emit({ type: 'train.step', ...m }), ...(signal ? { signal } : {}) }),
       config.train.steps,
     );
     const last = trained.history.at(-1);
@@ -156,34 +97,18 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
       final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake } : null,
     };
     const { g, d } = trained.state;
-    const toWrite: { file: string; pixels: Uint8Array }[] = [];
-    await timed(
-      'generate',
-      async () => {
-        const per = config.decode.size * config.decode.size * config.decode.channels;
-        for (const c of scarce) {
-          const ci = labels.indexOf(c.label);
-          const n = Math.ceil(c.deficit * config.generate.oversample);
-          const cands = await sampleClass(g, d, ci, n, seedsFor(config.seed, ci, n), config.generate.batchSize, (done) =>
-            emit({ type: 'generate.progress', label: c.label, done, total: n }),
-          );
-          const decision = keepTopByScore(cands.scores!, c.deficit);
-          const dir = path.join(config.out, 'synthetic', safeSegment(c.label));
-          decision.kept.forEach((idx, rank) => {
-            const seed = cands.seeds[idx]!;
-            const file = path.join(dir, `${String(rank).padStart(5, '0')}-${seed.toString(16).padStart(8, '0')}.png`);
-            toWrite.push({ file, pixels: cands.pixels.slice(idx * per, (idx + 1) * per) });
-            entries.push({ path: relativePosix(config.out, file), label: c.label, source: 'synthetic', score: cands.scores![idx]!, seed });
-          });
-        }
-      },
-      scarce.reduce((s, c) => s + Math.ceil(c.deficit * config.generate.oversample), 0),
+    const total = scarce.reduce((s, c) => s + Math.ceil(c.deficit * config.generate.oversample), 0);
+    const synth = await timed('generate', () => synthesize(g, d, ing.labels, scarce, config, emit), total);
+    synthesis = synth.classes;
+    const files = synth.images.map((img) => syntheticFile(config.out, safeSegment(img.label), img.rank, img.seed));
+    synth.images.forEach((img, i) =>
+      entries.push({ path: relativePosix(config.out, files[i]!), label: img.label, source: 'synthetic', score: img.score, seed: img.seed }),
     );
     await timed('write', async () => {
-      await writePngs(toWrite, config.decode.size, config.decode.channels);
+      await writePngs(synth.images.map((img, i) => ({ file: files[i]!, pixels: img.pixels })), config.decode.size, config.decode.channels);
       const meta = { config, configHash: hashJson(config), version: VERSION };
-      await saveParams(path.join(config.out, 'model', 'generator'), 'generator', g.spec, labels, g.params, meta);
-      await saveParams(path.join(config.out, 'model', 'discriminator'), 'discriminator', d.spec, labels, d.params, meta);
+      await saveParams(path.join(config.out, 'model', 'generator'), 'generator', g.spec, ing.labels, g.params, meta);
+      await saveParams(path.join(config.out, 'model', 'discriminator'), 'discriminator', d.spec, ing.labels, d.params, meta);
     });
     disposeParams(g.params);
     disposeParams(d.params);
@@ -193,6 +118,7 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     emit({ type: 'info', message: 'every class already meets its target: nothing to generate' });
   }
   durations.total = (performance.now() - started) / 1000;
+  const found = scan.classes.reduce((s, c) => s + c.files.length, 0);
   const summary: Summary = {
     tool: 'gan-augment',
     version: VERSION,
@@ -201,14 +127,10 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     input: config.input,
     out: config.out,
     backend: { name: options.backend.name, details: options.backend.details, tfjs: tf.version.tfjs },
-    classes: countClasses(entries, finalPlan.classes),
-    files: {
-      found: files.length + scan.ignored.length,
-      ingested: ingested.length,
-      ignored: scan.ignored.length,
-      rejected: rejectedFiles.length,
-    },
-    rejectedFiles,
+    classes: countClasses(entries, ing.plan.classes),
+    synthesis,
+    files: { found: found + scan.ignored.length, ingested: ing.files.length, ignored: scan.ignored.length, rejected: ing.rejected.length },
+    rejectedFiles: ing.rejected,
     train: trainInfo,
     durations,
   };

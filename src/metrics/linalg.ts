@@ -4,12 +4,16 @@
  * implicit QL. Matrices are row-major `Float64Array`s; symmetric inputs are
  * read from their lower triangle only.
  *
- * Written for speed in plain JS: the hot loops work on contiguous rows, keep
- * a 4×4 tile of accumulators in locals, and never allocate.
+ * The two O(n³) inner kernels (the product and the tridiagonalisation step)
+ * run as wasm SIMD when their operands live in a wasm arena (see wasm.ts),
+ * and as the JS loops below otherwise. The JS loops work on contiguous rows,
+ * keep a 4×4 tile of accumulators in locals, and never allocate.
  */
 
+import { createArena, fusedUpdateWasm, gemmNTWasm, wasmArenaOf, type Arena } from './wasm.js';
+
 const EPS = 2 ** -52;
-/** k-block of the matrix product: two 4-row strips of 256 doubles stay in L1. */
+/** k-block of the matrix product: two 4-row strips of 256 doubles stay in L1 (same as the wasm kernel). */
 const KC = 256;
 /** Panel width of the blocked pivoted Cholesky. */
 const CHOLESKY_NB = 64;
@@ -22,6 +26,7 @@ const MAX_QL_SWEEPS = 60;
  * `lower`: only entries with j ≤ i are computed and written.
  * `aUpper`: A is upper trapezoidal (a[i][k] = 0 for k < i), so each 4-row
  * strip starts its k loop at its first row index.
+ * Runs in wasm when a, b and c are views of one wasm arena.
  */
 export function gemmNT(
   m: number,
@@ -40,6 +45,7 @@ export function gemmNT(
   lower = false,
   aUpper = false,
 ): void {
+  if (gemmNTWasm(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, lower, aUpper)) return;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const k1 = Math.min(k, k0 + KC);
     for (let i = 0; i < m; i += 4) {
@@ -248,14 +254,16 @@ export interface Reflectors {
  * Each step's rank-2 update is fused with the next step's matrix-vector
  * product, so the trailing triangle is streamed once per step instead of
  * three times. Pass `reflectors` (u: n×n, beta: n) to keep Q for
- * {@link formQ}.
+ * {@link formQTransposed}. When `a` is in a wasm arena, the arena must have
+ * room for 5n more doubles.
  */
 export function tridiagonalize(a: Float64Array, n: number, reflectors?: Reflectors): Tridiagonal {
   const diag = new Float64Array(n);
   const off = new Float64Array(Math.max(0, n - 1));
-  let u = new Float64Array(n), p = new Float64Array(n);
-  let un = new Float64Array(n), pn = new Float64Array(n);
-  const w = new Float64Array(n);
+  const arena: Arena = wasmArenaOf(a) ?? { f64: (length) => new Float64Array(length) };
+  let u = arena.f64(n), p = arena.f64(n);
+  let un = arena.f64(n), pn = arena.f64(n);
+  const w = arena.f64(n);
   let beta = 0;
   if (n >= 3) {
     beta = householder(a, n, 0, u, off);
@@ -277,7 +285,7 @@ export function tridiagonalize(a: Float64Array, n: number, reflectors?: Reflecto
     const hasNext = c + 3 <= n;
     const betaNext = hasNext ? householder(a, n, c, un, off) : 0;
     pn.fill(0);
-    fusedUpdate(a, n, c + 1, u, w, un, pn);
+    if (!fusedUpdateWasm(a, n, c + 1, u, w, un, pn)) fusedUpdate(a, n, c + 1, u, w, un, pn);
     if (hasNext) for (let i = c + 1; i < n; i++) pn[i] = pn[i]! * betaNext;
     [u, un] = [un, u];
     [p, pn] = [pn, p];
@@ -541,11 +549,13 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
  * eigenvalues of order −ε‖·‖; they are clamped to 0.
  */
 export function traceSqrtProduct(c1: Float64Array, c2: Float64Array, n: number): number {
-  const work = c1.slice(0, n * n);
+  const arena = createArena(4 * n * n + 5 * n, n);
+  const work = arena.f64(n * n);
+  work.set(c1.subarray(0, n * n));
   const { rank, piv } = pivotedCholesky(work, n);
   if (rank === 0) return 0;
   // C₂ with rows and columns permuted like C₁, both triangles filled.
-  const c2p = new Float64Array(n * n);
+  const c2p = arena.f64(n * n);
   for (let i = 0; i < n; i++) {
     const pi = piv[i]!;
     for (let j = 0; j <= i; j++) {
@@ -556,13 +566,13 @@ export function traceSqrtProduct(c1: Float64Array, c2: Float64Array, n: number):
     }
   }
   // Lt = Lᵀ (rank × n, upper trapezoidal).
-  const lt = new Float64Array(rank * n);
+  const lt = arena.f64(rank * n);
   for (let i = 0; i < n; i++) {
     const top = Math.min(i, rank - 1);
     for (let t = 0; t <= top; t++) lt[t * n + i] = work[i * n + t]!;
   }
   // Wt = Lᵀ·C₂ₚ, then M = Lᵀ·C₂ₚ·L = Lt·Wtᵀ (lower triangle, reusing `work`).
-  const wt = new Float64Array(rank * n);
+  const wt = arena.f64(rank * n);
   gemmNT(rank, n, n, 1, lt, 0, n, c2p, 0, n, wt, 0, n, false, true);
   const m = work.subarray(0, rank * rank).fill(0);
   gemmNT(rank, rank, n, 1, lt, 0, n, wt, 0, n, m, 0, rank, true, true);

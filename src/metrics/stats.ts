@@ -3,6 +3,7 @@
  * per-class quantities that FID compares. Pure: no I/O.
  */
 import { gemmNT, mirrorLower } from './linalg.js';
+import { createArena } from './wasm.js';
 
 /** Samples × features, row-major: feature j of sample i is `data[i * dims + j]`. */
 export type FeatureMatrix = { data: Float32Array | Float64Array; rows: number; dims: number };
@@ -129,9 +130,10 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
   // NaN and ±Infinity propagate into the sums: one cheap check instead of a full scan.
   if (!mean.every(Number.isFinite)) assertFinite(x, name);
 
-  const cov = new Float64Array(dims * dims);
   const panelRows = Math.min(PANEL_ROWS, rows);
-  const panel = new Float64Array(dims * panelRows);
+  const arena = createArena(dims * dims + dims * panelRows, dims);
+  const cov = arena.f64(dims * dims);
+  const panel = arena.f64(dims * panelRows);
   for (let r0 = 0; r0 < rows; r0 += panelRows) {
     const kc = Math.min(panelRows, rows - r0);
     // panel = (x[r0 .. r0+kc) − mean)ᵀ, dims × kc.
@@ -146,5 +148,6 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
     for (let j = 0; j <= i; j++) cov[i * dims + j] = cov[i * dims + j]! * scale;
   }
   mirrorLower(cov, dims);
-  return { mean, cov, rows, dims };
+  // A copy, so the result does not pin the arena's memory.
+  return { mean, cov: cov.slice(), rows, dims };
 }

@@ -1,0 +1,174 @@
+/**
+ * WebAssembly SIMD kernels for the metrics, built from wasm/kernels.c by
+ * wasm/build.sh and embedded as base64 (no file I/O).
+ *
+ * An arena is one wasm memory sized for one computation. The linalg routines
+ * send a product to wasm when all its operands are views of the same arena,
+ * and otherwise run their JS loops, which compute the same products in the
+ * same order: the two paths agree bit for bit (the tridiagonalisation step
+ * differs only by rounding). Without WebAssembly SIMD, or when a problem is
+ * too large for a 32-bit memory, arenas hand out plain Float64Arrays.
+ */
+import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
+
+/** k-block width; must match KC in kernels.c. */
+export const KC = 256;
+/** Rows of C per gemm_block call: short calls let V8 switch to optimised code early on. */
+const ROWS_PER_CALL = 64;
+const PAGE = 65536;
+/** Largest wasm32 memory Node 20 grants. */
+const MAX_PAGES = 65536;
+
+/** The slice of the WebAssembly API used here (the project's TS libs do not declare it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+}
+type WasmModule = { readonly __brand: 'WebAssembly.Module' };
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+interface KernelExports {
+  __heap_base: { value: number };
+  pack(x: number, ldx: number, rows: number, k0: number, kc: number, dst: number): void;
+  gemm_block(
+    iLo: number, iHi: number, m: number, n: number, k0: number, kc: number, alpha: number,
+    pa: number, pb: number, c: number, ldc: number, lower: number, aUpper: number,
+  ): void;
+  fused_update(a: number, n: number, lo: number, u: number, w: number, un: number, pn: number): void;
+}
+
+/** Hands out zeroed float64 arrays for one computation. */
+export interface Arena {
+  f64(length: number): Float64Array;
+}
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+let compiled: WasmModule | null | undefined;
+
+/** The compiled kernels, or null when this runtime lacks WebAssembly SIMD. Compiled once, on first use. */
+function kernelModule(): WasmModule | null {
+  if (compiled === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
+      compiled = wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** Wasm arenas by their memory's buffer, so kernels can recognise their operands. */
+const arenas = new WeakMap<ArrayBufferLike, WasmArena>();
+
+class WasmArena implements Arena {
+  private next: number;
+  private readonly end: number;
+  /** Packing space for the A and B panels of one k-block, each `panelRows` rows. */
+  readonly packA: number;
+  readonly packB: number;
+
+  constructor(
+    readonly memory: WasmMemory,
+    readonly kernels: KernelExports,
+    heapStart: number,
+    readonly panelRows: number,
+  ) {
+    this.packA = heapStart;
+    this.packB = heapStart + panelRows * KC * 8;
+    this.next = this.packB + panelRows * KC * 8;
+    this.end = memory.buffer.byteLength;
+  }
+
+  f64(length: number): Float64Array {
+    const bytes = length * 8;
+    if (this.next + bytes > this.end) throw new Error(`wasm arena exhausted: ${bytes} more bytes requested`);
+    const view = new Float64Array(this.memory.buffer, this.next, length);
+    this.next = (this.next + bytes + 15) & ~15;
+    return view;
+  }
+}
+
+/**
+ * An arena with room for `doubles` float64 values (plus packing space for
+ * products of up to `maxDim` rows per operand): wasm memory when available,
+ * else plain arrays.
+ */
+export function createArena(doubles: number, maxDim: number): Arena {
+  const mod = kernelModule();
+  const panelRows = Math.ceil(maxDim / 4) * 4;
+  const needed = 2 * panelRows * KC * 8 + doubles * 8;
+  // Spare pages hold the kernels' stack and data (below __heap_base) and the 16-byte alignment of each array.
+  const pages = Math.ceil(needed / PAGE) + 4;
+  if (mod && wasmApi && pages <= MAX_PAGES) {
+    try {
+      const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+      const kernels = new wasmApi.Instance(mod, { env: { memory } }).exports as KernelExports;
+      const heapStart = (kernels.__heap_base.value + 15) & ~15;
+      if (heapStart + needed + 4096 <= memory.buffer.byteLength) {
+        const arena = new WasmArena(memory, kernels, heapStart, panelRows);
+        arenas.set(memory.buffer, arena);
+        return arena;
+      }
+    } catch {
+      // No room for a wasm heap this size: fall through to plain arrays.
+    }
+  }
+  return { f64: (length) => new Float64Array(length) };
+}
+
+/** The wasm arena holding all of `arrays`, if there is one. */
+function arenaOf(...arrays: Float64Array[]): WasmArena | undefined {
+  const arena = arenas.get(arrays[0]!.buffer);
+  return arena && arrays.every((x) => x.buffer === arena.memory.buffer) ? arena : undefined;
+}
+
+/**
+ * C += α·A·Bᵀ in wasm when A, B and C share an arena with enough packing
+ * space; returns false (nothing done) otherwise. Same contract as gemmNT.
+ */
+export function gemmNTWasm(
+  m: number, n: number, k: number, alpha: number,
+  a: Float64Array, aOff: number, lda: number,
+  b: Float64Array, bOff: number, ldb: number,
+  c: Float64Array, cOff: number, ldc: number,
+  lower: boolean, aUpper: boolean,
+): boolean {
+  const arena = arenaOf(a, b, c);
+  if (!arena || m > arena.panelRows || n > arena.panelRows) return false;
+  const { kernels, packA, packB } = arena;
+  const pa = a.byteOffset + aOff * 8, pb = b.byteOffset + bOff * 8, pc = c.byteOffset + cOff * 8;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    const mEff = aUpper ? Math.min(m, k0 + kc) : m; // rows ≥ k0 + kc are zero in this block
+    if (mEff <= 0) continue;
+    const nEff = lower ? Math.min(n, Math.ceil(mEff / 4) * 4) : n;
+    kernels.pack(pa, lda, mEff, k0, kc, packA);
+    kernels.pack(pb, ldb, nEff, k0, kc, packB);
+    for (let i = 0; i < mEff; i += ROWS_PER_CALL) {
+      const iHi = Math.min(mEff, i + ROWS_PER_CALL);
+      kernels.gemm_block(i, iHi, m, n, k0, kc, alpha, packA, packB, pc, ldc, lower ? 1 : 0, aUpper ? 1 : 0);
+    }
+  }
+  return true;
+}
+
+/** The tridiagonalisation step of linalg's fusedUpdate in wasm; false when the operands are not in one arena. */
+export function fusedUpdateWasm(
+  a: Float64Array, n: number, lo: number,
+  u: Float64Array, w: Float64Array, un: Float64Array, pn: Float64Array,
+): boolean {
+  const arena = arenaOf(a, u, w, un, pn);
+  if (!arena) return false;
+  arena.kernels.fused_update(a.byteOffset, n, lo, u.byteOffset, w.byteOffset, un.byteOffset, pn.byteOffset);
+  return true;
+}
+
+/** The wasm arena that `x` is a view of, if any. */
+export function wasmArenaOf(x: Float64Array): Arena | undefined {
+  return arenaOf(x);
+}
