@@ -2,7 +2,7 @@
 // Times FID in JS (dist/metrics) against numpy/scipy (pytorch-fid's formula: np.cov + scipy.linalg.sqrtm)
 // on the same float32 features, in one run, and prints one line per feature size with the ratio.
 //
-//   node bench/fid.mjs [--rows 10000] [--dims 64,512,2048] [--reps 2]
+//   node bench/fid.mjs [--rows 10000] [--dims 64,512,2048] [--reps 3]
 //
 // Each figure is the fastest of --reps runs (the machine is shared and noisy); JS and Python
 // alternate per size so both see the same conditions. JS runs on one thread; numpy uses
@@ -22,7 +22,7 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000' },
     dims: { type: 'string', default: '64,512,2048' },
-    reps: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '3' },
   },
 });
 const rows = Number(args.rows);
@@ -74,12 +74,18 @@ function benchOne(dims) {
   );
 }
 
-/** Let the JIT compile the kernels on a small problem first, so no figure includes compilation. */
+/**
+ * Let V8 optimise the JS and tier up the wasm kernels on small problems first
+ * (numpy needs no such warm-up), so no figure includes compilation.
+ */
 function warmUp() {
-  for (let r = 0; r < 3; r++) {
-    const sa = meanCov({ data: features(300, 48, 3, 0), rows: 300, dims: 48 });
-    const sb = meanCov({ data: features(300, 48, 4, 0), rows: 300, dims: 48 });
-    frechetDistance(sa.mean, sa.cov, sb.mean, sb.cov);
+  for (const [n, d, times] of [[2000, 64, 12], [600, 256, 3]]) {
+    const a = features(n, d, 3, 0), b = features(n, d, 4, 0);
+    for (let r = 0; r < times; r++) {
+      const sa = meanCov({ data: a, rows: n, dims: d });
+      const sb = meanCov({ data: b, rows: n, dims: d });
+      frechetDistance(sa.mean, sa.cov, sb.mean, sb.cov);
+    }
   }
 }
 

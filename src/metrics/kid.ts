@@ -3,6 +3,7 @@
  * polynomial kernel k(x, y) = (x·y/d + 1)³ (Bińkowski et al. 2018). Pure, float64.
  */
 import { gemmNT } from './linalg.js';
+import { createArena, type Arena } from './wasm.js';
 import { assertFinite, describe, readFeatures, type FeatureMatrix, type Features } from './stats.js';
 
 /** Options of {@link kid}. */
@@ -29,8 +30,8 @@ export interface KidResult {
 
 export const KID_DEFAULTS = { subsets: 100, subsetSize: 2000, seed: 0 } as const;
 
-/** Rows of X and Y whose dot products are formed together (64×64 doubles = 32 KiB). */
-const BLOCK = 64;
+/** Rows of X and Y whose dot products are formed together (128×128 doubles = 128 KiB). */
+const BLOCK = 128;
 
 /**
  * KID between two feature sets.
@@ -58,36 +59,58 @@ export function kid(a: Features, b: Features, opts: KidOptions = {}): KidResult 
   assertFinite(ma, 'a');
   assertFinite(mb, 'b');
 
-  if (ma.rows <= subsetSize && mb.rows <= subsetSize) {
-    const value = mmd2(toFloat64(ma), ma.rows, toFloat64(mb), mb.rows, ma.dims);
+  const whole = ma.rows <= subsetSize && mb.rows <= subsetSize;
+  const sizeA = Math.min(subsetSize, ma.rows), sizeB = Math.min(subsetSize, mb.rows);
+  const arena = createArena((sizeA + sizeB) * ma.dims + BLOCK * BLOCK, BLOCK);
+  const dots = arena.f64(BLOCK * BLOCK);
+  if (whole) {
+    const x = arena.f64(ma.rows * ma.dims), y = arena.f64(mb.rows * mb.dims);
+    x.set(ma.data);
+    y.set(mb.data);
+    const value = mmd2(x, ma.rows, y, mb.rows, ma.dims, dots);
     return { kid: value, std: 0, subsets: 1, subsetSize: Math.max(ma.rows, mb.rows) };
   }
   const next = mulberry32(seed);
-  const sa = new SubsetSampler(ma, Math.min(subsetSize, ma.rows));
-  const sb = new SubsetSampler(mb, Math.min(subsetSize, mb.rows));
+  const sa = new SubsetSampler(ma, sizeA, arena);
+  const sb = new SubsetSampler(mb, sizeB, arena);
   const values = new Float64Array(subsets);
   for (let s = 0; s < subsets; s++) {
-    values[s] = mmd2(sa.draw(next), sa.size, sb.draw(next), sb.size, ma.dims);
+    values[s] = mmd2(sa.draw(next), sizeA, sb.draw(next), sizeB, ma.dims, dots);
   }
   const mean = values.reduce((acc, v) => acc + v, 0) / subsets;
   const variance = values.reduce((acc, v) => acc + (v - mean) ** 2, 0) / subsets;
-  return { kid: mean, std: Math.sqrt(variance), subsets, subsetSize: Math.max(sa.size, sb.size) };
+  return { kid: mean, std: Math.sqrt(variance), subsets, subsetSize: Math.max(sizeA, sizeB) };
 }
 
 /**
  * Unbiased MMD² of row sets x (m×d) and y (n×d):
  * Σ_{i≠j} k(xᵢ,xⱼ)/(m(m−1)) + Σ_{i≠j} k(yᵢ,yⱼ)/(n(n−1)) − 2·Σ k(xᵢ,yⱼ)/(mn).
+ * `dots` (128×128) is scratch; put x, y and dots in one wasm arena for speed.
  */
-export function mmd2(x: Float64Array, m: number, y: Float64Array, n: number, d: number): number {
-  const kxx = kernelSum(x, m, x, m, d, true);
-  const kyy = kernelSum(y, n, y, n, d, true);
-  const kxy = kernelSum(x, m, y, n, d, false);
+function mmd2(
+  x: Float64Array,
+  m: number,
+  y: Float64Array,
+  n: number,
+  d: number,
+  dots: Float64Array = new Float64Array(BLOCK * BLOCK),
+): number {
+  const kxx = kernelSum(x, m, x, m, d, true, dots);
+  const kyy = kernelSum(y, n, y, n, d, true, dots);
+  const kxy = kernelSum(x, m, y, n, d, false, dots);
   return kxx / (m * (m - 1)) + kyy / (n * (n - 1)) - (2 * kxy) / (m * n);
 }
 
 /** Σ (xᵢ·yⱼ/d + 1)³ over all i, j, or over i ≠ j when x and y are the same set. */
-function kernelSum(x: Float64Array, m: number, y: Float64Array, n: number, d: number, same: boolean): number {
-  const dots = new Float64Array(BLOCK * BLOCK);
+function kernelSum(
+  x: Float64Array,
+  m: number,
+  y: Float64Array,
+  n: number,
+  d: number,
+  same: boolean,
+  dots: Float64Array,
+): number {
   const inv = 1 / d;
   let total = 0;
   for (let i0 = 0; i0 < m; i0 += BLOCK) {
@@ -113,10 +136,6 @@ function kernelSum(x: Float64Array, m: number, y: Float64Array, n: number, d: nu
   return total;
 }
 
-function toFloat64(m: FeatureMatrix): Float64Array {
-  return m.data instanceof Float64Array ? m.data : Float64Array.from(m.data);
-}
-
 /** Draws subsets of rows without replacement by a partial Fisher–Yates shuffle. */
 class SubsetSampler {
   private readonly order: Int32Array;
@@ -124,9 +143,10 @@ class SubsetSampler {
   constructor(
     private readonly m: FeatureMatrix,
     readonly size: number,
+    arena: Arena,
   ) {
     this.order = Int32Array.from({ length: m.rows }, (_, i) => i);
-    this.out = new Float64Array(size * m.dims);
+    this.out = arena.f64(size * m.dims);
   }
 
   draw(next: () => number): Float64Array {

@@ -10,11 +10,9 @@
  * keep a 4×4 tile of accumulators in locals, and never allocate.
  */
 
-import { createArena, fusedUpdateWasm, gemmNTWasm, wasmArenaOf, type Arena } from './wasm.js';
+import { createArena, fusedUpdateWasm, gemmNTWasm, KC, wasmArenaOf, type Arena } from './wasm.js';
 
 const EPS = 2 ** -52;
-/** k-block of the matrix product: two 4-row strips of 256 doubles stay in L1 (same as the wasm kernel). */
-const KC = 256;
 /** Panel width of the blocked pivoted Cholesky. */
 const CHOLESKY_NB = 64;
 /** QL sweeps allowed per eigenvalue before giving up (LAPACK allows 30). */
@@ -140,6 +138,31 @@ function tileEdge(
       c[c0 + r * ldc + s] = c[c0 + r * ldc + s]! + alpha * acc;
     }
   }
+}
+
+/**
+ * Lower triangle of C += α·Xᵀ·X for X with k rows of n values (row-major,
+ * row stride ldx): the covariance product on samples-by-features data.
+ * wasm packs X directly; the JS path transposes it into `scratch` (n·k
+ * doubles) for gemmNT. Both sum each entry in the same order.
+ */
+export function syrkLowerTN(
+  n: number,
+  k: number,
+  alpha: number,
+  x: Float64Array,
+  ldx: number,
+  c: Float64Array,
+  ldc: number,
+  scratch: () => Float64Array,
+): void {
+  if (gemmNTWasm(n, n, k, alpha, x, 0, ldx, x, 0, ldx, c, 0, ldc, true, false, true)) return;
+  const t = scratch();
+  for (let s = 0; s < k; s++) {
+    const row = s * ldx;
+    for (let j = 0; j < n; j++) t[j * k + s] = x[row + j]!;
+  }
+  gemmNT(n, n, k, alpha, t, 0, k, t, 0, k, c, 0, ldc, true);
 }
 
 /** Copy the lower triangle of a row-major n×n matrix onto its upper triangle. */

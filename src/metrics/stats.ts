@@ -2,7 +2,7 @@
  * Feature matrices and their Gaussian statistics (mean and covariance), the
  * per-class quantities that FID compares. Pure: no I/O.
  */
-import { gemmNT, mirrorLower } from './linalg.js';
+import { mirrorLower, syrkLowerTN } from './linalg.js';
 import { createArena } from './wasm.js';
 
 /** Samples × features, row-major: feature j of sample i is `data[i * dims + j]`. */
@@ -111,7 +111,8 @@ export function describe(v: unknown): string {
  *
  * Two-pass: the samples are centred on the float64 mean before the product,
  * so large offsets do not cancel. The product is a blocked Xᵀ·X over panels
- * of 256 samples, computing the lower triangle only.
+ * of 256 samples, computing the lower triangle only (wasm SIMD when
+ * available, see wasm.ts).
  *
  * @example
  * const real = meanCov({ data: feats, rows: 500, dims: 128 });
@@ -121,12 +122,7 @@ export function describe(v: unknown): string {
 export function meanCov(m: Features, name = 'm'): GaussianStats {
   const x = readFeatures(m, name, 2);
   const { data, rows, dims } = x;
-  const mean = new Float64Array(dims);
-  for (let i = 0; i < rows; i++) {
-    const r = i * dims;
-    for (let j = 0; j < dims; j++) mean[j] = mean[j]! + data[r + j]!;
-  }
-  for (let j = 0; j < dims; j++) mean[j] = mean[j]! / rows;
+  const mean = columnMeans(data, rows, dims);
   // NaN and ±Infinity propagate into the sums: one cheap check instead of a full scan.
   if (!mean.every(Number.isFinite)) assertFinite(x, name);
 
@@ -134,14 +130,12 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
   const arena = createArena(dims * dims + dims * panelRows, dims);
   const cov = arena.f64(dims * dims);
   const panel = arena.f64(dims * panelRows);
+  let transposed: Float64Array | undefined;
+  const scratch = () => (transposed ??= new Float64Array(dims * panelRows));
   for (let r0 = 0; r0 < rows; r0 += panelRows) {
     const kc = Math.min(panelRows, rows - r0);
-    // panel = (x[r0 .. r0+kc) − mean)ᵀ, dims × kc.
-    for (let s = 0; s < kc; s++) {
-      const src = (r0 + s) * dims;
-      for (let j = 0; j < dims; j++) panel[j * kc + s] = data[src + j]! - mean[j]!;
-    }
-    gemmNT(dims, dims, kc, 1, panel, 0, kc, panel, 0, kc, cov, 0, dims, true);
+    centre(data, r0 * dims, kc, dims, mean, panel);
+    syrkLowerTN(dims, kc, 1, panel, dims, cov, dims, scratch);
   }
   const scale = 1 / (rows - 1);
   for (let i = 0; i < dims; i++) {
@@ -150,4 +144,23 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
   mirrorLower(cov, dims);
   // A copy, so the result does not pin the arena's memory.
   return { mean, cov: cov.slice(), rows, dims };
+}
+
+/** Float64 column means of a rows × dims matrix. */
+function columnMeans(data: Float32Array | Float64Array, rows: number, dims: number): Float64Array {
+  const mean = new Float64Array(dims);
+  for (let i = 0; i < rows; i++) {
+    const r = i * dims;
+    for (let j = 0; j < dims; j++) mean[j] = mean[j]! + data[r + j]!;
+  }
+  for (let j = 0; j < dims; j++) mean[j] = mean[j]! / rows;
+  return mean;
+}
+
+/** out[s][j] = data[from + s·dims + j] − mean[j] for kc rows. */
+function centre(data: Float32Array | Float64Array, from: number, kc: number, dims: number, mean: Float64Array, out: Float64Array): void {
+  for (let s = 0; s < kc; s++) {
+    const src = from + s * dims, dst = s * dims;
+    for (let j = 0; j < dims; j++) out[dst + j] = data[src + j]! - mean[j]!;
+  }
 }

@@ -11,10 +11,16 @@
  */
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
 
-/** k-block width; must match KC in kernels.c. */
+/**
+ * k-block width of the matrix product, shared by the JS loops (two 4-row
+ * strips of 256 doubles stay in L1) and kernels.c, whose KC must match:
+ * equal blocks are what makes both paths sum in the same order.
+ */
 export const KC = 256;
 /** Rows of C per gemm_block call: short calls let V8 switch to optimised code early on. */
 const ROWS_PER_CALL = 64;
+/** Columns of C per packed B chunk: 128 × 256 doubles (256 KiB) stay in L2 while all of A streams past. */
+const NC = 128;
 const PAGE = 65536;
 /** Largest wasm32 memory Node 20 grants. */
 const MAX_PAGES = 65536;
@@ -34,9 +40,10 @@ interface WasmMemory {
 interface KernelExports {
   __heap_base: { value: number };
   pack(x: number, ldx: number, rows: number, k0: number, kc: number, dst: number): void;
+  pack_t(x: number, ldx: number, rows: number, k0: number, kc: number, dst: number): void;
   gemm_block(
-    iLo: number, iHi: number, m: number, n: number, k0: number, kc: number, alpha: number,
-    pa: number, pb: number, c: number, ldc: number, lower: number, aUpper: number,
+    iLo: number, iHi: number, jLo: number, jHi: number, m: number, n: number, k0: number, kc: number,
+    alpha: number, pa: number, pb: number, c: number, ldc: number, lower: number, aUpper: number,
   ): void;
   fused_update(a: number, n: number, lo: number, u: number, w: number, un: number, pn: number): void;
 }
@@ -80,7 +87,7 @@ class WasmArena implements Arena {
   ) {
     this.packA = heapStart;
     this.packB = heapStart + panelRows * KC * 8;
-    this.next = this.packB + panelRows * KC * 8;
+    this.next = this.packB + NC * KC * 8;
     this.end = memory.buffer.byteLength;
   }
 
@@ -101,7 +108,7 @@ class WasmArena implements Arena {
 export function createArena(doubles: number, maxDim: number): Arena {
   const mod = kernelModule();
   const panelRows = Math.ceil(maxDim / 4) * 4;
-  const needed = 2 * panelRows * KC * 8 + doubles * 8;
+  const needed = (panelRows + NC) * KC * 8 + doubles * 8;
   // Spare pages hold the kernels' stack and data (below __heap_base) and the 16-byte alignment of each array.
   const pages = Math.ceil(needed / PAGE) + 4;
   if (mod && wasmApi && pages <= MAX_PAGES) {
@@ -129,14 +136,16 @@ function arenaOf(...arrays: Float64Array[]): WasmArena | undefined {
 
 /**
  * C += α·A·Bᵀ in wasm when A, B and C share an arena with enough packing
- * space; returns false (nothing done) otherwise. Same contract as gemmNT.
+ * space; returns false (nothing done) otherwise. Same contract as gemmNT;
+ * with `transposed`, A and B are stored one column per row (A[i][k] at
+ * a[aOff + k·lda + i]), as samples-by-features data is.
  */
 export function gemmNTWasm(
   m: number, n: number, k: number, alpha: number,
   a: Float64Array, aOff: number, lda: number,
   b: Float64Array, bOff: number, ldb: number,
   c: Float64Array, cOff: number, ldc: number,
-  lower: boolean, aUpper: boolean,
+  lower: boolean, aUpper: boolean, transposed = false,
 ): boolean {
   const arena = arenaOf(a, b, c);
   if (!arena || m > arena.panelRows || n > arena.panelRows) return false;
@@ -147,11 +156,17 @@ export function gemmNTWasm(
     const mEff = aUpper ? Math.min(m, k0 + kc) : m; // rows ≥ k0 + kc are zero in this block
     if (mEff <= 0) continue;
     const nEff = lower ? Math.min(n, Math.ceil(mEff / 4) * 4) : n;
-    kernels.pack(pa, lda, mEff, k0, kc, packA);
-    kernels.pack(pb, ldb, nEff, k0, kc, packB);
-    for (let i = 0; i < mEff; i += ROWS_PER_CALL) {
-      const iHi = Math.min(mEff, i + ROWS_PER_CALL);
-      kernels.gemm_block(i, iHi, m, n, k0, kc, alpha, packA, packB, pc, ldc, lower ? 1 : 0, aUpper ? 1 : 0);
+    if (transposed) kernels.pack_t(pa, lda, mEff, k0, kc, packA);
+    else kernels.pack(pa, lda, mEff, k0, kc, packA);
+    for (let j0 = 0; j0 < nEff; j0 += NC) {
+      const j1 = Math.min(nEff, j0 + NC);
+      if (transposed) kernels.pack_t(pb + j0 * 8, ldb, j1 - j0, k0, kc, packB);
+      else kernels.pack(pb + j0 * ldb * 8, ldb, j1 - j0, k0, kc, packB);
+      // In lower mode, rows above j0 have nothing in this column chunk.
+      for (let i = lower ? j0 : 0; i < mEff; i += ROWS_PER_CALL) {
+        const iHi = Math.min(mEff, i + ROWS_PER_CALL);
+        kernels.gemm_block(i, iHi, j0, j1, m, n, k0, kc, alpha, packA, packB, pc, ldc, lower ? 1 : 0, aUpper ? 1 : 0);
+      }
     }
   }
   return true;

@@ -1,11 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   gemmNT,
   pivotedCholesky,
   symmetricEigen,
   symmetricEigenvalues,
+  syrkLowerTN,
   traceSqrtProduct,
+  tridiagonalEigen,
+  tridiagonalize,
 } from '../../src/metrics/linalg.js';
+import { createArena, wasmArenaOf } from '../../src/metrics/wasm.js';
+import { KERNELS_WASM_BASE64 } from '../../src/metrics/wasm/kernels-wasm.js';
 
 /** Deterministic uniform [-0.5, 0.5) values. */
 function randomMatrix(rows: number, cols: number, seed: number): Float64Array {
@@ -240,5 +246,69 @@ describe('traceSqrtProduct', () => {
 
   it('is 0 for a zero matrix', () => {
     expect(traceSqrtProduct(new Float64Array(9), Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), 3)).toBe(0);
+  });
+});
+
+describe('wasm kernels', () => {
+  /** A copy of `x` inside a fresh wasm arena, plus room for `extra` doubles. */
+  function inArena(arrays: Float64Array[], maxDim: number): Float64Array[] {
+    const arena = createArena(arrays.reduce((s, x) => s + x.length, 0) + 64, maxDim);
+    return arrays.map((x) => {
+      const y = arena.f64(x.length);
+      y.set(x);
+      return y;
+    });
+  }
+
+  it('are embedded from the committed kernels.wasm and load in this runtime', () => {
+    const file = readFileSync(new URL('../../src/metrics/wasm/kernels.wasm', import.meta.url));
+    expect(KERNELS_WASM_BASE64).toBe(file.toString('base64'));
+    expect(wasmArenaOf(createArena(16, 4).f64(16))).toBeDefined();
+  });
+
+  it('fall back to plain arrays when a problem is too big for a 32-bit wasm memory', () => {
+    const arena = createArena(2 ** 30, 4); // 8 GiB of doubles: only the 1-element array below is allocated
+    expect(wasmArenaOf(arena.f64(1))).toBeUndefined();
+  });
+
+  it.each([
+    [7, 5, 300, false, false],
+    [13, 9, 257, true, false],
+    [130, 141, 600, false, true],
+    [150, 150, 530, true, true],
+    [4, 300, 8, false, false],
+  ])('gemmNT %i×%i×%i (lower %s, upper-trapezoidal A %s) is bit-identical to the JS loops', (m, n, k, lower, aUpper) => {
+    // Offsets and leading dimensions wider than the block, as in the Cholesky update.
+    const lda = k + 3, ldb = k + 1, ldc = n + 2;
+    const a = randomMatrix(m + 1, lda, 5), b = randomMatrix(n + 1, ldb, 6), c = randomMatrix(m + 1, ldc, 7);
+    if (aUpper) for (let i = 0; i < m; i++) for (let t = 0; t < Math.min(i, k); t++) a[lda + i * lda + t] = 0;
+    const [wa, wb, wc] = inArena([a, b, c], Math.max(m, n));
+    expect(wasmArenaOf(wc!)).toBeDefined();
+    gemmNT(m, n, k, -0.75, a, lda, lda, b, ldb, ldb, c, ldc + 1, ldc, lower, aUpper);
+    gemmNT(m, n, k, -0.75, wa!, lda, lda, wb!, ldb, ldb, wc!, ldc + 1, ldc, lower, aUpper);
+    expect(wc).toEqual(c);
+  });
+
+  it('syrkLowerTN on samples-by-features rows is bit-identical to the JS path', () => {
+    const n = 37, k = 200;
+    const x = randomMatrix(k, n, 8);
+    const c = new Float64Array(n * n);
+    syrkLowerTN(n, k, 1, x, n, c, n, () => new Float64Array(n * k));
+    const [wx, wc] = inArena([x, new Float64Array(n * n)], n);
+    syrkLowerTN(n, k, 1, wx!, n, wc!, n, () => new Float64Array(n * k));
+    expect(wc).toEqual(c);
+    expect(c[5 * n + 3]).toBeCloseTo(Array.from({ length: k }, (_, s) => x[s * n + 5]! * x[s * n + 3]!).reduce((p, q) => p + q), 12);
+  });
+
+  it('tridiagonalize in wasm gives the spectrum of the JS path to rounding', () => {
+    // Entries of T drift apart by rounding from step to step; its eigenvalues are what must agree.
+    const n = 75;
+    const a = symmetricRandom(n, 9);
+    const arena = createArena(n * n + 5 * n + 64, n);
+    const wa = arena.f64(n * n);
+    wa.set(a);
+    const js = tridiagonalEigen(tridiagonalize(a.slice(), n));
+    const wasm = tridiagonalEigen(tridiagonalize(wa, n));
+    js.forEach((v, i) => expect(Math.abs(v - wasm[i]!)).toBeLessThan(1e-13 * maxAbs(js)));
   });
 });

@@ -31,14 +31,54 @@ void pack(const f64 *x, int ldx, int rows, int k0, int kc, f64 *dst) {
   int groups = (rows + 3) / 4;
   for (int g = 0; g < groups; g++) {
     f64 *out = dst + g * 4 * kc;
-    for (int r = 0; r < 4; r++) {
-      int row = 4 * g + r;
-      if (row < rows) {
-        const f64 *src = x + row * ldx + k0;
-        for (int t = 0; t < kc; t++) out[t * 4 + r] = src[t];
-      } else {
-        for (int t = 0; t < kc; t++) out[t * 4 + r] = 0;
+    if (4 * g + 4 <= rows) {
+      const f64 *r0 = x + 4 * g * ldx + k0, *r1 = r0 + ldx, *r2 = r1 + ldx, *r3 = r2 + ldx;
+      int t = 0;
+      for (; t + 2 <= kc; t += 2) {
+        v128_t a = wasm_v128_load(r0 + t), b = wasm_v128_load(r1 + t);
+        v128_t c = wasm_v128_load(r2 + t), d = wasm_v128_load(r3 + t);
+        wasm_v128_store(out + t * 4, wasm_i64x2_shuffle(a, b, 0, 2));
+        wasm_v128_store(out + t * 4 + 2, wasm_i64x2_shuffle(c, d, 0, 2));
+        wasm_v128_store(out + t * 4 + 4, wasm_i64x2_shuffle(a, b, 1, 3));
+        wasm_v128_store(out + t * 4 + 6, wasm_i64x2_shuffle(c, d, 1, 3));
       }
+      for (; t < kc; t++) {
+        out[t * 4] = r0[t];
+        out[t * 4 + 1] = r1[t];
+        out[t * 4 + 2] = r2[t];
+        out[t * 4 + 3] = r3[t];
+      }
+    } else {
+      for (int r = 0; r < 4; r++) {
+        int row = 4 * g + r;
+        const f64 *src = x + row * ldx + k0;
+        for (int t = 0; t < kc; t++) out[t * 4 + r] = row < rows ? src[t] : 0;
+      }
+    }
+  }
+}
+
+/*
+ * `pack` for a transposed operand: logical row i, column t is x[t * ldx + i]
+ * (x holds one sample per row), so dst[g][t][r] = x[(k0 + t) * ldx + 4g + r].
+ */
+__attribute__((export_name("pack_t")))
+void pack_t(const f64 *x, int ldx, int rows, int k0, int kc, f64 *dst) {
+  int full = rows / 4;
+  for (int g = 0; g < full; g++) {
+    f64 *out = dst + g * 4 * kc;
+    const f64 *src = x + k0 * ldx + 4 * g;
+    for (int t = 0; t < kc; t++, src += ldx) {
+      wasm_v128_store(out + t * 4, wasm_v128_load(src));
+      wasm_v128_store(out + t * 4 + 2, wasm_v128_load(src + 2));
+    }
+  }
+  if (full * 4 < rows) {
+    int live = rows - full * 4;
+    f64 *out = dst + full * 4 * kc;
+    for (int t = 0; t < kc; t++) {
+      const f64 *src = x + (k0 + t) * ldx + 4 * full;
+      for (int r = 0; r < 4; r++) out[t * 4 + r] = r < live ? src[r] : 0;
     }
   }
 }
@@ -72,24 +112,25 @@ static inline void kernel4x4(const f64 *a, const f64 *b, int t0, int kc, f64 *ac
 }
 
 /*
- * One k-block of C += alpha · A · Bᵀ for rows [i_lo, i_hi) of C (i_lo a
- * multiple of 4), from panels packed by `pack` starting at column k0 with
- * width kc. m, n: full size of C. lower: only j ≤ i. a_upper: A[i][k] = 0 for
- * k < i, so strips start at their first row.
+ * One k-block of C += alpha · A · Bᵀ for rows [i_lo, i_hi) (i_lo a multiple of
+ * 4) and columns [j_lo, j_hi) (j_lo a multiple of 4) of C, from panels packed
+ * by `pack`: pa holds all rows of A from column k0, pb the rows j_lo.. of B.
+ * m, n: full size of C. lower: only j ≤ i. a_upper: A[i][k] = 0 for k < i,
+ * so strips start at their first row.
  */
 __attribute__((export_name("gemm_block")))
-void gemm_block(int i_lo, int i_hi, int m, int n, int k0, int kc, f64 alpha, const f64 *pa, const f64 *pb, f64 *c,
-                int ldc, int lower, int a_upper) {
+void gemm_block(int i_lo, int i_hi, int j_lo, int j_hi, int m, int n, int k0, int kc, f64 alpha, const f64 *pa,
+                const f64 *pb, f64 *c, int ldc, int lower, int a_upper) {
   f64 acc[16];
   for (int i = i_lo; i < i_hi; i += 4) {
     int mr = min_i(4, m - i);
     int t0 = a_upper ? max_i(0, i - k0) : 0;
     if (t0 >= kc) continue;
-    int j_end = lower ? min_i(n, i + mr) : n;
+    int j_end = min_i(j_hi, lower ? min_i(n, i + mr) : n);
     const f64 *ap = pa + (i / 4) * 4 * kc;
-    for (int j = 0; j < j_end; j += 4) {
+    for (int j = j_lo; j < j_end; j += 4) {
       int nr = min_i(4, j_end - j);
-      kernel4x4(ap, pb + (j / 4) * 4 * kc, t0, kc, acc);
+      kernel4x4(ap, pb + ((j - j_lo) / 4) * 4 * kc, t0, kc, acc);
       f64 *cij = c + i * ldc + j;
       if (mr == 4 && nr == 4 && (!lower || j + 3 <= i)) {
         for (int r = 0; r < 4; r++)
