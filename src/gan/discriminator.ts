@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
-import { constVar, normalVar, type Params } from './params.js';
+import { constVar, fanInVar, normalVar, type Params } from './params.js';
 
 export interface DiscriminatorSpec {
   numClasses: number;
@@ -25,11 +25,11 @@ export function buildDiscriminator(spec: DiscriminatorSpec, rng: Rng): Discrimin
   const flat = (size / 4) * (size / 4) * 2 * width;
   const params: Params = {
     labelMap: normalVar(rng, [numClasses, size * size], 1),
-    conv1W: normalVar(rng, [5, 5, channels + 1, width]),
+    conv1W: fanInVar(rng, [5, 5, channels + 1, width], 25 * (channels + 1)),
     conv1B: constVar([width], 0),
-    conv2W: normalVar(rng, [5, 5, width, 2 * width]),
+    conv2W: fanInVar(rng, [5, 5, width, 2 * width], 25 * width),
     conv2B: constVar([2 * width], 0),
-    denseW: normalVar(rng, [flat, 1]),
+    denseW: fanInVar(rng, [flat, 1], flat),
     denseB: constVar([1], 0),
   };
   return { spec, params };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
-import { batchNorm, constVar, normalVar, type Params } from './params.js';
+import { batchNorm, constVar, fanInVar, normalVar, type Params } from './params.js';
 
 export interface GeneratorSpec {
   numClasses: number;
@@ -24,27 +24,27 @@ export interface Generator {
 
 const LEAK = 0.2;
 
-/** Builds a generator with DCGAN initial weights drawn from `rng`. */
+/** Builds a generator with initial weights drawn from `rng` (fan-in scaled uniform; embeddings N(0, 1)). */
 export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const s0 = spec.size / 4;
   const w1 = spec.width;
   const w2 = Math.max(1, spec.width / 2);
   const params: Params = {
     embed: normalVar(rng, [spec.numClasses, spec.embedDim], 1),
-    denseW: normalVar(rng, [spec.latentDim + spec.embedDim, s0 * s0 * w1]),
+    denseW: fanInVar(rng, [spec.latentDim + spec.embedDim, s0 * s0 * w1], spec.latentDim + spec.embedDim),
     denseB: constVar([s0 * s0 * w1], 0),
     bn1Gamma: constVar([w1], 1),
     bn1Beta: constVar([w1], 0),
     bn1Mean: constVar([w1], 0, false),
     bn1Var: constVar([w1], 1, false),
-    // conv2dTranspose filters are [fh, fw, outChannels, inChannels]
-    up1W: normalVar(rng, [5, 5, w2, w1]),
+    // conv2dTranspose filters are [fh, fw, outChannels, inChannels]; fan-in as PyTorch counts it.
+    up1W: fanInVar(rng, [5, 5, w2, w1], 25 * w2),
     up1B: constVar([w2], 0),
     bn2Gamma: constVar([w2], 1),
     bn2Beta: constVar([w2], 0),
     bn2Mean: constVar([w2], 0, false),
     bn2Var: constVar([w2], 1, false),
-    up2W: normalVar(rng, [5, 5, spec.channels, w2]),
+    up2W: fanInVar(rng, [5, 5, spec.channels, w2], 25 * spec.channels),
     up2B: constVar([spec.channels], 0),
   };
   return { spec, params };

@@ -8,10 +8,21 @@ import type { Rng } from '../util/rng.js';
 /** Parameters by name, in a stable order (insertion order) for saving and loading. */
 export type Params = Record<string, tf.Variable>;
 
-/** N(0, std²) initial values: the DCGAN initialisation (std 0.02). */
+/** N(0, std²) initial values (embeddings use std 1). */
 export function normalVar(rng: Rng, shape: number[], std = 0.02, trainable = true): tf.Variable {
   const values = rng.normal(new Float32Array(shape.reduce((a, b) => a * b, 1)));
   for (let i = 0; i < values.length; i++) values[i]! *= std;
+  return tf.variable(tf.tensor(values, shape, 'float32'), trainable);
+}
+
+/**
+ * U(−1/√fanIn, 1/√fanIn): PyTorch's default for linear and conv layers. Measured on the fixture, it keeps
+ * early samples about twice as diverse within a class as the DCGAN N(0, 0.02) initialisation.
+ */
+export function fanInVar(rng: Rng, shape: number[], fanIn: number, trainable = true): tf.Variable {
+  const bound = 1 / Math.sqrt(fanIn);
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = (2 * rng.next() - 1) * bound;
   return tf.variable(tf.tensor(values, shape, 'float32'), trainable);
 }
 
