@@ -6,11 +6,11 @@ import { gemmNT } from './linalg.js';
 import { createArena, type Arena } from './wasm.js';
 import { assertFinite, describe, readFeatures, type FeatureMatrix, type Features } from './stats.js';
 
-/** Options of {@link kid}. */
+/** Options of {@link kid}; the defaults are torch-fidelity's and clean-fid's. */
 export interface KidOptions {
-  /** Random subsets averaged when a set has more than `subsetSize` samples. Default 100. */
+  /** Random subsets averaged when the sets are large (see {@link kid}). Default 100. */
   subsets?: number;
-  /** Most samples drawn from each set per subset; sets no larger than this are used whole. Default 2000. */
+  /** Samples drawn from each set per subset. Default 1000. */
   subsetSize?: number;
   /** Seed of the subset sampler (uint32); the same seed gives the same subsets. Default 0. */
   seed?: number;
@@ -28,7 +28,7 @@ export interface KidResult {
   subsetSize: number;
 }
 
-export const KID_DEFAULTS = { subsets: 100, subsetSize: 2000, seed: 0 } as const;
+export const KID_DEFAULTS = { subsets: 100, subsetSize: 1000, seed: 0 } as const;
 
 /** Rows of X and Y whose dot products are formed together (128×128 doubles = 128 KiB). */
 const BLOCK = 128;
@@ -36,11 +36,13 @@ const BLOCK = 128;
 /**
  * KID between two feature sets.
  *
- * When both sets have at most `subsetSize` samples the estimate uses them
- * whole, which is exact and deterministic (the convention of the project's
- * reference values). Larger sets are compared through `subsets` random
- * subsets of up to `subsetSize` samples per set, drawn without replacement
- * by a seeded generator, and the mean and spread over subsets are returned.
+ * Sets of m and n samples are used whole whenever that is no more work than
+ * the subsets would be, (m + n)² ≤ 4·subsets·subsetSize² (with the defaults:
+ * m + n ≤ 20,000). The whole-set estimate is exact, deterministic and has the
+ * lowest variance (it is the reference values' convention); `std` is then 0.
+ * Larger sets are compared through `subsets` random subsets of `subsetSize`
+ * samples per set (a smaller set is used whole in each), drawn without
+ * replacement by a seeded generator; the mean and spread are returned.
  *
  * @param a features of one set, samples × dims
  * @param b features of the other set, same dims
@@ -59,23 +61,24 @@ export function kid(a: Features, b: Features, opts: KidOptions = {}): KidResult 
   assertFinite(ma, 'a');
   assertFinite(mb, 'b');
 
-  const whole = ma.rows <= subsetSize && mb.rows <= subsetSize;
-  const sizeA = Math.min(subsetSize, ma.rows), sizeB = Math.min(subsetSize, mb.rows);
-  const arena = createArena((sizeA + sizeB) * ma.dims + BLOCK * BLOCK, BLOCK);
-  const dots = arena.f64(BLOCK * BLOCK);
-  if (whole) {
-    const x = arena.f64(ma.rows * ma.dims), y = arena.f64(mb.rows * mb.dims);
+  const d = ma.dims;
+  if ((ma.rows + mb.rows) ** 2 <= 4 * subsets * subsetSize ** 2) {
+    const arena = createArena((ma.rows + mb.rows) * d + BLOCK * BLOCK, BLOCK);
+    const x = arena.f64(ma.rows * d), y = arena.f64(mb.rows * d);
     x.set(ma.data);
     y.set(mb.data);
-    const value = mmd2(x, ma.rows, y, mb.rows, ma.dims, dots);
+    const value = mmd2(x, ma.rows, y, mb.rows, d, arena.f64(BLOCK * BLOCK));
     return { kid: value, std: 0, subsets: 1, subsetSize: Math.max(ma.rows, mb.rows) };
   }
+  const sizeA = Math.min(subsetSize, ma.rows), sizeB = Math.min(subsetSize, mb.rows);
+  const arena = createArena((sizeA + sizeB) * d + BLOCK * BLOCK, BLOCK);
+  const dots = arena.f64(BLOCK * BLOCK);
   const next = mulberry32(seed);
   const sa = new SubsetSampler(ma, sizeA, arena);
   const sb = new SubsetSampler(mb, sizeB, arena);
   const values = new Float64Array(subsets);
   for (let s = 0; s < subsets; s++) {
-    values[s] = mmd2(sa.draw(next), sizeA, sb.draw(next), sizeB, ma.dims, dots);
+    values[s] = mmd2(sa.draw(next), sizeA, sb.draw(next), sizeB, d, dots);
   }
   const mean = values.reduce((acc, v) => acc + v, 0) / subsets;
   const variance = values.reduce((acc, v) => acc + (v - mean) ** 2, 0) / subsets;
@@ -85,7 +88,7 @@ export function kid(a: Features, b: Features, opts: KidOptions = {}): KidResult 
 /**
  * Unbiased MMD² of row sets x (m×d) and y (n×d):
  * Σ_{i≠j} k(xᵢ,xⱼ)/(m(m−1)) + Σ_{i≠j} k(yᵢ,yⱼ)/(n(n−1)) − 2·Σ k(xᵢ,yⱼ)/(mn).
- * `dots` (128×128) is scratch; put x, y and dots in one wasm arena for speed.
+ * `dots` (128×128) is scratch; x, y and dots in one wasm arena run the dot products in wasm.
  */
 function mmd2(
   x: Float64Array,
@@ -93,7 +96,7 @@ function mmd2(
   y: Float64Array,
   n: number,
   d: number,
-  dots: Float64Array = new Float64Array(BLOCK * BLOCK),
+  dots: Float64Array,
 ): number {
   const kxx = kernelSum(x, m, x, m, d, true, dots);
   const kyy = kernelSum(y, n, y, n, d, true, dots);

@@ -10,7 +10,7 @@
  * keep a 4×4 tile of accumulators in locals, and never allocate.
  */
 
-import { createArena, fusedUpdateWasm, gemmNTWasm, KC, wasmArenaOf, type Arena } from './wasm.js';
+import { createArena, fusedUpdateWasm, gemmNTWasm, KC, plainArena, wasmArenaOf } from './wasm.js';
 
 const EPS = 2 ** -52;
 /** Panel width of the blocked pivoted Cholesky. */
@@ -140,31 +140,6 @@ function tileEdge(
   }
 }
 
-/**
- * Lower triangle of C += α·Xᵀ·X for X with k rows of n values (row-major,
- * row stride ldx): the covariance product on samples-by-features data.
- * wasm packs X directly; the JS path transposes it into `scratch` (n·k
- * doubles) for gemmNT. Both sum each entry in the same order.
- */
-export function syrkLowerTN(
-  n: number,
-  k: number,
-  alpha: number,
-  x: Float64Array,
-  ldx: number,
-  c: Float64Array,
-  ldc: number,
-  scratch: () => Float64Array,
-): void {
-  if (gemmNTWasm(n, n, k, alpha, x, 0, ldx, x, 0, ldx, c, 0, ldc, true, false, true)) return;
-  const t = scratch();
-  for (let s = 0; s < k; s++) {
-    const row = s * ldx;
-    for (let j = 0; j < n; j++) t[j * k + s] = x[row + j]!;
-  }
-  gemmNT(n, n, k, alpha, t, 0, k, t, 0, k, c, 0, ldc, true);
-}
-
 /** Copy the lower triangle of a row-major n×n matrix onto its upper triangle. */
 export function mirrorLower(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
@@ -283,7 +258,7 @@ export interface Reflectors {
 export function tridiagonalize(a: Float64Array, n: number, reflectors?: Reflectors): Tridiagonal {
   const diag = new Float64Array(n);
   const off = new Float64Array(Math.max(0, n - 1));
-  const arena: Arena = wasmArenaOf(a) ?? { f64: (length) => new Float64Array(length) };
+  const arena = wasmArenaOf(a) ?? plainArena();
   let u = arena.f64(n), p = arena.f64(n);
   let un = arena.f64(n), pn = arena.f64(n);
   const w = arena.f64(n);

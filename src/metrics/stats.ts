@@ -2,8 +2,8 @@
  * Feature matrices and their Gaussian statistics (mean and covariance), the
  * per-class quantities that FID compares. Pure: no I/O.
  */
-import { mirrorLower, syrkLowerTN } from './linalg.js';
-import { createArena } from './wasm.js';
+import { gemmNT, mirrorLower } from './linalg.js';
+import { covarianceUpdateWasm, createArena, wasmArenaOf, type Arena } from './wasm.js';
 
 /** Samples × features, row-major: feature j of sample i is `data[i * dims + j]`. */
 export type FeatureMatrix = { data: Float32Array | Float64Array; rows: number; dims: number };
@@ -116,6 +116,8 @@ export function describe(v: unknown): string {
  *
  * @example
  * const real = meanCov({ data: feats, rows: 500, dims: 128 });
+ * @param m samples × dims features
+ * @param name what to call `m` in error messages
  * @throws {TypeError} if `m` is not a feature matrix
  * @throws {RangeError} if `m` has fewer than 2 rows, an inconsistent shape, or non-finite values
  */
@@ -127,15 +129,11 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
   if (!mean.every(Number.isFinite)) assertFinite(x, name);
 
   const panelRows = Math.min(PANEL_ROWS, rows);
-  const arena = createArena(dims * dims + dims * panelRows, dims);
+  const arena = createArena(dims * dims + dims * panelRows + dims, dims);
   const cov = arena.f64(dims * dims);
-  const panel = arena.f64(dims * panelRows);
-  let transposed: Float64Array | undefined;
-  const scratch = () => (transposed ??= new Float64Array(dims * panelRows));
+  const update = covarianceUpdater(arena, data instanceof Float32Array, dims, panelRows, mean, cov);
   for (let r0 = 0; r0 < rows; r0 += panelRows) {
-    const kc = Math.min(panelRows, rows - r0);
-    centre(data, r0 * dims, kc, dims, mean, panel);
-    syrkLowerTN(dims, kc, 1, panel, dims, cov, dims, scratch);
+    update(data.subarray(r0 * dims, Math.min(rows, r0 + panelRows) * dims));
   }
   const scale = 1 / (rows - 1);
   for (let i = 0; i < dims; i++) {
@@ -146,10 +144,15 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
   return { mean, cov: cov.slice(), rows, dims };
 }
 
-/** Float64 column means of a rows × dims matrix. */
+/** Float64 column means of a rows × dims matrix (four rows per pass over the sums). */
 function columnMeans(data: Float32Array | Float64Array, rows: number, dims: number): Float64Array {
   const mean = new Float64Array(dims);
-  for (let i = 0; i < rows; i++) {
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const r0 = i * dims, r1 = r0 + dims, r2 = r1 + dims, r3 = r2 + dims;
+    for (let j = 0; j < dims; j++) mean[j] = mean[j]! + (data[r0 + j]! + data[r1 + j]! + (data[r2 + j]! + data[r3 + j]!));
+  }
+  for (; i < rows; i++) {
     const r = i * dims;
     for (let j = 0; j < dims; j++) mean[j] = mean[j]! + data[r + j]!;
   }
@@ -157,10 +160,38 @@ function columnMeans(data: Float32Array | Float64Array, rows: number, dims: numb
   return mean;
 }
 
-/** out[s][j] = data[from + s·dims + j] − mean[j] for kc rows. */
-function centre(data: Float32Array | Float64Array, from: number, kc: number, dims: number, mean: Float64Array, out: Float64Array): void {
-  for (let s = 0; s < kc; s++) {
-    const src = from + s * dims, dst = s * dims;
-    for (let j = 0; j < dims; j++) out[dst + j] = data[src + j]! - mean[j]!;
+/**
+ * A function that adds (X − mean)ᵀ·(X − mean) to the lower triangle of `cov`
+ * for one panel X of up to `panelRows` samples. In a wasm arena the panel is
+ * copied in as is and centred while packing; otherwise it is centred and
+ * transposed in JS for gemmNT. Both paths give bit-identical sums.
+ */
+export function covarianceUpdater(
+  arena: Arena,
+  float32: boolean,
+  dims: number,
+  panelRows: number,
+  mean: Float64Array,
+  cov: Float64Array,
+): (samples: Float32Array | Float64Array) => void {
+  if (wasmArenaOf(cov)) {
+    const stage = float32 ? arena.f32(dims * panelRows) : arena.f64(dims * panelRows);
+    const meanIn = arena.f64(dims);
+    meanIn.set(mean);
+    return (samples) => {
+      stage.set(samples);
+      if (!covarianceUpdateWasm(stage, samples.length / dims, dims, meanIn, cov)) {
+        throw new Error('covarianceUpdater: the wasm arena has no room for this panel');
+      }
+    };
   }
+  const panel = new Float64Array(dims * panelRows);
+  return (samples) => {
+    const kc = samples.length / dims;
+    for (let s = 0; s < kc; s++) {
+      const src = s * dims;
+      for (let j = 0; j < dims; j++) panel[j * kc + s] = samples[src + j]! - mean[j]!;
+    }
+    gemmNT(dims, dims, kc, 1, panel, 0, kc, panel, 0, kc, cov, 0, dims, true);
+  };
 }

@@ -41,6 +41,8 @@ interface KernelExports {
   __heap_base: { value: number };
   pack(x: number, ldx: number, rows: number, k0: number, kc: number, dst: number): void;
   pack_t(x: number, ldx: number, rows: number, k0: number, kc: number, dst: number): void;
+  pack_t_centre_f32(x: number, ldx: number, rows: number, k0: number, kc: number, mean: number, dst: number): void;
+  pack_t_centre_f64(x: number, ldx: number, rows: number, k0: number, kc: number, mean: number, dst: number): void;
   gemm_block(
     iLo: number, iHi: number, jLo: number, jHi: number, m: number, n: number, k0: number, kc: number,
     alpha: number, pa: number, pb: number, c: number, ldc: number, lower: number, aUpper: number,
@@ -51,6 +53,8 @@ interface KernelExports {
 /** Hands out zeroed float64 arrays for one computation. */
 export interface Arena {
   f64(length: number): Float64Array;
+  /** A zeroed Float32Array of length n, 16-byte aligned. */
+  f32(length: number): Float32Array;
 }
 
 const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
@@ -92,11 +96,18 @@ class WasmArena implements Arena {
   }
 
   f64(length: number): Float64Array {
-    const bytes = length * 8;
+    return new Float64Array(this.memory.buffer, this.take(length * 8), length);
+  }
+
+  f32(length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.take(length * 4), length);
+  }
+
+  private take(bytes: number): number {
     if (this.next + bytes > this.end) throw new Error(`wasm arena exhausted: ${bytes} more bytes requested`);
-    const view = new Float64Array(this.memory.buffer, this.next, length);
+    const at = this.next;
     this.next = (this.next + bytes + 15) & ~15;
-    return view;
+    return at;
   }
 }
 
@@ -125,50 +136,87 @@ export function createArena(doubles: number, maxDim: number): Arena {
       // No room for a wasm heap this size: fall through to plain arrays.
     }
   }
-  return { f64: (length) => new Float64Array(length) };
+  return plainArena();
+}
+
+/** An arena of ordinary (JS heap) arrays: the kernels then run in JS. */
+export function plainArena(): Arena {
+  return { f64: (length) => new Float64Array(length), f32: (length) => new Float32Array(length) };
 }
 
 /** The wasm arena holding all of `arrays`, if there is one. */
-function arenaOf(...arrays: Float64Array[]): WasmArena | undefined {
+function arenaOf(...arrays: ArrayBufferView[]): WasmArena | undefined {
   const arena = arenas.get(arrays[0]!.buffer);
   return arena && arrays.every((x) => x.buffer === arena.memory.buffer) ? arena : undefined;
 }
 
+/** Packs logical rows [first, first + rows) of an operand, columns [k0, k0 + kc), at dst. */
+type Packer = (first: number, rows: number, k0: number, kc: number, dst: number) => void;
+
+/**
+ * The blocked product loop shared by all wasm products: per k-block, pack
+ * all of A, then B in chunks of NC rows, and hand short row ranges to
+ * gemm_block. pc: byte address of C.
+ */
+function blockedProduct(
+  arena: WasmArena, m: number, n: number, k: number, alpha: number,
+  packA: Packer, packB: Packer, pc: number, ldc: number, lower: boolean, aUpper: boolean,
+): void {
+  const { kernels } = arena;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    const mEff = aUpper ? Math.min(m, k0 + kc) : m; // rows ≥ k0 + kc are zero in this block
+    if (mEff <= 0) continue;
+    const nEff = lower ? Math.min(n, Math.ceil(mEff / 4) * 4) : n;
+    packA(0, mEff, k0, kc, arena.packA);
+    for (let j0 = 0; j0 < nEff; j0 += NC) {
+      const j1 = Math.min(nEff, j0 + NC);
+      packB(j0, j1 - j0, k0, kc, arena.packB);
+      // In lower mode, rows above j0 have nothing in this column chunk.
+      for (let i = lower ? j0 : 0; i < mEff; i += ROWS_PER_CALL) {
+        const iHi = Math.min(mEff, i + ROWS_PER_CALL);
+        kernels.gemm_block(i, iHi, j0, j1, m, n, k0, kc, alpha, arena.packA, arena.packB, pc, ldc, lower ? 1 : 0, aUpper ? 1 : 0);
+      }
+    }
+  }
+}
+
 /**
  * C += α·A·Bᵀ in wasm when A, B and C share an arena with enough packing
- * space; returns false (nothing done) otherwise. Same contract as gemmNT;
- * with `transposed`, A and B are stored one column per row (A[i][k] at
- * a[aOff + k·lda + i]), as samples-by-features data is.
+ * space; returns false (nothing done) otherwise. Same contract as gemmNT.
  */
 export function gemmNTWasm(
   m: number, n: number, k: number, alpha: number,
   a: Float64Array, aOff: number, lda: number,
   b: Float64Array, bOff: number, ldb: number,
   c: Float64Array, cOff: number, ldc: number,
-  lower: boolean, aUpper: boolean, transposed = false,
+  lower: boolean, aUpper: boolean,
 ): boolean {
   const arena = arenaOf(a, b, c);
   if (!arena || m > arena.panelRows || n > arena.panelRows) return false;
-  const { kernels, packA, packB } = arena;
-  const pa = a.byteOffset + aOff * 8, pb = b.byteOffset + bOff * 8, pc = c.byteOffset + cOff * 8;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = Math.min(KC, k - k0);
-    const mEff = aUpper ? Math.min(m, k0 + kc) : m; // rows ≥ k0 + kc are zero in this block
-    if (mEff <= 0) continue;
-    const nEff = lower ? Math.min(n, Math.ceil(mEff / 4) * 4) : n;
-    if (transposed) kernels.pack_t(pa, lda, mEff, k0, kc, packA);
-    else kernels.pack(pa, lda, mEff, k0, kc, packA);
-    for (let j0 = 0; j0 < nEff; j0 += NC) {
-      const j1 = Math.min(nEff, j0 + NC);
-      if (transposed) kernels.pack_t(pb + j0 * 8, ldb, j1 - j0, k0, kc, packB);
-      else kernels.pack(pb + j0 * ldb * 8, ldb, j1 - j0, k0, kc, packB);
-      // In lower mode, rows above j0 have nothing in this column chunk.
-      for (let i = lower ? j0 : 0; i < mEff; i += ROWS_PER_CALL) {
-        const iHi = Math.min(mEff, i + ROWS_PER_CALL);
-        kernels.gemm_block(i, iHi, j0, j1, m, n, k0, kc, alpha, packA, packB, pc, ldc, lower ? 1 : 0, aUpper ? 1 : 0);
-      }
-    }
-  }
+  const { kernels } = arena;
+  const rowsOf = (x: Float64Array, off: number, ld: number): Packer => (first, rows, k0, kc, dst) =>
+    kernels.pack(x.byteOffset + (off + first * ld) * 8, ld, rows, k0, kc, dst);
+  blockedProduct(arena, m, n, k, alpha, rowsOf(a, aOff, lda), rowsOf(b, bOff, ldb), c.byteOffset + cOff * 8, ldc, lower, aUpper);
+  return true;
+}
+
+/**
+ * Lower triangle of cov += (X − mean)ᵀ·(X − mean) for X = `samples` (kc
+ * rows of `dims`, float32 or float64) in wasm, when samples, mean and cov
+ * share an arena; returns false otherwise. Centring happens while packing,
+ * with the same values as the JS path.
+ */
+export function covarianceUpdateWasm(
+  samples: Float32Array | Float64Array, kc: number, dims: number, mean: Float64Array, cov: Float64Array,
+): boolean {
+  const arena = arenaOf(samples, mean, cov);
+  if (!arena || dims > arena.panelRows) return false;
+  const size = samples.BYTES_PER_ELEMENT;
+  const packCentred = samples instanceof Float32Array ? arena.kernels.pack_t_centre_f32 : arena.kernels.pack_t_centre_f64;
+  const pack: Packer = (first, rows, k0, kcBlock, dst) =>
+    packCentred(samples.byteOffset + first * size, dims, rows, k0, kcBlock, mean.byteOffset + first * 8, dst);
+  blockedProduct(arena, dims, dims, kc, 1, pack, pack, cov.byteOffset, dims, true, false);
   return true;
 }
 

@@ -47,12 +47,8 @@ function shuffledHalves(m: FeatureMatrix, seed: number): [FeatureMatrix, Feature
 }
 
 describe('kid against numpy reference values', () => {
-  it('uses whole sets for every reference case by default (the reference convention)', () => {
+  it.each(cases)('$name: matches to 1e-6 absolute, using whole sets by default like the reference', ({ ma, mb, kid: want }) => {
     expect(expected.kid).toMatch(/full sets/);
-    for (const c of cases) expect(Math.max(c.a.rows, c.b.rows)).toBeLessThanOrEqual(KID_DEFAULTS.subsetSize);
-  });
-
-  it.each(cases)('$name: matches to 1e-6 absolute', ({ ma, mb, kid: want }) => {
     const got = kid(ma, mb);
     expect(Math.abs(got.kid - want)).toBeLessThan(1e-6);
     expect(got).toMatchObject({ std: 0, subsets: 1, subsetSize: Math.max(ma.rows, mb.rows) });
@@ -74,10 +70,15 @@ describe('kid against numpy reference values', () => {
 describe('kid subsets', () => {
   const { ma, mb, kid: whole } = cases.find((c) => c.name === 'd64-shifted')!;
 
-  it('samples subsets when a set is larger than subsetSize, reproducibly per seed', () => {
-    const opts = { subsets: 20, subsetSize: 300, seed: 7 };
+  it('has the defaults of torch-fidelity and clean-fid', () => {
+    expect(KID_DEFAULTS).toEqual({ subsets: 100, subsetSize: 1000, seed: 0 });
+  });
+
+  it('samples subsets when they are cheaper than whole sets, reproducibly per seed', () => {
+    // 1000 + 800 samples: whole sets cost 1800²/2 kernel values, 10 subsets of 200 only 10·2·200².
+    const opts = { subsets: 10, subsetSize: 200, seed: 7 };
     const first = kid(ma, mb, opts);
-    expect(first).toMatchObject({ subsets: 20, subsetSize: 300 });
+    expect(first).toMatchObject({ subsets: 10, subsetSize: 200 });
     expect(first.std).toBeGreaterThan(0);
     expect(kid(ma, mb, opts)).toEqual(first);
     expect(kid(ma, mb, { ...opts, seed: 8 }).kid).not.toBe(first.kid);
@@ -86,8 +87,14 @@ describe('kid subsets', () => {
   });
 
   it('uses a smaller set whole while sampling the larger one', () => {
-    const result = kid(ma, { ...mb, rows: 200, data: mb.data.subarray(0, 200 * mb.dims) }, { subsets: 3, subsetSize: 500 });
-    expect(result).toMatchObject({ subsets: 3, subsetSize: 500 });
+    const result = kid(ma, { ...mb, rows: 200, data: mb.data.subarray(0, 200 * mb.dims) }, { subsets: 3, subsetSize: 300 });
+    expect(result).toMatchObject({ subsets: 3, subsetSize: 300 });
+  });
+
+  it('uses whole sets when asked-for subsets would cost more', () => {
+    const result = kid(ma, mb, { subsets: 20, subsetSize: 300 });
+    expect(result).toMatchObject({ std: 0, subsets: 1 });
+    expect(result.kid).toBeCloseTo(whole, 12);
   });
 
   const m = (rows: number, dims: number): FeatureMatrix => ({ data: new Float32Array(rows * dims), rows, dims });

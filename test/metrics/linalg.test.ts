@@ -5,12 +5,12 @@ import {
   pivotedCholesky,
   symmetricEigen,
   symmetricEigenvalues,
-  syrkLowerTN,
   traceSqrtProduct,
   tridiagonalEigen,
   tridiagonalize,
 } from '../../src/metrics/linalg.js';
-import { createArena, wasmArenaOf } from '../../src/metrics/wasm.js';
+import { covarianceUpdater } from '../../src/metrics/stats.js';
+import { createArena, plainArena, wasmArenaOf } from '../../src/metrics/wasm.js';
 import { KERNELS_WASM_BASE64 } from '../../src/metrics/wasm/kernels-wasm.js';
 
 /** Deterministic uniform [-0.5, 0.5) values. */
@@ -289,15 +289,26 @@ describe('wasm kernels', () => {
     expect(wc).toEqual(c);
   });
 
-  it('syrkLowerTN on samples-by-features rows is bit-identical to the JS path', () => {
-    const n = 37, k = 200;
-    const x = randomMatrix(k, n, 8);
-    const c = new Float64Array(n * n);
-    syrkLowerTN(n, k, 1, x, n, c, n, () => new Float64Array(n * k));
-    const [wx, wc] = inArena([x, new Float64Array(n * n)], n);
-    syrkLowerTN(n, k, 1, wx!, n, wc!, n, () => new Float64Array(n * k));
-    expect(wc).toEqual(c);
-    expect(c[5 * n + 3]).toBeCloseTo(Array.from({ length: k }, (_, s) => x[s * n + 5]! * x[s * n + 3]!).reduce((p, q) => p + q), 12);
+  it.each([
+    ['float32', Float32Array],
+    ['float64', Float64Array],
+  ] as const)('the centred covariance panel update (%s samples) is bit-identical to the JS path', (_, Type) => {
+    const dims = 37, panelRows = 64;
+    const x = new Type(100 * dims);
+    randomMatrix(100, dims, 8).forEach((v, i) => (x[i] = 3 + v)); // offset data: centring matters
+    const mean = Float64Array.from({ length: dims }, (_, j) => 3 + j * 1e-3);
+    const results = [createArena(dims * dims + dims * panelRows + dims, dims), plainArena()].map((arena) => {
+      const cov = arena.f64(dims * dims);
+      const update = covarianceUpdater(arena, Type === Float32Array, dims, panelRows, mean, cov);
+      update(x.subarray(0, 64 * dims));
+      update(x.subarray(64 * dims)); // a short last panel
+      return { cov, wasm: wasmArenaOf(cov) !== undefined };
+    });
+    expect(results.map((r) => r.wasm)).toEqual([true, false]);
+    expect(results[0]!.cov).toEqual(results[1]!.cov);
+    let want = 0;
+    for (let s = 0; s < 100; s++) want += (x[s * dims + 5]! - mean[5]!) * (x[s * dims + 3]! - mean[3]!);
+    expect(results[1]!.cov[5 * dims + 3]).toBeCloseTo(want, 12);
   });
 
   it('tridiagonalize in wasm gives the spectrum of the JS path to rounding', () => {

@@ -6,6 +6,7 @@
  *   pack + gemm_block  ≡ gemmNT: products accumulate in the same order as the
  *                        JS 4×4 tiles (k ascending inside 256-wide k-blocks),
  *                        so both paths give bit-identical results.
+ *   pack_t_centre_*    ≡ the covariance panel of stats.ts (centre, transpose).
  *   fused_update       ≡ fusedUpdate: same arithmetic, dot products summed in
  *                        two lanes (differs from JS only by rounding).
  *
@@ -79,6 +80,59 @@ void pack_t(const f64 *x, int ldx, int rows, int k0, int kc, f64 *dst) {
     for (int t = 0; t < kc; t++) {
       const f64 *src = x + (k0 + t) * ldx + 4 * full;
       for (int r = 0; r < 4; r++) out[t * 4 + r] = r < live ? src[r] : 0;
+    }
+  }
+}
+
+/*
+ * `pack_t` straight from float32 samples, centring on the way:
+ * dst[g][t][r] = (f64) x[(k0 + t) * ldx + 4g + r] − mean[4g + r].
+ * The same values the JS path computes before its product.
+ */
+__attribute__((export_name("pack_t_centre_f32")))
+void pack_t_centre_f32(const float *x, int ldx, int rows, int k0, int kc, const f64 *mean, f64 *dst) {
+  int full = rows / 4;
+  for (int g = 0; g < full; g++) {
+    f64 *out = dst + g * 4 * kc;
+    const float *src = x + k0 * ldx + 4 * g;
+    v128_t m01 = wasm_v128_load(mean + 4 * g), m23 = wasm_v128_load(mean + 4 * g + 2);
+    for (int t = 0; t < kc; t++, src += ldx) {
+      v128_t v = wasm_v128_load(src);
+      v128_t lo = wasm_f64x2_promote_low_f32x4(v);
+      v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3));
+      wasm_v128_store(out + t * 4, wasm_f64x2_sub(lo, m01));
+      wasm_v128_store(out + t * 4 + 2, wasm_f64x2_sub(hi, m23));
+    }
+  }
+  if (full * 4 < rows) {
+    int live = rows - full * 4;
+    f64 *out = dst + full * 4 * kc;
+    for (int t = 0; t < kc; t++) {
+      const float *src = x + (k0 + t) * ldx + 4 * full;
+      for (int r = 0; r < 4; r++) out[t * 4 + r] = r < live ? (f64)src[r] - mean[4 * full + r] : 0;
+    }
+  }
+}
+
+/* pack_t_centre_f32 for float64 samples. */
+__attribute__((export_name("pack_t_centre_f64")))
+void pack_t_centre_f64(const f64 *x, int ldx, int rows, int k0, int kc, const f64 *mean, f64 *dst) {
+  int full = rows / 4;
+  for (int g = 0; g < full; g++) {
+    f64 *out = dst + g * 4 * kc;
+    const f64 *src = x + k0 * ldx + 4 * g;
+    v128_t m01 = wasm_v128_load(mean + 4 * g), m23 = wasm_v128_load(mean + 4 * g + 2);
+    for (int t = 0; t < kc; t++, src += ldx) {
+      wasm_v128_store(out + t * 4, wasm_f64x2_sub(wasm_v128_load(src), m01));
+      wasm_v128_store(out + t * 4 + 2, wasm_f64x2_sub(wasm_v128_load(src + 2), m23));
+    }
+  }
+  if (full * 4 < rows) {
+    int live = rows - full * 4;
+    f64 *out = dst + full * 4 * kc;
+    for (int t = 0; t < kc; t++) {
+      const f64 *src = x + (k0 + t) * ldx + 4 * full;
+      for (int r = 0; r < 4; r++) out[t * 4 + r] = r < live ? src[r] - mean[4 * full + r] : 0;
     }
   }
 }
