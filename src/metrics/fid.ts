@@ -17,6 +17,8 @@ type Matrix = ArrayLike<number> | ArrayLike<number>[];
  * and returns their {@link frechetDistance}. Works when a set has fewer
  * samples than dimensions (singular covariance).
  *
+ * @example
+ * const score = fid({ data: realFeats, rows: 500, dims: 128 }, { data: fakeFeats, rows: 500, dims: 128 });
  * @param a features of one set, samples × dims
  * @param b features of the other set, same dims
  * @returns the squared Fréchet distance; a true 0 can come out as ±1e-12-ish rounding
@@ -46,6 +48,9 @@ export function fid(a: Features, b: Features): number {
  * (pivoted Cholesky), the same eigenvalues as C₁^½·C₂·C₁^½: only symmetric
  * problems, so no "imaginary component" and exact for singular C₁.
  *
+ * @example
+ * const real = meanCov(realFeats); // once per class
+ * const score = frechetDistance(real.mean, real.cov, fake.mean, fake.cov);
  * @param mu1 mean of the first Gaussian, length d
  * @param cov1 its covariance, d×d (flat row-major or an array of rows)
  * @param mu2 mean of the second Gaussian, length d

@@ -44,6 +44,8 @@ const BLOCK = 128;
  * samples per set (a smaller set is used whole in each), drawn without
  * replacement by a seeded generator; the mean and spread are returned.
  *
+ * @example
+ * const { kid: score, std } = kid(realFeats, fakeFeats, { seed: 1 });
  * @param a features of one set, samples × dims
  * @param b features of the other set, same dims
  * @throws {TypeError} if `a` or `b` is not a feature matrix, or an option is not a number
