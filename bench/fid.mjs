@@ -174,7 +174,8 @@ function checkPython() {
 /** Build dist/ when it is missing or older than src/metrics. */
 function ensureBuilt() {
   const srcDir = join(ROOT, 'src', 'metrics');
-  const newest = Math.max(...readdirSync(srcDir).map((f) => statSync(join(srcDir, f)).mtimeMs));
+  const sources = readdirSync(srcDir, { recursive: true }).filter((f) => String(f).endsWith('.ts'));
+  const newest = Math.max(...sources.map((f) => statSync(join(srcDir, String(f))).mtimeMs));
   if (existsSync(DIST) && statSync(DIST).mtimeMs >= newest) return;
   console.log('Building dist/ (npx tsc -p tsconfig.build.json) …');
   // tsc still emits when other modules have type errors; only a missing output is fatal.
