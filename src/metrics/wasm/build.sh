@@ -10,6 +10,7 @@ CLANG=${CLANG:-$(command -v clang-14 || command -v clang)}
 "$CLANG" --target=wasm32 -O3 -msimd128 -nostdlib \
   -Wl,--no-entry -Wl,--import-memory -Wl,--export=__heap_base -Wl,--strip-all \
   -o kernels.wasm kernels.c
+chmod 644 kernels.wasm
 node --input-type=module -e '
 import { readFileSync, writeFileSync } from "node:fs";
 const bytes = readFileSync("kernels.wasm");
