@@ -7,7 +7,7 @@ export type PipelineEvent =
   | { type: 'stage.start'; stage: Stage; total?: number; detail?: string }
   | { type: 'stage.end'; stage: Stage; seconds: number; detail?: string }
   | { type: 'decode.progress'; done: number; total: number }
-  | ({ type: 'train.step' } & StepMetrics)
+  | ({ type: 'train.step'; job?: string } & StepMetrics)
   | { type: 'generate.progress'; label: string; done: number; total: number }
   | { type: 'info'; message: string }
   | { type: 'warn'; message: string };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
+import { InputError } from '../errors.js';
 import { plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { table } from './format.js';
@@ -12,8 +13,10 @@ interface RunFlags {
   set?: string[];
   backend?: string;
   dryRun?: boolean;
+  resume?: boolean;
   force?: boolean;
   quiet?: boolean;
+  strict?: boolean;
 }
 
 export function registerRun(program: Command, signal: AbortSignal): void {
@@ -27,7 +30,9 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
+    .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')
     .option('-q, --quiet', 'no progress output')
+    .option('--strict', 'exit with code 4 when any input file is rejected (after writing all outputs)')
     .action(async (file: string, flags: RunFlags) => {
       const { config, warnings } = await loadConfig(file, {
         set: flags.set ?? [],
@@ -50,11 +55,18 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       const progress = createProgress(mode);
       let summary: Summary;
       try {
-        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false });
+        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false });
       } finally {
         progress.close();
       }
       printSummary(summary);
+      if (flags.strict && summary.rejectedFiles.length > 0) {
+        const n = summary.rejectedFiles.length;
+        throw new InputError(
+          `${n} input file${n === 1 ? '' : 's'} rejected (--strict); outputs were still written`,
+          summary.rejectedFiles.map((r) => ({ path: r.path, reason: r.reason ?? '' })),
+        );
+      }
     });
 }
 

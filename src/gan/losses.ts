@@ -1,15 +1,60 @@
 /**
- * GAN losses on discriminator logits. Non-saturating: the generator maximises log D(G(z)) rather than
- * minimising log(1 − D(G(z))), which keeps its gradient alive early on (Goodfellow et al. 2014).
+ * GAN losses on discriminator logits, and the gradient penalties.
+ * - `ns`: non-saturating (Goodfellow et al. 2014) — G maximises log D(G(z)), which keeps its gradient
+ *   alive early on;
+ * - `hinge`: (Lim & Ye 2017; used by SNGAN/BigGAN) — D stops pushing samples it already classifies
+ *   with margin 1;
+ * - `wgan-gp`: Wasserstein critic with a gradient penalty on interpolates (Gulrajani et al. 2017).
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** −log σ(real) − log(1 − σ(fake)), averaged. */
-export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.softplus(realLogits.neg()).mean().add(tf.softplus(fakeLogits).mean()) as tf.Scalar);
+export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.Scalar {
+  return tf.tidy(() => {
+    switch (loss) {
+      case 'ns':
+        return tf.softplus(realLogits.neg()).mean().add(tf.softplus(fakeLogits).mean()) as tf.Scalar;
+      case 'hinge':
+        return tf.relu(tf.scalar(1).sub(realLogits)).mean().add(tf.relu(tf.scalar(1).add(fakeLogits)).mean()) as tf.Scalar;
+      case 'wgan-gp':
+        return fakeLogits.mean().sub(realLogits.mean()) as tf.Scalar;
+    }
+  });
 }
 
-/** −log σ(fake), averaged. */
-export function generatorLoss(fakeLogits: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.softplus(fakeLogits.neg()).mean() as tf.Scalar);
+export function generatorLoss(fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.Scalar {
+  return tf.tidy(() => (loss === 'ns' ? tf.softplus(fakeLogits.neg()).mean() : fakeLogits.mean().neg()) as tf.Scalar);
+}
+
+/** Mean over the batch of ‖∂ Σf(x) / ∂x‖² per image. Differentiable (second-order) w.r.t. f's weights. */
+export function gradientSquaredNorm(f: (x: tf.Tensor4D) => tf.Tensor, x: tf.Tensor4D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const g = tf.grad((xx: tf.Tensor) => f(xx as tf.Tensor4D).sum())(x);
+    return g.square().sum([1, 2, 3]) as tf.Tensor1D;
+  });
+}
+
+/** R1 (Mescheder et al. 2018): γ/2 · E‖∇ₓD(x)‖² on real images. */
+export function r1Penalty(f: (x: tf.Tensor4D) => tf.Tensor, real: tf.Tensor4D, gamma: number): tf.Scalar {
+  return tf.tidy(() => gradientSquaredNorm(f, real).mean().mul(gamma / 2) as tf.Scalar);
+}
+
+/** WGAN-GP: λ · E(‖∇D(x̂)‖ − 1)² at x̂ = ε·real + (1 − ε)·fake, ε ~ U(0, 1) per image (given). */
+export function gradientPenalty(f: (x: tf.Tensor4D) => tf.Tensor, real: tf.Tensor4D, fake: tf.Tensor4D, eps: Float32Array, weight: number): tf.Scalar {
+  return tf.tidy(() => {
+    const e = tf.tensor4d(eps, [eps.length, 1, 1, 1]);
+    const mix = real.mul(e).add(fake.mul(tf.scalar(1).sub(e))) as tf.Tensor4D;
+    const norm = gradientSquaredNorm(f, mix).add(1e-12).sqrt();
+    return norm.sub(1).square().mean().mul(weight) as tf.Scalar;
+  });
+}
+
+/** Softmax cross-entropy of class logits [B, K] against integer labels [B] (the ACGAN head). */
+export function classLoss(classLogits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const k = classLogits.shape[1];
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, k), classLogits) as tf.Scalar;
+  });
 }

@@ -1,14 +1,23 @@
 /**
- * The training loop: class-balanced batches, one D step and one G step per iteration. Reports through
- * callbacks, never the console; stops early, cleanly, when its AbortSignal fires.
+ * The training loop of one GAN job: class-balanced batches from the training split, DiffAugment with an
+ * optional ADA controller, one D step and one G step per iteration, an EMA of G, a held-out watch on
+ * D's over-fitting, sample grids, checkpoints and a divergence guard. Reports through callbacks, never
+ * the console; stops cleanly when its AbortSignal fires.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
+import { splitHoldout } from '../dataset/holdout.js';
 import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampler.js';
-import { Rng } from '../util/rng.js';
-import { buildDiscriminator } from './discriminator.js';
-import { buildGenerator, calibrateBatchNorm } from './generator.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type GanState } from './train-step.js';
+import { GanAugmentError, EXIT } from '../errors.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { Adam, type AdamState } from './adam.js';
+import { initAda, updateAda, type AdaState } from './ada.js';
+import { drawAugment } from './augment.js';
+import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator } from './discriminator.js';
+import { cloneParams, emaBeta, updateEma } from './ema.js';
+import { buildGenerator, calibrateBatchNorm, generate, type Generator } from './generator.js';
+import { disposeParams, type Params } from './params.js';
+import { trainDiscriminatorStep, trainGeneratorStep, type GanState, type StepSettings } from './train-step.js';
 
 export interface StepMetrics {
   step: number;
@@ -17,88 +26,428 @@ export interface StepMetrics {
   lossG: number;
   dReal: number;
   dFake: number;
+  /** Current augmentation probability. */
+  p: number;
   imgPerSec: number;
+}
+
+/** A line of train/metrics.jsonl. */
+export interface MetricsRecord extends StepMetrics {
+  /** Mean D logit on held-out real images and on as many training real images (no augmentation). */
+  dHeldOut: number | null;
+  dTrainReal: number | null;
+  /** ADA's last r = E[sign(D(real))]. */
+  adaR: number | null;
+  lrG: number;
+  lrD: number;
+  /** Per class: mean pairwise pixel distance of samples ÷ the same among real images (≈1 healthy, ≪1 collapse). */
+  diversity?: Record<string, number>;
+}
+
+/** Sample images per class at one step (uint8 NHWC, `perClass` images each). */
+export interface SampleGrid {
+  step: number;
+  perClass: number;
+  classes: { classIndex: number; pixels: Uint8Array }[];
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface TrainerSnapshot {
+  step: number;
+  imagesSeen: number;
+  rng: RngState;
+  ada: AdaState;
+  rollbacks: number;
+  g: Record<string, Float32Array>;
+  gEma: Record<string, Float32Array>;
+  d: Record<string, Float32Array>;
+  spectral: Record<string, { u: Float32Array; v: Float32Array }>;
+  optG: AdamState;
+  optD: AdamState;
 }
 
 export interface TrainOptions {
   onStep?: (m: StepMetrics) => void;
+  onLog?: (r: MetricsRecord) => void;
+  onSamples?: (grid: SampleGrid) => void | Promise<void>;
+  onCheckpoint?: (snapshot: TrainerSnapshot) => Promise<void>;
   signal?: AbortSignal;
+  /** Continue from this snapshot (same config and data). */
+  resume?: TrainerSnapshot;
+  /** Class names by index, for the diversity figures. */
+  labels?: string[];
+  /** Testing hook: steps at which the losses are treated as NaN (exercises the divergence guard). */
+  faultAt?: ReadonlySet<number>;
 }
 
 export interface TrainResult {
-  state: GanState;
-  history: StepMetrics[];
+  /** The generator to sample from: the EMA one (eval-mode statistics calibrated). */
+  g: Generator;
+  d: Discriminator;
+  history: MetricsRecord[];
   steps: number;
   seconds: number;
+  interrupted: boolean;
+  rollbacks: number;
+  /** Frees every tensor the result holds. */
+  dispose(): void;
 }
+
+/** Training gave NaN/Inf or exploding losses more often than the guard allows. */
+export class DivergenceError extends GanAugmentError {
+  constructor(message: string) {
+    super(message, EXIT.internal);
+  }
+}
+
+const MAX_ROLLBACKS = 3;
 
 /** Latent vectors from the seeded Rng, [n, latentDim]. */
 export function latent(rng: Rng, n: number, latentDim: number): tf.Tensor2D {
   return tf.tensor2d(rng.normal(new Float32Array(n * latentDim)), [n, latentDim]);
 }
 
-/** Class indices drawn uniformly from the classes that have images. */
+/** Class indices drawn uniformly from `classes`. */
 export function uniformLabels(rng: Rng, n: number, classes: number[]): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = classes[rng.int(classes.length)]!;
   return out;
 }
 
-/** Builds a class-conditional GAN for `data` and trains it for `config.train.steps` iterations. */
-export async function trainGan(data: LabelledImages, config: Config, options: TrainOptions = {}): Promise<TrainResult> {
-  const { train, gan, decode } = config;
-  const rng = new Rng(config.seed);
-  const initRng = rng.fork(1);
-  const g = buildGenerator(
-    { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels },
-    initRng,
-  );
-  const d = buildDiscriminator({ numClasses: data.numClasses, width: gan.dWidth, size: decode.size, channels: decode.channels }, initRng);
-  const state: GanState = {
-    g,
-    d,
-    optG: tf.train.adam(train.lrG, train.beta1, train.beta2),
-    optD: tf.train.adam(train.lrD, train.beta1, train.beta2),
-  };
-  const byClass = indexByClass(data.labels, data.numClasses);
-  const present = byClass.map((l, c) => (l.length ? c : -1)).filter((c) => c >= 0);
-  const history: StepMetrics[] = [];
-  const b = train.batchSize;
-  const started = performance.now();
-  let step = 0;
-  while (step < train.steps && !options.signal?.aborted) {
+async function readParams(p: Params): Promise<Record<string, Float32Array>> {
+  const out: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = (await v.data()) as Float32Array;
+  return out;
+}
+
+function writeParams(p: Params, values: Record<string, Float32Array>): void {
+  for (const [k, v] of Object.entries(p)) if (values[k]) v.assign(tf.tensor(values[k]!, v.shape));
+}
+
+/** Mean pairwise L2 distance between the rows of `pixels` (n images of `per` values). */
+export function meanPairwiseDistance(pixels: Uint8Array, n: number, per: number): number {
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let d = 0;
+      for (let k = 0; k < per; k++) {
+        const t = pixels[i * per + k]! - pixels[j * per + k]!;
+        d += t * t;
+      }
+      sum += Math.sqrt(d);
+      pairs++;
+    }
+  }
+  return pairs ? sum / pairs : 0;
+}
+
+/**
+ * The mutable state of one GAN training job, and its single training iteration.
+ */
+export class Trainer {
+  readonly g: Generator;
+  readonly gEma: Generator | null;
+  readonly d: Discriminator;
+  readonly optG: Adam;
+  readonly optD: Adam;
+  readonly rng: Rng;
+  readonly train: number[];
+  readonly held: number[];
+  readonly byClass: Int32Array[];
+  readonly present: number[];
+  step = 0;
+  imagesSeen = 0;
+  ada: AdaState;
+  rollbacks = 0;
+  private readonly settings: StepSettings;
+
+  constructor(
+    readonly data: LabelledImages,
+    readonly config: Config,
+  ) {
+    const { gan, decode, train } = config;
+    this.rng = new Rng(config.seed);
+    const initRng = this.rng.fork(1);
+    const holdRng = this.rng.fork(2);
+    this.g = buildGenerator(
+      { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels },
+      initRng,
+    );
+    this.d = buildDiscriminator(
+      {
+        numClasses: data.numClasses,
+        width: gan.dWidth,
+        size: decode.size,
+        channels: decode.channels,
+        head: gan.head,
+        mbstd: gan.mbstd,
+        spectralNorm: gan.spectralNorm,
+      },
+      initRng,
+    );
+    this.gEma = gan.emaHalfLifeImages > 0 ? { spec: this.g.spec, params: cloneParams(this.g.params) } : null;
+    this.optG = new Adam(this.g.params, train.lrG, train.beta1, train.beta2);
+    this.optD = new Adam(this.d.params, train.lrD, train.beta1, train.beta2);
+    const split = splitHoldout(data.labels, data.numClasses, train.validation, holdRng);
+    this.train = split.train;
+    this.held = split.held;
+    const trainLabels = Int32Array.from(this.train.map((i) => data.labels[i]!));
+    this.byClass = indexByClass(trainLabels, data.numClasses).map((l) => Int32Array.from(l, (j) => this.train[j]!));
+    this.present = this.byClass.map((l, c) => (l.length ? c : -1)).filter((c) => c >= 0);
+    this.ada = initAda(config.augment.p);
+    this.settings = { loss: gan.loss, r1Gamma: gan.r1Gamma, gpWeight: gan.gpWeight };
+  }
+
+  get state(): GanState {
+    return { g: this.g, d: this.d, optG: this.optG, optD: this.optD };
+  }
+
+  /** One D step and one G step. */
+  iterate(): StepMetrics {
+    const { train, gan, decode, augment } = this.config;
+    const b = train.batchSize;
     const t0 = performance.now();
-    const batch = sampleBatch(data, byClass, b, rng);
+    const rng = this.rng;
+    const batch = sampleBatch(this.data, this.byClass, b, rng);
+    const p = augment.policy.length ? this.ada.p : 0;
+    const draw = () => drawAugment(rng, b, decode.size, decode.channels, augment.policy, p);
+    const augReal = draw();
+    const augFake = draw();
+    const augFakeG = draw();
+    const gpEps = gan.loss === 'wgan-gp' ? Float32Array.from({ length: b }, () => rng.next()) : undefined;
+    const step = this.step + 1;
+    const r1Scale = gan.r1Gamma > 0 && step % gan.r1Every === 0 ? gan.r1Every : 0;
     const input = tf.tidy(() => ({
       real: tf.tensor4d(batch.images, [b, decode.size, decode.size, decode.channels]),
       realLabels: tf.tensor1d(batch.labels, 'int32'),
       z: latent(rng, b, gan.latentDim),
-      fakeLabels: tf.tensor1d(uniformLabels(rng, b, present), 'int32'),
+      fakeLabels: tf.tensor1d(uniformLabels(rng, b, this.present), 'int32'),
     }));
-    const ds = trainDiscriminatorStep(state, input);
-    const gs = trainGeneratorStep(state, input);
+    const ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, this.settings);
+    const gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG }, this.settings);
     tf.dispose(Object.values(input));
-    step++;
-    const m: StepMetrics = {
+    this.step = step;
+    this.imagesSeen += b;
+    if (this.gEma) updateEma(this.gEma.params, this.g.params, emaBeta({ halfLifeImages: gan.emaHalfLifeImages, rampup: gan.emaRampup }, b, this.imagesSeen));
+    if (augment.ada) {
+      this.ada = updateAda(this.ada, ds.realLogits, step, b, {
+        target: augment.adaTarget,
+        interval: augment.adaInterval,
+        speedImages: augment.adaSpeedImages,
+        maxP: 1,
+      });
+    }
+    return {
       step,
       of: train.steps,
       lossD: ds.loss,
       lossG: gs.loss,
       dReal: ds.dReal,
       dFake: ds.dFake,
+      p,
       imgPerSec: b / ((performance.now() - t0) / 1000),
     };
-    if (step % train.logEvery === 0 || step === train.steps) history.push(m);
+  }
+
+  /** Mean D logit on the held-out reals and on as many training reals (plain images, no augmentation). */
+  heldOutGap(): { dHeldOut: number | null; dTrainReal: number | null } {
+    if (this.held.length === 0) return { dHeldOut: null, dTrainReal: null };
+    const n = Math.min(this.held.length, 256);
+    const per = this.data.size * this.data.size * this.data.channels;
+    const pick = (idx: number[]) => {
+      const imgs = new Float32Array(idx.length * per);
+      idx.forEach((src, k) => {
+        for (let i = 0; i < per; i++) imgs[k * per + i] = this.data.pixels[src * per + i]! / 127.5 - 1;
+      });
+      return tf.tidy(() => {
+        const x = tf.tensor4d(imgs, [idx.length, this.data.size, this.data.size, this.data.channels]);
+        const l = tf.tensor1d(Int32Array.from(idx.map((i) => this.data.labels[i]!)), 'int32');
+        return discriminate(this.d, x, l).mean().dataSync()[0]!;
+      });
+    };
+    const held = this.held.slice(0, n);
+    // Training images of the same classes, in the same numbers, chosen without touching the main Rng.
+    const pickRng = new Rng(this.step);
+    const trainSame = held.map((i) => {
+      const list = this.byClass[this.data.labels[i]!]!;
+      return list[pickRng.int(list.length)]!;
+    });
+    return { dHeldOut: pick(held), dTrainReal: pick(trainSame) };
+  }
+
+  /** `perClass` EMA samples per class from fixed latents (comparable across steps), uint8. */
+  samples(perClass: number, classes: number[]): SampleGrid {
+    const g = this.gEma ?? this.g;
+    const fixed = new Rng(0x5eed);
+    const n = perClass * classes.length;
+    const z = fixed.normal(new Float32Array(n * g.spec.latentDim));
+    const labels = Int32Array.from({ length: n }, (_, i) => classes[Math.floor(i / perClass)]!);
+    const px = tf.tidy(() => {
+      const x = generate(g, tf.tensor2d(z, [n, g.spec.latentDim]), tf.tensor1d(labels, 'int32'), 'train');
+      return x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync();
+    });
+    const per = g.spec.size * g.spec.size * g.spec.channels;
+    const all = Uint8Array.from(px);
+    return {
+      step: this.step,
+      perClass,
+      classes: classes.map((c, k) => ({ classIndex: c, pixels: all.slice(k * perClass * per, (k + 1) * perClass * per) })),
+    };
+  }
+
+  /** Sample diversity ÷ real diversity per class, in pixel space. */
+  diversity(grid: SampleGrid, labels: string[]): Record<string, number> {
+    const per = this.data.size * this.data.size * this.data.channels;
+    const out: Record<string, number> = {};
+    for (const c of grid.classes) {
+      const real = this.byClass[c.classIndex]!;
+      const k = Math.min(real.length, grid.perClass);
+      if (k < 2) continue;
+      const realPx = new Uint8Array(k * per);
+      for (let i = 0; i < k; i++) realPx.set(this.data.pixels.subarray(real[i]! * per, (real[i]! + 1) * per), i * per);
+      const dReal = meanPairwiseDistance(realPx, k, per);
+      const dGen = meanPairwiseDistance(c.pixels, grid.perClass, per);
+      out[labels[c.classIndex] ?? String(c.classIndex)] = dReal > 0 ? dGen / dReal : 0;
+    }
+    return out;
+  }
+
+  async snapshot(): Promise<TrainerSnapshot> {
+    const spectral: TrainerSnapshot['spectral'] = {};
+    for (const [k, s] of Object.entries(this.d.spectral)) {
+      spectral[k] = { u: (await s.u.data()) as Float32Array, v: (await s.v.data()) as Float32Array };
+    }
+    return {
+      step: this.step,
+      imagesSeen: this.imagesSeen,
+      rng: this.rng.state,
+      ada: { ...this.ada },
+      rollbacks: this.rollbacks,
+      g: await readParams(this.g.params),
+      gEma: this.gEma ? await readParams(this.gEma.params) : {},
+      d: await readParams(this.d.params),
+      spectral,
+      optG: await this.optG.save(),
+      optD: await this.optD.save(),
+    };
+  }
+
+  restore(s: TrainerSnapshot): void {
+    this.step = s.step;
+    this.imagesSeen = s.imagesSeen;
+    this.rng.setState(s.rng);
+    this.ada = { ...s.ada };
+    this.rollbacks = s.rollbacks;
+    writeParams(this.g.params, s.g);
+    if (this.gEma) writeParams(this.gEma.params, s.gEma);
+    writeParams(this.d.params, s.d);
+    for (const [k, st] of Object.entries(this.d.spectral)) {
+      if (s.spectral[k]) {
+        st.u.assign(tf.tensor(s.spectral[k]!.u));
+        st.v.assign(tf.tensor(s.spectral[k]!.v));
+      }
+    }
+    this.optG.load(s.optG);
+    this.optD.load(s.optD);
+  }
+
+  /** Sets eval-mode BN statistics of the sampling generator from class-balanced batches. */
+  finalize(): Generator {
+    const g = this.gEma ?? this.g;
+    const calibRng = new Rng(this.config.seed ^ 0xb00c);
+    const calib = Array.from({ length: 8 }, () => ({
+      z: latent(calibRng, 128, g.spec.latentDim),
+      labels: tf.tensor1d(uniformLabels(calibRng, 128, this.present), 'int32'),
+    }));
+    calibrateBatchNorm(g, calib);
+    tf.dispose(calib.flatMap((c) => [c.z, c.labels]));
+    return g;
+  }
+
+  dispose(keep: { g?: Generator; d?: Discriminator } = {}): void {
+    if (keep.g !== this.g) disposeParams(this.g.params);
+    if (this.gEma && keep.g !== this.gEma) disposeParams(this.gEma.params);
+    if (keep.d !== this.d) disposeDiscriminator(this.d);
+    this.optG.dispose();
+    this.optD.dispose();
+  }
+}
+
+/** Trains one GAN job for `config.train.steps` iterations (or continues `options.resume`). */
+export async function trainGan(data: LabelledImages, config: Config, options: TrainOptions = {}): Promise<TrainResult> {
+  const { train } = config;
+  const trainer = new Trainer(data, config);
+  if (options.resume) trainer.restore(options.resume);
+  const labels = options.labels ?? Array.from({ length: data.numClasses }, (_, i) => String(i));
+  const history: MetricsRecord[] = [];
+  const started = performance.now();
+  // The last known-good state, for rollback: in memory, refreshed at every checkpoint.
+  let good = await trainer.snapshot();
+  let interrupted = false;
+  const checkpoint = async () => {
+    good = await trainer.snapshot();
+    await options.onCheckpoint?.(good);
+  };
+  const emitSamples = async (): Promise<Record<string, number>> => {
+    const grid = trainer.samples(8, trainer.present);
+    await options.onSamples?.(grid);
+    return trainer.diversity(grid, labels);
+  };
+
+  while (trainer.step < train.steps) {
+    if (options.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const m = trainer.iterate();
+    const bad = options.faultAt?.has(m.step) ? true : ![m.lossD, m.lossG].every((x) => Number.isFinite(x) && Math.abs(x) <= train.divergenceLoss);
+    if (bad) {
+      if (trainer.rollbacks >= MAX_ROLLBACKS) {
+        trainer.dispose();
+        throw new DivergenceError(
+          `training diverged at step ${m.step} (loss D ${m.lossD}, G ${m.lossG}) after ${MAX_ROLLBACKS} rollbacks with halved learning rates; ` +
+            `try lower train.lrG/train.lrD, gan.spectralNorm: true or gan.loss: hinge`,
+        );
+      }
+      const rollbacks = trainer.rollbacks + 1;
+      const lrG = trainer.optG.lr / 2;
+      const lrD = trainer.optD.lr / 2;
+      trainer.restore(good);
+      trainer.rollbacks = rollbacks;
+      trainer.optG.lr = lrG;
+      trainer.optD.lr = lrD;
+      good = { ...good, rollbacks, optG: { ...good.optG, lr: lrG }, optD: { ...good.optD, lr: lrD } };
+      options.onLog?.({ ...m, dHeldOut: null, dTrainReal: null, adaR: null, lrG, lrD, diversity: { rollback: rollbacks } });
+      continue;
+    }
     options.onStep?.(m);
+    const last = m.step === train.steps;
+    if (m.step % train.logEvery === 0 || last) {
+      const record: MetricsRecord = { ...m, ...trainer.heldOutGap(), adaR: trainer.ada.lastR, lrG: trainer.optG.lr, lrD: trainer.optD.lr };
+      if ((train.sampleEvery > 0 && m.step % train.sampleEvery === 0) || last) record.diversity = await emitSamples();
+      history.push(record);
+      options.onLog?.(record);
+    }
+    if ((train.checkpointEvery > 0 && m.step % train.checkpointEvery === 0) || last) await checkpoint();
     // Let timers, progress output and signal handlers run between steps.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  // Population statistics for eval-mode sampling.
-  const calib = Array.from({ length: 8 }, () => ({
-    z: latent(rng, 128, gan.latentDim),
-    labels: tf.tensor1d(uniformLabels(rng, 128, present), 'int32'),
-  }));
-  calibrateBatchNorm(g, calib);
-  tf.dispose(calib.flatMap((c) => [c.z, c.labels]));
-  return { state, history, steps: step, seconds: (performance.now() - started) / 1000 };
+  if (interrupted) await checkpoint();
+  const g = trainer.finalize();
+  const d = trainer.d;
+  trainer.dispose({ g, d });
+  return {
+    g,
+    d,
+    history,
+    steps: trainer.step,
+    seconds: (performance.now() - started) / 1000,
+    interrupted,
+    rollbacks: trainer.rollbacks,
+    dispose: () => {
+      disposeParams(g.params);
+      disposeDiscriminator(d);
+    },
+  };
 }

@@ -3,23 +3,41 @@
  * leaks no tensor and moves only its own model's weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { discriminate, type Discriminator } from './discriminator.js';
+import type { Adam } from './adam.js';
+import { applyAugment, type AugmentParams } from './augment.js';
+import { discriminateAux, updateSpectral, type Discriminator } from './discriminator.js';
 import { generate, type Generator } from './generator.js';
-import { discriminatorLoss, generatorLoss } from './losses.js';
-import { trainable } from './params.js';
+import { classLoss, discriminatorLoss, generatorLoss, gradientPenalty, r1Penalty, type LossName } from './losses.js';
 
 export interface GanState {
   g: Generator;
   d: Discriminator;
-  optG: tf.Optimizer;
-  optD: tf.Optimizer;
+  optG: Adam;
+  optD: Adam;
 }
+
+export interface StepSettings {
+  loss: LossName;
+  /** R1 weight γ (0 = off). */
+  r1Gamma: number;
+  /** WGAN-GP weight λ (used with loss `wgan-gp`). */
+  gpWeight: number;
+}
+
+export const DEFAULT_STEP: StepSettings = { loss: 'ns', r1Gamma: 0, gpWeight: 10 };
 
 export interface StepInput {
   real: tf.Tensor4D;
   realLabels: tf.Tensor1D;
   z: tf.Tensor2D;
   fakeLabels: tf.Tensor1D;
+  /** DiffAugment parameters for the real and the generated images (omitted: none). */
+  augReal?: AugmentParams;
+  augFake?: AugmentParams;
+  /** Lazy R1: apply the penalty on this step, scaled by this factor (the interval); 0 = not this step. */
+  r1Scale?: number;
+  /** WGAN-GP interpolation weights, one per image. */
+  gpEps?: Float32Array;
 }
 
 export interface DStepResult {
@@ -27,34 +45,61 @@ export interface DStepResult {
   /** Mean logit on real and on generated images. */
   dReal: number;
   dFake: number;
+  /** Logits on the (augmented) real images: the ADA controller's input. */
+  realLogits: Float32Array;
 }
 
-/** Updates D only: pushes D(real) up and D(G(z)) down. */
-export function trainDiscriminatorStep(state: GanState, input: StepInput): DStepResult {
+const aug = (x: tf.Tensor4D, a?: AugmentParams) => (a ? applyAugment(x, a) : x);
+
+/** Updates D only: pushes D(real) up and D(G(z)) down, plus the configured penalties. */
+export function trainDiscriminatorStep(state: GanState, input: StepInput, s: StepSettings = DEFAULT_STEP): DStepResult {
+  updateSpectral(state.d);
   return tf.tidy(() => {
-    let means: tf.Tensor | undefined;
-    const fake = tf.tidy(() => generate(state.g, input.z, input.fakeLabels, 'train'));
+    let kept: tf.Tensor | undefined;
+    // Outside the tape: G's forward pass is a constant for D's update.
+    const fake = tf.tidy(() => aug(generate(state.g, input.z, input.fakeLabels, 'train'), input.augFake));
     const { value, grads } = tf.variableGrads(() => {
-      const realLogits = discriminate(state.d, input.real, input.realLabels);
-      const fakeLogits = discriminate(state.d, fake, input.fakeLabels);
-      means = tf.keep(tf.stack([realLogits.mean(), fakeLogits.mean()]));
-      return discriminatorLoss(realLogits, fakeLogits);
-    }, trainable(state.d.params));
-    state.optD.applyGradients(grads);
-    const [loss, dReal, dFake] = tf.concat([value.reshape([1]), means!]).dataSync();
-    means!.dispose();
-    return { loss: loss!, dReal: dReal!, dFake: dFake! };
+      const real = aug(input.real, input.augReal);
+      const r = discriminateAux(state.d, real, input.realLabels);
+      const f = discriminateAux(state.d, fake, input.fakeLabels);
+      kept = tf.keep(tf.concat([r.logits, f.logits.mean().reshape([1])]));
+      let loss = discriminatorLoss(r.logits, f.logits, s.loss);
+      if (r.classLogits && f.classLogits) {
+        loss = loss.add(classLoss(r.classLogits, input.realLabels)).add(classLoss(f.classLogits, input.fakeLabels));
+      }
+      const critic = (x: tf.Tensor4D) => discriminateAux(state.d, x, input.realLabels, true).logits;
+      if (s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic, real, s.r1Gamma * input.r1Scale!));
+      if (s.loss === 'wgan-gp' && input.gpEps) {
+        const critic2 = (x: tf.Tensor4D) => discriminateAux(state.d, x, input.fakeLabels, true).logits;
+        loss = loss.add(gradientPenalty(critic2, real, fake, input.gpEps, s.gpWeight));
+      }
+      return loss as tf.Scalar;
+    }, state.optD.variables);
+    state.optD.apply(grads);
+    const all = kept!.dataSync() as Float32Array;
+    kept!.dispose();
+    const n = input.real.shape[0];
+    const realLogits = all.slice(0, n);
+    const dReal = realLogits.reduce((a, b) => a + b, 0) / n;
+    return { loss: value.dataSync()[0]!, dReal, dFake: all[n]!, realLogits };
   });
 }
 
-/** Updates G only: pushes D(G(z)) up. */
-export function trainGeneratorStep(state: GanState, input: Pick<StepInput, 'z' | 'fakeLabels'>): { loss: number } {
+/** Updates G only: pushes D(G(z)) up (through the same augmentation D sees). */
+export function trainGeneratorStep(
+  state: GanState,
+  input: Pick<StepInput, 'z' | 'fakeLabels' | 'augFake'>,
+  s: StepSettings = DEFAULT_STEP,
+): { loss: number } {
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => generatorLoss(discriminate(state.d, generate(state.g, input.z, input.fakeLabels, 'train'), input.fakeLabels)),
-      trainable(state.g.params),
-    );
-    state.optG.applyGradients(grads);
+    const { value, grads } = tf.variableGrads(() => {
+      const fake = aug(generate(state.g, input.z, input.fakeLabels, 'train'), input.augFake);
+      const out = discriminateAux(state.d, fake, input.fakeLabels);
+      let loss = generatorLoss(out.logits, s.loss);
+      if (out.classLogits) loss = loss.add(classLoss(out.classLogits, input.fakeLabels));
+      return loss as tf.Scalar;
+    }, state.optG.variables);
+    state.optG.apply(grads);
     return { loss: value.dataSync()[0]! };
   });
 }

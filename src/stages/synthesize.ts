@@ -10,6 +10,12 @@ import type { Discriminator } from '../gan/discriminator.js';
 import type { Generator } from '../gan/generator.js';
 import { sampleClass, seedsFor } from '../generate/sample.js';
 
+function labelSalt(label: string): number {
+  let h = 2166136261;
+  for (const ch of label) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
+  return h;
+}
+
 export interface SyntheticImage {
   label: string;
   seed: number;
@@ -27,10 +33,11 @@ export interface ClassSynthesis {
   cut: number | null;
 }
 
+/** The trained model that makes a class, and the class's index in that model. */
+export type ModelFor = Map<string, { g: Generator; d: Discriminator; classIndex: number }>;
+
 export async function synthesize(
-  g: Generator,
-  d: Discriminator,
-  labels: string[],
+  models: ModelFor,
   scarce: ClassBalance[],
   config: Config,
   emit: EventSink,
@@ -39,9 +46,10 @@ export async function synthesize(
   const images: SyntheticImage[] = [];
   const classes: ClassSynthesis[] = [];
   for (const c of scarce) {
-    const ci = labels.indexOf(c.label);
+    const { g, d, classIndex: ci } = models.get(c.label)!;
     const n = Math.ceil(c.deficit * config.generate.oversample);
-    const cands = await sampleClass(g, d, ci, n, seedsFor(config.seed, ci, n), config.generate.batchSize, (done) =>
+    // Seeds depend on the label, not on the model's class index, so both modes give each class its own.
+    const cands = await sampleClass(g, d, ci, n, seedsFor(config.seed, labelSalt(c.label), n), config.generate.batchSize, (done) =>
       emit({ type: 'generate.progress', label: c.label, done, total: n }),
     );
     const decision = keepTopByScore(cands.scores!, c.deficit);

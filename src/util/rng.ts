@@ -30,6 +30,11 @@ export class Rng {
     return [this.s[0]!, this.s[1]!, this.s[2]!, this.s[3]!];
   }
 
+  /** Continues from a saved state (a checkpoint's). */
+  setState(state: RngState): void {
+    this.s.set(state);
+  }
+
   nextUint32(): number {
     const s = this.s;
     const t = (((s[0]! + s[1]!) >>> 0) + s[3]!) >>> 0;

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
+import { Adam } from '../../src/gan/adam.js';
+import { drawAugment } from '../../src/gan/augment.js';
+import { buildDiscriminator, discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
 import { buildGenerator, generate } from '../../src/gan/generator.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type GanState, type StepInput } from '../../src/gan/train-step.js';
+import type { LossName } from '../../src/gan/losses.js';
+import { trainDiscriminatorStep, trainGeneratorStep, type GanState, type StepInput, type StepSettings } from '../../src/gan/train-step.js';
 import { Rng } from '../../src/util/rng.js';
 
 beforeAll(async () => {
@@ -12,58 +15,68 @@ beforeAll(async () => {
 
 const spec = { numClasses: 3, latentDim: 16, embedDim: 8, width: 16, size: 12, channels: 1 };
 
-function makeState(): GanState {
+function makeState(head: DiscriminatorHead = 'projection', extra: { mbstd?: boolean; spectralNorm?: boolean } = {}): GanState {
   const rng = new Rng(7);
-  return {
-    g: buildGenerator(spec, rng),
-    d: buildDiscriminator({ numClasses: 3, width: 8, size: 12, channels: 1 }, rng),
-    optG: tf.train.adam(1e-3, 0.5, 0.999),
-    optD: tf.train.adam(1e-3, 0.5, 0.999),
-  };
+  const g = buildGenerator(spec, rng);
+  const d = buildDiscriminator({ numClasses: 3, width: 8, size: 12, channels: 1, head, ...extra }, rng);
+  return { g, d, optG: new Adam(g.params, 1e-3, 0.5, 0.999), optD: new Adam(d.params, 1e-3, 0.5, 0.999) };
 }
 
-function makeInput(seed: number): StepInput {
+function makeInput(seed: number, p = 0): StepInput {
   const rng = new Rng(seed);
+  const aug = () => drawAugment(rng, 6, 12, 1, ['color', 'translation', 'cutout'], p);
   return {
     real: tf.tensor4d(rng.normal(new Float32Array(6 * 12 * 12)).map(Math.tanh), [6, 12, 12, 1]),
     realLabels: tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'),
     z: tf.tensor2d(rng.normal(new Float32Array(6 * 16)), [6, 16]),
     fakeLabels: tf.tensor1d([2, 2, 1, 0, 0, 1], 'int32'),
+    augReal: aug(),
+    augFake: aug(),
+    r1Scale: 4,
+    gpEps: Float32Array.from({ length: 6 }, () => rng.next()),
   };
 }
 
 const snapshot = (params: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.dataSync().slice()]));
 const changed = (before: Record<string, Float32Array>, params: Record<string, tf.Variable>) =>
   Object.keys(params).filter((k) => params[k]!.dataSync().some((v, i) => v !== before[k]![i]));
+const trainableNames = (params: Record<string, tf.Variable>) => Object.keys(params).filter((k) => params[k]!.trainable).sort();
 
 describe('training steps', () => {
-  it('a D step leaks no tensor and moves only D’s trainable weights', () => {
-    const state = makeState();
-    const input = makeInput(1);
-    trainDiscriminatorStep(state, input); // first step creates the optimizer's slots
+  const combos: [LossName, DiscriminatorHead, number, number, boolean, boolean][] = [
+    ['ns', 'projection', 0, 0, true, false],
+    ['ns', 'concat', 1, 0, false, false],
+    ['hinge', 'projection', 1, 0, true, true],
+    ['hinge', 'acgan', 0.5, 0, false, true],
+    ['wgan-gp', 'projection', 1, 0, true, false],
+    ['ns', 'projection', 1, 10, true, false],
+    ['ns', 'acgan', 1, 1, true, true],
+  ];
+  it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s: no leak; D step moves only D, G step only G', (loss, head, p, r1Gamma, mbstd, spectralNorm) => {
+    const settings: StepSettings = { loss, r1Gamma, gpWeight: 10 };
+    const state = makeState(head, { mbstd, spectralNorm });
+    const input = makeInput(1, p);
+    trainDiscriminatorStep(state, input, settings);
+    trainGeneratorStep(state, input, settings);
     const count = tf.memory().numTensors;
     const g0 = snapshot(state.g.params);
     const d0 = snapshot(state.d.params);
-    const r = trainDiscriminatorStep(state, input);
+    const r = trainDiscriminatorStep(state, input, settings);
     expect(tf.memory().numTensors).toBe(count);
-    expect(Number.isFinite(r.loss) && Number.isFinite(r.dReal) && Number.isFinite(r.dFake)).toBe(true);
+    expect([r.loss, r.dReal, r.dFake].every(Number.isFinite)).toBe(true);
+    expect(r.realLogits).toHaveLength(6);
     expect(changed(g0, state.g.params)).toEqual([]);
-    expect(changed(d0, state.d.params).sort()).toEqual(Object.keys(state.d.params).sort());
-  });
-
-  it('a G step leaks no tensor and moves only G’s trainable weights', () => {
-    const state = makeState();
-    const input = makeInput(2);
-    trainGeneratorStep(state, input);
-    const count = tf.memory().numTensors;
-    const g0 = snapshot(state.g.params);
-    const d0 = snapshot(state.d.params);
-    const r = trainGeneratorStep(state, input);
+    // Hinge at initialisation: every margin is active, so the output bias gets exactly −1 + 1 = 0.
+    const still = loss === 'hinge' || loss === 'wgan-gp' ? ['denseB'] : [];
+    expect(changed(d0, state.d.params).sort()).toEqual(trainableNames(state.d.params).filter((n) => !still.includes(n)));
+    const g1 = snapshot(state.g.params);
+    const d1 = snapshot(state.d.params);
+    const gs = trainGeneratorStep(state, input, settings);
     expect(tf.memory().numTensors).toBe(count);
-    expect(Number.isFinite(r.loss)).toBe(true);
-    expect(changed(d0, state.d.params)).toEqual([]);
-    const trainableG = Object.keys(state.g.params).filter((k) => state.g.params[k]!.trainable);
-    expect(changed(g0, state.g.params).sort()).toEqual(trainableG.sort());
+    expect(Number.isFinite(gs.loss)).toBe(true);
+    expect(changed(d1, state.d.params)).toEqual([]);
+    expect(changed(g1, state.g.params).sort()).toEqual(trainableNames(state.g.params));
+    tf.dispose(Object.values(input).filter((v) => v instanceof tf.Tensor));
   });
 
   it('D steps lower the D loss on a fixed batch; G steps lower the G loss', () => {

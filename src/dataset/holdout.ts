@@ -1,0 +1,28 @@
+/**
+ * Holding out a few real images per class, never trained on, so that D's output on them can be compared
+ * with its output on training images: a growing gap is the over-fitting signal. Pure.
+ */
+import type { Rng } from '../util/rng.js';
+
+/**
+ * Splits image indices per class: max(2, round(fraction × n)) held out, but always at least one image
+ * left to train on (a class of 1–2 images holds out nothing).
+ */
+export function splitHoldout(labels: Int32Array, numClasses: number, fraction: number, rng: Rng): { train: number[]; held: number[] } {
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  labels.forEach((l, i) => byClass[l]!.push(i));
+  const train: number[] = [];
+  const held: number[] = [];
+  for (const list of byClass) {
+    const shuffled = [...list];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    const want = fraction > 0 ? Math.max(2, Math.round(fraction * list.length)) : 0;
+    const k = Math.min(want, Math.max(0, list.length - 1), list.length >= 3 ? list.length : 0);
+    held.push(...shuffled.slice(0, k));
+    train.push(...shuffled.slice(k));
+  }
+  return { train: train.sort((a, b) => a - b), held: held.sort((a, b) => a - b) };
+}

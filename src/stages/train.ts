@@ -1,0 +1,163 @@
+/**
+ * Stage 2: training. `shared` mode trains one class-conditional GAN over all classes; `per-class` mode
+ * one GAN per scarce class, each a job in a p-queue. Each job writes `train/…/metrics.jsonl`, sample
+ * grids and resumable checkpoints; a diverged per-class job fails alone.
+ */
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import PQueue from 'p-queue';
+import sharp from 'sharp';
+import type { Config } from '../config/schema.js';
+import type { ClassBalance } from '../dataset/balance.js';
+import type { LabelledImages } from '../dataset/sampler.js';
+import { UserError } from '../errors.js';
+import type { EventSink } from '../events.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
+import type { Discriminator } from '../gan/discriminator.js';
+import type { Generator } from '../gan/generator.js';
+import { DivergenceError, trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
+import { hashJson } from '../util/hash.js';
+import { safeSegment } from '../util/safe-name.js';
+import { VERSION } from '../version.js';
+import type { Ingested } from './ingest.js';
+
+export interface TrainedJob {
+  /** `shared` or the class label. */
+  job: string;
+  /** Class labels by the model's class index. */
+  labels: string[];
+  g: Generator;
+  d: Discriminator;
+  result: TrainResult;
+}
+
+export interface TrainStageResult {
+  jobs: TrainedJob[];
+  failed: { job: string; reason: string }[];
+  interrupted: boolean;
+}
+
+export interface TrainContext {
+  out: string;
+  emit: EventSink;
+  signal?: AbortSignal;
+  resume: boolean;
+  /** Testing hook forwarded to the loop (see TrainOptions.faultAt). */
+  faultAt?: ReadonlySet<number>;
+}
+
+/** What must match for a checkpoint to be resumed: the config without paths and step count. */
+export function resumeKey(config: Config, labels: string[], count: number): string {
+  const { input: _i, out: _o, ...rest } = config;
+  return hashJson({ ...rest, train: { ...config.train, steps: 0 }, labels, count });
+}
+
+/** The images of one class, relabelled as class 0 (a per-class job's dataset). */
+function subset(data: LabelledImages, classIndex: number): LabelledImages {
+  const per = data.size * data.size * data.channels;
+  const idx: number[] = [];
+  data.labels.forEach((l, i) => l === classIndex && idx.push(i));
+  const pixels = new Uint8Array(idx.length * per);
+  idx.forEach((src, k) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), k * per));
+  return { ...data, pixels, count: idx.length, labels: new Int32Array(idx.length), numClasses: 1 };
+}
+
+async function writeGrid(file: string, grid: SampleGrid, k: number, size: number, channels: 1 | 3): Promise<void> {
+  const n = grid.perClass;
+  const per = size * size * channels;
+  const strip = new Uint8Array(n * per);
+  const px = grid.classes[k]!.pixels;
+  // n images side by side: row y of the strip is row y of each image in turn.
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < size; y++) {
+      strip.set(px.subarray(i * per + y * size * channels, i * per + (y + 1) * size * channels), (y * n + i) * size * channels);
+    }
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  const img = sharp(Buffer.from(strip.buffer), { raw: { width: n * size, height: size, channels } });
+  if (channels === 1) img.toColourspace('b-w');
+  await img.png().toFile(file);
+}
+
+export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: Config, ctx: TrainContext): Promise<TrainStageResult> {
+  const specs =
+    config.gan.mode === 'shared'
+      ? [{ job: 'shared', dir: path.join(ctx.out, 'train'), labels: ing.labels, data: ing.data }]
+      : scarce.map((c) => ({
+          job: c.label,
+          dir: path.join(ctx.out, 'train', safeSegment(c.label)),
+          labels: [c.label],
+          data: subset(ing.data, ing.labels.indexOf(c.label)),
+        }));
+  const jobs: TrainedJob[] = [];
+  const failed: TrainStageResult['failed'] = [];
+  let interrupted = false;
+  const queue = new PQueue({ concurrency: config.gan.mode === 'shared' ? 1 : config.gan.concurrency });
+  await Promise.all(
+    specs.map((spec) =>
+      queue.add(async () => {
+        if (ctx.signal?.aborted) return;
+        const key = resumeKey(config, spec.labels, spec.data.count);
+        const ckptDir = path.join(spec.dir, 'checkpoint');
+        const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION };
+        let resume;
+        if (ctx.resume) {
+          const found = await loadCheckpoint(ckptDir);
+          if (found && found.meta.resumeKey !== key) {
+            throw new UserError(
+              `cannot resume ${spec.job}: ${ckptDir} was made with a different config or dataset (only train.steps and paths may change); run without --resume to start over`,
+            );
+          }
+          if (found) {
+            resume = found.snapshot;
+            ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
+          }
+        }
+        if (!resume) await rm(spec.dir, { recursive: true, force: true });
+        await mkdir(spec.dir, { recursive: true });
+        const metricsFile = path.join(spec.dir, 'metrics.jsonl');
+        const log = async (r: MetricsRecord) => appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
+        let pendingLog: Promise<void> = Promise.resolve();
+        try {
+          const result = await trainGan(spec.data, config, {
+            labels: spec.labels,
+            ...(resume ? { resume } : {}),
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+            ...(ctx.faultAt ? { faultAt: ctx.faultAt } : {}),
+            onStep: (m) => ctx.emit({ type: 'train.step', job: spec.job, ...m }),
+            onLog: (r) => {
+              pendingLog = pendingLog.then(() => log(r));
+            },
+            onSamples: async (grid) => {
+              await Promise.all(
+                grid.classes.map((c, k) =>
+                  writeGrid(
+                    path.join(spec.dir, 'samples', safeSegment(spec.labels[c.classIndex]!), `step-${String(grid.step).padStart(6, '0')}.png`),
+                    grid,
+                    k,
+                    config.decode.size,
+                    config.decode.channels,
+                  ),
+                ),
+              );
+            },
+            onCheckpoint: (s) => saveCheckpoint(ckptDir, s, meta),
+          });
+          await pendingLog;
+          if (result.rollbacks > 0) ctx.emit({ type: 'warn', message: `${spec.job}: training diverged ${result.rollbacks}× and was rolled back with halved learning rates` });
+          if (result.interrupted) interrupted = true;
+          jobs.push({ job: spec.job, labels: spec.labels, g: result.g, d: result.d, result });
+        } catch (err) {
+          await pendingLog;
+          if (err instanceof DivergenceError && config.gan.mode === 'per-class') {
+            failed.push({ job: spec.job, reason: err.message });
+            ctx.emit({ type: 'warn', message: `${spec.job}: ${err.message}; this class gets no synthetic images` });
+            return;
+          }
+          throw err;
+        }
+      }),
+    ),
+  );
+  return { jobs, failed, interrupted };
+}
