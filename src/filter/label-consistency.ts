@@ -1,0 +1,46 @@
+/**
+ * Label consistency: a synthetic image of class c is kept only if the feature classifier, trained on the
+ * real images, gives c a probability ≥ τ. It catches samples that drifted into another class (or into
+ * no class). Pure: probabilities in, decision out.
+ */
+import { fmt, type FilterDecision } from './types.js';
+
+/**
+ * @param probs count × numClasses class probabilities, row-major (rows sum to 1)
+ * @param intended the class each candidate was generated for (one for all, or one per candidate)
+ * @param minProb τ: a probability exactly τ is kept
+ * @param labels class names for the rejection details (default: indices)
+ * @throws {RangeError} if probs does not hold whole rows, or an intended class is out of range
+ */
+export function keepLabelConsistent(
+  probs: ArrayLike<number>,
+  numClasses: number,
+  intended: number | ArrayLike<number>,
+  minProb: number,
+  labels?: readonly string[],
+): FilterDecision {
+  if (!Number.isInteger(numClasses) || numClasses < 1 || probs.length % numClasses !== 0) {
+    throw new RangeError(`Expected probs to hold rows of ${numClasses} probabilities but received ${probs.length} values`);
+  }
+  const n = probs.length / numClasses;
+  const name = (c: number) => (labels?.[c] !== undefined ? `"${labels[c]}"` : `class ${c}`);
+  const kept: number[] = [];
+  const rejected: FilterDecision['rejected'] = [];
+  for (let i = 0; i < n; i++) {
+    const c = typeof intended === 'number' ? intended : intended[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new RangeError(`Expected intended classes in [0, ${numClasses}) but received ${c} for candidate ${i}`);
+    const p = probs[i * numClasses + c]!;
+    if (p >= minProb) {
+      kept.push(i);
+      continue;
+    }
+    let best = 0;
+    for (let j = 1; j < numClasses; j++) if (probs[i * numClasses + j]! > probs[i * numClasses + best]!) best = j;
+    rejected.push({
+      index: i,
+      reason: 'label',
+      detail: `classifier gives ${name(c)} p = ${fmt(p, 3)} < ${fmt(minProb, 3)}; it sees ${name(best)} (p = ${fmt(probs[i * numClasses + best]!, 3)})`,
+    });
+  }
+  return { kept, rejected, cut: minProb };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { calibrateNearCopy, rejectNearCopies } from '../../src/filter/near-copy.js';
+import { nearestNeighbours } from '../../src/filter/nearest.js';
+import { Rng } from '../../src/util/rng.js';
+
+describe('rejectNearCopies', () => {
+  it.each([
+    [[], 1, []],
+    [[0, 0.5, 1, 1.5], 1, [3]], // exactly on the threshold: rejected
+    [[0, 2], 0, [1]], // an exact copy is rejected even at threshold 0
+    [[0.1, 0.2], 5, []], // all rejected
+    [[0, 3], NaN, [0, 1]], // no calibration: keep everything
+    [[Infinity, 2], 1, [0, 1]], // no reference at all: kept
+  ] as [number[], number, number[]][])('%j vs %d → keeps %j', (dist, t, kept) => {
+    const d = rejectNearCopies(dist, t, 'pixel');
+    expect(d.kept).toEqual(kept);
+    expect(d.rejected.every((r) => r.reason === 'near-copy-pixel')).toBe(true);
+  });
+
+  it('says which real image it copies', () => {
+    const d = rejectNearCopies([0, 0.5], 1, 'feature', [4, 9], (i) => `coat/${i}.png`);
+    expect(d.rejected.map((r) => [r.reason, r.detail])).toEqual([
+      ['near-copy-feature', 'identical to coat/4.png'],
+      ['near-copy-feature', 'feature distance 0.5000 ≤ 1.0000 from coat/9.png'],
+    ]);
+  });
+});
+
+describe('calibrateNearCopy', () => {
+  it('is numpy quantile with linear interpolation, ignoring non-finite distances', () => {
+    // np.quantile([1, 2, 3, 4, 10], 0.1) == 1.4; np.quantile(..., 0.5) == 3
+    expect(calibrateNearCopy([10, 3, 1, 4, 2], 0.1)).toBeCloseTo(1.4, 12);
+    expect(calibrateNearCopy([10, 3, 1, 4, 2, Infinity], 0.5)).toBe(3);
+    expect(calibrateNearCopy([], 0.1)).toBeNaN();
+    expect(() => calibrateNearCopy([1], 2)).toThrow(RangeError);
+  });
+});
+
+describe('nearestNeighbours', () => {
+  it('matches brute force, and finds an injected exact copy at distance 0', () => {
+    const rng = new Rng(3);
+    const dims = 37;
+    const refs = Uint8Array.from({ length: 50 * dims }, () => rng.int(256));
+    const qs = Uint8Array.from({ length: 9 * dims }, () => rng.int(256));
+    qs.set(refs.subarray(17 * dims, 18 * dims), 4 * dims); // query 4 = real image 17
+    const nn = nearestNeighbours({ data: qs, rows: 9, dims }, { data: refs, rows: 50, dims });
+    for (let i = 0; i < 9; i++) {
+      let best = Infinity;
+      let bi = -1;
+      for (let j = 0; j < 50; j++) {
+        let s = 0;
+        for (let k = 0; k < dims; k++) s += (qs[i * dims + k]! - refs[j * dims + k]!) ** 2;
+        if (s < best) [best, bi] = [s, j];
+      }
+      expect(nn.index[i]).toBe(bi);
+      expect(nn.distance[i]).toBeCloseTo(Math.sqrt(best), 9);
+    }
+    expect(nn.distance[4]).toBe(0);
+    expect(nn.index[4]).toBe(17);
+  });
+
+  it('skips the trivial self-match for real-vs-real distances', () => {
+    const pts = Float32Array.from([0, 0, 1, 0, 5, 0]);
+    const rows = { data: pts, rows: 3, dims: 2 };
+    const nn = nearestNeighbours(rows, rows, [0, 1, 2]);
+    expect(Array.from(nn.index)).toEqual([1, 0, 1]);
+    expect(Array.from(nn.distance)).toEqual([1, 1, 4]);
+    const alone = nearestNeighbours({ data: [1, 2], rows: 1, dims: 2 }, { data: [1, 2], rows: 1, dims: 2 }, [0]);
+    expect([alone.distance[0], alone.index[0]]).toEqual([Infinity, -1]);
+  });
+
+  it('handles empty sets and refuses mismatched dims', () => {
+    expect(nearestNeighbours({ data: [], rows: 0, dims: 3 }, { data: [1, 2, 3], rows: 1, dims: 3 }).distance.length).toBe(0);
+    expect(() => nearestNeighbours({ data: [1, 2], rows: 1, dims: 2 }, { data: [1, 2, 3], rows: 1, dims: 3 })).toThrow(/have 2 dims \(like queries\) but received 3/);
+  });
+});
