@@ -98,6 +98,74 @@ describe('wasm kernels vs cpu', () => {
     expect(await compare(() => tf.matMul(A().transpose([0, 2, 1]), B().transpose([0, 2, 1]), true, true))).toBeLessThan(1e-6);
   });
 
+  it('LeakyRelu forward, gradient and second-order gradient', async () => {
+    for (const shape of [[4, 5, 6, 3], [7, 2], [9]]) {
+      const x = values(shape, 11);
+      const X = () => tf.tensor(x, shape);
+      expect(await compare(() => tf.leakyRelu(X(), 0.2))).toBeLessThan(1e-7);
+      expect(await compare(() => tf.grad((t: tf.Tensor) => tf.leakyRelu(t, 0.3).square().sum())(X()))).toBeLessThan(1e-6);
+      // d/dx Σ (∂/∂x Σ leaky(x)·x)²: goes through the gradient's own gradient (R1-style penalties).
+      const inner = (t: tf.Tensor) => tf.grad((u: tf.Tensor) => tf.leakyRelu(u, 0.2).mul(u).sum())(t);
+      expect(await compare(() => tf.grad((t: tf.Tensor) => inner(t).square().sum())(X()))).toBeLessThan(1e-6);
+    }
+  });
+
+  it.each([
+    [[6, 5, 4, 3], [0, 1, 2], false],
+    [[6, 5, 4, 3], [0, 1, 2], true],
+    [[6, 5, 4, 3], [1, 0], false],
+    [[6, 5, 4, 3], [0], true],
+    [[6, 5, 4, 3], [1, 2], false],
+    [[6, 5, 4, 3], [0, 1, 2, 3], false],
+    [[40, 7], [0], false],
+  ] as [number[], number[], boolean][])('Sum and Mean of %j over %j (keepDims %s)', async (shape, axes, keepDims) => {
+    const x = values(shape, 12);
+    expect(await compare(() => tf.sum(tf.tensor(x, shape), axes, keepDims))).toBeLessThan(1e-6);
+    expect(await compare(() => tf.mean(tf.tensor(x, shape), axes, keepDims))).toBeLessThan(1e-6);
+    const shapeOf = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => tf.sum(tf.tensor(x, shape), axes, keepDims).shape);
+    };
+    expect(await shapeOf('wasm')).toEqual(await shapeOf('cpu'));
+  });
+
+  it.each([
+    [[5, 6, 7, 3], [1, 2, 0, 1], [3, 4, 7, 2]],
+    [[5, 6, 7, 3], [0, 0, 0, 0], [5, 6, 7, 1]],
+    [[5, 6, 7, 3], [2, 0, 0, 0], [2, 6, 7, 3]],
+    [[5, 6, 7, 40], [0, 1, 1, 3], [5, 4, 5, 33]],
+    [[2, 3, 4, 5, 6], [1, 1, 0, 2, 1], [1, 2, 4, 3, 4]],
+    [[11], [3], [5]],
+  ] as [number[], number[], number[]][])('Slice of %j from %j size %j (float32 and int32)', async (shape, begin, size) => {
+    const x = values(shape, 13);
+    expect(await compare(() => tf.slice(tf.tensor(x, shape), begin, size))).toBeLessThan(1e-7);
+    const ints = Int32Array.from(x, (v) => Math.round(v * 1000));
+    expect(await compare(() => tf.slice(tf.tensor(ints, shape, 'int32'), begin, size).toFloat())).toBe(0);
+  });
+
+  it('SplitV and Concat on every axis, float32 and int32, and their gradients', async () => {
+    const shape = [4, 5, 6, 3];
+    const a = values(shape, 14);
+    const b = values(shape, 15);
+    for (let axis = 0; axis < 4; axis++) {
+      const A = () => tf.tensor(a, shape);
+      const B = () => tf.tensor(b, shape);
+      expect(await compare(() => tf.concat([A(), B(), A()], axis))).toBeLessThan(1e-7);
+      expect(await compare(() => tf.split(A(), [1, shape[axis]! - 1], axis))).toBeLessThan(1e-7);
+      expect(await compare(() => tf.concat([A().toInt(), B().toInt()], axis).toFloat())).toBe(0);
+      expect(await compare(() => tf.grad((t: tf.Tensor) => tf.concat([t, t.square()], axis).square().sum())(A()))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('Identity shares the buffer safely: a clone outlives its source', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor([1, 2, 3]);
+    const y = x.clone();
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+  });
+
   it('every gradient of the conditional GAN matches the cpu backend', async () => {
     const spec = { numClasses: 3, latentDim: 8, embedDim: 4, width: 8, size: 8, channels: 1 };
     const real = values([4, 8, 8, 1], 9).map((v) => Math.tanh(v));

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * Per-kernel time of one training iteration (tf.profile), summed by kernel name and by kernel+shape.
+ *   node bench/profile-kernels.mjs [--size 28] [--channels 1] [--model reference|defaults] [--backend wasm] [--iters 3]
+ * Kernel times are wall-clock per kernel call (wasm runs synchronously).
+ */
+import { parseArgs } from 'node:util';
+import { loadProject, makeTrainer } from './lib/gan.mjs';
+
+const { values: a } = parseArgs({
+  options: {
+    size: { type: 'string', default: '28' },
+    channels: { type: 'string', default: '1' },
+    model: { type: 'string', default: 'reference' },
+    backend: { type: 'string', default: 'wasm' },
+    iters: { type: 'string', default: '3' },
+    top: { type: 'string', default: '25' },
+  },
+});
+const p = await loadProject();
+const info = await p.select.initBackend(a.backend);
+console.log(p.select.describeBackend(info));
+const t = makeTrainer(p, { size: +a.size, channels: +a.channels, model: a.model });
+for (let i = 0; i < 3; i++) t.iteration();
+const byName = new Map();
+const byShape = new Map();
+let total = 0;
+const iters = +a.iters;
+const t0 = performance.now();
+for (let i = 0; i < iters; i++) {
+  const prof = await p.tf.profile(() => {
+    t.iteration();
+  });
+  for (const k of prof.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    total += ms;
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    byName.set(k.name, e);
+    const key = `${k.name} ${k.inputShapes.map((s) => JSON.stringify(s)).join(' ')}`;
+    const f = byShape.get(key) ?? { ms: 0, calls: 0 };
+    f.ms += ms;
+    f.calls++;
+    byShape.set(key, f);
+  }
+}
+const wall = (performance.now() - t0) / iters;
+console.log(`wall ${wall.toFixed(1)} ms/iter (with profiling overhead); kernel sum ${(total / iters).toFixed(1)} ms/iter`);
+const show = (m, n) =>
+  [...m.entries()]
+    .sort((x, y) => y[1].ms - x[1].ms)
+    .slice(0, n)
+    .forEach(([k, v]) => console.log(`${(v.ms / iters).toFixed(1).padStart(8)} ms ${String(v.calls / iters).padStart(5)}× ${k}`));
+console.log('--- by kernel');
+show(byName, +a.top);
+console.log('--- by kernel and input shapes');
+show(byShape, +a.top);
+t.dispose();

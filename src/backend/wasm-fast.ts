@@ -1,0 +1,186 @@
+/**
+ * Faster versions of wasm kernels that a training step calls many times on large tensors. tfjs 4.22's
+ * wasm backend runs its XNNPACK-backed ops (Add, Multiply, Relu, Prelu, Conv2D, …) at memory speed,
+ * but several others are generic per-element loops or copy through JS with a call per row, 10–50×
+ * slower on a [64, 14, 14, 64] activation. Each replacement handles the common case and hands
+ * everything else to wasm's own kernel, so behaviour outside the fast path is unchanged.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { alloc, at, copyRuns, free, heapF32, heapI32, run, type Info, type KernelArgs } from './wasm-heap.js';
+
+const size = (shape: number[]) => tf.util.sizeFromShape(shape);
+
+/**
+ * LeakyRelu as Prelu with a per-channel α vector: the same function (x > 0 ? x : αx) but XNNPACK's
+ * PReLU runs it at memory speed, where wasm's LeakyRelu is a scalar loop (~40× slower).
+ */
+export function leakyRelu({ inputs, backend, attrs }: KernelArgs): Info {
+  const x = inputs['x']!;
+  const alpha = attrs['alpha'] as number;
+  if (x.dtype !== 'float32' || x.shape.length === 0 || size(x.shape) === 0) return run('LeakyRelu', backend, inputs, attrs);
+  const c = x.shape[x.shape.length - 1]!;
+  const a = alloc(backend, [c]);
+  heapF32(backend).fill(alpha, at(backend, a), at(backend, a) + c);
+  const out = run('Prelu', backend, { x, alpha: a });
+  free(backend, a);
+  return out;
+}
+
+/**
+ * Sum over leading axes (bias and batch-norm gradients reduce [N, H, W, C] over N, H, W): a JS loop
+ * over rows accumulating in float64. wasm's Sum first transposes the reduced axes innermost through a
+ * generic loop (~5× slower); a matrix product ones · x would make x XNNPACK's weights and repack it.
+ */
+function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, backend: KernelArgs['backend'], isMean: boolean): Info | null {
+  if (x.dtype !== 'float32') return null;
+  const axes = tf.util.parseAxisParam(axisAttr, x.shape).sort((a, b) => a - b);
+  const k = axes.length;
+  if (k === 0 || k === x.shape.length || axes.some((a, i) => a !== i)) return null;
+  const r = size(x.shape.slice(0, k));
+  const c = size(x.shape.slice(k));
+  const rest = x.shape.slice(k);
+  const out = alloc(backend, keepDims ? [...axes.map(() => 1), ...rest] : rest);
+  const h = heapF32(backend);
+  const acc = new Float64Array(c);
+  let p = at(backend, x);
+  for (let i = 0; i < r; i++, p += c) {
+    for (let j = 0; j < c; j++) acc[j] = acc[j]! + h[p + j]!;
+  }
+  const po = at(backend, out);
+  const scale = isMean ? 1 / r : 1;
+  for (let j = 0; j < c; j++) h[po + j] = acc[j]! * scale;
+  return out;
+}
+
+export function sum({ inputs, backend, attrs }: KernelArgs): Info {
+  const x = inputs['x']!;
+  return leadingReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, false) ?? run('Sum', backend, inputs, attrs);
+}
+
+/** Mean over leading axes: the same loop, scaled. */
+export function mean({ inputs, backend, attrs }: KernelArgs): Info {
+  const x = inputs['x']!;
+  return leadingReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, true) ?? run('Mean', backend, inputs, attrs);
+}
+
+/**
+ * The gradient of LeakyRelu as dy · step(x, α) — two XNNPACK-speed kernels — instead of tfjs-core's
+ * where(x > 0, dy, α·dy), whose Greater and Select are generic per-element loops in wasm (together
+ * ~50× slower on a [64, 14, 14, 64] activation). The same function for every finite x, on every
+ * backend; second-order gradients are unchanged (step, like greater, has a zero gradient).
+ */
+export const leakyReluGrad: tf.GradConfig = {
+  kernelName: 'LeakyRelu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as tf.Tensor[];
+    const alpha = (attrs as { alpha: number }).alpha;
+    return { x: () => tf.mul(dy as tf.Tensor, tf.step(x!, alpha)) };
+  },
+};
+
+/** Identity without a copy: the output shares the input's buffer (as the cpu backend does). */
+export function identity({ inputs, backend }: KernelArgs): Info {
+  const x = inputs['x']!;
+  if (x.dtype === 'string') return run('Identity', backend, inputs);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * A slice as runs of contiguous elements: trailing axes taken whole merge into one run, and each run
+ * is copied inside the heap (no readSync copy of the whole input, no subarray per row).
+ */
+function sliceInfo(x: Info, begin: number[], sz: number[], backend: KernelArgs['backend']): Info {
+  const rank = x.shape.length;
+  const out = alloc(backend, sz, x.dtype);
+  const n = size(sz);
+  if (n === 0) return out;
+  const h = heapI32(backend); // bit copies: the dtype does not matter for 4-byte elements
+  const strides = tf.util.computeStrides(x.shape);
+  // Merge trailing axes that are taken whole into the innermost run.
+  let inner = rank - 1;
+  let run_ = sz[inner]!;
+  while (inner > 0 && sz[inner] === x.shape[inner] && begin[inner] === 0) {
+    inner--;
+    run_ *= sz[inner]!;
+  }
+  // `inner` is now the first axis (from the left) of the run; rows iterate over axes < inner.
+  let src0 = at(backend, x);
+  for (let d = 0; d < rank; d++) src0 += begin[d]! * (d === rank - 1 ? 1 : strides[d]!);
+  const dst0 = at(backend, out);
+  if (inner === 0) {
+    h.copyWithin(dst0, src0, src0 + run_);
+    return out;
+  }
+  // The last outer axis (inner − 1) is copied with copyRuns; axes before it are looped here.
+  const outer = sz.slice(0, inner - 1);
+  const rows = sz[inner - 1]!;
+  const rowStride = strides[inner - 1]!;
+  const count = size(outer);
+  const idx = new Array<number>(outer.length).fill(0);
+  let dst = dst0;
+  for (let o = 0; o < count; o++) {
+    let src = src0;
+    for (let d = 0; d < outer.length; d++) src += idx[d]! * strides[d]!;
+    copyRuns(h, src, rowStride, dst, run_, run_, rows);
+    dst += rows * run_;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      if (++idx[d]! < outer[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+function canCopy(x: Info): boolean {
+  return x.dtype === 'float32' || x.dtype === 'int32';
+}
+
+export function slice({ inputs, backend, attrs }: KernelArgs): Info {
+  const x = inputs['x']!;
+  if (!canCopy(x)) return run('Slice', backend, inputs, attrs);
+  const [begin, sz] = tf.slice_util.parseSliceParams(x as never, attrs['begin'] as number[], attrs['size'] as number[]) as [number[], number[]];
+  return sliceInfo(x, begin, sz, backend);
+}
+
+/** SplitV as one slice per part (wasm's SplitV calls its own slow Slice internally). */
+export function splitV({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const x = inputs['x']!;
+  if (!canCopy(x)) return run('SplitV', backend, inputs, attrs) as unknown as Info[];
+  const axis = tf.util.parseAxisParam(attrs['axis'] as number, x.shape)[0]!;
+  const sizes = tf.backend_util.prepareSplitSize(x as never, attrs['numOrSizeSplits'] as number[] | number, axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return sizes.map((s) => {
+    const sz = x.shape.slice();
+    sz[axis] = s;
+    const part = sliceInfo(x, begin.slice(), sz, backend);
+    begin[axis]! += s;
+    return part;
+  });
+}
+
+/** Concat as runs copied inside the heap; short runs (a few channels) element by element. */
+export function concat({ inputs, backend, attrs }: KernelArgs): Info {
+  const list = inputs as unknown as Info[];
+  if (!list.length || !list.every(canCopy) || !list.every((t) => t.dtype === list[0]!.dtype)) return run('Concat', backend, inputs, attrs);
+  const axis = tf.util.parseAxisParam(attrs['axis'] as number, list[0]!.shape)[0]!;
+  const parts = list.filter((t) => size(t.shape) > 0);
+  const outShape = tf.backend_util.computeOutShape(list.map((t) => t.shape), axis);
+  if (parts.length === 1) {
+    const only = identity({ inputs: { x: parts[0]! }, backend, attrs: {} });
+    return { ...only, shape: outShape };
+  }
+  const out = alloc(backend, outShape, list[0]!.dtype);
+  if (size(outShape) === 0) return out;
+  const h = heapI32(backend);
+  const rows = size(parts[0]!.shape.slice(0, axis));
+  const inners = parts.map((t) => size(t.shape.slice(axis)));
+  const total = inners.reduce((a, b) => a + b, 0);
+  let col = at(backend, out);
+  parts.forEach((t, i) => {
+    copyRuns(h, at(backend, t), inners[i]!, col, total, inners[i]!, rows);
+    col += inners[i]!;
+  });
+  return out;
+}
