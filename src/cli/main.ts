@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, GanAugmentError, InputError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerGenerate } from './generate.js';
 import { registerRun } from './run.js';
 import { registerScan } from './scan.js';
 import { registerValidate } from './validate.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRun(program, controller.signal);
   registerScan(program);
   registerValidate(program);
+  registerGenerate(program);
   for (const cmd of program.commands) cmd.exitOverride();
 
   try {

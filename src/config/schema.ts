@@ -60,6 +60,8 @@ const DecodeSchema = section({
   background: str('a colour such as "#000000" or "white"').default('#000000'),
   /** Resampling kernel used by sharp when resizing; recorded in the outputs. */
   kernel: oneOf(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const).default('lanczos3'),
+  /** Keep decoded images in <out>/.cache/decode, keyed by file content, so unchanged files are never decoded twice. */
+  cache: bool().default(true),
 });
 
 const BalanceSchema = section({
@@ -68,8 +70,13 @@ const BalanceSchema = section({
 });
 
 const GanSchema = section({
-  /** `shared`: one class-conditional GAN over all classes, with class-balanced batches. */
-  mode: oneOf(['shared'] as const).default('shared'),
+  /**
+   * `shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes
+   * borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job.
+   */
+  mode: oneOf(['shared', 'per-class'] as const).default('shared'),
+  /** Per-class jobs run at once (`per-class` mode). */
+  concurrency: posInt().default(1),
   /** Length of the latent noise vector z. */
   latentDim: posInt().default(100),
   /** Length of the generator's class embedding. */
@@ -78,6 +85,41 @@ const GanSchema = section({
   gWidth: posInt().default(128),
   /** Channels of the discriminator's first conv (doubled at the second). */
   dWidth: posInt().default(64),
+  /** How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input). */
+  head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection'),
+  /** Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty). */
+  loss: oneOf(['ns', 'hinge', 'wgan-gp'] as const).default('ns'),
+  /** Spectrally normalise D's conv and dense weights (one power iteration per step). */
+  spectralNorm: bool().default(false),
+  /** Minibatch standard deviation as an extra D feature: lets D see a collapsed batch. */
+  mbstd: bool().default(true),
+  /** R1 penalty weight γ on real images (0 = off). */
+  r1Gamma: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0),
+  /** R1 is applied lazily, every this many steps (scaled up accordingly). */
+  r1Every: posInt().default(16),
+  /** Gradient-penalty weight λ for `loss: wgan-gp`. */
+  gpWeight: posNum().default(10),
+  /** Half-life, in images, of the generator's weight average (EMA) used for sampling; 0 = no EMA. */
+  emaHalfLifeImages: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10_000),
+  /** The EMA half-life is at most this fraction of the images seen so far (ramp-up). */
+  emaRampup: unit().default(0.05),
+});
+
+const AugmentSchema = section({
+  /** DiffAugment operations applied to real and generated images in both D and G steps. */
+  policy: z
+    .array(oneOf(['color', 'translation', 'cutout'] as const), { error: 'expected a list of "color", "translation", "cutout"' })
+    .default(['color', 'translation', 'cutout']),
+  /** Probability each operation is applied to an image (the starting value when `ada` is on). */
+  p: unit().default(1),
+  /** Adapt p during training (StyleGAN2-ADA): raise it when D over-fits the real images, lower it otherwise. */
+  ada: bool().default(false),
+  /** ADA's target for E[sign(D(real))]. */
+  adaTarget: unit().default(0.6),
+  /** Steps between ADA adjustments. */
+  adaInterval: posInt().default(4),
+  /** Images over which ADA may move p from 0 to 1. */
+  adaSpeedImages: posInt().default(20_000),
 });
 
 const TrainSchema = section({
@@ -95,6 +137,14 @@ const TrainSchema = section({
   beta2: unit().default(0.999),
   /** Write a line to train/metrics.jsonl every this many steps. */
   logEvery: posInt().default(10),
+  /** Fraction of each class's real images held out to watch D over-fit (at least 2 where a class has ≥ 3). */
+  validation: z.number({ error: 'expected a number in [0, 1)' }).min(0, { error: 'expected a number in [0, 1)' }).lt(1, { error: 'expected a number in [0, 1)' }).default(0.1),
+  /** Write a resumable checkpoint every this many steps (and at the end, and on Ctrl-C); 0 = only then. */
+  checkpointEvery: nonNegInt().default(100),
+  /** Write a sample grid per class to train/samples/ every this many steps; 0 = only at the end. */
+  sampleEvery: nonNegInt().default(100),
+  /** A loss whose magnitude exceeds this (or is NaN/Inf) counts as divergence: roll back, halve the learning rates. */
+  divergenceLoss: posNum().default(1e4),
 });
 
 const GenerateSchema = section({
@@ -122,6 +172,7 @@ export const ConfigSchema = section({
   decode: DecodeSchema.prefault({}),
   balance: BalanceSchema.prefault({}),
   gan: GanSchema.prefault({}),
+  augment: AugmentSchema.prefault({}),
   train: TrainSchema.prefault({}),
   generate: GenerateSchema.prefault({}),
   filter: FilterSchema.prefault({}),

@@ -76,8 +76,8 @@ export interface TrainOptions {
   resume?: TrainerSnapshot;
   /** Class names by index, for the diversity figures. */
   labels?: string[];
-  /** Testing hook: steps at which the losses are treated as NaN (exercises the divergence guard). */
-  faultAt?: ReadonlySet<number>;
+  /** Testing hook: step → how many times its losses are treated as NaN (exercises the divergence guard). */
+  faultAt?: ReadonlyMap<number, number>;
 }
 
 export interface TrainResult {
@@ -85,7 +85,10 @@ export interface TrainResult {
   g: Generator;
   d: Discriminator;
   history: MetricsRecord[];
+  /** The model's step count (including steps before a resume). */
   steps: number;
+  /** The step this run started from (0, or the resumed checkpoint's). */
+  resumedFrom: number;
   seconds: number;
   interrupted: boolean;
   rollbacks: number;
@@ -382,6 +385,8 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
   const labels = options.labels ?? Array.from({ length: data.numClasses }, (_, i) => String(i));
   const history: MetricsRecord[] = [];
   const started = performance.now();
+  const resumedFrom = trainer.step;
+  const faults = new Map(options.faultAt ?? []);
   // The last known-good state, for rollback: in memory, refreshed at every checkpoint.
   let good = await trainer.snapshot();
   let interrupted = false;
@@ -401,7 +406,9 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
       break;
     }
     const m = trainer.iterate();
-    const bad = options.faultAt?.has(m.step) ? true : ![m.lossD, m.lossG].every((x) => Number.isFinite(x) && Math.abs(x) <= train.divergenceLoss);
+    const injected = (faults.get(m.step) ?? 0) > 0;
+    if (injected) faults.set(m.step, faults.get(m.step)! - 1);
+    const bad = injected || ![m.lossD, m.lossG].every((x) => Number.isFinite(x) && Math.abs(x) <= train.divergenceLoss);
     if (bad) {
       if (trainer.rollbacks >= MAX_ROLLBACKS) {
         trainer.dispose();
@@ -442,6 +449,7 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
     d,
     history,
     steps: trainer.step,
+    resumedFrom,
     seconds: (performance.now() - started) / 1000,
     interrupted,
     rollbacks: trainer.rollbacks,

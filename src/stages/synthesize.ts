@@ -8,13 +8,8 @@ import type { EventSink } from '../events.js';
 import { keepTopByScore } from '../filter/discriminator-score.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { Generator } from '../gan/generator.js';
+import { labelSalt } from '../generate/from-model.js';
 import { sampleClass, seedsFor } from '../generate/sample.js';
-
-function labelSalt(label: string): number {
-  let h = 2166136261;
-  for (const ch of label) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
-  return h;
-}
 
 export interface SyntheticImage {
   label: string;

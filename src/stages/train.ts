@@ -42,8 +42,8 @@ export interface TrainContext {
   emit: EventSink;
   signal?: AbortSignal;
   resume: boolean;
-  /** Testing hook forwarded to the loop (see TrainOptions.faultAt). */
-  faultAt?: ReadonlySet<number>;
+  /** Testing hook forwarded to the loop of the named job (see TrainOptions.faultAt). */
+  faultAt?: Readonly<Record<string, ReadonlyMap<number, number>>>;
 }
 
 /** What must match for a checkpoint to be resumed: the config without paths and step count. */
@@ -123,7 +123,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
             labels: spec.labels,
             ...(resume ? { resume } : {}),
             ...(ctx.signal ? { signal: ctx.signal } : {}),
-            ...(ctx.faultAt ? { faultAt: ctx.faultAt } : {}),
+            ...(ctx.faultAt?.[spec.job] ? { faultAt: ctx.faultAt[spec.job]! } : {}),
             onStep: (m) => ctx.emit({ type: 'train.step', job: spec.job, ...m }),
             onLog: (r) => {
               pendingLog = pendingLog.then(() => log(r));

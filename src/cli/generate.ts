@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { describeBackend, initBackend } from '../backend/select.js';
+import { UserError } from '../errors.js';
+import { generateFromModel } from '../generate/from-model.js';
+import { createProgress, progressMode } from '../progress.js';
+
+interface GenerateFlags {
+  model: string;
+  class: string;
+  count: string;
+  out: string;
+  seed?: string;
+  backend?: string;
+  quiet?: boolean;
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('sample images of one class from a trained generator, without retraining')
+    .requiredOption('--model <dir>', 'a generator folder written by run (e.g. out/model/generator)')
+    .requiredOption('--class <label>', 'class label to generate')
+    .requiredOption('--count <n>', 'how many images')
+    .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
+    .option('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)")
+    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: GenerateFlags) => {
+      const count = Number(flags.count);
+      if (!Number.isInteger(count) || count <= 0) throw new UserError(`--count: expected a positive integer, received "${flags.count}"`);
+      const seed = flags.seed === undefined ? undefined : Number(flags.seed);
+      if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UserError(`--seed: expected an integer ≥ 0, received "${flags.seed}"`);
+      const allowed = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+      const backendName = allowed.find((b) => b === flags.backend);
+      if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
+      const backend = await initBackend(backendName);
+      const mode = progressMode(flags.quiet ?? false);
+      if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
+      const progress = createProgress(mode);
+      progress({ type: 'stage.start', stage: 'generate', total: count });
+      const t0 = performance.now();
+      const { files } = await generateFromModel({
+        model: flags.model,
+        label: flags.class,
+        count,
+        out: flags.out,
+        ...(seed !== undefined ? { seed } : {}),
+        onProgress: (done, total) => progress({ type: 'generate.progress', label: flags.class, done, total }),
+      });
+      progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });
+      progress.close();
+      process.stdout.write(`wrote ${files.length} images of "${flags.class}" to ${flags.out} (manifest.jsonl lists them with their seeds)\n`);
+    });
+}

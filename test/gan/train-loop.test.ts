@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { DivergenceError, trainGan } from '../../src/gan/train-loop.js';
+import { Rng } from '../../src/util/rng.js';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const config = parseConfigText(
+  'input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 6, batchSize: 4, checkpointEvery: 2, logEvery: 1}\n',
+  '/tmp/c.yaml',
+).config;
+const rng = new Rng(1);
+const data = {
+  pixels: Uint8Array.from({ length: 12 * 64 }, () => rng.int(256)),
+  count: 12,
+  size: 8,
+  channels: 1,
+  labels: Int32Array.from({ length: 12 }, (_, i) => i % 2),
+  numClasses: 2,
+};
+
+describe('divergence guard', () => {
+  it('rolls back to the last checkpoint and halves the learning rates when a loss is NaN', async () => {
+    const r = await trainGan(data, config, { faultAt: new Map([[3, 1]]) });
+    expect(r.rollbacks).toBe(1);
+    expect(r.steps).toBe(6);
+    const last = r.history.at(-1)!;
+    expect(last.lrG).toBeCloseTo(config.train.lrG / 2, 12);
+    expect(last.lrD).toBeCloseTo(config.train.lrD / 2, 12);
+    r.dispose();
+  });
+
+  it('fails with a clear message after three rollbacks', async () => {
+    await expect(trainGan(data, config, { faultAt: new Map([[3, 4]]) })).rejects.toThrow(DivergenceError);
+    await expect(trainGan(data, config, { faultAt: new Map([[1, 9]]) })).rejects.toThrow(/diverged at step 1 .* after 3 rollbacks/);
+    const ok = await trainGan(data, config, { faultAt: new Map([[3, 3]]) });
+    expect(ok.rollbacks).toBe(3);
+    ok.dispose();
+  });
+});
+
+describe('per-class failure isolation', () => {
+  it('a per-class job that diverges fails alone; the other classes are still generated', async () => {
+    const { runPipeline } = await import('../../src/pipeline.js');
+    const { initBackend: init } = await import('../../src/backend/select.js');
+    const { tempDir, FIXTURE } = await import('../helpers/tmp.js');
+    const out = await tempDir();
+    const cfg = parseConfigText(
+      `input: ${FIXTURE}\nout: ${out}\ngan: {mode: per-class, gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 3, batchSize: 4}\n`,
+      '/tmp/c.yaml',
+    ).config;
+    const summary = await runPipeline(cfg, { backend: await init('wasm'), faultAt: { coat: new Map([[1, 9]]) } });
+    expect(summary.train.failed?.map((f) => f.job)).toEqual(['coat']);
+    const byLabel = Object.fromEntries(summary.classes.map((c) => [c.label, c.synthetic]));
+    expect(byLabel).toMatchObject({ coat: 0, pullover: 90, shirt: 90 });
+  });
+});
