@@ -154,9 +154,91 @@ const GenerateSchema = section({
   batchSize: posInt().default(256),
 });
 
+export const FILTER_STEPS = ['near-copy', 'label', 'discriminator'] as const;
+
 const FilterSchema = section({
-  /** Rank candidates by the discriminator's logit and keep the best `deficit` per class. */
-  discriminator: oneOf(['top'] as const).default('top'),
+  /**
+   * Filters applied to each class's candidates, in this order (leave one out to skip it); of the candidates
+   * that pass them all, the best `deficit` by discriminator logit are kept.
+   */
+  order: z
+    .array(oneOf(FILTER_STEPS), { error: 'expected a list of "near-copy", "label", "discriminator"' })
+    .default(['near-copy', 'discriminator']),
+  /**
+   * The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the
+   * candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).
+   */
+  discriminator: oneOf(['top', 'fraction', 'threshold', 'drs'] as const).default('top'),
+  /** Share of the candidates kept by `discriminator: fraction`. */
+  fraction: unit().default(0.5),
+  /** Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept). */
+  threshold: z.number({ error: 'expected a number' }).default(0),
+  /** `discriminator: drs`: the percentile (0–100) of F whose candidates are accepted with probability ½; higher = stricter. */
+  drsPercentile: z.number({ error: 'expected a number between 0 and 100' }).min(0, { error: 'expected a number between 0 and 100' }).max(100, { error: 'expected a number between 0 and 100' }).default(95),
+  /** Label consistency: the feature classifier must give the intended class at least this probability (τ). */
+  minLabelProb: unit().default(0.5),
+  /** Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject). */
+  nearCopyQuantile: unit().default(0.01),
+  /** Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both. */
+  nearCopySpaces: z
+    .array(oneOf(['feature', 'pixel'] as const), { error: 'expected a list of "feature", "pixel"' })
+    .default(['feature', 'pixel']),
+  /** Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected. */
+  keepRejected: bool().default(false),
+});
+
+const ClassifierSchema = section({
+  /** Channels of its 3×3 stride-2 convs; the last is the feature dimension. */
+  widths: z.array(posInt(), { error: 'expected a list of positive integers' }).min(1, { error: 'expected a list of positive integers' }).default([16, 32, 64]),
+  /** Training budget in Adam steps (fixed: the same data and seed give the same classifier). */
+  steps: posInt().default(400),
+  /** Images per step, drawn class-balanced from the real images. */
+  batchSize: posInt().default(32),
+  /** Adam learning rate. */
+  lr: posNum().default(2e-3),
+  /** Training images are shifted by up to this many pixels (0 = no augmentation). */
+  shift: nonNegInt().default(2),
+});
+
+const FeaturesSchema = section({
+  /**
+   * What computes the features for FID, KID and the near-copy filter: `classifier` (a small CNN trained on
+   * the real images, cached), or a local tfjs `layers` or `graph` model (e.g. InceptionV3 pool3) at `model`.
+   */
+  extractor: oneOf(['classifier', 'layers', 'graph'] as const).default('classifier'),
+  /** model.json of a `layers`/`graph` extractor: absolute, or relative to the working directory. */
+  model: str('a model.json path').nullable().default(null),
+  /** Input side length of that model (images are resized bilinearly to it); null = the model's own. */
+  inputSize: posInt().nullable().default(null),
+  /** Input channels of that model (gray is repeated to RGB); null = the model's own. */
+  channels: z.union([z.literal(1), z.literal(3)], { error: 'expected 1 (grayscale) or 3 (RGB)' }).nullable().default(null),
+  /** Per-channel mean subtracted from x/255 before that model (one value = every channel). */
+  mean: z.array(z.number({ error: 'expected numbers' }), { error: 'expected a list of 1 or 3 numbers' }).min(1, { error: 'expected a list of 1 or 3 numbers' }).max(3, { error: 'expected a list of 1 or 3 numbers' }).default([0.5]),
+  /** Per-channel standard deviation that divides it. */
+  std: z.array(posNum(), { error: 'expected a list of 1 or 3 numbers > 0' }).min(1, { error: 'expected a list of 1 or 3 numbers > 0' }).max(3, { error: 'expected a list of 1 or 3 numbers > 0' }).default([0.5]),
+  /** Layer (Layers model) or node (Graph model) whose output is the feature; null = the model's output. */
+  output: str('a layer or node name').nullable().default(null),
+  /** Keep the trained classifier and the real images' features in <out>/.cache/ for the next run. */
+  cache: bool().default(true),
+  /** The default extractor, also used by the label filter. */
+  classifier: ClassifierSchema.prefault({}),
+}).superRefine((f, ctx) => {
+  if (f.extractor !== 'classifier' && f.model === null) {
+    ctx.addIssue({ code: 'custom', path: ['model'], input: undefined, message: `expected a model.json path when features.extractor is "${f.extractor}"` });
+  }
+});
+
+const QualitySchema = section({
+  /** A class whose kept synthetic images have a higher FID against its real images is flagged; null = no limit. */
+  maxFid: z.number({ error: 'expected a number ≥ 0 or null' }).min(0, { error: 'expected a number ≥ 0 or null' }).nullable().default(null),
+  /** Same for KID; null = no limit. */
+  maxKid: z.number({ error: 'expected a number or null' }).nullable().default(null),
+  /** What a flagged class does: `warn`, or `fail` (exit code 3 once every output is written). */
+  onFail: oneOf(['warn', 'fail'] as const).default('warn'),
+  /** KID on large classes averages this many random subsets (recorded with the score). */
+  kidSubsets: posInt().default(100),
+  /** Samples per set in each KID subset. */
+  kidSubsetSize: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).default(1000),
 });
 
 export const ConfigSchema = section({
@@ -176,6 +258,8 @@ export const ConfigSchema = section({
   train: TrainSchema.prefault({}),
   generate: GenerateSchema.prefault({}),
   filter: FilterSchema.prefault({}),
+  features: FeaturesSchema.prefault({}),
+  quality: QualitySchema.prefault({}),
 });
 
 /** The resolved config: every key present, every default applied. */
