@@ -429,7 +429,8 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
       continue;
     }
     options.onStep?.(m);
-    const last = m.step === train.steps;
+    const overBudget = train.budgetSeconds > 0 && (performance.now() - started) / 1000 >= train.budgetSeconds;
+    const last = m.step === train.steps || overBudget;
     if (m.step % train.logEvery === 0 || last) {
       const record: MetricsRecord = { ...m, ...trainer.heldOutGap(), adaR: trainer.ada.lastR, lrG: trainer.optG.lr, lrD: trainer.optD.lr };
       if ((train.sampleEvery > 0 && m.step % train.sampleEvery === 0) || last) record.diversity = await emitSamples();
@@ -437,6 +438,7 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
       options.onLog?.(record);
     }
     if ((train.checkpointEvery > 0 && m.step % train.checkpointEvery === 0) || last) await checkpoint();
+    if (overBudget) break;
     // Let timers, progress output and signal handlers run between steps.
     await new Promise((resolve) => setImmediate(resolve));
   }
