@@ -125,6 +125,8 @@ const AugmentSchema = section({
 const TrainSchema = section({
   /** Training iterations; each is one discriminator step and one generator step. */
   steps: posInt().default(300),
+  /** Stop training after this many seconds even if `steps` is not reached (0 = no limit); a time budget for CI. */
+  budgetSeconds: nonNegInt().default(0),
   /** Real images per step (and as many generated ones). */
   batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64),
   /** Adam learning rate of the generator. */
