@@ -14,7 +14,7 @@ import { disposeParams } from './gan/params.js';
 import { trainGan } from './gan/train-loop.js';
 import { countClasses, type ClassCounts, type ManifestEntry } from './manifest/build.js';
 import { writeJson, writeManifest, writePngs } from './manifest/write.js';
-import { decodeScanned, planFromScan } from './stages/ingest.js';
+import { decodeScanned, planFromScan, type DecodeReport, type FileCounts } from './stages/ingest.js';
 import { prepareOut, syntheticFile } from './stages/output.js';
 import { synthesize, type ClassSynthesis } from './stages/synthesize.js';
 import { relativePosix } from './util/fs.js';
@@ -42,8 +42,11 @@ export interface Summary {
   backend: { name: string; details: string; tfjs: string };
   classes: ClassCounts[];
   synthesis: ClassSynthesis[];
-  files: { found: number; ingested: number; ignored: number; rejected: number };
+  /** Every entry of the input folder is exactly one of ingested / ignored / rejected. */
+  files: FileCounts;
   rejectedFiles: FileRecord[];
+  /** Decode settings (resize kernel included), sharp/libvips versions, and how many files the cache answered. */
+  decode: DecodeReport;
   train: { steps: number; seconds: number; imgPerSec: number; final: Record<string, number> | null };
   durations: Record<Stage | 'total', number>;
 }
@@ -118,7 +121,6 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     emit({ type: 'info', message: 'every class already meets its target: nothing to generate' });
   }
   durations.total = (performance.now() - started) / 1000;
-  const found = scan.classes.reduce((s, c) => s + c.files.length, 0);
   const summary: Summary = {
     tool: 'gan-augment',
     version: VERSION,
@@ -129,8 +131,9 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     backend: { name: options.backend.name, details: options.backend.details, tfjs: tf.version.tfjs },
     classes: countClasses(entries, ing.plan.classes),
     synthesis,
-    files: { found: found + scan.ignored.length, ingested: ing.files.length, ignored: scan.ignored.length, rejected: ing.rejected.length },
+    files: ing.counts,
     rejectedFiles: ing.rejected,
+    decode: ing.decode,
     train: trainInfo,
     durations,
   };

@@ -1,37 +1,76 @@
 import type { Command } from 'commander';
-import { parseConfigText } from '../config/load.js';
-import { loadConfig } from '../config/load.js';
-import { plan } from '../pipeline.js';
+import { loadConfig, parseConfigText } from '../config/load.js';
+import { InputError } from '../errors.js';
+import { createProgress, progressMode } from '../progress.js';
+import { inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
 
-export function registerScan(program: Command): void {
+interface ScanFlags {
+  config?: string;
+  strategy?: string;
+  json?: boolean;
+  strict?: boolean;
+  quiet?: boolean;
+}
+
+/** How many rejected / ignored files the table view lists before "… and N more". */
+const LISTED = 20;
+
+export function registerScan(program: Command, signal?: AbortSignal): void {
   program
     .command('scan')
-    .description('list the classes of an image folder with counts, targets and deficits')
+    .description('decode every file of an image folder and list classes (counts, targets, deficits) and each file ingested, ignored or rejected')
     .argument('<dir>', 'labelled image folder: one sub-folder per class')
-    .option('--config <file>', 'take balance and scan settings from this config')
+    .option('--config <file>', "take scan, decode and balance settings from this config (and reuse its out folder's decode cache)")
     .option('--strategy <name>', 'balance strategy: not-majority, not-minority, minority, all, auto, or a ratio in (0, 1]')
-    .option('--json', 'print JSON instead of a table')
-    .action(async (dir: string, opts: { config?: string; strategy?: string; json?: boolean }) => {
+    .option('--json', 'print JSON: classes and files [{path, label, status, reason}]')
+    .option('--strict', 'exit with code 4 when any file is rejected (after printing)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (dir: string, opts: ScanFlags) => {
       const set = opts.strategy !== undefined ? [`balance.strategy=${opts.strategy}`] : [];
       const { config } = opts.config
         ? await loadConfig(opts.config, { input: dir, set })
         : parseConfigText(`input: ${JSON.stringify(dir)}\n`, '(defaults)', { input: dir, set });
-      const { scan, balance } = await plan(config);
-      const result = {
-        root: scan.root,
-        strategy: balance.strategy,
-        classes: balance.classes,
-        totalDeficit: balance.totalDeficit,
-        ignored: scan.ignored,
-      };
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        return;
+      const progress = createProgress(progressMode(opts.quiet ?? false));
+      let a;
+      try {
+        // Per-file notes are in the output itself; progress shows only the bar and the cache line.
+        a = await inspectFolder(config, (e) => (e.type === 'warn' ? undefined : progress(e)), signal);
+      } finally {
+        progress.close();
       }
-      const rows = balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]);
-      process.stdout.write(`${scan.root}\n\n${table(['class', 'images', 'target', 'deficit'], rows, [false, true, true, true])}\n`);
-      process.stdout.write(`\n${balance.classes.length} classes, ${balance.classes.reduce((s, c) => s + c.count, 0)} images, ${balance.totalDeficit} to generate (strategy ${JSON.stringify(balance.strategy)})\n`);
-      if (scan.ignored.length > 0) process.stdout.write(`${scan.ignored.length} files ignored (see --json)\n`);
+      const { scan, plan: balance, counts, records } = a;
+      if (opts.json) {
+        const result = {
+          root: scan.root,
+          strategy: balance.strategy,
+          classes: balance.classes,
+          totalDeficit: balance.totalDeficit,
+          counts,
+          emptyClasses: scan.emptyClasses,
+          decode: a.decode,
+          files: records,
+        };
+        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      } else {
+        const rows = balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]);
+        const out: string[] = [`${scan.root}\n\n${table(['class', 'images', 'target', 'deficit'], rows, [false, true, true, true])}\n`];
+        out.push(`\n${balance.classes.length} classes, ${counts.ingested} images, ${balance.totalDeficit} to generate (strategy ${JSON.stringify(balance.strategy)})\n`);
+        out.push(`files: ${counts.ingested} ingested, ${counts.ignored} ignored, ${counts.rejected} rejected\n`);
+        for (const status of ['rejected', 'ignored'] as const) {
+          const these = records.filter((r) => r.status === status);
+          if (these.length > 0) out.push(`\n${status}:\n`);
+          for (const r of these.slice(0, LISTED)) out.push(`  ${r.path}: ${r.reason}\n`);
+          if (these.length > LISTED) out.push(`  … and ${these.length - LISTED} more (see --json)\n`);
+        }
+        for (const label of scan.emptyClasses) out.push(`warning: class folder "${label}" holds no images\n`);
+        process.stdout.write(out.join(''));
+      }
+      if (opts.strict && a.rejected.length > 0) {
+        throw new InputError(
+          `${a.rejected.length} file${a.rejected.length === 1 ? '' : 's'} rejected (--strict)`,
+          a.rejected.map((r) => ({ path: r.path, reason: r.reason ?? '' })),
+        );
+      }
     });
 }

@@ -1,10 +1,14 @@
 /**
- * Stage 1: scan the input folder, decode every image, and plan the balance from what decoded.
+ * Stage 1: scan the input folder, decode every image (or take it from the decode cache), and plan the
+ * balance from what decoded. Every entry of the folder ends up in exactly one of ingested / ignored /
+ * rejected, with the reason.
  */
 import path from 'node:path';
+import sharp from 'sharp';
 import type { Config } from '../config/schema.js';
 import { planBalance, type BalancePlan } from '../dataset/balance.js';
-import { decodeAll } from '../dataset/decode.js';
+import { cacheDirOf, DecodeCache, writeDecodeCache } from '../dataset/cache.js';
+import { decodeAll, type DecodeResult } from '../dataset/decode.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder, type FileRecord, type ScanResult } from '../dataset/scan.js';
 import type { EventSink } from '../events.js';
@@ -16,19 +20,50 @@ export interface IngestedFile {
   classIndex: number;
 }
 
-export interface Ingested {
+/** What decoding did, for the summary: the settings (kernel included), decoder versions and the cache. */
+export interface DecodeReport {
+  size: number;
+  channels: 1 | 3;
+  fit: Config['decode']['fit'];
+  kernel: Config['decode']['kernel'];
+  background: string;
+  sharp: string;
+  libvips: string;
+  /** Cache folder, or null when `decode.cache` is false. */
+  cache: string | null;
+  /** Files answered by the cache, and files actually decoded. */
+  cached: number;
+  decoded: number;
+}
+
+export interface FileCounts {
+  /** Every entry accounted for: ingested + ignored + rejected. */
+  found: number;
+  ingested: number;
+  ignored: number;
+  rejected: number;
+}
+
+export interface Accounted {
   scan: ScanResult;
+  /** Every entry of the input folder, sorted by path, each ingested, ignored or rejected. */
+  records: FileRecord[];
+  rejected: FileRecord[];
+  counts: FileCounts;
+  /** Balance of the decoded images. */
+  plan: BalancePlan;
+  decode: DecodeReport;
+}
+
+export interface Ingested extends Accounted {
   /** Class labels by class index (sorted folder names). */
   labels: string[];
   /** Decoded images, in the order of `data`. */
   files: IngestedFile[];
-  rejected: FileRecord[];
   data: LabelledImages;
-  /** Balance of the decoded images. */
-  plan: BalancePlan;
 }
 
-/** Scans and plans without decoding: what `scan` and `--dry-run` show. */
+/** Scans and plans without decoding: what `--dry-run` shows. */
 export async function planFromScan(config: Config): Promise<{ scan: ScanResult; balance: BalancePlan }> {
   const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
   const balance = planBalance(
@@ -38,34 +73,112 @@ export async function planFromScan(config: Config): Promise<{ scan: ScanResult; 
   return { scan, balance };
 }
 
-export async function decodeScanned(
+/** How many lines of ignored / rejected files a run prints before "… and N more". */
+const LISTED = 20;
+
+const candidatesOf = (scan: ScanResult) => scan.classes.flatMap((c, ci) => c.files.map((rel) => ({ rel, label: c.label, classIndex: ci })));
+
+/** Decodes the scan's candidates with the cache of `config.out`, and accounts for every entry. */
+async function decodeAndAccount(
   config: Config,
   scan: ScanResult,
   emit: EventSink,
-  signal?: AbortSignal,
-): Promise<Ingested> {
-  const labels = scan.classes.map((c) => c.label);
-  const candidates = scan.classes.flatMap((c, ci) => c.files.map((rel) => ({ rel, label: c.label, classIndex: ci })));
-  const decoded = await decodeAll(
-    candidates.map((f) => path.join(scan.root, f.rel)),
-    config.decode,
-    { onProgress: (done, total) => emit({ type: 'decode.progress', done, total }), ...(signal ? { signal } : {}) },
-  );
-  const rejected: FileRecord[] = decoded.failures.map((f) => ({
+  options: { keepPixels: boolean; writeCache: boolean; signal?: AbortSignal | undefined },
+): Promise<{ accounted: Accounted; decoded: DecodeResult; candidates: IngestedFile[] }> {
+  const candidates = candidatesOf(scan);
+  const cacheDir = config.decode.cache ? cacheDirOf(config.out) : null;
+  const cache = cacheDir ? await DecodeCache.open(cacheDir, config.decode) : null;
+  if (cache?.note) emit({ type: 'info', message: cache.note });
+  let decoded: DecodeResult;
+  try {
+    decoded = await decodeAll(
+      candidates.map((f) => path.join(scan.root, f.rel)),
+      config.decode,
+      {
+        cache,
+        keepPixels: options.keepPixels,
+        onProgress: (done, total) => emit({ type: 'decode.progress', done, total }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+  } finally {
+    cache?.close();
+  }
+  emit({ type: 'info', message: `decode: ${decoded.cached} cached, ${decoded.decoded} decoded${cacheDir ? '' : ' (decode.cache is off)'}` });
+
+  if (options.writeCache && cacheDir && !decoded.aborted) {
+    const images = new Map<string, number>();
+    decoded.kept.forEach((input, slot) => {
+      const h = decoded.hashes[input]!;
+      if (!images.has(h)) images.set(h, slot);
+    });
+    const rejected = new Map<string, string>();
+    for (const f of decoded.failures) if (f.cacheable && decoded.hashes[f.index]) rejected.set(decoded.hashes[f.index]!, f.reason);
+    // Rewritten only when something changed: all hits over the same set of files leave it as it is.
+    if (decoded.decoded > 0 || (cache?.size ?? 0) !== images.size + rejected.size) {
+      await writeDecodeCache(cacheDir, config.decode, { images, rejected }, decoded.images.pixels).catch((err: Error) =>
+        emit({ type: 'warn', message: `decode cache not written to ${cacheDir}: ${err.message}` }),
+      );
+    }
+  }
+
+  const decodeRejected: FileRecord[] = decoded.failures.map((f) => ({
     path: candidates[f.index]!.rel,
     label: candidates[f.index]!.label,
     status: 'rejected',
     reason: f.reason,
   }));
-  for (const r of rejected) emit({ type: 'warn', message: `rejected ${r.path}: ${r.reason}` });
-  const files = decoded.kept.map((i) => candidates[i]!);
+  const ingested: FileRecord[] = decoded.kept.map((i) => ({ path: candidates[i]!.rel, label: candidates[i]!.label, status: 'ingested', reason: null }));
+  const rejected = [...scan.rejected, ...decodeRejected].sort(byPath);
+  const records = [...ingested, ...scan.ignored, ...rejected].sort(byPath);
+  const counts: FileCounts = { found: records.length, ingested: ingested.length, ignored: scan.ignored.length, rejected: rejected.length };
+  const perClass = new Map<string, number>();
+  for (const i of decoded.kept) perClass.set(candidates[i]!.label, (perClass.get(candidates[i]!.label) ?? 0) + 1);
   const plan = planBalance(
-    labels.map((label) => ({ label, count: files.filter((f) => f.label === label).length })),
+    scan.classes.map((c) => ({ label: c.label, count: perClass.get(c.label) ?? 0 })),
     config.balance.strategy,
   );
-  for (const c of plan.classes.filter((x) => x.count === 0 && x.deficit > 0)) {
-    emit({ type: 'warn', message: `class "${c.label}" has no usable images: nothing to learn it from, it gets no synthetic images` });
+  const decode: DecodeReport = {
+    size: config.decode.size,
+    channels: config.decode.channels,
+    fit: config.decode.fit,
+    kernel: config.decode.kernel,
+    background: config.decode.background,
+    sharp: sharp.versions.sharp,
+    libvips: sharp.versions.vips ?? '',
+    cache: cacheDir,
+    cached: decoded.cached,
+    decoded: decoded.decoded,
+  };
+  return { accounted: { scan, records, rejected, counts, plan, decode }, decoded, candidates };
+}
+
+const byPath = (a: FileRecord, b: FileRecord) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Warnings for what a user would want to know before training: rejected files, empty classes. */
+function report(a: Accounted, emit: EventSink): void {
+  const list = (records: FileRecord[], type: 'info' | 'warn', verb: string) => {
+    for (const r of records.slice(0, LISTED)) emit({ type, message: `${verb} ${r.path}: ${r.reason}` });
+    if (records.length > LISTED) emit({ type, message: `… and ${records.length - LISTED} more ${verb} (see summary.json, or scan --json)` });
+  };
+  list(a.rejected, 'warn', 'rejected');
+  list(a.records.filter((r) => r.status === 'ignored'), 'info', 'ignored');
+  const empty = new Set(a.scan.emptyClasses);
+  for (const c of a.plan.classes.filter((x) => x.count === 0)) {
+    const why = empty.has(c.label) ? 'its folder holds no images' : 'none of its images could be decoded';
+    emit({ type: 'warn', message: `class "${c.label}" has no usable images (${why}): nothing to learn it from, it gets no synthetic images` });
   }
+}
+
+/**
+ * Decodes the scanned images for a run (uint8, in memory), reading and then updating the decode cache.
+ * A bad file is rejected with its reason; it never stops the run.
+ */
+export async function decodeScanned(config: Config, scan: ScanResult, emit: EventSink, signal?: AbortSignal): Promise<Ingested> {
+  const { accounted, decoded, candidates } = await decodeAndAccount(config, scan, emit, { keepPixels: true, writeCache: true, signal });
+  report(accounted, emit);
+  const labels = scan.classes.map((c) => c.label);
+  const files = decoded.kept.map((i) => candidates[i]!);
   const data: LabelledImages = {
     pixels: decoded.images.pixels,
     count: decoded.images.count,
@@ -74,5 +187,19 @@ export async function decodeScanned(
     labels: Int32Array.from(files.map((f) => f.classIndex)),
     numClasses: labels.length,
   };
-  return { scan, labels, files, rejected, data, plan };
+  return { ...accounted, labels, files, data };
+}
+
+/**
+ * What `scan` shows: every entry of the input folder, ingested / ignored / rejected exactly as a run would
+ * decide, and the balance of what decodes. Validates by decoding (truncated files pass a header check)
+ * but keeps no pixels; uses the decode cache of `config.out` when there is one, and never writes.
+ */
+export async function inspectFolder(config: Config, emit: EventSink = () => {}, signal?: AbortSignal): Promise<Accounted> {
+  const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
+  emit({ type: 'stage.start', stage: 'decode', total: scan.classes.reduce((s, c) => s + c.files.length, 0) });
+  const t0 = performance.now();
+  const { accounted } = await decodeAndAccount(config, scan, emit, { keepPixels: false, writeCache: false, signal });
+  emit({ type: 'stage.end', stage: 'decode', seconds: (performance.now() - t0) / 1000 });
+  return accounted;
 }

@@ -17,7 +17,7 @@ const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({
   ...over,
 });
 const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;
-const solid = (w: number, h: number, background: sharp.Color, channels: 3 | 4 = 3) => sharp({ create: { width: w, height: h, channels, background } });
+const solid = (w: number, h: number, background: string | { r: number; g: number; b: number; alpha?: number }, channels: 3 | 4 = 3) => sharp({ create: { width: w, height: h, channels, background } });
 
 describe('decodeImage', () => {
   it('applies the EXIF orientation (a landscape image tagged "rotate 90°" comes out portrait)', async () => {
