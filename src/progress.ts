@@ -1,27 +1,81 @@
 /**
- * Turns pipeline events into progress output on stderr: cli-progress bars when stdout is a terminal,
- * plain lines at most every few seconds otherwise (CI logs), nothing with `quiet`.
+ * Turns pipeline events into progress output on stderr: cli-progress bars when stdout and stderr are
+ * terminals, JSON lines when stdout is not a terminal (CI, pipes) or with `--log-format json`, plain
+ * throttled lines with `--log-format text`, nothing with `quiet`.
  */
 import cliProgress from 'cli-progress';
 import type { EventSink, PipelineEvent } from './events.js';
 
-export type ProgressMode = 'bars' | 'lines' | 'quiet';
+export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet';
 
-export function progressMode(quiet: boolean): ProgressMode {
+/** What `--log-format` accepts: `auto` picks bars on a terminal and JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The log format that `auto` becomes here: `json` when stdout is not a terminal, else `text`. */
+export function resolveLogFormat(format: LogFormat = 'auto'): 'text' | 'json' {
+  if (format !== 'auto') return format;
+  return process.stdout.isTTY ? 'text' : 'json';
+}
+
+/** How progress is shown for a `--quiet` flag and a `--log-format`. */
+export function progressMode(quiet: boolean, format: LogFormat = 'auto'): ProgressMode {
   if (quiet) return 'quiet';
-  return process.stdout.isTTY && process.stderr.isTTY ? 'bars' : 'lines';
+  if (resolveLogFormat(format) === 'json') return 'json';
+  return format === 'auto' && process.stderr.isTTY ? 'bars' : 'lines';
+}
+
+/** JSON-lines mode writes a progress event at most this often per job (first and last always). */
+const JSON_EVERY_MS = 1000;
+
+/**
+ * One JSON line per event: `{"event": type, ...fields, "t": seconds since start}`. A training step
+ * of a per-class job also carries `class`. Non-finite numbers become null (JSON has no NaN).
+ */
+function jsonSink(stream: NodeJS.WritableStream): EventSink {
+  const t0 = performance.now();
+  const last = new Map<string, number>();
+  const due = (key: string, force: boolean) => {
+    const now = performance.now();
+    const prev = last.get(key);
+    if (!force && prev !== undefined && now - prev < JSON_EVERY_MS) return false;
+    last.set(key, now);
+    return true;
+  };
+  return (e) => {
+    const { type, ...fields } = e;
+    let extra: Record<string, unknown> = {};
+    switch (e.type) {
+      case 'train.step':
+        if (!due(`train:${e.job ?? ''}`, e.step === e.of || e.step === 1)) return;
+        if (e.job !== undefined && e.job !== 'shared') extra = { class: e.job };
+        break;
+      case 'decode.progress':
+        if (!due('decode', e.done === e.total)) return;
+        break;
+      case 'generate.progress':
+        if (!due(`generate:${e.label}`, e.done === e.total)) return;
+        extra = { class: e.label };
+        break;
+    }
+    const t = Math.round(performance.now() - t0) / 1000;
+    stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }) + '\n');
+  };
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
 /** A sink writing to `stream`; call `close()` when the run ends so an open bar is finished. */
 export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream = process.stderr): EventSink & { close(): void } {
+  if (mode === 'json') return Object.assign(jsonSink(stream), { close: () => {} });
   let bar: cliProgress.SingleBar | null = null;
   let lastLine = 0;
   const say = (msg: string) => stream.write(`${msg}\n`);
+  const held: string[] = [];
   const stopBar = () => {
     bar?.stop();
     bar = null;
+    for (const msg of held.splice(0)) say(msg);
   };
   const startBar = (format: string, total: number, payload: Record<string, unknown> = {}) => {
     stopBar();
@@ -41,12 +95,13 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
 
   const sink = (e: PipelineEvent) => {
     if (mode === 'quiet') return;
-    if (e.type === 'warn') {
-      if (bar) stream.write('\n');
-      say(`warning: ${e.message}`);
+    if (e.type === 'warn' || e.type === 'info') {
+      const msg = e.type === 'warn' ? `warning: ${e.message}` : e.message;
+      // cli-progress tracks the cursor itself: hold messages while a bar draws, print them after it.
+      if (bar) held.push(msg);
+      else say(msg);
       return;
     }
-    if (e.type === 'info') return say(e.message);
     if (mode === 'bars') {
       switch (e.type) {
         case 'stage.start':
