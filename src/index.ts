@@ -10,6 +10,7 @@ export { scanFolder, type ScanResult, type FileRecord } from './dataset/scan.js'
 export { decodeAll, decodeFile } from './dataset/decode.js';
 export { planBalance, type BalancePlan, type ClassBalance } from './dataset/balance.js';
 export { keepTopByScore } from './filter/discriminator-score.js';
-export type { ManifestEntry } from './manifest/build.js';
+export { ManifestEntrySchema, MANIFEST_JSON_SCHEMA, parseManifest, toCsv, toJsonl, type ManifestEntry } from './manifest/build.js';
+export { imagefolderLayout } from './manifest/imagefolder.js';
 export * from './errors.js';
 export { VERSION } from './version.js';

@@ -12,8 +12,8 @@ import type { EventSink, Stage } from './events.js';
 import { saveParams } from './gan/model-io.js';
 import { disposeParams } from './gan/params.js';
 import { trainGan } from './gan/train-loop.js';
-import { countClasses, type ClassCounts, type ManifestEntry } from './manifest/build.js';
-import { writeJson, writeManifest, writePngs } from './manifest/write.js';
+import { countClasses, realEntry, syntheticEntry, type ClassCounts, type ManifestEntry } from './manifest/build.js';
+import { hashFiles, writeJson, writeManifestFiles, writePngs } from './manifest/write.js';
 import { decodeScanned, planFromScan, type DecodeReport, type FileCounts } from './stages/ingest.js';
 import { prepareOut, syntheticFile } from './stages/output.js';
 import { synthesize, type ClassSynthesis } from './stages/synthesize.js';
@@ -76,13 +76,8 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
   const ing = await timed('decode', () => decodeScanned(config, scan, emit, signal), scan.classes.reduce((s, c) => s + c.files.length, 0));
   const scarce = ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0);
 
-  const entries: ManifestEntry[] = ing.files.map((f) => ({
-    path: relativePosix(config.out, path.join(scan.root, f.rel)),
-    label: f.label,
-    source: 'real',
-    score: null,
-    seed: null,
-  }));
+  const realHashes = await hashFiles(ing.files.map((f) => path.join(scan.root, f.rel)));
+  const entries: ManifestEntry[] = ing.files.map((f, i) => realEntry(relativePosix(config.out, path.join(scan.root, f.rel)), f.label, realHashes[i]!));
   let trainInfo: Summary['train'] = { steps: 0, seconds: 0, imgPerSec: 0, final: null };
   let synthesis: ClassSynthesis[] = [];
 
@@ -104,13 +99,24 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     const synth = await timed('generate', () => synthesize(g, d, ing.labels, scarce, config, emit), total);
     synthesis = synth.classes;
     const files = synth.images.map((img) => syntheticFile(config.out, safeSegment(img.label), img.rank, img.seed));
-    synth.images.forEach((img, i) =>
-      entries.push({ path: relativePosix(config.out, files[i]!), label: img.label, source: 'synthetic', score: img.score, seed: img.seed }),
-    );
     await timed('write', async () => {
-      await writePngs(synth.images.map((img, i) => ({ file: files[i]!, pixels: img.pixels })), config.decode.size, config.decode.channels);
+      const hashes = await writePngs(synth.images.map((img, i) => ({ file: files[i]!, pixels: img.pixels })), config.decode.size, config.decode.channels);
+      synth.images.forEach((img, i) =>
+        entries.push(
+          syntheticEntry({
+            path: relativePosix(config.out, files[i]!),
+            label: img.label,
+            score: img.score,
+            scores: (img as { scores?: Record<string, number> }).scores ?? null,
+            generator: 'model/generator',
+            generatorStep: trained.steps,
+            seed: img.seed,
+            sha256: hashes[i]!,
+          }),
+        ),
+      );
       const meta = { config, configHash: hashJson(config), version: VERSION };
-      await saveParams(path.join(config.out, 'model', 'generator'), 'generator', g.spec, ing.labels, g.params, meta);
+      await saveParams(path.join(config.out, 'model', 'generator'), 'generator', g.spec, ing.labels, g.params, { ...meta, step: trained.steps });
       await saveParams(path.join(config.out, 'model', 'discriminator'), 'discriminator', d.spec, ing.labels, d.params, meta);
     });
     disposeParams(g.params);
@@ -137,7 +143,7 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     train: trainInfo,
     durations,
   };
-  await writeManifest(path.join(config.out, 'manifest.jsonl'), entries);
+  await writeManifestFiles(config.out, entries, { csv: config.output.csv, imagefolder: config.output.imagefolder === 'none' ? null : config.output.imagefolder, input: config.input });
   await writeJson(path.join(config.out, 'summary.json'), summary);
   return summary;
 }

@@ -243,6 +243,20 @@ const QualitySchema = section({
   kidSubsetSize: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).default(1000),
 });
 
+const OutputSchema = section({
+  /** Also write manifest.csv: the manifest's rows as CSV, one column per field (and per filter score). */
+  csv: bool().default(true),
+  /**
+   * Also lay the dataset out as <out>/imagefolder/train/<class>/{real,synthetic}/… with metadata.jsonl, which
+   * Hugging Face `imagefolder` and torchvision `ImageFolder` read unchanged. How files get there:
+   * `hardlink` (no extra space; a copy across filesystems), `copy` (independent files), `symlink`
+   * (relative links: break when out is moved without the input), or `none` (no layout).
+   */
+  imagefolder: oneOf(['hardlink', 'copy', 'symlink', 'none'] as const).default('hardlink'),
+  /** Write <out>/report.html: one self-contained page (images inline) to judge the run by. */
+  report: bool().default(true),
+});
+
 export const ConfigSchema = section({
   /** Labelled image folder: one sub-folder per class. Relative paths are resolved from the config file's folder. */
   input: str('a folder path'),
@@ -262,6 +276,7 @@ export const ConfigSchema = section({
   filter: FilterSchema.prefault({}),
   features: FeaturesSchema.prefault({}),
   quality: QualitySchema.prefault({}),
+  output: OutputSchema.prefault({}),
 });
 
 /** The resolved config: every key present, every default applied. */

@@ -53,17 +53,23 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     const per = size * size * channels;
     const dir = path.join(req.out, safeSegment(req.label));
     const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
-    await writePngs(
+    const hashes = await writePngs(
       files.map((file, i) => ({ file, pixels: cands.pixels.subarray(i * per, (i + 1) * per) })),
       size,
       channels as 1 | 3,
     );
+    const step = saved.meta['step'];
     const entries: ManifestEntry[] = files.map((f, i) => ({
       path: relativePosix(req.out, f),
       label: req.label,
+      split: 'train',
       source: 'synthetic',
       score: null,
+      scores: null,
+      generator: relativePosix(req.out, path.resolve(req.model)),
+      generatorStep: typeof step === 'number' ? step : null,
       seed: seeds[i]!,
+      sha256: hashes[i]!,
     }));
     await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
     return { files, seed };

@@ -1,17 +1,91 @@
 /**
- * The augmented dataset manifest: one entry per real and per synthetic image. Pure; see `write.ts`.
+ * The augmented dataset's manifest: one entry per real and per synthetic image. `manifest.jsonl` is the
+ * canonical form; `manifest.csv` and the `imagefolder` layout are derived from the same entries. Pure
+ * (no disk): `write.ts` does the I/O.
+ *
+ * The entry's zod schema is the single source of its TypeScript type and of the JSON Schema shipped as
+ * `<out>/manifest.schema.json` (and exported as {@link MANIFEST_JSON_SCHEMA}).
  */
+import { z } from 'zod';
+import { UserError } from '../errors.js';
 
-export interface ManifestEntry {
-  /** Path of the image relative to the manifest's folder, with forward slashes. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Not empty, not absolute (`/x`, `C:x`), no backslashes. */
+const RELATIVE_POSIX = /^(?![A-Za-z]:)(?!\/)[^\\]+$/;
+
+export const ManifestEntrySchema = z
+  .strictObject({
+    path: z
+      .string()
+      .regex(RELATIVE_POSIX, { error: 'expected a relative path with forward slashes' })
+      .describe("The image file, relative to the manifest's folder, with forward slashes (real images point back into the input folder)."),
+    label: z.string().min(1).describe('The class, exactly as its folder in the input is named.'),
+    split: z
+      .enum(['train', 'validation', 'test'])
+      .describe('Dataset split. gan-augment augments a training set, so it writes "train"; the other values are for manifests a user extends.'),
+    source: z.enum(['real', 'synthetic']).describe('"real": an input image; "synthetic": made by the generator and kept by the filters.'),
+    score: z.number().nullable().describe("The discriminator's logit for a synthetic image (higher = judged more real); null for real images."),
+    scores: z
+      .record(z.string(), z.number())
+      .nullable()
+      .describe('Every score the filters computed for a synthetic image, by name (e.g. "discriminator", "labelProb"); null for real images.'),
+    generator: z
+      .string()
+      .nullable()
+      .describe("The generator checkpoint that made a synthetic image: its model folder (model.json + weights.bin), relative to the manifest's folder; null for real images."),
+    generatorStep: z.number().int().nonnegative().nullable().describe('Training steps that generator had taken; null for real images.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .nullable()
+      .describe("Seed of a synthetic image's latent vector: with the generator and the label it reproduces the image; null for real images."),
+    sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the image file's bytes, lowercase hex (what `sha256sum` prints)."),
+  })
+  .describe('One line of manifest.jsonl: one image of the augmented dataset.');
+
+/** One line of `manifest.jsonl`. */
+export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
+
+/** The order of an entry's keys as written, and of the CSV's leading columns. */
+export const MANIFEST_FIELDS = ['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256'] as const;
+
+/** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
+export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
+  $id: 'https://gan-augment.dev/schema/manifest-entry.json',
+  title: 'gan-augment manifest entry',
+  ...z.toJSONSchema(ManifestEntrySchema, { target: 'draft-2020-12' }),
+};
+
+/** A real image's entry. */
+export function realEntry(path: string, label: string, sha256: string): ManifestEntry {
+  return { path, label, split: 'train', source: 'real', score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256 };
+}
+
+/** A kept synthetic image's entry. */
+export function syntheticEntry(e: {
   path: string;
-  /** Class label, exactly as the class folder is named. */
   label: string;
-  source: 'real' | 'synthetic';
-  /** Discriminator logit for a synthetic image (higher = judged more real); null for real images. */
-  score: number | null;
-  /** Seed of a synthetic image's latent vector (reproduces it); null for real images. */
-  seed: number | null;
+  score: number;
+  scores?: Record<string, number> | null;
+  generator: string;
+  generatorStep: number;
+  seed: number;
+  sha256: string;
+}): ManifestEntry {
+  return {
+    path: e.path,
+    label: e.label,
+    split: 'train',
+    source: 'synthetic',
+    score: e.score,
+    scores: e.scores ?? { discriminator: e.score },
+    generator: e.generator,
+    generatorStep: e.generatorStep,
+    seed: e.seed,
+    sha256: e.sha256,
+  };
 }
 
 export interface ClassCounts {
@@ -24,16 +98,87 @@ export interface ClassCounts {
   after: number;
 }
 
-/** Per-class counts from the entries, in the order of `labels`. */
+/** Per-class counts from the entries, in the order of `plan`. */
 export function countClasses(entries: ManifestEntry[], plan: { label: string; target: number; deficit: number }[]): ClassCounts[] {
+  const real = new Map<string, number>();
+  const synthetic = new Map<string, number>();
+  for (const e of entries) {
+    const m = e.source === 'real' ? real : synthetic;
+    m.set(e.label, (m.get(e.label) ?? 0) + 1);
+  }
   return plan.map((c) => {
-    const before = entries.filter((e) => e.label === c.label && e.source === 'real').length;
-    const synthetic = entries.filter((e) => e.label === c.label && e.source === 'synthetic').length;
-    return { label: c.label, before, target: c.target, deficit: c.deficit, synthetic, after: before + synthetic };
+    const before = real.get(c.label) ?? 0;
+    const syn = synthetic.get(c.label) ?? 0;
+    return { label: c.label, before, target: c.target, deficit: c.deficit, synthetic: syn, after: before + syn };
   });
 }
 
-/** One JSON object per line, real images first (in scan order), then synthetic ones. */
-export function toJsonl(entries: ManifestEntry[]): string {
-  return entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');
+/** Keys in {@link MANIFEST_FIELDS} order, so every line reads the same way. */
+function ordered(e: ManifestEntry): ManifestEntry {
+  return Object.fromEntries(MANIFEST_FIELDS.map((k) => [k, e[k]])) as ManifestEntry;
+}
+
+/** One JSON object per line, in the order given (the pipeline writes real images first, in scan order). */
+export function toJsonl(entries: readonly ManifestEntry[]): string {
+  return entries.map((e) => JSON.stringify(ordered(e))).join('\n') + (entries.length ? '\n' : '');
+}
+
+/**
+ * Parses and validates `manifest.jsonl` text. Blank lines are skipped.
+ * @param source the file name, for messages
+ * @throws {UserError} listing every line that is not JSON or not a valid entry (at most 20)
+ */
+export function parseManifest(text: string, source = 'manifest.jsonl'): ManifestEntry[] {
+  const entries: ManifestEntry[] = [];
+  const problems: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      problems.push(`line ${i + 1}: expected a JSON object, received ${JSON.stringify(line.slice(0, 60))}`);
+      return;
+    }
+    const parsed = ManifestEntrySchema.safeParse(value);
+    if (parsed.success) entries.push(parsed.data);
+    else problems.push(...parsed.error.issues.map((iss) => `line ${i + 1}: ${iss.path.join('.') || '(entry)'}: ${iss.message}`));
+  });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 20);
+    if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more`);
+    throw new UserError(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the manifest`, shown);
+  }
+  return entries;
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote, CR or LF (or starts with a space). */
+function csvField(v: string): string {
+  return /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * The manifest as CSV (RFC 4180, CRLF line ends, header row). Each score of `scores` gets its own
+ * column `scores.<name>` (union over all entries, sorted); empty cells stand for null.
+ */
+export function toCsv(entries: readonly ManifestEntry[]): string {
+  const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
+  const head = ['path', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256'];
+  const cell = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : csvField(String(v)));
+  const rows = entries.map((e) =>
+    [
+      cell(e.path),
+      cell(e.label),
+      cell(e.split),
+      cell(e.source),
+      cell(e.score),
+      ...scoreKeys.map((k) => cell(e.scores?.[k])),
+      cell(e.generator),
+      cell(e.generatorStep),
+      cell(e.seed),
+      cell(e.sha256),
+    ].join(','),
+  );
+  return [head.map(csvField).join(','), ...rows].join('\r\n') + '\r\n';
 }
