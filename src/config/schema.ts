@@ -181,6 +181,11 @@ const FilterSchema = section({
   minLabelProb: unit().default(0.5),
   /** Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject). */
   nearCopyQuantile: unit().default(0.01),
+  /**
+   * Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a
+   * 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart).
+   */
+  nearCopyCalibration: oneOf(['pooled', 'class'] as const).default('pooled'),
   /** Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both. */
   nearCopySpaces: z
     .array(oneOf(['feature', 'pixel'] as const), { error: 'expected a list of "feature", "pixel"' })

@@ -1,0 +1,91 @@
+/**
+ * The near-copy filter through the synthesize stage, on real images: candidates are held-out real coats
+ * (what a perfect generator would make) plus one exact training coat, which the discriminator is made to
+ * love. The copy must never be kept, whatever the filter order; new images mostly pass.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { ConfigSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
+import { filterCandidates, prepareQuality, type QualityContext } from '../../src/stages/synthesize.js';
+import { loadFixture, type Fixture } from '../classifier/fixture.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+
+let train: Fixture;
+let q: QualityContext;
+let cands: { pixels: Uint8Array; count: number; scores: Float32Array };
+let base: ConfigInput;
+const COPY_AT = 5;
+const per = 28 * 28;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  train = await loadFixture();
+  const held = await loadFixture(path.join(ROOT, 'fixtures/fmnist-tiny-test'));
+  base = { input: '/unused', out: await tempDir(), seed: 3, features: { cache: false, classifier: { steps: 150 } } };
+  const config = ConfigSchema.parse(base);
+  q = await prepareQuality(config, { data: train.data, labels: train.labels, files: train.files.map((rel) => ({ rel })) }, () => {});
+  const coat = train.labels.indexOf('coat');
+  const heldCoats = [...held.data.labels.keys()].filter((i) => held.data.labels[i] === coat);
+  const trainCoat = [...train.data.labels.keys()].filter((i) => train.data.labels[i] === coat)[3]!;
+  const n = heldCoats.length + 1;
+  const pixels = new Uint8Array(n * per);
+  const order = [...heldCoats.slice(0, COPY_AT).map((i) => ['held', i] as const), ['train', trainCoat] as const, ...heldCoats.slice(COPY_AT).map((i) => ['held', i] as const)];
+  order.forEach(([src, i], k) => pixels.set((src === 'held' ? held : train).data.pixels.subarray(i * per, (i + 1) * per), k * per));
+  // The discriminator "loves" the copy: the highest score by far.
+  const scores = Float32Array.from({ length: n }, (_, k) => (k === COPY_AT ? 10 : -k / n));
+  cands = { pixels, count: n, scores };
+}, 120_000);
+
+afterAll(() => q?.dispose());
+
+const run = (over: ConfigInput['filter'], target = 10) => {
+  const config: Config = ConfigSchema.parse({ ...base, filter: over });
+  return filterCandidates(cands, 'coat', target, config, q);
+};
+
+describe('near-copy filter on an injected training image', () => {
+  it('rejects it in feature space first with the default order, naming the training file', async () => {
+    const r = await run({});
+    expect(r.sel.kept).not.toContain(COPY_AT);
+    const rej = r.sel.rejected.find((x) => x.index === COPY_AT)!;
+    expect(rej.reason).toBe('near-copy-feature');
+    expect(rej.detail).toContain(train.files[[...train.data.labels.keys()].filter((i) => train.data.labels[i] === train.labels.indexOf('coat'))[3]!]);
+    expect(r.sel.kept).toHaveLength(10);
+    // pooled calibration: every real image's distance to its nearest other real image
+    expect(r.nearCopy.map((c) => [c.space, c.scope, c.calibrationSamples])).toEqual([
+      ['feature', 'pooled', 730],
+      ['pixel', 'pooled', 730],
+    ]);
+  });
+
+  it('rejects it in pixel space at distance exactly 0, even after the discriminator ranked it first', async () => {
+    const r = await run({ order: ['discriminator', 'near-copy'], nearCopySpaces: ['pixel'], discriminator: 'threshold', threshold: -100 });
+    expect(r.perImage['near-pixel']![COPY_AT]).toBe(0);
+    const rej = r.sel.rejected.find((x) => x.index === COPY_AT)!;
+    expect(rej.reason).toBe('near-copy-pixel');
+    expect(rej.detail).toMatch(/^identical to coat\/coat-\d+\.png$/);
+    expect(r.sel.kept).not.toContain(COPY_AT);
+  });
+
+  it('lets new real images through: the threshold is calibrated on real-vs-real distances', async () => {
+    const pooled = await run({ order: ['near-copy'] }, 100);
+    const isNew = (x: { index: number }) => x.index !== COPY_AT;
+    expect(pooled.sel.rejected.filter(isNew)).toEqual([]);
+    expect(pooled.sel.shortfall).toBe(100 - pooled.sel.kept.length);
+    // per-class calibration on 10 coats is stricter (their nearest neighbours lie far apart), and still catches the copy
+    const perClass = await run({ order: ['near-copy'], nearCopyCalibration: 'class' }, 100);
+    expect(perClass.nearCopy.map((c) => [c.scope, c.calibrationSamples])).toEqual([
+      ['class', 10],
+      ['class', 10],
+    ]);
+    expect(perClass.nearCopy[1]!.threshold).toBeGreaterThan(pooled.nearCopy[1]!.threshold);
+    expect(perClass.sel.rejected.find((x) => x.index === COPY_AT)).toBeDefined();
+    expect(perClass.sel.rejected.filter(isNew).length).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps it when the near-copy filter is left out (so the filter is what catches it)', async () => {
+    const r = await run({ order: ['discriminator'] });
+    expect(r.sel.kept[0]).toBe(COPY_AT);
+  });
+});
