@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import type { BackendChoice } from '../config/schema.js';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { initThreadedWasm, THREADS_ENV, threadsFromEnv } from './wasm-threads.js';
 
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 export const AUTO_ORDER: BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
@@ -28,7 +29,16 @@ async function importOptional(name: string): Promise<unknown> {
   return import(name);
 }
 
-async function tryInit(name: BackendName): Promise<{ tfName: string; details: string }> {
+export interface BackendOptions {
+  /**
+   * wasm only: threads for XNNPACK through tfjs' threaded SIMD binary (opt-in; see wasm-threads.ts).
+   * Default: the GAN_AUGMENT_WASM_THREADS environment variable, else 1. Takes effect only if wasm has not
+   * been initialised in this process yet.
+   */
+  wasmThreads?: number;
+}
+
+async function tryInit(name: BackendName, options: BackendOptions): Promise<{ tfName: string; details: string }> {
   switch (name) {
     case 'node-gpu':
     case 'node': {
@@ -39,9 +49,20 @@ async function tryInit(name: BackendName): Promise<{ tfName: string; details: st
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
+      const threads = options.wasmThreads ?? 1;
+      let note = '';
+      if (threads > 1 && tf.findBackend('wasm') === null) {
+        try {
+          const got = await initThreadedWasm(threads);
+          return { tfName: 'wasm', details: `SIMD, ${got} thread${got === 1 ? '' : 's'}, threaded binary via ${THREADS_ENV}=${threads}` };
+        } catch (err) {
+          note = `; threaded binary failed (${reasonOf(err)})`;
+        }
+      }
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-      return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, 1 thread` };
+      const count = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
+      return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, ${count} thread${count === 1 ? '' : 's'}${note}` };
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
@@ -60,17 +81,26 @@ function reasonOf(err: unknown): string {
 
 /**
  * Selects and initialises a backend. `auto` takes the first of node-gpu → node → wasm → cpu that loads;
- * a named backend must load or this throws.
- * @throws {UserError} when an explicitly requested backend cannot be loaded.
+ * a named backend must load or this throws. On wasm, GAN_AUGMENT_WASM_THREADS=N (or `options.wasmThreads`)
+ * opts into the threaded SIMD binary with N threads; if it cannot start, wasm runs on one thread and the
+ * details say why.
+ * @throws {UserError} when an explicitly requested backend cannot be loaded, or GAN_AUGMENT_WASM_THREADS
+ * is not a thread count.
  */
-export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<BackendInfo> {
   // Production mode: no per-op debug checks, and no "install tfjs-node" banner on stdout.
   tf.enableProdMode();
+  let wasmThreads = options.wasmThreads;
+  try {
+    wasmThreads ??= threadsFromEnv();
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
   const order = choice === 'auto' ? AUTO_ORDER : [choice];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     try {
-      const { tfName, details } = await tryInit(name);
+      const { tfName, details } = await tryInit(name, { ...options, wasmThreads });
       return { name, tfName, details, skipped, tfjsVersion: tf.version.tfjs };
     } catch (err) {
       skipped.push({ name, reason: reasonOf(err) });

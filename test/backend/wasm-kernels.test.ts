@@ -10,38 +10,12 @@ import { buildGenerator, generate } from '../../src/gan/generator.js';
 import { discriminatorLoss, generatorLoss } from '../../src/gan/losses.js';
 import { trainable } from '../../src/gan/params.js';
 import { Rng } from '../../src/util/rng.js';
+import { compare, values } from './compare.js';
 
 beforeAll(async () => {
   const info = await initBackend('wasm');
   expect(info.name).toBe('wasm');
 });
-
-/** Runs `fn` on cpu and on wasm and returns the largest error relative to the largest cpu magnitude. */
-async function compare(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    const out = tf.tidy(fn);
-    const list = Array.isArray(out) ? out : [out];
-    const values = list.map((t) => Float64Array.from(t.dataSync()));
-    tf.dispose(list);
-    return values;
-  };
-  const ref = await run('cpu');
-  const got = await run('wasm');
-  let err = 0;
-  let scale = 0;
-  ref.forEach((r, i) => {
-    expect(got[i]!.length).toBe(r.length);
-    r.forEach((v, j) => {
-      scale = Math.max(scale, Math.abs(v));
-      err = Math.max(err, Math.abs(v - got[i]![j]!));
-    });
-  });
-  expect(scale).toBeGreaterThan(0);
-  return err / scale;
-}
-
-const values = (shape: number[], seed: number) => new Rng(seed).normal(new Float32Array(shape.reduce((a, b) => a * b, 1)));
 
 describe('wasm kernels vs cpu', () => {
   const convCases: [number[], number[], number | [number, number], 'same' | 'valid' | number][] = [

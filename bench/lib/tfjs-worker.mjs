@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+/**
+ * The tfjs side of bench/run.mjs: a JSON-lines server (one request per stdin line, one JSON reply per
+ * stdout line; nothing else is written to stdout) so that tfjs and PyTorch take turns in one run
+ * without start-up or warm-up in any timed turn. The backend is chosen once, at start:
+ *   node bench/lib/tfjs-worker.mjs [--backend wasm]      (GAN_AUGMENT_WASM_THREADS=N: threaded wasm)
+ * Requests:
+ *   {"cmd":"info"}                                        -> backend line, threads
+ *   {"cmd":"train","size":28,"channels":1,"batch":64,"model":"reference","iters":6}
+ *                                                          -> {"msPerIter":[…],"medianMs":…,"imgPerSec":…}
+ *   {"cmd":"generate","count":2560,"out":DIR,"size":28,"channels":1,"genBatch":256}
+ *                                                          -> {"imgPerSec":…,"seconds":…,"modelSeconds":…}
+ *   {"cmd":"tensors","steps":[10,1000]}                   -> {"counts":{"10":n,"1000":m}} (small model)
+ *   {"cmd":"rss"}                                          -> {"maxRssMB":…}
+ */
+import { createInterface } from 'node:readline';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { loadProject, makeTrainer, ROOT } from './gan.mjs';
+
+const { values: args } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' } } });
+const p = await loadProject();
+const info = await p.select.initBackend(args.backend);
+const { tf } = p;
+const dist = (f) => import(pathToFileURL(path.join(ROOT, 'dist', f)).href);
+
+const trainers = new Map();
+function trainerFor(req) {
+  const key = JSON.stringify([req.size ?? 28, req.channels ?? 1, req.batch ?? 64, req.model ?? 'reference']);
+  if (!trainers.has(key)) {
+    const t = makeTrainer(p, { size: req.size ?? 28, channels: req.channels ?? 1, batch: req.batch ?? 64, model: req.model ?? 'reference' });
+    for (let i = 0; i < (req.warmup ?? 3); i++) t.iteration();
+    trainers.set(key, t);
+  }
+  return trainers.get(key);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function train(req) {
+  const t = trainerFor(req);
+  const ms = [];
+  for (let i = 0; i < (req.iters ?? 6); i++) {
+    const t0 = performance.now();
+    t.iteration();
+    ms.push(performance.now() - t0);
+  }
+  const med = median(ms);
+  return { msPerIter: ms, medianMs: med, imgPerSec: t.batch / (med / 1000) };
+}
+
+const generators = new Map();
+async function generate(req) {
+  const { sampleClass } = await dist('generate/sample.js');
+  const { writePngs } = await dist('manifest/write.js');
+  const size = req.size ?? 28;
+  const channels = req.channels ?? 1;
+  const numClasses = 10;
+  const key = `${size}x${channels}`;
+  if (!generators.has(key)) {
+    const g = p.gen.buildGenerator({ numClasses, latentDim: 100, embedDim: 50, width: 128, size, channels }, new p.Rng(5));
+    // Warm-up: one batch per size, not written, not timed.
+    await sampleClass(g, null, 0, req.genBatch ?? 256, Array.from({ length: req.genBatch ?? 256 }, (_, i) => i + 1), req.genBatch ?? 256);
+    generators.set(key, g);
+  }
+  const g = generators.get(key);
+  const count = req.count ?? 2560;
+  const per = size * size * channels;
+  rmSync(req.out, { recursive: true, force: true });
+  const t0 = performance.now();
+  let modelMs = 0;
+  const writes = [];
+  for (let c = 0; c < numClasses; c++) {
+    const n = Math.floor(count / numClasses) + (c < count % numClasses ? 1 : 0);
+    const seeds = Array.from({ length: n }, (_, i) => (c * 1_000_003 + i * 7919 + 1) >>> 0);
+    const tm = performance.now();
+    const cands = await sampleClass(g, null, c, n, seeds, req.genBatch ?? 256);
+    modelMs += performance.now() - tm;
+    const dir = path.join(req.out, `class-${c}`);
+    const items = seeds.map((s, i) => ({ file: path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`), pixels: cands.pixels.subarray(i * per, (i + 1) * per) }));
+    writes.push(writePngs(items, size, channels));
+    // Encoding runs on sharp's threads while the next class is generated; one class in flight at most.
+    if (writes.length > 1) await writes.shift();
+  }
+  await Promise.all(writes);
+  const seconds = (performance.now() - t0) / 1000;
+  return { imgPerSec: count / seconds, seconds, modelSeconds: modelMs / 1000, modelImgPerSec: count / (modelMs / 1000), count };
+}
+
+/** numTensors after each of `steps` training iterations of a small conditional GAN (defaults model). */
+async function tensors(req) {
+  const t = makeTrainer(p, { size: 8, channels: 1, batch: 8, gWidth: 8, dWidth: 4, latentDim: 8, embedDim: 4, numClasses: 3, model: req.model ?? 'defaults' });
+  const counts = {};
+  const marks = [...(req.steps ?? [10, 1000])].sort((a, b) => a - b);
+  let done = 0;
+  for (const m of marks) {
+    while (done < m) {
+      t.iteration();
+      done++;
+    }
+    counts[m] = tf.memory().numTensors;
+  }
+  t.dispose();
+  return { counts, numBytes: tf.memory().numBytes };
+}
+
+const handlers = {
+  info: async () => ({ backend: p.select.describeBackend(info), name: info.name, details: info.details }),
+  train,
+  generate,
+  tensors,
+  rss: async () => ({ maxRssMB: process.resourceUsage().maxRSS / 1024 }),
+};
+
+const rl = createInterface({ input: process.stdin });
+for await (const line of rl) {
+  if (!line.trim()) continue;
+  let reply;
+  try {
+    const req = JSON.parse(line);
+    if (req.cmd === 'quit') break;
+    const h = handlers[req.cmd];
+    reply = h ? await h(req) : { error: `unknown cmd ${req.cmd}` };
+  } catch (err) {
+    reply = { error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) };
+  }
+  process.stdout.write(JSON.stringify(reply) + '\n');
+}
+process.exit(0);

@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: gan-augment's speed figures, each against its reference, measured back to back in
+ * one run. tfjs and PyTorch run in long-lived worker processes (bench/lib/tfjs-worker.mjs,
+ * bench/reference/dcgan_torch.py --mode serve) that take turns — A B A B … — so a busy spell on a
+ * shared machine hits both sides; each figure is the median over the turns (≥ 5), never an absolute
+ * pass/fail time. Not part of `npm test`.
+ *
+ *   npm run build && npm run bench [-- --json] [--reps 5] [--only train,generate] [--skip fid2048]
+ *
+ * Figures (ratio > 1 means gan-augment is faster / leaner):
+ *   train           img/s, default cDCGAN 28×28×1, batch 64, one D + one G step — vs PyTorch at its
+ *                   fastest thread count (1 or 2), same architecture and optimiser
+ *   train-threads   the same on the opt-in threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2)
+ *   train-defaults  the project's default model (projection head, minibatch stddev, DiffAugment) vs the
+ *                   same PyTorch figure (which does less per step)
+ *   train-64        train at 64×64×3
+ *   generate        img/s from noise to PNG files on disk (sampleClass + writePngs) vs PyTorch + PIL
+ *   fid2048         seconds for FID at 2048-d vs numpy + scipy (bench/fid.mjs, if present)
+ *   ingest          img/s scan + decode vs a plain sharp loop (bench/ingest.mjs, if present)
+ *   tensors         tf.memory().numTensors after 1,000 training steps vs after 10 (small model; 1.00 = flat)
+ *   rss-train       peak RSS of the training worker vs PyTorch's
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ROOT } from './lib/gan.mjs';
+
+const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
+const ALL = ['train', 'train-threads', 'train-defaults', 'train-64', 'generate', 'fid2048', 'ingest', 'tensors', 'rss-train'];
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    reps: { type: 'string', default: '5' },
+    only: { type: 'string' },
+    skip: { type: 'string', default: '' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+const reps = Math.max(1, Number(args.reps));
+const only = args.only ? args.only.split(',') : ALL;
+const skip = new Set(args.skip.split(',').filter(Boolean));
+const want = (name) => only.includes(name) && !skip.has(name);
+const log = (...a) => (args.json ? console.error(...a) : console.log(...a));
+const progress = (msg) => process.stderr.write(`  … ${msg}\n`);
+
+if (!existsSync(path.join(ROOT, 'dist/gan/train-step.js'))) {
+  console.error('bench/run.mjs: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+
+/** A JSON-lines worker process: `ask(req)` sends one request and resolves with its one-line reply. */
+function worker(cmd, argv, env = {}) {
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  lines.on('line', (l) => waiting.shift()?.resolve(l));
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`${cmd} exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+  });
+  return {
+    ask(req) {
+      return new Promise((resolve, reject) => {
+        waiting.push({
+          resolve: (l) => {
+            const r = JSON.parse(l);
+            if (r.error) reject(new Error(`${path.basename(argv[0] ?? cmd)}: ${r.error.split('\n')[0]}`));
+            else resolve(r);
+          },
+          reject,
+        });
+        child.stdin.write(JSON.stringify(req) + '\n');
+      });
+    },
+    close() {
+      child.stdin.end();
+      setTimeout(() => child.kill(), 5000).unref();
+    },
+  };
+}
+
+function probeTorch() {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy, PIL; print(torch.__version__)'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : r.stderr.trim().split('\n').pop();
+    return { ok: false, why: `SKIPPED PyTorch side: ${PYTHON} cannot import torch, numpy and PIL (${why}); apt-get install python3-torch python3-pil` };
+  }
+  return { ok: true, version: r.stdout.trim() };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (v, unit) => (v === null || v === undefined || Number.isNaN(v) ? '—' : unit === 's' ? `${v.toFixed(2)} s` : unit === 'MB' ? `${v.toFixed(0)} MB` : unit === 'tensors' ? `${v}` : `${v.toFixed(1)} ${unit}`);
+
+const figures = [];
+/** Records a figure and prints its line. `higherIsBetter` decides the ratio's direction (> 1 = better). */
+function figure(name, value, unit, reference, refLabel, detail, higherIsBetter = true) {
+  const ratio = value !== null && reference ? (higherIsBetter ? value / reference : reference / value) : null;
+  figures.push({ name, value, unit, reference: reference ?? null, ratio, detail, referenceLabel: refLabel });
+  const r = ratio === null ? '' : `  → ${ratio.toFixed(2)}×`;
+  log(`${name.padEnd(15)} ${fmt(value, unit).padStart(12)}  vs ${refLabel} ${fmt(reference, unit)}${r}  (${detail})`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const torch = probeTorch();
+const cores = os.availableParallelism();
+log(`# gan-augment bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${cores} cores, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+log(`# PyTorch: ${torch.ok ? `torch ${torch.version} (${PYTHON})` : torch.why}`);
+log(`# each figure: median of ${reps} turns per side, sides alternating within the run; ratio > 1 = gan-augment faster`);
+
+const tfjs = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs')], { GAN_AUGMENT_WASM_THREADS: '' });
+const tfjsInfo = await tfjs.ask({ cmd: 'info' });
+log(`# tfjs: ${tfjsInfo.backend}`);
+let tfjsThreads = null;
+if (want('train-threads')) {
+  tfjsThreads = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs')], { GAN_AUGMENT_WASM_THREADS: args.threads });
+  const info = await tfjsThreads.ask({ cmd: 'info' });
+  log(`# tfjs (threads): ${info.backend}`);
+}
+const py = torch.ok ? worker(PYTHON, [path.join(ROOT, 'bench/reference/dcgan_torch.py'), '--mode', 'serve']) : null;
+
+/**
+ * Turns for one shape: every side runs one turn of `iters` iterations per round, the order rotating
+ * each round; returns the median over rounds of each side's median img/s.
+ */
+async function trainRounds(shape, sides) {
+  const got = Object.fromEntries(sides.map((s) => [s.key, []]));
+  for (let r = 0; r < reps; r++) {
+    const order = sides.map((_, i) => sides[(i + r) % sides.length]);
+    for (const s of order) {
+      const reply = await s.run();
+      got[s.key].push(reply.imgPerSec);
+    }
+    progress(`${shape} round ${r + 1}/${reps}: ${sides.map((s) => `${s.key} ${got[s.key].at(-1).toFixed(1)}`).join(', ')} img/s`);
+  }
+  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v }]));
+}
+
+function torchSides(size, channels, iters) {
+  if (!py) return [];
+  return [1, 2].map((threads) => ({ key: `torch${threads}`, run: () => py.ask({ cmd: 'train', threads, iters, size, channels, batch: 64 }) }));
+}
+
+function bestTorch(res) {
+  const t = ['torch1', 'torch2'].filter((k) => res[k]).map((k) => ({ k, v: res[k].median }));
+  if (!t.length) return { value: null, label: 'PyTorch (skipped)' };
+  const best = t.reduce((a, b) => (b.v > a.v ? b : a));
+  return { value: best.v, label: `PyTorch ${torch.version} ${best.k.slice(5)} thread${best.k === 'torch1' ? '' : 's'}`, others: t };
+}
+
+const failures = [];
+async function section(name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    failures.push(name);
+    log(`${name.padEnd(15)} FAILED: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
+if (want('train') || want('train-threads') || want('train-defaults')) {
+  await section('train', async () => {
+    const sides = [];
+    if (want('train')) sides.push({ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 6 }) });
+    if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 6 }) });
+    if (want('train-defaults')) sides.push({ key: 'tfjsDefaults', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'defaults', iters: 6 }) });
+    sides.push(...torchSides(28, 1, 10));
+    const res = await trainRounds('28×28×1', sides);
+    const ref = bestTorch(res);
+    const torchAll = ref.others?.map((o) => `${o.k.slice(5)}t ${o.v.toFixed(1)}`).join(', ');
+    const d = (k) => `median of ${res[k].all.length}: ${res[k].all.map((v) => v.toFixed(1)).join(' ')}; PyTorch ${torchAll ?? 'skipped'}`;
+    if (res.tfjs) figure('train', res.tfjs.median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, wasm 1 thread; ${d('tfjs')}`);
+    if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
+    if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
+  });
+}
+
+if (want('train-64')) {
+  await section('train-64', async () => {
+    const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 2 }) }];
+    if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 2 }) });
+    sides.push(...torchSides(64, 3, 3));
+    const res = await trainRounds('64×64×3', sides);
+    const ref = bestTorch(res);
+    figure('train-64', res.tfjs.median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, wasm 1 thread; median of ${res.tfjs.all.length}`);
+    if (res.tfjsThreads) figure('train-64-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `64×64×3, wasm ${args.threads} threads (opt-in)`);
+  });
+}
+
+if (want('generate')) {
+  await section('generate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gan-augment-bench-gen-'));
+    try {
+      const count = 2560;
+      const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'generate', count, out: path.join(dir, 'tfjs'), genBatch: 256 }) }];
+      if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'generate', count, out: path.join(dir, 'tfjs2'), genBatch: 256 }) });
+      if (py) for (const threads of [1, 2]) sides.push({ key: `torch${threads}`, run: () => py.ask({ cmd: 'generate', threads, count, out: path.join(dir, `torch${threads}`), genBatch: 256 }) });
+      const res = await trainRounds('generate', sides);
+      const ref = bestTorch(res);
+      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, wasm 1 thread + sharp; median of ${res.tfjs.all.length}`);
+      if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (opt-in)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Runs another helper's bench script, if present, and returns its stdout lines. */
+function runScript(file, argv) {
+  const full = path.join(ROOT, 'bench', file);
+  if (!existsSync(full)) return null;
+  progress(`node bench/${file} ${argv.join(' ')}`);
+  const r = spawnSync(process.execPath, [full, ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench/${file} exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+  return r.stdout.split('\n');
+}
+
+const seconds = (text) => {
+  const m = /([\d.]+)\s*(ms|s)\b/.exec(text);
+  return m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : null;
+};
+
+if (want('fid2048')) {
+  await section('fid2048', async () => {
+    const lines = runScript('fid.mjs', ['--dims', '2048', '--reps', String(Math.min(reps, 3))]);
+    if (!lines) return log(`${'fid2048'.padEnd(15)} SKIPPED: bench/fid.mjs is not present`);
+    const line = lines.find((l) => l.startsWith('FID 2048-d'));
+    if (!line) throw new Error('bench/fid.mjs printed no "FID 2048-d" line');
+    const js = seconds(line.split('| ')[0].split(': JS ')[1] ?? '');
+    const scipyPart = line.split('| ').find((p) => p.startsWith('numpy/scipy '));
+    const ref = scipyPart && !scipyPart.includes('skipped') ? seconds(scipyPart) : null;
+    figure('fid2048', js, 's', ref, 'numpy+scipy (np.cov + sqrtm)', `10,000+10,000 samples, best of ${Math.min(reps, 3)} turns each (bench/fid.mjs)`, false);
+  });
+}
+
+if (want('ingest')) {
+  await section('ingest', async () => {
+    const lines = runScript('ingest.mjs', ['--rounds', String(reps)]);
+    if (!lines) return log(`${'ingest'.padEnd(15)} SKIPPED: bench/ingest.mjs is not present`);
+    const num = (prefix) => {
+      const l = lines.find((x) => x.startsWith(prefix));
+      const m = l && /:\s*([\d,.]+)\s*img\/s/.exec(l);
+      return m ? Number(m[1].replace(/,/g, '')) : null;
+    };
+    const ours = num('gan-augment ingest (scan + decode, cold');
+    const plain = num('plain sharp');
+    if (ours === null) throw new Error('bench/ingest.mjs printed no "gan-augment ingest" figure');
+    figure('ingest', ours, 'img/s', plain, 'plain sharp decode+resize loop', `cold, cache off, median of ${reps} (bench/ingest.mjs)`);
+  });
+}
+
+if (want('tensors')) {
+  await section('tensors', async () => {
+    const r = await tfjs.ask({ cmd: 'tensors', steps: [10, 1000] });
+    const after10 = r.counts['10'];
+    const after1000 = r.counts['1000'];
+    figures.push({ name: 'tensors', value: after1000, unit: 'tensors', reference: after10, ratio: after10 ? after1000 / after10 : null, detail: 'numTensors after 1,000 vs after 10 training steps (small model, project defaults)' });
+    log(`${'tensors'.padEnd(15)} ${String(after1000).padStart(12)}  vs after 10 steps ${after10}  → ${after1000 === after10 ? 'flat' : `LEAK of ${after1000 - after10}`}  (numTensors after 1,000 training steps, small model)`);
+  });
+}
+
+if (want('rss-train')) {
+  await section('rss-train', async () => {
+    const ours = (await tfjs.ask({ cmd: 'rss' })).maxRssMB;
+    const ref = py ? (await py.ask({ cmd: 'rss' })).maxRssMB : null;
+    figure('rss-train', ours, 'MB', ref, 'PyTorch', 'peak RSS of the worker that ran every figure above', false);
+  });
+}
+
+tfjs.close();
+tfjsThreads?.close();
+py?.close();
+
+if (args.json) {
+  console.log(JSON.stringify({
+    machine: { cpu: os.cpus()[0]?.model, cores, node: process.version, torch: torch.ok ? torch.version : null, load: os.loadavg() },
+    figures: figures.map(({ name, value, unit, reference, ratio, detail }) => ({ name, value, unit, reference, ratio, detail })),
+    failed: failures,
+  }));
+}
+process.exitCode = failures.length ? 1 : 0;
