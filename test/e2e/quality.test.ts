@@ -1,0 +1,150 @@
+/**
+ * Metrics, filters and the quality gate through the built CLI, as a user runs them: per-class FID/KID in
+ * summary.json with what measured them, rejections by reason, rejected samples kept for inspection, the
+ * shortfall when filters cannot fill a class, and exit code 3 from a failed gate after every output is
+ * written.
+ */
+import { access, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+
+const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60'];
+const SCARCE = ['coat', 'pullover', 'shirt'];
+
+interface ClassSynthesis {
+  label: string;
+  target: number;
+  candidates: number;
+  kept: number;
+  shortfall: number;
+  rejected: Record<string, number>;
+  steps: { step: string; left: number }[];
+  nearCopy: { space: string; scope: string; threshold: number; calibrationSamples: number }[];
+  quality: {
+    fid: number | null;
+    kid: number | null;
+    samples: { real: number; synthetic: number };
+    extractor: { id: string; dims: number; resize: string; decodeKernel: string };
+    passed: boolean;
+    reasons: string[];
+  };
+}
+
+const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
+/** The messages of the warn events in a run's progress lines (CI mode prints JSON lines). */
+const warnings = (stderr: string): string[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { event: string; message?: string })
+    .filter((e) => e.event === 'warn')
+    .map((e) => e.message!);
+const lines = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+
+describe('quality gate and filters through the CLI', () => {
+  let out: string;
+  let failed: CliResult;
+  let warned: CliResult;
+  // run 1's summary and rejected samples, read before run 2 replaces them
+  let summary1: { quality: { rejected: Record<string, number> }; synthesis: ClassSynthesis[] };
+  let rejected1: { path: string; label: string; seed: number; score: number; reason: string; detail: string }[];
+  let rejectedDirs: string[];
+
+  beforeAll(async () => {
+    out = path.join(await tempDir(), 'run');
+    const config = path.join(ROOT, 'configs/quickstart.yaml');
+    // 1: an impossible FID limit with onFail: fail; rejection sampling; rejected samples kept.
+    failed = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'quality.onFail=fail', 'filter.keepRejected=true', 'filter.discriminator=drs', 'filter.drsPercentile=50']);
+    summary1 = await readJson(path.join(out, 'summary.json'));
+    rejected1 = await lines(path.join(out, 'rejected/rejected.jsonl'));
+    await Promise.all(rejected1.map((x) => access(path.join(out, x.path))));
+    rejectedDirs = (await readdir(path.join(out, 'rejected'))).sort();
+    // 2: same out folder (the classifier comes from the cache), all three filters, the discriminator keeping
+    // too few (30% of 2 × deficit) to fill the classes, onFail: warn.
+    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.3']);
+  }, 300_000);
+
+  it('a failed gate with onFail: fail exits 3 and names the classes, after writing every output', async () => {
+    expect(failed.code, failed.stderr).toBe(3);
+    expect(failed.stderr).toMatch(/error: quality gate failed for "coat" \(FID [\d.]+ > quality.maxFid 0\)/);
+    expect(failed.stderr).not.toMatch(/\n\s+at /);
+    // written before the error: summary (from run 2 now, so check its shape), manifest, models
+    await access(path.join(out, 'manifest.jsonl'));
+    await access(path.join(out, 'model/generator/model.json'));
+  });
+
+  it('a failed gate with onFail: warn warns and exits 0', () => {
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warnings(warned.stderr).join('\n')).toMatch(/quality gate: class "\w+" fails: FID [\d.]+ > quality.maxFid 0/);
+  });
+
+  it('summary.json carries per-class FID and KID with extractor id, dims, resize kernel and sample counts', async () => {
+    const s = await readJson(path.join(out, 'summary.json'));
+    expect(s.quality.extractor).toMatchObject({ kind: 'classifier', dims: 64, resize: 'none', decodeKernel: 'lanczos3' });
+    expect(s.quality.classifier.cached).toBe(true); // run 2 reused run 1's classifier
+    expect(s.quality.gate).toMatchObject({ maxFid: 0, maxKid: null, onFail: 'warn' });
+    expect(s.quality.gate.failed.map((f: { label: string }) => f.label).sort()).toEqual(
+      (s.synthesis as ClassSynthesis[]).filter((c) => c.quality.fid !== null).map((c) => c.label).sort(),
+    );
+    for (const c of s.synthesis as ClassSynthesis[]) {
+      expect(SCARCE).toContain(c.label);
+      expect(c.quality.extractor).toEqual({ id: s.quality.extractor.id, dims: 64, resize: 'none', decodeKernel: 'lanczos3' });
+      expect(c.quality.samples).toEqual({ real: 10, synthetic: c.kept });
+      if (c.kept >= 2) {
+        expect(c.quality.fid).toBeGreaterThan(0);
+        expect(typeof c.quality.kid).toBe('number');
+        expect(c.quality.passed).toBe(false);
+      }
+      expect(c.nearCopy.map((n) => [n.space, n.scope, n.calibrationSamples])).toEqual([
+        ['feature', 'pooled', 730],
+        ['pixel', 'pooled', 730],
+      ]);
+    }
+  });
+
+  it('reports, per class and overall, the shortfall and every rejection by reason', async () => {
+    const s = await readJson(path.join(out, 'summary.json'));
+    const classes = s.synthesis as ClassSynthesis[];
+    for (const c of classes) {
+      expect(c.candidates).toBe(180);
+      expect(c.target).toBe(90);
+      expect(c.kept + c.shortfall).toBe(90);
+      expect(Object.values(c.rejected).reduce((a, b) => a + b, 0)).toBe(c.candidates - c.kept);
+      expect(c.steps.map((x) => x.step)).toEqual(['near-copy-feature', 'near-copy-pixel', 'label', 'discriminator-fraction']);
+    }
+    const short = classes.filter((c) => c.shortfall > 0);
+    expect(short.length).toBeGreaterThan(0);
+    for (const c of short) {
+      expect(c.rejected.discriminator).toBeGreaterThan(0);
+      expect(warnings(warned.stderr)).toContainEqual(expect.stringContaining(`class "${c.label}": the filters kept ${c.kept} of the 90 needed (short by ${c.shortfall}) from 180 candidates`));
+    }
+    expect(s.quality.shortfall).toBe(classes.reduce((n, c) => n + c.shortfall, 0));
+    expect(s.quality.rejected.discriminator).toBe(classes.reduce((n, c) => n + (c.rejected.discriminator ?? 0), 0));
+    // the manifest ships only what was kept, and each synthetic line carries the filter scores
+    const manifest = await lines(path.join(out, 'manifest.jsonl'));
+    const synthetic = manifest.filter((e) => e.source === 'synthetic');
+    expect(synthetic).toHaveLength(classes.reduce((n, c) => n + c.kept, 0));
+    for (const e of synthetic) {
+      expect(e.scores['label-prob']).toBeGreaterThanOrEqual(0);
+      expect(Object.keys(e.scores).sort()).toEqual(['discriminator', 'label-prob', 'near-feature', 'near-pixel']);
+    }
+    // run 2 did not keep rejected samples: run 1's are gone, not mixed in
+    await expect(access(path.join(out, 'rejected'))).rejects.toThrow();
+  });
+
+  describe('filter.keepRejected', () => {
+    it('wrote each rejected candidate of run 1 with its reason; counts agree with its summary.json', () => {
+      const total = Object.values(summary1.quality.rejected).reduce((a, b) => a + b, 0);
+      expect(rejected1).toHaveLength(total);
+      expect(total).toBe(3 * 180 - summary1.synthesis.reduce((n, c) => n + c.kept, 0));
+      const byReason: Record<string, number> = {};
+      for (const x of rejected1) byReason[x.reason] = (byReason[x.reason] ?? 0) + 1;
+      for (const [reason, n] of Object.entries(summary1.quality.rejected)) expect(byReason[reason] ?? 0).toBe(n);
+      expect(byReason.drs).toBeGreaterThan(0);
+      expect(rejected1[0]).toMatchObject({ label: expect.any(String), seed: expect.any(Number), score: expect.any(Number), detail: expect.any(String) });
+      expect(rejectedDirs).toEqual(['coat', 'pullover', 'rejected.jsonl', 'shirt']);
+    });
+  });
+});
