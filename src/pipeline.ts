@@ -16,6 +16,7 @@ import { countClasses, realEntry, syntheticEntry, type ClassCounts, type Manifes
 import { hashFiles, writeJson, writeManifestFiles, writePngs } from './manifest/write.js';
 import { decodeScanned, planFromScan, type DecodeReport, type FileCounts } from './stages/ingest.js';
 import { prepareOut, syntheticFile } from './stages/output.js';
+import { writeReport } from './report/write.js';
 import { synthesize, type ClassSynthesis } from './stages/synthesize.js';
 import { relativePosix } from './util/fs.js';
 import { hashJson } from './util/hash.js';
@@ -145,5 +146,7 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
   };
   await writeManifestFiles(config.out, entries, { csv: config.output.csv, imagefolder: config.output.imagefolder === 'none' ? null : config.output.imagefolder, input: config.input });
   await writeJson(path.join(config.out, 'summary.json'), summary);
+  // The report reads what was just written; a failure to draw it must not fail the run.
+  if (config.output.report) await writeReport(config.out, { config }).catch((err: Error) => emit({ type: 'warn', message: `report.html not written: ${err.message}` }));
   return summary;
 }

@@ -4,7 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, GanAugmentError, InputError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerScan } from './scan.js';
 import { registerValidate } from './validate.js';
@@ -44,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   registerRun(program, controller.signal);
   registerScan(program);
   registerValidate(program);
+  registerReport(program);
+  registerEvaluate(program, controller.signal);
   registerGenerate(program);
   for (const cmd of program.commands) cmd.exitOverride();
 

@@ -1,0 +1,110 @@
+/**
+ * Reading what `evaluate` trains and tests on: the manifest's images (real, then synthetic), decoded as
+ * the run decoded them, and a held-out folder of real images with the same class folders.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { decodeAll, type DecodeSettings } from '../dataset/decode.js';
+import type { LabelledImages } from '../dataset/sampler.js';
+import { scanFolder } from '../dataset/scan.js';
+import { UserError } from '../errors.js';
+import { parseManifest } from '../manifest/build.js';
+
+export interface EvaluationData {
+  /** Class labels by class index (sorted). */
+  labels: string[];
+  /** Real images first (`real` of them), then the synthetic ones. */
+  train: LabelledImages;
+  real: number;
+  synthetic: number;
+  test: LabelledImages;
+  decode: DecodeSettings;
+  /** Things the user should know (test images that did not decode, classes without test images). */
+  notes: string[];
+}
+
+const DEFAULT_DECODE: DecodeSettings = { size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: false };
+
+/** Decode settings of the run that wrote the manifest: summary.json beside it, else a synthetic image's size. */
+async function decodeSettingsFor(dir: string, firstSynthetic: string | null): Promise<DecodeSettings> {
+  try {
+    const s = JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) as { decode?: Partial<DecodeSettings> };
+    if (s.decode?.size && s.decode.channels) return { ...DEFAULT_DECODE, ...s.decode, cache: false };
+  } catch {
+    // No summary: fall through.
+  }
+  if (firstSynthetic) {
+    const m = await sharp(firstSynthetic).metadata();
+    if (m.width) return { ...DEFAULT_DECODE, size: m.width, channels: m.channels === 1 || m.channels === 2 ? 1 : 3 };
+  }
+  return DEFAULT_DECODE;
+}
+
+async function decodeOrThrow(files: string[], settings: DecodeSettings, what: string): Promise<Uint8Array> {
+  const res = await decodeAll(files, settings);
+  if (res.failures.length > 0) {
+    throw new UserError(
+      `${what}: ${res.failures.length} of ${files.length} images could not be read`,
+      res.failures.slice(0, 20).map((f) => `${files[f.index]}: ${f.reason}`),
+    );
+  }
+  return res.images.pixels;
+}
+
+/**
+ * Loads the manifest's images and the test folder.
+ * @throws {UserError} for an unreadable manifest, a manifest image that does not decode, a test class the
+ *   manifest does not know, or a test folder without images
+ */
+export async function loadEvaluationData(manifestFile: string, testDir: string): Promise<EvaluationData> {
+  let text: string;
+  try {
+    text = await readFile(manifestFile, 'utf8');
+  } catch (err) {
+    throw new UserError(`--manifest: expected a manifest.jsonl written by \`gan-augment run\`, but ${manifestFile} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const dir = path.dirname(path.resolve(manifestFile));
+  const entries = parseManifest(text, manifestFile).filter((e) => e.split === 'train');
+  const labels = [...new Set(entries.map((e) => e.label))].sort();
+  if (labels.length < 2) throw new UserError(`${manifestFile}: expected images of at least 2 classes, received ${labels.length}`);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const real = entries.filter((e) => e.source === 'real');
+  const syn = entries.filter((e) => e.source === 'synthetic');
+  const ordered = [...real, ...syn];
+  const decode = await decodeSettingsFor(dir, syn[0] ? path.resolve(dir, syn[0].path) : null);
+  const pixels = await decodeOrThrow(ordered.map((e) => path.resolve(dir, e.path)), decode, manifestFile);
+  const train: LabelledImages = {
+    pixels,
+    count: ordered.length,
+    size: decode.size,
+    channels: decode.channels,
+    labels: Int32Array.from(ordered, (e) => index.get(e.label)!),
+    numClasses: labels.length,
+  };
+
+  const scan = await scanFolder(testDir).catch((err: Error) => {
+    throw new UserError(`--test: expected a folder of class folders, but ${testDir} could not be read (${err.message})`);
+  });
+  const unknown = scan.classes.filter((c) => c.files.length > 0 && !index.has(c.label)).map((c) => c.label);
+  if (unknown.length > 0) {
+    throw new UserError(`--test: ${testDir} has classes the manifest does not know: ${unknown.map((l) => `"${l}"`).join(', ')} (known: ${labels.join(', ')})`);
+  }
+  const files = scan.classes.flatMap((c) => c.files.map((f) => ({ file: path.join(scan.root, f), label: c.label })));
+  if (files.length === 0) throw new UserError(`--test: ${testDir} holds no images in class folders`);
+  const res = await decodeAll(files.map((f) => f.file), decode);
+  const kept = res.kept.map((i) => files[i]!);
+  const notes: string[] = [];
+  if (res.failures.length > 0) notes.push(`${res.failures.length} test images could not be decoded and were left out (first: ${files[res.failures[0]!.index]!.file}: ${res.failures[0]!.reason})`);
+  const missing = labels.filter((l) => !kept.some((f) => f.label === l));
+  if (missing.length > 0) notes.push(`no test images for ${missing.map((l) => `"${l}"`).join(', ')}: left out of balanced accuracy and macro-F1`);
+  const test: LabelledImages = {
+    pixels: res.images.pixels,
+    count: kept.length,
+    size: decode.size,
+    channels: decode.channels,
+    labels: Int32Array.from(kept, (f) => index.get(f.label)!),
+    numClasses: labels.length,
+  };
+  return { labels, train, real: real.length, synthetic: syn.length, test, decode, notes };
+}

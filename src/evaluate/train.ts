@@ -1,0 +1,97 @@
+/**
+ * Training the shared classifier (src/classifier) for one arm: a fixed budget of Adam steps on
+ * minibatches drawn uniformly from the arm's pool, with the classifier's own shift augmentation and a
+ * per-class loss weight. Everything random comes from the seed: the same arm, data and seed give the
+ * same classifier.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildClassifier, classifierVariables, disposeClassifier, type Classifier } from '../classifier/model.js';
+import { predictLogits } from '../classifier/predict.js';
+import { shiftBatch } from '../classifier/train.js';
+import type { LabelledImages } from '../dataset/sampler.js';
+import { InterruptedError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import type { ArmPool } from './arms.js';
+import { argmaxRows } from './metrics.js';
+
+export interface EvalTrainSettings {
+  /** Adam steps: the whole budget, the same for every arm. */
+  steps: number;
+  batchSize: number;
+  lr: number;
+  /** Random shift of each training image, in pixels (0 = none). */
+  shift: number;
+  /** Conv widths of the classifier. */
+  widths: number[];
+}
+
+/** What `evaluate` trains by default: the feature classifier's architecture, with a budget that sees fmnist-lt about 4 times. */
+export const EVAL_DEFAULTS: EvalTrainSettings = { steps: 600, batchSize: 64, lr: 2e-3, shift: 2, widths: [16, 32, 64] };
+
+/** One weighted Adam step inside `tf.tidy`; returns the batch loss. */
+function weightedStep(c: Classifier, opt: tf.Optimizer, images: Float32Array, labels: Int32Array, weights: Float32Array): number {
+  const { size, channels, numClasses } = c.spec;
+  const n = labels.length;
+  const vars = classifierVariables(c);
+  const loss = tf.tidy(() => {
+    const x = tf.tensor4d(images, [n, size, size, channels]);
+    const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
+    const w = tf.tensor1d(weights);
+    // Default reduction: sum(w · ce) / count(w ≠ 0) = mean(w · ce), so weights are not renormalised per batch.
+    return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, c.model.apply(x, { training: true }) as tf.Tensor2D, w) as tf.Scalar, true, vars)!;
+  });
+  const v = loss.dataSync()[0]!;
+  loss.dispose();
+  return v;
+}
+
+/**
+ * Trains a fresh classifier (initial weights from `seed`) on the arm's pool of `data`.
+ * @throws {InterruptedError} when `signal` aborts
+ */
+export async function trainArm(
+  data: LabelledImages,
+  arm: ArmPool,
+  settings: EvalTrainSettings,
+  seed: number,
+  options: { signal?: AbortSignal; onStep?: (step: number, loss: number) => void } = {},
+): Promise<Classifier> {
+  const { size, channels, numClasses } = data;
+  const c = buildClassifier({ size, channels, numClasses, widths: settings.widths, seed });
+  const rng = new Rng((seed ^ 0x2545f491) >>> 0);
+  const opt = tf.train.adam(settings.lr);
+  const per = size * size * channels;
+  const b = settings.batchSize;
+  const images = new Float32Array(b * per);
+  const labels = new Int32Array(b);
+  const weights = new Float32Array(b);
+  try {
+    for (let step = 0; step < settings.steps; step++) {
+      if (options.signal?.aborted) throw new InterruptedError('interrupted while training an evaluation classifier');
+      for (let i = 0; i < b; i++) {
+        const idx = arm.pool[rng.int(arm.pool.length)]!;
+        const l = data.labels[idx]!;
+        labels[i] = l;
+        weights[i] = arm.classWeight[l]!;
+        const src = data.pixels.subarray(idx * per, (idx + 1) * per);
+        for (let j = 0; j < per; j++) images[i * per + j] = src[j]! / 127.5 - 1;
+      }
+      if (settings.shift > 0) shiftBatch(images, b, size, channels, settings.shift, rng);
+      const loss = weightedStep(c, opt, images, labels, weights);
+      options.onStep?.(step + 1, loss);
+      if (step % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
+    }
+  } catch (err) {
+    disposeClassifier(c);
+    throw err;
+  } finally {
+    opt.dispose();
+  }
+  return c;
+}
+
+/** Predicted class index of each test image. */
+export async function predictClasses(c: Classifier, test: LabelledImages): Promise<Int32Array> {
+  const logits = await predictLogits(c, test.pixels, test.count);
+  return argmaxRows(logits, test.count, c.spec.numClasses);
+}

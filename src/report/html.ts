@@ -1,0 +1,254 @@
+/**
+ * The report page: one self-contained HTML document (inline CSS, inline SVG charts, images as data
+ * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
+ */
+import { stringify } from 'yaml';
+import { ARMS, type EvaluationResult } from '../evaluate/types.js';
+import { esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
+import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
+
+const f = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
+const pct = (x: number | null | undefined, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(d)}` : '–');
+const secs = (s: number | null | undefined): string => {
+  if (typeof s !== 'number' || !Number.isFinite(s)) return '–';
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${Math.round(s - 60 * m)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+};
+
+const CSS = `
+:root{--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--bad:#b42318;--good:#067647}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg);margin:0}
+main{max-width:1180px;margin:0 auto;padding:20px 24px 60px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+h3{font-size:15px;margin:22px 0 8px}
+.sub{color:var(--muted);margin:0 0 12px}
+nav a{margin-right:14px;color:#0969da;text-decoration:none}
+table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
+th,td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
+th{background:var(--soft);font-weight:600}
+td.l,th.l{text-align:left;white-space:normal}
+.ok{color:var(--good)}.bad{color:var(--bad);font-weight:600}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
+.card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:150px;background:var(--soft)}
+.card b{display:block;font-size:20px}
+.card span{color:var(--muted);font-size:12px}
+.row{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+.grid{display:flex;flex-wrap:wrap;gap:2px;max-width:var(--gw);background:var(--soft);padding:2px;border:1px solid var(--line)}
+.grid img{display:block;image-rendering:pixelated;width:var(--tw);height:var(--tw)}
+figure{margin:0}
+figcaption{color:var(--muted);font-size:12px;margin:3px 0 0;max-width:var(--gw)}
+svg.chart{font:10px system-ui,sans-serif;fill:var(--fg);background:#fff;border:1px solid var(--line);border-radius:4px;max-width:100%;height:auto}
+svg .grid{stroke:#eaeef2;stroke-width:1}svg .axis{stroke:#8c959f;stroke-width:1}
+svg .label{fill:var(--muted)}svg .small{font-size:9px;fill:var(--muted)}
+svg .cut{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:5 3}svg .cut-label{fill:var(--bad)}
+svg .marker{stroke:#1b1f24;stroke-width:2}svg .ref{stroke:#8c959f;stroke-dasharray:2 3}
+.note{color:var(--muted);font-style:italic}
+.notes li{color:var(--muted)}
+details pre{background:var(--soft);border:1px solid var(--line);padding:10px;overflow:auto;font-size:12px;max-height:480px}
+.verdict{padding:8px 12px;border-radius:6px;border:1px solid var(--line);margin:10px 0}
+.verdict.good{background:#ecfdf3;border-color:#abefc6}.verdict.bad{background:#fef3f2;border-color:#fecdca}
+@media print{nav{display:none}h2{break-after:avoid}section{break-inside:avoid-page}}
+`;
+
+function table(head: string[] | null, rows: (string | number)[][], leftCols = 1): string {
+  const cls = (i: number) => (i < leftCols ? ' class="l"' : '');
+  const thead = head ? `<thead><tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join('')}</tr></thead>` : '';
+  return `<table>${thead}<tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function grid(thumbs: Thumb[], caption: string, tw: number): string {
+  const cols = 4;
+  const gw = cols * (tw + 2) + 6;
+  const body = thumbs.length
+    ? thumbs.map((t) => `<img src="${t.uri}" alt="${esc(t.title)}" title="${esc(t.title)}" width="${tw}" height="${tw}">`).join('')
+    : `<p class="note" style="margin:6px">none</p>`;
+  return `<figure style="--tw:${tw}px;--gw:${gw}px"><div class="grid">${body}</div><figcaption>${caption}</figcaption></figure>`;
+}
+
+function header(d: ReportData): string {
+  const s = d.summary;
+  const classes = s?.classes ?? [];
+  const before = classes.reduce((a, c) => a + c.before, 0);
+  const syn = classes.reduce((a, c) => a + c.synthetic, 0);
+  const scarce = classes.filter((c) => c.synthetic > 0 || c.deficit > 0).length;
+  const shortfall = s?.quality?.shortfall ?? classes.reduce((a, c) => a + Math.max(0, c.target - c.after), 0);
+  const failed = s?.quality?.gate?.failed ?? [];
+  const cards = [
+    [String(before), 'real images'],
+    [String(syn), `synthetic images kept (${scarce} class${scarce === 1 ? '' : 'es'})`],
+    [String(shortfall), 'short of the targets'],
+    [secs(s?.durations?.['total']), 'total run time'],
+  ];
+  if (d.evaluation) cards.push([`${d.evaluation.gain >= 0 ? '+' : ''}${d.evaluation.gain.toFixed(1)} pt`, `scarce-class recall vs ${d.evaluation.best}`]);
+  const gate = s?.quality?.gate
+    ? failed.length === 0
+      ? `<div class="verdict good">Quality gate passed for every class${s.quality.gate.maxFid === null && s.quality.gate.maxKid === null ? ' (no limits set: quality.maxFid / maxKid)' : ''}.</div>`
+      : `<div class="verdict bad">Quality gate failed: ${failed.map((x) => `<b>${esc(x.label)}</b> (${esc(x.reasons.join('; '))})`).join(', ')}.</div>`
+    : '';
+  return `<h1>gan-augment report</h1>
+<p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
+<nav><a href="#balance">Balance</a><a href="#quality">Quality</a><a href="#classes">Classes</a><a href="#training">Training</a>${d.evaluation ? '<a href="#evaluate">Does it help?</a>' : ''}<a href="#facts">Run facts</a></nav>
+<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${gate}`;
+}
+
+function balance(s: SummaryLike | null): string {
+  const classes = s?.classes ?? [];
+  if (classes.length === 0) return `<section id="balance"><h2>Class balance</h2><p class="note">No class counts (summary.json missing).</p></section>`;
+  const chart = stackedBars({
+    title: 'Images per class: real, then synthetic; the mark is the target',
+    segments: ['real', 'synthetic'],
+    colors: [PALETTE[0]!, PALETTE[1]!],
+    rows: classes.map((c) => ({ label: c.label, values: [c.before, c.synthetic], marker: c.target })),
+    markerName: 'target',
+  });
+  const rows = classes.map((c) => [esc(c.label), c.before, c.target, c.deficit, c.synthetic, c.after, c.after < c.target ? `<span class="bad">${c.target - c.after}</span>` : '0']);
+  return `<section id="balance"><h2>Class balance before and after</h2><div class="row">${chart}${table(['class', 'before', 'target', 'deficit', 'synthetic', 'after', 'short'], rows)}</div></section>`;
+}
+
+function quality(d: ReportData): string {
+  const syn = d.summary?.synthesis ?? [];
+  if (syn.length === 0) return `<section id="quality"><h2>Quality: FID and KID</h2><p class="note">Nothing was generated.</p></section>`;
+  const q = d.summary?.quality;
+  const hasQ = syn.some((c) => c.quality);
+  const rows = syn.map((c) => {
+    const cq = c.quality;
+    const gate = cq ? (cq.passed === false ? `<span class="bad">failed</span>` : '<span class="ok">passed</span>') : '–';
+    return [
+      esc(c.label),
+      c.candidates ?? '–',
+      c.kept ?? '–',
+      c.shortfall ?? '–',
+      f(c.cut),
+      f(cq?.fid, 2),
+      cq?.kid == null ? '–' : `${f(cq.kid, 4)}${cq.kidStd ? ` ± ${f(cq.kidStd, 4)}` : ''}`,
+      cq?.samples ? `${cq.samples.real} / ${cq.samples.synthetic}` : '–',
+      gate,
+      esc(cq?.note ?? (cq?.reasons ?? []).join('; ')),
+    ];
+  });
+  const reasons = [...new Set(syn.flatMap((c) => Object.keys(c.rejected ?? {})))].filter((r) => syn.some((c) => (c.rejected?.[r] ?? 0) > 0));
+  const rej = reasons.length
+    ? `<h3>Candidates rejected, by reason</h3>${table(['class', ...reasons.map(esc)], syn.map((c) => [esc(c.label), ...reasons.map((r) => c.rejected?.[r] ?? 0)]))}`
+    : '';
+  const ext = q?.extractor;
+  const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer); with few images per class they are noisy and best compared between runs on the same data.</p>` : '';
+  return `<section id="quality"><h2>Quality: FID and KID per class</h2>${hasQ ? '' : '<p class="note">This run recorded no FID/KID (older summary.json).</p>'}${extLine}
+${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'KID', 'real / synthetic', 'gate', 'note'], rows)}${rej}</section>`;
+}
+
+function classSection(c: ClassView, tw: number): string {
+  const cut = c.synthesis?.cut ?? null;
+  const reasons = Object.entries(c.rejectedByReason)
+    .map(([r, n]) => `${esc(r)} ${n}`)
+    .join(', ');
+  const rejectedCaption =
+    c.counts.rejected === null
+      ? 'rejected candidates not kept (set filter.keepRejected: true to see them)'
+      : `rejected: ${c.rejected.length} of ${c.counts.rejected} shown${reasons ? ` (${reasons})` : ''}; hover for the reason`;
+  const hist = histogram({
+    title: `${c.label}: discriminator logits of the candidates`,
+    groups: [
+      { name: 'kept', values: c.scores.kept, color: PALETTE[2]! },
+      ...(c.counts.rejected === null ? [] : [{ name: 'rejected', values: c.scores.rejected, color: '#8c959f' }]),
+    ],
+    cut,
+    cutName: 'cut',
+    xLabel: 'D logit (higher = judged more real)',
+  });
+  return `<section class="cls"><h3>${esc(c.label)}</h3><div class="row">
+${grid(c.real, `real: ${c.real.length} of ${c.counts.real}, spread over the class`, tw)}
+${grid(c.kept, `kept synthetic: ${c.kept.length} of ${c.counts.kept}, best → worst D logit`, tw)}
+${grid(c.rejected, rejectedCaption, tw)}
+${hist}</div></section>`;
+}
+
+function classes(d: ReportData): string {
+  if (d.classes.length === 0) return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="note">No class got synthetic images.</p></section>`;
+  // An integer zoom of small images (crisp pixels), at most 96 px.
+  const tw = d.size ? Math.max(32, Math.min(96, Math.max(1, Math.round(56 / d.size)) * d.size)) : 56;
+  return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="sub">Each class that needed images: a sample of its real images, the kept synthetic ones (from best to worst by the discriminator) and rejected candidates; then the discriminator logits of the candidates with the cut that separated kept from rejected.</p>${d.classes.map((c) => classSection(c, tw)).join('')}</section>`;
+}
+
+const val = (r: TrainingLine, k: keyof TrainingLine): number => {
+  const v = r[k];
+  return typeof v === 'number' ? v : NaN;
+};
+
+function training(d: ReportData): string {
+  if (d.training.length === 0) return `<section id="training"><h2>Training</h2><p class="note">No train/metrics.jsonl in this folder.</p></section>`;
+  const jobs = d.training.slice(0, 24).map(({ job, records }) => {
+    const pts = (k: keyof TrainingLine) => records.map((r) => [r.step, val(r, k)] as [number, number]);
+    const gap = records.map((r) => [r.step, val(r, 'dTrainReal') - val(r, 'dHeldOut')] as [number, number]);
+    return `<h3>${esc(job)}</h3><div class="row">
+${lineChart({ title: 'Losses', series: [{ name: 'D loss', points: pts('lossD') }, { name: 'G loss', points: pts('lossG') }], xLabel: 'step' })}
+${lineChart({ title: 'Discriminator output', series: [{ name: 'D(real)', points: pts('dReal') }, { name: 'D(fake)', points: pts('dFake') }], xLabel: 'step', hline: 0 })}
+${lineChart({ title: 'Augmentation probability p', series: [{ name: 'p', points: pts('p') }], xLabel: 'step', yMin: 0, yMax: 1 })}
+${lineChart({ title: 'Held-out gap: D(train real) − D(held-out real)', series: [{ name: 'D(train) − D(held-out)', points: gap }, { name: 'D(held-out)', points: pts('dHeldOut'), dashed: true }], xLabel: 'step', hline: 0 })}
+</div>`;
+  });
+  const more = d.training.length > 24 ? `<p class="note">${d.training.length - 24} more jobs not drawn.</p>` : '';
+  return `<section id="training"><h2>Training curves</h2><p class="sub">From train/metrics.jsonl. A held-out gap that grows means the discriminator memorises the real images of the small classes (what DiffAugment/ADA counter).</p>${jobs.join('')}${more}</section>`;
+}
+
+/** The `evaluate` table, shared with the CLI's text output. */
+export function evaluationTable(e: EvaluationResult, html = true): { head: string[]; rows: string[][] } {
+  const pm = (m: number, s: number) => `${(100 * m).toFixed(1)}${e.seeds.length > 1 ? ` ± ${(100 * s).toFixed(1)}` : ''}`;
+  const head = ['training set', 'balanced acc. %', 'macro-F1 %', 'scarce recall %', ...e.scarce.map((l) => `recall ${l} %`)];
+  const rows = ARMS.map((a) => e.rows.find((r) => r.name === a))
+    .filter((r) => r !== undefined)
+    .map((r) => [r.name, pm(r.balancedAccuracy, r.std.balancedAccuracy), pm(r.macroF1, r.std.macroF1), pm(r.scarceRecall, r.std.scarceRecall), ...e.scarce.map((l) => pct(r.recall[l]))]);
+  return { head: html ? head.map(esc) : head, rows: html ? rows.map((r) => r.map(esc)) : rows };
+}
+
+function evaluation(e: EvaluationResult | null): string {
+  if (!e) return '';
+  const t = evaluationTable(e);
+  const good = e.gain >= 0;
+  return `<section id="evaluate"><h2>Does it help? (evaluate)</h2>
+<div class="verdict ${good ? 'good' : 'bad'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${good ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} (spread ± ${e.gainStd.toFixed(1)}).</div>
+${table(t.head, t.rows)}
+<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}.</p></section>`;
+}
+
+function facts(d: ReportData): string {
+  const s = d.summary;
+  const dur = s?.durations ?? {};
+  const rows: [string, string][] = [
+    ['backend', `${esc(s?.backend?.name ?? '–')}${s?.backend?.details ? ` (${esc(s.backend.details)})` : ''}`],
+    ['tfjs', esc(s?.backend?.tfjs ?? '–')],
+    ['input', esc(s?.input ?? '–')],
+    ['files', s?.files ? `${s.files.found ?? '–'} found: ${s.files.ingested ?? '–'} ingested, ${s.files.ignored ?? '–'} ignored, ${s.files.rejected ?? '–'} rejected` : '–'],
+    [
+      'decode',
+      s?.decode ? esc(`${s.decode.size}×${s.decode.size}×${s.decode.channels}, fit ${s.decode.fit ?? '–'}, kernel ${s.decode.kernel ?? '–'}${s.decode.sharp ? `, sharp ${s.decode.sharp}` : ''}${s.decode.cached !== undefined ? `; ${s.decode.cached} from cache, ${s.decode.decoded} decoded` : ''}`) : '–',
+    ],
+    ['training', s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s)${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
+    ['durations', Object.entries(dur).map(([k, v]) => `${esc(k)} ${secs(v)}`).join(' · ') || '–'],
+  ];
+  const cfg = d.config ? `<details><summary>Resolved config</summary><pre>${esc(stringify(d.config))}</pre></details>` : '<p class="note">Resolved config not found (no saved model).</p>';
+  return `<section id="facts"><h2>Run facts</h2>${table(null, rows.map(([k, v]) => [esc(k), v]), 2)}${cfg}</section>`;
+}
+
+/** The whole page. */
+export function renderReport(d: ReportData): string {
+  const notes = d.notes.length ? `<ul class="notes">${d.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>gan-augment report${d.summary?.input ? ` — ${esc(d.summary.input)}` : ''}</title><style>${CSS}</style></head>
+<body><main>
+${header(d)}${notes}
+${balance(d.summary)}
+${quality(d)}
+${classes(d)}
+${training(d)}
+${evaluation(d.evaluation)}
+${facts(d)}
+</main></body></html>
+`;
+}

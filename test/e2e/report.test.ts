@@ -1,0 +1,114 @@
+/**
+ * What the user reads, end to end through the built CLI: a tiny run writes report.html (with the
+ * rejected candidates kept), `evaluate --json` compares the four training sets on the held-out fixture
+ * and adds itself to the report, and headless Chromium renders the page: every image decodes, the
+ * console stays clean, nothing is fetched.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM) console.warn(`test/e2e/report.test.ts: ${CHROMIUM} not found (apt-get install -y chromium): the browser rendering test is skipped`);
+
+const TINY = [
+  '--set',
+  'train.steps=4',
+  'train.batchSize=8',
+  'gan.gWidth=8',
+  'gan.dWidth=4',
+  'gan.latentDim=8',
+  'gan.embedDim=4',
+  'features.classifier.steps=10',
+  'filter.keepRejected=true',
+];
+
+describe('report.html and evaluate (e2e)', () => {
+  let out: string;
+  let run: CliResult;
+  let ev: CliResult;
+
+  beforeAll(async () => {
+    out = await tempDir();
+    run = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', out, '--backend', 'wasm', '-q', ...TINY]);
+    if (run.code !== 0) return;
+    ev = await runCli([
+      'evaluate',
+      '--manifest',
+      path.join(out, 'manifest.jsonl'),
+      '--test',
+      path.join(ROOT, 'fixtures/fmnist-tiny-test'),
+      '--seeds',
+      '1',
+      '--steps',
+      '10',
+      '--batch-size',
+      '8',
+      '--backend',
+      'wasm',
+      '--json',
+    ]);
+  }, 300_000);
+
+  it('run writes report.html beside the manifest, in every format', async () => {
+    expect(run.code, run.stderr).toBe(0);
+    for (const f of ['report.html', 'manifest.jsonl', 'manifest.csv', 'manifest.schema.json', 'imagefolder/train/metadata.jsonl']) expect(existsSync(path.join(out, f)), f).toBe(true);
+  });
+
+  it('evaluate --json prints the four rows and the gain, and writes evaluate.json', async () => {
+    expect(ev.code, ev.stderr).toBe(0);
+    const r = JSON.parse(ev.stdout);
+    expect(r.scarce).toEqual(['coat', 'pullover', 'shirt']);
+    expect(r.rows.map((x: { name: string }) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'synthetic']);
+    for (const row of r.rows) {
+      expect(row.balancedAccuracy).toBeGreaterThanOrEqual(0);
+      expect(row.macroF1).toBeLessThanOrEqual(1);
+      expect(Object.keys(row.recall).sort()).toHaveLength(10);
+    }
+    expect(typeof r.gain).toBe('number');
+    expect(JSON.parse(await readFile(path.join(out, 'evaluate.json'), 'utf8'))).toEqual(r);
+  });
+
+  it('the report is self-contained and carries the evaluate result', async () => {
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script|<link|(src|href)="(https?:)?\/\//i);
+    expect(html).toContain('id="evaluate"');
+    expect(html).toContain('rejected:');
+  });
+
+  it.skipIf(!HAS_CHROMIUM)('renders in headless Chromium: images decode, no console errors, no requests', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => problems.push(String(e)));
+      page.on('request', (r) => !r.url().startsWith('data:') && !r.url().startsWith('file:') && requests.push(r.url()));
+      await page.goto(`file://${path.join(out, 'report.html')}`, { waitUntil: 'load' });
+      const imgs = await page.$$eval('img', (xs) => xs.map((x) => {
+        // No DOM types in this project's lib: the two fields read here.
+        const img = x as unknown as { naturalWidth: number; complete: boolean };
+        return { w: img.naturalWidth, done: img.complete };
+      }));
+      // Per scarce class: 10 real, 16 kept, 16 rejected.
+      expect(imgs.length).toBe(3 * (10 + 16 + 16));
+      expect(imgs.filter((i) => !i.done || i.w === 0)).toEqual([]);
+      expect(await page.$$eval('svg.chart', (xs) => xs.length)).toBeGreaterThanOrEqual(1 + 3 + 4);
+      expect(await page.$eval('#evaluate', (e) => e.textContent ?? '')).toContain('points');
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([]);
+      await page.screenshot({ path: path.join(out, 'report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});

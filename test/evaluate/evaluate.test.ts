@@ -1,0 +1,138 @@
+/**
+ * evaluate: the figures (table-tested), the four training sets, and a whole comparison on the fixtures
+ * (fmnist-tiny as the manifest's real images, flipped copies of its scarce classes standing in for
+ * synthetic ones, fmnist-tiny-test as the held-out folder), deterministic for a seed.
+ */
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { UserError } from '../../src/errors.js';
+import { buildArms } from '../../src/evaluate/arms.js';
+import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.js';
+import { evaluate } from '../../src/evaluate/run.js';
+import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
+import { writeManifestFiles } from '../../src/manifest/write.js';
+import { Rng } from '../../src/util/rng.js';
+import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
+
+const TEST = path.join(ROOT, 'fixtures/fmnist-tiny-test');
+const SCARCE = ['coat', 'pullover', 'shirt'];
+const HASH = '0'.repeat(64);
+
+describe('classFigures', () => {
+  const cases: [string, number[], number[], number, { recall: number[]; f1: number[]; ba: number; f1m: number }][] = [
+    ['perfect', [0, 1, 2], [0, 1, 2], 3, { recall: [1, 1, 1], f1: [1, 1, 1], ba: 1, f1m: 1 }],
+    ['all predicted as 0', [0, 0, 1, 1], [0, 0, 0, 0], 2, { recall: [1, 0], f1: [2 / 3, 0], ba: 0.5, f1m: 1 / 3 }],
+    ['a class without test images is left out', [0, 0, 1], [0, 1, 1], 3, { recall: [0.5, 1, NaN], f1: [2 / 3, 2 / 3, NaN], ba: 0.75, f1m: 2 / 3 }],
+  ];
+  it.each(cases)('%s', (_n, truth, pred, k, want) => {
+    const f = classFigures(truth, pred, k);
+    f.recall.forEach((r, i) => (Number.isNaN(want.recall[i]) ? expect(r).toBeNaN() : expect(r).toBeCloseTo(want.recall[i]!, 12)));
+    f.f1.forEach((r, i) => (Number.isNaN(want.f1[i]) ? expect(r).toBeNaN() : expect(r).toBeCloseTo(want.f1[i]!, 12)));
+    expect(f.balancedAccuracy).toBeCloseTo(want.ba, 12);
+    expect(f.macroF1).toBeCloseTo(want.f1m, 12);
+  });
+
+  it('rejects predictions of another length', () => {
+    expect(() => classFigures([0, 1], [0], 2)).toThrow(RangeError);
+  });
+
+  it('argmax and spread', () => {
+    expect([...argmaxRows([0, 2, 1, 5, 4, 3], 2, 3)]).toEqual([1, 0]);
+    expect(sampleStd([1])).toBe(0);
+    expect(sampleStd([1, 3])).toBeCloseTo(Math.SQRT2, 12);
+  });
+});
+
+describe('buildArms', () => {
+  // Class 0: 6 real; class 1: 2 real + 3 synthetic; class 2: 1 real, no synthetic (oversampled to the largest).
+  const real = Int32Array.from([0, 0, 0, 0, 0, 0, 1, 1, 2]);
+  const syn = Int32Array.from([1, 1, 1]);
+  const arms = buildArms(real, syn, [1, 2], 3, new Rng(1));
+  const count = (pool: Int32Array, labels: Int32Array) => [0, 1, 2].map((c) => [...pool].filter((i) => labels[i] === c).length);
+  const all = Int32Array.from([...real, ...syn]);
+
+  it('gives four arms in the reported order', () => {
+    expect(arms.map((a) => a.name)).toEqual(['real', 'oversample', 'class-weight', 'synthetic']);
+  });
+  it('oversample reaches the size each class has with its synthetic images, from its own real images', () => {
+    const o = arms[1]!;
+    expect(count(o.pool, all)).toEqual([6, 5, 6]);
+    expect([...o.pool].every((i) => i < real.length)).toBe(true);
+  });
+  it('class-weight gives every class the same total weight', () => {
+    const w = arms[2]!.classWeight;
+    expect(6 * w[0]!).toBeCloseTo(2 * w[1]!, 6);
+    expect(2 * w[1]!).toBeCloseTo(1 * w[2]!, 6);
+    expect(6 * w[0]! + 2 * w[1]! + w[2]!).toBeCloseTo(real.length, 5);
+  });
+  it('synthetic adds the synthetic images to the real ones', () => {
+    expect(count(arms[3]!.pool, all)).toEqual([6, 5, 1]);
+    expect([...arms[0]!.classWeight]).toEqual([1, 1, 1]);
+  });
+});
+
+describe('evaluate on the fixtures', () => {
+  let manifest: string;
+
+  beforeAll(async () => {
+    await initBackend('wasm');
+    const out = await tempDir();
+    const entries: ManifestEntry[] = [];
+    for (const c of (await readdir(FIXTURE)).sort()) {
+      for (const f of (await readdir(path.join(FIXTURE, c))).sort()) entries.push(realEntry(path.relative(out, path.join(FIXTURE, c, f)), c, HASH));
+    }
+    // Stand-ins for synthetic images: mirrored copies of each scarce class's real images.
+    for (const c of SCARCE) {
+      await mkdir(path.join(out, 'synthetic', c), { recursive: true });
+      const files = (await readdir(path.join(FIXTURE, c))).sort();
+      for (let i = 0; i < 30; i++) {
+        const rel = `synthetic/${c}/${String(i).padStart(5, '0')}.png`;
+        await sharp(path.join(FIXTURE, c, files[i % files.length]!)).flop().toFile(path.join(out, rel));
+        entries.push(syntheticEntry({ path: rel, label: c, score: 0, generator: 'model/generator', generatorStep: 1, seed: i, sha256: HASH }));
+      }
+    }
+    await writeManifestFiles(out, entries, { csv: false, imagefolder: null, input: FIXTURE });
+    manifest = path.join(out, 'manifest.jsonl');
+  });
+
+  const SETTINGS = { steps: 12, batchSize: 16 };
+
+  it('produces all four rows, each with every class recall, and the gain on the scarce classes', async () => {
+    const r = await evaluate({ manifest, test: TEST, seeds: [0, 1], settings: SETTINGS });
+    expect(r.scarce).toEqual(SCARCE);
+    expect(r.rows.map((x) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'synthetic']);
+    for (const row of r.rows) {
+      expect(Object.keys(row.recall)).toHaveLength(10);
+      expect(row.perSeed.map((s) => s.seed)).toEqual([0, 1]);
+      expect(row.balancedAccuracy).toBeGreaterThanOrEqual(0);
+      expect(row.balancedAccuracy).toBeLessThanOrEqual(1);
+      const mean = (row.perSeed[0]!.scarceRecall + row.perSeed[1]!.scarceRecall) / 2;
+      expect(row.scarceRecall).toBeCloseTo(mean, 12);
+    }
+    expect(r.rows.find((x) => x.name === 'synthetic')!.trainImages).toBe(730 + 90);
+    expect(r.rows.find((x) => x.name === 'oversample')!.trainImages).toBe(730 + 90);
+    expect(r.rows.find((x) => x.name === 'real')!.trainImages).toBe(730);
+    const best = r.rows.find((x) => x.name === r.best)!;
+    expect(r.gain).toBeCloseTo(100 * (r.rows[3]!.scarceRecall - best.scarceRecall), 9);
+    expect(Object.values(r.testCounts).reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const strip = (r: Awaited<ReturnType<typeof evaluate>>) => r.rows.map((row) => ({ ...row, seconds: 0 }));
+    const a = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS });
+    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS });
+    expect(strip(a)).toEqual(strip(b));
+    expect(a.gain).toBe(b.gain);
+  });
+
+  it('names what is wrong with its inputs', async () => {
+    await expect(evaluate({ manifest: path.join(ROOT, 'nope.jsonl'), test: TEST, seeds: [0] })).rejects.toThrow(/--manifest: expected a manifest.jsonl/);
+    await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['unicorn'] })).rejects.toThrow(UserError);
+    await expect(evaluate({ manifest, test: FIXTURE + '-missing', seeds: [0] })).rejects.toThrow(/--test/);
+    const text = await readFile(manifest, 'utf8');
+    expect(text).toBe(toJsonl(text.trim().split('\n').map((l) => JSON.parse(l))));
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The report's pure parts: charts, escaping, and a page rendered from hand-made data (no run needed).
+ */
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/report/html.js';
+import { spread } from '../../src/report/load.js';
+import { esc, histogram, lineChart, stackedBars, ticks } from '../../src/report/svg.js';
+import type { ReportData } from '../../src/report/types.js';
+
+const PX = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
+const HOSTILE = '<script>alert(1)</script>&"\'';
+
+function data(over: Partial<ReportData> = {}): ReportData {
+  return {
+    out: '/tmp/out',
+    summary: {
+      version: '0.1.0',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      backend: { name: 'wasm', details: 'SIMD, 1 thread', tfjs: '4.22.0' },
+      classes: [
+        { label: 'bag', before: 100, target: 100, deficit: 0, synthetic: 0, after: 100 },
+        { label: HOSTILE, before: 10, target: 100, deficit: 90, synthetic: 80, after: 90 },
+      ],
+      synthesis: [{ label: HOSTILE, candidates: 180, kept: 80, shortfall: 10, cut: 0.25, rejected: { discriminator: 90, label: 10 }, quality: { fid: 12.5, kid: 0.0123, kidStd: 0.001, samples: { real: 10, synthetic: 80 }, passed: false, reasons: ['FID 12.5 > 10'] } }],
+      decode: { size: 28, channels: 1 },
+      durations: { scan: 0.1, train: 12, total: 20 },
+      quality: { gate: { maxFid: 10, maxKid: null, onFail: 'warn', failed: [{ label: HOSTILE, reasons: ['FID 12.5 > 10'] }] }, shortfall: 10 },
+    },
+    config: { input: 'x', train: { steps: 4 } },
+    classes: [
+      {
+        label: HOSTILE,
+        synthesis: { label: HOSTILE, cut: 0.25 },
+        real: [{ uri: PX, title: HOSTILE }],
+        kept: [{ uri: PX, title: 'D logit 0.5' }],
+        rejected: [],
+        counts: { real: 10, kept: 80, rejected: 0 },
+        rejectedByReason: {},
+        scores: { kept: [0.3, 0.5, 0.9], rejected: [-1, 0.1] },
+      },
+    ],
+    training: [{ job: 'shared', records: [1, 2, 3].map((step) => ({ step, lossD: 1 / step, lossG: step, dReal: 0.1 * step, dFake: -0.1 * step, p: 0.5, dHeldOut: 0.05 * step, dTrainReal: 0.1 * step })) }],
+    evaluation: null,
+    notes: [],
+    size: 28,
+    ...over,
+  };
+}
+
+describe('svg', () => {
+  it('ticks are round numbers covering the range', () => {
+    expect(ticks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(ticks(-0.13, 0.21, 4)).toEqual([-0.1, 0, 0.1, 0.2]);
+    expect(ticks(3, 3)).toEqual([3]);
+    expect(ticks(NaN, 1)).toEqual([]);
+  });
+
+  it('escapes what HTML could read as markup', () => {
+    expect(esc(HOSTILE)).toBe('&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;');
+  });
+
+  it('charts skip non-finite points and say so when nothing is left', () => {
+    expect(lineChart({ title: 't', series: [{ name: 'a', points: [[0, NaN]] }] })).toContain('no data');
+    const svg = lineChart({ title: 't', series: [{ name: 'a', points: [[0, 1], [1, NaN], [2, 3]] }] });
+    expect(svg.match(/M/g)).toHaveLength(2); // the NaN splits the line in two
+    expect(histogram({ title: 'h', groups: [{ name: 'x', values: [] }] })).toContain('no scores');
+    const h = histogram({ title: 'h', groups: [{ name: 'kept', values: [1, 2, 3] }], cut: 1.5 });
+    expect(h).toContain('class="cut"');
+    expect(stackedBars({ title: 'b', segments: ['real'], rows: [{ label: HOSTILE, values: [3], marker: 5 }] })).not.toContain('<script>');
+  });
+
+  it('spread picks evenly, first and last included', () => {
+    expect(spread([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4)).toEqual([0, 3, 6, 9]);
+    expect(spread([1, 2], 4)).toEqual([1, 2]);
+  });
+});
+
+describe('renderReport', () => {
+  it('is one self-contained document: no script, nothing fetched, a CSP that forbids both', () => {
+    const html = renderReport(data());
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).toContain(`content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"`);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('has every section, the gate verdict and the FID/KID figures', () => {
+    const html = renderReport(data());
+    for (const id of ['balance', 'quality', 'classes', 'training', 'facts']) expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('Quality gate failed');
+    expect(html).toContain('12.50');
+    expect(html).toContain('0.0123 ± 0.0010');
+    expect(html).toContain('Held-out gap');
+    expect(html).toContain('Resolved config');
+    expect(html).not.toContain('id="evaluate"');
+  });
+
+  it('renders what exists: no summary, no classes, no training', () => {
+    const html = renderReport(data({ summary: null, classes: [], training: [], config: null, notes: ['summary.json is missing'] }));
+    expect(html).toContain('summary.json is missing');
+    expect(html).toContain('No train/metrics.jsonl');
+    expect(html).toContain('Resolved config not found');
+  });
+
+  it('adds the evaluate section when there is a result', () => {
+    const row = (name: 'real' | 'oversample' | 'class-weight' | 'synthetic', r: number) => ({
+      name,
+      balancedAccuracy: 0.8,
+      macroF1: 0.79,
+      recall: { coat: r },
+      scarceRecall: r,
+      std: { balancedAccuracy: 0.01, macroF1: 0.01, scarceRecall: 0.02 },
+      perSeed: [],
+      trainImages: 100,
+      seconds: 1,
+    });
+    const html = renderReport(
+      data({
+        evaluation: {
+          scarce: ['coat'],
+          rows: [row('real', 0.2), row('oversample', 0.3), row('class-weight', 0.35), row('synthetic', 0.4)],
+          gain: 5,
+          gainStd: 1.2,
+          best: 'class-weight',
+          seeds: [0, 1, 2],
+          settings: { steps: 10, batchSize: 8, lr: 0.002, shift: 2, widths: [16, 32, 64] },
+          manifest: '/tmp/out/manifest.jsonl',
+          test: '/tmp/test',
+          testCounts: { coat: 10 },
+          backend: 'wasm',
+          seconds: 3,
+        },
+      }),
+    );
+    expect(html).toContain('id="evaluate"');
+    expect(html).toContain('5.0 points above');
+    expect(html).toContain('40.0 ± 2.0');
+  });
+});
