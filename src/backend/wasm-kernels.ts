@@ -63,9 +63,9 @@ type KernelImpl = (args: KernelArgs) => Info | Info[];
 
 /** What this module registers for the wasm backend, by kernel name, and why. */
 export const WASM_KERNELS: Record<string, { fn: KernelImpl; kind: 'added' | 'replaced'; why: string }> = {
-  Conv2DBackpropFilter: { fn: conv2DBackpropFilter, kind: 'added', why: 'missing in wasm; a stride-1 XNNPACK conv of transposed x and dy, dilated by the stride' },
+  Conv2DBackpropFilter: { fn: conv2DBackpropFilter, kind: 'added', why: 'missing in wasm; a stride-1 XNNPACK conv of transposed x and dy, dilated by the stride (≤ 2 input channels: im2col + one product)' },
   UnsortedSegmentSum: { fn: unsortedSegmentSum, kind: 'added', why: 'missing in wasm (gradient of the label embeddings); oneHot(ids)ᵀ · x' },
-  Conv2DBackpropInput: { fn: conv2DBackpropInput, kind: 'replaced', why: "wasm's is a scalar loop; one XNNPACK conv per output phase, interleaved on the heap" },
+  Conv2DBackpropInput: { fn: conv2DBackpropInput, kind: 'replaced', why: "wasm's is a scalar loop; one XNNPACK conv per output phase, interleaved on the heap (≤ 4 input channels: one product + col2im)" },
   BatchMatMul: { fn: batchMatMul, kind: 'replaced', why: 'transpose flags take a ~10× slower path; transpose first' },
   LeakyRelu: { fn: leakyRelu, kind: 'replaced', why: "wasm's is a scalar loop; XNNPACK PReLU with a per-channel α" },
   Sum: { fn: sum, kind: 'replaced', why: 'leading-axis sums transpose through a generic loop first; a JS row loop on the heap' },

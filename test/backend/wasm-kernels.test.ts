@@ -26,6 +26,15 @@ describe('wasm kernels vs cpu', () => {
     [[2, 8, 8, 3], [1, 1, 3, 2], 2, 'valid'],
     [[2, 13, 12, 2], [3, 4, 2, 3], [2, 3], 'same'],
     [[2, 14, 14, 3], [5, 5, 3, 4], 2, 1],
+    // More than FEW_CHANNELS input channels: the XNNPACK phase / dilated-conv compositions.
+    [[2, 9, 9, 6], [5, 5, 6, 4], 2, 'same'],
+    [[2, 14, 14, 8], [5, 5, 8, 16], 2, 'same'],
+    [[3, 10, 11, 5], [3, 3, 5, 7], 1, 'valid'],
+    [[2, 11, 10, 6], [4, 4, 6, 3], 3, 'valid'],
+    [[2, 13, 12, 5], [3, 4, 5, 3], [2, 3], 'same'],
+    [[2, 14, 14, 9], [5, 5, 9, 4], 2, 1],
+    [[2, 8, 8, 4], [3, 3, 4, 5], 2, 'same'],
+    [[2, 8, 8, 5], [3, 3, 5, 5], 2, 'same'],
   ];
 
   it.each(convCases)('Conv2DBackpropFilter and Conv2DBackpropInput: x %j, filter %j, stride %j, pad %j', async (xs, fs, s, p) => {
@@ -40,13 +49,13 @@ describe('wasm kernels vs cpu', () => {
     expect(df).toBeLessThan(1e-5);
   });
 
-  it('conv2dTranspose forward and its filter gradient', async () => {
+  it.each([1, 3, 4, 8])('conv2dTranspose forward and its filter gradient, %i output channels', async (c) => {
     const x = values([3, 7, 7, 6], 3);
-    const f = values([5, 5, 4, 6], 4);
-    const fwd = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), tf.tensor4d(f, [5, 5, 4, 6]), [3, 14, 14, 4], 2, 'same');
+    const f = values([5, 5, c, 6], 4);
+    const fwd = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), tf.tensor4d(f, [5, 5, c, 6]), [3, 14, 14, c], 2, 'same');
     expect(await compare(fwd)).toBeLessThan(1e-5);
     const grad = () =>
-      tf.grad((w: tf.Tensor4D) => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), w, [3, 14, 14, 4], 2, 'same').square().sum())(tf.tensor4d(f, [5, 5, 4, 6]));
+      tf.grad((w: tf.Tensor4D) => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), w, [3, 14, 14, c], 2, 'same').square().sum())(tf.tensor4d(f, [5, 5, c, 6]));
     expect(await compare(grad)).toBeLessThan(1e-5);
   });
 
