@@ -30,5 +30,9 @@ export { REJECT_REASONS, type FilterDecision, type Rejection, type RejectReason 
 export { prepareQuality, synthesize, filterCandidates, type QualityContext, type QualitySummary, type ClassSynthesis, type ClassQuality } from './stages/synthesize.js';
 export { ManifestEntrySchema, MANIFEST_JSON_SCHEMA, parseManifest, toCsv, toJsonl, type ManifestEntry } from './manifest/build.js';
 export { imagefolderLayout } from './manifest/imagefolder.js';
+export { writeManifestFiles, type ImagefolderMode } from './manifest/write.js';
+export { writeReport } from './report/write.js';
+export { evaluate, type EvaluateOptions } from './evaluate/run.js';
+export type { EvaluationResult, EvaluationRow } from './evaluate/types.js';
 export * from './errors.js';
 export { VERSION } from './version.js';
