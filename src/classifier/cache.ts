@@ -1,12 +1,13 @@
 /**
  * The classifier cache: a trained classifier is stored under `<dir>/<key>/` where `key` hashes the
- * dataset (pixels, labels, label names), the spec, the training settings, the tfjs version and the
- * backend. A second run on the same data and settings loads it instead of training again.
+ * dataset (pixels, labels, label names), the spec, the training settings, the gan-augment and tfjs
+ * versions and the backend (kernels differ in their last bits between backends). A second run on the same data and settings loads it instead of training again.
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { hashJson } from '../util/hash.js';
+import { VERSION } from '../version.js';
 import { loadClassifier, saveClassifier, type ClassifierMeta } from './io.js';
 import { buildClassifier, disposeClassifier, type Classifier } from './model.js';
 import { trainClassifier, type ClassifierTraining, type TrainClassifierOptions } from './train.js';
@@ -40,6 +41,7 @@ export function classifierKey(dataHash: string, data: LabelledImages, settings: 
     channels: data.channels,
     numClasses: data.numClasses,
     settings,
+    version: VERSION,
     tfjs: tf.version.tfjs,
     backend: tf.getBackend(),
   });
@@ -71,7 +73,7 @@ export async function loadOrTrainClassifier(
     disposeClassifier(classifier);
     throw err;
   }
-  const made = { key, dataHash, settings, training, tfjs: tf.version.tfjs, backend: tf.getBackend() };
+  const made = { key, dataHash, settings, training, version: VERSION, tfjs: tf.version.tfjs, backend: tf.getBackend() };
   const meta: ClassifierMeta = { format: 'gan-augment/classifier@1', spec: classifier.spec, labels, made };
   if (dir !== null) await saveClassifier(dir, classifier, labels, made);
   return { classifier, key, cached: false, training, meta };

@@ -165,6 +165,7 @@ const FilterSchema = section({
    */
   order: z
     .array(oneOf(FILTER_STEPS), { error: 'expected a list of "near-copy", "label", "discriminator"' })
+    .refine((steps) => new Set(steps).size === steps.length, { error: 'expected each filter at most once' })
     .default(['near-copy', 'discriminator']),
   /**
    * The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the
