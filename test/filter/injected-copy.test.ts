@@ -3,6 +3,7 @@
  * (what a perfect generator would make) plus one exact training coat, which the discriminator is made to
  * love. The copy must never be kept, whatever the filter order; new images mostly pass.
  */
+import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
@@ -82,6 +83,13 @@ describe('near-copy filter on an injected training image', () => {
     expect(perClass.nearCopy[1]!.threshold).toBeGreaterThan(pooled.nearCopy[1]!.threshold);
     expect(perClass.sel.rejected.find((x) => x.index === COPY_AT)).toBeDefined();
     expect(perClass.sel.rejected.filter(isNew).length).toBeLessThanOrEqual(6);
+  });
+
+  it('leaks no tensors while scoring (features, probabilities)', async () => {
+    await run({ order: ['near-copy', 'label', 'discriminator'] });
+    const n = tf.memory().numTensors;
+    await run({ order: ['near-copy', 'label', 'discriminator'] });
+    expect(tf.memory().numTensors).toBe(n);
   });
 
   it('keeps it when the near-copy filter is left out (so the filter is what catches it)', async () => {
