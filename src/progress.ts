@@ -28,9 +28,13 @@ export function progressMode(quiet: boolean, format: LogFormat = 'auto'): Progre
 /** JSON-lines mode writes a progress event at most this often per job (first and last always). */
 const JSON_EVERY_MS = 1000;
 
+/** Six significant digits are plenty for a log line (losses, seconds, img/s). */
+const roundNumbers = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? Number(v.toPrecision(6)) : v);
+
 /**
  * One JSON line per event: `{"event": type, ...fields, "t": seconds since start}`. A training step
- * of a per-class job also carries `class`. Non-finite numbers become null (JSON has no NaN).
+ * of a per-class job also carries `class`. Non-finite numbers become null (JSON has no NaN). Progress
+ * events come at most once a second per job, plus the first and the last.
  */
 function jsonSink(stream: NodeJS.WritableStream): EventSink {
   const t0 = performance.now();
@@ -59,7 +63,7 @@ function jsonSink(stream: NodeJS.WritableStream): EventSink {
         break;
     }
     const t = Math.round(performance.now() - t0) / 1000;
-    stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }) + '\n');
+    stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }, roundNumbers) + '\n');
   };
 }
 

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../../src/progress.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, stream };
+}
+const step = (job: string, s: number, of = 100) =>
+  ({ type: 'train.step', job, step: s, of, lossD: 1.23456789, lossG: NaN, dReal: 0, dFake: 0, p: 1, imgPerSec: 99.5 }) as const;
+
+describe('JSON-lines progress', () => {
+  it('writes one JSON object per event, with `event`, `t`, and `class` for per-class jobs', () => {
+    const { lines, stream } = capture();
+    const sink = createProgress('json', stream);
+    sink({ type: 'stage.start', stage: 'train', total: 200 });
+    sink(step('coat', 1));
+    sink(step('shared', 1));
+    sink({ type: 'warn', message: 'careful "quotes"' });
+    sink.close();
+    const ev = lines.map((l) => JSON.parse(l));
+    expect(ev[0]).toMatchObject({ event: 'stage.start', stage: 'train', total: 200 });
+    expect(ev[1]).toMatchObject({ event: 'train.step', class: 'coat', job: 'coat', step: 1, of: 100, lossD: 1.23457, lossG: null });
+    expect(ev[2].class).toBeUndefined();
+    expect(ev[3]).toMatchObject({ event: 'warn', message: 'careful "quotes"' });
+    for (const e of ev) expect(typeof e.t).toBe('number');
+  });
+
+  it('throttles progress per job to about one a second, always keeping the first and the last', () => {
+    const { lines, stream } = capture();
+    const sink = createProgress('json', stream);
+    for (let s = 1; s <= 100; s++) {
+      sink(step('coat', s));
+      sink(step('shirt', s));
+      sink({ type: 'decode.progress', done: s, total: 100 });
+    }
+    const ev = lines.map((l) => JSON.parse(l));
+    const of = (pred: (e: Record<string, unknown>) => boolean) => ev.filter(pred).map((e) => e.step ?? e.done);
+    expect(of((e) => e.class === 'coat')).toEqual([1, 100]);
+    expect(of((e) => e.class === 'shirt')).toEqual([1, 100]);
+    expect(of((e) => e.event === 'decode.progress')).toEqual([1, 100]);
+  });
+
+  it('quiet writes nothing', () => {
+    const { lines, stream } = capture();
+    const sink = createProgress('quiet', stream);
+    sink({ type: 'info', message: 'x' });
+    sink(step('coat', 1));
+    expect(lines).toEqual([]);
+  });
+});
