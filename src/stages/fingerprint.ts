@@ -1,0 +1,204 @@
+/**
+ * Incremental runs. Each stage is fingerprinted from what it depends on, and the fingerprints of the
+ * last successful run are kept in `<out>/state.json`:
+ *
+ * - `inputs`: every entry of the input folder (path, label, ingested / ignored / rejected and why) and the
+ *   decoded pixels of the ingested ones — exactly what training sees. The decode cache (keyed by file
+ *   content hash) makes a rerun over unchanged files decode nothing.
+ * - `config`: the resolved config without paths and execution-only settings (backend, decode.cache,
+ *   gan.concurrency). Shards of one job share it; `merge` compares it and `inputs`.
+ * - `train`: `inputs`, the code version, the training jobs (`shared`, or this shard's per-class labels) and
+ *   every config section except those that only act after training (balance, generate, filter,
+ *   features, quality, …). A section nobody listed counts — when unsure, retrain.
+ * - `outputs`: `train`, the whole config (paths included: manifest paths depend on them) and the shard.
+ *
+ * `outputs` unchanged and the outputs present: nothing runs ("up to date"). `train` unchanged and every
+ * job's checkpoint present: the trained models are taken from the checkpoints and only generation,
+ * filtering and writing run again. The code version is the package version and the tfjs version: a
+ * development checkout that changes code without bumping the version should delete `<out>/state.json`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, hashJson } from '../util/hash.js';
+import { safeSegment } from '../util/safe-name.js';
+import { VERSION } from '../version.js';
+import type { Ingested } from './ingest.js';
+import type { ShardSpec } from './shard.js';
+
+export const STATE_FILE = 'state.json';
+
+/** Config sections that act only after training: changing them never retrains. */
+const AFTER_TRAINING = ['input', 'out', 'backend', 'balance', 'generate', 'filter', 'features', 'quality', 'output', 'report', 'evaluate', 'metrics', 'manifest'];
+
+export interface Fingerprints {
+  code: string;
+  inputs: string;
+  config: string;
+  train: string;
+  outputs: string;
+}
+
+export interface RunState {
+  format: 'gan-augment/state@1';
+  version: string;
+  /** `train` and `outputs` are null until that part of a run has completed. */
+  fingerprints: Omit<Fingerprints, 'train' | 'outputs'> & { train: string | null; outputs: string | null };
+  /** The training jobs behind `train`. */
+  jobs: string[];
+  shard: ShardSpec | null;
+  /** The resolved config of the run that wrote this state. */
+  config: Config;
+  /** The resolved config that trained the models in the checkpoints (a run that reused them keeps it). */
+  trainedWith: Config | null;
+  updatedAt: string;
+}
+
+/** The code that produced an output: this package's version and the tfjs version. */
+export function codeVersion(): string {
+  return `gan-augment ${VERSION}; tfjs ${tf.version.tfjs}`;
+}
+
+/** The `inputs` fingerprint of an ingested folder (see the module comment). */
+export function inputsFingerprint(ing: Pick<Ingested, 'records' | 'labels' | 'data'>): string {
+  const h = createHash('sha256');
+  h.update(canonicalJson({ labels: ing.labels, records: ing.records.map((r) => [r.path, r.label, r.status, r.reason]) }));
+  const { pixels, size, channels, count } = ing.data;
+  h.update(canonicalJson({ size, channels, count }));
+  h.update(pixels);
+  h.update(new Uint8Array(Int32Array.from(ing.data.labels).buffer));
+  return h.digest('hex').slice(0, 16);
+}
+
+const without = (config: Config, keys: readonly string[]) => Object.fromEntries(Object.entries(config).filter(([k]) => !keys.includes(k)));
+
+/** The config as shards of one job share it: no paths, no execution-only settings. */
+export function configFingerprint(config: Config): string {
+  const rest = without(config, ['input', 'out', 'backend']);
+  return hashJson({ ...rest, decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null } });
+}
+
+/** The jobs training runs: `shared`, or the per-class labels (this shard's). */
+export function trainJobs(config: Config, labels: readonly string[]): string[] {
+  if (labels.length === 0) return [];
+  return config.gan.mode === 'shared' ? ['shared'] : [...labels];
+}
+
+/** Every fingerprint of a run (see the module comment). */
+export function fingerprints(config: Config, inputs: string, jobs: readonly string[], shard: ShardSpec | null): Fingerprints {
+  const code = codeVersion();
+  const cfg = configFingerprint(config);
+  const trainCfg = without(config, AFTER_TRAINING);
+  const train = hashJson({ code, inputs, jobs, config: { ...trainCfg, decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null } } });
+  const outputs = hashJson({ code, train, config, shard });
+  return { code, inputs, config: cfg, train, outputs };
+}
+
+/** Reads `<out>/state.json`; null when missing or unreadable (then everything runs). */
+export async function readState(out: string): Promise<RunState | null> {
+  try {
+    const s = JSON.parse(await readFile(path.join(out, STATE_FILE), 'utf8')) as RunState;
+    return s.format === 'gan-augment/state@1' ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes `<out>/state.json` atomically. */
+export async function writeState(out: string, state: Omit<RunState, 'format' | 'version' | 'updatedAt'>): Promise<void> {
+  const full: RunState = { format: 'gan-augment/state@1', version: VERSION, ...state, updatedAt: new Date().toISOString() };
+  await writeFileAtomic(path.join(out, STATE_FILE), JSON.stringify(full, null, 2) + '\n');
+}
+
+const exists = (file: string) => access(file).then(() => true, () => false);
+
+/** Where `trainStage` keeps a job's checkpoint. */
+function checkpointFile(out: string, job: string): string {
+  return job === 'shared' ? path.join(out, 'train', 'checkpoint', 'checkpoint.json') : path.join(out, 'train', safeSegment(job), 'checkpoint', 'checkpoint.json');
+}
+
+/** Whether every job has a checkpoint to take its trained model from. */
+export async function checkpointsPresent(out: string, jobs: readonly string[]): Promise<boolean> {
+  return (await Promise.all(jobs.map((j) => exists(checkpointFile(out, j))))).every(Boolean);
+}
+
+/** Whether the final outputs of a run are in place. */
+export async function outputsPresent(out: string): Promise<boolean> {
+  return (await Promise.all(['manifest.jsonl', 'summary.json', 'synthetic'].map((f) => exists(path.join(out, f))))).every(Boolean);
+}
+
+/**
+ * The config to hand `trainStage` with `resume` so that it rebuilds each job's model from its checkpoint
+ * without training: the config that made the checkpoints (its resume key matches), this run's paths, and
+ * zero steps to go.
+ */
+export function reuseConfig(previous: Config, config: Config): Config {
+  return { ...previous, input: config.input, out: config.out, train: { ...previous.train, steps: 0 } };
+}
+
+/** What an incremental run may skip, and the state transitions to record as it goes. */
+export interface IncrementalPlan {
+  fingerprints: Fingerprints;
+  /** The previous run's summary.json when nothing needs to run, else null. */
+  upToDate: unknown;
+  /** The config to hand `trainStage` (with `resume`) to take the trained models from the checkpoints, or null to train. */
+  reuse: Config | null;
+  /** Why something is skipped, for the log; null when everything runs. */
+  message: string | null;
+  /** Records that the outputs (and, unless reused, the trained models) are about to change. */
+  beforeTrain(): Promise<void>;
+  /** Records the trained models as current, unless a job failed. */
+  afterTrain(ok: boolean): Promise<void>;
+  /** Records the outputs as current: a rerun with nothing changed is then up to date. */
+  afterWrite(): Promise<void>;
+}
+
+/**
+ * Compares this run's fingerprints with `<out>/state.json` (see the module comment). `run --resume`
+ * changes nothing here: the `train` fingerprint of a run is recorded only once its training completed,
+ * so a match means the checkpoints hold finished models; otherwise `--resume` continues them.
+ */
+export async function planIncremental(
+  config: Config,
+  ing: Pick<Ingested, 'records' | 'labels' | 'data'>,
+  jobs: readonly string[],
+  shard: ShardSpec | null,
+): Promise<IncrementalPlan> {
+  const fp = fingerprints(config, inputsFingerprint(ing), jobs, shard);
+  const previous = await readState(config.out);
+  const prevFp = previous?.fingerprints;
+  let upToDate: unknown = null;
+  let reuse: Config | null = null;
+  let message: string | null = null;
+  if (prevFp?.outputs === fp.outputs && (await outputsPresent(config.out))) {
+    upToDate = JSON.parse(await readFile(path.join(config.out, 'summary.json'), 'utf8').catch(() => 'null'));
+    if (upToDate) message = `up to date: inputs, config and code are unchanged since ${previous!.updatedAt} (${path.join(config.out, STATE_FILE)}); nothing to do`;
+  }
+  if (!upToDate && jobs.length > 0 && prevFp?.train === fp.train && previous!.trainedWith && (await checkpointsPresent(config.out, jobs))) {
+    reuse = reuseConfig(previous!.trainedWith, config);
+    message = `train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${path.join(config.out, 'train')}; generating and filtering again`;
+  }
+  let state: Omit<RunState, 'format' | 'version' | 'updatedAt'> = {
+    fingerprints: { code: fp.code, inputs: fp.inputs, config: fp.config, train: reuse ? fp.train : null, outputs: null },
+    jobs: [...jobs],
+    shard,
+    config,
+    trainedWith: reuse ? previous!.trainedWith : null,
+  };
+  const save = async (next: typeof state) => {
+    state = next;
+    await writeState(config.out, state);
+  };
+  return {
+    fingerprints: fp,
+    upToDate,
+    reuse,
+    message,
+    beforeTrain: () => save(state),
+    afterTrain: (ok) => (ok ? save({ ...state, fingerprints: { ...state.fingerprints, train: fp.train }, trainedWith: state.trainedWith ?? config }) : Promise.resolve()),
+    afterWrite: () => save({ ...state, fingerprints: { ...state.fingerprints, outputs: fp.outputs } }),
+  };
+}

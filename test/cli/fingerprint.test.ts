@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { fingerprints, inputsFingerprint } from '../../src/stages/fingerprint.js';
+
+const base = parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', {}).config;
+const withSet = (...set: string[]) => parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', { set }).config;
+const fp = (config = base, inputs = 'i1', jobs = ['shared'], shard: { index: number; count: number } | null = null) => fingerprints(config, inputs, jobs, shard);
+
+describe('stage fingerprints', () => {
+  const ref = fp();
+  it.each([
+    ['a filter threshold', withSet('filter.minLabelProb=0.9')],
+    ['the oversampling', withSet('generate.oversample=3')],
+    ['the quality gate', withSet('quality.maxFid=10')],
+    ['the balance strategy', withSet('balance.strategy=0.5')],
+    ['the backend', withSet('backend=cpu')],
+  ])('%s: outputs change, training does not', (_what, config) => {
+    const f = fp(config);
+    expect(f.train).toBe(ref.train);
+    expect(f.outputs).not.toBe(ref.outputs);
+  });
+
+  it.each([
+    ['train.steps', withSet('train.steps=7')],
+    ['the generator width', withSet('gan.gWidth=8')],
+    ['the seed', withSet('seed=3')],
+    ['the decode size', withSet('decode.size=32')],
+    ['augmentation', withSet('augment.p=0.5')],
+  ])('%s: training changes', (_what, config) => {
+    const f = fp(config);
+    expect(f.train).not.toBe(ref.train);
+    expect(f.config).not.toBe(ref.config);
+  });
+
+  it('paths, backend and concurrency are not part of the config shards compare; the shard is part of the outputs', () => {
+    for (const config of [withSet('gan.concurrency=4'), withSet('decode.cache=false'), { ...base, out: '/elsewhere' }, { ...base, input: '/mnt/in' }]) {
+      expect(fp(config).config).toBe(ref.config);
+    }
+    expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).outputs).not.toBe(ref.outputs);
+    expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).train).toBe(ref.train);
+  });
+
+  it('inputs and jobs change training', () => {
+    expect(fp(base, 'i2').train).not.toBe(ref.train);
+    expect(fp(base, 'i1', ['coat']).train).not.toBe(ref.train);
+  });
+
+  it('the inputs fingerprint follows paths, labels, statuses and every decoded byte', () => {
+    const ing = (pixel: number, reason: string | null = null) => ({
+      labels: ['a', 'b'],
+      records: [
+        { path: 'a/1.png', label: 'a', status: 'ingested' as const, reason: null },
+        { path: 'b/2.png', label: 'b', status: 'rejected' as const, reason },
+      ],
+      data: { pixels: new Uint8Array([1, 2, 3, pixel]), count: 1, size: 2, channels: 1 as const, labels: new Int32Array([0]), numClasses: 2 },
+    });
+    const a = inputsFingerprint(ing(4, 'truncated'));
+    expect(inputsFingerprint(ing(4, 'truncated'))).toBe(a);
+    expect(inputsFingerprint(ing(5, 'truncated'))).not.toBe(a);
+    expect(inputsFingerprint(ing(4, 'empty'))).not.toBe(a);
+  });
+});
