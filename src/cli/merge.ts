@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { QualityGateError, UserError } from '../errors.js';
+import { mergeShards, shardDirsIn } from '../merge/merge.js';
+import type { MergedSummary } from '../merge/plan.js';
+import { createProgress, progressMode } from '../progress.js';
+import { table } from './format.js';
+import { jsonOutput, LOG_FORMAT_FLAG, LOG_FORMAT_HELP, parseLogFormat } from './options.js';
+
+interface MergeFlags {
+  out: string;
+  input?: string;
+  force?: boolean;
+  quiet?: boolean;
+  logFormat?: string;
+}
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge')
+    .description('join the out folders of `run --shard i/n` (every shard, same config and inputs) into one manifest, summary and synthetic/')
+    .argument('<shards...>', 'the shard out folders, or one folder holding them')
+    .requiredOption('--out <dir>', 'the merged out folder')
+    .option('--input <dir>', 'where the input folder is on this machine (default: where the shards read it)')
+    .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
+    .option('-q, --quiet', 'no progress output')
+    .option(LOG_FORMAT_FLAG, LOG_FORMAT_HELP)
+    .action(async (dirs: string[], flags: MergeFlags) => {
+      const format = parseLogFormat(flags.logFormat);
+      const progress = createProgress(progressMode(flags.quiet ?? false, format));
+      let shards = dirs;
+      if (dirs.length === 1) {
+        const inside = await shardDirsIn(dirs[0]!);
+        if (inside.length > 0) shards = inside;
+      }
+      if (shards.length === 0) throw new UserError('merge: expected at least one shard out folder');
+      let summary: MergedSummary;
+      try {
+        summary = await mergeShards(shards, {
+          out: flags.out,
+          force: flags.force ?? false,
+          emit: progress,
+          ...(flags.input !== undefined ? { input: flags.input } : {}),
+        });
+      } finally {
+        progress.close();
+      }
+      const failed = summary.quality?.gate.onFail === 'fail' ? summary.quality.gate.failed : [];
+      const gate = () => {
+        if (failed.length > 0) throw new QualityGateError(`quality gate failed for ${failed.map((f) => `"${f.label}"`).join(', ')} in the shards; every output was written to ${summary.out}`);
+      };
+      if (jsonOutput(format)) {
+        process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        return gate();
+      }
+      const rows = summary.classes.map((c) => [c.label, c.before, c.synthetic, c.after, c.target]);
+      process.stdout.write(
+        `merged ${summary.merged.shards.length} shards: ${summary.merged.shards.map((s) => `${s.index}/${s.count} (${s.classes.join(', ') || 'no class'})`).join('; ')}\n\n` +
+          `${table(['class', 'real', 'synthetic', 'after', 'target'], rows, [false, true, true, true, true])}\n\n` +
+          `wrote ${summary.out}/manifest.jsonl, ${summary.out}/summary.json, ${summary.out}/synthetic/\n`,
+      );
+      gate();
+    });
+}

@@ -1,0 +1,178 @@
+/**
+ * Joining the out folders of `run --shard i/n` into one: which shards belong together, and the merged
+ * manifest and summary. Pure (no disk): `merge.ts` reads the shards and writes the result.
+ */
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import { countClasses, type ManifestEntry } from '../manifest/build.js';
+import type { Summary } from '../pipeline.js';
+import type { RunState } from '../stages/fingerprint.js';
+import { relativePosix } from '../util/fs.js';
+import { hashJson } from '../util/hash.js';
+import { VERSION } from '../version.js';
+
+/** One shard's out folder as read from disk. */
+export interface ShardOut {
+  /** The folder as given to `merge` (on this machine). */
+  dir: string;
+  summary: Summary;
+  state: RunState;
+  entries: ManifestEntry[];
+}
+
+/** What a merged summary adds: where each part came from. */
+export interface MergedSummary extends Summary {
+  merged: {
+    shards: {
+      dir: string;
+      index: number;
+      count: number;
+      classes: string[];
+      createdAt: string;
+      backend: Summary['backend'];
+      train: Summary['train'];
+      durations: Summary['durations'];
+    }[];
+  };
+}
+
+export interface MergePlan {
+  /** Shards by index. */
+  shards: ShardOut[];
+  entries: ManifestEntry[];
+  summary: MergedSummary;
+  /** The config of the joined run: the shards' config with the merged out and input. */
+  config: Config;
+}
+
+/**
+ * Checks that `shards` are all the shards of one job: each made by `run --shard i/n` with the same n,
+ * every index once, from the same inputs, config (without paths) and code.
+ * @throws {UserError} listing every problem.
+ */
+export function checkShards(shards: readonly ShardOut[]): void {
+  const problems: string[] = [];
+  const sharded = shards.filter((s) => {
+    if (!s.summary.shard) problems.push(`${s.dir}: not made with run --shard (its summary.json has no shard)`);
+    return s.summary.shard !== null && s.summary.shard !== undefined;
+  });
+  const first = sharded[0];
+  if (!first) throw new UserError('nothing to merge', problems);
+  const n = first.summary.shard!.count;
+  const seen = new Map<number, string>();
+  for (const s of sharded) {
+    const sh = s.summary.shard!;
+    if (sh.count !== n) problems.push(`${s.dir}: shard ${sh.index}/${sh.count}, but ${first.dir} is one of ${n} shards`);
+    const dup = seen.get(sh.index);
+    if (dup) problems.push(`${s.dir}: shard ${sh.index}/${sh.count} again (already ${dup})`);
+    seen.set(sh.index, s.dir);
+    const a = first.summary.fingerprints;
+    const b = s.summary.fingerprints;
+    if (!b) {
+      problems.push(`${s.dir}: its summary.json has no fingerprints (made by an older gan-augment?)`);
+      continue;
+    }
+    if (b.inputs !== a.inputs) problems.push(`${s.dir}: made from different inputs than ${first.dir} (inputs fingerprint ${b.inputs} ≠ ${a.inputs})`);
+    if (b.config !== a.config) problems.push(`${s.dir}: made with a different config than ${first.dir} (config fingerprint ${b.config} ≠ ${a.config}; paths and --shard do not count)`);
+    if (b.code !== a.code) problems.push(`${s.dir}: made by ${b.code}, ${first.dir} by ${a.code}`);
+  }
+  for (let i = 0; i < n; i++) if (!seen.has(i)) problems.push(`shard ${i}/${n} is missing`);
+  const owner = new Map<string, string>();
+  for (const s of sharded) {
+    for (const label of s.summary.shard!.classes) {
+      const o = owner.get(label);
+      if (o) problems.push(`class "${label}" was made by both ${o} and ${s.dir}`);
+      owner.set(label, s.dir);
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserError(`cannot merge ${shards.length} out folder${shards.length === 1 ? '' : 's'}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+  }
+}
+
+/** Sums per-reason counts. */
+function addCounts(a: Record<string, number> | undefined, b: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = { ...(a ?? {}) };
+  for (const [k, v] of Object.entries(b ?? {})) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */
+function mergeQuality(parts: Summary['quality'][]): Summary['quality'] {
+  const present = parts.filter((q): q is NonNullable<Summary['quality']> => q !== null && q !== undefined);
+  if (present.length === 0) return null;
+  const base = present[0]!;
+  return {
+    ...base,
+    gate: { ...base.gate, failed: present.flatMap((q) => q.gate?.failed ?? []) },
+    rejected: present.reduce((acc, q) => addCounts(acc, q.rejected), {} as Record<string, number>) as typeof base.rejected,
+    shortfall: present.reduce((s, q) => s + (q.shortfall ?? 0), 0),
+    prepareSeconds: Math.max(...present.map((q) => q.prepareSeconds ?? 0)),
+  };
+}
+
+/**
+ * Checks the shards and joins them (see `checkShards`): every real image once (its path re-anchored from
+ * `out` to the input folder at `input`), each shard's synthetic images of its own classes, counts per
+ * class recomputed, per-stage durations the longest shard's (shards run side by side).
+ * @throws {UserError} when the shards do not belong together.
+ */
+export function planMerge(shards: readonly ShardOut[], out: string, input: string): MergePlan {
+  checkShards(shards);
+  const byIndex = [...shards].sort((a, b) => a.summary.shard!.index - b.summary.shard!.index);
+  const first = byIndex[0]!;
+  const s0 = first.summary;
+  // Real images: a shard's manifest path is relative to the out it was written in (maybe on another machine).
+  const real = first.entries
+    .filter((e) => e.source === 'real')
+    .map((e) => {
+      const fromInput = path.relative(s0.input, path.resolve(s0.out, e.path));
+      return { ...e, path: relativePosix(out, path.join(input, fromInput)) };
+    });
+  const synthetic = byIndex.flatMap((s) => {
+    const mine = new Set(s.summary.shard!.classes);
+    return s.entries.filter((e) => e.source === 'synthetic' && mine.has(e.label));
+  });
+  const entries = [...real, ...synthetic];
+  const config: Config = { ...first.state.config!, input, out };
+  const sum = (f: (s: Summary) => number) => byIndex.reduce((acc, s) => acc + f(s.summary), 0);
+  const seconds = sum((s) => s.train.seconds);
+  const durations = Object.fromEntries(
+    Object.keys(s0.durations).map((k) => [k, Math.max(...byIndex.map((s) => s.summary.durations[k as keyof Summary['durations']] ?? 0))]),
+  ) as Summary['durations'];
+  const summary: MergedSummary = {
+    ...s0,
+    version: VERSION,
+    configHash: hashJson(config),
+    createdAt: new Date().toISOString(),
+    input,
+    out,
+    classes: countClasses(entries, s0.classes),
+    synthesis: byIndex.flatMap((s) => s.summary.synthesis),
+    train: {
+      steps: sum((s) => s.train.steps),
+      seconds,
+      imgPerSec: seconds > 0 ? sum((s) => s.train.imgPerSec * s.train.seconds) / seconds : 0,
+      final: null,
+      failed: byIndex.flatMap((s) => s.summary.train.failed ?? []),
+    },
+    durations,
+    quality: mergeQuality(byIndex.map((s) => s.summary.quality)),
+    shard: null,
+    incremental: { train: byIndex.some((s) => s.summary.incremental?.train === 'trained') ? 'trained' : 'reused', upToDate: false },
+    merged: {
+      shards: byIndex.map((s) => ({
+        dir: s.dir,
+        index: s.summary.shard!.index,
+        count: s.summary.shard!.count,
+        classes: s.summary.shard!.classes,
+        createdAt: s.summary.createdAt,
+        backend: s.summary.backend,
+        train: s.summary.train,
+        durations: s.summary.durations,
+      })),
+    },
+  };
+  return { shards: byIndex, entries, summary, config };
+}

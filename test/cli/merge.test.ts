@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { realEntry, syntheticEntry, type ManifestEntry } from '../../src/manifest/build.js';
+import { checkShards, planMerge, type ShardOut } from '../../src/merge/plan.js';
+import type { Summary } from '../../src/pipeline.js';
+import type { RunState } from '../../src/stages/fingerprint.js';
+
+const config = parseConfigText('input: /m1/in\nout: /m1/out\n', '/c.yaml', { set: ['gan.mode=per-class'] }).config;
+const SHA = 'a'.repeat(64);
+const classes = [
+  { label: 'a', before: 2, target: 2, deficit: 0, synthetic: 0, after: 2 },
+  { label: 'b', before: 1, target: 2, deficit: 1, synthetic: 0, after: 1 },
+  { label: 'c', before: 1, target: 2, deficit: 1, synthetic: 0, after: 1 },
+];
+
+/** A shard out as a run on machine `m` would have written it. */
+function shard(index: number, count: number, owns: string[], over: { config?: string; inputs?: string; m?: string } = {}): ShardOut {
+  const m = over.m ?? `/m${index}`;
+  const entries: ManifestEntry[] = [
+    realEntry('../in/a/1.png', 'a', SHA),
+    realEntry('../in/a/2.png', 'a', SHA),
+    realEntry('../in/b/1.png', 'b', SHA),
+    realEntry('../in/c/1.png', 'c', SHA),
+    ...owns.map((l) => syntheticEntry({ path: `synthetic/${l}/00000-00000001.png`, label: l, score: 1, generator: `model/${l}/generator`, generatorStep: 4, seed: 1, sha256: SHA })),
+  ];
+  const summary = {
+    tool: 'gan-augment',
+    input: `${m}/in`,
+    out: `${m}/out`,
+    classes,
+    synthesis: [],
+    train: { steps: 4 * owns.length, seconds: 1, imgPerSec: 10, final: null },
+    durations: { scan: 1, decode: 1, train: index + 1, generate: 1, write: 1, total: index + 5 },
+    quality: null,
+    backend: { name: 'wasm', details: '', tfjs: '4.22.0' },
+    fingerprints: { code: 'v1', inputs: over.inputs ?? 'in1', config: over.config ?? 'cfg1' },
+    shard: { index, count, classes: owns },
+    incremental: { train: 'trained', upToDate: false },
+    createdAt: '2020-01-01T00:00:00Z',
+  } as unknown as Summary;
+  return { dir: `/local/s${index}`, summary, entries, state: { config } as RunState };
+}
+
+describe('merge: which shards belong together', () => {
+  const ok = [shard(0, 2, ['b']), shard(1, 2, ['c'])];
+  it('accepts every shard of one job, in any order', () => {
+    expect(() => checkShards(ok)).not.toThrow();
+    expect(() => checkShards([...ok].reverse())).not.toThrow();
+  });
+
+  it.each([
+    ['a missing shard', [shard(0, 3, ['b']), shard(1, 3, ['c'])], 'shard 2/3 is missing'],
+    ['a shard twice', [shard(0, 2, ['b']), shard(0, 2, ['b']), shard(1, 2, ['c'])], 'shard 0/2 again'],
+    ['another shard count', [shard(0, 2, ['b']), shard(1, 3, ['c'])], 'one of 2 shards'],
+    ['another config', [shard(0, 2, ['b']), shard(1, 2, ['c'], { config: 'cfg2' })], 'made with a different config'],
+    ['other inputs', [shard(0, 2, ['b']), shard(1, 2, ['c'], { inputs: 'in2' })], 'made from different inputs'],
+    ['a class made twice', [shard(0, 2, ['b']), shard(1, 2, ['b', 'c'])], 'class "b" was made by both'],
+  ])('refuses %s', (_what, shards, message) => {
+    expect(() => checkShards(shards)).toThrow(/cannot merge/);
+    try {
+      checkShards(shards);
+    } catch (err) {
+      expect((err as { problems: string[] }).problems.join('\n')).toContain(message);
+    }
+  });
+
+  it('refuses an unsharded out', () => {
+    const whole = shard(0, 1, ['b', 'c']);
+    whole.summary.shard = null;
+    expect(() => checkShards([whole])).toThrow('nothing to merge');
+  });
+});
+
+describe('merge: the joined manifest and summary', () => {
+  it('lists every real image once, re-anchored at the input here, and each shard’s own synthetic images', () => {
+    const plan = planMerge([shard(1, 2, ['c']), shard(0, 2, ['b'])], '/here/merged', '/here/in');
+    expect(plan.entries.filter((e) => e.source === 'real').map((e) => e.path)).toEqual(['../in/a/1.png', '../in/a/2.png', '../in/b/1.png', '../in/c/1.png']);
+    expect(plan.entries.filter((e) => e.source === 'synthetic').map((e) => e.label)).toEqual(['b', 'c']);
+    expect(plan.summary.classes.map((c) => [c.label, c.after])).toEqual([['a', 2], ['b', 2], ['c', 2]]);
+    expect(plan.summary.shard).toBeNull();
+    expect(plan.summary.merged.shards.map((s) => s.index)).toEqual([0, 1]);
+    expect(plan.summary.durations.total).toBe(6);
+    expect(plan.summary.train.steps).toBe(8);
+    expect(plan.config).toMatchObject({ input: '/here/in', out: '/here/merged' });
+  });
+});
