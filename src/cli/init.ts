@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configDescriptions, SCHEMA_FILE } from '../config/json-schema.js';
+import { UserError } from '../errors.js';
+import { inspectForInit } from '../init/inspect.js';
+import { starterConfig } from '../init/starter.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+interface InitFlags {
+  config: string;
+  out?: string;
+  force?: boolean;
+}
+
+/** The JSON Schema file shipped in this package. */
+const SCHEMA_PATH = fileURLToPath(new URL(`../../${SCHEMA_FILE}`, import.meta.url));
+
+const posix = (p: string) => p.split(path.sep).join('/');
+/** `target` as written in a config in `dir`: relative when near (at most two levels up), else absolute. */
+const relFrom = (dir: string, target: string) => {
+  const r = posix(path.relative(dir, target));
+  if (path.isAbsolute(r) || r.startsWith('../../../')) return posix(target);
+  return r === '' ? '.' : r.startsWith('.') ? r : `./${r}`;
+};
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('write a commented starter config for a labelled image folder (size and channels guessed from its images)')
+    .argument('<dir>', 'labelled image folder: one sub-folder per class')
+    .option('-c, --config <file>', 'config file to write ("-" prints it)', 'gan-augment.yaml')
+    .option('--out <dir>', "the config's out folder (default: out/<folder name>, beside the config)")
+    .option('--force', 'overwrite an existing config file')
+    .action(async (dir: string, flags: InitFlags) => {
+      const toStdout = flags.config === '-';
+      const file = toStdout ? null : path.resolve(flags.config);
+      if (file && !flags.force && (await access(file).then(() => true, () => false))) {
+        throw new UserError(`${flags.config} exists; pass --force to overwrite it, or choose another --config`);
+      }
+      const facts = await inspectForInit(path.resolve(dir));
+      const base = file ? path.dirname(file) : process.cwd();
+      const out = flags.out !== undefined ? path.resolve(flags.out) : path.join(base, 'out', path.basename(facts.root));
+      const text = starterConfig(facts, {
+        input: relFrom(base, facts.root),
+        out: relFrom(base, out),
+        schema: relFrom(base, SCHEMA_PATH),
+        describe: configDescriptions(),
+        file: file ? relFrom(process.cwd(), file) : '<config>',
+      });
+      if (!file) {
+        process.stdout.write(text);
+        return;
+      }
+      await writeFileAtomic(file, text);
+      process.stdout.write(`wrote ${relFrom(process.cwd(), file)}: ${facts.plan.classes.length} classes, ${facts.plan.totalDeficit} images to generate; check it with \`gan-augment validate ${relFrom(process.cwd(), file)}\`\n`);
+    });
+}

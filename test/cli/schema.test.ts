@@ -1,0 +1,102 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema, SCHEMA_FILE } from '../../src/config/json-schema.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { guessChannels, guessSize } from '../../src/init/starter.js';
+import { runCli } from '../helpers/cli.js';
+import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
+
+type Node = { properties?: Record<string, Node>; anyOf?: Node[]; description?: string };
+/** Every setting's key path and schema node (sections recursed into, their own node included). */
+function settings(node: Node, prefix = ''): [string, Node][] {
+  const obj = node.properties ? node : node.anyOf?.find((b) => b.properties);
+  return Object.entries(obj?.properties ?? {}).flatMap(([k, child]) => {
+    const p = prefix ? `${prefix}.${k}` : k;
+    const inner = child.properties || child.anyOf?.some((b) => b.properties) ? settings(child, p) : [];
+    return [[p, child] as [string, Node], ...inner];
+  });
+}
+
+describe('gan-augment schema', () => {
+  it(`prints exactly the shipped ${SCHEMA_FILE} (regenerate: node bin/gan-augment.js schema > ${SCHEMA_FILE})`, async () => {
+    const r = await runCli(['schema']);
+    expect(r.code, r.stderr).toBe(0);
+    const shipped = JSON.parse(await readFile(path.join(ROOT, SCHEMA_FILE), 'utf8'));
+    expect(JSON.parse(r.stdout), `${SCHEMA_FILE} is out of date: node bin/gan-augment.js schema > ${SCHEMA_FILE}`).toEqual(shipped);
+    expect(JSON.parse(r.stdout)).toEqual(configJsonSchema());
+  });
+
+  it("describes every setting with its comment from schema.ts, and knows the config's shape", () => {
+    const schema = configJsonSchema() as Node & { required?: string[]; $schema?: string };
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.required).toEqual(['input']);
+    const all = settings(schema);
+    const leaves = all.filter(([, n]) => !n.properties && !n.anyOf?.some((b) => b.properties));
+    const undocumented = leaves.filter(([, n]) => !n.description).map(([p]) => p);
+    expect(undocumented, 'every setting in src/config/schema.ts needs its one /** comment */').toEqual([]);
+    const byPath = new Map(all);
+    expect(byPath.get('train.steps')?.description).toMatch(/^Training iterations/);
+    expect(byPath.get('decode.channels')?.description).toBe('1 = grayscale, 3 = RGB.');
+    expect(byPath.get('features.classifier.steps')?.description).toBeTruthy();
+  });
+
+  it('every shipped config starts with the yaml-language-server line pointing at the schema', async () => {
+    for (const f of await readdir(path.join(ROOT, 'configs'))) {
+      const first = (await readFile(path.join(ROOT, 'configs', f), 'utf8')).split('\n')[0]!;
+      expect(first, f).toBe(`# yaml-language-server: $schema=../${SCHEMA_FILE}`);
+    }
+  });
+});
+
+describe('gan-augment init', () => {
+  it('writes a commented config for the folder that validates, and will not overwrite it', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'cfg', 'fmnist.yaml');
+    await mkdir(path.dirname(file));
+    const r = await runCli(['init', FIXTURE, '--config', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(file, 'utf8');
+    const modeline = /^# yaml-language-server: \$schema=(.+)$/.exec(text.split('\n')[0]!);
+    expect(path.resolve(path.dirname(file), modeline![1]!)).toBe(path.join(ROOT, SCHEMA_FILE));
+    expect(text).toContain('#   coat: 10 → 100');
+    expect(text).toMatch(/# Side length, in pixels, .*\n.*median shorter side is 28 px/);
+    const { config } = parseConfigText(text, file);
+    expect(config).toMatchObject({ input: FIXTURE, decode: { size: 28, channels: 1 } });
+    expect(config.out).toBe(path.join(path.dirname(file), 'out', 'fmnist-tiny'));
+    expect((await runCli(['validate', file])).code).toBe(0);
+    const again = await runCli(['init', FIXTURE, '--config', file]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('exists; pass --force');
+  });
+
+  it('guesses RGB and a CPU-sized side for colour photos', async () => {
+    const dir = await tempDir();
+    for (const [label, colour] of [['red', { r: 200, g: 10, b: 10 }], ['blue', { r: 10, g: 10, b: 200 }]] as const) {
+      await mkdir(path.join(dir, label));
+      for (let i = 0; i < 3; i++) await sharp({ create: { width: 48, height: 40, channels: 3, background: colour } }).png().toFile(path.join(dir, label, `${i}.png`));
+    }
+    const r = await runCli(['init', dir, '--config', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    const { config } = parseConfigText(r.stdout, path.join(process.cwd(), 'x.yaml'));
+    expect(config.decode).toMatchObject({ size: 32, channels: 3 });
+  });
+
+  it.each([
+    [null, 28],
+    [6, 8],
+    [28, 28],
+    [30, 32],
+    [40, 32],
+    [64, 64],
+    [1024, 64],
+  ])('size for a %s px side: %s', (side, size) => expect(guessSize(side)).toBe(size));
+
+  it('channels: RGB once a tenth of the sample has colour', () => {
+    expect(guessChannels(0, 20)).toBe(1);
+    expect(guessChannels(1, 20)).toBe(1);
+    expect(guessChannels(3, 20)).toBe(3);
+    expect(guessChannels(5, 0)).toBe(3);
+  });
+});
