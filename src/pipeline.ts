@@ -7,17 +7,20 @@ import path from 'node:path';
 import type { BackendInfo } from './backend/select.js';
 import type { Config } from './config/schema.js';
 import type { FileRecord } from './dataset/scan.js';
-import { InterruptedError } from './errors.js';
+import { InterruptedError, QualityGateError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { saveParams } from './gan/model-io.js';
-import { disposeParams } from './gan/params.js';
-import { trainGan } from './gan/train-loop.js';
+import type { Discriminator } from './gan/discriminator.js';
+import type { Generator } from './gan/generator.js';
 import { countClasses, realEntry, syntheticEntry, type ClassCounts, type ManifestEntry } from './manifest/build.js';
 import { hashFiles, writeJson, writeManifestFiles, writePngs } from './manifest/write.js';
 import { decodeScanned, planFromScan, type DecodeReport, type FileCounts } from './stages/ingest.js';
-import { prepareOut, syntheticFile } from './stages/output.js';
+import { planIncremental, trainJobs } from './stages/fingerprint.js';
+import { commitSynthetic, prepareOut, stagedFile, syntheticFile } from './stages/output.js';
+import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import { writeReport } from './report/write.js';
-import { synthesize, type ClassSynthesis } from './stages/synthesize.js';
+import { prepareQuality, synthesize, writeRejected, type ClassSynthesis, type QualitySummary } from './stages/synthesize.js';
+import { trainStage } from './stages/train.js';
 import { relativePosix } from './util/fs.js';
 import { hashJson } from './util/hash.js';
 import { safeSegment } from './util/safe-name.js';
@@ -31,6 +34,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Reuse an out folder that gan-augment did not make. */
   force?: boolean;
+  /** Continue training from the checkpoints in `<out>/train/`. */
+  resume?: boolean;
+  /** Testing hook: per training job, step → times its losses are treated as NaN (the divergence guard). */
+  faultAt?: Readonly<Record<string, ReadonlyMap<number, number>>>;
+  /** Train and generate only this share of the scarce classes (`run --shard i/n`; see stages/shard.ts). */
+  shard?: ShardSpec | null;
 }
 
 export interface Summary {
@@ -48,8 +57,16 @@ export interface Summary {
   rejectedFiles: FileRecord[];
   /** Decode settings (resize kernel included), sharp/libvips versions, and how many files the cache answered. */
   decode: DecodeReport;
-  train: { steps: number; seconds: number; imgPerSec: number; final: Record<string, number> | null };
+  train: { steps: number; seconds: number; imgPerSec: number; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
   durations: Record<Stage | 'total', number>;
+  /** Feature extractor, per-class FID/KID (in `synthesis`), rejections by reason, shortfall and the quality gate; null when nothing was generated. */
+  quality: QualitySummary | null;
+  /** Fingerprints of the code, the inputs and the config without paths (stages/fingerprint.ts); `merge` compares them across shards. */
+  fingerprints: { code: string; inputs: string; config: string };
+  /** This run's share of the scarce classes under `run --shard i/n`; null for a whole run. */
+  shard: (ShardSpec & { classes: string[] }) | null;
+  /** Whether training ran, or the previous run's trained models were reused; `upToDate`: nothing ran at all. */
+  incremental: { train: 'trained' | 'reused' | 'none'; upToDate: boolean };
 }
 
 /**
@@ -58,6 +75,17 @@ export interface Summary {
  * @throws {UserError} for an unusable input or out folder; {InterruptedError} when aborted.
  */
 export async function runPipeline(config: Config, options: RunOptions): Promise<Summary> {
+  checkShardable(config, options.shard ?? null);
+  // The lock is held from before anything in <out> changes until the run ends, however it ends.
+  const lock = await prepareOut(config, options.force ?? false, options.onEvent);
+  try {
+    return await runLocked(config, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(config: Config, options: RunOptions): Promise<Summary> {
   const emit: EventSink = options.onEvent ?? (() => {});
   const signal = options.signal;
   const started = performance.now();
@@ -68,40 +96,65 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     const result = await fn();
     durations[stage] = (performance.now() - t0) / 1000;
     emit({ type: 'stage.end', stage, seconds: durations[stage] });
-    if (signal?.aborted) throw new InterruptedError(`interrupted during ${stage}`);
+    if (signal?.aborted) throw new InterruptedError(`interrupted during ${stage}${stage === 'train' ? `: checkpoints written under ${config.out}/train/; continue with \`run --resume\`` : ''}`);
     return result;
   };
 
-  await prepareOut(config, options.force ?? false);
   const { scan } = await timed('scan', () => planFromScan(config));
   const ing = await timed('decode', () => decodeScanned(config, scan, emit, signal), scan.classes.reduce((s, c) => s + c.files.length, 0));
-  const scarce = ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0);
+  const shard = options.shard ?? null;
+  const scarce = selectShard(ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0), shard);
+  const inc = await planIncremental(config, ing, trainJobs(config, scarce.map((c) => c.label)), shard);
+  if (inc.message) emit({ type: 'info', message: inc.message });
+  if (inc.upToDate) {
+    const previous = inc.upToDate as Summary;
+    const summary: Summary = { ...previous, incremental: { ...previous.incremental, upToDate: true } };
+    throwIfGateFailed(config, summary);
+    return summary;
+  }
+  await inc.beforeTrain();
 
   const realHashes = await hashFiles(ing.files.map((f) => path.join(scan.root, f.rel)));
   const entries: ManifestEntry[] = ing.files.map((f, i) => realEntry(relativePosix(config.out, path.join(scan.root, f.rel)), f.label, realHashes[i]!));
   let trainInfo: Summary['train'] = { steps: 0, seconds: 0, imgPerSec: 0, final: null };
   let synthesis: ClassSynthesis[] = [];
+  let quality: QualitySummary | null = null;
 
   if (scarce.length > 0) {
+    // Features before training: a broken extractor fails before minutes of training.
+    const features = await prepareQuality(config, ing, emit, signal);
     const trained = await timed(
       'train',
-      () => trainGan(ing.data, config, { onStep: (m) => emit({ type: 'train.step', ...m }), ...(signal ? { signal } : {}) }),
-      config.train.steps,
+      () => trainStage(ing, scarce, inc.reuse ?? config, { out: config.out, emit, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
+      inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'shared' ? 1 : scarce.length),
     );
-    const last = trained.history.at(-1);
+    await inc.afterTrain(trained.failed.length === 0 && !trained.interrupted);
+    const steps = trained.jobs.reduce((n, j) => n + j.result.steps, 0);
+    const stepsRun = trained.jobs.reduce((n, j) => n + j.result.steps - j.result.resumedFrom, 0);
+    const seconds = trained.jobs.reduce((n, j) => n + j.result.seconds, 0);
+    const last = trained.jobs[0]?.result.history.at(-1);
     trainInfo = {
-      steps: trained.steps,
-      seconds: trained.seconds,
-      imgPerSec: trained.steps > 0 ? (trained.steps * config.train.batchSize) / trained.seconds : 0,
-      final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake } : null,
+      steps,
+      seconds,
+      imgPerSec: seconds > 0 ? (stepsRun * config.train.batchSize) / seconds : 0,
+      final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
+      failed: trained.failed,
     };
-    const { g, d } = trained.state;
-    const total = scarce.reduce((s, c) => s + Math.ceil(c.deficit * config.generate.oversample), 0);
-    const synth = await timed('generate', () => synthesize(g, d, ing.labels, scarce, config, emit), total);
+    const models = new Map<string, { g: Generator; d: Discriminator; classIndex: number }>();
+    for (const j of trained.jobs) j.labels.forEach((label, classIndex) => models.set(label, { g: j.g, d: j.d, classIndex }));
+    const canMake = scarce.filter((c) => models.has(c.label));
+    const total = canMake.reduce((s, c) => s + Math.ceil(c.deficit * config.generate.oversample), 0);
+    const synth = await timed('generate', () => synthesize(models, canMake, config, emit, features), total);
+    features.dispose();
     synthesis = synth.classes;
+    quality = synth.quality;
     const files = synth.images.map((img) => syntheticFile(config.out, safeSegment(img.label), img.rank, img.seed));
+    // The generator checkpoint (model folder) that made each class, and its step.
+    const modelDir = (job: string) => path.join(config.out, 'model', config.gan.mode === 'shared' ? '' : safeSegment(job));
+    const madeBy = new Map(trained.jobs.flatMap((j) => j.labels.map((l) => [l, { generator: relativePosix(config.out, path.join(modelDir(j.job), 'generator')), generatorStep: j.result.steps }] as const)));
     await timed('write', async () => {
-      const hashes = await writePngs(synth.images.map((img, i) => ({ file: files[i]!, pixels: img.pixels })), config.decode.size, config.decode.channels);
+      const hashes = await writePngs(synth.images.map((img, i) => ({ file: stagedFile(config.out, files[i]!), pixels: img.pixels })), config.decode.size, config.decode.channels);
+      await commitSynthetic(config.out);
       synth.images.forEach((img, i) =>
         entries.push(
           syntheticEntry({
@@ -109,23 +162,24 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
             label: img.label,
             score: img.score,
             scores: (img as { scores?: Record<string, number> }).scores ?? null,
-            generator: 'model/generator',
-            generatorStep: trained.steps,
+            ...madeBy.get(img.label)!,
             seed: img.seed,
             sha256: hashes[i]!,
           }),
         ),
       );
+      await writeRejected(config.out, synth.rejected, config.decode.size, config.decode.channels);
       const meta = { config, configHash: hashJson(config), version: VERSION };
-      await saveParams(path.join(config.out, 'model', 'generator'), 'generator', g.spec, ing.labels, g.params, { ...meta, step: trained.steps });
-      await saveParams(path.join(config.out, 'model', 'discriminator'), 'discriminator', d.spec, ing.labels, d.params, meta);
+      for (const j of trained.jobs) {
+        const dir = modelDir(j.job);
+        await saveParams(path.join(dir, 'generator'), 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.result.steps });
+        await saveParams(path.join(dir, 'discriminator'), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
+      }
     });
-    disposeParams(g.params);
-    disposeParams(d.params);
-    trained.state.optG.dispose();
-    trained.state.optD.dispose();
+    for (const j of trained.jobs) j.result.dispose();
   } else {
-    emit({ type: 'info', message: 'every class already meets its target: nothing to generate' });
+    emit({ type: 'info', message: shard && ing.plan.totalDeficit > 0 ? `shard ${shard.index}/${shard.count}: no scarce class falls to this shard` : 'every class already meets its target: nothing to generate' });
+    await commitSynthetic(config.out);
   }
   durations.total = (performance.now() - started) / 1000;
   const summary: Summary = {
@@ -143,10 +197,25 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     decode: ing.decode,
     train: trainInfo,
     durations,
+    quality,
+    fingerprints: { code: inc.fingerprints.code, inputs: inc.fingerprints.inputs, config: inc.fingerprints.config },
+    shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,
+    incremental: { train: scarce.length === 0 ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
   await writeManifestFiles(config.out, entries, { csv: config.output.csv, imagefolder: config.output.imagefolder === 'none' ? null : config.output.imagefolder, input: config.input });
   await writeJson(path.join(config.out, 'summary.json'), summary);
   // The report reads what was just written; a failure to draw it must not fail the run.
   if (config.output.report) await writeReport(config.out, { config }).catch((err: Error) => emit({ type: 'warn', message: `report.html not written: ${err.message}` }));
+  await inc.afterWrite();
+  throwIfGateFailed(config, summary);
   return summary;
+}
+
+/** @throws {QualityGateError} carrying the summary (`summary`) when a class failed a `quality.onFail: fail` gate. */
+function throwIfGateFailed(config: Config, summary: Summary): void {
+  const failed = summary.quality?.gate.failed ?? [];
+  if (config.quality.onFail === 'fail' && failed.length > 0) {
+    const err = new QualityGateError(`quality gate failed for ${failed.map((f) => `"${f.label}" (${f.reasons.join('; ')})`).join(', ')}; every output was written to ${config.out}`);
+    throw Object.assign(err, { summary });
+  }
 }

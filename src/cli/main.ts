@@ -6,9 +6,13 @@ import { EXIT, GanAugmentError, InputError, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
+import { registerInit } from './init.js';
+import { registerMerge } from './merge.js';
+import { explicitJson } from './options.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerScan } from './scan.js';
+import { registerSchema } from './schema.js';
 import { registerValidate } from './validate.js';
 
 const EXIT_HELP = `
@@ -18,7 +22,11 @@ Exit codes:
   2    usage or config error
   3    quality gate failed (quality.onFail: fail); outputs were still written
   4    input errors under --strict
-  130  interrupted (Ctrl-C); what was done is saved`;
+  130  interrupted (Ctrl-C, SIGTERM); what was done is saved
+
+With --log-format json (or auto when stdout is not a terminal) progress is JSON lines on stderr and
+the summary is JSON on stdout; errors are printed as text, and as a JSON line
+{"event":"error","exitCode":…} too when --log-format json is given.`;
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[]): Promise<number> {
@@ -49,13 +57,22 @@ export async function main(argv: string[]): Promise<number> {
   registerReport(program);
   registerEvaluate(program, controller.signal);
   registerGenerate(program);
+  registerMerge(program);
+  registerInit(program);
+  registerSchema(program);
   for (const cmd of program.commands) cmd.exitOverride();
 
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    return report(err);
+    const code = report(err);
+    if (explicitJson(argv) && !(err instanceof CommanderError && err.exitCode === 0)) {
+      const message = err instanceof Error ? err.message : String(err);
+      const problems = err instanceof UserError ? err.problems : err instanceof InputError ? err.files.map((f) => `${f.path}: ${f.reason}`) : [];
+      process.stderr.write(JSON.stringify({ event: 'error', exitCode: code, message, problems }) + '\n');
+    }
+    return code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

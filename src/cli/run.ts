@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
-import { InputError } from '../errors.js';
+import { InputError, QualityGateError } from '../errors.js';
 import { plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
+import { parseShard } from '../stages/shard.js';
 import { table } from './format.js';
+import { jsonOutput, LOG_FORMAT_FLAG, LOG_FORMAT_HELP, parseLogFormat } from './options.js';
 
 interface RunFlags {
   input?: string;
@@ -17,6 +19,8 @@ interface RunFlags {
   force?: boolean;
   quiet?: boolean;
   strict?: boolean;
+  logFormat?: string;
+  shard?: string;
 }
 
 export function registerRun(program: Command, signal: AbortSignal): void {
@@ -32,34 +36,50 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')
     .option('-q, --quiet', 'no progress output')
+    .option(LOG_FORMAT_FLAG, LOG_FORMAT_HELP)
+    .option('--shard <i/n>', 'train and generate only shard i of n (0-based) of the scarce classes (gan.mode per-class); join the outs with `merge`')
     .option('--strict', 'exit with code 4 when any input file is rejected (after writing all outputs)')
     .action(async (file: string, flags: RunFlags) => {
+      const format = parseLogFormat(flags.logFormat);
+      const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;
       const { config, warnings } = await loadConfig(file, {
         set: flags.set ?? [],
         ...(flags.input !== undefined ? { input: flags.input } : {}),
         ...(flags.out !== undefined ? { out: flags.out } : {}),
         ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
       });
-      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      const mode = progressMode(flags.quiet ?? false, format);
+      const progress = createProgress(mode);
+      for (const w of warnings) progress({ type: 'warn', message: w });
       if (flags.dryRun) {
+        progress.close();
         const { balance } = await plan(config);
+        // Meant for reading: JSON only when asked for explicitly.
+        if (format === 'json') {
+          process.stdout.write(JSON.stringify({ config, plan: balance }, null, 2) + '\n');
+          return;
+        }
         process.stdout.write(`# resolved config\n${stringify(config)}\n# plan\n`);
         process.stdout.write(
           table(['class', 'images', 'target', 'deficit'], balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]), [false, true, true, true]) + '\n',
         );
         return;
       }
-      const backend = await initBackend(config.backend);
-      const mode = progressMode(flags.quiet ?? false);
-      if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
-      const progress = createProgress(mode);
+      const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));
       let summary: Summary;
       try {
-        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false });
+        const backend = await initBackend(config.backend);
+        progress({ type: 'info', message: describeBackend(backend) });
+        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard });
+      } catch (err) {
+        // A failed quality gate still wrote every output: show its summary before the error.
+        const failedSummary = err instanceof QualityGateError ? (err as QualityGateError & { summary?: Summary }).summary : undefined;
+        if (failedSummary) show(failedSummary);
+        throw err;
       } finally {
         progress.close();
       }
-      printSummary(summary);
+      show(summary);
       if (flags.strict && summary.rejectedFiles.length > 0) {
         const n = summary.rejectedFiles.length;
         throw new InputError(
@@ -71,11 +91,15 @@ export function registerRun(program: Command, signal: AbortSignal): void {
 }
 
 function printSummary(s: Summary): void {
+  if (s.incremental?.upToDate) {
+    process.stdout.write(`up to date: nothing changed since ${s.createdAt}; ${s.out} holds the outputs of that run\n`);
+  }
   const rows = s.classes.map((c) => [c.label, c.before, c.synthetic, c.after, c.target]);
   process.stdout.write(
     `\n${table(['class', 'real', 'synthetic', 'after', 'target'], rows, [false, true, true, true, true])}\n\n` +
       `files: ${s.files.ingested} ingested, ${s.files.ignored} ignored, ${s.files.rejected} rejected\n` +
-      `backend: ${s.backend.name}; trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s; total ${s.durations.total.toFixed(1)} s\n` +
+      (s.shard ? `shard ${s.shard.index}/${s.shard.count}: ${s.shard.classes.length ? s.shard.classes.join(', ') : 'no scarce class'}\n` : '') +
+      `backend: ${s.backend.name}; ${s.incremental?.train === 'reused' ? `reused the trained models (${s.train.steps} steps) of the previous run` : `trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s`}; total ${s.durations.total.toFixed(1)} s\n` +
       `wrote ${s.out}/manifest.jsonl, ${s.out}/summary.json, ${s.out}/synthetic/\n`,
   );
 }

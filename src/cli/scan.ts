@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 import { createProgress, progressMode } from '../progress.js';
 import { inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
+import { LOG_FORMAT_FLAG, parseLogFormat } from './options.js';
 
 interface ScanFlags {
   config?: string;
@@ -11,6 +12,7 @@ interface ScanFlags {
   json?: boolean;
   strict?: boolean;
   quiet?: boolean;
+  logFormat?: string;
 }
 
 /** How many rejected / ignored files the table view lists before "… and N more". */
@@ -26,12 +28,14 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
     .option('--json', 'print JSON: classes and files [{path, label, status, reason}]')
     .option('--strict', 'exit with code 4 when any file is rejected (after printing)')
     .option('-q, --quiet', 'no progress output')
+    .option(LOG_FORMAT_FLAG, 'auto | text | json: how progress is shown on stderr (the listing is --json or a table either way)')
     .action(async (dir: string, opts: ScanFlags) => {
+      const format = parseLogFormat(opts.logFormat);
       const set = opts.strategy !== undefined ? [`balance.strategy=${opts.strategy}`] : [];
       const { config } = opts.config
         ? await loadConfig(opts.config, { input: dir, set })
         : parseConfigText(`input: ${JSON.stringify(dir)}\n`, '(defaults)', { input: dir, set });
-      const progress = createProgress(progressMode(opts.quiet ?? false));
+      const progress = createProgress(progressMode(opts.quiet ?? false, format));
       let a;
       try {
         // Per-file notes are in the output itself; progress shows only the bar and the cache line.

@@ -51,7 +51,7 @@ describe('checkpoints and --resume', () => {
 
   it('Ctrl-C writes a checkpoint and exits 130; --resume then finishes the run', async () => {
     const out = await tempDir();
-    const child = spawn(process.execPath, [CLI, 'run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=100000', 'train.checkpointEvery=0'], {
+    const child = spawn(process.execPath, [CLI, 'run', CONFIG, '--out', out, '--log-format', 'text', '--set', ...TINY, 'train.steps=100000', 'train.checkpointEvery=0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

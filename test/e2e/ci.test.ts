@@ -1,0 +1,221 @@
+/**
+ * gan-augment as a CI step drives it, through the built CLI: exit codes, JSON progress and summary,
+ * incremental reruns, the out-folder lock, and scale-out with `run --shard i/n` + `merge`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
+
+const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
+/** Tiny and per-class (the mode shards split); the feature classifier trains for a few steps only. */
+const SMALL = [
+  'train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4',
+  'features.classifier.steps=5', 'features.classifier.widths=[4,8]',
+];
+const TINY = ['--backend', 'wasm', '--set', 'gan.mode=per-class', ...SMALL];
+const SCARCE = ['coat', 'pullover', 'shirt'];
+
+interface Entry {
+  path: string;
+  label: string;
+  source: 'real' | 'synthetic';
+  seed: number | null;
+  sha256: string;
+}
+type Event = { event: string; [k: string]: unknown };
+
+const events = (stderr: string): Event[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Event);
+const manifest = async (out: string) =>
+  (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Entry);
+const summaryOf = async (out: string) => JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+const exists = (p: string) => access(p).then(() => true, () => false);
+const counts = (entries: Entry[]) => {
+  const m: Record<string, number> = {};
+  for (const e of entries) m[e.label] = (m[e.label] ?? 0) + 1;
+  return m;
+};
+const syntheticShas = (entries: Entry[]) => entries.filter((e) => e.source === 'synthetic').map((e) => `${e.label}:${e.sha256}`).sort();
+
+/** Spawns the CLI and resolves when a stderr line matches `until` (or it exits). */
+function start(args: string[], until: RegExp): { child: ChildProcess; ready: Promise<void>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (until.test(stderr)) markReady();
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => {
+      markReady();
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return { child, ready, done };
+}
+
+describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () => {
+  let work: string;
+  let whole: string;
+  let first: CliResult;
+  let firstEntries: Entry[];
+  const shards: CliResult[] = [];
+
+  beforeAll(async () => {
+    work = await tempDir();
+    whole = path.join(work, 'whole');
+    // The unsharded run and the three shards, as separate processes, side by side.
+    const runs = await Promise.all([
+      runCli(['run', CONFIG, '--out', whole, ...TINY]),
+      ...[0, 1, 2].map((i) => runCli(['run', CONFIG, '--out', path.join(work, 'shards', `s${i}`), '--shard', `${i}/3`, ...TINY])),
+    ]);
+    first = runs[0]!;
+    shards.push(...runs.slice(1));
+    firstEntries = await manifest(whole);
+  }, 600_000);
+
+  it('exits 0; off a terminal progress is JSON lines on stderr and the summary is JSON on stdout', async () => {
+    expect(first.code, first.stderr).toBe(0);
+    const lines = first.stderr.split('\n').filter(Boolean);
+    for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
+    const ev = events(first.stderr);
+    const steps = ev.filter((e) => e.event === 'train.step');
+    expect(new Set(steps.map((e) => e.class))).toEqual(new Set(SCARCE));
+    expect(steps.find((e) => e.step === 4)).toMatchObject({ job: 'coat', class: 'coat', of: 4 });
+    expect(ev.map((e) => e.event)).toEqual(expect.arrayContaining(['stage.start', 'stage.end', 'decode.progress', 'generate.progress', 'info']));
+    expect(JSON.parse(first.stdout)).toEqual(await summaryOf(whole));
+    const summary = await summaryOf(whole);
+    expect(summary.incremental).toEqual({ train: 'trained', upToDate: false });
+    expect(summary.fingerprints).toMatchObject({ inputs: expect.stringMatching(/^[0-9a-f]{16}$/), config: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const state = JSON.parse(await readFile(path.join(whole, 'state.json'), 'utf8'));
+    expect(state.fingerprints.outputs).toMatch(/^[0-9a-f]{16}$/);
+    expect(await exists(path.join(whole, '.gan-augment.lock'))).toBe(false);
+  });
+
+  it('three shards merged give the same classes, counts and images as one unsharded run', async () => {
+    for (const s of shards) expect(s.code, s.stderr).toBe(0);
+    const owned = await Promise.all([0, 1, 2].map(async (i) => (await summaryOf(path.join(work, 'shards', `s${i}`))).shard));
+    expect(owned.map((o) => o.classes).flat().sort()).toEqual(SCARCE);
+    for (const o of owned) expect(o.classes).toHaveLength(1);
+    const merged = path.join(work, 'merged');
+    const r = await runCli(['merge', path.join(work, 'shards'), '--out', merged, '--log-format', 'text']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('merged 3 shards');
+    const entries = await manifest(merged);
+    expect(counts(entries)).toEqual(counts(firstEntries));
+    expect(syntheticShas(entries)).toEqual(syntheticShas(firstEntries));
+    for (const e of entries) await access(path.resolve(merged, e.path));
+    const summary = await summaryOf(merged);
+    expect(summary.classes).toEqual((await summaryOf(whole)).classes);
+    expect(summary.merged.shards.map((s: { index: number }) => s.index)).toEqual([0, 1, 2]);
+    for (const label of SCARCE) await access(path.join(merged, 'model', label, 'generator', 'model.json'));
+  });
+
+  it('merge refuses an incomplete set and shards of another config, exit 2', async () => {
+    const s = (i: number) => path.join(work, 'shards', `s${i}`);
+    const missing = await runCli(['merge', s(0), s(1), '--out', path.join(work, 'm2')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('shard 2/3 is missing');
+    const odd = path.join(work, 'odd');
+    await cp(s(2), odd, { recursive: true });
+    const sum = await summaryOf(odd);
+    sum.fingerprints.config = '0000000000000000';
+    await writeFile(path.join(odd, 'summary.json'), JSON.stringify(sum));
+    const other = await runCli(['merge', s(0), s(1), odd, '--out', path.join(work, 'm3')]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('made with a different config');
+    expect(await exists(path.join(work, 'm2'))).toBe(false);
+  });
+
+  it('a rerun with nothing changed trains nothing and says "up to date"', async () => {
+    const r = await runCli(['run', CONFIG, '--out', whole, ...TINY, '--log-format', 'text']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('up to date');
+    expect(r.stderr).not.toMatch(/train: step/);
+    expect(await manifest(whole)).toEqual(firstEntries);
+  });
+
+  it('changing only what acts after training re-filters with the trained models; a failing quality gate exits 3', async () => {
+    const after = [...TINY, 'generate.oversample=3', 'quality.maxFid=0.001', 'quality.onFail=fail'];
+    const r = await runCli(['run', CONFIG, '--out', whole, ...after]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('quality gate failed');
+    expect(events(r.stderr).filter((e) => e.event === 'train.step')).toEqual([]);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.incremental).toEqual({ train: 'reused', upToDate: false });
+    expect(summary.synthesis.map((s: { candidates: number }) => s.candidates)).toEqual([270, 270, 270]);
+    expect(counts(await manifest(whole))).toEqual(counts(firstEntries));
+    // Up to date again, and still failing its gate.
+    const again = await runCli(['run', CONFIG, '--out', whole, ...after]);
+    expect(again.code, again.stderr).toBe(3);
+    expect(JSON.parse(again.stdout).incremental.upToDate).toBe(true);
+  });
+});
+
+describe('exit codes through the CLI (e2e)', () => {
+  it('--help lists every exit code', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const code of ['0 ', '1 ', '2 ', '3 ', '4 ', '130']) expect(r.stdout).toContain(`\n  ${code}`);
+  });
+
+  it('2: usage errors name the flag; --log-format json adds a JSON error line', async () => {
+    const bad = await runCli(['run', CONFIG, '--shard', '3/3', '--log-format', 'json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--shard: expected i/n with 0 ≤ i < n');
+    expect(events(bad.stderr)).toEqual([expect.objectContaining({ event: 'error', exitCode: 2 })]);
+    const fmt = await runCli(['run', CONFIG, '--log-format', 'yaml']);
+    expect(fmt.code).toBe(2);
+    expect(fmt.stderr).toContain('--log-format: expected one of auto, text, json, received "yaml"');
+    const shared = await runCli(['run', CONFIG, '--shard', '0/2', '--out', path.join(await tempDir(), 'x'), '--backend', 'wasm']);
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toContain('gan.mode is "shared"');
+  });
+
+  it('4: input errors under --strict', async () => {
+    const dir = await tempDir();
+    for (const label of ['a', 'b']) {
+      await mkdir(path.join(dir, label));
+      for (let i = 0; i < 3; i++) {
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 40 * i, g: 0, b: 0 } } }).png().toFile(path.join(dir, label, `${i}.png`));
+      }
+    }
+    await writeFile(path.join(dir, 'a', 'broken.png'), 'not a png');
+    const r = await runCli(['scan', dir, '--strict', '-q']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain('broken.png');
+  });
+
+  it('1: an internal failure (training that diverges past every rollback) prints its stack', async () => {
+    const out = path.join(await tempDir(), 'out');
+    const r = await runCli(['run', CONFIG, '--out', out, '--backend', 'wasm', '--set', ...SMALL, 'train.divergenceLoss=1e-9']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/internal error: .*diverged/);
+    expect(await exists(path.join(out, '.gan-augment.lock'))).toBe(false);
+  });
+
+  it('2 while another run holds the out folder (naming its pid and host); 130 on Ctrl-C, lock released', async () => {
+    const out = path.join(await tempDir(), 'out');
+    const long = start(['run', CONFIG, '--out', out, ...TINY, 'train.steps=100000', 'train.checkpointEvery=0'], /"event":"train\.step"/);
+    await long.ready;
+    const second = await runCli(['run', CONFIG, '--out', out, ...TINY]);
+    expect(second.code, second.stderr).toBe(2);
+    expect(second.stderr).toContain(`locked by another gan-augment run (pid ${long.child.pid} on ${os.hostname()}`);
+    long.child.kill('SIGINT');
+    const r = await long.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(await exists(path.join(out, '.gan-augment.lock'))).toBe(false);
+  });
+});
