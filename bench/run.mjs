@@ -170,10 +170,10 @@ async function section(name, fn) {
 if (want('train') || want('train-threads') || want('train-defaults')) {
   await section('train', async () => {
     const sides = [];
-    if (want('train')) sides.push({ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 6 }) });
-    if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 6 }) });
-    if (want('train-defaults')) sides.push({ key: 'tfjsDefaults', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'defaults', iters: 6 }) });
-    sides.push(...torchSides(28, 1, 10));
+    if (want('train')) sides.push({ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) });
+    if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) });
+    if (want('train-defaults')) sides.push({ key: 'tfjsDefaults', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'defaults', iters: 4 }) });
+    sides.push(...torchSides(28, 1, 8));
     const res = await trainRounds('28×28×1', sides);
     const ref = bestTorch(res);
     const torchAll = ref.others?.map((o) => `${o.k.slice(5)}t ${o.v.toFixed(1)}`).join(', ');
@@ -186,9 +186,9 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
 
 if (want('train-64')) {
   await section('train-64', async () => {
-    const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 2 }) }];
-    if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 2 }) });
-    sides.push(...torchSides(64, 3, 3));
+    const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 1, warmup: 1 }) }];
+    if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 1, warmup: 1 }) });
+    sides.push(...torchSides(64, 3, 2));
     const res = await trainRounds('64×64×3', sides);
     const ref = bestTorch(res);
     figure('train-64', res.tfjs.median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, wasm 1 thread; median of ${res.tfjs.all.length}`);

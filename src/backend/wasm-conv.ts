@@ -355,3 +355,4 @@ export function conv2DBackpropInputFewChannels({ inputs, backend, attrs }: Kerne
   return dx;
 }
 
+

@@ -41,14 +41,24 @@ function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, 
   const rest = x.shape.slice(k);
   const out = alloc(backend, keepDims ? [...axes.map(() => 1), ...rest] : rest);
   const h = heapF32(backend);
-  const acc = new Float64Array(c);
-  let p = at(backend, x);
-  for (let i = 0; i < r; i++, p += c) {
-    for (let j = 0; j < c; j++) acc[j] = acc[j]! + h[p + j]!;
-  }
+  const p0 = at(backend, x);
   const po = at(backend, out);
   const scale = isMean ? 1 / r : 1;
-  for (let j = 0; j < c; j++) h[po + j] = acc[j]! * scale;
+  if (c <= 4096) {
+    // Many rows of a few channels (bias gradients): accumulate rows into a small float64 vector.
+    const acc = new Float64Array(c);
+    for (let i = 0, p = p0; i < r; i++, p += c) {
+      for (let j = 0; j < c; j++) acc[j] = acc[j]! + h[p + j]!;
+    }
+    for (let j = 0; j < c; j++) h[po + j] = acc[j]! * scale;
+  } else {
+    // Few rows of many values (minibatch-stddev groups): one column at a time, no large accumulator.
+    for (let j = 0; j < c; j++) {
+      let t = 0;
+      for (let i = 0, p = p0 + j; i < r; i++, p += c) t += h[p]!;
+      h[po + j] = t * scale;
+    }
+  }
   return out;
 }
 
@@ -182,5 +192,38 @@ export function concat({ inputs, backend, attrs }: KernelArgs): Info {
     copyRuns(h, at(backend, t), inners[i]!, col, total, inners[i]!, rows);
     col += inners[i]!;
   });
+  return out;
+}
+
+/**
+ * GatherV2 (embedding lookups: the projection head gathers [B, 6272]-wide rows) as one heap copy per
+ * gathered row. wasm's Gather indexes every element through a generic 4-D loop (~95 ms for 64 rows of
+ * 6,321 floats under load, against well under a millisecond here). Indices are checked as tfjs does.
+ */
+export function gatherV2({ inputs, backend, attrs }: KernelArgs): Info {
+  const x = inputs['x']!;
+  const indices = inputs['indices']!;
+  const batchDims = (attrs['batchDims'] as number | undefined) ?? 0;
+  if (!canCopy(x) || indices.dtype !== 'int32' || batchDims !== 0) return run('GatherV2', backend, inputs, attrs);
+  const axis = tf.util.parseAxisParam(attrs['axis'] as number, x.shape)[0]!;
+  const dim = x.shape[axis]!;
+  const outer = size(x.shape.slice(0, axis));
+  const inner = size(x.shape.slice(axis + 1));
+  const count = size(indices.shape);
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const ids = heapI32(backend).subarray(at(backend, indices), at(backend, indices) + count).slice();
+  for (const i of ids) tf.util.assert(i >= 0 && i < dim, () => `GatherV2: the index value ${i} is not in [0, ${dim - 1}]`);
+  const out = alloc(backend, outShape, x.dtype);
+  const h = heapI32(backend);
+  const src0 = at(backend, x);
+  let dst = at(backend, out);
+  for (let o = 0; o < outer; o++) {
+    const base = src0 + o * dim * inner;
+    for (let k = 0; k < count; k++, dst += inner) {
+      const s = base + ids[k]! * inner;
+      if (inner >= 32) h.copyWithin(dst, s, s + inner);
+      else for (let m = 0; m < inner; m++) h[dst + m] = h[s + m]!;
+    }
+  }
   return out;
 }

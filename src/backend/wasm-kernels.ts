@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-conv.js';
-import { concat, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum } from './wasm-fast.js';
+import { concat, gatherV2, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum } from './wasm-fast.js';
 import { captureNative, free, run, type Info, type KernelArgs } from './wasm-heap.js';
 
 export { conv2DBackpropFilter, conv2DBackpropInput };
@@ -73,6 +73,7 @@ export const WASM_KERNELS: Record<string, { fn: KernelImpl; kind: 'added' | 'rep
   Identity: { fn: identity, kind: 'replaced', why: 'copies; shares the buffer instead, as the cpu backend does' },
   Slice: { fn: slice, kind: 'replaced', why: 'copies the whole input, then a subarray per row; contiguous runs copied inside the heap' },
   SplitV: { fn: splitV as unknown as KernelImpl, kind: 'replaced', why: 'calls the slow Slice' },
+  GatherV2: { fn: gatherV2, kind: 'replaced', why: 'a generic per-element loop; one heap copy per gathered row' },
   Concat: { fn: concat, kind: 'replaced', why: 'a subarray per row; runs copied inside the heap, short runs element by element' },
 };
 

@@ -101,6 +101,9 @@ describe('wasm kernels vs cpu', () => {
     [[6, 5, 4, 3], [1, 2], false],
     [[6, 5, 4, 3], [0, 1, 2, 3], false],
     [[40, 7], [0], false],
+    // More than 4,096 values per row: the column-at-a-time loop (minibatch-stddev groups).
+    [[4, 5, 30, 40], [0], true],
+    [[3, 2, 50, 50], [0, 1], false],
   ] as [number[], number[], boolean][])('Sum and Mean of %j over %j (keepDims %s)', async (shape, axes, keepDims) => {
     const x = values(shape, 12);
     expect(await compare(() => tf.sum(tf.tensor(x, shape), axes, keepDims))).toBeLessThan(1e-6);
@@ -138,6 +141,25 @@ describe('wasm kernels vs cpu', () => {
       expect(await compare(() => tf.concat([A().toInt(), B().toInt()], axis).toFloat())).toBe(0);
       expect(await compare(() => tf.grad((t: tf.Tensor) => tf.concat([t, t.square()], axis).square().sum())(A()))).toBeLessThan(1e-6);
     }
+  });
+
+  it.each([
+    [[10, 7], 0, [3, 0, 9, 3]],
+    [[10, 40], 0, [[1, 2], [9, 0]]],
+    [[4, 6, 3], 1, [5, 0, 5]],
+    [[4, 6, 40], 2, [39, 0]],
+  ] as [number[], number, number[] | number[][]][])('GatherV2 of %j on axis %i, float32 and int32, and its gradient', async (shape, axis, idx) => {
+    const x = values(shape, 16);
+    const I = () => tf.tensor(idx as number[], undefined, 'int32');
+    expect(await compare(() => tf.gather(tf.tensor(x, shape), I(), axis))).toBe(0);
+    const ints = Int32Array.from(x, (v) => Math.round(v * 1000));
+    expect(await compare(() => tf.gather(tf.tensor(ints, shape, 'int32'), I(), axis).toFloat())).toBe(0);
+    expect(await compare(() => tf.grad((t: tf.Tensor) => tf.gather(t, I(), axis).square().sum())(tf.tensor(x, shape)))).toBeLessThan(1e-6);
+  });
+
+  it('GatherV2 rejects an index out of range, as tfjs does', async () => {
+    await tf.setBackend('wasm');
+    expect(() => tf.gather(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor1d([2], 'int32'))).toThrow(/index value 2 is not in \[0, 1\]/);
   });
 
   it('Identity shares the buffer safely: a clone outlives its source', async () => {
