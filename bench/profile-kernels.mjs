@@ -39,9 +39,10 @@ for (let i = 0; i < iters; i++) {
     e.calls++;
     byName.set(k.name, e);
     const key = `${k.name} ${k.inputShapes.map((s) => JSON.stringify(s)).join(' ')}`;
-    const f = byShape.get(key) ?? { ms: 0, calls: 0 };
+    const f = byShape.get(key) ?? { ms: 0, calls: 0, elems: 0 };
     f.ms += ms;
     f.calls++;
+    f.elems += (k.outputShapes ?? []).reduce((a, sh) => a + (sh ?? []).reduce((x, y) => x * y, 1), 0);
     byShape.set(key, f);
   }
 }
@@ -56,4 +57,11 @@ console.log('--- by kernel');
 show(byName, +a.top);
 console.log('--- by kernel and input shapes');
 show(byShape, +a.top);
+// Memory-bound kernels slower than ~2 ns per output element are generic loops worth replacing
+// (XNNPACK's elementwise kernels run at ~0.1–0.5 ns per element); convolutions and products excluded.
+console.log('--- elementwise-looking kernels at > 2 ns per output element');
+[...byShape.entries()]
+  .filter(([k, v]) => !/^(Conv2D|BatchMatMul|_FusedMatMul|FusedConv2D)/.test(k) && v.elems > 1000 && (v.ms * 1e6) / v.elems > 2 && v.ms / iters > 0.5)
+  .sort((x, y) => y[1].ms - x[1].ms)
+  .forEach(([k, v]) => console.log(`${((v.ms * 1e6) / v.elems).toFixed(1).padStart(7)} ns/elem ${(v.ms / iters).toFixed(1).padStart(7)} ms/iter  ${k}`));
 t.dispose();

@@ -8,35 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-conv.js';
-import { concat, gatherV2, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum } from './wasm-fast.js';
+import { concat, gatherV2, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum, tanh, unsortedSegmentSum } from './wasm-fast.js';
 import { captureNative, free, run, type Info, type KernelArgs } from './wasm-heap.js';
 
-export { conv2DBackpropFilter, conv2DBackpropInput };
-
-/**
- * out[s, ...] = Σ_{i : ids[i] = s} x[i, ...]: the gradient of a gather (embedding lookup).
- * Composed as oneHot(ids)ᵀ · x, one matrix product; ids outside [0, numSegments) contribute nothing.
- */
-export function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): Info {
-  const x = inputs['x']!;
-  const ids = inputs['segmentIds']!;
-  const numSegments = attrs['numSegments'] as number;
-  const rows = tf.util.sizeFromShape(ids.shape);
-  const rest = x.shape.slice(ids.shape.length);
-  const cols = tf.util.sizeFromShape(rest);
-  if (x.dtype !== 'float32') throw new Error(`UnsortedSegmentSum (wasm): only float32 is supported, received ${x.dtype}`);
-  const ids1 = run('Reshape', backend, { x: ids }, { shape: [rows] });
-  // wasm's OneHot writes int32 whatever dtype it is given: ask for int32 and cast.
-  const hotInt = run('OneHot', backend, { indices: ids1 }, { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' });
-  const hot = run('Cast', backend, { x: hotInt }, { dtype: 'float32' });
-  const hotT = run('Transpose', backend, { x: hot }, { perm: [1, 0] });
-  const a = run('Reshape', backend, { x: hotT }, { shape: [1, numSegments, rows] });
-  const b = run('Reshape', backend, { x }, { shape: [1, rows, cols] });
-  const prod = run('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
-  const out = run('Reshape', backend, { x: prod }, { shape: [numSegments, ...rest] });
-  free(backend, ids1, hotInt, hot, hotT, a, b, prod);
-  return out;
-}
+export { conv2DBackpropFilter, conv2DBackpropInput, unsortedSegmentSum };
 
 /**
  * BatchMatMul with a transpose flag runs ~10× slower in wasm than transposing first (XNNPACK's fast
@@ -64,12 +39,13 @@ type KernelImpl = (args: KernelArgs) => Info | Info[];
 /** What this module registers for the wasm backend, by kernel name, and why. */
 export const WASM_KERNELS: Record<string, { fn: KernelImpl; kind: 'added' | 'replaced'; why: string }> = {
   Conv2DBackpropFilter: { fn: conv2DBackpropFilter, kind: 'added', why: 'missing in wasm; a stride-1 XNNPACK conv of transposed x and dy, dilated by the stride (≤ 2 input channels: im2col + one product)' },
-  UnsortedSegmentSum: { fn: unsortedSegmentSum, kind: 'added', why: 'missing in wasm (gradient of the label embeddings); oneHot(ids)ᵀ · x' },
+  UnsortedSegmentSum: { fn: unsortedSegmentSum, kind: 'added', why: 'missing in wasm (gradient of the label embeddings); rows added into their segments on the heap' },
   Conv2DBackpropInput: { fn: conv2DBackpropInput, kind: 'replaced', why: "wasm's is a scalar loop; one XNNPACK conv per output phase, interleaved on the heap (≤ 4 input channels: one product + col2im)" },
   BatchMatMul: { fn: batchMatMul, kind: 'replaced', why: 'transpose flags take a ~10× slower path; transpose first' },
   LeakyRelu: { fn: leakyRelu, kind: 'replaced', why: "wasm's is a scalar loop; XNNPACK PReLU with a per-channel α" },
-  Sum: { fn: sum, kind: 'replaced', why: 'leading-axis sums transpose through a generic loop first; a JS row loop on the heap' },
-  Mean: { fn: mean, kind: 'replaced', why: 'as Sum' },
+  Sum: { fn: sum, kind: 'replaced', why: 'leading-axis sums transpose through a generic loop first; XNNPACK average pooling × count' },
+  Mean: { fn: mean, kind: 'replaced', why: 'leading-axis means: XNNPACK average pooling' },
+  Tanh: { fn: tanh, kind: 'replaced', why: "wasm's is a scalar loop; 2·sigmoid(2x) − 1 on XNNPACK (≤ 2.4e-7 absolute)" },
   Identity: { fn: identity, kind: 'replaced', why: 'copies; shares the buffer instead, as the cpu backend does' },
   Slice: { fn: slice, kind: 'replaced', why: 'copies the whole input, then a subarray per row; contiguous runs copied inside the heap' },
   SplitV: { fn: splitV as unknown as KernelImpl, kind: 'replaced', why: 'calls the slow Slice' },

@@ -162,6 +162,14 @@ describe('wasm kernels vs cpu', () => {
     expect(() => tf.gather(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor1d([2], 'int32'))).toThrow(/index value 2 is not in \[0, 1\]/);
   });
 
+  it('Tanh (2·sigmoid(2x) − 1) forward and gradient, including saturation', async () => {
+    const x = values([6, 9, 9, 3], 17).map((v, i) => (i % 50 === 0 ? v * 30 : v * 2));
+    const X = () => tf.tensor(x, [6, 9, 9, 3]);
+    expect(await compare(() => tf.tanh(X()))).toBeLessThan(5e-7);
+    // dy·(1 − y²) scales the ~2.4e-7 error of y by up to 2·|dy|.
+    expect(await compare(() => tf.grad((t: tf.Tensor) => tf.tanh(t).mul(X()).sum())(X()))).toBeLessThan(5e-6);
+  });
+
   it('Identity shares the buffer safely: a clone outlives its source', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor([1, 2, 3]);
