@@ -28,11 +28,15 @@ export function leakyRelu({ inputs, backend, attrs }: KernelArgs): Info {
 
 /**
  * Sum or mean over leading axes (bias and batch-norm gradients reduce [N, H, W, C] over N, H, W;
- * minibatch stddev reduces its group axis) as XNNPACK average pooling of x viewed as [1, R, 1, C] with
- * an R × 1 window (a sum is the mean times R). wasm's Sum and Mean first transpose the reduced axes
- * innermost through a generic loop: A/B on [64, 14, 14, 64], 2.06 ms for wasm's Sum, 1.32 ms for a JS
- * row loop, 0.36 ms pooled; on [4, 16, 7, 7, 128] over the group axis wasm's took ~100 ms.
+ * minibatch stddev reduces its group axis). wasm's Sum and Mean first transpose the reduced axes
+ * innermost through a generic loop. With up to POOL_CHANNELS values per row: XNNPACK average pooling of
+ * x viewed as [1, R, 1, C] with an R × 1 window (a sum is the mean times R) — A/B on [64, 14, 14, 64],
+ * 2.06 ms for wasm's Sum, 1.32 ms for a JS row loop, 0.36 ms pooled. Wider rows go to JS loops on the
+ * heap: XNNPACK's multipass pooling keeps a C-float buffer on the wasm stack, and C = 32,768 (a dense
+ * bias at 64×64) overflowed it and corrupted the heap.
  */
+export const POOL_CHANNELS = 1024;
+
 function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, backend: KernelArgs['backend'], isMean: boolean): Info | null {
   if (x.dtype !== 'float32') return null;
   const axes = tf.util.parseAxisParam(axisAttr, x.shape).sort((a, b) => a - b);
@@ -43,13 +47,36 @@ function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, 
   if (r < 2 || c === 0) return null;
   const rest = x.shape.slice(k);
   const shape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
-  const pooled = run('AvgPool', backend, { x: { dataId: x.dataId, shape: [1, r, 1, c], dtype: 'float32' } }, { filterSize: [r, 1], strides: [1, 1], pad: 'valid' });
-  if (isMean) return { dataId: pooled.dataId, dtype: 'float32', shape };
-  const count = alloc(backend, []);
-  heapF32(backend)[at(backend, count)] = r;
-  const total = run('Multiply', backend, { a: pooled, b: count });
-  free(backend, pooled, count);
-  return { dataId: total.dataId, dtype: 'float32', shape };
+  if (c <= POOL_CHANNELS) {
+    const pooled = run('AvgPool', backend, { x: { dataId: x.dataId, shape: [1, r, 1, c], dtype: 'float32' } }, { filterSize: [r, 1], strides: [1, 1], pad: 'valid' });
+    if (isMean) return { dataId: pooled.dataId, dtype: 'float32', shape };
+    const count = alloc(backend, []);
+    heapF32(backend)[at(backend, count)] = r;
+    const total = run('Multiply', backend, { a: pooled, b: count });
+    free(backend, pooled, count);
+    return { dataId: total.dataId, dtype: 'float32', shape };
+  }
+  const out = alloc(backend, shape);
+  const h = heapF32(backend);
+  const p0 = at(backend, x);
+  const po = at(backend, out);
+  const scale = isMean ? 1 / r : 1;
+  if (c <= 4096) {
+    // Rows of a few thousand values: accumulate rows into a float64 vector.
+    const acc = new Float64Array(c);
+    for (let i = 0, p = p0; i < r; i++, p += c) {
+      for (let j = 0; j < c; j++) acc[j] = acc[j]! + h[p + j]!;
+    }
+    for (let j = 0; j < c; j++) h[po + j] = acc[j]! * scale;
+  } else {
+    // Few rows of many values (minibatch-stddev groups, dense biases): one column at a time.
+    for (let j = 0; j < c; j++) {
+      let t = 0;
+      for (let i = 0, p = p0 + j; i < r; i++, p += c) t += h[p]!;
+      h[po + j] = t * scale;
+    }
+  }
+  return out;
 }
 
 export function sum({ inputs, backend, attrs }: KernelArgs): Info {
@@ -57,7 +84,7 @@ export function sum({ inputs, backend, attrs }: KernelArgs): Info {
   return leadingReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, false) ?? run('Sum', backend, inputs, attrs);
 }
 
-/** Mean over leading axes: the pooled mean itself. */
+/** Mean over leading axes: the pooled mean itself, or the row loops scaled by 1/R. */
 export function mean({ inputs, backend, attrs }: KernelArgs): Info {
   const x = inputs['x']!;
   return leadingReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, true) ?? run('Mean', backend, inputs, attrs);

@@ -43,7 +43,7 @@ export const WASM_KERNELS: Record<string, { fn: KernelImpl; kind: 'added' | 'rep
   Conv2DBackpropInput: { fn: conv2DBackpropInput, kind: 'replaced', why: "wasm's is a scalar loop; one XNNPACK conv per output phase, interleaved on the heap (≤ 4 input channels: one product + col2im)" },
   BatchMatMul: { fn: batchMatMul, kind: 'replaced', why: 'transpose flags take a ~10× slower path; transpose first' },
   LeakyRelu: { fn: leakyRelu, kind: 'replaced', why: "wasm's is a scalar loop; XNNPACK PReLU with a per-channel α" },
-  Sum: { fn: sum, kind: 'replaced', why: 'leading-axis sums transpose through a generic loop first; XNNPACK average pooling × count' },
+  Sum: { fn: sum, kind: 'replaced', why: 'leading-axis sums transpose through a generic loop first; XNNPACK average pooling × count (≤ 1,024 per row), else JS loops on the heap' },
   Mean: { fn: mean, kind: 'replaced', why: 'leading-axis means: XNNPACK average pooling' },
   Tanh: { fn: tanh, kind: 'replaced', why: "wasm's is a scalar loop; 2·sigmoid(2x) − 1 on XNNPACK (≤ 2.4e-7 absolute)" },
   Identity: { fn: identity, kind: 'replaced', why: 'copies; shares the buffer instead, as the cpu backend does' },

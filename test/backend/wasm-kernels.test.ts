@@ -101,9 +101,11 @@ describe('wasm kernels vs cpu', () => {
     [[6, 5, 4, 3], [1, 2], false],
     [[6, 5, 4, 3], [0, 1, 2, 3], false],
     [[40, 7], [0], false],
-    // More than 4,096 values per row: the column-at-a-time loop (minibatch-stddev groups).
+    // Rows wider than POOL_CHANNELS: the row loop (≤ 4,096) and the column loop (minibatch-stddev groups).
+    [[6, 3, 30, 40], [0], false],
     [[4, 5, 30, 40], [0], true],
     [[3, 2, 50, 50], [0, 1], false],
+    [[64, 32768], [0], false],
   ] as [number[], number[], boolean][])('Sum and Mean of %j over %j (keepDims %s)', async (shape, axes, keepDims) => {
     const x = values(shape, 12);
     expect(await compare(() => tf.sum(tf.tensor(x, shape), axes, keepDims))).toBeLessThan(1e-6);
