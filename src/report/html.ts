@@ -163,7 +163,7 @@ function classSection(c: ClassView, tw: number): string {
   return `<section class="cls"><h3>${esc(c.label)}</h3><div class="row">
 ${grid(c.real, `real: ${c.real.length} of ${c.counts.real}, spread over the class`, tw)}
 ${grid(c.kept, `kept synthetic: ${c.kept.length} of ${c.counts.kept}, best → worst D logit`, tw)}
-${grid(c.rejected, rejectedCaption, tw)}
+${c.counts.rejected === null ? `<p class="note" style="max-width:220px">${rejectedCaption}</p>` : grid(c.rejected, rejectedCaption, tw)}
 ${hist}</div></section>`;
 }
 
