@@ -202,7 +202,8 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,
     incremental: { train: scarce.length === 0 ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
-  await writeManifestFiles(config.out, entries, { csv: config.output.csv, imagefolder: config.output.imagefolder === 'none' ? null : config.output.imagefolder, input: config.input });
+  const written = await writeManifestFiles(config.out, entries, { csv: config.output.csv, imagefolder: config.output.imagefolder === 'none' ? null : config.output.imagefolder, input: config.input });
+  if (written.copiedInsteadOfLinked > 0) emit({ type: 'info', message: `imagefolder: ${written.copiedInsteadOfLinked} files copied, not hard-linked (the input is on another filesystem)` });
   await writeJson(path.join(config.out, 'summary.json'), summary);
   // The report reads what was just written; a failure to draw it must not fail the run.
   if (config.output.report) await writeReport(config.out, { config }).catch((err: Error) => emit({ type: 'warn', message: `report.html not written: ${err.message}` }));

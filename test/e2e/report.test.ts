@@ -80,6 +80,15 @@ describe('report.html and evaluate (e2e)', () => {
     expect(html).toContain('rejected:');
   });
 
+  it('report <out> rewrites it; a folder that is not there is a usage error', async () => {
+    const again = await runCli(['report', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`wrote ${path.join(out, 'report.html')}`);
+    const missing = await runCli(['report', path.join(out, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: <out>: expected the out folder of a run/);
+  });
+
   it.skipIf(!HAS_CHROMIUM)('renders in headless Chromium: images decode, no console errors, no requests', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
