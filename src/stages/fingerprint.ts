@@ -18,11 +18,11 @@
  * development checkout that changes code without bumping the version should delete `<out>/state.json`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { createHash } from 'node:crypto';
 import { canonicalJson, hashJson } from '../util/hash.js';
 import { safeSegment } from '../util/safe-name.js';
 import { VERSION } from '../version.js';

@@ -55,10 +55,15 @@ describe('checkpoints and --resume', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let sent = false;
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (/train: started/.test(stderr) && !child.killed) setTimeout(() => child.kill('SIGINT'), 1500);
+        // One Ctrl-C: a second one (from a later chunk) would stop the run at once, without a checkpoint.
+        if (/train: started/.test(stderr) && !sent) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 1500);
+        }
       });
       child.on('close', resolve);
     });
