@@ -71,7 +71,6 @@ async function generate(req) {
   rmSync(req.out, { recursive: true, force: true });
   const t0 = performance.now();
   let modelMs = 0;
-  const writes = [];
   for (let c = 0; c < numClasses; c++) {
     const n = Math.floor(count / numClasses) + (c < count % numClasses ? 1 : 0);
     const seeds = Array.from({ length: n }, (_, i) => (c * 1_000_003 + i * 7919 + 1) >>> 0);
@@ -80,11 +79,9 @@ async function generate(req) {
     modelMs += performance.now() - tm;
     const dir = path.join(req.out, `class-${c}`);
     const items = seeds.map((s, i) => ({ file: path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`), pixels: cands.pixels.subarray(i * per, (i + 1) * per) }));
-    writes.push(writePngs(items, size, channels));
-    // Encoding runs on sharp's threads while the next class is generated; one class in flight at most.
-    if (writes.length > 1) await writes.shift();
+    // As `gan-augment generate` does (src/generate/from-model.ts): sample a class, then write its PNGs.
+    await writePngs(items, size, channels);
   }
-  await Promise.all(writes);
   const seconds = (performance.now() - t0) / 1000;
   return { imgPerSec: count / seconds, seconds, modelSeconds: modelMs / 1000, modelImgPerSec: count / (modelMs / 1000), count };
 }
