@@ -94,6 +94,10 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     ...result.config,
     input: path.resolve(base, result.config.input),
     out: path.resolve(base, result.config.out),
+    features: {
+      ...result.config.features,
+      model: result.config.features.model === null ? null : path.resolve(base, result.config.features.model),
+    },
   };
   return { config, file: path.resolve(file), warnings: result.warnings };
 }

@@ -214,7 +214,7 @@ const FeaturesSchema = section({
    * the real images, cached), or a local tfjs `layers` or `graph` model (e.g. InceptionV3 pool3) at `model`.
    */
   extractor: oneOf(['classifier', 'layers', 'graph'] as const).default('classifier'),
-  /** model.json of a `layers`/`graph` extractor: absolute, or relative to the working directory. */
+  /** model.json of a `layers`/`graph` extractor: absolute, or relative to the config file's folder. */
   model: str('a model.json path').nullable().default(null),
   /** Input side length of that model (images are resized bilinearly to it); null = the model's own. */
   inputSize: posInt().nullable().default(null),
