@@ -134,15 +134,17 @@ const py = torch.ok ? worker(PYTHON, [path.join(ROOT, 'bench/reference/dcgan_tor
  */
 async function trainRounds(shape, sides) {
   const got = Object.fromEntries(sides.map((s) => [s.key, []]));
+  const model = Object.fromEntries(sides.map((s) => [s.key, []]));
   for (let r = 0; r < reps; r++) {
     const order = sides.map((_, i) => sides[(i + r) % sides.length]);
     for (const s of order) {
       const reply = await s.run();
       got[s.key].push(reply.imgPerSec);
+      if (reply.modelImgPerSec) model[s.key].push(reply.modelImgPerSec);
     }
     progress(`${shape} round ${r + 1}/${reps}: ${sides.map((s) => `${s.key} ${got[s.key].at(-1).toFixed(1)}`).join(', ')} img/s`);
   }
-  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v }]));
+  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null }]));
 }
 
 function torchSides(size, channels, iters) {
@@ -206,7 +208,8 @@ if (want('generate')) {
       if (py) for (const threads of [1, 2]) sides.push({ key: `torch${threads}`, run: () => py.ask({ cmd: 'generate', threads, count, out: path.join(dir, `torch${threads}`), genBatch: 256 }) });
       const res = await trainRounds('generate', sides);
       const ref = bestTorch(res);
-      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, wasm 1 thread + sharp; median of ${res.tfjs.all.length}`);
+      const split = (k) => (res[k]?.model ? `generator alone ${res[k].model.toFixed(0)} img/s` : 'n/a');
+      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, wasm 1 thread + sharp; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
       if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (opt-in)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
