@@ -3,8 +3,10 @@
  * synthetic) and per-image loss weights. Pure apart from the seeded Rng it is handed.
  *
  * - `real`: the real images.
- * - `oversample`: the real images, each scarce class topped up to the size it has with its synthetic
- *   images, by drawing its own real images again at random (imbalanced-learn's RandomOverSampler).
+ * - `oversample`: the real images, each scarce class topped up to its target (what the run was asked to
+ *   fill it to; without one, the size it has with its synthetic images) by drawing its own real images
+ *   again at random (imbalanced-learn's RandomOverSampler). The target does not depend on how many
+ *   synthetic images the filters kept, so a shortfall does not weaken this baseline.
  * - `class-weight`: the real images, each weighted N / (K · n_class) (scikit-learn's "balanced"), so
  *   every class carries the same total weight.
  * - `synthetic`: the real images and the synthetic ones, as `gan-augment run` delivers them.
@@ -27,8 +29,9 @@ export interface ArmPool {
  * @param syntheticLabels class index of each synthetic image (they follow the real ones)
  * @param scarce class indices whose real images are oversampled
  * @param k number of classes
+ * @param targets per class index, the run's target count (NaN where unknown)
  */
-export function buildArms(realLabels: Int32Array, syntheticLabels: Int32Array, scarce: readonly number[], k: number, rng: Rng): ArmPool[] {
+export function buildArms(realLabels: Int32Array, syntheticLabels: Int32Array, scarce: readonly number[], k: number, rng: Rng, targets?: ArrayLike<number>): ArmPool[] {
   const nReal = realLabels.length;
   const realCount = new Array<number>(k).fill(0);
   const synCount = new Array<number>(k).fill(0);
@@ -37,14 +40,15 @@ export function buildArms(realLabels: Int32Array, syntheticLabels: Int32Array, s
   const realIdx = Int32Array.from({ length: nReal }, (_, i) => i);
   const ones = new Float32Array(k).fill(1);
 
-  // Oversampling targets: what the class has with its synthetic images, or the largest class when the
-  // manifest holds none for it.
+  // Oversampling targets: the run's target; else what the class has with its synthetic images; else the
+  // largest class.
   const maxReal = Math.max(0, ...realCount);
   const byClass: number[][] = Array.from({ length: k }, () => []);
   realLabels.forEach((l, i) => byClass[l]!.push(i));
   const extra: number[] = [];
   for (const c of scarce) {
-    const target = synCount[c]! > 0 ? realCount[c]! + synCount[c]! : maxReal;
+    const planned = targets?.[c];
+    const target = planned !== undefined && Number.isFinite(planned) ? planned : synCount[c]! > 0 ? realCount[c]! + synCount[c]! : maxReal;
     const list = byClass[c]!;
     if (list.length === 0) continue;
     for (let n = realCount[c]!; n < target; n++) extra.push(list[rng.int(list.length)]!);

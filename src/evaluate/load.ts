@@ -20,20 +20,30 @@ export interface EvaluationData {
   synthetic: number;
   test: LabelledImages;
   decode: DecodeSettings;
+  /** The run's target count per class index (summary.json beside the manifest), NaN where unknown. */
+  targets: Float64Array;
   /** Things the user should know (test images that did not decode, classes without test images). */
   notes: string[];
 }
 
 const DEFAULT_DECODE: DecodeSettings = { size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: false };
 
-/** Decode settings of the run that wrote the manifest: summary.json beside it, else a synthetic image's size. */
-async function decodeSettingsFor(dir: string, firstSynthetic: string | null): Promise<DecodeSettings> {
+interface SummaryBits {
+  decode?: Partial<DecodeSettings>;
+  classes?: { label: string; target: number }[];
+}
+
+async function readSummary(dir: string): Promise<SummaryBits | null> {
   try {
-    const s = JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) as { decode?: Partial<DecodeSettings> };
-    if (s.decode?.size && s.decode.channels) return { ...DEFAULT_DECODE, ...s.decode, cache: false };
+    return JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) as SummaryBits;
   } catch {
-    // No summary: fall through.
+    return null;
   }
+}
+
+/** Decode settings of the run that wrote the manifest: summary.json beside it, else a synthetic image's size. */
+async function decodeSettingsFor(s: SummaryBits | null, firstSynthetic: string | null): Promise<DecodeSettings> {
+  if (s?.decode?.size && s.decode.channels) return { ...DEFAULT_DECODE, ...s.decode, cache: false };
   if (firstSynthetic) {
     const m = await sharp(firstSynthetic).metadata();
     if (m.width) return { ...DEFAULT_DECODE, size: m.width, channels: m.channels === 1 || m.channels === 2 ? 1 : 3 };
@@ -72,7 +82,9 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   const real = entries.filter((e) => e.source === 'real');
   const syn = entries.filter((e) => e.source === 'synthetic');
   const ordered = [...real, ...syn];
-  const decode = await decodeSettingsFor(dir, syn[0] ? path.resolve(dir, syn[0].path) : null);
+  const summary = await readSummary(dir);
+  const decode = await decodeSettingsFor(summary, syn[0] ? path.resolve(dir, syn[0].path) : null);
+  const targets = Float64Array.from(labels, (l) => summary?.classes?.find((c) => c.label === l)?.target ?? NaN);
   const pixels = await decodeOrThrow(ordered.map((e) => path.resolve(dir, e.path)), decode, manifestFile);
   const train: LabelledImages = {
     pixels,
@@ -106,5 +118,5 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     labels: Int32Array.from(kept, (f) => index.get(f.label)!),
     numClasses: labels.length,
   };
-  return { labels, train, real: real.length, synthetic: syn.length, test, decode, notes };
+  return { labels, train, real: real.length, synthetic: syn.length, test, decode, targets, notes };
 }

@@ -65,7 +65,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const perArm = new Map<ArmName, { figures: SeedFigures[]; seconds: number; trainImages: number }>(ARMS.map((a) => [a, { figures: [], seconds: 0, trainImages: 0 }]));
   for (const seed of opts.seeds) {
     // The oversampling draw depends on the seed too: it is part of what varies between seeds.
-    const arms = buildArms(realLabels, synLabels, scarceIdx, k, new Rng((seed ^ 0x6a09e667) >>> 0));
+    const arms = buildArms(realLabels, synLabels, scarceIdx, k, new Rng((seed ^ 0x6a09e667) >>> 0), data.targets);
     for (const arm of arms) {
       const ta = performance.now();
       const every = Math.max(1, Math.floor(settings.steps / 50));

@@ -62,6 +62,10 @@ describe('buildArms', () => {
     expect(count(o.pool, all)).toEqual([6, 5, 6]);
     expect([...o.pool].every((i) => i < real.length)).toBe(true);
   });
+  it("oversample follows the run's targets where it knows them, whatever the filters kept", () => {
+    const withTargets = buildArms(real, syn, [1, 2], 3, new Rng(1), [NaN, 8, NaN]);
+    expect(count(withTargets[1]!.pool, all)).toEqual([6, 8, 6]);
+  });
   it('class-weight gives every class the same total weight', () => {
     const w = arms[2]!.classWeight;
     expect(6 * w[0]!).toBeCloseTo(2 * w[1]!, 6);
