@@ -209,7 +209,7 @@ if (want('generate')) {
       const res = await trainRounds('generate', sides);
       const ref = bestTorch(res);
       const split = (k) => (res[k]?.model ? `generator alone ${res[k].model.toFixed(0)} img/s` : 'n/a');
-      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, wasm 1 thread + sharp; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
+      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, wasm 1 thread + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
       if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (opt-in)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });

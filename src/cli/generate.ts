@@ -6,7 +6,7 @@ import { createProgress, progressMode } from '../progress.js';
 
 interface GenerateFlags {
   model: string;
-  class: string;
+  class: string[];
   count: string;
   out: string;
   seed?: string;
@@ -17,10 +17,10 @@ interface GenerateFlags {
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
-    .description('sample images of one class from a trained generator, without retraining')
+    .description('sample images of one or more classes from a trained generator, without retraining')
     .requiredOption('--model <dir>', 'a generator folder written by run (e.g. out/model/generator)')
-    .requiredOption('--class <label>', 'class label to generate')
-    .requiredOption('--count <n>', 'how many images')
+    .requiredOption('--class <label...>', 'class label(s) to generate (several: --class coat shirt)')
+    .requiredOption('--count <n>', 'how many images of each class')
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
     .option('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)")
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
@@ -36,19 +36,21 @@ export function registerGenerate(program: Command): void {
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
       if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
+      const labels = [...new Set(flags.class)];
       const progress = createProgress(mode);
-      progress({ type: 'stage.start', stage: 'generate', total: count });
+      progress({ type: 'stage.start', stage: 'generate', total: count * labels.length });
       const t0 = performance.now();
       const { files } = await generateFromModel({
         model: flags.model,
-        label: flags.class,
+        labels,
         count,
         out: flags.out,
         ...(seed !== undefined ? { seed } : {}),
-        onProgress: (done, total) => progress({ type: 'generate.progress', label: flags.class, done, total }),
+        onProgress: (done, total, label) => progress({ type: 'generate.progress', label, done, total }),
       });
       progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });
       progress.close();
-      process.stdout.write(`wrote ${files.length} images of "${flags.class}" to ${flags.out} (manifest.jsonl lists them with their seeds)\n`);
+      const what = labels.map((l) => `"${l}"`).join(', ');
+      process.stdout.write(`wrote ${files.length} images of ${what} to ${flags.out} (manifest.jsonl lists them with their seeds)\n`);
     });
 }

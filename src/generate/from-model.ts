@@ -10,7 +10,7 @@ import type { Generator, GeneratorSpec } from '../gan/generator.js';
 import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
 import type { ManifestEntry } from '../manifest/build.js';
-import { writeManifest, writePngs } from '../manifest/write.js';
+import { PngWriter, writeManifest } from '../manifest/write.js';
 import { relativePosix } from '../util/fs.js';
 import { safeSegment } from '../util/safe-name.js';
 import { sampleClass, seedsFor } from './sample.js';
@@ -24,55 +24,86 @@ export function labelSalt(label: string): number {
 
 export interface GenerateRequest {
   model: string;
-  label: string;
+  /** Labels to sample, each `count` times, in this order. */
+  labels: string[];
   count: number;
   out: string;
   /** Defaults to the seed of the run that trained the model. */
   seed?: number;
   batchSize?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Images sampled so far, over all labels, and the label being sampled. */
+  onProgress?: (done: number, total: number, label: string) => void;
 }
 
 /**
- * Writes `count` images of `label` to `<out>/<label>/` and `<out>/manifest.jsonl`.
- * @throws {UserError} when the model folder is not a generator or does not know the label.
+ * Samples `seeds` of one class batch by batch and queues each batch's PNGs (to `files`, in order) on
+ * `writer`, whose thread encodes and writes them while the next batch is sampled.
+ */
+export async function sampleToPngs(
+  g: Generator,
+  classIndex: number,
+  seeds: number[],
+  files: string[],
+  batchSize: number,
+  writer: PngWriter,
+  onProgress?: (done: number) => void,
+): Promise<void> {
+  const { size, channels } = g.spec;
+  const per = size * size * channels;
+  for (let start = 0; start < seeds.length; start += batchSize) {
+    const chunk = seeds.slice(start, start + batchSize);
+    const cands = await sampleClass(g, null, classIndex, chunk.length, chunk, batchSize);
+    writer.write(chunk.map((_, i) => ({ file: files[start + i]!, pixels: cands.pixels.subarray(i * per, (i + 1) * per) })));
+    onProgress?.(start + chunk.length);
+  }
+}
+
+/**
+ * Writes `count` images of each label to `<out>/<label>/` and `<out>/manifest.jsonl`. The PNGs of one
+ * batch are written while the next batch (or the next label's first) is sampled.
+ * @throws {UserError} when the model folder is not a generator or does not know a label.
  */
 export async function generateFromModel(req: GenerateRequest): Promise<{ files: string[]; seed: number }> {
   const { saved, params } = await loadParams<GeneratorSpec>(req.model, 'generator');
   const g: Generator = { spec: saved.spec, params };
   try {
-    const classIndex = saved.labels.indexOf(req.label);
-    if (classIndex < 0) {
-      throw new UserError(`--class: the model at ${req.model} knows ${saved.labels.map((l) => `"${l}"`).join(', ')}; received "${req.label}"`);
+    const unknown = req.labels.filter((l) => !saved.labels.includes(l));
+    if (unknown.length > 0) {
+      throw new UserError(
+        `--class: the model at ${req.model} knows ${saved.labels.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"`).join(', ')}`,
+      );
     }
     const config = saved.meta['config'] as Config | undefined;
     const seed = req.seed ?? config?.seed ?? 0;
-    const seeds = seedsFor(seed, labelSalt(req.label), req.count);
-    const cands = await sampleClass(g, null, classIndex, req.count, seeds, req.batchSize ?? 256, (done) => req.onProgress?.(done, req.count));
-    const { size, channels } = g.spec;
-    const per = size * size * channels;
-    const dir = path.join(req.out, safeSegment(req.label));
-    const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
-    const hashes = await writePngs(
-      files.map((file, i) => ({ file, pixels: cands.pixels.subarray(i * per, (i + 1) * per) })),
-      size,
-      channels as 1 | 3,
-    );
     const step = saved.meta['step'];
-    const entries: ManifestEntry[] = files.map((f, i) => ({
-      path: relativePosix(req.out, f),
-      label: req.label,
+    const { size, channels } = g.spec;
+    const writer = new PngWriter(size, channels as 1 | 3);
+    const total = req.labels.length * req.count;
+    const planned: { label: string; file: string; seed: number }[] = [];
+    for (const [k, label] of req.labels.entries()) {
+      const seeds = seedsFor(seed, labelSalt(label), req.count);
+      const dir = path.join(req.out, safeSegment(label));
+      const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
+      for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
+      await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
+        req.onProgress?.(k * req.count + done, total, label),
+      );
+    }
+    const hashes = await writer.done();
+    const entries: ManifestEntry[] = planned.map((p, i) => ({
+      path: relativePosix(req.out, p.file),
+      label: p.label,
       split: 'train',
       source: 'synthetic',
       score: null,
       scores: null,
       generator: relativePosix(req.out, path.resolve(req.model)),
       generatorStep: typeof step === 'number' ? step : null,
-      seed: seeds[i]!,
+      seed: p.seed,
       sha256: hashes[i]!,
     }));
     await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
-    return { files, seed };
+    return { files: planned.map((p) => p.file), seed };
   } finally {
     disposeParams(g.params);
   }

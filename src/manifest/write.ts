@@ -1,20 +1,106 @@
 /** Writing the synthetic images, the manifest in its formats, and the summary. */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, link, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
-import sharp from 'sharp';
 import { writeFileAtomic } from '../util/fs.js';
 import { MANIFEST_JSON_SCHEMA, toCsv, toJsonl, type ManifestEntry } from './build.js';
+import type { PngJob, PngReply } from './png-worker.js';
 import { IMAGEFOLDER_DIR, IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
 
 const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const concurrency = () => Math.max(2, 2 * os.availableParallelism());
 
+/** The compiled worker; from the TypeScript sources (vitest) the one `npm test` builds into dist/ first. */
+function workerUrl(): URL {
+  const here = new URL('./png-worker.js', import.meta.url);
+  return existsSync(here) ? here : new URL('../../dist/manifest/png-worker.js', import.meta.url);
+}
+
 /**
- * Encodes uint8 NHWC images to PNG files, several at a time.
+ * Writes PNG files on a worker thread (png-worker.ts): `write` hands over a batch and returns at once, so
+ * the caller can sample the next batch meanwhile; `done` waits for every batch and stops the thread.
+ */
+export class PngWriter {
+  private worker: Worker | null = null;
+  private readonly pending: Promise<string[]>[] = [];
+  private readonly waiting = new Map<number, { resolve: (h: string[]) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private written = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly channels: 1 | 3,
+    private readonly onProgress?: (done: number) => void,
+  ) {}
+
+  private start(): Worker {
+    const worker = new Worker(workerUrl());
+    worker.on('message', (reply: PngReply) => {
+      const w = this.waiting.get(reply.id)!;
+      this.waiting.delete(reply.id);
+      if ('hashes' in reply) {
+        this.written += reply.hashes.length;
+        this.onProgress?.(this.written);
+        w.resolve(reply.hashes);
+      } else {
+        w.reject(Object.assign(new Error(reply.error.message), reply.error));
+      }
+    });
+    worker.on('error', (err) => this.failAll(err));
+    worker.on('exit', (code) => this.failAll(new Error(`the PNG writer thread stopped (exit code ${code}) with writes pending`)));
+    return worker;
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  /** Queues one file per item; the pixels are copied, so the caller may reuse them. */
+  write(items: { file: string; pixels: Uint8Array }[]): void {
+    if (items.length === 0) return;
+    this.worker ??= this.start();
+    const per = this.size * this.size * this.channels;
+    const pixels = new Uint8Array(items.length * per);
+    for (const [i, item] of items.entries()) {
+      if (item.pixels.length !== per) throw new RangeError(`${item.file}: expected ${per} bytes of pixels, received ${item.pixels.length}`);
+      pixels.set(item.pixels, i * per);
+    }
+    const id = this.nextId++;
+    const job: PngJob = { id, size: this.size, channels: this.channels, files: items.map((i) => i.file), pixels };
+    const result = new Promise<string[]>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    // A failure surfaces from `done`; until then it must not count as an unhandled rejection.
+    result.catch(() => {});
+    this.pending.push(result);
+    this.worker.postMessage(job, [pixels.buffer]);
+  }
+
+  /**
+   * Waits for every queued file, then stops the thread.
+   * @returns the SHA-256 (hex) of each file's bytes, in the order written
+   * @throws the first write's error (with its `code` and `path`, e.g. ENOSPC)
+   */
+  async done(): Promise<string[]> {
+    try {
+      return (await Promise.all(this.pending)).flat();
+    } finally {
+      const worker = this.worker;
+      this.worker = null;
+      this.waiting.clear();
+      if (worker) {
+        worker.removeAllListeners('exit');
+        await worker.terminate();
+      }
+    }
+  }
+}
+
+/**
+ * Encodes uint8 NHWC images to PNG files (on a worker thread).
  * @returns the SHA-256 (hex) of each written file, in the order of `items`
  */
 export async function writePngs(
@@ -23,25 +109,10 @@ export async function writePngs(
   channels: 1 | 3,
   onProgress?: (done: number) => void,
 ): Promise<string[]> {
-  const queue = new PQueue({ concurrency: concurrency() });
-  const dirs = new Set(items.map((i) => path.dirname(i.file)));
-  await Promise.all([...dirs].map((d) => mkdir(d, { recursive: true })));
-  let done = 0;
-  return Promise.all(
-    items.map((item) =>
-      queue.add(async () => {
-        const img = sharp(Buffer.from(item.pixels.buffer, item.pixels.byteOffset, item.pixels.byteLength), {
-          raw: { width: size, height: size, channels },
-        });
-        // Without this, sharp writes one-channel input as an RGB PNG.
-        if (channels === 1) img.toColourspace('b-w');
-        const png = await img.png({ compressionLevel: 6 }).toBuffer();
-        await writeFile(item.file, png);
-        onProgress?.(++done);
-        return sha256Hex(png);
-      }),
-    ),
-  );
+  const writer = new PngWriter(size, channels, onProgress);
+  // Batches of 256, so progress moves and the worker starts on the first while the rest are copied.
+  for (let i = 0; i < items.length; i += 256) writer.write(items.slice(i, i + 256));
+  return writer.done();
 }
 
 /** SHA-256 (hex) of each file's bytes, in order. */

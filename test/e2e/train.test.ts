@@ -2,6 +2,7 @@
  * Training as a user drives it: checkpoints, --resume, Ctrl-C, per-class mode, and `generate`.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { access, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ interface Entry {
   source: string;
   score: number | null;
   seed: number | null;
+  sha256: string;
 }
 const manifest = async (out: string) =>
   (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Entry);
@@ -102,21 +104,27 @@ describe('per-class mode and generate', () => {
     }
   });
 
-  it('generate reproduces a run’s synthetic image from its seed, without retraining', async () => {
+  it('generate reproduces a run’s synthetic images from their seeds, for several classes, without retraining', async () => {
     const out = await tempDir();
     expect((await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1'])).code).toBe(0);
     const gen = await tempDir();
-    const g = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'shirt', '--count', '90', '--out', gen]);
+    const g = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'shirt', 'coat', '--count', '90', '--out', gen]);
     expect(g.code, g.stderr).toBe(0);
-    const runShirt = (await manifest(out)).filter((e) => e.source === 'synthetic' && e.label === 'shirt');
-    const genShirt = await manifest(gen);
-    expect(genShirt).toHaveLength(90);
-    // With oversample 1 every candidate is kept: same seeds, and the same pixels.
-    expect(new Set(genShirt.map((e) => e.seed))).toEqual(new Set(runShirt.map((e) => e.seed)));
-    const one = runShirt[0]!;
-    const twin = genShirt.find((e) => e.seed === one.seed)!;
-    const [x, y] = await Promise.all([readFile(path.join(out, one.path)), readFile(path.join(gen, twin.path))]);
-    expect(Buffer.compare(x, y)).toBe(0);
+    const generated = await manifest(gen);
+    expect(generated).toHaveLength(180);
+    for (const label of ['shirt', 'coat']) {
+      const ran = (await manifest(out)).filter((e) => e.source === 'synthetic' && e.label === label);
+      const again = generated.filter((e) => e.label === label);
+      expect(again).toHaveLength(90);
+      // With oversample 1 every candidate is kept: same seeds, and the same pixels.
+      expect(new Set(again.map((e) => e.seed))).toEqual(new Set(ran.map((e) => e.seed)));
+      for (const one of [ran[0]!, ran[89]!]) {
+        const twin = again.find((e) => e.seed === one.seed)!;
+        const [x, y] = await Promise.all([readFile(path.join(out, one.path)), readFile(path.join(gen, twin.path))]);
+        expect(Buffer.compare(x, y), `${label} seed ${one.seed}`).toBe(0);
+        expect(createHash('sha256').update(y).digest('hex')).toBe(twin.sha256);
+      }
+    }
     const bad = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'jacket', '--count', '3', '--out', gen]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('received "jacket"');
