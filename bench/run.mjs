@@ -15,14 +15,18 @@
  *   train-defaults  the project's default model (projection head, minibatch stddev, DiffAugment) vs the
  *                   same PyTorch figure (which does less per step)
  *   train-64        train at 64×64×3
- *   generate        img/s from noise to PNG files on disk (sampleClass + writePngs) vs PyTorch + PIL
+ *   generate        img/s from noise to PNG files on disk (sampleToPngs + PngWriter, as `gan-augment
+ *                   generate` runs them) vs PyTorch + PIL
+ *   features        img/s through the default feature extractor vs PyTorch on the same net (bench/features.mjs)
  *   fid2048         seconds for FID at 2048-d vs numpy + scipy (bench/fid.mjs, if present)
  *   ingest          img/s scan + decode vs a plain sharp loop (bench/ingest.mjs, if present)
  *   tensors         tf.memory().numTensors after 1,000 training steps vs after 10 (small model; 1.00 = flat)
  *   rss-train       peak RSS of the training worker vs PyTorch's
+ *   rss-run         peak RSS of a whole `gan-augment run` on fmnist-lt at the default config (~10 min;
+ *                   builds bench/data/fmnist-lt first if missing; --skip rss-run for a quick pass)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['train', 'train-threads', 'train-defaults', 'train-64', 'generate', 'fid2048', 'ingest', 'tensors', 'rss-train'];
+const ALL = ['train', 'train-threads', 'train-defaults', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -232,6 +236,19 @@ const seconds = (text) => {
   return m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : null;
 };
 
+if (want('features')) {
+  await section('features', async () => {
+    const lines = runScript('features.mjs', ['--reps', String(reps)]);
+    if (!lines) return log(`${'features'.padEnd(15)} SKIPPED: bench/features.mjs is not present`);
+    const rate = (l) => Number(/\s([\d.]+) images\/s/.exec(l)?.[1] ?? NaN);
+    const ours = lines.find((l) => l.startsWith('extract (tfjs wasm)'));
+    if (!ours) throw new Error('bench/features.mjs printed no "extract (tfjs wasm)" line');
+    const torchLines = lines.filter((l) => /^extract \(PyTorch \d+t\)/.test(l));
+    const best = torchLines.map((l) => ({ t: /PyTorch (\d+)t/.exec(l)[1], v: rate(l) })).sort((a, b) => b.v - a.v)[0];
+    figure('features', rate(ours), 'img/s', best?.v ?? null, best ? `PyTorch ${best.t} thread${best.t === '1' ? '' : 's'}, same network` : 'PyTorch (skipped)', `10,000 images 28×28 through the default extractor (classifier penultimate layer), wasm 1 thread, median of ${reps} (bench/features.mjs)`);
+  });
+}
+
 if (want('fid2048')) {
   await section('fid2048', async () => {
     const lines = runScript('fid.mjs', ['--dims', '2048', '--reps', String(Math.min(reps, 3))]);
@@ -276,6 +293,27 @@ if (want('rss-train')) {
     const ours = (await tfjs.ask({ cmd: 'rss' })).maxRssMB;
     const ref = py ? (await py.ask({ cmd: 'rss' })).maxRssMB : null;
     figure('rss-train', ours, 'MB', ref, 'PyTorch', 'peak RSS of the worker that ran every figure above', false);
+  });
+}
+
+if (want('rss-run')) {
+  await section('rss-run', async () => {
+    // A whole `run` at the default config on fmnist-lt (7 × 1000 + 3 × 50 images), as `npm run eval` runs it;
+    // the figure is the summary's peakRssMB (process.resourceUsage().maxRSS: every thread of the process).
+    const data = path.join(ROOT, 'bench/data/fmnist-lt');
+    if (!existsSync(path.join(data, 'train'))) {
+      const made = spawnSync(process.execPath, [path.join(ROOT, 'bench/make-fmnist-lt.mjs')], { cwd: ROOT, encoding: 'utf8' });
+      if (made.status !== 0) return log(`${'rss-run'.padEnd(15)} SKIPPED: bench/data/fmnist-lt could not be built (${(made.stderr || '').trim().split('\n').pop()})`);
+    }
+    const out = path.join(ROOT, 'bench/out/rss-run');
+    const config = path.join(ROOT, 'bench/out/rss-run.yaml');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(config, `input: ${path.join(data, 'train')}\nout: ${out}\nseed: 0\n`);
+    progress('rss-run: a full run on fmnist-lt at the default config (about 10 minutes on 2 idle cores)');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/gan-augment.js'), 'run', config, '--force', '--quiet'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`gan-augment run exited ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' | ')}`);
+    const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    figure('rss-run', summary.peakRssMB, 'MB', null, 'no reference (PyTorch has no such pipeline)', `peak RSS of \`gan-augment run\` on fmnist-lt, default config, ${(summary.durations.total / 60).toFixed(1)} min, backend ${summary.backend.name}`, false);
   });
 }
 

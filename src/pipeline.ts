@@ -59,6 +59,8 @@ export interface Summary {
   decode: DecodeReport;
   train: { steps: number; seconds: number; imgPerSec: number; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
   durations: Record<Stage | 'total', number>;
+  /** Peak resident memory of the process (all threads) up to writing this summary, in MB: what a CI runner must provide. */
+  peakRssMB: number;
   /** Feature extractor, per-class FID/KID (in `synthesis`), rejections by reason, shortfall and the quality gate; null when nothing was generated. */
   quality: QualitySummary | null;
   /** Fingerprints of the code, the inputs and the config without paths (stages/fingerprint.ts); `merge` compares them across shards. */
@@ -197,6 +199,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     decode: ing.decode,
     train: trainInfo,
     durations,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     quality,
     fingerprints: { code: inc.fingerprints.code, inputs: inc.fingerprints.inputs, config: inc.fingerprints.config },
     shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,

@@ -33,6 +33,7 @@ export interface MergedSummary extends Summary {
       backend: Summary['backend'];
       train: Summary['train'];
       durations: Summary['durations'];
+      peakRssMB: Summary['peakRssMB'];
     }[];
   };
 }
@@ -158,6 +159,8 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
       failed: byIndex.flatMap((s) => s.summary.train.failed ?? []),
     },
     durations,
+    // Each shard ran in its own process (often its own machine): the largest is what one runner needs.
+    peakRssMB: Math.max(...byIndex.map((s) => s.summary.peakRssMB ?? 0)),
     quality: mergeQuality(byIndex.map((s) => s.summary.quality)),
     shard: null,
     incremental: { train: byIndex.some((s) => s.summary.incremental?.train === 'trained') ? 'trained' : 'reused', upToDate: false },
@@ -171,6 +174,7 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
         backend: s.summary.backend,
         train: s.summary.train,
         durations: s.summary.durations,
+        peakRssMB: s.summary.peakRssMB,
       })),
     },
   };

@@ -229,6 +229,7 @@ function facts(d: ReportData): string {
     ],
     ['training', s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s)${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
     ['durations', Object.entries(dur).map(([k, v]) => `${esc(k)} ${secs(v)}`).join(' · ') || '–'],
+    ['peak memory', s?.peakRssMB !== undefined ? `${f(s.peakRssMB, 0)} MB resident` : '–'],
   ];
   const cfg = d.config ? `<details><summary>Resolved config</summary><pre>${esc(stringify(d.config))}</pre></details>` : '<p class="note">Resolved config not found (no saved model).</p>';
   return `<section id="facts"><h2>Run facts</h2>${table(null, rows.map(([k, v]) => [esc(k), v]), 2)}${cfg}</section>`;

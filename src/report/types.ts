@@ -15,6 +15,7 @@ export interface SummaryLike {
   decode?: { size: number; channels: 1 | 3; fit?: 'cover' | 'contain' | 'fill'; kernel?: 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3'; background?: string; cached?: number; decoded?: number; sharp?: string; libvips?: string };
   train?: { steps?: number; seconds?: number; imgPerSec?: number; final?: Record<string, number> | null; failed?: { job: string; reason: string }[] };
   durations?: Record<string, number>;
+  peakRssMB?: number;
   quality?: {
     extractor?: { id?: string; dims?: number; kind?: string } & Record<string, unknown>;
     classifier?: { trainAccuracy?: number; cached?: boolean; steps?: number; seconds?: number } | null;

@@ -31,6 +31,7 @@ function shard(index: number, count: number, owns: string[], over: { config?: st
     synthesis: [],
     train: { steps: 4 * owns.length, seconds: 1, imgPerSec: 10, final: null },
     durations: { scan: 1, decode: 1, train: index + 1, generate: 1, write: 1, total: index + 5 },
+    peakRssMB: 300 + 10 * index,
     quality: null,
     backend: { name: 'wasm', details: '', tfjs: '4.22.0' },
     fingerprints: { code: 'v1', inputs: over.inputs ?? 'in1', config: over.config ?? 'cfg1' },
@@ -80,6 +81,7 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.shard).toBeNull();
     expect(plan.summary.merged.shards.map((s) => s.index)).toEqual([0, 1]);
     expect(plan.summary.durations.total).toBe(6);
+    expect(plan.summary.peakRssMB).toBe(310);
     expect(plan.summary.train.steps).toBe(8);
     expect(plan.config).toMatchObject({ input: '/here/in', out: '/here/merged' });
   });

@@ -73,6 +73,9 @@ describe('gan-augment run (e2e)', () => {
     expect(coat).toEqual({ label: 'coat', before: 10, target: 100, deficit: 90, synthetic: 90, after: 100 });
     expect(summary.files).toEqual({ found: 730, ingested: 730, ignored: 0, rejected: 0 });
     for (const k of ['scan', 'decode', 'train', 'generate', 'write', 'total']) expect(summary.durations[k]).toBeGreaterThanOrEqual(0);
+    // Node, tfjs and wasm alone take well over 50 MB; a figure in KB or bytes would be far off.
+    expect(summary.peakRssMB).toBeGreaterThan(50);
+    expect(summary.peakRssMB).toBeLessThan(4000);
   });
 
   it('saves the generator with the config that made it', async () => {

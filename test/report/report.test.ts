@@ -24,6 +24,7 @@ function data(over: Partial<ReportData> = {}): ReportData {
       synthesis: [{ label: HOSTILE, candidates: 180, kept: 80, shortfall: 10, cut: 0.25, rejected: { discriminator: 90, label: 10 }, quality: { fid: 12.5, kid: 0.0123, kidStd: 0.001, samples: { real: 10, synthetic: 80 }, passed: false, reasons: ['FID 12.5 > 10'] } }],
       decode: { size: 28, channels: 1 },
       durations: { scan: 0.1, train: 12, total: 20 },
+      peakRssMB: 321,
       quality: { gate: { maxFid: 10, maxKid: null, onFail: 'warn', failed: [{ label: HOSTILE, reasons: ['FID 12.5 > 10'] }] }, shortfall: 10 },
     },
     config: { input: 'x', train: { steps: 4 } },
@@ -93,6 +94,7 @@ describe('renderReport', () => {
     expect(html).toContain('0.0123 ± 0.0010');
     expect(html).toContain('Held-out gap');
     expect(html).toContain('Resolved config');
+    expect(html).toContain('321 MB resident');
     expect(html).not.toContain('id="evaluate"');
   });
 
