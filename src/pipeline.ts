@@ -12,6 +12,8 @@ import type { EventSink, Stage } from './events.js';
 import { saveParams } from './gan/model-io.js';
 import type { Discriminator } from './gan/discriminator.js';
 import type { Generator } from './gan/generator.js';
+import { fillShortfall } from './filter/shortfall.js';
+import { labelSalt } from './generate/from-model.js';
 import { countClasses, realEntry, syntheticEntry, type ClassCounts, type ManifestEntry } from './manifest/build.js';
 import { hashFiles, writeJson, writeManifestFiles, writePngs } from './manifest/write.js';
 import { decodeScanned, planFromScan, type DecodeReport, type FileCounts } from './stages/ingest.js';
@@ -22,6 +24,7 @@ import { writeReport } from './report/write.js';
 import { prepareQuality, synthesize, writeRejected, type ClassSynthesis, type QualitySummary } from './stages/synthesize.js';
 import { trainStage } from './stages/train.js';
 import { relativePosix } from './util/fs.js';
+import { Rng } from './util/rng.js';
 import { hashJson } from './util/hash.js';
 import { safeSegment } from './util/safe-name.js';
 import { VERSION } from './version.js';
@@ -182,6 +185,15 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   } else {
     emit({ type: 'info', message: shard && ing.plan.totalDeficit > 0 ? `shard ${shard.index}/${shard.count}: no scarce class falls to this shard` : 'every class already meets its target: nothing to generate' });
     await commitSynthetic(config.out);
+  }
+  if (config.filter.shortfall === 'oversample') {
+    for (const c of synthesis.filter((x) => x.shortfall > 0)) {
+      const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
+      const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
+      entries.push(...fill);
+      c.oversampled = fill.length;
+      emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
+    }
   }
   durations.total = (performance.now() - started) / 1000;
   const summary: Summary = {

@@ -69,7 +69,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
         signal,
         onEvent: (e) => {
-          if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}`);
+          if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (filter.shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}`);
           else if (e.type === 'arm')
             say(
               `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.seconds.toFixed(0)} s; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,

@@ -193,6 +193,11 @@ const FilterSchema = section({
     .default(['feature', 'pixel']),
   /** Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected. */
   keepRejected: bool().default(false),
+  /**
+   * When the filters keep fewer than a class needs: `leave` it short (a warning says by how much), or
+   * `oversample`: list the class's real images again (source "oversampled" in the manifest) up to its target.
+   */
+  shortfall: oneOf(['leave', 'oversample'] as const).default('leave'),
 });
 
 const ClassifierSchema = section({

@@ -14,10 +14,12 @@ import { parseManifest } from '../manifest/build.js';
 export interface EvaluationData {
   /** Class labels by class index (sorted). */
   labels: string[];
-  /** Real images first (`real` of them), then the synthetic ones. */
+  /** Real images first (`real` of them), then what the run added: synthetic and oversampled entries. */
   train: LabelledImages;
   real: number;
   synthetic: number;
+  /** Entries with source "oversampled" (filter.shortfall: oversample): in the synthetic row only. */
+  oversampled: number;
   test: LabelledImages;
   decode: DecodeSettings;
   /** The run's target count per class index (summary.json beside the manifest), NaN where unknown. */
@@ -80,10 +82,12 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   if (labels.length < 2) throw new UserError(`${manifestFile}: expected images of at least 2 classes, received ${labels.length}`);
   const index = new Map(labels.map((l, i) => [l, i]));
   const real = entries.filter((e) => e.source === 'real');
-  const syn = entries.filter((e) => e.source === 'synthetic');
+  // Oversampled entries are part of what the run delivered: the synthetic row trains on them, the baselines do not.
+  const syn = entries.filter((e) => e.source !== 'real');
   const ordered = [...real, ...syn];
   const summary = await readSummary(dir);
-  const decode = await decodeSettingsFor(summary, syn[0] ? path.resolve(dir, syn[0].path) : null);
+  const firstSyn = syn.find((e) => e.source === 'synthetic');
+  const decode = await decodeSettingsFor(summary, firstSyn ? path.resolve(dir, firstSyn.path) : null);
   const targets = Float64Array.from(labels, (l) => summary?.classes?.find((c) => c.label === l)?.target ?? NaN);
   const pixels = await decodeOrThrow(ordered.map((e) => path.resolve(dir, e.path)), decode, manifestFile);
   const train: LabelledImages = {
@@ -118,5 +122,6 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     labels: Int32Array.from(kept, (f) => index.get(f.label)!),
     numClasses: labels.length,
   };
-  return { labels, train, real: real.length, synthetic: syn.length, test, decode, targets, notes };
+  const oversampled = syn.filter((e) => e.source === 'oversampled').length;
+  return { labels, train, real: real.length, synthetic: syn.length - oversampled, oversampled, test, decode, targets, notes };
 }

@@ -15,7 +15,7 @@ import { EVAL_DEFAULTS, predictClasses, trainArm, type EvalTrainSettings } from 
 import { ARMS, type ArmName, type EvaluationResult, type EvaluationRow, type SeedFigures } from './types.js';
 
 export type EvaluateEvent =
-  | { type: 'loaded'; real: number; synthetic: number; test: number; labels: string[]; scarce: string[] }
+  | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[] }
   | { type: 'step'; seed: number; arm: ArmName; step: number; steps: number }
   | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number };
 
@@ -57,7 +57,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const scarce = scarceOf(data, opts.scarce);
   const scarceIdx = scarce.map((l) => data.labels.indexOf(l));
   const emit = opts.onEvent ?? (() => {});
-  emit({ type: 'loaded', real: data.real, synthetic: data.synthetic, test: data.test.count, labels: data.labels, scarce });
+  emit({ type: 'loaded', real: data.real, synthetic: data.synthetic, oversampled: data.oversampled, test: data.test.count, labels: data.labels, scarce });
   const k = data.labels.length;
   const realLabels = data.train.labels.subarray(0, data.real);
   const synLabels = data.train.labels.subarray(data.real);

@@ -23,7 +23,11 @@ export const ManifestEntrySchema = z
     split: z
       .enum(['train', 'validation', 'test'])
       .describe('Dataset split. gan-augment augments a training set, so it writes "train"; the other values are for manifests a user extends.'),
-    source: z.enum(['real', 'synthetic']).describe('"real": an input image; "synthetic": made by the generator and kept by the filters.'),
+    source: z
+      .enum(['real', 'synthetic', 'oversampled'])
+      .describe(
+        '"real": an input image; "synthetic": made by the generator and kept by the filters; "oversampled": a real image of the class listed again (same path) to fill what the filters left short, written only with filter.shortfall: oversample.',
+      ),
     score: z.number().nullable().describe("The discriminator's logit for a synthetic image (higher = judged more real); null for real images."),
     scores: z
       .record(z.string(), z.number())
@@ -95,21 +99,25 @@ export interface ClassCounts {
   target: number;
   deficit: number;
   synthetic: number;
+  /** Real images listed again to fill a shortfall (`filter.shortfall: oversample`). */
+  oversampled: number;
   after: number;
+}
+
+/** A real image listed again (`filter.shortfall: oversample`): the real entry's path and hash. */
+export function oversampledEntry(real: ManifestEntry): ManifestEntry {
+  return { ...realEntry(real.path, real.label, real.sha256), source: 'oversampled' };
 }
 
 /** Per-class counts from the entries, in the order of `plan`. */
 export function countClasses(entries: ManifestEntry[], plan: { label: string; target: number; deficit: number }[]): ClassCounts[] {
-  const real = new Map<string, number>();
-  const synthetic = new Map<string, number>();
-  for (const e of entries) {
-    const m = e.source === 'real' ? real : synthetic;
-    m.set(e.label, (m.get(e.label) ?? 0) + 1);
-  }
+  const counts = { real: new Map<string, number>(), synthetic: new Map<string, number>(), oversampled: new Map<string, number>() };
+  for (const e of entries) counts[e.source].set(e.label, (counts[e.source].get(e.label) ?? 0) + 1);
   return plan.map((c) => {
-    const before = real.get(c.label) ?? 0;
-    const syn = synthetic.get(c.label) ?? 0;
-    return { label: c.label, before, target: c.target, deficit: c.deficit, synthetic: syn, after: before + syn };
+    const before = counts.real.get(c.label) ?? 0;
+    const synthetic = counts.synthetic.get(c.label) ?? 0;
+    const oversampled = counts.oversampled.get(c.label) ?? 0;
+    return { label: c.label, before, target: c.target, deficit: c.deficit, synthetic, oversampled, after: before + synthetic + oversampled };
   });
 }
 

@@ -7,13 +7,15 @@
  *       metadata.jsonl                 {"file_name": "coat/real/coat-0001.png", "label": "coat", "source": "real"}
  *       <class>/real/<path inside the input's class folder>
  *       <class>/synthetic/<rank>-<seed>.png
+ *       <class>/oversampled/<n>-<file name>        (filter.shortfall: oversample; a copy/link of a real image)
  *
  * Both readers take it unchanged: Hugging Face `load_dataset("imagefolder", data_dir="<out>/imagefolder")`
  * finds the "train" split from the folder name and, because a metadata file is present, takes `label` and
  * `source` from it (every image under train/ is listed, as it requires); torchvision's
  * `ImageFolder("<out>/imagefolder/train")` takes the first-level folders as classes (sorted) and walks
- * below them, ignoring the metadata file. `real/` and `synthetic/` keep the two kinds apart so their
- * names can never collide, and let a user drop the synthetic ones with a glob.
+ * below them, ignoring the metadata file. `real/`, `synthetic/` and `oversampled/` keep the kinds apart so
+ * their names can never collide, and let a user drop the synthetic ones with a glob. An oversampled
+ * entry repeats a real image, so its name carries a per-class counter: each repetition is its own file.
  */
 import path from 'node:path';
 import { safeSegment } from '../util/safe-name.js';
@@ -48,6 +50,7 @@ function withSuffix(p: string, suffix: string): string {
  */
 export function imagefolderLayout(entries: readonly ManifestEntry[], inputRel: string): ImagefolderLayout {
   const used = new Set<string>();
+  const repeats = new Map<string, number>();
   const files: LayoutFile[] = [];
   const lines: string[] = [];
   for (const e of entries) {
@@ -57,6 +60,10 @@ export function imagefolderLayout(entries: readonly ManifestEntry[], inputRel: s
       const rel = path.posix.relative(path.posix.join(inputRel, e.label), e.path);
       inner = rel === '' || rel.startsWith('..') || path.posix.isAbsolute(rel) ? path.posix.basename(e.path) : rel;
       inner = inner.split('/').map(safeSegment).join('/');
+    } else if (e.source === 'oversampled') {
+      const n = repeats.get(cls) ?? 0;
+      repeats.set(cls, n + 1);
+      inner = `${String(n).padStart(5, '0')}-${safeSegment(path.posix.basename(e.path))}`;
     } else {
       inner = safeSegment(path.posix.basename(e.path));
     }

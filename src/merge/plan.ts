@@ -124,16 +124,16 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
   const byIndex = [...shards].sort((a, b) => a.summary.shard!.index - b.summary.shard!.index);
   const first = byIndex[0]!;
   const s0 = first.summary;
-  // Real images: a shard's manifest path is relative to the out it was written in (maybe on another machine).
-  const real = first.entries
-    .filter((e) => e.source === 'real')
-    .map((e) => {
-      const fromInput = path.relative(s0.input, path.resolve(s0.out, e.path));
-      return { ...e, path: relativePosix(out, path.join(input, fromInput)) };
-    });
+  // Real images (and oversampled ones, which repeat them): a shard's manifest path is relative to the out it
+  // was written in (maybe on another machine), so it is re-anchored at this input.
+  const reanchor = (e: ManifestEntry, from: Summary): ManifestEntry => {
+    const fromInput = path.relative(from.input, path.resolve(from.out, e.path));
+    return { ...e, path: relativePosix(out, path.join(input, fromInput)) };
+  };
+  const real = first.entries.filter((e) => e.source === 'real').map((e) => reanchor(e, s0));
   const synthetic = byIndex.flatMap((s) => {
     const mine = new Set(s.summary.shard!.classes);
-    return s.entries.filter((e) => e.source === 'synthetic' && mine.has(e.label));
+    return s.entries.filter((e) => e.source !== 'real' && mine.has(e.label)).map((e) => (e.source === 'oversampled' ? reanchor(e, s.summary) : e));
   });
   const entries = [...real, ...synthetic];
   const config: Config = { ...first.state.config!, input, out };

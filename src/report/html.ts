@@ -100,14 +100,14 @@ function balance(s: SummaryLike | null): string {
   const classes = s?.classes ?? [];
   if (classes.length === 0) return `<section id="balance"><h2>Class balance</h2><p class="note">No class counts (summary.json missing).</p></section>`;
   const chart = stackedBars({
-    title: 'Images per class: real, then synthetic; the mark is the target',
-    segments: ['real', 'synthetic'],
-    colors: [PALETTE[0]!, PALETTE[1]!],
-    rows: classes.map((c) => ({ label: c.label, values: [c.before, c.synthetic], marker: c.target })),
+    title: 'Images per class: real, synthetic, then real listed again (filter.shortfall); the mark is the target',
+    segments: ['real', 'synthetic', 'oversampled'],
+    colors: [PALETTE[0]!, PALETTE[1]!, PALETTE[2]!],
+    rows: classes.map((c) => ({ label: c.label, values: [c.before, c.synthetic, c.oversampled ?? 0], marker: c.target })),
     markerName: 'target',
   });
-  const rows = classes.map((c) => [esc(c.label), c.before, c.target, c.deficit, c.synthetic, c.after, c.after < c.target ? `<span class="bad">${c.target - c.after}</span>` : '0']);
-  return `<section id="balance"><h2>Class balance before and after</h2><div class="row">${chart}${table(['class', 'before', 'target', 'deficit', 'synthetic', 'after', 'short'], rows)}</div></section>`;
+  const rows = classes.map((c) => [esc(c.label), c.before, c.target, c.deficit, c.synthetic, c.oversampled ?? 0, c.after, c.after < c.target ? `<span class="bad">${c.target - c.after}</span>` : '0']);
+  return `<section id="balance"><h2>Class balance before and after</h2><div class="row">${chart}${table(['class', 'before', 'target', 'deficit', 'synthetic', 'oversampled', 'after', 'short'], rows)}</div></section>`;
 }
 
 function quality(d: ReportData): string {

@@ -9,7 +9,7 @@ export interface SummaryLike {
   input?: string;
   out?: string;
   backend?: { name?: string; details?: string; tfjs?: string };
-  classes?: { label: string; before: number; target: number; deficit: number; synthetic: number; after: number }[];
+  classes?: { label: string; before: number; target: number; deficit: number; synthetic: number; oversampled?: number; after: number }[];
   synthesis?: SynthesisLike[];
   files?: { found?: number; ingested?: number; ignored?: number; rejected?: number };
   decode?: { size: number; channels: 1 | 3; fit?: 'cover' | 'contain' | 'fill'; kernel?: 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3'; background?: string; cached?: number; decoded?: number; sharp?: string; libvips?: string };

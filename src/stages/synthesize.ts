@@ -98,6 +98,8 @@ export interface ClassSynthesis {
   kept: number;
   /** target − kept: how many the filters could not fill. */
   shortfall: number;
+  /** Of the shortfall, real images listed again (`filter.shortfall: oversample`); 0 otherwise. */
+  oversampled: number;
   /** Lowest kept discriminator score. */
   cut: number | null;
   /** Rejected candidates by reason. */
@@ -275,7 +277,9 @@ export async function synthesize(
       const why = REJECT_REASONS.filter((r) => r !== 'surplus' && sel.byReason[r] > 0).map((r) => `${r} ${sel.byReason[r]}`).join(', ');
       emit({
         type: 'warn',
-        message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${c.deficit} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. Raise generate.oversample or loosen filter.*`,
+        message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${c.deficit} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. ${
+          config.filter.shortfall === 'oversample' ? 'The rest are filled with its real images (filter.shortfall: oversample)' : 'Raise generate.oversample, loosen filter.*, or set filter.shortfall: oversample'
+        }`,
       });
     }
     const quality = measure(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, config);
@@ -285,6 +289,7 @@ export async function synthesize(
       candidates: n,
       kept: sel.kept.length,
       shortfall: sel.shortfall,
+      oversampled: 0,
       cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
       rejected: sel.byReason,
       steps: sel.after,

@@ -10,13 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type BackendInfo } from '../../src/backend/select.js';
 import { WASM_KERNELS } from '../../src/backend/wasm-kernels.js';
-import { Adam } from '../../src/gan/adam.js';
-import { drawAugment } from '../../src/gan/augment.js';
-import { buildDiscriminator, discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
-import { buildGenerator, calibrateBatchNorm, generate } from '../../src/gan/generator.js';
+import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
+import { calibrateBatchNorm, generate } from '../../src/gan/generator.js';
 import type { LossName } from '../../src/gan/losses.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type GanState, type StepInput } from '../../src/gan/train-step.js';
-import { Rng } from '../../src/util/rng.js';
+import { trainDiscriminatorStep, trainGeneratorStep } from '../../src/gan/train-step.js';
+import { makeSmallInput, makeSmallState } from '../helpers/small-gan.js';
 
 /**
  * Kernels allowed to run on the cpu backend during training, with the reason. Empty: every kernel of
@@ -44,30 +42,6 @@ beforeAll(async () => {
 
 afterAll(() => restore.forEach((r) => r()));
 
-const spec = { numClasses: 3, latentDim: 16, embedDim: 8, width: 16, size: 12, channels: 1 };
-
-function makeState(head: DiscriminatorHead, extra: { mbstd?: boolean; spectralNorm?: boolean }): GanState {
-  const rng = new Rng(7);
-  const g = buildGenerator(spec, rng);
-  const d = buildDiscriminator({ numClasses: 3, width: 8, size: 12, channels: 1, head, ...extra }, rng);
-  return { g, d, optG: new Adam(g.params, 1e-3, 0.5, 0.999), optD: new Adam(d.params, 1e-3, 0.5, 0.999) };
-}
-
-function makeInput(p: number): StepInput {
-  const rng = new Rng(3);
-  const aug = () => drawAugment(rng, 6, 12, 1, ['color', 'translation', 'cutout'], p);
-  return {
-    real: tf.tensor4d(rng.normal(new Float32Array(6 * 12 * 12)).map(Math.tanh), [6, 12, 12, 1]),
-    realLabels: tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'),
-    z: tf.tensor2d(rng.normal(new Float32Array(6 * 16)), [6, 16]),
-    fakeLabels: tf.tensor1d([2, 2, 1, 0, 0, 1], 'int32'),
-    augReal: aug(),
-    augFake: aug(),
-    r1Scale: 4,
-    gpEps: Float32Array.from({ length: 6 }, () => rng.next()),
-  };
-}
-
 describe('every kernel of a training step runs natively on the chosen backend', () => {
   // The combinations the train-step tests cover: every head, loss, penalty and augmentation.
   const combos: [LossName, DiscriminatorHead, number, number, boolean, boolean][] = [
@@ -80,8 +54,8 @@ describe('every kernel of a training step runs natively on the chosen backend', 
   const seen = new Set<string>();
 
   it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s', async (loss, head, p, r1Gamma, mbstd, spectralNorm) => {
-    const state = makeState(head, { mbstd, spectralNorm });
-    const input = makeInput(p);
+    const state = makeSmallState(head, { mbstd, spectralNorm });
+    const input = makeSmallInput(3, p);
     cpuCalls.clear();
     const cpuDataBefore = tf.findBackend('cpu')?.numDataIds() ?? 0;
     const prof = await tf.profile(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { realEntry, syntheticEntry, type ManifestEntry } from '../../src/manifest/build.js';
+import { oversampledEntry, realEntry, syntheticEntry, type ManifestEntry } from '../../src/manifest/build.js';
 import { checkShards, planMerge, type ShardOut } from '../../src/merge/plan.js';
 import type { Summary } from '../../src/pipeline.js';
 import type { RunState } from '../../src/stages/fingerprint.js';
@@ -22,6 +22,8 @@ function shard(index: number, count: number, owns: string[], over: { config?: st
     realEntry('../in/b/1.png', 'b', SHA),
     realEntry('../in/c/1.png', 'c', SHA),
     ...owns.map((l) => syntheticEntry({ path: `synthetic/${l}/00000-00000001.png`, label: l, score: 1, generator: `model/${l}/generator`, generatorStep: 4, seed: 1, sha256: SHA })),
+    // filter.shortfall: oversample repeats a real image, with a path relative to this shard's out
+    ...owns.map((l) => oversampledEntry(realEntry(`../in/${l}/1.png`, l, SHA))),
   ];
   const summary = {
     tool: 'gan-augment',
@@ -77,7 +79,9 @@ describe('merge: the joined manifest and summary', () => {
     const plan = planMerge([shard(1, 2, ['c']), shard(0, 2, ['b'])], '/here/merged', '/here/in');
     expect(plan.entries.filter((e) => e.source === 'real').map((e) => e.path)).toEqual(['../in/a/1.png', '../in/a/2.png', '../in/b/1.png', '../in/c/1.png']);
     expect(plan.entries.filter((e) => e.source === 'synthetic').map((e) => e.label)).toEqual(['b', 'c']);
-    expect(plan.summary.classes.map((c) => [c.label, c.after])).toEqual([['a', 2], ['b', 2], ['c', 2]]);
+    // oversampled entries are re-anchored at the input here, like the real images they repeat
+    expect(plan.entries.filter((e) => e.source === 'oversampled').map((e) => e.path)).toEqual(['../in/b/1.png', '../in/c/1.png']);
+    expect(plan.summary.classes.map((c) => [c.label, c.synthetic, c.oversampled, c.after])).toEqual([['a', 0, 0, 2], ['b', 1, 1, 3], ['c', 1, 1, 3]]);
     expect(plan.summary.shard).toBeNull();
     expect(plan.summary.merged.shards.map((s) => s.index)).toEqual([0, 1]);
     expect(plan.summary.durations.total).toBe(6);

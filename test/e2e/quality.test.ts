@@ -147,4 +147,35 @@ describe('quality gate and filters through the CLI', () => {
       expect(rejectedDirs).toEqual(['coat', 'pullover', 'rejected.jsonl', 'shirt']);
     });
   });
+
+  it('filter.shortfall: oversample fills what the filters left short with the class’s real images, marked as such', async () => {
+    const out3 = path.join(await tempDir(), 'run');
+    const config = path.join(ROOT, 'configs/quickstart.yaml');
+    const r = await runCli(['run', config, '--out', out3, '--backend', 'wasm', '--set', ...TINY, 'filter.discriminator=fraction', 'filter.fraction=0.3', 'filter.shortfall=oversample', 'output.imagefolder=copy']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = await readJson(path.join(out3, 'summary.json'));
+    const manifest = await lines(path.join(out3, 'manifest.jsonl'));
+    const realPaths = new Map<string, string>(manifest.filter((e) => e.source === 'real').map((e) => [e.path, e.label]));
+    const short = (s.synthesis as (ClassSynthesis & { oversampled: number })[]).filter((c) => c.shortfall > 0);
+    expect(short.length).toBeGreaterThan(0);
+    for (const c of s.synthesis as (ClassSynthesis & { oversampled: number })[]) {
+      const mine = manifest.filter((e) => e.label === c.label && e.source === 'oversampled');
+      expect(mine).toHaveLength(c.shortfall);
+      expect(c.oversampled).toBe(c.shortfall);
+      // each repeats a real image of the same class (same path, same hash), every one once before any twice
+      for (const e of mine) expect(realPaths.get(e.path)).toBe(c.label);
+      const uses = new Map<string, number>();
+      for (const e of mine) uses.set(e.path, (uses.get(e.path) ?? 0) + 1);
+      expect(Math.max(...uses.values()) - Math.min(...uses.values())).toBeLessThanOrEqual(1);
+      expect(uses.size).toBe(Math.min(10, c.shortfall));
+      const counts = s.classes.find((x: { label: string }) => x.label === c.label);
+      expect(counts).toMatchObject({ synthetic: c.kept, oversampled: c.shortfall, after: counts.target });
+    }
+    // the warning says the shortfall was filled, and the imagefolder layout has one file per entry
+    expect(warnings(r.stderr)).toContainEqual(expect.stringContaining('The rest are filled with its real images (filter.shortfall: oversample)'));
+    const metadata = (await readFile(path.join(out3, 'imagefolder/train/metadata.jsonl'), 'utf8')).trim().split('\n');
+    expect(metadata).toHaveLength(manifest.length);
+    const c0 = short[0]!;
+    expect((await readdir(path.join(out3, 'imagefolder/train', c0.label, 'oversampled'))).length).toBe(c0.shortfall);
+  }, 300_000);
 });

@@ -1,41 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { Adam } from '../../src/gan/adam.js';
-import { drawAugment } from '../../src/gan/augment.js';
-import { buildDiscriminator, discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
-import { buildGenerator, generate } from '../../src/gan/generator.js';
+import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
+import { generate } from '../../src/gan/generator.js';
 import type { LossName } from '../../src/gan/losses.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type GanState, type StepInput, type StepSettings } from '../../src/gan/train-step.js';
-import { Rng } from '../../src/util/rng.js';
+import { trainDiscriminatorStep, trainGeneratorStep, type StepSettings } from '../../src/gan/train-step.js';
+import { makeSmallInput, makeSmallState } from '../helpers/small-gan.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
-
-const spec = { numClasses: 3, latentDim: 16, embedDim: 8, width: 16, size: 12, channels: 1 };
-
-function makeState(head: DiscriminatorHead = 'projection', extra: { mbstd?: boolean; spectralNorm?: boolean } = {}): GanState {
-  const rng = new Rng(7);
-  const g = buildGenerator(spec, rng);
-  const d = buildDiscriminator({ numClasses: 3, width: 8, size: 12, channels: 1, head, ...extra }, rng);
-  return { g, d, optG: new Adam(g.params, 1e-3, 0.5, 0.999), optD: new Adam(d.params, 1e-3, 0.5, 0.999) };
-}
-
-function makeInput(seed: number, p = 0): StepInput {
-  const rng = new Rng(seed);
-  const aug = () => drawAugment(rng, 6, 12, 1, ['color', 'translation', 'cutout'], p);
-  return {
-    real: tf.tensor4d(rng.normal(new Float32Array(6 * 12 * 12)).map(Math.tanh), [6, 12, 12, 1]),
-    realLabels: tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'),
-    z: tf.tensor2d(rng.normal(new Float32Array(6 * 16)), [6, 16]),
-    fakeLabels: tf.tensor1d([2, 2, 1, 0, 0, 1], 'int32'),
-    augReal: aug(),
-    augFake: aug(),
-    r1Scale: 4,
-    gpEps: Float32Array.from({ length: 6 }, () => rng.next()),
-  };
-}
 
 const snapshot = (params: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.dataSync().slice()]));
 const changed = (before: Record<string, Float32Array>, params: Record<string, tf.Variable>) =>
@@ -54,8 +28,8 @@ describe('training steps', () => {
   ];
   it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s: no leak; D step moves only D, G step only G', (loss, head, p, r1Gamma, mbstd, spectralNorm) => {
     const settings: StepSettings = { loss, r1Gamma, gpWeight: 10 };
-    const state = makeState(head, { mbstd, spectralNorm });
-    const input = makeInput(1, p);
+    const state = makeSmallState(head, { mbstd, spectralNorm });
+    const input = makeSmallInput(1, p);
     trainDiscriminatorStep(state, input, settings);
     trainGeneratorStep(state, input, settings);
     const count = tf.memory().numTensors;
@@ -80,8 +54,8 @@ describe('training steps', () => {
   });
 
   it('D steps lower the D loss on a fixed batch; G steps lower the G loss', () => {
-    const state = makeState();
-    const input = makeInput(3);
+    const state = makeSmallState();
+    const input = makeSmallInput(3);
     const d1 = trainDiscriminatorStep(state, input).loss;
     let d = d1;
     for (let i = 0; i < 15; i++) d = trainDiscriminatorStep(state, input).loss;
@@ -93,8 +67,8 @@ describe('training steps', () => {
   });
 
   it('models have the documented output shapes and ranges', () => {
-    const state = makeState();
-    const input = makeInput(4);
+    const state = makeSmallState();
+    const input = makeSmallInput(4);
     const img = generate(state.g, input.z, input.fakeLabels);
     expect(img.shape).toEqual([6, 12, 12, 1]);
     const v = img.dataSync();

@@ -1,32 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { referenceCases } from '../helpers/metric-reference.js';
 import { fid, frechetDistance, meanCov, type FeatureMatrix } from '../../src/metrics/fid.js';
 
-const FIXTURES = new URL('../../fixtures/metrics/', import.meta.url);
-
-interface ReferenceCase {
-  name: string;
-  dims: number;
-  a: { file: string; rows: number };
-  b: { file: string; rows: number };
-  fid: number;
-  fid_same: number;
-}
-
-const expected = JSON.parse(readFileSync(new URL('expected.json', FIXTURES), 'utf8')) as { cases: ReferenceCase[] };
-
-function load(file: string, rows: number, dims: number): FeatureMatrix {
-  const bytes = readFileSync(new URL(file, FIXTURES));
-  const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
-  expect(data.length).toBe(rows * dims);
-  return { data, rows, dims };
-}
-
-const cases = expected.cases.map((c) => ({
-  ...c,
-  ma: load(c.a.file, c.a.rows, c.dims),
-  mb: load(c.b.file, c.b.rows, c.dims),
-}));
+const expected = referenceCases();
+const { cases } = expected;
 
 function toRows(m: FeatureMatrix): number[][] {
   return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.dims, (i + 1) * m.dims)));

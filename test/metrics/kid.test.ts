@@ -1,32 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { referenceCases } from '../helpers/metric-reference.js';
 import { kid, KID_DEFAULTS } from '../../src/metrics/kid.js';
 import type { FeatureMatrix } from '../../src/metrics/stats.js';
 
-const FIXTURES = new URL('../../fixtures/metrics/', import.meta.url);
-
-interface ReferenceCase {
-  name: string;
-  dims: number;
-  a: { file: string; rows: number };
-  b: { file: string; rows: number };
-  kid: number;
-}
-
-const expected = JSON.parse(readFileSync(new URL('expected.json', FIXTURES), 'utf8')) as { kid: string; cases: ReferenceCase[] };
-
-function load(file: string, rows: number, dims: number): FeatureMatrix {
-  const bytes = readFileSync(new URL(file, FIXTURES));
-  const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
-  expect(data.length).toBe(rows * dims);
-  return { data, rows, dims };
-}
-
-const cases = expected.cases.map((c) => ({
-  ...c,
-  ma: load(c.a.file, c.a.rows, c.dims),
-  mb: load(c.b.file, c.b.rows, c.dims),
-}));
+const expected = referenceCases();
+const { cases } = expected;
 
 /** Rows of m in a seeded random order, split into two halves. */
 function shuffledHalves(m: FeatureMatrix, seed: number): [FeatureMatrix, FeatureMatrix] {
