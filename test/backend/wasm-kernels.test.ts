@@ -42,8 +42,8 @@ describe('wasm kernels vs cpu', () => {
     const f = values(fs, 2);
     const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, p).square().sum();
     const [dx, df] = [
-      await compare(() => tf.grad((a: tf.Tensor4D) => loss(a, tf.tensor4d(f, fs as never)))(tf.tensor4d(x, xs as never))),
-      await compare(() => tf.grad((b: tf.Tensor4D) => loss(tf.tensor4d(x, xs as never), b))(tf.tensor4d(f, fs as never))),
+      await compare(() => tf.grad((a: tf.Tensor) => loss(a as tf.Tensor4D, tf.tensor4d(f, fs as never)))(tf.tensor4d(x, xs as never))),
+      await compare(() => tf.grad((b: tf.Tensor) => loss(tf.tensor4d(x, xs as never), b as tf.Tensor4D))(tf.tensor4d(f, fs as never))),
     ];
     expect(dx).toBeLessThan(1e-5);
     expect(df).toBeLessThan(1e-5);
@@ -55,7 +55,7 @@ describe('wasm kernels vs cpu', () => {
     const fwd = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), tf.tensor4d(f, [5, 5, c, 6]), [3, 14, 14, c], 2, 'same');
     expect(await compare(fwd)).toBeLessThan(1e-5);
     const grad = () =>
-      tf.grad((w: tf.Tensor4D) => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), w, [3, 14, 14, c], 2, 'same').square().sum())(tf.tensor4d(f, [5, 5, c, 6]));
+      tf.grad((w: tf.Tensor) => tf.conv2dTranspose(tf.tensor4d(x, [3, 7, 7, 6]), w as tf.Tensor4D, [3, 14, 14, c], 2, 'same').square().sum())(tf.tensor4d(f, [5, 5, c, 6]));
     expect(await compare(grad)).toBeLessThan(1e-5);
   });
 
@@ -66,7 +66,7 @@ describe('wasm kernels vs cpu', () => {
     const table = values([5, 4], 6);
     const idx = [1, 1, 3, 0, 4, 1, 2];
     expect(
-      await compare(() => tf.grad((t: tf.Tensor2D) => tf.gather(t, tf.tensor1d(idx, 'int32')).square().sum())(tf.tensor2d(table, [5, 4]))),
+      await compare(() => tf.grad((t: tf.Tensor) => tf.gather(t, tf.tensor1d(idx, 'int32')).square().sum())(tf.tensor2d(table, [5, 4]))),
     ).toBeLessThan(1e-6);
   });
 
@@ -211,7 +211,7 @@ describe('wasm kernels vs cpu', () => {
     await tf.setBackend('wasm');
     const x = tf.tensor4d(values([2, 9, 9, 3], 1), [2, 9, 9, 3]);
     const f = tf.tensor4d(values([5, 5, 3, 4], 2), [5, 5, 3, 4]);
-    const run = () => tf.tidy(() => tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 2, 'same').sum())([x, f]));
+    const run = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, f]));
     tf.dispose(run());
     const before = tf.memory();
     for (let i = 0; i < 5; i++) tf.dispose(run());

@@ -11,7 +11,7 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-const snapshot = (params: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.dataSync().slice()]));
+const snapshot = (params: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.dataSync().slice() as Float32Array]));
 const changed = (before: Record<string, Float32Array>, params: Record<string, tf.Variable>) =>
   Object.keys(params).filter((k) => params[k]!.dataSync().some((v, i) => v !== before[k]![i]));
 const trainableNames = (params: Record<string, tf.Variable>) => Object.keys(params).filter((k) => params[k]!.trainable).sort();
