@@ -5,9 +5,9 @@
  * same classifier.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildClassifier, classifierVariables, disposeClassifier, type Classifier } from '../classifier/model.js';
+import { buildClassifier, disposeClassifier, type Classifier } from '../classifier/model.js';
 import { predictLogits } from '../classifier/predict.js';
-import { shiftBatch } from '../classifier/train.js';
+import { shiftBatch, trainStep } from '../classifier/train.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
@@ -27,23 +27,6 @@ export interface EvalTrainSettings {
 
 /** What `evaluate` trains by default: the feature classifier's architecture, with a budget that sees fmnist-lt about 4 times. */
 export const EVAL_DEFAULTS: EvalTrainSettings = { steps: 600, batchSize: 64, lr: 2e-3, shift: 2, widths: [16, 32, 64] };
-
-/** One weighted Adam step inside `tf.tidy`; returns the batch loss. */
-function weightedStep(c: Classifier, opt: tf.Optimizer, images: Float32Array, labels: Int32Array, weights: Float32Array): number {
-  const { size, channels, numClasses } = c.spec;
-  const n = labels.length;
-  const vars = classifierVariables(c);
-  const loss = tf.tidy(() => {
-    const x = tf.tensor4d(images, [n, size, size, channels]);
-    const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
-    const w = tf.tensor1d(weights);
-    // Default reduction: sum(w · ce) / count(w ≠ 0) = mean(w · ce), so weights are not renormalised per batch.
-    return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, c.model.apply(x, { training: true }) as tf.Tensor2D, w) as tf.Scalar, true, vars)!;
-  });
-  const v = loss.dataSync()[0]!;
-  loss.dispose();
-  return v;
-}
 
 /**
  * Trains a fresh classifier (initial weights from `seed`) on the arm's pool of `data`.
@@ -77,7 +60,7 @@ export async function trainArm(
         for (let j = 0; j < per; j++) images[i * per + j] = src[j]! / 127.5 - 1;
       }
       if (settings.shift > 0) shiftBatch(images, b, size, channels, settings.shift, rng);
-      const loss = weightedStep(c, opt, images, labels, weights);
+      const loss = trainStep(c, opt, images, labels, weights);
       options.onStep?.(step + 1, loss);
       if (step % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
     }
