@@ -58,7 +58,7 @@ describe('config validation', () => {
     const { config } = parseConfigText('input: data\n', '/proj/configs/c.yaml');
     expect(config.input).toBe('/proj/configs/data');
     expect(config.out).toBe('/proj/configs/out');
-    expect(config.train.steps).toBe(300);
+    expect(config.train.steps).toBe(1000);
     expect(config.decode).toEqual({ size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: true });
     expect(config.balance.strategy).toBe('not-majority');
     // The schema alone (no file) produces the same defaults.

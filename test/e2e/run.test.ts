@@ -70,7 +70,7 @@ describe('gan-augment run (e2e)', () => {
     expect(summary.configHash).toMatch(/^[0-9a-f]{16}$/);
     expect(summary.train.steps).toBe(12);
     const coat = summary.classes.find((c: { label: string }) => c.label === 'coat');
-    expect(coat).toEqual({ label: 'coat', before: 10, target: 100, deficit: 90, synthetic: 90, after: 100 });
+    expect(coat).toEqual({ label: 'coat', before: 10, target: 100, deficit: 90, synthetic: 90, oversampled: 0, after: 100 });
     expect(summary.files).toEqual({ found: 730, ingested: 730, ignored: 0, rejected: 0 });
     for (const k of ['scan', 'decode', 'train', 'generate', 'write', 'total']) expect(summary.durations[k]).toBeGreaterThanOrEqual(0);
     // Node, tfjs and wasm alone take well over 50 MB; a figure in KB or bytes would be far off.

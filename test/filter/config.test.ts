@@ -14,9 +14,9 @@ function problemsOf(text: string): string[] {
 }
 
 describe('filter, features and quality settings', () => {
-  it('default to near-copy then the top by discriminator, the classifier extractor, and no gate', () => {
+  it('default to near-copy, label, then the top by discriminator, filling a shortfall by oversampling; the classifier extractor; no gate', () => {
     const { config } = parseConfigText('input: a\n', '/p/c.yaml');
-    expect(config.filter).toMatchObject({ order: ['near-copy', 'discriminator'], discriminator: 'top', nearCopyCalibration: 'pooled', keepRejected: false });
+    expect(config.filter).toMatchObject({ order: ['near-copy', 'label', 'discriminator'], discriminator: 'top', nearCopyCalibration: 'pooled', keepRejected: false, shortfall: 'oversample' });
     expect(config.features).toMatchObject({ extractor: 'classifier', model: null, cache: true, classifier: { widths: [16, 32, 64], steps: 400 } });
     expect(config.quality).toEqual({ maxFid: null, maxKid: null, onFail: 'warn', kidSubsets: 100, kidSubsetSize: 1000 });
   });
