@@ -2,11 +2,12 @@
  * The hostile corpus through the built CLI, as a user runs it: `scan --json`, `scan --strict`, a tiny
  * `run --strict`, a second run that decodes nothing, and `scan --config` reusing the run's cache.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
+import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 import { buildHostileCorpus, type Expected } from '../dataset/hostile.js';
 
@@ -145,5 +146,18 @@ describe('gan-augment run on a hostile folder (e2e)', () => {
 
   it('never modifies the input tree', async () => {
     expect(await hashTree(dir)).toBe(before);
+  });
+});
+
+describe('scan --json into a reader that stops early (e2e)', () => {
+  it('exits 0 without a stack trace when the pipe closes (`scan --json | head`)', async () => {
+    const child = spawn(process.execPath, [CLI, 'scan', FIXTURE, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Close our end before the JSON arrives, as `head` does once it has what it wants.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
   });
 });
