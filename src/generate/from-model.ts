@@ -80,14 +80,20 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     const writer = new PngWriter(size, channels as 1 | 3);
     const total = req.labels.length * req.count;
     const planned: { label: string; file: string; seed: number }[] = [];
-    for (const [k, label] of req.labels.entries()) {
-      const seeds = seedsFor(seed, labelSalt(label), req.count);
-      const dir = path.join(req.out, safeSegment(label));
-      const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
-      for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
-      await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
-        req.onProgress?.(k * req.count + done, total, label),
-      );
+    try {
+      for (const [k, label] of req.labels.entries()) {
+        const seeds = seedsFor(seed, labelSalt(label), req.count);
+        const dir = path.join(req.out, safeSegment(label));
+        const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
+        for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
+        await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
+          req.onProgress?.(k * req.count + done, total, label),
+        );
+      }
+    } catch (err) {
+      // Stop the writer's thread too, or it would keep the process alive after the error.
+      await writer.done().catch(() => {});
+      throw err;
     }
     const hashes = await writer.done();
     const entries: ManifestEntry[] = planned.map((p, i) => ({
