@@ -29,12 +29,10 @@ export class PngWriter {
   private readonly pending: Promise<string[]>[] = [];
   private readonly waiting = new Map<number, { resolve: (h: string[]) => void; reject: (e: Error) => void }>();
   private nextId = 0;
-  private written = 0;
 
   constructor(
     private readonly size: number,
     private readonly channels: 1 | 3,
-    private readonly onProgress?: (done: number) => void,
   ) {}
 
   private start(): Worker {
@@ -43,8 +41,6 @@ export class PngWriter {
       const w = this.waiting.get(reply.id)!;
       this.waiting.delete(reply.id);
       if ('hashes' in reply) {
-        this.written += reply.hashes.length;
-        this.onProgress?.(this.written);
         w.resolve(reply.hashes);
       } else {
         w.reject(Object.assign(new Error(reply.error.message), reply.error));
@@ -107,9 +103,8 @@ export async function writePngs(
   items: { file: string; pixels: Uint8Array }[],
   size: number,
   channels: 1 | 3,
-  onProgress?: (done: number) => void,
 ): Promise<string[]> {
-  const writer = new PngWriter(size, channels, onProgress);
+  const writer = new PngWriter(size, channels);
   // Batches of 256, so progress moves and the worker starts on the first while the rest are copied.
   for (let i = 0; i < items.length; i += 256) writer.write(items.slice(i, i + 256));
   return writer.done();
