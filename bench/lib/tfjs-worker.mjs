@@ -56,6 +56,7 @@ async function generate(req) {
   const { sampleClass } = await dist('generate/sample.js');
   const { sampleToPngs } = await dist('generate/from-model.js');
   const { PngWriter } = await dist('manifest/write.js');
+  const { syntheticName } = await dist('stages/output.js');
   const size = req.size ?? 28;
   const channels = req.channels ?? 1;
   const numClasses = 10;
@@ -77,7 +78,7 @@ async function generate(req) {
     const n = Math.floor(count / numClasses) + (c < count % numClasses ? 1 : 0);
     const seeds = Array.from({ length: n }, (_, i) => (c * 1_000_003 + i * 7919 + 1) >>> 0);
     const dir = path.join(req.out, `class-${c}`);
-    const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
+    const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
     await sampleToPngs(g, c, seeds, files, req.genBatch ?? 256, writer);
   }
   await writer.done();

@@ -11,6 +11,7 @@ import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
 import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
+import { syntheticName } from '../stages/output.js';
 import { relativePosix } from '../util/fs.js';
 import { safeSegment } from '../util/safe-name.js';
 import { sampleClass, seedsFor } from './sample.js';
@@ -84,7 +85,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
       for (const [k, label] of req.labels.entries()) {
         const seeds = seedsFor(seed, labelSalt(label), req.count);
         const dir = path.join(req.out, safeSegment(label));
-        const files = seeds.map((s, i) => path.join(dir, `${String(i).padStart(5, '0')}-${s.toString(16).padStart(8, '0')}.png`));
+        const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
         for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
         await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
           req.onProgress?.(k * req.count + done, total, label),

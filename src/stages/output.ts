@@ -165,7 +165,12 @@ const STAGING = '.synthetic.partial';
 
 /** Where a synthetic image ends up (the path the manifest lists). */
 export function syntheticFile(out: string, safeLabel: string, rank: number, seed: number): string {
-  return path.join(out, SYNTHETIC, safeLabel, `${String(rank).padStart(5, '0')}-${seed.toString(16).padStart(8, '0')}.png`);
+  return path.join(out, SYNTHETIC, safeLabel, syntheticName(rank, seed));
+}
+
+/** A synthetic image's file name: its rank (or position) and its seed, `00012-0badcafe.png`. */
+export function syntheticName(rank: number, seed: number): string {
+  return `${String(rank).padStart(5, '0')}-${seed.toString(16).padStart(8, '0')}.png`;
 }
 
 /** Where the image that will end up at `finalFile` (a `syntheticFile` of `out`) is written first. */
