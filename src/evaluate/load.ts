@@ -64,6 +64,18 @@ async function decodeOrThrow(files: string[], settings: DecodeSettings, what: st
   return res.images.pixels;
 }
 
+/** Decodes `files` in order, each distinct file once (oversampled entries repeat real images). */
+async function decodeEach(files: string[], settings: DecodeSettings, what: string): Promise<Uint8Array> {
+  const distinct = [...new Set(files)];
+  const decoded = await decodeOrThrow(distinct, settings, what);
+  if (distinct.length === files.length) return decoded;
+  const per = settings.size * settings.size * settings.channels;
+  const row = new Map(distinct.map((f, i) => [f, i]));
+  const out = new Uint8Array(files.length * per);
+  files.forEach((f, i) => out.set(decoded.subarray(row.get(f)! * per, (row.get(f)! + 1) * per), i * per));
+  return out;
+}
+
 /**
  * Loads the manifest's images and the test folder.
  * @throws {UserError} for an unreadable manifest, a manifest image that does not decode, a test class the
@@ -89,7 +101,7 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   const firstSyn = syn.find((e) => e.source === 'synthetic');
   const decode = await decodeSettingsFor(summary, firstSyn ? path.resolve(dir, firstSyn.path) : null);
   const targets = Float64Array.from(labels, (l) => summary?.classes?.find((c) => c.label === l)?.target ?? NaN);
-  const pixels = await decodeOrThrow(ordered.map((e) => path.resolve(dir, e.path)), decode, manifestFile);
+  const pixels = await decodeEach(ordered.map((e) => path.resolve(dir, e.path)), decode, manifestFile);
   const train: LabelledImages = {
     pixels,
     count: ordered.length,

@@ -11,9 +11,10 @@ import { initBackend } from '../../src/backend/select.js';
 import { UserError } from '../../src/errors.js';
 import { buildArms } from '../../src/evaluate/arms.js';
 import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.js';
+import { loadEvaluationData } from '../../src/evaluate/load.js';
 import { evaluate } from '../../src/evaluate/run.js';
-import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
-import { writeManifestFiles } from '../../src/manifest/write.js';
+import { oversampledEntry, realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
+import { writeManifest, writeManifestFiles } from '../../src/manifest/write.js';
 import { Rng } from '../../src/util/rng.js';
 import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
@@ -138,5 +139,20 @@ describe('evaluate on the fixtures', () => {
     await expect(evaluate({ manifest, test: FIXTURE + '-missing', seeds: [0] })).rejects.toThrow(/--test/);
     const text = await readFile(manifest, 'utf8');
     expect(text).toBe(toJsonl(text.trim().split('\n').map((l) => JSON.parse(l))));
+  });
+
+  it('loads oversampled entries as the real images they repeat, in the synthetic part only', async () => {
+    const entries = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
+    const realCoats = entries.filter((e) => e.source === 'real' && e.label === 'coat').slice(0, 3);
+    const out = path.dirname(manifest);
+    const withRepeats = path.join(out, 'repeats.jsonl');
+    await writeManifest(withRepeats, [...entries, ...[...realCoats, realCoats[0]!].map(oversampledEntry)]);
+    const d = await loadEvaluationData(withRepeats, TEST);
+    expect([d.real, d.synthetic, d.oversampled]).toEqual([730, 90, 4]);
+    const per = d.train.size * d.train.size * d.train.channels;
+    const rowOf = (i: number) => Buffer.from(d.train.pixels.subarray(i * per, (i + 1) * per));
+    const realIndex = (e: ManifestEntry) => entries.filter((x) => x.source === 'real').indexOf(e);
+    const tail = d.train.count - 4;
+    for (const [k, e] of [...realCoats, realCoats[0]!].entries()) expect(rowOf(tail + k).equals(rowOf(realIndex(e)))).toBe(true);
   });
 });
