@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { FILTER_STEPS } from '../filter/steps.js';
+import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 
 const posInt = (what = 'a positive integer') =>
@@ -90,7 +91,7 @@ const GanSchema = section({
   /** How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input). */
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection'),
   /** Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty). */
-  loss: oneOf(['ns', 'hinge', 'wgan-gp'] as const).default('ns'),
+  loss: oneOf(LOSSES).default('ns'),
   /** Spectrally normalise D's conv and dense weights (one power iteration per step). */
   spectralNorm: bool().default(false),
   /** Minibatch standard deviation as an extra D feature: lets D see a collapsed batch. */
