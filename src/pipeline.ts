@@ -4,12 +4,13 @@
  * every path below `<out>` comes from `out/layout.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { rm } from 'node:fs/promises';
 import type { BackendInfo } from './backend/select.js';
 import type { Config } from './config/schema.js';
 import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { countClasses, type ManifestEntry } from './manifest/build.js';
-import { prepareOut, removeOwned } from './out/folder.js';
+import { diskFullError, prepareOut, removeOwned } from './out/folder.js';
 import { outLayout } from './out/layout.js';
 import { decodeScanned, planFromScan } from './stages/ingest.js';
 import { planIncremental, trainJobs } from './stages/fingerprint.js';
@@ -55,8 +56,10 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
     return await runLocked(config, options);
   } catch (err) {
     // Whatever this run staged is not an output: a failed or interrupted run leaves no partial folder.
-    await removeOwned(config.out, outLayout(config.out).staging).catch(() => {});
-    throw err;
+    const l = outLayout(config.out);
+    await removeOwned(config.out, l.staging).catch(() => {});
+    await rm(l.manifestNext, { force: true }).catch(() => {});
+    throw (await diskFullError(err, config.out)) ?? err;
   } finally {
     await lock.release();
   }

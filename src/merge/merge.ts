@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { parseManifest } from '../manifest/build.js';
 import type { ImagefolderMode } from '../manifest/write.js';
-import { claimOut, removeOwned } from '../out/folder.js';
+import { claimOut, diskFullError, removeOwned } from '../out/folder.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
 import type { Summary } from '../stages/summary.js';
@@ -112,6 +112,9 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
       config: plan.config,
       trainedWith: null,
     });
+  } catch (err) {
+    await removeOwned(out, l.staging).catch(() => {});
+    throw (await diskFullError(err, out)) ?? err;
   } finally {
     await lock.release();
   }
