@@ -4,16 +4,16 @@
  * every path below `<out>` comes from `out/layout.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { rm } from 'node:fs/promises';
 import type { BackendInfo } from './backend/select.js';
 import type { Config } from './config/schema.js';
 import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { countClasses, type ManifestEntry } from './manifest/build.js';
-import { diskFullError, prepareOut, removeOwned } from './out/folder.js';
+import { clearStaging, diskFullError, prepareOut } from './out/folder.js';
 import { outLayout } from './out/layout.js';
 import { decodeScanned, planFromScan } from './stages/ingest.js';
 import { planIncremental, trainJobs } from './stages/fingerprint.js';
+import { preflight } from './stages/preflight.js';
 import { prepareQuality } from './stages/quality.js';
 import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import type { Summary } from './stages/summary.js';
@@ -50,15 +50,14 @@ export interface RunOptions {
  */
 export async function runPipeline(config: Config, options: RunOptions): Promise<Summary> {
   checkShardable(config, options.shard ?? null);
+  await preflight(config, { force: options.force ?? false });
   // The lock is held from before anything in <out> changes until the run ends, however it ends.
   const lock = await prepareOut(config.out, { force: options.force ?? false, input: config.input, ...(options.onEvent ? { emit: options.onEvent } : {}) });
   try {
     return await runLocked(config, options);
   } catch (err) {
     // Whatever this run staged is not an output: a failed or interrupted run leaves no partial folder.
-    const l = outLayout(config.out);
-    await removeOwned(config.out, l.staging).catch(() => {});
-    await rm(l.manifestNext, { force: true }).catch(() => {});
+    await clearStaging(config.out).catch(() => {});
     throw (await diskFullError(err, config.out)) ?? err;
   } finally {
     await lock.release();

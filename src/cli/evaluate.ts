@@ -10,6 +10,7 @@ import { evaluationTable } from '../report/html.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { table } from './format.js';
+import { outLayout } from '../out/layout.js';
 
 interface EvaluateFlags {
   manifest: string;
@@ -78,10 +79,11 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
       });
       const { notes, ...out } = result;
       for (const note of notes) process.stderr.write(`note: ${note}\n`);
-      const file = flags.out ?? path.join(path.dirname(path.resolve(flags.manifest)), 'evaluate.json');
-      await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
       const dir = path.dirname(path.resolve(flags.manifest));
-      const reported = flags.report && path.resolve(file) === path.join(dir, 'evaluate.json') && (await access(path.join(dir, 'summary.json')).then(() => true, () => false));
+      const beside = outLayout(dir);
+      const file = flags.out ?? beside.evaluate;
+      await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
+      const reported = flags.report && path.resolve(file) === beside.evaluate && (await access(beside.summary).then(() => true, () => false));
       if (reported) await writeReport(dir);
       if (flags.json) {
         process.stdout.write(JSON.stringify(out) + '\n');
@@ -92,7 +94,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         `\n${table(t.head, t.rows, t.head.map((_, i) => i > 0))}\n\n` +
           `gain of synthetic over the best alternative (${out.best}) on ${out.scarce.join(', ')}: ${out.gain >= 0 ? '+' : ''}${out.gain.toFixed(1)} points` +
           `${out.seeds.length > 1 ? ` (± ${out.gainStd.toFixed(1)} over ${out.seeds.length} seeds)` : ''}\n` +
-          `wrote ${file}${reported ? ` and ${path.join(dir, 'report.html')}` : ''}\n`,
+          `wrote ${file}${reported ? ` and ${beside.report}` : ''}\n`,
       );
     });
 }

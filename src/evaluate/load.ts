@@ -10,6 +10,7 @@ import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder } from '../dataset/scan.js';
 import { UserError } from '../errors.js';
 import { parseManifest } from '../manifest/build.js';
+import { outLayout } from '../out/layout.js';
 
 export interface EvaluationData {
   /** Class labels by class index (sorted). */
@@ -37,7 +38,7 @@ interface SummaryBits {
 
 async function readSummary(dir: string): Promise<SummaryBits | null> {
   try {
-    return JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) as SummaryBits;
+    return JSON.parse(await readFile(outLayout(dir).summary, 'utf8')) as SummaryBits;
   } catch {
     return null;
   }

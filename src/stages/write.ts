@@ -73,13 +73,13 @@ export function madeByOf(out: string, mode: JobMode, jobs: readonly JobModels[])
   return new Map(jobs.flatMap((j) => j.labels.map((label) => [label, { generator: relativePosix(out, l.generator(mode, j.job)), generatorStep: j.steps }] as const)));
 }
 
-/** Saves each job's generator and discriminator to `<out>/model/…`, with the resolved config. */
+/** Saves each job's generator and discriminator to the model staging folder (`model/…` on publish), with the resolved config. */
 export async function saveModels(out: string, config: Config, jobs: readonly JobModels[]): Promise<void> {
   const l = outLayout(out);
   const meta = { config, configHash: hashJson(config), version: VERSION };
   for (const j of jobs) {
-    await saveParams(l.generator(config.gan.mode, j.job), 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
-    await saveParams(l.discriminator(config.gan.mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
+    await saveParams(l.stagedGenerator(config.gan.mode, j.job), 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
+    await saveParams(l.stagedDiscriminator(config.gan.mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
   }
 }
 
