@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { outFolderProblems } from '../out/folder.js';
+import { outFolderProblems } from '../out/guard.js';
 
 /** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`). Reads the disk, writes nothing. */
 export async function preflightProblems(config: Config, options: { force: boolean }): Promise<string[]> {
