@@ -22,13 +22,17 @@ export function validateConfig(value: unknown, locate: Locate = () => undefined)
   return { ok: true, config: parsed.data, warnings: [] };
 }
 
+/** Unknown keys listed per map before "… and N more": a file of 40,000 typos needs no 40,000-line answer. */
+const UNKNOWN_KEYS_LISTED = 20;
+
 /** File order first (by YAML line), then flag overrides, so the list reads like the file. */
 function byLine(problems: string[]): string[] {
   const line = (p: string) => Number(/\(line (\d+)\)/.exec(p)?.[1] ?? Infinity);
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => line(a.p) - line(b.p) || a.i - b.i).map((x) => x.p);
+  return problems.map((p, i) => ({ p, i, line: line(p) })).sort((a, b) => a.line - b.line || a.i - b.i).map((x) => x.p);
 }
 
-function label(path: (string | number)[], locate: Locate): string {
+/** `key.path (line 12)`: a key path and where it stands. */
+export function label(path: (string | number)[], locate: Locate): string {
   const key = path.length ? path.join('.') : '(config)';
   const where = locate(path);
   return where ? `${key} (${where})` : key;
@@ -37,11 +41,14 @@ function label(path: (string | number)[], locate: Locate): string {
 function formatIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate): string[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (issue.code === 'unrecognized_keys') {
+    // Each key is compared with the few known ones only: linear in the number of unknown keys.
     const known = knownKeys(path);
-    return issue.keys.map((key) => {
+    const listed = issue.keys.slice(0, UNKNOWN_KEYS_LISTED).map((key) => {
       const hint = closest(key, known);
       return `${label([...path, key], locate)}: unknown key${hint ? `; did you mean "${hint}"?` : ''} (known: ${known.join(', ')})`;
     });
+    const more = issue.keys.length - listed.length;
+    return more > 0 ? [...listed, `${path.length ? path.join('.') : '(config)'}: … and ${more} more unknown keys`] : listed;
   }
   const input = 'input' in issue ? issue.input : valueAt(root, path);
   if (input === undefined) return [`${label(path, locate)}: required, ${issue.message}`];
