@@ -28,6 +28,7 @@ import { Rng } from './util/rng.js';
 import { hashJson } from './util/hash.js';
 import { safeSegment } from './util/safe-name.js';
 import { VERSION } from './version.js';
+import { pushAll } from './util/array.js';
 
 export { planFromScan as plan } from './stages/ingest.js';
 
@@ -190,7 +191,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     for (const c of synthesis.filter((x) => x.shortfall > 0)) {
       const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
       const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
-      entries.push(...fill);
+      pushAll(entries, fill);
       c.oversampled = fill.length;
       emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
     }

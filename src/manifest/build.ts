@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { pushAll } from '../util/array.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /**
@@ -157,7 +158,7 @@ export function parseManifest(text: string, source = 'manifest.jsonl'): Manifest
     }
     const parsed = ManifestEntrySchema.safeParse(value);
     if (parsed.success) entries.push(parsed.data);
-    else problems.push(...parsed.error.issues.map((iss) => `line ${i + 1}: ${iss.path.join('.') || '(entry)'}: ${iss.message}`));
+    else pushAll(problems, parsed.error.issues.map((iss) => `line ${i + 1}: ${iss.path.join('.') || '(entry)'}: ${iss.message}`));
   });
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
