@@ -135,8 +135,11 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
 
   const index = indexKeys(doc, lineCounter);
   const locate: Locate = (keyPath) => {
-    const flag = fromFlags.get(keyPath.join('.'));
-    if (flag) return flag;
+    // the flag that set the key, or a map above it (`--set 'balance.strategy={coat: 9}'`)
+    for (let n = keyPath.length; n > 0; n--) {
+      const flag = fromFlags.get(keyPath.slice(0, n).join('.'));
+      if (flag) return flag;
+    }
     // the nearest node that exists: the key itself, else its parent map
     for (let n = keyPath.length; n >= 0; n--) {
       const line = index.lines.get(pathKey(keyPath.slice(0, n)));

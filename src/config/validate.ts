@@ -3,6 +3,8 @@
  * every problem at once. No file I/O here; see `load.ts`.
  */
 import type { z } from 'zod';
+import { pushAll } from '../util/array.js';
+import { boundProblems, tensorProblems } from './bounds.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** Where a key path stands in its source: a YAML line, or a `--set` flag. */
@@ -15,10 +17,15 @@ export type ValidationResult = { ok: true; config: Config; warnings: string[] } 
  */
 export function validateConfig(value: unknown, locate: Locate = () => undefined): ValidationResult {
   const parsed = ConfigSchema.safeParse(value ?? {}, { reportInput: true });
+  // Upper bounds (bounds.ts) are checked on the raw values too, so they come with the type problems at once.
+  const bounded = (p: { path: (string | number)[]; message: string; received: unknown }) => `${label(p.path, locate)}: ${p.message}, received ${describe(p.received)}`;
+  const tooBig = boundProblems(value).map(bounded);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => formatIssue(issue, value, locate));
-    return { ok: false, problems: byLine(problems) };
+    return { ok: false, problems: byLine([...problems, ...tooBig.filter((t) => !problems.some((p) => p.startsWith(t.slice(0, t.indexOf(':')))))]) };
   }
+  if (tooBig.length === 0) pushAll(tooBig, tensorProblems(parsed.data).map(bounded));
+  if (tooBig.length > 0) return { ok: false, problems: byLine(tooBig) };
   return { ok: true, config: parsed.data, warnings: [] };
 }
 

@@ -4,6 +4,7 @@
  * never an internal error.
  */
 import { describe, expect, it } from 'vitest';
+import { BOUNDS, LIST_BOUNDS, MAX_CLASS_TARGET } from '../../src/config/bounds.js';
 import { MAX_CONFIG_BYTES, parseConfigText } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
 
@@ -66,5 +67,41 @@ describe('hostile config text', () => {
   it('a config over the size cap is refused before it is parsed', () => {
     const e = rejection(`input: x\n# ${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
     expect(e.message).toMatch(/^c\.yaml: the config is 1\.0 MB; a config file may be at most 1\.0 MB/);
+  });
+
+});
+
+describe('upper bounds of sizes', () => {
+  const yamlAt = (p: readonly (string | number)[], v: unknown) =>
+    p.reduceRight<string>((inner, k, i) => (i === p.length - 1 ? `${'  '.repeat(i)}${k}: ${JSON.stringify(v)}` : `${'  '.repeat(i)}${k}:\n${inner}`), '');
+
+  it.each(BOUNDS.map((b) => [b.path.join('.'), b] as const))('%s: one past its bound is a keyed problem; the bound itself passes its own check', (_name, b) => {
+    // decode.size must also stay a multiple of 4
+    const over = rejection(`input: x\n${yamlAt(b.path, b.max + (b.path.join('.') === 'decode.size' ? 4 : 1))}\n`).problems;
+    expect(over).toContainEqual(expect.stringMatching(new RegExp(`^${b.path.join('\\.')} \\(line \\d+\\): expected at most [\\d,]+ \\(`)));
+    try {
+      parseConfigText(`input: x\n${yamlAt(b.path, b.max)}\n`, 'c.yaml');
+    } catch (err) {
+      // At its bound a setting may still break a cross-setting rule (decode.size 512 with the default widths), never its own.
+      for (const p of (err as UserError).problems) expect(p.startsWith(`${b.path.join('.')} (`) && /expected at most [\d,]+ \(/.test(p)).toBe(false);
+    }
+  });
+
+  it('list items, class targets and tensor sizes are bounded too; the defaults pass', () => {
+    const lb = LIST_BOUNDS[0]!;
+    expect(rejection(`input: x\nfeatures:\n  classifier:\n    widths: [16, ${lb.max + 1}]\n`).problems).toEqual([expect.stringMatching(/^features\.classifier\.widths\.1 \(line 4\): expected at most/)]);
+    expect(rejection(`input: x\nbalance:\n  strategy:\n    coat: ${MAX_CLASS_TARGET + 1}\n`).problems).toEqual([expect.stringMatching(/^balance\.strategy\.coat \(line 4\): expected a target of at most 1,000,000 images/)]);
+    expect(rejection('input: x\n', ['gan.latentDim=4096', 'gan.gWidth=4096']).problems).toEqual([
+      expect.stringMatching(/^gan\.gWidth \(--set gan\.gWidth=4096\): expected at most 268,435,456 values in the generator's first layer/),
+    ]);
+    expect(rejection('input: x\n', ['decode.size=256', 'train.batchSize=1024']).problems).toEqual([
+      expect.stringMatching(/^train\.batchSize \(--set train\.batchSize=1024\): expected at most 268,435,456 values in a training step's widest feature map/),
+    ]);
+    expect(() => parseConfigText('input: x\n', 'c.yaml')).not.toThrow();
+    // every problem at once: a bound next to a type error
+    expect(rejection('input: x\ngan:\n  latentDim: 1e9\n  gWidth: 1.5\n').problems).toEqual([
+      'gan.latentDim (line 3): expected at most 4,096 (StyleGAN uses 512), received 1000000000',
+      'gan.gWidth (line 4): expected a positive integer, received 1.5',
+    ]);
   });
 });
