@@ -5,9 +5,10 @@
 
 #include "blas.h"
 
-/* 4 Mi floats (16 MiB): big enough that sgemm sees a few thousand rows, small enough to stay in L3
- * on most machines at the layer sizes of the project's GANs. */
-size_t conv_chunk_floats = (size_t)1 << 22;
+/* 512 Ki floats (2 MiB): a few hundred rows per sgemm at the GANs' 5×5×64 patches. Measured against
+ * 64 Ki … 8 Mi floats on the 64→128-channel convolutions (bench/native-kernels.mjs): 2–16 MiB were
+ * within noise of each other, 256 KiB was slower (sgemm repacks the filter on every call). */
+size_t conv_chunk_floats = (size_t)1 << 19;
 
 static float *scratch = 0;
 static size_t scratch_cap = 0;
