@@ -81,7 +81,10 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeInfo {
   const threads = threadsWanted(env);
   if (!cached) {
     const file = addonPath();
-    if (!existsSync(file)) throw new Error('addon not built (no compiler or node-gyp at install? `npm run build:native` builds it)');
+    if (!existsSync(file)) {
+      const script = path.join(path.dirname(file), '../../build.mjs');
+      throw new Error(`addon not built (no C compiler or node-gyp at install?); \`node ${script}\` builds it`);
+    }
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     const override = env[BLAS_ENV]?.trim();
     const candidates = override ? [override] : (BLAS_CANDIDATES[process.platform] ?? []);
