@@ -8,6 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNative, NATIVE_ENV, type NativeAddon } from '../../src/backend/native.js';
 import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
 import { describeBackend, initBackend } from '../../src/backend/select.js';
+import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
+import { buildGenerator, generate } from '../../src/gan/generator.js';
+import { discriminatorLoss, generatorLoss } from '../../src/gan/losses.js';
+import { trainable } from '../../src/gan/params.js';
+import { Rng } from '../../src/util/rng.js';
 import { compare, values } from './compare.js';
 
 let unavailable: string | null = null;
@@ -127,6 +132,36 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     const rel = await compare(() => tf.matMul(tf.tensor4d(a, [2, 1, 3, 4]), tf.tensor4d(b, [1, 3, 4, 5])));
     expect(rel).toBeLessThan(1e-6);
     expect(calls.get('matmul') ?? 0).toBe(0);
+  });
+
+  it('second-order gradients through the native kernels (R1-style penalty on a conv)', async () => {
+    const x = values([2, 9, 9, 3], 21);
+    const f = values([5, 5, 3, 4], 22);
+    const X = () => tf.tensor4d(x, [2, 9, 9, 3]);
+    const F = () => tf.tensor4d(f, [5, 5, 3, 4]);
+    // d/df Σ (∂/∂x Σ conv(x, f)²)²
+    const penalty = (w: tf.Tensor) => tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').square().sum())(X()).square().sum();
+    expect(await compareNative(() => tf.grad(penalty)(F()), ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'])).toBeLessThan(1e-5);
+  });
+
+  it('every gradient of the conditional GAN matches the cpu backend', async () => {
+    const spec = { numClasses: 3, latentDim: 8, embedDim: 4, width: 8, size: 8, channels: 1 };
+    const real = values([4, 8, 8, 1], 9).map((v) => Math.tanh(v));
+    const z = values([4, 8], 10);
+    const labels = [0, 2, 1, 2];
+    const grads = () => {
+      const rng = new Rng(3);
+      const g = buildGenerator(spec, rng);
+      const d = buildDiscriminator({ numClasses: 3, width: 4, size: 8, channels: 1 }, rng);
+      const lab = tf.tensor1d(labels, 'int32');
+      const fake = () => generate(g, tf.tensor2d(z, [4, 8]), lab);
+      const dG = tf.variableGrads(() => generatorLoss(discriminate(d, fake(), lab)), trainable(g.params)).grads;
+      const dD = tf.variableGrads(() => discriminatorLoss(discriminate(d, tf.tensor4d(real, [4, 8, 8, 1]), lab), discriminate(d, fake(), lab)), trainable(d.params)).grads;
+      const out = [...Object.values(dG), ...Object.values(dD)];
+      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+      return out;
+    };
+    expect(await compareNative(grads, ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul'])).toBeLessThan(1e-4);
   });
 
   it('leaks no wasm memory', async () => {
