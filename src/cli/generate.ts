@@ -36,9 +36,9 @@ export function registerGenerate(program: Command): void {
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
-      if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
       const labels = [...new Set(flags.class)];
       const progress = createProgress(mode);
+      progress({ type: 'info', message: describeBackend(backend) });
       progress({ type: 'stage.start', stage: 'generate', total: count * labels.length });
       const t0 = performance.now();
       const { files } = await generateFromModel({
