@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
+import { BACKENDS } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { InputError } from '../errors.js';
 import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
@@ -31,7 +32,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--input <dir>', "labelled image folder (overrides the config's input)")
     .option('--out <dir>', "output folder (overrides the config's out)")
     .option('--set <key=value...>', 'override settings, e.g. --set train.steps=200 decode.size=32')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
+    .option('--backend <name>', BACKENDS.join(' | '))
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')

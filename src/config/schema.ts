@@ -25,7 +25,7 @@ const bool = () => z.boolean({ error: 'expected true or false' });
 const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'expected a map of settings' : undefined) });
 
-export const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'auto'] as const;
 
 /**
@@ -283,7 +283,7 @@ export const ConfigSchema = section({
   out: str('a folder path').default('out'),
   /** Seed for every random choice (batches, noise, initial weights). */
   seed: nonNegInt().default(0),
-  /** tfjs backend; `auto` picks the first that loads: node-gpu → node → wasm → cpu. */
+  /** tfjs backend; `auto` picks the first that loads: node-gpu → node → native (wasm + BLAS kernels) → wasm → cpu. */
   backend: oneOf(BACKENDS).default('auto'),
   scan: ScanSchema.prefault({}),
   decode: DecodeSchema.prefault({}),

@@ -1,6 +1,6 @@
 /** Writing the synthetic images, the manifest in its formats, and the summary. */
 import { constants, existsSync } from 'node:fs';
-import { copyFile, link, mkdir, rm, symlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, realpath, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -173,13 +173,16 @@ async function writeImagefolder(dir: string, entries: ManifestEntry[], mode: Ima
         if (mode === 'symlink') {
           await symlink(path.relative(path.dirname(dst), src), dst);
         } else if (mode === 'hardlink') {
+          // link(2) of a symlink links the symlink itself, and a relative one dangles at its new place:
+          // link the file it names.
+          const target = await realpath(src);
           try {
-            await link(src, dst);
+            await link(target, dst);
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
             // Another filesystem, or one without hard links: a copy is the only way left.
             if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
-            await copyFile(src, dst, constants.COPYFILE_FICLONE);
+            await copyFile(target, dst, constants.COPYFILE_FICLONE);
             copied++;
           }
         } else {

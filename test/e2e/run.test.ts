@@ -138,7 +138,7 @@ describe('gan-augment CLI errors and plans', () => {
     expect(r.stderr).toContain('does not exist');
     const b = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--backend', 'tpu', '--dry-run']);
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain('backend (--backend tpu): expected one of "auto", "node-gpu", "node", "wasm", "cpu", received "tpu"');
+    expect(b.stderr).toContain('backend (--backend tpu): expected one of "auto", "node-gpu", "node", "native", "wasm", "cpu", received "tpu"');
   });
 
   it('refuses a non-empty out folder it did not make unless --force', async () => {
