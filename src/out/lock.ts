@@ -36,6 +36,27 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A lock left by a process that no longer runs on this host (an unreadable lock, or one from another host, is not). */
+function isStale(h: LockHolder | null, host: string): boolean {
+  return h !== null && h.host === host && h.pid !== process.pid && !alive(h.pid);
+}
+
+function lockedMessage(dir: string, h: LockHolder | null): string {
+  const who = h ? `pid ${h.pid} on ${h.host}, since ${h.started}` : 'an unreadable lock';
+  return `out: ${dir} is locked by another gan-augment run (${who}); wait for it to finish or choose another --out`;
+}
+
+/**
+ * Why {@link acquireLock} would refuse `dir` now (the same message), or null when it would take the lock.
+ * Reads only: what `validate` reports.
+ */
+export async function lockProblem(dir: string): Promise<string | null> {
+  const file = path.join(dir, OUT_NAMES.lock);
+  const found = await readHolder(file).catch(() => null);
+  if (!found || isStale(found.holder, os.hostname())) return null;
+  return `${lockedMessage(dir, found.holder)} (if no such run exists, e.g. it ran on another machine and was killed, delete ${file})`;
+}
+
 async function readHolder(file: string): Promise<{ text: string; holder: LockHolder | null } | null> {
   let text: string;
   try {
@@ -77,14 +98,7 @@ export async function acquireLock(dir: string): Promise<OutLock> {
       const found = await readHolder(file);
       if (!found) continue; // released meanwhile
       const h = found.holder;
-      const stale = h !== null && h.host === me.host && h.pid !== process.pid && !alive(h.pid);
-      if (!stale) {
-        const who = h ? `pid ${h.pid} on ${h.host}, since ${h.started}` : 'an unreadable lock';
-        throw new UserError(
-          `out folder ${dir} is locked by another gan-augment run (${who}); wait for it to finish or choose another --out`,
-          [`if no such run exists (e.g. it ran on another machine and was killed), delete ${file}`],
-        );
-      }
+      if (!isStale(h, me.host)) throw new UserError(lockedMessage(dir, h), [`if no such run exists (e.g. it ran on another machine and was killed), delete ${file}`]);
       // Remove the stale lock only if it is still the one judged stale, then race for it again.
       const again = await readHolder(file);
       if (again?.text === found.text) await unlink(file).catch(() => {});

@@ -7,10 +7,13 @@ import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { outFolderProblems } from '../out/guard.js';
+import { lockProblem } from '../out/lock.js';
 
 /** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`). Reads the disk, writes nothing. */
 export async function preflightProblems(config: Config, options: { force: boolean }): Promise<string[]> {
   const problems = await outFolderProblems(config.out, { force: options.force, input: config.input, inputMustExist: true });
+  const locked = await lockProblem(config.out);
+  if (locked) problems.push(locked);
   const f = config.features;
   if (f.extractor !== 'classifier' && f.model !== null) {
     const st = await stat(f.model).catch(() => null);
