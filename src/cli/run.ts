@@ -6,6 +6,13 @@ import { InputError, QualityGateError } from '../errors.js';
 import { plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { loadVerdicts } from '../report/load.js';
+import type { SummaryLike } from '../report/types.js';
+import { verdictLine } from '../report/verdict.js';
+import { REPORT_FILE } from '../report/write.js';
+import type { LogFormat } from '../progress.js';
 import { table } from './format.js';
 import { jsonOutput, LOG_FORMAT_FLAG, LOG_FORMAT_HELP, parseLogFormat } from './options.js';
 
@@ -74,12 +81,16 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       } catch (err) {
         // A failed quality gate still wrote every output: show its summary before the error.
         const failedSummary = err instanceof QualityGateError ? (err as QualityGateError & { summary?: Summary }).summary : undefined;
-        if (failedSummary) show(failedSummary);
+        if (failedSummary) {
+          show(failedSummary);
+          await printVerdicts(failedSummary, format, config.output.report);
+        }
         throw err;
       } finally {
         progress.close();
       }
       show(summary);
+      await printVerdicts(summary, format, config.output.report);
       if (flags.strict && summary.rejectedFiles.length > 0) {
         const n = summary.rejectedFiles.length;
         throw new InputError(
@@ -102,4 +113,27 @@ function printSummary(s: Summary): void {
       `backend: ${s.backend.name}; ${s.incremental?.train === 'reused' ? `reused the trained models (${s.train.steps} steps) of the previous run` : `trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s`}; total ${s.durations.total.toFixed(1)} s\n` +
       `wrote ${s.out}/manifest.jsonl, ${s.out}/summary.json, ${s.out}/synthetic/\n`,
   );
+}
+
+/**
+ * The end of a run: each scarce class's verdict (the rules report.html uses), then, as the last line,
+ * where report.html is. As text on stdout; with JSON output, one `{"event":"verdict"}` line on stderr.
+ */
+async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Promise<void> {
+  const verdicts = await loadVerdicts(s.out, s as SummaryLike);
+  const file = path.join(s.out, REPORT_FILE);
+  const hasReport = report && (await access(file).then(() => true, () => false));
+  if (jsonOutput(format)) {
+    process.stderr.write(JSON.stringify({ event: 'verdict', classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
+    return;
+  }
+  const lines: string[] = [];
+  if (verdicts.length > 0) {
+    lines.push('', 'verdict per class (figures against their scale; see the report):');
+    for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
+    const poor = verdicts.filter((v) => v.verdict === 'poor').map((v) => v.label);
+    if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);
+  }
+  lines.push(hasReport ? `report: ${file}` : `report: not written (output.report is off); \`gan-augment report ${s.out}\` writes it`);
+  process.stdout.write(lines.join('\n') + '\n');
 }

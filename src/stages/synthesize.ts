@@ -28,6 +28,8 @@ import type { Generator } from '../gan/generator.js';
 import { labelSalt } from '../generate/from-model.js';
 import { sampleClass, seedsFor } from '../generate/sample.js';
 import { writePngs } from '../manifest/write.js';
+import { binScores } from '../report/bins.js';
+import type { ScoreBins } from '../report/types.js';
 import { fid } from '../metrics/fid.js';
 import { kid } from '../metrics/kid.js';
 import { cachedFeatures } from '../metrics/features-cache.js';
@@ -106,6 +108,8 @@ export interface ClassSynthesis {
   rejected: Record<RejectReason, number>;
   /** Candidates left after each filter step, in the order run, with the step's cut. */
   steps: { step: string; left: number; cut: number | null }[];
+  /** Every candidate's discriminator logit, binned, kept and rejected apart (the report's histogram). */
+  scoreBins: ScoreBins | null;
   nearCopy: NearCopyCalibration[];
   quality: ClassQuality;
 }
@@ -293,6 +297,7 @@ export async function synthesize(
       cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
       rejected: sel.byReason,
       steps: sel.after,
+      scoreBins: binScores(scores, sel.kept),
       nearCopy,
       quality,
     });
