@@ -24,7 +24,7 @@ Exit codes:
   4    input errors under --strict
   130  interrupted (Ctrl-C, SIGTERM); what was done is saved
 
-With --log-format json (or auto when stdout is not a terminal) progress is JSON lines on stderr and
+With --log-format json (or auto when stderr is not a terminal) progress is JSON lines on stderr and
 the summary is JSON on stdout; errors are printed as text, and as a JSON line
 {"event":"error","exitCode":…} too when --log-format json is given.`;
 

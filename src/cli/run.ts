@@ -14,7 +14,7 @@ import { verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
 import type { LogFormat } from '../progress.js';
 import { table } from './format.js';
-import { jsonOutput, LOG_FORMAT_FLAG, LOG_FORMAT_HELP, parseLogFormat } from './options.js';
+import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat } from './options.js';
 
 interface RunFlags {
   input?: string;
@@ -38,14 +38,24 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--input <dir>', "labelled image folder (overrides the config's input)")
     .option('--out <dir>', "output folder (overrides the config's out)")
     .option('--set <key=value...>', 'override settings, e.g. --set train.steps=200 decode.size=32')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
+    .addOption(backendOption())
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')
     .option('-q, --quiet', 'no progress output')
-    .option(LOG_FORMAT_FLAG, LOG_FORMAT_HELP)
+    .addOption(logFormatOption())
     .option('--shard <i/n>', 'train and generate only shard i of n (0-based) of the scarce classes (gan.mode per-class); join the outs with `merge`')
     .option('--strict', 'exit with code 4 when any input file is rejected (after writing all outputs)')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment run configs/quickstart.yaml', 'balance the bundled fixture; ends with a verdict per class and the path of report.html'],
+        ['gan-augment run my.yaml --dry-run', 'print the resolved config and the per-class plan; write nothing'],
+        ['gan-augment run my.yaml --set train.steps=2000 filter.keepRejected=true', 'override settings for this run'],
+        ['gan-augment run my.yaml --resume --set train.steps=1500', 'continue an interrupted run, or train further'],
+        ['gan-augment run my.yaml --log-format json > summary.json', 'JSON lines on stderr, the summary as JSON on stdout (what auto does in CI)'],
+      ),
+    )
     .action(async (file: string, flags: RunFlags) => {
       const format = parseLogFormat(flags.logFormat);
       const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;

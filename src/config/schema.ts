@@ -24,6 +24,8 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
 
 export const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'auto'] as const;
+/** imbalanced-learn's own spellings of the named strategies, accepted as written there. */
+export const STRATEGY_ALIASES = { 'not majority': 'not-majority', 'not minority': 'not-minority' } as const satisfies Record<string, (typeof STRATEGIES)[number]>;
 
 /**
  * How many images each class should have after augmentation, after imbalanced-learn's
@@ -33,12 +35,13 @@ export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'a
 const StrategySchema = z.union(
   [
     oneOf(STRATEGIES),
+    oneOf(Object.keys(STRATEGY_ALIASES) as [keyof typeof STRATEGY_ALIASES]).transform((a) => STRATEGY_ALIASES[a]),
     z.number().gt(0).max(1),
     z.record(z.string(), posInt()),
   ],
   {
     error:
-      'expected one of "not-majority", "not-minority", "minority", "all", "auto", a ratio in (0, 1], or a map { label: targetCount }',
+      'expected one of "not-majority" (or "not majority"), "not-minority" (or "not minority"), "minority", "all", "auto", a ratio in (0, 1], or a map { label: targetCount }',
   },
 );
 
@@ -272,6 +275,8 @@ const OutputSchema = section({
   /** Write <out>/report.html: one self-contained page (images inline) to judge the run by. */
   report: bool().default(true),
 });
+
+export { StrategySchema };
 
 export const ConfigSchema = section({
   /** Labelled image folder: one sub-folder per class. Relative paths are resolved from the config file's folder. */
