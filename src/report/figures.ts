@@ -8,6 +8,12 @@ import type { EvaluationResult } from '../evaluate/types.js';
 import type { SummaryLike, TrainingLine } from './types.js';
 import { judgeClass, type ClassFigures, type ClassVerdict } from './verdict.js';
 
+/** What is measured on a class's image files: novelty and structure (see {@link ClassFigures}). */
+export interface PixelFigures {
+  novelty: number | null;
+  structure: { kept: number; real: number } | null;
+}
+
 /** The last diversity ratio logged for `label` in any training job. */
 export function lastDiversity(training: readonly { records: readonly TrainingLine[] }[], label: string): number | null {
   let best: { step: number; v: number } | null = null;
@@ -27,7 +33,7 @@ export function classFigures(
   summary: SummaryLike | null,
   training: readonly { records: readonly TrainingLine[] }[],
   evaluation: EvaluationResult | null,
-  novelty: Record<string, number | null> = {},
+  pixels: Record<string, PixelFigures> = {},
 ): ClassFigures[] {
   const gateHasLimits = summary?.quality?.gate ? summary.quality.gate.maxFid !== null || summary.quality.gate.maxKid !== null : false;
   return (summary?.synthesis ?? []).map((s) => {
@@ -55,7 +61,8 @@ export function classFigures(
       fidFloor: q?.fidFloor ?? null,
       kidFloor: q?.kidFloor ?? null,
       diversity: lastDiversity(training, s.label),
-      novelty: novelty[s.label] ?? null,
+      novelty: pixels[s.label]?.novelty ?? null,
+      structure: pixels[s.label]?.structure ?? null,
       candidates: s.candidates ?? null,
       kept: s.kept ?? null,
       rejected: s.rejected ?? null,
@@ -71,9 +78,9 @@ export function classVerdicts(
   summary: SummaryLike | null,
   training: readonly { records: readonly TrainingLine[] }[],
   evaluation: EvaluationResult | null,
-  novelty: Record<string, number | null> = {},
+  pixels: Record<string, PixelFigures> = {},
 ): ClassVerdict[] {
-  return classFigures(summary, training, evaluation, novelty).map(judgeClass);
+  return classFigures(summary, training, evaluation, pixels).map(judgeClass);
 }
 
 /**

@@ -13,7 +13,7 @@ import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
 import { safeSegment } from '../util/safe-name.js';
-import { classVerdicts, evaluateCommand } from './figures.js';
+import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
 import type { ClassVerdict } from './verdict.js';
 import type { ClassView, NearestPair, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
@@ -123,6 +123,42 @@ interface Novelty {
   /** Median distance of a real image of the class to its nearest other real one. */
   realNearest: number | null;
   kept: { entry: ManifestEntry; px: Uint8Array; realPx: Uint8Array; realPath: string; distance: number }[];
+  /** Median neighbouring-pixel correlation of the sampled kept images, and of the real images (see {@link smoothness}). */
+  smoothness: { kept: number; real: number } | null;
+}
+
+/**
+ * Correlation between neighbouring pixels (horizontal and vertical pairs, all channels): near 1 for images
+ * with shapes and regions, near 0 for noise whatever its contrast. 0 for a flat image.
+ */
+export function smoothness(px: Uint8Array, size: number, channels: number): number {
+  const row = size * channels;
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  const add = (a: number, b: number) => {
+    n++;
+    sa += a;
+    sb += b;
+    saa += a * a;
+    sbb += b * b;
+    sab += a * b;
+  };
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < row; x++) {
+      const i = y * row + x;
+      if (x + channels < row) add(px[i]!, px[i + channels]!);
+      if (y + 1 < size) add(px[i]!, px[i + row]!);
+    }
+  }
+  if (n === 0) return 0;
+  const cov = sab / n - (sa / n) * (sb / n);
+  const va = saa / n - (sa / n) ** 2;
+  const vb = sbb / n - (sb / n) ** 2;
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
 
 /**
@@ -130,7 +166,7 @@ interface Novelty {
  * each other (pixel RMS on 0–1). About 1: as new as another real image would be; well above 1: farther from
  * every real image than real images are from each other (noise, blobs); near 0: copies.
  */
-async function measureNovelty(out: string, kept: ManifestEntry[], real: ManifestEntry[], decode: Decode): Promise<Novelty> {
+export async function measureNovelty(out: string, kept: ManifestEntry[], real: ManifestEntry[], decode: Decode): Promise<Novelty> {
   const pool = spread(real, NEAREST_POOL);
   const poolPx = await decodeAll(pool.map((e) => path.resolve(out, e.path)), decode);
   const ok = poolPx.map((p, i) => ({ p, e: pool[i]! })).filter((x): x is { p: Uint8Array; e: ManifestEntry } => x.p !== null);
@@ -145,7 +181,15 @@ async function measureNovelty(out: string, kept: ManifestEntry[], real: Manifest
     found.push({ entry: chosen[i]!, px: p, realPx: px[nn.index]!, realPath: ok[nn.index]!.e.path, distance: nn.distance });
   });
   const med = median(found.map((x) => x.distance));
-  return { ratio: med !== null && realNearest !== null && realNearest > 0 ? med / realNearest : null, realNearest, kept: found };
+  const smooth = (p: Uint8Array) => smoothness(p, decode.size, decode.channels);
+  const realSmooth = median(px.map(smooth));
+  const keptSmooth = median(found.map((x) => smooth(x.px)));
+  return {
+    ratio: med !== null && realNearest !== null && realNearest > 0 ? med / realNearest : null,
+    realNearest,
+    kept: found,
+    smoothness: keptSmooth !== null && realSmooth !== null ? { kept: keptSmooth, real: realSmooth } : null,
+  };
 }
 
 /** The training sample strips of a class (train/samples/<class>/step-N.png, any job), spread over time. */
@@ -206,7 +250,7 @@ export async function readTraining(out: string): Promise<ReportData['training']>
  */
 export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<ClassVerdict[]> {
   const s = summary ?? (await readJson<SummaryLike>(path.join(out, 'summary.json')));
-  const novelty: Record<string, number | null> = {};
+  const pixels: Record<string, PixelFigures> = {};
   let entries: ManifestEntry[] = [];
   try {
     entries = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
@@ -218,10 +262,11 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
     for (const c of s?.synthesis ?? []) {
       const kept = entries.filter((e) => e.label === c.label && e.source === 'synthetic');
       const real = entries.filter((e) => e.label === c.label && e.source === 'real');
-      novelty[c.label] = (await measureNovelty(out, kept, real, decode)).ratio;
+      const n = await measureNovelty(out, kept, real, decode);
+      pixels[c.label] = { novelty: n.ratio, structure: n.smoothness };
     }
   }
-  return classVerdicts(s, await readTraining(out), await readJson<EvaluationResult>(path.join(out, 'evaluate.json')), novelty);
+  return classVerdicts(s, await readTraining(out), await readJson<EvaluationResult>(path.join(out, 'evaluate.json')), pixels);
 }
 
 /**
@@ -276,6 +321,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
       pairs: [],
       realNearest: null,
       novelty: null,
+      structure: null,
       strips: await sampleStrips(out, label, zoom),
     };
     classes.push(view);
@@ -299,6 +345,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     const nov = await measureNovelty(out, kept, real, decode);
     view.realNearest = nov.realNearest;
     view.novelty = nov.ratio;
+    view.structure = nov.smoothness;
     for (const x of spread(nov.kept, PAIRS)) {
       view.pairs.push({
         kept: { uri: await pngUri(x.px, size, size, channels, zoom), title: `kept, D logit ${fmt(x.entry.score)} · seed ${x.entry.seed}` },
@@ -319,7 +366,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     evaluation,
     notes,
     size: decode?.size ?? null,
-    verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, c.novelty]))),
+    verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, { novelty: c.novelty, structure: c.structure }]))),
     heldOut,
     evaluateCommand: evaluateCommand(path.resolve(out), heldOut, process.cwd()),
   };

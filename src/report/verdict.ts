@@ -1,8 +1,10 @@
 /**
  * The verdict on one scarce class's synthetic images — `good`, `doubtful` or `poor` — from figures that
  * carry their own scale: FID and KID next to the class's floor (its real training images against
- * held-out real ones, same features), the generator's sample diversity against the real images', the
- * share of candidates the filters rejected, and, where they ran, `evaluate` and the do-no-harm guard.
+ * held-out real ones, same features), the generator's sample diversity against the real images', how
+ * far kept images lie from their nearest real image and how much structure they have (both against the
+ * real images' own), the share of candidates the filters rejected, and, where they ran, `evaluate` and
+ * the do-no-harm guard.
  *
  * Pure: numbers in, verdict out. The report page and the console's end-of-run lines both use it, so
  * they can never disagree. Every limit is in {@link VERDICT_LIMITS}.
@@ -41,6 +43,13 @@ export const VERDICT_LIMITS = {
   noveltyGood: 1.3,
   /** … and below this the kept images sit closer to real ones than real images do to each other (near-copies). */
   noveltyLow: 0.5,
+  /**
+   * Structure: the kept images' neighbouring-pixel correlation ÷ the real images'. Noise has none (≈ 0)
+   * whatever its contrast; below this is `poor` …
+   */
+  structurePoor: 0.5,
+  /** … below this `doubtful`. */
+  structureGood: 0.8,
   /** Share of candidates the quality filters rejected (near-copy, label, DRS; not the ranking's surplus). */
   rejectedGood: 0.5,
   rejectedPoor: 0.9,
@@ -59,6 +68,8 @@ export interface ClassFigures {
   diversity?: number | null;
   /** Kept images' median nearest-real distance ÷ the real images' own (pixel space). */
   novelty?: number | null;
+  /** Median neighbouring-pixel correlation of the kept images and of the real images. */
+  structure?: { kept: number; real: number } | null;
   candidates?: number | null;
   kept?: number | null;
   /** Candidates the filters rejected, by reason (the ranking's `discriminator` and `surplus` cuts are not counted: oversampling makes them by design). */
@@ -150,6 +161,17 @@ function noveltyCheck(c: ClassFigures): Check | null {
   return { name: 'novelty', verdict: 'good', figure, why: 'about as new as another real image would be' };
 }
 
+function structureCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  const st = c.structure;
+  if (!st || !finite(st.kept) || !finite(st.real) || st.real <= 0) return null;
+  const r = st.kept / st.real;
+  const figure = `neighbouring-pixel correlation ${st.kept.toFixed(2)} vs ${st.real.toFixed(2)} in real images`;
+  if (r < L.structurePoor) return { name: 'structure', verdict: 'poor', figure, why: `under ${L.structurePoor} × the real images': noise, no shapes` };
+  if (r < L.structureGood) return { name: 'structure', verdict: 'doubtful', figure, why: `under ${L.structureGood} × the real images': grainier than they are` };
+  return { name: 'structure', verdict: 'good', figure, why: 'as smooth as the real images' };
+}
+
 /** Rejections that say something about quality: the ranking's cuts (`discriminator`, `surplus`) are made by design. */
 const RANKING_CUTS = new Set(['discriminator', 'surplus']);
 
@@ -182,6 +204,8 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   checks.push(diversityCheck(c));
   const nov = noveltyCheck(c);
   if (nov) checks.push(nov);
+  const st = structureCheck(c);
+  if (st) checks.push(st);
   const rej = rejectedCheck(c);
   if (rej) checks.push(rej);
   if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });

@@ -42,6 +42,7 @@ function data(over: Partial<ReportData> = {}): ReportData {
         pairs: [{ kept: { uri: PX, title: 'kept' }, real: { uri: PX, title: 'coat/coat-0001.png' }, distance: 0.1234 }],
         realNearest: 0.2,
         novelty: 1.1,
+        structure: { kept: 0.8, real: 0.85 },
         strips: [{ step: 100, uri: PX }, { step: 200, uri: PX }],
       },
     ],

@@ -18,6 +18,7 @@ const GOOD: ClassFigures = {
   kidFloor: 8,
   diversity: 0.9,
   novelty: 1.1,
+  structure: { kept: 0.82, real: 0.85 },
   candidates: 180,
   kept: 90,
   rejected: { 'near-copy-pixel': 2, surplus: 88 },
@@ -46,6 +47,8 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['blobs: farther than real images are from each other', { novelty: 1.45 }, 'doubtful'],
   ['near-copies', { novelty: 0.3 }, 'doubtful', /copies/],
   ['novelty not measured adds nothing', { novelty: null }, 'good'],
+  ['noise of any contrast: no neighbouring-pixel correlation', { structure: { kept: 0.03, real: 0.86 } }, 'poor', /noise, no shapes/],
+  ['grainy', { structure: { kept: 0.6, real: 0.86 } }, 'doubtful', /grainier/],
   ['nothing kept', { kept: 0, fid: null, kid: null }, 'poor', /0 of 180 candidates kept/],
   ['a passed gate adds nothing', { gate: { passed: true, reasons: [] } }, 'good'],
   ['a failed gate is poor', { gate: { passed: false, reasons: ['FID 30 > quality.maxFid 20'] } }, 'poor', /quality gate failed/],
@@ -65,7 +68,7 @@ describe('judgeClass', () => {
 
   it('the console line names the class, the verdict and each figure', () => {
     expect(verdictLine(judgeClass({ ...GOOD, fid: 250 }))).toBe(
-      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), diversity 0.90 × the real images', nearest real image 1.10 × as far as real images are from each other, 1% of 180 candidates rejected by the filters",
+      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), diversity 0.90 × the real images', nearest real image 1.10 × as far as real images are from each other, neighbouring-pixel correlation 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
     );
   });
 });
