@@ -138,8 +138,9 @@ export interface WrittenManifest {
  * Writes `<dir>/manifest.jsonl` and `manifest.schema.json`, and as asked `manifest.csv` and `imagefolder/`
  * (removed first, so no file of an earlier run lingers). The input folder is only read.
  */
-export async function writeManifestFiles(dir: string, entries: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
+export async function writeManifestFiles(dir: string, given: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
   const files = [path.join(dir, 'manifest.jsonl'), path.join(dir, 'manifest.schema.json')];
+  const entries = withFileNames(given, options.imagefolder, options.input, dir);
   await writeFileAtomic(files[0]!, toJsonl(entries));
   await writeFileAtomic(files[1]!, JSON.stringify(MANIFEST_JSON_SCHEMA, null, 2) + '\n');
   const csv = path.join(dir, 'manifest.csv');
@@ -157,6 +158,19 @@ export async function writeManifestFiles(dir: string, entries: ManifestEntry[], 
     files.push(root);
   }
   return { files, copiedInsteadOfLinked: copied };
+}
+
+/**
+ * Each entry's `file_name`: its file inside `dir`, so the manifest stays usable when `dir` alone is moved
+ * or uploaded. A real (or oversampled) image's is its copy or hard link in the imagefolder layout; with no
+ * layout, or symbolic links (which point back out), it is the entry's `path`.
+ */
+export function withFileNames(entries: ManifestEntry[], mode: ImagefolderMode | null, input: string, dir: string): ManifestEntry[] {
+  const inside = mode === 'hardlink' || mode === 'copy' ? imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/')).files : null;
+  return entries.map((e, i) => ({
+    ...e,
+    file_name: e.source === 'synthetic' || !inside ? e.path : `${IMAGEFOLDER_DIR}/${IMAGEFOLDER_SPLIT}/${inside[i]!.to}`,
+  }));
 }
 
 /** Places every entry's file under `<dir>/imagefolder/train/` and writes its metadata.jsonl. */

@@ -141,7 +141,7 @@ function verdicts(d: ReportData): string {
       2,
     )}`,
   );
-  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the generator's sample diversity against the real images' (≈ 1 is healthy), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close; one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
+  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the generator's sample diversity against the real images' (≈ 1 is healthy), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close; one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
 }
 
 function guard(s: SummaryLike | null): string {

@@ -5,7 +5,8 @@
  * console stays clean, nothing is fetched.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -86,6 +87,21 @@ describe('report.html and evaluate (e2e)', () => {
     expect(html).not.toMatch(/<script|<link|(src|href)="(https?:)?\/\//i);
     expect(html).toContain('id="evaluate"');
     expect(html).toContain('rejected:');
+  });
+
+  it("the manifest's file_name stays valid when <out> alone is copied elsewhere (a CI artefact); path is relative to the manifest", async () => {
+    const moved = path.join(await tempDir(), 'artefact');
+    await cp(out, moved, { recursive: true });
+    const lines = (await readFile(path.join(moved, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; file_name: string; source: string; sha256: string });
+    expect(lines.length).toBeGreaterThan(700);
+    for (const l of lines) {
+      expect(l.file_name.startsWith('..'), l.file_name).toBe(false);
+      const bytes = await readFile(path.join(moved, l.file_name));
+      expect(createHash('sha256').update(bytes).digest('hex'), l.file_name).toBe(l.sha256);
+    }
+    expect(lines.find((l) => l.source === 'real')!.file_name).toMatch(/^imagefolder\/train\/[^/]+\/real\//);
+    const csvHead = (await readFile(path.join(moved, 'manifest.csv'), 'utf8')).split('\r\n')[0];
+    expect(csvHead?.startsWith('path,file_name,label,')).toBe(true);
   });
 
   it('report <out> rewrites it; a folder that is not there is a usage error', async () => {
