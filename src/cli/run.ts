@@ -134,7 +134,7 @@ async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Pr
   const file = path.join(s.out, REPORT_FILE);
   const hasReport = report && (await access(file).then(() => true, () => false));
   if (jsonOutput(format)) {
-    process.stderr.write(JSON.stringify({ event: 'verdict', classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
+    process.stderr.write(JSON.stringify({ event: 'verdict', t: Math.round(process.uptime() * 1000) / 1000, classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
     return;
   }
   const lines: string[] = [];
