@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeBackend, initBackend } from '../backend/select.js';
+import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { generateFromModel } from '../generate/from-model.js';
 import { createProgress, progressMode } from '../progress.js';
@@ -35,14 +36,14 @@ export function registerGenerate(program: Command): void {
     )
     .action(async (flags: GenerateFlags) => {
       const { count, seed } = flags;
-      const allowed = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+      const allowed = BACKENDS;
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
-      if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
       const labels = [...new Set(flags.class)];
       const progress = createProgress(mode);
+      progress({ type: 'info', message: describeBackend(backend) });
       progress({ type: 'stage.start', stage: 'generate', total: count * labels.length });
       const t0 = performance.now();
       const { files } = await generateFromModel({

@@ -1,11 +1,15 @@
 /**
- * The config schema: the single source of the config's type and of every default. Each setting has one
- * comment saying what it does; `gan-augment run --dry-run` prints the resolved values.
+ * The config schema: the single source of the config's type, of every default and of every setting's
+ * description (`.describe()`: `gan-augment schema` and `init` read it); `gan-augment run --dry-run` prints
+ * the resolved values.
  *
  * Messages are written as "expected …" so that `validate.ts` can append what was received and the key's
  * YAML line: `train.steps (line 12): expected a positive integer, received "ten"`.
  */
 import { z } from 'zod';
+import { FILTER_STEPS } from '../filter/steps.js';
+import { LOSSES } from '../gan/losses.js';
+import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -22,7 +26,7 @@ const bool = () => z.boolean({ error: 'expected true or false' });
 const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'expected a map of settings' : undefined) });
 
-export const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'auto'] as const;
 /** imbalanced-learn's own spellings of the named strategies, accepted as written there. */
 export const STRATEGY_ALIASES = { 'not majority': 'not-majority', 'not minority': 'not-minority' } as const satisfies Record<string, (typeof STRATEGIES)[number]>;
@@ -74,7 +78,7 @@ const GanSchema = section({
   gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
   dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),
-  loss: oneOf(['ns', 'hinge', 'wgan-gp'] as const).default('ns').describe('Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty).'),
+  loss: oneOf(LOSSES).default('ns').describe('Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty).'),
   spectralNorm: bool().default(false).describe("Spectrally normalise D's conv and dense weights (one power iteration per step)."),
   mbstd: bool().default(true).describe('Minibatch standard deviation as an extra D feature: lets D see a collapsed batch.'),
   r1Gamma: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe('R1 penalty weight γ on real images (0 = off).'),
@@ -115,23 +119,23 @@ const GenerateSchema = section({
   batchSize: posInt().default(256).describe('Images per generator call.'),
 });
 
-export const FILTER_STEPS = ['near-copy', 'label', 'discriminator'] as const;
+export { FILTER_STEPS };
 
 const FilterSchema = section({
   order: z
-    .array(oneOf(FILTER_STEPS), { error: 'expected a list of "near-copy", "label", "discriminator"' })
+    .array(oneOf(FILTER_STEPS), { error: `expected a list of ${FILTER_STEPS.map((s) => `"${s}"`).join(', ')}` })
     .refine((steps) => new Set(steps).size === steps.length, { error: 'expected each filter at most once' })
     .default(['near-copy', 'label', 'discriminator']).describe("Filters applied to each class's candidates, in this order (leave one out to skip it); of the candidates that pass them all, the best `deficit` by discriminator logit are kept. `label` is on by default: without it, samples that do not look like their class taught evaluate's classifier the wrong class (README \"Does it help?\")."),
-  discriminator: oneOf(['top', 'fraction', 'threshold', 'drs'] as const).default('top').describe('The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).'),
+  discriminator: oneOf(DISCRIMINATOR_MODES).default('top').describe('The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).'),
   fraction: unit().default(0.5).describe('Share of the candidates kept by `discriminator: fraction`.'),
   threshold: z.number({ error: 'expected a number' }).default(0).describe('Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept).'),
   drsPercentile: z.number({ error: 'expected a number between 0 and 100' }).min(0, { error: 'expected a number between 0 and 100' }).max(100, { error: 'expected a number between 0 and 100' }).default(95).describe('`discriminator: drs`: the percentile (0–100) of F whose candidates are accepted with probability ½; higher = stricter.'),
   minLabelProb: unit().default(0.5).describe('Label consistency: the feature classifier must give the intended class at least this probability (τ).'),
   nearCopyQuantile: unit().default(0.01).describe('Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject).'),
-  nearCopyCalibration: oneOf(['pooled', 'class'] as const).default('pooled').describe("Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart)."),
+  nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled').describe("Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart)."),
   nearCopySpaces: z
-    .array(oneOf(['feature', 'pixel'] as const), { error: 'expected a list of "feature", "pixel"' })
-    .default(['feature', 'pixel']).describe("Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both."),
+    .array(oneOf(NEAR_COPY_SPACES), { error: `expected a list of ${NEAR_COPY_SPACES.map((s) => `"${s}"`).join(', ')}` })
+    .default([...NEAR_COPY_SPACES]).describe("Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both."),
   keepRejected: bool().default(false).describe('Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected.'),
   shortfall: oneOf(['leave', 'oversample'] as const).default('oversample').describe("When the filters keep fewer than a class needs: `leave` it short (a warning says by how much), or `oversample`: list the class's real images again (source \"oversampled\" in the manifest) up to its target, so the output is balanced whatever the filters kept."),
 });
@@ -180,7 +184,7 @@ export const ConfigSchema = section({
   input: str('a folder path').describe("Labelled image folder: one sub-folder per class. Relative paths are resolved from the config file's folder."),
   out: str('a folder path').default('out').describe("Output folder for synthetic images, manifest and summary. Relative to the config file's folder."),
   seed: nonNegInt().default(0).describe('Seed for every random choice (batches, noise, initial weights).'),
-  backend: oneOf(BACKENDS).default('auto').describe('tfjs backend; `auto` picks the first that loads: node-gpu → node → wasm → cpu.'),
+  backend: oneOf(BACKENDS).default('auto').describe('tfjs backend; `auto` picks the first that loads: node-gpu → node → native (wasm + BLAS kernels) → wasm → cpu.'),
   scan: ScanSchema.prefault({}),
   decode: DecodeSchema.prefault({}),
   balance: BalanceSchema.prefault({}),
