@@ -50,7 +50,9 @@ describe('faults (e2e)', () => {
     const out = path.join(disk, 'out');
     const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY]);
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toMatch(new RegExp(`error: no space left on the device while writing ${out.replace(/[/.]/g, '\\$&')}/\\S+ \\([\\d.]+ (bytes|KB) free of 160\\.0 KB on the file system of`));
+    // --log-format json: the error is a JSON line like every other line on stderr.
+    const error = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; message?: string }).find((e) => e.event === 'error');
+    expect(error?.message).toMatch(new RegExp(`^no space left on the device while writing ${out.replace(/[/.]/g, '\\$&')}/\\S+ \\([\\d.]+ (bytes|KB) free of 160\\.0 KB on the file system of`));
     expect(r.stderr).not.toContain('internal error');
     const left = await readdir(out);
     expect(left).not.toContain('.synthetic.partial');
