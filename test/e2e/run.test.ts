@@ -138,7 +138,7 @@ describe('gan-augment CLI errors and plans', () => {
     expect(r.stderr).toContain('does not exist');
     const b = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--backend', 'tpu', '--dry-run']);
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain(`option '--backend <name>' argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, wasm, cpu.`);
+    expect(b.stderr).toContain(`option '--backend <name>' argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, native, wasm, cpu.`);
     expect(b.stderr).not.toContain('in the config');
     const s = await runCli(['scan', FIXTURE, '--strategy', 'most']);
     expect(s.code).toBe(2);

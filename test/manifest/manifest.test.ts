@@ -65,7 +65,7 @@ describe('manifest.jsonl', () => {
     ];
     const text = toJsonl(hostile);
     expect(text.trim().split('\n')).toHaveLength(hostile.length);
-    expect(parseManifest(text)).toEqual(hostile);
+    expect(parseManifest(text)).toEqual(hostile.map((e) => ({ ...e, file_name: e.path })));
     for (const line of text.trim().split('\n')) expect(validate(JSON.parse(line)), JSON.stringify(validate.errors)).toBe(true);
   });
 
@@ -147,9 +147,10 @@ describe('manifest.csv', () => {
     const entries = labels.map((l, i) => realEntry(`../in/${i}/x.png`, l, H(l)));
     entries.push(syntheticEntry({ path: '=synthetic/x.png', label: '@x', score: -1.5, generator: '-model', generatorStep: 3, seed: 1, sha256: H('s') }));
     const rows = readCsv(toCsv(entries)).slice(1);
-    expect(rows.map((r) => r[1])).toEqual(["'=cmd|' -C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@evil", "'\t=1", "'\r=1", 'plain', "'quoted", "'@x"]);
+    // Column 1 is file_name (the same as path here), column 2 the label.
+    expect(rows.map((r) => r[2])).toEqual(["'=cmd|' -C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@evil", "'\t=1", "'\r=1", 'plain', "'quoted", "'@x"]);
     const syn = rows.at(-1)!;
-    expect([syn[0], syn[4], syn[5], syn[6]]).toEqual(["'=synthetic/x.png", '-1.5', '-1.5', "'-model"]);
+    expect([syn[0], syn[1], syn[5], syn[6], syn[7]]).toEqual(["'=synthetic/x.png", "'=synthetic/x.png", '-1.5', '-1.5', "'-model"]);
     // No cell starts with a formula character, except a number's minus sign.
     for (const c of rows.flat()) expect(/^[=+@\t\r]/.test(c) || (c.startsWith('-') && !Number.isFinite(Number(c)))).toBe(false);
   });
