@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { ConfigSchema, type Config } from '../config/schema.js';
+import { minOf } from '../util/array.js';
 import type { FolderFacts } from './inspect.js';
 import { pushAll } from '../util/array.js';
 
@@ -64,7 +65,7 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   const size = guessSize(facts.medianSide);
   const channels = guessChannels(facts.colour, facts.gray);
   const scarce = facts.plan.classes.filter((c) => c.deficit > 0);
-  const fewest = scarce.length > 0 ? Math.min(...scarce.map((c) => c.count)) : null;
+  const fewest = scarce.length > 0 ? minOf(scarce.map((c) => c.count)) : null;
   const labelOff = fewest !== null && fewest < LABEL_FILTER_MIN_IMAGES && DEFAULTS.filter.order.includes('label');
   const lines: string[] = [
     `# yaml-language-server: $schema=${o.schema}`,
