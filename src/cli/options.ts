@@ -16,7 +16,7 @@ export function logFormatOption(help = LOG_FORMAT_HELP): Option {
 
 /** `--backend` with its choices; `fallback` is the default shown (none: the config's `backend` applies). */
 export function backendOption(fallback?: BackendChoice): Option {
-  const o = new Option('--backend <name>', fallback ? 'tfjs backend; auto takes the first that loads: node-gpu → node → wasm → cpu' : "tfjs backend (default: the config's backend, auto)").choices(BACKENDS);
+  const o = new Option('--backend <name>', fallback ? 'tfjs backend; auto takes the first that loads: node-gpu → node → native → wasm → cpu' : "tfjs backend (default: the config's backend, auto)").choices(BACKENDS);
   return fallback ? o.default(fallback) : o;
 }
 
