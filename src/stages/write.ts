@@ -11,7 +11,7 @@ import type { Discriminator } from '../gan/discriminator.js';
 import type { Generator } from '../gan/generator.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
-import { writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
+import { withFileNames, writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout, type JobMode } from '../out/layout.js';
@@ -119,11 +119,13 @@ export async function publish(
   options: { output: PublishSettings; input: string; reportConfig: unknown; emit: EventSink },
 ): Promise<void> {
   const l = outLayout(out);
-  await commitOutputs(out, toJsonl([...entries]), { afterSwap: testKillPoint('after-swap') });
+  const imagefolder = options.output.imagefolder === 'none' ? null : options.output.imagefolder;
+  // Each row's file_name (its image inside out) is known before the manifest is swapped in.
+  await commitOutputs(out, toJsonl(withFileNames([...entries], imagefolder, options.input, out)), { afterSwap: testKillPoint('after-swap') });
   const written = await writeManifestFiles(out, [...entries], {
     jsonl: false,
     csv: options.output.csv,
-    imagefolder: options.output.imagefolder === 'none' ? null : options.output.imagefolder,
+    imagefolder,
     input: options.input,
   });
   if (written.copiedInsteadOfLinked > 0) options.emit({ type: 'info', message: `imagefolder: ${written.copiedInsteadOfLinked} files copied, not hard-linked (the input is on another filesystem)` });
