@@ -23,8 +23,13 @@ import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import { writeReport } from './report/write.js';
 import { prepareQuality, synthesize, writeRejected, type ClassSynthesis, type QualitySummary } from './stages/synthesize.js';
 import { trainStage } from './stages/train.js';
+import { guardStage, type GuardSummary } from './stages/guard.js';
+import { teacherTargets } from './stages/targets.js';
 import { relativePosix } from './util/fs.js';
 import { Rng } from './util/rng.js';
+import { splitHoldout } from './dataset/holdout.js';
+import type { LabelledImages } from './dataset/sampler.js';
+import type { ImageTarget } from './stages/targets.js';
 import { hashJson } from './util/hash.js';
 import { safeSegment } from './util/safe-name.js';
 import { VERSION } from './version.js';
@@ -70,6 +75,8 @@ export interface Summary {
   fingerprints: { code: string; inputs: string; config: string };
   /** This run's share of the scarce classes under `run --shard i/n`; null for a whole run. */
   shard: (ShardSpec & { classes: string[] }) | null;
+  /** The do-no-harm check per scarce class (stages/guard.ts); null when `guard: off` or nothing was generated. */
+  guard: GuardSummary | null;
   /** Whether training ran, or the previous run's trained models were reused; `upToDate`: nothing ran at all. */
   incremental: { train: 'trained' | 'reused' | 'none'; upToDate: boolean };
 }
@@ -94,7 +101,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   const emit: EventSink = options.onEvent ?? (() => {});
   const signal = options.signal;
   const started = performance.now();
-  const durations = { scan: 0, decode: 0, train: 0, generate: 0, write: 0, total: 0 };
+  const durations = { scan: 0, decode: 0, train: 0, generate: 0, guard: 0, write: 0, total: 0 };
   const timed = async <T>(stage: Stage, fn: () => Promise<T>, total?: number): Promise<T> => {
     emit({ type: 'stage.start', stage, ...(total !== undefined ? { total } : {}) });
     const t0 = performance.now();
@@ -124,6 +131,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   let trainInfo: Summary['train'] = { steps: 0, seconds: 0, imgPerSec: 0, final: null };
   let synthesis: ClassSynthesis[] = [];
   let quality: QualitySummary | null = null;
+  let guard: GuardSummary | null = null;
 
   if (scarce.length > 0) {
     // Features before training: a broken extractor fails before minutes of training.
@@ -150,7 +158,13 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     const canMake = scarce.filter((c) => models.has(c.label));
     const total = canMake.reduce((s, c) => s + Math.ceil(c.deficit * config.generate.oversample), 0);
     const synth = await timed('generate', () => synthesize(models, canMake, config, emit, features), total);
-    features.dispose();
+    // How each kept image should enter training (manifest weight + softLabel), from the real-data teacher.
+    const allTargets = await teacherTargets(features.classifier, synth.images, ing.labels).finally(() => features.dispose());
+    if (config.guard !== 'off') guard = await timed('guard', () => runGuard(config, ing, trained.jobs, synth, allTargets, emit, signal));
+    const dropped = new Set(guard?.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
+    const keptIdx = synth.images.map((_, i) => i).filter((i) => !dropped.has(synth.images[i]!.label));
+    synth.images = keptIdx.map((i) => synth.images[i]!);
+    const targets = keptIdx.map((i) => allTargets[i]!);
     synthesis = synth.classes;
     quality = synth.quality;
     const files = synth.images.map((img) => syntheticFile(config.out, safeSegment(img.label), img.rank, img.seed));
@@ -170,6 +184,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
             ...madeBy.get(img.label)!,
             seed: img.seed,
             sha256: hashes[i]!,
+            ...targets[i]!,
           }),
         ),
       );
@@ -186,14 +201,16 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     emit({ type: 'info', message: shard && ing.plan.totalDeficit > 0 ? `shard ${shard.index}/${shard.count}: no scarce class falls to this shard` : 'every class already meets its target: nothing to generate' });
     await commitSynthetic(config.out);
   }
-  if (config.filter.shortfall === 'oversample') {
-    for (const c of synthesis.filter((x) => x.shortfall > 0)) {
-      const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
-      const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
-      entries.push(...fill);
-      c.oversampled = fill.length;
-      emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
-    }
+  const fallback = new Set(guard?.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
+  for (const c of synthesis) {
+    // A class the guard fell back on is filled to its target with its real images, whatever filter.shortfall says.
+    const count = fallback.has(c.label) ? c.target : config.filter.shortfall === 'oversample' ? c.shortfall : 0;
+    if (count <= 0) continue;
+    const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
+    const fill = fillShortfall(real, count, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
+    entries.push(...fill);
+    c.oversampled = fill.length;
+    if (!fallback.has(c.label)) emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
   }
   durations.total = (performance.now() - started) / 1000;
   const summary: Summary = {
@@ -215,6 +232,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     quality,
     fingerprints: { code: inc.fingerprints.code, inputs: inc.fingerprints.inputs, config: inc.fingerprints.config },
     shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,
+    guard,
     incremental: { train: scarce.length === 0 ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
   const written = await writeManifestFiles(config.out, entries, { csv: config.output.csv, imagefolder: config.output.imagefolder === 'none' ? null : config.output.imagefolder, input: config.input });
@@ -225,6 +243,62 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   await inc.afterWrite();
   throwIfGateFailed(config, summary);
   return summary;
+}
+
+/**
+ * The guard on this run's held-out real images (the GAN jobs' held-out split; in per-class mode the other
+ * classes, which no GAN saw, hold out the same share), with a warning line per class it does not keep.
+ */
+async function runGuard(
+  config: Config,
+  ing: { data: LabelledImages; labels: string[] },
+  jobs: readonly { labels: string[]; result: { held: readonly number[] } }[],
+  synth: { images: { label: string; pixels: Uint8Array }[]; classes: ClassSynthesis[] },
+  targets: ImageTarget[],
+  emit: EventSink,
+  signal?: AbortSignal,
+): Promise<GuardSummary> {
+  const held = heldOutOf(config, ing.data, ing.labels, jobs);
+  const summary = await guardStage({
+    config,
+    data: ing.data,
+    labels: ing.labels,
+    held,
+    classes: synth.classes.map((c) => ({ label: c.label, fill: c.target })),
+    images: synth.images,
+    targets,
+    ...(signal ? { signal } : {}),
+  });
+  for (const c of summary.perClass) {
+    if (!c.helps) {
+      emit({
+        type: 'warn',
+        message: `guard: class "${c.label}": ${c.decision === 'fallback' ? 'synthetic images dropped, filled with its real images listed again' : 'synthetic images kept (guard: warn), though'} — ${c.reason} (held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without)`,
+      });
+    } else emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept — ${c.reason}` });
+  }
+  return summary;
+}
+
+/** Indices into `data` of real images no GAN trained on. */
+function heldOutOf(config: Config, data: LabelledImages, labels: string[], jobs: readonly { labels: string[]; result: { held: readonly number[] } }[]): number[] {
+  if (config.gan.mode === 'shared') return [...(jobs[0]?.result.held ?? [])];
+  const held: number[] = [];
+  const trainedOn = new Set<number>();
+  for (const j of jobs) {
+    // A per-class job's data is its class's images in dataset order, relabelled 0.
+    const c = labels.indexOf(j.labels[0]!);
+    trainedOn.add(c);
+    const idx: number[] = [];
+    data.labels.forEach((l, i) => l === c && idx.push(i));
+    held.push(...j.result.held.map((h) => idx[h]!));
+  }
+  // The other classes, which no GAN saw, hold out the same share; the GANs' classes count as one extra class here.
+  const k = labels.length;
+  const others = Int32Array.from(data.labels, (l) => (trainedOn.has(l) ? k : l));
+  const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0));
+  held.push(...split.held.filter((i) => others[i] !== k));
+  return held;
 }
 
 /** @throws {QualityGateError} carrying the summary (`summary`) when a class failed a `quality.onFail: fail` gate. */

@@ -25,6 +25,7 @@ const TINY = [
   'gan.embedDim=4',
   'features.classifier.steps=10',
   'filter.keepRejected=true',
+  'guard=off',
 ];
 
 describe('report.html and evaluate (e2e)', () => {
