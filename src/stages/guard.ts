@@ -12,7 +12,9 @@
  * soft label and weight. All are tested on the held-out images.
  */
 import type { Config } from '../config/schema.js';
+import { splitHoldout } from '../dataset/holdout.js';
 import type { LabelledImages } from '../dataset/sampler.js';
+import type { EventSink } from '../events.js';
 import { disposeClassifier } from '../classifier/model.js';
 import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
@@ -159,4 +161,66 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     perClass: judged.map((c, j) => decideClass(c.label, withSyn[j]!, without[j]!, heldOut[c.label] ?? 0, decideMode)),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** A trained GAN job as the guard needs it: its labels and the indices (into its data) it held out. */
+export interface HeldOutJob {
+  labels: string[];
+  result: { held: readonly number[] };
+}
+
+/** Indices into `data` of real images no GAN trained on (per-class jobs: the other classes hold out the same share). */
+export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[]): number[] {
+  if (config.gan.mode === 'shared') return [...(jobs[0]?.result.held ?? [])];
+  const held: number[] = [];
+  const trainedOn = new Set<number>();
+  for (const j of jobs) {
+    // A per-class job's data is its class's images in dataset order, relabelled 0.
+    const c = labels.indexOf(j.labels[0]!);
+    trainedOn.add(c);
+    const idx: number[] = [];
+    data.labels.forEach((l, i) => l === c && idx.push(i));
+    held.push(...j.result.held.map((h) => idx[h]!));
+  }
+  // The GANs' classes count as one extra class here, so the others split exactly as splitHoldout splits.
+  const k = labels.length;
+  const others = Int32Array.from(data.labels, (l) => (trainedOn.has(l) ? k : l));
+  const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0));
+  held.push(...split.held.filter((i) => others[i] !== k));
+  return held;
+}
+
+/**
+ * The guard for a run: its held-out images, the check, and a console line per class (a warning where the
+ * synthetic images do not help).
+ * @throws {InterruptedError} when `signal` aborts
+ */
+export async function runGuard(
+  config: Config,
+  ing: { data: LabelledImages; labels: string[] },
+  jobs: readonly HeldOutJob[],
+  synth: { images: readonly { label: string; pixels: Uint8Array }[]; classes: readonly { label: string; target: number }[] },
+  targets: readonly ImageTarget[],
+  emit: EventSink,
+  signal?: AbortSignal,
+): Promise<GuardSummary> {
+  const summary = await guardStage({
+    config,
+    data: ing.data,
+    labels: ing.labels,
+    held: heldOutOf(config, ing.data, ing.labels, jobs),
+    classes: synth.classes.map((c) => ({ label: c.label, fill: c.target })),
+    images: synth.images,
+    targets,
+    ...(signal ? { signal } : {}),
+  });
+  for (const c of summary.perClass) {
+    const figures = `held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without`;
+    if (c.helps) emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept — ${c.reason} (${figures})` });
+    else {
+      const what = c.decision === 'fallback' ? 'synthetic images dropped, filled with its real images listed again' : 'synthetic images kept (guard: warn), though they do not help';
+      emit({ type: 'warn', message: `guard: class "${c.label}": ${what} — ${c.reason} (${figures})` });
+    }
+  }
+  return summary;
 }
