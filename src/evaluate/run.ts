@@ -292,7 +292,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     gain: 100 * (synthetic.scarceRecall - best.scarceRecall),
     gainStd: sampleStd(diffs),
     best: best.name,
-    verdict: verdictOf(synthetic, best, opts.seeds.length),
+    verdict: (() => {
+      const v = verdictOf(synthetic, best, opts.seeds.length);
+      // Say plainly when there was nothing synthetic to judge (e.g. the run's guard fell back on every class).
+      return data.synthetic === 0 ? { ...v, reason: `the manifest holds no synthetic image (the run filled every scarce class with its real images listed again; see summary.json "guard"), so the synthetic row is oversampling; ${v.reason}` } : v;
+    })(),
     logitTau: tau,
     tuning,
     seeds: opts.seeds,
