@@ -9,16 +9,17 @@ import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
 import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { backendOption, examples, intOption } from './options.js';
 
 interface EvaluateFlags {
   manifest: string;
   test: string;
-  seeds: string;
-  seed: string;
-  steps: string;
-  batchSize: string;
+  seeds: number;
+  seed: number;
+  steps: number;
+  batchSize: number;
   scarce?: string;
-  tuneSeeds: string;
+  tuneSeeds: number;
   tau: string;
   json?: boolean;
   out?: string;
@@ -27,38 +28,35 @@ interface EvaluateFlags {
   quiet?: boolean;
 }
 
-const int = (flag: string, v: string, min: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag}: expected an integer ≥ ${min}, received "${v}"`);
-  return n;
-};
-
 export function registerEvaluate(program: Command, signal: AbortSignal): void {
   program
     .command('evaluate')
     .description(
-      'train the same small classifier on real only, real + oversampling, real + class weights (and the real one with logit adjustment), and real + synthetic; test each on held-out real images and say whether the synthetic images help',
+      'train the same small classifier on real only, real + oversampling, real + class weights, and real + synthetic; test each on held-out real images',
     )
     .requiredOption('--manifest <file>', 'manifest.jsonl of a run (real and synthetic images)')
     .requiredOption('--test <dir>', 'held-out real images, one folder per class (never the training folder)')
-    .option('--seeds <n>', 'seeds to average over (each trains all four classifiers); ≥ 2 for a confidence interval', String(EVALUATE_RUN_DEFAULTS.seeds))
-    .option('--seed <n>', 'first seed', '0')
-    .option('--steps <n>', 'training steps per classifier (the same budget for every arm)', String(EVAL_DEFAULTS.steps))
-    .option('--batch-size <n>', 'images per step', String(EVAL_DEFAULTS.batchSize))
+    .addOption(intOption('--seeds <n>', 'seeds to average over (each trains all four classifiers); ≥ 2 for a confidence interval', 1, EVALUATE_RUN_DEFAULTS.seeds))
+    .addOption(intOption('--seed <n>', 'first seed', 0, 0))
+    .addOption(intOption('--steps <n>', 'training steps per classifier (the same budget for every arm)', 1, EVAL_DEFAULTS.steps))
+    .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
-    .option('--tune-seeds <n>', "seeds of the validation-split choice of the synthetic row's labels and mix (0 = use them as delivered)", String(EVALUATE_RUN_DEFAULTS.tuneSeeds))
+    .addOption(intOption('--tune-seeds <n>', "seeds of the validation-split choice of the synthetic row's labels and mix (0 = use them as delivered)", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
     .option('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', String(EVALUATE_RUN_DEFAULTS.tau))
     .option('--json', 'print the result as JSON on stdout')
     .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest)')
     .option('--no-report', "do not add the result to report.html beside the manifest")
-    .option('--backend <name>', BACKENDS.join(' | '), 'auto')
+    .addOption(backendOption('auto'))
     .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment evaluate --manifest out/quickstart/manifest.jsonl --test fixtures/fmnist-tiny-test', "the demo's run against the held-out fixture; adds the result to report.html"],
+        ['gan-augment evaluate --manifest out/manifest.jsonl --test data/test --seeds 5 --json', 'more seeds, the result as JSON on stdout'],
+      ),
+    )
     .action(async (flags: EvaluateFlags) => {
-      const n = int('--seeds', flags.seeds, 1);
-      const first = int('--seed', flags.seed, 0);
-      const steps = int('--steps', flags.steps, 1);
-      const batchSize = int('--batch-size', flags.batchSize, 2);
-      const tuneSeeds = int('--tune-seeds', flags.tuneSeeds, 0);
+      const { seeds: n, seed: first, steps, batchSize, tuneSeeds } = flags;
       const tau = Number(flags.tau);
       if (!Number.isFinite(tau) || tau < 0) throw new UserError(`--tau: expected a number ≥ 0, received "${flags.tau}"`);
       const backendName = BACKENDS.find((b) => b === flags.backend);

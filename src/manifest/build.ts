@@ -26,6 +26,13 @@ export const ManifestEntrySchema = z
       .describe(
         "The image file, relative to the manifest's folder, folders separated by forward slashes (real images point back into the input folder). A backslash is part of a file name, never a separator.",
       ),
+    file_name: z
+      .string()
+      .regex(RELATIVE_POSIX, { error: 'expected a relative path (folders separated by forward slashes)' })
+      .optional()
+      .describe(
+        "The image file inside the out folder, relative to it: a real image's copy or hard link under imagefolder/train/ (output.imagefolder hardlink or copy), else the same as path. Stays valid when the out folder alone is moved or uploaded; the column name Hugging Face datasets expects.",
+      ),
     label: z.string().min(1).describe('The class, exactly as its folder in the input is named.'),
     split: z
       .enum(['train', 'validation', 'test'])
@@ -74,7 +81,7 @@ export const ManifestEntrySchema = z
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 
 /** The order of an entry's keys as written, and of the CSV's leading columns. */
-export const MANIFEST_FIELDS = ['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel'] as const;
+export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel'] as const;
 
 /** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
 export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
@@ -150,10 +157,10 @@ export function countClasses(entries: ManifestEntry[], plan: { label: string; ta
 
 /** Keys in {@link MANIFEST_FIELDS} order, so every line reads the same way. */
 function ordered(e: ManifestEntry): ManifestEntry {
-  return Object.fromEntries(MANIFEST_FIELDS.map((k) => [k, e[k]])) as ManifestEntry;
+  return Object.fromEntries(MANIFEST_FIELDS.map((k) => [k, k === 'file_name' ? (e.file_name ?? e.path) : e[k]])) as ManifestEntry;
 }
 
-/** One JSON object per line, in the order given (the pipeline writes real images first, in scan order). */
+/** One JSON object per line, in the order given (the pipeline writes real images first, in scan order); `file_name` defaults to `path`. */
 export function toJsonl(entries: readonly ManifestEntry[]): string {
   return entries.map((e) => JSON.stringify(ordered(e))).join('\n') + (entries.length ? '\n' : '');
 }
@@ -217,11 +224,12 @@ const csvNumber = (v: number | null | undefined) => (v === null || v === undefin
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
   const softKeys = [...new Set(entries.flatMap((e) => Object.keys(e.softLabel ?? {})))].sort();
-  const head = ['path', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', 'weight', ...softKeys.map((k) => `softLabel.${k}`)];
+  const head = ['path', 'file_name', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', 'weight', ...softKeys.map((k) => `softLabel.${k}`)];
   const text = (v: string | null) => (v === null ? '' : csvText(v));
   const rows = entries.map((e) =>
     [
       text(e.path),
+      text(e.file_name ?? e.path),
       text(e.label),
       text(e.split),
       text(e.source),

@@ -56,8 +56,9 @@ describe('manifest.jsonl', () => {
   it('round-trips through JSONL, one object per line with keys in a fixed order', () => {
     const text = toJsonl(ENTRIES);
     expect(text.trim().split('\n')).toHaveLength(ENTRIES.length);
-    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel']);
-    expect(parseManifest(text)).toEqual(ENTRIES);
+    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel']);
+    // file_name defaults to path (writeManifestFiles points real images at their copy inside out).
+    expect(parseManifest(text)).toEqual(ENTRIES.map((e) => ({ ...e, file_name: e.path })));
     expect(toJsonl([])).toBe('');
     expect(parseManifest('\n\n')).toEqual([]);
   });
@@ -140,7 +141,7 @@ function readCsv(text: string): string[][] {
 describe('manifest.csv', () => {
   it('has a header, one row per entry, a column per score, and quotes what needs it', () => {
     const rows = readCsv(toCsv(ENTRIES));
-    expect(rows[0]).toEqual(['path', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel.coat', 'softLabel.t-shirt']);
+    expect(rows[0]).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel.coat', 'softLabel.t-shirt']);
     expect(rows).toHaveLength(ENTRIES.length + 1);
     const byPath = new Map(rows.slice(1).map((r) => [r[0], Object.fromEntries(rows[0]!.map((k, i) => [k, r[i]]))]));
     expect(byPath.get('../data/we, "quote"/c.png')!['label']).toBe('we, "quote"');
@@ -290,7 +291,14 @@ describe('imagefolder layout', () => {
       expect(st.nlink).toBe(mode === 'hardlink' ? 2 : 1);
     }
     // The manifest in every format sits beside it.
-    expect(parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'))).toEqual(entries);
+    const written = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
+    expect(written.map(({ file_name: _, ...e }) => e)).toEqual(entries);
+    // file_name: a real image's copy or link inside out (not a symlink, which points back out); else path.
+    for (const [i, e] of written.entries()) {
+      if (e.source === 'synthetic' || mode === 'symlink') expect(e.file_name).toBe(entries[i]!.path);
+      else expect(e.file_name).toMatch(new RegExp(`^imagefolder/train/[^/]+/${e.source}/`));
+      expect(createHash('sha256').update(await readFile(path.join(out, e.file_name!))).digest('hex')).toBe(e.sha256);
+    }
     expect(JSON.parse(await readFile(path.join(out, 'manifest.schema.json'), 'utf8'))).toEqual(MANIFEST_JSON_SCHEMA);
     expect((await readFile(path.join(out, 'manifest.csv'), 'utf8')).split('\r\n')).toHaveLength(entries.length + 2);
   });
