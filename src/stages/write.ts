@@ -9,6 +9,7 @@ import type { EventSink } from '../events.js';
 import { fillShortfall } from '../filter/shortfall.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { Generator } from '../gan/generator.js';
+import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
 import { withFileNames, writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
@@ -36,12 +37,12 @@ export type MadeBy = Map<string, { generator: string; generatorStep: number }>;
  * Writes the kept synthetic images to the staging folder (they become `synthetic/` on publish).
  * @returns their manifest rows, in the order of `images`
  */
-export async function stageSynthetic(out: string, images: readonly SyntheticImage[], madeBy: MadeBy, decode: { size: number; channels: 1 | 3 }): Promise<ManifestEntry[]> {
+export async function stageSynthetic(out: string, images: readonly SyntheticImage[], madeBy: MadeBy, decode: { size: number; channels: 1 | 3 }, targets?: readonly ImageTarget[]): Promise<ManifestEntry[]> {
   const l = outLayout(out);
   const files = images.map((img) => l.syntheticFile(img.label, img.rank, img.seed));
   const hashes = await writePngs(images.map((img, i) => ({ file: l.stagedFile(files[i]!), pixels: img.pixels })), decode.size, decode.channels);
   return images.map((img, i) =>
-    syntheticEntry({ path: relativePosix(out, files[i]!), label: img.label, score: img.score, scores: img.scores, ...madeBy.get(img.label)!, seed: img.seed, sha256: hashes[i]! }),
+    syntheticEntry({ path: relativePosix(out, files[i]!), label: img.label, score: img.score, scores: img.scores, ...madeBy.get(img.label)!, seed: img.seed, sha256: hashes[i]!, ...targets?.[i] }),
   );
 }
 
@@ -89,14 +90,16 @@ export async function saveModels(out: string, config: Config, jobs: readonly Job
  * `filter.shortfall: oversample`: lists each short class's real images again up to its target, and
  * records how many on its synthesis record. Appends to `entries`.
  */
-export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink): void {
-  if (config.filter.shortfall !== 'oversample') return;
-  for (const c of synthesis.filter((x) => x.shortfall > 0)) {
+export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink, fallback: ReadonlySet<string> = new Set()): void {
+  for (const c of synthesis) {
+    // A class the guard fell back on is filled to its target with its real images, whatever filter.shortfall says.
+    const count = fallback.has(c.label) ? c.target : config.filter.shortfall === 'oversample' ? c.shortfall : 0;
+    if (count <= 0) continue;
     const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
-    const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
+    const fill = fillShortfall(real, count, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
     pushAll(entries, fill);
     c.oversampled = fill.length;
-    emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
+    if (!fallback.has(c.label)) emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
   }
 }
 

@@ -39,6 +39,8 @@ const ENTRIES: ManifestEntry[] = [
     generatorStep: 300,
     seed: 7,
     sha256: H('e'),
+    weight: 0.8,
+    softLabel: { coat: 0.8, 't-shirt': 0.2 },
   }),
 ];
 
@@ -46,10 +48,15 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validate = ajv.compile(MANIFEST_JSON_SCHEMA);
 
 describe('manifest.jsonl', () => {
+  it('reads a manifest written before weight and softLabel as weight 1, no soft label', () => {
+    const { weight: _w, softLabel: _s, ...old } = ENTRIES[0]!;
+    expect(parseManifest(JSON.stringify(old) + '\n')).toEqual([ENTRIES[0]]);
+  });
+
   it('round-trips through JSONL, one object per line with keys in a fixed order', () => {
     const text = toJsonl(ENTRIES);
     expect(text.trim().split('\n')).toHaveLength(ENTRIES.length);
-    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256']);
+    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel']);
     // file_name defaults to path (writeManifestFiles points real images at their copy inside out).
     expect(parseManifest(text)).toEqual(ENTRIES.map((e) => ({ ...e, file_name: e.path })));
     expect(toJsonl([])).toBe('');
@@ -134,12 +141,13 @@ function readCsv(text: string): string[][] {
 describe('manifest.csv', () => {
   it('has a header, one row per entry, a column per score, and quotes what needs it', () => {
     const rows = readCsv(toCsv(ENTRIES));
-    expect(rows[0]).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256']);
+    expect(rows[0]).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel.coat', 'softLabel.t-shirt']);
     expect(rows).toHaveLength(ENTRIES.length + 1);
     const byPath = new Map(rows.slice(1).map((r) => [r[0], Object.fromEntries(rows[0]!.map((k, i) => [k, r[i]]))]));
     expect(byPath.get('../data/we, "quote"/c.png')!['label']).toBe('we, "quote"');
     expect(byPath.get('../data/coat/a.png')).toMatchObject({ source: 'real', score: '', seed: '', 'scores.discriminator': '' });
-    expect(byPath.get('synthetic/coat/00001-00000007.png')).toMatchObject({ score: '-0.5', 'scores.labelProb': '0.91', seed: '7', generatorStep: '300' });
+    expect(byPath.get('synthetic/coat/00001-00000007.png')).toMatchObject({ score: '-0.5', 'scores.labelProb': '0.91', seed: '7', generatorStep: '300', weight: '0.8', 'softLabel.coat': '0.8', 'softLabel.t-shirt': '0.2' });
+    expect(byPath.get('../data/coat/a.png')).toMatchObject({ weight: '1', 'softLabel.coat': '' });
   });
 
   it('prefixes text cells a spreadsheet would run as a formula with a quote (OWASP), never numbers', () => {
