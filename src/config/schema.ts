@@ -6,6 +6,7 @@
  * YAML line: `train.steps (line 12): expected a positive integer, received "ten"`.
  */
 import { z } from 'zod';
+import { GENERATOR_ARCHS } from '../gan/arch.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -81,6 +82,11 @@ const GanSchema = section({
   latentDim: posInt().default(100),
   /** Length of the generator's class embedding. */
   embedDim: posInt().default(50),
+  /**
+   * How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots) or
+   * `dcgan` (stride-2 5×5 transposed convs, the original architecture).
+   */
+  arch: oneOf(GENERATOR_ARCHS).default('dcgan'),
   /** Channels of the generator's first feature map (halved at each upsampling). */
   gWidth: posInt().default(128),
   /** Channels of the discriminator's first conv (doubled at the second). */
