@@ -56,7 +56,7 @@ async function generate(req) {
   const { sampleClass } = await dist('generate/sample.js');
   const { sampleToPngs } = await dist('generate/from-model.js');
   const { PngWriter } = await dist('manifest/write.js');
-  const { syntheticName } = await dist('stages/output.js');
+  const { syntheticName } = await dist('out/layout.js');
   const size = req.size ?? 28;
   const channels = req.channels ?? 1;
   const numClasses = 10;

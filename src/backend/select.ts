@@ -4,7 +4,7 @@
  * missing or broken install only moves the choice down the list: node-gpu → node → wasm → cpu.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 import type { BackendChoice } from '../config/schema.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { initThreadedWasm, THREADS_ENV, threadsFromEnv } from './wasm-threads.js';
@@ -43,7 +43,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<{ tf
     case 'node-gpu':
     case 'node': {
       await importOptional(name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
-      if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend failed to initialise');
+      if (!(await tf.setBackend('tensorflow'))) throw new InternalError('the tensorflow backend failed to initialise');
       return { tfName: 'tensorflow', details: name === 'node-gpu' ? 'libtensorflow with CUDA' : 'libtensorflow (CPU)' };
     }
     case 'wasm': {
@@ -59,13 +59,13 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<{ tf
           note = `; threaded binary failed (${reasonOf(err)})`;
         }
       }
-      if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+      if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       const count = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
       return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, ${count} thread${count === 1 ? '' : 's'}${note}` };
     }
     case 'cpu': {
-      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+      if (!(await tf.setBackend('cpu'))) throw new InternalError('the cpu backend failed to initialise');
       return { tfName: 'cpu', details: 'pure JavaScript (slow: for tiny runs and tests only)' };
     }
   }

@@ -22,6 +22,7 @@ Exit codes:
   2    usage or config error
   3    quality gate failed (quality.onFail: fail); outputs were still written
   4    input errors under --strict
+  5    out of disk space (ENOSPC/EDQUOT): names the file and the space left; nothing half-written is kept
   130  interrupted (Ctrl-C, SIGTERM); what was done is saved
 
 With --log-format json (or auto when stdout is not a terminal) progress is JSON lines on stderr and

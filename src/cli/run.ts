@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
-import { InputError, QualityGateError } from '../errors.js';
-import { plan, runPipeline, type Summary } from '../pipeline.js';
+import { InputError } from '../errors.js';
+import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { table } from './format.js';
@@ -71,15 +71,13 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         const backend = await initBackend(config.backend);
         progress({ type: 'info', message: describeBackend(backend) });
         summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard });
-      } catch (err) {
-        // A failed quality gate still wrote every output: show its summary before the error.
-        const failedSummary = err instanceof QualityGateError ? (err as QualityGateError & { summary?: Summary }).summary : undefined;
-        if (failedSummary) show(failedSummary);
-        throw err;
       } finally {
         progress.close();
       }
       show(summary);
+      // A failed quality gate still wrote every output: its summary is shown before the error.
+      const gate = gateFailure(summary, config.quality.onFail);
+      if (gate) throw gate;
       if (flags.strict && summary.rejectedFiles.length > 0) {
         const n = summary.rejectedFiles.length;
         throw new InputError(

@@ -6,7 +6,10 @@
  * YAML line: `train.steps (line 12): expected a positive integer, received "ten"`.
  */
 import { z } from 'zod';
+import { FILTER_STEPS } from '../filter/steps.js';
 import { GENERATOR_ARCHS } from '../gan/arch.js';
+import { LOSSES } from '../gan/losses.js';
+import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -94,7 +97,7 @@ const GanSchema = section({
   /** How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input). */
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection'),
   /** Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty). */
-  loss: oneOf(['ns', 'hinge', 'wgan-gp'] as const).default('ns'),
+  loss: oneOf(LOSSES).default('ns'),
   /** Spectrally normalise D's conv and dense weights (one power iteration per step). */
   spectralNorm: bool().default(false),
   /** Minibatch standard deviation as an extra D feature: lets D see a collapsed batch. */
@@ -165,7 +168,7 @@ const GenerateSchema = section({
   batchSize: posInt().default(256),
 });
 
-export const FILTER_STEPS = ['near-copy', 'label', 'discriminator'] as const;
+export { FILTER_STEPS };
 
 const FilterSchema = section({
   /**
@@ -174,20 +177,26 @@ const FilterSchema = section({
    * it, samples that do not look like their class taught evaluate's classifier the wrong class (README "Does it help?").
    */
   order: z
-    .array(oneOf(FILTER_STEPS), { error: 'expected a list of "near-copy", "label", "discriminator"' })
+    .array(oneOf(FILTER_STEPS), { error: `expected a list of ${FILTER_STEPS.map((s) => `"${s}"`).join(', ')}` })
     .refine((steps) => new Set(steps).size === steps.length, { error: 'expected each filter at most once' })
     .default(['near-copy', 'label', 'discriminator']),
   /**
    * The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the
    * candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).
    */
-  discriminator: oneOf(['top', 'fraction', 'threshold', 'drs'] as const).default('top'),
+  discriminator: oneOf(DISCRIMINATOR_MODES).default('top'),
   /** Share of the candidates kept by `discriminator: fraction`. */
   fraction: unit().default(0.5),
   /** Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept). */
   threshold: z.number({ error: 'expected a number' }).default(0),
   /** `discriminator: drs`: the percentile (0–100) of F whose candidates are accepted with probability ½; higher = stricter. */
   drsPercentile: z.number({ error: 'expected a number between 0 and 100' }).min(0, { error: 'expected a number between 0 and 100' }).max(100, { error: 'expected a number between 0 and 100' }).default(95),
+  /**
+   * The `usefulness` filter (pair it with `generate.oversample` 10–20): of the candidates the real-data classifier
+   * puts in their class with at least this margin (p(class) − best other p), keep the class's deficit nearest the
+   * boundary with another class, skipping near-duplicates of a kept one (the feature near-copy threshold).
+   */
+  usefulnessMinMargin: z.number({ error: 'expected a number between -1 and 1' }).min(-1, { error: 'expected a number between -1 and 1' }).max(1, { error: 'expected a number between -1 and 1' }).default(0.1),
   /** Label consistency: the feature classifier must give the intended class at least this probability (τ). */
   minLabelProb: unit().default(0.5),
   /** Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject). */
@@ -196,11 +205,11 @@ const FilterSchema = section({
    * Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a
    * 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart).
    */
-  nearCopyCalibration: oneOf(['pooled', 'class'] as const).default('pooled'),
+  nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled'),
   /** Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both. */
   nearCopySpaces: z
-    .array(oneOf(['feature', 'pixel'] as const), { error: 'expected a list of "feature", "pixel"' })
-    .default(['feature', 'pixel']),
+    .array(oneOf(NEAR_COPY_SPACES), { error: `expected a list of ${NEAR_COPY_SPACES.map((s) => `"${s}"`).join(', ')}` })
+    .default([...NEAR_COPY_SPACES]),
   /** Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected. */
   keepRejected: bool().default(false),
   /**

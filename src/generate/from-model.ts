@@ -11,17 +11,13 @@ import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
 import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
-import { syntheticName } from '../stages/output.js';
+import { syntheticName } from '../out/layout.js';
 import { relativePosix } from '../util/fs.js';
+import { labelSalt } from '../util/rng.js';
 import { safeSegment } from '../util/safe-name.js';
 import { sampleClass, seedsFor } from './sample.js';
 
-/** Per-label salt for seeds, so each class draws its own latents whatever its index in a model. */
-export function labelSalt(label: string): number {
-  let h = 2166136261;
-  for (const ch of label) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
-  return h;
-}
+export { labelSalt };
 
 export interface GenerateRequest {
   model: string;

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { safeSegment } from '../util/safe-name.js';
 import type { ManifestEntry } from './build.js';
 
+/** @deprecated the folder's name comes from out/layout.ts (OUT_NAMES.imagefolder). */
 export const IMAGEFOLDER_DIR = 'imagefolder';
 export const IMAGEFOLDER_SPLIT = 'train';
 

@@ -19,6 +19,7 @@ import {
 import { imagefolderLayout } from '../../src/manifest/imagefolder.js';
 import { writeManifestFiles, type ImagefolderMode } from '../../src/manifest/write.js';
 import { UserError } from '../../src/errors.js';
+import { claimOut } from '../../src/out/folder.js';
 import { FIXTURE, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 
@@ -206,6 +207,8 @@ describe('imagefolder layout', () => {
     const input = path.join(root, 'input');
     for (const c of ['coat', 'bag', 'shirt']) await cp(path.join(FIXTURE, c), path.join(input, c), { recursive: true });
     const out = path.join(root, 'out');
+    // An out folder gan-augment claimed (its ledger lets it replace imagefolder/ later).
+    await (await claimOut(out, { force: false, input })).release();
     await mkdir(path.join(out, 'synthetic', 'coat'), { recursive: true });
     const entries: ManifestEntry[] = [];
     for (const c of ['bag', 'coat', 'shirt']) {
