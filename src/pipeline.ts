@@ -24,6 +24,7 @@ import { candidatesFor } from './stages/generate.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
 import { VERSION } from './version.js';
+import { pushAll } from './util/array.js';
 
 export { planFromScan as plan } from './stages/ingest.js';
 export { gateFailure, type Summary } from './stages/summary.js';
@@ -134,7 +135,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
       synthesis = synth.classes;
       quality = synth.quality;
       await timed('write', async () => {
-        entries.push(...(await stageSynthetic(out, synth.images, madeByOf(out, config.gan.mode, jobs), config.decode)));
+        pushAll(entries, await stageSynthetic(out, synth.images, madeByOf(out, config.gan.mode, jobs), config.decode));
         await writeRejected(out, synth.rejected, config.decode.size, config.decode.channels);
         await saveModels(out, config, jobs);
       });

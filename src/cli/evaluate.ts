@@ -10,14 +10,15 @@ import { evaluationTable } from '../report/html.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { table } from './format.js';
+import { backendOption, examples, intOption } from './options.js';
 
 interface EvaluateFlags {
   manifest: string;
   test: string;
-  seeds: string;
-  seed: string;
-  steps: string;
-  batchSize: string;
+  seeds: number;
+  seed: number;
+  steps: number;
+  batchSize: number;
   scarce?: string;
   json?: boolean;
   out?: string;
@@ -25,12 +26,6 @@ interface EvaluateFlags {
   backend: string;
   quiet?: boolean;
 }
-
-const int = (flag: string, v: string, min: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag}: expected an integer ≥ ${min}, received "${v}"`);
-  return n;
-};
 
 export function registerEvaluate(program: Command, signal: AbortSignal): void {
   program
@@ -40,21 +35,25 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     )
     .requiredOption('--manifest <file>', 'manifest.jsonl of a run (real and synthetic images)')
     .requiredOption('--test <dir>', 'held-out real images, one folder per class (never the training folder)')
-    .option('--seeds <n>', 'seeds to average over (each trains all four classifiers)', '3')
-    .option('--seed <n>', 'first seed', '0')
-    .option('--steps <n>', 'training steps per classifier (the same budget for every arm)', String(EVAL_DEFAULTS.steps))
-    .option('--batch-size <n>', 'images per step', String(EVAL_DEFAULTS.batchSize))
+    .addOption(intOption('--seeds <n>', 'seeds to average over (each trains all four classifiers)', 1, 3))
+    .addOption(intOption('--seed <n>', 'first seed', 0, 0))
+    .addOption(intOption('--steps <n>', 'training steps per classifier (the same budget for every arm)', 1, EVAL_DEFAULTS.steps))
+    .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
     .option('--json', 'print the result as JSON on stdout')
     .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest)')
     .option('--no-report', "do not add the result to report.html beside the manifest")
-    .option('--backend <name>', BACKENDS.join(' | '), 'auto')
+    .addOption(backendOption('auto'))
     .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment evaluate --manifest out/quickstart/manifest.jsonl --test fixtures/fmnist-tiny-test', "the demo's run against the held-out fixture; adds the result to report.html"],
+        ['gan-augment evaluate --manifest out/manifest.jsonl --test data/test --seeds 5 --json', 'more seeds, the result as JSON on stdout'],
+      ),
+    )
     .action(async (flags: EvaluateFlags) => {
-      const n = int('--seeds', flags.seeds, 1);
-      const first = int('--seed', flags.seed, 0);
-      const steps = int('--steps', flags.steps, 1);
-      const batchSize = int('--batch-size', flags.batchSize, 2);
+      const { seeds: n, seed: first, steps, batchSize } = flags;
       const backendName = BACKENDS.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${BACKENDS.join(', ')}, received "${flags.backend}"`);
       const backend = await initBackend(backendName);

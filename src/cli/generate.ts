@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
 import { describeBackend, initBackend } from '../backend/select.js';
+import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { generateFromModel } from '../generate/from-model.js';
 import { createProgress, progressMode } from '../progress.js';
+import { backendOption, examples, intOption } from './options.js';
 
 interface GenerateFlags {
   model: string;
   class: string[];
-  count: string;
+  count: number;
   out: string;
-  seed?: string;
+  seed?: number;
   backend?: string;
   quiet?: boolean;
 }
@@ -20,24 +22,28 @@ export function registerGenerate(program: Command): void {
     .description('sample images of one or more classes from a trained generator, without retraining')
     .requiredOption('--model <dir>', 'a generator folder written by run (e.g. out/model/generator)')
     .requiredOption('--class <label...>', 'class label(s) to generate (several: --class coat shirt)')
-    .requiredOption('--count <n>', 'how many images of each class')
+    .addOption(intOption('--count <n>', 'how many images of each class', 1).makeOptionMandatory())
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
-    .option('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)")
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .addOption(intOption('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)", 0))
+    .addOption(backendOption('auto'))
     .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment generate --model out/quickstart/model/generator --class coat --count 500 --out more-coats/', '500 more coats from the trained generator'],
+        ['gan-augment generate --model out/quickstart/model/generator --class coat shirt --count 100 --out more/ --seed 7', 'two classes, new latents'],
+      ),
+    )
     .action(async (flags: GenerateFlags) => {
-      const count = Number(flags.count);
-      if (!Number.isInteger(count) || count <= 0) throw new UserError(`--count: expected a positive integer, received "${flags.count}"`);
-      const seed = flags.seed === undefined ? undefined : Number(flags.seed);
-      if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UserError(`--seed: expected an integer ≥ 0, received "${flags.seed}"`);
-      const allowed = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+      const { count, seed } = flags;
+      const allowed = BACKENDS;
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
-      if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
       const labels = [...new Set(flags.class)];
       const progress = createProgress(mode);
+      progress({ type: 'info', message: describeBackend(backend) });
       progress({ type: 'stage.start', stage: 'generate', total: count * labels.length });
       const t0 = performance.now();
       const { files } = await generateFromModel({

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { examples } from './options.js';
 import { checkOutFolder } from '../out/folder.js';
 
 export function registerValidate(program: Command): void {
@@ -10,6 +11,7 @@ export function registerValidate(program: Command): void {
     .option('--input <dir>', "labelled image folder (overrides the config's input)")
     .option('--out <dir>', "output folder (overrides the config's out)")
     .option('--set <key=value...>', 'override a setting, e.g. --set train.steps=200')
+    .addHelpText('after', examples(['gan-augment validate my.yaml', 'every problem at once, each with its key and line'], ['gan-augment validate my.yaml --set train.steps=200', 'check an override too']))
     .option('--force', 'check as `run --force` would (reuse a non-empty out folder that gan-augment did not make)')
     .action(async (file: string, opts: { input?: string; out?: string; set?: string[]; force?: boolean }) => {
       const { config, warnings } = await loadConfig(file, {

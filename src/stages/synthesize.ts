@@ -14,6 +14,8 @@ import { gatherRows } from '../filter/rows.js';
 import { REJECT_REASONS, type RejectReason } from '../filter/steps.js';
 import type { NearCopyCalibration } from '../filter/types.js';
 import { measureClass, type ClassQuality } from '../metrics/measure.js';
+import { binScores } from '../report/bins.js';
+import type { ScoreBins } from '../report/types.js';
 import { filterCandidates } from './filter.js';
 import { generateCandidates, type ModelFor } from './generate.js';
 import type { QualityContext, QualitySummary } from './quality.js';
@@ -64,6 +66,8 @@ export interface ClassSynthesis {
   rejected: Record<RejectReason, number>;
   /** Candidates left after each filter step, in the order run, with the step's cut. */
   steps: { step: string; left: number; cut: number | null }[];
+  /** Every candidate's discriminator logit, binned, kept and rejected apart (the report's histogram). */
+  scoreBins: ScoreBins | null;
   nearCopy: NearCopyCalibration[];
   quality: ClassQuality;
 }
@@ -141,6 +145,7 @@ export async function synthesize(
       cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
       rejected: sel.byReason,
       steps: sel.after,
+      scoreBins: binScores(scores, sel.kept),
       nearCopy,
       quality,
     });

@@ -19,6 +19,7 @@ import { writeFileAtomic, relativePosix } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
 import { labelSalt, Rng } from '../util/rng.js';
 import { VERSION } from '../version.js';
+import { pushAll } from '../util/array.js';
 import type { HashedFile } from './ingest.js';
 import type { ClassSynthesis, RejectedImage, SyntheticImage } from './synthesize.js';
 
@@ -92,7 +93,7 @@ export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthes
   for (const c of synthesis.filter((x) => x.shortfall > 0)) {
     const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
     const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
-    entries.push(...fill);
+    pushAll(entries, fill);
     c.oversampled = fill.length;
     emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
   }

@@ -178,7 +178,7 @@ describe('exit codes through the CLI (e2e)', () => {
     expect(events(bad.stderr)).toEqual([expect.objectContaining({ event: 'error', exitCode: 2 })]);
     const fmt = await runCli(['run', CONFIG, '--log-format', 'yaml']);
     expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toContain('--log-format: expected one of auto, text, json, received "yaml"');
+    expect(fmt.stderr).toContain(`option '--log-format <format>' argument 'yaml' is invalid. Allowed choices are auto, text, json.`);
     const shared = await runCli(['run', CONFIG, '--shard', '0/2', '--out', path.join(await tempDir(), 'x'), '--backend', 'wasm']);
     expect(shared.code).toBe(2);
     expect(shared.stderr).toContain('gan.mode is "shared"');

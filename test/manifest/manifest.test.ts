@@ -49,10 +49,24 @@ describe('manifest.jsonl', () => {
   it('round-trips through JSONL, one object per line with keys in a fixed order', () => {
     const text = toJsonl(ENTRIES);
     expect(text.trim().split('\n')).toHaveLength(ENTRIES.length);
-    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256']);
-    expect(parseManifest(text)).toEqual(ENTRIES);
+    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256']);
+    // file_name defaults to path (writeManifestFiles points real images at their copy inside out).
+    expect(parseManifest(text)).toEqual(ENTRIES.map((e) => ({ ...e, file_name: e.path })));
     expect(toJsonl([])).toBe('');
     expect(parseManifest('\n\n')).toEqual([]);
+  });
+
+  it('reads back what a run writes for hostile file names: backslash, quotes, newline, formula-like labels', () => {
+    const hostile = [
+      realEntry('../in/beta/back\\slash.png', 'beta', H('1')),
+      realEntry('../in/say "hi"/q\\"x".png', 'say "hi"', H('2')),
+      realEntry('../in/new\nline/a\r\tb.png', 'new\nline', H('3')),
+      realEntry("../in/=cmd|' -C calc'!A0/f.png", "=cmd|' -C calc'!A0", H('4')),
+    ];
+    const text = toJsonl(hostile);
+    expect(text.trim().split('\n')).toHaveLength(hostile.length);
+    expect(parseManifest(text)).toEqual(hostile);
+    for (const line of text.trim().split('\n')) expect(validate(JSON.parse(line)), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('every written line is valid under the JSON Schema', () => {
@@ -67,7 +81,9 @@ describe('manifest.jsonl', () => {
     ['an unknown key', { ...good, extra: 1 }],
     ['a missing sha256', Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'sha256'))],
     ['an absolute path', { ...good, path: '/etc/passwd' }],
-    ['a backslash path', { ...good, path: 'synthetic\\coat\\x.png' }],
+    ['a UNC path', { ...good, path: '\\\\server\\share\\x.png' }],
+    ['a path from a drive root', { ...good, path: '\\coat\\x.png' }],
+    ['a drive-letter path', { ...good, path: 'C:coat/x.png' }],
     ['an unknown source', { ...good, source: 'fake' }],
     ['an unknown split', { ...good, split: 'dev' }],
     ['a string score', { ...good, score: '1.2' }],
@@ -118,12 +134,24 @@ function readCsv(text: string): string[][] {
 describe('manifest.csv', () => {
   it('has a header, one row per entry, a column per score, and quotes what needs it', () => {
     const rows = readCsv(toCsv(ENTRIES));
-    expect(rows[0]).toEqual(['path', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256']);
+    expect(rows[0]).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256']);
     expect(rows).toHaveLength(ENTRIES.length + 1);
     const byPath = new Map(rows.slice(1).map((r) => [r[0], Object.fromEntries(rows[0]!.map((k, i) => [k, r[i]]))]));
     expect(byPath.get('../data/we, "quote"/c.png')!['label']).toBe('we, "quote"');
     expect(byPath.get('../data/coat/a.png')).toMatchObject({ source: 'real', score: '', seed: '', 'scores.discriminator': '' });
     expect(byPath.get('synthetic/coat/00001-00000007.png')).toMatchObject({ score: '-0.5', 'scores.labelProb': '0.91', seed: '7', generatorStep: '300' });
+  });
+
+  it('prefixes text cells a spreadsheet would run as a formula with a quote (OWASP), never numbers', () => {
+    const labels = ["=cmd|' -C calc'!A0", '+SUM(1+1)', '-2+3', '@evil', '\t=1', '\r=1', 'plain', "'quoted"];
+    const entries = labels.map((l, i) => realEntry(`../in/${i}/x.png`, l, H(l)));
+    entries.push(syntheticEntry({ path: '=synthetic/x.png', label: '@x', score: -1.5, generator: '-model', generatorStep: 3, seed: 1, sha256: H('s') }));
+    const rows = readCsv(toCsv(entries)).slice(1);
+    expect(rows.map((r) => r[1])).toEqual(["'=cmd|' -C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@evil", "'\t=1", "'\r=1", 'plain', "'quoted", "'@x"]);
+    const syn = rows.at(-1)!;
+    expect([syn[0], syn[4], syn[5], syn[6]]).toEqual(["'=synthetic/x.png", '-1.5', '-1.5', "'-model"]);
+    // No cell starts with a formula character, except a number's minus sign.
+    for (const c of rows.flat()) expect(/^[=+@\t\r]/.test(c) || (c.startsWith('-') && !Number.isFinite(Number(c)))).toBe(false);
   });
 });
 
@@ -255,7 +283,14 @@ describe('imagefolder layout', () => {
       expect(st.nlink).toBe(mode === 'hardlink' ? 2 : 1);
     }
     // The manifest in every format sits beside it.
-    expect(parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'))).toEqual(entries);
+    const written = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
+    expect(written.map(({ file_name: _, ...e }) => e)).toEqual(entries);
+    // file_name: a real image's copy or link inside out (not a symlink, which points back out); else path.
+    for (const [i, e] of written.entries()) {
+      if (e.source === 'synthetic' || mode === 'symlink') expect(e.file_name).toBe(entries[i]!.path);
+      else expect(e.file_name).toMatch(new RegExp(`^imagefolder/train/[^/]+/${e.source}/`));
+      expect(createHash('sha256').update(await readFile(path.join(out, e.file_name!))).digest('hex')).toBe(e.sha256);
+    }
     expect(JSON.parse(await readFile(path.join(out, 'manifest.schema.json'), 'utf8'))).toEqual(MANIFEST_JSON_SCHEMA);
     expect((await readFile(path.join(out, 'manifest.csv'), 'utf8')).split('\r\n')).toHaveLength(entries.length + 2);
   });
