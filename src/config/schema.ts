@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { FILTER_STEPS } from '../filter/steps.js';
+import { GENERATOR_ARCHS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 import { GUARD_MODES } from '../guard/decide.js';
@@ -76,6 +77,7 @@ const GanSchema = section({
   concurrency: posInt().default(1).describe('Per-class jobs run at once (`per-class` mode).'),
   latentDim: posInt().default(100).describe('Length of the latent noise vector z.'),
   embedDim: posInt().default(50).describe("Length of the generator's class embedding."),
+  arch: oneOf(GENERATOR_ARCHS).default('dcgan').describe('How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots) or `dcgan` (stride-2 5×5 transposed convs, the original architecture).'),
   gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
   dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),
@@ -131,6 +133,12 @@ const FilterSchema = section({
   fraction: unit().default(0.5).describe('Share of the candidates kept by `discriminator: fraction`.'),
   threshold: z.number({ error: 'expected a number' }).default(0).describe('Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept).'),
   drsPercentile: z.number({ error: 'expected a number between 0 and 100' }).min(0, { error: 'expected a number between 0 and 100' }).max(100, { error: 'expected a number between 0 and 100' }).default(95).describe('`discriminator: drs`: the percentile (0–100) of F whose candidates are accepted with probability ½; higher = stricter.'),
+  usefulnessMinMargin: z
+    .number({ error: 'expected a number between -1 and 1' })
+    .min(-1, { error: 'expected a number between -1 and 1' })
+    .max(1, { error: 'expected a number between -1 and 1' })
+    .default(0.1)
+    .describe('The `usefulness` filter (pair it with `generate.oversample` 10–20): of the candidates the real-data classifier puts in their class with at least this margin (p(class) − best other p), keep the class\'s deficit nearest the boundary with another class, skipping near-duplicates of a kept one (the feature near-copy threshold).'),
   minLabelProb: unit().default(0.5).describe('Label consistency: the feature classifier must give the intended class at least this probability (τ).'),
   nearCopyQuantile: unit().default(0.01).describe('Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject).'),
   nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled').describe("Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart)."),

@@ -172,7 +172,7 @@ export class Trainer {
     const initRng = this.rng.fork(1);
     const holdRng = this.rng.fork(2);
     this.g = buildGenerator(
-      { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels },
+      { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch },
       initRng,
     );
     this.d = buildDiscriminator(

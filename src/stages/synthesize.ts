@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
+import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
 import type { EventSink } from '../events.js';
 import type { Rows } from '../filter/nearest.js';
 import { qualityGate } from '../filter/quality-gate.js';
@@ -97,6 +98,7 @@ export async function synthesize(
   const rejectedImages: RejectedImage[] = [];
   const classes: ClassSynthesis[] = [];
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
+  const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
 
   for (const c of scarce) {
     const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal);
@@ -130,7 +132,9 @@ export async function synthesize(
       });
     }
     const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
-    const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions);
+    const held = new Set(heldOut(dataIndex));
+    const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, realOfClass.filter((i) => !held.has(i))) } : null;
+    const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions, split);
     classes.push({
       label: c.label,
       target: c.deficit,
@@ -168,6 +172,20 @@ export async function synthesize(
       rejected,
       shortfall: classes.reduce((s, c) => s + c.shortfall, 0),
     },
+  };
+}
+
+/**
+ * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
+ * them: over the whole dataset in `shared` mode, over the class's own images in `per-class` mode.
+ */
+function ganHeldOut(labels: Int32Array, numClasses: number, config: Config): (classIndex: number) => number[] {
+  const fraction = config.train.validation;
+  const shared = config.gan.mode === 'shared' ? new Set(splitHoldout(labels, numClasses, fraction, ganHoldoutRng(config.seed)).held) : null;
+  return (classIndex) => {
+    const own = indicesOf(labels, classIndex);
+    if (shared) return own.filter((i) => shared.has(i));
+    return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed)).held.map((k) => own[k]!);
   };
 }
 

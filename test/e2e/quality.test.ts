@@ -91,7 +91,11 @@ describe('quality gate and filters through the CLI', () => {
     for (const c of s.synthesis as ClassSynthesis[]) {
       expect(SCARCE).toContain(c.label);
       expect(c.quality.extractor).toEqual({ id: s.quality.extractor.id, dims: 64, resize: 'none', decodeKernel: 'lanczos3' });
-      expect(c.quality.samples).toEqual({ real: 10, synthetic: c.kept });
+      // measured against the 2 images of the class the GAN held out (train.validation 0.1 of 10, at least 2)
+      expect(c.quality.samples).toEqual({ real: 2, synthetic: c.kept, realTrain: 8 });
+      expect(c.quality.reference).toBe('held-out');
+      expect(c.quality.fidFloor).toBeGreaterThan(0);
+      expect(typeof c.quality.kidFloor).toBe('number');
       if (c.kept >= 2) {
         expect(c.quality.fid).toBeGreaterThan(0);
         expect(typeof c.quality.kid).toBe('number');

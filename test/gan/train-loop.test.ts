@@ -58,3 +58,15 @@ describe('per-class failure isolation', () => {
     expect(byLabel).toMatchObject({ coat: 0, pullover: 90, shirt: 90 });
   });
 });
+
+describe('hold-out', () => {
+  it('ganHoldoutRng re-derives exactly the images the trainer holds out (the synthesis stage measures against them)', async () => {
+    const { Trainer } = await import('../../src/gan/train-loop.js');
+    const { ganHoldoutRng, splitHoldout } = await import('../../src/dataset/holdout.js');
+    const cfg = { ...config, train: { ...config.train, validation: 0.25 } };
+    const t = new Trainer(data, cfg);
+    expect(t.held.length).toBeGreaterThan(0);
+    expect(splitHoldout(data.labels, data.numClasses, 0.25, ganHoldoutRng(cfg.seed)).held).toEqual(t.held);
+    t.dispose();
+  });
+});
