@@ -25,8 +25,11 @@ interface ClassSynthesis {
   quality: {
     fid: number | null;
     kid: number | null;
-    samples: { real: number; synthetic: number };
+    samples: { real: number; synthetic: number; realTrain?: number };
     extractor: { id: string; dims: number; resize: string; decodeKernel: string };
+    reference: 'held-out' | 'all';
+    fidFloor: number | null;
+    kidFloor: number | null;
     passed: boolean;
     reasons: string[];
   };
