@@ -48,7 +48,7 @@ describe('faults (e2e)', () => {
     if (m.status !== 0) return ctx.skip(`cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})`);
     mounted.push(disk);
     const out = path.join(disk, 'out');
-    const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY]);
+    const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, '--log-format', 'json']);
     expect(r.code, r.stderr).toBe(5);
     // --log-format json: the error is a JSON line like every other line on stderr.
     const error = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; message?: string }).find((e) => e.event === 'error');
