@@ -25,11 +25,11 @@ interface ClassSynthesis {
   quality: {
     fid: number | null;
     kid: number | null;
-    samples: { real: number; synthetic: number; realTrain?: number };
-    extractor: { id: string; dims: number; resize: string; decodeKernel: string };
+    samples: { real: number; synthetic: number; realTrain: number };
     reference: 'held-out' | 'all';
     fidFloor: number | null;
     kidFloor: number | null;
+    extractor: { id: string; dims: number; resize: string; decodeKernel: string };
     passed: boolean;
     reasons: string[];
   };
