@@ -21,7 +21,9 @@
  * All draw minibatches uniformly from their pool, for the same number of steps.
  */
 import type { Rng } from '../util/rng.js';
-import type { ArmName } from './types.js';
+import type { ArmName, SyntheticUse } from './types.js';
+
+export type { SyntheticUse } from './types.js';
 
 export interface ArmPool {
   name: ArmName;
@@ -34,13 +36,6 @@ export interface ArmPool {
   soft?: Float32Array;
 }
 
-/** How the synthetic row uses the run's synthetic images. */
-export interface SyntheticUse {
-  /** `hard`: their label, weight 1; `soft`: the manifest's `softLabel` and `weight`. */
-  targets: 'hard' | 'soft';
-  /** Share of each class's synthetic images used (best first); the rest of its fill is its real images again. */
-  mix: number;
-}
 
 export const DELIVERED: SyntheticUse = { targets: 'soft', mix: 1 };
 

@@ -1,5 +1,4 @@
 /** What `gan-augment evaluate` measures and writes (`--json` prints it; `evaluate.json` holds it). */
-import type { SyntheticUse } from './arms.js';
 
 /** The rows compared, in the order they are reported: the classical ones, then the synthetic one. */
 export const ARMS = ['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic'] as const;
@@ -92,4 +91,12 @@ export interface EvaluationResult {
   testCounts: Record<string, number>;
   backend: string;
   seconds: number;
+}
+
+/** How the synthetic row uses the run's synthetic images. */
+export interface SyntheticUse {
+  /** `hard`: their label, weight 1; `soft`: the manifest's `softLabel` and `weight`. */
+  targets: 'hard' | 'soft';
+  /** Share of each class's synthetic images used (best first); the rest of its fill is its real images again. */
+  mix: number;
 }
