@@ -29,7 +29,7 @@ Exit codes:
 With --log-format json (or auto when stderr is not a terminal) progress is JSON lines on stderr and
 the summary is JSON on stdout. With --log-format json every line on stderr is one JSON object, errors
 too ({"event":"error","exitCode":…}); otherwise errors are "error: …" lines, control characters in
-names escaped (\n).`;
+names escaped (as \\n).`;
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[]): Promise<number> {

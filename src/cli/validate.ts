@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { planFromScan } from '../stages/ingest.js';
+import { preflight } from '../stages/preflight.js';
 import { examples } from './options.js';
-import { checkOutFolder } from '../out/folder.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -20,8 +21,11 @@ export function registerValidate(program: Command): void {
         ...(opts.out !== undefined ? { out: opts.out } : {}),
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      // The same checks, with the same messages, as `run` makes before it touches anything.
-      await checkOutFolder(config.out, { force: opts.force ?? false, input: config.input, inputMustExist: true });
+      // The same checks, with the same messages, as `run` makes before it touches anything; then the scan
+      // (folder names only, nothing decoded), which refuses an input without class folders or a balance
+      // map naming a class that is not there.
+      await preflight(config, { force: opts.force ?? false });
+      await planFromScan(config);
       process.stdout.write(`${file}: valid\n`);
     });
 }

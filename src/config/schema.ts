@@ -11,6 +11,7 @@ import { FILTER_STEPS } from '../filter/steps.js';
 import { GENERATOR_ARCHS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
+import { GUARD_MODES } from '../guard/decide.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -204,6 +205,11 @@ export const ConfigSchema = section({
   features: FeaturesSchema.prefault({}),
   quality: QualitySchema.prefault({}),
   output: OutputSchema.prefault({}),
+  guard: oneOf(GUARD_MODES)
+    .default('fallback')
+    .describe(
+      "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a quick classifier more than its real images listed again (3 seeds; soft-recall gain with 95 % confidence, balanced accuracy not lower). `fallback`: where they do not, fill the class with oversampled real images instead and say so; `warn`: only say so; `off`: no check.",
+    ),
 });
 
 /** The resolved config: every key present, every default applied. */

@@ -89,6 +89,8 @@ export interface TrainResult {
   steps: number;
   /** The step this run started from (0, or the resumed checkpoint's). */
   resumedFrom: number;
+  /** Indices (into the training data) of the real images held out: never in a batch G or D trained on. */
+  held: readonly number[];
   seconds: number;
   interrupted: boolean;
   rollbacks: number;
@@ -448,6 +450,7 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
     history,
     steps: trainer.step,
     resumedFrom,
+    held: trainer.held,
     seconds: (performance.now() - started) / 1000,
     interrupted,
     rollbacks: trainer.rollbacks,

@@ -104,6 +104,9 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
       generatorStep: typeof step === 'number' ? step : null,
       seed: p.seed,
       sha256: hashes[i]!,
+      // No filter or teacher judged these: plain label, full weight.
+      weight: 1,
+      softLabel: null,
     }));
     await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
     return { files: planned.map((p) => p.file), seed };

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { ConfigSchema, type Config } from '../config/schema.js';
 import type { FolderFacts } from './inspect.js';
-import { pushAll } from '../util/array.js';
+import { minOf, pushAll } from '../util/array.js';
 
 /** The decode size for images whose shorter side is `side` px: a multiple of 4, at most 64 (CPU training). */
 export function guessSize(side: number | null): number {
@@ -64,7 +64,7 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   const size = guessSize(facts.medianSide);
   const channels = guessChannels(facts.colour, facts.gray);
   const scarce = facts.plan.classes.filter((c) => c.deficit > 0);
-  const fewest = scarce.length > 0 ? Math.min(...scarce.map((c) => c.count)) : null;
+  const fewest = scarce.length > 0 ? minOf(scarce.map((c) => c.count)) : null;
   const labelOff = fewest !== null && fewest < LABEL_FILTER_MIN_IMAGES && DEFAULTS.filter.order.includes('label');
   const lines: string[] = [
     `# yaml-language-server: $schema=${o.schema}`,

@@ -60,6 +60,20 @@ export const ManifestEntrySchema = z
       .nullable()
       .describe("Seed of a synthetic image's latent vector: with the generator and the label it reproduces the image; null for real images."),
     sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the image file's bytes, lowercase hex (what `sha256sum` prints)."),
+    weight: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe(
+        'Recommended loss weight of the image: 1 for real and oversampled images; for a synthetic image, the real-data teacher\'s probability of its intended class (less sure, less weight). Manifests written before this field read as 1.',
+      ),
+    softLabel: z
+      .record(z.string(), z.number().min(0).max(1))
+      .nullable()
+      .default(null)
+      .describe(
+        "Recommended training target of a synthetic image: class probabilities by label (the real-data teacher's, or label smoothing when no teacher was trained), summing to 1 up to rounding; classes left out have 0. null for real images (their target is their label).",
+      ),
   })
   .describe('One line of manifest.jsonl: one image of the augmented dataset.');
 
@@ -67,7 +81,7 @@ export const ManifestEntrySchema = z
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 
 /** The order of an entry's keys as written, and of the CSV's leading columns. */
-export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256'] as const;
+export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel'] as const;
 
 /** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
 export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
@@ -78,7 +92,7 @@ export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
 
 /** A real image's entry. */
 export function realEntry(path: string, label: string, sha256: string): ManifestEntry {
-  return { path, label, split: 'train', source: 'real', score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256 };
+  return { path, label, split: 'train', source: 'real', score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256, weight: 1, softLabel: null };
 }
 
 /** A kept synthetic image's entry. */
@@ -91,6 +105,10 @@ export function syntheticEntry(e: {
   generatorStep: number;
   seed: number;
   sha256: string;
+  /** Recommended loss weight (default 1). */
+  weight?: number;
+  /** Recommended soft target by label (default null: the label). */
+  softLabel?: Record<string, number> | null;
 }): ManifestEntry {
   return {
     path: e.path,
@@ -103,6 +121,8 @@ export function syntheticEntry(e: {
     generatorStep: e.generatorStep,
     seed: e.seed,
     sha256: e.sha256,
+    weight: e.weight ?? 1,
+    softLabel: e.softLabel ?? null,
   };
 }
 
@@ -197,12 +217,14 @@ const csvNumber = (v: number | null | undefined) => (v === null || v === undefin
 
 /**
  * The manifest as CSV (RFC 4180, CRLF line ends, header row). Each score of `scores` gets its own
- * column `scores.<name>` (union over all entries, sorted); empty cells stand for null. Text cells that
+ * column `scores.<name>` (union over all entries, sorted), each class of `softLabel` its column
+ * `softLabel.<label>` (empty for rows without a soft label); empty cells stand for null. Text cells that
  * start like a formula are prefixed with `'` (see {@link csvText}); `manifest.jsonl` keeps them exactly.
  */
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
-  const head = ['path', 'file_name', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256'];
+  const softKeys = [...new Set(entries.flatMap((e) => Object.keys(e.softLabel ?? {})))].sort();
+  const head = ['path', 'file_name', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', 'weight', ...softKeys.map((k) => `softLabel.${k}`)];
   const text = (v: string | null) => (v === null ? '' : csvText(v));
   const rows = entries.map((e) =>
     [
@@ -217,6 +239,8 @@ export function toCsv(entries: readonly ManifestEntry[]): string {
       csvNumber(e.generatorStep),
       csvNumber(e.seed),
       text(e.sha256),
+      csvNumber(e.weight),
+      ...softKeys.map((k) => csvNumber(e.softLabel ? (e.softLabel[k] ?? 0) : null)),
     ].join(','),
   );
   return [head.map(csvText).join(','), ...rows].join('\r\n') + '\r\n';

@@ -8,7 +8,7 @@ import PQueue from 'p-queue';
 import { writeFileAtomic } from '../util/fs.js';
 import { MANIFEST_JSON_SCHEMA, toCsv, toJsonl, type ManifestEntry } from './build.js';
 import type { PngJob, PngReply } from './png-worker.js';
-import { removeOwned } from '../out/folder.js';
+import { removeOwned } from '../out/guard.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
 

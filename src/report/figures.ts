@@ -4,6 +4,7 @@
  * train/metrics.jsonl's diversity and evaluate.json. Pure: parsed files in, figures out.
  */
 import path from 'node:path';
+import { outLayout } from '../out/layout.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import type { SummaryLike, TrainingLine } from './types.js';
 import { judgeClass, type ClassFigures, type ClassVerdict } from './verdict.js';
@@ -93,5 +94,5 @@ export function evaluateCommand(out: string, heldOut: string | null, cwd: string
     const r = path.relative(cwd, p);
     return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
   };
-  return `npx gan-augment evaluate --manifest ${q(rel(path.join(out, 'manifest.jsonl')))} --test ${heldOut ? q(rel(heldOut)) : '<held-out folder>'}`;
+  return `npx gan-augment evaluate --manifest ${q(rel(outLayout(out).manifest))} --test ${heldOut ? q(rel(heldOut)) : '<held-out folder>'}`;
 }

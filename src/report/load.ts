@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
+import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
@@ -194,7 +195,7 @@ export async function measureNovelty(out: string, kept: ManifestEntry[], real: M
 
 /** The training sample strips of a class (train/samples/<class>/step-N.png, any job), spread over time. */
 async function sampleStrips(out: string, label: string, zoom: number): Promise<{ step: number; uri: string }[]> {
-  const files = (await fg(`train/**/samples/${fg.escapePath(safeSegment(label))}/step-*.png`, { cwd: out })).map((f) => ({ f, step: Number(/step-(\d+)\.png$/.exec(f)?.[1] ?? NaN) }));
+  const files = (await fg(`${OUT_NAMES.train}/**/samples/${fg.escapePath(safeSegment(label))}/step-*.png`, { cwd: out })).map((f) => ({ f, step: Number(/step-(\d+)\.png$/.exec(f)?.[1] ?? NaN) }));
   const chosen = spread(files.filter((x) => Number.isFinite(x.step)).sort((a, b) => a.step - b.step), STRIPS);
   const strips: { step: number; uri: string }[] = [];
   for (const { f, step } of chosen) {
@@ -221,7 +222,7 @@ async function findHeldOut(input: string | undefined): Promise<string | null> {
 
 /** Finds the resolved config: given, or from the saved generator's model.json. */
 async function findConfig(out: string): Promise<Record<string, unknown> | null> {
-  for (const f of (await fg('model/**/generator/model.json', { cwd: out })).sort()) {
+  for (const f of (await fg(`${OUT_NAMES.model}/**/generator/model.json`, { cwd: out })).sort()) {
     const m = await readJson<{ meta?: { config?: Record<string, unknown> } }>(path.join(out, f));
     if (m?.meta?.config) return m.meta.config;
   }
@@ -230,7 +231,7 @@ async function findConfig(out: string): Promise<Record<string, unknown> | null> 
 
 /** Every training job's metrics lines (train/**\/metrics.jsonl), by job. */
 export async function readTraining(out: string): Promise<ReportData['training']> {
-  const trainFiles = (await fg('train/**/metrics.jsonl', { cwd: out })).sort();
+  const trainFiles = (await fg(`${OUT_NAMES.train}/**/metrics.jsonl`, { cwd: out })).sort();
   const training: ReportData['training'] = [];
   for (const f of trainFiles) {
     const lines = (await readJsonl<TrainingLine>(path.join(out, f))) ?? [];
@@ -277,20 +278,21 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
 export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number } = {}): Promise<ReportData> {
   const notes: string[] = [];
   const k = options.thumbs ?? THUMBS_PER_GRID;
-  const summary = (await readJson<SummaryLike>(path.join(out, 'summary.json'))) ?? null;
+  const l = outLayout(out);
+  const summary = (await readJson<SummaryLike>(l.summary)) ?? null;
   if (!summary) notes.push('summary.json is missing or unreadable: counts, durations and quality figures are not shown.');
   let entries: ManifestEntry[] = [];
   try {
-    entries = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
+    entries = parseManifest(await readFile(l.manifest, 'utf8'));
   } catch (err) {
     notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
   }
-  const rejected = await readJsonl<RejectedLine>(path.join(out, 'rejected', 'rejected.jsonl'));
+  const rejected = await readJsonl<RejectedLine>(l.rejectedList);
   const config = (options.config as Record<string, unknown> | undefined) ?? (await findConfig(out));
 
   const training = await readTraining(out);
 
-  const evaluation = await readJson<EvaluationResult>(path.join(out, 'evaluate.json'));
+  const evaluation = await readJson<EvaluationResult>(l.evaluate);
 
   // Which classes get a section: those with synthetic images or a synthesis record.
   const synthesis = summary?.synthesis ?? [];

@@ -33,7 +33,7 @@ describe('--help', () => {
   it('shows choices and typed defaults', async () => {
     const ev = (await help('evaluate')).text;
     expect(ev).toMatch(/--seeds <n>[\s\S]*\(default: 3\)/);
-    expect(ev).toMatch(/choices:\s+"auto",\s+"node-gpu",\s+"node",\s+"wasm",\s+"cpu",\s+default:\s+"auto"/);
+    expect(ev).toMatch(/choices:\s+"auto",\s+"node-gpu",\s+"node",\s+"native",\s+"wasm",\s+"cpu",\s+default:\s+"auto"/);
     expect((await help('run')).text).toMatch(/--log-format <format>[\s\S]*choices:\s+"auto",\s+"text",\s+"json",\s+default:\s+"auto"/);
   });
 });

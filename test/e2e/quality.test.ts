@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
-const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60'];
+const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60', 'guard=off'];
 const SCARCE = ['coat', 'pullover', 'shirt'];
 
 interface ClassSynthesis {
@@ -25,7 +25,10 @@ interface ClassSynthesis {
   quality: {
     fid: number | null;
     kid: number | null;
-    samples: { real: number; synthetic: number };
+    samples: { real: number; synthetic: number; realTrain: number };
+    reference: 'held-out' | 'all';
+    fidFloor: number | null;
+    kidFloor: number | null;
     extractor: { id: string; dims: number; resize: string; decodeKernel: string };
     passed: boolean;
     reasons: string[];

@@ -27,6 +27,7 @@ const TINY = [
   'gan.embedDim=4',
   'features.classifier.steps=10',
   'filter.keepRejected=true',
+  'guard=off',
 ];
 
 describe('report.html and evaluate (e2e)', () => {
@@ -50,6 +51,8 @@ describe('report.html and evaluate (e2e)', () => {
       '10',
       '--batch-size',
       '8',
+      '--tune-seeds',
+      '0',
       '--backend',
       'wasm',
       '--json',
@@ -72,7 +75,8 @@ describe('report.html and evaluate (e2e)', () => {
     expect(ev.code, ev.stderr).toBe(0);
     const r = JSON.parse(ev.stdout);
     expect(r.scarce).toEqual(['coat', 'pullover', 'shirt']);
-    expect(r.rows.map((x: { name: string }) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'synthetic']);
+    expect(r.rows.map((x: { name: string }) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic']);
+    expect(r.verdict).toEqual({ helps: false, reason: expect.stringMatching(/one seed/) });
     for (const row of r.rows) {
       expect(row.balancedAccuracy).toBeGreaterThanOrEqual(0);
       expect(row.macroF1).toBeLessThanOrEqual(1);

@@ -10,7 +10,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 
-const TINY = ['--set', 'train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8'];
+const TINY = ['--set', 'train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'guard=off'];
 
 interface Entry {
   path: string;

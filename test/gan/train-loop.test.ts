@@ -49,7 +49,7 @@ describe('per-class failure isolation', () => {
     const { tempDir, FIXTURE } = await import('../helpers/tmp.js');
     const out = await tempDir();
     const cfg = parseConfigText(
-      `input: ${FIXTURE}\nout: ${out}\ngan: {mode: per-class, gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 3, batchSize: 4}\nfilter: {order: [near-copy, discriminator]}\n`,
+      `input: ${FIXTURE}\nout: ${out}\ngan: {mode: per-class, gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 3, batchSize: 4}\nfilter: {order: [near-copy, discriminator]}\nguard: off\n`,
       '/tmp/c.yaml',
     ).config;
     const summary = await runPipeline(cfg, { backend: await init('wasm'), faultAt: { coat: new Map([[1, 9]]) } });

@@ -86,13 +86,16 @@ describe('classFigures', () => {
       quality: { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } },
       guard: { mode: 'auto', perClass: [{ label: 'coat', decision: 'fallback' as const, reason: 'hurt' }] },
     };
-    const row = (name: 'real' | 'oversample' | 'class-weight' | 'synthetic', r: number) => ({ name, balancedAccuracy: 0, macroF1: 0, recall: { coat: r }, scarceRecall: r, std: { balancedAccuracy: 0, macroF1: 0, scarceRecall: 0 }, perSeed: [], trainImages: 0, seconds: 0 });
+    const row = (name: 'real' | 'oversample' | 'class-weight' | 'synthetic', r: number) => ({ name, balancedAccuracy: 0, macroF1: 0, recall: { coat: r }, scarceRecall: r, majorityRecall: 0, confusion: {}, std: { balancedAccuracy: 0, macroF1: 0, scarceRecall: 0 }, vsBest: { scarceRecall: { mean: 0, low: 0, high: 0 }, balancedAccuracy: { mean: 0, low: 0, high: 0 }, macroF1: { mean: 0, low: 0, high: 0 } }, perSeed: [], trainImages: 0, seconds: 0 });
     const evaluation = {
       scarce: ['coat'],
       rows: [row('real', 0.1), row('oversample', 0.5), row('class-weight', 0.3), row('synthetic', 0.45)],
       gain: -5,
       gainStd: 1,
       best: 'oversample' as const,
+      verdict: { helps: false, reason: 'the scarce-recall gain over oversample is not above 0 with 95 % confidence' },
+      logitTau: 1,
+      tuning: null,
       seeds: [0],
       settings: { steps: 1, batchSize: 2, lr: 0, shift: 0, widths: [1] },
       manifest: '',
