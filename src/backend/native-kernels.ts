@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native.js';
 import { alloc, byteAt, type Info, type KernelArgs } from './wasm-heap.js';
+import { InternalError } from '../errors.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -156,7 +157,7 @@ export function registerNativeKernels(addon: NativeAddon): string[] {
   if (restore.length) return NATIVE_KERNEL_NAMES;
   for (const name of NATIVE_KERNEL_NAMES) {
     const existing = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-    if (!existing) throw new Error(`wasm kernel ${name} is not registered; import the wasm backend first`);
+    if (!existing) throw new InternalError(`wasm kernel ${name} is not registered; import the wasm backend first`);
     const fallback = existing.kernelFunc as unknown as Kernel;
     tf.unregisterKernel(name, 'wasm');
     const config: tf.KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: MAKERS[name]!(addon, fallback) as unknown as tf.KernelFunc };

@@ -9,6 +9,7 @@ import { buildClassifier, disposeClassifier, type Classifier } from '../classifi
 import { predictLogits } from '../classifier/predict.js';
 import { shiftBatch, trainStep } from '../classifier/train.js';
 import type { LabelledImages } from '../dataset/sampler.js';
+import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { ArmPool } from './arms.js';
@@ -25,8 +26,8 @@ export interface EvalTrainSettings {
   widths: number[];
 }
 
-/** What `evaluate` trains by default: the feature classifier's architecture, with a budget that sees fmnist-lt about 4 times. */
-export const EVAL_DEFAULTS: EvalTrainSettings = { steps: 600, batchSize: 64, lr: 2e-3, shift: 2, widths: [16, 32, 64] };
+/** What `evaluate` trains by default (config/defaults.ts). */
+export const EVAL_DEFAULTS: EvalTrainSettings = { ...EVALUATE_DEFAULTS, widths: [...EVALUATE_DEFAULTS.widths] };
 
 /**
  * Trains a fresh classifier (initial weights from `seed`) on the arm's pool of `data`.
