@@ -22,6 +22,7 @@
  */
 import type { Rng } from '../util/rng.js';
 import type { ArmName, SyntheticUse } from './types.js';
+import { pushAll } from '../util/array.js';
 
 export type { SyntheticUse } from './types.js';
 
@@ -74,7 +75,7 @@ export function classicalArms(inp: ArmInputs, rng: Rng): ArmPool[] {
   for (const c of scarce) {
     const planned = targets?.[c];
     const target = planned !== undefined && Number.isFinite(planned) ? planned : addCount[c]! > 0 ? realCount[c]! + addCount[c]! : maxReal;
-    extra.push(...draw(byClass[c]!, target - realCount[c]!, rng));
+    pushAll(extra, draw(byClass[c]!, target - realCount[c]!, rng));
   }
   const present = realCount.filter((n) => n > 0).length;
   const weight = Float32Array.from(realCount, (n) => (n > 0 ? nReal / (present * n) : 0));
@@ -107,7 +108,7 @@ export function syntheticArm(inp: ArmInputs, use: SyntheticUse, rng: Rng): ArmPo
   for (let c = 0; c < k; c++) {
     const syn = synByClass[c]!;
     const keep = Math.round(Math.min(1, Math.max(0, use.mix)) * syn.length);
-    pool.push(...syn.slice(0, keep), ...draw(byClass[c]!, syn.length - keep, rng));
+    pushAll(pushAll(pool, syn.slice(0, keep)), draw(byClass[c]!, syn.length - keep, rng));
   }
   const arm: ArmPool = { name: 'synthetic', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1) };
   if (use.targets === 'soft') {

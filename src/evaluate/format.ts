@@ -5,6 +5,7 @@
  */
 import { table } from '../cli/format.js';
 import type { EvaluationResult, PairedDiff } from './types.js';
+import { pushAll } from '../util/array.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
 const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
@@ -48,7 +49,7 @@ export function confusionLines(r: EvaluationResult): string[] {
 /** The whole text: table, confusion, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
-  out.push(...confusionLines(r));
+  pushAll(out, confusionLines(r));
   if (r.tuning) {
     const t = r.tuning;
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);

@@ -98,7 +98,7 @@ export interface ClassView {
   realNearest: number | null;
   /** Median nearest-real distance of the kept images ÷ `realNearest` (≈ 1: as new as a real image; ≫ 1: noise). */
   novelty: number | null;
-  /** Median neighbouring-pixel correlation of the kept images and of the real images (noise ≈ 0). */
+  /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images (noise ≈ 0). */
   structure: { kept: number; real: number } | null;
   /** The generator's fixed-latent samples of this class over training (train/samples/), oldest first. */
   strips: { step: number; uri: string }[];

@@ -68,7 +68,7 @@ export interface ClassFigures {
   diversity?: number | null;
   /** Kept images' median nearest-real distance ÷ the real images' own (pixel space). */
   novelty?: number | null;
-  /** Median neighbouring-pixel correlation of the kept images and of the real images. */
+  /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images. */
   structure?: { kept: number; real: number } | null;
   candidates?: number | null;
   kept?: number | null;
@@ -166,7 +166,7 @@ function structureCheck(c: ClassFigures): Check | null {
   const st = c.structure;
   if (!st || !finite(st.kept) || !finite(st.real) || st.real <= 0) return null;
   const r = st.kept / st.real;
-  const figure = `neighbouring-pixel correlation ${st.kept.toFixed(2)} vs ${st.real.toFixed(2)} in real images`;
+  const figure = `structure (neighbouring correlation, 4× pooled) ${st.kept.toFixed(2)} vs ${st.real.toFixed(2)} in real images`;
   if (r < L.structurePoor) return { name: 'structure', verdict: 'poor', figure, why: `under ${L.structurePoor} × the real images': noise, no shapes` };
   if (r < L.structureGood) return { name: 'structure', verdict: 'doubtful', figure, why: `under ${L.structureGood} × the real images': grainier than they are` };
   return { name: 'structure', verdict: 'good', figure, why: 'as smooth as the real images' };

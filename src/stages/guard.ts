@@ -22,6 +22,7 @@ import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
 import { Rng } from '../util/rng.js';
 import type { ImageTarget } from './targets.js';
+import { pushAll } from '../util/array.js';
 
 /** Quick classifiers per decision: seeds config.seed, +1, +2 (enough for a t-bound, cheap enough for a run). */
 export const GUARD_SEEDS = 3;
@@ -180,13 +181,13 @@ export function heldOutOf(config: Config, data: LabelledImages, labels: readonly
     trainedOn.add(c);
     const idx: number[] = [];
     data.labels.forEach((l, i) => l === c && idx.push(i));
-    held.push(...j.result.held.map((h) => idx[h]!));
+    pushAll(held, j.result.held.map((h) => idx[h]!));
   }
   // The GANs' classes count as one extra class here, so the others split exactly as splitHoldout splits.
   const k = labels.length;
   const others = Int32Array.from(data.labels, (l) => (trainedOn.has(l) ? k : l));
   const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0));
-  held.push(...split.held.filter((i) => others[i] !== k));
+  pushAll(held, split.held.filter((i) => others[i] !== k));
   return held;
 }
 

@@ -68,7 +68,7 @@ describe('judgeClass', () => {
 
   it('the console line names the class, the verdict and each figure', () => {
     expect(verdictLine(judgeClass({ ...GOOD, fid: 250 }))).toBe(
-      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), diversity 0.90 × the real images', nearest real image 1.10 × as far as real images are from each other, neighbouring-pixel correlation 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
+      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), diversity 0.90 × the real images', nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
     );
   });
 });
