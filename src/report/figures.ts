@@ -69,7 +69,7 @@ export function classFigures(
       rejected: s.rejected ?? null,
       gate: gateHasLimits && q && typeof q.passed === 'boolean' ? { passed: q.passed, reasons: q.reasons ?? [] } : null,
       evaluate: ev,
-      guard: guard ? { decision: guard.decision, ...(guard.reason !== undefined ? { reason: guard.reason } : {}) } : null,
+      guard: guard ? { decision: guard.decision, ...(guard.helps !== undefined ? { helps: guard.helps } : {}), ...(guard.reason !== undefined ? { reason: guard.reason } : {}) } : null,
     };
   });
 }

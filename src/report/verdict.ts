@@ -79,7 +79,7 @@ export interface ClassFigures {
   /** `evaluate`'s verdict (over all scarce classes), and this class's recall with − without synthetic, in points. */
   evaluate?: { helps: boolean; reason: string; classGain?: number | null } | null;
   /** The do-no-harm guard's decision for this class. */
-  guard?: { decision: 'kept' | 'fallback'; reason?: string } | null;
+  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string } | null;
 }
 
 export interface Check {
@@ -220,10 +220,14 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
     });
   }
   if (c.guard) {
+    // Under `guard: warn` the images are kept whether or not they helped: a kept class is only `good`
+    // when the held-out check showed a gain, otherwise the check did not vouch for them.
+    const fellBack = c.guard.decision === 'fallback';
+    const unproven = !fellBack && c.guard.helps === false;
     checks.push({
       name: 'guard',
-      verdict: c.guard.decision === 'fallback' ? 'poor' : 'good',
-      figure: c.guard.decision === 'fallback' ? 'guard fell back (synthetic images not used)' : 'guard kept the synthetic images',
+      verdict: fellBack ? 'poor' : unproven ? 'doubtful' : 'good',
+      figure: fellBack ? 'guard fell back (synthetic images not used)' : unproven ? 'guard kept them (warn) but found no gain on held-out images' : 'guard kept the synthetic images',
       why: c.guard.reason ?? '',
     });
   }

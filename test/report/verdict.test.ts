@@ -57,6 +57,7 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['evaluate: does not help, no per-class figure', { evaluate: { helps: false, reason: 'within noise' } }, 'poor', /does not help/],
   ['guard fell back', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /guard fell back/],
   ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
+  ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
 ];
 
 describe('judgeClass', () => {
