@@ -11,7 +11,7 @@ import { InterruptedError, QualityGateError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { saveParams } from './gan/model-io.js';
 import type { Discriminator } from './gan/discriminator.js';
-import type { Generator } from './gan/generator.js';
+import { isTranslator, type ImageModel } from './gan/translator.js';
 import { fillShortfall } from './filter/shortfall.js';
 import { labelSalt } from './generate/from-model.js';
 import { countClasses, realEntry, syntheticEntry, type ClassCounts, type ManifestEntry } from './manifest/build.js';
@@ -131,7 +131,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     const trained = await timed(
       'train',
       () => trainStage(ing, scarce, inc.reuse ?? config, { out: config.out, emit, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
-      inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'shared' ? 1 : scarce.length),
+      inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'per-class' ? scarce.length : 1),
     );
     await inc.afterTrain(trained.failed.length === 0 && !trained.interrupted);
     const steps = trained.jobs.reduce((n, j) => n + j.result.steps, 0);
@@ -145,7 +145,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
       final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
       failed: trained.failed,
     };
-    const models = new Map<string, { g: Generator; d: Discriminator; classIndex: number }>();
+    const models = new Map<string, { g: ImageModel; d: Discriminator; classIndex: number }>();
     for (const j of trained.jobs) j.labels.forEach((label, classIndex) => models.set(label, { g: j.g, d: j.d, classIndex }));
     const canMake = scarce.filter((c) => models.has(c.label));
     const total = canMake.reduce((s, c) => s + Math.ceil(c.deficit * config.generate.oversample), 0);
@@ -155,7 +155,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     quality = synth.quality;
     const files = synth.images.map((img) => syntheticFile(config.out, safeSegment(img.label), img.rank, img.seed));
     // The generator checkpoint (model folder) that made each class, and its step.
-    const modelDir = (job: string) => path.join(config.out, 'model', config.gan.mode === 'shared' ? '' : safeSegment(job));
+    const modelDir = (job: string) => path.join(config.out, 'model', config.gan.mode === 'per-class' ? safeSegment(job) : '');
     const madeBy = new Map(trained.jobs.flatMap((j) => j.labels.map((l) => [l, { generator: relativePosix(config.out, path.join(modelDir(j.job), 'generator')), generatorStep: j.result.steps }] as const)));
     await timed('write', async () => {
       const hashes = await writePngs(synth.images.map((img, i) => ({ file: stagedFile(config.out, files[i]!), pixels: img.pixels })), config.decode.size, config.decode.channels);
@@ -170,6 +170,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
             ...madeBy.get(img.label)!,
             seed: img.seed,
             sha256: hashes[i]!,
+            ...(img.source !== undefined ? { translatedFrom: { path: entries[img.source]!.path, sha256: entries[img.source]!.sha256, label: entries[img.source]!.label } } : {}),
           }),
         ),
       );
@@ -177,7 +178,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
       const meta = { config, configHash: hashJson(config), version: VERSION };
       for (const j of trained.jobs) {
         const dir = modelDir(j.job);
-        await saveParams(path.join(dir, 'generator'), 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.result.steps });
+        await saveParams(path.join(dir, 'generator'), isTranslator(j.g) ? 'translator' : 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.result.steps });
         await saveParams(path.join(dir, 'discriminator'), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
       }
     });

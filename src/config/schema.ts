@@ -69,12 +69,39 @@ const BalanceSchema = section({
   strategy: StrategySchema.default('not-majority'),
 });
 
+const TranslateSchema = section({
+  /** Channels of the translator's first conv, doubled at each downsampling (the depth follows decode.size). */
+  width: posInt().default(16),
+  /** Residual blocks at the translator's deepest level. */
+  resBlocks: nonNegInt().default(2),
+  /** Weight λ_cyc of the cycle loss |G(G(x, c), c_x) − x|: a translation must keep what lets it be translated back. */
+  cycleWeight: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10),
+  /** Weight λ_id of the identity loss |G(x, c_x) − x|: translating into its own class leaves an image alone. */
+  identityWeight: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(5),
+  /**
+   * Which images are translated into a scarce class: `non-scarce` (every class that gets no synthetic images),
+   * `others` (every other class), or a list of class labels.
+   */
+  sources: z
+    .union([oneOf(['non-scarce', 'others'] as const), z.array(str('a class label')).min(1)], {
+      error: 'expected "non-scarce", "others" or a list of class labels',
+    })
+    .default('non-scarce'),
+  /** How many source images come from each source class: `balanced` (as many from each) or `proportional` (to its size). */
+  sourceMix: oneOf(['balanced', 'proportional'] as const).default('balanced'),
+});
+
 const GanSchema = section({
   /**
    * `shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes
-   * borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job.
+   * borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job;
+   * `translate`: one class-conditional image-to-image generator (StarGAN-style: encoder, residual blocks,
+   * decoder; adversarial + cycle + identity losses) that turns images of the plentiful classes into the
+   * scarce ones, carrying over their spread of poses and shapes (settings in `gan.translate`).
    */
-  mode: oneOf(['shared', 'per-class'] as const).default('shared'),
+  mode: oneOf(['shared', 'per-class', 'translate'] as const).default('shared'),
+  /** Image-to-image translation (`mode: translate`). */
+  translate: TranslateSchema.prefault({}),
   /** Per-class jobs run at once (`per-class` mode). */
   concurrency: posInt().default(1),
   /** Length of the latent noise vector z. */

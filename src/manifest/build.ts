@@ -46,6 +46,16 @@ export const ManifestEntrySchema = z
       .nullable()
       .describe("Seed of a synthetic image's latent vector: with the generator and the label it reproduces the image; null for real images."),
     sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the image file's bytes, lowercase hex (what `sha256sum` prints)."),
+    translatedFrom: z
+      .strictObject({
+        path: z.string().regex(RELATIVE_POSIX, { error: 'expected a relative path with forward slashes' }).describe("The source image, relative to the manifest's folder."),
+        sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the source image file's bytes."),
+        label: z.string().min(1).describe("The source image's class."),
+      })
+      .optional()
+      .describe(
+        'Only on images made by gan.mode: translate: the real image that was translated into this class. `gan-augment generate --model <generator> --class <label> --source <path>` reproduces the image from it.',
+      ),
   })
   .describe('One line of manifest.jsonl: one image of the augmented dataset.');
 
@@ -53,7 +63,7 @@ export const ManifestEntrySchema = z
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 
 /** The order of an entry's keys as written, and of the CSV's leading columns. */
-export const MANIFEST_FIELDS = ['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256'] as const;
+export const MANIFEST_FIELDS = ['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'translatedFrom'] as const;
 
 /** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
 export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
@@ -77,8 +87,10 @@ export function syntheticEntry(e: {
   generatorStep: number;
   seed: number;
   sha256: string;
+  translatedFrom?: ManifestEntry['translatedFrom'];
 }): ManifestEntry {
   return {
+    ...(e.translatedFrom ? { translatedFrom: e.translatedFrom } : {}),
     path: e.path,
     label: e.label,
     split: 'train',
@@ -172,7 +184,10 @@ function csvField(v: string): string {
  */
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
-  const head = ['path', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256'];
+  // Translation columns only when some image was translated, so other manifests' CSV stays as it was.
+  const translated = entries.some((e) => e.translatedFrom);
+  const fromKeys = translated ? (['path', 'sha256', 'label'] as const) : [];
+  const head = ['path', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', ...fromKeys.map((k) => `translatedFrom.${k}`)];
   const cell = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : csvField(String(v)));
   const rows = entries.map((e) =>
     [
@@ -186,6 +201,7 @@ export function toCsv(entries: readonly ManifestEntry[]): string {
       cell(e.generatorStep),
       cell(e.seed),
       cell(e.sha256),
+      ...fromKeys.map((k) => cell(e.translatedFrom?.[k])),
     ].join(','),
   );
   return [head.map(csvField).join(','), ...rows].join('\r\n') + '\r\n';

@@ -84,7 +84,7 @@ export function configFingerprint(config: Config): string {
 /** The jobs training runs: `shared`, or the per-class labels (this shard's). */
 export function trainJobs(config: Config, labels: readonly string[]): string[] {
   if (labels.length === 0) return [];
-  return config.gan.mode === 'shared' ? ['shared'] : [...labels];
+  return config.gan.mode === 'per-class' ? [...labels] : ['shared'];
 }
 
 /** Every fingerprint of a run (see the module comment). */

@@ -24,9 +24,10 @@ import { qualityGate } from '../filter/quality-gate.js';
 import { applyFilters, gather, gatherRows, type FilterStep, type Selection } from '../filter/select.js';
 import { REJECT_REASONS, type RejectReason } from '../filter/types.js';
 import type { Discriminator } from '../gan/discriminator.js';
-import type { Generator } from '../gan/generator.js';
+import { isTranslator, type ImageModel } from '../gan/translator.js';
 import { labelSalt } from '../generate/from-model.js';
 import { sampleClass, seedsFor } from '../generate/sample.js';
+import { pickSources, sourceClasses, translateImages } from '../generate/translate.js';
 import { writePngs } from '../manifest/write.js';
 import { fid } from '../metrics/fid.js';
 import { kid } from '../metrics/kid.js';
@@ -48,6 +49,8 @@ export interface SyntheticImage {
    */
   scores: Record<string, number>;
   pixels: Uint8Array;
+  /** `gan.mode: translate`: the real image (index into the ingested images) it was translated from. */
+  source?: number;
 }
 
 /** A candidate the filters rejected, kept for inspection under `filter.keepRejected`. */
@@ -219,7 +222,7 @@ export async function prepareQuality(
 }
 
 /** The trained model that makes a class, and the class's index in that model. */
-export type ModelFor = Map<string, { g: Generator; d: Discriminator; classIndex: number }>;
+export type ModelFor = Map<string, { g: ImageModel; d: Discriminator; classIndex: number }>;
 
 export interface SynthesisResult {
   images: SyntheticImage[];
@@ -249,14 +252,24 @@ export async function synthesize(
 
   for (const c of scarce) {
     const { g, d, classIndex: ci } = models.get(c.label)!;
-    const n = Math.ceil(c.deficit * config.generate.oversample);
+    let n = Math.ceil(c.deficit * config.generate.oversample);
     const salt = labelSalt(c.label);
-    // Seeds depend on the label, not on the model's class index, so both modes give each class its own.
-    const cands = await sampleClass(g, d, ci, n, seedsFor(config.seed, salt, n), config.generate.batchSize, (done) =>
-      emit({ type: 'generate.progress', label: c.label, done, total: n }),
-    );
+    const progress = (done: number) => emit({ type: 'generate.progress', label: c.label, done, total: n });
+    let sources: number[] | undefined;
+    let cands: { pixels: Uint8Array; scores: Float32Array | null; seeds: number[] };
+    if (isTranslator(g)) {
+      // Translate real images of the source classes; each candidate's seed only names its file.
+      const from = sourceClasses(q.labels, c.label, scarce.map((x) => x.label), config.gan.translate.sources).map((l) => q.labels.indexOf(l));
+      sources = pickSources(q.real.labels, from, n, config.gan.translate.sourceMix, (config.seed ^ salt ^ 0x7a11) >>> 0);
+      n = sources.length;
+      const t = await translateImages(g, d, ci, q.real.pixels, sources, config.generate.batchSize, progress);
+      cands = { ...t, seeds: seedsFor(config.seed, salt, n) };
+    } else {
+      // Seeds depend on the label, not on the model's class index, so both modes give each class its own.
+      cands = await sampleClass(g, d, ci, n, seedsFor(config.seed, salt, n), config.generate.batchSize, progress);
+    }
     const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
-      { pixels: cands.pixels, count: n, scores: cands.scores! },
+      { pixels: cands.pixels, count: n, scores: cands.scores!, ...(sources ? { sources } : {}) },
       c.label,
       c.deficit,
       config,
@@ -266,7 +279,15 @@ export async function synthesize(
     const realOfClass = indicesOf(q.real.labels, dataIndex);
     sel.kept.forEach((idx, rank) => {
       const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
-      images.push({ label: c.label, seed: cands.seeds[idx]!, score: scores[idx]!, rank, scores: imageScores, pixels: cands.pixels.slice(idx * per, (idx + 1) * per) });
+      images.push({
+        label: c.label,
+        seed: cands.seeds[idx]!,
+        score: scores[idx]!,
+        rank,
+        scores: imageScores,
+        pixels: cands.pixels.slice(idx * per, (idx + 1) * per),
+        ...(sources ? { source: sources[idx]! } : {}),
+      });
     });
     if (config.filter.keepRejected) {
       for (const r of sel.rejected) {
@@ -327,6 +348,8 @@ export interface CandidateSet {
   pixels: Uint8Array;
   count: number;
   scores: Float32Array;
+  /** Translated candidates: the real image (index into `q.real`) each was made from; the near-copy filter also checks against it. */
+  sources?: readonly number[];
 }
 
 /** What {@link filterCandidates} decided and measured. */
@@ -378,6 +401,16 @@ export async function filterCandidates(cands: CandidateSet, label: string, targe
           name: `near-copy-${space}`,
           run: (s) => rejectNearCopies(gather(dist, s), threshold, space, gather(nn.index, s), (i) => q.realNames[i] ?? `real image #${i}`),
         });
+        if (cands.sources) {
+          // A translation must not be a near-copy of its own source either (its nearest real image may be another).
+          const src = cands.sources;
+          const toSource = scale(distanceToRows(queries, ref, src), unit);
+          perImage[`source-${space}`] = toSource;
+          steps.push({
+            name: `near-copy-source-${space}`,
+            run: (s) => rejectNearCopies(gather(toSource, s), threshold, space, gather(src, s), (i) => `its source ${q.realNames[i] ?? `real image #${i}`}`),
+          });
+        }
       }
     } else if (name === 'label') {
       if (!q.classifier) throw new Error('the label filter needs the feature classifier');
@@ -491,6 +524,22 @@ function calibrationSample(indices: number[], seed: number): number[] {
 /** The rows `rows` of `m`, as float64. */
 function rowsOf(m: Rows, rows: readonly number[]): { data: Float64Array; rows: number; dims: number } {
   return { data: gatherRows(m.data, m.dims, rows), rows: rows.length, dims: m.dims };
+}
+
+/** Euclidean distance of each query row i to reference row `refIndex[i]`, in float64. */
+function distanceToRows(queries: Rows, ref: Rows, refIndex: readonly number[]): Float64Array {
+  const out = new Float64Array(queries.rows);
+  const d = queries.dims;
+  for (let i = 0; i < queries.rows; i++) {
+    let sum = 0;
+    const r = refIndex[i]! * d;
+    for (let k = 0; k < d; k++) {
+      const t = queries.data[i * d + k]! - ref.data[r + k]!;
+      sum += t * t;
+    }
+    out[i] = Math.sqrt(sum);
+  }
+  return out;
 }
 
 function scale(v: Float64Array, k: number): Float64Array {

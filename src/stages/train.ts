@@ -14,7 +14,7 @@ import { UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
 import type { Discriminator } from '../gan/discriminator.js';
-import type { Generator } from '../gan/generator.js';
+import type { ImageModel } from '../gan/translator.js';
 import { DivergenceError, trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
 import { hashJson } from '../util/hash.js';
 import { safeSegment } from '../util/safe-name.js';
@@ -26,7 +26,8 @@ export interface TrainedJob {
   job: string;
   /** Class labels by the model's class index. */
   labels: string[];
-  g: Generator;
+  /** The noise generator, or the translator in `translate` mode. */
+  g: ImageModel;
   d: Discriminator;
   result: TrainResult;
 }
@@ -81,7 +82,7 @@ async function writeGrid(file: string, grid: SampleGrid, k: number, size: number
 
 export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: Config, ctx: TrainContext): Promise<TrainStageResult> {
   const specs =
-    config.gan.mode === 'shared'
+    config.gan.mode !== 'per-class'
       ? [{ job: 'shared', dir: path.join(ctx.out, 'train'), labels: ing.labels, data: ing.data }]
       : scarce.map((c) => ({
           job: c.label,
@@ -92,7 +93,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const jobs: TrainedJob[] = [];
   const failed: TrainStageResult['failed'] = [];
   let interrupted = false;
-  const queue = new PQueue({ concurrency: config.gan.mode === 'shared' ? 1 : config.gan.concurrency });
+  const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
   await Promise.all(
     specs.map((spec) =>
       queue.add(async () => {
