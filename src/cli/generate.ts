@@ -7,7 +7,8 @@ import { createProgress, progressMode } from '../progress.js';
 interface GenerateFlags {
   model: string;
   class: string[];
-  count: string;
+  count?: string;
+  source?: string[];
   out: string;
   seed?: string;
   backend?: string;
@@ -20,13 +21,15 @@ export function registerGenerate(program: Command): void {
     .description('sample images of one or more classes from a trained generator, without retraining')
     .requiredOption('--model <dir>', 'a generator folder written by run (e.g. out/model/generator)')
     .requiredOption('--class <label...>', 'class label(s) to generate (several: --class coat shirt)')
-    .requiredOption('--count <n>', 'how many images of each class')
+    .option('--count <n>', 'how many images of each class (a noise generator)')
+    .option('--source <file...>', 'a translator (gan.mode: translate): images to translate into each class; a manifest row\'s translatedFrom.path reproduces its image')
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
     .option('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)")
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: GenerateFlags) => {
-      const count = Number(flags.count);
+      const count = flags.source ? flags.source.length : Number(flags.count);
+      if (!flags.source && flags.count === undefined) throw new UserError('--count: expected a positive integer (or --source files for a translator model), received nothing');
       if (!Number.isInteger(count) || count <= 0) throw new UserError(`--count: expected a positive integer, received "${flags.count}"`);
       const seed = flags.seed === undefined ? undefined : Number(flags.seed);
       if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UserError(`--seed: expected an integer ≥ 0, received "${flags.seed}"`);
@@ -46,6 +49,7 @@ export function registerGenerate(program: Command): void {
         count,
         out: flags.out,
         ...(seed !== undefined ? { seed } : {}),
+        ...(flags.source ? { sources: flags.source } : {}),
         onProgress: (done, total, label) => progress({ type: 'generate.progress', label, done, total }),
       });
       progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });

@@ -2,8 +2,12 @@
  * The class-conditional image-to-image generator of `gan.mode: translate` (StarGAN-style, Choi et al.
  * 2018): G(x, c) turns an image x of any class into an image of class c.
  *
- *   x → conv 5×5 (width) → [conv 3×3 stride 2, channels ×2] × downs → residual blocks × resBlocks
- *     → [upsample ×2 (nearest) → conv 3×3, channels ÷2] × downs → conv 5×5 (channels) → tanh
+ *   x → conv 5×5 stride 2 (width) → [conv 3×3 stride 2, channels ×2] × (downs − 1) → residual blocks
+ *     → [upsample ×2 (nearest) → conv 3×3, channels ÷2] × (downs − 1) → upsample ×2 → conv 5×5 (channels) → tanh
+ *
+ * Nothing but the first and last conv works at full resolution: on the wasm backend the per-pixel
+ * work of a normalisation at 28×28 costs as much as the convolutions (measured), so the encoder starts
+ * with a strided conv and the decoder ends with one.
  *
  * Every normalisation is a conditional instance norm (Dumoulin et al. 2017): per-image statistics,
  * then a scale and shift looked up from per-class tables, which is how the target class enters (an
@@ -66,7 +70,7 @@ function norm(params: Params, name: string, classes: number, c: number): void {
   params[`${name}Beta`] = constVar([classes, c], 0);
 }
 
-/** The channel count after each encoder stage: width, 2·width, 4·width … */
+/** The channel count of encoder level `level` (0 = after the first conv): width, 2·width, 4·width … */
 function channelsAt(spec: TranslatorSpec, level: number): number {
   return spec.width * 2 ** level;
 }
@@ -77,20 +81,20 @@ export function buildTranslator(spec: TranslatorSpec, rng: Rng): Translator {
   const k = spec.numClasses;
   conv(p, rng, 'in', 5, spec.channels, spec.width);
   norm(p, 'inN', k, spec.width);
-  for (let i = 0; i < spec.downs; i++) {
-    conv(p, rng, `down${i}`, 3, channelsAt(spec, i), channelsAt(spec, i + 1));
-    norm(p, `down${i}N`, k, channelsAt(spec, i + 1));
+  for (let i = 1; i < spec.downs; i++) {
+    conv(p, rng, `down${i}`, 3, channelsAt(spec, i - 1), channelsAt(spec, i));
+    norm(p, `down${i}N`, k, channelsAt(spec, i));
   }
-  const deep = channelsAt(spec, spec.downs);
+  const deep = channelsAt(spec, Math.max(0, spec.downs - 1));
   for (let i = 0; i < spec.resBlocks; i++) {
     conv(p, rng, `res${i}a`, 3, deep, deep);
     norm(p, `res${i}aN`, k, deep);
     conv(p, rng, `res${i}b`, 3, deep, deep);
     norm(p, `res${i}bN`, k, deep);
   }
-  for (let i = spec.downs - 1; i >= 0; i--) {
-    conv(p, rng, `up${i}`, 3, channelsAt(spec, i + 1), channelsAt(spec, i));
-    norm(p, `up${i}N`, k, channelsAt(spec, i));
+  for (let i = spec.downs - 1; i >= 1; i--) {
+    conv(p, rng, `up${i}`, 3, channelsAt(spec, i), channelsAt(spec, i - 1));
+    norm(p, `up${i}N`, k, channelsAt(spec, i - 1));
   }
   conv(p, rng, 'out', 5, spec.width, spec.channels);
   return { spec, params: p };
@@ -116,17 +120,14 @@ export function translate(t: Translator, x: tf.Tensor4D, labels: tf.Tensor1D): t
     const { downs, resBlocks } = t.spec;
     const convN = (h: tf.Tensor4D, name: string, stride: number) => tf.conv2d(h, p[`${name}W`] as tf.Tensor4D, stride, 'same').add(p[`${name}B`]!) as tf.Tensor4D;
     const cin = (h: tf.Tensor4D, name: string) => condInstanceNorm(h, p[`${name}Gamma`]!, p[`${name}Beta`]!, labels);
-    let h = tf.relu(cin(convN(x, 'in', 1), 'inN')) as tf.Tensor4D;
-    for (let i = 0; i < downs; i++) h = tf.relu(cin(convN(h, `down${i}`, 2), `down${i}N`)) as tf.Tensor4D;
+    const up = (h: tf.Tensor4D) => (downs > 0 ? tf.image.resizeNearestNeighbor(h, [h.shape[1] * 2, h.shape[2] * 2]) : h);
+    let h = tf.relu(cin(convN(x, 'in', downs > 0 ? 2 : 1), 'inN')) as tf.Tensor4D;
+    for (let i = 1; i < downs; i++) h = tf.relu(cin(convN(h, `down${i}`, 2), `down${i}N`)) as tf.Tensor4D;
     for (let i = 0; i < resBlocks; i++) {
       const r = tf.relu(cin(convN(h, `res${i}a`, 1), `res${i}aN`)) as tf.Tensor4D;
       h = h.add(cin(convN(r, `res${i}b`, 1), `res${i}bN`)) as tf.Tensor4D;
     }
-    for (let i = downs - 1; i >= 0; i--) {
-      const [, hh, ww] = h.shape;
-      h = tf.image.resizeNearestNeighbor(h, [hh * 2, ww * 2]);
-      h = tf.relu(cin(convN(h, `up${i}`, 1), `up${i}N`)) as tf.Tensor4D;
-    }
-    return tf.tanh(convN(h, 'out', 1)) as tf.Tensor4D;
+    for (let i = downs - 1; i >= 1; i--) h = tf.relu(cin(convN(up(h), `up${i}`, 1), `up${i}N`)) as tf.Tensor4D;
+    return tf.tanh(convN(up(h), 'out', 1)) as tf.Tensor4D;
   });
 }

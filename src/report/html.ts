@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
+import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 
 const f = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
@@ -247,6 +248,7 @@ ${header(d)}${notes}
 ${balance(d.summary)}
 ${quality(d)}
 ${classes(d)}
+${translationsSection(d.translations ?? [], d.size ? Math.max(32, Math.min(96, Math.max(1, Math.round(56 / d.size)) * d.size)) : 56)}
 ${training(d)}
 ${evaluation(d.evaluation)}
 ${facts(d)}

@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
+import { planTranslations } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 
 /** Images per class and kind (real, kept, rejected) shown in the report. */
@@ -152,6 +153,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     mixed.forEach((r, i) => wanted.push({ file: path.resolve(out, r.path), thumb: view.rejected[i]! }));
     classes.push(view);
   }
+  const translated = planTranslations(out, entries);
+  wanted.push(...translated.wanted);
   if (decode) {
     const uris = await thumbnails(wanted.map((w) => w.file), decode);
     wanted.forEach((w, i) => (w.thumb.uri = uris[i]!));
@@ -164,7 +167,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     c.kept = c.kept.filter((t) => t.uri);
     c.rejected = c.rejected.filter((t) => t.uri);
   }
-  return { out: path.resolve(out), summary, config, classes, training, evaluation, notes, size: decode?.size ?? null };
+  return { out: path.resolve(out), summary, config, classes, training, evaluation, notes, size: decode?.size ?? null, ...(translated.views.length ? { translations: translated.views } : {}) };
 }
 
 /** Decode settings when summary.json lacks them: the size and channels of a synthetic PNG. */

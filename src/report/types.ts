@@ -1,5 +1,6 @@
 /** What the report reads (loosely: a summary.json from an older or newer run still renders) and shows. */
 import type { EvaluationResult } from '../evaluate/types.js';
+import type { TranslationView } from './translations.js';
 
 /** The parts of summary.json the report uses; every field optional. */
 export interface SummaryLike {
@@ -93,4 +94,6 @@ export interface ReportData {
   notes: string[];
   /** Image side length, for display scaling. */
   size: number | null;
+  /** `gan.mode: translate`: source → translated pairs per class (absent otherwise). */
+  translations?: TranslationView[];
 }
