@@ -55,6 +55,6 @@ export function registerGenerate(program: Command): void {
       progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });
       progress.close();
       const what = labels.map((l) => `"${l}"`).join(', ');
-      process.stdout.write(`wrote ${files.length} images of ${what} to ${flags.out} (manifest.jsonl lists them with their seeds)\n`);
+      process.stdout.write(`wrote ${files.length} images of ${what} to ${flags.out} (manifest.jsonl lists them with their ${flags.source ? 'sources' : 'seeds'})\n`);
     });
 }
