@@ -6,7 +6,11 @@
  * shared machine hits both sides; each figure is the median over the turns (≥ 5), never an absolute
  * pass/fail time. Not part of `npm test`.
  *
- *   npm run build && npm run bench [-- --json] [--reps 5] [--only train,generate] [--skip fid2048]
+ *   npm run build && npm run bench [-- --json] [--reps 5] [--only train,generate] [--skip fid2048] [--native 1,2]
+ *
+ * Every tfjs figure says which path it took: `wasm ×1` (plain wasm, one thread), `native N thread(s)`
+ * (wasm with the native addon's BLAS kernels, OpenBLAS on N threads; --native lists the thread counts,
+ * `--native ''` leaves them out; skipped with the reason where the addon or OpenBLAS is missing).
  *
  * Figures (ratio > 1 means gan-augment is faster / leaner):
  *   train           img/s, default cDCGAN 28×28×1, batch 64, one D + one G step — vs PyTorch at its
@@ -43,6 +47,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     skip: { type: 'string', default: '' },
     threads: { type: 'string', default: '2' },
+    native: { type: 'string', default: '1,2' },
   },
 });
 const reps = Math.max(1, Number(args.reps));
@@ -124,6 +129,20 @@ log(`# each figure: median of ${reps} turns per side, sides alternating within t
 const tfjs = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs')], { GAN_AUGMENT_WASM_THREADS: '' });
 const tfjsInfo = await tfjs.ask({ cmd: 'info' });
 log(`# tfjs: ${tfjsInfo.backend}`);
+/** The native paths: one worker per BLAS thread count, each on `--backend native`. */
+const natives = [];
+for (const t of args.native.split(',').filter(Boolean).map(Number)) {
+  const w = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs'), '--backend', 'native'], { GAN_AUGMENT_WASM_THREADS: '', GAN_AUGMENT_BLAS_THREADS: String(t) });
+  try {
+    const info = await w.ask({ cmd: 'info' });
+    const blas = /\(([^,:]+)/.exec(info.backend)?.[1] ?? 'BLAS';
+    natives.push({ key: `native${t}`, w, name: t === 1 ? 'native' : `native${t}`, label: `native ${t} thread${t === 1 ? '' : 's'} (${blas})` });
+    log(`# tfjs (native, ${t} BLAS thread${t === 1 ? '' : 's'}): ${info.backend}`);
+  } catch (err) {
+    log(`# native ${t} thread${t === 1 ? '' : 's'}: SKIPPED (${err instanceof Error ? err.message : err}); the figures below are wasm only`);
+    w.close();
+  }
+}
 let tfjsThreads = null;
 if (want('train-threads')) {
   tfjsThreads = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs')], { GAN_AUGMENT_WASM_THREADS: args.threads });
@@ -139,16 +158,18 @@ const py = torch.ok ? worker(PYTHON, [path.join(ROOT, 'bench/reference/dcgan_tor
 async function trainRounds(shape, sides) {
   const got = Object.fromEntries(sides.map((s) => [s.key, []]));
   const model = Object.fromEntries(sides.map((s) => [s.key, []]));
+  const cpu = Object.fromEntries(sides.map((s) => [s.key, []]));
   for (let r = 0; r < reps; r++) {
     const order = sides.map((_, i) => sides[(i + r) % sides.length]);
     for (const s of order) {
       const reply = await s.run();
       got[s.key].push(reply.imgPerSec);
       if (reply.modelImgPerSec) model[s.key].push(reply.modelImgPerSec);
+      if (reply.imgPerCpuSec) cpu[s.key].push(reply.imgPerCpuSec);
     }
     progress(`${shape} round ${r + 1}/${reps}: ${sides.map((s) => `${s.key} ${got[s.key].at(-1).toFixed(1)}`).join(', ')} img/s`);
   }
-  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null }]));
+  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null, cpu: cpu[k].length ? median(cpu[k]) : null }]));
 }
 
 function torchSides(size, channels, iters) {
@@ -161,6 +182,16 @@ function bestTorch(res) {
   if (!t.length) return { value: null, label: 'PyTorch (skipped)' };
   const best = t.reduce((a, b) => (b.v > a.v ? b : a));
   return { value: best.v, label: `PyTorch ${torch.version} ${best.k.slice(5)} thread${best.k === 'torch1' ? '' : 's'}`, others: t };
+}
+
+/**
+ * The same comparison per CPU-second (img per second of CPU time of the whole process, every thread):
+ * on a loaded machine this stays close to the idle-machine speed of a one-thread path, while wall-clock
+ * figures swing with the load. For multi-thread paths it measures work, not speed.
+ */
+function cpuNote(res, key) {
+  if (!res[key]?.cpu || !res.torch1?.cpu) return '';
+  return `; per CPU-second ${res[key].cpu.toFixed(1)} vs PyTorch 1t ${res.torch1.cpu.toFixed(1)} img → ${(res[key].cpu / res.torch1.cpu).toFixed(2)}×`;
 }
 
 const failures = [];
@@ -179,12 +210,14 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
     if (want('train')) sides.push({ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) });
     if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) });
     if (want('train-defaults')) sides.push({ key: 'tfjsDefaults', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'defaults', iters: 4 }) });
+    if (want('train')) for (const n of natives) sides.push({ key: n.key, run: () => n.w.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) });
     sides.push(...torchSides(28, 1, 8));
     const res = await trainRounds('28×28×1', sides);
     const ref = bestTorch(res);
     const torchAll = ref.others?.map((o) => `${o.k.slice(5)}t ${o.v.toFixed(1)}`).join(', ');
     const d = (k) => `median of ${res[k].all.length}: ${res[k].all.map((v) => v.toFixed(1)).join(' ')}; PyTorch ${torchAll ?? 'skipped'}`;
-    if (res.tfjs) figure('train', res.tfjs.median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, wasm 1 thread; ${d('tfjs')}`);
+    if (res.tfjs) figure('train', res.tfjs.median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path wasm ×1; ${d('tfjs')}${cpuNote(res, 'tfjs')}`);
+    for (const n of natives) if (res[n.key]) figure(`train-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path ${n.label}; ${d(n.key)}${cpuNote(res, n.key)}`);
     if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
     if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
   });
@@ -194,10 +227,13 @@ if (want('train-64')) {
   await section('train-64', async () => {
     const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 1, warmup: 1 }) }];
     if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 1, warmup: 1 }) });
+    for (const n of natives) sides.push({ key: n.key, run: () => n.w.ask({ cmd: 'train', size: 64, channels: 3, model: 'reference', iters: 1, warmup: 1 }) });
     sides.push(...torchSides(64, 3, 2));
     const res = await trainRounds('64×64×3', sides);
     const ref = bestTorch(res);
-    figure('train-64', res.tfjs.median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, wasm 1 thread; median of ${res.tfjs.all.length}`);
+    const all = (k) => `median of ${res[k].all.length}: ${res[k].all.map((v) => v.toFixed(1)).join(' ')}; PyTorch ${ref.others?.map((o) => `${o.k.slice(5)}t ${o.v.toFixed(1)}`).join(', ') ?? 'skipped'}`;
+    figure('train-64', res.tfjs.median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, path wasm ×1; ${all('tfjs')}${cpuNote(res, 'tfjs')}`);
+    for (const n of natives) if (res[n.key]) figure(`train-64-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, path ${n.label}; ${all(n.key)}${cpuNote(res, n.key)}`);
     if (res.tfjsThreads) figure('train-64-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `64×64×3, wasm ${args.threads} threads (opt-in)`);
   });
 }
@@ -209,11 +245,13 @@ if (want('generate')) {
       const count = 2560;
       const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'generate', count, out: path.join(dir, 'tfjs'), genBatch: 256 }) }];
       if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'generate', count, out: path.join(dir, 'tfjs2'), genBatch: 256 }) });
+      for (const n of natives) sides.push({ key: n.key, run: () => n.w.ask({ cmd: 'generate', count, out: path.join(dir, n.key), genBatch: 256 }) });
       if (py) for (const threads of [1, 2]) sides.push({ key: `torch${threads}`, run: () => py.ask({ cmd: 'generate', threads, count, out: path.join(dir, `torch${threads}`), genBatch: 256 }) });
       const res = await trainRounds('generate', sides);
       const ref = bestTorch(res);
       const split = (k) => (res[k]?.model ? `generator alone ${res[k].model.toFixed(0)} img/s` : 'n/a');
-      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, wasm 1 thread + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
+      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, path wasm ×1 + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
+      for (const n of natives) if (res[n.key]) figure(`generate-${n.name}`, res[n.key].median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${n.label}; median of ${res[n.key].all.length}; ${split(n.key)}`);
       if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (opt-in)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -317,8 +355,10 @@ if (want('rss-run')) {
   });
 }
 
+log(`# load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 tfjs.close();
 tfjsThreads?.close();
+for (const n of natives) n.w.close();
 py?.close();
 
 if (args.json) {

@@ -10,6 +10,7 @@ export const EXIT = {
   usage: 2,
   qualityGate: 3,
   input: 4,
+  diskFull: 5,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -54,6 +55,28 @@ export class QualityGateError extends GanAugmentError {
 export class InterruptedError extends GanAugmentError {
   constructor(message = 'interrupted') {
     super(message, EXIT.interrupted);
+  }
+}
+
+/**
+ * Training gave NaN/Inf or exploding losses more often than the divergence guard allows. Exit 1; in
+ * `gan.mode: per-class` the train stage catches it and the class alone gets no synthetic images.
+ */
+export class DivergenceError extends GanAugmentError {
+  constructor(message: string) {
+    super(message, EXIT.internal);
+  }
+}
+
+/**
+ * Writing an output failed for want of space (ENOSPC, EDQUOT): names the file and the space left. Exit 5;
+ * the run's staged files are removed, the previous outputs stay as they were.
+ */
+export class DiskFullError extends GanAugmentError {
+  readonly file: string;
+  constructor(message: string, file: string) {
+    super(message, EXIT.diskFull);
+    this.file = file;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * gan-augment as a library: the pipeline stages and their pure parts, typed.
  */
-export { runPipeline, plan, type Summary, type RunOptions } from './pipeline.js';
+export { runPipeline, plan, gateFailure, type Summary, type RunOptions } from './pipeline.js';
 export { loadConfig, parseConfigText } from './config/load.js';
 export { validateConfig } from './config/validate.js';
 export { ConfigSchema, type Config, type ConfigInput } from './config/schema.js';
@@ -26,7 +26,9 @@ export { rejectNearCopies, calibrateNearCopy, type NearCopySpace } from './filte
 export { nearestNeighbours, type Rows, type Nearest } from './filter/nearest.js';
 export { qualityGate, type ClassScore, type GateLimits, type GateResult } from './filter/quality-gate.js';
 export { applyFilters, type FilterStep, type Selection } from './filter/select.js';
-export { REJECT_REASONS, type FilterDecision, type Rejection, type RejectReason } from './filter/types.js';
+export { type FilterDecision, type Rejection, type FilterDef, type FilterContext, type PreparedStep } from './filter/types.js';
+export { FILTERS, FILTER_STEPS, REJECT_REASONS, type RejectReason, type FilterName } from './filter/steps.js';
+export { outLayout, OUT_NAMES, syntheticName, type OutLayout } from './out/layout.js';
 export { prepareQuality, synthesize, filterCandidates, type QualityContext, type QualitySummary, type ClassSynthesis, type ClassQuality } from './stages/synthesize.js';
 export { ManifestEntrySchema, MANIFEST_JSON_SCHEMA, parseManifest, toCsv, toJsonl, type ManifestEntry } from './manifest/build.js';
 export { imagefolderLayout } from './manifest/imagefolder.js';

@@ -25,6 +25,18 @@ export function progressMode(quiet: boolean, format: LogFormat = 'auto'): Progre
   return format === 'auto' && process.stderr.isTTY ? 'bars' : 'lines';
 }
 
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text for a log line: control characters (a newline or CR in a file name, ESC sequences) and the
+ * Unicode line separators are written as JSON-style escapes (`\n`, `\u001b`), so no name can end a line
+ * early and start one of its own: a file named `a\n{"event":"done"}\n.png` cannot forge a log event.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** JSON-lines mode writes a progress event at most this often per job (first and last always). */
 const JSON_EVERY_MS = 1000;
 
@@ -74,7 +86,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
   if (mode === 'json') return Object.assign(jsonSink(stream), { close: () => {} });
   let bar: cliProgress.SingleBar | null = null;
   let lastLine = 0;
-  const say = (msg: string) => stream.write(`${msg}\n`);
+  const say = (msg: string) => stream.write(`${printable(msg)}\n`);
   const held: string[] = [];
   const stopBar = () => {
     bar?.stop();

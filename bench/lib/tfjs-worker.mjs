@@ -3,7 +3,8 @@
  * The tfjs side of bench/run.mjs: a JSON-lines server (one request per stdin line, one JSON reply per
  * stdout line; nothing else is written to stdout) so that tfjs and PyTorch take turns in one run
  * without start-up or warm-up in any timed turn. The backend is chosen once, at start:
- *   node bench/lib/tfjs-worker.mjs [--backend wasm]      (GAN_AUGMENT_WASM_THREADS=N: threaded wasm)
+ *   node bench/lib/tfjs-worker.mjs [--backend wasm|native] (GAN_AUGMENT_WASM_THREADS=N: threaded wasm;
+ *                                                          GAN_AUGMENT_BLAS_THREADS=N: native BLAS threads)
  * Requests:
  *   {"cmd":"info"}                                        -> backend line, threads
  *   {"cmd":"train","size":28,"channels":1,"batch":64,"model":"reference","iters":6}
@@ -22,7 +23,15 @@ import { loadProject, makeTrainer, ROOT } from './gan.mjs';
 
 const { values: args } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' } } });
 const p = await loadProject();
-const info = await p.select.initBackend(args.backend);
+// A backend that cannot start (e.g. `native` without the addon or OpenBLAS) answers every request with
+// the reason, so bench/run.mjs can print why that path was skipped.
+let info;
+let initError = null;
+try {
+  info = await p.select.initBackend(args.backend);
+} catch (err) {
+  initError = err instanceof Error ? err.message : String(err);
+}
 const { tf } = p;
 const dist = (f) => import(pathToFileURL(path.join(ROOT, 'dist', f)).href);
 
@@ -42,13 +51,20 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 async function train(req) {
   const t = trainerFor(req);
   const ms = [];
+  const cpuMs = [];
   for (let i = 0; i < (req.iters ?? 6); i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     t.iteration();
     ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
   }
   const med = median(ms);
-  return { msPerIter: ms, medianMs: med, imgPerSec: t.batch / (med / 1000) };
+  // CPU time of the whole process (every thread): on a busy machine the wall clock mostly measures the
+  // wait for a core, while one thread's CPU time is close to what it would take on an idle one.
+  const cpu = median(cpuMs);
+  return { msPerIter: ms, medianMs: med, imgPerSec: t.batch / (med / 1000), cpuMsPerIter: cpuMs, imgPerCpuSec: t.batch / (cpu / 1000) };
 }
 
 const generators = new Map();
@@ -56,7 +72,7 @@ async function generate(req) {
   const { sampleClass } = await dist('generate/sample.js');
   const { sampleToPngs } = await dist('generate/from-model.js');
   const { PngWriter } = await dist('manifest/write.js');
-  const { syntheticName } = await dist('stages/output.js');
+  const { syntheticName } = await dist('out/layout.js');
   const size = req.size ?? 28;
   const channels = req.channels ?? 1;
   const numClasses = 10;
@@ -126,7 +142,7 @@ for await (const line of rl) {
     const req = JSON.parse(line);
     if (req.cmd === 'quit') break;
     const h = handlers[req.cmd];
-    reply = h ? await h(req) : { error: `unknown cmd ${req.cmd}` };
+    reply = initError ? { error: initError } : h ? await h(req) : { error: `unknown cmd ${req.cmd}` };
   } catch (err) {
     reply = { error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) };
   }

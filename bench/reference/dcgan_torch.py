@@ -307,12 +307,17 @@ def serve(args):
                         states[key].iteration()
                 st = states[key]
                 times = []
+                cpu = []
                 for _ in range(int(req.get("iters", 10))):
+                    c0 = time.process_time()
                     t0 = time.perf_counter()
                     st.iteration()
                     times.append((time.perf_counter() - t0) * 1000)
+                    cpu.append((time.process_time() - c0) * 1000)
                 med = statistics.median(times)
-                reply = {"msPerIter": times, "medianMs": med, "imgPerSec": st.B / (med / 1000)}
+                # process_time: CPU time of every thread of the process (see tfjs-worker.mjs).
+                reply = {"msPerIter": times, "medianMs": med, "imgPerSec": st.B / (med / 1000),
+                         "cpuMsPerIter": cpu, "imgPerCpuSec": st.B / (statistics.median(cpu) / 1000)}
             elif cmd == "generate":
                 ns = argparse.Namespace(**{**vars(args), "out": req["out"], "count": int(req.get("count", 2560)),
                                            "size": int(req.get("size", 28)), "channels": int(req.get("channels", 1)),

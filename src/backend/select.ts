@@ -1,24 +1,30 @@
 /**
  * Picking and initialising the tfjs backend at run time. The native backends are optional dependencies
  * (their install downloads libtensorflow, which fails offline); each is tried in a try/catch so a
- * missing or broken install only moves the choice down the list: node-gpu → node → wasm → cpu.
+ * missing or broken install only moves the choice down the list: node-gpu → node → native → wasm → cpu.
+ * `native` is the wasm backend with its convolutions and matrix products served by the optional native
+ * addon on a BLAS sgemm (native-kernels.ts); `wasm` is always plain wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 import type { BackendChoice } from '../config/schema.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { initThreadedWasm, THREADS_ENV, threadsFromEnv } from './wasm-threads.js';
+import { loadNative } from './native.js';
+import { registerNativeKernels } from './native-kernels.js';
 
 export type BackendName = Exclude<BackendChoice, 'auto'>;
-export const AUTO_ORDER: BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export const AUTO_ORDER: BackendName[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
 
 export interface BackendInfo {
-  /** Our name for it (`node-gpu`, `node`, `wasm`, `cpu`). */
+  /** Our name for it (`node-gpu`, `node`, `native` = wasm + native kernels, `wasm`, `cpu`). */
   name: BackendName;
   /** tfjs' name for it (`tensorflow`, `wasm`, `cpu`). */
   tfName: string;
-  /** Human-readable details, e.g. "SIMD, 1 thread". */
+  /** Human-readable details, e.g. "SIMD, 1 thread"; for `native`, the BLAS and the kernels it serves. */
   details: string;
+  /** `native` only: the kernels served by the native addon (the rest run on wasm). */
+  nativeKernels?: string[];
   /** Why each backend tried before it was not used. */
   skipped: { name: BackendName; reason: string }[];
   tfjsVersion: string;
@@ -38,12 +44,30 @@ export interface BackendOptions {
   wasmThreads?: number;
 }
 
-async function tryInit(name: BackendName, options: BackendOptions): Promise<{ tfName: string; details: string }> {
+interface Initialised {
+  tfName: string;
+  details: string;
+  nativeKernels?: string[];
+}
+
+async function tryInit(name: BackendName, options: BackendOptions): Promise<Initialised> {
   switch (name) {
+    case 'native': {
+      // Checked before wasm starts: the threaded binary's heap is a SharedArrayBuffer, which the addon
+      // does not take, and once started in this process wasm cannot be restarted single-threaded.
+      if ((options.wasmThreads ?? 1) > 1) throw new Error(`not with the threaded wasm binary (${THREADS_ENV}); unset it to use native kernels`);
+      const native = loadNative();
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmKernels();
+      if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+      const kernels = registerNativeKernels(native.addon);
+      const threads = native.threads === null ? '' : `, ${native.threads} BLAS thread${native.threads === 1 ? '' : 's'}`;
+      return { tfName: 'wasm', details: `${native.blas}${threads}: ${kernels.join(', ')}`, nativeKernels: kernels };
+    }
     case 'node-gpu':
     case 'node': {
       await importOptional(name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
-      if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend failed to initialise');
+      if (!(await tf.setBackend('tensorflow'))) throw new InternalError('the tensorflow backend failed to initialise');
       return { tfName: 'tensorflow', details: name === 'node-gpu' ? 'libtensorflow with CUDA' : 'libtensorflow (CPU)' };
     }
     case 'wasm': {
@@ -59,13 +83,13 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<{ tf
           note = `; threaded binary failed (${reasonOf(err)})`;
         }
       }
-      if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+      if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       const count = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
       return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, ${count} thread${count === 1 ? '' : 's'}${note}` };
     }
     case 'cpu': {
-      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend failed to initialise');
+      if (!(await tf.setBackend('cpu'))) throw new InternalError('the cpu backend failed to initialise');
       return { tfName: 'cpu', details: 'pure JavaScript (slow: for tiny runs and tests only)' };
     }
   }
@@ -80,7 +104,7 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Selects and initialises a backend. `auto` takes the first of node-gpu → node → wasm → cpu that loads;
+ * Selects and initialises a backend. `auto` takes the first of node-gpu → node → native → wasm → cpu that loads;
  * a named backend must load or this throws. On wasm, GAN_AUGMENT_WASM_THREADS=N (or `options.wasmThreads`)
  * opts into the threaded SIMD binary with N threads; if it cannot start, wasm runs on one thread and the
  * details say why.
@@ -100,8 +124,8 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     try {
-      const { tfName, details } = await tryInit(name, { ...options, wasmThreads });
-      return { name, tfName, details, skipped, tfjsVersion: tf.version.tfjs };
+      const { tfName, details, nativeKernels } = await tryInit(name, { ...options, wasmThreads });
+      return { name, tfName, details, ...(nativeKernels ? { nativeKernels } : {}), skipped, tfjsVersion: tf.version.tfjs };
     } catch (err) {
       skipped.push({ name, reason: reasonOf(err) });
     }
@@ -113,8 +137,12 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
   throw new UserError(`no tfjs backend could be initialised (${why})`);
 }
 
-/** One line for the console: `backend: wasm (SIMD, 1 thread); skipped node-gpu: not installed, …`. */
+/**
+ * One line for the console: `backend: wasm (SIMD, 1 thread); skipped node-gpu: not installed, …` or
+ * `backend: wasm+native (openblas 0.3.21, 1 BLAS thread: Conv2D, …); skipped …`.
+ */
 export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.map((s) => `${s.name}: ${s.reason}`).join(', ');
-  return `backend: ${info.name} (${info.details})${skipped ? `; skipped ${skipped}` : ''}`;
+  const name = info.name === 'native' ? 'wasm+native' : info.name;
+  return `backend: ${name} (${info.details})${skipped ? `; skipped ${skipped}` : ''}`;
 }

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { InternalError } from '../errors.js';
 
 export type Info = tf.TensorInfo;
 export type Attrs = Record<string, unknown>;
@@ -34,14 +35,14 @@ export function captureNative(name: string): tf.KernelFunc | undefined {
  */
 export function run(name: string, backend: BackendWasm, inputs: Record<string, Info> | Info[], attrs: Attrs = {}): Info {
   const fn = native.get(name) ?? (tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined)?.kernelFunc;
-  if (!fn) throw new Error(`wasm kernel ${name} is not registered`);
+  if (!fn) throw new InternalError(`wasm kernel ${name} is not registered`);
   return fn({ inputs, backend, attrs } as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
 
 /** Runs a kernel as currently registered for wasm (our replacement where there is one). */
 export function runRegistered(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
   const fn = (tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined)?.kernelFunc;
-  if (!fn) throw new Error(`wasm kernel ${name} is not registered`);
+  if (!fn) throw new InternalError(`wasm kernel ${name} is not registered`);
   return fn({ inputs, backend, attrs } as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 /** Accepts `dir`, `dir/model.json`, or `file://…` forms of either; returns the model.json path. */
@@ -66,7 +66,7 @@ export function fileModel(location: string): FileModelHandler {
 
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
-        throw new Error('fileModel: saving a binary (protobuf) topology is not supported');
+        throw new InternalError('fileModel: saving a binary (protobuf) topology is not supported');
       }
       const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const json: tf.io.ModelJSON = {

@@ -9,6 +9,7 @@ import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { classifierVariables, type Classifier } from './model.js';
 import { predictLogits } from './predict.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface TrainClassifierOptions {
   /** Adam steps (the whole budget: there is no early stopping). */
@@ -34,7 +35,14 @@ export interface ClassifierTraining {
   classAccuracy: number[];
 }
 
-export const TRAIN_DEFAULTS = { steps: 300, batchSize: 64, lr: 2e-3, seed: 0, shift: 2 } as const;
+/** The config's `features.classifier` and `seed` defaults (config/defaults.ts). */
+export const TRAIN_DEFAULTS = {
+  steps: DEFAULTS.features.classifier.steps,
+  batchSize: DEFAULTS.features.classifier.batchSize,
+  lr: DEFAULTS.features.classifier.lr,
+  seed: DEFAULTS.seed,
+  shift: DEFAULTS.features.classifier.shift,
+} as const;
 
 /**
  * One Adam step on one batch, inside `tf.tidy`: no tensor outlives it except the optimiser's own state.

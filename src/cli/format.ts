@@ -1,8 +1,9 @@
 /** Plain-text tables for the terminal. */
+import { maxOf } from '../util/array.js';
 
 export function table(headers: string[], rows: (string | number)[][], alignRight: boolean[] = []): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  const widths = headers.map((_, i) => maxOf(cells.map((r) => [...(r[i] ?? '')].length)));
   const line = (r: string[]) =>
     r
       .map((c, i) => {

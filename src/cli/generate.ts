@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeBackend, initBackend } from '../backend/select.js';
+import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { generateFromModel } from '../generate/from-model.js';
 import { createProgress, progressMode } from '../progress.js';
@@ -25,7 +26,7 @@ export function registerGenerate(program: Command): void {
     .option('--source <file...>', 'a translator (gan.mode: translate): images to translate into each class; a manifest row\'s translatedFrom.path reproduces its image')
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
     .option('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)")
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu', 'auto')
+    .option('--backend <name>', BACKENDS.join(' | '), 'auto')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: GenerateFlags) => {
       const count = flags.source ? flags.source.length : Number(flags.count);
@@ -33,14 +34,14 @@ export function registerGenerate(program: Command): void {
       if (!Number.isInteger(count) || count <= 0) throw new UserError(`--count: expected a positive integer, received "${flags.count}"`);
       const seed = flags.seed === undefined ? undefined : Number(flags.seed);
       if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UserError(`--seed: expected an integer ≥ 0, received "${flags.seed}"`);
-      const allowed = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+      const allowed = BACKENDS;
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
-      if (mode !== 'quiet') process.stderr.write(`${describeBackend(backend)}\n`);
       const labels = [...new Set(flags.class)];
       const progress = createProgress(mode);
+      progress({ type: 'info', message: describeBackend(backend) });
       progress({ type: 'stage.start', stage: 'generate', total: count * labels.length });
       const t0 = performance.now();
       const { files } = await generateFromModel({

@@ -8,6 +8,7 @@ import { registerEvaluate } from './evaluate.js';
 import { registerGenerate } from './generate.js';
 import { registerInit } from './init.js';
 import { registerMerge } from './merge.js';
+import { printable } from '../progress.js';
 import { explicitJson } from './options.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
@@ -22,20 +23,25 @@ Exit codes:
   2    usage or config error
   3    quality gate failed (quality.onFail: fail); outputs were still written
   4    input errors under --strict
+  5    out of disk space (ENOSPC/EDQUOT): names the file and the space left; nothing half-written is kept
   130  interrupted (Ctrl-C, SIGTERM); what was done is saved
 
 With --log-format json (or auto when stdout is not a terminal) progress is JSON lines on stderr and
-the summary is JSON on stdout; errors are printed as text, and as a JSON line
-{"event":"error","exitCode":…} too when --log-format json is given.`;
+the summary is JSON on stdout. With --log-format json every line on stderr is one JSON object, errors
+too ({"event":"error","exitCode":…}); otherwise errors are "error: …" lines, control characters in
+names escaped (\n).`;
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
+  // With --log-format json, stderr carries JSON lines only: errors, signals and commander's messages too.
+  const jsonLog = explicitJson(argv);
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(`\n${sig}: stopping after the current step (press Ctrl-C again to stop now)\n`);
+      const message = 'stopping after the current step (press Ctrl-C again to stop now)';
+      process.stderr.write(jsonLog ? JSON.stringify({ event: 'signal', signal: sig, message }) + '\n' : `\n${sig}: ${message}\n`);
       controller.abort();
     } else {
       process.exit(EXIT.interrupted);
@@ -49,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('Balance an image dataset with conditional-GAN synthetic images.')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // In JSON mode commander's own error text comes out as the error event below instead.
+    .configureOutput({ writeErr: (s) => (jsonLog ? undefined : process.stderr.write(s)) })
     .addHelpText('after', EXIT_HELP);
   registerRun(program, controller.signal);
   registerScan(program);
@@ -66,11 +73,13 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    const code = report(err);
-    if (explicitJson(argv) && !(err instanceof CommanderError && err.exitCode === 0)) {
+    if (!jsonLog) return report(err);
+    const code = exitCodeOf(err);
+    if (!(err instanceof CommanderError && err.exitCode === 0)) {
       const message = err instanceof Error ? err.message : String(err);
       const problems = err instanceof UserError ? err.problems : err instanceof InputError ? err.files.map((f) => `${f.path}: ${f.reason}`) : [];
-      process.stderr.write(JSON.stringify({ event: 'error', exitCode: code, message, problems }) + '\n');
+      const stack = code === EXIT.internal && err instanceof Error && err.stack ? { stack: err.stack } : {};
+      process.stderr.write(JSON.stringify({ event: 'error', exitCode: code, message, problems, ...stack }) + '\n');
     }
     return code;
   } finally {
@@ -79,21 +88,29 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The exit code an error ends the process with. */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  return err instanceof GanAugmentError ? err.exitCode : EXIT.internal;
+}
+
+/** Prints an error as text lines; every name in them through `printable`, so none can start a line. */
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander printed its own message (or help/version); map its exit code.
-    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return exitCodeOf(err);
   }
+  const line = (s: string) => `${printable(s)}\n`;
   if (err instanceof UserError) {
-    process.stderr.write(`error: ${err.message}\n${err.problems.map((p) => `  ${p}\n`).join('')}`);
+    process.stderr.write(line(`error: ${err.message}`) + err.problems.map((p) => line(`  ${p}`)).join(''));
     return err.exitCode;
   }
   if (err instanceof InputError) {
-    process.stderr.write(`error: ${err.message}\n${err.files.map((f) => `  ${f.path}: ${f.reason}\n`).join('')}`);
+    process.stderr.write(line(`error: ${err.message}`) + err.files.map((f) => line(`  ${f.path}: ${f.reason}`)).join(''));
     return err.exitCode;
   }
   if (err instanceof GanAugmentError && err.exitCode !== EXIT.internal) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(line(`error: ${err.message}`));
     return err.exitCode;
   }
   process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
+import { BACKENDS } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
-import { InputError, QualityGateError } from '../errors.js';
-import { plan, runPipeline, type Summary } from '../pipeline.js';
+import { InputError } from '../errors.js';
+import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { table } from './format.js';
@@ -31,7 +32,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--input <dir>', "labelled image folder (overrides the config's input)")
     .option('--out <dir>', "output folder (overrides the config's out)")
     .option('--set <key=value...>', 'override settings, e.g. --set train.steps=200 decode.size=32')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
+    .option('--backend <name>', BACKENDS.join(' | '))
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')
@@ -71,15 +72,13 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         const backend = await initBackend(config.backend);
         progress({ type: 'info', message: describeBackend(backend) });
         summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard });
-      } catch (err) {
-        // A failed quality gate still wrote every output: show its summary before the error.
-        const failedSummary = err instanceof QualityGateError ? (err as QualityGateError & { summary?: Summary }).summary : undefined;
-        if (failedSummary) show(failedSummary);
-        throw err;
       } finally {
         progress.close();
       }
       show(summary);
+      // A failed quality gate still wrote every output: its summary is shown before the error.
+      const gate = gateFailure(summary, config.quality.onFail);
+      if (gate) throw gate;
       if (flags.strict && summary.rejectedFiles.length > 0) {
         const n = summary.rejectedFiles.length;
         throw new InputError(

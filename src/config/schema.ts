@@ -6,6 +6,9 @@
  * YAML line: `train.steps (line 12): expected a positive integer, received "ten"`.
  */
 import { z } from 'zod';
+import { FILTER_STEPS } from '../filter/steps.js';
+import { LOSSES } from '../gan/losses.js';
+import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -22,7 +25,7 @@ const bool = () => z.boolean({ error: 'expected true or false' });
 const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'expected a map of settings' : undefined) });
 
-export const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'auto'] as const;
 
 /**
@@ -115,7 +118,7 @@ const GanSchema = section({
   /** How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input). */
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection'),
   /** Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty). */
-  loss: oneOf(['ns', 'hinge', 'wgan-gp'] as const).default('ns'),
+  loss: oneOf(LOSSES).default('ns'),
   /** Spectrally normalise D's conv and dense weights (one power iteration per step). */
   spectralNorm: bool().default(false),
   /** Minibatch standard deviation as an extra D feature: lets D see a collapsed batch. */
@@ -186,7 +189,7 @@ const GenerateSchema = section({
   batchSize: posInt().default(256),
 });
 
-export const FILTER_STEPS = ['near-copy', 'label', 'discriminator'] as const;
+export { FILTER_STEPS };
 
 const FilterSchema = section({
   /**
@@ -195,14 +198,14 @@ const FilterSchema = section({
    * it, samples that do not look like their class taught evaluate's classifier the wrong class (README "Does it help?").
    */
   order: z
-    .array(oneOf(FILTER_STEPS), { error: 'expected a list of "near-copy", "label", "discriminator"' })
+    .array(oneOf(FILTER_STEPS), { error: `expected a list of ${FILTER_STEPS.map((s) => `"${s}"`).join(', ')}` })
     .refine((steps) => new Set(steps).size === steps.length, { error: 'expected each filter at most once' })
     .default(['near-copy', 'label', 'discriminator']),
   /**
    * The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the
    * candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).
    */
-  discriminator: oneOf(['top', 'fraction', 'threshold', 'drs'] as const).default('top'),
+  discriminator: oneOf(DISCRIMINATOR_MODES).default('top'),
   /** Share of the candidates kept by `discriminator: fraction`. */
   fraction: unit().default(0.5),
   /** Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept). */
@@ -217,11 +220,11 @@ const FilterSchema = section({
    * Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a
    * 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart).
    */
-  nearCopyCalibration: oneOf(['pooled', 'class'] as const).default('pooled'),
+  nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled'),
   /** Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both. */
   nearCopySpaces: z
-    .array(oneOf(['feature', 'pixel'] as const), { error: 'expected a list of "feature", "pixel"' })
-    .default(['feature', 'pixel']),
+    .array(oneOf(NEAR_COPY_SPACES), { error: `expected a list of ${NEAR_COPY_SPACES.map((s) => `"${s}"`).join(', ')}` })
+    .default([...NEAR_COPY_SPACES]),
   /** Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected. */
   keepRejected: bool().default(false),
   /**
@@ -307,7 +310,7 @@ export const ConfigSchema = section({
   out: str('a folder path').default('out'),
   /** Seed for every random choice (batches, noise, initial weights). */
   seed: nonNegInt().default(0),
-  /** tfjs backend; `auto` picks the first that loads: node-gpu → node → wasm → cpu. */
+  /** tfjs backend; `auto` picks the first that loads: node-gpu → node → native (wasm + BLAS kernels) → wasm → cpu. */
   backend: oneOf(BACKENDS).default('auto'),
   scan: ScanSchema.prefault({}),
   decode: DecodeSchema.prefault({}),

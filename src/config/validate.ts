@@ -3,6 +3,8 @@
  * every problem at once. No file I/O here; see `load.ts`.
  */
 import type { z } from 'zod';
+import { pushAll } from '../util/array.js';
+import { boundProblems, tensorProblems } from './bounds.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** Where a key path stands in its source: a YAML line, or a `--set` flag. */
@@ -15,20 +17,29 @@ export type ValidationResult = { ok: true; config: Config; warnings: string[] } 
  */
 export function validateConfig(value: unknown, locate: Locate = () => undefined): ValidationResult {
   const parsed = ConfigSchema.safeParse(value ?? {}, { reportInput: true });
+  // Upper bounds (bounds.ts) are checked on the raw values too, so they come with the type problems at once.
+  const bounded = (p: { path: (string | number)[]; message: string; received: unknown }) => `${label(p.path, locate)}: ${p.message}, received ${describe(p.received)}`;
+  const tooBig = boundProblems(value).map(bounded);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => formatIssue(issue, value, locate));
-    return { ok: false, problems: byLine(problems) };
+    return { ok: false, problems: byLine([...problems, ...tooBig.filter((t) => !problems.some((p) => p.startsWith(t.slice(0, t.indexOf(':')))))]) };
   }
+  if (tooBig.length === 0) pushAll(tooBig, tensorProblems(parsed.data).map(bounded));
+  if (tooBig.length > 0) return { ok: false, problems: byLine(tooBig) };
   return { ok: true, config: parsed.data, warnings: [] };
 }
+
+/** Unknown keys listed per map before "… and N more": a file of 40,000 typos needs no 40,000-line answer. */
+const UNKNOWN_KEYS_LISTED = 20;
 
 /** File order first (by YAML line), then flag overrides, so the list reads like the file. */
 function byLine(problems: string[]): string[] {
   const line = (p: string) => Number(/\(line (\d+)\)/.exec(p)?.[1] ?? Infinity);
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => line(a.p) - line(b.p) || a.i - b.i).map((x) => x.p);
+  return problems.map((p, i) => ({ p, i, line: line(p) })).sort((a, b) => a.line - b.line || a.i - b.i).map((x) => x.p);
 }
 
-function label(path: (string | number)[], locate: Locate): string {
+/** `key.path (line 12)`: a key path and where it stands. */
+export function label(path: (string | number)[], locate: Locate): string {
   const key = path.length ? path.join('.') : '(config)';
   const where = locate(path);
   return where ? `${key} (${where})` : key;
@@ -37,11 +48,14 @@ function label(path: (string | number)[], locate: Locate): string {
 function formatIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate): string[] {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (issue.code === 'unrecognized_keys') {
+    // Each key is compared with the few known ones only: linear in the number of unknown keys.
     const known = knownKeys(path);
-    return issue.keys.map((key) => {
+    const listed = issue.keys.slice(0, UNKNOWN_KEYS_LISTED).map((key) => {
       const hint = closest(key, known);
       return `${label([...path, key], locate)}: unknown key${hint ? `; did you mean "${hint}"?` : ''} (known: ${known.join(', ')})`;
     });
+    const more = issue.keys.length - listed.length;
+    return more > 0 ? [...listed, `${path.length ? path.join('.') : '(config)'}: … and ${more} more unknown keys`] : listed;
   }
   const input = 'input' in issue ? issue.input : valueAt(root, path);
   if (input === undefined) return [`${label(path, locate)}: required, ${issue.message}`];

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors.js';
 import type { Strategy } from '../config/schema.js';
+import { maxOf, minOf } from '../util/array.js';
 
 export interface ClassBalance {
   label: string;
@@ -31,8 +32,8 @@ export interface BalancePlan {
  */
 export function planBalance(counts: { label: string; count: number }[], strategy: Strategy): BalancePlan {
   if (counts.length === 0) return { strategy, classes: [], totalDeficit: 0 };
-  const max = Math.max(...counts.map((c) => c.count));
-  const min = Math.min(...counts.map((c) => c.count));
+  const max = maxOf(counts.map((c) => c.count));
+  const min = minOf(counts.map((c) => c.count));
   let targetOf: (c: { label: string; count: number }) => number;
   if (typeof strategy === 'number') {
     const t = Math.ceil(strategy * max);

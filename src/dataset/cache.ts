@@ -16,16 +16,19 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
+import { outLayout } from '../out/layout.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
-import type { DecodeSettings } from './decode.js';
+import type { CacheHit, DecodeCacheView, DecodeSettings } from './decode.js';
+
+export type { CacheHit } from './decode.js';
 
 export const CACHE_FORMAT = 'gan-augment decode cache';
 /** Bump when the index or blob layout, or what decoding produces, changes. */
 export const CACHE_VERSION = 1;
 
 /** The cache folder of an out folder. */
-export const cacheDirOf = (out: string): string => path.join(out, '.cache', 'decode');
+export const cacheDirOf = (out: string): string => outLayout(out).decodeCache;
 
 /** What decoded pixels depend on: the settings that shape them and the decoder's versions. */
 function keyParts(s: DecodeSettings) {
@@ -56,10 +59,9 @@ interface Index {
   rejected: Record<string, string>;
 }
 
-export type CacheHit = { slot: number } | { reason: string };
 
 /** A read-only view of one cache; `lookup` and `readInto` are synchronous and never throw. */
-export class DecodeCache {
+export class DecodeCache implements DecodeCacheView {
   private constructor(
     private readonly images: Map<string, number>,
     private readonly rejected: Map<string, string>,

@@ -13,9 +13,18 @@ import os from 'node:os';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
 import type { Config } from '../config/schema.js';
-import type { DecodeCache } from './cache.js';
 
 export type DecodeSettings = Config['decode'];
+
+/** What the decode cache answers for a content hash: a slot of its blob, or why the file was rejected before. */
+export type CacheHit = { slot: number } | { reason: string };
+
+/** What decoding needs of a decode cache (`cache.ts`'s `DecodeCache`); declared here so decode does not import it. */
+export interface DecodeCacheView {
+  lookup(hash: string): CacheHit | undefined;
+  /** Copies a cached image into `dst`; false when it cannot (then the file is decoded). */
+  readInto(slot: number, dst: Uint8Array): boolean;
+}
 
 export interface DecodedImages {
   size: number;
@@ -113,7 +122,7 @@ export interface DecodeOptions {
   /** Stops taking new files; the files already read finish. */
   signal?: AbortSignal;
   /** Decoded images and decode failures of earlier runs, by content hash. */
-  cache?: DecodeCache | null;
+  cache?: DecodeCacheView | null;
   /** Keep the pixels (default true). `false` only validates: what `scan` does. */
   keepPixels?: boolean;
 }

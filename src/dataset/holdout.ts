@@ -3,6 +3,7 @@
  * with its output on training images: a growing gap is the over-fitting signal. Pure.
  */
 import type { Rng } from '../util/rng.js';
+import { pushAll } from '../util/array.js';
 
 /**
  * Splits image indices per class: max(2, round(fraction × n)) held out, but always at least one image
@@ -21,8 +22,8 @@ export function splitHoldout(labels: Int32Array, numClasses: number, fraction: n
     }
     const want = fraction > 0 ? Math.max(2, Math.round(fraction * list.length)) : 0;
     const k = Math.min(want, Math.max(0, list.length - 1), list.length >= 3 ? list.length : 0);
-    held.push(...shuffled.slice(0, k));
-    train.push(...shuffled.slice(k));
+    pushAll(held, shuffled.slice(0, k));
+    pushAll(train, shuffled.slice(k));
   }
   return { train: train.sort((a, b) => a - b), held: held.sort((a, b) => a - b) };
 }

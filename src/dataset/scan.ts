@@ -12,6 +12,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { pushAll } from '../util/array.js';
 
 /** Extensions (lower case) treated as images; matched case-insensitively. */
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'bmp'] as const;
@@ -152,18 +153,24 @@ async function walkDir(w: ClassWalk, abs: string, rel: string, real: string): Pr
   await Promise.all(subdirs);
 }
 
+/** Whether folder `outer` is `inner` or one of its ancestors (real paths). */
+const contains = (outer: string, inner: string) => inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
+
 /**
- * Walks one class folder. Symlinks are followed like `find -L`, with one rule that makes loops and
- * duplicates impossible: each real folder is searched at most once per class. Links to folders are
+ * Walks one class folder. Symlinks are followed like `find -L`, with two rules that make loops and
+ * duplicates impossible: each real folder is searched at most once per class, and a link to a folder
+ * that contains the class folder (`/`, the input folder) is a loop, never followed. Links to folders are
  * followed only after the real tree is done, so a link back to an ancestor (a loop) or to a folder
  * already searched is reported, not followed.
  */
 async function walkClass(root: string, label: string, recursive: boolean): Promise<ClassWalk> {
   const w: ClassWalk = { label, recursive, files: [], ignored: [], rejected: [], searched: new Map(), links: [] };
   const abs = path.join(root, label);
-  await walkDir(w, abs, label, await realpath(abs).catch(() => abs));
-  while (w.links.length > 0) {
-    const link = w.links.shift()!;
+  const classReal = await realpath(abs).catch(() => abs);
+  await walkDir(w, abs, label, classReal);
+  // A queue read by index: `shift()` is linear, and a folder may hold any number of links.
+  for (let next = 0; next < w.links.length; next++) {
+    const link = w.links[next]!;
     const target = await readlink(link.abs).catch(() => '?');
     const real = await realpath(link.abs).catch(() => null);
     const seenAs = real === null ? undefined : w.searched.get(real);
@@ -171,6 +178,10 @@ async function walkClass(root: string, label: string, recursive: boolean): Promi
     if (real === null) w.rejected.push({ ...linkRecord(`symlink (→ ${target}) cannot be resolved`), status: 'rejected' });
     else if (seenAs !== undefined && (link.rel === seenAs || link.rel.startsWith(`${seenAs}/`))) {
       w.ignored.push(linkRecord(`symlink loop (→ ${target}): points back to ${seenAs}/, which contains it; not followed`));
+    } else if (contains(real, classReal)) {
+      // `/`, the input folder, or any folder above the class: following it would search the class (and
+      // everything else below that folder) again, from the top.
+      w.ignored.push(linkRecord(`symlink loop (→ ${target}): points to ${real}, which contains the class folder; not followed`));
     } else if (seenAs !== undefined) {
       w.ignored.push(linkRecord(`symlink (→ ${target}) to ${seenAs}/, already searched; not followed, to avoid duplicates`));
     } else {
@@ -221,8 +232,8 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   for (const label of labels) {
     const w = await walkClass(abs, label, recursive);
     classes.push({ label, files: w.files });
-    ignored.push(...w.ignored);
-    rejected.push(...w.rejected);
+    pushAll(ignored, w.ignored);
+    pushAll(rejected, w.rejected);
   }
   return { root: abs, classes, ignored, rejected, emptyClasses: classes.filter((c) => c.files.length === 0).map((c) => c.label) };
 }

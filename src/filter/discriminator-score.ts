@@ -4,7 +4,8 @@
  */
 import { Rng } from '../util/rng.js';
 import { quantile } from './quantile.js';
-import { fmt, type FilterDecision } from './types.js';
+import { gather } from './rows.js';
+import { fmt, type FilterDecision, type FilterDef } from './types.js';
 
 export type { FilterDecision } from './types.js';
 
@@ -118,3 +119,30 @@ export function rejectionSample(scores: ArrayLike<number>, opts: DrsOptions): Dr
   const kept = rank(Array.from(accepted, (i) => scores[i]!)).map((j) => accepted[j]!);
   return { kept, rejected, cut: gamma, acceptance, gamma, maxLogit };
 }
+
+/**
+ * The registry row: the discriminator's logit, decided by `filter.discriminator` — `top` keeps the best
+ * `target`, `fraction` the best share, `threshold` every logit ≥ it, `drs` rejection sampling.
+ */
+export const discriminatorFilter: FilterDef<'discriminator' | 'drs'> = {
+  reasons: ['discriminator', 'drs'],
+  needsClassifier: false,
+  async prepare(ctx) {
+    const f = ctx.settings;
+    const scores = ctx.candidates.discriminator;
+    const seed = (ctx.seed ^ ctx.salt ^ 0x5bd1e995) >>> 0;
+    const run = ((): ((s: readonly number[]) => FilterDecision) => {
+      switch (f.discriminator) {
+        case 'top':
+          return (s) => keepTopByScore(gather(scores, s), ctx.target);
+        case 'fraction':
+          return (s) => keepTopFraction(gather(scores, s), f.fraction);
+        case 'threshold':
+          return (s) => keepAboveThreshold(gather(scores, s), f.threshold);
+        case 'drs':
+          return (s) => rejectionSample(gather(scores, s), { percentile: f.drsPercentile, seed });
+      }
+    })();
+    return [{ name: `discriminator-${f.discriminator}`, run, scores: {} }];
+  },
+};

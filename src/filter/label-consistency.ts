@@ -3,7 +3,9 @@
  * real images, gives c a probability ≥ τ. It catches samples that drifted into another class (or into
  * no class). Pure: probabilities in, decision out.
  */
-import { fmt, type FilterDecision } from './types.js';
+import { InternalError } from '../errors.js';
+import { gather, gatherRows } from './rows.js';
+import { fmt, type FilterDecision, type FilterDef } from './types.js';
 
 /**
  * @param probs count × numClasses class probabilities, row-major (rows sum to 1)
@@ -44,3 +46,22 @@ export function keepLabelConsistent(
   }
   return { kept, rejected, cut: minProb };
 }
+
+/** The registry row: the feature classifier's probability of the intended class, kept at ≥ `filter.minLabelProb`. */
+export const labelFilter: FilterDef<'label'> = {
+  reasons: ['label'],
+  needsClassifier: true,
+  async prepare(ctx) {
+    if (!ctx.probabilities) throw new InternalError('the label filter needs the feature classifier, which was not prepared');
+    const n = ctx.candidates.count;
+    const k = ctx.labels.length;
+    const probs = await ctx.probabilities();
+    return [
+      {
+        name: 'label',
+        run: (s) => keepLabelConsistent(gatherRows(probs, k, s), k, ctx.classIndex, ctx.settings.minLabelProb, ctx.labels),
+        scores: { 'label-prob': gather(probs, Array.from({ length: n }, (_, i) => i * k + ctx.classIndex)) },
+      },
+    ];
+  },
+};

@@ -4,7 +4,11 @@
  * rest are rejected as `surplus`. When fewer than `target` pass, the shortfall is reported. Pure.
  */
 import { keepTopByScore } from './discriminator-score.js';
-import { REJECT_REASONS, type FilterDecision, type RejectReason, type Rejection } from './types.js';
+import { gather } from './rows.js';
+import { REJECT_REASONS, type RejectReason } from './steps.js';
+import type { FilterDecision, Rejection } from './types.js';
+
+export { gather, gatherRows } from './rows.js';
 
 /**
  * One filter step: given the surviving candidates (indices into the full candidate list), decide which
@@ -12,15 +16,15 @@ import { REJECT_REASONS, type FilterDecision, type RejectReason, type Rejection 
  */
 export type FilterStep = (survivors: readonly number[]) => FilterDecision;
 
-export interface Selection {
+export interface Selection<R extends string = RejectReason> {
   /** Candidate indices shipped, best discriminator score first (at most `target`). */
   kept: number[];
   /** Every other candidate, with the first step that rejected it. */
   rejected: Rejection[];
   /** How many of `target` could not be filled. */
   shortfall: number;
-  /** Rejections counted by reason (every reason present, 0 when none). */
-  byReason: Record<RejectReason, number>;
+  /** Rejections counted by reason (every reason of `reasons`, and `surplus`, present; 0 when none). */
+  byReason: Record<R, number>;
   /** Candidates left after each named step, in order. */
   after: { step: string; left: number; cut: number | null }[];
 }
@@ -29,8 +33,15 @@ export interface Selection {
  * Runs `steps` in order over `count` candidates, then keeps the `target` best by `scores`.
  * @param steps named filter steps, applied in this order
  * @param scores discriminator score of every candidate (ranks the final pick)
+ * @param reasons reasons to count even when none occurs (default: the registry's `REJECT_REASONS`)
  */
-export function applyFilters(count: number, steps: readonly { name: string; run: FilterStep }[], scores: ArrayLike<number>, target: number): Selection {
+export function applyFilters(
+  count: number,
+  steps: readonly { name: string; run: FilterStep }[],
+  scores: ArrayLike<number>,
+  target: number,
+  reasons: readonly string[] = REJECT_REASONS,
+): Selection {
   let survivors = Array.from({ length: count }, (_, i) => i);
   const rejected: Rejection[] = [];
   const after: Selection['after'] = [];
@@ -49,21 +60,7 @@ export function applyFilters(count: number, steps: readonly { name: string; run:
   for (const r of final.rejected) {
     rejected.push({ index: survivors[r.index]!, reason: 'surplus', detail: `passed every filter, but the ${target} needed were filled by better discriminator scores` });
   }
-  const byReason = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
-  for (const r of rejected) byReason[r.reason]++;
-  return { kept, rejected, shortfall: Math.max(0, target - kept.length), byReason, after };
-}
-
-/** values[indices[i]] for each i, as a new array (to hand a filter only its survivors' scores). */
-export function gather(values: ArrayLike<number>, indices: readonly number[]): Float64Array {
-  return Float64Array.from(indices, (i) => values[i]!);
-}
-
-/** Rows `indices` of a row-major matrix with `width` columns. */
-export function gatherRows(values: ArrayLike<number>, width: number, indices: readonly number[]): Float64Array {
-  const out = new Float64Array(indices.length * width);
-  indices.forEach((i, k) => {
-    for (let j = 0; j < width; j++) out[k * width + j] = values[i * width + j]!;
-  });
-  return out;
+  const byReason: Record<string, number> = Object.fromEntries([...reasons.filter((r) => r !== 'surplus'), 'surplus'].map((r) => [r, 0]));
+  for (const r of rejected) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
+  return { kept, rejected, shortfall: Math.max(0, target - kept.length), byReason: byReason as Record<RejectReason, number>, after };
 }

@@ -25,7 +25,16 @@ export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, 
 }
 
 export function generatorLoss(fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.Scalar {
-  return tf.tidy(() => (loss === 'ns' ? tf.softplus(fakeLogits.neg()).mean() : fakeLogits.mean().neg()) as tf.Scalar);
+  return tf.tidy(() => {
+    switch (loss) {
+      case 'ns':
+        return tf.softplus(fakeLogits.neg()).mean() as tf.Scalar;
+      // Both maximise the critic's score of generated images (Lim & Ye 2017; Gulrajani et al. 2017).
+      case 'hinge':
+      case 'wgan-gp':
+        return fakeLogits.mean().neg() as tf.Scalar;
+    }
+  });
 }
 
 /** Mean over the batch of ‖∂ Σf(x) / ∂x‖² per image. Differentiable (second-order) w.r.t. f's weights. */

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampler.js';
-import { GanAugmentError, EXIT } from '../errors.js';
+import { DivergenceError } from '../errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { Adam, type AdamState } from './adam.js';
 import { initAda, updateAda, type AdaState } from './ada.js';
@@ -98,12 +98,8 @@ export interface TrainResult {
   dispose(): void;
 }
 
-/** Training gave NaN/Inf or exploding losses more often than the guard allows. */
-export class DivergenceError extends GanAugmentError {
-  constructor(message: string) {
-    super(message, EXIT.internal);
-  }
-}
+export { DivergenceError };
+
 
 const MAX_ROLLBACKS = 3;
 

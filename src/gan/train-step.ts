@@ -8,6 +8,7 @@ import { applyAugment, type AugmentParams } from './augment.js';
 import { discriminateAux, updateSpectral, type Discriminator } from './discriminator.js';
 import { generate, type Generator } from './generator.js';
 import { classLoss, discriminatorLoss, generatorLoss, gradientPenalty, r1Penalty, type LossName } from './losses.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface GanState {
   g: Generator;
@@ -24,7 +25,8 @@ export interface StepSettings {
   gpWeight: number;
 }
 
-export const DEFAULT_STEP: StepSettings = { loss: 'ns', r1Gamma: 0, gpWeight: 10 };
+/** The config's defaults (config/defaults.ts). */
+export const DEFAULT_STEP: StepSettings = { loss: DEFAULTS.gan.loss, r1Gamma: DEFAULTS.gan.r1Gamma, gpWeight: DEFAULTS.gan.gpWeight };
 
 export interface StepInput {
   real: tf.Tensor4D;

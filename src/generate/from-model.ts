@@ -13,19 +13,16 @@ import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
 import type { Translator, TranslatorSpec } from '../gan/translator.js';
 import type { ManifestEntry } from '../manifest/build.js';
-import { hashFiles, PngWriter, writeManifest } from '../manifest/write.js';
-import { syntheticName } from '../stages/output.js';
+import { PngWriter, writeManifest } from '../manifest/write.js';
+import { sha256 } from '../util/hash.js';
+import { syntheticName } from '../out/layout.js';
 import { relativePosix } from '../util/fs.js';
+import { labelSalt } from '../util/rng.js';
 import { safeSegment } from '../util/safe-name.js';
 import { sampleClass, seedsFor } from './sample.js';
 import { translateImages } from './translate.js';
 
-/** Per-label salt for seeds, so each class draws its own latents whatever its index in a model. */
-export function labelSalt(label: string): number {
-  let h = 2166136261;
-  for (const ch of label) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
-  return h;
-}
+export { labelSalt };
 
 export interface GenerateRequest {
   model: string;
@@ -160,7 +157,7 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
         throw new UserError(`--source ${file}: not a readable image: ${(err as Error).message}`);
       }
     }
-    const sourceHashes = await hashFiles(req.sources);
+    const sourceHashes = await Promise.all(req.sources.map(async (f) => sha256(await readFile(f))));
     const step = saved.meta['step'];
     const entries: ManifestEntry[] = [];
     const files: string[] = [];

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
 import { generate, type Generator } from '../gan/generator.js';
+import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 
 export interface Candidates {
@@ -23,7 +24,11 @@ export function latentOf(seed: number, latentDim: number): Float32Array {
   return new Rng(seed).normal(new Float32Array(latentDim));
 }
 
-/** Generates `count` images of class `classIndex` in batches of `batchSize`. */
+/**
+ * Generates `count` images of class `classIndex` in batches of `batchSize`.
+ * @param signal checked before each batch: once aborted, sampling stops there
+ * @throws {InterruptedError} when `signal` is aborted
+ */
 export async function sampleClass(
   g: Generator,
   d: Discriminator | null,
@@ -32,12 +37,14 @@ export async function sampleClass(
   seeds: number[],
   batchSize: number,
   onProgress?: (done: number) => void,
+  signal?: AbortSignal,
 ): Promise<Candidates> {
   const { size, channels, latentDim } = g.spec;
   const per = size * size * channels;
   const pixels = new Uint8Array(count * per);
   const scores = d ? new Float32Array(count) : null;
   for (let start = 0; start < count; start += batchSize) {
+    if (signal?.aborted) throw new InterruptedError(`interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`);
     const n = Math.min(batchSize, count - start);
     const z = new Float32Array(n * latentDim);
     for (let i = 0; i < n; i++) z.set(latentOf(seeds[start + i]!, latentDim), i * latentDim);

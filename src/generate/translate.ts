@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
+import { InterruptedError } from '../errors.js';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
 import { translate, type Translator } from '../gan/translator.js';
 import { Rng } from '../util/rng.js';
@@ -70,6 +71,7 @@ export async function translateImages(
   sources: readonly number[],
   batchSize: number,
   onProgress?: (done: number) => void,
+  signal?: AbortSignal,
 ): Promise<TranslatedCandidates> {
   const { size, channels } = t.spec;
   const per = size * size * channels;
@@ -77,6 +79,7 @@ export async function translateImages(
   const out = new Uint8Array(count * per);
   const scores = d ? new Float32Array(count) : null;
   for (let start = 0; start < count; start += batchSize) {
+    if (signal?.aborted) throw new InterruptedError(`interrupted during generate (${start} of ${count} images translated into class ${classIndex})`);
     const n = Math.min(batchSize, count - start);
     const x = new Float32Array(n * per);
     for (let i = 0; i < n; i++) {

@@ -4,8 +4,9 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import { planBalance, type BalancePlan } from '../dataset/balance.js';
-import { scanFolder } from '../dataset/scan.js';
+import { parseConfigText } from '../config/load.js';
+import type { BalancePlan } from '../dataset/balance.js';
+import { inspectFolder } from '../stages/ingest.js';
 
 export interface FolderFacts {
   root: string;
@@ -43,26 +44,27 @@ async function hasColour(file: string): Promise<{ side: number; colour: boolean 
 }
 
 /**
- * Scans `dir` and measures a sample of its images.
+ * Reads `dir` as `scan` and `run` do (every file decoded; rejected files are not images to learn from
+ * or to count), plans the default balance, and measures a sample of the ingested images.
  * @throws {UserError} when `dir` is not a labelled image folder (from the scan).
  */
 export async function inspectForInit(dir: string): Promise<FolderFacts> {
-  const scan = await scanFolder(dir, { recursive: true });
-  const plan = planBalance(
-    scan.classes.map((c) => ({ label: c.label, count: c.files.length })),
-    'not-majority',
-  );
+  // The defaults a new config starts from; no out folder yet, so no decode cache to read.
+  const { config } = parseConfigText('input: .\n', '(defaults)', { input: dir, set: ['decode.cache=false'] });
+  const { scan, plan, records, counts } = await inspectFolder(config);
+  const ingested = new Map<string, string[]>(scan.classes.map((c) => [c.label, []]));
+  for (const r of records) if (r.status === 'ingested' && r.label !== null) ingested.get(r.label)?.push(r.path);
   const per = Math.max(1, Math.ceil(SAMPLE / Math.max(1, scan.classes.length)));
-  const picks = scan.classes.flatMap((c) => {
-    const step = Math.max(1, Math.floor(c.files.length / per));
-    return c.files.filter((_, i) => i % step === 0).slice(0, per).map((f) => path.join(scan.root, f));
+  const picks = [...ingested.values()].flatMap((files) => {
+    const step = Math.max(1, Math.floor(files.length / per));
+    return files.filter((_, i) => i % step === 0).slice(0, per).map((f) => path.join(scan.root, f));
   });
   const measured = (await Promise.all(picks.slice(0, SAMPLE).map(hasColour))).filter((m) => m !== null);
   const sides = measured.map((m) => m.side).sort((a, b) => a - b);
   return {
     root: scan.root,
     plan,
-    images: scan.classes.reduce((s, c) => s + c.files.length, 0),
+    images: counts.ingested,
     sampled: measured.length,
     medianSide: sides.length ? sides[Math.floor(sides.length / 2)]! : null,
     colour: measured.filter((m) => m.colour).length,

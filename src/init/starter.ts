@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { FolderFacts } from './inspect.js';
+import { pushAll } from '../util/array.js';
 
 /** The decode size for images whose shorter side is `side` px: a multiple of 4, at most 64 (CPU training). */
 export function guessSize(side: number | null): number {
@@ -65,7 +66,8 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   const key = (keyPath: string, value: unknown, why?: string) => {
     const parts = keyPath.split('.');
     const indent = '  '.repeat(parts.length - 1);
-    lines.push(...comment(o.describe.get(keyPath), indent, why), `${indent}${parts.at(-1)}: ${scalar(value)}`);
+    pushAll(lines, comment(o.describe.get(keyPath), indent, why));
+    lines.push(`${indent}${parts.at(-1)}: ${scalar(value)}`);
   };
   const section = (name: string) => lines.push('', `${name}:`);
   key('input', o.input);

@@ -8,17 +8,24 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { pushAll } from '../util/array.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-/** Not empty, not absolute (`/x`, `C:x`), no backslashes. */
-const RELATIVE_POSIX = /^(?![A-Za-z]:)(?!\/)[^\\]+$/;
+/**
+ * Not empty, not absolute (`/x`, `C:x`, `\\server\x`). `/` separates folders; a `\` elsewhere is part of a
+ * file name (legal on Linux and macOS, `beta/back\slash.png`), never a separator: gan-augment writes the
+ * names it finds on disk, so every reader must take them back.
+ */
+const RELATIVE_POSIX = /^(?![A-Za-z]:)(?![/\\])[\s\S]+$/;
 
 export const ManifestEntrySchema = z
   .strictObject({
     path: z
       .string()
-      .regex(RELATIVE_POSIX, { error: 'expected a relative path with forward slashes' })
-      .describe("The image file, relative to the manifest's folder, with forward slashes (real images point back into the input folder)."),
+      .regex(RELATIVE_POSIX, { error: 'expected a relative path (folders separated by forward slashes)' })
+      .describe(
+        "The image file, relative to the manifest's folder, folders separated by forward slashes (real images point back into the input folder). A backslash is part of a file name, never a separator.",
+      ),
     label: z.string().min(1).describe('The class, exactly as its folder in the input is named.'),
     split: z
       .enum(['train', 'validation', 'test'])
@@ -163,7 +170,7 @@ export function parseManifest(text: string, source = 'manifest.jsonl'): Manifest
     }
     const parsed = ManifestEntrySchema.safeParse(value);
     if (parsed.success) entries.push(parsed.data);
-    else problems.push(...parsed.error.issues.map((iss) => `line ${i + 1}: ${iss.path.join('.') || '(entry)'}: ${iss.message}`));
+    else pushAll(problems, parsed.error.issues.map((iss) => `line ${i + 1}: ${iss.path.join('.') || '(entry)'}: ${iss.message}`));
   });
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
@@ -173,36 +180,51 @@ export function parseManifest(text: string, source = 'manifest.jsonl'): Manifest
   return entries;
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote, CR or LF (or starts with a space). */
-function csvField(v: string): string {
+/** First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell of text. A text that a spreadsheet would run as a formula (`=cmd|' -C calc'!A0`, `+SUM(1+1)`,
+ * `@evil`, a leading tab or CR) gets a leading `'`, as OWASP recommends, so Excel, LibreOffice and Google
+ * Sheets show it as text. Then RFC 4180: quoted when it holds a comma, quote, CR or LF (or starts or ends
+ * with a space). Numbers are written by {@link csvNumber}, never prefixed (`-0.5` stays a number).
+ */
+export function csvText(v: string): string {
+  return csvQuote(FORMULA_START.test(v) ? `'${v}` : v);
+}
+
+function csvQuote(v: string): string {
   return /[",\r\n]|^\s|\s$/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
+/** A numeric CSV cell; empty for null. */
+const csvNumber = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
+
 /**
  * The manifest as CSV (RFC 4180, CRLF line ends, header row). Each score of `scores` gets its own
- * column `scores.<name>` (union over all entries, sorted); empty cells stand for null.
+ * column `scores.<name>` (union over all entries, sorted); empty cells stand for null. Text cells that
+ * start like a formula are prefixed with `'` (see {@link csvText}); `manifest.jsonl` keeps them exactly.
  */
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
   // Translation columns only when some image was translated, so other manifests' CSV stays as it was.
-  const translated = entries.some((e) => e.translatedFrom);
-  const fromKeys = translated ? (['path', 'sha256', 'label'] as const) : [];
+  const fromKeys = entries.some((e) => e.translatedFrom) ? (['path', 'sha256', 'label'] as const) : [];
   const head = ['path', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', ...fromKeys.map((k) => `translatedFrom.${k}`)];
-  const cell = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : csvField(String(v)));
+  const text = (v: string | null) => (v === null ? '' : csvText(v));
   const rows = entries.map((e) =>
     [
-      cell(e.path),
-      cell(e.label),
-      cell(e.split),
-      cell(e.source),
-      cell(e.score),
-      ...scoreKeys.map((k) => cell(e.scores?.[k])),
-      cell(e.generator),
-      cell(e.generatorStep),
-      cell(e.seed),
-      cell(e.sha256),
-      ...fromKeys.map((k) => cell(e.translatedFrom?.[k])),
+      text(e.path),
+      text(e.label),
+      text(e.split),
+      text(e.source),
+      csvNumber(e.score),
+      ...scoreKeys.map((k) => csvNumber(e.scores?.[k])),
+      text(e.generator),
+      csvNumber(e.generatorStep),
+      csvNumber(e.seed),
+      text(e.sha256),
+      ...fromKeys.map((k) => text(e.translatedFrom?.[k] ?? null)),
     ].join(','),
   );
-  return [head.map(csvField).join(','), ...rows].join('\r\n') + '\r\n';
+  return [head.map(csvText).join(','), ...rows].join('\r\n') + '\r\n';
 }

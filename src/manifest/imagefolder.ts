@@ -16,11 +16,14 @@
  * below them, ignoring the metadata file. `real/`, `synthetic/` and `oversampled/` keep the kinds apart so
  * their names can never collide, and let a user drop the synthetic ones with a glob. An oversampled
  * entry repeats a real image, so its name carries a per-class counter: each repetition is its own file.
+ * A file name that had to be made safe (`back\slash.png`) keeps its extension last (`back_slash-5be413d8.png`),
+ * so both readers still take it for an image.
  */
 import path from 'node:path';
-import { safeSegment } from '../util/safe-name.js';
+import { safeFileName, safeSegment } from '../util/safe-name.js';
 import type { ManifestEntry } from './build.js';
 
+/** @deprecated the folder's name comes from out/layout.ts (OUT_NAMES.imagefolder). */
 export const IMAGEFOLDER_DIR = 'imagefolder';
 export const IMAGEFOLDER_SPLIT = 'train';
 
@@ -59,13 +62,14 @@ export function imagefolderLayout(entries: readonly ManifestEntry[], inputRel: s
     if (e.source === 'real') {
       const rel = path.posix.relative(path.posix.join(inputRel, e.label), e.path);
       inner = rel === '' || rel.startsWith('..') || path.posix.isAbsolute(rel) ? path.posix.basename(e.path) : rel;
-      inner = inner.split('/').map(safeSegment).join('/');
+      const parts = inner.split('/');
+      inner = [...parts.slice(0, -1).map(safeSegment), safeFileName(parts.at(-1)!)].join('/');
     } else if (e.source === 'oversampled') {
       const n = repeats.get(cls) ?? 0;
       repeats.set(cls, n + 1);
-      inner = `${String(n).padStart(5, '0')}-${safeSegment(path.posix.basename(e.path))}`;
+      inner = `${String(n).padStart(5, '0')}-${safeFileName(path.posix.basename(e.path))}`;
     } else {
-      inner = safeSegment(path.posix.basename(e.path));
+      inner = safeFileName(path.posix.basename(e.path));
     }
     let to = `${cls}/${e.source}/${inner}`;
     // Only hostile names can collide here (two labels made safe alike are already kept apart by a hash).

@@ -34,7 +34,13 @@ function write(job: PngJob): string[] {
       made.add(dir);
     }
     const png = encodePng(job.pixels.subarray(i * per, (i + 1) * per), job.size, job.size, job.channels);
-    writeFileSync(file, png);
+    try {
+      writeFileSync(file, png);
+    } catch (err) {
+      // A failed write (ENOSPC …) names no file of its own: say which one it was.
+      (err as NodeJS.ErrnoException).path ??= file;
+      throw err;
+    }
     return createHash('sha256').update(png).digest('hex');
   });
 }

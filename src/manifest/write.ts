@@ -1,7 +1,6 @@
 /** Writing the synthetic images, the manifest in its formats, and the summary. */
-import { createHash } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, realpath, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -9,9 +8,10 @@ import PQueue from 'p-queue';
 import { writeFileAtomic } from '../util/fs.js';
 import { MANIFEST_JSON_SCHEMA, toCsv, toJsonl, type ManifestEntry } from './build.js';
 import type { PngJob, PngReply } from './png-worker.js';
-import { IMAGEFOLDER_DIR, IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
+import { removeOwned } from '../out/folder.js';
+import { outLayout } from '../out/layout.js';
+import { IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
 
-const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const concurrency = () => Math.max(2, 2 * os.availableParallelism());
 
 /** The compiled worker; from the TypeScript sources (vitest) the one `npm test` builds into dist/ first. */
@@ -110,16 +110,12 @@ export async function writePngs(
   return writer.done();
 }
 
-/** SHA-256 (hex) of each file's bytes, in order. */
-export async function hashFiles(files: string[]): Promise<string[]> {
-  const queue = new PQueue({ concurrency: concurrency() });
-  return Promise.all(files.map((f) => queue.add(async () => sha256Hex(await readFile(f)))));
-}
-
 /** How the `imagefolder` layout gets its files; see the README's "Output formats" for the trade-offs. */
 export type ImagefolderMode = 'hardlink' | 'copy' | 'symlink';
 
 export interface ManifestOutputs {
+  /** Also write `manifest.jsonl` (default true; false when the caller swapped it in with its images, see out/folder.ts `commitOutputs`). */
+  jsonl?: boolean;
   /** Also write `manifest.csv`. */
   csv: boolean;
   /** Also write `imagefolder/`, placing files this way; null = do not. */
@@ -136,21 +132,23 @@ export interface WrittenManifest {
 
 /**
  * Writes `<dir>/manifest.jsonl` and `manifest.schema.json`, and as asked `manifest.csv` and `imagefolder/`
- * (removed first, so no file of an earlier run lingers). The input folder is only read.
+ * (removed first, through the out folder's guarded delete, so no file of an earlier run lingers). The
+ * input folder is only read.
  */
 export async function writeManifestFiles(dir: string, entries: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
-  const files = [path.join(dir, 'manifest.jsonl'), path.join(dir, 'manifest.schema.json')];
-  await writeFileAtomic(files[0]!, toJsonl(entries));
-  await writeFileAtomic(files[1]!, JSON.stringify(MANIFEST_JSON_SCHEMA, null, 2) + '\n');
-  const csv = path.join(dir, 'manifest.csv');
+  const l = outLayout(dir);
+  const files = [l.manifest, l.manifestSchema];
+  if (options.jsonl ?? true) await writeFileAtomic(l.manifest, toJsonl(entries));
+  await writeFileAtomic(l.manifestSchema, JSON.stringify(MANIFEST_JSON_SCHEMA, null, 2) + '\n');
+  const csv = l.manifestCsv;
   if (options.csv) {
     await writeFileAtomic(csv, toCsv(entries));
     files.push(csv);
   } else {
     await rm(csv, { force: true });
   }
-  const root = path.join(dir, IMAGEFOLDER_DIR);
-  await rm(root, { recursive: true, force: true });
+  const root = l.imagefolder;
+  await removeOwned(dir, root);
   let copied = 0;
   if (options.imagefolder !== null) {
     copied = await writeImagefolder(dir, entries, options.imagefolder, options.input);
@@ -161,7 +159,7 @@ export async function writeManifestFiles(dir: string, entries: ManifestEntry[], 
 
 /** Places every entry's file under `<dir>/imagefolder/train/` and writes its metadata.jsonl. */
 async function writeImagefolder(dir: string, entries: ManifestEntry[], mode: ImagefolderMode, input: string): Promise<number> {
-  const split = path.join(dir, IMAGEFOLDER_DIR, IMAGEFOLDER_SPLIT);
+  const split = path.join(outLayout(dir).imagefolder, IMAGEFOLDER_SPLIT);
   const layout = imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/'));
   const dirs = new Set(layout.files.map((f) => path.dirname(path.join(split, f.to))));
   for (const d of [...dirs].sort()) await mkdir(d, { recursive: true });
@@ -175,13 +173,16 @@ async function writeImagefolder(dir: string, entries: ManifestEntry[], mode: Ima
         if (mode === 'symlink') {
           await symlink(path.relative(path.dirname(dst), src), dst);
         } else if (mode === 'hardlink') {
+          // link(2) of a symlink links the symlink itself, and a relative one dangles at its new place:
+          // link the file it names.
+          const target = await realpath(src);
           try {
-            await link(src, dst);
+            await link(target, dst);
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
             // Another filesystem, or one without hard links: a copy is the only way left.
             if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
-            await copyFile(src, dst, constants.COPYFILE_FICLONE);
+            await copyFile(target, dst, constants.COPYFILE_FICLONE);
             copied++;
           }
         } else {

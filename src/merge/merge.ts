@@ -8,13 +8,13 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { parseManifest } from '../manifest/build.js';
-import { writeJson, writeManifestFiles } from '../manifest/write.js';
-import type { Summary } from '../pipeline.js';
-import { writeReport } from '../report/write.js';
+import type { ImagefolderMode } from '../manifest/write.js';
+import { claimOut, diskFullError, removeOwned } from '../out/folder.js';
+import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
-import { claimOut, commitSynthetic } from '../stages/output.js';
+import type { Summary } from '../stages/summary.js';
+import { publish } from '../stages/write.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { safeSegment } from '../util/safe-name.js';
 import { planMerge, type MergedSummary, type ShardOut } from './plan.js';
 
 export interface MergeOptions {
@@ -39,8 +39,8 @@ export async function readShard(dir: string): Promise<ShardOut> {
       throw new UserError(`${dir}: no ${name}; expected the out folder of a finished \`run --shard i/n\``);
     }
   };
-  const summary = JSON.parse(await read('summary.json')) as Summary;
-  const entries = parseManifest(await read('manifest.jsonl'), path.join(dir, 'manifest.jsonl'));
+  const summary = JSON.parse(await read(OUT_NAMES.summary)) as Summary;
+  const entries = parseManifest(await read(OUT_NAMES.manifest), outLayout(dir).manifest);
   const state = await readState(dir);
   if (!state) throw new UserError(`${dir}: no usable state.json; expected the out folder of a finished \`run --shard i/n\``);
   return { dir, summary, state, entries };
@@ -72,37 +72,35 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
   }
 
   const lock = await claimOut(out, { force: options.force ?? false, input });
+  const l = outLayout(out);
   try {
-    const staging = path.join(out, '.synthetic.partial');
+    await removeOwned(out, l.staging);
     const rejectedLines: string[] = [];
     for (const s of plan.shards) {
+      const from = outLayout(s.dir);
       for (const label of s.summary.shard!.classes) {
-        const seg = safeSegment(label);
-        await copyIfThere(path.join(s.dir, 'synthetic', seg), path.join(staging, seg));
-        await copyIfThere(path.join(s.dir, 'model', seg), path.join(out, 'model', seg));
+        await copyIfThere(from.syntheticClass(label), l.stagingClass(label));
+        await copyIfThere(from.classModelDir(label), l.classModelDir(label));
         // Training logs and sample grids; checkpoints stay with the shard (large, and only for --resume there).
-        await copyIfThere(path.join(s.dir, 'train', seg), path.join(out, 'train', seg), (src) => src.split(path.sep).includes('checkpoint'));
-        await copyIfThere(path.join(s.dir, 'rejected', seg), path.join(out, 'rejected', seg));
+        await copyIfThere(from.classTrainDir(label), l.classTrainDir(label), (src) => src.split(path.sep).includes('checkpoint'));
+        await copyIfThere(from.rejectedClass(label), l.rejectedClass(label));
       }
       const mine = new Set(s.summary.shard!.classes);
-      const rejected = await readFile(path.join(s.dir, 'rejected', 'rejected.jsonl'), 'utf8').catch(() => '');
+      const rejected = await readFile(from.rejectedList, 'utf8').catch(() => '');
       for (const line of rejected.split('\n').filter(Boolean)) {
         if (mine.has((JSON.parse(line) as { label: string }).label)) rejectedLines.push(line);
       }
     }
-    if (rejectedLines.length > 0) await writeFileAtomic(path.join(out, 'rejected', 'rejected.jsonl'), rejectedLines.join('\n') + '\n');
-    await commitSynthetic(out);
-    const output = (plan.config as { output?: { csv?: boolean; imagefolder?: string } }).output;
-    await writeManifestFiles(out, plan.entries, {
-      csv: output?.csv ?? false,
-      imagefolder: output?.imagefolder === undefined || output.imagefolder === 'none' ? null : (output.imagefolder as 'hardlink' | 'copy' | 'symlink'),
+    if (rejectedLines.length > 0) await writeFileAtomic(l.rejectedList, rejectedLines.join('\n') + '\n');
+    const output = (plan.config as { output?: { csv?: boolean; imagefolder?: string; report?: boolean } }).output;
+    // The same publishing step as a run's: manifest and images swapped in together, then the other forms,
+    // the summary and the report (drawn from the merged outputs, as a run draws it from its own).
+    await publish(out, plan.entries, plan.summary, {
+      output: { csv: output?.csv ?? false, imagefolder: (output?.imagefolder ?? 'none') as ImagefolderMode | 'none', report: output?.report ?? false },
       input,
+      reportConfig: plan.config,
+      emit: options.emit ?? (() => {}),
     });
-    await writeJson(path.join(out, 'summary.json'), plan.summary);
-    // The report is drawn from the merged outputs, as a run draws it from its own.
-    if ((plan.config as { output?: { report?: boolean } }).output?.report) {
-      await writeReport(out, { config: plan.config }).catch((err: Error) => options.emit?.({ type: 'warn', message: `report.html not written: ${err.message}` }));
-    }
     // The state of the unsharded run this equals: a later `run` of that config into this folder is up to date.
     const owned = new Set(plan.shards.flatMap((s) => s.summary.shard!.classes));
     const labels = plan.summary.classes.map((c) => c.label).filter((l) => owned.has(l));
@@ -114,6 +112,9 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
       config: plan.config,
       trainedWith: null,
     });
+  } catch (err) {
+    await removeOwned(out, l.staging).catch(() => {});
+    throw (await diskFullError(err, out)) ?? err;
   } finally {
     await lock.release();
   }

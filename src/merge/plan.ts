@@ -11,6 +11,7 @@ import type { RunState } from '../stages/fingerprint.js';
 import { relativePosix } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
 import { VERSION } from '../version.js';
+import { maxOf } from '../util/array.js';
 
 /** One shard's out folder as read from disk. */
 export interface ShardOut {
@@ -109,7 +110,7 @@ function mergeQuality(parts: Summary['quality'][]): Summary['quality'] {
     gate: { ...base.gate, failed: present.flatMap((q) => q.gate?.failed ?? []) },
     rejected: present.reduce((acc, q) => addCounts(acc, q.rejected), {} as Record<string, number>) as typeof base.rejected,
     shortfall: present.reduce((s, q) => s + (q.shortfall ?? 0), 0),
-    prepareSeconds: Math.max(...present.map((q) => q.prepareSeconds ?? 0)),
+    prepareSeconds: maxOf(present.map((q) => q.prepareSeconds ?? 0)),
   };
 }
 
@@ -140,7 +141,7 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
   const sum = (f: (s: Summary) => number) => byIndex.reduce((acc, s) => acc + f(s.summary), 0);
   const seconds = sum((s) => s.train.seconds);
   const durations = Object.fromEntries(
-    Object.keys(s0.durations).map((k) => [k, Math.max(...byIndex.map((s) => s.summary.durations[k as keyof Summary['durations']] ?? 0))]),
+    Object.keys(s0.durations).map((k) => [k, maxOf(byIndex.map((s) => s.summary.durations[k as keyof Summary['durations']] ?? 0))]),
   ) as Summary['durations'];
   const summary: MergedSummary = {
     ...s0,
@@ -160,7 +161,7 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
     },
     durations,
     // Each shard ran in its own process (often its own machine): the largest is what one runner needs.
-    peakRssMB: Math.max(...byIndex.map((s) => s.summary.peakRssMB ?? 0)),
+    peakRssMB: maxOf(byIndex.map((s) => s.summary.peakRssMB ?? 0)),
     quality: mergeQuality(byIndex.map((s) => s.summary.quality)),
     shard: null,
     incremental: { train: byIndex.some((s) => s.summary.incremental?.train === 'trained') ? 'trained' : 'reused', upToDate: false },

@@ -5,6 +5,7 @@
 import { gemmNT } from './linalg.js';
 import { createArena, type Arena } from './wasm.js';
 import { assertFinite, describe, readFeatures, type FeatureMatrix, type Features } from './stats.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 /** Options of {@link kid}; the defaults are torch-fidelity's and clean-fid's. */
 export interface KidOptions {
@@ -28,7 +29,8 @@ export interface KidResult {
   subsetSize: number;
 }
 
-export const KID_DEFAULTS = { subsets: 100, subsetSize: 1000, seed: 0 } as const;
+/** The config's `quality.kidSubsets`, `quality.kidSubsetSize` and `seed` defaults (config/defaults.ts). */
+export const KID_DEFAULTS = { subsets: DEFAULTS.quality.kidSubsets, subsetSize: DEFAULTS.quality.kidSubsetSize, seed: DEFAULTS.seed } as const;
 
 /** Rows of X and Y whose dot products are formed together (128×128 doubles = 128 KiB). */
 const BLOCK = 128;

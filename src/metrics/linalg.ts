@@ -11,6 +11,7 @@
  */
 
 import { createArena, fusedUpdateWasm, gemmNTWasm, KC, plainArena, wasmArenaOf } from './wasm.js';
+import { InternalError } from '../errors.js';
 
 const EPS = 2 ** -52;
 /** Panel width of the blocked pivoted Cholesky. */
@@ -448,7 +449,7 @@ export function tridiagonalEigen(t: Tridiagonal, zt?: Float64Array): Float64Arra
       let sweeps = 0;
       do {
         if (++sweeps > MAX_QL_SWEEPS) {
-          throw new Error(`tridiagonalEigen: eigenvalue ${l} of ${n} did not converge after ${MAX_QL_SWEEPS} QL sweeps`);
+          throw new InternalError(`tridiagonalEigen: eigenvalue ${l} of ${n} did not converge after ${MAX_QL_SWEEPS} QL sweeps`);
         }
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);

@@ -4,6 +4,7 @@
  */
 import { gemmNT, mirrorLower } from './linalg.js';
 import { covarianceUpdateWasm, createArena, wasmArenaOf, type Arena } from './wasm.js';
+import { InternalError } from '../errors.js';
 
 /** Samples × features, row-major: feature j of sample i is `data[i * dims + j]`. */
 export type FeatureMatrix = { data: Float32Array | Float64Array; rows: number; dims: number };
@@ -181,7 +182,7 @@ export function covarianceUpdater(
     return (samples) => {
       stage.set(samples);
       if (!covarianceUpdateWasm(stage, samples.length / dims, dims, meanIn, cov)) {
-        throw new Error('covarianceUpdater: the wasm arena has no room for this panel');
+        throw new InternalError('covarianceUpdater: the wasm arena has no room for this panel');
       }
     };
   }

@@ -10,6 +10,7 @@
  * too large for a 32-bit memory, arenas hand out plain Float64Arrays.
  */
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-wasm.js';
+import { InternalError } from '../errors.js';
 
 /**
  * k-block width of the matrix product, shared by the JS loops (two 4-row
@@ -104,7 +105,7 @@ class WasmArena implements Arena {
   }
 
   private take(bytes: number): number {
-    if (this.next + bytes > this.end) throw new Error(`wasm arena exhausted: ${bytes} more bytes requested`);
+    if (this.next + bytes > this.end) throw new InternalError(`wasm arena exhausted: ${bytes} more bytes requested`);
     const at = this.next;
     this.next = (this.next + bytes + 15) & ~15;
     return at;

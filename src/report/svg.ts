@@ -2,6 +2,7 @@
  * Small inline-SVG charts for the report: line charts, horizontal stacked bars and histograms with a
  * cut line. Pure string builders (no DOM, no scripts); every text goes through {@link esc}.
  */
+import { maxOf, minOf } from '../util/array.js';
 
 /** Escapes text for HTML and SVG, in element content and in quoted attributes. */
 export function esc(s: unknown): string {
@@ -90,9 +91,9 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel?: stri
   const f = FRAME;
   const all = opts.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0) return `<p class="note">${esc(opts.title)}: no data</p>`;
-  let [xlo, xhi] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
-  let ylo = opts.yMin ?? Math.min(...all.map((p) => p[1]), ...(opts.hline !== undefined ? [opts.hline] : []));
-  let yhi = opts.yMax ?? Math.max(...all.map((p) => p[1]), ...(opts.hline !== undefined ? [opts.hline] : []));
+  let [xlo, xhi] = [minOf(all.map((p) => p[0])), maxOf(all.map((p) => p[0]))];
+  let ylo = opts.yMin ?? minOf([...all.map((p) => p[1]), ...(opts.hline !== undefined ? [opts.hline] : [])]);
+  let yhi = opts.yMax ?? maxOf([...all.map((p) => p[1]), ...(opts.hline !== undefined ? [opts.hline] : [])]);
   if (xhi === xlo) [xlo, xhi] = [xlo - 1, xhi + 1];
   if (yhi === ylo) [ylo, yhi] = [ylo - 1, yhi + 1];
   const pad = (yhi - ylo) * 0.05;
@@ -174,8 +175,8 @@ export function stackedBars(opts: { title: string; segments: string[]; rows: Bar
 export function histogram(opts: { title: string; groups: { name: string; values: number[]; color?: string }[]; cut?: number | null; cutName?: string; bins?: number; xLabel?: string }): string {
   const all = opts.groups.flatMap((g) => g.values).filter(Number.isFinite);
   if (all.length === 0) return `<p class="note">${esc(opts.title)}: no scores</p>`;
-  let lo = Math.min(...all, ...(opts.cut != null ? [opts.cut] : []));
-  let hi = Math.max(...all, ...(opts.cut != null ? [opts.cut] : []));
+  let lo = minOf([...all, ...(opts.cut != null ? [opts.cut] : [])]);
+  let hi = maxOf([...all, ...(opts.cut != null ? [opts.cut] : [])]);
   if (hi === lo) [lo, hi] = [lo - 0.5, hi + 0.5];
   const nb = opts.bins ?? Math.max(5, Math.min(30, Math.ceil(Math.sqrt(all.length) * 1.5)));
   const w = (hi - lo) / nb;

@@ -20,16 +20,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { jobMode, OUT_NAMES, outLayout, type JobMode } from '../out/layout.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { canonicalJson, hashJson } from '../util/hash.js';
-import { safeSegment } from '../util/safe-name.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
 import type { ShardSpec } from './shard.js';
 
-export const STATE_FILE = 'state.json';
+export const STATE_FILE = OUT_NAMES.state;
 
 /** Config sections that act only after training: changing them never retrains. */
 const AFTER_TRAINING = ['input', 'out', 'backend', 'balance', 'generate', 'filter', 'features', 'quality', 'output', 'report', 'evaluate', 'metrics', 'manifest'];
@@ -100,7 +99,7 @@ export function fingerprints(config: Config, inputs: string, jobs: readonly stri
 /** Reads `<out>/state.json`; null when missing or unreadable (then everything runs). */
 export async function readState(out: string): Promise<RunState | null> {
   try {
-    const s = JSON.parse(await readFile(path.join(out, STATE_FILE), 'utf8')) as RunState;
+    const s = JSON.parse(await readFile(outLayout(out).state, 'utf8')) as RunState;
     return s.format === 'gan-augment/state@1' ? s : null;
   } catch {
     return null;
@@ -110,24 +109,21 @@ export async function readState(out: string): Promise<RunState | null> {
 /** Writes `<out>/state.json` atomically. */
 export async function writeState(out: string, state: Omit<RunState, 'format' | 'version' | 'updatedAt'>): Promise<void> {
   const full: RunState = { format: 'gan-augment/state@1', version: VERSION, ...state, updatedAt: new Date().toISOString() };
-  await writeFileAtomic(path.join(out, STATE_FILE), JSON.stringify(full, null, 2) + '\n');
+  await writeFileAtomic(outLayout(out).state, JSON.stringify(full, null, 2) + '\n');
 }
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
-/** Where `trainStage` keeps a job's checkpoint. */
-function checkpointFile(out: string, job: string): string {
-  return job === 'shared' ? path.join(out, 'train', 'checkpoint', 'checkpoint.json') : path.join(out, 'train', safeSegment(job), 'checkpoint', 'checkpoint.json');
-}
-
 /** Whether every job has a checkpoint to take its trained model from. */
-export async function checkpointsPresent(out: string, jobs: readonly string[]): Promise<boolean> {
-  return (await Promise.all(jobs.map((j) => exists(checkpointFile(out, j))))).every(Boolean);
+export async function checkpointsPresent(out: string, mode: JobMode, jobs: readonly string[]): Promise<boolean> {
+  const l = outLayout(out);
+  return (await Promise.all(jobs.map((j) => exists(l.checkpointFile(mode, j))))).every(Boolean);
 }
 
 /** Whether the final outputs of a run are in place. */
 export async function outputsPresent(out: string): Promise<boolean> {
-  return (await Promise.all(['manifest.jsonl', 'summary.json', 'synthetic'].map((f) => exists(path.join(out, f))))).every(Boolean);
+  const l = outLayout(out);
+  return (await Promise.all([l.manifest, l.summary, l.synthetic].map(exists))).every(Boolean);
 }
 
 /**
@@ -174,12 +170,12 @@ export async function planIncremental(
   let reuse: Config | null = null;
   let message: string | null = null;
   if (prevFp?.outputs === fp.outputs && (await outputsPresent(config.out))) {
-    upToDate = JSON.parse(await readFile(path.join(config.out, 'summary.json'), 'utf8').catch(() => 'null'));
-    if (upToDate) message = `up to date: inputs, config and code are unchanged since ${previous!.updatedAt} (${path.join(config.out, STATE_FILE)}); nothing to do`;
+    upToDate = JSON.parse(await readFile(outLayout(config.out).summary, 'utf8').catch(() => 'null'));
+    if (upToDate) message = `up to date: inputs, config and code are unchanged since ${previous!.updatedAt} (${outLayout(config.out).state}); nothing to do`;
   }
-  if (!upToDate && jobs.length > 0 && prevFp?.train === fp.train && previous!.trainedWith && (await checkpointsPresent(config.out, jobs))) {
+  if (!upToDate && jobs.length > 0 && prevFp?.train === fp.train && previous!.trainedWith && (await checkpointsPresent(config.out, jobMode(config.gan.mode), jobs))) {
     reuse = reuseConfig(previous!.trainedWith, config);
-    message = `train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${path.join(config.out, 'train')}; generating and filtering again`;
+    message = `train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${outLayout(config.out).train}; generating and filtering again`;
   }
   let state: Omit<RunState, 'format' | 'version' | 'updatedAt'> = {
     fingerprints: { code: fp.code, inputs: fp.inputs, config: fp.config, train: reuse ? fp.train : null, outputs: null },

@@ -7,17 +7,23 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Config } from '../config/schema.js';
 import { planBalance, type BalancePlan } from '../dataset/balance.js';
-import { cacheDirOf, DecodeCache, writeDecodeCache } from '../dataset/cache.js';
+import { DecodeCache, writeDecodeCache } from '../dataset/cache.js';
 import { decodeAll, type DecodeResult } from '../dataset/decode.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder, type FileRecord, type ScanResult } from '../dataset/scan.js';
 import type { EventSink } from '../events.js';
+import { outLayout } from '../out/layout.js';
 
 export interface IngestedFile {
   /** Relative to the scanned root, forward slashes. */
   rel: string;
   label: string;
   classIndex: number;
+}
+
+/** An ingested file: where it is, its class, and the SHA-256 (hex) of its bytes that decode computed. */
+export interface HashedFile extends IngestedFile {
+  sha256: string;
 }
 
 /** What decoding did, for the summary: the settings (kernel included), decoder versions and the cache. */
@@ -58,8 +64,8 @@ export interface Accounted {
 export interface Ingested extends Accounted {
   /** Class labels by class index (sorted folder names). */
   labels: string[];
-  /** Decoded images, in the order of `data`. */
-  files: IngestedFile[];
+  /** Decoded images, in the order of `data`, with the content hash decode computed (for the manifest). */
+  files: HashedFile[];
   data: LabelledImages;
 }
 
@@ -86,7 +92,7 @@ async function decodeAndAccount(
   options: { keepPixels: boolean; writeCache: boolean; signal?: AbortSignal | undefined },
 ): Promise<{ accounted: Accounted; decoded: DecodeResult; candidates: IngestedFile[] }> {
   const candidates = candidatesOf(scan);
-  const cacheDir = config.decode.cache ? cacheDirOf(config.out) : null;
+  const cacheDir = config.decode.cache ? outLayout(config.out).decodeCache : null;
   const cache = cacheDir ? await DecodeCache.open(cacheDir, config.decode) : null;
   if (cache?.note) emit({ type: 'info', message: cache.note });
   let decoded: DecodeResult;
@@ -178,7 +184,8 @@ export async function decodeScanned(config: Config, scan: ScanResult, emit: Even
   const { accounted, decoded, candidates } = await decodeAndAccount(config, scan, emit, { keepPixels: true, writeCache: true, signal });
   report(accounted, emit);
   const labels = scan.classes.map((c) => c.label);
-  const files = decoded.kept.map((i) => candidates[i]!);
+  // The hash decode took of each file's bytes (base64url) is the manifest's sha256 (hex): no second read.
+  const files = decoded.kept.map((i) => ({ ...candidates[i]!, sha256: Buffer.from(decoded.hashes[i]!, 'base64url').toString('hex') }));
   const data: LabelledImages = {
     pixels: decoded.images.pixels,
     count: decoded.images.count,

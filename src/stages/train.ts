@@ -3,21 +3,22 @@
  * one GAN per scarce class, each a job in a p-queue. Each job writes `train/…/metrics.jsonl`, sample
  * grids and resumable checkpoints; a diverged per-class job fails alone.
  */
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
 import type { LabelledImages } from '../dataset/sampler.js';
-import { UserError } from '../errors.js';
+import { DivergenceError, UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
-import { DivergenceError, trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
+import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
+import { removeOwned } from '../out/folder.js';
+import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
-import { safeSegment } from '../util/safe-name.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
 
@@ -81,12 +82,15 @@ async function writeGrid(file: string, grid: SampleGrid, k: number, size: number
 }
 
 export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: Config, ctx: TrainContext): Promise<TrainStageResult> {
+  const l = outLayout(ctx.out);
+  // `translate` trains one model over every class, laid out like `shared`.
+  const mode = config.gan.mode === 'per-class' ? 'per-class' : 'shared';
   const specs =
-    config.gan.mode !== 'per-class'
-      ? [{ job: 'shared', dir: path.join(ctx.out, 'train'), labels: ing.labels, data: ing.data }]
+    mode === 'shared'
+      ? [{ job: 'shared', dir: l.trainDir(mode, 'shared'), labels: ing.labels, data: ing.data }]
       : scarce.map((c) => ({
           job: c.label,
-          dir: path.join(ctx.out, 'train', safeSegment(c.label)),
+          dir: l.trainDir(mode, c.label),
           labels: [c.label],
           data: subset(ing.data, ing.labels.indexOf(c.label)),
         }));
@@ -99,7 +103,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
       queue.add(async () => {
         if (ctx.signal?.aborted) return;
         const key = resumeKey(config, spec.labels, spec.data.count);
-        const ckptDir = path.join(spec.dir, 'checkpoint');
+        const ckptDir = l.checkpointDir(mode, spec.job);
         const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION };
         let resume;
         if (ctx.resume) {
@@ -114,9 +118,9 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
             ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
           }
         }
-        if (!resume) await rm(spec.dir, { recursive: true, force: true });
+        if (!resume) await removeOwned(ctx.out, spec.dir);
         await mkdir(spec.dir, { recursive: true });
-        const metricsFile = path.join(spec.dir, 'metrics.jsonl');
+        const metricsFile = l.metricsFile(mode, spec.job);
         const log = async (r: MetricsRecord) => appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
         let pendingLog: Promise<void> = Promise.resolve();
         try {
@@ -133,7 +137,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
               await Promise.all(
                 grid.classes.map((c, k) =>
                   writeGrid(
-                    path.join(spec.dir, 'samples', safeSegment(spec.labels[c.classIndex]!), `step-${String(grid.step).padStart(6, '0')}.png`),
+                    l.samplesFile(mode, spec.job, spec.labels[c.classIndex]!, grid.step),
                     grid,
                     k,
                     config.decode.size,

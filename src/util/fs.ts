@@ -13,6 +13,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
+    // A failed write (ENOSPC …) names no file of its own: say which one it was.
+    if (err && typeof err === 'object' && !('path' in err && (err as NodeJS.ErrnoException).path)) (err as NodeJS.ErrnoException).path = file;
     throw err;
   }
 }

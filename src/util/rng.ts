@@ -73,3 +73,10 @@ export class Rng {
     return new Rng((this.nextUint32() ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);
   }
 }
+
+/** Per-label salt for seeds (FNV-1a of the label), so each class draws its own latents whatever its index in a model. */
+export function labelSalt(label: string): number {
+  let h = 2166136261;
+  for (const ch of label) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619) >>> 0;
+  return h;
+}

@@ -77,7 +77,7 @@ describe('every kernel of a training step runs natively on the chosen backend', 
   });
 
   it('the kernels this module adds to wasm are among those a step uses (the list is not stale)', () => {
-    if (info.name !== 'wasm') return;
+    if (info.tfName !== 'wasm') return;
     const added = Object.entries(WASM_KERNELS).filter(([, v]) => v.kind === 'added').map(([k]) => k);
     for (const k of added) expect(seen, `${k} is registered for wasm but no step used it`).toContain(k);
   });

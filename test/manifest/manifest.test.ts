@@ -19,6 +19,7 @@ import {
 import { imagefolderLayout } from '../../src/manifest/imagefolder.js';
 import { writeManifestFiles, type ImagefolderMode } from '../../src/manifest/write.js';
 import { UserError } from '../../src/errors.js';
+import { claimOut } from '../../src/out/folder.js';
 import { FIXTURE, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 
@@ -54,6 +55,19 @@ describe('manifest.jsonl', () => {
     expect(parseManifest('\n\n')).toEqual([]);
   });
 
+  it('reads back what a run writes for hostile file names: backslash, quotes, newline, formula-like labels', () => {
+    const hostile = [
+      realEntry('../in/beta/back\\slash.png', 'beta', H('1')),
+      realEntry('../in/say "hi"/q\\"x".png', 'say "hi"', H('2')),
+      realEntry('../in/new\nline/a\r\tb.png', 'new\nline', H('3')),
+      realEntry("../in/=cmd|' -C calc'!A0/f.png", "=cmd|' -C calc'!A0", H('4')),
+    ];
+    const text = toJsonl(hostile);
+    expect(text.trim().split('\n')).toHaveLength(hostile.length);
+    expect(parseManifest(text)).toEqual(hostile);
+    for (const line of text.trim().split('\n')) expect(validate(JSON.parse(line)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
   it('every written line is valid under the JSON Schema', () => {
     for (const line of toJsonl(ENTRIES).trim().split('\n')) {
       expect(validate(JSON.parse(line)), JSON.stringify(validate.errors)).toBe(true);
@@ -66,7 +80,9 @@ describe('manifest.jsonl', () => {
     ['an unknown key', { ...good, extra: 1 }],
     ['a missing sha256', Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'sha256'))],
     ['an absolute path', { ...good, path: '/etc/passwd' }],
-    ['a backslash path', { ...good, path: 'synthetic\\coat\\x.png' }],
+    ['a UNC path', { ...good, path: '\\\\server\\share\\x.png' }],
+    ['a path from a drive root', { ...good, path: '\\coat\\x.png' }],
+    ['a drive-letter path', { ...good, path: 'C:coat/x.png' }],
     ['an unknown source', { ...good, source: 'fake' }],
     ['an unknown split', { ...good, split: 'dev' }],
     ['a string score', { ...good, score: '1.2' }],
@@ -123,6 +139,18 @@ describe('manifest.csv', () => {
     expect(byPath.get('../data/we, "quote"/c.png')!['label']).toBe('we, "quote"');
     expect(byPath.get('../data/coat/a.png')).toMatchObject({ source: 'real', score: '', seed: '', 'scores.discriminator': '' });
     expect(byPath.get('synthetic/coat/00001-00000007.png')).toMatchObject({ score: '-0.5', 'scores.labelProb': '0.91', seed: '7', generatorStep: '300' });
+  });
+
+  it('prefixes text cells a spreadsheet would run as a formula with a quote (OWASP), never numbers', () => {
+    const labels = ["=cmd|' -C calc'!A0", '+SUM(1+1)', '-2+3', '@evil', '\t=1', '\r=1', 'plain', "'quoted"];
+    const entries = labels.map((l, i) => realEntry(`../in/${i}/x.png`, l, H(l)));
+    entries.push(syntheticEntry({ path: '=synthetic/x.png', label: '@x', score: -1.5, generator: '-model', generatorStep: 3, seed: 1, sha256: H('s') }));
+    const rows = readCsv(toCsv(entries)).slice(1);
+    expect(rows.map((r) => r[1])).toEqual(["'=cmd|' -C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@evil", "'\t=1", "'\r=1", 'plain', "'quoted", "'@x"]);
+    const syn = rows.at(-1)!;
+    expect([syn[0], syn[4], syn[5], syn[6]]).toEqual(["'=synthetic/x.png", '-1.5', '-1.5', "'-model"]);
+    // No cell starts with a formula character, except a number's minus sign.
+    for (const c of rows.flat()) expect(/^[=+@\t\r]/.test(c) || (c.startsWith('-') && !Number.isFinite(Number(c)))).toBe(false);
   });
 });
 
@@ -206,6 +234,8 @@ describe('imagefolder layout', () => {
     const input = path.join(root, 'input');
     for (const c of ['coat', 'bag', 'shirt']) await cp(path.join(FIXTURE, c), path.join(input, c), { recursive: true });
     const out = path.join(root, 'out');
+    // An out folder gan-augment claimed (its ledger lets it replace imagefolder/ later).
+    await (await claimOut(out, { force: false, input })).release();
     await mkdir(path.join(out, 'synthetic', 'coat'), { recursive: true });
     const entries: ManifestEntry[] = [];
     for (const c of ['bag', 'coat', 'shirt']) {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { syntheticFile } from '../../src/stages/output.js';
+import { outLayout } from '../../src/out/layout.js';
 import { safeSegment } from '../../src/util/safe-name.js';
 
 const HOSTILE = [
@@ -41,7 +41,7 @@ describe('safeSegment', () => {
 
   it.each(HOSTILE)('no synthetic file for %j lands outside <out>', (label) => {
     const out = path.resolve('/tmp/out');
-    const file = syntheticFile(out, safeSegment(label), 3, 0xdeadbeef);
+    const file = outLayout(out).syntheticFile(label, 3, 0xdeadbeef);
     const rel = path.relative(out, file);
     expect(rel.startsWith('..') || path.isAbsolute(rel)).toBe(false);
     expect(rel.split(path.sep)).toHaveLength(3);

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { ConfigSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
-import { filterCandidates, prepareQuality, type QualityContext } from '../../src/stages/synthesize.js';
+import { filterCandidates } from '../../src/stages/filter.js';
+import { prepareQuality, type QualityContext } from '../../src/stages/quality.js';
 import { loadFixture, type Fixture } from '../classifier/fixture.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 

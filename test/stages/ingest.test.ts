@@ -10,7 +10,7 @@ import { inspectFolder, type Accounted } from '../../src/stages/ingest.js';
 import { scanFolder } from '../../src/dataset/scan.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
-import { buildHostileCorpus, EMPTY_CLASS, UNICODE_CLASS, type Expected } from './hostile.js';
+import { buildHostileCorpus, EMPTY_CLASS, UNICODE_CLASS, type Expected } from '../dataset/hostile.js';
 
 const configFor = (input: string, out: string, set: string[] = []): Config =>
   parseConfigText(`input: ${JSON.stringify(input)}\nout: ${JSON.stringify(out)}\n`, '(test)', { set }).config;

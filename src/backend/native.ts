@@ -1,0 +1,104 @@
+/**
+ * The optional native addon (native/ in this repository, built by node-gyp at install; see
+ * native/build.mjs) and the BLAS it loads at run time. Nothing here is required: when the addon was not
+ * built, or no BLAS library is found, `loadNative` throws with the reason and the backend picker moves
+ * on to plain wasm.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions (native/src/addon.c). Offsets are byte offsets into the wasm heap. */
+export interface NativeAddon {
+  load(paths: string[]): { path: string; config: string };
+  setThreads(n: number): number;
+  getThreads(): number;
+  conv2d(heap: ArrayBuffer, xOff: number, filterOff: number, yOff: number, geom: Int32Array): void;
+  conv2dBackpropInput(heap: ArrayBuffer, dyOff: number, filterOff: number, dxOff: number, geom: Int32Array): void;
+  conv2dBackpropFilter(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, geom: Int32Array): void;
+  matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, dims: Int32Array): void;
+  setChunkFloats(n: number): void;
+}
+
+/** `0` turns the native kernels off at run time (the picker then uses plain wasm). */
+export const NATIVE_ENV = 'GAN_AUGMENT_NATIVE';
+/** A BLAS shared library with `cblas_sgemm` to load instead of the default candidates. */
+export const BLAS_ENV = 'GAN_AUGMENT_BLAS';
+/** Threads for OpenBLAS' sgemm (default {@link DEFAULT_BLAS_THREADS}). */
+export const BLAS_THREADS_ENV = 'GAN_AUGMENT_BLAS_THREADS';
+/**
+ * One thread: on the 2-core machine this was measured on, a second OpenBLAS thread made a training
+ * step slower, not faster (docs/native-kernels.md), as PyTorch's second thread does.
+ */
+export const DEFAULT_BLAS_THREADS = 1;
+
+/** Libraries tried in turn, per platform: OpenBLAS (Debian/Ubuntu `libopenblas0`), Accelerate on macOS. */
+export const BLAS_CANDIDATES: Record<string, string[]> = {
+  linux: ['libopenblas.so.0', 'libopenblas.so'],
+  darwin: ['/System/Library/Frameworks/Accelerate.framework/Accelerate', '/opt/homebrew/opt/openblas/lib/libopenblas.dylib', '/usr/local/opt/openblas/lib/libopenblas.dylib'],
+};
+
+export interface NativeInfo {
+  addon: NativeAddon;
+  /** Short name and version, e.g. `openblas 0.3.21` or `Accelerate`. */
+  blas: string;
+  /** The library's own description (OpenBLAS: build options and the CPU core it picked). */
+  config: string;
+  /** sgemm threads in use (null when the library offers no control, e.g. Accelerate). */
+  threads: number | null;
+}
+
+/** Where the built addon lives: native/build/Release beside dist/ (or src/ under vitest). */
+export function addonPath(): string {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  return path.join(root, 'native', 'build', 'Release', 'gan_augment_native.node');
+}
+
+function blasName(libPath: string, config: string): string {
+  const m = /OpenBLAS\s+([\d.]+)/i.exec(config);
+  if (m) return `openblas ${m[1]}`;
+  if (/Accelerate/.test(libPath)) return 'Accelerate';
+  return path.basename(libPath);
+}
+
+function threadsWanted(env: NodeJS.ProcessEnv): number {
+  const raw = env[BLAS_THREADS_ENV]?.trim();
+  if (!raw) return DEFAULT_BLAS_THREADS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${BLAS_THREADS_ENV}: expected an integer from 1 to 256, received "${raw}"`);
+  return n;
+}
+
+let cached: NativeInfo | undefined;
+
+/**
+ * Loads the addon and a BLAS library, once per process, and sets the sgemm thread count.
+ * @throws {Error} with a one-line reason when the native path is turned off, not built, or finds no BLAS.
+ */
+export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeInfo {
+  if (env[NATIVE_ENV]?.trim() === '0') throw new Error(`turned off by ${NATIVE_ENV}=0`);
+  const threads = threadsWanted(env);
+  if (!cached) {
+    const file = addonPath();
+    if (!existsSync(file)) {
+      const script = path.join(path.dirname(file), '../../build.mjs');
+      throw new Error(`addon not built (no C compiler or node-gyp at install?); \`node ${script}\` builds it`);
+    }
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    const override = env[BLAS_ENV]?.trim();
+    const candidates = override ? [override] : (BLAS_CANDIDATES[process.platform] ?? []);
+    if (!candidates.length) throw new Error(`no BLAS candidates for ${process.platform}; set ${BLAS_ENV} to a library with cblas_sgemm`);
+    let lib: { path: string; config: string };
+    try {
+      lib = addon.load(candidates);
+    } catch (err) {
+      const hint = process.platform === 'linux' ? ' (apt-get install libopenblas0)' : '';
+      throw new Error(`no BLAS library${hint}: ${(err as Error).message}`);
+    }
+    cached = { addon, blas: blasName(lib.path, lib.config), config: lib.config, threads: null };
+  }
+  const got = cached.addon.setThreads(threads);
+  cached.threads = got < 0 ? null : got;
+  return cached;
+}

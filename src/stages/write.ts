@@ -1,0 +1,158 @@
+/**
+ * Stage 4, the write stage, shared by `run` and `merge`: stages the synthetic PNGs, writes kept rejects
+ * and the trained models, fills shortfalls, then publishes — manifest and images swapped in together
+ * (out/folder.ts `commitOutputs`), the manifest's other forms, summary.json and report.html.
+ */
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { EventSink } from '../events.js';
+import { fillShortfall } from '../filter/shortfall.js';
+import type { Discriminator } from '../gan/discriminator.js';
+import { isTranslator, type ImageModel } from '../gan/translator.js';
+import { saveParams } from '../gan/model-io.js';
+import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
+import { writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
+import { commitOutputs, removeOwned } from '../out/folder.js';
+import { jobMode, outLayout, type JobMode } from '../out/layout.js';
+import { writeReport } from '../report/write.js';
+import { writeFileAtomic, relativePosix } from '../util/fs.js';
+import { hashJson } from '../util/hash.js';
+import { labelSalt, Rng } from '../util/rng.js';
+import { VERSION } from '../version.js';
+import { pushAll } from '../util/array.js';
+import type { HashedFile } from './ingest.js';
+import type { ClassSynthesis, RejectedImage, SyntheticImage } from './synthesize.js';
+
+/** The manifest rows of the real images, from the hashes decode took (nothing is read again). */
+export function realRows(out: string, root: string, files: readonly HashedFile[]): ManifestEntry[] {
+  return files.map((f) => realEntry(relativePosix(out, path.join(root, f.rel)), f.label, f.sha256));
+}
+
+/** The generator folder (relative to out) and step that made each class. */
+export type MadeBy = Map<string, { generator: string; generatorStep: number }>;
+
+/**
+ * Writes the kept synthetic images to the staging folder (they become `synthetic/` on publish).
+ * @returns their manifest rows, in the order of `images`
+ */
+export async function stageSynthetic(
+  out: string,
+  images: readonly SyntheticImage[],
+  madeBy: MadeBy,
+  decode: { size: number; channels: 1 | 3 },
+  /** The real images' rows, by ingested index: a translated image's row names its source from them. */
+  real: readonly ManifestEntry[] = [],
+): Promise<ManifestEntry[]> {
+  const l = outLayout(out);
+  const files = images.map((img) => l.syntheticFile(img.label, img.rank, img.seed));
+  const hashes = await writePngs(images.map((img, i) => ({ file: l.stagedFile(files[i]!), pixels: img.pixels })), decode.size, decode.channels);
+  return images.map((img, i) =>
+    syntheticEntry({
+      path: relativePosix(out, files[i]!),
+      label: img.label,
+      score: img.score,
+      scores: img.scores,
+      ...madeBy.get(img.label)!,
+      seed: img.seed,
+      sha256: hashes[i]!,
+      ...(img.source !== undefined && real[img.source] ? { translatedFrom: { path: real[img.source]!.path, sha256: real[img.source]!.sha256, label: real[img.source]!.label } } : {}),
+    }),
+  );
+}
+
+/**
+ * Writes rejected candidates to `<out>/rejected/<class>/<reason>-<seed>.png` and `<out>/rejected/rejected.jsonl`
+ * (one line each: path, label, seed, score, reason, detail). A previous run's rejected folder is removed
+ * first, and always, so it never mixes with this run's.
+ */
+export async function writeRejected(out: string, rejected: readonly RejectedImage[], size: number, channels: 1 | 3): Promise<void> {
+  const l = outLayout(out);
+  await removeOwned(out, l.rejected);
+  if (rejected.length === 0) return;
+  const files = rejected.map((r) => l.rejectedFile(r.label, r.reason, r.seed));
+  await writePngs(rejected.map((r, i) => ({ file: files[i]!, pixels: r.pixels })), size, channels);
+  const lines = rejected.map((r, i) => JSON.stringify({ path: relativePosix(out, files[i]!), label: r.label, seed: r.seed, score: r.score, reason: r.reason, detail: r.detail }));
+  await writeFileAtomic(l.rejectedList, lines.join('\n') + '\n');
+}
+
+/** A trained job's models, as the train stage returns them. */
+export interface JobModels {
+  job: string;
+  labels: string[];
+  /** The noise generator, or the translator (`gan.mode: translate`). */
+  g: ImageModel;
+  d: Discriminator;
+  steps: number;
+}
+
+/** Where each class's generator is (relative to out) and its step. */
+export function madeByOf(out: string, mode: JobMode, jobs: readonly JobModels[]): MadeBy {
+  const l = outLayout(out);
+  return new Map(jobs.flatMap((j) => j.labels.map((label) => [label, { generator: relativePosix(out, l.generator(mode, j.job)), generatorStep: j.steps }] as const)));
+}
+
+/** Saves each job's generator and discriminator to `<out>/model/…`, with the resolved config. */
+export async function saveModels(out: string, config: Config, jobs: readonly JobModels[]): Promise<void> {
+  const l = outLayout(out);
+  const meta = { config, configHash: hashJson(config), version: VERSION };
+  for (const j of jobs) {
+    const mode = jobMode(config.gan.mode);
+    await saveParams(l.generator(mode, j.job), isTranslator(j.g) ? 'translator' : 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
+    await saveParams(l.discriminator(mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
+  }
+}
+
+/**
+ * `filter.shortfall: oversample`: lists each short class's real images again up to its target, and
+ * records how many on its synthesis record. Appends to `entries`.
+ */
+export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink): void {
+  if (config.filter.shortfall !== 'oversample') return;
+  for (const c of synthesis.filter((x) => x.shortfall > 0)) {
+    const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
+    const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
+    pushAll(entries, fill);
+    c.oversampled = fill.length;
+    emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
+  }
+}
+
+/** The `output` settings publishing reads (a merge reads them from the shards' config). */
+export interface PublishSettings {
+  csv: boolean;
+  imagefolder: ImagefolderMode | 'none';
+  report: boolean;
+}
+
+/**
+ * Publishes a finished set of outputs: the staged synthetic images replace `synthetic/` together with the
+ * new manifest, then `manifest.schema.json`, `manifest.csv`, `imagefolder/`, `summary.json` and
+ * `report.html` (whose failure only warns) are written.
+ */
+export async function publish(
+  out: string,
+  entries: readonly ManifestEntry[],
+  summary: unknown,
+  options: { output: PublishSettings; input: string; reportConfig: unknown; emit: EventSink },
+): Promise<void> {
+  const l = outLayout(out);
+  await commitOutputs(out, toJsonl([...entries]), { afterSwap: testKillPoint('after-swap') });
+  const written = await writeManifestFiles(out, [...entries], {
+    jsonl: false,
+    csv: options.output.csv,
+    imagefolder: options.output.imagefolder === 'none' ? null : options.output.imagefolder,
+    input: options.input,
+  });
+  if (written.copiedInsteadOfLinked > 0) options.emit({ type: 'info', message: `imagefolder: ${written.copiedInsteadOfLinked} files copied, not hard-linked (the input is on another filesystem)` });
+  await writeJson(l.summary, summary);
+  // The report reads what was just written; a failure to draw it must not fail the run.
+  if (options.output.report) await writeReport(out, { config: options.reportConfig }).catch((err: Error) => options.emit({ type: 'warn', message: `report.html not written: ${err.message}` }));
+}
+
+/**
+ * A testing hook: with `GAN_AUGMENT_TEST_KILL_AT=<point>` in the environment the process kills itself
+ * (SIGKILL, as `kill -9` would) at that point, so a test can check what a reader sees after a crash there.
+ */
+function testKillPoint(point: string): (() => void) | undefined {
+  return process.env['GAN_AUGMENT_TEST_KILL_AT'] === point ? () => process.kill(process.pid, 'SIGKILL') : undefined;
+}

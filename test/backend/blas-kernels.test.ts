@@ -1,0 +1,180 @@
+/**
+ * The native kernels (native/ addon on a BLAS sgemm, src/backend/native-kernels.ts) against the pure-JS
+ * cpu backend, forward and gradients. Skipped, with the reason in the suite's name, where the addon is
+ * not built or no BLAS library loads; the fallback tests run everywhere.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadNative, NATIVE_ENV, type NativeAddon } from '../../src/backend/native.js';
+import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
+import { describeBackend, initBackend } from '../../src/backend/select.js';
+import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
+import { buildGenerator, generate } from '../../src/gan/generator.js';
+import { discriminatorLoss, generatorLoss } from '../../src/gan/losses.js';
+import { trainable } from '../../src/gan/params.js';
+import { Rng } from '../../src/util/rng.js';
+import { compare, values } from './compare.js';
+
+let unavailable: string | null = null;
+try {
+  loadNative();
+} catch (err) {
+  unavailable = (err as Error).message;
+}
+if (unavailable) console.warn(`native kernel tests skipped: ${unavailable}`);
+
+/** Calls of each addon function, counted by wrapping the addon object the kernels call through. */
+const calls = new Map<string, number>();
+
+describe('backend picker without the native path', () => {
+  it(`${NATIVE_ENV}=0 gives plain wasm in auto mode, and says why native was skipped`, async () => {
+    const before = process.env[NATIVE_ENV];
+    process.env[NATIVE_ENV] = '0';
+    try {
+      const info = await initBackend('auto');
+      expect(info.name).toBe('wasm');
+      expect(info.nativeKernels).toBeUndefined();
+      expect(describeBackend(info)).toMatch(/skipped .*native: turned off by GAN_AUGMENT_NATIVE=0/);
+      await expect(initBackend('native')).rejects.toThrow(/backend "native" is not available \(native: turned off/);
+    } finally {
+      if (before === undefined) delete process.env[NATIVE_ENV];
+      else process.env[NATIVE_ENV] = before;
+    }
+  });
+});
+
+describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  beforeAll(async () => {
+    const info = await initBackend('native');
+    expect(info.name).toBe('native');
+    expect(info.nativeKernels).toEqual(NATIVE_KERNEL_NAMES);
+    expect(describeBackend(info)).toMatch(/^backend: wasm\+native \(.+: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul\)/);
+    const addon = loadNative().addon as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const name of ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul']) {
+      const original = addon[name]!;
+      addon[name] = (...a: unknown[]) => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        return original(...a);
+      };
+    }
+  });
+  afterAll(() => calls.clear());
+
+  /** Runs `fn` on cpu and wasm+native and checks that every listed addon function ran natively. */
+  async function compareNative(fn: () => tf.Tensor | tf.Tensor[], expectCalled: (keyof NativeAddon)[]): Promise<number> {
+    calls.clear();
+    const rel = await compare(fn);
+    for (const k of expectCalled) expect(calls.get(k) ?? 0, `${k} was not called natively`).toBeGreaterThan(0);
+    return rel;
+  }
+
+  const convCases: [number[], number[], number | [number, number], 'same' | 'valid' | number][] = [
+    [[2, 9, 9, 3], [5, 5, 3, 4], 2, 'same'],
+    [[2, 28, 28, 1], [5, 5, 1, 8], 2, 'same'],
+    [[3, 10, 11, 2], [3, 3, 2, 5], 1, 'valid'],
+    [[2, 11, 10, 6], [4, 4, 6, 3], 3, 'valid'],
+    [[2, 8, 8, 3], [1, 1, 3, 2], 2, 'valid'],
+    [[2, 7, 5, 3], [1, 1, 3, 4], 1, 'valid'],
+    [[2, 13, 12, 5], [3, 4, 5, 3], [2, 3], 'same'],
+    [[2, 14, 14, 9], [5, 5, 9, 4], 2, 1],
+  ];
+
+  it.each(convCases)('Conv2D, its input and filter gradients: x %j, filter %j, stride %j, pad %j', async (xs, fs, s, p) => {
+    const x = values(xs, 1);
+    const f = values(fs, 2);
+    const X = () => tf.tensor4d(x, xs as never);
+    const F = () => tf.tensor4d(f, fs as never);
+    const loss = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, s, p).square().sum();
+    expect(await compareNative(() => tf.conv2d(X(), F(), s, p), ['conv2d'])).toBeLessThan(1e-5);
+    expect(await compareNative(() => tf.grad((a: tf.Tensor) => loss(a as tf.Tensor4D, F()))(X()), ['conv2dBackpropInput'])).toBeLessThan(1e-5);
+    expect(await compareNative(() => tf.grad((b: tf.Tensor) => loss(X(), b as tf.Tensor4D))(F()), ['conv2dBackpropFilter'])).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    [[2, 9, 9, 3], [3, 3, 3, 4], [2, 2], 'same'],
+    [[1, 12, 11, 2], [3, 2, 2, 3], [2, 3], 'valid'],
+  ] as [number[], number[], [number, number], 'same' | 'valid'][])('Conv2D with dilation: x %j, filter %j, dilation %j, pad %s', async (xs, fs, dil, p) => {
+    const x = values(xs, 3);
+    const f = values(fs, 4);
+    expect(await compareNative(() => tf.conv2d(tf.tensor4d(x, xs as never), tf.tensor4d(f, fs as never), 1, p, 'NHWC', dil), ['conv2d'])).toBeLessThan(1e-5);
+  });
+
+  it.each([1, 3, 8])('conv2dTranspose forward and its filter gradient, %i output channels', async (c) => {
+    const x = values([3, 7, 7, 6], 3);
+    const f = values([5, 5, c, 6], 4);
+    const X = () => tf.tensor4d(x, [3, 7, 7, 6]);
+    const fwd = () => tf.conv2dTranspose(X(), tf.tensor4d(f, [5, 5, c, 6]), [3, 14, 14, c], 2, 'same');
+    expect(await compareNative(fwd, ['conv2dBackpropInput'])).toBeLessThan(1e-5);
+    const grad = () => tf.grad((w: tf.Tensor) => tf.conv2dTranspose(X(), w as tf.Tensor4D, [3, 14, 14, c], 2, 'same').square().sum())(tf.tensor4d(f, [5, 5, c, 6]));
+    expect(await compareNative(grad, ['conv2dBackpropFilter'])).toBeLessThan(1e-5);
+  });
+
+  it('MatMul and BatchMatMul: each transpose flag, broadcast batches, and the gradients', async () => {
+    const a = values([3, 5, 7], 7);
+    const b = values([3, 7, 4], 8);
+    const A = () => tf.tensor3d(a, [3, 5, 7]);
+    const B = () => tf.tensor3d(b, [3, 7, 4]);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const fa = () => (ta ? A().transpose([0, 2, 1]) : A());
+      const fb = () => (tb ? B().transpose([0, 2, 1]) : B());
+      expect(await compareNative(() => tf.matMul(fa(), fb(), ta, tb), ['matmul'])).toBeLessThan(1e-6);
+    }
+    const M = () => tf.tensor2d(values([7, 4], 9), [7, 4]);
+    expect(await compareNative(() => tf.matMul(A(), M().expandDims(0)), ['matmul'])).toBeLessThan(1e-6);
+    expect(await compareNative(() => tf.matMul(tf.tensor2d(values([5, 7], 10), [5, 7]), M()), ['matmul'])).toBeLessThan(1e-6);
+    expect(await compareNative(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y).square().sum())([A(), B()]), ['matmul'])).toBeLessThan(1e-5);
+  });
+
+  it('cases it does not handle go to the wasm kernel (batches broadcast on both sides)', async () => {
+    const a = values([2, 1, 3, 4], 11);
+    const b = values([1, 3, 4, 5], 12);
+    calls.clear();
+    const rel = await compare(() => tf.matMul(tf.tensor4d(a, [2, 1, 3, 4]), tf.tensor4d(b, [1, 3, 4, 5])));
+    expect(rel).toBeLessThan(1e-6);
+    expect(calls.get('matmul') ?? 0).toBe(0);
+  });
+
+  it('second-order gradients through the native kernels (R1-style penalty on a conv)', async () => {
+    const x = values([2, 9, 9, 3], 21);
+    const f = values([5, 5, 3, 4], 22);
+    const X = () => tf.tensor4d(x, [2, 9, 9, 3]);
+    const F = () => tf.tensor4d(f, [5, 5, 3, 4]);
+    // d/df Σ (∂/∂x Σ conv(x, f)²)²
+    const penalty = (w: tf.Tensor) => tf.grad((a: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').square().sum())(X()).square().sum();
+    expect(await compareNative(() => tf.grad(penalty)(F()), ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter'])).toBeLessThan(1e-5);
+  });
+
+  it('every gradient of the conditional GAN matches the cpu backend', async () => {
+    const spec = { numClasses: 3, latentDim: 8, embedDim: 4, width: 8, size: 8, channels: 1 };
+    const real = values([4, 8, 8, 1], 9).map((v) => Math.tanh(v));
+    const z = values([4, 8], 10);
+    const labels = [0, 2, 1, 2];
+    const grads = () => {
+      const rng = new Rng(3);
+      const g = buildGenerator(spec, rng);
+      const d = buildDiscriminator({ numClasses: 3, width: 4, size: 8, channels: 1 }, rng);
+      const lab = tf.tensor1d(labels, 'int32');
+      const fake = () => generate(g, tf.tensor2d(z, [4, 8]), lab);
+      const dG = tf.variableGrads(() => generatorLoss(discriminate(d, fake(), lab)), trainable(g.params)).grads;
+      const dD = tf.variableGrads(() => discriminatorLoss(discriminate(d, tf.tensor4d(real, [4, 8, 8, 1]), lab), discriminate(d, fake(), lab)), trainable(d.params)).grads;
+      const out = [...Object.values(dG), ...Object.values(dD)];
+      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+      return out;
+    };
+    expect(await compareNative(grads, ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul'])).toBeLessThan(1e-4);
+  });
+
+  it('leaks no wasm memory', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(values([2, 9, 9, 3], 1), [2, 9, 9, 3]);
+    const f = tf.tensor4d(values([5, 5, 3, 4], 2), [5, 5, 3, 4]);
+    const run = () => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, f]));
+    tf.dispose(run());
+    const before = tf.memory();
+    for (let i = 0; i < 5; i++) tf.dispose(run());
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    tf.dispose([x, f]);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Issue 17, items 12–14, with real processes, real signals and a real full disk: a full disk is named
+ * (file, space, exit 5) and leaves no partial folder; a `kill -9` while synthetic/ is replaced never
+ * leaves a manifest naming missing files; one Ctrl-C during generation stops at the next batch, keeps
+ * the trained models, and `--resume` continues without training.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { access, cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
+
+const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
+const TINY = ['--backend', 'wasm', '--log-format', 'json', '--set', 'train.steps=2', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=2', 'output.report=false'];
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+async function smallInput(dir: string): Promise<void> {
+  for (const [c, n] of [['coat', 3], ['bag', 6], ['shirt', 2]] as const) {
+    await mkdir(path.join(dir, c), { recursive: true });
+    for (const f of (await readdir(path.join(FIXTURE, c))).sort().slice(0, n)) await cp(path.join(FIXTURE, c, f), path.join(dir, c, f));
+  }
+}
+
+/** Every synthetic path the manifest in `out` lists exists (or there is no manifest at all). */
+async function manifestMatchesImages(out: string): Promise<{ manifest: boolean; missing: string[] }> {
+  const text = await readFile(path.join(out, 'manifest.jsonl'), 'utf8').catch(() => null);
+  if (text === null) return { manifest: false, missing: [] };
+  const rows = text.trim().split('\n').map((l) => JSON.parse(l) as { path: string; source: string });
+  const missing: string[] = [];
+  for (const r of rows.filter((x) => x.source === 'synthetic')) if (!(await exists(path.join(out, r.path)))) missing.push(r.path);
+  return { manifest: true, missing };
+}
+
+const mounted: string[] = [];
+afterAll(() => {
+  for (const m of mounted) spawnSync('umount', [m]);
+});
+
+describe('faults (e2e)', () => {
+  it('a full disk names the file and the space left, exits 5, and leaves no half-written folder', async (ctx) => {
+    const root = await tempDir();
+    await smallInput(path.join(root, 'in'));
+    const disk = path.join(root, 'disk');
+    await mkdir(disk);
+    // A real small file system: tmpfs needs root (CAP_SYS_ADMIN); without it there is no honest way to fill a disk.
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', disk]);
+    if (m.status !== 0) return ctx.skip(`cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})`);
+    mounted.push(disk);
+    const out = path.join(disk, 'out');
+    const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(new RegExp(`error: no space left on the device while writing ${out.replace(/[/.]/g, '\\$&')}/\\S+ \\([\\d.]+ (bytes|KB) free of 160\\.0 KB on the file system of`));
+    expect(r.stderr).not.toContain('internal error');
+    const left = await readdir(out);
+    expect(left).not.toContain('.synthetic.partial');
+    expect(left).not.toContain('.manifest.next.jsonl');
+    expect(left).not.toContain('.gan-augment.lock');
+  }, 180_000);
+
+  it('kill -9 right after synthetic/ was replaced: no manifest names a missing file, and the next run finishes the job', async () => {
+    const root = await tempDir();
+    await smallInput(path.join(root, 'in'));
+    const out = path.join(root, 'out');
+    const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
+    // Other seeds give other file names: the old manifest would name files the new synthetic/ lacks.
+    const killed = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args, 'seed=7'], { env: { ...process.env, GAN_AUGMENT_TEST_KILL_AT: 'after-swap' }, stdio: 'ignore' });
+      child.on('close', (code, signal) => resolve({ code, signal }));
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await manifestMatchesImages(out)).toEqual({ manifest: false, missing: [] });
+    // A reader refuses the folder rather than trusting a manifest that is not there.
+    const report = await runCli(['evaluate', '--manifest', path.join(out, 'manifest.jsonl'), '--test', path.join(root, 'in')]);
+    expect(report.code).toBe(2);
+    const again = await runCli([...args, 'seed=7']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
+    expect((await readdir(out)).filter((n) => n.startsWith('.synthetic') || n.startsWith('.manifest'))).toEqual([]);
+  }, 240_000);
+
+  it('one Ctrl-C during generation stops at the next batch; --resume continues from the trained models', async () => {
+    const root = await tempDir();
+    await smallInput(path.join(root, 'in'));
+    const out = path.join(root, 'out');
+    const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY];
+    // Many small batches, so the signal lands while batches remain.
+    const slow = ['generate.oversample=2000', 'generate.batchSize=4', 'filter.order=[discriminator]'];
+    const child = spawn(process.execPath, [CLI, ...args, ...slow], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let signalled = false;
+    let lastDone = 0;
+    let total = 0;
+    let afterSignal = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      for (const line of d.toString().split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const e = JSON.parse(line) as { event: string; done?: number; total?: number };
+        if (e.event !== 'generate.progress') continue;
+        lastDone = e.done!;
+        total = e.total!;
+        if (signalled) afterSignal++;
+        if (!signalled && e.done! >= 40) {
+          signalled = true;
+          child.kill('SIGINT');
+        }
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(signalled).toBe(true);
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('interrupted during generate');
+    // Stopped at the next batch, far from the end (the old code generated every candidate first).
+    expect(lastDone).toBeLessThan(total);
+    expect(afterSignal).toBeLessThanOrEqual(2);
+    expect(await exists(path.join(out, '.synthetic.partial'))).toBe(false);
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('train: up to date');
+    expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
+  }, 240_000);
+});
