@@ -1,18 +1,22 @@
 #!/usr/bin/env node
-// Does the augmentation help? The measured figure of the README's "Does it help? (evaluate)":
+// Does it help? The measured figure of the README's "Does it help? (evaluate)":
 //
-//   1. builds bench/data/fmnist-lt if it is missing (7 classes x 1000, pullover/coat/shirt x 50; the
-//      official test split under test/),
-//   2. runs the whole pipeline on fmnist-lt/train at the DEFAULT config (only input, out and seed set),
-//      timing it against the 20-minute budget,
-//   3. runs `gan-augment evaluate` against fmnist-lt/test with 3 seeds,
-//   4. prints the mean recall of pullover, coat and shirt for real+synthetic vs the best of
-//      real / oversample / class-weight, and writes everything to <out>/bench-eval.json.
+//   1. builds bench/data/<dataset> if it is missing (bench/make-fmnist-lt.mjs --split <dataset>):
+//      fmnist-lt   7 classes x 1000, pullover/coat/shirt x 50
+//      fmnist-lt2  7 classes x 1000, sandal/bag/trouser x 20
+//      each with the official test split (1000 per class) under test/,
+//   2. runs the whole pipeline on <dataset>/train at the DEFAULT config (only input, out and seed set),
+//      timing it against the 20-minute budget — the do-no-harm guard included,
+//   3. runs `gan-augment evaluate` against <dataset>/test with 5 seeds: every classical row (real,
+//      oversample, class-weight, logit-adjust) and the synthetic row, each with its paired per-seed
+//      difference to the best classical row and the 95 % t-interval, and the verdict,
+//   4. prints that, the guard's decision per class, and writes everything to <out>/bench-eval.json.
 //
 // Usage: npm run eval [-- options]
-//   --out <dir>        run folder (default bench/out/eval-fmnist-lt)
+//   --dataset <name>   fmnist-lt (default) | fmnist-lt2
+//   --out <dir>        run folder (default bench/out/eval-<dataset>)
 //   --skip-run         reuse the run already in --out (only evaluate again)
-//   --seeds <n>        evaluate seeds (default 3)
+//   --seeds <n>        evaluate seeds (default 5)
 //   --steps <n>        evaluate training steps per classifier (default: evaluate's own)
 //   --set <k=v ...>    extra config overrides for the run (the figure is for the default config: say so)
 //   --backend <name>   tfjs backend (default auto)
@@ -25,16 +29,17 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { SPLITS } from './make-fmnist-lt.mjs';
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(ROOT, 'bench/data/fmnist-lt');
 const BUDGET_SECONDS = 20 * 60;
-const SCARCE = ['pullover', 'coat', 'shirt'];
 
 function parseArgs(argv) {
-  const o = { out: join(ROOT, 'bench/out/eval-fmnist-lt'), skipRun: false, seeds: '3', steps: null, set: [], backend: 'auto' };
+  const o = { dataset: 'fmnist-lt', out: null, skipRun: false, seeds: '5', steps: null, set: [], backend: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--out') o.out = resolve(argv[++i]);
+    if (a === '--dataset') o.dataset = argv[++i];
+    else if (a === '--out') o.out = resolve(argv[++i]);
     else if (a === '--skip-run') o.skipRun = true;
     else if (a === '--seeds') o.seeds = argv[++i];
     else if (a === '--steps') o.steps = argv[++i];
@@ -42,6 +47,8 @@ function parseArgs(argv) {
     else if (a === '--set') while (argv[i + 1] && !argv[i + 1].startsWith('--')) o.set.push(argv[++i]);
     else throw new Error(`unknown option ${a}`);
   }
+  if (!SPLITS[o.dataset]) throw new Error(`--dataset: expected one of ${Object.keys(SPLITS).join(', ')}, received "${o.dataset}"`);
+  o.out ??= join(ROOT, `bench/out/eval-${o.dataset}`);
   return o;
 }
 
@@ -60,13 +67,15 @@ function run(cmd, args, { quietStdout = false } = {}) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const DATA = join(ROOT, 'bench/data', opts.dataset);
+const SCARCE = SPLITS[opts.dataset].scarce;
 const load = () => os.loadavg()[0].toFixed(1);
 const started = new Date().toISOString();
 const loadBefore = load();
 
 if (!existsSync(join(DATA, 'train')) || !existsSync(join(DATA, 'test'))) {
-  process.stderr.write('building bench/data/fmnist-lt …\n');
-  await run(process.execPath, [join(ROOT, 'bench/make-fmnist-lt.mjs')]);
+  process.stderr.write(`building bench/data/${opts.dataset} …\n`);
+  await run(process.execPath, [join(ROOT, 'bench/make-fmnist-lt.mjs'), '--split', opts.dataset]);
 }
 process.stderr.write('building dist/ …\n');
 await run('npm', ['run', '--silent', 'build']);
@@ -91,24 +100,26 @@ if (opts.steps) evalArgs.push('--steps', opts.steps);
 const result = JSON.parse(await run(process.execPath, evalArgs, { quietStdout: true }));
 const evalSeconds = (performance.now() - t1) / 1000;
 
-const row = (name) => result.rows.find((r) => r.name === name);
-const p = (x) => (100 * x).toFixed(1);
+const { formatEvaluation } = await import(join(ROOT, 'dist/evaluate/format.js'));
+const added = (key) => summary.classes.reduce((s, c) => s + (c[key] ?? 0), 0);
+const guard = summary.guard;
 const lines = [
-  `fmnist-lt: ${summary.classes.reduce((s, c) => s + c.before, 0)} real training images; ${summary.classes.reduce((s, c) => s + c.synthetic, 0)} synthetic kept`,
-  `pipeline (${opts.set.length ? `default config + --set ${opts.set.join(' ')}` : 'default config'}): ${runSeconds === null ? 'reused' : `${(runSeconds / 60).toFixed(1)} min`} (budget ${BUDGET_SECONDS / 60} min; summary total ${(summary.durations.total / 60).toFixed(1)} min, train ${(summary.durations.train / 60).toFixed(1)} min); backend ${summary.backend.name}`,
-  `evaluate: ${result.seeds.length} seeds × 4 classifiers, ${result.settings.steps} steps of ${result.settings.batchSize}; ${(evalSeconds / 60).toFixed(1)} min`,
+  `${opts.dataset}: ${added('before')} real training images; ${added('synthetic')} synthetic and ${added('oversampled')} oversampled in the manifest`,
+  `pipeline (${opts.set.length ? `default config + --set ${opts.set.join(' ')}` : 'default config'}): ${runSeconds === null ? 'reused' : `${(runSeconds / 60).toFixed(1)} min`} (budget ${BUDGET_SECONDS / 60} min; summary total ${(summary.durations.total / 60).toFixed(1)} min, train ${(summary.durations.train / 60).toFixed(1)} min${summary.incremental?.train === 'reused' ? ' (models reused from the previous run)' : ''}, guard ${((summary.durations.guard ?? 0) / 60).toFixed(1)} min); backend ${summary.backend.name}`,
+  `evaluate: ${result.seeds.length} seeds × 4 classifiers (+ ${result.tuning ? result.tuning.candidates.length * result.tuning.seeds.length : 0} on the validation split), ${result.settings.steps} steps of ${result.settings.batchSize}; ${(evalSeconds / 60).toFixed(1)} min`,
   `load average: ${loadBefore} before, ${load()} after, on ${os.availableParallelism()} cores (other processes share this machine)`,
   '',
-  `training set   bal.acc %     macro-F1 %    recall ${SCARCE.join(' / ')} %      mean scarce recall %`,
-  ...['real', 'oversample', 'class-weight', 'synthetic'].map((n) => {
-    const r = row(n);
-    return `${n.padEnd(13)}  ${`${p(r.balancedAccuracy)} ± ${p(r.std.balancedAccuracy)}`.padEnd(12)}  ${`${p(r.macroF1)} ± ${p(r.std.macroF1)}`.padEnd(12)}  ${SCARCE.map((l) => p(r.recall[l])).join(' / ').padEnd(32)}  ${p(r.scarceRecall)} ± ${p(r.std.scarceRecall)}`;
-  }),
-  '',
-  `gain of real+synthetic over the best alternative (${result.best}): ${result.gain >= 0 ? '+' : ''}${result.gain.toFixed(1)} points (± ${result.gainStd.toFixed(1)} over seeds); goal ≥ +3: ${result.gain >= 3 ? 'MET' : 'NOT MET'}`,
+  ...(guard
+    ? [
+        `guard (${guard.mode}; ${guard.seeds.length} seeds of ${guard.steps} steps on the GAN's held-out images: ${Object.entries(guard.heldOut).map(([l, n]) => `${l} ${n}`).join(', ')}):`,
+        ...guard.perClass.map((c) => `  ${c.label.padEnd(10)} ${c.decision.padEnd(8)} held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with synthetic, ${(100 * c.without).toFixed(1)} % without — ${c.reason}`),
+        '',
+      ]
+    : ['guard: off', '']),
+  formatEvaluation(result),
 ];
 process.stdout.write(lines.join('\n') + '\n');
 await writeFile(
   join(opts.out, 'bench-eval.json'),
-  JSON.stringify({ started, runSeconds, evalSeconds, budgetSeconds: BUDGET_SECONDS, set: opts.set, loadBefore: Number(loadBefore), loadAfter: Number(load()), cores: os.availableParallelism(), result }, null, 2) + '\n',
+  JSON.stringify({ dataset: opts.dataset, started, runSeconds, evalSeconds, budgetSeconds: BUDGET_SECONDS, set: opts.set, loadBefore: Number(loadBefore), loadAfter: Number(load()), cores: os.availableParallelism(), result }, null, 2) + '\n',
 );

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Builds the "fmnist-lt" (long-tail) benchmark dataset from Debian's Fashion-MNIST:
+// Builds a long-tail benchmark dataset from Debian's Fashion-MNIST, one of the SPLITS below:
 //
-//   <out>/train/<class>/<class>-NNNN.png   train split, first-N per class in file order:
-//                                          7 classes x 1000, pullover/coat/shirt x 50
+//   fmnist-lt   (default)  train: 7 classes x 1000, pullover/coat/shirt x 50
+//   fmnist-lt2             train: 7 classes x 1000, sandal/bag/trouser x 20 (another scarce triple, fewer images)
+//
+//   <out>/train/<class>/<class>-NNNN.png   train split, first-N per class in file order
 //   <out>/test/<class>/<class>-NNNN.png    the whole official t10k split (1000 per class)
 //
 // Optionally also (or only) the full 60,000-image train split for ingest benchmarks:
@@ -10,10 +12,12 @@
 //   <full>/<class>/<class>-NNNN.png        all train images, NNNN = position within class
 //
 // Usage:
-//   node bench/make-fmnist-lt.mjs [outDir]                 # default outDir: bench/data/fmnist-lt
+//   node bench/make-fmnist-lt.mjs [outDir]                 # default outDir: bench/data/<split>
+//   node bench/make-fmnist-lt.mjs --split fmnist-lt2       # the second split, in bench/data/fmnist-lt2
 //   node bench/make-fmnist-lt.mjs --full <dir>             # only the full train split
 //   node bench/make-fmnist-lt.mjs <outDir> --full <dir>    # both
-//   options: --concurrency N  (PNG writes in flight; default 2 x CPUs)
+//   options: --split NAME     (fmnist-lt | fmnist-lt2; default fmnist-lt)
+//            --concurrency N  (PNG writes in flight; default 2 x CPUs)
 //            --force          (allow clearing a non-empty folder this script did not create)
 //
 // Idempotent: each output folder gets a marker file (.fmnist-lt / .fmnist-full);
@@ -35,23 +39,29 @@ import {
 } from '../scripts/fmnist.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DEFAULT_OUT = join(ROOT, 'bench', 'data', 'fmnist-lt');
-const MINORITY = new Set(['pullover', 'coat', 'shirt']);
-const LT_COUNTS = CLASS_NAMES.map((name) => (MINORITY.has(name) ? 50 : 1000));
+/** The long-tail splits: which classes are cut, and to how many training images (the others keep 1000). */
+export const SPLITS = {
+  'fmnist-lt': { scarce: ['pullover', 'coat', 'shirt'], scarceCount: 50, otherCount: 1000 },
+  'fmnist-lt2': { scarce: ['sandal', 'bag', 'trouser'], scarceCount: 20, otherCount: 1000 },
+};
+const splitCounts = (split) => CLASS_NAMES.map((name) => (split.scarce.includes(name) ? split.scarceCount : split.otherCount));
 
 function usage(msg) {
   if (msg) console.error(`make-fmnist-lt: ${msg}`);
-  console.error('usage: node bench/make-fmnist-lt.mjs [outDir] [--full <dir>] [--concurrency N] [--force]');
+  console.error('usage: node bench/make-fmnist-lt.mjs [outDir] [--split fmnist-lt|fmnist-lt2] [--full <dir>] [--concurrency N] [--force]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { out: undefined, full: undefined, concurrency: availableParallelism() * 2, force: false };
+  const opts = { out: undefined, full: undefined, split: 'fmnist-lt', concurrency: availableParallelism() * 2, force: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--full') {
       opts.full = argv[++i];
       if (!opts.full) usage('--full needs a directory');
+    } else if (a === '--split') {
+      opts.split = argv[++i];
+      if (!SPLITS[opts.split]) usage(`--split: expected one of ${Object.keys(SPLITS).join(', ')}, received "${opts.split}"`);
     } else if (a === '--concurrency') {
       opts.concurrency = Number(argv[++i]);
       if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) usage('--concurrency needs a positive integer');
@@ -67,8 +77,8 @@ function parseArgs(argv) {
       usage(`unexpected argument ${a}`);
     }
   }
-  // --full alone builds only the full set; no args builds fmnist-lt at the default path.
-  if (opts.out === undefined && opts.full === undefined) opts.out = DEFAULT_OUT;
+  // --full alone builds only the full set; no folder builds the split at its default path.
+  if (opts.out === undefined && opts.full === undefined) opts.out = join(ROOT, 'bench', 'data', opts.split);
   return opts;
 }
 
@@ -122,7 +132,7 @@ async function main() {
     const test = loadSplit('t10k');
     await prepareDir(out, '.fmnist-lt', opts.force);
     const tasks = [];
-    const trainCounts = await queueClasses(tasks, train.images, firstNPerClass(train.labels, LT_COUNTS), join(out, 'train'));
+    const trainCounts = await queueClasses(tasks, train.images, firstNPerClass(train.labels, splitCounts(SPLITS[opts.split])), join(out, 'train'));
     const testCounts = await queueClasses(
       tasks,
       test.images,
@@ -162,7 +172,10 @@ async function main() {
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 }
 
-main().catch((err) => {
-  console.error(`make-fmnist-lt: ${err.message}`);
-  process.exitCode = 1;
-});
+// Run only as a script: bench/eval.mjs imports SPLITS.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(`make-fmnist-lt: ${err.message}`);
+    process.exitCode = 1;
+  });
+}

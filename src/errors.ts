@@ -81,6 +81,17 @@ export class DiskFullError extends GanAugmentError {
 }
 
 /** A bug or an environment failure. Exit 1, printed with its stack. */
+/**
+ * A tfjs backend that cannot start here (not installed, no native binding, no BLAS library, …). The
+ * backend picker catches it and records the reason; a backend named with `--backend` that cannot start
+ * becomes a UserError. Exit 2 if it ever escapes.
+ */
+export class BackendUnavailableError extends GanAugmentError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
 export class InternalError extends GanAugmentError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, EXIT.internal);

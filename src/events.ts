@@ -1,7 +1,7 @@
 /** Events the pipeline emits; `progress.ts` turns them into bars or lines. */
 import type { StepMetrics } from './gan/train-loop.js';
 
-export type Stage = 'scan' | 'decode' | 'train' | 'generate' | 'write';
+export type Stage = 'scan' | 'decode' | 'train' | 'generate' | 'guard' | 'write';
 
 export type PipelineEvent =
   | { type: 'stage.start'; stage: Stage; total?: number; detail?: string }

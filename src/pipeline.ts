@@ -4,22 +4,24 @@
  * every path below `<out>` comes from `out/layout.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { rm } from 'node:fs/promises';
 import type { BackendInfo } from './backend/select.js';
 import type { Config } from './config/schema.js';
 import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { countClasses, type ManifestEntry } from './manifest/build.js';
-import { diskFullError, prepareOut, removeOwned } from './out/folder.js';
+import { clearStaging, diskFullError, prepareOut } from './out/folder.js';
 import { jobMode, outLayout } from './out/layout.js';
 import { decodeScanned, planFromScan } from './stages/ingest.js';
 import { planIncremental, trainJobs } from './stages/fingerprint.js';
+import { preflight } from './stages/preflight.js';
 import { prepareQuality } from './stages/quality.js';
 import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import type { Summary } from './stages/summary.js';
 import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage } from './stages/train.js';
+import { runGuard, type GuardSummary } from './stages/guard.js';
+import { teacherTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
@@ -51,15 +53,14 @@ export interface RunOptions {
  */
 export async function runPipeline(config: Config, options: RunOptions): Promise<Summary> {
   checkShardable(config, options.shard ?? null);
+  await preflight(config, { force: options.force ?? false });
   // The lock is held from before anything in <out> changes until the run ends, however it ends.
   const lock = await prepareOut(config.out, { force: options.force ?? false, input: config.input, ...(options.onEvent ? { emit: options.onEvent } : {}) });
   try {
     return await runLocked(config, options);
   } catch (err) {
     // Whatever this run staged is not an output: a failed or interrupted run leaves no partial folder.
-    const l = outLayout(config.out);
-    await removeOwned(config.out, l.staging).catch(() => {});
-    await rm(l.manifestNext, { force: true }).catch(() => {});
+    await clearStaging(config.out).catch(() => {});
     throw (await diskFullError(err, config.out)) ?? err;
   } finally {
     await lock.release();
@@ -71,7 +72,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   const signal = options.signal;
   const out = config.out;
   const started = performance.now();
-  const durations = { scan: 0, decode: 0, train: 0, generate: 0, write: 0, total: 0 };
+  const durations = { scan: 0, decode: 0, train: 0, generate: 0, guard: 0, write: 0, total: 0 };
   const timed = async <T>(stage: Stage, fn: () => Promise<T>, total?: number): Promise<T> => {
     emit({ type: 'stage.start', stage, ...(total !== undefined ? { total } : {}) });
     const t0 = performance.now();
@@ -104,6 +105,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   let trainInfo: Summary['train'] = { steps: 0, seconds: 0, imgPerSec: 0, final: null };
   let synthesis: ClassSynthesis[] = [];
   let quality: QualitySummary | null = null;
+  let guard: GuardSummary | null = null;
 
   if (scarce.length > 0) {
     // Features before training: a broken extractor fails before minutes of training.
@@ -134,8 +136,19 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
       const synth = await timed('generate', () => synthesize(models, canMake, config, emit, features, signal), total);
       synthesis = synth.classes;
       quality = synth.quality;
+      // How each kept image should enter training (manifest weight + softLabel), from the real-data teacher;
+      // then the do-no-harm check, which drops the images of the classes they do not help.
+      let images = synth.images;
+      let targets = await teacherTargets(features.classifier, images, ing.labels);
+      if (config.guard !== 'off') {
+        guard = await timed('guard', () => runGuard(config, ing, trained.jobs, synth, targets, emit, signal));
+        const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
+        const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
+        targets = kept.map((i) => targets[i]!);
+        images = kept.map((i) => images[i]!);
+      }
       await timed('write', async () => {
-        pushAll(entries, await stageSynthetic(out, synth.images, madeByOf(out, jobMode(config.gan.mode), jobs), config.decode, entries));
+        pushAll(entries, await stageSynthetic(out, images, madeByOf(out, jobMode(config.gan.mode), jobs), config.decode, entries, targets));
         await writeRejected(out, synth.rejected, config.decode.size, config.decode.channels);
         await saveModels(out, config, jobs);
       });
@@ -146,7 +159,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
   } else {
     emit({ type: 'info', message: shard && ing.plan.totalDeficit > 0 ? `shard ${shard.index}/${shard.count}: no scarce class falls to this shard` : 'every class already meets its target: nothing to generate' });
   }
-  fillShortfalls(entries, synthesis, config, emit);
+  fillShortfalls(entries, synthesis, config, emit, new Set(guard?.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label)));
   durations.total = (performance.now() - started) / 1000;
   const summary: Summary = {
     tool: 'gan-augment',
@@ -167,6 +180,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     quality,
     fingerprints: { code: inc.fingerprints.code, inputs: inc.fingerprints.inputs, config: inc.fingerprints.config },
     shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,
+    guard,
     incremental: { train: scarce.length === 0 ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
   await publish(out, entries, summary, { output: config.output, input: config.input, reportConfig: config, emit });

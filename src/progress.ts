@@ -1,7 +1,8 @@
 /**
- * Turns pipeline events into progress output on stderr: cli-progress bars when stdout and stderr are
- * terminals, JSON lines when stdout is not a terminal (CI, pipes) or with `--log-format json`, plain
- * throttled lines with `--log-format text`, nothing with `quiet`.
+ * Turns pipeline events into progress output on stderr: cli-progress bars when stderr is a terminal,
+ * JSON lines when it is not (CI logs) or with `--log-format json`, plain throttled lines with
+ * `--log-format text`, nothing with `quiet`. Progress goes to stderr, so stderr decides: `scan dir >
+ * plan.txt` at a terminal still shows bars.
  */
 import cliProgress from 'cli-progress';
 import type { EventSink, PipelineEvent } from './events.js';
@@ -12,17 +13,20 @@ export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet';
 export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** The log format that `auto` becomes here: `json` when stdout is not a terminal, else `text`. */
-export function resolveLogFormat(format: LogFormat = 'auto'): 'text' | 'json' {
+/**
+ * The log format that `auto` becomes: `text` when stderr (where progress goes) is a terminal, else `json`
+ * (a CI log, or stderr redirected to a file). Where stdout goes does not matter.
+ */
+export function resolveLogFormat(format: LogFormat = 'auto', stderrIsTTY = Boolean(process.stderr.isTTY)): 'text' | 'json' {
   if (format !== 'auto') return format;
-  return process.stdout.isTTY ? 'text' : 'json';
+  return stderrIsTTY ? 'text' : 'json';
 }
 
 /** How progress is shown for a `--quiet` flag and a `--log-format`. */
-export function progressMode(quiet: boolean, format: LogFormat = 'auto'): ProgressMode {
+export function progressMode(quiet: boolean, format: LogFormat = 'auto', stderrIsTTY = Boolean(process.stderr.isTTY)): ProgressMode {
   if (quiet) return 'quiet';
-  if (resolveLogFormat(format) === 'json') return 'json';
-  return format === 'auto' && process.stderr.isTTY ? 'bars' : 'lines';
+  if (resolveLogFormat(format, stderrIsTTY) === 'json') return 'json';
+  return format === 'auto' ? 'bars' : 'lines';
 }
 
 const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

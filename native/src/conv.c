@@ -88,43 +88,58 @@ static void col2im_add(const conv_geom *g, const float *cols, size_t r0, size_t 
   }
 }
 
+/* Forward products go image by image, in the same row chunks within every image: each image's result
+ * then comes from sgemm calls of the same shapes whatever the batch size, so an image does not change
+ * with the batch it is generated in (OpenBLAS rounds rows in a tail tile or a small-matrix path
+ * differently, ~5e-7, which flips 8-bit pixels). Gradients over the batch (the filter's) need no such
+ * care and take the largest chunks. */
 int conv2d_forward(const conv_geom *g, const float *x, const float *f, float *y) {
-  const size_t rows = (size_t)g->n * g->oh * g->ow;
+  const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
   if (is_pointwise(g)) {
-    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)rows, o, (int)k, 1.f, x, (int)k, f, o, 0.f, y, o);
+    for (int b = 0; b < g->n; b++)
+      blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)plane, o, (int)k, 1.f, x + b * plane * k, (int)k, f, o, 0.f,
+                 y + b * plane * o, o);
     return 0;
   }
-  const size_t step = chunk_rows(k, rows);
+  const size_t step = chunk_rows(k, plane);
   float *patches = scratch_floats(step * k);
   if (!patches) return -1;
-  for (size_t r0 = 0; r0 < rows; r0 += step) {
-    const size_t r1 = r0 + step < rows ? r0 + step : rows;
-    im2col(g, x, r0, r1, patches);
-    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f,
-               y + r0 * o, o);
+  for (int b = 0; b < g->n; b++) {
+    for (size_t i0 = 0; i0 < plane; i0 += step) {
+      const size_t r0 = b * plane + i0;
+      const size_t r1 = r0 + (i0 + step < plane ? step : plane - i0);
+      im2col(g, x, r0, r1, patches);
+      blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f,
+                 y + r0 * o, o);
+    }
   }
   return 0;
 }
 
 int conv2d_backprop_input(const conv_geom *g, const float *dy, const float *f, float *dx) {
-  const size_t rows = (size_t)g->n * g->oh * g->ow;
+  const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
   if (is_pointwise(g)) {
-    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)rows, (int)k, o, 1.f, dy, o, f, o, 0.f, dx, (int)k);
+    for (int b = 0; b < g->n; b++)
+      blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)plane, (int)k, o, 1.f, dy + b * plane * o, o, f, o, 0.f,
+                 dx + b * plane * k, (int)k);
     return 0;
   }
-  const size_t step = chunk_rows(k, rows);
+  const size_t step = chunk_rows(k, plane);
   float *cols = scratch_floats(step * k);
   if (!cols) return -1;
   memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->c);
-  for (size_t r0 = 0; r0 < rows; r0 += step) {
-    const size_t r1 = r0 + step < rows ? r0 + step : rows;
-    /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
-    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
-    col2im_add(g, cols, r0, r1, dx);
+  for (int b = 0; b < g->n; b++) {
+    for (size_t i0 = 0; i0 < plane; i0 += step) {
+      const size_t r0 = b * plane + i0;
+      const size_t r1 = r0 + (i0 + step < plane ? step : plane - i0);
+      /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
+      blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
+      col2im_add(g, cols, r0, r1, dx);
+    }
   }
   return 0;
 }

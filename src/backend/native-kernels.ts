@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native.js';
 import { alloc, byteAt, type Info, type KernelArgs } from './wasm-heap.js';
+import { InternalError } from '../errors.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -105,6 +106,11 @@ const MAKERS: Record<string, (addon: NativeAddon, fallback: Kernel) => Kernel> =
     const { a, b } = args.inputs as { a: Info; b: Info };
     const transA = Boolean(args.attrs['transposeA']);
     const transB = Boolean(args.attrs['transposeB']);
+    // Only products whose rows are not batch items (transposed a: weight gradients, summed over the
+    // batch). With rows = images (a dense layer's forward pass, its input gradient) sgemm rounds a row
+    // differently by its place in the batch, and an image must not change with the batch it is made in;
+    // wasm's XNNPACK product does not, and those products are small.
+    if (!transA) return fallback(args);
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return fallback(args);
     const ra = a.shape.length;
     const rb = b.shape.length;
@@ -151,7 +157,7 @@ export function registerNativeKernels(addon: NativeAddon): string[] {
   if (restore.length) return NATIVE_KERNEL_NAMES;
   for (const name of NATIVE_KERNEL_NAMES) {
     const existing = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-    if (!existing) throw new Error(`wasm kernel ${name} is not registered; import the wasm backend first`);
+    if (!existing) throw new InternalError(`wasm kernel ${name} is not registered; import the wasm backend first`);
     const fallback = existing.kernelFunc as unknown as Kernel;
     tf.unregisterKernel(name, 'wasm');
     const config: tf.KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: MAKERS[name]!(addon, fallback) as unknown as tf.KernelFunc };

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BackendUnavailableError } from '../errors.js';
 
 /** The addon's functions (native/src/addon.c). Offsets are byte offsets into the wasm heap. */
 export interface NativeAddon {
@@ -66,7 +67,7 @@ function threadsWanted(env: NodeJS.ProcessEnv): number {
   const raw = env[BLAS_THREADS_ENV]?.trim();
   if (!raw) return DEFAULT_BLAS_THREADS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${BLAS_THREADS_ENV}: expected an integer from 1 to 256, received "${raw}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new BackendUnavailableError(`${BLAS_THREADS_ENV}: expected an integer from 1 to 256, received "${raw}"`);
   return n;
 }
 
@@ -77,24 +78,24 @@ let cached: NativeInfo | undefined;
  * @throws {Error} with a one-line reason when the native path is turned off, not built, or finds no BLAS.
  */
 export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeInfo {
-  if (env[NATIVE_ENV]?.trim() === '0') throw new Error(`turned off by ${NATIVE_ENV}=0`);
+  if (env[NATIVE_ENV]?.trim() === '0') throw new BackendUnavailableError(`turned off by ${NATIVE_ENV}=0`);
   const threads = threadsWanted(env);
   if (!cached) {
     const file = addonPath();
     if (!existsSync(file)) {
       const script = path.join(path.dirname(file), '../../build.mjs');
-      throw new Error(`addon not built (no C compiler or node-gyp at install?); \`node ${script}\` builds it`);
+      throw new BackendUnavailableError(`addon not built (no C compiler or node-gyp at install?); \`node ${script}\` builds it`);
     }
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     const override = env[BLAS_ENV]?.trim();
     const candidates = override ? [override] : (BLAS_CANDIDATES[process.platform] ?? []);
-    if (!candidates.length) throw new Error(`no BLAS candidates for ${process.platform}; set ${BLAS_ENV} to a library with cblas_sgemm`);
+    if (!candidates.length) throw new BackendUnavailableError(`no BLAS candidates for ${process.platform}; set ${BLAS_ENV} to a library with cblas_sgemm`);
     let lib: { path: string; config: string };
     try {
       lib = addon.load(candidates);
     } catch (err) {
       const hint = process.platform === 'linux' ? ' (apt-get install libopenblas0)' : '';
-      throw new Error(`no BLAS library${hint}: ${(err as Error).message}`);
+      throw new BackendUnavailableError(`no BLAS library${hint}: ${(err as Error).message}`);
     }
     cached = { addon, blas: blasName(lib.path, lib.config), config: lib.config, threads: null };
   }

@@ -6,7 +6,7 @@
  * addon on a BLAS sgemm (native-kernels.ts); `wasm` is always plain wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InternalError, UserError } from '../errors.js';
+import { BackendUnavailableError, InternalError, UserError } from '../errors.js';
 import type { BackendChoice } from '../config/schema.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { initThreadedWasm, THREADS_ENV, threadsFromEnv } from './wasm-threads.js';
@@ -55,11 +55,11 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
     case 'native': {
       // Checked before wasm starts: the threaded binary's heap is a SharedArrayBuffer, which the addon
       // does not take, and once started in this process wasm cannot be restarted single-threaded.
-      if ((options.wasmThreads ?? 1) > 1) throw new Error(`not with the threaded wasm binary (${THREADS_ENV}); unset it to use native kernels`);
+      if ((options.wasmThreads ?? 1) > 1) throw new BackendUnavailableError(`not with the threaded wasm binary (${THREADS_ENV}); unset it to use native kernels`);
       const native = loadNative();
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
-      if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+      if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
       const kernels = registerNativeKernels(native.addon);
       const threads = native.threads === null ? '' : `, ${native.threads} BLAS thread${native.threads === 1 ? '' : 's'}`;
       return { tfName: 'wasm', details: `${native.blas}${threads}: ${kernels.join(', ')}`, nativeKernels: kernels };

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { alloc, at, copyRuns, free, heapF32, run, type Info, type KernelArgs } from './wasm-heap.js';
+import { InternalError } from '../errors.js';
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 interface ConvGradAttrs {
@@ -21,7 +22,7 @@ interface ConvGradAttrs {
 
 function assertNHWC(kernel: string, dataFormat: string | undefined): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-    throw new Error(`${kernel} (wasm): only NHWC is supported, received ${dataFormat}`);
+    throw new InternalError(`${kernel} (wasm): only NHWC is supported, received ${dataFormat}`);
   }
 }
 

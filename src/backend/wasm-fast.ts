@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { alloc, at, copyRuns, free, heapF32, heapI32, run, type Info, type KernelArgs } from './wasm-heap.js';
+import { InternalError } from '../errors.js';
 
 const size = (shape: number[]) => tf.util.sizeFromShape(shape);
 
@@ -278,7 +279,7 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): Info
   const ids = inputs['segmentIds']!;
   const numSegments = attrs['numSegments'] as number;
   if (x.dtype !== 'float32' || ids.dtype !== 'int32') {
-    throw new Error(`UnsortedSegmentSum (wasm): only float32 data with int32 ids is supported, received ${x.dtype} and ${ids.dtype}`);
+    throw new InternalError(`UnsortedSegmentSum (wasm): only float32 data with int32 ids is supported, received ${x.dtype} and ${ids.dtype}`);
   }
   const rows = size(ids.shape);
   const rest = x.shape.slice(ids.shape.length);

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
+import { BackendUnavailableError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -36,7 +37,7 @@ export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | u
   if (raw === 'auto') return os.availableParallelism();
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new Error(`${THREADS_ENV}: expected an integer from 1 to 64 or "auto", received "${raw}"`);
+    throw new BackendUnavailableError(`${THREADS_ENV}: expected an integer from 1 to 64 or "auto", received "${raw}"`);
   }
   return n;
 }
@@ -73,7 +74,7 @@ export async function initThreadedWasm(threads: number): Promise<number> {
     setThreadsCount(n: number): void;
     getThreadsCount(): number;
   };
-  if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) throw new Error('the threaded wasm binary needs SIMD, which this Node lacks');
+  if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) throw new BackendUnavailableError('the threaded wasm binary needs SIMD, which this Node lacks');
   const { worker } = writeScripts();
   const original = URL.createObjectURL;
   const cpus = os.cpus;
@@ -85,7 +86,7 @@ export async function initThreadedWasm(threads: number): Promise<number> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasmMod.setThreadsCount(threads);
   try {
-    if (!(await tf.setBackend('wasm'))) throw new Error('the threaded wasm backend failed to initialise');
+    if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('the threaded wasm backend failed to initialise');
   } finally {
     URL.createObjectURL = original;
     os.cpus = cpus;

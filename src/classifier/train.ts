@@ -49,15 +49,17 @@ export const TRAIN_DEFAULTS = {
  * @param images NHWC in [-1, 1]
  * @param weights per-image loss weights (evaluate's class-weighted arm); the loss is then mean(w · ce),
  *   as tfjs reduces a weighted loss (sum over the non-zero weights' count), so weights are not renormalised
+ * @param targets soft targets, `labels.length × numClasses` row-major (a synthetic image's soft label);
+ *   replace the one-hot rows of `labels` when given
  * @returns the batch's mean cross-entropy
  */
-export function trainStep(c: Classifier, opt: tf.Optimizer, images: Float32Array, labels: Int32Array, weights?: Float32Array): number {
+export function trainStep(c: Classifier, opt: tf.Optimizer, images: Float32Array, labels: Int32Array, weights?: Float32Array, targets?: Float32Array): number {
   const { size, channels, numClasses } = c.spec;
   const n = labels.length;
   const vars = classifierVariables(c);
   const loss = tf.tidy(() => {
     const x = tf.tensor4d(images, [n, size, size, channels]);
-    const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
+    const y = targets ? tf.tensor2d(targets, [n, numClasses]) : tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
     const w = weights ? tf.tensor1d(weights) : undefined;
     return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, c.model.apply(x, { training: true }) as tf.Tensor2D, w) as tf.Scalar, true, vars)!;
   });

@@ -4,14 +4,15 @@ import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { generateFromModel } from '../generate/from-model.js';
 import { createProgress, progressMode } from '../progress.js';
+import { backendOption, examples, intOption } from './options.js';
 
 interface GenerateFlags {
   model: string;
   class: string[];
-  count?: string;
+  count?: number;
   source?: string[];
   out: string;
-  seed?: string;
+  seed?: number;
   backend?: string;
   quiet?: boolean;
 }
@@ -22,18 +23,23 @@ export function registerGenerate(program: Command): void {
     .description('sample images of one or more classes from a trained generator, without retraining')
     .requiredOption('--model <dir>', 'a generator folder written by run (e.g. out/model/generator)')
     .requiredOption('--class <label...>', 'class label(s) to generate (several: --class coat shirt)')
-    .option('--count <n>', 'how many images of each class (a noise generator)')
-    .option('--source <file...>', 'a translator (gan.mode: translate): images to translate into each class; a manifest row\'s translatedFrom.path reproduces its image')
+    .addOption(intOption('--count <n>', 'how many images of each class (required for a noise generator)', 1))
+    .option('--source <file...>', "a translator (gan.mode: translate): images to translate into each class; a manifest row's translatedFrom.path reproduces its image")
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
-    .option('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)")
-    .option('--backend <name>', BACKENDS.join(' | '), 'auto')
+    .addOption(intOption('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)", 0))
+    .addOption(backendOption('auto'))
     .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment generate --model out/quickstart/model/generator --class coat --count 500 --out more-coats/', '500 more coats from the trained generator'],
+        ['gan-augment generate --model out/quickstart/model/generator --class coat shirt --count 100 --out more/ --seed 7', 'two classes, new latents'],
+      ),
+    )
     .action(async (flags: GenerateFlags) => {
-      const count = flags.source ? flags.source.length : Number(flags.count);
+      const { seed } = flags;
       if (!flags.source && flags.count === undefined) throw new UserError('--count: expected a positive integer (or --source files for a translator model), received nothing');
-      if (!Number.isInteger(count) || count <= 0) throw new UserError(`--count: expected a positive integer, received "${flags.count}"`);
-      const seed = flags.seed === undefined ? undefined : Number(flags.seed);
-      if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UserError(`--seed: expected an integer ≥ 0, received "${flags.seed}"`);
+      const count = flags.source ? flags.source.length : flags.count!;
       const allowed = BACKENDS;
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);

@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { inspectForInit } from '../init/inspect.js';
 import { starterConfig } from '../init/starter.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { examples } from './options.js';
 
 interface InitFlags {
   config: string;
@@ -33,6 +34,13 @@ export function registerInit(program: Command): void {
     .option('-c, --config <file>', 'config file to write ("-" prints it)', 'gan-augment.yaml')
     .option('--out <dir>', "the config's out folder (default: out/<folder name>, beside the config)")
     .option('--force', 'overwrite an existing config file')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment init data/train', 'write gan-augment.yaml for data/train, then: gan-augment validate gan-augment.yaml'],
+        ['gan-augment init data/train --config - | less', 'print it instead'],
+      ),
+    )
     .action(async (dir: string, flags: InitFlags) => {
       const toStdout = flags.config === '-';
       const file = toStdout ? null : path.resolve(flags.config);

@@ -26,10 +26,10 @@ Exit codes:
   5    out of disk space (ENOSPC/EDQUOT): names the file and the space left; nothing half-written is kept
   130  interrupted (Ctrl-C, SIGTERM); what was done is saved
 
-With --log-format json (or auto when stdout is not a terminal) progress is JSON lines on stderr and
+With --log-format json (or auto when stderr is not a terminal) progress is JSON lines on stderr and
 the summary is JSON on stdout. With --log-format json every line on stderr is one JSON object, errors
 too ({"event":"error","exitCode":…}); otherwise errors are "error: …" lines, control characters in
-names escaped (\n).`;
+names escaped (as \\n).`;
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { mergeShards, shardDirsIn } from '../merge/merge.js';
 import type { MergedSummary } from '../merge/plan.js';
 import { createProgress, progressMode } from '../progress.js';
 import { table } from './format.js';
-import { jsonOutput, LOG_FORMAT_FLAG, LOG_FORMAT_HELP, parseLogFormat } from './options.js';
+import { examples, jsonOutput, logFormatOption, parseLogFormat } from './options.js';
 
 interface MergeFlags {
   out: string;
@@ -23,7 +23,14 @@ export function registerMerge(program: Command): void {
     .option('--input <dir>', 'where the input folder is on this machine (default: where the shards read it)')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('-q, --quiet', 'no progress output')
-    .option(LOG_FORMAT_FLAG, LOG_FORMAT_HELP)
+    .addOption(logFormatOption())
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment merge out/shards --out out/augmented', 'join every shard folder under out/shards'],
+        ['gan-augment merge s0 s1 s2 --out merged --input /data/train', 'name the shards; the input folder is elsewhere on this machine'],
+      ),
+    )
     .action(async (dirs: string[], flags: MergeFlags) => {
       const format = parseLogFormat(flags.logFormat);
       const progress = createProgress(progressMode(flags.quiet ?? false, format));

@@ -1,13 +1,60 @@
-/** Flags several commands share, and how they are read. */
+/** Flags several commands share, and how they are read: each flag's errors name the flag, not the config. */
+import { InvalidArgumentError, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { BACKENDS, StrategySchema, type BackendChoice } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { LOG_FORMATS, resolveLogFormat, type LogFormat } from '../progress.js';
 
 export const LOG_FORMAT_FLAG = '--log-format <format>';
 export const LOG_FORMAT_HELP =
-  'auto | text | json. auto: progress bars on a terminal; when stdout is not a terminal, JSON lines on stderr and the summary as JSON on stdout. text: plain lines. json: always JSON';
+  'auto: progress bars when stderr is a terminal; otherwise (CI logs) JSON lines on stderr and the summary as JSON on stdout. text: plain lines. json: always JSON';
+
+/** `--log-format` with its choices and default. */
+export function logFormatOption(help = LOG_FORMAT_HELP): Option {
+  return new Option(LOG_FORMAT_FLAG, help).choices(LOG_FORMATS).default('auto');
+}
+
+/** `--backend` with its choices; `fallback` is the default shown (none: the config's `backend` applies). */
+export function backendOption(fallback?: BackendChoice): Option {
+  const o = new Option('--backend <name>', fallback ? 'tfjs backend; auto takes the first that loads: node-gpu → node → native → wasm → cpu' : "tfjs backend (default: the config's backend, auto)").choices(BACKENDS);
+  return fallback ? o.default(fallback) : o;
+}
+
+/** An integer flag ≥ `min`, parsed by commander (an error names the flag and the value). */
+export function intOption(flags: string, help: string, min: number, fallback?: number): Option {
+  const o = new Option(flags, help).argParser((v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}.`);
+    return n;
+  });
+  return fallback !== undefined ? o.default(fallback) : o;
+}
 
 /**
- * Reads `--log-format`.
+ * `--strategy`: a named strategy (imbalanced-learn's spellings too: `'not majority'`), or a ratio in (0, 1].
+ * Checked here so a bad value is reported as the flag's, not as a problem in a config.
+ */
+export function strategyOption(): Option {
+  return new Option('--strategy <name>', 'balance strategy: not-majority, not-minority, minority, all, auto (imbalanced-learn\'s "not majority" / "not minority" too), or a ratio in (0, 1]').argParser(
+    parseStrategyFlag,
+  );
+}
+
+/**
+ * Reads a `--strategy` value as the config would read it.
+ * @throws {InvalidArgumentError} naming what was expected
+ */
+export function parseStrategyFlag(value: string): string {
+  const v = parseYaml(value) as unknown;
+  const r = StrategySchema.safeParse(v);
+  if (!r.success || typeof r.data === 'object') {
+    throw new InvalidArgumentError('expected not-majority, not-minority, minority, all, auto ("not majority" and "not minority" as in imbalanced-learn), or a ratio in (0, 1].');
+  }
+  return String(r.data);
+}
+
+/**
+ * Reads `--log-format` (commander has checked the choice already).
  * @throws {UserError} naming the flag, what was expected and what was received.
  */
 export function parseLogFormat(value: string | undefined): LogFormat {
@@ -17,7 +64,7 @@ export function parseLogFormat(value: string | undefined): LogFormat {
   return f;
 }
 
-/** Whether the command's result goes to stdout as JSON (`--log-format json`, or auto off a terminal). */
+/** Whether the command's result goes to stdout as JSON (`--log-format json`, or auto when stderr is not a terminal). */
 export function jsonOutput(format: LogFormat): boolean {
   return resolveLogFormat(format) === 'json';
 }
@@ -25,4 +72,9 @@ export function jsonOutput(format: LogFormat): boolean {
 /** `--log-format json` given explicitly in argv (main.ts then also prints errors as a JSON line). */
 export function explicitJson(argv: readonly string[]): boolean {
   return argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+}
+
+/** An "Examples:" block for a command's help. */
+export function examples(...lines: [command: string, what: string][]): string {
+  return `\nExamples:\n${lines.map(([c, w]) => `  $ ${c}\n      ${w}`).join('\n')}\n`;
 }

@@ -1,14 +1,20 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
-import { BACKENDS } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { InputError } from '../errors.js';
 import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { loadVerdicts } from '../report/load.js';
+import type { SummaryLike } from '../report/types.js';
+import { verdictLine } from '../report/verdict.js';
+import { REPORT_FILE } from '../report/write.js';
+import type { LogFormat } from '../progress.js';
 import { table } from './format.js';
-import { jsonOutput, LOG_FORMAT_FLAG, LOG_FORMAT_HELP, parseLogFormat } from './options.js';
+import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat } from './options.js';
 
 interface RunFlags {
   input?: string;
@@ -32,14 +38,24 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--input <dir>', "labelled image folder (overrides the config's input)")
     .option('--out <dir>', "output folder (overrides the config's out)")
     .option('--set <key=value...>', 'override settings, e.g. --set train.steps=200 decode.size=32')
-    .option('--backend <name>', BACKENDS.join(' | '))
+    .addOption(backendOption())
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')
     .option('-q, --quiet', 'no progress output')
-    .option(LOG_FORMAT_FLAG, LOG_FORMAT_HELP)
+    .addOption(logFormatOption())
     .option('--shard <i/n>', 'train and generate only shard i of n (0-based) of the scarce classes (gan.mode per-class); join the outs with `merge`')
     .option('--strict', 'exit with code 4 when any input file is rejected (after writing all outputs)')
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment run configs/quickstart.yaml', 'balance the bundled fixture; ends with a verdict per class and the path of report.html'],
+        ['gan-augment run my.yaml --dry-run', 'print the resolved config and the per-class plan; write nothing'],
+        ['gan-augment run my.yaml --set train.steps=2000 filter.keepRejected=true', 'override settings for this run'],
+        ['gan-augment run my.yaml --resume --set train.steps=1500', 'continue an interrupted run, or train further'],
+        ['gan-augment run my.yaml --log-format json > summary.json', 'JSON lines on stderr, the summary as JSON on stdout (what auto does in CI)'],
+      ),
+    )
     .action(async (file: string, flags: RunFlags) => {
       const format = parseLogFormat(flags.logFormat);
       const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;
@@ -76,6 +92,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         progress.close();
       }
       show(summary);
+      await printVerdicts(summary, format, config.output.report);
       // A failed quality gate still wrote every output: its summary is shown before the error.
       const gate = gateFailure(summary, config.quality.onFail);
       if (gate) throw gate;
@@ -101,4 +118,27 @@ function printSummary(s: Summary): void {
       `backend: ${s.backend.name}; ${s.incremental?.train === 'reused' ? `reused the trained models (${s.train.steps} steps) of the previous run` : `trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s`}; total ${s.durations.total.toFixed(1)} s\n` +
       `wrote ${s.out}/manifest.jsonl, ${s.out}/summary.json, ${s.out}/synthetic/\n`,
   );
+}
+
+/**
+ * The end of a run: each scarce class's verdict (the rules report.html uses), then, as the last line,
+ * where report.html is. As text on stdout; with JSON output, one `{"event":"verdict"}` line on stderr.
+ */
+async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Promise<void> {
+  const verdicts = await loadVerdicts(s.out, s as SummaryLike);
+  const file = path.join(s.out, REPORT_FILE);
+  const hasReport = report && (await access(file).then(() => true, () => false));
+  if (jsonOutput(format)) {
+    process.stderr.write(JSON.stringify({ event: 'verdict', t: Math.round(process.uptime() * 1000) / 1000, classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
+    return;
+  }
+  const lines: string[] = [];
+  if (verdicts.length > 0) {
+    lines.push('', 'verdict per class (figures against their scale; see the report):');
+    for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
+    const poor = verdicts.filter((v) => v.verdict === 'poor').map((v) => v.label);
+    if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);
+  }
+  lines.push(hasReport ? `report: ${file}` : `report: not written (output.report is off); \`gan-augment report ${s.out}\` writes it`);
+  process.stdout.write(lines.join('\n') + '\n');
 }

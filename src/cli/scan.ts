@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { createProgress, progressMode } from '../progress.js';
 import { inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
-import { LOG_FORMAT_FLAG, parseLogFormat } from './options.js';
+import { examples, logFormatOption, parseLogFormat, strategyOption } from './options.js';
 
 interface ScanFlags {
   config?: string;
@@ -24,11 +24,19 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
     .description('decode every file of an image folder and list classes (counts, targets, deficits) and each file ingested, ignored or rejected')
     .argument('<dir>', 'labelled image folder: one sub-folder per class')
     .option('--config <file>', "take scan, decode and balance settings from this config (and reuse its out folder's decode cache)")
-    .option('--strategy <name>', 'balance strategy: not-majority, not-minority, minority, all, auto, or a ratio in (0, 1]')
+    .addOption(strategyOption())
     .option('--json', 'print JSON: classes and files [{path, label, status, reason}]')
     .option('--strict', 'exit with code 4 when any file is rejected (after printing)')
     .option('-q, --quiet', 'no progress output')
-    .option(LOG_FORMAT_FLAG, 'auto | text | json: how progress is shown on stderr (the listing is --json or a table either way)')
+    .addOption(logFormatOption('how progress is shown on stderr (auto: bars when stderr is a terminal, else JSON lines); the listing is --json or a table either way'))
+    .addHelpText(
+      'after',
+      examples(
+        ['gan-augment scan data/train', 'classes, counts, targets and deficits, and every file ignored or rejected'],
+        ['gan-augment scan data/train --strategy 0.5 > plan.txt', 'bring every class up to half the largest; the table goes to plan.txt, progress stays on the terminal'],
+        ['gan-augment scan data/train --json | jq .totalDeficit', 'the same as JSON, with every file'],
+      ),
+    )
     .action(async (dir: string, opts: ScanFlags) => {
       const format = parseLogFormat(opts.logFormat);
       const set = opts.strategy !== undefined ? [`balance.strategy=${opts.strategy}`] : [];

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { checkOutFolder } from '../out/folder.js';
+import { planFromScan } from '../stages/ingest.js';
+import { preflight } from '../stages/preflight.js';
+import { examples } from './options.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -10,6 +12,7 @@ export function registerValidate(program: Command): void {
     .option('--input <dir>', "labelled image folder (overrides the config's input)")
     .option('--out <dir>', "output folder (overrides the config's out)")
     .option('--set <key=value...>', 'override a setting, e.g. --set train.steps=200')
+    .addHelpText('after', examples(['gan-augment validate my.yaml', 'every problem at once, each with its key and line'], ['gan-augment validate my.yaml --set train.steps=200', 'check an override too']))
     .option('--force', 'check as `run --force` would (reuse a non-empty out folder that gan-augment did not make)')
     .action(async (file: string, opts: { input?: string; out?: string; set?: string[]; force?: boolean }) => {
       const { config, warnings } = await loadConfig(file, {
@@ -18,8 +21,11 @@ export function registerValidate(program: Command): void {
         ...(opts.out !== undefined ? { out: opts.out } : {}),
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      // The same checks, with the same messages, as `run` makes before it touches anything.
-      await checkOutFolder(config.out, { force: opts.force ?? false, input: config.input, inputMustExist: true });
+      // The same checks, with the same messages, as `run` makes before it touches anything; then the scan
+      // (folder names only, nothing decoded), which refuses an input without class folders or a balance
+      // map naming a class that is not there.
+      await preflight(config, { force: opts.force ?? false });
+      await planFromScan(config);
       process.stdout.write(`${file}: valid\n`);
     });
 }

@@ -1,11 +1,8 @@
 /**
  * The config's JSON Schema, for editors (`# yaml-language-server: $schema=…`) and `gan-augment schema`.
- * Structure, types, enums and defaults come from the zod schema itself (`z.toJSONSchema`); each
- * setting's description is its one comment in `schema.ts`, read from the schema module's own file (tsc
- * keeps comments), so there is one place to write it.
+ * Structure, types, enums, defaults and descriptions come from the zod schema itself (`z.toJSONSchema`,
+ * and each setting's `.describe()`), so there is one place to write them.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigSchema } from './schema.js';
 
@@ -14,131 +11,48 @@ type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSc
 /** Where the schema is published inside the package, relative to the package root. */
 export const SCHEMA_FILE = 'schema/config.schema.json';
 
-/** Skips a string, template literal or comment starting at `i`; returns the index after it, or `i`. */
-function skipLiteral(src: string, i: number): number {
-  const c = src[i];
-  if (c === '/' && src[i + 1] === '/') {
-    const end = src.indexOf('\n', i);
-    return end < 0 ? src.length : end;
-  }
-  if (c === '/' && src[i + 1] === '*') {
-    const end = src.indexOf('*/', i + 2);
-    return end < 0 ? src.length : end + 2;
-  }
-  if (c === "'" || c === '"') {
-    let j = i + 1;
-    while (j < src.length && src[j] !== c) j += src[j] === '\\' ? 2 : 1;
-    return j + 1;
-  }
-  if (c === '`') {
-    let j = i + 1;
-    while (j < src.length && src[j] !== '`') {
-      if (src[j] === '\\') j += 2;
-      else if (src[j] === '$' && src[j + 1] === '{') j = matchClose(src, j + 1) + 1;
-      else j++;
-    }
-    return j + 1;
-  }
-  return i;
+interface ZodLike {
+  description?: string;
+  _zod: { def: { type: string; innerType?: ZodLike; in?: ZodLike; shape?: Record<string, ZodLike> } };
 }
 
-/** Index of the bracket closing the one at `open`. */
-function matchClose(src: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < src.length; ) {
-    const skipped = skipLiteral(src, i);
-    if (skipped !== i) {
-      i = skipped;
-      continue;
-    }
-    const c = src[i]!;
-    if (c === '{' || c === '(' || c === '[') depth++;
-    else if (c === '}' || c === ')' || c === ']') {
-      depth--;
-      if (depth === 0) return i;
-    }
-    i++;
+/** The object inside wrappers (default, prefault, nullable, optional, a transform's input), if any. */
+function unwrap(s: ZodLike): ZodLike {
+  let cur = s;
+  for (let i = 0; i < 10; i++) {
+    const d = cur._zod.def;
+    const next = d.innerType ?? (d.type === 'pipe' ? d.in : undefined);
+    if (!next) break;
+    cur = next;
   }
-  return src.length;
+  return cur;
 }
 
-const cleanComment = (c: string) =>
-  c
-    .replace(/^\/\*\*|\*\/$/g, '')
-    .split('\n')
-    .map((l) => l.replace(/^\s*\*\s?/, '').trim())
-    .filter(Boolean)
-    .join(' ');
-
-interface Entry {
-  description: string | null;
-  /** The section constant the value is built from (`ScanSchema.prefault({})`), if any. */
-  section: string | null;
-}
-
-/** The `/** … *\/ key:` pairs at the top level of the object literal whose `{` is at `open`. */
-function keysOf(src: string, open: number): Map<string, Entry> {
-  const close = matchClose(src, open);
-  const out = new Map<string, Entry>();
-  let depth = 0;
-  let pending: string | null = null;
-  let expectKey = true;
-  for (let i = open + 1; i < close; ) {
-    if (depth === 0 && src.startsWith('/**', i)) {
-      const end = src.indexOf('*/', i) + 2;
-      pending = cleanComment(src.slice(i, end));
-      i = end;
-      continue;
-    }
-    const skipped = skipLiteral(src, i);
-    if (skipped !== i) {
-      i = skipped;
-      continue;
-    }
-    const c = src[i]!;
-    if (depth === 0 && expectKey && /[A-Za-z_$]/.test(c)) {
-      const m = /^([A-Za-z_$][\w$]*)\s*:\s*([A-Za-z_$][\w$]*)?/.exec(src.slice(i));
-      if (m) {
-        out.set(m[1]!, { description: pending, section: m[2] ?? null });
-        pending = null;
-        expectKey = false;
-        i += m[1]!.length;
-        continue;
-      }
-    }
-    if (c === '{' || c === '(' || c === '[') depth++;
-    else if (c === '}' || c === ')' || c === ']') depth--;
-    else if (c === ',' && depth === 0) expectKey = true;
-    i++;
+/** The description set with `.describe()` on a setting or on any wrapper around it (outermost first). */
+function descriptionOf(s: ZodLike): string | undefined {
+  let cur: ZodLike | undefined = s;
+  for (let i = 0; cur && i < 10; i++) {
+    if (cur.description) return cur.description;
+    const d: ZodLike['_zod']['def'] = cur._zod.def;
+    cur = d.innerType ?? (d.type === 'pipe' ? d.in : undefined);
   }
-  return out;
+  return undefined;
 }
 
-/**
- * Descriptions by dotted key path (`train.steps`), from the comments of the schema module's source.
- * Returns an empty map if the source cannot be read (the schema is still complete, just undocumented).
- */
+/** Descriptions by dotted key path (`train.steps`), read from the schema's own `.describe()` texts. */
 export function configDescriptions(): Map<string, string> {
-  let src: string;
-  try {
-    const here = fileURLToPath(import.meta.url);
-    src = readFileSync(here.replace(/json-schema\.(ts|js)$/, 'schema.$1'), 'utf8');
-  } catch {
-    return new Map();
-  }
-  const sections = new Map<string, Map<string, Entry>>();
-  for (const m of src.matchAll(/(?:^|\n)\s*(?:export\s+)?const\s+(\w+)\s*=\s*section\(\s*\{/g)) {
-    sections.set(m[1]!, keysOf(src, m.index + m[0].length - 1));
-  }
   const out = new Map<string, string>();
-  const walk = (name: string, prefix: string, seen: Set<string>) => {
-    for (const [key, e] of sections.get(name) ?? []) {
+  const walk = (schema: ZodLike, prefix: string) => {
+    const shape = unwrap(schema)._zod.def.shape;
+    if (!shape) return;
+    for (const [key, child] of Object.entries(shape)) {
       const p = prefix ? `${prefix}.${key}` : key;
-      if (e.description) out.set(p, e.description);
-      if (e.section && sections.has(e.section) && !seen.has(e.section)) walk(e.section, p, new Set([...seen, e.section]));
+      const d = descriptionOf(child);
+      if (d) out.set(p, d);
+      walk(child, p);
     }
   };
-  walk('ConfigSchema', '', new Set(['ConfigSchema']));
+  walk(ConfigSchema as unknown as ZodLike, '');
   return out;
 }
 

@@ -208,7 +208,7 @@ function parseSetValue(text: string): { value: unknown } | { problem: string } {
 const pathKey = (keyPath: readonly (string | number)[]) => keyPath.map(String).join('\u0000');
 
 interface KeyIndex {
-  /** Key path (joined by {@link pathKey}) → the line of its key in the file (the root → its first line). */
+  /** Key path (joined by {@link pathKey}) → the line of its value in the file (the root → its first line). */
   lines: Map<string, number>;
   /** Keys written again in one map: the path, the line of the repeat, and the line of the first. */
   duplicates: { path: (string | number)[]; line: number | undefined; first: number }[];
@@ -246,12 +246,14 @@ function indexKeys(doc: Document, lineCounter: LineCounter): KeyIndex {
       for (const pair of n.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const childPath = [...at, key];
-        const line = lineOf(pair.key as Node | null) ?? lineOf(pair.value as Node | null);
+        const keyLine = lineOf(pair.key as Node | null);
+        // A key's problems point at its value, as `doc.getIn(path, true)` did: for a map, its first entry.
+        const line = lineOf(pair.value as Node | null) ?? keyLine;
         const first = firstLine.get(key);
-        if (first !== undefined) duplicates.push({ path: childPath, line, first });
-        else if (line !== undefined) {
-          firstLine.set(key, line);
-          lines.set(pathKey(childPath), line);
+        if (first !== undefined) duplicates.push({ path: childPath, line: keyLine ?? line, first });
+        else if (keyLine !== undefined || line !== undefined) {
+          firstLine.set(key, (keyLine ?? line)!);
+          if (line !== undefined) lines.set(pathKey(childPath), line);
         }
         if (isAlias(pair.key)) aliases.push({ path: childPath, source: pair.key.source, defined: anchors.has(pair.key.source) });
         children.push({ node: pair.value, path: childPath });

@@ -1,14 +1,17 @@
 /**
- * The config schema: the single source of the config's type and of every default. Each setting has one
- * comment saying what it does; `gan-augment run --dry-run` prints the resolved values.
+ * The config schema: the single source of the config's type, of every default and of every setting's
+ * description (`.describe()`: `gan-augment schema` and `init` read it); `gan-augment run --dry-run` prints
+ * the resolved values.
  *
  * Messages are written as "expected …" so that `validate.ts` can append what was received and the key's
  * YAML line: `train.steps (line 12): expected a positive integer, received "ten"`.
  */
 import { z } from 'zod';
 import { FILTER_STEPS } from '../filter/steps.js';
+import { GENERATOR_ARCHS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
+import { GUARD_MODES } from '../guard/decide.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -27,6 +30,8 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
 
 export const BACKENDS = ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'auto'] as const;
+/** imbalanced-learn's own spellings of the named strategies, accepted as written there. */
+export const STRATEGY_ALIASES = { 'not majority': 'not-majority', 'not minority': 'not-minority' } as const satisfies Record<string, (typeof STRATEGIES)[number]>;
 
 /**
  * How many images each class should have after augmentation, after imbalanced-learn's
@@ -36,240 +41,161 @@ export const STRATEGIES = ['not-majority', 'not-minority', 'minority', 'all', 'a
 const StrategySchema = z.union(
   [
     oneOf(STRATEGIES),
+    oneOf(Object.keys(STRATEGY_ALIASES) as [keyof typeof STRATEGY_ALIASES]).transform((a) => STRATEGY_ALIASES[a]),
     z.number().gt(0).max(1),
     z.record(z.string(), posInt()),
   ],
   {
     error:
-      'expected one of "not-majority", "not-minority", "minority", "all", "auto", a ratio in (0, 1], or a map { label: targetCount }',
+      'expected one of "not-majority" (or "not majority"), "not-minority" (or "not minority"), "minority", "all", "auto", a ratio in (0, 1], or a map { label: targetCount }',
   },
 );
 
 const ScanSchema = section({
-  /** Images in nested folders below a class folder belong to that class. */
-  recursive: bool().default(true),
+  recursive: bool().default(true).describe('Images in nested folders below a class folder belong to that class.'),
 });
 
 const DecodeSchema = section({
-  /** Side length, in pixels, images are resized to. Must be a multiple of 4 (two 2× upsamplings in G). */
   size: posInt('a multiple of 4 that is ≥ 8')
     .refine((v) => v % 4 === 0 && v >= 8, { error: 'expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2)' })
-    .default(28),
-  /** 1 = grayscale, 3 = RGB. */
-  channels: z.union([z.literal(1), z.literal(3)], { error: 'expected 1 (grayscale) or 3 (RGB)' }).default(1),
-  /** How an image of another aspect ratio is fitted into size × size (sharp's `fit`). */
-  fit: oneOf(['cover', 'contain', 'fill'] as const).default('cover'),
-  /** Colour that transparent pixels and `contain` borders become. */
-  background: str('a colour such as "#000000" or "white"').default('#000000'),
-  /** Resampling kernel used by sharp when resizing; recorded in the outputs. */
-  kernel: oneOf(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const).default('lanczos3'),
-  /** Keep decoded images in <out>/.cache/decode, keyed by file content, so unchanged files are never decoded twice. */
-  cache: bool().default(true),
+    .default(28).describe('Side length, in pixels, images are resized to. Must be a multiple of 4 (two 2× upsamplings in G).'),
+  channels: z.union([z.literal(1), z.literal(3)], { error: 'expected 1 (grayscale) or 3 (RGB)' }).default(1).describe('1 = grayscale, 3 = RGB.'),
+  fit: oneOf(['cover', 'contain', 'fill'] as const).default('cover').describe("How an image of another aspect ratio is fitted into size × size (sharp's `fit`)."),
+  background: str('a colour such as "#000000" or "white"').default('#000000').describe('Colour that transparent pixels and `contain` borders become.'),
+  kernel: oneOf(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const).default('lanczos3').describe('Resampling kernel used by sharp when resizing; recorded in the outputs.'),
+  cache: bool().default(true).describe('Keep decoded images in <out>/.cache/decode, keyed by file content, so unchanged files are never decoded twice.'),
 });
 
 const BalanceSchema = section({
-  /** Which classes get synthetic images, and how many (see StrategySchema). */
-  strategy: StrategySchema.default('not-majority'),
+  strategy: StrategySchema.default('not-majority').describe(
+    "Which classes get synthetic images, and how many, after imbalanced-learn's `sampling_strategy`: `not-majority` (every class but the largest, up to the largest), `not-minority`, `minority`, `all`, `auto` (= not-majority), a ratio r in (0, 1] (every class up to ceil(r × the largest)), or a map { label: targetCount }.",
+  ),
 });
 
 const TranslateSchema = section({
-  /** Channels of the translator's first conv, doubled at each downsampling (the depth follows decode.size). */
-  width: posInt().default(16),
-  /** Residual blocks at the translator's deepest level. */
-  resBlocks: nonNegInt().default(2),
-  /** Weight λ_cyc of the cycle loss |G(G(x, c), c_x) − x|: a translation must keep what lets it be translated back. */
-  cycleWeight: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10),
-  /** Weight λ_id of the identity loss |G(x, c_x) − x|: translating into its own class leaves an image alone. */
-  identityWeight: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(5),
-  /**
-   * Which images are translated into a scarce class: `non-scarce` (every class that gets no synthetic images),
-   * `others` (every other class), or a list of class labels.
-   */
+  width: posInt().default(16).describe("Channels of the translator's first conv, doubled at each downsampling (the depth follows decode.size)."),
+  resBlocks: nonNegInt().default(2).describe("Residual blocks at the translator's deepest level."),
+  cycleWeight: z
+    .number({ error: 'expected a number ≥ 0' })
+    .min(0, { error: 'expected a number ≥ 0' })
+    .default(10)
+    .describe('Weight λ_cyc of the cycle loss |G(G(x, c), c_x) − x|: a translation must keep what lets it be translated back.'),
+  identityWeight: z
+    .number({ error: 'expected a number ≥ 0' })
+    .min(0, { error: 'expected a number ≥ 0' })
+    .default(5)
+    .describe('Weight λ_id of the identity loss |G(x, c_x) − x|: translating into its own class leaves an image alone.'),
   sources: z
     .union([oneOf(['non-scarce', 'others'] as const), z.array(str('a class label')).min(1)], {
       error: 'expected "non-scarce", "others" or a list of class labels',
     })
-    .default('non-scarce'),
-  /** How many source images come from each source class: `balanced` (as many from each) or `proportional` (to its size). */
-  sourceMix: oneOf(['balanced', 'proportional'] as const).default('balanced'),
+    .default('non-scarce')
+    .describe('Which images are translated into a scarce class: `non-scarce` (every class that gets no synthetic images), `others` (every other class), or a list of class labels.'),
+  sourceMix: oneOf(['balanced', 'proportional'] as const)
+    .default('balanced')
+    .describe('How many source images come from each source class: `balanced` (as many from each) or `proportional` (to its size).'),
 });
 
 const GanSchema = section({
-  /**
-   * `shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes
-   * borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job;
-   * `translate`: one class-conditional image-to-image generator (StarGAN-style: encoder, residual blocks,
-   * decoder; adversarial + cycle + identity losses) that turns images of the plentiful classes into the
-   * scarce ones, carrying over their spread of poses and shapes (settings in `gan.translate`).
-   */
-  mode: oneOf(['shared', 'per-class', 'translate'] as const).default('shared'),
-  /** Image-to-image translation (`mode: translate`). */
-  translate: TranslateSchema.prefault({}),
-  /** Per-class jobs run at once (`per-class` mode). */
-  concurrency: posInt().default(1),
-  /** Length of the latent noise vector z. */
-  latentDim: posInt().default(100),
-  /** Length of the generator's class embedding. */
-  embedDim: posInt().default(50),
-  /** Channels of the generator's first feature map (halved at each upsampling). */
-  gWidth: posInt().default(128),
-  /** Channels of the discriminator's first conv (doubled at the second). */
-  dWidth: posInt().default(64),
-  /** How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input). */
-  head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection'),
-  /** Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty). */
-  loss: oneOf(LOSSES).default('ns'),
-  /** Spectrally normalise D's conv and dense weights (one power iteration per step). */
-  spectralNorm: bool().default(false),
-  /** Minibatch standard deviation as an extra D feature: lets D see a collapsed batch. */
-  mbstd: bool().default(true),
-  /** R1 penalty weight γ on real images (0 = off). */
-  r1Gamma: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0),
-  /** R1 is applied lazily, every this many steps (scaled up accordingly). */
-  r1Every: posInt().default(16),
-  /** Gradient-penalty weight λ for `loss: wgan-gp`. */
-  gpWeight: posNum().default(10),
-  /** Half-life, in images, of the generator's weight average (EMA) used for sampling; 0 = no EMA. */
-  emaHalfLifeImages: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10_000),
-  /** The EMA half-life is at most this fraction of the images seen so far (ramp-up). */
-  emaRampup: unit().default(0.05),
+  mode: oneOf(['shared', 'per-class', 'translate'] as const)
+    .default('shared')
+    .describe(
+      '`shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job; `translate`: one class-conditional image-to-image generator (StarGAN-style: encoder, residual blocks, decoder; adversarial + cycle + identity losses) that turns images of the plentiful classes into the scarce ones, carrying over their spread of poses and shapes (settings in `gan.translate`).',
+    ),
+  translate: TranslateSchema.prefault({}).describe('Image-to-image translation (`mode: translate`).'),
+  concurrency: posInt().default(1).describe('Per-class jobs run at once (`per-class` mode).'),
+  latentDim: posInt().default(100).describe('Length of the latent noise vector z.'),
+  embedDim: posInt().default(50).describe("Length of the generator's class embedding."),
+  arch: oneOf(GENERATOR_ARCHS).default('dcgan').describe('How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots) or `dcgan` (stride-2 5×5 transposed convs, the original architecture).'),
+  gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
+  dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
+  head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),
+  loss: oneOf(LOSSES).default('ns').describe('Adversarial loss: `ns` non-saturating, `hinge`, `wgan-gp` (Wasserstein with gradient penalty).'),
+  spectralNorm: bool().default(false).describe("Spectrally normalise D's conv and dense weights (one power iteration per step)."),
+  mbstd: bool().default(true).describe('Minibatch standard deviation as an extra D feature: lets D see a collapsed batch.'),
+  r1Gamma: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe('R1 penalty weight γ on real images (0 = off).'),
+  r1Every: posInt().default(16).describe('R1 is applied lazily, every this many steps (scaled up accordingly).'),
+  gpWeight: posNum().default(10).describe('Gradient-penalty weight λ for `loss: wgan-gp`.'),
+  emaHalfLifeImages: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10_000).describe("Half-life, in images, of the generator's weight average (EMA) used for sampling; 0 = no EMA."),
+  emaRampup: unit().default(0.05).describe('The EMA half-life is at most this fraction of the images seen so far (ramp-up).'),
 });
 
 const AugmentSchema = section({
-  /** DiffAugment operations applied to real and generated images in both D and G steps. */
   policy: z
     .array(oneOf(['color', 'translation', 'cutout'] as const), { error: 'expected a list of "color", "translation", "cutout"' })
-    .default(['color', 'translation', 'cutout']),
-  /** Probability each operation is applied to an image (the starting value when `ada` is on). */
-  p: unit().default(1),
-  /** Adapt p during training (StyleGAN2-ADA): raise it when D over-fits the real images, lower it otherwise. */
-  ada: bool().default(false),
-  /** ADA's target for E[sign(D(real))]. */
-  adaTarget: unit().default(0.6),
-  /** Steps between ADA adjustments. */
-  adaInterval: posInt().default(4),
-  /** Images over which ADA may move p from 0 to 1. */
-  adaSpeedImages: posInt().default(20_000),
+    .default(['color', 'translation', 'cutout']).describe('DiffAugment operations applied to real and generated images in both D and G steps.'),
+  p: unit().default(1).describe('Probability each operation is applied to an image (the starting value when `ada` is on).'),
+  ada: bool().default(false).describe('Adapt p during training (StyleGAN2-ADA): raise it when D over-fits the real images, lower it otherwise.'),
+  adaTarget: unit().default(0.6).describe("ADA's target for E[sign(D(real))]."),
+  adaInterval: posInt().default(4).describe('Steps between ADA adjustments.'),
+  adaSpeedImages: posInt().default(20_000).describe('Images over which ADA may move p from 0 to 1.'),
 });
 
 const TrainSchema = section({
-  /**
-   * Training iterations; each is one discriminator step and one generator step. 1000 measured best on
-   * fmnist-lt within a 20-minute budget on 2 cores (README "Does it help?"); 300 gave blobs.
-   */
-  steps: posInt().default(1000),
-  /** Stop training after this many seconds even if `steps` is not reached (0 = no limit); a time budget for CI. */
-  budgetSeconds: nonNegInt().default(0),
-  /** Real images per step (and as many generated ones). */
-  batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64),
-  /** Adam learning rate of the generator. */
-  lrG: posNum().default(2e-4),
-  /** Adam learning rate of the discriminator. */
-  lrD: posNum().default(2e-4),
-  /** Adam β1; 0.5 is the DCGAN setting (momentum lower than the usual 0.9 keeps GAN training stable). */
-  beta1: unit().default(0.5),
-  /** Adam β2. */
-  beta2: unit().default(0.999),
-  /** Write a line to train/metrics.jsonl every this many steps. */
-  logEvery: posInt().default(10),
-  /** Fraction of each class's real images held out to watch D over-fit (at least 2 where a class has ≥ 3). */
-  validation: z.number({ error: 'expected a number in [0, 1)' }).min(0, { error: 'expected a number in [0, 1)' }).lt(1, { error: 'expected a number in [0, 1)' }).default(0.1),
-  /** Write a resumable checkpoint every this many steps (and at the end, and on Ctrl-C); 0 = only then. */
-  checkpointEvery: nonNegInt().default(100),
-  /** Write a sample grid per class to train/samples/ every this many steps; 0 = only at the end. */
-  sampleEvery: nonNegInt().default(100),
-  /** A loss whose magnitude exceeds this (or is NaN/Inf) counts as divergence: roll back, halve the learning rates. */
-  divergenceLoss: posNum().default(1e4),
+  steps: posInt().default(1000).describe('Training iterations; each is one discriminator step and one generator step. 1000 measured best on fmnist-lt within a 20-minute budget on 2 cores (README "Does it help?"); 300 gave blobs.'),
+  budgetSeconds: nonNegInt().default(0).describe('Stop training after this many seconds even if `steps` is not reached (0 = no limit); a time budget for CI.'),
+  batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64).describe('Real images per step (and as many generated ones).'),
+  lrG: posNum().default(2e-4).describe('Adam learning rate of the generator.'),
+  lrD: posNum().default(2e-4).describe('Adam learning rate of the discriminator.'),
+  beta1: unit().default(0.5).describe('Adam β1; 0.5 is the DCGAN setting (momentum lower than the usual 0.9 keeps GAN training stable).'),
+  beta2: unit().default(0.999).describe('Adam β2.'),
+  logEvery: posInt().default(10).describe('Write a line to train/metrics.jsonl every this many steps.'),
+  validation: z.number({ error: 'expected a number in [0, 1)' }).min(0, { error: 'expected a number in [0, 1)' }).lt(1, { error: 'expected a number in [0, 1)' }).default(0.1).describe("Fraction of each class's real images held out to watch D over-fit (at least 2 where a class has ≥ 3)."),
+  checkpointEvery: nonNegInt().default(100).describe('Write a resumable checkpoint every this many steps (and at the end, and on Ctrl-C); 0 = only then.'),
+  sampleEvery: nonNegInt().default(100).describe('Write a sample grid per class to train/samples/ every this many steps; 0 = only at the end.'),
+  divergenceLoss: posNum().default(1e4).describe('A loss whose magnitude exceeds this (or is NaN/Inf) counts as divergence: roll back, halve the learning rates.'),
 });
 
 const GenerateSchema = section({
-  /** Candidates generated per needed image; the filters keep the best `deficit` of them. */
-  oversample: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }).default(2),
-  /** Images per generator call. */
-  batchSize: posInt().default(256),
+  oversample: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }).default(2).describe('Candidates generated per needed image; the filters keep the best `deficit` of them.'),
+  batchSize: posInt().default(256).describe('Images per generator call.'),
 });
 
 export { FILTER_STEPS };
 
 const FilterSchema = section({
-  /**
-   * Filters applied to each class's candidates, in this order (leave one out to skip it); of the candidates
-   * that pass them all, the best `deficit` by discriminator logit are kept. `label` is on by default: without
-   * it, samples that do not look like their class taught evaluate's classifier the wrong class (README "Does it help?").
-   */
   order: z
     .array(oneOf(FILTER_STEPS), { error: `expected a list of ${FILTER_STEPS.map((s) => `"${s}"`).join(', ')}` })
     .refine((steps) => new Set(steps).size === steps.length, { error: 'expected each filter at most once' })
-    .default(['near-copy', 'label', 'discriminator']),
-  /**
-   * The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the
-   * candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).
-   */
-  discriminator: oneOf(DISCRIMINATOR_MODES).default('top'),
-  /** Share of the candidates kept by `discriminator: fraction`. */
-  fraction: unit().default(0.5),
-  /** Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept). */
-  threshold: z.number({ error: 'expected a number' }).default(0),
-  /** `discriminator: drs`: the percentile (0–100) of F whose candidates are accepted with probability ½; higher = stricter. */
-  drsPercentile: z.number({ error: 'expected a number between 0 and 100' }).min(0, { error: 'expected a number between 0 and 100' }).max(100, { error: 'expected a number between 0 and 100' }).default(95),
-  /** Label consistency: the feature classifier must give the intended class at least this probability (τ). */
-  minLabelProb: unit().default(0.5),
-  /** Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject). */
-  nearCopyQuantile: unit().default(0.01),
-  /**
-   * Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a
-   * 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart).
-   */
-  nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled'),
-  /** Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both. */
+    .default(['near-copy', 'label', 'discriminator']).describe("Filters applied to each class's candidates, in this order (leave one out to skip it); of the candidates that pass them all, the best `deficit` by discriminator logit are kept. `label` is on by default: without it, samples that do not look like their class taught evaluate's classifier the wrong class (README \"Does it help?\")."),
+  discriminator: oneOf(DISCRIMINATOR_MODES).default('top').describe('The discriminator filter: `top` keeps the best `deficit`, `fraction` the best `fraction` of the candidates, `threshold` every logit ≥ `threshold`, `drs` discriminator rejection sampling (Azadi et al. 2019).'),
+  fraction: unit().default(0.5).describe('Share of the candidates kept by `discriminator: fraction`.'),
+  threshold: z.number({ error: 'expected a number' }).default(0).describe('Lowest discriminator logit kept by `discriminator: threshold` (a logit exactly on it is kept).'),
+  drsPercentile: z.number({ error: 'expected a number between 0 and 100' }).min(0, { error: 'expected a number between 0 and 100' }).max(100, { error: 'expected a number between 0 and 100' }).default(95).describe('`discriminator: drs`: the percentile (0–100) of F whose candidates are accepted with probability ½; higher = stricter.'),
+  usefulnessMinMargin: z
+    .number({ error: 'expected a number between -1 and 1' })
+    .min(-1, { error: 'expected a number between -1 and 1' })
+    .max(1, { error: 'expected a number between -1 and 1' })
+    .default(0.1)
+    .describe('The `usefulness` filter (pair it with `generate.oversample` 10–20): of the candidates the real-data classifier puts in their class with at least this margin (p(class) − best other p), keep the class\'s deficit nearest the boundary with another class, skipping near-duplicates of a kept one (the feature near-copy threshold).'),
+  minLabelProb: unit().default(0.5).describe('Label consistency: the feature classifier must give the intended class at least this probability (τ).'),
+  nearCopyQuantile: unit().default(0.01).describe('Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject).'),
+  nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled').describe("Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart)."),
   nearCopySpaces: z
     .array(oneOf(NEAR_COPY_SPACES), { error: `expected a list of ${NEAR_COPY_SPACES.map((s) => `"${s}"`).join(', ')}` })
-    .default([...NEAR_COPY_SPACES]),
-  /** Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected. */
-  keepRejected: bool().default(false),
-  /**
-   * When the filters keep fewer than a class needs: `leave` it short (a warning says by how much), or
-   * `oversample`: list the class's real images again (source "oversampled" in the manifest) up to its target,
-   * so the output is balanced whatever the filters kept.
-   */
-  shortfall: oneOf(['leave', 'oversample'] as const).default('oversample'),
+    .default([...NEAR_COPY_SPACES]).describe("Where the near-copy filter measures distance: the extractor's `feature` space, raw `pixel` space, or both."),
+  keepRejected: bool().default(false).describe('Also write rejected candidates to <out>/rejected/<class>/, with rejected.jsonl saying why each was rejected.'),
+  shortfall: oneOf(['leave', 'oversample'] as const).default('oversample').describe("When the filters keep fewer than a class needs: `leave` it short (a warning says by how much), or `oversample`: list the class's real images again (source \"oversampled\" in the manifest) up to its target, so the output is balanced whatever the filters kept."),
 });
 
 const ClassifierSchema = section({
-  /** Channels of its 3×3 stride-2 convs; the last is the feature dimension. */
-  widths: z.array(posInt(), { error: 'expected a list of positive integers' }).min(1, { error: 'expected a list of positive integers' }).default([16, 32, 64]),
-  /** Training budget in Adam steps (fixed: the same data and seed give the same classifier). */
-  steps: posInt().default(400),
-  /** Images per step, drawn class-balanced from the real images. */
-  batchSize: posInt().default(32),
-  /** Adam learning rate. */
-  lr: posNum().default(2e-3),
-  /** Training images are shifted by up to this many pixels (0 = no augmentation). */
-  shift: nonNegInt().default(2),
+  widths: z.array(posInt(), { error: 'expected a list of positive integers' }).min(1, { error: 'expected a list of positive integers' }).default([16, 32, 64]).describe('Channels of its 3×3 stride-2 convs; the last is the feature dimension.'),
+  steps: posInt().default(400).describe('Training budget in Adam steps (fixed: the same data and seed give the same classifier).'),
+  batchSize: posInt().default(32).describe('Images per step, drawn class-balanced from the real images.'),
+  lr: posNum().default(2e-3).describe('Adam learning rate.'),
+  shift: nonNegInt().default(2).describe('Training images are shifted by up to this many pixels (0 = no augmentation).'),
 });
 
 const FeaturesSchema = section({
-  /**
-   * What computes the features for FID, KID and the near-copy filter: `classifier` (a small CNN trained on
-   * the real images, cached), or a local tfjs `layers` or `graph` model (e.g. InceptionV3 pool3) at `model`.
-   */
-  extractor: oneOf(['classifier', 'layers', 'graph'] as const).default('classifier'),
-  /** model.json of a `layers`/`graph` extractor: absolute, or relative to the config file's folder. */
-  model: str('a model.json path').nullable().default(null),
-  /** Input side length of that model (images are resized bilinearly to it); null = the model's own. */
-  inputSize: posInt().nullable().default(null),
-  /** Input channels of that model (gray is repeated to RGB); null = the model's own. */
-  channels: z.union([z.literal(1), z.literal(3)], { error: 'expected 1 (grayscale) or 3 (RGB)' }).nullable().default(null),
-  /** Per-channel mean subtracted from x/255 before that model (one value = every channel). */
-  mean: z.array(z.number({ error: 'expected numbers' }), { error: 'expected a list of 1 or 3 numbers' }).min(1, { error: 'expected a list of 1 or 3 numbers' }).max(3, { error: 'expected a list of 1 or 3 numbers' }).default([0.5]),
-  /** Per-channel standard deviation that divides it. */
-  std: z.array(posNum(), { error: 'expected a list of 1 or 3 numbers > 0' }).min(1, { error: 'expected a list of 1 or 3 numbers > 0' }).max(3, { error: 'expected a list of 1 or 3 numbers > 0' }).default([0.5]),
-  /** Layer (Layers model) or node (Graph model) whose output is the feature; null = the model's output. */
-  output: str('a layer or node name').nullable().default(null),
-  /** Keep the trained classifier and the real images' features in <out>/.cache/ for the next run. */
-  cache: bool().default(true),
-  /** The default extractor, also used by the label filter. */
-  classifier: ClassifierSchema.prefault({}),
+  extractor: oneOf(['classifier', 'layers', 'graph'] as const).default('classifier').describe('What computes the features for FID, KID and the near-copy filter: `classifier` (a small CNN trained on the real images, cached), or a local tfjs `layers` or `graph` model (e.g. InceptionV3 pool3) at `model`.'),
+  model: str('a model.json path').nullable().default(null).describe("model.json of a `layers`/`graph` extractor: absolute, or relative to the config file's folder."),
+  inputSize: posInt().nullable().default(null).describe("Input side length of that model (images are resized bilinearly to it); null = the model's own."),
+  channels: z.union([z.literal(1), z.literal(3)], { error: 'expected 1 (grayscale) or 3 (RGB)' }).nullable().default(null).describe("Input channels of that model (gray is repeated to RGB); null = the model's own."),
+  mean: z.array(z.number({ error: 'expected numbers' }), { error: 'expected a list of 1 or 3 numbers' }).min(1, { error: 'expected a list of 1 or 3 numbers' }).max(3, { error: 'expected a list of 1 or 3 numbers' }).default([0.5]).describe('Per-channel mean subtracted from x/255 before that model (one value = every channel).'),
+  std: z.array(posNum(), { error: 'expected a list of 1 or 3 numbers > 0' }).min(1, { error: 'expected a list of 1 or 3 numbers > 0' }).max(3, { error: 'expected a list of 1 or 3 numbers > 0' }).default([0.5]).describe('Per-channel standard deviation that divides it.'),
+  output: str('a layer or node name').nullable().default(null).describe("Layer (Layers model) or node (Graph model) whose output is the feature; null = the model's output."),
+  cache: bool().default(true).describe("Keep the trained classifier and the real images' features in <out>/.cache/ for the next run."),
+  classifier: ClassifierSchema.prefault({}).describe('The default extractor, also used by the label filter.'),
 }).superRefine((f, ctx) => {
   if (f.extractor !== 'classifier' && f.model === null) {
     ctx.addIssue({ code: 'custom', path: ['model'], input: undefined, message: `expected a model.json path when features.extractor is "${f.extractor}"` });
@@ -277,41 +203,26 @@ const FeaturesSchema = section({
 });
 
 const QualitySchema = section({
-  /** A class whose kept synthetic images have a higher FID against its real images is flagged; null = no limit. */
-  maxFid: z.number({ error: 'expected a number ≥ 0 or null' }).min(0, { error: 'expected a number ≥ 0 or null' }).nullable().default(null),
-  /** Same for KID; null = no limit. */
-  maxKid: z.number({ error: 'expected a number or null' }).nullable().default(null),
-  /** What a flagged class does: `warn`, or `fail` (exit code 3 once every output is written). */
-  onFail: oneOf(['warn', 'fail'] as const).default('warn'),
-  /** KID on large classes averages this many random subsets (recorded with the score). */
-  kidSubsets: posInt().default(100),
-  /** Samples per set in each KID subset. */
-  kidSubsetSize: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).default(1000),
+  maxFid: z.number({ error: 'expected a number ≥ 0 or null' }).min(0, { error: 'expected a number ≥ 0 or null' }).nullable().default(null).describe('A class whose kept synthetic images have a higher FID against its real images is flagged; null = no limit.'),
+  maxKid: z.number({ error: 'expected a number or null' }).nullable().default(null).describe('Same for KID; null = no limit.'),
+  onFail: oneOf(['warn', 'fail'] as const).default('warn').describe('What a flagged class does: `warn`, or `fail` (exit code 3 once every output is written).'),
+  kidSubsets: posInt().default(100).describe('KID on large classes averages this many random subsets (recorded with the score).'),
+  kidSubsetSize: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).default(1000).describe('Samples per set in each KID subset.'),
 });
 
 const OutputSchema = section({
-  /** Also write manifest.csv: the manifest's rows as CSV, one column per field (and per filter score). */
-  csv: bool().default(true),
-  /**
-   * Also lay the dataset out as <out>/imagefolder/train/<class>/{real,synthetic}/… with metadata.jsonl, which
-   * Hugging Face `imagefolder` and torchvision `ImageFolder` read unchanged. How files get there:
-   * `hardlink` (no extra space; a copy across filesystems), `copy` (independent files), `symlink`
-   * (relative links: break when out is moved without the input), or `none` (no layout).
-   */
-  imagefolder: oneOf(['hardlink', 'copy', 'symlink', 'none'] as const).default('hardlink'),
-  /** Write <out>/report.html: one self-contained page (images inline) to judge the run by. */
-  report: bool().default(true),
+  csv: bool().default(true).describe("Also write manifest.csv: the manifest's rows as CSV, one column per field (and per filter score)."),
+  imagefolder: oneOf(['hardlink', 'copy', 'symlink', 'none'] as const).default('hardlink').describe('Also lay the dataset out as <out>/imagefolder/train/<class>/{real,synthetic}/… with metadata.jsonl, which Hugging Face `imagefolder` and torchvision `ImageFolder` read unchanged. How files get there: `hardlink` (no extra space; a copy across filesystems), `copy` (independent files), `symlink` (relative links: break when out is moved without the input), or `none` (no layout).'),
+  report: bool().default(true).describe('Write <out>/report.html: one self-contained page (images inline) to judge the run by.'),
 });
 
+export { StrategySchema };
+
 export const ConfigSchema = section({
-  /** Labelled image folder: one sub-folder per class. Relative paths are resolved from the config file's folder. */
-  input: str('a folder path'),
-  /** Output folder for synthetic images, manifest and summary. Relative to the config file's folder. */
-  out: str('a folder path').default('out'),
-  /** Seed for every random choice (batches, noise, initial weights). */
-  seed: nonNegInt().default(0),
-  /** tfjs backend; `auto` picks the first that loads: node-gpu → node → native (wasm + BLAS kernels) → wasm → cpu. */
-  backend: oneOf(BACKENDS).default('auto'),
+  input: str('a folder path').describe("Labelled image folder: one sub-folder per class. Relative paths are resolved from the config file's folder."),
+  out: str('a folder path').default('out').describe("Output folder for synthetic images, manifest and summary. Relative to the config file's folder."),
+  seed: nonNegInt().default(0).describe('Seed for every random choice (batches, noise, initial weights).'),
+  backend: oneOf(BACKENDS).default('auto').describe('tfjs backend; `auto` picks the first that loads: node-gpu → node → native (wasm + BLAS kernels) → wasm → cpu.'),
   scan: ScanSchema.prefault({}),
   decode: DecodeSchema.prefault({}),
   balance: BalanceSchema.prefault({}),
@@ -323,6 +234,11 @@ export const ConfigSchema = section({
   features: FeaturesSchema.prefault({}),
   quality: QualitySchema.prefault({}),
   output: OutputSchema.prefault({}),
+  guard: oneOf(GUARD_MODES)
+    .default('fallback')
+    .describe(
+      "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a quick classifier more than its real images listed again (3 seeds; soft-recall gain with 95 % confidence, balanced accuracy not lower). `fallback`: where they do not, fill the class with oversampled real images instead and say so; `warn`: only say so; `off`: no check.",
+    ),
 });
 
 /** The resolved config: every key present, every default applied. */

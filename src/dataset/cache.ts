@@ -20,6 +20,7 @@ import { outLayout } from '../out/layout.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
 import type { CacheHit, DecodeCacheView, DecodeSettings } from './decode.js';
+import { InputError } from '../errors.js';
 
 export type { CacheHit } from './decode.js';
 
@@ -90,16 +91,16 @@ export class DecodeCache implements DecodeCacheView {
     let fd: number | null = null;
     try {
       const index = JSON.parse(text) as Index;
-      if (index.format !== CACHE_FORMAT || index.version !== CACHE_VERSION) throw new Error(`format ${index.format} v${index.version}, expected v${CACHE_VERSION}`);
-      if (index.key !== key || index.bytesPerImage !== per) throw new Error('settings do not match its name');
-      if (typeof index.blob !== 'string' || !/^[\w-]+\.u8$/.test(index.blob)) throw new Error('bad blob name');
-      if (!Number.isInteger(index.count) || index.count < 0) throw new Error('bad count');
+      if (index.format !== CACHE_FORMAT || index.version !== CACHE_VERSION) throw new InputError(`format ${index.format} v${index.version}, expected v${CACHE_VERSION}`);
+      if (index.key !== key || index.bytesPerImage !== per) throw new InputError('settings do not match its name');
+      if (typeof index.blob !== 'string' || !/^[\w-]+\.u8$/.test(index.blob)) throw new InputError('bad blob name');
+      if (!Number.isInteger(index.count) || index.count < 0) throw new InputError('bad count');
       fd = openSync(path.join(dir, index.blob), 'r');
       const size = fstatSync(fd).size;
-      if (size !== index.count * per) throw new Error(`blob holds ${size} bytes, expected ${index.count * per}`);
+      if (size !== index.count * per) throw new InputError(`blob holds ${size} bytes, expected ${index.count * per}`);
       const images = new Map<string, number>();
       for (const [hash, slot] of Object.entries(index.images)) {
-        if (!Number.isInteger(slot) || slot < 0 || slot >= index.count) throw new Error(`bad slot for ${hash}`);
+        if (!Number.isInteger(slot) || slot < 0 || slot >= index.count) throw new InputError(`bad slot for ${hash}`);
         images.set(hash, slot);
       }
       const rejected = new Map<string, string>();

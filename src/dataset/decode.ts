@@ -13,6 +13,7 @@ import os from 'node:os';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
 import type { Config } from '../config/schema.js';
+import { InternalError } from '../errors.js';
 
 export type DecodeSettings = Config['decode'];
 
@@ -64,7 +65,7 @@ export async function decodeImage(input: string | Buffer, s: DecodeSettings): Pr
   img = s.channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb').removeAlpha();
   const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== s.channels || info.width !== s.size || info.height !== s.size) {
-    throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${s.size}×${s.size}×${s.channels}`);
+    throw new InternalError(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${s.size}×${s.size}×${s.channels}`);
   }
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -2,7 +2,7 @@
  * Holding out a few real images per class, never trained on, so that D's output on them can be compared
  * with its output on training images: a growing gap is the over-fitting signal. Pure.
  */
-import type { Rng } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
 import { pushAll } from '../util/array.js';
 
 /**
@@ -26,4 +26,15 @@ export function splitHoldout(labels: Int32Array, numClasses: number, fraction: n
     pushAll(train, shuffled.slice(k));
   }
   return { train: train.sort((a, b) => a - b), held: held.sort((a, b) => a - b) };
+}
+
+/**
+ * The Rng the GAN trainer (`Trainer` in gan/train-loop.ts) splits its hold-out with: the second fork of
+ * Rng(seed). The synthesis stage re-derives the same split from it, so it can measure the kept images
+ * against real images the GAN never saw.
+ */
+export function ganHoldoutRng(seed: number): Rng {
+  const root = new Rng(seed);
+  root.fork(1);
+  return root.fork(2);
 }

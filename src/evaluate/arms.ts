@@ -1,7 +1,8 @@
 /**
- * The four training sets `evaluate` compares, as index pools into one array of images (real first, then
- * synthetic) and per-image loss weights. Pure apart from the seeded Rng it is handed.
+ * The training sets `evaluate` compares, as index pools into one array of images (real first, then what
+ * the run added) and per-image loss weights. Pure apart from the seeded Rng it is handed.
  *
+ * Classical rows (no synthetic image):
  * - `real`: the real images.
  * - `oversample`: the real images, each scarce class topped up to its target (what the run was asked to
  *   fill it to; without one, the size it has with its synthetic images) by drawing its own real images
@@ -9,58 +10,130 @@
  *   synthetic images the filters kept, so a shortfall does not weaken this baseline.
  * - `class-weight`: the real images, each weighted N / (K · n_class) (scikit-learn's "balanced"), so
  *   every class carries the same total weight.
- * - `synthetic`: the real images and the synthetic ones, as `gan-augment run` delivers them.
+ * - `logit-adjust` is not trained: it is the `real` classifier with τ·log prior subtracted from its
+ *   logits (see run.ts).
  *
- * All four draw minibatches uniformly from their pool, for the same number of steps.
+ * - `synthetic`: the real images and what the run added (synthetic images, and real images it listed
+ *   again), as `gan-augment run` delivers them — with the manifest's soft labels and weights when
+ *   `use.targets` is `soft`, and only the best `use.mix` share of each class's synthetic images (the rest
+ *   of its fill drawn again from its real images) when `use.mix` < 1.
+ *
+ * All draw minibatches uniformly from their pool, for the same number of steps.
  */
 import type { Rng } from '../util/rng.js';
-import type { ArmName } from './types.js';
+import type { ArmName, SyntheticUse } from './types.js';
+import { pushAll } from '../util/array.js';
+
+export type { SyntheticUse } from './types.js';
 
 export interface ArmPool {
   name: ArmName;
-  /** Image indices (into real ++ synthetic); repeats mean oversampling. */
+  /** Image indices (into real ++ added); repeats mean oversampling. */
   pool: Int32Array;
   /** Loss weight of each class by class index (1 where unweighted). */
   classWeight: Float32Array;
+  /** Per image index: loss weight multiplier and soft target row (k values); absent = 1 and one-hot. */
+  imageWeight?: Float32Array;
+  soft?: Float32Array;
 }
 
-/**
- * @param realLabels class index of each real image
- * @param syntheticLabels class index of each synthetic image (they follow the real ones)
- * @param scarce class indices whose real images are oversampled
- * @param k number of classes
- * @param targets per class index, the run's target count (NaN where unknown)
- */
-export function buildArms(realLabels: Int32Array, syntheticLabels: Int32Array, scarce: readonly number[], k: number, rng: Rng, targets?: ArrayLike<number>): ArmPool[] {
+
+export const DELIVERED: SyntheticUse = { targets: 'soft', mix: 1 };
+
+export interface ArmInputs {
+  /** Class index of each real image (indices 0 … nReal−1). */
+  realLabels: Int32Array;
+  /** Class index of each added image (indices nReal …), and whether it is synthetic (else oversampled real). */
+  addedLabels: Int32Array;
+  addedSynthetic?: Uint8Array;
+  /** Per image (real ++ added): the manifest's weight and soft target rows (count × k). */
+  weight?: Float32Array;
+  soft?: Float32Array;
+  scarce: readonly number[];
+  k: number;
+  /** Per class index, the run's target count (NaN where unknown). */
+  targets?: ArrayLike<number>;
+}
+
+const draw = (list: readonly number[], n: number, rng: Rng): number[] => (list.length === 0 ? [] : Array.from({ length: Math.max(0, n) }, () => list[rng.int(list.length)]!));
+
+/** The three trained classical arms: real, oversample, class-weight. */
+export function classicalArms(inp: ArmInputs, rng: Rng): ArmPool[] {
+  const { realLabels, addedLabels, scarce, k, targets } = inp;
   const nReal = realLabels.length;
   const realCount = new Array<number>(k).fill(0);
-  const synCount = new Array<number>(k).fill(0);
+  const addCount = new Array<number>(k).fill(0);
   realLabels.forEach((l) => realCount[l]!++);
-  syntheticLabels.forEach((l) => synCount[l]!++);
+  addedLabels.forEach((l) => addCount[l]!++);
   const realIdx = Int32Array.from({ length: nReal }, (_, i) => i);
   const ones = new Float32Array(k).fill(1);
 
-  // Oversampling targets: the run's target; else what the class has with its synthetic images; else the
-  // largest class.
+  // Oversampling targets: the run's target; else what the class has with its added images; else the largest class.
   const maxReal = Math.max(0, ...realCount);
-  const byClass: number[][] = Array.from({ length: k }, () => []);
-  realLabels.forEach((l, i) => byClass[l]!.push(i));
+  const byClass = realByClass(realLabels, k);
   const extra: number[] = [];
   for (const c of scarce) {
     const planned = targets?.[c];
-    const target = planned !== undefined && Number.isFinite(planned) ? planned : synCount[c]! > 0 ? realCount[c]! + synCount[c]! : maxReal;
-    const list = byClass[c]!;
-    if (list.length === 0) continue;
-    for (let n = realCount[c]!; n < target; n++) extra.push(list[rng.int(list.length)]!);
+    const target = planned !== undefined && Number.isFinite(planned) ? planned : addCount[c]! > 0 ? realCount[c]! + addCount[c]! : maxReal;
+    pushAll(extra, draw(byClass[c]!, target - realCount[c]!, rng));
   }
-
   const present = realCount.filter((n) => n > 0).length;
   const weight = Float32Array.from(realCount, (n) => (n > 0 ? nReal / (present * n) : 0));
-
   return [
     { name: 'real', pool: realIdx, classWeight: ones },
     { name: 'oversample', pool: Int32Array.from([...realIdx, ...extra]), classWeight: ones },
     { name: 'class-weight', pool: realIdx, classWeight: weight },
-    { name: 'synthetic', pool: Int32Array.from({ length: nReal + syntheticLabels.length }, (_, i) => i), classWeight: ones },
   ];
+}
+
+function realByClass(realLabels: Int32Array, k: number): number[][] {
+  const byClass: number[][] = Array.from({ length: k }, () => []);
+  realLabels.forEach((l, i) => byClass[l]!.push(i));
+  return byClass;
+}
+
+/** The synthetic arm: real ++ added, used as `use` says. */
+export function syntheticArm(inp: ArmInputs, use: SyntheticUse, rng: Rng): ArmPool {
+  const { realLabels, addedLabels, k } = inp;
+  const nReal = realLabels.length;
+  const byClass = realByClass(realLabels, k);
+  const pool: number[] = Array.from({ length: nReal }, (_, i) => i);
+  // Synthetic images of each class in manifest order (the run writes them best first).
+  const synByClass: number[][] = Array.from({ length: k }, () => []);
+  addedLabels.forEach((l, j) => {
+    const i = nReal + j;
+    if (inp.addedSynthetic && inp.addedSynthetic[j] === 0) pool.push(i);
+    else synByClass[l]!.push(i);
+  });
+  for (let c = 0; c < k; c++) {
+    const syn = synByClass[c]!;
+    const keep = Math.round(Math.min(1, Math.max(0, use.mix)) * syn.length);
+    pushAll(pushAll(pool, syn.slice(0, keep)), draw(byClass[c]!, syn.length - keep, rng));
+  }
+  const arm: ArmPool = { name: 'synthetic', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1) };
+  if (use.targets === 'soft') {
+    if (inp.weight) arm.imageWeight = inp.weight;
+    if (inp.soft) arm.soft = inp.soft;
+  }
+  return arm;
+}
+
+/**
+ * The four trained arms in the reported order (`logit-adjust` is derived from `real`, not trained).
+ * @param rng draws the oversampled images
+ */
+export function buildArms(inp: ArmInputs, rng: Rng, use: SyntheticUse = DELIVERED): ArmPool[] {
+  return [...classicalArms(inp, rng), syntheticArm(inp, use, rng)];
+}
+
+/**
+ * Post-hoc logit adjustment (Menon et al., ICLR 2021): logits − τ·log prior, per row of a row-major
+ * `rows × k` matrix. Classes with prior 0 are never predicted.
+ */
+export function adjustLogits(logits: Float32Array, rows: number, prior: ArrayLike<number>, tau: number): Float32Array {
+  const k = prior.length;
+  const shift = Array.from(prior, (p) => (p > 0 ? tau * Math.log(p) : Infinity));
+  const out = new Float32Array(rows * k);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) out[i * k + j] = logits[i * k + j]! - shift[j]!;
+  return out;
 }

@@ -10,6 +10,7 @@ import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder } from '../dataset/scan.js';
 import { UserError } from '../errors.js';
 import { parseManifest } from '../manifest/build.js';
+import { outLayout } from '../out/layout.js';
 
 export interface EvaluationData {
   /** Class labels by class index (sorted). */
@@ -20,6 +21,11 @@ export interface EvaluationData {
   synthetic: number;
   /** Entries with source "oversampled" (filter.shortfall: oversample): in the synthetic row only. */
   oversampled: number;
+  /** Per added image (after the real ones): 1 synthetic, 0 oversampled real. */
+  addedSynthetic: Uint8Array;
+  /** Per training image: the manifest's recommended loss weight, and soft target rows (count × classes; one-hot where the manifest has none). */
+  weight: Float32Array;
+  soft: Float32Array;
   test: LabelledImages;
   decode: DecodeSettings;
   /** The run's target count per class index (summary.json beside the manifest), NaN where unknown. */
@@ -37,7 +43,7 @@ interface SummaryBits {
 
 async function readSummary(dir: string): Promise<SummaryBits | null> {
   try {
-    return JSON.parse(await readFile(path.join(dir, 'summary.json'), 'utf8')) as SummaryBits;
+    return JSON.parse(await readFile(outLayout(dir).summary, 'utf8')) as SummaryBits;
   } catch {
     return null;
   }
@@ -135,5 +141,28 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     numClasses: labels.length,
   };
   const oversampled = syn.filter((e) => e.source === 'oversampled').length;
-  return { labels, train, real: real.length, synthetic: syn.length - oversampled, oversampled, test, decode, targets, notes };
+  const k = labels.length;
+  const soft = new Float32Array(ordered.length * k);
+  ordered.forEach((e, i) => {
+    const row = soft.subarray(i * k, (i + 1) * k);
+    const given = e.softLabel ? labels.map((l) => e.softLabel![l] ?? 0) : null;
+    const sum = given ? given.reduce((a, b) => a + b, 0) : 0;
+    // Rounded in the manifest: renormalised here. A soft label naming no known class falls back to the label.
+    if (given && sum > 0) given.forEach((v, j) => (row[j] = v / sum));
+    else row[index.get(e.label)!] = 1;
+  });
+  return {
+    labels,
+    train,
+    real: real.length,
+    synthetic: syn.length - oversampled,
+    oversampled,
+    addedSynthetic: Uint8Array.from(syn, (e) => (e.source === 'synthetic' ? 1 : 0)),
+    weight: Float32Array.from(ordered, (e) => e.weight),
+    soft,
+    test,
+    decode,
+    targets,
+    notes,
+  };
 }

@@ -1,22 +1,29 @@
 /**
  * `gan-augment evaluate`: does the augmentation help a classifier on held-out real images, compared with
- * the cheap alternatives? Trains the same classifier on each of the four arms (see arms.ts) for each
- * seed, tests each on the test folder, and reports means, spreads and the gain on the scarce classes.
+ * the cheap alternatives? Trains the same classifier on each arm (see arms.ts) for each seed, tests each
+ * on the test folder, and reports means, paired per-seed differences to the best classical row with
+ * their 95 % t-intervals, and the verdict. How the synthetic row uses the synthetic images (soft labels
+ * and weights or not, all of them or half) is chosen on a validation split carved from the manifest's
+ * real images — never on the test folder.
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { disposeClassifier } from '../classifier/model.js';
 import { UserError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { buildArms } from './arms.js';
+import type { LabelledImages } from '../dataset/sampler.js';
+import { splitHoldout } from '../dataset/holdout.js';
+import { adjustLogits, buildArms, DELIVERED, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
-import { classFigures, meanFinite, sampleStd } from './metrics.js';
-import { EVAL_DEFAULTS, predictClasses, trainArm, type EvalTrainSettings } from './train.js';
-import { ARMS, type ArmName, type EvaluationResult, type EvaluationRow, type SeedFigures } from './types.js';
+import { argmaxRows, classFigures, meanFinite, sampleStd } from './metrics.js';
+import { tInterval } from './stats.js';
+import { EVAL_DEFAULTS, testLogits, trainArm, type EvalTrainSettings } from './train.js';
+import { ARMS, CLASSICAL, type ArmName, type EvaluationResult, type EvaluationRow, type PairedDiff, type SeedFigures, type Tuning } from './types.js';
 
 export type EvaluateEvent =
   | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[] }
   | { type: 'step'; seed: number; arm: ArmName; step: number; steps: number }
+  | { type: 'tune'; use: SyntheticUse; scarceRecall: number; balancedAccuracy: number; chosen?: boolean }
   | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number };
 
 export interface EvaluateOptions {
@@ -27,6 +34,10 @@ export interface EvaluateOptions {
   settings?: Partial<EvalTrainSettings>;
   /** Labels to treat as scarce; default: the classes the manifest holds synthetic images for. */
   scarce?: string[];
+  /** Seeds of the validation-split choice of the synthetic row's use (0 = no tuning: use what the run delivered). */
+  tuneSeeds?: number;
+  /** τ of the logit-adjust row. */
+  tau?: number;
   signal?: AbortSignal;
   onEvent?: (e: EvaluateEvent) => void;
 }
@@ -45,6 +56,139 @@ function scarceOf(data: EvaluationData, given: string[] | undefined): string[] {
   return scarce;
 }
 
+/** Share of each class's real images carved out as the validation split for tuning (at least 2 per class). */
+export const VALIDATION_FRACTION = 0.2;
+/** What the validation split chooses among for the synthetic row. */
+export const TUNE_CANDIDATES: readonly SyntheticUse[] = [
+  { targets: 'soft', mix: 1 },
+  { targets: 'hard', mix: 1 },
+  { targets: 'soft', mix: 0.5 },
+  { targets: 'hard', mix: 0.5 },
+];
+export const EVALUATE_RUN_DEFAULTS = { seeds: 5, tuneSeeds: 2, tau: 1 } as const;
+
+/** Figures of one classifier's predictions. */
+export function seedFigures(seed: number, truth: Int32Array, predicted: Int32Array, labels: readonly string[], scarceIdx: readonly number[]): SeedFigures {
+  const k = labels.length;
+  const fig = classFigures(truth, predicted, k);
+  const recall: Record<string, number> = {};
+  labels.forEach((l, i) => Number.isFinite(fig.recall[i]!) && (recall[l] = fig.recall[i]!));
+  const confusion: Record<string, Record<string, number>> = {};
+  for (const c of scarceIdx) {
+    const counts = new Array<number>(k).fill(0);
+    let n = 0;
+    truth.forEach((t, i) => t === c && (n++, counts[predicted[i]!]!++));
+    const row: Record<string, number> = {};
+    counts.forEach((m, j) => j !== c && m > 0 && n > 0 && (row[labels[j]!] = m / n));
+    confusion[labels[c]!] = row;
+  }
+  return {
+    seed,
+    balancedAccuracy: fig.balancedAccuracy,
+    macroF1: fig.macroF1,
+    recall,
+    scarceRecall: meanFinite(scarceIdx.map((i) => fig.recall[i]!)),
+    majorityRecall: meanFinite(fig.recall.filter((_, i) => !scarceIdx.includes(i))),
+    confusion,
+  };
+}
+
+/** Paired per-seed difference `a − b` in points, with its 95 % t-interval. */
+function paired(a: number[], b: number[]): PairedDiff {
+  const ci = tInterval(a.map((x, i) => 100 * (x - b[i]!)));
+  return { mean: ci.mean, low: ci.low, high: ci.high };
+}
+
+/** The verdict of the issue's rule: CI lower bound > 0 on scarce recall and balanced accuracy not below the best classical row. */
+export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'vsBest'>, best: Pick<EvaluationRow, 'name' | 'balancedAccuracy'>, seeds: number): { helps: boolean; reason: string } {
+  const d = synthetic.vsBest.scarceRecall;
+  const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+  const ci = Number.isFinite(d.low) ? `${sign(d.mean)} points, 95 % CI ${sign(d.low)} to ${sign(d.high)}` : `${sign(d.mean)} points, no CI from ${seeds} seed`;
+  const ba = `balanced accuracy ${(100 * synthetic.balancedAccuracy).toFixed(1)} % vs ${(100 * best.balancedAccuracy).toFixed(1)} %`;
+  const failed: string[] = [];
+  if (!Number.isFinite(d.low)) failed.push('one seed gives no confidence interval (use --seeds ≥ 2)');
+  else if (!(d.low > 0)) failed.push(`the scarce-recall gain over ${best.name} is not above 0 with 95 % confidence (${ci})`);
+  if (!(synthetic.balancedAccuracy >= best.balancedAccuracy)) failed.push(`${ba} of ${best.name}: below`);
+  if (failed.length === 0) return { helps: true, reason: `scarce recall ${ci} over ${best.name}; ${ba}` };
+  return { helps: false, reason: failed.join('; ') };
+}
+
+/** The images at `idx` of `data`, in that order. */
+function pick(data: LabelledImages, idx: readonly number[]): LabelledImages {
+  const per = data.size * data.size * data.channels;
+  const pixels = new Uint8Array(idx.length * per);
+  idx.forEach((src, j) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
+  return { ...data, pixels, count: idx.length, labels: Int32Array.from(idx, (i) => data.labels[i]!) };
+}
+
+interface Ctx {
+  data: EvaluationData;
+  settings: EvalTrainSettings;
+  scarceIdx: number[];
+  emit: (e: EvaluateEvent) => void;
+  signal?: AbortSignal;
+}
+
+async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed: number, test: LabelledImages): Promise<Float32Array> {
+  const { settings, emit } = ctx;
+  const every = Math.max(1, Math.floor(settings.steps / 50));
+  const c = await trainArm(train, arm, settings, seed, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onStep: (step) => (step % every === 0 || step === settings.steps) && emit({ type: 'step', seed, arm: arm.name, step, steps: settings.steps }),
+  });
+  try {
+    return await testLogits(c, test);
+  } finally {
+    disposeClassifier(c);
+  }
+}
+
+/**
+ * Chooses how the synthetic row uses the synthetic images: each candidate of {@link TUNE_CANDIDATES} is
+ * trained on the manifest minus a validation split of its real images (VALIDATION_FRACTION per class) and
+ * judged on that split by scarce recall, then balanced accuracy. The test folder plays no part.
+ */
+async function tune(ctx: Ctx, seeds: number[], firstSeed: number): Promise<Tuning> {
+  const { data } = ctx;
+  const k = data.labels.length;
+  const realLabels = data.train.labels.subarray(0, data.real);
+  const split = splitHoldout(Int32Array.from(realLabels), k, VALIDATION_FRACTION, new Rng((firstSeed ^ 0x7a11da7e) >>> 0));
+  const added = Array.from({ length: data.train.count - data.real }, (_, j) => data.real + j);
+  const keep = [...split.train, ...added];
+  const train = pick(data.train, keep);
+  const val = pick(data.train, split.held);
+  const inputs: ArmInputs = {
+    realLabels: train.labels.subarray(0, split.train.length),
+    addedLabels: train.labels.subarray(split.train.length),
+    addedSynthetic: data.addedSynthetic,
+    weight: Float32Array.from(keep, (i) => data.weight[i]!),
+    soft: (() => {
+      const out = new Float32Array(keep.length * k);
+      keep.forEach((i, j) => out.set(data.soft.subarray(i * k, (i + 1) * k), j * k));
+      return out;
+    })(),
+    scarce: ctx.scarceIdx,
+    k,
+  };
+  const validation: Record<string, number> = {};
+  val.labels.forEach((l) => (validation[data.labels[l]!] = (validation[data.labels[l]!] ?? 0) + 1));
+  const candidates: Tuning['candidates'] = [];
+  for (const use of TUNE_CANDIDATES) {
+    const figs: SeedFigures[] = [];
+    for (const seed of seeds) {
+      const arm = syntheticArm(inputs, use, new Rng((seed ^ 0x6a09e667) >>> 0));
+      const logits = await trainAndTest(ctx, train, arm, seed, val);
+      figs.push(seedFigures(seed, val.labels, argmaxRows(logits, val.count, k), data.labels, ctx.scarceIdx));
+    }
+    const c = { use, scarceRecall: meanFinite(figs.map((f) => f.scarceRecall)), balancedAccuracy: meanFinite(figs.map((f) => f.balancedAccuracy)) };
+    candidates.push(c);
+    ctx.emit({ type: 'tune', ...c });
+  }
+  const best = candidates.reduce((a, b) => (b.scarceRecall > a.scarceRecall + 1e-12 || (Math.abs(b.scarceRecall - a.scarceRecall) <= 1e-12 && b.balancedAccuracy > a.balancedAccuracy) ? b : a));
+  ctx.emit({ type: 'tune', ...best, chosen: true });
+  return { chosen: best.use, validation, seeds, candidates };
+}
+
 /**
  * Runs the comparison.
  * @throws {UserError} for unusable inputs; {InterruptedError} when `signal` aborts
@@ -53,74 +197,92 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const t0 = performance.now();
   const settings: EvalTrainSettings = { ...EVAL_DEFAULTS, ...opts.settings };
   if (opts.seeds.length === 0) throw new UserError('--seeds: expected at least one seed');
+  const tau = opts.tau ?? EVALUATE_RUN_DEFAULTS.tau;
   const data = await loadEvaluationData(opts.manifest, opts.test);
   const scarce = scarceOf(data, opts.scarce);
   const scarceIdx = scarce.map((l) => data.labels.indexOf(l));
   const emit = opts.onEvent ?? (() => {});
   emit({ type: 'loaded', real: data.real, synthetic: data.synthetic, oversampled: data.oversampled, test: data.test.count, labels: data.labels, scarce });
   const k = data.labels.length;
-  const realLabels = data.train.labels.subarray(0, data.real);
-  const synLabels = data.train.labels.subarray(data.real);
+  const ctx: Ctx = { data, settings, scarceIdx, emit, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const inputs: ArmInputs = {
+    realLabels: data.train.labels.subarray(0, data.real),
+    addedLabels: data.train.labels.subarray(data.real),
+    addedSynthetic: data.addedSynthetic,
+    weight: data.weight,
+    soft: data.soft,
+    scarce: scarceIdx,
+    k,
+    targets: data.targets,
+  };
+  const tuneSeeds = opts.tuneSeeds ?? EVALUATE_RUN_DEFAULTS.tuneSeeds;
+  const tuning = tuneSeeds > 0 && data.synthetic > 0 ? await tune(ctx, opts.seeds.slice(0, tuneSeeds).length === tuneSeeds ? opts.seeds.slice(0, tuneSeeds) : Array.from({ length: tuneSeeds }, (_, i) => opts.seeds[0]! + i), opts.seeds[0]!) : null;
+  const use = tuning?.chosen ?? DELIVERED;
+
+  // The logit-adjust prior: class frequencies of the real training images.
+  const prior = new Array<number>(k).fill(0);
+  inputs.realLabels.forEach((l) => prior[l]!++);
+  const priorFrac = prior.map((n) => n / Math.max(1, data.real));
 
   const perArm = new Map<ArmName, { figures: SeedFigures[]; seconds: number; trainImages: number }>(ARMS.map((a) => [a, { figures: [], seconds: 0, trainImages: 0 }]));
+  const record = (name: ArmName, figures: SeedFigures, seconds: number, trainImages: number) => {
+    const acc = perArm.get(name)!;
+    acc.figures.push(figures);
+    acc.seconds += seconds;
+    acc.trainImages = trainImages;
+    emit({ type: 'arm', seed: figures.seed, arm: name, figures, seconds });
+  };
   for (const seed of opts.seeds) {
     // The oversampling draw depends on the seed too: it is part of what varies between seeds.
-    const arms = buildArms(realLabels, synLabels, scarceIdx, k, new Rng((seed ^ 0x6a09e667) >>> 0), data.targets);
+    const arms = buildArms(inputs, new Rng((seed ^ 0x6a09e667) >>> 0), use);
     for (const arm of arms) {
       const ta = performance.now();
-      const every = Math.max(1, Math.floor(settings.steps / 50));
-      const c = await trainArm(data.train, arm, settings, seed, {
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        onStep: (step) => (step % every === 0 || step === settings.steps) && emit({ type: 'step', seed, arm: arm.name, step, steps: settings.steps }),
-      });
-      let predicted: Int32Array;
-      try {
-        predicted = await predictClasses(c, data.test);
-      } finally {
-        disposeClassifier(c);
-      }
-      const fig = classFigures(data.test.labels, predicted, k);
-      const recall: Record<string, number> = {};
-      data.labels.forEach((l, i) => Number.isFinite(fig.recall[i]!) && (recall[l] = fig.recall[i]!));
-      const figures: SeedFigures = {
-        seed,
-        balancedAccuracy: fig.balancedAccuracy,
-        macroF1: fig.macroF1,
-        recall,
-        scarceRecall: meanFinite(scarceIdx.map((i) => fig.recall[i]!)),
-      };
+      const logits = await trainAndTest(ctx, data.train, arm, seed, data.test);
       const seconds = (performance.now() - ta) / 1000;
-      const acc = perArm.get(arm.name)!;
-      acc.figures.push(figures);
-      acc.seconds += seconds;
-      acc.trainImages = arm.pool.length;
-      emit({ type: 'arm', seed, arm: arm.name, figures, seconds });
+      record(arm.name, seedFigures(seed, data.test.labels, argmaxRows(logits, data.test.count, k), data.labels, scarceIdx), seconds, arm.pool.length);
+      if (arm.name === 'real') {
+        const adjusted = adjustLogits(logits, data.test.count, priorFrac, tau);
+        record('logit-adjust', seedFigures(seed, data.test.labels, argmaxRows(adjusted, data.test.count, k), data.labels, scarceIdx), 0, 0);
+      }
     }
   }
 
-  const rows: EvaluationRow[] = ARMS.map((name) => {
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const partial = ARMS.map((name) => {
     const { figures, seconds, trainImages } = perArm.get(name)!;
-    const pick = (f: (x: SeedFigures) => number) => figures.map(f);
+    const f = (g: (x: SeedFigures) => number) => figures.map(g);
     const recall: Record<string, number> = {};
     for (const l of data.labels) {
       const v = figures.map((x) => x.recall[l]).filter((x): x is number => x !== undefined);
-      if (v.length) recall[l] = v.reduce((s, x) => s + x, 0) / v.length;
+      if (v.length) recall[l] = mean(v);
     }
-    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const confusion: Record<string, Record<string, number>> = {};
+    for (const l of scarce) {
+      const row: Record<string, number> = {};
+      for (const x of figures) for (const [to, v] of Object.entries(x.confusion[l] ?? {})) row[to] = (row[to] ?? 0) + v / figures.length;
+      confusion[l] = row;
+    }
     return {
       name,
-      balancedAccuracy: mean(pick((x) => x.balancedAccuracy)),
-      macroF1: mean(pick((x) => x.macroF1)),
+      balancedAccuracy: mean(f((x) => x.balancedAccuracy)),
+      macroF1: mean(f((x) => x.macroF1)),
       recall,
-      scarceRecall: mean(pick((x) => x.scarceRecall)),
-      std: { balancedAccuracy: sampleStd(pick((x) => x.balancedAccuracy)), macroF1: sampleStd(pick((x) => x.macroF1)), scarceRecall: sampleStd(pick((x) => x.scarceRecall)) },
+      scarceRecall: mean(f((x) => x.scarceRecall)),
+      majorityRecall: mean(f((x) => x.majorityRecall)),
+      confusion,
+      std: { balancedAccuracy: sampleStd(f((x) => x.balancedAccuracy)), macroF1: sampleStd(f((x) => x.macroF1)), scarceRecall: sampleStd(f((x) => x.scarceRecall)) },
       perSeed: figures,
       trainImages,
       seconds,
     };
   });
+  const best = partial.filter((r) => CLASSICAL.includes(r.name)).reduce((a, b) => (b.scarceRecall > a.scarceRecall ? b : a));
+  const vs = (r: (typeof partial)[number], g: (x: SeedFigures) => number) => paired(r.perSeed.map(g), best.perSeed.map(g));
+  const rows: EvaluationRow[] = partial.map((r) => ({
+    ...r,
+    vsBest: { scarceRecall: vs(r, (x) => x.scarceRecall), balancedAccuracy: vs(r, (x) => x.balancedAccuracy), macroF1: vs(r, (x) => x.macroF1) },
+  }));
   const synthetic = rows.find((r) => r.name === 'synthetic')!;
-  const best = rows.filter((r) => r.name !== 'synthetic').reduce((a, b) => (b.scarceRecall > a.scarceRecall ? b : a));
   const diffs = synthetic.perSeed.map((s, i) => 100 * (s.scarceRecall - best.perSeed[i]!.scarceRecall));
   const testCounts: Record<string, number> = {};
   data.test.labels.forEach((l) => (testCounts[data.labels[l]!] = (testCounts[data.labels[l]!] ?? 0) + 1));
@@ -130,6 +292,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     gain: 100 * (synthetic.scarceRecall - best.scarceRecall),
     gainStd: sampleStd(diffs),
     best: best.name,
+    verdict: (() => {
+      const v = verdictOf(synthetic, best, opts.seeds.length);
+      // Say plainly when there was nothing synthetic to judge (e.g. the run's guard fell back on every class).
+      return data.synthetic === 0 ? { ...v, reason: `the manifest holds no synthetic image (the run filled every scarce class with its real images listed again; see summary.json "guard"), so the synthetic row is oversampling; ${v.reason}` } : v;
+    })(),
+    logitTau: tau,
+    tuning,
     seeds: opts.seeds,
     settings,
     manifest: path.resolve(opts.manifest),

@@ -9,6 +9,7 @@ import { buildClassifier, disposeClassifier, type Classifier } from '../classifi
 import { predictLogits } from '../classifier/predict.js';
 import { shiftBatch, trainStep } from '../classifier/train.js';
 import type { LabelledImages } from '../dataset/sampler.js';
+import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { ArmPool } from './arms.js';
@@ -25,8 +26,8 @@ export interface EvalTrainSettings {
   widths: number[];
 }
 
-/** What `evaluate` trains by default: the feature classifier's architecture, with a budget that sees fmnist-lt about 4 times. */
-export const EVAL_DEFAULTS: EvalTrainSettings = { steps: 600, batchSize: 64, lr: 2e-3, shift: 2, widths: [16, 32, 64] };
+/** What `evaluate` trains by default (config/defaults.ts). */
+export const EVAL_DEFAULTS: EvalTrainSettings = { ...EVALUATE_DEFAULTS, widths: [...EVALUATE_DEFAULTS.widths] };
 
 /**
  * Trains a fresh classifier (initial weights from `seed`) on the arm's pool of `data`.
@@ -48,6 +49,8 @@ export async function trainArm(
   const images = new Float32Array(b * per);
   const labels = new Int32Array(b);
   const weights = new Float32Array(b);
+  const k = numClasses;
+  const targets = arm.soft ? new Float32Array(b * k) : undefined;
   try {
     for (let step = 0; step < settings.steps; step++) {
       if (options.signal?.aborted) throw new InterruptedError('interrupted while training an evaluation classifier');
@@ -55,12 +58,13 @@ export async function trainArm(
         const idx = arm.pool[rng.int(arm.pool.length)]!;
         const l = data.labels[idx]!;
         labels[i] = l;
-        weights[i] = arm.classWeight[l]!;
+        weights[i] = arm.classWeight[l]! * (arm.imageWeight ? arm.imageWeight[idx]! : 1);
+        if (targets) targets.set(arm.soft!.subarray(idx * k, (idx + 1) * k), i * k);
         const src = data.pixels.subarray(idx * per, (idx + 1) * per);
         for (let j = 0; j < per; j++) images[i * per + j] = src[j]! / 127.5 - 1;
       }
       if (settings.shift > 0) shiftBatch(images, b, size, channels, settings.shift, rng);
-      const loss = trainStep(c, opt, images, labels, weights);
+      const loss = trainStep(c, opt, images, labels, weights, targets);
       options.onStep?.(step + 1, loss);
       if (step % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -77,4 +81,9 @@ export async function trainArm(
 export async function predictClasses(c: Classifier, test: LabelledImages): Promise<Int32Array> {
   const logits = await predictLogits(c, test.pixels, test.count);
   return argmaxRows(logits, test.count, c.spec.numClasses);
+}
+
+/** Logits of each test image (row-major count × classes). */
+export async function testLogits(c: Classifier, test: LabelledImages): Promise<Float32Array> {
+  return predictLogits(c, test.pixels, test.count);
 }

@@ -1,8 +1,10 @@
 /** What `gan-augment evaluate` measures and writes (`--json` prints it; `evaluate.json` holds it). */
 
-/** The four training sets compared, in the order they are reported. */
-export const ARMS = ['real', 'oversample', 'class-weight', 'synthetic'] as const;
+/** The rows compared, in the order they are reported: the classical ones, then the synthetic one. */
+export const ARMS = ['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic'] as const;
 export type ArmName = (typeof ARMS)[number];
+/** Rows that use no synthetic image; "best classical" is the best of these on scarce recall. */
+export const CLASSICAL: readonly ArmName[] = ['real', 'oversample', 'class-weight', 'logit-adjust'];
 
 /** Figures of one arm on the test folder, for one seed. */
 export interface SeedFigures {
@@ -15,6 +17,17 @@ export interface SeedFigures {
   recall: Record<string, number>;
   /** Mean recall over the scarce classes. */
   scarceRecall: number;
+  /** Mean recall over the other classes. */
+  majorityRecall: number;
+  /** Per scarce label: the share of its test images predicted as each other label (only labels > 0). */
+  confusion: Record<string, Record<string, number>>;
+}
+
+/** A paired difference over seeds, in percentage points: mean and 95 % t-interval (NaN bounds for one seed). */
+export interface PairedDiff {
+  mean: number;
+  low: number;
+  high: number;
 }
 
 export interface EvaluationRow {
@@ -24,12 +37,28 @@ export interface EvaluationRow {
   macroF1: number;
   recall: Record<string, number>;
   scarceRecall: number;
+  majorityRecall: number;
+  /** Mean over seeds of the scarce→other confusion shares. */
+  confusion: Record<string, Record<string, number>>;
   /** Sample standard deviation over the seeds (0 for one seed). */
   std: { balancedAccuracy: number; macroF1: number; scarceRecall: number };
+  /** Per-seed difference to the best classical row (this row − best), paired by seed, in points. */
+  vsBest: { scarceRecall: PairedDiff; balancedAccuracy: PairedDiff; macroF1: PairedDiff };
   perSeed: SeedFigures[];
-  /** Images in the arm's training set (after oversampling, or with the synthetic ones). */
+  /** Images in the arm's training set (after oversampling, or with the synthetic ones); 0 for logit-adjust. */
   trainImages: number;
   seconds: number;
+}
+
+/** How the synthetic row's use of the synthetic images was chosen on the validation split. */
+export interface Tuning {
+  /** What the synthetic row used. */
+  chosen: SyntheticUse;
+  /** Validation images per label (carved from the manifest's real images; none from the test folder). */
+  validation: Record<string, number>;
+  seeds: number[];
+  /** Each candidate's mean validation figures (fractions). */
+  candidates: { use: SyntheticUse; scarceRecall: number; balancedAccuracy: number }[];
 }
 
 export interface EvaluationResult {
@@ -37,14 +66,23 @@ export interface EvaluationResult {
   scarce: string[];
   rows: EvaluationRow[];
   /**
-   * Mean scarce-class recall of `synthetic` minus that of the best other row, in percentage points
+   * Mean scarce-class recall of `synthetic` minus that of the best classical row, in percentage points
    * (positive: the synthetic images helped more than the best cheap alternative).
    */
   gain: number;
   /** Standard deviation over seeds of the per-seed difference to that same best row, in points. */
   gainStd: number;
-  /** The best of real / oversample / class-weight on the scarce classes. */
+  /** The best classical row on the scarce classes. */
   best: ArmName;
+  /**
+   * "helps": the 95 % CI of the paired scarce-recall gain over the best classical row lies above 0, and
+   * the synthetic row's balanced accuracy is not below that row's. `reason` says which condition failed.
+   */
+  verdict: { helps: boolean; reason: string };
+  /** τ of the logit-adjust row (fixed, not tuned). */
+  logitTau: number;
+  /** Validation-split choice of the synthetic row's targets and mix; null when not tuned. */
+  tuning: Tuning | null;
   seeds: number[];
   settings: { steps: number; batchSize: number; lr: number; shift: number; widths: number[] };
   manifest: string;
@@ -53,4 +91,12 @@ export interface EvaluationResult {
   testCounts: Record<string, number>;
   backend: string;
   seconds: number;
+}
+
+/** How the synthetic row uses the run's synthetic images. */
+export interface SyntheticUse {
+  /** `hard`: their label, weight 1; `soft`: the manifest's `softLabel` and `weight`. */
+  targets: 'hard' | 'soft';
+  /** Share of each class's synthetic images used (best first); the rest of its fill is its real images again. */
+  mix: number;
 }

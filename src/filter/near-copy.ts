@@ -97,6 +97,15 @@ export const nearCopyFilter: FilterDef<'near-copy-feature' | 'near-copy-pixel'> 
   },
 };
 
+/**
+ * The feature-space near-copy threshold of `ctx`'s class, calibrated (and cached) exactly as the near-copy filter
+ * does: closer than this, two images are closer than real images almost ever are. The usefulness filter's spacing.
+ */
+export function featureSpacing(ctx: FilterContext): number {
+  const ref: Rows = { data: ctx.real.features, rows: ctx.real.count, dims: ctx.featureDims };
+  return calibrate(ctx, 'feature', ctx.settings.nearCopyCalibration === 'pooled' ? null : ctx.classIndex, ref, 1).threshold;
+}
+
 function indicesOf(labels: Int32Array, c: number): number[] {
   const out: number[] = [];
   labels.forEach((l, i) => {

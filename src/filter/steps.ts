@@ -12,11 +12,13 @@ import { discriminatorFilter } from './discriminator-score.js';
 import { labelFilter } from './label-consistency.js';
 import { nearCopyFilter } from './near-copy.js';
 import type { FilterDef } from './types.js';
+import { usefulnessFilter } from './usefulness.js';
 
 export const FILTERS = {
   'near-copy': nearCopyFilter,
   label: labelFilter,
   discriminator: discriminatorFilter,
+  usefulness: usefulnessFilter,
 } as const satisfies Record<string, FilterDef>;
 
 /** A name `filter.order` may hold. */

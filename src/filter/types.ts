@@ -26,6 +26,8 @@ export interface FilterSettings {
   threshold: number;
   drsPercentile: number;
   minLabelProb: number;
+  /** The usefulness filter's lowest margin p(class) − max p(other). */
+  usefulnessMinMargin: number;
   nearCopyQuantile: number;
   nearCopyCalibration: (typeof NEAR_COPY_CALIBRATIONS)[number];
   nearCopySpaces: readonly NearCopySpace[];

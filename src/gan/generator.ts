@@ -1,10 +1,18 @@
 /**
- * The conditional DCGAN generator: z ⊕ embedding(label) → dense → (size/4)² × width → BN → LReLU →
- * convT ×2 (width/2) → BN → LReLU → convT ×2 (channels) → tanh.
+ * The conditional generator: z ⊕ embedding(label) → dense → (size/4)² × width → BN → LReLU, then two ×2
+ * upsamplings to size², in one of two architectures (`arch`):
+ * - `dcgan`: stride-2 5×5 transposed convs (width/2, then channels). Cheap, but a 5-tap filter at stride 2
+ *   covers odd and even output pixels with 3 and 2 taps — the regular dot (checkerboard) pattern of
+ *   Odena et al., "Deconvolution and Checkerboard Artifacts" (Distill 2016);
+ * - `upsample`: nearest-neighbour ×2 then a 3×3 conv, twice (width/2, then channels): every output pixel
+ *   sees the same number of taps, so no checkerboard; the same multiply-add order of magnitude.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
+import type { GeneratorArch } from './arch.js';
 import { batchNorm, constVar, fanInVar, normalVar, type Params } from './params.js';
+
+export { GENERATOR_ARCHS, type GeneratorArch } from './arch.js';
 
 export interface GeneratorSpec {
   numClasses: number;
@@ -15,6 +23,8 @@ export interface GeneratorSpec {
   /** Output side length; a multiple of 4. */
   size: number;
   channels: number;
+  /** Upsampling architecture; absent (models saved before it existed) = `dcgan`. */
+  arch?: GeneratorArch;
 }
 
 export interface Generator {
@@ -23,31 +33,69 @@ export interface Generator {
 }
 
 const LEAK = 0.2;
+/** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
+const BN_LAYERS = ['bn1', 'bn2'] as const;
 
 /** Builds a generator with initial weights drawn from `rng` (fan-in scaled uniform; embeddings N(0, 1)). */
 export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const s0 = spec.size / 4;
   const w1 = spec.width;
   const w2 = Math.max(1, spec.width / 2);
+  const arch = spec.arch ?? 'dcgan';
+  const bn = (prefix: string, c: number): Params => ({
+    [`${prefix}Gamma`]: constVar([c], 1),
+    [`${prefix}Beta`]: constVar([c], 0),
+    [`${prefix}Mean`]: constVar([c], 0, false),
+    [`${prefix}Var`]: constVar([c], 1, false),
+  });
+  // conv2dTranspose filters are [fh, fw, outChannels, inChannels] (fan-in as PyTorch counts it);
+  // conv2d filters [fh, fw, inChannels, outChannels].
+  // Drawn in this order (embed, dense, up1, up2), so a dcgan generator gets the same initial weights as before `arch`.
   const params: Params = {
     embed: normalVar(rng, [spec.numClasses, spec.embedDim], 1),
     denseW: fanInVar(rng, [spec.latentDim + spec.embedDim, s0 * s0 * w1], spec.latentDim + spec.embedDim),
     denseB: constVar([s0 * s0 * w1], 0),
-    bn1Gamma: constVar([w1], 1),
-    bn1Beta: constVar([w1], 0),
-    bn1Mean: constVar([w1], 0, false),
-    bn1Var: constVar([w1], 1, false),
-    // conv2dTranspose filters are [fh, fw, outChannels, inChannels]; fan-in as PyTorch counts it.
-    up1W: fanInVar(rng, [5, 5, w2, w1], 25 * w2),
+    ...bn('bn1', w1),
+    up1W: arch === 'dcgan' ? fanInVar(rng, [5, 5, w2, w1], 25 * w2) : fanInVar(rng, [3, 3, w1, w2], 9 * w1),
     up1B: constVar([w2], 0),
-    bn2Gamma: constVar([w2], 1),
-    bn2Beta: constVar([w2], 0),
-    bn2Mean: constVar([w2], 0, false),
-    bn2Var: constVar([w2], 1, false),
-    up2W: fanInVar(rng, [5, 5, spec.channels, w2], 25 * spec.channels),
+    ...bn('bn2', w2),
+    up2W: arch === 'dcgan' ? fanInVar(rng, [5, 5, spec.channels, w2], 25 * spec.channels) : fanInVar(rng, [3, 3, w2, spec.channels], 9 * w2),
     up2B: constVar([spec.channels], 0),
   };
   return { spec, params };
+}
+
+/** Nearest-neighbour ×2 upsampling as a broadcast (its gradient is a plain sum; wasm has no ResizeNearestNeighborGrad). */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    return x.reshape([b, h, 1, w, 1, c]).mul(tf.ones([1, 1, 2, 1, 2, 1])).reshape([b, 2 * h, 2 * w, c]) as tf.Tensor4D;
+  });
+}
+
+/** Normalises one BN layer's input; `generate` and `calibrateBatchNorm` differ only here. */
+type Normalise = (h: tf.Tensor, layer: (typeof BN_LAYERS)[number]) => tf.Tensor;
+
+function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normalise): tf.Tensor4D {
+  const p = g.params as Record<string, tf.Variable>;
+  const { size, width, channels } = g.spec;
+  const arch = g.spec.arch ?? 'dcgan';
+  const b = z.shape[0];
+  const s0 = size / 4;
+  const w2 = Math.max(1, width / 2);
+  const up = (h: tf.Tensor, w: string, bias: string, shape: [number, number, number, number]) =>
+    (arch === 'dcgan'
+      ? tf.conv2dTranspose(h as tf.Tensor4D, p[w] as tf.Tensor4D, shape, 2, 'same')
+      : tf.conv2d(upsample2x(h as tf.Tensor4D), p[w] as tf.Tensor4D, 1, 'same')
+    ).add(p[bias]!);
+  const e = tf.gather(p['embed']!, labels);
+  let h: tf.Tensor = tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!);
+  h = h.reshape([b, s0, s0, width]);
+  h = tf.leakyRelu(norm(h, 'bn1'), LEAK);
+  h = up(h, 'up1W', 'up1B', [b, 2 * s0, 2 * s0, w2]);
+  h = tf.leakyRelu(norm(h, 'bn2'), LEAK);
+  h = up(h, 'up2W', 'up2B', [b, size, size, channels]);
+  return tf.tanh(h) as tf.Tensor4D;
 }
 
 /**
@@ -57,20 +105,10 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
  */
 export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode: 'train' | 'eval' = 'train'): tf.Tensor4D {
   return tf.tidy(() => {
-    const p = g.params as Record<string, tf.Variable>;
-    const { size, width, channels } = g.spec;
-    const b = z.shape[0];
-    const s0 = size / 4;
-    const w2 = Math.max(1, width / 2);
-    const stats = (mean: string, variance: string) => (mode === 'eval' ? { mean: p[mean]!, variance: p[variance]! } : undefined);
-    const e = tf.gather(p['embed']!, labels);
-    let h: tf.Tensor = tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!);
-    h = h.reshape([b, s0, s0, width]);
-    h = tf.leakyRelu(batchNorm(h, p['bn1Gamma']!, p['bn1Beta']!, stats('bn1Mean', 'bn1Var')), LEAK);
-    h = tf.conv2dTranspose(h as tf.Tensor4D, p['up1W'] as tf.Tensor4D, [b, 2 * s0, 2 * s0, w2], 2, 'same').add(p['up1B']!);
-    h = tf.leakyRelu(batchNorm(h, p['bn2Gamma']!, p['bn2Beta']!, stats('bn2Mean', 'bn2Var')), LEAK);
-    h = tf.conv2dTranspose(h as tf.Tensor4D, p['up2W'] as tf.Tensor4D, [b, size, size, channels], 2, 'same').add(p['up2B']!);
-    return tf.tanh(h) as tf.Tensor4D;
+    const p = g.params;
+    return forward(g, z, labels, (h, l) =>
+      batchNorm(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, mode === 'eval' ? { mean: p[`${l}Mean`]!, variance: p[`${l}Var`]! } : undefined),
+    );
   });
 }
 
@@ -80,29 +118,22 @@ export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode
  */
 export function calibrateBatchNorm(g: Generator, batches: { z: tf.Tensor2D; labels: tf.Tensor1D }[]): void {
   const p = g.params;
-  const { size, width } = g.spec;
   const sums = tf.tidy(() => {
-    const acc = { m1: tf.zeros([width]), v1: tf.zeros([width]), m2: tf.zeros([Math.max(1, width / 2)]), v2: tf.zeros([Math.max(1, width / 2)]) };
+    const acc: Record<string, { mean: tf.Tensor; variance: tf.Tensor }> = {};
     for (const { z, labels } of batches) {
-      const b = z.shape[0];
-      const s0 = size / 4;
-      const e = tf.gather(p['embed']!, labels);
-      let h: tf.Tensor = tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]);
-      const m1 = tf.moments(h, [0, 1, 2]);
-      acc.m1 = acc.m1.add(m1.mean);
-      acc.v1 = acc.v1.add(m1.variance);
-      h = tf.leakyRelu(batchNorm(h, p['bn1Gamma']!, p['bn1Beta']!, m1), LEAK);
-      h = tf.conv2dTranspose(h as tf.Tensor4D, p['up1W'] as tf.Tensor4D, [b, 2 * s0, 2 * s0, Math.max(1, width / 2)], 2, 'same').add(p['up1B']!);
-      const m2 = tf.moments(h, [0, 1, 2]);
-      acc.m2 = acc.m2.add(m2.mean);
-      acc.v2 = acc.v2.add(m2.variance);
+      forward(g, z, labels, (h, l) => {
+        const m = tf.moments(h, h.shape.map((_, i) => i).slice(0, -1));
+        const prev = acc[l];
+        acc[l] = prev ? { mean: prev.mean.add(m.mean), variance: prev.variance.add(m.variance) } : m;
+        return batchNorm(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, m);
+      });
     }
     const n = batches.length;
-    return { m1: acc.m1.div(n), v1: acc.v1.div(n), m2: acc.m2.div(n), v2: acc.v2.div(n) };
+    return Object.fromEntries(Object.entries(acc).map(([l, s]) => [l, { mean: s.mean.div(n), variance: s.variance.div(n) }]));
   });
-  p['bn1Mean']!.assign(sums.m1);
-  p['bn1Var']!.assign(sums.v1);
-  p['bn2Mean']!.assign(sums.m2);
-  p['bn2Var']!.assign(sums.v2);
-  tf.dispose([sums.m1, sums.v1, sums.m2, sums.v2]);
+  for (const [l, s] of Object.entries(sums)) {
+    p[`${l}Mean`]!.assign(s.mean);
+    p[`${l}Var`]!.assign(s.variance);
+    tf.dispose([s.mean, s.variance]);
+  }
 }

@@ -91,6 +91,8 @@ export interface TrainResult {
   steps: number;
   /** The step this run started from (0, or the resumed checkpoint's). */
   resumedFrom: number;
+  /** Indices (into the training data) of the real images held out: never in a batch G or D trained on. */
+  held: readonly number[];
   seconds: number;
   interrupted: boolean;
   rollbacks: number;
@@ -178,7 +180,7 @@ export class Trainer {
             initRng,
           )
         : buildGenerator(
-            { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels },
+            { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch },
             initRng,
           );
     this.d = buildDiscriminator(
@@ -510,6 +512,7 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
     history,
     steps: trainer.step,
     resumedFrom,
+    held: trainer.held,
     seconds: (performance.now() - started) / 1000,
     interrupted,
     rollbacks: trainer.rollbacks,

@@ -16,6 +16,7 @@ import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
 import { sha256 } from '../util/hash.js';
 import { syntheticName } from '../out/layout.js';
+import { pushAll } from '../util/array.js';
 import { relativePosix } from '../util/fs.js';
 import { labelSalt } from '../util/rng.js';
 import { safeSegment } from '../util/safe-name.js';
@@ -122,6 +123,9 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
       generatorStep: typeof step === 'number' ? step : null,
       seed: p.seed,
       sha256: hashes[i]!,
+      // No filter or teacher judged these: plain label, full weight.
+      weight: 1,
+      softLabel: null,
     }));
     await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
     return { files: planned.map((p) => p.file), seed };
@@ -169,7 +173,7 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
         );
         const out = req.sources.map((src, i) => path.join(req.out, safeSegment(label), `${String(i).padStart(5, '0')}-${safeSegment(path.parse(src).name)}.png`));
         writer.write(out.map((file, i) => ({ file, pixels: made.pixels.subarray(i * per, (i + 1) * per) })));
-        files.push(...out);
+        pushAll(files, out);
         req.sources.forEach((src, i) =>
           entries.push({
             path: relativePosix(req.out, out[i]!),
@@ -182,6 +186,8 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
             generatorStep: typeof step === 'number' ? step : null,
             seed: null,
             sha256: '',
+            weight: 1,
+            softLabel: null,
             translatedFrom: { path: relativePosix(req.out, path.resolve(src)), sha256: sourceHashes[i]!, label: '' },
           }),
         );

@@ -3,8 +3,9 @@
  * comment from the schema and, where guessed from the images, why. Pure: facts in, YAML text out.
  */
 import { stringify } from 'yaml';
+import { ConfigSchema, type Config } from '../config/schema.js';
 import type { FolderFacts } from './inspect.js';
-import { pushAll } from '../util/array.js';
+import { minOf, pushAll } from '../util/array.js';
 
 /** The decode size for images whose shorter side is `side` px: a multiple of 4, at most 64 (CPU training). */
 export function guessSize(side: number | null): number {
@@ -46,13 +47,25 @@ function comment(text: string | undefined, indent: string, extra?: string): stri
   return lines.map((l) => `${indent}# ${l}`);
 }
 
-const scalar = (v: unknown) => stringify(v).trim();
+const scalar = (v: unknown) => stringify(v, { collectionStyle: 'flow' }).trim();
+
+/**
+ * A class needs at least this many real images for the label filter's classifier to learn it: with 10 a
+ * class, the classifier recognised only about half of the real coats and pullovers and rejected most
+ * samples (README "Metrics and filters"); with 50 the filter measured best (README "Does it help?").
+ */
+export const LABEL_FILTER_MIN_IMAGES = 25;
+
+/** The defaults every key falls back to, from the schema itself. */
+const DEFAULTS: Config = ConfigSchema.parse({ input: '.' });
 
 /** The commented YAML of a starter config for the folder described by `facts`. */
 export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   const size = guessSize(facts.medianSide);
   const channels = guessChannels(facts.colour, facts.gray);
   const scarce = facts.plan.classes.filter((c) => c.deficit > 0);
+  const fewest = scarce.length > 0 ? minOf(scarce.map((c) => c.count)) : null;
+  const labelOff = fewest !== null && fewest < LABEL_FILTER_MIN_IMAGES && DEFAULTS.filter.order.includes('label');
   const lines: string[] = [
     `# yaml-language-server: $schema=${o.schema}`,
     `# gan-augment config for ${facts.root}`,
@@ -72,7 +85,7 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   const section = (name: string) => lines.push('', `${name}:`);
   key('input', o.input);
   key('out', o.out);
-  key('seed', 0);
+  key('seed', DEFAULTS.seed);
   section('decode');
   key(
     'decode.size',
@@ -83,13 +96,22 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   );
   key('decode.channels', channels, facts.sampled ? `(Guessed: ${facts.colour} of ${facts.sampled} sampled images have colour.)` : undefined);
   section('balance');
-  key('balance.strategy', 'not-majority');
+  key('balance.strategy', DEFAULTS.balance.strategy);
   section('gan');
-  key('gan.mode', 'shared');
+  key('gan.mode', DEFAULTS.gan.mode);
   section('train');
-  key('train.steps', 300);
-  key('train.batchSize', 32);
+  key('train.steps', DEFAULTS.train.steps);
+  key('train.batchSize', DEFAULTS.train.batchSize);
   section('generate');
-  key('generate.oversample', 2);
+  key('generate.oversample', DEFAULTS.generate.oversample);
+  section('filter');
+  key(
+    'filter.order',
+    labelOff ? DEFAULTS.filter.order.filter((f) => f !== 'label') : DEFAULTS.filter.order,
+    labelOff
+      ? `(Chosen for this folder: the label filter is left out because the smallest class to fill has ${fewest} images, fewer than the ${LABEL_FILTER_MIN_IMAGES} its classifier needs to recognise a class; with it, most samples would be rejected.)`
+      : undefined,
+  );
+  key('filter.shortfall', DEFAULTS.filter.shortfall);
   return lines.join('\n') + '\n';
 }

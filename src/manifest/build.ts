@@ -26,6 +26,13 @@ export const ManifestEntrySchema = z
       .describe(
         "The image file, relative to the manifest's folder, folders separated by forward slashes (real images point back into the input folder). A backslash is part of a file name, never a separator.",
       ),
+    file_name: z
+      .string()
+      .regex(RELATIVE_POSIX, { error: 'expected a relative path (folders separated by forward slashes)' })
+      .optional()
+      .describe(
+        "The image file inside the out folder, relative to it: a real image's copy or hard link under imagefolder/train/ (output.imagefolder hardlink or copy), else the same as path. Stays valid when the out folder alone is moved or uploaded; the column name Hugging Face datasets expects.",
+      ),
     label: z.string().min(1).describe('The class, exactly as its folder in the input is named.'),
     split: z
       .enum(['train', 'validation', 'test'])
@@ -53,6 +60,20 @@ export const ManifestEntrySchema = z
       .nullable()
       .describe("Seed of a synthetic image's latent vector: with the generator and the label it reproduces the image; null for real images."),
     sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the image file's bytes, lowercase hex (what `sha256sum` prints)."),
+    weight: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe(
+        'Recommended loss weight of the image: 1 for real and oversampled images; for a synthetic image, the real-data teacher\'s probability of its intended class (less sure, less weight). Manifests written before this field read as 1.',
+      ),
+    softLabel: z
+      .record(z.string(), z.number().min(0).max(1))
+      .nullable()
+      .default(null)
+      .describe(
+        "Recommended training target of a synthetic image: class probabilities by label (the real-data teacher's, or label smoothing when no teacher was trained), summing to 1 up to rounding; classes left out have 0. null for real images (their target is their label).",
+      ),
     translatedFrom: z
       .strictObject({
         path: z.string().regex(RELATIVE_POSIX, { error: 'expected a relative path with forward slashes' }).describe("The source image, relative to the manifest's folder."),
@@ -70,7 +91,7 @@ export const ManifestEntrySchema = z
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 
 /** The order of an entry's keys as written, and of the CSV's leading columns. */
-export const MANIFEST_FIELDS = ['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'translatedFrom'] as const;
+export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel', 'translatedFrom'] as const;
 
 /** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
 export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
@@ -81,7 +102,7 @@ export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
 
 /** A real image's entry. */
 export function realEntry(path: string, label: string, sha256: string): ManifestEntry {
-  return { path, label, split: 'train', source: 'real', score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256 };
+  return { path, label, split: 'train', source: 'real', score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256, weight: 1, softLabel: null };
 }
 
 /** A kept synthetic image's entry. */
@@ -94,10 +115,13 @@ export function syntheticEntry(e: {
   generatorStep: number;
   seed: number;
   sha256: string;
+  /** Recommended loss weight (default 1). */
+  weight?: number;
+  /** Recommended soft target by label (default null: the label). */
+  softLabel?: Record<string, number> | null;
   translatedFrom?: ManifestEntry['translatedFrom'];
 }): ManifestEntry {
   return {
-    ...(e.translatedFrom ? { translatedFrom: e.translatedFrom } : {}),
     path: e.path,
     label: e.label,
     split: 'train',
@@ -108,6 +132,9 @@ export function syntheticEntry(e: {
     generatorStep: e.generatorStep,
     seed: e.seed,
     sha256: e.sha256,
+    weight: e.weight ?? 1,
+    softLabel: e.softLabel ?? null,
+    ...(e.translatedFrom ? { translatedFrom: e.translatedFrom } : {}),
   };
 }
 
@@ -142,10 +169,10 @@ export function countClasses(entries: ManifestEntry[], plan: { label: string; ta
 
 /** Keys in {@link MANIFEST_FIELDS} order, so every line reads the same way. */
 function ordered(e: ManifestEntry): ManifestEntry {
-  return Object.fromEntries(MANIFEST_FIELDS.map((k) => [k, e[k]])) as ManifestEntry;
+  return Object.fromEntries(MANIFEST_FIELDS.map((k) => [k, k === 'file_name' ? (e.file_name ?? e.path) : e[k]])) as ManifestEntry;
 }
 
-/** One JSON object per line, in the order given (the pipeline writes real images first, in scan order). */
+/** One JSON object per line, in the order given (the pipeline writes real images first, in scan order); `file_name` defaults to `path`. */
 export function toJsonl(entries: readonly ManifestEntry[]): string {
   return entries.map((e) => JSON.stringify(ordered(e))).join('\n') + (entries.length ? '\n' : '');
 }
@@ -202,18 +229,21 @@ const csvNumber = (v: number | null | undefined) => (v === null || v === undefin
 
 /**
  * The manifest as CSV (RFC 4180, CRLF line ends, header row). Each score of `scores` gets its own
- * column `scores.<name>` (union over all entries, sorted); empty cells stand for null. Text cells that
+ * column `scores.<name>` (union over all entries, sorted), each class of `softLabel` its column
+ * `softLabel.<label>` (empty for rows without a soft label); empty cells stand for null. Text cells that
  * start like a formula are prefixed with `'` (see {@link csvText}); `manifest.jsonl` keeps them exactly.
  */
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
   // Translation columns only when some image was translated, so other manifests' CSV stays as it was.
   const fromKeys = entries.some((e) => e.translatedFrom) ? (['path', 'sha256', 'label'] as const) : [];
-  const head = ['path', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', ...fromKeys.map((k) => `translatedFrom.${k}`)];
+  const softKeys = [...new Set(entries.flatMap((e) => Object.keys(e.softLabel ?? {})))].sort();
+  const head = ['path', 'file_name', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', 'weight', ...softKeys.map((k) => `softLabel.${k}`), ...fromKeys.map((k) => `translatedFrom.${k}`)];
   const text = (v: string | null) => (v === null ? '' : csvText(v));
   const rows = entries.map((e) =>
     [
       text(e.path),
+      text(e.file_name ?? e.path),
       text(e.label),
       text(e.split),
       text(e.source),
@@ -223,6 +253,8 @@ export function toCsv(entries: readonly ManifestEntry[]): string {
       csvNumber(e.generatorStep),
       csvNumber(e.seed),
       text(e.sha256),
+      csvNumber(e.weight),
+      ...softKeys.map((k) => csvNumber(e.softLabel ? (e.softLabel[k] ?? 0) : null)),
       ...fromKeys.map((k) => text(e.translatedFrom?.[k] ?? null)),
     ].join(','),
   );

@@ -8,8 +8,8 @@ import PQueue from 'p-queue';
 import { writeFileAtomic } from '../util/fs.js';
 import { MANIFEST_JSON_SCHEMA, toCsv, toJsonl, type ManifestEntry } from './build.js';
 import type { PngJob, PngReply } from './png-worker.js';
-import { removeOwned } from '../out/folder.js';
-import { outLayout } from '../out/layout.js';
+import { removeOwned } from '../out/guard.js';
+import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
 
 const concurrency = () => Math.max(2, 2 * os.availableParallelism());
@@ -135,7 +135,8 @@ export interface WrittenManifest {
  * (removed first, through the out folder's guarded delete, so no file of an earlier run lingers). The
  * input folder is only read.
  */
-export async function writeManifestFiles(dir: string, entries: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
+export async function writeManifestFiles(dir: string, given: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
+  const entries = withFileNames(given, options.imagefolder, options.input, dir);
   const l = outLayout(dir);
   const files = [l.manifest, l.manifestSchema];
   if (options.jsonl ?? true) await writeFileAtomic(l.manifest, toJsonl(entries));
@@ -155,6 +156,19 @@ export async function writeManifestFiles(dir: string, entries: ManifestEntry[], 
     files.push(root);
   }
   return { files, copiedInsteadOfLinked: copied };
+}
+
+/**
+ * Each entry's `file_name`: its file inside `dir`, so the manifest stays usable when `dir` alone is moved
+ * or uploaded. A real (or oversampled) image's is its copy or hard link in the imagefolder layout; with no
+ * layout, or symbolic links (which point back out), it is the entry's `path`.
+ */
+export function withFileNames(entries: ManifestEntry[], mode: ImagefolderMode | null, input: string, dir: string): ManifestEntry[] {
+  const inside = mode === 'hardlink' || mode === 'copy' ? imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/')).files : null;
+  return entries.map((e, i) => ({
+    ...e,
+    file_name: e.source === 'synthetic' || !inside ? e.path : `${OUT_NAMES.imagefolder}/${IMAGEFOLDER_SPLIT}/${inside[i]!.to}`,
+  }));
 }
 
 /** Places every entry's file under `<dir>/imagefolder/train/` and writes its metadata.jsonl. */

@@ -9,7 +9,8 @@ import { UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { parseManifest } from '../manifest/build.js';
 import type { ImagefolderMode } from '../manifest/write.js';
-import { claimOut, diskFullError, removeOwned } from '../out/folder.js';
+import { claimOut, clearStaging, diskFullError } from '../out/folder.js';
+import { realpathDeep, within } from '../out/guard.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
 import type { Summary } from '../stages/summary.js';
@@ -59,9 +60,10 @@ async function copyIfThere(from: string, to: string, skip?: (src: string) => boo
 export async function mergeShards(dirs: readonly string[], options: MergeOptions): Promise<MergedSummary> {
   const out = path.resolve(options.out);
   const resolved = dirs.map((d) => path.resolve(d));
+  // Real paths: a symlinked shard folder must not let the merged out land inside a shard.
+  const realOut = await realpathDeep(out);
   for (const d of resolved) {
-    const rel = path.relative(d, out);
-    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new UserError(`--out ${out} is inside the shard folder ${d}; choose a folder of its own`);
+    if (within(realOut, await realpathDeep(d))) throw new UserError(`--out ${out} is inside the shard folder ${d}; choose a folder of its own`);
   }
   if (new Set(resolved).size !== resolved.length) throw new UserError('the same shard folder is given twice');
   const shards = await Promise.all(resolved.map(readShard));
@@ -74,13 +76,13 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
   const lock = await claimOut(out, { force: options.force ?? false, input });
   const l = outLayout(out);
   try {
-    await removeOwned(out, l.staging);
+    await clearStaging(out);
     const rejectedLines: string[] = [];
     for (const s of plan.shards) {
       const from = outLayout(s.dir);
       for (const label of s.summary.shard!.classes) {
         await copyIfThere(from.syntheticClass(label), l.stagingClass(label));
-        await copyIfThere(from.classModelDir(label), l.classModelDir(label));
+        await copyIfThere(from.classModelDir(label), l.stagedClassModelDir(label));
         // Training logs and sample grids; checkpoints stay with the shard (large, and only for --resume there).
         await copyIfThere(from.classTrainDir(label), l.classTrainDir(label), (src) => src.split(path.sep).includes('checkpoint'));
         await copyIfThere(from.rejectedClass(label), l.rejectedClass(label));
@@ -113,7 +115,7 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
       trainedWith: null,
     });
   } catch (err) {
-    await removeOwned(out, l.staging).catch(() => {});
+    await clearStaging(out).catch(() => {});
     throw (await diskFullError(err, out)) ?? err;
   } finally {
     await lock.release();
@@ -125,6 +127,6 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
 export async function shardDirsIn(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const found: string[] = [];
-  for (const n of names.sort()) if (await exists(path.join(dir, n, 'summary.json'))) found.push(path.join(dir, n));
+  for (const n of names.sort()) if (await exists(outLayout(path.join(dir, n)).summary)) found.push(path.join(dir, n));
   return found;
 }

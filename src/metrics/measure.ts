@@ -6,16 +6,29 @@ import type { ExtractorInfo } from './features.js';
 import { fid } from './fid.js';
 import { kid } from './kid.js';
 
-/** FID and KID of one class's kept synthetic images against its real images, with what measured them. */
+/**
+ * FID and KID of one class's kept synthetic images against real images of the class the GAN never trained on
+ * (its `train.validation` hold-out), with the floor on the same scale and what measured them.
+ */
 export interface ClassQuality {
   label: string;
   fid: number | null;
   kid: number | null;
+  /**
+   * The floor: the class's real *training* images against the same held-out images, in the same features — what a
+   * set as good as real scores (its own small-sample bias included). null without a hold-out (`train.validation: 0`,
+   * or a class under 3 images); `fid`/`kid` then fall back to all of the class's real images.
+   */
+  fidFloor: number | null;
+  kidFloor: number | null;
+  /** Which real images `fid`/`kid` compare against. */
+  reference: 'held-out' | 'all';
   /** Spread of KID over its subsets (0 when the sets were used whole). */
   kidStd: number | null;
   kidSubsets: number | null;
   kidSubsetSize: number | null;
-  samples: { real: number; synthetic: number };
+  /** real: the reference images; realTrain: the training images the floor compares with them (0 without a floor). */
+  samples: { real: number; synthetic: number; realTrain: number };
   extractor: { id: string; dims: number; resize: string; decodeKernel: string };
   /** Within quality.maxFid / maxKid (true when no limit is set or a score is missing). */
   passed: boolean;
@@ -32,9 +45,10 @@ export interface FeatureRows {
 }
 
 /**
- * FID and KID of the kept synthetic features against the real class's. Both need at least 2 images on
- * each side; otherwise the scores are null with a note. The gate's verdict (`passed`, `reasons`) is
- * left for the caller to set.
+ * FID and KID of the kept synthetic features against the class's held-out real images (`split.held`), and the
+ * floor: the class's training images (`split.train`) against the same. Without a split (null), against all of
+ * the class's real images (`real`) and no floor. Both need at least 2 images on each side; otherwise the
+ * scores are null with a note. The gate's verdict (`passed`, `reasons`) is left for the caller to set.
  */
 export function measureClass(
   label: string,
@@ -42,22 +56,27 @@ export function measureClass(
   real: FeatureRows,
   info: ExtractorInfo,
   kidOptions: { subsets: number; subsetSize: number; seed: number },
+  split: { held: FeatureRows; train: FeatureRows } | null = null,
 ): ClassQuality {
+  const ref = split ? split.held : real;
   const nSynth = synth.rows;
-  const nReal = real.rows;
   const base: ClassQuality = {
     label,
     fid: null,
     kid: null,
+    fidFloor: null,
+    kidFloor: null,
+    reference: split ? 'held-out' : 'all',
     kidStd: null,
     kidSubsets: null,
     kidSubsetSize: null,
-    samples: { real: nReal, synthetic: nSynth },
+    samples: { real: ref.rows, synthetic: nSynth, realTrain: split ? split.train.rows : 0 },
     extractor: { id: info.id, dims: info.dims, resize: info.resize, decodeKernel: info.decodeKernel },
     passed: true,
     reasons: [],
   };
-  if (nSynth < 2 || nReal < 2) return { ...base, note: `FID and KID need at least 2 images on each side (${nSynth} kept synthetic, ${nReal} real)` };
-  const k = kid(real, synth, kidOptions);
-  return { ...base, fid: fid(real, synth), kid: k.kid, kidStd: k.std, kidSubsets: k.subsets, kidSubsetSize: k.subsetSize };
+  const floor = split && split.train.rows >= 2 && ref.rows >= 2 ? { fidFloor: fid(split.train, ref), kidFloor: kid(split.train, ref, kidOptions).kid } : {};
+  if (nSynth < 2 || ref.rows < 2) return { ...base, ...floor, note: `FID and KID need at least 2 images on each side (${nSynth} kept synthetic, ${ref.rows} real)` };
+  const k = kid(ref, synth, kidOptions);
+  return { ...base, ...floor, fid: fid(ref, synth), kid: k.kid, kidStd: k.std, kidSubsets: k.subsets, kidSubsetSize: k.subsetSize };
 }

@@ -4,9 +4,10 @@
  */
 import { stringify } from 'yaml';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
-import { esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
+import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
+import type { ClassVerdict, Verdict } from './verdict.js';
 
 const f = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
 const pct = (x: number | null | undefined, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(d)}` : '–');
@@ -16,6 +17,14 @@ const secs = (s: number | null | undefined): string => {
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${Math.round(s - 60 * m)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 };
+
+/** Displayed images are scaled by an integer factor (nearest neighbour: crisp pixels) to about this many px. */
+export const TILE_PX = 84;
+
+/** The integer zoom that brings `size` px near {@link TILE_PX} (at least 1). */
+export function zoomFor(size: number): number {
+  return Math.max(1, Math.round(TILE_PX / size));
+}
 
 const CSS = `
 :root{--fg:#1b1f24;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--bad:#b42318;--good:#067647}
@@ -50,7 +59,12 @@ svg .marker{stroke:#1b1f24;stroke-width:2}svg .ref{stroke:#8c959f;stroke-dasharr
 .notes li{color:var(--muted)}
 details pre{background:var(--soft);border:1px solid var(--line);padding:10px;overflow:auto;font-size:12px;max-height:480px}
 .verdict{padding:8px 12px;border-radius:6px;border:1px solid var(--line);margin:10px 0}
-.verdict.good{background:#ecfdf3;border-color:#abefc6}.verdict.bad{background:#fef3f2;border-color:#fecdca}
+.verdict.good{background:#ecfdf3;border-color:#abefc6}.verdict.bad{background:#fef3f2;border-color:#fecdca}.verdict.neutral{background:var(--soft)}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+.badge.good{background:#dcfae6;color:#067647}.badge.doubtful{background:#fef0c7;color:#93370d}.badge.poor{background:#fee4e2;color:#b42318}.badge.none{background:var(--soft);color:var(--muted)}
+.pairs{display:flex;flex-wrap:wrap;gap:12px}.pair{display:flex;gap:2px;align-items:flex-start}.pair img,.strip img{image-rendering:pixelated;display:block}
+.strip{margin:2px 0;display:flex;align-items:center;gap:8px}.strip span{color:var(--muted);font-size:12px;width:80px;text-align:right}
+pre.cmd{background:var(--soft);border:1px solid var(--line);padding:8px 10px;overflow:auto}
 @media print{nav{display:none}h2{break-after:avoid}section{break-inside:avoid-page}}
 `;
 
@@ -86,15 +100,60 @@ function header(d: ReportData): string {
     [secs(s?.durations?.['total']), 'total run time'],
   ];
   if (d.evaluation) cards.push([`${d.evaluation.gain >= 0 ? '+' : ''}${d.evaluation.gain.toFixed(1)} pt`, `scarce-class recall vs ${d.evaluation.best}`]);
-  const gate = s?.quality?.gate
-    ? failed.length === 0
-      ? `<div class="verdict good">Quality gate passed for every class${s.quality.gate.maxFid === null && s.quality.gate.maxKid === null ? ' (no limits set: quality.maxFid / maxKid)' : ''}.</div>`
-      : `<div class="verdict bad">Quality gate failed: ${failed.map((x) => `<b>${esc(x.label)}</b> (${esc(x.reasons.join('; '))})`).join(', ')}.</div>`
+  const g = s?.quality?.gate;
+  const gate = g
+    ? failed.length > 0
+      ? `<div class="verdict bad">Quality gate failed: ${failed.map((x) => `<b>${esc(x.label)}</b> (${esc(x.reasons.join('; '))})`).join(', ')}.</div>`
+      : g.maxFid === null && g.maxKid === null
+        ? `<div class="verdict neutral">Quality gate: no limits set (quality.maxFid, quality.maxKid), so it checked nothing. Judge the classes by the verdicts below.</div>`
+        : `<div class="verdict neutral">Quality gate: every class within ${[g.maxFid !== null ? `FID ≤ ${g.maxFid}` : '', g.maxKid !== null ? `KID ≤ ${g.maxKid}` : ''].filter(Boolean).join(' and ')}.</div>`
     : '';
   return `<h1>gan-augment report</h1>
 <p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
-<nav><a href="#balance">Balance</a><a href="#quality">Quality</a><a href="#classes">Classes</a><a href="#training">Training</a>${d.evaluation ? '<a href="#evaluate">Does it help?</a>' : ''}<a href="#facts">Run facts</a></nav>
-<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${gate}`;
+<nav><a href="#verdict">Verdict</a><a href="#balance">Balance</a><a href="#quality">Quality</a><a href="#classes">Classes</a><a href="#training">Training</a><a href="#evaluate">Does it help?</a><a href="#facts">Run facts</a></nav>
+<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${gate}`;
+}
+
+const badge = (v: Verdict | null) => `<span class="badge ${v ?? 'none'}">${v ?? 'not measured'}</span>`;
+
+/** The one-glance line under the header: which classes' synthetic images to use, and which not. */
+function verdictSummary(vs: ClassVerdict[]): string {
+  if (vs.length === 0) return '';
+  const by = (v: Verdict) => vs.filter((x) => x.verdict === v).map((x) => `<b>${esc(x.label)}</b>`);
+  const poor = by('poor');
+  const doubtful = by('doubtful');
+  const good = by('good');
+  const parts = [
+    poor.length ? `Do not use the synthetic images of ${poor.join(', ')} (poor).` : '',
+    doubtful.length ? `Check ${doubtful.join(', ')} before using them (doubtful).` : '',
+    good.length ? `${good.join(', ')}: good.` : '',
+  ].filter(Boolean);
+  const cls = poor.length ? 'bad' : doubtful.length ? 'neutral' : 'good';
+  return `<div class="verdict ${cls}">${parts.join(' ')} <a href="#verdict">Why</a></div>`;
+}
+
+/** The verdict per scarce class, with every figure behind it and its scale. */
+function verdicts(d: ReportData): string {
+  if (d.verdicts.length === 0) return `<section id="verdict"><h2>Verdict per class</h2><p class="note">No class got synthetic images.</p></section>`;
+  const blocks = d.verdicts.map(
+    (v) => `<h3>${esc(v.label)} ${badge(v.verdict)}</h3><p>${esc(v.advice)}</p>${table(
+      ['check', 'figure', 'verdict', 'why'],
+      v.checks.map((k) => [esc(k.name), esc(k.figure), badge(k.verdict), esc(k.why)]),
+      2,
+    )}`,
+  );
+  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the generator's sample diversity against the real images' (≈ 1 is healthy), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close; one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
+}
+
+function guard(s: SummaryLike | null): string {
+  const gd = s?.guard;
+  if (!gd?.perClass?.length) return '';
+  const show = (x: unknown) => (typeof x === 'number' ? f(x, 3) : x === undefined || x === null ? '–' : esc(typeof x === 'object' ? JSON.stringify(x) : String(x)));
+  return `<h3>Do-no-harm guard${gd.mode ? ` (${esc(gd.mode)})` : ''}</h3>${table(
+    ['class', 'decision', 'with synthetic', 'without', 'reason'],
+    gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),
+    1,
+  )}`;
 }
 
 function balance(s: SummaryLike | null): string {
@@ -118,7 +177,8 @@ function quality(d: ReportData): string {
   const hasQ = syn.some((c) => c.quality);
   const rows = syn.map((c) => {
     const cq = c.quality;
-    const gate = cq ? (cq.passed === false ? `<span class="bad">failed</span>` : '<span class="ok">passed</span>') : '–';
+    const limits = q?.gate && (q.gate.maxFid !== null || q.gate.maxKid !== null);
+    const gate = !cq ? '–' : cq.passed === false ? `<span class="bad">failed</span>` : limits ? 'within limits' : 'no limits';
     return [
       esc(c.label),
       c.candidates ?? '–',
@@ -126,7 +186,9 @@ function quality(d: ReportData): string {
       c.shortfall ?? '–',
       f(c.cut),
       f(cq?.fid, 2),
+      cq?.fidFloor == null ? 'not measured' : f(cq.fidFloor, 2),
       cq?.kid == null ? '–' : `${f(cq.kid, 4)}${cq.kidStd ? ` ± ${f(cq.kidStd, 4)}` : ''}`,
+      cq?.kidFloor == null ? 'not measured' : f(cq.kidFloor, 4),
       cq?.samples ? `${cq.samples.real} / ${cq.samples.synthetic}` : '–',
       gate,
       esc(cq?.note ?? (cq?.reasons ?? []).join('; ')),
@@ -137,12 +199,12 @@ function quality(d: ReportData): string {
     ? `<h3>Candidates rejected, by reason</h3>${table(['class', ...reasons.map(esc)], syn.map((c) => [esc(c.label), ...reasons.map((r) => c.rejected?.[r] ?? 0)]))}`
     : '';
   const ext = q?.extractor;
-  const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer); with few images per class they are noisy and best compared between runs on the same data.</p>` : '';
+  const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer). The floor is what the class's real images score against held-out real ones: with few images per class FID is far from 0 even for real images, so read it as a multiple of the floor.</p>` : '';
   return `<section id="quality"><h2>Quality: FID and KID per class</h2>${hasQ ? '' : '<p class="note">This run recorded no FID/KID (older summary.json).</p>'}${extLine}
-${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'KID', 'real / synthetic', 'gate', 'note'], rows)}${rej}</section>`;
+${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'real / synthetic', 'gate', 'note'], rows)}${rej}${guard(d.summary)}</section>`;
 }
 
-function classSection(c: ClassView, tw: number): string {
+function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): string {
   const cut = c.synthesis?.cut ?? null;
   const reasons = Object.entries(c.rejectedByReason)
     .map(([r, n]) => `${esc(r)} ${n}`)
@@ -151,28 +213,37 @@ function classSection(c: ClassView, tw: number): string {
     c.counts.rejected === null
       ? 'rejected candidates not kept (set filter.keepRejected: true to see them)'
       : `rejected: ${c.rejected.length} of ${c.counts.rejected} shown${reasons ? ` (${reasons})` : ''}; hover for the reason`;
-  const hist = histogram({
-    title: `${c.label}: discriminator logits of the candidates`,
-    groups: [
-      { name: 'kept', values: c.scores.kept, color: PALETTE[2]! },
-      ...(c.counts.rejected === null ? [] : [{ name: 'rejected', values: c.scores.rejected, color: '#8c959f' }]),
-    ],
-    cut,
-    cutName: 'cut',
-    xLabel: 'D logit (higher = judged more real)',
-  });
-  return `<section class="cls"><h3>${esc(c.label)}</h3><div class="row">
+  const bins = c.synthesis?.scoreBins;
+  const title = `${c.label}: discriminator logits of all ${c.synthesis?.candidates ?? ''} candidates, kept and rejected, with the cut`;
+  const xLabel = 'D logit (higher = judged more real)';
+  const hist = bins
+    ? binnedHistogram({ title, lo: bins.lo, width: bins.width, groups: [{ name: 'kept', counts: bins.kept, color: PALETTE[2]! }, { name: 'rejected', counts: bins.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel })
+    : c.counts.rejected === null
+      ? '' // only the kept scores are known (an older run without keepRejected): a histogram of them alone says nothing about the cut
+      : histogram({ title, groups: [{ name: 'kept', values: c.scores.kept, color: PALETTE[2]! }, { name: 'rejected', values: c.scores.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel });
+  const scale = c.realNearest !== null ? `; for scale, a real ${esc(c.label)} image's nearest other real one is at ${f(c.realNearest)} (median)` : '';
+  const pairs = c.pairs.length
+    ? `<h4>Nearest real image of a few kept ones</h4><p class="sub">Each kept image (left) beside the real training image of its class closest to it in pixels (right), with the RMS pixel difference on 0–1${scale}. A much smaller distance is a near-copy of a real image.</p><div class="pairs">${c.pairs
+        .map((p) => `<figure class="pair" style="--tw:${tw}px;--gw:${2 * tw + 8}px"><img src="${p.kept.uri}" alt="${esc(p.kept.title)}" title="${esc(p.kept.title)}" width="${tw}" height="${tw}"><img src="${p.real.uri}" alt="${esc(p.real.title)}" title="${esc(p.real.title)}" width="${tw}" height="${tw}"><figcaption>distance ${f(p.distance)}</figcaption></figure>`)
+        .join('')}</div>`
+    : '';
+  const strips = c.strips.length
+    ? `<h4>The generator's samples of ${esc(c.label)} during training</h4><p class="sub">The same latent vectors at each step (train/samples/): shapes should sharpen and stay varied.</p>${c.strips
+        .map((s) => `<div class="strip"><span>step ${s.step}</span><img src="${s.uri}" alt="${esc(`${c.label} samples at step ${s.step}`)}" height="${tw}"></div>`)
+        .join('')}`
+    : '';
+  return `<section class="cls"><h3>${esc(c.label)}${v ? ` ${badge(v.verdict)}` : ''}</h3><div class="row">
 ${grid(c.real, `real: ${c.real.length} of ${c.counts.real}, spread over the class`, tw)}
 ${grid(c.kept, `kept synthetic: ${c.kept.length} of ${c.counts.kept}, best → worst D logit`, tw)}
 ${c.counts.rejected === null ? `<p class="note" style="max-width:220px">${rejectedCaption}</p>` : grid(c.rejected, rejectedCaption, tw)}
-${hist}</div></section>`;
+${hist}</div>${pairs}${strips}</section>`;
 }
 
 function classes(d: ReportData): string {
   if (d.classes.length === 0) return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="note">No class got synthetic images.</p></section>`;
-  // An integer zoom of small images (crisp pixels), at most 96 px.
-  const tw = d.size ? Math.max(32, Math.min(96, Math.max(1, Math.round(56 / d.size)) * d.size)) : 56;
-  return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="sub">Each class that needed images: a sample of its real images, the kept synthetic ones (from best to worst by the discriminator) and rejected candidates; then the discriminator logits of the candidates with the cut that separated kept from rejected.</p>${d.classes.map((c) => classSection(c, tw)).join('')}</section>`;
+  // An integer zoom of small images (crisp pixels, nearest neighbour).
+  const tw = d.size ? d.size * zoomFor(d.size) : 84;
+  return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="sub">Each class that needed images: a sample of its real images, the kept synthetic ones (from best to worst by the discriminator) and rejected candidates; the discriminator logits of every candidate with the cut that separated kept from rejected; a few kept images beside their nearest real image; and the generator's samples over training.</p>${d.classes.map((c) => classSection(c, tw, d.verdicts.find((v) => v.label === c.label))).join('')}</section>`;
 }
 
 const val = (r: TrainingLine, k: keyof TrainingLine): number => {
@@ -180,17 +251,39 @@ const val = (r: TrainingLine, k: keyof TrainingLine): number => {
   return typeof v === 'number' ? v : NaN;
 };
 
+/** A series that never changes carries no information: it is named in a sentence instead of drawn. */
+function constant(points: [number, number][]): number | null {
+  const ys = points.map((p) => p[1]).filter(Number.isFinite);
+  return ys.length > 0 && ys.every((y) => y === ys[0]) ? ys[0]! : null;
+}
+
+/** FID during training, where a line recorded it (one number, or one per class). */
+function fidSeries(records: TrainingLine[]): { name: string; points: [number, number][] }[] {
+  const series = new Map<string, [number, number][]>();
+  for (const r of records) {
+    if (typeof r.fid === 'number') series.set('FID', [...(series.get('FID') ?? []), [r.step, r.fid]]);
+    else if (r.fid && typeof r.fid === 'object') for (const [k, v] of Object.entries(r.fid)) if (typeof v === 'number') series.set(k, [...(series.get(k) ?? []), [r.step, v]]);
+  }
+  return [...series].map(([name, points]) => ({ name, points }));
+}
+
 function training(d: ReportData): string {
   if (d.training.length === 0) return `<section id="training"><h2>Training</h2><p class="note">No train/metrics.jsonl in this folder.</p></section>`;
   const jobs = d.training.slice(0, 24).map(({ job, records }) => {
     const pts = (k: keyof TrainingLine) => records.map((r) => [r.step, val(r, k)] as [number, number]);
     const gap = records.map((r) => [r.step, val(r, 'dTrainReal') - val(r, 'dHeldOut')] as [number, number]);
+    const p = constant(pts('p'));
+    const fids = fidSeries(records);
+    const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? 'FID was not measured during training; the per-class FID of the kept images is under Quality.' : '']
+      .filter(Boolean)
+      .join(' ');
     return `<h3>${esc(job)}</h3><div class="row">
 ${lineChart({ title: 'Losses', series: [{ name: 'D loss', points: pts('lossD') }, { name: 'G loss', points: pts('lossG') }], xLabel: 'step' })}
 ${lineChart({ title: 'Discriminator output', series: [{ name: 'D(real)', points: pts('dReal') }, { name: 'D(fake)', points: pts('dFake') }], xLabel: 'step', hline: 0 })}
-${lineChart({ title: 'Augmentation probability p', series: [{ name: 'p', points: pts('p') }], xLabel: 'step', yMin: 0, yMax: 1 })}
+${p === null ? lineChart({ title: 'Augmentation probability p', series: [{ name: 'p', points: pts('p') }], xLabel: 'step', yMin: 0, yMax: 1 }) : ''}
 ${lineChart({ title: 'Held-out gap: D(train real) − D(held-out real)', series: [{ name: 'D(train) − D(held-out)', points: gap }, { name: 'D(held-out)', points: pts('dHeldOut'), dashed: true }], xLabel: 'step', hline: 0 })}
-</div>`;
+${fids.length ? lineChart({ title: 'FID of the samples during training (lower is closer)', series: fids, xLabel: 'step' }) : ''}
+</div>${facts ? `<p class="note">${esc(facts)}</p>` : ''}`;
   });
   const more = d.training.length > 24 ? `<p class="note">${d.training.length - 24} more jobs not drawn.</p>` : '';
   return `<section id="training"><h2>Training curves</h2><p class="sub">From train/metrics.jsonl. A held-out gap that grows means the discriminator memorises the real images of the small classes (what DiffAugment/ADA counter).</p>${jobs.join('')}${more}</section>`;
@@ -206,11 +299,19 @@ export function evaluationTable(e: EvaluationResult, html = true): { head: strin
   return { head: html ? head.map(esc) : head, rows: html ? rows.map((r) => r.map(esc)) : rows };
 }
 
+function evaluationPointer(d: ReportData): string {
+  return `<section id="evaluate"><h2>Does it help? (evaluate)</h2><p>Not measured yet. The figures above say how close the synthetic images are to the real ones, not whether a classifier trained with them does better. To find out, run:</p>
+<pre class="cmd">${esc(d.evaluateCommand)}</pre>
+<p class="sub">${d.heldOut ? `${esc(d.heldOut)} was found beside the input folder and is taken as the held-out set; it must hold different images of the same classes.` : 'The held-out folder holds real images of the same classes in the same layout (one sub-folder per class), none of them used for training.'} It trains the same small classifier on real only, real + oversampling, real + class weights and real + synthetic, tests each on the held-out images, and adds the result to this page.</p></section>`;
+}
+
 function evaluation(e: EvaluationResult | null): string {
   if (!e) return '';
   const t = evaluationTable(e);
-  const good = e.gain >= 0;
+  const v = (e as EvaluationResult & { verdict?: { helps: boolean; reason: string } }).verdict;
+  const good = v ? v.helps : e.gain >= 0;
   return `<section id="evaluate"><h2>Does it help? (evaluate)</h2>
+${v ? `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic images help' : 'The synthetic images do not help: do not train on them'}</b> — ${esc(v.reason)}</div>` : ''}
 <div class="verdict ${good ? 'good' : 'bad'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${good ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} (spread ± ${e.gainStd.toFixed(1)}).</div>
 ${table(t.head, t.rows)}
 <p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}.</p></section>`;
@@ -245,12 +346,13 @@ export function renderReport(d: ReportData): string {
 <title>gan-augment report${d.summary?.input ? ` — ${esc(d.summary.input)}` : ''}</title><style>${CSS}</style></head>
 <body><main>
 ${header(d)}${notes}
+${verdicts(d)}
 ${balance(d.summary)}
 ${quality(d)}
 ${classes(d)}
 ${translationsSection(d.translations ?? [], d.size ? Math.max(32, Math.min(96, Math.max(1, Math.round(56 / d.size)) * d.size)) : 56)}
 ${training(d)}
-${evaluation(d.evaluation)}
+${d.evaluation ? evaluation(d.evaluation) : evaluationPointer(d)}
 ${facts(d)}
 </main></body></html>
 `;

@@ -4,7 +4,7 @@
  * sample of the images, decoded and inlined as PNG data URIs. Whatever is missing is left out and
  * noted; the report renders what exists.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import PQueue from 'p-queue';
@@ -12,8 +12,13 @@ import sharp from 'sharp';
 import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
+import { OUT_NAMES, outLayout } from '../out/layout.js';
+import { safeSegment } from '../util/safe-name.js';
+import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
+import { zoomFor } from './html.js';
 import { planTranslations } from './translations.js';
-import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
+import type { ClassVerdict } from './verdict.js';
+import type { ClassView, NearestPair, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 
 /** Images per class and kind (real, kept, rejected) shown in the report. */
 export const THUMBS_PER_GRID = 16;
@@ -60,55 +65,197 @@ export function spread<T>(xs: readonly T[], k: number): T[] {
   return Array.from({ length: k }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (k - 1))]!);
 }
 
-/** Decodes images to `size`×`size` the way ingest did and returns them as PNG data URIs ('' for one that failed). */
-async function thumbnails(files: string[], decode: NonNullable<SummaryLike['decode']>): Promise<string[]> {
+type Decode = NonNullable<SummaryLike['decode']>;
+
+/** Decodes images to `size`×`size` the way ingest did (null for one that failed). */
+async function decodeAll(files: string[], decode: Decode): Promise<(Uint8Array | null)[]> {
   const queue = new PQueue({ concurrency: 4 });
   const settings = { size: decode.size, channels: decode.channels, fit: decode.fit ?? 'cover', kernel: decode.kernel ?? 'lanczos3', background: decode.background ?? '#000000', cache: false } as const;
-  return Promise.all(
-    files.map((f) =>
-      queue.add(async () => {
-        try {
-          const px = await decodeImage(f, settings);
-          const img = sharp(Buffer.from(px.buffer, px.byteOffset, px.byteLength), { raw: { width: decode.size, height: decode.size, channels: decode.channels } });
-          if (decode.channels === 1) img.toColourspace('b-w');
-          return `data:image/png;base64,${(await img.png().toBuffer()).toString('base64')}`;
-        } catch {
-          return '';
-        }
-      }),
-    ),
-  );
+  return Promise.all(files.map((f) => queue.add(async () => decodeImage(f, settings).catch(() => null))));
+}
+
+/** A raw image as a PNG data URI, upscaled `zoom`× by nearest neighbour. */
+async function pngUri(px: Uint8Array, width: number, height: number, channels: 1 | 3, zoom: number): Promise<string> {
+  let img = sharp(Buffer.from(px.buffer, px.byteOffset, px.byteLength), { raw: { width, height, channels } });
+  if (zoom > 1) img = img.resize(width * zoom, height * zoom, { kernel: 'nearest' });
+  if (channels === 1) img = img.toColourspace('b-w');
+  return `data:image/png;base64,${(await img.png().toBuffer()).toString('base64')}`;
+}
+
+/** RMS difference of two images on a 0–1 scale. */
+export function rmsDistance(a: Uint8Array, b: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return Math.sqrt(s / a.length) / 255;
+}
+
+/** Index and distance of the nearest of `pool` to `q` (skipping index `skip`). */
+export function nearest(q: Uint8Array, pool: readonly Uint8Array[], skip = -1): { index: number; distance: number } {
+  let best = { index: -1, distance: Infinity };
+  pool.forEach((p, i) => {
+    if (i === skip) return;
+    const d = rmsDistance(q, p);
+    if (d < best.distance) best = { index: i, distance: d };
+  });
+  return best;
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Kept images shown beside their nearest real image. */
+export const PAIRS = 4;
+/** Real images of a class searched for the nearest one (a seeded spread over more). */
+const NEAREST_POOL = 1000;
+/** Training sample strips shown per class, spread over the run. */
+const STRIPS = 6;
+
+/** Kept images whose nearest real image is measured for the novelty figure (a spread over more). */
+const NOVELTY_SAMPLE = 64;
+
+interface Novelty {
+  /** Median over the sampled kept images of (distance to the nearest real image of the class) ÷ {@link Novelty.realNearest}. */
+  ratio: number | null;
+  /** Median distance of a real image of the class to its nearest other real one. */
+  realNearest: number | null;
+  kept: { entry: ManifestEntry; px: Uint8Array; realPx: Uint8Array; realPath: string; distance: number }[];
+  /** Median neighbouring correlation (4× average-pooled) of the sampled kept images, and of the real images (see {@link smoothness}). */
+  smoothness: { kept: number; real: number } | null;
+}
+
+/**
+ * Correlation between neighbouring cells of the image average-pooled `pool`× (horizontal and vertical
+ * pairs, all channels): near 1 for images with shapes and regions, near 0 for noise whatever its contrast.
+ * 0 for a flat image.
+ *
+ * Measured on the generator's coarsest grid (`pool` = 4: both generators start from a (size/4)² map and
+ * upsample twice), because upsampling manufactures correlation between neighbouring *pixels*: noise from
+ * the nearest-neighbour `upsample` generator has 0.61 at full size against 0.86 for real coats, but 0.17
+ * against 0.60 once pooled 4×, while trained samples keep the real images' figure (0.64–0.66).
+ */
+export function smoothness(px: Uint8Array, size: number, channels: number, pool = 4): number {
+  if (pool > 1 && size % pool === 0 && size / pool >= 2) return smoothness(averagePool(px, size, channels, pool), size / pool, channels, 1);
+  const row = size * channels;
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  const add = (a: number, b: number) => {
+    n++;
+    sa += a;
+    sb += b;
+    saa += a * a;
+    sbb += b * b;
+    sab += a * b;
+  };
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < row; x++) {
+      const i = y * row + x;
+      if (x + channels < row) add(px[i]!, px[i + channels]!);
+      if (y + 1 < size) add(px[i]!, px[i + row]!);
+    }
+  }
+  if (n === 0) return 0;
+  const cov = sab / n - (sa / n) * (sb / n);
+  const va = saa / n - (sa / n) ** 2;
+  const vb = sbb / n - (sb / n) ** 2;
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+}
+
+/** Mean of each `f`×`f` block, per channel: a (size/f)² image. */
+function averagePool(px: Uint8Array, size: number, channels: number, f: number): Uint8Array {
+  const s = size / f;
+  const outPx = new Uint8Array(s * s * channels);
+  for (let y = 0; y < s; y++) {
+    for (let x = 0; x < s; x++) {
+      for (let c = 0; c < channels; c++) {
+        let t = 0;
+        for (let j = 0; j < f; j++) for (let i = 0; i < f; i++) t += px[((y * f + j) * size + x * f + i) * channels + c]!;
+        outPx[(y * s + x) * channels + c] = Math.round(t / (f * f));
+      }
+    }
+  }
+  return outPx;
+}
+
+/**
+ * How far a class's kept images lie from its real ones, on the scale of how far its real images lie from
+ * each other (pixel RMS on 0–1). About 1: as new as another real image would be; well above 1: farther from
+ * every real image than real images are from each other (noise, blobs); near 0: copies.
+ */
+export async function measureNovelty(out: string, kept: ManifestEntry[], real: ManifestEntry[], decode: Decode): Promise<Novelty> {
+  const pool = spread(real, NEAREST_POOL);
+  const poolPx = await decodeAll(pool.map((e) => path.resolve(out, e.path)), decode);
+  const ok = poolPx.map((p, i) => ({ p, e: pool[i]! })).filter((x): x is { p: Uint8Array; e: ManifestEntry } => x.p !== null);
+  const px = ok.map((x) => x.p);
+  const realNearest = px.length >= 2 ? median(px.slice(0, 200).map((p, i) => nearest(p, px, i).distance)) : null;
+  const chosen = spread(kept, NOVELTY_SAMPLE);
+  const keptPx = await decodeAll(chosen.map((e) => path.resolve(out, e.path)), decode);
+  const found: Novelty['kept'] = [];
+  keptPx.forEach((p, i) => {
+    if (!p || px.length === 0) return;
+    const nn = nearest(p, px);
+    found.push({ entry: chosen[i]!, px: p, realPx: px[nn.index]!, realPath: ok[nn.index]!.e.path, distance: nn.distance });
+  });
+  const med = median(found.map((x) => x.distance));
+  const smooth = (p: Uint8Array) => smoothness(p, decode.size, decode.channels);
+  const realSmooth = median(px.map(smooth));
+  const keptSmooth = median(found.map((x) => smooth(x.px)));
+  return {
+    ratio: med !== null && realNearest !== null && realNearest > 0 ? med / realNearest : null,
+    realNearest,
+    kept: found,
+    smoothness: keptSmooth !== null && realSmooth !== null ? { kept: keptSmooth, real: realSmooth } : null,
+  };
+}
+
+/** The training sample strips of a class (train/samples/<class>/step-N.png, any job), spread over time. */
+async function sampleStrips(out: string, label: string, zoom: number): Promise<{ step: number; uri: string }[]> {
+  const files = (await fg(`${OUT_NAMES.train}/**/samples/${fg.escapePath(safeSegment(label))}/step-*.png`, { cwd: out })).map((f) => ({ f, step: Number(/step-(\d+)\.png$/.exec(f)?.[1] ?? NaN) }));
+  const chosen = spread(files.filter((x) => Number.isFinite(x.step)).sort((a, b) => a.step - b.step), STRIPS);
+  const strips: { step: number; uri: string }[] = [];
+  for (const { f, step } of chosen) {
+    try {
+      const { data, info } = await sharp(path.join(out, f)).raw().toBuffer({ resolveWithObject: true });
+      const channels = info.channels >= 3 ? 3 : 1;
+      const px = channels === info.channels ? new Uint8Array(data) : await sharp(path.join(out, f)).removeAlpha().toColourspace(channels === 1 ? 'b-w' : 'srgb').raw().toBuffer().then((b) => new Uint8Array(b));
+      strips.push({ step, uri: await pngUri(px, info.width, info.height, channels, zoom) });
+    } catch {
+      // An unreadable strip is left out.
+    }
+  }
+  return strips;
+}
+
+/** A held-out folder beside `input` with the same layout: `<input>-test`, `<input>_test`, or `test/` beside `train/`. */
+async function findHeldOut(input: string | undefined): Promise<string | null> {
+  if (!input) return null;
+  const abs = path.resolve(input);
+  const candidates = [`${abs}-test`, `${abs}_test`, ...(path.basename(abs) === 'train' ? [path.join(path.dirname(abs), 'test')] : [])];
+  for (const c of candidates) if ((await stat(c).catch(() => null))?.isDirectory()) return c;
+  return null;
 }
 
 /** Finds the resolved config: given, or from the saved generator's model.json. */
 async function findConfig(out: string): Promise<Record<string, unknown> | null> {
-  for (const f of (await fg('model/**/generator/model.json', { cwd: out })).sort()) {
+  for (const f of (await fg(`${OUT_NAMES.model}/**/generator/model.json`, { cwd: out })).sort()) {
     const m = await readJson<{ meta?: { config?: Record<string, unknown> } }>(path.join(out, f));
     if (m?.meta?.config) return m.meta.config;
   }
   return null;
 }
 
-/**
- * Loads everything the report shows from `out`.
- * @param options.config the resolved config (else read from the saved generator, if any)
- * @param options.thumbs images per grid
- */
-export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number } = {}): Promise<ReportData> {
-  const notes: string[] = [];
-  const k = options.thumbs ?? THUMBS_PER_GRID;
-  const summary = (await readJson<SummaryLike>(path.join(out, 'summary.json'))) ?? null;
-  if (!summary) notes.push('summary.json is missing or unreadable: counts, durations and quality figures are not shown.');
-  let entries: ManifestEntry[] = [];
-  try {
-    entries = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
-  } catch (err) {
-    notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
-  }
-  const rejected = await readJsonl<RejectedLine>(path.join(out, 'rejected', 'rejected.jsonl'));
-  const config = (options.config as Record<string, unknown> | undefined) ?? (await findConfig(out));
-
-  const trainFiles = (await fg('train/**/metrics.jsonl', { cwd: out })).sort();
+/** Every training job's metrics lines (train/**\/metrics.jsonl), by job. */
+export async function readTraining(out: string): Promise<ReportData['training']> {
+  const trainFiles = (await fg(`${OUT_NAMES.train}/**/metrics.jsonl`, { cwd: out })).sort();
   const training: ReportData['training'] = [];
   for (const f of trainFiles) {
     const lines = (await readJsonl<TrainingLine>(path.join(out, f))) ?? [];
@@ -119,15 +266,65 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     }
     for (const [job, records] of byJob) training.push({ job, records });
   }
+  return training;
+}
 
-  const evaluation = await readJson<EvaluationResult>(path.join(out, 'evaluate.json'));
+/**
+ * The verdict on each scarce class of the run in `out` — the same as report.html shows — from its
+ * summary (given, or summary.json), train/**\/metrics.jsonl and evaluate.json.
+ */
+export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<ClassVerdict[]> {
+  const s = summary ?? (await readJson<SummaryLike>(path.join(out, 'summary.json')));
+  const pixels: Record<string, PixelFigures> = {};
+  let entries: ManifestEntry[] = [];
+  try {
+    entries = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
+  } catch {
+    // No manifest: no novelty figure.
+  }
+  const decode = s?.decode ?? (await sniffDecode(out, entries));
+  if (decode) {
+    for (const c of s?.synthesis ?? []) {
+      const kept = entries.filter((e) => e.label === c.label && e.source === 'synthetic');
+      const real = entries.filter((e) => e.label === c.label && e.source === 'real');
+      const n = await measureNovelty(out, kept, real, decode);
+      pixels[c.label] = { novelty: n.ratio, structure: n.smoothness };
+    }
+  }
+  return classVerdicts(s, await readTraining(out), await readJson<EvaluationResult>(path.join(out, 'evaluate.json')), pixels);
+}
+
+/**
+ * Loads everything the report shows from `out`.
+ * @param options.config the resolved config (else read from the saved generator, if any)
+ * @param options.thumbs images per grid
+ */
+export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number } = {}): Promise<ReportData> {
+  const notes: string[] = [];
+  const k = options.thumbs ?? THUMBS_PER_GRID;
+  const l = outLayout(out);
+  const summary = (await readJson<SummaryLike>(l.summary)) ?? null;
+  if (!summary) notes.push('summary.json is missing or unreadable: counts, durations and quality figures are not shown.');
+  let entries: ManifestEntry[] = [];
+  try {
+    entries = parseManifest(await readFile(l.manifest, 'utf8'));
+  } catch (err) {
+    notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
+  }
+  const rejected = await readJsonl<RejectedLine>(l.rejectedList);
+  const config = (options.config as Record<string, unknown> | undefined) ?? (await findConfig(out));
+
+  const training = await readTraining(out);
+
+  const evaluation = await readJson<EvaluationResult>(l.evaluate);
 
   // Which classes get a section: those with synthetic images or a synthesis record.
   const synthesis = summary?.synthesis ?? [];
   const scarce = [...new Set([...synthesis.map((s) => s.label), ...entries.filter((e) => e.source === 'synthetic').map((e) => e.label)])];
   const decode = summary?.decode ?? (await sniffDecode(out, entries));
+  const zoom = decode ? zoomFor(decode.size) : 1;
   const classes: ClassView[] = [];
-  const wanted: { file: string; thumb: Thumb }[] = [];
+  let failed = 0;
   for (const label of scarce) {
     const real = entries.filter((e) => e.label === label && e.source === 'real');
     const kept = entries.filter((e) => e.label === label && e.source === 'synthetic').sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
@@ -141,33 +338,74 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     const view: ClassView = {
       label,
       synthesis: synthesis.find((s) => s.label === label) ?? null,
-      real: spread(real, k).map((e) => ({ uri: '', title: e.path })),
-      kept: spread(kept, k).map((e) => ({ uri: '', title: `D logit ${fmt(e.score)} · seed ${e.seed}` })),
-      rejected: mixed.map((r) => ({ uri: '', title: `${r.reason}: ${r.detail} · D logit ${fmt(r.score)}` })),
+      real: [],
+      kept: [],
+      rejected: [],
       counts: { real: real.length, kept: kept.length, rejected: rejected === null ? null : rej.length },
       rejectedByReason: Object.fromEntries([...byReason].map(([r, l]) => [r, l.length])),
       scores: { kept: kept.map((e) => e.score).filter((s): s is number => typeof s === 'number'), rejected: rej.map((r) => r.score) },
+      pairs: [],
+      realNearest: null,
+      novelty: null,
+      structure: null,
+      strips: await sampleStrips(out, label, zoom),
     };
-    spread(real, k).forEach((e, i) => wanted.push({ file: path.resolve(out, e.path), thumb: view.real[i]! }));
-    spread(kept, k).forEach((e, i) => wanted.push({ file: path.resolve(out, e.path), thumb: view.kept[i]! }));
-    mixed.forEach((r, i) => wanted.push({ file: path.resolve(out, r.path), thumb: view.rejected[i]! }));
     classes.push(view);
+    if (!decode) continue;
+    const { size, channels } = decode;
+    const show = async (files: string[], titles: string[]): Promise<Thumb[]> => {
+      const px = await decodeAll(files, decode);
+      const thumbs: Thumb[] = [];
+      for (const [i, p] of px.entries()) {
+        if (p) thumbs.push({ uri: await pngUri(p, size, size, channels, zoom), title: titles[i]! });
+        else failed++;
+      }
+      return thumbs;
+    };
+    const realShown = spread(real, k);
+    const keptShown = spread(kept, k);
+    view.real = await show(realShown.map((e) => path.resolve(out, e.path)), realShown.map((e) => e.path));
+    view.kept = await show(keptShown.map((e) => path.resolve(out, e.path)), keptShown.map((e) => `D logit ${fmt(e.score)} · seed ${e.seed}`));
+    view.rejected = await show(mixed.map((r) => path.resolve(out, r.path)), mixed.map((r) => `${r.reason}: ${r.detail} · D logit ${fmt(r.score)}`));
+    // A few kept images beside their nearest real image, and the novelty figure behind the verdict.
+    const nov = await measureNovelty(out, kept, real, decode);
+    view.realNearest = nov.realNearest;
+    view.novelty = nov.ratio;
+    view.structure = nov.smoothness;
+    for (const x of spread(nov.kept, PAIRS)) {
+      view.pairs.push({
+        kept: { uri: await pngUri(x.px, size, size, channels, zoom), title: `kept, D logit ${fmt(x.entry.score)} · seed ${x.entry.seed}` },
+        real: { uri: await pngUri(x.realPx, size, size, channels, zoom), title: x.realPath },
+        distance: x.distance,
+      });
+    }
   }
+  // gan.mode: translate — source → translated pairs per class (thumbnails decoded here like the grids').
   const translated = planTranslations(out, entries);
-  wanted.push(...translated.wanted);
-  if (decode) {
-    const uris = await thumbnails(wanted.map((w) => w.file), decode);
-    wanted.forEach((w, i) => (w.thumb.uri = uris[i]!));
-    const failed = uris.filter((u) => u === '').length;
-    if (failed > 0) notes.push(`${failed} image${failed === 1 ? '' : 's'} could not be read for the grids (moved or deleted since the run?).`);
+  if (decode && translated.wanted.length > 0) {
+    const px = await decodeAll(translated.wanted.map((w) => w.file), decode);
+    for (const [i, p] of px.entries()) {
+      if (p) translated.wanted[i]!.thumb.uri = await pngUri(p, decode.size, decode.size, decode.channels, zoom);
+      else failed++;
+    }
   }
-  if (rejected === null && classes.length > 0) notes.push('Rejected candidates were not kept (filter.keepRejected: false): the grids and histograms show the kept images only.');
-  for (const c of classes) {
-    c.real = c.real.filter((t) => t.uri);
-    c.kept = c.kept.filter((t) => t.uri);
-    c.rejected = c.rejected.filter((t) => t.uri);
-  }
-  return { out: path.resolve(out), summary, config, classes, training, evaluation, notes, size: decode?.size ?? null, ...(translated.views.length ? { translations: translated.views } : {}) };
+  const heldOut = await findHeldOut(summary?.input);
+  if (failed > 0) notes.push(`${failed} image${failed === 1 ? '' : 's'} could not be read for the grids (moved or deleted since the run?).`);
+  if (rejected === null && classes.length > 0) notes.push('Rejected candidates were not kept (filter.keepRejected: false): the grids show kept images only; the histograms show every candidate.');
+  return {
+    out: path.resolve(out),
+    summary,
+    config,
+    classes,
+    training,
+    evaluation,
+    notes,
+    size: decode?.size ?? null,
+    verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, { novelty: c.novelty, structure: c.structure }]))),
+    heldOut,
+    evaluateCommand: evaluateCommand(path.resolve(out), heldOut, process.cwd()),
+    ...(translated.views.length ? { translations: translated.views } : {}),
+  };
 }
 
 /** Decode settings when summary.json lacks them: the size and channels of a synthetic PNG. */

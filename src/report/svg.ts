@@ -185,6 +185,22 @@ export function histogram(opts: { title: string; groups: { name: string; values:
     for (const v of g.values) if (Number.isFinite(v)) c[Math.min(nb - 1, Math.floor((v - lo) / w))]!++;
     return c;
   });
+  return binnedHistogram({ ...opts, lo, width: w, groups: opts.groups.map((g, i) => ({ name: g.name, counts: counts[i]!, ...(g.color ? { color: g.color } : {}) })) });
+}
+
+/**
+ * Stacked histogram of counts already binned (bins of `width` from `lo`), with an optional vertical cut line.
+ * @returns an `<svg>`, or a note when every count is 0
+ */
+export function binnedHistogram(opts: { title: string; lo: number; width: number; groups: { name: string; counts: number[]; color?: string }[]; cut?: number | null; cutName?: string; xLabel?: string }): string {
+  const nb = Math.max(0, ...opts.groups.map((g) => g.counts.length));
+  const total = opts.groups.reduce((s, g) => s + g.counts.reduce((a, b) => a + b, 0), 0);
+  if (nb === 0 || total === 0 || !(opts.width > 0)) return `<p class="note">${esc(opts.title)}: no scores</p>`;
+  const w = opts.width;
+  const lo = Math.min(opts.lo, opts.cut ?? Infinity);
+  const hi = Math.max(opts.lo + nb * w, opts.cut ?? -Infinity);
+  const b0 = opts.lo;
+  const counts = opts.groups.map((g) => g.counts);
   // Stacked: each bin's groups on top of each other.
   const tops = new Array<number>(nb).fill(0);
   counts.forEach((c) => c.forEach((v, b) => (tops[b]! += v)));
@@ -198,10 +214,10 @@ export function histogram(opts: { title: string; groups: { name: string; values:
   counts.forEach((c, gi) =>
     c.forEach((v, b) => {
       if (v === 0) return;
-      const x = sx(lo + b * w);
-      const x2 = sx(lo + (b + 1) * w);
+      const x = sx(b0 + b * w);
+      const x2 = sx(b0 + (b + 1) * w);
       rects.push(
-        `<rect x="${x}" y="${sy(base[b]! + v)}" width="${Math.max(0.5, x2 - x - 0.5)}" height="${+(sy(base[b]!) - sy(base[b]! + v)).toFixed(1)}" fill="${colored[gi]!.color}"><title>${esc(`${colored[gi]!.name}: ${v} in [${fmtTick(lo + b * w)}, ${fmtTick(lo + (b + 1) * w)})`)}</title></rect>`,
+        `<rect x="${x}" y="${sy(base[b]! + v)}" width="${Math.max(0.5, x2 - x - 0.5)}" height="${+(sy(base[b]!) - sy(base[b]! + v)).toFixed(1)}" fill="${colored[gi]!.color}"><title>${esc(`${colored[gi]!.name}: ${v} in [${fmtTick(b0 + b * w)}, ${fmtTick(b0 + (b + 1) * w)})`)}</title></rect>`,
       );
       base[b]! += v;
     }),
@@ -210,6 +226,6 @@ export function histogram(opts: { title: string; groups: { name: string; values:
     opts.cut != null && Number.isFinite(opts.cut)
       ? `<line x1="${sx(opts.cut)}" x2="${sx(opts.cut)}" y1="${f.top}" y2="${f.height - f.bottom}" class="cut"/><text x="${sx(opts.cut) + 3}" y="${f.top + 9}" class="small cut-label">${esc(opts.cutName ?? 'cut')} ${esc(fmtTick(opts.cut))}</text>`
       : '';
-  const leg = legend(colored.map((g) => ({ name: `${g.name} (${g.values.length})`, color: g.color })), f);
+  const leg = legend(colored.map((g) => ({ name: `${g.name} (${g.counts.reduce((a, b) => a + b, 0)})`, color: g.color })), f);
   return svg(f, opts.title, axes(f, ticks(lo, hi, 4), ticks(0, ymax, 4).filter((t) => Number.isInteger(t)), sx, sy, opts.xLabel ?? '') + rects.join('') + cutLine + leg);
 }

@@ -1,6 +1,7 @@
 /** What the report reads (loosely: a summary.json from an older or newer run still renders) and shows. */
 import type { EvaluationResult } from '../evaluate/types.js';
 import type { TranslationView } from './translations.js';
+import type { ClassVerdict } from './verdict.js';
 
 /** The parts of summary.json the report uses; every field optional. */
 export interface SummaryLike {
@@ -24,6 +25,11 @@ export interface SummaryLike {
     rejected?: Record<string, number>;
     shortfall?: number;
   } | null;
+  /** The do-no-harm guard's per-class decision (when the run had one). */
+  guard?: {
+    mode?: string;
+    perClass?: { label: string; decision: 'kept' | 'fallback'; withSynthetic?: unknown; without?: unknown; reason?: string }[];
+  } | null;
 }
 
 export interface SynthesisLike {
@@ -35,10 +41,15 @@ export interface SynthesisLike {
   cut?: number | null;
   rejected?: Record<string, number>;
   steps?: { step: string; left: number; cut: number | null }[];
+  /** The candidates' discriminator logits, binned: kept and rejected counts per bin of width `width` from `lo`. */
+  scoreBins?: ScoreBins | null;
   quality?: {
     fid: number | null;
     kid: number | null;
     kidStd?: number | null;
+    /** The class's real training images against held-out real ones, same features: the best a generator could score. */
+    fidFloor?: number | null;
+    kidFloor?: number | null;
     samples?: { real: number; synthetic: number };
     passed?: boolean;
     reasons?: string[];
@@ -59,6 +70,8 @@ export interface TrainingLine {
   dHeldOut?: number | null;
   dTrainReal?: number | null;
   diversity?: unknown;
+  /** FID of the generator's samples, where training measured it (one number, or one per class). */
+  fid?: number | Record<string, number> | null;
 }
 
 /** One inlined image. */
@@ -80,6 +93,23 @@ export interface ClassView {
   rejectedByReason: Record<string, number>;
   /** Discriminator logits of the kept and of the (kept-on-disk) rejected candidates. */
   scores: { kept: number[]; rejected: number[] };
+  /** A few kept images, each beside its nearest real image of the class (pixel RMS distance on 0–1). */
+  pairs: NearestPair[];
+  /** The real images' own nearest-other-real distance in this class (median), the scale for `pairs`. */
+  realNearest: number | null;
+  /** Median nearest-real distance of the kept images ÷ `realNearest` (≈ 1: as new as a real image; ≫ 1: noise). */
+  novelty: number | null;
+  /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images (noise ≈ 0). */
+  structure: { kept: number; real: number } | null;
+  /** The generator's fixed-latent samples of this class over training (train/samples/), oldest first. */
+  strips: { step: number; uri: string }[];
+}
+
+export interface NearestPair {
+  kept: Thumb;
+  real: Thumb;
+  /** RMS pixel difference on a 0–1 scale. */
+  distance: number;
 }
 
 export interface ReportData {
@@ -96,4 +126,18 @@ export interface ReportData {
   size: number | null;
   /** `gan.mode: translate`: source → translated pairs per class (absent otherwise). */
   translations?: TranslationView[];
+  /** The verdict on each scarce class (the same rules as the console's end-of-run lines). */
+  verdicts: ClassVerdict[];
+  /** A held-out folder found beside the input (`<input>-test`, or `test/` beside a `train/`), for the evaluate command. */
+  heldOut: string | null;
+  /** The exact `evaluate` command for this run. */
+  evaluateCommand: string;
+}
+
+/** A histogram of discriminator logits over every candidate of a class, kept and rejected apart. */
+export interface ScoreBins {
+  lo: number;
+  width: number;
+  kept: number[];
+  rejected: number[];
 }

@@ -1,10 +1,10 @@
 /** Writing `<out>/report.html` from what a run left in `<out>`. */
-import path from 'node:path';
+import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { renderReport } from './html.js';
 import { loadReportData } from './load.js';
 
-export const REPORT_FILE = 'report.html';
+export const REPORT_FILE = OUT_NAMES.report;
 
 /**
  * Reads the run's outputs in `out` and writes `<out>/report.html` (atomically).
@@ -13,7 +13,7 @@ export const REPORT_FILE = 'report.html';
  */
 export async function writeReport(out: string, options: { config?: unknown; thumbs?: number } = {}): Promise<{ file: string; notes: string[] }> {
   const data = await loadReportData(out, options);
-  const file = path.join(out, REPORT_FILE);
+  const file = outLayout(out).report;
   await writeFileAtomic(file, renderReport(data));
   return { file, notes: data.notes };
 }

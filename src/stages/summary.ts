@@ -1,6 +1,7 @@
 /**
  * `summary.json`: what a run (or a merge) did, and the quality gate's verdict read from it.
  */
+import type { GuardSummary } from './guard.js';
 import type { FileRecord } from '../dataset/scan.js';
 import { QualityGateError } from '../errors.js';
 import type { Stage } from '../events.js';
@@ -35,6 +36,8 @@ export interface Summary {
   fingerprints: { code: string; inputs: string; config: string };
   /** This run's share of the scarce classes under `run --shard i/n`; null for a whole run. */
   shard: (ShardSpec & { classes: string[] }) | null;
+  /** The do-no-harm check per scarce class (stages/guard.ts); null when `guard: off` or nothing was generated. */
+  guard: GuardSummary | null;
   /** Whether training ran, or the previous run's trained models were reused; `upToDate`: nothing ran at all. */
   incremental: { train: 'trained' | 'reused' | 'none'; upToDate: boolean };
 }

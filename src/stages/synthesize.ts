@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
+import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
 import type { EventSink } from '../events.js';
 import type { Rows } from '../filter/nearest.js';
 import { qualityGate } from '../filter/quality-gate.js';
@@ -13,6 +14,8 @@ import { gatherRows } from '../filter/rows.js';
 import { REJECT_REASONS, type RejectReason } from '../filter/steps.js';
 import type { NearCopyCalibration } from '../filter/types.js';
 import { measureClass, type ClassQuality } from '../metrics/measure.js';
+import { binScores } from '../report/bins.js';
+import type { ScoreBins } from '../report/types.js';
 import { filterCandidates } from './filter.js';
 import { generateCandidates, type ModelFor } from './generate.js';
 import type { QualityContext, QualitySummary } from './quality.js';
@@ -65,6 +68,8 @@ export interface ClassSynthesis {
   rejected: Record<RejectReason, number>;
   /** Candidates left after each filter step, in the order run, with the step's cut. */
   steps: { step: string; left: number; cut: number | null }[];
+  /** Every candidate's discriminator logit, binned, kept and rejected apart (the report's histogram). */
+  scoreBins: ScoreBins | null;
   nearCopy: NearCopyCalibration[];
   quality: ClassQuality;
 }
@@ -95,6 +100,7 @@ export async function synthesize(
   const rejectedImages: RejectedImage[] = [];
   const classes: ClassSynthesis[] = [];
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
+  const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
 
   for (const c of scarce) {
     const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) });
@@ -137,7 +143,9 @@ export async function synthesize(
       });
     }
     const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
-    const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions);
+    const held = new Set(heldOut(dataIndex));
+    const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, realOfClass.filter((i) => !held.has(i))) } : null;
+    const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions, split);
     classes.push({
       label: c.label,
       target: c.deficit,
@@ -148,6 +156,7 @@ export async function synthesize(
       cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
       rejected: sel.byReason,
       steps: sel.after,
+      scoreBins: binScores(scores, sel.kept),
       nearCopy,
       quality,
     });
@@ -174,6 +183,20 @@ export async function synthesize(
       rejected,
       shortfall: classes.reduce((s, c) => s + c.shortfall, 0),
     },
+  };
+}
+
+/**
+ * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
+ * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode.
+ */
+function ganHeldOut(labels: Int32Array, numClasses: number, config: Config): (classIndex: number) => number[] {
+  const fraction = config.train.validation;
+  const shared = config.gan.mode !== 'per-class' ? new Set(splitHoldout(labels, numClasses, fraction, ganHoldoutRng(config.seed)).held) : null;
+  return (classIndex) => {
+    const own = indicesOf(labels, classIndex);
+    if (shared) return own.filter((i) => shared.has(i));
+    return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed)).held.map((k) => own[k]!);
   };
 }
 

@@ -16,7 +16,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/chec
 import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
 import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
-import { removeOwned } from '../out/folder.js';
+import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
 import { VERSION } from '../version.js';

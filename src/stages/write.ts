@@ -9,10 +9,12 @@ import type { EventSink } from '../events.js';
 import { fillShortfall } from '../filter/shortfall.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
+import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
-import { writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
-import { commitOutputs, removeOwned } from '../out/folder.js';
+import { withFileNames, writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
+import { commitOutputs } from '../out/folder.js';
+import { removeOwned } from '../out/guard.js';
 import { jobMode, outLayout, type JobMode } from '../out/layout.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic, relativePosix } from '../util/fs.js';
@@ -42,6 +44,8 @@ export async function stageSynthetic(
   decode: { size: number; channels: 1 | 3 },
   /** The real images' rows, by ingested index: a translated image's row names its source from them. */
   real: readonly ManifestEntry[] = [],
+  /** Per image (same order): the teacher's recommended weight and soft label. */
+  targets?: readonly ImageTarget[],
 ): Promise<ManifestEntry[]> {
   const l = outLayout(out);
   const files = images.map((img) => l.syntheticFile(img.label, img.rank, img.seed));
@@ -55,6 +59,7 @@ export async function stageSynthetic(
       ...madeBy.get(img.label)!,
       seed: img.seed,
       sha256: hashes[i]!,
+      ...targets?.[i],
       ...(img.source !== undefined && real[img.source] ? { translatedFrom: { path: real[img.source]!.path, sha256: real[img.source]!.sha256, label: real[img.source]!.label } } : {}),
     }),
   );
@@ -91,14 +96,14 @@ export function madeByOf(out: string, mode: JobMode, jobs: readonly JobModels[])
   return new Map(jobs.flatMap((j) => j.labels.map((label) => [label, { generator: relativePosix(out, l.generator(mode, j.job)), generatorStep: j.steps }] as const)));
 }
 
-/** Saves each job's generator and discriminator to `<out>/model/…`, with the resolved config. */
+/** Saves each job's generator and discriminator to the model staging folder (`model/…` on publish), with the resolved config. */
 export async function saveModels(out: string, config: Config, jobs: readonly JobModels[]): Promise<void> {
   const l = outLayout(out);
   const meta = { config, configHash: hashJson(config), version: VERSION };
   for (const j of jobs) {
     const mode = jobMode(config.gan.mode);
-    await saveParams(l.generator(mode, j.job), isTranslator(j.g) ? 'translator' : 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
-    await saveParams(l.discriminator(mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
+    await saveParams(l.stagedGenerator(mode, j.job), isTranslator(j.g) ? 'translator' : 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
+    await saveParams(l.stagedDiscriminator(mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
   }
 }
 
@@ -106,14 +111,16 @@ export async function saveModels(out: string, config: Config, jobs: readonly Job
  * `filter.shortfall: oversample`: lists each short class's real images again up to its target, and
  * records how many on its synthesis record. Appends to `entries`.
  */
-export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink): void {
-  if (config.filter.shortfall !== 'oversample') return;
-  for (const c of synthesis.filter((x) => x.shortfall > 0)) {
+export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink, fallback: ReadonlySet<string> = new Set()): void {
+  for (const c of synthesis) {
+    // A class the guard fell back on is filled to its target with its real images, whatever filter.shortfall says.
+    const count = fallback.has(c.label) ? c.target : config.filter.shortfall === 'oversample' ? c.shortfall : 0;
+    if (count <= 0) continue;
     const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
-    const fill = fillShortfall(real, c.shortfall, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
+    const fill = fillShortfall(real, count, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
     pushAll(entries, fill);
     c.oversampled = fill.length;
-    emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
+    if (!fallback.has(c.label)) emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
   }
 }
 
@@ -136,11 +143,13 @@ export async function publish(
   options: { output: PublishSettings; input: string; reportConfig: unknown; emit: EventSink },
 ): Promise<void> {
   const l = outLayout(out);
-  await commitOutputs(out, toJsonl([...entries]), { afterSwap: testKillPoint('after-swap') });
+  const imagefolder = options.output.imagefolder === 'none' ? null : options.output.imagefolder;
+  // Each row's file_name (its image inside out) is known before the manifest is swapped in.
+  await commitOutputs(out, toJsonl(withFileNames([...entries], imagefolder, options.input, out)), { afterSwap: testKillPoint('after-swap') });
   const written = await writeManifestFiles(out, [...entries], {
     jsonl: false,
     csv: options.output.csv,
-    imagefolder: options.output.imagefolder === 'none' ? null : options.output.imagefolder,
+    imagefolder,
     input: options.input,
   });
   if (written.copiedInsteadOfLinked > 0) options.emit({ type: 'info', message: `imagefolder: ${written.copiedInsteadOfLinked} files copied, not hard-linked (the input is on another filesystem)` });

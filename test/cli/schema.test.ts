@@ -4,7 +4,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, SCHEMA_FILE } from '../../src/config/json-schema.js';
 import { parseConfigText } from '../../src/config/load.js';
-import { guessChannels, guessSize } from '../../src/init/starter.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { configDescriptions } from '../../src/config/json-schema.js';
+import { guessChannels, guessSize, LABEL_FILTER_MIN_IMAGES, starterConfig } from '../../src/init/starter.js';
+import type { FolderFacts } from '../../src/init/inspect.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
@@ -35,7 +38,10 @@ describe('gan-augment schema', () => {
     const all = settings(schema);
     const leaves = all.filter(([, n]) => !n.properties && !n.anyOf?.some((b) => b.properties));
     const undocumented = leaves.filter(([, n]) => !n.description).map(([p]) => p);
-    expect(undocumented, 'every setting in src/config/schema.ts needs its one /** comment */').toEqual([]);
+    expect(undocumented, 'every setting in src/config/schema.ts needs its .describe()').toEqual([]);
+    // Descriptions are for users: no internal code names (a zod constant such as StrategySchema).
+    const leaks = all.filter(([, n]) => /\b[A-Z]\w*Schema\b/.test(n.description ?? '')).map(([p]) => p);
+    expect(leaks).toEqual([]);
     const byPath = new Map(all);
     expect(byPath.get('train.steps')?.description).toMatch(/^Training iterations/);
     expect(byPath.get('decode.channels')?.description).toBe('1 = grayscale, 3 = RGB.');
@@ -69,6 +75,44 @@ describe('gan-augment init', () => {
     const again = await runCli(['init', FIXTURE, '--config', file]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('exists; pass --force');
+  });
+
+  const facts = (scarceCount: number): FolderFacts => ({
+    root: '/data/train',
+    plan: {
+      strategy: 'not-majority',
+      classes: [
+        { label: 'a', count: 200, target: 200, deficit: 0 },
+        { label: 'b', count: scarceCount, target: 200, deficit: 200 - scarceCount },
+      ],
+      totalDeficit: 200 - scarceCount,
+    },
+    images: 200 + scarceCount,
+    sampled: 10,
+    medianSide: 28,
+    colour: 0,
+    gray: 10,
+  });
+  const starter = (n: number) => starterConfig(facts(n), { input: '/data/train', out: 'out', schema: 'schema.json', describe: configDescriptions(), file: 'c.yaml' });
+
+  it("writes the schema's defaults and their descriptions, never a value its own comment argues against", () => {
+    const text = starter(100);
+    const { config } = parseConfigText(text, '/x/c.yaml');
+    const defaults = ConfigSchema.parse({ input: '/data/train' });
+    expect(config.train).toEqual(defaults.train);
+    expect(config.gan).toEqual(defaults.gan);
+    expect(config.generate).toEqual(defaults.generate);
+    expect(config.filter).toEqual(defaults.filter);
+    expect(text).toContain('# Training iterations');
+    expect(text).not.toMatch(/\b[A-Z]\w*Schema\b/);
+  });
+
+  it(`leaves the label filter out when a class to fill has fewer than ${LABEL_FILTER_MIN_IMAGES} images, and says why`, () => {
+    const few = parseConfigText(starter(10), '/x/c.yaml').config;
+    expect(few.filter.order).toEqual(['near-copy', 'discriminator']);
+    expect(starter(10)).toContain('smallest class to fill has 10 images');
+    const enough = parseConfigText(starter(LABEL_FILTER_MIN_IMAGES), '/x/c.yaml').config;
+    expect(enough.filter.order).toContain('label');
   });
 
   it('guesses RGB and a CPU-sized side for colour photos', async () => {

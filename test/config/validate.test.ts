@@ -22,7 +22,7 @@ describe('config validation', () => {
     ['input: a\ndecode:\n  size: 30\n', 'decode.size (line 3): expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), received 30'],
     ['input: a\ndecode:\n  channels: 2\n', 'decode.channels (line 3): expected 1 (grayscale) or 3 (RGB), received 2'],
     ['input: a\ndecode:\n  fit: stretch\n', 'decode.fit (line 3): expected one of "cover", "contain", "fill", received "stretch"'],
-    ['input: a\nbackend: tpu\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "wasm", "cpu", received "tpu"'],
+    ['input: a\nbackend: tpu\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "native", "wasm", "cpu", received "tpu"'],
     ['input: a\nseed: -3\n', 'seed (line 2): expected an integer ≥ 0, received -3'],
     ['input: a\ntrain:\n  beta1: 1.5\n', 'train.beta1 (line 3): expected a number between 0 and 1, received 1.5'],
     ['input: a\ngenerate:\n  oversample: 0.5\n', 'generate.oversample (line 3): expected a number ≥ 1, received 0.5'],

@@ -12,7 +12,7 @@ import { runCli } from '../helpers/cli.js';
 import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
-const TINY = ['--backend', 'wasm', '--log-format', 'json', '--set', 'train.steps=2', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=2', 'output.report=false'];
+const TINY = ['--backend', 'wasm', '--set', 'train.steps=2', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=2', 'output.report=false'];
 const exists = (p: string) => access(p).then(() => true, () => false);
 
 async function smallInput(dir: string): Promise<void> {
@@ -48,9 +48,11 @@ describe('faults (e2e)', () => {
     if (m.status !== 0) return ctx.skip(`cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})`);
     mounted.push(disk);
     const out = path.join(disk, 'out');
-    const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY]);
+    const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, '--log-format', 'json']);
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toMatch(new RegExp(`error: no space left on the device while writing ${out.replace(/[/.]/g, '\\$&')}/\\S+ \\([\\d.]+ (bytes|KB) free of 160\\.0 KB on the file system of`));
+    // --log-format json: the error is a JSON line like every other line on stderr.
+    const error = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; message?: string }).find((e) => e.event === 'error');
+    expect(error?.message).toMatch(new RegExp(`^no space left on the device while writing ${out.replace(/[/.]/g, '\\$&')}/\\S+ \\([\\d.]+ (bytes|KB) free of 160\\.0 KB on the file system of`));
     expect(r.stderr).not.toContain('internal error');
     const left = await readdir(out);
     expect(left).not.toContain('.synthetic.partial');
@@ -87,17 +89,21 @@ describe('faults (e2e)', () => {
     await smallInput(path.join(root, 'in'));
     const out = path.join(root, 'out');
     const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY];
-    // Many small batches, so the signal lands while batches remain.
-    const slow = ['generate.oversample=2000', 'generate.batchSize=4', 'filter.order=[discriminator]'];
+    // Many small batches, so the signal lands while batches remain. Off a terminal, progress is JSON lines on stderr.
+    const slow = ['generate.oversample=100', 'generate.batchSize=1', 'filter.order=[discriminator]'];
     const child = spawn(process.execPath, [CLI, ...args, ...slow], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let signalled = false;
     let lastDone = 0;
     let total = 0;
     let afterSignal = 0;
+    let pending = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      for (const line of d.toString().split('\n')) {
+      // Whole lines only: a chunk may end mid-line.
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
         if (!line.startsWith('{')) continue;
         const e = JSON.parse(line) as { event: string; done?: number; total?: number };
         if (e.event !== 'generate.progress') continue;

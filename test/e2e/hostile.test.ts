@@ -3,7 +3,7 @@
  * the built CLI as a user or an attacker would run it: file names with a backslash, quotes, newlines and a
  * forged JSON event; formula-like labels; a relative symlink; a symlink to `/`; a FIFO as an image and as
  * the config; YAML alias bombs; absurd sizes; a class of tens of thousands of ignored files. What `run`
- * writes, `evaluate` and `report` must read back; the input is never modified.
+ * writes, `evaluate`, `report` and `merge` must read back; the input is never modified.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -80,13 +80,14 @@ describe('scan and init on the hostile corpus (e2e)', () => {
   });
 });
 
-describe('run, report and evaluate read back what run wrote (e2e)', () => {
+describe('run, report, evaluate and merge read back what run wrote (e2e)', () => {
   let out: string;
   let run: CliResult;
 
   beforeAll(async () => {
     out = path.join(root, 'out');
-    run = await runCli(['run', QUICKSTART, '--input', input, '--out', out, '--backend', 'wasm', '--strict', '--log-format', 'json', ...TINY]);
+    // As shard 0 of 1, so that `merge` can read it back too.
+    run = await runCli(['run', QUICKSTART, '--input', input, '--out', out, '--backend', 'wasm', '--strict', '--log-format', 'json', '--shard', '0/1', ...TINY]);
   }, 300_000);
 
   it('--log-format json: every line on stderr is one JSON object; a file name cannot forge an event', () => {
@@ -138,6 +139,14 @@ describe('run, report and evaluate read back what run wrote (e2e)', () => {
   it('evaluate reads the manifest back', async () => {
     const r = await runCli(['evaluate', '--manifest', path.join(out, 'manifest.jsonl'), '--test', testDir, '--seeds', '1', '--steps', '10', '--no-report', '--backend', 'wasm', '-q']);
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('merge reads the manifest back', async () => {
+    const merged = path.join(root, 'merged');
+    const r = await runCli(['merge', out, '--out', merged, '-q', '--log-format', 'text']);
+    expect(r.code, r.stderr).toBe(0);
+    const entries = parseManifest(await readFile(path.join(merged, 'manifest.jsonl'), 'utf8'));
+    expect(entries.map((e) => path.relative(input, path.resolve(merged, e.path)))).toContain('beta/back\\slash.png');
   });
 
   it('never modified the input tree', async () => {

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
-const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60'];
+const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60', 'guard=off'];
 const SCARCE = ['coat', 'pullover', 'shirt'];
 
 interface ClassSynthesis {
@@ -25,7 +25,10 @@ interface ClassSynthesis {
   quality: {
     fid: number | null;
     kid: number | null;
-    samples: { real: number; synthetic: number };
+    samples: { real: number; synthetic: number; realTrain: number };
+    reference: 'held-out' | 'all';
+    fidFloor: number | null;
+    kidFloor: number | null;
     extractor: { id: string; dims: number; resize: string; decodeKernel: string };
     passed: boolean;
     reasons: string[];
@@ -91,7 +94,11 @@ describe('quality gate and filters through the CLI', () => {
     for (const c of s.synthesis as ClassSynthesis[]) {
       expect(SCARCE).toContain(c.label);
       expect(c.quality.extractor).toEqual({ id: s.quality.extractor.id, dims: 64, resize: 'none', decodeKernel: 'lanczos3' });
-      expect(c.quality.samples).toEqual({ real: 10, synthetic: c.kept });
+      // measured against the 2 images of the class the GAN held out (train.validation 0.1 of 10, at least 2)
+      expect(c.quality.samples).toEqual({ real: 2, synthetic: c.kept, realTrain: 8 });
+      expect(c.quality.reference).toBe('held-out');
+      expect(c.quality.fidFloor).toBeGreaterThan(0);
+      expect(typeof c.quality.kidFloor).toBe('number');
       if (c.kept >= 2) {
         expect(c.quality.fid).toBeGreaterThan(0);
         expect(typeof c.quality.kid).toBe('number');

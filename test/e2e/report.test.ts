@@ -5,7 +5,8 @@
  * console stays clean, nothing is fetched.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -15,9 +16,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM) console.warn(`test/e2e/report.test.ts: ${CHROMIUM} not found (apt-get install -y chromium): the browser rendering test is skipped`);
 
+// 20 steps of a tiny GAN: its samples are noise, and the report must say so.
 const TINY = [
   '--set',
-  'train.steps=4',
+  'train.steps=20',
   'train.batchSize=8',
   'gan.gWidth=8',
   'gan.dWidth=4',
@@ -25,6 +27,7 @@ const TINY = [
   'gan.embedDim=4',
   'features.classifier.steps=10',
   'filter.keepRejected=true',
+  'guard=off',
 ];
 
 describe('report.html and evaluate (e2e)', () => {
@@ -34,7 +37,7 @@ describe('report.html and evaluate (e2e)', () => {
 
   beforeAll(async () => {
     out = await tempDir();
-    run = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', out, '--backend', 'wasm', '-q', ...TINY]);
+    run = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', out, '--backend', 'wasm', '-q', '--log-format', 'text', ...TINY]);
     if (run.code !== 0) return;
     ev = await runCli([
       'evaluate',
@@ -48,6 +51,8 @@ describe('report.html and evaluate (e2e)', () => {
       '10',
       '--batch-size',
       '8',
+      '--tune-seeds',
+      '0',
       '--backend',
       'wasm',
       '--json',
@@ -59,11 +64,19 @@ describe('report.html and evaluate (e2e)', () => {
     for (const f of ['report.html', 'manifest.jsonl', 'manifest.csv', 'manifest.schema.json', 'imagefolder/train/metadata.jsonl']) expect(existsSync(path.join(out, f)), f).toBe(true);
   });
 
+  it('the console ends with a verdict per scarce class (poor: noise) and, last, the path of report.html', () => {
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe(`report: ${path.join(out, 'report.html')}`);
+    for (const label of ['coat', 'pullover', 'shirt']) expect(run.stdout).toMatch(new RegExp(`^  ${label}: poor — .*nearest real image`, 'm'));
+    expect(run.stdout).toContain('do not use the synthetic images of coat, pullover, shirt');
+  });
+
   it('evaluate --json prints the four rows and the gain, and writes evaluate.json', async () => {
     expect(ev.code, ev.stderr).toBe(0);
     const r = JSON.parse(ev.stdout);
     expect(r.scarce).toEqual(['coat', 'pullover', 'shirt']);
-    expect(r.rows.map((x: { name: string }) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'synthetic']);
+    expect(r.rows.map((x: { name: string }) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic']);
+    expect(r.verdict).toEqual({ helps: false, reason: expect.stringMatching(/one seed/) });
     for (const row of r.rows) {
       expect(row.balancedAccuracy).toBeGreaterThanOrEqual(0);
       expect(row.macroF1).toBeLessThanOrEqual(1);
@@ -78,6 +91,21 @@ describe('report.html and evaluate (e2e)', () => {
     expect(html).not.toMatch(/<script|<link|(src|href)="(https?:)?\/\//i);
     expect(html).toContain('id="evaluate"');
     expect(html).toContain('rejected:');
+  });
+
+  it("the manifest's file_name stays valid when <out> alone is copied elsewhere (a CI artefact); path is relative to the manifest", async () => {
+    const moved = path.join(await tempDir(), 'artefact');
+    await cp(out, moved, { recursive: true });
+    const lines = (await readFile(path.join(moved, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; file_name: string; source: string; sha256: string });
+    expect(lines.length).toBeGreaterThan(700);
+    for (const l of lines) {
+      expect(l.file_name.startsWith('..'), l.file_name).toBe(false);
+      const bytes = await readFile(path.join(moved, l.file_name));
+      expect(createHash('sha256').update(bytes).digest('hex'), l.file_name).toBe(l.sha256);
+    }
+    expect(lines.find((l) => l.source === 'real')!.file_name).toMatch(/^imagefolder\/train\/[^/]+\/real\//);
+    const csvHead = (await readFile(path.join(moved, 'manifest.csv'), 'utf8')).split('\r\n')[0];
+    expect(csvHead?.startsWith('path,file_name,label,')).toBe(true);
   });
 
   it('report <out> rewrites it; a folder that is not there is a usage error', async () => {
@@ -108,11 +136,19 @@ describe('report.html and evaluate (e2e)', () => {
         const img = x as unknown as { naturalWidth: number; complete: boolean };
         return { w: img.naturalWidth, done: img.complete };
       }));
-      // Per scarce class: 10 real, 16 kept, 16 rejected.
-      expect(imgs.length).toBe(3 * (10 + 16 + 16));
+      // Per scarce class: 10 real, 16 kept, 16 rejected, 4 nearest-real pairs (2 each), and its training strips.
+      expect(imgs.length).toBeGreaterThanOrEqual(3 * (10 + 16 + 16 + 8 + 1));
+      expect(await page.$$eval('.strip img', (xs) => xs.length)).toBeGreaterThanOrEqual(3);
       expect(imgs.filter((i) => !i.done || i.w === 0)).toEqual([]);
-      expect(await page.$$eval('svg.chart', (xs) => xs.length)).toBeGreaterThanOrEqual(1 + 3 + 4);
+      // Balance, a histogram per class, and losses, D output and the held-out gap (p stayed at 1: not drawn).
+      expect(await page.$$eval('svg.chart', (xs) => xs.length)).toBe(1 + 3 + 3);
       expect(await page.$eval('#evaluate', (e) => e.textContent ?? '')).toContain('points');
+      // The verdict a person sees: poor for every class of a 20-step run, never good; the gate without limits is no pass.
+      const badges = await page.$$eval('#verdict h3', (hs) => hs.map((h) => h.textContent ?? ''));
+      expect(badges).toEqual(['coat poor', 'pullover poor', 'shirt poor']);
+      const top = await page.$eval('main > .verdict', (e) => e.textContent ?? '');
+      expect(top).toContain('Do not use the synthetic images of coat, pullover, shirt (poor)');
+      expect(await page.$eval('main', (e) => e.textContent ?? '')).not.toMatch(/gate passed/i);
       expect(problems).toEqual([]);
       expect(requests).toEqual([]);
       await page.screenshot({ path: path.join(out, 'report.png'), fullPage: true });

@@ -10,7 +10,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 
-const TINY = ['--set', 'train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8'];
+const TINY = ['--set', 'train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'guard=off'];
 
 interface Entry {
   path: string;
@@ -132,14 +132,26 @@ describe('gan-augment CLI errors and plans', () => {
     expect(t.stdout).toMatch(/shirt\s+10\s+100\s+90/);
   });
 
-  it('refuses a missing input folder and an unknown backend with exit 2', async () => {
+  it('refuses a missing input folder and an unknown backend with exit 2; a bad flag is the flag\'s error, not the config\'s', async () => {
     const r = await runCli(['scan', '/nonexistent/folder']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('does not exist');
     const b = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--backend', 'tpu', '--dry-run']);
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain('backend (--backend tpu): expected one of "auto", "node-gpu", "node", "wasm", "cpu", received "tpu"');
+    expect(b.stderr).toContain(`option '--backend <name>' argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, native, wasm, cpu.`);
+    expect(b.stderr).not.toContain('in the config');
+    const s = await runCli(['scan', FIXTURE, '--strategy', 'most']);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain(`option '--strategy <name>' argument 'most' is invalid. expected not-majority`);
+    expect(s.stderr).not.toContain('in the config');
   });
+
+  it("accepts imbalanced-learn's spellings of the strategies", async () => {
+    const t = await runCli(['scan', FIXTURE, '--strategy', 'not majority']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain('strategy "not-majority"');
+  });
+
 
   it('refuses a non-empty out folder it did not make unless --force', async () => {
     const out = await tempDir();

@@ -10,7 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
-const TINY = ['train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'train.logEvery=2', 'train.sampleEvery=4'];
+const TINY = ['train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'train.logEvery=2', 'train.sampleEvery=4', 'guard=off'];
 
 interface Entry {
   path: string;

@@ -9,10 +9,10 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { UserError } from '../../src/errors.js';
-import { buildArms } from '../../src/evaluate/arms.js';
+import { adjustLogits, buildArms, syntheticArm } from '../../src/evaluate/arms.js';
 import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.js';
 import { loadEvaluationData } from '../../src/evaluate/load.js';
-import { evaluate } from '../../src/evaluate/run.js';
+import { evaluate, verdictOf } from '../../src/evaluate/run.js';
 import { oversampledEntry, realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
 import { writeManifest, writeManifestFiles } from '../../src/manifest/write.js';
 import { Rng } from '../../src/util/rng.js';
@@ -51,7 +51,8 @@ describe('buildArms', () => {
   // Class 0: 6 real; class 1: 2 real + 3 synthetic; class 2: 1 real, no synthetic (oversampled to the largest).
   const real = Int32Array.from([0, 0, 0, 0, 0, 0, 1, 1, 2]);
   const syn = Int32Array.from([1, 1, 1]);
-  const arms = buildArms(real, syn, [1, 2], 3, new Rng(1));
+  const inp = { realLabels: real, addedLabels: syn, scarce: [1, 2], k: 3 };
+  const arms = buildArms(inp, new Rng(1));
   const count = (pool: Int32Array, labels: Int32Array) => [0, 1, 2].map((c) => [...pool].filter((i) => labels[i] === c).length);
   const all = Int32Array.from([...real, ...syn]);
 
@@ -64,7 +65,7 @@ describe('buildArms', () => {
     expect([...o.pool].every((i) => i < real.length)).toBe(true);
   });
   it("oversample follows the run's targets where it knows them, whatever the filters kept", () => {
-    const withTargets = buildArms(real, syn, [1, 2], 3, new Rng(1), [NaN, 8, NaN]);
+    const withTargets = buildArms({ ...inp, targets: [NaN, 8, NaN] }, new Rng(1));
     expect(count(withTargets[1]!.pool, all)).toEqual([6, 8, 6]);
   });
   it('class-weight gives every class the same total weight', () => {
@@ -76,6 +77,50 @@ describe('buildArms', () => {
   it('synthetic adds the synthetic images to the real ones', () => {
     expect(count(arms[3]!.pool, all)).toEqual([6, 5, 1]);
     expect([...arms[0]!.classWeight]).toEqual([1, 1, 1]);
+  });
+  it('synthetic at mix ½ keeps the best half of each class’s synthetic images and fills the rest from its real ones', () => {
+    const half = syntheticArm(inp, { targets: 'hard', mix: 0.5 }, new Rng(1));
+    expect(count(half.pool, all)).toEqual([6, 5, 1]);
+    const added = [...half.pool].filter((i) => i >= real.length);
+    expect(added.length).toBe(2); // round(0.5 × 3), best first
+    expect(added).toEqual([9, 10]);
+    expect(half.soft).toBeUndefined();
+  });
+  it('synthetic with soft targets carries the manifest’s weights and soft rows; hard does not', () => {
+    const weight = Float32Array.from({ length: 12 }, (_, i) => (i >= 9 ? 0.5 : 1));
+    const soft = new Float32Array(12 * 3);
+    const soft1 = syntheticArm({ ...inp, weight, soft }, { targets: 'soft', mix: 1 }, new Rng(1));
+    expect(soft1.imageWeight).toBe(weight);
+    expect(soft1.soft).toBe(soft);
+    expect(syntheticArm({ ...inp, weight, soft }, { targets: 'hard', mix: 1 }, new Rng(1)).imageWeight).toBeUndefined();
+  });
+});
+
+describe('verdictOf', () => {
+  const d = (mean: number, low: number, high: number) => ({ scarceRecall: { mean, low, high }, balancedAccuracy: { mean: 0, low: 0, high: 0 }, macroF1: { mean: 0, low: 0, high: 0 } });
+  const best = { name: 'oversample' as const, balancedAccuracy: 0.8 };
+  it.each([
+    ['CI above 0, balanced accuracy level: helps', d(4, 1, 7), 0.8, true, /scarce recall \+4\.0 points, 95 % CI \+1\.0 to \+7\.0 over oversample/],
+    ['CI straddles 0', d(2, -1, 5), 0.81, false, /not above 0 with 95 % confidence/],
+    ['balanced accuracy below', d(4, 1, 7), 0.79, false, /balanced accuracy 79\.0 % vs 80\.0 % of oversample: below/],
+    ['both fail, both said', d(-3, -6, 0), 0.7, false, /confidence.*; balanced accuracy/],
+    ['one seed', d(4, NaN, NaN), 0.9, false, /one seed/],
+  ])('%s', (_n, vsBest, ba, helps, reason) => {
+    const v = verdictOf({ balancedAccuracy: ba, vsBest }, best, 5);
+    expect(v.helps).toBe(helps);
+    expect(v.reason).toMatch(reason);
+  });
+});
+
+describe('adjustLogits', () => {
+  it('subtracts τ·log prior (Menon et al. 2021), so a rare class wins a near tie', () => {
+    const logits = Float32Array.from([2, 1.5, 0, 0]);
+    const prior = [0.9, 0.1];
+    const out = adjustLogits(logits, 2, prior, 1);
+    expect(out[0]).toBeCloseTo(2 - Math.log(0.9), 5);
+    expect(out[1]).toBeCloseTo(1.5 - Math.log(0.1), 5);
+    expect([...argmaxRows(out, 2, 2)]).toEqual([1, 1]);
+    expect([...argmaxRows(adjustLogits(logits, 2, prior, 0), 2, 2)]).toEqual([0, 0]);
   });
 });
 
@@ -105,10 +150,22 @@ describe('evaluate on the fixtures', () => {
 
   const SETTINGS = { steps: 12, batchSize: 16 };
 
-  it('produces all four rows, each with every class recall, and the gain on the scarce classes', async () => {
-    const r = await evaluate({ manifest, test: TEST, seeds: [0, 1], settings: SETTINGS });
+  it('produces every row, each with every class recall, the paired gain, the verdict and the validation choice', async () => {
+    const r = await evaluate({ manifest, test: TEST, seeds: [0, 1], settings: SETTINGS, tuneSeeds: 1 });
     expect(r.scarce).toEqual(SCARCE);
-    expect(r.rows.map((x) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'synthetic']);
+    expect(r.rows.map((x) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic']);
+    expect(r.tuning!.candidates).toHaveLength(4);
+    expect(Object.values(r.tuning!.validation).reduce((a, b) => a + b, 0)).toBeLessThan(730);
+    expect(typeof r.verdict.helps).toBe('boolean');
+    expect(r.verdict.reason.length).toBeGreaterThan(0);
+    const syn = r.rows.find((x) => x.name === 'synthetic')!;
+    const bestRow = r.rows.find((x) => x.name === r.best)!;
+    expect(['real', 'oversample', 'class-weight', 'logit-adjust']).toContain(r.best);
+    expect(syn.vsBest.scarceRecall.mean).toBeCloseTo(r.gain, 9);
+    expect(syn.vsBest.scarceRecall.low).toBeLessThanOrEqual(syn.vsBest.scarceRecall.mean);
+    expect(bestRow.vsBest.scarceRecall.mean).toBe(0);
+    expect(r.verdict.helps).toBe(syn.vsBest.scarceRecall.low > 0 && syn.balancedAccuracy >= bestRow.balancedAccuracy);
+    for (const l of SCARCE) for (const v of Object.values(syn.confusion[l]!)) expect(v).toBeGreaterThan(0);
     for (const row of r.rows) {
       expect(Object.keys(row.recall)).toHaveLength(10);
       expect(row.perSeed.map((s) => s.seed)).toEqual([0, 1]);
@@ -121,14 +178,17 @@ describe('evaluate on the fixtures', () => {
     expect(r.rows.find((x) => x.name === 'oversample')!.trainImages).toBe(730 + 90);
     expect(r.rows.find((x) => x.name === 'real')!.trainImages).toBe(730);
     const best = r.rows.find((x) => x.name === r.best)!;
-    expect(r.gain).toBeCloseTo(100 * (r.rows[3]!.scarceRecall - best.scarceRecall), 9);
+    expect(r.gain).toBeCloseTo(100 * (r.rows[4]!.scarceRecall - best.scarceRecall), 9);
+    expect(r.rows.find((x) => x.name === 'logit-adjust')!.trainImages).toBe(0);
     expect(Object.values(r.testCounts).reduce((a, b) => a + b, 0)).toBe(200);
   });
 
   it('is deterministic for a seed', async () => {
     const strip = (r: Awaited<ReturnType<typeof evaluate>>) => r.rows.map((row) => ({ ...row, seconds: 0 }));
-    const a = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS });
-    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS });
+    const a = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, tuneSeeds: 0 });
+    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, tuneSeeds: 0 });
+    expect(a.verdict.helps).toBe(false);
+    expect(a.verdict.reason).toMatch(/one seed/);
     expect(strip(a)).toEqual(strip(b));
     expect(a.gain).toBe(b.gain);
   });

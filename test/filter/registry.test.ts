@@ -59,7 +59,7 @@ const configWith = (order: string[]): Config => {
 describe('filter registry', () => {
   it('is where the config step names and the reject reasons come from', () => {
     expect(FILTER_STEPS).toEqual(Object.keys(FILTERS));
-    expect(REJECT_REASONS).toEqual(['discriminator', 'drs', 'label', 'near-copy-feature', 'near-copy-pixel', 'surplus']);
+    expect(REJECT_REASONS).toEqual(['discriminator', 'drs', 'label', 'near-copy-feature', 'near-copy-pixel', 'near-duplicate', 'usefulness', 'surplus']);
     for (const def of Object.values(FILTERS)) for (const r of def.reasons) expect(REJECT_REASONS).toContain(r);
   });
 

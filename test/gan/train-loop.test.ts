@@ -49,12 +49,24 @@ describe('per-class failure isolation', () => {
     const { tempDir, FIXTURE } = await import('../helpers/tmp.js');
     const out = await tempDir();
     const cfg = parseConfigText(
-      `input: ${FIXTURE}\nout: ${out}\ngan: {mode: per-class, gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 3, batchSize: 4}\nfilter: {order: [near-copy, discriminator]}\n`,
+      `input: ${FIXTURE}\nout: ${out}\ngan: {mode: per-class, gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 3, batchSize: 4}\nfilter: {order: [near-copy, discriminator]}\nguard: off\n`,
       '/tmp/c.yaml',
     ).config;
     const summary = await runPipeline(cfg, { backend: await init('wasm'), faultAt: { coat: new Map([[1, 9]]) } });
     expect(summary.train.failed?.map((f) => f.job)).toEqual(['coat']);
     const byLabel = Object.fromEntries(summary.classes.map((c) => [c.label, c.synthetic]));
     expect(byLabel).toMatchObject({ coat: 0, pullover: 90, shirt: 90 });
+  });
+});
+
+describe('hold-out', () => {
+  it('ganHoldoutRng re-derives exactly the images the trainer holds out (the synthesis stage measures against them)', async () => {
+    const { Trainer } = await import('../../src/gan/train-loop.js');
+    const { ganHoldoutRng, splitHoldout } = await import('../../src/dataset/holdout.js');
+    const cfg = { ...config, train: { ...config.train, validation: 0.25 } };
+    const t = new Trainer(data, cfg);
+    expect(t.held.length).toBeGreaterThan(0);
+    expect(splitHoldout(data.labels, data.numClasses, 0.25, ganHoldoutRng(cfg.seed)).held).toEqual(t.held);
+    t.dispose();
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
-import { generate } from '../../src/gan/generator.js';
+import { generate, type GeneratorArch } from '../../src/gan/generator.js';
 import type { LossName } from '../../src/gan/losses.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type StepSettings } from '../../src/gan/train-step.js';
 import { makeSmallInput, makeSmallState } from '../helpers/small-gan.js';
@@ -17,8 +17,10 @@ const changed = (before: Record<string, Float32Array>, params: Record<string, tf
 const trainableNames = (params: Record<string, tf.Variable>) => Object.keys(params).filter((k) => params[k]!.trainable).sort();
 
 describe('training steps', () => {
-  const combos: [LossName, DiscriminatorHead, number, number, boolean, boolean][] = [
+  const combos: [LossName, DiscriminatorHead, number, number, boolean, boolean, GeneratorArch?][] = [
     ['ns', 'projection', 0, 0, true, false],
+    ['ns', 'projection', 1, 0, true, false, 'upsample'],
+    ['hinge', 'projection', 1, 0, true, true, 'upsample'],
     ['ns', 'concat', 1, 0, false, false],
     ['hinge', 'projection', 1, 0, true, true],
     ['hinge', 'acgan', 0.5, 0, false, true],
@@ -26,9 +28,9 @@ describe('training steps', () => {
     ['ns', 'projection', 1, 10, true, false],
     ['ns', 'acgan', 1, 1, true, true],
   ];
-  it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s: no leak; D step moves only D, G step only G', (loss, head, p, r1Gamma, mbstd, spectralNorm) => {
+  it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s, G %s: no leak; D step moves only D, G step only G', (loss, head, p, r1Gamma, mbstd, spectralNorm, arch) => {
     const settings: StepSettings = { loss, r1Gamma, gpWeight: 10 };
-    const state = makeSmallState(head, { mbstd, spectralNorm });
+    const state = makeSmallState(head, { mbstd, spectralNorm, ...(arch ? { arch } : {}) });
     const input = makeSmallInput(1, p);
     trainDiscriminatorStep(state, input, settings);
     trainGeneratorStep(state, input, settings);

@@ -39,6 +39,8 @@ const ENTRIES: ManifestEntry[] = [
     generatorStep: 300,
     seed: 7,
     sha256: H('e'),
+    weight: 0.8,
+    softLabel: { coat: 0.8, 't-shirt': 0.2 },
   }),
 ];
 
@@ -46,11 +48,17 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validate = ajv.compile(MANIFEST_JSON_SCHEMA);
 
 describe('manifest.jsonl', () => {
+  it('reads a manifest written before weight and softLabel as weight 1, no soft label', () => {
+    const { weight: _w, softLabel: _s, ...old } = ENTRIES[0]!;
+    expect(parseManifest(JSON.stringify(old) + '\n')).toEqual([ENTRIES[0]]);
+  });
+
   it('round-trips through JSONL, one object per line with keys in a fixed order', () => {
     const text = toJsonl(ENTRIES);
     expect(text.trim().split('\n')).toHaveLength(ENTRIES.length);
-    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256']);
-    expect(parseManifest(text)).toEqual(ENTRIES);
+    expect(Object.keys(JSON.parse(text.split('\n')[0]!))).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel']);
+    // file_name defaults to path (writeManifestFiles points real images at their copy inside out).
+    expect(parseManifest(text)).toEqual(ENTRIES.map((e) => ({ ...e, file_name: e.path })));
     expect(toJsonl([])).toBe('');
     expect(parseManifest('\n\n')).toEqual([]);
   });
@@ -64,7 +72,7 @@ describe('manifest.jsonl', () => {
     ];
     const text = toJsonl(hostile);
     expect(text.trim().split('\n')).toHaveLength(hostile.length);
-    expect(parseManifest(text)).toEqual(hostile);
+    expect(parseManifest(text)).toEqual(hostile.map((e) => ({ ...e, file_name: e.path })));
     for (const line of text.trim().split('\n')) expect(validate(JSON.parse(line)), JSON.stringify(validate.errors)).toBe(true);
   });
 
@@ -133,22 +141,24 @@ function readCsv(text: string): string[][] {
 describe('manifest.csv', () => {
   it('has a header, one row per entry, a column per score, and quotes what needs it', () => {
     const rows = readCsv(toCsv(ENTRIES));
-    expect(rows[0]).toEqual(['path', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256']);
+    expect(rows[0]).toEqual(['path', 'file_name', 'label', 'split', 'source', 'score', 'scores.discriminator', 'scores.labelProb', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel.coat', 'softLabel.t-shirt']);
     expect(rows).toHaveLength(ENTRIES.length + 1);
     const byPath = new Map(rows.slice(1).map((r) => [r[0], Object.fromEntries(rows[0]!.map((k, i) => [k, r[i]]))]));
     expect(byPath.get('../data/we, "quote"/c.png')!['label']).toBe('we, "quote"');
     expect(byPath.get('../data/coat/a.png')).toMatchObject({ source: 'real', score: '', seed: '', 'scores.discriminator': '' });
-    expect(byPath.get('synthetic/coat/00001-00000007.png')).toMatchObject({ score: '-0.5', 'scores.labelProb': '0.91', seed: '7', generatorStep: '300' });
+    expect(byPath.get('synthetic/coat/00001-00000007.png')).toMatchObject({ score: '-0.5', 'scores.labelProb': '0.91', seed: '7', generatorStep: '300', weight: '0.8', 'softLabel.coat': '0.8', 'softLabel.t-shirt': '0.2' });
+    expect(byPath.get('../data/coat/a.png')).toMatchObject({ weight: '1', 'softLabel.coat': '' });
   });
 
   it('prefixes text cells a spreadsheet would run as a formula with a quote (OWASP), never numbers', () => {
     const labels = ["=cmd|' -C calc'!A0", '+SUM(1+1)', '-2+3', '@evil', '\t=1', '\r=1', 'plain', "'quoted"];
     const entries = labels.map((l, i) => realEntry(`../in/${i}/x.png`, l, H(l)));
     entries.push(syntheticEntry({ path: '=synthetic/x.png', label: '@x', score: -1.5, generator: '-model', generatorStep: 3, seed: 1, sha256: H('s') }));
-    const rows = readCsv(toCsv(entries)).slice(1);
-    expect(rows.map((r) => r[1])).toEqual(["'=cmd|' -C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@evil", "'\t=1", "'\r=1", 'plain', "'quoted", "'@x"]);
+    const [head, ...rows] = readCsv(toCsv(entries));
+    const col = (name: string) => head!.indexOf(name);
+    expect(rows.map((r) => r[col('label')])).toEqual(["'=cmd|' -C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@evil", "'\t=1", "'\r=1", 'plain', "'quoted", "'@x"]);
     const syn = rows.at(-1)!;
-    expect([syn[0], syn[4], syn[5], syn[6]]).toEqual(["'=synthetic/x.png", '-1.5', '-1.5', "'-model"]);
+    expect(['path', 'file_name', 'score', 'scores.discriminator', 'generator'].map((k) => syn[col(k)])).toEqual(["'=synthetic/x.png", "'=synthetic/x.png", '-1.5', '-1.5', "'-model"]);
     // No cell starts with a formula character, except a number's minus sign.
     for (const c of rows.flat()) expect(/^[=+@\t\r]/.test(c) || (c.startsWith('-') && !Number.isFinite(Number(c)))).toBe(false);
   });
@@ -282,7 +292,14 @@ describe('imagefolder layout', () => {
       expect(st.nlink).toBe(mode === 'hardlink' ? 2 : 1);
     }
     // The manifest in every format sits beside it.
-    expect(parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'))).toEqual(entries);
+    const written = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
+    expect(written.map(({ file_name: _, ...e }) => e)).toEqual(entries);
+    // file_name: a real image's copy or link inside out (not a symlink, which points back out); else path.
+    for (const [i, e] of written.entries()) {
+      if (e.source === 'synthetic' || mode === 'symlink') expect(e.file_name).toBe(entries[i]!.path);
+      else expect(e.file_name).toMatch(new RegExp(`^imagefolder/train/[^/]+/${e.source}/`));
+      expect(createHash('sha256').update(await readFile(path.join(out, e.file_name!))).digest('hex')).toBe(e.sha256);
+    }
     expect(JSON.parse(await readFile(path.join(out, 'manifest.schema.json'), 'utf8'))).toEqual(MANIFEST_JSON_SCHEMA);
     expect((await readFile(path.join(out, 'manifest.csv'), 'utf8')).split('\r\n')).toHaveLength(entries.length + 2);
   });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { acquireLock, claimOut, OUT_LOCK, OUT_MARKER, removeOwned } from '../../src/out/folder.js';
+import { lockProblem } from '../../src/out/lock.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -19,8 +20,11 @@ describe('out folder lock', () => {
     expect(held).toMatchObject({ pid: process.pid, host: os.hostname() });
     // Held by this very process: still held (a second run in one process must not take it).
     await expect(acquireLock(dir)).rejects.toThrow(`locked by another gan-augment run (pid ${process.pid} on ${os.hostname()}`);
+    // What validate reports for it, without taking it.
+    expect(await lockProblem(dir)).toContain(`out: ${dir} is locked by another gan-augment run (pid ${process.pid}`);
     await lock.release();
     expect(await exists(path.join(dir, OUT_LOCK))).toBe(false);
+    expect(await lockProblem(dir)).toBeNull();
     const again = await acquireLock(dir);
     expect(again.tookOver).toBeNull();
     await again.release();

@@ -6,6 +6,7 @@ import { renderReport } from '../../src/report/html.js';
 import { spread } from '../../src/report/load.js';
 import { esc, histogram, lineChart, stackedBars, ticks } from '../../src/report/svg.js';
 import type { ReportData } from '../../src/report/types.js';
+import { judgeClass } from '../../src/report/verdict.js';
 
 const PX = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
 const HOSTILE = '<script>alert(1)</script>&"\'';
@@ -38,12 +39,20 @@ function data(over: Partial<ReportData> = {}): ReportData {
         counts: { real: 10, kept: 80, rejected: 0 },
         rejectedByReason: {},
         scores: { kept: [0.3, 0.5, 0.9], rejected: [-1, 0.1] },
+        pairs: [{ kept: { uri: PX, title: 'kept' }, real: { uri: PX, title: 'coat/coat-0001.png' }, distance: 0.1234 }],
+        realNearest: 0.2,
+        novelty: 1.1,
+        structure: { kept: 0.8, real: 0.85 },
+        strips: [{ step: 100, uri: PX }, { step: 200, uri: PX }],
       },
     ],
     training: [{ job: 'shared', records: [1, 2, 3].map((step) => ({ step, lossD: 1 / step, lossG: step, dReal: 0.1 * step, dFake: -0.1 * step, p: 0.5, dHeldOut: 0.05 * step, dTrainReal: 0.1 * step })) }],
     evaluation: null,
     notes: [],
     size: 28,
+    verdicts: [],
+    heldOut: null,
+    evaluateCommand: 'npx gan-augment evaluate --manifest out/manifest.jsonl --test <held-out folder>',
     ...over,
   };
 }
@@ -95,7 +104,48 @@ describe('renderReport', () => {
     expect(html).toContain('Held-out gap');
     expect(html).toContain('Resolved config');
     expect(html).toContain('321 MB resident');
-    expect(html).not.toContain('id="evaluate"');
+    // No evaluate result: the section points at the command instead.
+    expect(html).toContain('Not measured yet');
+    expect(html).toContain('npx gan-augment evaluate --manifest out/manifest.jsonl --test &lt;held-out folder&gt;');
+  });
+
+  it('a gate with no limits does not read as a pass', () => {
+    const d = data();
+    d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };
+    const html = renderReport(d);
+    expect(html).toContain('no limits set');
+    expect(html).toContain('checked nothing');
+    expect(html).not.toMatch(/gate passed/i);
+  });
+
+  it('draws every candidate from the binned scores with the cut, and leaves out a p that never moved', () => {
+    const d = data();
+    d.classes[0]!.synthesis = { label: HOSTILE, cut: 0.25, candidates: 6, scoreBins: { lo: -1, width: 0.5, kept: [0, 0, 1, 2], rejected: [2, 1, 0, 0] } };
+    const html = renderReport(d);
+    expect(html).toContain('kept (3)');
+    expect(html).toContain('rejected (3)');
+    expect(html).toContain('class="cut"');
+    expect(html).not.toContain('Augmentation probability p</title>');
+    expect(html).toContain('stayed at 0.50 throughout');
+    expect(html).toContain('distance 0.123');
+    expect(html).toContain('step 200');
+    const moving = data({ training: [{ job: 'shared', records: [1, 2].map((step) => ({ step, p: step / 10 })) }] });
+    expect(renderReport(moving)).toContain('Augmentation probability p</title>');
+  });
+
+  it('shows each class verdict with its figures and says plainly which classes not to use', () => {
+    const html = renderReport(
+      data({
+        verdicts: [
+          judgeClass({ label: 'coat', fid: 300, kid: null, fidFloor: 30, diversity: 2, candidates: 10, kept: 5, rejected: {} }),
+          judgeClass({ label: 'shirt', fid: 31, kid: null, fidFloor: 30, diversity: 1, candidates: 10, kept: 5, rejected: {} }),
+        ],
+      }),
+    );
+    expect(html).toContain('id="verdict"');
+    expect(html).toContain('Do not use the synthetic images of <b>coat</b> (poor)');
+    expect(html).toContain('<b>shirt</b>: good');
+    expect(html).toContain('FID 300 = 10.0 × floor 30.0');
   });
 
   it('renders what exists: no summary, no classes, no training', () => {
@@ -112,7 +162,10 @@ describe('renderReport', () => {
       macroF1: 0.79,
       recall: { coat: r },
       scarceRecall: r,
+      majorityRecall: 0.9,
+      confusion: { coat: { shirt: 0.1 } },
       std: { balancedAccuracy: 0.01, macroF1: 0.01, scarceRecall: 0.02 },
+      vsBest: { scarceRecall: { mean: 0, low: 0, high: 0 }, balancedAccuracy: { mean: 0, low: 0, high: 0 }, macroF1: { mean: 0, low: 0, high: 0 } },
       perSeed: [],
       trainImages: 100,
       seconds: 1,
@@ -125,6 +178,9 @@ describe('renderReport', () => {
           gain: 5,
           gainStd: 1.2,
           best: 'class-weight',
+          verdict: { helps: true, reason: 'scarce recall +5.0 points, 95 % CI +1.0 to +9.0 over class-weight' },
+          logitTau: 1,
+          tuning: null,
           seeds: [0, 1, 2],
           settings: { steps: 10, batchSize: 8, lr: 0.002, shift: 2, widths: [16, 32, 64] },
           manifest: '/tmp/out/manifest.jsonl',

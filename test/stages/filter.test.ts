@@ -99,3 +99,19 @@ describe('near-copy filter on an injected training image', () => {
     expect(r.sel.kept[0]).toBe(COPY_AT);
   });
 });
+
+describe('usefulness filter through the stage', () => {
+  it('keeps at most the target, only candidates the classifier puts in their class by the margin, nearest the boundary first', async () => {
+    const r = await run({ order: ['usefulness'], usefulnessMinMargin: 0.05 }, 6);
+    const prob = r.perImage['label-prob']!;
+    const margin = r.perImage['margin']!;
+    expect(r.sel.kept.length).toBeLessThanOrEqual(6);
+    for (const i of r.sel.kept) expect(margin[i]!).toBeGreaterThanOrEqual(0.05);
+    for (const x of r.sel.rejected.filter((x) => x.reason === 'label')) expect(margin[x.index]!).toBeLessThan(0.05);
+    // every right-class candidate left out for 'usefulness' is at least as far from the boundary as every kept one
+    const keptMax = Math.max(...r.sel.kept.map((i) => margin[i]!));
+    for (const x of r.sel.rejected.filter((x) => x.reason === 'usefulness')) expect(margin[x.index]!).toBeGreaterThanOrEqual(keptMax);
+    expect(prob.length).toBe(cands.count);
+    expect(r.sel.after.map((a) => a.step)).toEqual(['usefulness']);
+  });
+});

@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * Per-class quality of the kept synthetic images of finished runs, against HELD-OUT real images, with each
+ * class's floor: its real training images against the same held-out images, in the same feature space.
+ * A kept set "as good as real" scores about the floor; FID/floor is the figure to compare across runs.
+ * Optionally renders, per scarce class, a strip real | kept | rejected (rejected needs filter.keepRejected).
+ *
+ *   node bench/sample-quality.mjs --runs out/a,out/b --train fixtures/fmnist-tiny --test fixtures/fmnist-tiny-test \
+ *     [--extractor-data bench/data/fmnist-lt/test] [--grid docs/images/x.png] [--per 12] [--json]
+ *
+ * Features: a fixed classifier (widths 32-64-128, seed 0, 600 steps) trained on --extractor-data (default: the
+ * test folder) — never on the runs' own training images, so the floor and the kept sets are measured alike.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => import(path.join(ROOT, 'dist', p));
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const RUNS = opt('runs', '').split(',').filter(Boolean).map((r) => path.resolve(r));
+const TRAIN = path.resolve(opt('train', 'fixtures/fmnist-tiny'));
+const TEST = path.resolve(opt('test', 'fixtures/fmnist-tiny-test'));
+const EXTRACTOR_DATA = path.resolve(opt('extractor-data', TEST));
+const GRID = opt('grid', null);
+const PER = Number(opt('per', '12'));
+const JSON_OUT = args.includes('--json');
+if (RUNS.length === 0) {
+  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>]');
+  process.exit(2);
+}
+
+const { initBackend } = await dist('backend/select.js');
+const { scanFolder } = await dist('dataset/scan.js');
+const { decodeAll } = await dist('dataset/decode.js');
+const { buildClassifier } = await dist('classifier/model.js');
+const { trainClassifier, accuracyOn } = await dist('classifier/train.js');
+const { features } = await dist('classifier/predict.js');
+const { saveClassifier, loadClassifier } = await dist('classifier/io.js');
+const { fid } = await dist('metrics/fid.js');
+const { kid } = await dist('metrics/kid.js');
+await initBackend('wasm');
+
+const first = JSON.parse(await readFile(path.join(RUNS[0], 'summary.json'), 'utf8'));
+const size = first.decode?.size ?? 28;
+const channels = first.decode?.channels ?? 1;
+const settings = { size, channels, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: false };
+const per = size * size * channels;
+
+async function load(root) {
+  const scan = await scanFolder(root);
+  const files = scan.classes.flatMap((c, ci) => c.files.map((f) => ({ file: path.join(scan.root, f), ci })));
+  const dec = await decodeAll(files.map((f) => f.file), settings);
+  const labels = Int32Array.from(dec.kept.map((i) => files[i].ci));
+  return { labels: scan.classes.map((c) => c.label), data: { pixels: dec.images.pixels, count: dec.images.count, size, channels, labels, numClasses: scan.classes.length } };
+}
+function classPixels(set, label) {
+  const ci = set.labels.indexOf(label);
+  const idx = [];
+  set.data.labels.forEach((l, i) => l === ci && idx.push(i));
+  const px = new Uint8Array(idx.length * per);
+  idx.forEach((src, k) => px.set(set.data.pixels.subarray(src * per, (src + 1) * per), k * per));
+  return { px, n: idx.length };
+}
+async function decodeFiles(files) {
+  if (files.length === 0) return { px: new Uint8Array(0), n: 0 };
+  const dec = await decodeAll(files, settings);
+  return { px: dec.images.pixels, n: dec.images.count };
+}
+
+// The extractor is cached under bench/out/ by the folder it was trained on (delete it to retrain).
+const exData = await load(EXTRACTOR_DATA);
+const cacheDir = path.join(ROOT, 'bench/out/sample-quality-extractor', path.relative(ROOT, EXTRACTOR_DATA).replace(/[^\w.-]+/g, '_'));
+let clf;
+const t0 = performance.now();
+if (existsSync(path.join(cacheDir, 'model.json'))) {
+  clf = (await loadClassifier(cacheDir)).classifier;
+} else {
+  clf = buildClassifier({ size, channels, numClasses: exData.labels.length, widths: [32, 64, 128], seed: 0 });
+  await trainClassifier(clf, exData.data, { steps: 600, batchSize: 64, seed: 0 });
+  await mkdir(cacheDir, { recursive: true });
+  await saveClassifier(cacheDir, clf, exData.labels, { by: 'bench/sample-quality.mjs', steps: 600 });
+}
+const acc = await accuracyOn(clf, exData.data);
+console.error(`feature classifier on ${path.relative(ROOT, EXTRACTOR_DATA)}: accuracy ${(acc.accuracy * 100).toFixed(1)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+const train = await load(TRAIN);
+const test = await load(TEST);
+const feat = async ({ px, n }) => ({ data: await features(clf, px, n), rows: n });
+let dims = 0;
+const F = (f) => ({ data: f.data, rows: f.rows, dims });
+
+const scarce = (Array.isArray(first.synthesis) ? first.synthesis : []).map((c) => c.label).filter(Boolean);
+const labels = scarce.length ? scarce : (opt('classes', '') || '').split(',');
+const floors = {};
+const testFeat = {};
+for (const label of labels) {
+  const tf = await feat(classPixels(test, label));
+  dims = tf.data.length / tf.rows;
+  testFeat[label] = tf;
+  const tr = await feat(classPixels(train, label));
+  floors[label] = { fid: fid(F(tr), F(tf)), kid: kid(F(tr), F(tf)).kid, nTrain: tr.rows, nTest: tf.rows };
+}
+
+const rows = [];
+const strips = [];
+for (const run of RUNS) {
+  const manifest = (await readFile(path.join(run, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const row = { run: path.relative(ROOT, run), classes: {} };
+  for (const label of labels) {
+    const files = manifest.filter((e) => e.source === 'synthetic' && e.label === label).map((e) => path.resolve(run, e.path));
+    const kept = await decodeFiles(files);
+    const rdir = path.join(run, 'rejected', label);
+    const rfiles = existsSync(rdir) ? (await readdir(rdir)).filter((f) => f.endsWith('.png')).sort().map((f) => path.join(rdir, f)) : [];
+    const rej = await decodeFiles(rfiles.slice(0, PER));
+    const c = { kept: kept.n, fid: null, kid: null };
+    if (kept.n >= 2) {
+      const kf = await feat(kept);
+      c.fid = fid(F(kf), F(testFeat[label]));
+      c.kid = kid(F(kf), F(testFeat[label])).kid;
+    }
+    c.fidRatio = c.fid === null ? null : c.fid / floors[label].fid;
+    row.classes[label] = c;
+    strips.push({ run: row.run, label, kept, rej });
+  }
+  const ratios = labels.map((l) => row.classes[l].fidRatio).filter((x) => x !== null);
+  row.meanRatio = ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : null;
+  rows.push(row);
+}
+
+if (JSON_OUT) {
+  console.log(JSON.stringify({ train: path.relative(ROOT, TRAIN), test: path.relative(ROOT, TEST), extractor: { data: path.relative(ROOT, EXTRACTOR_DATA), accuracy: acc.accuracy, dims }, floors, rows }, null, 1));
+} else {
+  console.log(`FID/KID of kept synthetic images vs held-out ${path.relative(ROOT, TEST)}; floor = real training images of the class vs the same; features ${dims}-d (classifier on ${path.relative(ROOT, EXTRACTOR_DATA)}, accuracy ${(acc.accuracy * 100).toFixed(1)}%)`);
+  console.log(['run', ...labels.flatMap((l) => [`${l} FID (floor ${floors[l].fid.toFixed(1)})`, 'x floor']), 'mean x floor'].join(' | '));
+  for (const r of rows) {
+    console.log([r.run, ...labels.flatMap((l) => [r.classes[l].fid?.toFixed(1) ?? '-', r.classes[l].fidRatio?.toFixed(2) ?? '-']), r.meanRatio?.toFixed(2) ?? '-'].join(' | '));
+  }
+  console.log(['KID', ...labels.map((l) => `${l} floor ${floors[l].kid.toFixed(4)}`)].join(' | '));
+  for (const r of rows) console.log([r.run, ...labels.map((l) => r.classes[l].kid?.toFixed(4) ?? '-')].join(' | '));
+}
+
+// Grid: one row per (run, class): PER real training images | PER kept | PER rejected, 2-px gaps.
+if (GRID) {
+  const cell = size * 2;
+  const gap = 8;
+  const width = 3 * PER * cell + 2 * gap;
+  const composites = [];
+  const tile = async (px, i, x, y) => {
+    const raw = Buffer.from(px.subarray(i * per, (i + 1) * per));
+    const img = await sharp(raw, { raw: { width: size, height: size, channels } }).resize(cell, cell, { kernel: 'nearest' }).png().toBuffer();
+    composites.push({ input: img, left: x, top: y });
+  };
+  let y = 0;
+  for (const s of strips) {
+    const real = classPixels(train, s.label);
+    for (let i = 0; i < Math.min(PER, real.n); i++) await tile(real.px, i, i * cell, y);
+    for (let i = 0; i < Math.min(PER, s.kept.n); i++) await tile(s.kept.px, i, PER * cell + gap + i * cell, y);
+    for (let i = 0; i < Math.min(PER, s.rej.n); i++) await tile(s.rej.px, i, 2 * (PER * cell + gap) + i * cell, y);
+    y += cell + 4;
+  }
+  await sharp({ create: { width, height: y, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .composite(composites)
+    .png({ compressionLevel: 9 })
+    .toFile(GRID);
+  console.error(`grid: ${GRID} (rows: ${strips.map((s) => `${s.run}:${s.label}`).join(', ')}; columns: ${PER} real | ${PER} kept | ${PER} rejected)`);
+}

@@ -1,0 +1,65 @@
+/**
+ * The plain-text form of an evaluation: the table (every row's means and its paired difference to the
+ * best classical row with the 95 % CI), where the scarce classes' test images go, how the validation
+ * split chose the synthetic row's use, and the verdict. Pure; `evaluate` and bench/eval.mjs print it.
+ */
+import { table } from '../cli/format.js';
+import type { EvaluationResult, PairedDiff } from './types.js';
+import { pushAll } from '../util/array.js';
+
+const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
+const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+const diff = (d: PairedDiff, self: boolean) => (self ? 'best' : Number.isFinite(d.low) ? `${sign(d.mean)} [${sign(d.low)}, ${sign(d.high)}]` : sign(d.mean));
+
+/** The comparison table: one row per training set. */
+export function resultTable(r: EvaluationResult): string {
+  const pm = (m: number, s: number) => `${pct(m)}${r.seeds.length > 1 ? ` ± ${pct(s)}` : ''}`;
+  const head = ['training set', 'scarce recall %', 'Δ scarce vs best, 95% CI', 'bal. acc. %', 'Δ bal. acc.', 'macro-F1 %', 'majority recall %', ...r.scarce.map((l) => `${l} %`)];
+  const rows = r.rows.map((row) => [
+    row.name,
+    pm(row.scarceRecall, row.std.scarceRecall),
+    diff(row.vsBest.scarceRecall, row.name === r.best),
+    pm(row.balancedAccuracy, row.std.balancedAccuracy),
+    diff(row.vsBest.balancedAccuracy, row.name === r.best),
+    pm(row.macroF1, row.std.macroF1),
+    pct(row.majorityRecall),
+    ...r.scarce.map((l) => pct(row.recall[l])),
+  ]);
+  return table(head, rows, head.map((_, i) => i > 0));
+}
+
+/** Where each scarce class's test images go, for the best classical row and the synthetic row (top 3 each). */
+export function confusionLines(r: EvaluationResult): string[] {
+  const lines: string[] = [];
+  for (const name of [r.best, 'synthetic'] as const) {
+    const row = r.rows.find((x) => x.name === name);
+    if (!row) continue;
+    const parts = r.scarce.map((l) => {
+      const top = Object.entries(row.confusion[l] ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([to, v]) => `${to} ${pct(v)}%`);
+      return `${l} → ${top.length ? top.join(', ') : 'nothing else'}`;
+    });
+    lines.push(`scarce test images mistaken for (${name}): ${parts.join('; ')}`);
+  }
+  return lines;
+}
+
+/** The whole text: table, confusion, validation choice, verdict. */
+export function formatEvaluation(r: EvaluationResult): string {
+  const out = [resultTable(r), ''];
+  pushAll(out, confusionLines(r));
+  if (r.tuning) {
+    const t = r.tuning;
+    const n = Object.values(t.validation).reduce((a, b) => a + b, 0);
+    const cands = t.candidates.map((c) => `${c.use.targets}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
+    out.push(`synthetic row: ${t.chosen.targets} labels, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
+  }
+  out.push(
+    `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-seed paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.seeds.length} seeds`,
+    '',
+    `verdict: ${r.verdict.helps ? 'HELPS' : 'DOES NOT HELP'} — ${r.verdict.reason}`,
+  );
+  return out.join('\n');
+}

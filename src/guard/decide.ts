@@ -1,0 +1,79 @@
+/**
+ * The do-no-harm rule: does a scarce class's synthetic fill beat filling it with its own real images
+ * again, on real images the GAN never trained on? Pure: per-seed held-out figures in, a decision out.
+ *
+ * Per seed s, two quick classifiers differ only in that class's fill: `with` its synthetic images,
+ * `without` its real images drawn again. The synthetic images are kept when
+ *   1. the class's held-out soft recall (mean probability of the class on its held-out images — a
+ *      smoother figure than hard recall on a handful of images) gains with 95 % one-sided confidence
+ *      over the seeds: mean − t_{0.95, n−1}·s/√n > 0, and
+ *   2. held-out balanced accuracy (every class) does not drop on average.
+ * With one seed there is no confidence: the class falls back. Anything unproven falls back, because the
+ * fallback is exactly the classical baseline a user would otherwise reach for.
+ */
+import { lowerBound } from '../evaluate/stats.js';
+
+export const GUARD_MODES = ['fallback', 'warn', 'off'] as const;
+export type GuardMode = (typeof GUARD_MODES)[number];
+
+/** One quick classifier's figures on the held-out images. */
+export interface HeldOutFigures {
+  /** Hard recall of the class judged. */
+  recall: number;
+  /** Mean probability of the class on its held-out images. */
+  softRecall: number;
+  balancedAccuracy: number;
+}
+
+export interface GuardClass {
+  label: string;
+  /** What the run delivers for the class. */
+  decision: 'kept' | 'fallback';
+  /** Whether the rule found the synthetic images helpful (in `warn` mode they are kept either way). */
+  helps: boolean;
+  /** Mean held-out recall of the class with its synthetic images, and with its real images again (fractions). */
+  withSynthetic: number;
+  without: number;
+  /** Soft-recall gain in points: mean over seeds and one-sided 95 % lower bound (null for one seed). */
+  gain: { mean: number; low: number | null };
+  /** Mean held-out balanced accuracy with and without (fractions). */
+  balancedAccuracy: { withSynthetic: number; without: number };
+  heldOut: number;
+  reason: string;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+
+/**
+ * Decides one class from paired per-seed figures.
+ * @throws {RangeError} when the two lists differ in length or are empty
+ */
+export function decideClass(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, mode: Exclude<GuardMode, 'off'>): GuardClass {
+  if (withSyn.length === 0 || withSyn.length !== without.length) throw new RangeError(`Expected as many paired figures with as without synthetic images (≥ 1) but received ${withSyn.length} and ${without.length}`);
+  const gains = withSyn.map((w, i) => 100 * (w.softRecall - without[i]!.softRecall));
+  const low = lowerBound(gains, 0.95);
+  const g = mean(gains);
+  const baWith = mean(withSyn.map((f) => f.balancedAccuracy));
+  const baWithout = mean(without.map((f) => f.balancedAccuracy));
+  const problems: string[] = [];
+  if (heldOut === 0) problems.push('no held-out real image of the class to judge on');
+  else if (!Number.isFinite(low)) problems.push(`one seed gives no confidence (soft-recall gain ${pts(g)} points)`);
+  else if (!(low > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence (lower bound ${pts(low)})`);
+  if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %)`);
+  const helps = problems.length === 0;
+  const reason = helps
+    ? `held-out soft recall ${pts(g)} points (lower bound ${pts(low)}), balanced accuracy ${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %`
+    : problems.join('; ');
+  return {
+    label,
+    decision: helps || mode === 'warn' ? 'kept' : 'fallback',
+    helps,
+    withSynthetic: mean(withSyn.map((f) => f.recall)),
+    without: mean(without.map((f) => f.recall)),
+    gain: { mean: g, low: Number.isFinite(low) ? low : null },
+    balancedAccuracy: { withSynthetic: baWith, without: baWithout },
+    heldOut,
+    reason,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Gathers each scarce class's figures for {@link judgeClass} from what a run left: summary.json's
+ * synthesis records (FID, KID and their floors, candidates, rejections, the gate, the guard),
+ * train/metrics.jsonl's diversity and evaluate.json. Pure: parsed files in, figures out.
+ */
+import path from 'node:path';
+import { outLayout } from '../out/layout.js';
+import type { EvaluationResult } from '../evaluate/types.js';
+import type { SummaryLike, TrainingLine } from './types.js';
+import { judgeClass, type ClassFigures, type ClassVerdict } from './verdict.js';
+
+/** What is measured on a class's image files: novelty and structure (see {@link ClassFigures}). */
+export interface PixelFigures {
+  novelty: number | null;
+  structure: { kept: number; real: number } | null;
+}
+
+/** The last diversity ratio logged for `label` in any training job. */
+export function lastDiversity(training: readonly { records: readonly TrainingLine[] }[], label: string): number | null {
+  let best: { step: number; v: number } | null = null;
+  for (const { records } of training) {
+    for (const r of records) {
+      const d = r.diversity;
+      if (!d || typeof d !== 'object') continue;
+      const v = (d as Record<string, unknown>)[label];
+      if (typeof v === 'number' && Number.isFinite(v) && (best === null || r.step >= best.step)) best = { step: r.step, v };
+    }
+  }
+  return best?.v ?? null;
+}
+
+/** The figures of every class that got a synthesis record. */
+export function classFigures(
+  summary: SummaryLike | null,
+  training: readonly { records: readonly TrainingLine[] }[],
+  evaluation: EvaluationResult | null,
+  pixels: Record<string, PixelFigures> = {},
+): ClassFigures[] {
+  const gateHasLimits = summary?.quality?.gate ? summary.quality.gate.maxFid !== null || summary.quality.gate.maxKid !== null : false;
+  return (summary?.synthesis ?? []).map((s) => {
+    const q = s.quality;
+    const guard = summary?.guard?.perClass?.find((g) => g.label === s.label) ?? null;
+    let ev: ClassFigures['evaluate'] = null;
+    if (evaluation) {
+      const syn = evaluation.rows.find((r) => r.name === 'synthetic');
+      const best = evaluation.rows.find((r) => r.name === evaluation.best);
+      const a = syn?.recall[s.label];
+      const b = best?.recall[s.label];
+      const classGain = evaluation.scarce.includes(s.label) && typeof a === 'number' && typeof b === 'number' ? 100 * (a - b) : null;
+      const v = (evaluation as EvaluationResult & { verdict?: { helps: boolean; reason: string } }).verdict;
+      ev = {
+        helps: v?.helps ?? evaluation.gain > 0,
+        reason: v?.reason ?? `scarce-class recall ${evaluation.gain >= 0 ? '+' : ''}${evaluation.gain.toFixed(1)} points vs ${evaluation.best}`,
+        classGain,
+      };
+    }
+    return {
+      label: s.label,
+      fid: q?.fid ?? null,
+      kid: q?.kid ?? null,
+      kidStd: q?.kidStd ?? null,
+      fidFloor: q?.fidFloor ?? null,
+      kidFloor: q?.kidFloor ?? null,
+      diversity: lastDiversity(training, s.label),
+      novelty: pixels[s.label]?.novelty ?? null,
+      structure: pixels[s.label]?.structure ?? null,
+      candidates: s.candidates ?? null,
+      kept: s.kept ?? null,
+      rejected: s.rejected ?? null,
+      gate: gateHasLimits && q && typeof q.passed === 'boolean' ? { passed: q.passed, reasons: q.reasons ?? [] } : null,
+      evaluate: ev,
+      guard: guard ? { decision: guard.decision, ...(guard.reason !== undefined ? { reason: guard.reason } : {}) } : null,
+    };
+  });
+}
+
+/** Every scarce class's verdict. */
+export function classVerdicts(
+  summary: SummaryLike | null,
+  training: readonly { records: readonly TrainingLine[] }[],
+  evaluation: EvaluationResult | null,
+  pixels: Record<string, PixelFigures> = {},
+): ClassVerdict[] {
+  return classFigures(summary, training, evaluation, pixels).map(judgeClass);
+}
+
+/**
+ * The command that answers "does it help?" for a run in `out`: paths relative to `cwd` where they lie
+ * below it, shell-quoted where needed; `<held-out folder>` when none is known.
+ */
+export function evaluateCommand(out: string, heldOut: string | null, cwd: string): string {
+  const q = (p: string) => (/^[\w./@:+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+  const rel = (p: string) => {
+    const r = path.relative(cwd, p);
+    return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
+  };
+  return `npx gan-augment evaluate --manifest ${q(rel(outLayout(out).manifest))} --test ${heldOut ? q(rel(heldOut)) : '<held-out folder>'}`;
+}

@@ -1,0 +1,248 @@
+/**
+ * The verdict on one scarce class's synthetic images — `good`, `doubtful` or `poor` — from figures that
+ * carry their own scale: FID and KID next to the class's floor (its real training images against
+ * held-out real ones, same features), the generator's sample diversity against the real images', how
+ * far kept images lie from their nearest real image and how much structure they have (both against the
+ * real images' own), the share of candidates the filters rejected, and, where they ran, `evaluate` and
+ * the do-no-harm guard.
+ *
+ * Pure: numbers in, verdict out. The report page and the console's end-of-run lines both use it, so
+ * they can never disagree. Every limit is in {@link VERDICT_LIMITS}.
+ */
+
+export type Verdict = 'good' | 'doubtful' | 'poor';
+
+/** Worst first, so the overall verdict is the lowest index among the checks. */
+const ORDER: readonly Verdict[] = ['poor', 'doubtful', 'good'];
+
+/** The limits every check is judged by; one table, so the rules read in one place. */
+export const VERDICT_LIMITS = {
+  /** FID ÷ the class's FID floor: at most this is `good` … */
+  fidRatioGood: 1.5,
+  /** … above this is `poor` (the samples are much farther from the real class than real images are). */
+  fidRatioPoor: 3,
+  /**
+   * KID − the class's KID floor, in units of the floor's own noise (|KID floor|, or KID's spread over
+   * subsets if larger: an unbiased estimate of a zero distance scatters around 0 by about that much).
+   */
+  kidExcessGood: 2,
+  kidExcessPoor: 6,
+  /** Sample diversity ÷ real diversity (pixel space): below this is collapse … */
+  diversityPoor: 0.4,
+  /** … below this a narrowed generator … */
+  diversityGood: 0.7,
+  /** … and above this samples more scattered than the real images (noise rather than garments). */
+  diversityHigh: 1.5,
+  /**
+   * Novelty: the kept images' median distance to their nearest real image ÷ the real images' own median
+   * nearest-other-real distance (pixels). Above this is `poor`: farther from every real image than real
+   * images are from each other (noise, blobs) …
+   */
+  noveltyPoor: 1.6,
+  /** … up to this is `good` … */
+  noveltyGood: 1.3,
+  /** … and below this the kept images sit closer to real ones than real images do to each other (near-copies). */
+  noveltyLow: 0.5,
+  /**
+   * Structure: the kept images' neighbouring-pixel correlation ÷ the real images'. Noise has none (≈ 0)
+   * whatever its contrast; below this is `poor` …
+   */
+  structurePoor: 0.5,
+  /** … below this `doubtful`. */
+  structureGood: 0.8,
+  /** Share of candidates the quality filters rejected (near-copy, label, DRS; not the ranking's surplus). */
+  rejectedGood: 0.5,
+  rejectedPoor: 0.9,
+} as const;
+
+/** What is known about one class; every figure may be missing. */
+export interface ClassFigures {
+  label: string;
+  fid: number | null;
+  kid: number | null;
+  kidStd?: number | null;
+  /** FID / KID of the class's real training images against held-out real images (same features). */
+  fidFloor?: number | null;
+  kidFloor?: number | null;
+  /** Last measured diversity ratio of the generator's samples for this class. */
+  diversity?: number | null;
+  /** Kept images' median nearest-real distance ÷ the real images' own (pixel space). */
+  novelty?: number | null;
+  /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images. */
+  structure?: { kept: number; real: number } | null;
+  candidates?: number | null;
+  kept?: number | null;
+  /** Candidates the filters rejected, by reason (the ranking's `discriminator` and `surplus` cuts are not counted: oversampling makes them by design). */
+  rejected?: Record<string, number> | null;
+  /** The quality gate's result: null when no limit is set (then it says nothing). */
+  gate?: { passed: boolean; reasons: string[] } | null;
+  /** `evaluate`'s verdict (over all scarce classes), and this class's recall with − without synthetic, in points. */
+  evaluate?: { helps: boolean; reason: string; classGain?: number | null } | null;
+  /** The do-no-harm guard's decision for this class. */
+  guard?: { decision: 'kept' | 'fallback'; reason?: string } | null;
+}
+
+export interface Check {
+  /** What was checked: `FID`, `KID`, `diversity`, `rejected`, `gate`, `evaluate`, `guard`. */
+  name: string;
+  /** null: the check could not be made (a figure is missing); it then keeps the class from `good`. */
+  verdict: Verdict | null;
+  /** The figure with its scale, e.g. "FID 65.8 = 2.3 × floor 29.2". */
+  figure: string;
+  /** Why it got that verdict. */
+  why: string;
+}
+
+export interface ClassVerdict {
+  label: string;
+  verdict: Verdict;
+  checks: Check[];
+  /** One sentence a person can act on. */
+  advice: string;
+}
+
+const f = (x: number, d = 1) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(d));
+const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+
+function grade(x: number, good: number, poor: number): Verdict {
+  return x <= good ? 'good' : x > poor ? 'poor' : 'doubtful';
+}
+
+function fidCheck(c: ClassFigures): Check {
+  const L = VERDICT_LIMITS;
+  if (!finite(c.fid)) return { name: 'FID', verdict: 'poor', figure: 'FID not measured', why: 'too few kept images to measure' };
+  if (!finite(c.fidFloor) || c.fidFloor <= 0) {
+    return { name: 'FID', verdict: null, figure: `FID ${f(c.fid)}, no floor measured`, why: 'without the floor (real vs held-out real) FID has no scale' };
+  }
+  const r = c.fid / c.fidFloor;
+  const verdict = grade(r, L.fidRatioGood, L.fidRatioPoor);
+  return {
+    name: 'FID',
+    verdict,
+    figure: `FID ${f(c.fid)} = ${r.toFixed(1)} × floor ${f(c.fidFloor)}`,
+    why: verdict === 'good' ? `within ${L.fidRatioGood} × the floor` : verdict === 'poor' ? `over ${L.fidRatioPoor} × the floor` : `between ${L.fidRatioGood} and ${L.fidRatioPoor} × the floor`,
+  };
+}
+
+function kidCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  if (!finite(c.kid)) return null;
+  if (!finite(c.kidFloor)) return { name: 'KID', verdict: null, figure: `KID ${f(c.kid, 2)}, no floor measured`, why: 'without the floor KID has no scale' };
+  const noise = Math.max(Math.abs(c.kidFloor), finite(c.kidStd) ? c.kidStd : 0, 1e-9);
+  const excess = (c.kid - c.kidFloor) / noise;
+  const verdict = grade(excess, L.kidExcessGood, L.kidExcessPoor);
+  return {
+    name: 'KID',
+    verdict,
+    figure: `KID ${f(c.kid, 2)} vs floor ${f(c.kidFloor, 2)} (${excess <= 0 ? 'at or below it' : `${excess.toFixed(1)} × its noise ${f(noise, 2)} above`})`,
+    why: verdict === 'good' ? `within ${L.kidExcessGood} × the floor's noise` : verdict === 'poor' ? `over ${L.kidExcessPoor} × the floor's noise above it` : 'above the floor, within its noise band',
+  };
+}
+
+function diversityCheck(c: ClassFigures): Check {
+  const L = VERDICT_LIMITS;
+  if (!finite(c.diversity)) return { name: 'diversity', verdict: null, figure: 'diversity not measured', why: 'train/metrics.jsonl has no diversity for this class' };
+  const d = c.diversity;
+  const figure = `diversity ${d.toFixed(2)} × the real images'`;
+  if (d < L.diversityPoor) return { name: 'diversity', verdict: 'poor', figure, why: `below ${L.diversityPoor}: the generator collapsed to a few images` };
+  if (d < L.diversityGood) return { name: 'diversity', verdict: 'doubtful', figure, why: `below ${L.diversityGood}: the samples vary less than the real images` };
+  if (d > L.diversityHigh) return { name: 'diversity', verdict: 'doubtful', figure, why: `above ${L.diversityHigh}: the samples scatter more than the real images (noise-like)` };
+  return { name: 'diversity', verdict: 'good', figure, why: 'close to the real images' };
+}
+
+function noveltyCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  if (!finite(c.novelty)) return null;
+  const n = c.novelty;
+  const figure = `nearest real image ${n.toFixed(2)} × as far as real images are from each other`;
+  if (n > L.noveltyPoor) return { name: 'novelty', verdict: 'poor', figure, why: `over ${L.noveltyPoor}: unlike any real image (noise or blobs)` };
+  if (n > L.noveltyGood) return { name: 'novelty', verdict: 'doubtful', figure, why: `over ${L.noveltyGood}: farther from the real images than they are from each other` };
+  if (n < L.noveltyLow) return { name: 'novelty', verdict: 'doubtful', figure, why: `under ${L.noveltyLow}: close to copies of real images` };
+  return { name: 'novelty', verdict: 'good', figure, why: 'about as new as another real image would be' };
+}
+
+function structureCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  const st = c.structure;
+  if (!st || !finite(st.kept) || !finite(st.real) || st.real <= 0) return null;
+  const r = st.kept / st.real;
+  const figure = `structure (neighbouring correlation, 4× pooled) ${st.kept.toFixed(2)} vs ${st.real.toFixed(2)} in real images`;
+  if (r < L.structurePoor) return { name: 'structure', verdict: 'poor', figure, why: `under ${L.structurePoor} × the real images': noise, no shapes` };
+  if (r < L.structureGood) return { name: 'structure', verdict: 'doubtful', figure, why: `under ${L.structureGood} × the real images': grainier than they are` };
+  return { name: 'structure', verdict: 'good', figure, why: 'as smooth as the real images' };
+}
+
+/** Rejections that say something about quality: the ranking's cuts (`discriminator`, `surplus`) are made by design. */
+const RANKING_CUTS = new Set(['discriminator', 'surplus']);
+
+function rejectedCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  if (!finite(c.candidates) || c.candidates <= 0) return null;
+  if (c.kept === 0) return { name: 'rejected', verdict: 'poor', figure: `0 of ${c.candidates} candidates kept`, why: 'the filters rejected every candidate' };
+  const n = Object.entries(c.rejected ?? {})
+    .filter(([r]) => !RANKING_CUTS.has(r))
+    .reduce((s, [, v]) => s + v, 0);
+  const share = n / c.candidates;
+  const verdict = grade(share, L.rejectedGood, L.rejectedPoor);
+  return {
+    name: 'rejected',
+    verdict,
+    figure: `${(100 * share).toFixed(0)}% of ${c.candidates} candidates rejected by the filters`,
+    why: verdict === 'good' ? `at most ${100 * L.rejectedGood}%` : verdict === 'poor' ? `over ${100 * L.rejectedPoor}%: the filters found almost nothing usable` : `over ${100 * L.rejectedGood}%`,
+  };
+}
+
+/**
+ * Judges one class. The verdict is the worst of its checks; `good` also needs the figures that give FID
+ * a scale (its floor) and the diversity: a missing figure leaves a class `doubtful` at best, and a gate
+ * with no limits counts for nothing.
+ */
+export function judgeClass(c: ClassFigures): ClassVerdict {
+  const checks: Check[] = [fidCheck(c)];
+  const kidC = kidCheck(c);
+  if (kidC) checks.push(kidC);
+  checks.push(diversityCheck(c));
+  const nov = noveltyCheck(c);
+  if (nov) checks.push(nov);
+  const st = structureCheck(c);
+  if (st) checks.push(st);
+  const rej = rejectedCheck(c);
+  if (rej) checks.push(rej);
+  if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });
+  if (c.evaluate) {
+    const g = c.evaluate.classGain;
+    const helpsHere = finite(g) ? g >= 0 : c.evaluate.helps;
+    checks.push({
+      name: 'evaluate',
+      verdict: helpsHere ? 'good' : 'poor',
+      figure: finite(g) ? `recall ${g >= 0 ? '+' : ''}${g.toFixed(1)} pt with synthetic` : c.evaluate.helps ? 'helps' : 'does not help',
+      why: c.evaluate.reason,
+    });
+  }
+  if (c.guard) {
+    checks.push({
+      name: 'guard',
+      verdict: c.guard.decision === 'fallback' ? 'poor' : 'good',
+      figure: c.guard.decision === 'fallback' ? 'guard fell back (synthetic images not used)' : 'guard kept the synthetic images',
+      why: c.guard.reason ?? '',
+    });
+  }
+  const worst = checks.reduce<Verdict>((w, k) => (k.verdict !== null && ORDER.indexOf(k.verdict) < ORDER.indexOf(w) ? k.verdict : w), 'good');
+  const missing = checks.filter((k) => k.verdict === null);
+  const verdict: Verdict = worst === 'good' && missing.length > 0 ? 'doubtful' : worst;
+  return { label: c.label, verdict, checks, advice: advice(verdict, checks) };
+}
+
+function advice(v: Verdict, checks: Check[]): string {
+  const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
+  const bad = checks.filter((k) => k.verdict === 'poor').map(said);
+  const unsure = checks.filter((k) => k.verdict === 'doubtful' || k.verdict === null).map(said);
+  if (v === 'poor') return `Do not use these synthetic images: ${bad.join('; ')}. Train on the real images with oversampling or class weights instead, or train longer and rerun.`;
+  if (v === 'doubtful') return `Use with care: ${unsure.join('; ')}. Look at the grids, and run evaluate on a held-out folder before training on them.`;
+  return 'Usable: the figures are close to what real images score.';
+}
+
+/** The console's one line for a class: `coat: poor — Do not use …`. */
+export function verdictLine(v: ClassVerdict): string {
+  return `${v.label}: ${v.verdict} — ${v.checks.map((k) => k.figure).join(', ')}`;
+}

@@ -1,0 +1,227 @@
+/**
+ * The do-no-harm guard (`guard` in the config): before anything is written, check on real images the
+ * GAN never trained on (its held-out split, `train.validation`) whether each scarce class's synthetic
+ * images help a quick classifier more than listing the class's own real images again would, and keep
+ * them only where they do (src/guard/decide.ts). Elsewhere the pipeline fills the class with oversampled
+ * real images.
+ *
+ * Per seed: one classifier with every scarce class filled by its real images drawn again (`without`), and
+ * per scarce class one with that class filled by its synthetic images instead (its shortfall still drawn
+ * again), each trained as `evaluate` trains (uniform minibatches, shifts) with the feature classifier's
+ * settings, on the real images minus the held-out ones; synthetic images enter with their manifest
+ * soft label and weight. All are tested on the held-out images.
+ */
+import type { Config } from '../config/schema.js';
+import { splitHoldout } from '../dataset/holdout.js';
+import type { LabelledImages } from '../dataset/sampler.js';
+import type { EventSink } from '../events.js';
+import { disposeClassifier } from '../classifier/model.js';
+import type { ArmPool } from '../evaluate/arms.js';
+import { argmaxRows, classFigures } from '../evaluate/metrics.js';
+import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.js';
+import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
+import { Rng } from '../util/rng.js';
+import type { ImageTarget } from './targets.js';
+import { pushAll } from '../util/array.js';
+
+/** Quick classifiers per decision: seeds config.seed, +1, +2 (enough for a t-bound, cheap enough for a run). */
+export const GUARD_SEEDS = 3;
+
+export interface GuardSummary {
+  mode: GuardMode;
+  seeds: number[];
+  /** Training budget of each quick classifier. */
+  steps: number;
+  /** Held-out real images per label (the GAN's `train.validation` split). */
+  heldOut: Record<string, number>;
+  perClass: GuardClass[];
+  seconds: number;
+}
+
+export interface GuardInput {
+  config: Config;
+  /** Every real image, and class labels by index. */
+  data: LabelledImages;
+  labels: readonly string[];
+  /** Indices into `data` of the held-out images: no GAN trained on them. */
+  held: readonly number[];
+  /** Scarce classes to judge, with the images each must be filled with (its deficit). */
+  classes: readonly { label: string; fill: number }[];
+  /** Kept synthetic images (best first per class) and their targets. */
+  images: readonly { label: string; pixels: Uint8Array }[];
+  targets: readonly ImageTarget[];
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+function softmaxRow(logits: Float32Array, i: number, k: number, c: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < k; j++) max = Math.max(max, logits[i * k + j]!);
+  let sum = 0;
+  for (let j = 0; j < k; j++) sum += Math.exp(logits[i * k + j]! - max);
+  return Math.exp(logits[i * k + c]! - max) / sum;
+}
+
+/** Held-out figures of one classifier's logits, for class `c`. */
+function figuresFor(logits: Float32Array, test: LabelledImages, c: number): HeldOutFigures {
+  const k = test.numClasses;
+  const fig = classFigures(test.labels, argmaxRows(logits, test.count, k), k);
+  let soft = 0;
+  let n = 0;
+  for (let i = 0; i < test.count; i++) if (test.labels[i] === c) (soft += softmaxRow(logits, i, k, c)), n++;
+  return { recall: fig.recall[c] ?? NaN, softRecall: n > 0 ? soft / n : NaN, balancedAccuracy: fig.balancedAccuracy };
+}
+
+/**
+ * Runs the check.
+ * @throws {InterruptedError} when `signal` aborts
+ */
+export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
+  const t0 = performance.now();
+  const { config, data, labels } = inp;
+  const mode = config.guard;
+  const k = labels.length;
+  const per = data.size * data.size * data.channels;
+  const heldSet = new Set(inp.held);
+  const trainReal = Array.from({ length: data.count }, (_, i) => i).filter((i) => !heldSet.has(i));
+  const nTrain = trainReal.length;
+  const nSyn = inp.images.length;
+
+  // Training images: real (not held out) ++ synthetic. Test images: the held-out ones.
+  const pixels = new Uint8Array((nTrain + nSyn) * per);
+  trainReal.forEach((src, j) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
+  inp.images.forEach((img, j) => pixels.set(img.pixels, (nTrain + j) * per));
+  const trainLabels = Int32Array.from([...trainReal.map((i) => data.labels[i]!), ...inp.images.map((img) => labels.indexOf(img.label))]);
+  const train: LabelledImages = { ...data, pixels, count: nTrain + nSyn, labels: trainLabels };
+  const heldIdx = [...inp.held].sort((a, b) => a - b);
+  const testPixels = new Uint8Array(heldIdx.length * per);
+  heldIdx.forEach((src, j) => testPixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
+  const test: LabelledImages = { ...data, pixels: testPixels, count: heldIdx.length, labels: Int32Array.from(heldIdx, (i) => data.labels[i]!) };
+  const heldOut: Record<string, number> = {};
+  labels.forEach((l, c) => (heldOut[l] = test.labels.filter((x) => x === c).length));
+
+  const weight = new Float32Array(train.count).fill(1);
+  const soft = new Float32Array(train.count * k);
+  for (let i = 0; i < train.count; i++) {
+    const t = i >= nTrain ? inp.targets[i - nTrain] : undefined;
+    if (t) {
+      weight[i] = t.weight;
+      const row = labels.map((l) => t.softLabel[l] ?? 0);
+      const sum = row.reduce((a, b) => a + b, 0);
+      row.forEach((v, j) => (soft[i * k + j] = sum > 0 ? v / sum : j === trainLabels[i] ? 1 : 0));
+    } else soft[i * k + trainLabels[i]!] = 1;
+  }
+
+  const realByClass: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < nTrain; i++) realByClass[trainLabels[i]!]!.push(i);
+  const synByClass: number[][] = Array.from({ length: k }, () => []);
+  for (let i = nTrain; i < train.count; i++) synByClass[trainLabels[i]!]!.push(i);
+  const judged = inp.classes.map((c) => ({ ...c, index: labels.indexOf(c.label) })).filter((c) => synByClass[c.index]!.length > 0);
+
+  const cls = config.features.classifier;
+  const settings: EvalTrainSettings = { steps: cls.steps, batchSize: cls.batchSize, lr: cls.lr, shift: cls.shift, widths: cls.widths };
+  const seeds = Array.from({ length: GUARD_SEEDS }, (_, i) => config.seed + i);
+  const without: HeldOutFigures[][] = judged.map(() => []);
+  const withSyn: HeldOutFigures[][] = judged.map(() => []);
+  const total = seeds.length * (1 + judged.length);
+  let done = 0;
+  const run = async (pool: number[], seed: number, synthetic: boolean): Promise<Float32Array> => {
+    const arm: ArmPool = { name: synthetic ? 'synthetic' : 'oversample', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1), ...(synthetic ? { imageWeight: weight, soft } : {}) };
+    const c = await trainArm(train, arm, settings, seed, inp.signal ? { signal: inp.signal } : {});
+    try {
+      return await testLogits(c, test);
+    } finally {
+      disposeClassifier(c);
+      inp.onProgress?.(++done, total);
+    }
+  };
+  if (judged.length > 0) {
+    for (const seed of seeds) {
+      // Each class's fill drawn again from its real images: the same draws in every arm of this seed.
+      const rng = new Rng((seed ^ 0x9a4d0fa1) >>> 0);
+      const draws = judged.map((c) => {
+        const list = realByClass[c.index]!;
+        return list.length === 0 ? [] : Array.from({ length: c.fill }, () => list[rng.int(list.length)]!);
+      });
+      const base = await run([...Array.from({ length: nTrain }, (_, i) => i), ...draws.flat()], seed, false);
+      judged.forEach((c, j) => without[j]!.push(figuresFor(base, test, c.index)));
+      for (const [j, c] of judged.entries()) {
+        const syn = synByClass[c.index]!.slice(0, c.fill);
+        const fills = draws.map((d, m) => (m === j ? [...syn, ...d.slice(0, Math.max(0, c.fill - syn.length))] : d));
+        const logits = await run([...Array.from({ length: nTrain }, (_, i) => i), ...fills.flat()], seed, true);
+        withSyn[j]!.push(figuresFor(logits, test, c.index));
+      }
+    }
+  }
+  const decideMode = mode === 'off' ? 'fallback' : mode;
+  return {
+    mode,
+    seeds,
+    steps: settings.steps,
+    heldOut,
+    perClass: judged.map((c, j) => decideClass(c.label, withSyn[j]!, without[j]!, heldOut[c.label] ?? 0, decideMode)),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** A trained GAN job as the guard needs it: its labels and the indices (into its data) it held out. */
+export interface HeldOutJob {
+  labels: string[];
+  result: { held: readonly number[] };
+}
+
+/** Indices into `data` of real images no GAN trained on (`shared` and `translate`: the one model's held-out split; per-class jobs: the other classes hold out the same share). */
+export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[]): number[] {
+  if (config.gan.mode !== 'per-class') return [...(jobs[0]?.result.held ?? [])];
+  const held: number[] = [];
+  const trainedOn = new Set<number>();
+  for (const j of jobs) {
+    // A per-class job's data is its class's images in dataset order, relabelled 0.
+    const c = labels.indexOf(j.labels[0]!);
+    trainedOn.add(c);
+    const idx: number[] = [];
+    data.labels.forEach((l, i) => l === c && idx.push(i));
+    pushAll(held, j.result.held.map((h) => idx[h]!));
+  }
+  // The GANs' classes count as one extra class here, so the others split exactly as splitHoldout splits.
+  const k = labels.length;
+  const others = Int32Array.from(data.labels, (l) => (trainedOn.has(l) ? k : l));
+  const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0));
+  pushAll(held, split.held.filter((i) => others[i] !== k));
+  return held;
+}
+
+/**
+ * The guard for a run: its held-out images, the check, and a console line per class (a warning where the
+ * synthetic images do not help).
+ * @throws {InterruptedError} when `signal` aborts
+ */
+export async function runGuard(
+  config: Config,
+  ing: { data: LabelledImages; labels: string[] },
+  jobs: readonly HeldOutJob[],
+  synth: { images: readonly { label: string; pixels: Uint8Array }[]; classes: readonly { label: string; target: number }[] },
+  targets: readonly ImageTarget[],
+  emit: EventSink,
+  signal?: AbortSignal,
+): Promise<GuardSummary> {
+  const summary = await guardStage({
+    config,
+    data: ing.data,
+    labels: ing.labels,
+    held: heldOutOf(config, ing.data, ing.labels, jobs),
+    classes: synth.classes.map((c) => ({ label: c.label, fill: c.target })),
+    images: synth.images,
+    targets,
+    ...(signal ? { signal } : {}),
+  });
+  for (const c of summary.perClass) {
+    const figures = `held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without`;
+    if (c.helps) emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept — ${c.reason} (${figures})` });
+    else {
+      const what = c.decision === 'fallback' ? 'synthetic images dropped, filled with its real images listed again' : 'synthetic images kept (guard: warn), though they do not help';
+      emit({ type: 'warn', message: `guard: class "${c.label}": ${what} — ${c.reason} (${figures})` });
+    }
+  }
+  return summary;
+}

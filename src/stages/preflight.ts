@@ -1,0 +1,31 @@
+/**
+ * What `run` refuses before it touches anything, in one place, so that `validate` reports exactly the
+ * same problems with the same keyed messages: the input and out folders (out/folder.ts), and the files
+ * the config names.
+ */
+import { stat } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import { outFolderProblems } from '../out/guard.js';
+import { lockProblem } from '../out/lock.js';
+
+/** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`). Reads the disk, writes nothing. */
+export async function preflightProblems(config: Config, options: { force: boolean }): Promise<string[]> {
+  const problems = await outFolderProblems(config.out, { force: options.force, input: config.input, inputMustExist: true });
+  const locked = await lockProblem(config.out);
+  if (locked) problems.push(locked);
+  const f = config.features;
+  if (f.extractor !== 'classifier' && f.model !== null) {
+    const st = await stat(f.model).catch(() => null);
+    if (!st?.isFile()) problems.push(`features.model: ${f.model} ${st ? 'is not a file' : 'does not exist'} (expected the model.json of a tfjs ${f.extractor} model)`);
+  }
+  return problems;
+}
+
+/**
+ * @throws {UserError} listing every problem {@link preflightProblems} finds
+ */
+export async function preflight(config: Config, options: { force: boolean }): Promise<void> {
+  const problems = await preflightProblems(config, options);
+  if (problems.length > 0) throw new UserError(problems.length === 1 ? problems[0]! : `${problems.length} problems with the input and out folders`, problems.length === 1 ? [] : problems);
+}

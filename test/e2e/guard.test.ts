@@ -1,0 +1,43 @@
+/**
+ * The do-no-harm guard through the real CLI: a GAN trained for 4 steps makes noise, so on the held-out
+ * real images its samples cannot beat the classes' own real images listed again — every scarce class
+ * falls back to oversampling, and the run says so in summary.json and on the console.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
+
+const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
+const NOISE = ['train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=30', 'features.classifier.widths=[4,8]', 'generate.oversample=1'];
+const SCARCE = ['coat', 'pullover', 'shirt'];
+
+describe('guard (e2e)', () => {
+  let out: string;
+  let r: CliResult;
+  beforeAll(async () => {
+    out = await tempDir();
+    r = await runCli(['run', CONFIG, '--out', out, '--backend', 'wasm', '--log-format', 'text', '--set', ...NOISE, 'guard=fallback']);
+  }, 600_000);
+
+  it('falls back on every class whose synthetic images are noise, and says so', async () => {
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.guard.mode).toBe('fallback');
+    expect(summary.guard.perClass.map((c: { label: string }) => c.label).sort()).toEqual(SCARCE);
+    for (const c of summary.guard.perClass) {
+      expect(c.decision, c.reason).toBe('fallback');
+      expect(c.heldOut).toBeGreaterThan(0);
+    }
+    // The manifest: no synthetic image, every scarce class filled to its target with its real images.
+    const entries = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(entries.filter((e) => e.source === 'synthetic')).toEqual([]);
+    for (const c of summary.classes.filter((x: { label: string }) => SCARCE.includes(x.label))) {
+      expect(c.synthetic).toBe(0);
+      expect(c.after).toBe(c.target);
+      expect(c.oversampled).toBe(c.deficit);
+    }
+    for (const l of SCARCE) expect(r.stderr).toMatch(new RegExp(`guard: class "${l}": synthetic images dropped`));
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * The verdict rules, table-tested on plain numbers: a class is `good` only when every figure is measured
+ * and close to its scale; a missing floor or diversity keeps it from `good`; one poor figure makes it poor;
+ * a gate with no limits counts for nothing; evaluate and the guard override closeness.
+ */
+import { describe, expect, it } from 'vitest';
+import { classFigures, evaluateCommand, lastDiversity } from '../../src/report/figures.js';
+import { binScores } from '../../src/report/bins.js';
+import { judgeClass, verdictLine, type ClassFigures, type Verdict } from '../../src/report/verdict.js';
+
+/** A class whose every figure is close to what real images score. */
+const GOOD: ClassFigures = {
+  label: 'coat',
+  fid: 30,
+  kid: 10,
+  kidStd: 0,
+  fidFloor: 25,
+  kidFloor: 8,
+  diversity: 0.9,
+  novelty: 1.1,
+  structure: { kept: 0.82, real: 0.85 },
+  candidates: 180,
+  kept: 90,
+  rejected: { 'near-copy-pixel': 2, surplus: 88 },
+  gate: null,
+  evaluate: null,
+  guard: null,
+};
+
+const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
+  ['every figure close to its floor', {}, 'good', /Usable/],
+  ['no FID floor measured', { fidFloor: null }, 'doubtful', /no floor measured/],
+  ['no KID floor measured', { kidFloor: null }, 'doubtful', /KID 10\.00, no floor measured/],
+  ['no diversity measured', { diversity: null }, 'doubtful', /diversity not measured/],
+  ['FID 2× the floor', { fid: 50 }, 'doubtful', /FID 50\.0 = 2\.0 × floor 25\.0/],
+  ['FID exactly 1.5× the floor', { fid: 37.5 }, 'good'],
+  ['noise: FID 10× the floor', { fid: 250, kid: 300 }, 'poor', /Do not use these synthetic images/],
+  ['noise without floors: never good, though not provably poor', { fid: 250, fidFloor: null, kidFloor: null, diversity: 2.4 }, 'doubtful'],
+  ['collapse', { diversity: 0.2 }, 'poor', /collapsed/],
+  ['narrowed', { diversity: 0.6 }, 'doubtful'],
+  ['scattered like noise', { diversity: 1.8 }, 'doubtful', /noise-like/],
+  ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
+  ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
+  ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
+  ['the ranking cuts are not rejections', { rejected: { discriminator: 90, surplus: 60 } }, 'good'],
+  ['noise: far from every real image', { novelty: 1.9 }, 'poor', /unlike any real image/],
+  ['blobs: farther than real images are from each other', { novelty: 1.45 }, 'doubtful'],
+  ['near-copies', { novelty: 0.3 }, 'doubtful', /copies/],
+  ['novelty not measured adds nothing', { novelty: null }, 'good'],
+  ['noise of any contrast: no neighbouring-pixel correlation', { structure: { kept: 0.03, real: 0.86 } }, 'poor', /noise, no shapes/],
+  ['grainy', { structure: { kept: 0.6, real: 0.86 } }, 'doubtful', /grainier/],
+  ['nothing kept', { kept: 0, fid: null, kid: null }, 'poor', /0 of 180 candidates kept/],
+  ['a passed gate adds nothing', { gate: { passed: true, reasons: [] } }, 'good'],
+  ['a failed gate is poor', { gate: { passed: false, reasons: ['FID 30 > quality.maxFid 20'] } }, 'poor', /quality gate failed/],
+  ['evaluate: helps', { evaluate: { helps: true, reason: '+4 points', classGain: 3 } }, 'good'],
+  ['evaluate: this class loses recall', { evaluate: { helps: true, reason: '+4 points', classGain: -2 } }, 'poor', /recall -2\.0 pt/],
+  ['evaluate: does not help, no per-class figure', { evaluate: { helps: false, reason: 'within noise' } }, 'poor', /does not help/],
+  ['guard fell back', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /guard fell back/],
+  ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
+];
+
+describe('judgeClass', () => {
+  it.each(cases)('%s → %s', (_name, over, verdict, text) => {
+    const v = judgeClass({ ...GOOD, ...over });
+    expect(v.verdict).toBe(verdict);
+    if (text) expect(`${v.advice} ${verdictLine(v)}`).toMatch(text);
+  });
+
+  it('the console line names the class, the verdict and each figure', () => {
+    expect(verdictLine(judgeClass({ ...GOOD, fid: 250 }))).toBe(
+      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), diversity 0.90 × the real images', nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
+    );
+  });
+});
+
+describe('classFigures', () => {
+  it('reads floors, the last diversity of the class, the gate only when it has limits, evaluate per class and the guard', () => {
+    const training = [
+      { records: [{ step: 100, diversity: { coat: 0.5, shirt: 0.7 } }, { step: 200, diversity: { coat: 0.8 } }, { step: 210, diversity: { rollback: 1 } }] },
+    ];
+    expect(lastDiversity(training, 'coat')).toBe(0.8);
+    expect(lastDiversity(training, 'shirt')).toBe(0.7);
+    expect(lastDiversity(training, 'bag')).toBeNull();
+    const summary = {
+      synthesis: [{ label: 'coat', candidates: 180, kept: 90, rejected: { surplus: 90 }, quality: { fid: 30, kid: 1, fidFloor: 25, kidFloor: 2, passed: true, reasons: [] } }],
+      quality: { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } },
+      guard: { mode: 'auto', perClass: [{ label: 'coat', decision: 'fallback' as const, reason: 'hurt' }] },
+    };
+    const row = (name: 'real' | 'oversample' | 'class-weight' | 'synthetic', r: number) => ({ name, balancedAccuracy: 0, macroF1: 0, recall: { coat: r }, scarceRecall: r, majorityRecall: 0, confusion: {}, std: { balancedAccuracy: 0, macroF1: 0, scarceRecall: 0 }, vsBest: { scarceRecall: { mean: 0, low: 0, high: 0 }, balancedAccuracy: { mean: 0, low: 0, high: 0 }, macroF1: { mean: 0, low: 0, high: 0 } }, perSeed: [], trainImages: 0, seconds: 0 });
+    const evaluation = {
+      scarce: ['coat'],
+      rows: [row('real', 0.1), row('oversample', 0.5), row('class-weight', 0.3), row('synthetic', 0.45)],
+      gain: -5,
+      gainStd: 1,
+      best: 'oversample' as const,
+      verdict: { helps: false, reason: 'the scarce-recall gain over oversample is not above 0 with 95 % confidence' },
+      logitTau: 1,
+      tuning: null,
+      seeds: [0],
+      settings: { steps: 1, batchSize: 2, lr: 0, shift: 0, widths: [1] },
+      manifest: '',
+      test: '',
+      testCounts: {},
+      backend: 'wasm',
+      seconds: 0,
+    };
+    const [c] = classFigures(summary, training, evaluation);
+    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, gate: null, guard: { decision: 'fallback' } });
+    expect(c!.evaluate!.helps).toBe(false);
+    expect(c!.evaluate!.classGain).toBeCloseTo(-5);
+    const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
+    expect(withLimits[0]!.gate).toEqual({ passed: true, reasons: [] });
+  });
+
+  it('evaluateCommand quotes what a shell would split and keeps paths below cwd relative', () => {
+    expect(evaluateCommand('/w/out/quickstart', '/w/fixtures/fmnist-tiny-test', '/w')).toBe('npx gan-augment evaluate --manifest out/quickstart/manifest.jsonl --test fixtures/fmnist-tiny-test');
+    expect(evaluateCommand("/data/my out's", null, '/w')).toBe(`npx gan-augment evaluate --manifest '/data/my out'\\''s/manifest.jsonl' --test <held-out folder>`);
+  });
+});
+
+describe('binScores', () => {
+  it('bins every candidate, kept and rejected apart', () => {
+    const b = binScores([0, 1, 2, 3, NaN], [2, 3], 4)!;
+    expect(b.lo).toBe(0);
+    expect(b.width).toBe(0.75);
+    expect(b.kept).toEqual([0, 0, 1, 1]);
+    expect(b.rejected).toEqual([1, 1, 0, 0]);
+    expect(binScores([NaN], [])).toBeNull();
+    expect(binScores([1, 1], [0], 2)).toEqual({ lo: 0.5, width: 0.5, kept: [0, 1], rejected: [0, 1] });
+  });
+});
