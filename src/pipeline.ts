@@ -10,7 +10,7 @@ import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { countClasses, type ManifestEntry } from './manifest/build.js';
 import { clearStaging, diskFullError, prepareOut } from './out/folder.js';
-import { outLayout } from './out/layout.js';
+import { jobMode, outLayout } from './out/layout.js';
 import { decodeScanned, planFromScan } from './stages/ingest.js';
 import { planIncremental, trainJobs } from './stages/fingerprint.js';
 import { preflight } from './stages/preflight.js';
@@ -113,7 +113,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     const trained = await timed(
       'train',
       () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
-      inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'shared' ? 1 : scarce.length),
+      inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'per-class' ? scarce.length : 1),
     );
     await inc.afterTrain(trained.failed.length === 0 && !trained.interrupted);
     const steps = trained.jobs.reduce((n, j) => n + j.result.steps, 0);
@@ -148,7 +148,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
         images = kept.map((i) => images[i]!);
       }
       await timed('write', async () => {
-        pushAll(entries, await stageSynthetic(out, images, madeByOf(out, config.gan.mode, jobs), config.decode, targets));
+        pushAll(entries, await stageSynthetic(out, images, madeByOf(out, jobMode(config.gan.mode), jobs), config.decode, entries, targets));
         await writeRejected(out, synth.rejected, config.decode.size, config.decode.channels);
         await saveModels(out, config, jobs);
       });

@@ -9,7 +9,8 @@ import { backendOption, examples, intOption } from './options.js';
 interface GenerateFlags {
   model: string;
   class: string[];
-  count: number;
+  count?: number;
+  source?: string[];
   out: string;
   seed?: number;
   backend?: string;
@@ -22,7 +23,8 @@ export function registerGenerate(program: Command): void {
     .description('sample images of one or more classes from a trained generator, without retraining')
     .requiredOption('--model <dir>', 'a generator folder written by run (e.g. out/model/generator)')
     .requiredOption('--class <label...>', 'class label(s) to generate (several: --class coat shirt)')
-    .addOption(intOption('--count <n>', 'how many images of each class', 1).makeOptionMandatory())
+    .addOption(intOption('--count <n>', 'how many images of each class (required for a noise generator)', 1))
+    .option('--source <file...>', "a translator (gan.mode: translate): images to translate into each class; a manifest row's translatedFrom.path reproduces its image")
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
     .addOption(intOption('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)", 0))
     .addOption(backendOption('auto'))
@@ -35,7 +37,9 @@ export function registerGenerate(program: Command): void {
       ),
     )
     .action(async (flags: GenerateFlags) => {
-      const { count, seed } = flags;
+      const { seed } = flags;
+      if (!flags.source && flags.count === undefined) throw new UserError('--count: expected a positive integer (or --source files for a translator model), received nothing');
+      const count = flags.source ? flags.source.length : flags.count!;
       const allowed = BACKENDS;
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
@@ -52,11 +56,12 @@ export function registerGenerate(program: Command): void {
         count,
         out: flags.out,
         ...(seed !== undefined ? { seed } : {}),
+        ...(flags.source ? { sources: flags.source } : {}),
         onProgress: (done, total, label) => progress({ type: 'generate.progress', label, done, total }),
       });
       progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });
       progress.close();
       const what = labels.map((l) => `"${l}"`).join(', ');
-      process.stdout.write(`wrote ${files.length} images of ${what} to ${flags.out} (manifest.jsonl lists them with their seeds)\n`);
+      process.stdout.write(`wrote ${files.length} images of ${what} to ${flags.out} (manifest.jsonl lists them with their ${flags.source ? 'sources' : 'seeds'})\n`);
     });
 }

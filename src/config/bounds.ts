@@ -26,6 +26,8 @@ export const BOUNDS: readonly Bound[] = [
   { path: ['gan', 'embedDim'], max: 4096, why: 'the class embedding' },
   { path: ['gan', 'gWidth'], max: 4096, why: 'channels of a feature map' },
   { path: ['gan', 'dWidth'], max: 4096, why: 'channels of a feature map' },
+  { path: ['gan', 'translate', 'width'], max: 1024, why: "channels of the translator's first feature map (doubled at each downsampling)" },
+  { path: ['gan', 'translate', 'resBlocks'], max: 64, why: 'residual blocks' },
   { path: ['train', 'batchSize'], max: 4096, why: 'images per step' },
   { path: ['generate', 'batchSize'], max: 4096, why: 'images per generator call' },
   { path: ['generate', 'oversample'], max: 100, why: 'candidates per needed image; each is held in memory until the filters run' },

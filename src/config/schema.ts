@@ -72,8 +72,37 @@ const BalanceSchema = section({
   ),
 });
 
+const TranslateSchema = section({
+  width: posInt().default(16).describe("Channels of the translator's first conv, doubled at each downsampling (the depth follows decode.size)."),
+  resBlocks: nonNegInt().default(2).describe("Residual blocks at the translator's deepest level."),
+  cycleWeight: z
+    .number({ error: 'expected a number ≥ 0' })
+    .min(0, { error: 'expected a number ≥ 0' })
+    .default(10)
+    .describe('Weight λ_cyc of the cycle loss |G(G(x, c), c_x) − x|: a translation must keep what lets it be translated back.'),
+  identityWeight: z
+    .number({ error: 'expected a number ≥ 0' })
+    .min(0, { error: 'expected a number ≥ 0' })
+    .default(5)
+    .describe('Weight λ_id of the identity loss |G(x, c_x) − x|: translating into its own class leaves an image alone.'),
+  sources: z
+    .union([oneOf(['non-scarce', 'others'] as const), z.array(str('a class label')).min(1)], {
+      error: 'expected "non-scarce", "others" or a list of class labels',
+    })
+    .default('non-scarce')
+    .describe('Which images are translated into a scarce class: `non-scarce` (every class that gets no synthetic images), `others` (every other class), or a list of class labels.'),
+  sourceMix: oneOf(['balanced', 'proportional'] as const)
+    .default('balanced')
+    .describe('How many source images come from each source class: `balanced` (as many from each) or `proportional` (to its size).'),
+});
+
 const GanSchema = section({
-  mode: oneOf(['shared', 'per-class'] as const).default('shared').describe('`shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job.'),
+  mode: oneOf(['shared', 'per-class', 'translate'] as const)
+    .default('shared')
+    .describe(
+      '`shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job; `translate`: one class-conditional image-to-image generator (StarGAN-style: encoder, residual blocks, decoder; adversarial + cycle + identity losses) that turns images of the plentiful classes into the scarce ones, carrying over their spread of poses and shapes (settings in `gan.translate`).',
+    ),
+  translate: TranslateSchema.prefault({}).describe('Image-to-image translation (`mode: translate`).'),
   concurrency: posInt().default(1).describe('Per-class jobs run at once (`per-class` mode).'),
   latentDim: posInt().default(100).describe('Length of the latent noise vector z.'),
   embedDim: posInt().default(50).describe("Length of the generator's class embedding."),

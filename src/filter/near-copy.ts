@@ -82,6 +82,16 @@ export const nearCopyFilter: FilterDef<'near-copy-feature' | 'near-copy-pixel'> 
         scores: { [`near-${space}`]: dist },
         nearCopy: calibration,
       });
+      const sources = ctx.candidates.sources;
+      if (sources) {
+        // A translation must not be a near-copy of its own source either (its nearest real image may be another).
+        const toSource = scale(distanceToRows(queries, ref, sources), unit);
+        steps.push({
+          name: `near-copy-source-${space}`,
+          run: (s) => rejectNearCopies(gather(toSource, s), calibration.threshold, space, gather(sources, s), (i) => `its source ${ctx.real.name(i)}`),
+          scores: { [`source-${space}`]: toSource },
+        });
+      }
     }
     return steps;
   },
@@ -137,6 +147,22 @@ function calibrationSample(indices: number[], seed: number): number[] {
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a.slice(0, CALIBRATION_MAX).sort((x, y) => x - y);
+}
+
+/** Euclidean distance of each query row i to reference row `refIndex[i]`, in float64. */
+function distanceToRows(queries: Rows, ref: Rows, refIndex: readonly number[]): Float64Array {
+  const out = new Float64Array(queries.rows);
+  const d = queries.dims;
+  for (let i = 0; i < queries.rows; i++) {
+    let sum = 0;
+    const r = refIndex[i]! * d;
+    for (let k = 0; k < d; k++) {
+      const t = queries.data[i * d + k]! - ref.data[r + k]!;
+      sum += t * t;
+    }
+    out[i] = Math.sqrt(sum);
+  }
+  return out;
 }
 
 function scale(v: Float64Array, k: number): Float64Array {

@@ -68,6 +68,8 @@ export interface FilterContext {
     features: Float32Array;
     /** The discriminator's logit of each. */
     discriminator: Float32Array;
+    /** Translated candidates (`gan.mode: translate`): the real image each was made from. */
+    sources?: readonly number[];
   };
   real: {
     count: number;

@@ -17,7 +17,9 @@ import { buildDiscriminator, discriminate, disposeDiscriminator, type Discrimina
 import { cloneParams, emaBeta, updateEma } from './ema.js';
 import { buildGenerator, calibrateBatchNorm, generate, type Generator } from './generator.js';
 import { disposeParams, type Params } from './params.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type GanState, type StepSettings } from './train-step.js';
+import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
+import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator } from './translator.js';
+import { otherLabels, trainTranslatorDiscriminatorStep, trainTranslatorStep, type TranslateSettings } from './translator-step.js';
 
 export interface StepMetrics {
   step: number;
@@ -81,8 +83,8 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  /** The generator to sample from: the EMA one (eval-mode statistics calibrated). */
-  g: Generator;
+  /** The generator to sample from: the EMA one (eval-mode statistics calibrated); a translator in `translate` mode. */
+  g: ImageModel;
   d: Discriminator;
   history: MetricsRecord[];
   /** The model's step count (including steps before a resume). */
@@ -147,8 +149,8 @@ export function meanPairwiseDistance(pixels: Uint8Array, n: number, per: number)
  * The mutable state of one GAN training job, and its single training iteration.
  */
 export class Trainer {
-  readonly g: Generator;
-  readonly gEma: Generator | null;
+  readonly g: ImageModel;
+  readonly gEma: ImageModel | null;
   readonly d: Discriminator;
   readonly optG: Adam;
   readonly optD: Adam;
@@ -161,7 +163,7 @@ export class Trainer {
   imagesSeen = 0;
   ada: AdaState;
   rollbacks = 0;
-  private readonly settings: StepSettings;
+  private readonly settings: TranslateSettings;
 
   constructor(
     readonly data: LabelledImages,
@@ -171,10 +173,16 @@ export class Trainer {
     this.rng = new Rng(config.seed);
     const initRng = this.rng.fork(1);
     const holdRng = this.rng.fork(2);
-    this.g = buildGenerator(
-      { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch },
-      initRng,
-    );
+    this.g =
+      gan.mode === 'translate'
+        ? buildTranslator(
+            translatorSpec({ numClasses: data.numClasses, size: decode.size, channels: decode.channels, width: gan.translate.width, resBlocks: gan.translate.resBlocks }),
+            initRng,
+          )
+        : buildGenerator(
+            { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch },
+            initRng,
+          );
     this.d = buildDiscriminator(
       {
         numClasses: data.numClasses,
@@ -187,7 +195,7 @@ export class Trainer {
       },
       initRng,
     );
-    this.gEma = gan.emaHalfLifeImages > 0 ? { spec: this.g.spec, params: cloneParams(this.g.params) } : null;
+    this.gEma = gan.emaHalfLifeImages > 0 ? ({ spec: this.g.spec, params: cloneParams(this.g.params) } as ImageModel) : null;
     this.optG = new Adam(this.g.params, train.lrG, train.beta1, train.beta2);
     this.optD = new Adam(this.d.params, train.lrD, train.beta1, train.beta2);
     const split = splitHoldout(data.labels, data.numClasses, train.validation, holdRng);
@@ -197,10 +205,17 @@ export class Trainer {
     this.byClass = indexByClass(trainLabels, data.numClasses).map((l) => Int32Array.from(l, (j) => this.train[j]!));
     this.present = this.byClass.map((l, c) => (l.length ? c : -1)).filter((c) => c >= 0);
     this.ada = initAda(config.augment.p);
-    this.settings = { loss: gan.loss, r1Gamma: gan.r1Gamma, gpWeight: gan.gpWeight };
+    this.settings = {
+      loss: gan.loss,
+      r1Gamma: gan.r1Gamma,
+      gpWeight: gan.gpWeight,
+      cycleWeight: gan.translate.cycleWeight,
+      identityWeight: gan.translate.identityWeight,
+    };
   }
 
   get state(): GanState {
+    if (isTranslator(this.g)) throw new Error('Trainer.state: a translator has no noise-GAN state');
     return { g: this.g, d: this.d, optG: this.optG, optD: this.optD };
   }
 
@@ -219,15 +234,32 @@ export class Trainer {
     const gpEps = gan.loss === 'wgan-gp' ? Float32Array.from({ length: b }, () => rng.next()) : undefined;
     const step = this.step + 1;
     const r1Scale = gan.r1Gamma > 0 && step % gan.r1Every === 0 ? gan.r1Every : 0;
-    const input = tf.tidy(() => ({
-      real: tf.tensor4d(batch.images, [b, decode.size, decode.size, decode.channels]),
-      realLabels: tf.tensor1d(batch.labels, 'int32'),
-      z: latent(rng, b, gan.latentDim),
-      fakeLabels: tf.tensor1d(uniformLabels(rng, b, this.present), 'int32'),
-    }));
-    const ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, this.settings);
-    const gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG }, this.settings);
-    tf.dispose(Object.values(input));
+    const shape: [number, number, number, number] = [b, decode.size, decode.size, decode.channels];
+    let ds: DStepResult;
+    let gs: { loss: number };
+    const g = this.g;
+    if (isTranslator(g)) {
+      // Every real image is also a source: translated into another class for both steps.
+      const input = tf.tidy(() => ({
+        real: tf.tensor4d(batch.images, shape),
+        realLabels: tf.tensor1d(batch.labels, 'int32'),
+        targetLabels: tf.tensor1d(otherLabels(rng, batch.labels, this.present), 'int32'),
+      }));
+      const state = { g, d: this.d, optG: this.optG, optD: this.optD };
+      ds = trainTranslatorDiscriminatorStep(state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, this.settings);
+      gs = trainTranslatorStep(state, { ...input, augFake: augFakeG }, this.settings);
+      tf.dispose(Object.values(input));
+    } else {
+      const input = tf.tidy(() => ({
+        real: tf.tensor4d(batch.images, shape),
+        realLabels: tf.tensor1d(batch.labels, 'int32'),
+        z: latent(rng, b, gan.latentDim),
+        fakeLabels: tf.tensor1d(uniformLabels(rng, b, this.present), 'int32'),
+      }));
+      ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, this.settings);
+      gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG }, this.settings);
+      tf.dispose(Object.values(input));
+    }
     this.step = step;
     this.imagesSeen += b;
     if (this.gEma) updateEma(this.gEma.params, this.g.params, emaBeta({ halfLifeImages: gan.emaHalfLifeImages, rampup: gan.emaRampup }, b, this.imagesSeen));
@@ -280,6 +312,7 @@ export class Trainer {
   /** `perClass` EMA samples per class from fixed latents (comparable across steps), uint8. */
   samples(perClass: number, classes: number[]): SampleGrid {
     const g = this.gEma ?? this.g;
+    if (isTranslator(g)) return this.translatedSamples(g, perClass, classes);
     const fixed = new Rng(0x5eed);
     const n = perClass * classes.length;
     const z = fixed.normal(new Float32Array(n * g.spec.latentDim));
@@ -289,6 +322,33 @@ export class Trainer {
       return x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync();
     });
     const per = g.spec.size * g.spec.size * g.spec.channels;
+    const all = Uint8Array.from(px);
+    return {
+      step: this.step,
+      perClass,
+      classes: classes.map((c, k) => ({ classIndex: c, pixels: all.slice(k * perClass * per, (k + 1) * perClass * per) })),
+    };
+  }
+
+  /** Translations into each class of `perClass` fixed training images of other classes (the same at every step). */
+  private translatedSamples(t: Translator, perClass: number, classes: number[]): SampleGrid {
+    const fixed = new Rng(0x5eed);
+    const { size, channels } = this.data;
+    const per = size * size * channels;
+    const n = perClass * classes.length;
+    const src = new Float32Array(n * per);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const target = classes[Math.floor(i / perClass)]!;
+      const from = this.present.filter((c) => c !== target);
+      const list = this.byClass[from.length ? from[fixed.int(from.length)]! : target]!;
+      const idx = list[fixed.int(list.length)]!;
+      for (let k = 0; k < per; k++) src[i * per + k] = this.data.pixels[idx * per + k]! / 127.5 - 1;
+      labels[i] = target;
+    }
+    const px = tf.tidy(() =>
+      translate(t, tf.tensor4d(src, [n, size, size, channels]), tf.tensor1d(labels, 'int32')).add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync(),
+    );
     const all = Uint8Array.from(px);
     return {
       step: this.step,
@@ -354,8 +414,10 @@ export class Trainer {
   }
 
   /** Sets eval-mode BN statistics of the sampling generator from class-balanced batches. */
-  finalize(): Generator {
+  finalize(): ImageModel {
     const g = this.gEma ?? this.g;
+    // A translator normalises per image: there are no batch statistics to calibrate.
+    if (isTranslator(g)) return g;
     const calibRng = new Rng(this.config.seed ^ 0xb00c);
     const calib = Array.from({ length: 8 }, () => ({
       z: latent(calibRng, 128, g.spec.latentDim),
@@ -366,7 +428,7 @@ export class Trainer {
     return g;
   }
 
-  dispose(keep: { g?: Generator; d?: Discriminator } = {}): void {
+  dispose(keep: { g?: ImageModel; d?: Discriminator } = {}): void {
     if (keep.g !== this.g) disposeParams(this.g.params);
     if (this.gEma && keep.g !== this.gEma) disposeParams(this.gEma.params);
     if (keep.d !== this.d) disposeDiscriminator(this.d);

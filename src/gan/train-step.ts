@@ -55,29 +55,47 @@ const aug = (x: tf.Tensor4D, a?: AugmentParams) => (a ? applyAugment(x, a) : x);
 
 /** Updates D only: pushes D(real) up and D(G(z)) down, plus the configured penalties. */
 export function trainDiscriminatorStep(state: GanState, input: StepInput, s: StepSettings = DEFAULT_STEP): DStepResult {
-  updateSpectral(state.d);
+  // Outside the tape: G's forward pass is a constant for D's update.
+  const fake = tf.tidy(() => generate(state.g, input.z, input.fakeLabels, 'train'));
+  try {
+    return updateDiscriminator(state.d, state.optD, { ...input, fake }, s);
+  } finally {
+    fake.dispose();
+  }
+}
+
+/** What one D update needs: real images, generated images (not yet augmented), their labels. */
+export interface DUpdateInput extends Pick<StepInput, 'real' | 'realLabels' | 'fakeLabels' | 'augReal' | 'augFake' | 'r1Scale' | 'gpEps'> {
+  fake: tf.Tensor4D;
+}
+
+/**
+ * The D update shared by every generator kind (noise, translator): pushes D(real) up and D(fake) down,
+ * plus the configured penalties. Moves only D's weights.
+ */
+export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdateInput, s: StepSettings = DEFAULT_STEP): DStepResult {
+  updateSpectral(d);
   return tf.tidy(() => {
     let kept: tf.Tensor | undefined;
-    // Outside the tape: G's forward pass is a constant for D's update.
-    const fake = tf.tidy(() => aug(generate(state.g, input.z, input.fakeLabels, 'train'), input.augFake));
+    const fake = aug(input.fake, input.augFake);
     const { value, grads } = tf.variableGrads(() => {
       const real = aug(input.real, input.augReal);
-      const r = discriminateAux(state.d, real, input.realLabels);
-      const f = discriminateAux(state.d, fake, input.fakeLabels);
+      const r = discriminateAux(d, real, input.realLabels);
+      const f = discriminateAux(d, fake, input.fakeLabels);
       kept = tf.keep(tf.concat([r.logits, f.logits.mean().reshape([1])]));
       let loss = discriminatorLoss(r.logits, f.logits, s.loss);
       if (r.classLogits && f.classLogits) {
         loss = loss.add(classLoss(r.classLogits, input.realLabels)).add(classLoss(f.classLogits, input.fakeLabels));
       }
-      const critic = (x: tf.Tensor4D) => discriminateAux(state.d, x, input.realLabels, true).logits;
+      const critic = (x: tf.Tensor4D) => discriminateAux(d, x, input.realLabels, true).logits;
       if (s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic, real, s.r1Gamma * input.r1Scale!));
       if (s.loss === 'wgan-gp' && input.gpEps) {
-        const critic2 = (x: tf.Tensor4D) => discriminateAux(state.d, x, input.fakeLabels, true).logits;
+        const critic2 = (x: tf.Tensor4D) => discriminateAux(d, x, input.fakeLabels, true).logits;
         loss = loss.add(gradientPenalty(critic2, real, fake, input.gpEps, s.gpWeight));
       }
       return loss as tf.Scalar;
-    }, state.optD.variables);
-    state.optD.apply(grads);
+    }, optD.variables);
+    optD.apply(grads);
     const all = kept!.dataSync() as Float32Array;
     kept!.dispose();
     const n = input.real.shape[0];

@@ -3,19 +3,25 @@
  * eval-mode statistics, so with the run's seed the same (label, seed) gives the same image it gave in
  * the run.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { decodeFile } from '../dataset/decode.js';
 import { UserError } from '../errors.js';
 import type { Generator, GeneratorSpec } from '../gan/generator.js';
 import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
+import type { Translator, TranslatorSpec } from '../gan/translator.js';
 import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
+import { sha256 } from '../util/hash.js';
 import { syntheticName } from '../out/layout.js';
+import { pushAll } from '../util/array.js';
 import { relativePosix } from '../util/fs.js';
 import { labelSalt } from '../util/rng.js';
 import { safeSegment } from '../util/safe-name.js';
 import { sampleClass, seedsFor } from './sample.js';
+import { translateImages } from './translate.js';
 
 export { labelSalt };
 
@@ -30,6 +36,17 @@ export interface GenerateRequest {
   batchSize?: number;
   /** Images sampled so far, over all labels, and the label being sampled. */
   onProgress?: (done: number, total: number, label: string) => void;
+  /** A translator model (`gan.mode: translate`): the image files to translate into each label (`count` is ignored). */
+  sources?: string[];
+}
+
+/** The kind of model a folder holds (`generator` or `translator`), from its model.json; null when unreadable. */
+async function modelKind(dir: string): Promise<string | null> {
+  try {
+    return (JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as { kind?: string }).kind ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -61,6 +78,8 @@ export async function sampleToPngs(
  * @throws {UserError} when the model folder is not a generator or does not know a label.
  */
 export async function generateFromModel(req: GenerateRequest): Promise<{ files: string[]; seed: number }> {
+  if ((await modelKind(req.model)) === 'translator') return translateFromModel(req);
+  if (req.sources) throw new UserError(`--source: the model at ${req.model} is a noise generator; --source needs a translator (a run with gan.mode: translate)`);
   const { saved, params } = await loadParams<GeneratorSpec>(req.model, 'generator');
   const g: Generator = { spec: saved.spec, params };
   try {
@@ -112,5 +131,78 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     return { files: planned.map((p) => p.file), seed };
   } finally {
     disposeParams(g.params);
+  }
+}
+
+/**
+ * Translates each `req.sources` image into each label with a translator model, decoding it with the
+ * run's decode settings; writes `<out>/<label>/<n>-<source name>.png` and a manifest whose rows name
+ * their source. The same source file gives the same image the run shipped.
+ * @throws {UserError} without sources, for an unknown label, or a source that does not decode.
+ */
+async function translateFromModel(req: GenerateRequest): Promise<{ files: string[]; seed: number }> {
+  if (!req.sources?.length) throw new UserError(`--source: the model at ${req.model} is a translator; give the images to translate with --source <file...>`);
+  const { saved, params } = await loadParams<TranslatorSpec>(req.model, 'translator');
+  const t: Translator = { spec: saved.spec, params };
+  try {
+    const unknown = req.labels.filter((l) => !saved.labels.includes(l));
+    if (unknown.length > 0) {
+      throw new UserError(`--class: the model at ${req.model} knows ${saved.labels.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"`).join(', ')}`);
+    }
+    const config = saved.meta['config'] as Config | undefined;
+    if (!config) throw new UserError(`${req.model}/model.json: carries no run config, so its decode settings are unknown`);
+    const { size, channels } = t.spec;
+    const per = size * size * channels;
+    const pixels = new Uint8Array(req.sources.length * per);
+    for (const [i, file] of req.sources.entries()) {
+      try {
+        pixels.set(await decodeFile(file, config.decode), i * per);
+      } catch (err) {
+        throw new UserError(`--source ${file}: not a readable image: ${(err as Error).message}`);
+      }
+    }
+    const sourceHashes = await Promise.all(req.sources.map(async (f) => sha256(await readFile(f))));
+    const step = saved.meta['step'];
+    const entries: ManifestEntry[] = [];
+    const files: string[] = [];
+    const writer = new PngWriter(size, channels as 1 | 3);
+    try {
+      for (const [k, label] of req.labels.entries()) {
+        const made = await translateImages(t, null, saved.labels.indexOf(label), pixels, req.sources.map((_, i) => i), req.batchSize ?? 256, (done) =>
+          req.onProgress?.(k * req.sources!.length + done, req.labels.length * req.sources!.length, label),
+        );
+        const out = req.sources.map((src, i) => path.join(req.out, safeSegment(label), `${String(i).padStart(5, '0')}-${safeSegment(path.parse(src).name)}.png`));
+        writer.write(out.map((file, i) => ({ file, pixels: made.pixels.subarray(i * per, (i + 1) * per) })));
+        pushAll(files, out);
+        req.sources.forEach((src, i) =>
+          entries.push({
+            path: relativePosix(req.out, out[i]!),
+            label,
+            split: 'train',
+            source: 'synthetic',
+            score: null,
+            scores: null,
+            generator: relativePosix(req.out, path.resolve(req.model)),
+            generatorStep: typeof step === 'number' ? step : null,
+            seed: null,
+            sha256: '',
+            weight: 1,
+            softLabel: null,
+            translatedFrom: { path: relativePosix(req.out, path.resolve(src)), sha256: sourceHashes[i]!, label: '' },
+          }),
+        );
+      }
+    } catch (err) {
+      await writer.done().catch(() => {});
+      throw err;
+    }
+    const hashes = await writer.done();
+    entries.forEach((e, i) => (e.sha256 = hashes[i]!));
+    // The source's class is not known from a bare file; name its folder, as the input layout does.
+    for (const e of entries) e.translatedFrom!.label = path.basename(path.dirname(e.translatedFrom!.path)) || '?';
+    await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
+    return { files, seed: config.seed };
+  } finally {
+    disposeParams(t.params);
   }
 }

@@ -74,6 +74,16 @@ export const ManifestEntrySchema = z
       .describe(
         "Recommended training target of a synthetic image: class probabilities by label (the real-data teacher's, or label smoothing when no teacher was trained), summing to 1 up to rounding; classes left out have 0. null for real images (their target is their label).",
       ),
+    translatedFrom: z
+      .strictObject({
+        path: z.string().regex(RELATIVE_POSIX, { error: 'expected a relative path with forward slashes' }).describe("The source image, relative to the manifest's folder."),
+        sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the source image file's bytes."),
+        label: z.string().min(1).describe("The source image's class."),
+      })
+      .optional()
+      .describe(
+        'Only on images made by gan.mode: translate: the real image that was translated into this class. `gan-augment generate --model <generator> --class <label> --source <path>` reproduces the image from it.',
+      ),
   })
   .describe('One line of manifest.jsonl: one image of the augmented dataset.');
 
@@ -81,7 +91,7 @@ export const ManifestEntrySchema = z
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 
 /** The order of an entry's keys as written, and of the CSV's leading columns. */
-export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel'] as const;
+export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel', 'translatedFrom'] as const;
 
 /** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
 export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
@@ -109,6 +119,7 @@ export function syntheticEntry(e: {
   weight?: number;
   /** Recommended soft target by label (default null: the label). */
   softLabel?: Record<string, number> | null;
+  translatedFrom?: ManifestEntry['translatedFrom'];
 }): ManifestEntry {
   return {
     path: e.path,
@@ -123,6 +134,7 @@ export function syntheticEntry(e: {
     sha256: e.sha256,
     weight: e.weight ?? 1,
     softLabel: e.softLabel ?? null,
+    ...(e.translatedFrom ? { translatedFrom: e.translatedFrom } : {}),
   };
 }
 
@@ -223,8 +235,10 @@ const csvNumber = (v: number | null | undefined) => (v === null || v === undefin
  */
 export function toCsv(entries: readonly ManifestEntry[]): string {
   const scoreKeys = [...new Set(entries.flatMap((e) => Object.keys(e.scores ?? {})))].sort();
+  // Translation columns only when some image was translated, so other manifests' CSV stays as it was.
+  const fromKeys = entries.some((e) => e.translatedFrom) ? (['path', 'sha256', 'label'] as const) : [];
   const softKeys = [...new Set(entries.flatMap((e) => Object.keys(e.softLabel ?? {})))].sort();
-  const head = ['path', 'file_name', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', 'weight', ...softKeys.map((k) => `softLabel.${k}`)];
+  const head = ['path', 'file_name', 'label', 'split', 'source', 'score', ...scoreKeys.map((k) => `scores.${k}`), 'generator', 'generatorStep', 'seed', 'sha256', 'weight', ...softKeys.map((k) => `softLabel.${k}`), ...fromKeys.map((k) => `translatedFrom.${k}`)];
   const text = (v: string | null) => (v === null ? '' : csvText(v));
   const rows = entries.map((e) =>
     [
@@ -241,6 +255,7 @@ export function toCsv(entries: readonly ManifestEntry[]): string {
       text(e.sha256),
       csvNumber(e.weight),
       ...softKeys.map((k) => csvNumber(e.softLabel ? (e.softLabel[k] ?? 0) : null)),
+      ...fromKeys.map((k) => text(e.translatedFrom?.[k] ?? null)),
     ].join(','),
   );
   return [head.map(csvText).join(','), ...rows].join('\r\n') + '\r\n';

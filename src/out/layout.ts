@@ -80,6 +80,11 @@ export const WRITTEN_NAMES = Object.values(OUT_NAMES);
 /** `shared` (one model for every class) or `per-class` (one model per scarce class). */
 export type JobMode = 'shared' | 'per-class';
 
+/** The layout of a `gan.mode`: `translate` trains one model over every class, laid out like `shared`. */
+export function jobMode(mode: 'shared' | 'per-class' | 'translate'): JobMode {
+  return mode === 'per-class' ? 'per-class' : 'shared';
+}
+
 /** A synthetic image's file name: its rank (or position) and its seed, `00012-0badcafe.png`. */
 export function syntheticName(rank: number, seed: number): string {
   return `${String(rank).padStart(5, '0')}-${seed.toString(16).padStart(8, '0')}.png`;

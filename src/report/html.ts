@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
+import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 import type { ClassVerdict, Verdict } from './verdict.js';
 
@@ -349,6 +350,7 @@ ${verdicts(d)}
 ${balance(d.summary)}
 ${quality(d)}
 ${classes(d)}
+${translationsSection(d.translations ?? [], d.size ? Math.max(32, Math.min(96, Math.max(1, Math.round(56 / d.size)) * d.size)) : 56)}
 ${training(d)}
 ${d.evaluation ? evaluation(d.evaluation) : evaluationPointer(d)}
 ${facts(d)}

@@ -16,6 +16,7 @@ import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
+import { planTranslations } from './translations.js';
 import type { ClassVerdict } from './verdict.js';
 import type { ClassView, NearestPair, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 
@@ -379,6 +380,15 @@ export async function loadReportData(out: string, options: { config?: unknown; t
       });
     }
   }
+  // gan.mode: translate — source → translated pairs per class (thumbnails decoded here like the grids').
+  const translated = planTranslations(out, entries);
+  if (decode && translated.wanted.length > 0) {
+    const px = await decodeAll(translated.wanted.map((w) => w.file), decode);
+    for (const [i, p] of px.entries()) {
+      if (p) translated.wanted[i]!.thumb.uri = await pngUri(p, decode.size, decode.size, decode.channels, zoom);
+      else failed++;
+    }
+  }
   const heldOut = await findHeldOut(summary?.input);
   if (failed > 0) notes.push(`${failed} image${failed === 1 ? '' : 's'} could not be read for the grids (moved or deleted since the run?).`);
   if (rejected === null && classes.length > 0) notes.push('Rejected candidates were not kept (filter.keepRejected: false): the grids show kept images only; the histograms show every candidate.');
@@ -394,6 +404,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, { novelty: c.novelty, structure: c.structure }]))),
     heldOut,
     evaluateCommand: evaluateCommand(path.resolve(out), heldOut, process.cwd()),
+    ...(translated.views.length ? { translations: translated.views } : {}),
   };
 }
 

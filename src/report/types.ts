@@ -1,5 +1,6 @@
 /** What the report reads (loosely: a summary.json from an older or newer run still renders) and shows. */
 import type { EvaluationResult } from '../evaluate/types.js';
+import type { TranslationView } from './translations.js';
 import type { ClassVerdict } from './verdict.js';
 
 /** The parts of summary.json the report uses; every field optional. */
@@ -123,6 +124,8 @@ export interface ReportData {
   notes: string[];
   /** Image side length, for display scaling. */
   size: number | null;
+  /** `gan.mode: translate`: source → translated pairs per class (absent otherwise). */
+  translations?: TranslationView[];
   /** The verdict on each scarce class (the same rules as the console's end-of-run lines). */
   verdicts: ClassVerdict[];
   /** A held-out folder found beside the input (`<input>-test`, or `test/` beside a `train/`), for the evaluate command. */

@@ -17,6 +17,8 @@ export interface CandidateSet {
   pixels: Uint8Array;
   count: number;
   scores: Float32Array;
+  /** Translated candidates: the real image (index into `q.real`) each was made from; the near-copy filter also checks against it. */
+  sources?: readonly number[];
 }
 
 /** What {@link filterCandidates} decided and measured. */
@@ -58,7 +60,7 @@ export async function filterCandidates(
     classIndex,
     labels: q.labels,
     target,
-    candidates: { count: n, pixels: cands.pixels, features: feats, discriminator: cands.scores },
+    candidates: { count: n, pixels: cands.pixels, features: feats, discriminator: cands.scores, ...(cands.sources ? { sources: cands.sources } : {}) },
     real: { count: q.real.count, pixels: q.real.pixels, features: q.realFeatures, labels: q.real.labels, name: (i) => q.realNames[i] ?? `real image #${i}` },
     pixelDims: q.real.size * q.real.size * q.real.channels,
     featureDims: q.extractor.info.dims,

@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
-import { OUT_NAMES, outLayout, type JobMode } from '../out/layout.js';
+import { jobMode, OUT_NAMES, outLayout, type JobMode } from '../out/layout.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { canonicalJson, hashJson } from '../util/hash.js';
 import { VERSION } from '../version.js';
@@ -83,7 +83,7 @@ export function configFingerprint(config: Config): string {
 /** The jobs training runs: `shared`, or the per-class labels (this shard's). */
 export function trainJobs(config: Config, labels: readonly string[]): string[] {
   if (labels.length === 0) return [];
-  return config.gan.mode === 'shared' ? ['shared'] : [...labels];
+  return config.gan.mode === 'per-class' ? [...labels] : ['shared'];
 }
 
 /** Every fingerprint of a run (see the module comment). */
@@ -173,7 +173,7 @@ export async function planIncremental(
     upToDate = JSON.parse(await readFile(outLayout(config.out).summary, 'utf8').catch(() => 'null'));
     if (upToDate) message = `up to date: inputs, config and code are unchanged since ${previous!.updatedAt} (${outLayout(config.out).state}); nothing to do`;
   }
-  if (!upToDate && jobs.length > 0 && prevFp?.train === fp.train && previous!.trainedWith && (await checkpointsPresent(config.out, config.gan.mode, jobs))) {
+  if (!upToDate && jobs.length > 0 && prevFp?.train === fp.train && previous!.trainedWith && (await checkpointsPresent(config.out, jobMode(config.gan.mode), jobs))) {
     reuse = reuseConfig(previous!.trainedWith, config);
     message = `train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${outLayout(config.out).train}; generating and filtering again`;
   }

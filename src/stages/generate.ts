@@ -1,17 +1,27 @@
 /**
  * Generation: `deficit × generate.oversample` candidates of one scarce class from its trained model,
  * each with its own seed (derived from the run seed and the label, so both GAN modes give each class its
- * own latents) and the discriminator's logit.
+ * own latents) and the discriminator's logit. A translator (`gan.mode: translate`) translates real images
+ * of the source classes instead; each candidate then carries its source.
  */
 import type { Config } from '../config/schema.js';
 import type { EventSink } from '../events.js';
 import type { Discriminator } from '../gan/discriminator.js';
-import type { Generator } from '../gan/generator.js';
+import { isTranslator, type ImageModel } from '../gan/translator.js';
 import { sampleClass, seedsFor, type Candidates } from '../generate/sample.js';
+import { pickSources, sourceClasses, translateImages } from '../generate/translate.js';
+import type { LabelledImages } from '../dataset/sampler.js';
 import { labelSalt } from '../util/rng.js';
 
 /** The trained model that makes a class, and the class's index in that model. */
-export type ModelFor = Map<string, { g: Generator; d: Discriminator; classIndex: number }>;
+export type ModelFor = Map<string, { g: ImageModel; d: Discriminator; classIndex: number }>;
+
+/** What a translator needs to pick its sources: the real images, their class names, and the scarce classes. */
+export interface SourcePool {
+  real: LabelledImages;
+  labels: readonly string[];
+  scarce: readonly string[];
+}
 
 /** How many candidates a class with this deficit gets. */
 export const candidatesFor = (deficit: number, config: Config): number => Math.ceil(deficit * config.generate.oversample);
@@ -21,16 +31,28 @@ export const candidatesFor = (deficit: number, config: Config): number => Math.c
  * @throws {InterruptedError} when `signal` is aborted (checked before each batch)
  */
 export async function generateCandidates(
-  model: { g: Generator; d: Discriminator; classIndex: number },
+  model: { g: ImageModel; d: Discriminator; classIndex: number },
   label: string,
   deficit: number,
   config: Config,
   emit: EventSink,
   signal?: AbortSignal,
-): Promise<Candidates & { scores: Float32Array }> {
-  const n = candidatesFor(deficit, config);
+  pool?: SourcePool,
+): Promise<Candidates & { scores: Float32Array; sources?: number[] }> {
+  let n = candidatesFor(deficit, config);
+  const g = model.g;
+  if (isTranslator(g)) {
+    if (!pool) throw new RangeError('Expected the real images to translate (a SourcePool) for a translator model, but received none');
+    const salt = labelSalt(label);
+    const from = sourceClasses(pool.labels, label, pool.scarce, config.gan.translate.sources).map((l) => pool.labels.indexOf(l));
+    const sources = pickSources(pool.real.labels, from, n, config.gan.translate.sourceMix, (config.seed ^ salt ^ 0x7a11) >>> 0);
+    n = sources.length;
+    const t = await translateImages(g, model.d, model.classIndex, pool.real.pixels, sources, config.generate.batchSize, (done) => emit({ type: 'generate.progress', label, done, total: n }), signal);
+    // Each candidate's seed only names its file; its source reproduces it.
+    return { classIndex: model.classIndex, pixels: t.pixels, count: n, seeds: seedsFor(config.seed, salt, n), scores: t.scores!, sources };
+  }
   const cands = await sampleClass(
-    model.g,
+    g,
     model.d,
     model.classIndex,
     n,

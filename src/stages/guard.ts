@@ -170,9 +170,9 @@ export interface HeldOutJob {
   result: { held: readonly number[] };
 }
 
-/** Indices into `data` of real images no GAN trained on (per-class jobs: the other classes hold out the same share). */
+/** Indices into `data` of real images no GAN trained on (`shared` and `translate`: the one model's held-out split; per-class jobs: the other classes hold out the same share). */
 export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[]): number[] {
-  if (config.gan.mode === 'shared') return [...(jobs[0]?.result.held ?? [])];
+  if (config.gan.mode !== 'per-class') return [...(jobs[0]?.result.held ?? [])];
   const held: number[] = [];
   const trainedOn = new Set<number>();
   for (const j of jobs) {

@@ -38,6 +38,8 @@ export interface SyntheticImage {
    */
   scores: Record<string, number>;
   pixels: Uint8Array;
+  /** `gan.mode: translate`: the real image (index into the ingested images) it was translated from. */
+  source?: number;
 }
 
 /** A candidate the filters rejected, kept for inspection under `filter.keepRejected`. */
@@ -101,10 +103,11 @@ export async function synthesize(
   const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
 
   for (const c of scarce) {
-    const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal);
+    const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) });
     const n = cands.count;
+    const sources = cands.sources;
     const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
-      { pixels: cands.pixels, count: n, scores: cands.scores },
+      { pixels: cands.pixels, count: n, scores: cands.scores, ...(sources ? { sources } : {}) },
       c.label,
       c.deficit,
       config,
@@ -114,7 +117,15 @@ export async function synthesize(
     const realOfClass = indicesOf(q.real.labels, dataIndex);
     sel.kept.forEach((idx, rank) => {
       const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
-      images.push({ label: c.label, seed: cands.seeds[idx]!, score: scores[idx]!, rank, scores: imageScores, pixels: cands.pixels.slice(idx * per, (idx + 1) * per) });
+      images.push({
+        label: c.label,
+        seed: cands.seeds[idx]!,
+        score: scores[idx]!,
+        rank,
+        scores: imageScores,
+        pixels: cands.pixels.slice(idx * per, (idx + 1) * per),
+        ...(sources ? { source: sources[idx]! } : {}),
+      });
     });
     // Every reason was checked against its filter's registry row (stages/filter.ts), so it is a RejectReason.
     if (config.filter.keepRejected) {
@@ -177,11 +188,11 @@ export async function synthesize(
 
 /**
  * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
- * them: over the whole dataset in `shared` mode, over the class's own images in `per-class` mode.
+ * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode.
  */
 function ganHeldOut(labels: Int32Array, numClasses: number, config: Config): (classIndex: number) => number[] {
   const fraction = config.train.validation;
-  const shared = config.gan.mode === 'shared' ? new Set(splitHoldout(labels, numClasses, fraction, ganHoldoutRng(config.seed)).held) : null;
+  const shared = config.gan.mode !== 'per-class' ? new Set(splitHoldout(labels, numClasses, fraction, ganHoldoutRng(config.seed)).held) : null;
   return (classIndex) => {
     const own = indicesOf(labels, classIndex);
     if (shared) return own.filter((i) => shared.has(i));

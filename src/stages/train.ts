@@ -14,7 +14,7 @@ import { DivergenceError, UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
 import type { Discriminator } from '../gan/discriminator.js';
-import type { Generator } from '../gan/generator.js';
+import type { ImageModel } from '../gan/translator.js';
 import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
@@ -27,7 +27,8 @@ export interface TrainedJob {
   job: string;
   /** Class labels by the model's class index. */
   labels: string[];
-  g: Generator;
+  /** The noise generator, or the translator in `translate` mode. */
+  g: ImageModel;
   d: Discriminator;
   result: TrainResult;
 }
@@ -82,7 +83,8 @@ async function writeGrid(file: string, grid: SampleGrid, k: number, size: number
 
 export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: Config, ctx: TrainContext): Promise<TrainStageResult> {
   const l = outLayout(ctx.out);
-  const mode = config.gan.mode;
+  // `translate` trains one model over every class, laid out like `shared`.
+  const mode = config.gan.mode === 'per-class' ? 'per-class' : 'shared';
   const specs =
     mode === 'shared'
       ? [{ job: 'shared', dir: l.trainDir(mode, 'shared'), labels: ing.labels, data: ing.data }]
@@ -95,7 +97,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const jobs: TrainedJob[] = [];
   const failed: TrainStageResult['failed'] = [];
   let interrupted = false;
-  const queue = new PQueue({ concurrency: config.gan.mode === 'shared' ? 1 : config.gan.concurrency });
+  const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
   await Promise.all(
     specs.map((spec) =>
       queue.add(async () => {

@@ -8,14 +8,14 @@ import type { Config } from '../config/schema.js';
 import type { EventSink } from '../events.js';
 import { fillShortfall } from '../filter/shortfall.js';
 import type { Discriminator } from '../gan/discriminator.js';
-import type { Generator } from '../gan/generator.js';
+import { isTranslator, type ImageModel } from '../gan/translator.js';
 import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
 import { withFileNames, writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
-import { outLayout, type JobMode } from '../out/layout.js';
+import { jobMode, outLayout, type JobMode } from '../out/layout.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic, relativePosix } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
@@ -37,12 +37,31 @@ export type MadeBy = Map<string, { generator: string; generatorStep: number }>;
  * Writes the kept synthetic images to the staging folder (they become `synthetic/` on publish).
  * @returns their manifest rows, in the order of `images`
  */
-export async function stageSynthetic(out: string, images: readonly SyntheticImage[], madeBy: MadeBy, decode: { size: number; channels: 1 | 3 }, targets?: readonly ImageTarget[]): Promise<ManifestEntry[]> {
+export async function stageSynthetic(
+  out: string,
+  images: readonly SyntheticImage[],
+  madeBy: MadeBy,
+  decode: { size: number; channels: 1 | 3 },
+  /** The real images' rows, by ingested index: a translated image's row names its source from them. */
+  real: readonly ManifestEntry[] = [],
+  /** Per image (same order): the teacher's recommended weight and soft label. */
+  targets?: readonly ImageTarget[],
+): Promise<ManifestEntry[]> {
   const l = outLayout(out);
   const files = images.map((img) => l.syntheticFile(img.label, img.rank, img.seed));
   const hashes = await writePngs(images.map((img, i) => ({ file: l.stagedFile(files[i]!), pixels: img.pixels })), decode.size, decode.channels);
   return images.map((img, i) =>
-    syntheticEntry({ path: relativePosix(out, files[i]!), label: img.label, score: img.score, scores: img.scores, ...madeBy.get(img.label)!, seed: img.seed, sha256: hashes[i]!, ...targets?.[i] }),
+    syntheticEntry({
+      path: relativePosix(out, files[i]!),
+      label: img.label,
+      score: img.score,
+      scores: img.scores,
+      ...madeBy.get(img.label)!,
+      seed: img.seed,
+      sha256: hashes[i]!,
+      ...targets?.[i],
+      ...(img.source !== undefined && real[img.source] ? { translatedFrom: { path: real[img.source]!.path, sha256: real[img.source]!.sha256, label: real[img.source]!.label } } : {}),
+    }),
   );
 }
 
@@ -65,7 +84,8 @@ export async function writeRejected(out: string, rejected: readonly RejectedImag
 export interface JobModels {
   job: string;
   labels: string[];
-  g: Generator;
+  /** The noise generator, or the translator (`gan.mode: translate`). */
+  g: ImageModel;
   d: Discriminator;
   steps: number;
 }
@@ -81,8 +101,9 @@ export async function saveModels(out: string, config: Config, jobs: readonly Job
   const l = outLayout(out);
   const meta = { config, configHash: hashJson(config), version: VERSION };
   for (const j of jobs) {
-    await saveParams(l.stagedGenerator(config.gan.mode, j.job), 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
-    await saveParams(l.stagedDiscriminator(config.gan.mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
+    const mode = jobMode(config.gan.mode);
+    await saveParams(l.stagedGenerator(mode, j.job), isTranslator(j.g) ? 'translator' : 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
+    await saveParams(l.stagedDiscriminator(mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
   }
 }
 
