@@ -112,21 +112,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
       throw err;
     }
     const hashes = await writer.done();
-    const entries: ManifestEntry[] = planned.map((p, i) => ({
-      path: relativePosix(req.out, p.file),
-      label: p.label,
-      split: 'train',
-      source: 'synthetic',
-      score: null,
-      scores: null,
-      generator: relativePosix(req.out, path.resolve(req.model)),
-      generatorStep: typeof step === 'number' ? step : null,
-      seed: p.seed,
-      sha256: hashes[i]!,
-      // No filter or teacher judged these: plain label, full weight.
-      weight: 1,
-      softLabel: null,
-    }));
+    const entries: ManifestEntry[] = planned.map((p, i) => generatedRow(req, p.file, p.label, step, { seed: p.seed, sha256: hashes[i]! }));
     await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
     return { files: planned.map((p) => p.file), seed };
   } finally {
@@ -175,21 +161,13 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
         writer.write(out.map((file, i) => ({ file, pixels: made.pixels.subarray(i * per, (i + 1) * per) })));
         pushAll(files, out);
         req.sources.forEach((src, i) =>
-          entries.push({
-            path: relativePosix(req.out, out[i]!),
-            label,
-            split: 'train',
-            source: 'synthetic',
-            score: null,
-            scores: null,
-            generator: relativePosix(req.out, path.resolve(req.model)),
-            generatorStep: typeof step === 'number' ? step : null,
-            seed: null,
-            sha256: '',
-            weight: 1,
-            softLabel: null,
-            translatedFrom: { path: relativePosix(req.out, path.resolve(src)), sha256: sourceHashes[i]!, label: '' },
-          }),
+          entries.push(
+            generatedRow(req, out[i]!, label, step, {
+              seed: null,
+              sha256: '',
+              translatedFrom: { path: relativePosix(req.out, path.resolve(src)), sha256: sourceHashes[i]!, label: '' },
+            }),
+          ),
         );
       }
     } catch (err) {
@@ -205,4 +183,30 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
   } finally {
     disposeParams(t.params);
   }
+}
+
+/**
+ * A manifest row for an image `generate` wrote: no filter or teacher judged it, so no scores, its plain
+ * label and full weight.
+ */
+function generatedRow(
+  req: { out: string; model: string },
+  file: string,
+  label: string,
+  step: unknown,
+  rest: Pick<ManifestEntry, 'seed' | 'sha256'> & Partial<Pick<ManifestEntry, 'translatedFrom'>>,
+): ManifestEntry {
+  return {
+    path: relativePosix(req.out, file),
+    label,
+    split: 'train',
+    source: 'synthetic',
+    score: null,
+    scores: null,
+    generator: relativePosix(req.out, path.resolve(req.model)),
+    generatorStep: typeof step === 'number' ? step : null,
+    weight: 1,
+    softLabel: null,
+    ...rest,
+  };
 }
