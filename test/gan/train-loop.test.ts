@@ -3,6 +3,7 @@ import { initBackend } from '../../src/backend/select.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { DivergenceError, trainGan } from '../../src/gan/train-loop.js';
 import { Rng } from '../../src/util/rng.js';
+import { randomImages } from '../helpers/small-gan.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -12,15 +13,7 @@ const config = parseConfigText(
   'input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 6, batchSize: 4, checkpointEvery: 2, logEvery: 1}\n',
   '/tmp/c.yaml',
 ).config;
-const rng = new Rng(1);
-const data = {
-  pixels: Uint8Array.from({ length: 12 * 64 }, () => rng.int(256)),
-  count: 12,
-  size: 8,
-  channels: 1,
-  labels: Int32Array.from({ length: 12 }, (_, i) => i % 2),
-  numClasses: 2,
-};
+const data = randomImages(12, 2);
 
 describe('divergence guard', () => {
   it('rolls back to the last checkpoint and halves the learning rates when a loss is NaN', async () => {

@@ -20,6 +20,7 @@ import {
 import { pickSources, sourceClasses } from '../../src/generate/translate.js';
 import { Rng } from '../../src/util/rng.js';
 import { tempDir } from '../helpers/tmp.js';
+import { randomImages } from '../helpers/small-gan.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -120,15 +121,7 @@ describe('translate mode in the training loop', () => {
     'input: x\ndecode: {size: 8}\ngan: {mode: translate, dWidth: 4, translate: {width: 2, resBlocks: 1}}\ntrain: {steps: 6, batchSize: 4, checkpointEvery: 3, logEvery: 1}\n',
     '/tmp/c.yaml',
   ).config;
-  const rng = new Rng(1);
-  const data = {
-    pixels: Uint8Array.from({ length: 12 * 64 }, () => rng.int(256)),
-    count: 12,
-    size: 8,
-    channels: 1,
-    labels: Int32Array.from({ length: 12 }, (_, i) => i % 3),
-    numClasses: 3,
-  };
+  const data = randomImages(12, 3);
   const bytes = (p: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Buffer.from((v.dataSync() as Float32Array).buffer).toString('base64')]));
 
   it('a run resumed from a checkpoint on disk ends with byte-identical weights', async () => {

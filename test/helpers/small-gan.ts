@@ -35,3 +35,16 @@ export function makeSmallInput(seed: number, p = 0): StepInput {
     gpEps: Float32Array.from({ length: 6 }, () => rng.next()),
   };
 }
+
+/** `count` random 8×8 gray images, labelled round-robin over `numClasses`: the training loop's tiny dataset. */
+export function randomImages(count: number, numClasses: number, seed = 1) {
+  const rng = new Rng(seed);
+  return {
+    pixels: Uint8Array.from({ length: count * 64 }, () => rng.int(256)),
+    count,
+    size: 8,
+    channels: 1,
+    labels: Int32Array.from({ length: count }, (_, i) => i % numClasses),
+    numClasses,
+  };
+}
