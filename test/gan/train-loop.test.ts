@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { DivergenceError, trainGan } from '../../src/gan/train-loop.js';
-import { Rng } from '../../src/util/rng.js';
 import { randomImages } from '../helpers/small-gan.js';
 
 beforeAll(async () => {
