@@ -249,12 +249,11 @@ export async function decodeAll(files: string[], settings: DecodeSettings, optio
       decoded++;
     } catch (err) {
       decoded++;
-      if (isVague(err)) vague.push(index);
-      else failures.push({ index, reason: failureReason(err, read.head), cacheable: true });
+      retry.push(index);
     }
   };
 
-  const vague: number[] = [];
+  const retry: number[] = [];
   let aborted = false;
   for (let index = 0; index < files.length; index++) {
     if (options.signal?.aborted) {
@@ -270,8 +269,9 @@ export async function decodeAll(files: string[], settings: DecodeSettings, optio
   }
   await queue.onIdle();
   // libvips keeps one error buffer for all threads: a failure among concurrent decodes can lose its
-  // message ("Unknown error"). Those few files are decoded again, alone, to get the real reason.
-  for (const index of vague) {
+  // message ("Unknown error") or carry another file's ("buffer is not in a known format" for a truncated
+  // PNG, seen in CI). The few files that failed are decoded again, one at a time, for their own reason.
+  for (const index of retry) {
     try {
       const read = await readInput(files[index]!);
       try {

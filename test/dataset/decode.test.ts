@@ -140,6 +140,23 @@ describe('decodeAll', () => {
     expect([v.kept, v.images.pixels.length]).toEqual([[0, 1, 3, 5], 0]);
   });
 
+  it('gives each failed file its own reason when many fail at once (libvips shares one error buffer)', async () => {
+    const dir = await tempDir();
+    const noisy = (seed: number) => sharp(Buffer.from(Array.from({ length: 96 * 96 * 3 }, (_, i) => (i * 131 + seed * 17) % 251)), { raw: { width: 96, height: 96, channels: 3 } });
+    const png = await noisy(1).png().toBuffer();
+    const jpg = await noisy(2).jpeg().toBuffer();
+    const files: string[] = [];
+    for (let i = 0; i < 48; i++) {
+      const f = path.join(dir, `${i}.${i % 2 ? 'jpg' : 'png'}`);
+      await writeFile(f, i % 2 ? jpg.subarray(0, jpg.length >> 1) : png.subarray(0, png.length >> 1));
+      files.push(f);
+    }
+    const r = await decodeAll(files, settings(), { concurrency: 8 });
+    expect(r.failures).toHaveLength(48);
+    const wrong = r.failures.filter((f) => !(f.index % 2 ? /^JPEG cannot be decoded \(libvips: .*premature end/i : /^PNG cannot be decoded \(libvips: .*read error/).test(f.reason));
+    expect(wrong).toEqual([]);
+  });
+
   it('reports a missing file as rejected instead of throwing', async () => {
     const r = await decodeAll(['/nonexistent/x.png'], settings());
     expect(r.failures).toEqual([{ index: 0, reason: 'cannot be read: ENOENT', cacheable: false }]);
