@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNative, NATIVE_ENV, type NativeAddon } from '../../src/backend/native.js';
+import os from 'node:os';
+import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, type NativeAddon } from '../../src/backend/native.js';
 import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
 import { describeBackend, initBackend } from '../../src/backend/select.js';
 import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
@@ -39,6 +40,19 @@ describe('backend picker without the native path', () => {
     } finally {
       if (before === undefined) delete process.env[NATIVE_ENV];
       else process.env[NATIVE_ENV] = before;
+    }
+  });
+});
+
+describe.skipIf(unavailable !== null)(`BLAS threads${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it(`uses both cores of a 2-core machine by default (at most 2), and ${BLAS_THREADS_ENV} when set`, () => {
+    const want = Math.min(2, os.availableParallelism());
+    try {
+      expect(loadNative({}).threads).toBe(want);
+      expect(loadNative({ [BLAS_THREADS_ENV]: '1' }).threads).toBe(1);
+      expect(() => loadNative({ [BLAS_THREADS_ENV]: 'two' })).toThrow(/GAN_AUGMENT_BLAS_THREADS: expected an integer from 1 to 256, received "two"/);
+    } finally {
+      loadNative();
     }
   });
 });
