@@ -96,6 +96,15 @@ const TranslateSchema = section({
     .describe('How many source images come from each source class: `balanced` (as many from each) or `proportional` (to its size).'),
 });
 
+const TransitionSchema = section({
+  start: unit().default(0).describe('Fraction of `train.steps` at which the class starts to enter (before it, G and D ignore the class).'),
+  end: unit().default(0).describe('Fraction of `train.steps` from which training is fully conditional; 0 = no transition (conditional from the first step).'),
+}).superRefine((t, ctx) => {
+  if (t.end > 0 && t.start >= t.end) {
+    ctx.addIssue({ code: 'custom', path: ['start'], input: t.start, message: `expected a number below transition.end (${t.end})` });
+  }
+});
+
 const GanSchema = section({
   mode: oneOf(['shared', 'per-class', 'translate'] as const)
     .default('shared')
@@ -103,10 +112,13 @@ const GanSchema = section({
       '`shared`: one class-conditional GAN over all classes with class-balanced batches (scarce classes borrow shape and texture from the others); `per-class`: one GAN per scarce class, each a job; `translate`: one class-conditional image-to-image generator (StarGAN-style: encoder, residual blocks, decoder; adversarial + cycle + identity losses) that turns images of the plentiful classes into the scarce ones, carrying over their spread of poses and shapes (settings in `gan.translate`).',
     ),
   translate: TranslateSchema.prefault({}).describe('Image-to-image translation (`mode: translate`).'),
+  transition: TransitionSchema.prefault({}).describe(
+    'Start unconditional and blend the class in (Shahbazi et al., "Collapse by Conditioning", ICLR 2023): G\'s class embedding and D\'s class term are scaled by λ, 0 until `start`·steps, rising to 1 at `end`·steps. A class-conditional GAN on few images per class collapses each class onto a few templates; the unconditional start keeps the spread. Shared mode only.',
+  ),
   concurrency: posInt().default(1).describe('Per-class jobs run at once (`per-class` mode).'),
   latentDim: posInt().default(100).describe('Length of the latent noise vector z.'),
   embedDim: posInt().default(50).describe("Length of the generator's class embedding."),
-  arch: oneOf(GENERATOR_ARCHS).default('dcgan').describe('How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots) or `dcgan` (stride-2 5×5 transposed convs, the original architecture).'),
+  arch: oneOf(GENERATOR_ARCHS).default('dcgan').describe('How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots), `upsample-refine` (the same plus a full-resolution 3×3 conv before the output: no 2-pixel plaid either) or `dcgan` (stride-2 5×5 transposed convs, the original architecture).'),
   gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
   dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),

@@ -105,8 +105,10 @@ function leakyTwice(x: tf.Tensor, alpha: number): tf.Tensor {
 /**
  * Realness logits and (acgan) class logits for images [B, size, size, channels] in [-1, 1].
  * `twiceDifferentiable`: build D from ops whose gradients are themselves differentiable.
+ * `condition` scales the class's part of the logit (gan.transition's λ): the projection term, or the
+ * label map of the concat head; 1 = fully conditional, 0 = an unconditional D.
  */
-export function discriminateAux(d: Discriminator, images: tf.Tensor4D, labels: tf.Tensor1D, twiceDifferentiable = false): DiscriminatorOutput {
+export function discriminateAux(d: Discriminator, images: tf.Tensor4D, labels: tf.Tensor1D, twiceDifferentiable = false, condition = 1): DiscriminatorOutput {
   const act = (x: tf.Tensor) => (twiceDifferentiable ? leakyTwice(x, LEAK) : tf.leakyRelu(x, LEAK));
   const out = tf.tidy(() => {
     const p = d.params;
@@ -115,13 +117,14 @@ export function discriminateAux(d: Discriminator, images: tf.Tensor4D, labels: t
     const head = d.spec.head ?? 'projection';
     const b = images.shape[0];
     let h: tf.Tensor = images;
-    if (head === 'concat') h = tf.concat([images, tf.gather(p['labelMap']!, labels).reshape([b, size, size, 1])], 3);
+    const scaled = (t: tf.Tensor) => (condition === 1 ? t : t.mul(condition));
+    if (head === 'concat') h = tf.concat([images, scaled(tf.gather(p['labelMap']!, labels)).reshape([b, size, size, 1])], 3);
     h = act(tf.conv2d(h as tf.Tensor4D, w('conv1W') as tf.Tensor4D, 2, 'same').add(p['conv1B']!));
     h = act(tf.conv2d(h as tf.Tensor4D, w('conv2W') as tf.Tensor4D, 2, 'same').add(p['conv2B']!));
     if (d.spec.mbstd) h = minibatchStddev(h as tf.Tensor4D);
     const phi = h.reshape([b, -1]);
     let logits = phi.matMul(w('denseW')).add(p['denseB']!).reshape([b]);
-    if (head === 'projection') logits = logits.add(tf.gather(p['projection']!, labels).mul(phi).sum(1));
+    if (head === 'projection') logits = logits.add(scaled(tf.gather(p['projection']!, labels).mul(phi).sum(1)));
     if (head !== 'acgan') return { logits: logits as tf.Tensor1D };
     return { logits: logits as tf.Tensor1D, classLogits: phi.matMul(w('classW')).add(p['classB']!) as tf.Tensor2D };
   }) as { logits: tf.Tensor1D; classLogits?: tf.Tensor2D };

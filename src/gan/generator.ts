@@ -6,6 +6,11 @@
  *   Odena et al., "Deconvolution and Checkerboard Artifacts" (Distill 2016);
  * - `upsample`: nearest-neighbour ×2 then a 3×3 conv, twice (width/2, then channels): every output pixel
  *   sees the same number of taps, so no checkerboard; the same multiply-add order of magnitude.
+ *   Its last conv maps the nearest-upsampled map straight to pixels, so an output pixel's filter still
+ *   depends on its position in its 2×2 block: a faint 2-pixel plaid in trained samples;
+ * - `upsample-refine`: `upsample`, but the second ×2 stage has width/4 channels and is followed by
+ *   BN → LReLU → a 3×3 conv at full resolution to the output channels, which sees every phase alike
+ *   (the last stage of BigGAN's and StyleGAN's generators is a full-resolution conv for this reason).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
@@ -34,13 +39,14 @@ export interface Generator {
 
 const LEAK = 0.2;
 /** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
-const BN_LAYERS = ['bn1', 'bn2'] as const;
+const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
 /** Builds a generator with initial weights drawn from `rng` (fan-in scaled uniform; embeddings N(0, 1)). */
 export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const s0 = spec.size / 4;
   const w1 = spec.width;
   const w2 = Math.max(1, spec.width / 2);
+  const w3 = Math.max(1, spec.width / 4);
   const arch = spec.arch ?? 'dcgan';
   const bn = (prefix: string, c: number): Params => ({
     [`${prefix}Gamma`]: constVar([c], 1),
@@ -59,8 +65,18 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
     up1W: arch === 'dcgan' ? fanInVar(rng, [5, 5, w2, w1], 25 * w2) : fanInVar(rng, [3, 3, w1, w2], 9 * w1),
     up1B: constVar([w2], 0),
     ...bn('bn2', w2),
-    up2W: arch === 'dcgan' ? fanInVar(rng, [5, 5, spec.channels, w2], 25 * spec.channels) : fanInVar(rng, [3, 3, w2, spec.channels], 9 * w2),
-    up2B: constVar([spec.channels], 0),
+    ...(arch === 'upsample-refine'
+      ? {
+          up2W: fanInVar(rng, [3, 3, w2, w3], 9 * w2),
+          up2B: constVar([w3], 0),
+          ...bn('bn3', w3),
+          outW: fanInVar(rng, [3, 3, w3, spec.channels], 9 * w3),
+          outB: constVar([spec.channels], 0),
+        }
+      : {
+          up2W: arch === 'dcgan' ? fanInVar(rng, [5, 5, spec.channels, w2], 25 * spec.channels) : fanInVar(rng, [3, 3, w2, spec.channels], 9 * w2),
+          up2B: constVar([spec.channels], 0),
+        }),
   };
   return { spec, params };
 }
@@ -76,7 +92,7 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
 /** Normalises one BN layer's input; `generate` and `calibrateBatchNorm` differ only here. */
 type Normalise = (h: tf.Tensor, layer: (typeof BN_LAYERS)[number]) => tf.Tensor;
 
-function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normalise): tf.Tensor4D {
+function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normalise, condition = 1): tf.Tensor4D {
   const p = g.params as Record<string, tf.Variable>;
   const { size, width, channels } = g.spec;
   const arch = g.spec.arch ?? 'dcgan';
@@ -88,13 +104,20 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normal
       ? tf.conv2dTranspose(h as tf.Tensor4D, p[w] as tf.Tensor4D, shape, 2, 'same')
       : tf.conv2d(upsample2x(h as tf.Tensor4D), p[w] as tf.Tensor4D, 1, 'same')
     ).add(p[bias]!);
-  const e = tf.gather(p['embed']!, labels);
+  const gathered = tf.gather(p['embed']!, labels);
+  const e = condition === 1 ? gathered : gathered.mul(condition);
   let h: tf.Tensor = tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!);
   h = h.reshape([b, s0, s0, width]);
   h = tf.leakyRelu(norm(h, 'bn1'), LEAK);
   h = up(h, 'up1W', 'up1B', [b, 2 * s0, 2 * s0, w2]);
   h = tf.leakyRelu(norm(h, 'bn2'), LEAK);
-  h = up(h, 'up2W', 'up2B', [b, size, size, channels]);
+  if (arch === 'upsample-refine') {
+    h = up(h, 'up2W', 'up2B', [b, size, size, Math.max(1, width / 4)]);
+    h = tf.leakyRelu(norm(h, 'bn3'), LEAK);
+    h = tf.conv2d(h as tf.Tensor4D, p['outW'] as tf.Tensor4D, 1, 'same').add(p['outB']!);
+  } else {
+    h = up(h, 'up2W', 'up2B', [b, size, size, channels]);
+  }
   return tf.tanh(h) as tf.Tensor4D;
 }
 
@@ -102,13 +125,14 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normal
  * Images in [-1, 1] for latent vectors `z` [B, latentDim] and class indices `labels` [B] (int32).
  * `mode: 'train'` normalises with batch statistics; `'eval'` with the stored population statistics, so
  * that an image depends only on its own (z, label) — what makes a synthetic image's seed reproducible.
+ * `condition` scales the class embedding (gan.transition's λ; 1 = fully conditional, 0 = the class is ignored).
  */
-export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode: 'train' | 'eval' = 'train'): tf.Tensor4D {
+export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode: 'train' | 'eval' = 'train', condition = 1): tf.Tensor4D {
   return tf.tidy(() => {
     const p = g.params;
     return forward(g, z, labels, (h, l) =>
       batchNorm(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, mode === 'eval' ? { mean: p[`${l}Mean`]!, variance: p[`${l}Var`]! } : undefined),
-    );
+    condition);
   });
 }
 

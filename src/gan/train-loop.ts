@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampler.js';
+import { conditionWeight } from './transition.js';
 import { DivergenceError } from '../errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { Adam, type AdamState } from './adam.js';
@@ -256,8 +257,9 @@ export class Trainer {
         z: latent(rng, b, gan.latentDim),
         fakeLabels: tf.tensor1d(uniformLabels(rng, b, this.present), 'int32'),
       }));
-      ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, this.settings);
-      gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG }, this.settings);
+      const condition = conditionWeight(step, train.steps, gan.transition);
+      ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, condition, ...(gpEps ? { gpEps } : {}) }, this.settings);
+      gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG, condition }, this.settings);
       tf.dispose(Object.values(input));
     }
     this.step = step;

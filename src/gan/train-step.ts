@@ -40,6 +40,8 @@ export interface StepInput {
   r1Scale?: number;
   /** WGAN-GP interpolation weights, one per image. */
   gpEps?: Float32Array;
+  /** How much the class enters G and D this step (gan.transition's λ; omitted: 1, fully conditional). */
+  condition?: number;
 }
 
 export interface DStepResult {
@@ -56,7 +58,7 @@ const aug = (x: tf.Tensor4D, a?: AugmentParams) => (a ? applyAugment(x, a) : x);
 /** Updates D only: pushes D(real) up and D(G(z)) down, plus the configured penalties. */
 export function trainDiscriminatorStep(state: GanState, input: StepInput, s: StepSettings = DEFAULT_STEP): DStepResult {
   // Outside the tape: G's forward pass is a constant for D's update.
-  const fake = tf.tidy(() => generate(state.g, input.z, input.fakeLabels, 'train'));
+  const fake = tf.tidy(() => generate(state.g, input.z, input.fakeLabels, 'train', input.condition ?? 1));
   try {
     return updateDiscriminator(state.d, state.optD, { ...input, fake }, s);
   } finally {
@@ -65,7 +67,7 @@ export function trainDiscriminatorStep(state: GanState, input: StepInput, s: Ste
 }
 
 /** What one D update needs: real images, generated images (not yet augmented), their labels. */
-export interface DUpdateInput extends Pick<StepInput, 'real' | 'realLabels' | 'fakeLabels' | 'augReal' | 'augFake' | 'r1Scale' | 'gpEps'> {
+export interface DUpdateInput extends Pick<StepInput, 'real' | 'realLabels' | 'fakeLabels' | 'augReal' | 'augFake' | 'r1Scale' | 'gpEps' | 'condition'> {
   fake: tf.Tensor4D;
 }
 
@@ -78,19 +80,20 @@ export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdate
   return tf.tidy(() => {
     let kept: tf.Tensor | undefined;
     const fake = aug(input.fake, input.augFake);
+    const c = input.condition ?? 1;
     const { value, grads } = tf.variableGrads(() => {
       const real = aug(input.real, input.augReal);
-      const r = discriminateAux(d, real, input.realLabels);
-      const f = discriminateAux(d, fake, input.fakeLabels);
+      const r = discriminateAux(d, real, input.realLabels, false, c);
+      const f = discriminateAux(d, fake, input.fakeLabels, false, c);
       kept = tf.keep(tf.concat([r.logits, f.logits.mean().reshape([1])]));
       let loss = discriminatorLoss(r.logits, f.logits, s.loss);
-      if (r.classLogits && f.classLogits) {
-        loss = loss.add(classLoss(r.classLogits, input.realLabels)).add(classLoss(f.classLogits, input.fakeLabels));
+      if (r.classLogits && f.classLogits && c > 0) {
+        loss = loss.add(classLoss(r.classLogits, input.realLabels).add(classLoss(f.classLogits, input.fakeLabels)).mul(c));
       }
-      const critic = (x: tf.Tensor4D) => discriminateAux(d, x, input.realLabels, true).logits;
+      const critic = (x: tf.Tensor4D) => discriminateAux(d, x, input.realLabels, true, c).logits;
       if (s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic, real, s.r1Gamma * input.r1Scale!));
       if (s.loss === 'wgan-gp' && input.gpEps) {
-        const critic2 = (x: tf.Tensor4D) => discriminateAux(d, x, input.fakeLabels, true).logits;
+        const critic2 = (x: tf.Tensor4D) => discriminateAux(d, x, input.fakeLabels, true, c).logits;
         loss = loss.add(gradientPenalty(critic2, real, fake, input.gpEps, s.gpWeight));
       }
       return loss as tf.Scalar;
@@ -108,15 +111,16 @@ export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdate
 /** Updates G only: pushes D(G(z)) up (through the same augmentation D sees). */
 export function trainGeneratorStep(
   state: GanState,
-  input: Pick<StepInput, 'z' | 'fakeLabels' | 'augFake'>,
+  input: Pick<StepInput, 'z' | 'fakeLabels' | 'augFake' | 'condition'>,
   s: StepSettings = DEFAULT_STEP,
 ): { loss: number } {
+  const c = input.condition ?? 1;
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
-      const fake = aug(generate(state.g, input.z, input.fakeLabels, 'train'), input.augFake);
-      const out = discriminateAux(state.d, fake, input.fakeLabels);
+      const fake = aug(generate(state.g, input.z, input.fakeLabels, 'train', c), input.augFake);
+      const out = discriminateAux(state.d, fake, input.fakeLabels, false, c);
       let loss = generatorLoss(out.logits, s.loss);
-      if (out.classLogits) loss = loss.add(classLoss(out.classLogits, input.fakeLabels));
+      if (out.classLogits && c > 0) loss = loss.add(classLoss(out.classLogits, input.fakeLabels).mul(c));
       return loss as tf.Scalar;
     }, state.optG.variables);
     state.optG.apply(grads);
