@@ -142,22 +142,30 @@ export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode
  */
 export function calibrateBatchNorm(g: Generator, batches: { z: tf.Tensor2D; labels: tf.Tensor1D }[]): void {
   const p = g.params;
-  const sums = tf.tidy(() => {
-    const acc: Record<string, { mean: tf.Tensor; variance: tf.Tensor }> = {};
-    for (const { z, labels } of batches) {
+  type Sums = Record<string, { mean: tf.Tensor; variance: tf.Tensor }>;
+  // One tidy per batch, keeping only the running sums: a tidy around all the batches held every batch's
+  // activations at once (8 × 128 images: ~400 MB of wasm heap, which never shrinks).
+  let sums: Sums = {};
+  for (const { z, labels } of batches) {
+    const prev = sums;
+    sums = tf.tidy(() => {
+      const next: Sums = {};
       forward(g, z, labels, (h, l) => {
         const m = tf.moments(h, h.shape.map((_, i) => i).slice(0, -1));
-        const prev = acc[l];
-        acc[l] = prev ? { mean: prev.mean.add(m.mean), variance: prev.variance.add(m.variance) } : m;
+        const before = prev[l];
+        next[l] = before ? { mean: before.mean.add(m.mean), variance: before.variance.add(m.variance) } : m;
         return batchNorm(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, m);
       });
-    }
-    const n = batches.length;
-    return Object.fromEntries(Object.entries(acc).map(([l, s]) => [l, { mean: s.mean.div(n), variance: s.variance.div(n) }]));
-  });
+      return next;
+    });
+    tf.dispose(Object.values(prev).flatMap((s) => [s.mean, s.variance]));
+  }
+  const n = batches.length;
   for (const [l, s] of Object.entries(sums)) {
-    p[`${l}Mean`]!.assign(s.mean);
-    p[`${l}Var`]!.assign(s.variance);
+    tf.tidy(() => {
+      p[`${l}Mean`]!.assign(s.mean.div(n));
+      p[`${l}Var`]!.assign(s.variance.div(n));
+    });
     tf.dispose([s.mean, s.variance]);
   }
 }

@@ -62,3 +62,20 @@ it('the upsample generator has no transposed-conv checkerboard at initialisation
   const tr = tf.conv2dTranspose(x, ones([5, 5, 1, 1]) as tf.Tensor4D, [1, 8, 8, 1], 2, 'same').slice([0, 2, 2, 0], [1, 4, 4, 1]).dataSync();
   expect(new Set(Array.from(tr)).size).toBeGreaterThan(1);
 });
+
+it('calibrateBatchNorm holds one batch of activations at a time, not all of them (peak memory flat in the batch count)', async () => {
+  const g = buildGenerator({ ...SMALL_SPEC, arch: 'upsample' }, new Rng(5));
+  const rng = new Rng(6);
+  const batches = (k: number) =>
+    Array.from({ length: k }, () => ({ z: tf.tensor2d(rng.normal(new Float32Array(32 * 16)), [32, 16]), labels: tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32') }));
+  const peak = async (k: number) => {
+    const b = batches(k);
+    const info = await tf.profile(() => calibrateBatchNorm(g, b));
+    tf.dispose(b.flatMap((x) => [x.z, x.labels]));
+    return info.peakBytes - info.newBytes;
+  };
+  const one = await peak(1);
+  const eight = await peak(8);
+  expect(eight).toBeLessThan(1.5 * one);
+  disposeParams(g.params);
+});

@@ -35,7 +35,7 @@ describe('conditionWeight', () => {
 });
 
 describe('a training step at λ', () => {
-  const snap = (v: tf.Variable) => v.dataSync().slice();
+  const snap = (v: tf.Variable) => v.dataSync().slice() as Float32Array;
   const same = (a: Float32Array, b: Float32Array) => a.every((x, i) => x === b[i]);
 
   it('λ = 0: G ignores the class, D ignores it, and neither class parameter moves; no leak', () => {
