@@ -113,7 +113,7 @@ const GanSchema = section({
     ),
   translate: TranslateSchema.prefault({}).describe('Image-to-image translation (`mode: translate`).'),
   transition: TransitionSchema.prefault({}).describe(
-    'Start unconditional and blend the class in (Shahbazi et al., "Collapse by Conditioning", ICLR 2023): G\'s class embedding and D\'s class term are scaled by λ, 0 until `start`·steps, rising to 1 at `end`·steps. A class-conditional GAN on few images per class collapses each class onto a few templates; the unconditional start keeps the spread. Shared mode only.',
+    'Start unconditional and blend the class in (Shahbazi et al., "Collapse by Conditioning", ICLR 2023): G\'s class embedding and D\'s class term are scaled by λ, 0 until `start`·steps, rising to 1 at `end`·steps. A class-conditional GAN on few images per class collapses each class onto a few templates; the unconditional start keeps the spread. Shared mode only. Fractions of `train.steps`: raising `train.steps` on `--resume` stretches the schedule.',
   ),
   concurrency: posInt().default(1).describe('Per-class jobs run at once (`per-class` mode).'),
   latentDim: posInt().default(100).describe('Length of the latent noise vector z.'),
