@@ -245,6 +245,46 @@ static napi_value js_matmul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Float64Array's data and length, or -1 (exception pending). */
+static int get_f64_array(napi_env env, napi_value v, double **out, size_t *length, const char *name) {
+  napi_typedarray_type type;
+  void *data;
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta || napi_get_typedarray_info(env, v, &type, length, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    char msg[80];
+    snprintf(msg, sizeof msg, "expected %s to be a Float64Array", name);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
+  *out = (double *)data;
+  return 0;
+}
+
+/* syrkLower(a, rows, dims, c): c += aᵀ·a on the lower triangle (c[i·dims + j], j ≤ i), a row-major
+ * rows × dims, c dims × dims, both Float64Array. Returns false when the library has no cblas_dsyrk. */
+static napi_value js_syrk_lower(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (get_args(env, info, 4, argv) || need_blas(env)) return NULL;
+  double *a, *c;
+  size_t la, lc;
+  int64_t rows, dims;
+  if (get_f64_array(env, argv[0], &a, &la, "a") || get_i64(env, argv[1], &rows) || get_i64(env, argv[2], &dims) ||
+      get_f64_array(env, argv[3], &c, &lc, "c"))
+    return NULL;
+  if (rows < 1 || dims < 1 || (uint64_t)rows * (uint64_t)dims > la || (uint64_t)dims * (uint64_t)dims > lc) {
+    return throw_range(env, "syrkLower: a must hold rows × dims values and c dims × dims");
+  }
+  napi_value out;
+  if (!blas_dsyrk) {
+    CALL(env, napi_get_boolean(env, false, &out));
+    return out;
+  }
+  blas_dsyrk(ROW_MAJOR, LOWER, TRANS, (int)dims, (int)rows, 1.0, a, (int)dims, 1.0, c, (int)dims);
+  CALL(env, napi_get_boolean(env, true, &out));
+  return out;
+}
+
 /* setChunkFloats(n): the im2col chunk bound (for measurements). */
 static napi_value js_set_chunk(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -268,6 +308,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", NULL, js_conv2d_bp_filter, NULL, NULL, NULL, METHOD, NULL},
       {"matmul", NULL, js_matmul, NULL, NULL, NULL, METHOD, NULL},
       {"setChunkFloats", NULL, js_set_chunk, NULL, NULL, NULL, METHOD, NULL},
+      {"syrkLower", NULL, js_syrk_lower, NULL, NULL, NULL, METHOD, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -4,7 +4,7 @@
 #define GAN_AUGMENT_BLAS_H
 
 /* cblas enum values (identical in OpenBLAS, Accelerate and the reference CBLAS). */
-enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112, LOWER = 122 };
 
 typedef void (*sgemm_fn)(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                          const float *b, int ldb, float beta, float *c, int ldc);
@@ -20,6 +20,11 @@ const char *blas_config(void);
 int blas_set_threads(int n);
 int blas_get_threads(void);
 
+typedef void (*dsyrk_fn)(int order, int uplo, int trans, int n, int k, double alpha, const double *a, int lda,
+                         double beta, double *c, int ldc);
+
 extern sgemm_fn blas_sgemm;
+/* cblas_dsyrk where the library has it (OpenBLAS, Accelerate), else NULL: FID's covariance. */
+extern dsyrk_fn blas_dsyrk;
 
 #endif

@@ -21,6 +21,8 @@ export interface NativeAddon {
   conv2dBackpropFilter(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, geom: Int32Array): void;
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, dims: Int32Array): void;
   setChunkFloats(n: number): void;
+  /** c += aᵀ·a on the lower triangle (Float64, row-major); false when the BLAS has no cblas_dsyrk. */
+  syrkLower(a: Float64Array, rows: number, dims: number, c: Float64Array): boolean;
 }
 
 /** `0` turns the native kernels off at run time (the picker then uses plain wasm). */

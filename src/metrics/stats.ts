@@ -1,10 +1,12 @@
 /**
  * Feature matrices and their Gaussian statistics (mean and covariance), the
- * per-class quantities that FID compares. Pure: no I/O.
+ * per-class quantities that FID compares. Pure but for one optional call: large covariances go to the
+ * native addon's BLAS dsyrk where it loads (src/backend/native.ts).
  */
 import { gemmNT, mirrorLower } from './linalg.js';
 import { covarianceUpdateWasm, createArena, wasmArenaOf, type Arena } from './wasm.js';
 import { InternalError } from '../errors.js';
+import { loadNative, type NativeAddon } from '../backend/native.js';
 
 /** Samples × features, row-major: feature j of sample i is `data[i * dims + j]`. */
 export type FeatureMatrix = { data: Float32Array | Float64Array; rows: number; dims: number };
@@ -24,6 +26,41 @@ export interface GaussianStats {
 
 /** Samples per transposed panel of the covariance product. */
 const PANEL_ROWS = 256;
+
+/**
+ * From this many multiply-adds (rows · dims²) on, the covariance goes to the BLAS's dsyrk when the native
+ * addon is loaded (threaded, ~4× the wasm kernel on 2 cores at 10,000 × 2048). Smaller ones stay on the
+ * wasm kernel: it is exact to the last bit from run to run and machine to machine, and they take
+ * milliseconds anyway.
+ */
+export const NATIVE_COV_MIN_MACS = 1e9;
+
+let nativeSyrk: NativeAddon | null | undefined;
+/** The native addon when it loads and its BLAS has dsyrk; null otherwise (once per process). */
+function syrkAddon(): NativeAddon | null {
+  if (nativeSyrk !== undefined) return nativeSyrk;
+  try {
+    nativeSyrk = loadNative().addon;
+  } catch {
+    nativeSyrk = null;
+  }
+  return nativeSyrk;
+}
+
+/** Lower triangle of (X − mean)ᵀ·(X − mean) through the BLAS, or false when it has no dsyrk. */
+function covarianceNative(addon: NativeAddon, data: Float32Array | Float64Array, rows: number, dims: number, mean: Float64Array, cov: Float64Array): boolean {
+  const panelRows = Math.min(rows, Math.max(PANEL_ROWS, Math.floor((32 << 20) / (8 * dims))));
+  const panel = new Float64Array(panelRows * dims);
+  for (let r0 = 0; r0 < rows; r0 += panelRows) {
+    const kc = Math.min(panelRows, rows - r0);
+    for (let s = 0; s < kc; s++) {
+      const src = (r0 + s) * dims;
+      for (let j = 0; j < dims; j++) panel[s * dims + j] = data[src + j]! - mean[j]!;
+    }
+    if (!addon.syrkLower(kc === panelRows ? panel : panel.subarray(0, kc * dims), kc, dims, cov)) return false;
+  }
+  return true;
+}
 
 /**
  * Check a feature argument and return it as a {@link FeatureMatrix}
@@ -113,22 +150,29 @@ export function describe(v: unknown): string {
  * Two-pass: the samples are centred on the float64 mean before the product,
  * so large offsets do not cancel. The product is a blocked Xᵀ·X over panels
  * of 256 samples, computing the lower triangle only (wasm SIMD when
- * available, see wasm.ts).
+ * available, see wasm.ts) — or, from {@link NATIVE_COV_MIN_MACS} multiply-adds on, the
+ * BLAS's dsyrk on centred panels when the native addon loads.
  *
  * @example
  * const real = meanCov({ data: feats, rows: 500, dims: 128 });
  * @param m samples × dims features
  * @param name what to call `m` in error messages
+ * @param options `native: false` keeps a large covariance on the wasm kernel
  * @throws {TypeError} if `m` is not a feature matrix
  * @throws {RangeError} if `m` has fewer than 2 rows, an inconsistent shape, or non-finite values
  */
-export function meanCov(m: Features, name = 'm'): GaussianStats {
+export function meanCov(m: Features, name = 'm', options: { native?: boolean } = {}): GaussianStats {
   const x = readFeatures(m, name, 2);
   const { data, rows, dims } = x;
   const mean = columnMeans(data, rows, dims);
   // NaN and ±Infinity propagate into the sums: one cheap check instead of a full scan.
   if (!mean.every(Number.isFinite)) assertFinite(x, name);
 
+  const addon = options.native !== false && rows * dims * dims >= NATIVE_COV_MIN_MACS ? syrkAddon() : null;
+  if (addon) {
+    const cov = new Float64Array(dims * dims);
+    if (covarianceNative(addon, data, rows, dims, mean, cov)) return { mean, cov: finishCov(cov, rows, dims), rows, dims };
+  }
   const panelRows = Math.min(PANEL_ROWS, rows);
   const arena = createArena(dims * dims + dims * panelRows + dims, dims);
   const cov = arena.f64(dims * dims);
@@ -136,13 +180,18 @@ export function meanCov(m: Features, name = 'm'): GaussianStats {
   for (let r0 = 0; r0 < rows; r0 += panelRows) {
     update(data.subarray(r0 * dims, Math.min(rows, r0 + panelRows) * dims));
   }
+  // A copy, so the result does not pin the arena's memory.
+  return { mean, cov: finishCov(cov, rows, dims).slice(), rows, dims };
+}
+
+/** Divides the summed lower triangle by rows − 1 and mirrors it into the upper one, in place. */
+function finishCov(cov: Float64Array, rows: number, dims: number): Float64Array {
   const scale = 1 / (rows - 1);
   for (let i = 0; i < dims; i++) {
     for (let j = 0; j <= i; j++) cov[i * dims + j] = cov[i * dims + j]! * scale;
   }
   mirrorLower(cov, dims);
-  // A copy, so the result does not pin the arena's memory.
-  return { mean, cov: cov.slice(), rows, dims };
+  return cov;
 }
 
 /** Float64 column means of a rows × dims matrix (four rows per pass over the sums). */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { referenceCases } from '../helpers/metric-reference.js';
 import { fid, frechetDistance, meanCov, type FeatureMatrix } from '../../src/metrics/fid.js';
+import { NATIVE_COV_MIN_MACS } from '../../src/metrics/stats.js';
+import { loadNative, type NativeAddon } from '../../src/backend/native.js';
+import { Rng } from '../../src/util/rng.js';
 
 const expected = referenceCases();
 const { cases } = expected;
@@ -107,5 +110,45 @@ describe('frechetDistance closed forms', () => {
   it('handles a singular covariance: a point mass against N(0, I)', () => {
     // W₂² between δ₀ and N(0, I₃) is Tr I = 3.
     expect(frechetDistance([0, 0, 0], new Float64Array(9), [0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0, 1])).toBeCloseTo(3, 14);
+  });
+});
+
+describe('meanCov of a large matrix on the native BLAS (dsyrk)', () => {
+  let native: NativeAddon | null = null;
+  try {
+    native = loadNative().addon;
+  } catch {
+    native = null;
+  }
+  it.skipIf(native === null)('agrees with the wasm kernel to 1e-12 relative, and really goes through dsyrk', () => {
+    const rows = 1300;
+    const dims = 880; // rows · dims² ≈ 1.0e9: just over NATIVE_COV_MIN_MACS
+    expect(rows * dims * dims).toBeGreaterThanOrEqual(NATIVE_COV_MIN_MACS);
+    const rng = new Rng(11);
+    const data = rng.normal(new Float32Array(rows * dims)).map((v, i) => v + (i % dims) * 0.01);
+    const addon = native!;
+    const original = addon.syrkLower;
+    let calls = 0;
+    addon.syrkLower = (...args) => {
+      calls++;
+      return original.apply(addon, args);
+    };
+    try {
+      const viaBlas = meanCov({ data, rows, dims });
+      expect(calls).toBeGreaterThan(0);
+      const viaWasm = meanCov({ data, rows, dims }, 'm', { native: false });
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < dims * dims; i++) {
+        worst = Math.max(worst, Math.abs(viaBlas.cov[i]! - viaWasm.cov[i]!));
+        scale = Math.max(scale, Math.abs(viaWasm.cov[i]!));
+      }
+      expect(worst / scale).toBeLessThan(1e-12);
+      // Symmetric, both triangles filled.
+      expect(viaBlas.cov[3 * dims + 7]).toBe(viaBlas.cov[7 * dims + 3]);
+      expect(Array.from(viaBlas.mean)).toEqual(Array.from(viaWasm.mean));
+    } finally {
+      addon.syrkLower = original;
+    }
   });
 });
