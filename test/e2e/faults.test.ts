@@ -15,8 +15,8 @@ const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 const TINY = ['--backend', 'wasm', '--set', 'train.steps=2', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=2', 'output.report=false'];
 const exists = (p: string) => access(p).then(() => true, () => false);
 
-async function smallInput(dir: string): Promise<void> {
-  for (const [c, n] of [['coat', 3], ['bag', 6], ['shirt', 2]] as const) {
+async function smallInput(dir: string, bags = 6): Promise<void> {
+  for (const [c, n] of [['coat', 3], ['bag', bags], ['shirt', 2]] as const) {
     await mkdir(path.join(dir, c), { recursive: true });
     for (const f of (await readdir(path.join(FIXTURE, c))).sort().slice(0, n)) await cp(path.join(FIXTURE, c, f), path.join(dir, c, f));
   }
@@ -86,10 +86,12 @@ describe('faults (e2e)', () => {
 
   it('one Ctrl-C during generation stops at the next batch; --resume continues from the trained models', async () => {
     const root = await tempDir();
-    await smallInput(path.join(root, 'in'));
+    await smallInput(path.join(root, 'in'), 30);
     const out = path.join(root, 'out');
     const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY];
-    // Many small batches, so the signal lands while batches remain. Off a terminal, progress is JSON lines on stderr.
+    // Many small batches (2,700 for the first class), so the signal lands while batches remain even when
+    // the child outruns this process reading its stderr (with 300 it once finished the class first, on a
+    // loaded machine). Off a terminal, progress is JSON lines on stderr.
     const slow = ['generate.oversample=100', 'generate.batchSize=1', 'filter.order=[discriminator]'];
     const child = spawn(process.execPath, [CLI, ...args, ...slow], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
