@@ -112,6 +112,14 @@ export function latent(rng: Rng, n: number, latentDim: number): tf.Tensor2D {
 }
 
 /** Class indices drawn uniformly from `classes`. */
+/** Uniform labels for the first half of a batch, repeated in the second (mode seeking compares the halves). */
+export function pairedLabels(rng: Rng, n: number, classes: number[]): Int32Array {
+  const half = Math.floor(n / 2);
+  const base = uniformLabels(rng, n - half, classes);
+  // label[i + half] = label[i] for i < half; an odd batch's last image takes the spare label.
+  return Int32Array.from({ length: n }, (_, i) => base[i < half ? i : i < 2 * half ? i - half : half]!);
+}
+
 export function uniformLabels(rng: Rng, n: number, classes: number[]): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = classes[rng.int(classes.length)]!;
@@ -210,6 +218,7 @@ export class Trainer {
       loss: gan.loss,
       r1Gamma: gan.r1Gamma,
       gpWeight: gan.gpWeight,
+      modeSeeking: gan.modeSeeking,
       cycleWeight: gan.translate.cycleWeight,
       identityWeight: gan.translate.identityWeight,
     };
@@ -255,7 +264,7 @@ export class Trainer {
         real: tf.tensor4d(batch.images, shape),
         realLabels: tf.tensor1d(batch.labels, 'int32'),
         z: latent(rng, b, gan.latentDim),
-        fakeLabels: tf.tensor1d(uniformLabels(rng, b, this.present), 'int32'),
+        fakeLabels: tf.tensor1d(gan.modeSeeking > 0 ? pairedLabels(rng, b, this.present) : uniformLabels(rng, b, this.present), 'int32'),
       }));
       const condition = conditionWeight(step, train.steps, gan.transition);
       ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, condition, ...(gpEps ? { gpEps } : {}) }, this.settings);

@@ -23,6 +23,12 @@ export interface StepSettings {
   r1Gamma: number;
   /** WGAN-GP weight λ (used with loss `wgan-gp`). */
   gpWeight: number;
+  /**
+   * Mode-seeking weight (MSGAN, Mao et al. CVPR 2019; 0 = off): G's step also minimises
+   * 1 / (mean|G(z₁, c) − G(z₂, c)| / mean|z₁ − z₂|) over the batch's two halves, which must share their
+   * labels (the loop draws them so). Pushes different latents of one class apart: against collapse.
+   */
+  modeSeeking?: number;
 }
 
 /** The config's defaults (config/defaults.ts). */
@@ -108,6 +114,24 @@ export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdate
   });
 }
 
+/**
+ * MSGAN's term for a batch whose second half repeats the first half's labels with other latents:
+ * 1 / (mean |x₁ − x₂| / mean |z₁ − z₂| + 1e-5), small when the two halves' images differ as much as their
+ * latents do. Images before augmentation.
+ */
+export function modeSeekingLoss(images: tf.Tensor4D, z: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const half = Math.floor(images.shape[0] / 2);
+    const [, h, w, ch] = images.shape;
+    const x1 = images.slice([0, 0, 0, 0], [half, h, w, ch]);
+    const x2 = images.slice([half, 0, 0, 0], [half, h, w, ch]);
+    const z1 = z.slice([0, 0], [half, -1]);
+    const z2 = z.slice([half, 0], [half, -1]);
+    const ratio = x1.sub(x2).abs().mean().div(z1.sub(z2).abs().mean());
+    return tf.scalar(1).div(ratio.add(1e-5)) as tf.Scalar;
+  });
+}
+
 /** Updates G only: pushes D(G(z)) up (through the same augmentation D sees). */
 export function trainGeneratorStep(
   state: GanState,
@@ -117,9 +141,11 @@ export function trainGeneratorStep(
   const c = input.condition ?? 1;
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
-      const fake = aug(generate(state.g, input.z, input.fakeLabels, 'train', c), input.augFake);
+      const raw = generate(state.g, input.z, input.fakeLabels, 'train', c);
+      const fake = aug(raw, input.augFake);
       const out = discriminateAux(state.d, fake, input.fakeLabels, false, c);
       let loss = generatorLoss(out.logits, s.loss);
+      if ((s.modeSeeking ?? 0) > 0) loss = loss.add(modeSeekingLoss(raw, input.z).mul(s.modeSeeking!));
       if (out.classLogits && c > 0) loss = loss.add(classLoss(out.classLogits, input.fakeLabels).mul(c));
       return loss as tf.Scalar;
     }, state.optG.variables);

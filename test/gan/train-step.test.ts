@@ -4,7 +4,9 @@ import { initBackend } from '../../src/backend/select.js';
 import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
 import { generate, type GeneratorArch } from '../../src/gan/generator.js';
 import type { LossName } from '../../src/gan/losses.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type StepSettings } from '../../src/gan/train-step.js';
+import { modeSeekingLoss, trainDiscriminatorStep, trainGeneratorStep, type StepSettings } from '../../src/gan/train-step.js';
+import { pairedLabels } from '../../src/gan/train-loop.js';
+import { Rng } from '../../src/util/rng.js';
 import { makeSmallInput, makeSmallState } from '../helpers/small-gan.js';
 
 beforeAll(async () => {
@@ -77,5 +79,49 @@ describe('training steps', () => {
     expect(Math.max(...v)).toBeLessThanOrEqual(1);
     expect(Math.min(...v)).toBeGreaterThanOrEqual(-1);
     expect(discriminate(state.d, img, input.fakeLabels).shape).toEqual([6]);
+  });
+});
+
+describe('mode seeking (gan.modeSeeking)', () => {
+  it('is large when the two halves are the same image, small when they differ as much as their latents; no leak', () => {
+    const z = tf.tensor2d([0, 0, 1, 1], [2, 2]);
+    const same = tf.zeros([2, 4, 4, 1]) as tf.Tensor4D;
+    const apart = tf.concat([tf.zeros([1, 4, 4, 1]), tf.ones([1, 4, 4, 1])]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const a = modeSeekingLoss(same, z);
+    const b = modeSeekingLoss(apart, z);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(a.dataSync()[0]).toBeCloseTo(1e5, -1);
+    expect(b.dataSync()[0]).toBeCloseTo(1 / (1 + 1e-5), 6);
+    tf.dispose([z, same, apart, a, b]);
+  });
+
+  it('pairedLabels repeats the first half in the second (odd batches too)', () => {
+    for (const n of [6, 7]) {
+      const l = pairedLabels(new Rng(3), n, [0, 2, 5]);
+      const half = Math.floor(n / 2);
+      for (let i = 0; i < half; i++) expect(l[i + half]).toBe(l[i]);
+      expect(l.every((c) => [0, 2, 5].includes(c))).toBe(true);
+    }
+  });
+
+  it('a G step with it moves only G, leaks nothing, and differs from one without it', () => {
+    const run = (modeSeeking: number) => {
+      const state = makeSmallState('projection');
+      const input = makeSmallInput(5, 0.5);
+      const settings: StepSettings = { loss: 'ns', r1Gamma: 0, gpWeight: 10, modeSeeking };
+      trainGeneratorStep(state, input, settings);
+      const count = tf.memory().numTensors;
+      const d0 = snapshot(state.d.params);
+      trainGeneratorStep(state, input, settings);
+      expect(tf.memory().numTensors).toBe(count);
+      expect(changed(d0, state.d.params)).toEqual([]);
+      const w = state.g.params['denseW']!.dataSync().slice();
+      tf.dispose(Object.values(input).filter((v) => v instanceof tf.Tensor));
+      return w;
+    };
+    const off = run(0);
+    const on = run(1);
+    expect(off.some((v, i) => v !== on[i])).toBe(true);
   });
 });
