@@ -41,12 +41,14 @@ const LEAK = 0.2;
 /** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
 const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
+/** Channels after the first and the second ×2 stage (the second only in `upsample-refine`). */
+const stageWidths = (width: number) => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
+
 /** Builds a generator with initial weights drawn from `rng` (fan-in scaled uniform; embeddings N(0, 1)). */
 export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const s0 = spec.size / 4;
   const w1 = spec.width;
-  const w2 = Math.max(1, spec.width / 2);
-  const w3 = Math.max(1, spec.width / 4);
+  const { w2, w3 } = stageWidths(spec.width);
   const arch = spec.arch ?? 'dcgan';
   const bn = (prefix: string, c: number): Params => ({
     [`${prefix}Gamma`]: constVar([c], 1),
@@ -98,7 +100,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normal
   const arch = g.spec.arch ?? 'dcgan';
   const b = z.shape[0];
   const s0 = size / 4;
-  const w2 = Math.max(1, width / 2);
+  const { w2, w3 } = stageWidths(width);
   const up = (h: tf.Tensor, w: string, bias: string, shape: [number, number, number, number]) =>
     (arch === 'dcgan'
       ? tf.conv2dTranspose(h as tf.Tensor4D, p[w] as tf.Tensor4D, shape, 2, 'same')
@@ -112,7 +114,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normal
   h = up(h, 'up1W', 'up1B', [b, 2 * s0, 2 * s0, w2]);
   h = tf.leakyRelu(norm(h, 'bn2'), LEAK);
   if (arch === 'upsample-refine') {
-    h = up(h, 'up2W', 'up2B', [b, size, size, Math.max(1, width / 4)]);
+    h = up(h, 'up2W', 'up2B', [b, size, size, w3]);
     h = tf.leakyRelu(norm(h, 'bn3'), LEAK);
     h = tf.conv2d(h as tf.Tensor4D, p['outW'] as tf.Tensor4D, 1, 'same').add(p['outB']!);
   } else {

@@ -60,6 +60,8 @@ export interface DStepResult {
 }
 
 const aug = (x: tf.Tensor4D, a?: AugmentParams) => (a ? applyAugment(x, a) : x);
+/** A class term scaled by gan.transition's λ; no extra op at λ = 1 (every step when the transition is off). */
+const byCondition = (t: tf.Tensor, c: number) => (c === 1 ? t : t.mul(c));
 
 /** Updates D only: pushes D(real) up and D(G(z)) down, plus the configured penalties. */
 export function trainDiscriminatorStep(state: GanState, input: StepInput, s: StepSettings = DEFAULT_STEP): DStepResult {
@@ -94,7 +96,7 @@ export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdate
       kept = tf.keep(tf.concat([r.logits, f.logits.mean().reshape([1])]));
       let loss = discriminatorLoss(r.logits, f.logits, s.loss);
       if (r.classLogits && f.classLogits && c > 0) {
-        loss = loss.add(classLoss(r.classLogits, input.realLabels).add(classLoss(f.classLogits, input.fakeLabels)).mul(c));
+        loss = loss.add(byCondition(classLoss(r.classLogits, input.realLabels), c)).add(byCondition(classLoss(f.classLogits, input.fakeLabels), c));
       }
       const critic = (x: tf.Tensor4D) => discriminateAux(d, x, input.realLabels, true, c).logits;
       if (s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic, real, s.r1Gamma * input.r1Scale!));
@@ -128,7 +130,7 @@ export function modeSeekingLoss(images: tf.Tensor4D, z: tf.Tensor2D): tf.Scalar 
     const z1 = z.slice([0, 0], [half, -1]);
     const z2 = z.slice([half, 0], [half, -1]);
     const ratio = x1.sub(x2).abs().mean().div(z1.sub(z2).abs().mean());
-    return tf.scalar(1).div(ratio.add(1e-5)) as tf.Scalar;
+    return ratio.add(1e-5).reciprocal() as tf.Scalar;
   });
 }
 
@@ -146,7 +148,7 @@ export function trainGeneratorStep(
       const out = discriminateAux(state.d, fake, input.fakeLabels, false, c);
       let loss = generatorLoss(out.logits, s.loss);
       if ((s.modeSeeking ?? 0) > 0) loss = loss.add(modeSeekingLoss(raw, input.z).mul(s.modeSeeking!));
-      if (out.classLogits && c > 0) loss = loss.add(classLoss(out.classLogits, input.fakeLabels).mul(c));
+      if (out.classLogits && c > 0) loss = loss.add(byCondition(classLoss(out.classLogits, input.fakeLabels), c));
       return loss as tf.Scalar;
     }, state.optG.variables);
     state.optG.apply(grads);

@@ -36,7 +36,7 @@ const PANEL_ROWS = 256;
 export const NATIVE_COV_MIN_MACS = 1e9;
 
 let nativeSyrk: NativeAddon | null | undefined;
-/** The native addon when it loads and its BLAS has dsyrk; null otherwise (once per process). */
+/** The native addon when it loads, null otherwise (once per process); `syrkLower` says whether its BLAS has dsyrk. */
 function syrkAddon(): NativeAddon | null {
   if (nativeSyrk !== undefined) return nativeSyrk;
   try {
