@@ -10,6 +10,7 @@ import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder } from '../dataset/scan.js';
 import { UserError } from '../errors.js';
 import { parseManifest } from '../manifest/build.js';
+import { locateImages } from '../manifest/locate.js';
 import { outLayout } from '../out/layout.js';
 
 export interface EvaluationData {
@@ -106,8 +107,9 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   const summary = await readSummary(dir);
   const firstSyn = syn.find((e) => e.source === 'synthetic');
   const decode = await decodeSettingsFor(summary, firstSyn ? path.resolve(dir, firstSyn.path) : null);
+  // A moved out folder: real rows read through their file_name (manifest/locate.ts).
   const targets = Float64Array.from(labels, (l) => summary?.classes?.find((c) => c.label === l)?.target ?? NaN);
-  const pixels = await decodeEach(ordered.map((e) => path.resolve(dir, e.path)), decode, manifestFile);
+  const pixels = await decodeEach(await locateImages(dir, ordered), decode, manifestFile);
   const train: LabelledImages = {
     pixels,
     count: ordered.length,

@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
+import { locateImages } from '../manifest/locate.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
@@ -193,12 +194,12 @@ function averagePool(px: Uint8Array, size: number, channels: number, f: number):
  */
 export async function measureNovelty(out: string, kept: ManifestEntry[], real: ManifestEntry[], decode: Decode): Promise<Novelty> {
   const pool = spread(real, NEAREST_POOL);
-  const poolPx = await decodeAll(pool.map((e) => path.resolve(out, e.path)), decode);
+  const poolPx = await decodeAll(await locateImages(out, pool), decode);
   const ok = poolPx.map((p, i) => ({ p, e: pool[i]! })).filter((x): x is { p: Uint8Array; e: ManifestEntry } => x.p !== null);
   const px = ok.map((x) => x.p);
   const realNearest = px.length >= 2 ? median(px.slice(0, 200).map((p, i) => nearest(p, px, i).distance)) : null;
   const chosen = spread(kept, NOVELTY_SAMPLE);
-  const keptPx = await decodeAll(chosen.map((e) => path.resolve(out, e.path)), decode);
+  const keptPx = await decodeAll(await locateImages(out, chosen), decode);
   const found: Novelty['kept'] = [];
   keptPx.forEach((p, i) => {
     if (!p || px.length === 0) return;
@@ -364,8 +365,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     };
     const realShown = spread(real, k);
     const keptShown = spread(kept, k);
-    view.real = await show(realShown.map((e) => path.resolve(out, e.path)), realShown.map((e) => e.path));
-    view.kept = await show(keptShown.map((e) => path.resolve(out, e.path)), keptShown.map((e) => `D logit ${fmt(e.score)} · seed ${e.seed}`));
+    view.real = await show(await locateImages(out, realShown), realShown.map((e) => e.path));
+    view.kept = await show(await locateImages(out, keptShown), keptShown.map((e) => `D logit ${fmt(e.score)} · seed ${e.seed}`));
     view.rejected = await show(mixed.map((r) => path.resolve(out, r.path)), mixed.map((r) => `${r.reason}: ${r.detail} · D logit ${fmt(r.score)}`));
     // A few kept images beside their nearest real image, and the novelty figure behind the verdict.
     const nov = await measureNovelty(out, kept, real, decode);

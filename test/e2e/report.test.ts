@@ -106,7 +106,16 @@ describe('report.html and evaluate (e2e)', () => {
     expect(lines.find((l) => l.source === 'real')!.file_name).toMatch(/^imagefolder\/train\/[^/]+\/real\//);
     const csvHead = (await readFile(path.join(moved, 'manifest.csv'), 'utf8')).split('\r\n')[0];
     expect(csvHead?.startsWith('path,file_name,label,')).toBe(true);
-  });
+    // The real rows' paths do not resolve from the new place: report and evaluate read through file_name.
+    expect(existsSync(path.resolve(moved, lines.find((l) => l.source === 'real')!.path))).toBe(false);
+    const rep = await runCli(['report', moved]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const html = await readFile(path.join(moved, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/could not be read/);
+    expect(html).toContain('class="pair"');
+    const evMoved = await runCli(['evaluate', '--manifest', path.join(moved, 'manifest.jsonl'), '--test', path.join(ROOT, 'fixtures/fmnist-tiny-test'), '--seeds', '1', '--steps', '2', '--batch-size', '8', '--tune-seeds', '0', '--backend', 'wasm', '--json']);
+    expect(evMoved.code, evMoved.stderr).toBe(0);
+  }, 120_000);
 
   it('report <out> rewrites it; a folder that is not there is a usage error', async () => {
     const again = await runCli(['report', out]);
