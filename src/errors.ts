@@ -29,9 +29,15 @@ export class GanAugmentError extends Error {
 export class UserError extends GanAugmentError {
   /** Every problem found, one per line, each prefixed by its key path. */
   readonly problems: string[];
-  constructor(message: string, problems: string[] = []) {
+  /**
+   * A config that failed validation: its `input` and `out` where they were still readable (resolved), so
+   * that `validate` can check the folders too and report every problem at once.
+   */
+  readonly folders: { input: string; out: string } | null;
+  constructor(message: string, problems: string[] = [], folders: { input: string; out: string } | null = null) {
     super(message, EXIT.usage);
     this.problems = problems;
+    this.folders = folders;
   }
 }
 

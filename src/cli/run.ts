@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
+import { preflight } from '../stages/preflight.js';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { loadVerdicts } from '../report/load.js';
@@ -70,6 +71,8 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       for (const w of warnings) progress({ type: 'warn', message: w });
       if (flags.dryRun) {
         progress.close();
+        // What run would refuse before touching anything, a dry run refuses too.
+        await preflight(config, { force: flags.force ?? false });
         const { balance } = await plan(config);
         // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { planFromScan } from '../stages/ingest.js';
-import { preflight } from '../stages/preflight.js';
+import { folderProblems, preflight } from '../stages/preflight.js';
+import { UserError } from '../errors.js';
 import { examples } from './options.js';
 
 export function registerValidate(program: Command): void {
@@ -15,16 +16,24 @@ export function registerValidate(program: Command): void {
     .addHelpText('after', examples(['gan-augment validate my.yaml', 'every problem at once, each with its key and line'], ['gan-augment validate my.yaml --set train.steps=200', 'check an override too']))
     .option('--force', 'check as `run --force` would (reuse a non-empty out folder that gan-augment did not make)')
     .action(async (file: string, opts: { input?: string; out?: string; set?: string[]; force?: boolean }) => {
+      const force = opts.force ?? false;
       const { config, warnings } = await loadConfig(file, {
         set: opts.set ?? [],
         ...(opts.input !== undefined ? { input: opts.input } : {}),
         ...(opts.out !== undefined ? { out: opts.out } : {}),
+      }).catch(async (err: unknown) => {
+        // Every problem at once: an invalid config still gets its input and out folders checked.
+        if (!(err instanceof UserError) || !err.folders) throw err;
+        const more = await folderProblems(err.folders, { force });
+        if (more.length === 0) throw err;
+        const all = [...err.problems, ...more];
+        throw new UserError(`${file}: ${all.length} problems in the config and its folders`, all);
       });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       // The same checks, with the same messages, as `run` makes before it touches anything; then the scan
       // (folder names only, nothing decoded), which refuses an input without class folders or a balance
       // map naming a class that is not there.
-      await preflight(config, { force: opts.force ?? false });
+      await preflight(config, { force });
       await planFromScan(config);
       process.stdout.write(`${file}: valid\n`);
     });

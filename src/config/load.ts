@@ -167,11 +167,13 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     );
   }
   const result = validateConfig(value ?? {}, locate);
+  const base = path.dirname(path.resolve(file));
   if (!result.ok) {
     const n = result.problems.length;
-    throw new UserError(`${file}: ${n} problem${n === 1 ? '' : 's'} in the config`, result.problems);
+    const raw = (value ?? {}) as { input?: unknown; out?: unknown };
+    const folders = typeof raw.input === 'string' && raw.input !== '' && typeof raw.out === 'string' && raw.out !== '' ? { input: path.resolve(base, raw.input), out: path.resolve(base, raw.out) } : null;
+    throw new UserError(`${file}: ${n} problem${n === 1 ? '' : 's'} in the config`, result.problems, folders);
   }
-  const base = path.dirname(path.resolve(file));
   const config: Config = {
     ...result.config,
     input: path.resolve(base, result.config.input),

@@ -11,14 +11,20 @@ import { lockProblem } from '../out/lock.js';
 
 /** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`). Reads the disk, writes nothing. */
 export async function preflightProblems(config: Config, options: { force: boolean }): Promise<string[]> {
-  const problems = await outFolderProblems(config.out, { force: options.force, input: config.input, inputMustExist: true });
-  const locked = await lockProblem(config.out);
-  if (locked) problems.push(locked);
+  const problems = await folderProblems(config, options);
   const f = config.features;
   if (f.extractor !== 'classifier' && f.model !== null) {
     const st = await stat(f.model).catch(() => null);
     if (!st?.isFile()) problems.push(`features.model: ${f.model} ${st ? 'is not a file' : 'does not exist'} (expected the model.json of a tfjs ${f.extractor} model)`);
   }
+  return problems;
+}
+
+/** The input and out folders' problems alone: what `validate` can still check when the rest of the config is invalid. */
+export async function folderProblems(folders: { input: string; out: string }, options: { force: boolean }): Promise<string[]> {
+  const problems = await outFolderProblems(folders.out, { force: options.force, input: folders.input, inputMustExist: true });
+  const locked = await lockProblem(folders.out);
+  if (locked) problems.push(locked);
   return problems;
 }
 

@@ -80,6 +80,18 @@ describe('the input folder is never touched (e2e)', () => {
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain(`out: ${path.join(data, 'train', 'out')} is inside the input folder ${data}`);
 
+    // An invalid setting does not hide the folders' problems: both are listed, each with its key.
+    const both = await runCli(['validate', CONFIG, '--input', path.join(root, 'nope'), '--out', path.join(root, 'out'), '--set', 'train.steps=ten']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/train\.steps \(--set train\.steps=ten\): expected/);
+    expect(both.stderr).toContain(`input: folder ${path.join(root, 'nope')} does not exist`);
+
+    // A dry run refuses what the run would refuse, before printing a plan.
+    const dry = await runCli(['run', CONFIG, '--input', data, '--out', path.join(data, 'train', 'out'), '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain(`out: ${path.join(data, 'train', 'out')} is inside the input folder ${data}`);
+    expect(dry.stdout).not.toContain('# plan');
+
     const ok = await runCli(['validate', CONFIG, '--input', path.join(data, 'train'), '--out', path.join(root, 'elsewhere')]);
     expect(ok.code, ok.stderr).toBe(0);
   }, 120_000);
