@@ -10,7 +10,7 @@ import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { outLayout } from '../out/layout.js';
-import { backendOption, examples, intOption } from './options.js';
+import { backendOption, examples, intOption, numberOption } from './options.js';
 
 interface EvaluateFlags {
   manifest: string;
@@ -21,7 +21,7 @@ interface EvaluateFlags {
   batchSize: number;
   scarce?: string;
   tuneSeeds: number;
-  tau: string;
+  tau: number;
   json?: boolean;
   out?: string;
   report: boolean;
@@ -43,7 +43,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
     .addOption(intOption('--tune-seeds <n>', "seeds of the validation-split choice of the synthetic row's labels and mix (0 = use them as delivered)", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
-    .option('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', String(EVALUATE_RUN_DEFAULTS.tau))
+    .addOption(numberOption('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', 0, EVALUATE_RUN_DEFAULTS.tau))
     .option('--json', 'print the result as JSON on stdout')
     .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest)')
     .option('--no-report', "do not add the result to report.html beside the manifest")
@@ -58,8 +58,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     )
     .action(async (flags: EvaluateFlags) => {
       const { seeds: n, seed: first, steps, batchSize, tuneSeeds } = flags;
-      const tau = Number(flags.tau);
-      if (!Number.isFinite(tau) || tau < 0) throw new UserError(`--tau: expected a number ≥ 0, received "${flags.tau}"`);
+      const tau = flags.tau;
       const backendName = BACKENDS.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${BACKENDS.join(', ')}, received "${flags.backend}"`);
       const backend = await initBackend(backendName);

@@ -30,6 +30,16 @@ export function intOption(flags: string, help: string, min: number, fallback?: n
   return fallback !== undefined ? o.default(fallback) : o;
 }
 
+/** A number flag ≥ `min`, parsed (so help shows the default as a number) and refused as the flag's own error. */
+export function numberOption(flags: string, help: string, min: number, fallback?: number): Option {
+  const o = new Option(flags, help).argParser((v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number ≥ ${min}.`);
+    return n;
+  });
+  return fallback !== undefined ? o.default(fallback) : o;
+}
+
 /**
  * `--strategy`: a named strategy (imbalanced-learn's spellings too: `'not majority'`), or a ratio in (0, 1].
  * Checked here so a bad value is reported as the flag's, not as a problem in a config.

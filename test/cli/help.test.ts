@@ -33,6 +33,8 @@ describe('--help', () => {
   it('shows choices and typed defaults', async () => {
     const ev = (await help('evaluate')).text;
     expect(ev).toMatch(/--seeds <n>[\s\S]*\(default: 5\)/);
+    expect(ev).toMatch(/--tau <x>.*\(default: 1\)$/m); // a number, not "1"
+    expect(ev).not.toMatch(/default: "\d/);
     expect(ev).toMatch(/choices:\s+"auto",\s+"node-gpu",\s+"node",\s+"native",\s+"wasm",\s+"cpu",\s+default:\s+"auto"/);
     expect((await help('run')).text).toMatch(/--log-format <format>[\s\S]*choices:\s+"auto",\s+"text",\s+"json",\s+default:\s+"auto"/);
   });
