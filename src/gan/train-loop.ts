@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampler.js';
 import { conditionWeight } from './transition.js';
-import { DivergenceError } from '../errors.js';
+import { DivergenceError, InternalError } from '../errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { Adam, type AdamState } from './adam.js';
 import { initAda, updateAda, type AdaState } from './ada.js';
@@ -225,7 +225,7 @@ export class Trainer {
   }
 
   get state(): GanState {
-    if (isTranslator(this.g)) throw new Error('Trainer.state: a translator has no noise-GAN state');
+    if (isTranslator(this.g)) throw new InternalError('Trainer.state: a translator has no noise-GAN state');
     return { g: this.g, d: this.d, optG: this.optG, optD: this.optD };
   }
 

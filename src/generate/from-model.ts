@@ -15,7 +15,7 @@ import type { Translator, TranslatorSpec } from '../gan/translator.js';
 import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
 import { sha256 } from '../util/hash.js';
-import { syntheticName } from '../out/layout.js';
+import { outLayout, syntheticName } from '../out/layout.js';
 import { pushAll } from '../util/array.js';
 import { relativePosix } from '../util/fs.js';
 import { labelSalt } from '../util/rng.js';
@@ -113,7 +113,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     }
     const hashes = await writer.done();
     const entries: ManifestEntry[] = planned.map((p, i) => generatedRow(req, p.file, p.label, step, { seed: p.seed, sha256: hashes[i]! }));
-    await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
+    await writeManifest(outLayout(req.out).manifest, entries);
     return { files: planned.map((p) => p.file), seed };
   } finally {
     disposeParams(g.params);
@@ -178,7 +178,7 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
     entries.forEach((e, i) => (e.sha256 = hashes[i]!));
     // The source's class is not known from a bare file; name its folder, as the input layout does.
     for (const e of entries) e.translatedFrom!.label = path.basename(path.dirname(e.translatedFrom!.path)) || '?';
-    await writeManifest(path.join(req.out, 'manifest.jsonl'), entries);
+    await writeManifest(outLayout(req.out).manifest, entries);
     return { files, seed: config.seed };
   } finally {
     disposeParams(t.params);

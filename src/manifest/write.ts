@@ -8,6 +8,7 @@ import PQueue from 'p-queue';
 import { writeFileAtomic } from '../util/fs.js';
 import { MANIFEST_JSON_SCHEMA, toCsv, toJsonl, type ManifestEntry } from './build.js';
 import type { PngJob, PngReply } from './png-worker.js';
+import { InternalError } from '../errors.js';
 import { removeOwned } from '../out/guard.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
@@ -47,7 +48,7 @@ export class PngWriter {
       }
     });
     worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => this.failAll(new Error(`the PNG writer thread stopped (exit code ${code}) with writes pending`)));
+    worker.on('exit', (code) => this.failAll(new InternalError(`the PNG writer thread stopped (exit code ${code}) with writes pending`)));
     return worker;
   }
 
@@ -136,7 +137,11 @@ export interface WrittenManifest {
  * input folder is only read.
  */
 export async function writeManifestFiles(dir: string, given: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
-  const entries = withFileNames(given, options.imagefolder, options.input, dir);
+  return writeNamedManifestFiles(dir, withFileNames(given, options.imagefolder, options.input, dir), options);
+}
+
+/** {@link writeManifestFiles} for entries whose `file_name` {@link withFileNames} already set (for this `dir` and `options`). */
+export async function writeNamedManifestFiles(dir: string, entries: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
   const l = outLayout(dir);
   const files = [l.manifest, l.manifestSchema];
   if (options.jsonl ?? true) await writeFileAtomic(l.manifest, toJsonl(entries));

@@ -46,6 +46,27 @@ export const OUT_NAMES = {
   cache: '.cache',
 } as const;
 
+/** Names inside a job's training and model folders (`train/[<class>/]…`, `model/[<class>/]…`). */
+const JOB_NAMES = { metrics: 'metrics.jsonl', samples: 'samples', checkpoint: 'checkpoint', checkpointFile: 'checkpoint.json', generator: 'generator', discriminator: 'discriminator', modelJson: 'model.json' } as const;
+
+/** A sample strip's file name at `step` (zero-padded, so names sort by step). */
+const sampleName = (step: number) => `step-${String(step).padStart(6, '0')}.png`;
+
+/**
+ * fast-glob patterns (relative to `<out>`, for `cwd: out`) for what readers look for in any job's folder,
+ * whatever the gan.mode that wrote it: the report finds a run's files through these.
+ */
+export const OUT_GLOBS = {
+  /** Every job's metrics.jsonl. */
+  metrics: `${OUT_NAMES.train}/**/${JOB_NAMES.metrics}`,
+  /** Every saved generator's model.json. */
+  generatorModels: `${OUT_NAMES.model}/**/${JOB_NAMES.generator}/${JOB_NAMES.modelJson}`,
+  /** A class's sample strips, any job (`escaped`: the class's folder name, escaped for fast-glob). */
+  samples: (escaped: string) => `${OUT_NAMES.train}/**/${JOB_NAMES.samples}/${escaped}/step-*.png`,
+  /** The step a sample strip's file name carries, or NaN. */
+  sampleStep: (file: string) => Number(/step-(\d+)\.png$/.exec(file)?.[1] ?? NaN),
+} as const;
+
 /**
  * The folders below `<out>` that gan-augment makes and may empty or replace. A recursive delete is only
  * ever done on one of these (or below one), and only when the ledger says gan-augment made it
@@ -114,24 +135,24 @@ export function outLayout(out: string) {
     /** The model folder of one class's models in any mode, as `merge` copies them (`model/<class>/`). */
     classModelDir: (label: string) => at(OUT_NAMES.model, safeSegment(label)),
     /** Where a job's generator ends up (the path the manifest's `generator` names). */
-    generator: (mode: JobMode, job: string) => at(OUT_NAMES.model, ...jobSeg(mode, job), 'generator'),
+    generator: (mode: JobMode, job: string) => at(OUT_NAMES.model, ...jobSeg(mode, job), JOB_NAMES.generator),
     discriminator: (mode: JobMode, job: string) => at(OUT_NAMES.model, ...jobSeg(mode, job), 'discriminator'),
     /** Where models are written first, and become `model/` on publish. */
     modelStaging: at(OUT_NAMES.modelStaging),
-    stagedGenerator: (mode: JobMode, job: string) => at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), 'generator'),
-    stagedDiscriminator: (mode: JobMode, job: string) => at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), 'discriminator'),
+    stagedGenerator: (mode: JobMode, job: string) => at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), JOB_NAMES.generator),
+    stagedDiscriminator: (mode: JobMode, job: string) => at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), JOB_NAMES.discriminator),
     stagedClassModelDir: (label: string) => at(OUT_NAMES.modelStaging, safeSegment(label)),
 
     train: at(OUT_NAMES.train),
     /** A job's training folder: `train/` (shared) or `train/<class>/`. */
     trainDir: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job)),
     classTrainDir: (label: string) => at(OUT_NAMES.train, safeSegment(label)),
-    checkpointDir: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job), 'checkpoint'),
-    checkpointFile: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job), 'checkpoint', 'checkpoint.json'),
-    metricsFile: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job), 'metrics.jsonl'),
+    checkpointDir: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job), JOB_NAMES.checkpoint),
+    checkpointFile: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job), JOB_NAMES.checkpoint, JOB_NAMES.checkpointFile),
+    metricsFile: (mode: JobMode, job: string) => at(OUT_NAMES.train, ...jobSeg(mode, job), JOB_NAMES.metrics),
     /** A sample strip of one class at one step, below its job's training folder. */
     samplesFile: (mode: JobMode, job: string, label: string, step: number) =>
-      at(OUT_NAMES.train, ...jobSeg(mode, job), 'samples', safeSegment(label), `step-${String(step).padStart(6, '0')}.png`),
+      at(OUT_NAMES.train, ...jobSeg(mode, job), JOB_NAMES.samples, safeSegment(label), sampleName(step)),
 
     synthetic: at(OUT_NAMES.synthetic),
     syntheticClass: (label: string) => at(OUT_NAMES.synthetic, safeSegment(label)),

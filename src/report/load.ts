@@ -13,7 +13,7 @@ import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
 import { locateImages } from '../manifest/locate.js';
-import { OUT_NAMES, outLayout } from '../out/layout.js';
+import { OUT_GLOBS, OUT_NAMES, outLayout } from '../out/layout.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
@@ -220,7 +220,7 @@ export async function measureNovelty(out: string, kept: ManifestEntry[], real: M
 
 /** The training sample strips of a class (train/samples/<class>/step-N.png, any job), spread over time. */
 async function sampleStrips(out: string, label: string, zoom: number): Promise<{ step: number; uri: string }[]> {
-  const files = (await fg(`${OUT_NAMES.train}/**/samples/${fg.escapePath(safeSegment(label))}/step-*.png`, { cwd: out })).map((f) => ({ f, step: Number(/step-(\d+)\.png$/.exec(f)?.[1] ?? NaN) }));
+  const files = (await fg(OUT_GLOBS.samples(fg.escapePath(safeSegment(label))), { cwd: out })).map((f) => ({ f, step: OUT_GLOBS.sampleStep(f) }));
   const chosen = spread(files.filter((x) => Number.isFinite(x.step)).sort((a, b) => a.step - b.step), STRIPS);
   const strips: { step: number; uri: string }[] = [];
   for (const { f, step } of chosen) {
@@ -247,7 +247,7 @@ async function findHeldOut(input: string | undefined): Promise<string | null> {
 
 /** Finds the resolved config: given, or from the saved generator's model.json. */
 async function findConfig(out: string): Promise<Record<string, unknown> | null> {
-  for (const f of (await fg(`${OUT_NAMES.model}/**/generator/model.json`, { cwd: out })).sort()) {
+  for (const f of (await fg(OUT_GLOBS.generatorModels, { cwd: out })).sort()) {
     const m = await readJson<{ meta?: { config?: Record<string, unknown> } }>(path.join(out, f));
     if (m?.meta?.config) return m.meta.config;
   }
@@ -256,7 +256,7 @@ async function findConfig(out: string): Promise<Record<string, unknown> | null> 
 
 /** Every training job's metrics lines (train/**\/metrics.jsonl), by job. */
 export async function readTraining(out: string): Promise<ReportData['training']> {
-  const trainFiles = (await fg(`${OUT_NAMES.train}/**/metrics.jsonl`, { cwd: out })).sort();
+  const trainFiles = (await fg(OUT_GLOBS.metrics, { cwd: out })).sort();
   const training: ReportData['training'] = [];
   for (const f of trainFiles) {
     const lines = (await readJsonl<TrainingLine>(path.join(out, f))) ?? [];
@@ -275,11 +275,11 @@ export async function readTraining(out: string): Promise<ReportData['training']>
  * summary (given, or summary.json), train/**\/metrics.jsonl and evaluate.json.
  */
 export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<ClassVerdict[]> {
-  const s = summary ?? (await readJson<SummaryLike>(path.join(out, 'summary.json')));
+  const s = summary ?? (await readJson<SummaryLike>(outLayout(out).summary));
   const pixels: Record<string, PixelFigures> = {};
   let entries: ManifestEntry[] = [];
   try {
-    entries = parseManifest(await readFile(path.join(out, 'manifest.jsonl'), 'utf8'));
+    entries = parseManifest(await readFile(outLayout(out).manifest, 'utf8'));
   } catch {
     // No manifest: no novelty figure.
   }
@@ -292,7 +292,7 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
       pixels[c.label] = { novelty: n.ratio, structure: n.smoothness };
     }
   }
-  return classVerdicts(s, await readTraining(out), await readJson<EvaluationResult>(path.join(out, 'evaluate.json')), pixels);
+  return classVerdicts(s, await readTraining(out), await readJson<EvaluationResult>(outLayout(out).evaluate), pixels);
 }
 
 /**

@@ -12,7 +12,7 @@ import { isTranslator, type ImageModel } from '../gan/translator.js';
 import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
-import { withFileNames, writeJson, writeManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
+import { withFileNames, writeJson, writeNamedManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
 import { jobMode, outLayout, type JobMode } from '../out/layout.js';
@@ -145,8 +145,9 @@ export async function publish(
   const l = outLayout(out);
   const imagefolder = options.output.imagefolder === 'none' ? null : options.output.imagefolder;
   // Each row's file_name (its image inside out) is known before the manifest is swapped in.
-  await commitOutputs(out, toJsonl(withFileNames([...entries], imagefolder, options.input, out)), { afterSwap: testKillPoint('after-swap') });
-  const written = await writeManifestFiles(out, [...entries], {
+  const named = withFileNames([...entries], imagefolder, options.input, out);
+  await commitOutputs(out, toJsonl(named), { afterSwap: testKillPoint('after-swap') });
+  const written = await writeNamedManifestFiles(out, named, {
     jsonl: false,
     csv: options.output.csv,
     imagefolder,
