@@ -8,6 +8,7 @@
  * returns the step that decides — then add one row here. Its name is then valid in `filter.order`, its
  * reasons are counted, and its scores land in the manifest's `scores`.
  */
+import { coverageFilter } from './coverage.js';
 import { discriminatorFilter } from './discriminator-score.js';
 import { labelFilter } from './label-consistency.js';
 import { nearCopyFilter } from './near-copy.js';
@@ -19,6 +20,7 @@ export const FILTERS = {
   label: labelFilter,
   discriminator: discriminatorFilter,
   usefulness: usefulnessFilter,
+  coverage: coverageFilter,
 } as const satisfies Record<string, FilterDef>;
 
 /** A name `filter.order` may hold. */

@@ -79,6 +79,8 @@ export interface FilterContext {
     labels: Int32Array;
     /** A name for real image i (its path), for rejection details. */
     name(i: number): string;
+    /** Real images the GAN held out (`train.validation`): the guard judges with them, so no filter may select by them. */
+    heldOut: ReadonlySet<number>;
   };
   pixelDims: number;
   featureDims: number;

@@ -35,6 +35,7 @@ export interface FilteredCandidates {
 /**
  * Scores `cands` for the filters `config.filter.order` names and runs them in that order, keeping the
  * best `target` that pass.
+ * @param heldOut real images (indices into `q.real`) the GAN held out: no filter selects by them
  * @param registry the filter table (tests pass one with a row added)
  * @throws {InternalError} for a step name the registry lacks (the config schema admits only its names),
  *   or a rejection with a reason its filter did not declare
@@ -45,6 +46,7 @@ export async function filterCandidates(
   target: number,
   config: Config,
   q: QualityContext,
+  heldOut: ReadonlySet<number> = new Set(),
   registry: FilterRegistry = FILTERS,
 ): Promise<FilteredCandidates> {
   const n = cands.count;
@@ -61,7 +63,7 @@ export async function filterCandidates(
     labels: q.labels,
     target,
     candidates: { count: n, pixels: cands.pixels, features: feats, discriminator: cands.scores, ...(cands.sources ? { sources: cands.sources } : {}) },
-    real: { count: q.real.count, pixels: q.real.pixels, features: q.realFeatures, labels: q.real.labels, name: (i) => q.realNames[i] ?? `real image #${i}` },
+    real: { count: q.real.count, pixels: q.real.pixels, features: q.realFeatures, labels: q.real.labels, name: (i) => q.realNames[i] ?? `real image #${i}`, heldOut },
     pixelDims: q.real.size * q.real.size * q.real.channels,
     featureDims: q.extractor.info.dims,
     probabilities: classifier ? () => probabilities(classifier, cands.pixels, n) : null,

@@ -103,6 +103,8 @@ export async function synthesize(
   const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
 
   for (const c of scarce) {
+    const dataIndex = q.labels.indexOf(c.label);
+    const held = new Set(heldOut(dataIndex));
     const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) });
     const n = cands.count;
     const sources = cands.sources;
@@ -112,8 +114,8 @@ export async function synthesize(
       c.deficit,
       config,
       q,
+      held,
     );
-    const dataIndex = q.labels.indexOf(c.label);
     const realOfClass = indicesOf(q.real.labels, dataIndex);
     sel.kept.forEach((idx, rank) => {
       const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
@@ -143,7 +145,6 @@ export async function synthesize(
       });
     }
     const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
-    const held = new Set(heldOut(dataIndex));
     const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, realOfClass.filter((i) => !held.has(i))) } : null;
     const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions, split);
     classes.push({

@@ -22,7 +22,7 @@ describe('filter, features and quality settings', () => {
   });
 
   it.each([
-    ['filter:\n  order: [label, nope]\n', 'filter.order.1 (line 3): expected one of "near-copy", "label", "discriminator", "usefulness", received "nope"'],
+    ['filter:\n  order: [label, nope]\n', 'filter.order.1 (line 3): expected one of "near-copy", "label", "discriminator", "usefulness", "coverage", received "nope"'],
     ['filter:\n  order: [label, label]\n', 'filter.order (line 3): expected each filter at most once, received a list'],
     ['filter:\n  discriminator: best\n', 'filter.discriminator (line 3): expected one of "top", "fraction", "threshold", "drs", received "best"'],
     ['filter:\n  drsPercentile: 101\n', 'filter.drsPercentile (line 3): expected a number between 0 and 100, received 101'],

@@ -59,7 +59,7 @@ const configWith = (order: string[]): Config => {
 describe('filter registry', () => {
   it('is where the config step names and the reject reasons come from', () => {
     expect(FILTER_STEPS).toEqual(Object.keys(FILTERS));
-    expect(REJECT_REASONS).toEqual(['discriminator', 'drs', 'label', 'near-copy-feature', 'near-copy-pixel', 'near-duplicate', 'usefulness', 'surplus']);
+    expect(REJECT_REASONS).toEqual(['coverage', 'discriminator', 'drs', 'label', 'near-copy-feature', 'near-copy-pixel', 'near-duplicate', 'usefulness', 'surplus']);
     for (const def of Object.values(FILTERS)) for (const r of def.reasons) expect(REJECT_REASONS).toContain(r);
   });
 
@@ -79,7 +79,7 @@ describe('filter registry', () => {
     const registry = { ...FILTERS, toy: toyFilter };
     const levels = [30, 240, 100, 180, 250, 60];
     const cands = { pixels: images(levels), count: levels.length, scores: Float32Array.from([0.9, 0.1, 0.8, 0.3, 0.5, 0.7]) };
-    const r = await filterCandidates(cands, 'b', 2, configWith(['toy', 'discriminator']), await context(), registry);
+    const r = await filterCandidates(cands, 'b', 2, configWith(['toy', 'discriminator']), await context(), new Set(), registry);
     const bright = levels.map((v, i) => [v / 255, i] as const).filter(([b]) => b >= MIN_BRIGHTNESS).map(([, i]) => i);
     expect(r.sel.after[0]).toMatchObject({ step: 'toy', left: bright.length });
     expect((r.sel.byReason as Record<string, number>)['too-dark']).toBe(levels.length - bright.length);
@@ -92,7 +92,7 @@ describe('filter registry', () => {
   it('a rejection with a reason the row does not declare is a bug, not a silent count', async () => {
     const liar: FilterDef = { ...toyFilter, reasons: ['something-else'] };
     const cands = { pixels: images([0, 255]), count: 2, scores: Float32Array.from([1, 2]) };
-    await expect(filterCandidates(cands, 'a', 1, configWith(['liar']), await context(), { ...FILTERS, liar })).rejects.toThrow(InternalError);
-    await expect(filterCandidates(cands, 'a', 1, configWith(['nope']), await context(), FILTERS)).rejects.toThrow('not in the filter registry');
+    await expect(filterCandidates(cands, 'a', 1, configWith(['liar']), await context(), new Set(), { ...FILTERS, liar })).rejects.toThrow(InternalError);
+    await expect(filterCandidates(cands, 'a', 1, configWith(['nope']), await context(), new Set(), FILTERS)).rejects.toThrow('not in the filter registry');
   });
 });

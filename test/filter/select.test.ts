@@ -23,7 +23,7 @@ describe('applyFilters', () => {
     const s = run(['near-copy', 'label', 'discriminator'], 2);
     expect(s.kept).toEqual([0, 3]);
     expect(s.shortfall).toBe(0);
-    expect(s.byReason).toEqual({ discriminator: 2, drs: 0, label: 1, 'near-copy-feature': 0, 'near-copy-pixel': 1, 'near-duplicate': 0, usefulness: 0, surplus: 0 });
+    expect(s.byReason).toEqual({ coverage: 0, discriminator: 2, drs: 0, label: 1, 'near-copy-feature': 0, 'near-copy-pixel': 1, 'near-duplicate': 0, usefulness: 0, surplus: 0 });
     expect(s.after).toEqual([
       { step: 'near-copy', left: 5, cut: 1 },
       { step: 'label', left: 4, cut: 0.5 },
