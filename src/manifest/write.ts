@@ -39,7 +39,10 @@ export class PngWriter {
   private start(): Worker {
     const worker = new Worker(workerUrl());
     worker.on('message', (reply: PngReply) => {
-      const w = this.waiting.get(reply.id)!;
+      // After a failed batch, `done` stops waiting (and the thread) while replies already posted still
+      // arrive: nobody waits for them any more.
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
       this.waiting.delete(reply.id);
       if ('hashes' in reply) {
         w.resolve(reply.hashes);

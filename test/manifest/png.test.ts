@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { crc32, encodePng, filterRows } from '../../src/manifest/png.js';
-import { writePngs } from '../../src/manifest/write.js';
+import { PngWriter, writePngs } from '../../src/manifest/write.js';
 import { Rng } from '../../src/util/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -90,6 +90,23 @@ describe('writePngs', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as NodeJS.ErrnoException).code).toMatch(/^(EEXIST|ENOTDIR)$/);
     expect((err as NodeJS.ErrnoException).path).toContain('not-a-folder');
+  });
+
+  it('a failed write followed by batches still in flight: done rejects with the first error, and late replies are ignored', async () => {
+    const dir = await tempDir('png-');
+    const blocker = path.join(dir, 'not-a-folder');
+    await writeFile(blocker, 'x');
+    const { noise } = images(28, 28, 1);
+    const writer = new PngWriter(28, 1);
+    writer.write([{ file: path.join(blocker, 'a.png'), pixels: noise }]);
+    for (let b = 0; b < 200; b++) writer.write([{ file: path.join(dir, `${b}.png`), pixels: noise }]);
+    // Let the worker answer several batches before the main thread looks at its messages.
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+    const err = await writer.done().catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toMatch(/^(EEXIST|ENOTDIR)$/);
+    // Replies the worker posted before it was stopped arrive now; an unknown id once threw in the handler.
+    await new Promise((r) => setTimeout(r, 300));
   });
 
   it('writes each image to its file and returns the hash of the bytes on disk', async () => {
