@@ -55,7 +55,9 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
   checkShardable(config, options.shard ?? null);
   await preflight(config, { force: options.force ?? false });
   // The lock is held from before anything in <out> changes until the run ends, however it ends.
-  const lock = await prepareOut(config.out, { force: options.force ?? false, input: config.input, ...(options.onEvent ? { emit: options.onEvent } : {}) });
+  const lock = await prepareOut(config.out, { force: options.force ?? false, input: config.input, ...(options.onEvent ? { emit: options.onEvent } : {}) }).catch(async (err: unknown) => {
+    throw (await diskFullError(err, config.out)) ?? err;
+  });
   try {
     return await runLocked(config, options);
   } catch (err) {

@@ -3,7 +3,7 @@
  * eval-mode statistics, so with the run's seed the same (label, seed) gives the same image it gave in
  * the run.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { decodeFile } from '../dataset/decode.js';
@@ -15,6 +15,7 @@ import type { Translator, TranslatorSpec } from '../gan/translator.js';
 import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
 import { sha256 } from '../util/hash.js';
+import { diskFullError } from '../out/folder.js';
 import { outLayout, syntheticName } from '../out/layout.js';
 import { pushAll } from '../util/array.js';
 import { relativePosix } from '../util/fs.js';
@@ -73,6 +74,21 @@ export async function sampleToPngs(
 }
 
 /**
+ * Runs `write`; when it fails, removes every image it was to write (`files()`: those written, half written
+ * or not yet begun), so a failed `generate` leaves no partial images beside an old manifest, and ends
+ * with the disk-full error (file, free space) where the disk or quota is full. The manifest is written
+ * atomically, so an old one stays whole.
+ */
+async function removedOnFailure<T>(out: string, files: () => readonly string[], write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    await Promise.all(files().map((f) => rm(f, { force: true }).catch(() => {})));
+    throw (await diskFullError(err, out)) ?? err;
+  }
+}
+
+/**
  * Writes `count` images of each label to `<out>/<label>/` and `<out>/manifest.jsonl`. The PNGs of one
  * batch are written while the next batch (or the next label's first) is sampled.
  * @throws {UserError} when the model folder is not a generator or does not know a label.
@@ -96,25 +112,27 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     const writer = new PngWriter(size, channels as 1 | 3);
     const total = req.labels.length * req.count;
     const planned: { label: string; file: string; seed: number }[] = [];
-    try {
-      for (const [k, label] of req.labels.entries()) {
-        const seeds = seedsFor(seed, labelSalt(label), req.count);
-        const dir = path.join(req.out, safeSegment(label));
-        const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
-        for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
-        await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
-          req.onProgress?.(k * req.count + done, total, label),
-        );
+    return await removedOnFailure(req.out, () => planned.map((p) => p.file), async () => {
+      try {
+        for (const [k, label] of req.labels.entries()) {
+          const seeds = seedsFor(seed, labelSalt(label), req.count);
+          const dir = path.join(req.out, safeSegment(label));
+          const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
+          for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
+          await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
+            req.onProgress?.(k * req.count + done, total, label),
+          );
+        }
+      } catch (err) {
+        // Stop the writer's thread too, or it would keep the process alive after the error.
+        await writer.done().catch(() => {});
+        throw err;
       }
-    } catch (err) {
-      // Stop the writer's thread too, or it would keep the process alive after the error.
-      await writer.done().catch(() => {});
-      throw err;
-    }
-    const hashes = await writer.done();
-    const entries: ManifestEntry[] = planned.map((p, i) => generatedRow(req, p.file, p.label, step, { seed: p.seed, sha256: hashes[i]! }));
-    await writeManifest(outLayout(req.out).manifest, entries);
-    return { files: planned.map((p) => p.file), seed };
+      const hashes = await writer.done();
+      const entries: ManifestEntry[] = planned.map((p, i) => generatedRow(req, p.file, p.label, step, { seed: p.seed, sha256: hashes[i]! }));
+      await writeManifest(outLayout(req.out).manifest, entries);
+      return { files: planned.map((p) => p.file), seed };
+    });
   } finally {
     disposeParams(g.params);
   }
@@ -127,7 +145,8 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
  * @throws {UserError} without sources, for an unknown label, or a source that does not decode.
  */
 async function translateFromModel(req: GenerateRequest): Promise<{ files: string[]; seed: number }> {
-  if (!req.sources?.length) throw new UserError(`--source: the model at ${req.model} is a translator; give the images to translate with --source <file...>`);
+  const sources = req.sources;
+  if (!sources?.length) throw new UserError(`--source: the model at ${req.model} is a translator; give the images to translate with --source <file...>`);
   const { saved, params } = await loadParams<TranslatorSpec>(req.model, 'translator');
   const t: Translator = { spec: saved.spec, params };
   try {
@@ -139,47 +158,49 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
     if (!config) throw new UserError(`${req.model}/model.json: carries no run config, so its decode settings are unknown`);
     const { size, channels } = t.spec;
     const per = size * size * channels;
-    const pixels = new Uint8Array(req.sources.length * per);
-    for (const [i, file] of req.sources.entries()) {
+    const pixels = new Uint8Array(sources.length * per);
+    for (const [i, file] of sources.entries()) {
       try {
         pixels.set(await decodeFile(file, config.decode), i * per);
       } catch (err) {
         throw new UserError(`--source ${file}: not a readable image: ${(err as Error).message}`);
       }
     }
-    const sourceHashes = await Promise.all(req.sources.map(async (f) => sha256(await readFile(f))));
+    const sourceHashes = await Promise.all(sources.map(async (f) => sha256(await readFile(f))));
     const step = saved.meta['step'];
     const entries: ManifestEntry[] = [];
     const files: string[] = [];
     const writer = new PngWriter(size, channels as 1 | 3);
-    try {
-      for (const [k, label] of req.labels.entries()) {
-        const made = await translateImages(t, null, saved.labels.indexOf(label), pixels, req.sources.map((_, i) => i), req.batchSize ?? 256, (done) =>
-          req.onProgress?.(k * req.sources!.length + done, req.labels.length * req.sources!.length, label),
-        );
-        const out = req.sources.map((src, i) => path.join(req.out, safeSegment(label), `${String(i).padStart(5, '0')}-${safeSegment(path.parse(src).name)}.png`));
-        writer.write(out.map((file, i) => ({ file, pixels: made.pixels.subarray(i * per, (i + 1) * per) })));
-        pushAll(files, out);
-        req.sources.forEach((src, i) =>
-          entries.push(
-            generatedRow(req, out[i]!, label, step, {
-              seed: null,
-              sha256: '',
-              translatedFrom: { path: relativePosix(req.out, path.resolve(src)), sha256: sourceHashes[i]!, label: '' },
-            }),
-          ),
-        );
+    return await removedOnFailure(req.out, () => files, async () => {
+      try {
+        for (const [k, label] of req.labels.entries()) {
+          const made = await translateImages(t, null, saved.labels.indexOf(label), pixels, sources.map((_, i) => i), req.batchSize ?? 256, (done) =>
+            req.onProgress?.(k * sources.length + done, req.labels.length * sources.length, label),
+          );
+          const out = sources.map((src, i) => path.join(req.out, safeSegment(label), `${String(i).padStart(5, '0')}-${safeSegment(path.parse(src).name)}.png`));
+          writer.write(out.map((file, i) => ({ file, pixels: made.pixels.subarray(i * per, (i + 1) * per) })));
+          pushAll(files, out);
+          sources.forEach((src, i) =>
+            entries.push(
+              generatedRow(req, out[i]!, label, step, {
+                seed: null,
+                sha256: '',
+                translatedFrom: { path: relativePosix(req.out, path.resolve(src)), sha256: sourceHashes[i]!, label: '' },
+              }),
+            ),
+          );
+        }
+      } catch (err) {
+        await writer.done().catch(() => {});
+        throw err;
       }
-    } catch (err) {
-      await writer.done().catch(() => {});
-      throw err;
-    }
-    const hashes = await writer.done();
-    entries.forEach((e, i) => (e.sha256 = hashes[i]!));
-    // The source's class is not known from a bare file; name its folder, as the input layout does.
-    for (const e of entries) e.translatedFrom!.label = path.basename(path.dirname(e.translatedFrom!.path)) || '?';
-    await writeManifest(outLayout(req.out).manifest, entries);
-    return { files, seed: config.seed };
+      const hashes = await writer.done();
+      entries.forEach((e, i) => (e.sha256 = hashes[i]!));
+      // The source's class is not known from a bare file; name its folder, as the input layout does.
+      for (const e of entries) e.translatedFrom!.label = path.basename(path.dirname(e.translatedFrom!.path)) || '?';
+      await writeManifest(outLayout(req.out).manifest, entries);
+      return { files, seed: config.seed };
+    });
   } finally {
     disposeParams(t.params);
   }

@@ -85,9 +85,10 @@ export async function acquireLock(dir: string): Promise<OutLock> {
   const me: LockHolder = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
   const text = JSON.stringify(me) + '\n';
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, text);
   let tookOver: LockHolder | null = null;
   try {
+    // Inside the try: a write that fails half way (a full disk) leaves no .tmp behind.
+    await writeFile(tmp, text);
     for (let attempt = 0; ; attempt++) {
       try {
         await link(tmp, file);

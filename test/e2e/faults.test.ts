@@ -60,6 +60,38 @@ describe('faults (e2e)', () => {
     expect(left).not.toContain('.gan-augment.lock');
   }, 180_000);
 
+  it('a disk already full: run exits 5 naming it (no stray lock file); generate exits 5 and leaves none of its images', async (ctx) => {
+    const root = await tempDir();
+    await smallInput(path.join(root, 'in'));
+    // A finished tiny run elsewhere gives generate its model.
+    const made = path.join(root, 'made');
+    const first = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', made, ...TINY]);
+    expect(first.code, first.stderr).toBe(0);
+    const disk = path.join(root, 'disk');
+    await mkdir(disk);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
+    if (m.status !== 0) return ctx.skip(`cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})`);
+    mounted.push(disk);
+
+    // generate: 400 images (~100 KB) do not fit in 64 KB.
+    const gen = path.join(disk, 'gen');
+    const g = await runCli(['generate', '--model', path.join(made, 'model/generator'), '--class', 'coat', '--count', '400', '--out', gen, '--backend', 'wasm']);
+    expect(g.code, g.stderr).toBe(5);
+    expect(g.stderr).toMatch(/no space left on the device while writing \S+ \([\d.]+ (bytes|KB) free of 64\.0 KB/);
+    expect(g.stderr).not.toContain('internal error');
+    const pngs = (await readdir(gen, { recursive: true }).catch(() => [] as string[])).filter((f) => String(f).endsWith('.png'));
+    expect(pngs).toEqual([]);
+
+    // Fill the disk to the last byte, then run into it: the lock itself cannot be written.
+    spawnSync('sh', ['-c', `cat /dev/zero > ${path.join(disk, 'fill')}`]);
+    const out = path.join(disk, 'out');
+    const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/no space left on the device while writing/);
+    expect(r.stderr).not.toContain('internal error');
+    expect((await readdir(out).catch(() => [] as string[])).filter((f) => f.includes('.gan-augment.lock'))).toEqual([]);
+  }, 180_000);
+
   it('kill -9 right after synthetic/ was replaced: no manifest names a missing file, and the next run finishes the job', async () => {
     const root = await tempDir();
     await smallInput(path.join(root, 'in'));
