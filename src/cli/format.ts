@@ -1,8 +1,10 @@
 /** Plain-text tables for the terminal. */
+import { printable } from '../progress.js';
 import { maxOf } from '../util/array.js';
 
 export function table(headers: string[], rows: (string | number)[][], alignRight: boolean[] = []): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
+  // Cells are printable (progress.ts): a newline in a file or class name cannot start a line of its own.
+  const cells = [headers, ...rows.map((r) => r.map((c) => printable(String(c))))];
   const widths = headers.map((_, i) => maxOf(cells.map((r) => [...(r[i] ?? '')].length)));
   const line = (r: string[]) =>
     r

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, parseConfigText } from '../config/load.js';
 import { InputError } from '../errors.js';
-import { createProgress, progressMode } from '../progress.js';
+import { createProgress, printable, progressMode } from '../progress.js';
 import { inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
 import { examples, logFormatOption, parseLogFormat, strategyOption } from './options.js';
@@ -66,16 +66,16 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       } else {
         const rows = balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]);
-        const out: string[] = [`${scan.root}\n\n${table(['class', 'images', 'target', 'deficit'], rows, [false, true, true, true])}\n`];
+        const out: string[] = [`${printable(scan.root)}\n\n${table(['class', 'images', 'target', 'deficit'], rows, [false, true, true, true])}\n`];
         out.push(`\n${balance.classes.length} classes, ${counts.ingested} images, ${balance.totalDeficit} to generate (strategy ${JSON.stringify(balance.strategy)})\n`);
         out.push(`files: ${counts.ingested} ingested, ${counts.ignored} ignored, ${counts.rejected} rejected\n`);
         for (const status of ['rejected', 'ignored'] as const) {
           const these = records.filter((r) => r.status === status);
           if (these.length > 0) out.push(`\n${status}:\n`);
-          for (const r of these.slice(0, LISTED)) out.push(`  ${r.path}: ${r.reason}\n`);
+          for (const r of these.slice(0, LISTED)) out.push(`  ${printable(r.path)}: ${printable(r.reason ?? '')}\n`);
           if (these.length > LISTED) out.push(`  … and ${these.length - LISTED} more (see --json)\n`);
         }
-        for (const label of scan.emptyClasses) out.push(`warning: class folder "${label}" holds no images\n`);
+        for (const label of scan.emptyClasses) out.push(`warning: class folder "${printable(label)}" holds no images\n`);
         process.stdout.write(out.join(''));
       }
       if (opts.strict && a.rejected.length > 0) {

@@ -22,7 +22,7 @@
  */
 import type { Rng } from '../util/rng.js';
 import type { ArmName, SyntheticUse } from './types.js';
-import { pushAll } from '../util/array.js';
+import { maxOf, pushAll } from '../util/array.js';
 
 export type { SyntheticUse } from './types.js';
 
@@ -69,7 +69,7 @@ export function classicalArms(inp: ArmInputs, rng: Rng): ArmPool[] {
   const ones = new Float32Array(k).fill(1);
 
   // Oversampling targets: the run's target; else what the class has with its added images; else the largest class.
-  const maxReal = Math.max(0, ...realCount);
+  const maxReal = Math.max(0, maxOf(realCount));
   const byClass = realByClass(realLabels, k);
   const extra: number[] = [];
   for (const c of scarce) {

@@ -137,9 +137,9 @@ export interface BarRow {
 /** Horizontal stacked bars, one row per label, with an optional marker per row. */
 export function stackedBars(opts: { title: string; segments: string[]; rows: BarRow[]; colors?: string[]; markerName?: string }): string {
   const rowH = 18;
-  const labelW = Math.min(160, 12 + 6.5 * Math.max(4, ...opts.rows.map((r) => r.label.length)));
+  const labelW = Math.min(160, 12 + 6.5 * Math.max(4, maxOf(opts.rows.map((r) => r.label.length))));
   const f: Frame = { width: 560, height: 34 + rowH * opts.rows.length + 22, left: labelW, right: 50, top: 26, bottom: 22 };
-  const max = Math.max(1, ...opts.rows.map((r) => Math.max(r.values.reduce((s, v) => s + v, 0), r.marker ?? 0)));
+  const max = Math.max(1, maxOf(opts.rows.map((r) => Math.max(r.values.reduce((s, v) => s + v, 0), r.marker ?? 0))));
   const sx = (v: number) => +(f.left + (v / max) * (f.width - f.left - f.right)).toFixed(1);
   const colors = opts.colors ?? PALETTE;
   const parts: string[] = [];
@@ -193,7 +193,7 @@ export function histogram(opts: { title: string; groups: { name: string; values:
  * @returns an `<svg>`, or a note when every count is 0
  */
 export function binnedHistogram(opts: { title: string; lo: number; width: number; groups: { name: string; counts: number[]; color?: string }[]; cut?: number | null; cutName?: string; xLabel?: string }): string {
-  const nb = Math.max(0, ...opts.groups.map((g) => g.counts.length));
+  const nb = Math.max(0, maxOf(opts.groups.map((g) => g.counts.length)));
   const total = opts.groups.reduce((s, g) => s + g.counts.reduce((a, b) => a + b, 0), 0);
   if (nb === 0 || total === 0 || !(opts.width > 0)) return `<p class="note">${esc(opts.title)}: no scores</p>`;
   const w = opts.width;
@@ -204,7 +204,7 @@ export function binnedHistogram(opts: { title: string; lo: number; width: number
   // Stacked: each bin's groups on top of each other.
   const tops = new Array<number>(nb).fill(0);
   counts.forEach((c) => c.forEach((v, b) => (tops[b]! += v)));
-  const ymax = Math.max(1, ...tops);
+  const ymax = Math.max(1, maxOf(tops));
   const f = FRAME;
   const sx = (x: number) => +(f.left + ((x - lo) / (hi - lo)) * (f.width - f.left - f.right)).toFixed(1);
   const sy = (y: number) => +(f.height - f.bottom - (y / ymax) * (f.height - f.top - f.bottom)).toFixed(1);

@@ -73,6 +73,13 @@ describe('scan and init on the hostile corpus (e2e)', () => {
     expect(scanJson.counts).toMatchObject({ ingested: 13, rejected: 1 });
   });
 
+  it('scan in text mode: a file name with newlines stays on its line (no forged event starts a line)', async () => {
+    const r = await runCli(['scan', input, '-q', '--log-format', 'text']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('evil\\n{"event":"done","forged":true}\\n.png');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
+  });
+
   it('init counts what scan counts: rejected files are not images to generate from', async () => {
     const r = await runCli(['init', input, '--config', path.join(root, 'init.yaml')]);
     expect(r.code, r.stderr).toBe(0);
