@@ -4,6 +4,7 @@
  * and each setting's `.describe()`), so there is one place to write them.
  */
 import { z } from 'zod';
+import { BOUNDS, LIST_BOUNDS } from './bounds.js';
 import { ConfigSchema } from './schema.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; anyOf?: JsonSchema[]; allOf?: JsonSchema[] };
@@ -67,6 +68,20 @@ function objectOf(s: JsonSchema | undefined): JsonSchema | undefined {
   return undefined;
 }
 
+/** The schema of the setting at `parts` (`['train', 'steps']`), or undefined. */
+function nodeAt(schema: JsonSchema, parts: readonly string[]): JsonSchema | undefined {
+  let node: JsonSchema | undefined = schema;
+  for (const part of parts) node = objectOf(node)?.properties?.[part];
+  return node;
+}
+
+/** The number or integer schema in `s` (itself, or its branch of a nullable anyOf). */
+function numeric(s: JsonSchema | undefined): JsonSchema | undefined {
+  if (!s) return undefined;
+  if (s['type'] === 'number' || s['type'] === 'integer') return s;
+  return s.anyOf?.find((b) => b['type'] === 'number' || b['type'] === 'integer');
+}
+
 /** Removes zod's `maximum: Number.MAX_SAFE_INTEGER` on integers: true, but noise in an editor. */
 function tidy(s: unknown): void {
   if (!s || typeof s !== 'object') return;
@@ -81,14 +96,19 @@ export function configJsonSchema(): JsonSchema {
   const schema = z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
   tidy(schema);
   for (const [keyPath, description] of configDescriptions()) {
-    let node: JsonSchema | undefined = schema;
-    const parts = keyPath.split('.');
-    for (const [i, part] of parts.entries()) {
-      const child: JsonSchema | undefined = objectOf(node)?.properties?.[part];
-      if (!child) break;
-      if (i === parts.length - 1) child['description'] = description;
-      node = child;
-    }
+    const node = nodeAt(schema, keyPath.split('.'));
+    if (node) node['description'] = description;
+  }
+  // The upper bounds validate checks (bounds.ts), so an editor flags `gan.latentDim: 1e9` too.
+  for (const b of BOUNDS) {
+    const node = numeric(nodeAt(schema, b.path));
+    if (node) node['maximum'] = b.max;
+  }
+  for (const b of LIST_BOUNDS) {
+    const node = nodeAt(schema, b.path);
+    const items = numeric(node?.['items'] as JsonSchema | undefined);
+    if (node) node['maxItems'] = b.maxItems;
+    if (items) items['maximum'] = b.max;
   }
   return {
     $schema: schema['$schema'],

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, SCHEMA_FILE } from '../../src/config/json-schema.js';
 import { parseConfigText } from '../../src/config/load.js';
+import { BOUNDS, LIST_BOUNDS } from '../../src/config/bounds.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { configDescriptions } from '../../src/config/json-schema.js';
 import { guessChannels, guessSize, LABEL_FILTER_MIN_IMAGES, starterConfig } from '../../src/init/starter.js';
@@ -29,6 +30,21 @@ describe('gan-augment schema', () => {
     const shipped = JSON.parse(await readFile(path.join(ROOT, SCHEMA_FILE), 'utf8'));
     expect(JSON.parse(r.stdout), `${SCHEMA_FILE} is out of date: node bin/gan-augment.js schema > ${SCHEMA_FILE}`).toEqual(shipped);
     expect(JSON.parse(r.stdout)).toEqual(configJsonSchema());
+  });
+
+  it('carries every upper bound validate checks (bounds.ts), so an editor flags gan.latentDim: 1e9 too', () => {
+    const schema = configJsonSchema() as Record<string, unknown>;
+    const at = (parts: readonly string[]) => {
+      let node: Record<string, unknown> | undefined = schema;
+      for (const p of parts) node = (node?.['properties'] as Record<string, Record<string, unknown>> | undefined)?.[p];
+      const branch = (node?.['anyOf'] as Record<string, unknown>[] | undefined)?.find((b) => b['type'] === 'integer' || b['type'] === 'number');
+      return branch ?? node;
+    };
+    for (const b of BOUNDS) expect(at(b.path)?.['maximum'], b.path.join('.')).toBe(b.max);
+    for (const b of LIST_BOUNDS) {
+      expect(at(b.path)?.['maxItems'], b.path.join('.')).toBe(b.maxItems);
+      expect((at(b.path)?.['items'] as Record<string, unknown>)['maximum'], b.path.join('.')).toBe(b.max);
+    }
   });
 
   it("describes every setting with its comment from schema.ts, and knows the config's shape", () => {
