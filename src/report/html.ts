@@ -267,6 +267,16 @@ function fidSeries(records: TrainingLine[]): { name: string; points: [number, nu
   return [...series].map(([name, points]) => ({ name, points }));
 }
 
+/** Per-class sample diversity during training (÷ the real images'; `rollback` markers are not a class). */
+function diversitySeries(records: TrainingLine[]): { name: string; points: [number, number][] }[] {
+  const series = new Map<string, [number, number][]>();
+  for (const r of records) {
+    if (!r.diversity || typeof r.diversity !== 'object') continue;
+    for (const [k, v] of Object.entries(r.diversity as Record<string, unknown>)) if (k !== 'rollback' && typeof v === 'number') series.set(k, [...(series.get(k) ?? []), [r.step, v]]);
+  }
+  return [...series].map(([name, points]) => ({ name, points }));
+}
+
 function training(d: ReportData): string {
   if (d.training.length === 0) return `<section id="training"><h2>Training</h2><p class="note">No train/metrics.jsonl in this folder.</p></section>`;
   const jobs = d.training.slice(0, 24).map(({ job, records }) => {
@@ -274,7 +284,8 @@ function training(d: ReportData): string {
     const gap = records.map((r) => [r.step, val(r, 'dTrainReal') - val(r, 'dHeldOut')] as [number, number]);
     const p = constant(pts('p'));
     const fids = fidSeries(records);
-    const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? 'FID was not measured during training; the per-class FID of the kept images is under Quality.' : '']
+    const divs = diversitySeries(records);
+    const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? `FID was not measured during training (the per-class FID of the kept images is under Quality)${divs.length ? '; the per-class sample diversity, measured at every sample step, shows collapse over time' : ''}.` : '']
       .filter(Boolean)
       .join(' ');
     return `<h3>${esc(job)}</h3><div class="row">
@@ -283,6 +294,7 @@ ${lineChart({ title: 'Discriminator output', series: [{ name: 'D(real)', points:
 ${p === null ? lineChart({ title: 'Augmentation probability p', series: [{ name: 'p', points: pts('p') }], xLabel: 'step', yMin: 0, yMax: 1 }) : ''}
 ${lineChart({ title: 'Held-out gap: D(train real) − D(held-out real)', series: [{ name: 'D(train) − D(held-out)', points: gap }, { name: 'D(held-out)', points: pts('dHeldOut'), dashed: true }], xLabel: 'step', hline: 0 })}
 ${fids.length ? lineChart({ title: 'FID of the samples during training (lower is closer)', series: fids, xLabel: 'step' }) : ''}
+${divs.length ? lineChart({ title: 'Sample diversity per class ÷ real (≈ 1 healthy, ≪ 1 collapse)', series: divs, xLabel: 'step', hline: 1, yMin: 0 }) : ''}
 </div>${facts ? `<p class="note">${esc(facts)}</p>` : ''}`;
   });
   const more = d.training.length > 24 ? `<p class="note">${d.training.length - 24} more jobs not drawn.</p>` : '';

@@ -129,6 +129,12 @@ describe('renderReport', () => {
     expect(html).toContain('stayed at 0.50 throughout');
     expect(html).toContain('distance 0.123');
     expect(html).toContain('step 200');
+    const collapsing = data({ training: [{ job: 'shared', records: [100, 200, 300].map((step) => ({ step, lossD: 1, diversity: { coat: 1 - step / 400, rollback: 1 } })) }] });
+    const ch = renderReport(collapsing);
+    expect(ch).toContain('Sample diversity per class ÷ real');
+    expect(ch).toContain('>coat</text>');
+    expect(ch).not.toContain('>rollback</text>');
+    expect(html).not.toContain('Sample diversity per class');
     const moving = data({ training: [{ job: 'shared', records: [1, 2].map((step) => ({ step, p: step / 10 })) }] });
     expect(renderReport(moving)).toContain('Augmentation probability p</title>');
   });
