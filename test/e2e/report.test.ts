@@ -91,6 +91,8 @@ describe('report.html and evaluate (e2e)', () => {
     expect(html).not.toMatch(/<script|<link|(src|href)="(https?:)?\/\//i);
     expect(html).toContain('id="evaluate"');
     expect(html).toContain('rejected:');
+    // Before evaluate ran, the report points to it with the exact command, the held-out folder found beside the input.
+    expect(html).toMatch(/gan-augment evaluate --manifest \S*manifest\.jsonl --test \S*fixtures\/fmnist-tiny-test/);
   });
 
   it("the manifest's file_name stays valid when <out> alone is copied elsewhere (a CI artefact); path is relative to the manifest", async () => {
