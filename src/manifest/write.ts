@@ -120,6 +120,8 @@ export type ImagefolderMode = 'hardlink' | 'copy' | 'symlink';
 export interface ManifestOutputs {
   /** Also write `manifest.jsonl` (default true; false when the caller swapped it in with its images, see out/folder.ts `commitOutputs`). */
   jsonl?: boolean;
+  /** `imagefolder/` was staged ({@link stageImagefolder}) and swapped in with the manifest: leave it. */
+  imagefolderStaged?: boolean;
   /** Also write `manifest.csv`. */
   csv: boolean;
   /** Also write `imagefolder/`, placing files this way; null = do not. */
@@ -156,14 +158,27 @@ export async function writeNamedManifestFiles(dir: string, entries: ManifestEntr
   } else {
     await rm(csv, { force: true });
   }
-  const root = l.imagefolder;
-  await removeOwned(dir, root);
   let copied = 0;
-  if (options.imagefolder !== null) {
-    copied = await writeImagefolder(dir, entries, options.imagefolder, options.input);
-    files.push(root);
+  if (!options.imagefolderStaged) {
+    await removeOwned(dir, l.imagefolder);
+    if (options.imagefolder !== null) copied = await writeImagefolder(dir, l.imagefolder, entries, options.imagefolder, options.input);
   }
+  if (options.imagefolder !== null) files.push(l.imagefolder);
   return { files, copiedInsteadOfLinked: copied };
+}
+
+/**
+ * Builds the next `imagefolder/` in its staging folder (out/layout.ts `imagefolderStaging`), for
+ * out/folder.ts `commitOutputs` to swap in together with the manifest whose `file_name`s name its files.
+ * @returns how many files had to be copied although hard links were asked for
+ */
+export async function stageImagefolder(dir: string, entries: ManifestEntry[], mode: ImagefolderMode, input: string): Promise<number> {
+  const l = outLayout(dir);
+  await removeOwned(dir, l.imagefolderStaging);
+  // The synthetic images are still staged too: link or copy them from there (a hard link stays valid when
+  // the staging folder becomes synthetic/).
+  const inSynthetic = (abs: string) => !path.relative(l.synthetic, abs).startsWith('..');
+  return writeImagefolder(dir, l.imagefolderStaging, entries, mode, input, (abs) => (inSynthetic(abs) ? l.stagedFile(abs) : abs));
 }
 
 /**
@@ -179,9 +194,13 @@ export function withFileNames(entries: ManifestEntry[], mode: ImagefolderMode | 
   }));
 }
 
-/** Places every entry's file under `<dir>/imagefolder/train/` and writes its metadata.jsonl. */
-async function writeImagefolder(dir: string, entries: ManifestEntry[], mode: ImagefolderMode, input: string): Promise<number> {
-  const split = path.join(outLayout(dir).imagefolder, IMAGEFOLDER_SPLIT);
+/**
+ * Places every entry's file under `<root>/train/` and writes its metadata.jsonl. `readFrom` maps a
+ * file's final path to where its bytes are now (a synthetic image still in its staging folder); a
+ * symbolic link always names the final path.
+ */
+async function writeImagefolder(dir: string, root: string, entries: ManifestEntry[], mode: ImagefolderMode, input: string, readFrom: (abs: string) => string = (a) => a): Promise<number> {
+  const split = path.join(root, IMAGEFOLDER_SPLIT);
   const layout = imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/'));
   const dirs = new Set(layout.files.map((f) => path.dirname(path.join(split, f.to))));
   for (const d of [...dirs].sort()) await mkdir(d, { recursive: true });
@@ -197,7 +216,7 @@ async function writeImagefolder(dir: string, entries: ManifestEntry[], mode: Ima
         } else if (mode === 'hardlink') {
           // link(2) of a symlink links the symlink itself, and a relative one dangles at its new place:
           // link the file it names.
-          const target = await realpath(src);
+          const target = await realpath(readFrom(src));
           try {
             await link(target, dst);
           } catch (err) {
@@ -209,7 +228,7 @@ async function writeImagefolder(dir: string, entries: ManifestEntry[], mode: Ima
           }
         } else {
           // A reflink where the filesystem has them (no extra space, still independent), else a copy.
-          await copyFile(src, dst, constants.COPYFILE_FICLONE);
+          await copyFile(readFrom(src), dst, constants.COPYFILE_FICLONE);
         }
       }),
     ),

@@ -87,7 +87,7 @@ async function recoverInterrupted(out: string): Promise<void> {
 }
 
 /**
- * Replaces `<out>/synthetic/` and `<out>/model/` by what was staged for them (out/layout.ts `SWAPPED`),
+ * Replaces `<out>/synthetic/`, `<out>/model/` and `<out>/imagefolder/` by what was staged for them (out/layout.ts `SWAPPED`),
  * and the manifest by `manifestText`, so that the manifest and the files it names change together: the
  * new manifest is written first under a temporary name, the old manifest (and its CSV) removed, the
  * folders swapped, then the new manifest renamed into place. At every moment `manifest.jsonl` either

@@ -43,6 +43,8 @@ export const OUT_NAMES = {
   modelPrevious: '.model.old',
   rejected: 'rejected',
   imagefolder: 'imagefolder',
+  imagefolderStaging: '.imagefolder.partial',
+  imagefolderPrevious: '.imagefolder.old',
   cache: '.cache',
 } as const;
 
@@ -82,17 +84,21 @@ export const OWNED_FOLDERS = [
   OUT_NAMES.modelPrevious,
   OUT_NAMES.rejected,
   OUT_NAMES.imagefolder,
+  OUT_NAMES.imagefolderStaging,
+  OUT_NAMES.imagefolderPrevious,
   OUT_NAMES.cache,
 ] as const;
 
 /**
  * The folders a run replaces whole when it publishes (out/folder.ts `commitOutputs`): written to `staged`
  * first, then swapped for `final` together with the manifest; `previous` holds the old one meanwhile.
- * `synthetic/` is left empty when nothing was staged; `model/` is then removed.
+ * `synthetic/` is left empty when nothing was staged; `model/` and `imagefolder/` are then removed.
  */
 export const SWAPPED = [
   { final: OUT_NAMES.synthetic, staged: OUT_NAMES.staging, previous: OUT_NAMES.previous, keepEmpty: true },
   { final: OUT_NAMES.model, staged: OUT_NAMES.modelStaging, previous: OUT_NAMES.modelPrevious, keepEmpty: false },
+  // The manifest's file_name column names files in imagefolder/: it is replaced with the manifest too.
+  { final: OUT_NAMES.imagefolder, staged: OUT_NAMES.imagefolderStaging, previous: OUT_NAMES.imagefolderPrevious, keepEmpty: false },
 ] as const;
 
 /** Every file and folder gan-augment writes directly below `<out>` (what must not overlap the input). */
@@ -170,6 +176,8 @@ export function outLayout(out: string) {
     rejectedList: at(OUT_NAMES.rejected, 'rejected.jsonl'),
 
     imagefolder: at(OUT_NAMES.imagefolder),
+    /** Where the next imagefolder/ is built before it is swapped in with the manifest. */
+    imagefolderStaging: at(OUT_NAMES.imagefolderStaging),
 
     cache: at(OUT_NAMES.cache),
     decodeCache: at(OUT_NAMES.cache, 'decode'),

@@ -12,7 +12,7 @@ import { isTranslator, type ImageModel } from '../gan/translator.js';
 import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
-import { withFileNames, writeJson, writeNamedManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
+import { stageImagefolder, withFileNames, writeJson, writeNamedManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
 import { jobMode, outLayout, type JobMode } from '../out/layout.js';
@@ -146,13 +146,18 @@ export async function publish(
   const imagefolder = options.output.imagefolder === 'none' ? null : options.output.imagefolder;
   // Each row's file_name (its image inside out) is known before the manifest is swapped in.
   const named = withFileNames([...entries], imagefolder, options.input, out);
+  // imagefolder/ holds the files the new manifest's file_names name: staged, then swapped in with it.
+  const copied = imagefolder ? await stageImagefolder(out, named, imagefolder, options.input) : 0;
   await commitOutputs(out, toJsonl(named), { afterSwap: testKillPoint('after-swap') });
-  const written = await writeNamedManifestFiles(out, named, {
+  testKillPoint('after-manifest')?.();
+  await writeNamedManifestFiles(out, named, {
     jsonl: false,
     csv: options.output.csv,
     imagefolder,
+    imagefolderStaged: true,
     input: options.input,
   });
+  const written = { copiedInsteadOfLinked: copied };
   if (written.copiedInsteadOfLinked > 0) options.emit({ type: 'info', message: `imagefolder: ${written.copiedInsteadOfLinked} files copied, not hard-linked (the input is on another filesystem)` });
   await writeJson(l.summary, summary);
   // The report reads what was just written; a failure to draw it must not fail the run.

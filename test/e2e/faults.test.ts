@@ -5,6 +5,7 @@
  * the trained models, and `--resume` continues without training.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { access, cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,7 +115,20 @@ describe('faults (e2e)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
     expect((await readdir(out)).filter((n) => n.startsWith('.synthetic') || n.startsWith('.manifest'))).toEqual([]);
-  }, 240_000);
+
+    // kill -9 right after the new manifest is in place, the run before having written no imagefolder/:
+    // every file_name it names (real images' copies in imagefolder/) is there, with the row's bytes.
+    const noLayout = await runCli([...args, 'output.imagefolder=none']);
+    expect(noLayout.code, noLayout.stderr).toBe(0);
+    const killed2 = await new Promise<{ signal: NodeJS.Signals | null }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args, 'seed=9'], { env: { ...process.env, GAN_AUGMENT_TEST_KILL_AT: 'after-manifest' }, stdio: 'ignore' });
+      child.on('close', (_code, signal) => resolve({ signal }));
+    });
+    expect(killed2.signal).toBe('SIGKILL');
+    const rows = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { file_name: string; sha256: string });
+    expect(rows.some((r) => r.file_name.startsWith('imagefolder/'))).toBe(true);
+    for (const r of rows) expect(createHash('sha256').update(await readFile(path.join(out, r.file_name))).digest('hex'), r.file_name).toBe(r.sha256);
+  }, 300_000);
 
   it('one Ctrl-C during generation stops at the next batch; --resume continues from the trained models', async () => {
     const root = await tempDir();
