@@ -66,7 +66,7 @@ describe('quality gate and filters through the CLI', () => {
     rejectedDirs = (await readdir(path.join(out, 'rejected'))).sort();
     // 2: same out folder (the classifier comes from the cache), all three filters, the discriminator keeping
     // too few (30% of 2 × deficit) to fill the classes, onFail: warn.
-    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.3']);
+    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.3', 'filter.keepRejected=false']);
   }, 300_000);
 
   it('a failed gate with onFail: fail exits 3 and names the classes, after writing every output', async () => {

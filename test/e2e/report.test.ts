@@ -34,11 +34,13 @@ describe('report.html and evaluate (e2e)', () => {
   let out: string;
   let run: CliResult;
   let ev: CliResult;
+  let pointer = '';
 
   beforeAll(async () => {
     out = await tempDir();
     run = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', out, '--backend', 'wasm', '-q', '--log-format', 'text', ...TINY]);
     if (run.code !== 0) return;
+    pointer = await readFile(path.join(out, 'report.html'), 'utf8');
     ev = await runCli([
       'evaluate',
       '--manifest',
@@ -86,13 +88,15 @@ describe('report.html and evaluate (e2e)', () => {
     expect(JSON.parse(await readFile(path.join(out, 'evaluate.json'), 'utf8'))).toEqual(r);
   });
 
+  it('before evaluate ran, the report points to it with the exact command and the held-out folder found beside the input', () => {
+    expect(pointer).toMatch(/gan-augment evaluate --manifest \S*manifest\.jsonl --test \S*fixtures\/fmnist-tiny-test/);
+  });
+
   it('the report is self-contained and carries the evaluate result', async () => {
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link|(src|href)="(https?:)?\/\//i);
     expect(html).toContain('id="evaluate"');
     expect(html).toContain('rejected:');
-    // Before evaluate ran, the report points to it with the exact command, the held-out folder found beside the input.
-    expect(html).toMatch(/gan-augment evaluate --manifest \S*manifest\.jsonl --test \S*fixtures\/fmnist-tiny-test/);
   });
 
   it("the manifest's file_name stays valid when <out> alone is copied elsewhere (a CI artefact); path is relative to the manifest", async () => {
@@ -151,8 +155,8 @@ describe('report.html and evaluate (e2e)', () => {
       expect(imgs.length).toBeGreaterThanOrEqual(3 * (10 + 16 + 16 + 8 + 1));
       expect(await page.$$eval('.strip img', (xs) => xs.length)).toBeGreaterThanOrEqual(3);
       expect(imgs.filter((i) => !i.done || i.w === 0)).toEqual([]);
-      // Balance, a histogram per class, and losses, D output and the held-out gap (p stayed at 1: not drawn).
-      expect(await page.$$eval('svg.chart', (xs) => xs.length)).toBe(1 + 3 + 3);
+      // Balance, a histogram per class, and losses, D output, the held-out gap and diversity (p stayed at 1: not drawn).
+      expect(await page.$$eval('svg.chart', (xs) => xs.length)).toBe(1 + 3 + 4);
       expect(await page.$eval('#evaluate', (e) => e.textContent ?? '')).toContain('points');
       // The verdict a person sees: poor for every class of a 20-step run, never good; the gate without limits is no pass.
       const badges = await page.$$eval('#verdict h3', (hs) => hs.map((h) => h.textContent ?? ''));
