@@ -40,6 +40,31 @@ export const BLAS_THREADS_ENV = 'GAN_AUGMENT_BLAS_THREADS';
  */
 export const DEFAULT_BLAS_THREADS = Math.min(2, Math.max(1, os.availableParallelism()));
 
+/**
+ * BLAS threads while sampling a generator (both `run` and `gan-augment generate`): leave a core to the
+ * PNG writer's thread, which encodes one batch while the next is sampled. On the 2-core bench machine
+ * `generate` ran 1.32–1.38× PyTorch on one thread and 1.10–1.23× on two (docs/native-kernels.md). Every
+ * command samples with the same count, so `generate` gives the bytes a run shipped (results differ in
+ * the last bits between thread counts).
+ */
+export const SAMPLING_BLAS_THREADS = Math.max(1, Math.min(DEFAULT_BLAS_THREADS, os.availableParallelism() - 1));
+
+/**
+ * Runs `fn` with OpenBLAS' sgemm on `n` threads, then puts the count back. Without the native backend,
+ * or a BLAS without thread control, just runs `fn`.
+ */
+export async function withBlasThreads<T>(n: number, fn: () => Promise<T>): Promise<T> {
+  const info = cached;
+  if (!info || info.threads === null || info.threads === n) return fn();
+  const before = info.threads;
+  info.addon.setThreads(n);
+  try {
+    return await fn();
+  } finally {
+    info.addon.setThreads(before);
+  }
+}
+
 /** Libraries tried in turn, per platform: OpenBLAS (Debian/Ubuntu `libopenblas0`), Accelerate on macOS. */
 export const BLAS_CANDIDATES: Record<string, string[]> = {
   linux: ['libopenblas.so.0', 'libopenblas.so'],

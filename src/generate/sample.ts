@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
 import { generate, type Generator } from '../gan/generator.js';
 import { InterruptedError } from '../errors.js';
+import { SAMPLING_BLAS_THREADS, withBlasThreads } from '../backend/native.js';
 import { Rng } from '../util/rng.js';
 
 export interface Candidates {
@@ -30,6 +31,19 @@ export function latentOf(seed: number, latentDim: number): Float32Array {
  * @throws {InterruptedError} when `signal` is aborted
  */
 export async function sampleClass(
+  g: Generator,
+  d: Discriminator | null,
+  classIndex: number,
+  count: number,
+  seeds: number[],
+  batchSize: number,
+  onProgress?: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<Candidates> {
+  return withBlasThreads(SAMPLING_BLAS_THREADS, () => sampleBatches(g, d, classIndex, count, seeds, batchSize, onProgress, signal));
+}
+
+async function sampleBatches(
   g: Generator,
   d: Discriminator | null,
   classIndex: number,

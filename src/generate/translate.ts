@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import { InterruptedError } from '../errors.js';
+import { SAMPLING_BLAS_THREADS, withBlasThreads } from '../backend/native.js';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
 import { translate, type Translator } from '../gan/translator.js';
 import { Rng } from '../util/rng.js';
@@ -64,6 +65,19 @@ export function pickSources(labels: Int32Array, classes: readonly number[], n: n
  * the discriminator's logit for each when `d` is given.
  */
 export async function translateImages(
+  t: Translator,
+  d: Discriminator | null,
+  classIndex: number,
+  pixels: Uint8Array,
+  sources: readonly number[],
+  batchSize: number,
+  onProgress?: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<TranslatedCandidates> {
+  return withBlasThreads(SAMPLING_BLAS_THREADS, () => translateBatches(t, d, classIndex, pixels, sources, batchSize, onProgress, signal));
+}
+
+async function translateBatches(
   t: Translator,
   d: Discriminator | null,
   classIndex: number,

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, type NativeAddon } from '../../src/backend/native.js';
+import { BLAS_THREADS_ENV, DEFAULT_BLAS_THREADS, loadNative, NATIVE_ENV, SAMPLING_BLAS_THREADS, withBlasThreads, type NativeAddon } from '../../src/backend/native.js';
 import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
 import { describeBackend, initBackend } from '../../src/backend/select.js';
 import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
@@ -51,6 +51,24 @@ describe.skipIf(unavailable !== null)(`BLAS threads${unavailable ? ` (skipped: $
       expect(loadNative({}).threads).toBe(want);
       expect(loadNative({ [BLAS_THREADS_ENV]: '1' }).threads).toBe(1);
       expect(() => loadNative({ [BLAS_THREADS_ENV]: 'two' })).toThrow(/GAN_AUGMENT_BLAS_THREADS: expected an integer from 1 to 256, received "two"/);
+    } finally {
+      loadNative();
+    }
+  });
+});
+
+describe.skipIf(unavailable !== null)(`BLAS threads while sampling${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('withBlasThreads runs its function on that many threads and puts the count back, after a throw too', async () => {
+    const addon = loadNative({ [BLAS_THREADS_ENV]: '2' }).addon;
+    try {
+      const before = addon.getThreads();
+      expect(before).toBeGreaterThanOrEqual(1);
+      expect(await withBlasThreads(1, async () => addon.getThreads())).toBe(1);
+      expect(addon.getThreads()).toBe(before);
+      await expect(withBlasThreads(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      expect(addon.getThreads()).toBe(before);
+      // One core is left to the PNG writer's thread, at least one thread is kept.
+      expect(SAMPLING_BLAS_THREADS).toBe(Math.max(1, Math.min(DEFAULT_BLAS_THREADS, os.availableParallelism() - 1)));
     } finally {
       loadNative();
     }
