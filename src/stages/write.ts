@@ -157,8 +157,7 @@ export async function publish(
     imagefolderStaged: true,
     input: options.input,
   });
-  const written = { copiedInsteadOfLinked: copied };
-  if (written.copiedInsteadOfLinked > 0) options.emit({ type: 'info', message: `imagefolder: ${written.copiedInsteadOfLinked} files copied, not hard-linked (the input is on another filesystem)` });
+  if (copied > 0) options.emit({ type: 'info', message: `imagefolder: ${copied} files copied, not hard-linked (the input is on another filesystem)` });
   await writeJson(l.summary, summary);
   // The report reads what was just written; a failure to draw it must not fail the run.
   if (options.output.report) await writeReport(out, { config: options.reportConfig }).catch((err: Error) => options.emit({ type: 'warn', message: `report.html not written: ${err.message}` }));
