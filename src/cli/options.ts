@@ -22,19 +22,18 @@ export function backendOption(fallback?: BackendChoice): Option {
 
 /** An integer flag ≥ `min`, parsed by commander (an error names the flag and the value). */
 export function intOption(flags: string, help: string, min: number, fallback?: number): Option {
-  const o = new Option(flags, help).argParser((v: string) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}.`);
-    return n;
-  });
-  return fallback !== undefined ? o.default(fallback) : o;
+  return boundedOption(flags, help, min, fallback, true);
 }
 
 /** A number flag ≥ `min`, parsed (so help shows the default as a number) and refused as the flag's own error. */
 export function numberOption(flags: string, help: string, min: number, fallback?: number): Option {
+  return boundedOption(flags, help, min, fallback, false);
+}
+
+function boundedOption(flags: string, help: string, min: number, fallback: number | undefined, integer: boolean): Option {
   const o = new Option(flags, help).argParser((v: string) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number ≥ ${min}.`);
+    if (v.trim() === '' || !(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < min) throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} ≥ ${min}.`);
     return n;
   });
   return fallback !== undefined ? o.default(fallback) : o;

@@ -12,6 +12,7 @@
  * before this one. Pure: numbers in, decision out.
  */
 import { Rng } from '../util/rng.js';
+import { nearestNeighbours } from './nearest.js';
 import { gatherRows } from './rows.js';
 import { fmt, type FilterDecision, type FilterDef } from './types.js';
 
@@ -108,13 +109,7 @@ export const coverageFilter: FilterDef<'coverage'> = {
     const anchorIdx: number[] = [];
     for (let i = 0; i < ctx.real.count; i++) if (ctx.real.labels[i] === ctx.classIndex && !ctx.real.heldOut.has(i)) anchorIdx.push(i);
     const anchors = gatherRows(ctx.real.features, dims, anchorIdx);
-    const n = ctx.candidates.count;
-    const nearest = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = Infinity;
-      for (let a = 0; a < anchorIdx.length; a++) best = Math.min(best, dist2(ctx.candidates.features, i, anchors, a, dims));
-      nearest[i] = Math.sqrt(best);
-    }
+    const nearest = nearestNeighbours({ data: ctx.candidates.features, rows: ctx.candidates.count, dims }, { data: anchors, rows: anchorIdx.length, dims }).distance;
     return [
       {
         name: 'coverage',

@@ -40,41 +40,31 @@ export async function sampleClass(
   onProgress?: (done: number) => void,
   signal?: AbortSignal,
 ): Promise<Candidates> {
-  return withBlasThreads(SAMPLING_BLAS_THREADS, () => sampleBatches(g, d, classIndex, count, seeds, batchSize, onProgress, signal));
-}
-
-async function sampleBatches(
-  g: Generator,
-  d: Discriminator | null,
-  classIndex: number,
-  count: number,
-  seeds: number[],
-  batchSize: number,
-  onProgress?: (done: number) => void,
-  signal?: AbortSignal,
-): Promise<Candidates> {
-  const { size, channels, latentDim } = g.spec;
-  const per = size * size * channels;
-  const pixels = new Uint8Array(count * per);
-  const scores = d ? new Float32Array(count) : null;
-  for (let start = 0; start < count; start += batchSize) {
-    if (signal?.aborted) throw new InterruptedError(`interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`);
-    const n = Math.min(batchSize, count - start);
-    const z = new Float32Array(n * latentDim);
-    for (let i = 0; i < n; i++) z.set(latentOf(seeds[start + i]!, latentDim), i * latentDim);
-    const out = tf.tidy(() => {
-      const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
-      const x = generate(g, tf.tensor2d(z, [n, latentDim]), labels, 'eval');
-      const img = x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
-      return d ? { img, logits: discriminate(d, x, labels) } : { img };
-    });
-    pixels.set(await out.img.data(), start * per);
-    if (out.logits && scores) scores.set(await out.logits.data(), start);
-    tf.dispose(out);
-    onProgress?.(start + n);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return { classIndex, pixels, count, seeds, scores };
+  // One core stays with the PNG writer's thread (backend/native.ts SAMPLING_BLAS_THREADS).
+  return withBlasThreads(SAMPLING_BLAS_THREADS, async () => {
+    const { size, channels, latentDim } = g.spec;
+    const per = size * size * channels;
+    const pixels = new Uint8Array(count * per);
+    const scores = d ? new Float32Array(count) : null;
+    for (let start = 0; start < count; start += batchSize) {
+      if (signal?.aborted) throw new InterruptedError(`interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`);
+      const n = Math.min(batchSize, count - start);
+      const z = new Float32Array(n * latentDim);
+      for (let i = 0; i < n; i++) z.set(latentOf(seeds[start + i]!, latentDim), i * latentDim);
+      const out = tf.tidy(() => {
+        const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
+        const x = generate(g, tf.tensor2d(z, [n, latentDim]), labels, 'eval');
+        const img = x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
+        return d ? { img, logits: discriminate(d, x, labels) } : { img };
+      });
+      pixels.set(await out.img.data(), start * per);
+      if (out.logits && scores) scores.set(await out.logits.data(), start);
+      tf.dispose(out);
+      onProgress?.(start + n);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { classIndex, pixels, count, seeds, scores };
+  });
 }
 
 /** `count` distinct seeds for a class, derived from the run seed (stable for a given run seed and class). */

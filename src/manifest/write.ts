@@ -120,8 +120,6 @@ export type ImagefolderMode = 'hardlink' | 'copy' | 'symlink';
 export interface ManifestOutputs {
   /** Also write `manifest.jsonl` (default true; false when the caller swapped it in with its images, see out/folder.ts `commitOutputs`). */
   jsonl?: boolean;
-  /** `imagefolder/` was staged ({@link stageImagefolder}) and swapped in with the manifest: leave it. */
-  imagefolderStaged?: boolean;
   /** Also write `manifest.csv`. */
   csv: boolean;
   /** Also write `imagefolder/`, placing files this way; null = do not. */
@@ -142,29 +140,33 @@ export interface WrittenManifest {
  * input folder is only read.
  */
 export async function writeManifestFiles(dir: string, given: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
-  return writeNamedManifestFiles(dir, withFileNames(given, options.imagefolder, options.input, dir), options);
+  const entries = withFileNames(given, options.imagefolder, options.input, dir);
+  const files = await writeManifestTexts(dir, entries, options);
+  const l = outLayout(dir);
+  await removeOwned(dir, l.imagefolder);
+  if (options.imagefolder === null) return { files, copiedInsteadOfLinked: 0 };
+  const copied = await writeImagefolder(dir, l.imagefolder, entries, options.imagefolder, options.input);
+  return { files: [...files, l.imagefolder], copiedInsteadOfLinked: copied };
 }
 
-/** {@link writeManifestFiles} for entries whose `file_name` {@link withFileNames} already set (for this `dir` and `options`). */
-export async function writeNamedManifestFiles(dir: string, entries: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
+/**
+ * The manifest's text forms for entries whose `file_name` {@link withFileNames} set: `manifest.jsonl`
+ * (unless `jsonl: false`: the caller swapped it in with its images, out/folder.ts `commitOutputs`),
+ * `manifest.schema.json`, and `manifest.csv` when asked (removed otherwise).
+ * @returns the files written
+ */
+export async function writeManifestTexts(dir: string, entries: ManifestEntry[], options: Pick<ManifestOutputs, 'jsonl' | 'csv'>): Promise<string[]> {
   const l = outLayout(dir);
   const files = [l.manifest, l.manifestSchema];
   if (options.jsonl ?? true) await writeFileAtomic(l.manifest, toJsonl(entries));
   await writeFileAtomic(l.manifestSchema, JSON.stringify(MANIFEST_JSON_SCHEMA, null, 2) + '\n');
-  const csv = l.manifestCsv;
   if (options.csv) {
-    await writeFileAtomic(csv, toCsv(entries));
-    files.push(csv);
+    await writeFileAtomic(l.manifestCsv, toCsv(entries));
+    files.push(l.manifestCsv);
   } else {
-    await rm(csv, { force: true });
+    await rm(l.manifestCsv, { force: true });
   }
-  let copied = 0;
-  if (!options.imagefolderStaged) {
-    await removeOwned(dir, l.imagefolder);
-    if (options.imagefolder !== null) copied = await writeImagefolder(dir, l.imagefolder, entries, options.imagefolder, options.input);
-  }
-  if (options.imagefolder !== null) files.push(l.imagefolder);
-  return { files, copiedInsteadOfLinked: copied };
+  return files;
 }
 
 /**

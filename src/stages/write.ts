@@ -12,7 +12,7 @@ import { isTranslator, type ImageModel } from '../gan/translator.js';
 import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
-import { stageImagefolder, withFileNames, writeJson, writeNamedManifestFiles, writePngs, type ImagefolderMode } from '../manifest/write.js';
+import { stageImagefolder, withFileNames, writeJson, writeManifestTexts, writePngs, type ImagefolderMode } from '../manifest/write.js';
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
 import { jobMode, outLayout, type JobMode } from '../out/layout.js';
@@ -150,13 +150,7 @@ export async function publish(
   const copied = imagefolder ? await stageImagefolder(out, named, imagefolder, options.input) : 0;
   await commitOutputs(out, toJsonl(named), { afterSwap: testKillPoint('after-swap') });
   testKillPoint('after-manifest')?.();
-  await writeNamedManifestFiles(out, named, {
-    jsonl: false,
-    csv: options.output.csv,
-    imagefolder,
-    imagefolderStaged: true,
-    input: options.input,
-  });
+  await writeManifestTexts(out, named, { jsonl: false, csv: options.output.csv });
   if (copied > 0) options.emit({ type: 'info', message: `imagefolder: ${copied} files copied, not hard-linked (the input is on another filesystem)` });
   await writeJson(l.summary, summary);
   // The report reads what was just written; a failure to draw it must not fail the run.

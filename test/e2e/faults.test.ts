@@ -38,16 +38,25 @@ afterAll(() => {
   for (const m of mounted) spawnSync('umount', [m]);
 });
 
+/**
+ * A real small file system at `<root>/disk`: tmpfs needs root (CAP_SYS_ADMIN); without it there is no
+ * honest way to fill a disk, and the caller skips with the reason returned.
+ */
+async function smallDisk(root: string, size: string): Promise<string | { skip: string }> {
+  const disk = path.join(root, 'disk');
+  await mkdir(disk);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', disk]);
+  if (m.status !== 0) return { skip: `cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})` };
+  mounted.push(disk);
+  return disk;
+}
+
 describe('faults (e2e)', () => {
   it('a full disk names the file and the space left, exits 5, and leaves no half-written folder', async (ctx) => {
     const root = await tempDir();
     await smallInput(path.join(root, 'in'));
-    const disk = path.join(root, 'disk');
-    await mkdir(disk);
-    // A real small file system: tmpfs needs root (CAP_SYS_ADMIN); without it there is no honest way to fill a disk.
-    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', disk]);
-    if (m.status !== 0) return ctx.skip(`cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})`);
-    mounted.push(disk);
+    const disk = await smallDisk(root, '160k');
+    if (typeof disk !== 'string') return ctx.skip(disk.skip);
     const out = path.join(disk, 'out');
     const r = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, '--log-format', 'json']);
     expect(r.code, r.stderr).toBe(5);
@@ -68,11 +77,8 @@ describe('faults (e2e)', () => {
     const made = path.join(root, 'made');
     const first = await runCli(['run', CONFIG, '--input', path.join(root, 'in'), '--out', made, ...TINY]);
     expect(first.code, first.stderr).toBe(0);
-    const disk = path.join(root, 'disk');
-    await mkdir(disk);
-    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
-    if (m.status !== 0) return ctx.skip(`cannot mount a small tmpfs here (${m.stderr.toString().trim() || 'not root'})`);
-    mounted.push(disk);
+    const disk = await smallDisk(root, '64k');
+    if (typeof disk !== 'string') return ctx.skip(disk.skip);
 
     // generate: 400 images (~100 KB) do not fit in 64 KB.
     const gen = path.join(disk, 'gen');
