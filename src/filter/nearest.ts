@@ -23,12 +23,17 @@ export interface Nearest {
 const QB = 256;
 const RB = 1024;
 
-function toF64(m: Rows, name: string): Float64Array {
+function check(m: Rows, name: string): void {
   if (!Number.isInteger(m.rows) || !Number.isInteger(m.dims) || m.rows < 0 || m.dims < 1 || m.data.length < m.rows * m.dims) {
     throw new RangeError(`Expected ${name} to hold ${m.rows} rows of ${m.dims} values but received ${m.data.length} values`);
   }
-  const out = new Float64Array(m.rows * m.dims);
-  for (let i = 0; i < out.length; i++) out[i] = m.data[i]!;
+}
+
+/** Rows [from, from + rows) as float64, into `out` (a block: the whole set as float64 would be 8× its pixels). */
+function blockF64(m: Rows, from: number, rows: number, out: Float64Array): Float64Array {
+  const d = m.dims;
+  const src = m.data;
+  for (let i = 0, k = from * d; i < rows * d; i++, k++) out[i] = src[k]!;
   return out;
 }
 
@@ -40,31 +45,36 @@ function toF64(m: Rows, name: string): Float64Array {
  */
 export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<number>): Nearest {
   if (queries.dims !== refs.dims) throw new RangeError(`Expected refs to have ${queries.dims} dims (like queries) but received ${refs.dims}`);
+  check(queries, 'queries');
+  check(refs, 'refs');
   const d = queries.dims;
-  const q = toF64(queries, 'queries');
-  const r = toF64(refs, 'refs');
   const nq = queries.rows;
   const nr = refs.rows;
-  const norm = (m: Float64Array, rows: number) => {
-    const out = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) {
+  const norms = (m: Rows) => {
+    const out = new Float64Array(m.rows);
+    for (let i = 0; i < m.rows; i++) {
       let s = 0;
-      for (let k = i * d; k < (i + 1) * d; k++) s += m[k]! * m[k]!;
+      for (let k = i * d; k < (i + 1) * d; k++) s += Number(m.data[k]) * Number(m.data[k]);
       out[i] = s;
     }
     return out;
   };
-  const qn = norm(q, nq);
-  const rn = norm(r, nr);
+  const qn = norms(queries);
+  const rn = norms(refs);
   const best = new Float64Array(nq).fill(Infinity);
   const index = new Int32Array(nq).fill(-1);
   const dots = new Float64Array(QB * RB);
-  for (let i0 = 0; i0 < nq; i0 += QB) {
-    const m = Math.min(QB, nq - i0);
-    for (let j0 = 0; j0 < nr; j0 += RB) {
-      const n = Math.min(RB, nr - j0);
+  const qBlock = new Float64Array(Math.min(QB, nq) * d);
+  const rBlock = new Float64Array(Math.min(RB, nr) * d);
+  // Reference blocks outside: each is converted once; query blocks (4× smaller) once per reference block.
+  for (let j0 = 0; j0 < nr; j0 += RB) {
+    const n = Math.min(RB, nr - j0);
+    blockF64(refs, j0, n, rBlock);
+    for (let i0 = 0; i0 < nq; i0 += QB) {
+      const m = Math.min(QB, nq - i0);
+      blockF64(queries, i0, m, qBlock);
       dots.fill(0, 0, m * n);
-      gemmNT(m, n, d, 1, q, i0 * d, d, r, j0 * d, d, dots, 0, n);
+      gemmNT(m, n, d, 1, qBlock, 0, d, rBlock, 0, d, dots, 0, n);
       for (let i = 0; i < m; i++) {
         const qi = i0 + i;
         const s = skip ? skip[qi]! : -1;

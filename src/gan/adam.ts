@@ -48,10 +48,12 @@ export class Adam {
     const t = this.step;
     const correction = Math.sqrt(1 - Math.pow(this.beta2, t)) / (1 - Math.pow(this.beta1, t));
     const lrT = this.lr * correction;
-    tf.tidy(() => {
-      for (const [varName, g] of Object.entries(grads)) {
-        const name = this.byVarName.get(varName);
-        if (name === undefined) continue;
+    // One tidy per weight: the temporaries of one update (several weight-sized tensors) are freed before
+    // the next, instead of all weights' at once.
+    for (const [varName, g] of Object.entries(grads)) {
+      const name = this.byVarName.get(varName);
+      if (name === undefined) continue;
+      tf.tidy(() => {
         const m = this.m[name]!;
         const v = this.v[name]!;
         const m1 = m.mul(this.beta1).add(g.mul(1 - this.beta1));
@@ -60,8 +62,8 @@ export class Adam {
         v.assign(v1);
         const p = this.params[name]!;
         p.assign(p.sub(m1.mul(lrT).div(v1.sqrt().add(this.epsilon))));
-      }
-    });
+      });
+    }
   }
 
   async save(): Promise<AdamState> {

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
+import { biasLeaky } from './norm-act.js';
 import { constVar, fanInVar, normalVar, type Params } from './params.js';
 import { initSpectral, normalized, powerIterate, type SpectralState } from './spectral-norm.js';
 
@@ -119,8 +120,10 @@ export function discriminateAux(d: Discriminator, images: tf.Tensor4D, labels: t
     let h: tf.Tensor = images;
     const scaled = (t: tf.Tensor) => (condition === 1 ? t : t.mul(condition));
     if (head === 'concat') h = tf.concat([images, scaled(tf.gather(p['labelMap']!, labels)).reshape([b, size, size, 1])], 3);
-    h = act(tf.conv2d(h as tf.Tensor4D, w('conv1W') as tf.Tensor4D, 2, 'same').add(p['conv1B']!));
-    h = act(tf.conv2d(h as tf.Tensor4D, w('conv2W') as tf.Tensor4D, 2, 'same').add(p['conv2B']!));
+    // Bias and activation as one op (less memory on the tape) unless D's gradient is differentiated again.
+    const biasAct = (x: tf.Tensor, b: tf.Tensor) => (twiceDifferentiable ? act(x.add(b)) : biasLeaky(x, b, LEAK));
+    h = biasAct(tf.conv2d(h as tf.Tensor4D, w('conv1W') as tf.Tensor4D, 2, 'same'), p['conv1B']!);
+    h = biasAct(tf.conv2d(h as tf.Tensor4D, w('conv2W') as tf.Tensor4D, 2, 'same'), p['conv2B']!);
     if (d.spec.mbstd) h = minibatchStddev(h as tf.Tensor4D);
     const phi = h.reshape([b, -1]);
     let logits = phi.matMul(w('denseW')).add(p['denseB']!).reshape([b]);

@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 import type { GeneratorArch } from './arch.js';
-import { batchNorm, constVar, fanInVar, normalVar, type Params } from './params.js';
+import { affineLeaky, batchNormLeaky } from './norm-act.js';
+import { constVar, fanInVar, normalVar, type Params } from './params.js';
 
 export { GENERATOR_ARCHS, type GeneratorArch } from './arch.js';
 
@@ -91,10 +92,10 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Normalises one BN layer's input; `generate` and `calibrateBatchNorm` differ only here. */
-type Normalise = (h: tf.Tensor, layer: (typeof BN_LAYERS)[number]) => tf.Tensor;
+/** Normalises one BN layer's input and applies the activation; `generate` and `calibrateBatchNorm` differ only here. */
+type NormAct = (h: tf.Tensor, layer: (typeof BN_LAYERS)[number]) => tf.Tensor;
 
-function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normalise, condition = 1): tf.Tensor4D {
+function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: NormAct, condition = 1): tf.Tensor4D {
   const p = g.params as Record<string, tf.Variable>;
   const { size, width, channels } = g.spec;
   const arch = g.spec.arch ?? 'dcgan';
@@ -106,21 +107,31 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normal
       ? tf.conv2dTranspose(h as tf.Tensor4D, p[w] as tf.Tensor4D, shape, 2, 'same')
       : tf.conv2d(upsample2x(h as tf.Tensor4D), p[w] as tf.Tensor4D, 1, 'same')
     ).add(p[bias]!);
-  const gathered = tf.gather(p['embed']!, labels);
-  const e = condition === 1 ? gathered : gathered.mul(condition);
-  let h: tf.Tensor = tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!);
-  h = h.reshape([b, s0, s0, width]);
-  h = tf.leakyRelu(norm(h, 'bn1'), LEAK);
-  h = up(h, 'up1W', 'up1B', [b, 2 * s0, 2 * s0, w2]);
-  h = tf.leakyRelu(norm(h, 'bn2'), LEAK);
+  // Layer by layer, each in its own tidy, and each layer's input freed once the next exists: at most two
+  // activation maps alive at once outside a tape (a 256-image generation batch held ~10 before). Under a
+  // tape this is safe too: a kernel that needs its input for the gradient keeps its own reference.
+  let h: tf.Tensor = tf.tidy(() => {
+    const gathered = tf.gather(p['embed']!, labels);
+    const e = condition === 1 ? gathered : gathered.mul(condition);
+    return tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]);
+  });
+  const next = (f: (x: tf.Tensor) => tf.Tensor) => {
+    const before = h;
+    h = tf.tidy(() => f(before));
+    before.dispose();
+  };
+  next((x) => normAct(x, 'bn1'));
+  next((x) => up(x, 'up1W', 'up1B', [b, 2 * s0, 2 * s0, w2]));
+  next((x) => normAct(x, 'bn2'));
   if (arch === 'upsample-refine') {
-    h = up(h, 'up2W', 'up2B', [b, size, size, w3]);
-    h = tf.leakyRelu(norm(h, 'bn3'), LEAK);
-    h = tf.conv2d(h as tf.Tensor4D, p['outW'] as tf.Tensor4D, 1, 'same').add(p['outB']!);
+    next((x) => up(x, 'up2W', 'up2B', [b, size, size, w3]));
+    next((x) => normAct(x, 'bn3'));
+    next((x) => tf.conv2d(x as tf.Tensor4D, p['outW'] as tf.Tensor4D, 1, 'same').add(p['outB']!));
   } else {
-    h = up(h, 'up2W', 'up2B', [b, size, size, channels]);
+    next((x) => up(x, 'up2W', 'up2B', [b, size, size, channels]));
   }
-  return tf.tanh(h) as tf.Tensor4D;
+  next((x) => tf.tanh(x));
+  return h as tf.Tensor4D;
 }
 
 /**
@@ -132,9 +143,16 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, norm: Normal
 export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode: 'train' | 'eval' = 'train', condition = 1): tf.Tensor4D {
   return tf.tidy(() => {
     const p = g.params;
-    return forward(g, z, labels, (h, l) =>
-      batchNorm(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, mode === 'eval' ? { mean: p[`${l}Mean`]!, variance: p[`${l}Var`]! } : undefined),
-    condition);
+    return forward(
+      g,
+      z,
+      labels,
+      (h, l) =>
+        mode === 'eval'
+          ? affineLeaky(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, p[`${l}Mean`]!, p[`${l}Var`]!, LEAK)
+          : batchNormLeaky(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, LEAK),
+      condition,
+    );
   });
 }
 
@@ -155,8 +173,9 @@ export function calibrateBatchNorm(g: Generator, batches: { z: tf.Tensor2D; labe
       forward(g, z, labels, (h, l) => {
         const m = tf.moments(h, h.shape.map((_, i) => i).slice(0, -1));
         const before = prev[l];
-        next[l] = before ? { mean: before.mean.add(m.mean), variance: before.variance.add(m.variance) } : m;
-        return batchNorm(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, m);
+        // Kept: forward frees each layer's tensors when the layer ends; these are disposed below.
+        next[l] = before ? { mean: tf.keep(before.mean.add(m.mean)), variance: tf.keep(before.variance.add(m.variance)) } : { mean: tf.keep(m.mean), variance: tf.keep(m.variance) };
+        return affineLeaky(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, m.mean, m.variance, LEAK);
       });
       return next;
     });

@@ -11,17 +11,26 @@ import * as tf from '@tensorflow/tfjs';
 export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
 export type LossName = (typeof LOSSES)[number];
 
-export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.Scalar {
+/**
+ * D's loss on real logits and D's loss on generated logits: every loss here is their sum, which is what
+ * lets a D step take its gradient in two passes (src/gan/train-step.ts).
+ */
+export function discriminatorTerm(logits: tf.Tensor, side: 'real' | 'fake', loss: LossName = 'ns'): tf.Scalar {
   return tf.tidy(() => {
+    const sign = side === 'real' ? -1 : 1;
     switch (loss) {
       case 'ns':
-        return tf.softplus(realLogits.neg()).mean().add(tf.softplus(fakeLogits).mean()) as tf.Scalar;
+        return tf.softplus(logits.mul(sign)).mean() as tf.Scalar;
       case 'hinge':
-        return tf.relu(tf.scalar(1).sub(realLogits)).mean().add(tf.relu(tf.scalar(1).add(fakeLogits)).mean()) as tf.Scalar;
+        return tf.relu(tf.scalar(1).add(logits.mul(sign))).mean() as tf.Scalar;
       case 'wgan-gp':
-        return fakeLogits.mean().sub(realLogits.mean()) as tf.Scalar;
+        return logits.mean().mul(sign) as tf.Scalar;
     }
   });
+}
+
+export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.Scalar {
+  return tf.tidy(() => discriminatorTerm(realLogits, 'real', loss).add(discriminatorTerm(fakeLogits, 'fake', loss)) as tf.Scalar);
 }
 
 export function generatorLoss(fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.Scalar {

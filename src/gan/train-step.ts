@@ -7,7 +7,7 @@ import type { Adam } from './adam.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 import { discriminateAux, updateSpectral, type Discriminator } from './discriminator.js';
 import { generate, type Generator } from './generator.js';
-import { classLoss, discriminatorLoss, generatorLoss, gradientPenalty, r1Penalty, type LossName } from './losses.js';
+import { classLoss, discriminatorTerm, generatorLoss, gradientPenalty, r1Penalty, type LossName } from './losses.js';
 import { DEFAULTS } from '../config/defaults.js';
 
 export interface GanState {
@@ -82,38 +82,57 @@ export interface DUpdateInput extends Pick<StepInput, 'real' | 'realLabels' | 'f
 /**
  * The D update shared by every generator kind (noise, translator): pushes D(real) up and D(fake) down,
  * plus the configured penalties. Moves only D's weights.
+ *
+ * The gradient is taken in two backward passes, one over the real images (their loss term, class loss
+ * and R1) and one over the generated ones (theirs, and WGAN-GP), and summed: the loss is exactly that
+ * sum, and tfjs keeps every intermediate gradient of a pass until the pass ends, so two half-size
+ * passes need about half the memory of one (the wasm heap keeps its peak for the rest of the run).
  */
 export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdateInput, s: StepSettings = DEFAULT_STEP): DStepResult {
   updateSpectral(d);
-  return tf.tidy(() => {
-    let kept: tf.Tensor | undefined;
-    const fake = aug(input.fake, input.augFake);
-    const c = input.condition ?? 1;
-    const { value, grads } = tf.variableGrads(() => {
-      const real = aug(input.real, input.augReal);
-      const r = discriminateAux(d, real, input.realLabels, false, c);
-      const f = discriminateAux(d, fake, input.fakeLabels, false, c);
-      kept = tf.keep(tf.concat([r.logits, f.logits.mean().reshape([1])]));
-      let loss = discriminatorLoss(r.logits, f.logits, s.loss);
-      if (r.classLogits && f.classLogits && c > 0) {
-        loss = loss.add(byCondition(classLoss(r.classLogits, input.realLabels), c)).add(byCondition(classLoss(f.classLogits, input.fakeLabels), c));
-      }
-      const critic = (x: tf.Tensor4D) => discriminateAux(d, x, input.realLabels, true, c).logits;
-      if (s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic, real, s.r1Gamma * input.r1Scale!));
-      if (s.loss === 'wgan-gp' && input.gpEps) {
-        const critic2 = (x: tf.Tensor4D) => discriminateAux(d, x, input.fakeLabels, true, c).logits;
-        loss = loss.add(gradientPenalty(critic2, real, fake, input.gpEps, s.gpWeight));
-      }
-      return loss as tf.Scalar;
-    }, optD.variables);
-    optD.apply(grads);
-    const all = kept!.dataSync() as Float32Array;
-    kept!.dispose();
-    const n = input.real.shape[0];
-    const realLogits = all.slice(0, n);
-    const dReal = realLogits.reduce((a, b) => a + b, 0) / n;
-    return { loss: value.dataSync()[0]!, dReal, dFake: all[n]!, realLogits };
-  });
+  const c = input.condition ?? 1;
+  // Augmented outside the tapes: constants for D's gradient.
+  const [real, fake] = tf.tidy(() => [aug(input.real, input.augReal), aug(input.fake, input.augFake)]) as [tf.Tensor4D, tf.Tensor4D];
+  const critic = (labels: tf.Tensor1D) => (x: tf.Tensor4D) => discriminateAux(d, x, labels, true, c).logits;
+  // Each pass in its own tidy, so its activations are freed before the next pass and the update.
+  const pass = (side: 'real' | 'fake') =>
+    tf.tidy(() => {
+      let logits: tf.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const labels = side === 'real' ? input.realLabels : input.fakeLabels;
+        const out = discriminateAux(d, side === 'real' ? real : fake, labels, false, c);
+        logits = tf.keep(out.logits);
+        let loss = discriminatorTerm(out.logits, side, s.loss);
+        if (out.classLogits && c > 0) loss = loss.add(byCondition(classLoss(out.classLogits, labels), c));
+        if (side === 'real' && s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic(labels), real, s.r1Gamma * input.r1Scale!));
+        if (side === 'fake' && s.loss === 'wgan-gp' && input.gpEps) loss = loss.add(gradientPenalty(critic(labels), real, fake, input.gpEps, s.gpWeight));
+        return loss as tf.Scalar;
+      }, optD.variables);
+      return { value, grads, logits: logits! };
+    });
+  let realPass: ReturnType<typeof pass> | undefined;
+  let fakePass: ReturnType<typeof pass> | undefined;
+  try {
+    realPass = pass('real');
+    fakePass = pass('fake');
+    const both = [realPass, fakePass];
+    const names = new Set(both.flatMap((p) => Object.keys(p.grads)));
+    // A weight one pass does not reach has no gradient there (variableGrads leaves it out).
+    const grads = tf.tidy(() => Object.fromEntries([...names].map((n) => [n, tf.addN(both.flatMap((p) => (p.grads[n] ? [p.grads[n]!] : [])))])));
+    try {
+      optD.apply(grads);
+    } finally {
+      tf.dispose(grads);
+    }
+    const realLogits = realPass.logits.dataSync().slice() as Float32Array;
+    const n = realLogits.length;
+    const dFake = tf.tidy(() => fakePass!.logits.mean().dataSync()[0]!);
+    const loss = realPass.value.dataSync()[0]! + fakePass.value.dataSync()[0]!;
+    return { loss, dReal: realLogits.reduce((a, b) => a + b, 0) / n, dFake, realLogits };
+  } finally {
+    // aug returns its input when no augmentation was drawn: that tensor is the caller's.
+    tf.dispose([real === input.real ? [] : real, fake === input.fake ? [] : fake, realPass ?? [], fakePass ?? []] as tf.TensorContainer);
+  }
 }
 
 /**
@@ -141,8 +160,9 @@ export function trainGeneratorStep(
   s: StepSettings = DEFAULT_STEP,
 ): { loss: number } {
   const c = input.condition ?? 1;
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => {
+  // The gradient in its own tidy, so the pass's activations are freed before the update.
+  const { value, grads } = tf.tidy(() =>
+    tf.variableGrads(() => {
       const raw = generate(state.g, input.z, input.fakeLabels, 'train', c);
       const fake = aug(raw, input.augFake);
       const out = discriminateAux(state.d, fake, input.fakeLabels, false, c);
@@ -150,8 +170,12 @@ export function trainGeneratorStep(
       if ((s.modeSeeking ?? 0) > 0) loss = loss.add(modeSeekingLoss(raw, input.z).mul(s.modeSeeking!));
       if (out.classLogits && c > 0) loss = loss.add(byCondition(classLoss(out.classLogits, input.fakeLabels), c));
       return loss as tf.Scalar;
-    }, state.optG.variables);
+    }, state.optG.variables),
+  );
+  try {
     state.optG.apply(grads);
     return { loss: value.dataSync()[0]! };
-  });
+  } finally {
+    tf.dispose([value, grads]);
+  }
 }

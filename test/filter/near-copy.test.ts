@@ -59,6 +59,27 @@ describe('nearestNeighbours', () => {
     expect(nn.index[4]).toBe(17);
   });
 
+  it('matches brute force across several blocks of queries and references (partial last blocks, ties to the first)', () => {
+    const rng = new Rng(5);
+    const dims = 3;
+    const [nq, nr] = [300, 1100]; // blocks are 256 queries × 1024 references
+    const refs = Uint8Array.from({ length: nr * dims }, () => rng.int(6));
+    const qs = Uint8Array.from({ length: nq * dims }, () => rng.int(6));
+    const skip = Int32Array.from({ length: nq }, (_, i) => (i % 7 === 0 ? i : -1));
+    const nn = nearestNeighbours({ data: qs, rows: nq, dims }, { data: refs, rows: nr, dims }, skip);
+    for (let i = 0; i < nq; i++) {
+      let best = Infinity;
+      let bi = -1;
+      for (let j = 0; j < nr; j++) {
+        if (j === skip[i]) continue;
+        let s = 0;
+        for (let k = 0; k < dims; k++) s += (qs[i * dims + k]! - refs[j * dims + k]!) ** 2;
+        if (s < best) [best, bi] = [s, j];
+      }
+      expect([nn.index[i], nn.distance[i]]).toEqual([bi, Math.sqrt(best)]);
+    }
+  });
+
   it('skips the trivial self-match for real-vs-real distances', () => {
     const pts = Float32Array.from([0, 0, 1, 0, 5, 0]);
     const rows = { data: pts, rows: 3, dims: 2 };

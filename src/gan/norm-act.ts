@@ -1,0 +1,94 @@
+/**
+ * Batch normalisation with the batch's own statistics followed by LeakyReLU, as one differentiable op
+ * with a hand-written gradient: what every generator layer does in training.
+ *
+ * Written out of tfjs ops, the same layer puts about a dozen full-size tensors on the tape (moments,
+ * centring, scaling, shift, activation) and as many gradients, and tfjs keeps every gradient until the
+ * whole backward pass ends: at batch 64 the generator's 14×14×64 layer alone held ~60 MB of the ~240 MB
+ * a training step needed, which the wasm heap keeps for the rest of the run. Fused, the tape holds the
+ * layer's input and output and the backward pass frees its temporaries per layer.
+ *
+ * Gradient (N = images × positions per channel, x̂ = (x − μ)·r, r = 1/√(σ² + ε), y = γx̂ + β,
+ * out = lrelu(y), dy = dout · lrelu′(y)):
+ *   dβ = Σ dy,   dγ = Σ dy·x̂,   dx = γ·r · (dy − dβ/N − x̂·dγ/N).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** `f(t)`, then `t` disposed: keeps at most a few activation-sized tensors alive at once. */
+function then<T extends tf.Tensor>(t: tf.Tensor, f: (t: tf.Tensor) => T): T {
+  const out = f(t);
+  t.dispose();
+  return out;
+}
+
+/** LeakyReLU(BN(x)) over all axes but the last, with batch statistics; γ, β per channel. */
+export function batchNormLeaky(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
+  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const n = x.size / x.shape[x.shape.length - 1]!;
+  const op = tf.customGrad((xIn, g, b, save) => {
+    const [xi, gi, bi] = [xIn, g, b] as tf.Tensor[];
+    const { mean, variance } = tf.moments(xi!, axes);
+    const rstd = tf.rsqrt(variance.add(epsilon));
+    // y = x·(γr) + (β − μγr): two activation-sized passes instead of four.
+    const scale = gi!.mul(rstd);
+    const shift = bi!.sub(mean.mul(scale));
+    const out = then(then(xi!.mul(scale), (t) => t.add(shift)), (y) => tf.leakyRelu(y, leak));
+    (save as tf.GradSaveFunc)([xi!, out, mean, rstd, gi!]);
+    return {
+      value: out,
+      gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, outS, mu, r, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          // lrelu′(y) from the output: y > 0 exactly where out > 0 (leak > 0).
+          const dy = then(tf.step(outS, leak), (s) => dout.mul(s));
+          const dBeta = dy.sum(axes);
+          // Σ dy·x̂ = r·(Σ dy·x − μ·Σ dy), without materialising x̂.
+          const dGamma = then(dy.mul(xs), (t) => t.sum(axes)).sub(mu.mul(dBeta)).mul(r);
+          // dx = γr·dy + b·x + c, with b = −γr²·dγ/N and c = −γr·(dβ − μ·r·dγ)/N.
+          const a = gs.mul(r);
+          const bx = a.mul(r).mul(dGamma).div(-n);
+          const c = a.mul(dBeta.sub(mu.mul(r).mul(dGamma))).div(-n);
+          const dx = then(then(dy.mul(a), (t) => then(xs.mul(bx), (u) => t.add(u))), (t) => t.add(c));
+          dy.dispose();
+          return [dx, dGamma, dBeta];
+        }),
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+/**
+ * LeakyReLU(x + b) with b per channel, as one op: the tape keeps only the output (the gradient is
+ * dy = dout·lrelu′, db = Σ dy, dx = dy). Not twice differentiable: R1 and WGAN-GP, which differentiate
+ * D's input gradient, build D from plain ops instead.
+ */
+export function biasLeaky(x: tf.Tensor, bias: tf.Tensor, leak: number): tf.Tensor {
+  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const op = tf.customGrad((xIn, b, save) => {
+    const out = then((xIn as tf.Tensor).add(b as tf.Tensor), (y) => tf.leakyRelu(y, leak));
+    (save as tf.GradSaveFunc)([out]);
+    return {
+      value: out,
+      gradFunc: (dout: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const dy = then(tf.step(saved[0]!, leak), (s) => dout.mul(s));
+          return [dy, dy.sum(axes)];
+        }),
+    };
+  });
+  return op(x, bias);
+}
+
+/**
+ * LeakyReLU(BN(x)) with stored statistics (inference), folded into one scale and one shift per channel:
+ * x·s + t with s = γ/√(σ² + ε), t = β − μ·s — two activation-sized passes, one alive at a time.
+ */
+export function affineLeaky(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
+  const [s, t] = tf.tidy(() => {
+    const scale = gamma.mul(tf.rsqrt(variance.add(epsilon)));
+    return [scale, beta.sub(mean.mul(scale))];
+  });
+  const out = then(then(x.mul(s!), (y) => y.add(t!)), (y) => tf.leakyRelu(y, leak));
+  tf.dispose([s!, t!]);
+  return out;
+}
