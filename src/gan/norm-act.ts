@@ -22,7 +22,7 @@ function then<T extends tf.Tensor>(t: tf.Tensor, f: (t: tf.Tensor) => T): T {
 }
 
 /** LeakyReLU(BN(x)) over all axes but the last, with batch statistics; γ, β per channel. */
-export function batchNormLeaky(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
+function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const n = x.size / x.shape[x.shape.length - 1]!;
   const op = tf.customGrad((xIn, g, b, save) => {
@@ -62,7 +62,7 @@ export function batchNormLeaky(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
  * dy = dout·lrelu′, db = Σ dy, dx = dy). Not twice differentiable: R1 and WGAN-GP, which differentiate
  * D's input gradient, build D from plain ops instead.
  */
-export function biasLeaky(x: tf.Tensor, bias: tf.Tensor, leak: number): tf.Tensor {
+function biasLeaky_(x: tf.Tensor, bias: tf.Tensor, leak: number): tf.Tensor {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const op = tf.customGrad((xIn, b, save) => {
     const out = then((xIn as tf.Tensor).add(b as tf.Tensor), (y) => tf.leakyRelu(y, leak));
@@ -83,7 +83,7 @@ export function biasLeaky(x: tf.Tensor, bias: tf.Tensor, leak: number): tf.Tenso
  * LeakyReLU(BN(x)) with stored statistics (inference), folded into one scale and one shift per channel:
  * x·s + t with s = γ/√(σ² + ε), t = β − μ·s — two activation-sized passes, one alive at a time.
  */
-export function affineLeaky(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
+function affineLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
   const [s, t] = tf.tidy(() => {
     const scale = gamma.mul(tf.rsqrt(variance.add(epsilon)));
     return [scale, beta.sub(mean.mul(scale))];
@@ -92,3 +92,8 @@ export function affineLeaky(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mea
   tf.dispose([s!, t!]);
   return out;
 }
+
+// tf.op names each op's scope (`batchNormLeaky__op`) in profiles and error messages, instead of "unnamed scope".
+export const batchNormLeaky = tf.op({ batchNormLeaky_ });
+export const biasLeaky = tf.op({ biasLeaky_ });
+export const affineLeaky = tf.op({ affineLeaky_ });

@@ -1,0 +1,72 @@
+"""Is the noise cGAN's collapse a bug of ours, or the recipe? The default gan-augment generator and
+discriminator (dcgan G with z ⊕ class embedding, 2-conv projection D, non-saturating loss, Adam 2e-4 / 0.5,
+batch 64, class-balanced real batches) in plain PyTorch — no DiffAugment, no EMA, no minibatch-stddev unless
+--mbstd — trained on an image folder (one sub-folder per class, 28×28 gray), then per class the pixel
+standard deviation across 64 samples next to the real images', and a grid of 12 samples per class.
+
+  /usr/bin/python3 bench/reference/collapse_torch.py bench/data/fmnist-lt/train 1000 /tmp/collapse.png [--mbstd] [--uncond] [--deep-d]
+"""
+import os, sys, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+from PIL import Image
+torch.manual_seed(0); np.random.seed(0); torch.set_num_threads(2)
+root, steps, grid_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+names = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+files = [(c, os.path.join(root, n, f)) for c, n in enumerate(names) for f in sorted(os.listdir(os.path.join(root, n)))]
+px = np.stack([np.asarray(Image.open(f).convert('L').resize((28, 28))) for _, f in files])[..., None]
+lab = np.array([c for c, _ in files], np.int64)
+X = torch.tensor(px).permute(0, 3, 1, 2).float() / 127.5 - 1
+Y = torch.tensor(lab)
+K = len(names)
+mbstd = '--mbstd' in sys.argv
+# --uncond: no class anywhere (G gets a zero embedding, D no projection) — is the conditioning the cause?
+# --deep-d: a third conv (256 channels, stride 1) before the head — is D too weak to see the collapse?
+uncond = '--uncond' in sys.argv
+deep_d = '--deep-d' in sys.argv
+byc = [np.where(lab == c)[0] for c in range(K)]
+class G(nn.Module):
+    def __init__(s):
+        super().__init__(); s.emb = nn.Embedding(K, 50); nn.init.normal_(s.emb.weight)
+        s.fc = nn.Linear(150, 7*7*128); s.bn1 = nn.BatchNorm2d(128, momentum=None)
+        s.up1 = nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1); s.bn2 = nn.BatchNorm2d(64)
+        s.up2 = nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1)
+    def forward(s, z, y):
+        e = s.emb(y) * (0 if uncond else 1)
+        h = s.fc(torch.cat([z, e], 1)).view(-1, 128, 7, 7)
+        h = F.leaky_relu(s.bn1(h), 0.2); h = F.leaky_relu(s.bn2(s.up1(h)), 0.2)
+        return torch.tanh(s.up2(h))
+class D(nn.Module):
+    def __init__(s):
+        super().__init__(); s.c1 = nn.Conv2d(1, 64, 5, 2, 2); s.c2 = nn.Conv2d(64, 128, 5, 2, 2)
+        s.c3 = nn.Conv2d(128, 256, 3, 1, 1) if deep_d else None
+        c = 256 if deep_d else 128
+        f = 7*7*(c + (1 if mbstd else 0)); s.fc = nn.Linear(f, 1); s.proj = nn.Embedding(K, f)
+        nn.init.uniform_(s.proj.weight, -f**-0.5, f**-0.5)
+    def forward(s, x, y):
+        h = F.leaky_relu(s.c1(x), 0.2); h = F.leaky_relu(s.c2(h), 0.2)
+        if s.c3 is not None: h = F.leaky_relu(s.c3(h), 0.2)
+        if mbstd:
+            b = h.shape[0]; g = 4; yy = h.view(g, b//g, *h.shape[1:]); sd = (yy.var(0, unbiased=False) + 1e-8).sqrt().mean([1,2,3])
+            h = torch.cat([h, sd.repeat(g).view(b, 1, 1, 1).expand(b, 1, 7, 7)], 1)
+        phi = h.flatten(1)
+        return s.fc(phi).squeeze(1) + (0 if uncond else (s.proj(y) * phi).sum(1))
+g, d = G(), D()
+og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999)); od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+B = 64
+for step in range(1, steps + 1):
+    cls = np.random.randint(0, K, B); idx = [byc[c][np.random.randint(len(byc[c]))] for c in cls]
+    xr, yr = X[idx], Y[idx]; z = torch.randn(B, 100); yf = torch.randint(0, K, (B,))
+    xf = g(z, yf)
+    ld = F.softplus(-d(xr, yr)).mean() + F.softplus(d(xf.detach(), yf)).mean()
+    od.zero_grad(); ld.backward(); od.step()
+    lg = F.softplus(-d(xf, yf)).mean(); og.zero_grad(); lg.backward(); og.step()
+    if step % 250 == 0: print(step, float(ld), float(lg), flush=True)
+# diversity per class: mean pixel std across 64 samples (train-mode BN, mixed batch), vs real
+g.train()
+with torch.no_grad():
+    zs = torch.randn(640, 100); ys = torch.arange(K).repeat_interleave(64)
+    xs = g(zs, ys)
+for c in range(K):
+    fake = xs[ys == c]; real = X[byc[c][:64]]
+    print(f'{names[c]:10s} fake std {float(fake.std(0).mean()):.3f}  real std {float(real.std(0).mean()):.3f}')
+u8 = ((xs.numpy()[:, 0] + 1) * 127.5).clip(0, 255).astype(np.uint8).reshape(K, 64, 28, 28)[:, :12]
+Image.fromarray(np.concatenate([np.concatenate(list(row), 1) for row in u8], 0)).resize((12 * 84, K * 84), Image.NEAREST).save(grid_path)
