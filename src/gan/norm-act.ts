@@ -1,6 +1,7 @@
 /**
- * Batch normalisation with the batch's own statistics followed by LeakyReLU, as one differentiable op
- * with a hand-written gradient: what every generator layer does in training.
+ * Fused layer ops: normalisation or bias, then LeakyReLU, each as one op that keeps few activation-sized
+ * tensors alive — `batchNormLeaky` (a generator layer in training, hand-written gradient), `biasLeaky`
+ * (a discriminator layer, hand-written gradient), `affineLeaky` (a generator layer at inference).
  *
  * Written out of tfjs ops, the same layer puts about a dozen full-size tensors on the tape (moments,
  * centring, scaling, shift, activation) and as many gradients, and tfjs keeps every gradient until the
