@@ -4,7 +4,7 @@ batch 64, class-balanced real batches) in plain PyTorch — no DiffAugment, no E
 --mbstd — trained on an image folder (one sub-folder per class, 28×28 gray), then per class the pixel
 standard deviation across 64 samples next to the real images', and a grid of 12 samples per class.
 
-  /usr/bin/python3 bench/reference/collapse_torch.py bench/data/fmnist-lt/train 1000 /tmp/collapse.png [--mbstd] [--uncond] [--deep-d]
+  /usr/bin/python3 bench/reference/collapse_torch.py bench/data/fmnist-lt/train 1000 /tmp/collapse.png [--mbstd] [--uncond] [--deep-d] [--cbn]
 """
 import os, sys, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from PIL import Image
@@ -22,6 +22,8 @@ mbstd = '--mbstd' in sys.argv
 # --deep-d: a third conv (256 channels, stride 1) before the head — is D too weak to see the collapse?
 uncond = '--uncond' in sys.argv
 deep_d = '--deep-d' in sys.argv
+# --cbn: the class enters G only through class-conditional batch-norm gains and biases (BigGAN/SNGAN), not the input
+cbn = '--cbn' in sys.argv
 byc = [np.where(lab == c)[0] for c in range(K)]
 class G(nn.Module):
     def __init__(s):
@@ -29,10 +31,19 @@ class G(nn.Module):
         s.fc = nn.Linear(150, 7*7*128); s.bn1 = nn.BatchNorm2d(128, momentum=None)
         s.up1 = nn.ConvTranspose2d(128, 64, 5, 2, 2, output_padding=1); s.bn2 = nn.BatchNorm2d(64)
         s.up2 = nn.ConvTranspose2d(64, 1, 5, 2, 2, output_padding=1)
+        if cbn:
+            s.bn1, s.bn2 = nn.BatchNorm2d(128, affine=False), nn.BatchNorm2d(64, affine=False)
+            s.g1, s.b1, s.g2, s.b2 = nn.Embedding(K, 128), nn.Embedding(K, 128), nn.Embedding(K, 64), nn.Embedding(K, 64)
+            for e in (s.g1, s.g2): nn.init.ones_(e.weight)
+            for e in (s.b1, s.b2): nn.init.zeros_(e.weight)
     def forward(s, z, y):
-        e = s.emb(y) * (0 if uncond else 1)
+        e = s.emb(y) * (0 if uncond or cbn else 1)
         h = s.fc(torch.cat([z, e], 1)).view(-1, 128, 7, 7)
-        h = F.leaky_relu(s.bn1(h), 0.2); h = F.leaky_relu(s.bn2(s.up1(h)), 0.2)
+        if cbn:
+            h = F.leaky_relu(s.bn1(h) * s.g1(y)[:, :, None, None] + s.b1(y)[:, :, None, None], 0.2)
+            h = F.leaky_relu(s.bn2(s.up1(h)) * s.g2(y)[:, :, None, None] + s.b2(y)[:, :, None, None], 0.2)
+        else:
+            h = F.leaky_relu(s.bn1(h), 0.2); h = F.leaky_relu(s.bn2(s.up1(h)), 0.2)
         return torch.tanh(s.up2(h))
 class D(nn.Module):
     def __init__(s):
