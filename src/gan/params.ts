@@ -37,16 +37,3 @@ export function trainable(params: Params): tf.Variable[] {
 export function disposeParams(params: Params): void {
   for (const v of Object.values(params)) v.dispose();
 }
-
-/** Batch normalisation over all axes but the last; `stats` given = inference with those statistics. */
-export function batchNorm(
-  x: tf.Tensor,
-  gamma: tf.Tensor,
-  beta: tf.Tensor,
-  stats?: { mean: tf.Tensor; variance: tf.Tensor },
-  epsilon = 1e-5,
-): tf.Tensor {
-  const axes = x.shape.map((_, i) => i).slice(0, -1);
-  const { mean, variance } = stats ?? tf.moments(x, axes);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(epsilon))).mul(gamma).add(beta);
-}

@@ -4,10 +4,9 @@
  * eval mode, so `generate --seed` reproduces any single image.
  */
 import * as tf from '@tensorflow/tfjs';
-import { discriminate, type Discriminator } from '../gan/discriminator.js';
+import type { Discriminator } from '../gan/discriminator.js';
 import { generate, type Generator } from '../gan/generator.js';
-import { InterruptedError } from '../errors.js';
-import { SAMPLING_BLAS_THREADS, withBlasThreads } from '../backend/native.js';
+import { runBatches } from './batches.js';
 import { Rng } from '../util/rng.js';
 
 export interface Candidates {
@@ -40,31 +39,23 @@ export async function sampleClass(
   onProgress?: (done: number) => void,
   signal?: AbortSignal,
 ): Promise<Candidates> {
-  // One core stays with the PNG writer's thread (backend/native.ts SAMPLING_BLAS_THREADS).
-  return withBlasThreads(SAMPLING_BLAS_THREADS, async () => {
-    const { size, channels, latentDim } = g.spec;
-    const per = size * size * channels;
-    const pixels = new Uint8Array(count * per);
-    const scores = d ? new Float32Array(count) : null;
-    for (let start = 0; start < count; start += batchSize) {
-      if (signal?.aborted) throw new InterruptedError(`interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`);
-      const n = Math.min(batchSize, count - start);
+  const { size, channels, latentDim } = g.spec;
+  const { pixels, scores } = await runBatches({
+    count,
+    batchSize,
+    per: size * size * channels,
+    d,
+    make: (start, n) => {
       const z = new Float32Array(n * latentDim);
       for (let i = 0; i < n; i++) z.set(latentOf(seeds[start + i]!, latentDim), i * latentDim);
-      const out = tf.tidy(() => {
-        const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
-        const x = generate(g, tf.tensor2d(z, [n, latentDim]), labels, 'eval');
-        const img = x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
-        return d ? { img, logits: discriminate(d, x, labels) } : { img };
-      });
-      pixels.set(await out.img.data(), start * per);
-      if (out.logits && scores) scores.set(await out.logits.data(), start);
-      tf.dispose(out);
-      onProgress?.(start + n);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return { classIndex, pixels, count, seeds, scores };
+      const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
+      return { images: generate(g, tf.tensor2d(z, [n, latentDim]), labels, 'eval'), labels };
+    },
+    interrupted: (start) => `interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`,
+    ...(onProgress ? { onProgress } : {}),
+    ...(signal ? { signal } : {}),
   });
+  return { classIndex, pixels, count, seeds, scores };
 }
 
 /** `count` distinct seeds for a class, derived from the run seed (stable for a given run seed and class). */

@@ -6,9 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
-import { InterruptedError } from '../errors.js';
-import { SAMPLING_BLAS_THREADS, withBlasThreads } from '../backend/native.js';
-import { discriminate, type Discriminator } from '../gan/discriminator.js';
+import type { Discriminator } from '../gan/discriminator.js';
+import { runBatches } from './batches.js';
 import { translate, type Translator } from '../gan/translator.js';
 import { Rng } from '../util/rng.js';
 
@@ -74,33 +73,26 @@ export async function translateImages(
   onProgress?: (done: number) => void,
   signal?: AbortSignal,
 ): Promise<TranslatedCandidates> {
-  // One core stays with the PNG writer's thread (backend/native.ts SAMPLING_BLAS_THREADS).
-  return withBlasThreads(SAMPLING_BLAS_THREADS, async () => {
-    const { size, channels } = t.spec;
-    const per = size * size * channels;
-    const count = sources.length;
-    const out = new Uint8Array(count * per);
-    const scores = d ? new Float32Array(count) : null;
-    for (let start = 0; start < count; start += batchSize) {
-      if (signal?.aborted) throw new InterruptedError(`interrupted during generate (${start} of ${count} images translated into class ${classIndex})`);
-      const n = Math.min(batchSize, count - start);
+  const { size, channels } = t.spec;
+  const per = size * size * channels;
+  const count = sources.length;
+  const { pixels: out, scores } = await runBatches({
+    count,
+    batchSize,
+    per,
+    d,
+    make: (start, n) => {
       const x = new Float32Array(n * per);
       for (let i = 0; i < n; i++) {
         const src = sources[start + i]! * per;
         for (let k = 0; k < per; k++) x[i * per + k] = pixels[src + k]! / 127.5 - 1;
       }
-      const res = tf.tidy(() => {
-        const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
-        const y = translate(t, tf.tensor4d(x, [n, size, size, channels]), labels);
-        const img = y.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
-        return d ? { img, logits: discriminate(d, y, labels) } : { img };
-      });
-      out.set(await res.img.data(), start * per);
-      if (res.logits && scores) scores.set(await res.logits.data(), start);
-      tf.dispose(res);
-      onProgress?.(start + n);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return { pixels: out, count, scores };
+      const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
+      return { images: translate(t, tf.tensor4d(x, [n, size, size, channels]), labels), labels };
+    },
+    interrupted: (start) => `interrupted during generate (${start} of ${count} images translated into class ${classIndex})`,
+    ...(onProgress ? { onProgress } : {}),
+    ...(signal ? { signal } : {}),
   });
+  return { pixels: out, count, scores };
 }
