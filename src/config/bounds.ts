@@ -55,7 +55,7 @@ export const MAX_TENSOR_VALUES = 2 ** 28;
 /** Just the numbers the cross-setting rules read. */
 export interface SizedConfig {
   decode: { size: number; channels: number };
-  gan: { latentDim: number; embedDim: number; gWidth: number; dWidth: number };
+  gan: { latentDim: number; embedDim: number; conditioning: 'input' | 'batchnorm'; gWidth: number; dWidth: number };
   train: { batchSize: number };
   generate: { batchSize: number };
 }
@@ -75,9 +75,12 @@ export const TENSOR_RULES: readonly TensorRule[] = [
     path: ['gan', 'gWidth'],
     describe: (c) => {
       const s0 = c.decode.size / 4;
-      const inputs = c.gan.latentDim + c.gan.embedDim;
+      // Under conditional BN the class is not in the first layer's input.
+      const byInput = c.gan.conditioning === 'input';
+      const inputs = c.gan.latentDim + (byInput ? c.gan.embedDim : 0);
+      const terms = byInput ? `(gan.latentDim ${c.gan.latentDim} + gan.embedDim ${c.gan.embedDim})` : `gan.latentDim ${c.gan.latentDim}`;
       return {
-        what: `the generator's first layer: (gan.latentDim ${c.gan.latentDim} + gan.embedDim ${c.gan.embedDim}) × (decode.size/4)² ${fmt(s0 * s0)} × gan.gWidth ${c.gan.gWidth} weights`,
+        what: `the generator's first layer: ${terms} × (decode.size/4)² ${fmt(s0 * s0)} × gan.gWidth ${c.gan.gWidth} weights`,
         values: inputs * s0 * s0 * c.gan.gWidth,
       };
     },

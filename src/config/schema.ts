@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { FILTER_STEPS } from '../filter/steps.js';
-import { GENERATOR_ARCHS } from '../gan/arch.js';
+import { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 import { GUARD_MODES } from '../guard/decide.js';
@@ -119,6 +119,9 @@ const GanSchema = section({
   latentDim: posInt().default(100).describe('Length of the latent noise vector z.'),
   embedDim: posInt().default(50).describe("Length of the generator's class embedding."),
   arch: oneOf(GENERATOR_ARCHS).default('dcgan').describe('How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots), `upsample-refine` (the same plus a full-resolution 3×3 conv before the output: no 2-pixel plaid either) or `dcgan` (stride-2 5×5 transposed convs, the original architecture).'),
+  conditioning: oneOf(GENERATOR_CONDITIONINGS)
+    .default('input')
+    .describe("How the class enters the generator: `input` (a class embedding of `embedDim` concatenated to z) or `batchnorm` (z alone feeds the first layer; each batch-norm layer's gain and bias get a learnt per-class offset, as in SNGAN/BigGAN — with the class in the input, a class of a few dozen images collapses onto one template). Shared and per-class modes."),
   gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
   dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),

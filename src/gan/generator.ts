@@ -1,6 +1,13 @@
 /**
- * The conditional generator: z ⊕ embedding(label) → dense → (size/4)² × width → BN → LReLU, then two ×2
- * upsamplings to size², in one of two architectures (`arch`):
+ * The conditional generator: z (⊕ the class embedding) → dense → (size/4)² × width → BN → LReLU, then two
+ * ×2 upsamplings to size². The class enters in one of two ways (`conditioning`):
+ * - `input`: its embedding is concatenated to z (the original DCGAN-style cGAN);
+ * - `batchnorm`: z alone feeds the dense layer and every BN layer's γ and β get a learnt per-class
+ *   offset (conditional batch norm; de Vries et al. 2017, SNGAN, BigGAN). With the class in the input,
+ *   a class of ~50 images collapses onto one template whose brightness follows z — in PyTorch as here
+ *   (docs/measurements.md "Is the collapse ours?"); with the class only in the gains, z keeps shaping
+ *   the outline.
+ * The upsampling is one of three architectures (`arch`):
  * - `dcgan`: stride-2 5×5 transposed convs (width/2, then channels). Cheap, but a 5-tap filter at stride 2
  *   covers odd and even output pixels with 3 and 2 taps — the regular dot (checkerboard) pattern of
  *   Odena et al., "Deconvolution and Checkerboard Artifacts" (Distill 2016);
@@ -14,11 +21,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
-import type { GeneratorArch } from './arch.js';
+import type { GeneratorArch, GeneratorConditioning } from './arch.js';
 import { affineLeaky, batchNormLeaky } from './norm-act.js';
 import { constVar, fanInVar, normalVar, type Params } from './params.js';
 
-export { GENERATOR_ARCHS, type GeneratorArch } from './arch.js';
+export { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS, type GeneratorArch, type GeneratorConditioning } from './arch.js';
 
 export interface GeneratorSpec {
   numClasses: number;
@@ -31,6 +38,8 @@ export interface GeneratorSpec {
   channels: number;
   /** Upsampling architecture; absent (models saved before it existed) = `dcgan`. */
   arch?: GeneratorArch;
+  /** How the class enters; absent (models saved before it existed) = `input`. */
+  conditioning?: GeneratorConditioning;
 }
 
 export interface Generator {
@@ -51,9 +60,13 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const w1 = spec.width;
   const { w2, w3 } = stageWidths(spec.width);
   const arch = spec.arch ?? 'dcgan';
+  const byInput = (spec.conditioning ?? 'input') === 'input';
+  const embedDim = byInput ? spec.embedDim : 0;
+  // Conditional BN's per-class offsets start at 0: every class starts from the shared γ = 1, β = 0.
   const bn = (prefix: string, c: number): Params => ({
     [`${prefix}Gamma`]: constVar([c], 1),
     [`${prefix}Beta`]: constVar([c], 0),
+    ...(byInput ? {} : { [`${prefix}ClassGamma`]: constVar([spec.numClasses, c], 0), [`${prefix}ClassBeta`]: constVar([spec.numClasses, c], 0) }),
     [`${prefix}Mean`]: constVar([c], 0, false),
     [`${prefix}Var`]: constVar([c], 1, false),
   });
@@ -61,8 +74,8 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   // conv2d filters [fh, fw, inChannels, outChannels].
   // Drawn in this order (embed, dense, up1, up2), so a dcgan generator gets the same initial weights as before `arch`.
   const params: Params = {
-    embed: normalVar(rng, [spec.numClasses, spec.embedDim], 1),
-    denseW: fanInVar(rng, [spec.latentDim + spec.embedDim, s0 * s0 * w1], spec.latentDim + spec.embedDim),
+    ...(byInput ? { embed: normalVar(rng, [spec.numClasses, spec.embedDim], 1) } : {}),
+    denseW: fanInVar(rng, [spec.latentDim + embedDim, s0 * s0 * w1], spec.latentDim + embedDim),
     denseB: constVar([s0 * s0 * w1], 0),
     ...bn('bn1', w1),
     up1W: arch === 'dcgan' ? fanInVar(rng, [5, 5, w2, w1], 25 * w2) : fanInVar(rng, [3, 3, w1, w2], 9 * w1),
@@ -92,14 +105,29 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-/** Normalises one BN layer's input and applies the activation; `generate` and `calibrateBatchNorm` differ only here. */
-type NormAct = (h: tf.Tensor, layer: (typeof BN_LAYERS)[number]) => tf.Tensor;
+/**
+ * Normalises one BN layer's input and applies the activation with gain γ and bias β ([C], or [B, 1, 1, C]
+ * under conditional BN); `generate` and `calibrateBatchNorm` differ only here.
+ */
+type NormAct = (h: tf.Tensor, layer: (typeof BN_LAYERS)[number], gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
 
 function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: NormAct, condition = 1): tf.Tensor4D {
   const p = g.params as Record<string, tf.Variable>;
   const { size, width, channels } = g.spec;
   const arch = g.spec.arch ?? 'dcgan';
+  const byInput = (g.spec.conditioning ?? 'input') === 'input';
   const b = z.shape[0];
+  /** Layer `l`'s γ, β: shared, plus (conditional BN) each image's class offset scaled by `condition`. */
+  const affine = (l: (typeof BN_LAYERS)[number]): [tf.Tensor, tf.Tensor] => {
+    const [gamma, beta] = [p[`${l}Gamma`]!, p[`${l}Beta`]!];
+    if (byInput) return [gamma, beta];
+    const offset = (name: string) => {
+      const o = tf.gather(p[name]!, labels);
+      return (condition === 1 ? o : o.mul(condition)).reshape([b, 1, 1, gamma.shape[0]!]);
+    };
+    return [gamma.add(offset(`${l}ClassGamma`)), beta.add(offset(`${l}ClassBeta`))];
+  };
+  const norm = (x: tf.Tensor, l: (typeof BN_LAYERS)[number]) => normAct(x, l, ...affine(l));
   const s0 = size / 4;
   const { w2, w3 } = stageWidths(width);
   const up = (h: tf.Tensor, w: string, bias: string, shape: [number, number, number, number]) =>
@@ -111,21 +139,24 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   // activation maps alive at once outside a tape (a 256-image generation batch held ~10 before). Under a
   // tape this is safe too: a kernel that needs its input for the gradient keeps its own reference.
   let h: tf.Tensor = tf.tidy(() => {
-    const gathered = tf.gather(p['embed']!, labels);
-    const e = condition === 1 ? gathered : gathered.mul(condition);
-    return tf.concat([z, e], 1).matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]);
+    let input: tf.Tensor = z;
+    if (byInput) {
+      const gathered = tf.gather(p['embed']!, labels);
+      input = tf.concat([z, condition === 1 ? gathered : gathered.mul(condition)], 1);
+    }
+    return input.matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]);
   });
   const next = (f: (x: tf.Tensor) => tf.Tensor) => {
     const before = h;
     h = tf.tidy(() => f(before));
     before.dispose();
   };
-  next((x) => normAct(x, 'bn1'));
+  next((x) => norm(x, 'bn1'));
   next((x) => up(x, 'up1W', 'up1B', [b, 2 * s0, 2 * s0, w2]));
-  next((x) => normAct(x, 'bn2'));
+  next((x) => norm(x, 'bn2'));
   if (arch === 'upsample-refine') {
     next((x) => up(x, 'up2W', 'up2B', [b, size, size, w3]));
-    next((x) => normAct(x, 'bn3'));
+    next((x) => norm(x, 'bn3'));
     next((x) => tf.conv2d(x as tf.Tensor4D, p['outW'] as tf.Tensor4D, 1, 'same').add(p['outB']!));
   } else {
     next((x) => up(x, 'up2W', 'up2B', [b, size, size, channels]));
@@ -138,7 +169,8 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
  * Images in [-1, 1] for latent vectors `z` [B, latentDim] and class indices `labels` [B] (int32).
  * `mode: 'train'` normalises with batch statistics; `'eval'` with the stored population statistics, so
  * that an image depends only on its own (z, label) — what makes a synthetic image's seed reproducible.
- * `condition` scales the class embedding (gan.transition's λ; 1 = fully conditional, 0 = the class is ignored).
+ * `condition` scales the class embedding or the class offsets of the BN gains (gan.transition's λ;
+ * 1 = fully conditional, 0 = the class is ignored).
  */
 export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode: 'train' | 'eval' = 'train', condition = 1): tf.Tensor4D {
   return tf.tidy(() => {
@@ -147,10 +179,7 @@ export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode
       g,
       z,
       labels,
-      (h, l) =>
-        mode === 'eval'
-          ? affineLeaky(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, p[`${l}Mean`]!, p[`${l}Var`]!, LEAK)
-          : batchNormLeaky(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, LEAK),
+      (h, l, gamma, beta) => (mode === 'eval' ? affineLeaky(h, gamma, beta, p[`${l}Mean`]!, p[`${l}Var`]!, LEAK) : batchNormLeaky(h, gamma, beta, LEAK)),
       condition,
     );
   });
@@ -170,12 +199,12 @@ export function calibrateBatchNorm(g: Generator, batches: { z: tf.Tensor2D; labe
     const prev = sums;
     sums = tf.tidy(() => {
       const next: Sums = {};
-      forward(g, z, labels, (h, l) => {
+      forward(g, z, labels, (h, l, gamma, beta) => {
         const m = tf.moments(h, h.shape.map((_, i) => i).slice(0, -1));
         const before = prev[l];
         // Kept: forward frees each layer's tensors when the layer ends; these are disposed below.
         next[l] = before ? { mean: tf.keep(before.mean.add(m.mean)), variance: tf.keep(before.variance.add(m.variance)) } : { mean: tf.keep(m.mean), variance: tf.keep(m.variance) };
-        return affineLeaky(h, p[`${l}Gamma`]!, p[`${l}Beta`]!, m.mean, m.variance, LEAK);
+        return affineLeaky(h, gamma, beta, m.mean, m.variance, LEAK);
       });
       return next;
     });

@@ -12,6 +12,9 @@
  * Gradient (N = images × positions per channel, x̂ = (x − μ)·r, r = 1/√(σ² + ε), y = γx̂ + β,
  * out = lrelu(y), dy = dout · lrelu′(y)):
  *   dβ = Σ dy,   dγ = Σ dy·x̂,   dx = γ·r · (dy − dβ/N − x̂·dγ/N).
+ * With γ, β per image and channel (conditional batch norm: each image's class picks its own gain and
+ * bias; shape [B, 1, …, C]), dβ and dγ sum over positions only, and with g = dy·γ:
+ *   dx = r · (g − Σg/N − x̂·Σ(g·x̂)/N).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -22,10 +25,21 @@ function then<T extends tf.Tensor>(t: tf.Tensor, f: (t: tf.Tensor) => T): T {
   return out;
 }
 
-/** LeakyReLU(BN(x)) over all axes but the last, with batch statistics; γ, β per channel. */
+/** `t` summed down to `shape`, a shape `t` broadcasts from (same rank, or a trailing [C]). */
+function sumTo(t: tf.Tensor, shape: number[]): tf.Tensor {
+  const full = [...Array<number>(t.rank - shape.length).fill(1), ...shape];
+  const axes = full.flatMap((d, i) => (d === 1 && t.shape[i] !== 1 ? [i] : []));
+  return then(t.sum(axes, true), (s) => s.reshape(shape));
+}
+
+/**
+ * LeakyReLU(BN(x)) over all axes but the last, with batch statistics; γ, β per channel ([C]) or per
+ * image and channel ([B, 1, …, C], conditional batch norm).
+ */
 function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const n = x.size / x.shape[x.shape.length - 1]!;
+  const perImage = gamma.rank > 1 || beta.rank > 1;
   const op = tf.customGrad((xIn, g, b, save) => {
     const [xi, gi, bi] = [xIn, g, b] as tf.Tensor[];
     const { mean, variance } = tf.moments(xi!, axes);
@@ -42,6 +56,18 @@ function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: 
           const [xs, outS, mu, r, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
           // lrelu′(y) from the output: y > 0 exactly where out > 0 (leak > 0).
           const dy = then(tf.step(outS, leak), (s) => dout.mul(s));
+          if (perImage) {
+            const xHat = then(xs.sub(mu), (t) => t.mul(r));
+            const dBeta = sumTo(dy, beta.shape);
+            const dGamma = then(dy.mul(xHat), (t) => sumTo(t, gamma.shape));
+            const g = then(dy, (t) => t.mul(gs));
+            const meanG = g.mean(axes);
+            const meanGx = then(g.mul(xHat), (t) => t.mean(axes));
+            const centred = then(g, (t) => t.sub(meanG));
+            const dx = then(then(then(xHat, (t) => t.mul(meanGx)), (t) => centred.sub(t)), (t) => t.mul(r));
+            centred.dispose();
+            return [dx, dGamma, dBeta];
+          }
           const dBeta = dy.sum(axes);
           // Σ dy·x̂ = r·(Σ dy·x − μ·Σ dy), without materialising x̂.
           const dGamma = then(dy.mul(xs), (t) => t.sum(axes)).sub(mu.mul(dBeta)).mul(r);

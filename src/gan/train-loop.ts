@@ -189,7 +189,7 @@ export class Trainer {
             initRng,
           )
         : buildGenerator(
-            { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch },
+            { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch, conditioning: gan.conditioning },
             initRng,
           );
     this.d = buildDiscriminator(

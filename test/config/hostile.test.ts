@@ -94,6 +94,10 @@ describe('upper bounds of sizes', () => {
     expect(rejection('input: x\n', ['gan.latentDim=4096', 'gan.gWidth=4096']).problems).toEqual([
       expect.stringMatching(/^gan\.gWidth \(--set gan\.gWidth=4096\): expected at most 268,435,456 values in the generator's first layer/),
     ]);
+    // Under conditional BN the class embedding is not in the first layer: the same widths fit.
+    const wide = ['gan.latentDim=4096', 'gan.embedDim=4096', 'gan.gWidth=700'];
+    expect(rejection('input: x\n', wide).problems).toEqual([expect.stringMatching(/^gan\.gWidth .*\(gan\.latentDim 4096 \+ gan\.embedDim 4096\)/)]);
+    expect(() => parseConfigText('input: x\n', 'c.yaml', { set: [...wide, 'gan.conditioning=batchnorm'] })).not.toThrow();
     expect(rejection('input: x\n', ['decode.size=256', 'train.batchSize=1024']).problems).toEqual([
       expect.stringMatching(/^train\.batchSize \(--set train\.batchSize=1024\): expected at most 268,435,456 values in a training step's widest feature map/),
     ]);

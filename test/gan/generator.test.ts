@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { buildGenerator, calibrateBatchNorm, generate, upsample2x, GENERATOR_ARCHS } from '../../src/gan/generator.js';
+import { buildGenerator, calibrateBatchNorm, generate, upsample2x, GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../../src/gan/generator.js';
 import { disposeParams } from '../../src/gan/params.js';
 import { Rng } from '../../src/util/rng.js';
 import { SMALL_SPEC } from '../helpers/small-gan.js';
@@ -25,9 +25,18 @@ describe('upsample2x', () => {
   });
 });
 
-describe.each(GENERATOR_ARCHS)('generator arch %s', (arch) => {
+/** Random per-class BN offsets (they start at 0, where the class would not change the image yet). */
+function randomiseClassOffsets(g: ReturnType<typeof buildGenerator>, seed: number): void {
+  const rng = new Rng(seed);
+  for (const [name, v] of Object.entries(g.params)) {
+    if (name.includes('Class')) v.assign(tf.tensor(rng.normal(new Float32Array(v.size)).map((x) => 0.5 * x), v.shape));
+  }
+}
+
+describe.each(GENERATOR_ARCHS.flatMap((arch) => GENERATOR_CONDITIONINGS.map((c) => [arch, c] as const)))('generator arch %s, class by %s', (arch, conditioning) => {
   it('gives size² images in [−1, 1]; after calibration on one batch, eval mode reproduces that batch; no leak', () => {
-    const g = buildGenerator({ ...SMALL_SPEC, arch }, new Rng(3));
+    const g = buildGenerator({ ...SMALL_SPEC, arch, conditioning }, new Rng(3));
+    randomiseClassOffsets(g, 9);
     const rng = new Rng(4);
     const z = tf.tensor2d(rng.normal(new Float32Array(6 * 16)), [6, 16]);
     const labels = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
@@ -48,6 +57,50 @@ describe.each(GENERATOR_ARCHS)('generator arch %s', (arch) => {
     const one = generate(g, z.slice([2, 0], [1, 16]), labels.slice([2], [1]), 'eval').dataSync();
     for (let i = 0; i < one.length; i++) expect(one[i]).toBeCloseTo(b[2 * one.length + i]!, 4);
     tf.dispose([z, labels, train, evalOut]);
+    disposeParams(g.params);
+  });
+});
+
+describe('conditioning: batchnorm', () => {
+  it('has no class embedding; the first layer takes z alone; each BN layer has [classes, channels] offsets starting at 0', () => {
+    const g = buildGenerator({ ...SMALL_SPEC, arch: 'upsample-refine', conditioning: 'batchnorm' }, new Rng(3));
+    expect(g.params['embed']).toBeUndefined();
+    expect(g.params['denseW']!.shape[0]).toBe(SMALL_SPEC.latentDim);
+    for (const l of ['bn1', 'bn2', 'bn3']) {
+      expect(g.params[`${l}ClassGamma`]!.shape).toEqual([3, g.params[`${l}Gamma`]!.shape[0]]);
+      expect(Array.from(g.params[`${l}ClassBeta`]!.dataSync()).every((v) => v === 0)).toBe(true);
+    }
+    const input = buildGenerator({ ...SMALL_SPEC, arch: 'upsample-refine' }, new Rng(3));
+    expect(Object.keys(input.params).some((k) => k.includes('Class'))).toBe(false);
+    disposeParams(g.params);
+    disposeParams(input.params);
+  });
+
+  it("an image depends on its class through that class's offsets only, and not at all at condition 0", () => {
+    const g = buildGenerator({ ...SMALL_SPEC, arch: 'upsample', conditioning: 'batchnorm' }, new Rng(3));
+    randomiseClassOffsets(g, 10);
+    const z = tf.tile(tf.tensor2d(new Rng(4).normal(new Float32Array(16)), [1, 16]), [3, 1]) as tf.Tensor2D;
+    const labels = tf.tensor1d([0, 1, 2], 'int32');
+    calibrateBatchNorm(g, [{ z, labels }]);
+    const rows = (t: tf.Tensor) => {
+      const a = t.dataSync();
+      const n = a.length / 3;
+      t.dispose();
+      return [0, 1, 2].map((i) => Array.from(a.slice(i * n, (i + 1) * n)));
+    };
+    const [c0, c1] = rows(generate(g, z, labels, 'eval'));
+    expect(c0).not.toEqual(c1);
+    // Changing class 1's offsets leaves class 0's image as it was.
+    const before = rows(generate(g, z, labels, 'eval'));
+    const offsets = g.params['bn1ClassBeta']!;
+    tf.tidy(() => offsets.assign(tf.concat([offsets.slice([0, 0], [1, -1]), offsets.slice([1, 0], [1, -1]).add(1), offsets.slice([2, 0], [1, -1])])));
+    const after = rows(generate(g, z, labels, 'eval'));
+    expect(after[0]).toEqual(before[0]);
+    expect(after[1]).not.toEqual(before[1]);
+    const [u0, u1, u2] = rows(generate(g, z, labels, 'eval', 0));
+    expect(u1).toEqual(u0);
+    expect(u2).toEqual(u0);
+    tf.dispose([z, labels]);
     disposeParams(g.params);
   });
 });

@@ -22,11 +22,13 @@ const composite = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.leakyRelu(bat
 /** A loss that weights every output element differently, so no gradient term cancels by symmetry. */
 const weighted = (shape: number[]) => tf.tensor(values(shape, 7), shape);
 
-function outputsAndGrads(op: typeof composite, shape: number[]): tf.Tensor[] {
+/** `affine`: γ, β per channel ([C]) or per image and channel ([B, 1, …, C], conditional batch norm). */
+function outputsAndGrads(op: typeof composite, shape: number[], affine: 'channel' | 'image' = 'channel'): tf.Tensor[] {
   const c = shape[shape.length - 1]!;
+  const gShape = affine === 'channel' ? [c] : shape.map((d, i) => (i === 0 || i === shape.length - 1 ? d : 1));
   const x = tf.tensor(values(shape, 1), shape).mul(1.5).add(0.3);
-  const g = tf.tensor(values([c], 2)).add(1);
-  const b = tf.tensor(values([c], 3)).mul(0.5);
+  const g = tf.tensor(values(gShape, 2), gShape).add(1);
+  const b = tf.tensor(values(gShape, 3), gShape).mul(0.5);
   const w = weighted(shape);
   const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => op(xi, gi, bi).mul(w).sum() as tf.Scalar;
   const grads = tf.grads(f)([x, g, b]);
@@ -36,31 +38,35 @@ function outputsAndGrads(op: typeof composite, shape: number[]): tf.Tensor[] {
 const fused: typeof composite = (x, g, b) => batchNormLeaky(x, g, b, LEAK);
 
 describe('batchNormLeaky', () => {
-  for (const shape of [
-    [8, 5, 5, 6],
-    [3, 4],
-  ]) {
-    it(`equals LeakyReLU(BN(x)) forward and in dx, dγ, dβ on cpu and on wasm, shape [${shape}]`, async () => {
-      for (const backend of ['cpu', 'wasm']) {
-        await tf.setBackend(backend);
-        const ref = tf.tidy(() => outputsAndGrads(composite, shape));
-        const got = tf.tidy(() => outputsAndGrads(fused, shape));
-        ref.forEach((r, i) => {
-          const a = r.dataSync();
-          const b = got[i]!.dataSync();
-          const scale = Math.max(...Array.from(a, Math.abs));
-          expect(scale, `output ${i} is not trivially zero`).toBeGreaterThan(1e-3);
-          const err = Math.max(...Array.from(a, (v, j) => Math.abs(v - b[j]!)));
-          expect(err / scale, `${backend}: output ${i} (0 = forward, 1–3 = dx, dγ, dβ)`).toBeLessThan(1e-4);
-        });
-        tf.dispose([...ref, ...got]);
-      }
-      await tf.setBackend('wasm');
-    });
-  }
+  const cases: [number[], 'channel' | 'image'][] = [
+    [[8, 5, 5, 6], 'channel'],
+    [[3, 4], 'channel'],
+    [[8, 5, 5, 6], 'image'],
+    [[5, 4], 'image'],
+  ];
+  it.each(cases)('equals LeakyReLU(BN(x)) from plain ops forward and in dx, dγ, dβ on cpu and on wasm, shape [%s], γ and β per %s', async (shape, affine) => {
+    // 'image': γ, β per image and channel (conditional batch norm).
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const ref = tf.tidy(() => outputsAndGrads(composite, shape, affine));
+      const got = tf.tidy(() => outputsAndGrads(fused, shape, affine));
+      expect(got[2]!.shape, "dγ has γ's shape").toEqual(ref[2]!.shape);
+      ref.forEach((r, i) => {
+        const a = r.dataSync();
+        const b = got[i]!.dataSync();
+        const scale = Math.max(...Array.from(a, Math.abs));
+        expect(scale, `output ${i} is not trivially zero`).toBeGreaterThan(1e-3);
+        const err = Math.max(...Array.from(a, (v, j) => Math.abs(v - b[j]!)));
+        expect(err / scale, `${backend}: output ${i} (0 = forward, 1–3 = dx, dγ, dβ)`).toBeLessThan(1e-4);
+      });
+      tf.dispose([...ref, ...got]);
+    }
+    await tf.setBackend('wasm');
+  });
 
   it('wasm agrees with cpu on the fused op', async () => {
     expect(await compare(() => outputsAndGrads(fused, [16, 7, 7, 8]))).toBeLessThan(1e-4);
+    expect(await compare(() => outputsAndGrads(fused, [16, 7, 7, 8], 'image'))).toBeLessThan(1e-4);
   });
 
   it('leaks no tensor, with and without a tape, and a backward pass through it needs less memory', async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
-import { generate, type GeneratorArch } from '../../src/gan/generator.js';
+import { generate, type GeneratorArch, type GeneratorConditioning } from '../../src/gan/generator.js';
 import type { LossName } from '../../src/gan/losses.js';
 import { modeSeekingLoss, trainDiscriminatorStep, trainGeneratorStep, type StepSettings } from '../../src/gan/train-step.js';
 import { pairedLabels } from '../../src/gan/train-loop.js';
@@ -19,7 +19,7 @@ const changed = (before: Record<string, Float32Array>, params: Record<string, tf
 const trainableNames = (params: Record<string, tf.Variable>) => Object.keys(params).filter((k) => params[k]!.trainable).sort();
 
 describe('training steps', () => {
-  const combos: [LossName, DiscriminatorHead, number, number, boolean, boolean, GeneratorArch?][] = [
+  const combos: [LossName, DiscriminatorHead, number, number, boolean, boolean, GeneratorArch?, GeneratorConditioning?][] = [
     ['ns', 'projection', 0, 0, true, false],
     ['ns', 'projection', 1, 0, true, false, 'upsample'],
     ['hinge', 'projection', 1, 0, true, true, 'upsample'],
@@ -29,10 +29,12 @@ describe('training steps', () => {
     ['wgan-gp', 'projection', 1, 0, true, false],
     ['ns', 'projection', 1, 10, true, false],
     ['ns', 'acgan', 1, 1, true, true],
+    ['ns', 'projection', 1, 0, true, false, 'dcgan', 'batchnorm'],
+    ['hinge', 'projection', 1, 10, true, true, 'upsample-refine', 'batchnorm'],
   ];
-  it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s, G %s: no leak; D step moves only D, G step only G', (loss, head, p, r1Gamma, mbstd, spectralNorm, arch) => {
+  it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s, G %s, class by %s: no leak; D step moves only D, G step only G (every weight)', (loss, head, p, r1Gamma, mbstd, spectralNorm, arch, conditioning) => {
     const settings: StepSettings = { loss, r1Gamma, gpWeight: 10 };
-    const state = makeSmallState(head, { mbstd, spectralNorm, ...(arch ? { arch } : {}) });
+    const state = makeSmallState(head, { mbstd, spectralNorm, ...(arch ? { arch } : {}), ...(conditioning ? { conditioning } : {}) });
     const input = makeSmallInput(1, p);
     trainDiscriminatorStep(state, input, settings);
     trainGeneratorStep(state, input, settings);

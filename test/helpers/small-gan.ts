@@ -6,16 +6,19 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../../src/gan/adam.js';
 import { drawAugment } from '../../src/gan/augment.js';
 import { buildDiscriminator, type DiscriminatorHead } from '../../src/gan/discriminator.js';
-import { buildGenerator, type GeneratorArch } from '../../src/gan/generator.js';
+import { buildGenerator, type GeneratorArch, type GeneratorConditioning } from '../../src/gan/generator.js';
 import type { GanState, StepInput } from '../../src/gan/train-step.js';
 import { Rng } from '../../src/util/rng.js';
 
 export const SMALL_SPEC = { numClasses: 3, latentDim: 16, embedDim: 8, width: 16, size: 12, channels: 1 };
 
-export function makeSmallState(head: DiscriminatorHead = 'projection', extra: { mbstd?: boolean; spectralNorm?: boolean; arch?: GeneratorArch } = {}): GanState {
+export function makeSmallState(
+  head: DiscriminatorHead = 'projection',
+  extra: { mbstd?: boolean; spectralNorm?: boolean; arch?: GeneratorArch; conditioning?: GeneratorConditioning } = {},
+): GanState {
   const rng = new Rng(7);
-  const { arch, ...dExtra } = extra;
-  const g = buildGenerator({ ...SMALL_SPEC, ...(arch ? { arch } : {}) }, rng);
+  const { arch, conditioning, ...dExtra } = extra;
+  const g = buildGenerator({ ...SMALL_SPEC, ...(arch ? { arch } : {}), ...(conditioning ? { conditioning } : {}) }, rng);
   const d = buildDiscriminator({ numClasses: 3, width: 8, size: 12, channels: 1, head, ...dExtra }, rng);
   return { g, d, optG: new Adam(g.params, 1e-3, 0.5, 0.999), optD: new Adam(d.params, 1e-3, 0.5, 0.999) };
 }
