@@ -5,9 +5,13 @@
  * Classical rows (no synthetic image):
  * - `real`: the real images.
  * - `oversample`: the real images, each scarce class topped up to its target (what the run was asked to
- *   fill it to; without one, the size it has with its synthetic images) by drawing its own real images
- *   again at random (imbalanced-learn's RandomOverSampler). The target does not depend on how many
- *   synthetic images the filters kept, so a shortfall does not weaken this baseline.
+ *   fill it to; without one, the size it has with its synthetic images) with its own real images listed
+ *   again: first the ones the run itself listed again (`source: "oversampled"`, the guard's fallback and
+ *   the filters' shortfall), in the synthetic row's order, then more in shuffled rounds (every image once
+ *   before any twice; imbalanced-learn's RandomOverSampler draws with replacement, a weaker baseline by
+ *   chance). So the two rows differ by exactly the synthetic images: a run that kept none trains the same
+ *   classifier in both. The target does not depend on how many synthetic images the filters kept, so a
+ *   shortfall does not weaken this baseline.
  * - `class-weight`: the real images, each weighted N / (K · n_class) (scikit-learn's "balanced"), so
  *   every class carries the same total weight.
  * - `logit-adjust` is not trained: it is the `real` classifier with τ·log prior subtracted from its
@@ -16,13 +20,14 @@
  * - `synthetic`: the real images and what the run added (synthetic images, and real images it listed
  *   again), as `gan-augment run` delivers them — with the manifest's soft labels and weights when
  *   `use.targets` is `soft`, and only the best `use.mix` share of each class's synthetic images (the rest
- *   of its fill drawn again from its real images) when `use.mix` < 1.
+ *   of its fill from its real images, in shuffled rounds) when `use.mix` < 1.
  *
  * All draw minibatches uniformly from their pool, for the same number of steps.
  */
 import type { Rng } from '../util/rng.js';
 import type { ArmName, SyntheticUse } from './types.js';
 import { maxOf, pushAll } from '../util/array.js';
+import { repeatInRounds } from '../util/rounds.js';
 
 export type { SyntheticUse } from './types.js';
 
@@ -55,7 +60,6 @@ export interface ArmInputs {
   targets?: ArrayLike<number>;
 }
 
-const draw = (list: readonly number[], n: number, rng: Rng): number[] => (list.length === 0 ? [] : Array.from({ length: Math.max(0, n) }, () => list[rng.int(list.length)]!));
 
 /** The three trained classical arms: real, oversample, class-weight. */
 export function classicalArms(inp: ArmInputs, rng: Rng): ArmPool[] {
@@ -67,15 +71,19 @@ export function classicalArms(inp: ArmInputs, rng: Rng): ArmPool[] {
   addedLabels.forEach((l) => addCount[l]!++);
   const realIdx = Int32Array.from({ length: nReal }, (_, i) => i);
   const ones = new Float32Array(k).fill(1);
+  // The real images the run listed again, in manifest order (as the synthetic row takes them).
+  const listed = addedIndices(inp).listed;
+  const listedCount = new Array<number>(k).fill(0);
+  listed.forEach((i) => listedCount[addedLabels[i - nReal]!]!++);
 
   // Oversampling targets: the run's target; else what the class has with its added images; else the largest class.
   const maxReal = Math.max(0, maxOf(realCount));
   const byClass = realByClass(realLabels, k);
-  const extra: number[] = [];
+  const extra: number[] = [...listed];
   for (const c of scarce) {
     const planned = targets?.[c];
     const target = planned !== undefined && Number.isFinite(planned) ? planned : addCount[c]! > 0 ? realCount[c]! + addCount[c]! : maxReal;
-    pushAll(extra, draw(byClass[c]!, target - realCount[c]!, rng));
+    pushAll(extra, repeatInRounds(byClass[c]!, target - realCount[c]! - listedCount[c]!, rng));
   }
   const present = realCount.filter((n) => n > 0).length;
   const weight = Float32Array.from(realCount, (n) => (n > 0 ? nReal / (present * n) : 0));
@@ -92,23 +100,30 @@ function realByClass(realLabels: Int32Array, k: number): number[][] {
   return byClass;
 }
 
+/** Indices (into real ++ added) of the added images, in manifest order: real ones listed again, and synthetic ones by class. */
+function addedIndices(inp: ArmInputs): { listed: number[]; synByClass: number[][] } {
+  const nReal = inp.realLabels.length;
+  const listed: number[] = [];
+  // Synthetic images of each class in manifest order (the run writes them best first).
+  const synByClass: number[][] = Array.from({ length: inp.k }, () => []);
+  inp.addedLabels.forEach((l, j) => {
+    if (inp.addedSynthetic && inp.addedSynthetic[j] === 0) listed.push(nReal + j);
+    else synByClass[l]!.push(nReal + j);
+  });
+  return { listed, synByClass };
+}
+
 /** The synthetic arm: real ++ added, used as `use` says. */
 export function syntheticArm(inp: ArmInputs, use: SyntheticUse, rng: Rng): ArmPool {
-  const { realLabels, addedLabels, k } = inp;
+  const { realLabels, k } = inp;
   const nReal = realLabels.length;
   const byClass = realByClass(realLabels, k);
-  const pool: number[] = Array.from({ length: nReal }, (_, i) => i);
-  // Synthetic images of each class in manifest order (the run writes them best first).
-  const synByClass: number[][] = Array.from({ length: k }, () => []);
-  addedLabels.forEach((l, j) => {
-    const i = nReal + j;
-    if (inp.addedSynthetic && inp.addedSynthetic[j] === 0) pool.push(i);
-    else synByClass[l]!.push(i);
-  });
+  const { listed, synByClass } = addedIndices(inp);
+  const pool: number[] = [...Array.from({ length: nReal }, (_, i) => i), ...listed];
   for (let c = 0; c < k; c++) {
     const syn = synByClass[c]!;
     const keep = Math.round(Math.min(1, Math.max(0, use.mix)) * syn.length);
-    pushAll(pushAll(pool, syn.slice(0, keep)), draw(byClass[c]!, syn.length - keep, rng));
+    pushAll(pushAll(pool, syn.slice(0, keep)), repeatInRounds(byClass[c]!, syn.length - keep, rng));
   }
   const arm: ArmPool = { name: 'synthetic', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1) };
   if (use.targets === 'soft') {

@@ -104,7 +104,9 @@ export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'v
   const d = synthetic.vsBest.scarceRecall;
   const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
   const ci = Number.isFinite(d.low) ? `${sign(d.mean)} points, 95 % CI ${sign(d.low)} to ${sign(d.high)}` : `${sign(d.mean)} points, no CI from ${seeds} seed`;
-  const ba = `balanced accuracy ${(100 * synthetic.balancedAccuracy).toFixed(1)} % vs ${(100 * best.balancedAccuracy).toFixed(1)} %`;
+  // One decimal, or two where one would print the same figure twice ("74.3 % vs 74.3 %: below").
+  const digits = (100 * synthetic.balancedAccuracy).toFixed(1) === (100 * best.balancedAccuracy).toFixed(1) ? 2 : 1;
+  const ba = `balanced accuracy ${(100 * synthetic.balancedAccuracy).toFixed(digits)} % vs ${(100 * best.balancedAccuracy).toFixed(digits)} %`;
   const failed: string[] = [];
   if (!Number.isFinite(d.low)) failed.push('one seed gives no confidence interval (use --seeds ≥ 2)');
   else if (!(d.low > 0)) failed.push(`the scarce-recall gain over ${best.name} is not above 0 with 95 % confidence (${ci})`);

@@ -6,6 +6,7 @@
  */
 import { oversampledEntry, type ManifestEntry } from '../manifest/build.js';
 import type { Rng } from '../util/rng.js';
+import { repeatInRounds } from '../util/rounds.js';
 
 /**
  * `count` entries repeating `real` (one class's real entries) in shuffled rounds: every image is listed
@@ -13,18 +14,5 @@ import type { Rng } from '../util/rng.js';
  * @returns [] when `real` is empty (nothing to repeat) or `count` ≤ 0
  */
 export function fillShortfall(real: readonly ManifestEntry[], count: number, rng: Rng): ManifestEntry[] {
-  const out: ManifestEntry[] = [];
-  if (real.length === 0) return out;
-  const order = real.map((_, i) => i);
-  while (out.length < count) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    for (const i of order) {
-      if (out.length === count) break;
-      out.push(oversampledEntry(real[i]!));
-    }
-  }
-  return out;
+  return repeatInRounds(real, count, rng).map(oversampledEntry);
 }

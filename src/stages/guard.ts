@@ -5,9 +5,9 @@
  * them only where they do (src/guard/decide.ts). Elsewhere the pipeline fills the class with oversampled
  * real images.
  *
- * Per seed: one classifier with every scarce class filled by its real images drawn again (`without`), and
- * per scarce class one with that class filled by its synthetic images instead (its shortfall still drawn
- * again), each trained as `evaluate` trains (uniform minibatches, shifts) with the feature classifier's
+ * Per seed: one classifier with every scarce class filled by its real images listed again in shuffled
+ * rounds (`without`, what the fallback delivers), and per scarce class one with that class filled by its
+ * synthetic images instead (its shortfall still filled from its real images), each trained as `evaluate` trains (uniform minibatches, shifts) with the feature classifier's
  * settings, on the real images minus the held-out ones; synthetic images enter with their manifest
  * soft label and weight. All are tested on the held-out images.
  */
@@ -21,6 +21,7 @@ import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
 import { Rng } from '../util/rng.js';
+import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
 import { pushAll } from '../util/array.js';
 
@@ -137,12 +138,10 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   };
   if (judged.length > 0) {
     for (const seed of seeds) {
-      // Each class's fill drawn again from its real images: the same draws in every arm of this seed.
+      // Each class's fill from its real images in shuffled rounds, as the fallback delivers it: the same
+      // draws in every arm of this seed.
       const rng = new Rng((seed ^ 0x9a4d0fa1) >>> 0);
-      const draws = judged.map((c) => {
-        const list = realByClass[c.index]!;
-        return list.length === 0 ? [] : Array.from({ length: c.fill }, () => list[rng.int(list.length)]!);
-      });
+      const draws = judged.map((c) => repeatInRounds(realByClass[c.index]!, c.fill, rng));
       const base = await run([...Array.from({ length: nTrain }, (_, i) => i), ...draws.flat()], seed, false);
       judged.forEach((c, j) => without[j]!.push(figuresFor(base, test, c.index)));
       for (const [j, c] of judged.entries()) {

@@ -68,6 +68,27 @@ describe('buildArms', () => {
     const withTargets = buildArms({ ...inp, targets: [NaN, 8, NaN] }, new Rng(1));
     expect(count(withTargets[1]!.pool, all)).toEqual([6, 8, 6]);
   });
+  it('oversample repeats a class in shuffled rounds: no real image listed k + 1 times while another has k', () => {
+    for (const seed of [1, 2, 3]) {
+      const o = buildArms({ ...inp, targets: [NaN, 9, NaN] }, new Rng(seed))[1]!;
+      const times = [6, 7].map((i) => [...o.pool].filter((j) => j === i).length);
+      expect(times[0]! + times[1]!).toBe(9);
+      expect(Math.abs(times[0]! - times[1]!)).toBeLessThanOrEqual(1);
+    }
+  });
+  it('oversample takes the real images the run listed again first, so it differs from the synthetic row by exactly the synthetic images', () => {
+    // Added: two real images of class 1 listed again (indices 9, 10: they repeat images 6 and 7), one synthetic (11).
+    const mixed = { ...inp, addedLabels: Int32Array.from([1, 1, 1]), addedSynthetic: Uint8Array.from([0, 0, 1]), targets: [NaN, 5, NaN] };
+    const [, o, , s] = buildArms(mixed, new Rng(1));
+    expect([...o!.pool].slice(9, 11)).toEqual([9, 10]);
+    expect(count(o!.pool, all)).toEqual([6, 5, 6]);
+    expect([...o!.pool].includes(11)).toBe(false);
+    expect([...s!.pool].filter((i) => !o!.pool.includes(i))).toEqual([11]);
+    // A run that kept no synthetic image (the guard fell back everywhere): the two rows are the same pool.
+    const none = { ...inp, addedLabels: Int32Array.from([1, 1, 1, 2, 2, 2, 2, 2]), addedSynthetic: new Uint8Array(8), targets: [NaN, 5, 6] };
+    const [, o2, , s2] = buildArms(none, new Rng(1));
+    expect([...o2!.pool]).toEqual([...s2!.pool]);
+  });
   it('class-weight gives every class the same total weight', () => {
     const w = arms[2]!.classWeight;
     expect(6 * w[0]!).toBeCloseTo(2 * w[1]!, 6);
@@ -105,6 +126,7 @@ describe('verdictOf', () => {
     ['balanced accuracy below', d(4, 1, 7), 0.79, false, /balanced accuracy 79\.0 % vs 80\.0 % of oversample: below/],
     ['both fail, both said', d(-3, -6, 0), 0.7, false, /confidence.*; balanced accuracy/],
     ['one seed', d(4, NaN, NaN), 0.9, false, /one seed/],
+    ['below by less than one decimal shows two', d(0.1, -0.7, 0.9), 0.7996, false, /balanced accuracy 79\.96 % vs 80\.00 % of oversample: below/],
   ])('%s', (_n, vsBest, ba, helps, reason) => {
     const v = verdictOf({ balancedAccuracy: ba, vsBest }, best, 5);
     expect(v.helps).toBe(helps);
