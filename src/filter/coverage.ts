@@ -103,6 +103,7 @@ export function selectCoverage(cand: ArrayLike<number>, anchors: ArrayLike<numbe
  */
 export const coverageFilter: FilterDef<'coverage'> = {
   reasons: ['coverage'],
+  cuts: ['coverage'],
   needsClassifier: false,
   async prepare(ctx) {
     const dims = ctx.featureDims;

@@ -126,6 +126,7 @@ export function rejectionSample(scores: ArrayLike<number>, opts: DrsOptions): Dr
  */
 export const discriminatorFilter: FilterDef<'discriminator' | 'drs'> = {
   reasons: ['discriminator', 'drs'],
+  cuts: ['discriminator'],
   needsClassifier: false,
   async prepare(ctx) {
     const f = ctx.settings;

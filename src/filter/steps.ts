@@ -35,6 +35,9 @@ export type RejectReason = (typeof FILTERS)[FilterName]['reasons'][number] | 'su
 /** Every reject reason, sorted, then `surplus`: the keys of `summary.json`'s rejection counts. */
 export const REJECT_REASONS: readonly RejectReason[] = [...[...new Set(Object.values(FILTERS).flatMap((f): readonly string[] => f.reasons))].sort(), 'surplus'] as RejectReason[];
 
+/** Reasons that are a ranking's cut by design (each filter's `cuts`, and `surplus`), not a judgement of quality. */
+export const RANKING_CUTS: ReadonlySet<string> = new Set([...Object.values(FILTERS).flatMap((f: FilterDef): readonly string[] => f.cuts ?? []), 'surplus']);
+
 /** A registry: {@link FILTERS}, or (in tests) FILTERS with a row added. */
 export type FilterRegistry = Readonly<Record<string, FilterDef>>;
 

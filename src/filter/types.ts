@@ -106,6 +106,12 @@ export interface PreparedStep {
 export interface FilterDef<R extends string = string> {
   /** Every reason its decisions may give (the keys of the summary's rejection counts). */
   reasons: readonly R[];
+  /**
+   * Of `reasons`, those that are a ranking's cut — the candidates not among the best `deficit` of an
+   * oversampled pool, rejected by design — rather than a judgement of their quality. The verdict does not
+   * count them as rejections.
+   */
+  cuts?: readonly R[];
   /** Whether it needs the feature classifier (trained before training when a configured filter does). */
   needsClassifier: boolean;
   /** Scores the candidates and returns the step(s) that decide. */

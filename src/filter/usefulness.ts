@@ -108,6 +108,7 @@ export function selectUseful(
  */
 export const usefulnessFilter: FilterDef<'label' | 'near-duplicate' | 'usefulness'> = {
   reasons: ['label', 'near-duplicate', 'usefulness'],
+  cuts: ['usefulness'],
   needsClassifier: true,
   async prepare(ctx) {
     if (!ctx.probabilities) throw new InternalError('the usefulness filter needs the feature classifier, which was not prepared');

@@ -9,6 +9,7 @@
  * Pure: numbers in, verdict out. The report page and the console's end-of-run lines both use it, so
  * they can never disagree. Every limit is in {@link VERDICT_LIMITS}.
  */
+import { RANKING_CUTS } from '../filter/steps.js';
 
 export type Verdict = 'good' | 'doubtful' | 'poor';
 
@@ -72,7 +73,7 @@ export interface ClassFigures {
   structure?: { kept: number; real: number } | null;
   candidates?: number | null;
   kept?: number | null;
-  /** Candidates the filters rejected, by reason (the ranking's `discriminator` and `surplus` cuts are not counted: oversampling makes them by design). */
+  /** Candidates the filters rejected, by reason (the rankings' cuts — `discriminator`, `coverage`, `usefulness`, `surplus`: filter/steps.ts RANKING_CUTS — are not counted: oversampling makes them by design). */
   rejected?: Record<string, number> | null;
   /** The quality gate's result: null when no limit is set (then it says nothing). */
   gate?: { passed: boolean; reasons: string[] } | null;
@@ -172,8 +173,6 @@ function structureCheck(c: ClassFigures): Check | null {
   return { name: 'structure', verdict: 'good', figure, why: 'as smooth as the real images' };
 }
 
-/** Rejections that say something about quality: the ranking's cuts (`discriminator`, `surplus`) are made by design. */
-const RANKING_CUTS = new Set(['discriminator', 'surplus']);
 
 function rejectedCheck(c: ClassFigures): Check | null {
   const L = VERDICT_LIMITS;

@@ -43,6 +43,8 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
   ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
   ['the ranking cuts are not rejections', { rejected: { discriminator: 90, surplus: 60 } }, 'good'],
+  ['nor are coverage and usefulness selections from a 10× pool', { candidates: 900, rejected: { coverage: 780, usefulness: 20, surplus: 0 } }, 'good'],
+  ['but usefulness\'s label rejections are', { candidates: 900, rejected: { label: 850, usefulness: 10, surplus: 0 } }, 'poor', /94% of 900 candidates rejected/],
   ['noise: far from every real image', { novelty: 1.9 }, 'poor', /unlike any real image/],
   ['blobs: farther than real images are from each other', { novelty: 1.45 }, 'doubtful'],
   ['near-copies', { novelty: 0.3 }, 'doubtful', /copies/],
