@@ -9,6 +9,7 @@
  * thresholds — large values there cost time or diverge (the divergence guard catches that), never an
  * allocation; zod's `int()` already keeps integers within 2^53.
  */
+import type { GeneratorConditioning } from '../gan/arch.js';
 
 export interface Bound {
   path: readonly string[];
@@ -55,7 +56,7 @@ export const MAX_TENSOR_VALUES = 2 ** 28;
 /** Just the numbers the cross-setting rules read. */
 export interface SizedConfig {
   decode: { size: number; channels: number };
-  gan: { latentDim: number; embedDim: number; conditioning: 'input' | 'batchnorm'; gWidth: number; dWidth: number };
+  gan: { latentDim: number; embedDim: number; conditioning: GeneratorConditioning; gWidth: number; dWidth: number };
   train: { batchSize: number };
   generate: { batchSize: number };
 }

@@ -51,6 +51,9 @@ const LEAK = 0.2;
 /** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
 const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
+/** Whether the class enters through an input embedding (`conditioning: input`, also models saved before the field). */
+const classByInput = (spec: GeneratorSpec) => (spec.conditioning ?? 'input') === 'input';
+
 /** Channels after the first and the second ×2 stage (the second only in `upsample-refine`). */
 const stageWidths = (width: number) => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
 
@@ -60,7 +63,7 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const w1 = spec.width;
   const { w2, w3 } = stageWidths(spec.width);
   const arch = spec.arch ?? 'dcgan';
-  const byInput = (spec.conditioning ?? 'input') === 'input';
+  const byInput = classByInput(spec);
   const embedDim = byInput ? spec.embedDim : 0;
   // Conditional BN's per-class offsets start at 0: every class starts from the shared γ = 1, β = 0.
   const bn = (prefix: string, c: number): Params => ({
@@ -115,7 +118,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   const p = g.params as Record<string, tf.Variable>;
   const { size, width, channels } = g.spec;
   const arch = g.spec.arch ?? 'dcgan';
-  const byInput = (g.spec.conditioning ?? 'input') === 'input';
+  const byInput = classByInput(g.spec);
   const b = z.shape[0];
   /** Layer `l`'s γ, β: shared, plus (conditional BN) each image's class offset scaled by `condition`. */
   const affine = (l: (typeof BN_LAYERS)[number]): [tf.Tensor, tf.Tensor] => {

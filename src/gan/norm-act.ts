@@ -14,7 +14,8 @@
  *   dβ = Σ dy,   dγ = Σ dy·x̂,   dx = γ·r · (dy − dβ/N − x̂·dγ/N).
  * With γ, β per image and channel (conditional batch norm: each image's class picks its own gain and
  * bias; shape [B, 1, …, C]), dβ and dγ sum over positions only, and with g = dy·γ:
- *   dx = r · (g − Σg/N − x̂·Σ(g·x̂)/N).
+ *   dx = r · (g − Σg/N − x̂·Σ(g·x̂)/N),  Σg = Σ_images γ·dβ,  Σ(g·x̂) = Σ_images γ·dγ —
+ * the per-channel formula when γ is one per channel, so one code path serves both.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -29,7 +30,7 @@ function then<T extends tf.Tensor>(t: tf.Tensor, f: (t: tf.Tensor) => T): T {
 function sumTo(t: tf.Tensor, shape: number[]): tf.Tensor {
   const full = [...Array<number>(t.rank - shape.length).fill(1), ...shape];
   const axes = full.flatMap((d, i) => (d === 1 && t.shape[i] !== 1 ? [i] : []));
-  return then(t.sum(axes, true), (s) => s.reshape(shape));
+  return axes.length === 0 ? t.reshape(shape) : then(t.sum(axes, true), (s) => s.reshape(shape));
 }
 
 /**
@@ -38,8 +39,8 @@ function sumTo(t: tf.Tensor, shape: number[]): tf.Tensor {
  */
 function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
-  const n = x.size / x.shape[x.shape.length - 1]!;
-  const perImage = gamma.rank > 1 || beta.rank > 1;
+  const channels = x.shape[x.shape.length - 1]!;
+  const n = x.size / channels;
   const op = tf.customGrad((xIn, g, b, save) => {
     const [xi, gi, bi] = [xIn, g, b] as tf.Tensor[];
     const { mean, variance } = tf.moments(xi!, axes);
@@ -56,25 +57,17 @@ function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: 
           const [xs, outS, mu, r, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
           // lrelu′(y) from the output: y > 0 exactly where out > 0 (leak > 0).
           const dy = then(tf.step(outS, leak), (s) => dout.mul(s));
-          if (perImage) {
-            const xHat = then(xs.sub(mu), (t) => t.mul(r));
-            const dBeta = sumTo(dy, beta.shape);
-            const dGamma = then(dy.mul(xHat), (t) => sumTo(t, gamma.shape));
-            const g = then(dy, (t) => t.mul(gs));
-            const meanG = g.mean(axes);
-            const meanGx = then(g.mul(xHat), (t) => t.mean(axes));
-            const centred = then(g, (t) => t.sub(meanG));
-            const dx = then(then(then(xHat, (t) => t.mul(meanGx)), (t) => centred.sub(t)), (t) => t.mul(r));
-            centred.dispose();
-            return [dx, dGamma, dBeta];
-          }
-          const dBeta = dy.sum(axes);
+          const dBeta = sumTo(dy, beta.shape);
+          const dyS = gamma.shape.join() === beta.shape.join() ? dBeta : sumTo(dy, gamma.shape);
           // Σ dy·x̂ = r·(Σ dy·x − μ·Σ dy), without materialising x̂.
-          const dGamma = then(dy.mul(xs), (t) => t.sum(axes)).sub(mu.mul(dBeta)).mul(r);
-          // dx = γr·dy + b·x + c, with b = −γr²·dγ/N and c = −γr·(dβ − μ·r·dγ)/N.
+          const dGamma = then(dy.mul(xs), (t) => sumTo(t, gamma.shape)).sub(mu.mul(dyS)).mul(r);
+          // Over the whole batch Σg = Σ γ·dβ and Σg·x̂ = Σ γ·dγ (summed over the images where γ is per
+          // image), so dx = γr·dy + b·x + c, with b = −r²·Σg·x̂/N and c = −r·(Σg − μ·r·Σg·x̂)/N.
+          const sumG = sumTo(gs.mul(dyS), [channels]);
+          const sumGx = sumTo(gs.mul(dGamma), [channels]);
           const a = gs.mul(r);
-          const bx = a.mul(r).mul(dGamma).div(-n);
-          const c = a.mul(dBeta.sub(mu.mul(r).mul(dGamma))).div(-n);
+          const bx = r.square().mul(sumGx).div(-n);
+          const c = r.mul(sumG.sub(mu.mul(r).mul(sumGx))).div(-n);
           const dx = then(then(dy.mul(a), (t) => then(xs.mul(bx), (u) => t.add(u))), (t) => t.add(c));
           dy.dispose();
           return [dx, dGamma, dBeta];
