@@ -9,7 +9,7 @@
  * thresholds — large values there cost time or diverge (the divergence guard catches that), never an
  * allocation; zod's `int()` already keeps integers within 2^53.
  */
-import type { GeneratorConditioning } from '../gan/arch.js';
+import { conditioningParts, type GeneratorConditioning } from '../gan/arch.js';
 
 export interface Bound {
   path: readonly string[];
@@ -76,8 +76,8 @@ export const TENSOR_RULES: readonly TensorRule[] = [
     path: ['gan', 'gWidth'],
     describe: (c) => {
       const s0 = c.decode.size / 4;
-      // Under conditional BN the class is not in the first layer's input.
-      const byInput = c.gan.conditioning === 'input';
+      // Under conditional BN alone the class is not in the first layer's input.
+      const byInput = conditioningParts(c.gan.conditioning).input;
       const inputs = c.gan.latentDim + (byInput ? c.gan.embedDim : 0);
       const terms = byInput ? `(gan.latentDim ${c.gan.latentDim} + gan.embedDim ${c.gan.embedDim})` : `gan.latentDim ${c.gan.latentDim}`;
       return {

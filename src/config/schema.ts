@@ -121,7 +121,7 @@ const GanSchema = section({
   arch: oneOf(GENERATOR_ARCHS).default('dcgan').describe('How the generator upsamples: `upsample` (nearest-neighbour ×2 + 3×3 conv: no checkerboard dots), `upsample-refine` (the same plus a full-resolution 3×3 conv before the output: no 2-pixel plaid either) or `dcgan` (stride-2 5×5 transposed convs, the original architecture).'),
   conditioning: oneOf(GENERATOR_CONDITIONINGS)
     .default('input')
-    .describe("How the class enters the generator: `input` (a class embedding of `embedDim` concatenated to z) or `batchnorm` (z alone feeds the first layer; each batch-norm layer's gain and bias get a learnt per-class offset, as in SNGAN/BigGAN — with the class in the input, a class of a few dozen images collapses onto one template). Shared and per-class modes."),
+    .describe("How the class enters the generator: `input` (a class embedding of `embedDim` concatenated to z), `batchnorm` (z alone feeds the first layer; each batch-norm layer's gain and bias get an offset projected from the class embedding, as in BigGAN — with the class in the input, a class of a few dozen images collapses onto one template) or `both` (the embedding in the input and in every batch-norm layer). Shared and per-class modes."),
   gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
   dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),

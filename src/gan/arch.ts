@@ -4,8 +4,15 @@ export type GeneratorArch = (typeof GENERATOR_ARCHS)[number];
 
 /**
  * How the class enters the generator: `input` (a class embedding concatenated to z before the first
- * layer) or `batchnorm` (z alone feeds the first layer; each batch-norm layer's gain and bias get a
- * per-class offset — conditional batch norm, as in SNGAN's and BigGAN's generators).
+ * layer), `batchnorm` (z alone feeds the first layer; each batch-norm layer's gain and bias get an
+ * offset projected linearly from the class embedding — conditional batch norm, as in BigGAN) or `both`
+ * (the embedding in the input and in every BN layer, as BigGAN's shared embedding).
  */
-export const GENERATOR_CONDITIONINGS = ['input', 'batchnorm'] as const;
+export const GENERATOR_CONDITIONINGS = ['input', 'batchnorm', 'both'] as const;
 export type GeneratorConditioning = (typeof GENERATOR_CONDITIONINGS)[number];
+
+/** Where the class enters under each conditioning: the input embedding, the BN offsets. */
+export const conditioningParts = (c: GeneratorConditioning | undefined): { input: boolean; batchnorm: boolean } => {
+  const k = c ?? 'input';
+  return { input: k !== 'batchnorm', batchnorm: k !== 'input' };
+};

@@ -1,12 +1,17 @@
 /**
  * The conditional generator: z (⊕ the class embedding) → dense → (size/4)² × width → BN → LReLU, then two
- * ×2 upsamplings to size². The class enters in one of two ways (`conditioning`):
+ * ×2 upsamplings to size². The class enters in one of three ways (`conditioning`):
  * - `input`: its embedding is concatenated to z (the original DCGAN-style cGAN);
- * - `batchnorm`: z alone feeds the dense layer and every BN layer's γ and β get a learnt per-class
- *   offset (conditional batch norm; de Vries et al. 2017, SNGAN, BigGAN). With the class in the input,
- *   a class of ~50 images collapses onto one template whose brightness follows z — in PyTorch as here
- *   (docs/measurements.md "Is the collapse ours?"); with the class only in the gains, z keeps shaping
- *   the outline.
+ * - `batchnorm`: z alone feeds the dense layer and every BN layer's γ and β get an offset projected
+ *   linearly from the class embedding (conditional batch norm; de Vries et al. 2017, BigGAN). With the
+ *   class in the input, a class of ~50 images collapses onto one template whose brightness follows z —
+ *   in PyTorch as here (docs/measurements.md "Is the collapse ours?"); with the class only in the gains,
+ *   z keeps shaping the outline. The projections start at 0 (every class starts from the shared γ, β)
+ *   and are learnt through the N(0, 1) embedding: a direct per-class offset started at 0 moves at most
+ *   ~lrG per Adam step, 0.2 in 1,000 steps — too little for the class to show (measured: samples
+ *   varied but classless, docs/measurements.md); through the embedding an offset moves up to
+ *   ~lrG·Σ|e| per step;
+ * - `both`: the embedding in the input and in every BN layer (BigGAN's shared embedding).
  * The upsampling is one of three architectures (`arch`):
  * - `dcgan`: stride-2 5×5 transposed convs (width/2, then channels). Cheap, but a 5-tap filter at stride 2
  *   covers odd and even output pixels with 3 and 2 taps — the regular dot (checkerboard) pattern of
@@ -20,8 +25,8 @@
  *   (the last stage of BigGAN's and StyleGAN's generators is a full-resolution conv for this reason).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../util/rng.js';
-import type { GeneratorArch, GeneratorConditioning } from './arch.js';
+import { Rng } from '../util/rng.js';
+import { conditioningParts, type GeneratorArch, type GeneratorConditioning } from './arch.js';
 import { affineLeaky, batchNormLeaky } from './norm-act.js';
 import { constVar, fanInVar, normalVar, type Params } from './params.js';
 
@@ -51,8 +56,8 @@ const LEAK = 0.2;
 /** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
 const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
-/** Whether the class enters through an input embedding (`conditioning: input`, also models saved before the field). */
-const classByInput = (spec: GeneratorSpec) => (spec.conditioning ?? 'input') === 'input';
+/** Where the class enters (models saved before `conditioning` existed: the input). */
+const classParts = (spec: GeneratorSpec) => conditioningParts(spec.conditioning);
 
 /** Channels after the first and the second ×2 stage (the second only in `upsample-refine`). */
 const stageWidths = (width: number) => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
@@ -63,13 +68,13 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const w1 = spec.width;
   const { w2, w3 } = stageWidths(spec.width);
   const arch = spec.arch ?? 'dcgan';
-  const byInput = classByInput(spec);
+  const { input: byInput, batchnorm: byBn } = classParts(spec);
   const embedDim = byInput ? spec.embedDim : 0;
-  // Conditional BN's per-class offsets start at 0: every class starts from the shared γ = 1, β = 0.
+  // Conditional BN's projections start at 0: every class starts from the shared γ = 1, β = 0.
   const bn = (prefix: string, c: number): Params => ({
     [`${prefix}Gamma`]: constVar([c], 1),
     [`${prefix}Beta`]: constVar([c], 0),
-    ...(byInput ? {} : { [`${prefix}ClassGamma`]: constVar([spec.numClasses, c], 0), [`${prefix}ClassBeta`]: constVar([spec.numClasses, c], 0) }),
+    ...(!byBn ? {} : { [`${prefix}EmbedGamma`]: constVar([spec.embedDim, c], 0), [`${prefix}EmbedBeta`]: constVar([spec.embedDim, c], 0) }),
     [`${prefix}Mean`]: constVar([c], 0, false),
     [`${prefix}Var`]: constVar([c], 1, false),
   });
@@ -77,7 +82,7 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   // conv2d filters [fh, fw, inChannels, outChannels].
   // Drawn in this order (embed, dense, up1, up2), so a dcgan generator gets the same initial weights as before `arch`.
   const params: Params = {
-    ...(byInput ? { embed: normalVar(rng, [spec.numClasses, spec.embedDim], 1) } : {}),
+    embed: normalVar(rng, [spec.numClasses, spec.embedDim], 1),
     denseW: fanInVar(rng, [spec.latentDim + embedDim, s0 * s0 * w1], spec.latentDim + embedDim),
     denseB: constVar([s0 * s0 * w1], 0),
     ...bn('bn1', w1),
@@ -100,6 +105,24 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   return { spec, params };
 }
 
+/**
+ * The parameters a generator of `spec` has that `params` lacks or shapes differently (empty = they
+ * match): a model saved by a build whose layout differs (e.g. conditional BN's per-class offsets before
+ * they became projections of the embedding) would otherwise fail deep in a forward pass.
+ */
+export function mismatchedParams(spec: GeneratorSpec, params: Params): string[] {
+  const expected = buildGenerator(spec, new Rng(0)).params;
+  try {
+    const names = new Set([...Object.keys(expected), ...Object.keys(params)]);
+    return [...names].filter((n) => {
+      const [a, b] = [expected[n]?.shape, params[n]?.shape];
+      return !a || !b || a.join('×') !== b.join('×');
+    }).map((n) => `${n} (expected ${expected[n] ? expected[n].shape.join('×') : 'none'}, found ${params[n] ? params[n].shape.join('×') : 'none'})`);
+  } finally {
+    tf.dispose(Object.values(expected));
+  }
+}
+
 /** Nearest-neighbour ×2 upsampling as a broadcast (its gradient is a plain sum; wasm has no ResizeNearestNeighborGrad). */
 export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
@@ -118,17 +141,19 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   const p = g.params as Record<string, tf.Variable>;
   const { size, width, channels } = g.spec;
   const arch = g.spec.arch ?? 'dcgan';
-  const byInput = classByInput(g.spec);
+  const { input: byInput, batchnorm: byBn } = classParts(g.spec);
   const b = z.shape[0];
-  /** Layer `l`'s γ, β: shared, plus (conditional BN) each image's class offset scaled by `condition`. */
+  // Each image's class embedding, scaled by `condition` (gan.transition's λ), for the input and the BN offsets.
+  const embedded = tf.tidy(() => {
+    const e = tf.gather(p['embed']!, labels);
+    return condition === 1 ? e : e.mul(condition);
+  });
+  /** Layer `l`'s γ, β: shared, plus (conditional BN) the projection of each image's class embedding. */
   const affine = (l: (typeof BN_LAYERS)[number]): [tf.Tensor, tf.Tensor] => {
     const [gamma, beta] = [p[`${l}Gamma`]!, p[`${l}Beta`]!];
-    if (byInput) return [gamma, beta];
-    const offset = (name: string) => {
-      const o = tf.gather(p[name]!, labels);
-      return (condition === 1 ? o : o.mul(condition)).reshape([b, 1, 1, gamma.shape[0]!]);
-    };
-    return [gamma.add(offset(`${l}ClassGamma`)), beta.add(offset(`${l}ClassBeta`))];
+    if (!byBn) return [gamma, beta];
+    const offset = (name: string) => embedded.matMul(p[name]!).reshape([b, 1, 1, gamma.shape[0]!]);
+    return [gamma.add(offset(`${l}EmbedGamma`)), beta.add(offset(`${l}EmbedBeta`))];
   };
   const norm = (x: tf.Tensor, l: (typeof BN_LAYERS)[number]) => normAct(x, l, ...affine(l));
   const s0 = size / 4;
@@ -141,14 +166,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   // Layer by layer, each in its own tidy, and each layer's input freed once the next exists: at most two
   // activation maps alive at once outside a tape (a 256-image generation batch held ~10 before). Under a
   // tape this is safe too: a kernel that needs its input for the gradient keeps its own reference.
-  let h: tf.Tensor = tf.tidy(() => {
-    let input: tf.Tensor = z;
-    if (byInput) {
-      const gathered = tf.gather(p['embed']!, labels);
-      input = tf.concat([z, condition === 1 ? gathered : gathered.mul(condition)], 1);
-    }
-    return input.matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]);
-  });
+  let h: tf.Tensor = tf.tidy(() => (byInput ? tf.concat([z, embedded], 1) : z).matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]));
   const next = (f: (x: tf.Tensor) => tf.Tensor) => {
     const before = h;
     h = tf.tidy(() => f(before));

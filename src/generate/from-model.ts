@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { decodeFile } from '../dataset/decode.js';
 import { UserError } from '../errors.js';
-import type { Generator, GeneratorSpec } from '../gan/generator.js';
+import { mismatchedParams, type Generator, type GeneratorSpec } from '../gan/generator.js';
 import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
 import type { Translator, TranslatorSpec } from '../gan/translator.js';
@@ -99,6 +99,12 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
   const { saved, params } = await loadParams<GeneratorSpec>(req.model, 'generator');
   const g: Generator = { spec: saved.spec, params };
   try {
+    const mismatched = mismatchedParams(saved.spec, params);
+    if (mismatched.length > 0) {
+      throw new UserError(
+        `${path.join(req.model, 'model.json')}: its parameters do not fit a generator of this gan-augment version (${mismatched.slice(0, 3).join('; ')}${mismatched.length > 3 ? `; ${mismatched.length - 3} more` : ''}); train it again with this version`,
+      );
+    }
     const unknown = req.labels.filter((l) => !saved.labels.includes(l));
     if (unknown.length > 0) {
       throw new UserError(

@@ -3,7 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, readFile, readdir } from 'node:fs/promises';
+import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -128,5 +128,15 @@ describe('per-class mode and generate', () => {
     const bad = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'jacket', '--count', '3', '--out', gen]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('received "jacket"');
+    // A model whose parameter layout is not this build's (conditional BN saved as per-class offsets):
+    // exit 2 naming the file and the parameter, not a crash in the forward pass.
+    const modelDir = path.join(out, 'model/generator');
+    const json = JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8'));
+    json.params.find((p: { name: string }) => p.name === 'denseB').name = 'bn1ClassBeta';
+    await writeFile(path.join(modelDir, 'model.json'), JSON.stringify(json));
+    const old = await runCli(['generate', '--model', modelDir, '--class', 'coat', '--count', '3', '--out', await tempDir()]);
+    expect(old.code, old.stderr).toBe(2);
+    expect(old.stderr).toContain('model.json: its parameters do not fit');
+    expect(old.stderr).toContain('bn1ClassBeta');
   });
 });

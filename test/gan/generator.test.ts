@@ -25,11 +25,11 @@ describe('upsample2x', () => {
   });
 });
 
-/** Random per-class BN offsets (they start at 0, where the class would not change the image yet). */
+/** Random conditional-BN projections (they start at 0, where the class would not change the image yet). */
 function randomiseClassOffsets(g: ReturnType<typeof buildGenerator>, seed: number): void {
   const rng = new Rng(seed);
   for (const [name, v] of Object.entries(g.params)) {
-    if (name.includes('Class')) v.assign(tf.tensor(rng.normal(new Float32Array(v.size)).map((x) => 0.5 * x), v.shape));
+    if (name.includes('Embed')) v.assign(tf.tensor(rng.normal(new Float32Array(v.size)).map((x) => 0.2 * x), v.shape));
   }
 }
 
@@ -62,21 +62,29 @@ describe.each(GENERATOR_ARCHS.flatMap((arch) => GENERATOR_CONDITIONINGS.map((c) 
 });
 
 describe('conditioning: batchnorm', () => {
-  it('has no class embedding; the first layer takes z alone; each BN layer has [classes, channels] offsets starting at 0', () => {
+  it('the first layer takes z alone; each BN layer has [embedDim, channels] projections of the class embedding, starting at 0', () => {
     const g = buildGenerator({ ...SMALL_SPEC, arch: 'upsample-refine', conditioning: 'batchnorm' }, new Rng(3));
-    expect(g.params['embed']).toBeUndefined();
+    expect(g.params['embed']!.shape).toEqual([3, SMALL_SPEC.embedDim]);
     expect(g.params['denseW']!.shape[0]).toBe(SMALL_SPEC.latentDim);
     for (const l of ['bn1', 'bn2', 'bn3']) {
-      expect(g.params[`${l}ClassGamma`]!.shape).toEqual([3, g.params[`${l}Gamma`]!.shape[0]]);
-      expect(Array.from(g.params[`${l}ClassBeta`]!.dataSync()).every((v) => v === 0)).toBe(true);
+      expect(g.params[`${l}EmbedGamma`]!.shape).toEqual([SMALL_SPEC.embedDim, g.params[`${l}Gamma`]!.shape[0]]);
+      expect(Array.from(g.params[`${l}EmbedBeta`]!.dataSync()).every((v) => v === 0)).toBe(true);
     }
     const input = buildGenerator({ ...SMALL_SPEC, arch: 'upsample-refine' }, new Rng(3));
-    expect(Object.keys(input.params).some((k) => k.includes('Class'))).toBe(false);
+    expect(Object.keys(input.params).filter((k) => k.startsWith('bn') && k.includes('Embed'))).toEqual([]);
     disposeParams(g.params);
     disposeParams(input.params);
   });
 
-  it("an image depends on its class through that class's offsets only, and not at all at condition 0", () => {
+  it('under `both` the class is in the input and in the BN offsets', () => {
+    const g = buildGenerator({ ...SMALL_SPEC, arch: 'upsample', conditioning: 'both' }, new Rng(3));
+    expect(g.params['embed']!.shape).toEqual([3, SMALL_SPEC.embedDim]);
+    expect(g.params['denseW']!.shape[0]).toBe(SMALL_SPEC.latentDim + SMALL_SPEC.embedDim);
+    for (const l of ['bn1', 'bn2']) expect(g.params[`${l}EmbedGamma`]!.shape).toEqual([SMALL_SPEC.embedDim, g.params[`${l}Gamma`]!.shape[0]]);
+    disposeParams(g.params);
+  });
+
+  it("an image depends on its class through that class's embedding only, and not at all at condition 0", () => {
     const g = buildGenerator({ ...SMALL_SPEC, arch: 'upsample', conditioning: 'batchnorm' }, new Rng(3));
     randomiseClassOffsets(g, 10);
     const z = tf.tile(tf.tensor2d(new Rng(4).normal(new Float32Array(16)), [1, 16]), [3, 1]) as tf.Tensor2D;
@@ -90,9 +98,9 @@ describe('conditioning: batchnorm', () => {
     };
     const [c0, c1] = rows(generate(g, z, labels, 'eval'));
     expect(c0).not.toEqual(c1);
-    // Changing class 1's offsets leaves class 0's image as it was.
+    // Changing class 1's embedding leaves class 0's image as it was.
     const before = rows(generate(g, z, labels, 'eval'));
-    const offsets = g.params['bn1ClassBeta']!;
+    const offsets = g.params['embed']!;
     tf.tidy(() => offsets.assign(tf.concat([offsets.slice([0, 0], [1, -1]), offsets.slice([1, 0], [1, -1]).add(1), offsets.slice([2, 0], [1, -1])])));
     const after = rows(generate(g, z, labels, 'eval'));
     expect(after[0]).toEqual(before[0]);

@@ -31,6 +31,7 @@ describe('training steps', () => {
     ['ns', 'acgan', 1, 1, true, true],
     ['ns', 'projection', 1, 0, true, false, 'dcgan', 'batchnorm'],
     ['hinge', 'projection', 1, 10, true, true, 'upsample-refine', 'batchnorm'],
+    ['ns', 'projection', 1, 0, true, false, 'upsample', 'both'],
   ];
   it.each(combos)('loss %s, head %s, augment p=%s, R1 γ=%s, mbstd %s, SN %s, G %s, class by %s: no leak; D step moves only D, G step only G (every weight)', (loss, head, p, r1Gamma, mbstd, spectralNorm, arch, conditioning) => {
     const settings: StepSettings = { loss, r1Gamma, gpWeight: 10 };
