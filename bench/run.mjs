@@ -18,6 +18,10 @@
  *   train-threads   the same on the opt-in threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2)
  *   train-defaults  the project's default model (projection head, minibatch stddev, DiffAugment) vs the
  *                   same PyTorch figure (which does less per step)
+ *   train-2proc     the ceiling of data-parallel training on two wasm workers: two single-thread wasm
+ *                   worker processes each train on half the batch (32) at the same time, summed img/s,
+ *                   against one wasm worker on the whole batch — no gradient exchange, so an upper bound
+ *                   (issue #16's "both cores" design), beside the opt-in threaded wasm binary
  *   train-64        train at 64×64×3
  *   generate        img/s from noise to PNG files on disk (sampleToPngs + PngWriter, as `gan-augment
  *                   generate` runs them) vs PyTorch + PIL
@@ -38,7 +42,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['train', 'train-threads', 'train-defaults', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
+const ALL = ['train', 'train-threads', 'train-defaults', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -144,7 +148,7 @@ for (const t of args.native.split(',').filter(Boolean).map(Number)) {
   }
 }
 let tfjsThreads = null;
-if (want('train-threads')) {
+if (want('train-threads') || want('train-2proc')) {
   tfjsThreads = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs')], { GAN_AUGMENT_WASM_THREADS: args.threads });
   const info = await tfjsThreads.ask({ cmd: 'info' });
   log(`# tfjs (threads): ${info.backend}`);
@@ -220,6 +224,27 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
     for (const n of natives) if (res[n.key]) figure(`train-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path ${n.label}; ${d(n.key)}${cpuNote(res, n.key)}`);
     if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
     if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
+  });
+}
+
+if (want('train-2proc')) {
+  await section('train-2proc', async () => {
+    // A second single-thread wasm worker; each side's one turn: both halves at once, or the whole batch.
+    const second = worker(process.execPath, [path.join(ROOT, 'bench/lib/tfjs-worker.mjs')], { GAN_AUGMENT_WASM_THREADS: '' });
+    try {
+      const half = { cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4, batch: 32 };
+      await Promise.all([tfjs.ask({ ...half, iters: 1 }), second.ask({ ...half, iters: 1 })]); // warm-up at this batch size
+      const sides = [
+        { key: 'one', run: () => tfjs.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) },
+        { key: 'two', run: async () => ({ imgPerSec: (await Promise.all([tfjs.ask(half), second.ask(half)])).reduce((a, r) => a + r.imgPerSec, 0) }) },
+        ...(tfjsThreads ? [{ key: 'threads', run: () => tfjsThreads.ask({ cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 }) }] : []),
+      ];
+      const res = await trainRounds('28×28×1 two workers', sides);
+      figure('train-2proc', res.two.median, 'img/s', res.one.median, 'wasm ×1 on batch 64', `two wasm ×1 processes on 32 images each at once, summed (no gradient exchange: the ceiling of two data-parallel wasm workers); all turns ${res.two.all.map((v) => v.toFixed(0)).join(', ')}`);
+      if (res.threads) figure('train-threads-vs-1', res.threads.median, 'img/s', res.one.median, 'wasm ×1 on batch 64', `the opt-in threaded wasm binary, ${args.threads} threads, same turns`);
+    } finally {
+      second.close();
+    }
   });
 }
 
