@@ -11,7 +11,7 @@ export type GeneratorArch = (typeof GENERATOR_ARCHS)[number];
 export const GENERATOR_CONDITIONINGS = ['input', 'batchnorm', 'both'] as const;
 export type GeneratorConditioning = (typeof GENERATOR_CONDITIONINGS)[number];
 
-/** Where the class enters under each conditioning: the input embedding, the BN offsets. */
+/** Where the class enters under each conditioning: the input embedding, the BN offsets (absent — models saved before the field — = `input`). */
 export const conditioningParts = (c: GeneratorConditioning | undefined): { input: boolean; batchnorm: boolean } => {
   const k = c ?? 'input';
   return { input: k !== 'batchnorm', batchnorm: k !== 'input' };

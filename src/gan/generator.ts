@@ -56,9 +56,6 @@ const LEAK = 0.2;
 /** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
 const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
-/** Where the class enters (models saved before `conditioning` existed: the input). */
-const classParts = (spec: GeneratorSpec) => conditioningParts(spec.conditioning);
-
 /** Channels after the first and the second ×2 stage (the second only in `upsample-refine`). */
 const stageWidths = (width: number) => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
 
@@ -68,7 +65,7 @@ export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const w1 = spec.width;
   const { w2, w3 } = stageWidths(spec.width);
   const arch = spec.arch ?? 'dcgan';
-  const { input: byInput, batchnorm: byBn } = classParts(spec);
+  const { input: byInput, batchnorm: byBn } = conditioningParts(spec.conditioning);
   const embedDim = byInput ? spec.embedDim : 0;
   // Conditional BN's projections start at 0: every class starts from the shared γ = 1, β = 0.
   const bn = (prefix: string, c: number): Params => ({
@@ -141,7 +138,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   const p = g.params as Record<string, tf.Variable>;
   const { size, width, channels } = g.spec;
   const arch = g.spec.arch ?? 'dcgan';
-  const { input: byInput, batchnorm: byBn } = classParts(g.spec);
+  const { input: byInput, batchnorm: byBn } = conditioningParts(g.spec.conditioning);
   const b = z.shape[0];
   // Each image's class embedding, scaled by `condition` (gan.transition's λ), for the input and the BN offsets.
   const embedded = tf.tidy(() => {
