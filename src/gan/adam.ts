@@ -4,7 +4,7 @@
  * so a checkpoint restores it exactly, and its learning rate can be changed (the divergence guard).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './params.js';
+import { assignFrom, variableOf, type Params } from './params.js';
 
 export interface AdamState {
   step: number;
@@ -32,8 +32,8 @@ export class Adam {
     for (const [name, p] of Object.entries(params)) {
       if (!p.trainable) continue;
       this.byVarName.set(p.name, name);
-      this.m[name] = tf.variable(tf.zerosLike(p), false);
-      this.v[name] = tf.variable(tf.zerosLike(p), false);
+      this.m[name] = variableOf(tf.zerosLike(p), false);
+      this.v[name] = variableOf(tf.zerosLike(p), false);
     }
   }
 
@@ -80,8 +80,8 @@ export class Adam {
     this.step = s.step;
     this.lr = s.lr;
     for (const n of Object.keys(this.m)) {
-      if (s.m[n]) this.m[n]!.assign(tf.tensor(s.m[n]!, this.m[n]!.shape));
-      if (s.v[n]) this.v[n]!.assign(tf.tensor(s.v[n]!, this.v[n]!.shape));
+      if (s.m[n]) assignFrom(this.m[n]!, tf.tensor(s.m[n]!, this.m[n]!.shape));
+      if (s.v[n]) assignFrom(this.v[n]!, tf.tensor(s.v[n]!, this.v[n]!.shape));
     }
   }
 

@@ -5,7 +5,7 @@
  * random initial weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from './params.js';
+import { variableOf, type Params } from './params.js';
 
 export interface EmaSettings {
   /** Half-life of the average, in images. */
@@ -16,7 +16,7 @@ export interface EmaSettings {
 
 /** A copy of `params` (new variables, same trainability). */
 export function cloneParams(params: Params): Params {
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, tf.variable(v.clone(), v.trainable)]));
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, variableOf(v.clone(), v.trainable)]));
 }
 
 /** β for this step: 0.5^(batch / halfLife), halfLife = min(halfLifeImages, rampup × imagesSeen). */

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import type { Params } from './params.js';
+import { variableOf, type Params } from './params.js';
 
 export interface SavedModel<Spec> {
   format: 'gan-augment/params@1';
@@ -65,7 +65,7 @@ export async function loadParams<Spec>(dir: string, kind: string): Promise<{ sav
   for (const p of saved.params) {
     const n = p.shape.reduce((a, b) => a * b, 1);
     if (off + n > floats.length) throw new UserError(`${dir}/weights.bin: too short for the parameters model.json lists`);
-    params[p.name] = tf.variable(tf.tensor(floats.slice(off, off + n), p.shape), p.trainable);
+    params[p.name] = variableOf(tf.tensor(floats.slice(off, off + n), p.shape), p.trainable);
     off += n;
   }
   return { saved, params };

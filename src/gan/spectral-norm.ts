@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
+import { variableOf } from './params.js';
 
 export interface SpectralState {
   /** [out] and [in] singular-vector estimates of the weight reshaped to [in, out]. */
@@ -21,8 +22,8 @@ export function initSpectral(rng: Rng, shape: number[]): SpectralState {
   const u = rng.normal(new Float32Array(out));
   const norm = Math.hypot(...u) || 1;
   return {
-    u: tf.variable(tf.tensor1d(u.map((x) => x / norm)), false),
-    v: tf.variable(tf.zeros([inn]), false),
+    u: variableOf(tf.tensor1d(u.map((x) => x / norm)), false),
+    v: variableOf(tf.zeros([inn]), false),
   };
 }
 

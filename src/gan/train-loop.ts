@@ -17,7 +17,7 @@ import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
 import { buildGenerator, calibrateBatchNorm, generate, type Generator } from './generator.js';
-import { disposeParams, type Params } from './params.js';
+import { assignFrom, disposeParams, type Params } from './params.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
 import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator } from './translator.js';
 import { otherLabels, trainTranslatorDiscriminatorStep, trainTranslatorStep, type TranslateSettings } from './translator-step.js';
@@ -133,7 +133,7 @@ async function readParams(p: Params): Promise<Record<string, Float32Array>> {
 }
 
 function writeParams(p: Params, values: Record<string, Float32Array>): void {
-  for (const [k, v] of Object.entries(p)) if (values[k]) v.assign(tf.tensor(values[k]!, v.shape));
+  for (const [k, v] of Object.entries(p)) if (values[k]) assignFrom(v, tf.tensor(values[k]!, v.shape));
 }
 
 /** Mean pairwise L2 distance between the rows of `pixels` (n images of `per` values). */
@@ -416,8 +416,8 @@ export class Trainer {
     writeParams(this.d.params, s.d);
     for (const [k, st] of Object.entries(this.d.spectral)) {
       if (s.spectral[k]) {
-        st.u.assign(tf.tensor(s.spectral[k]!.u));
-        st.v.assign(tf.tensor(s.spectral[k]!.v));
+        assignFrom(st.u, tf.tensor(s.spectral[k]!.u));
+        assignFrom(st.v, tf.tensor(s.spectral[k]!.v));
       }
     }
     this.optG.load(s.optG);

@@ -14,6 +14,22 @@ const config = parseConfigText(
 ).config;
 const data = randomImages(12, 2);
 
+describe('tensors', () => {
+  it('a Trainer built, restored twice and disposed leaves no tensor and no byte behind', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { Trainer } = await import('../../src/gan/train-loop.js');
+    const before = tf.memory();
+    const t = new Trainer(data, { ...config, gan: { ...config.gan, spectralNorm: true } });
+    const s = await t.snapshot();
+    t.restore(s);
+    t.restore(s);
+    t.dispose();
+    // tf.variable(x) shares x's data: an x left alive kept a model's worth of memory per build and restore.
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+});
+
 describe('divergence guard', () => {
   it('rolls back to the last checkpoint and halves the learning rates when a loss is NaN', async () => {
     const r = await trainGan(data, config, { faultAt: new Map([[3, 1]]) });
