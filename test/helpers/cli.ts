@@ -7,8 +7,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Killed after this long: a CLI still running when vitest gives up on its test (testTimeout, 120 s)
+ * would otherwise outlive the test and hold a core for the rest of the suite.
+ */
+const KILL_AFTER_MS = 115_000;
+
 /** Runs the built CLI as a child process (no TTY: plain progress lines). */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? process.cwd(),
@@ -17,9 +23,19 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     });
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => {
+      stderr += `\n[runCli: killed after ${(options.killAfterMs ?? KILL_AFTER_MS) / 1000} s]`;
+      child.kill('SIGKILL');
+    }, options.killAfterMs ?? KILL_AFTER_MS);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
