@@ -18,6 +18,10 @@
  *   train-threads   the same on the opt-in threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2)
  *   train-defaults  the project's default model (projection head, minibatch stddev, DiffAugment) vs the
  *                   same PyTorch figure (which does less per step)
+ *   train-workers   data-parallel training on two wasm threads (`train.workers: 2`, src/gan/parallel): this
+ *                   thread and a worker thread, each a single-thread wasm replica on half of every batch of
+ *                   64, gradients and batch-norm statistics summed through shared memory — vs PyTorch at its
+ *                   fastest thread count, and vs wasm ×1 on the whole batch in the same turns
  *   train-2proc     the ceiling of data-parallel training on two wasm workers: two single-thread wasm
  *                   worker processes each train on half the batch (32) at the same time, summed img/s,
  *                   against one wasm worker on the whole batch — no gradient exchange, so an upper bound
@@ -42,7 +46,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['train', 'train-threads', 'train-defaults', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
+const ALL = ['train', 'train-threads', 'train-defaults', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -224,6 +228,22 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
     for (const n of natives) if (res[n.key]) figure(`train-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path ${n.label}; ${d(n.key)}${cpuNote(res, n.key)}`);
     if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
     if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
+  });
+}
+
+if (want('train-workers')) {
+  await section('train-workers', async () => {
+    const whole = { cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 };
+    const sides = [
+      { key: 'one', run: () => tfjs.ask(whole) },
+      { key: 'two', run: () => tfjs.ask({ ...whole, workers: 2 }) },
+      ...torchSides(28, 1, 8),
+    ];
+    const res = await trainRounds('28×28×1 two wasm threads', sides);
+    const ref = bestTorch(res);
+    const all = (k) => res[k].all.map((v) => v.toFixed(0)).join(', ');
+    figure('train-workers', res.two.median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path wasm ×2 threads (data-parallel); all turns ${all('two')}`);
+    figure('train-workers-vs-1', res.two.median, 'img/s', res.one.median, 'wasm ×1 on batch 64', `the same turns; wasm ×1 ${all('one')}`);
   });
 }
 

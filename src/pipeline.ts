@@ -114,7 +114,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     const features = await prepareQuality(config, ing, emit, signal);
     const trained = await timed(
       'train',
-      () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
+      () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, backend: options.backend, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
       inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'per-class' ? scarce.length : 1),
     );
     await inc.afterTrain(trained.failed.length === 0 && !trained.interrupted);
@@ -126,6 +126,7 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
       steps,
       seconds,
       imgPerSec: seconds > 0 ? (stepsRun * config.train.batchSize) / seconds : 0,
+      workers: trained.workers,
       final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
       failed: trained.failed,
     };

@@ -98,3 +98,58 @@ export function makeTrainer(project, opts) {
   };
   return { state, iteration, dispose, batch };
 }
+
+/**
+ * `makeTrainer`'s model trained data-parallel (src/gan/parallel): this thread and `workers − 1` worker
+ * threads, each a single-thread wasm replica training on its part of every batch, gradients and batch-norm
+ * statistics summed through shared memory — as `train.workers: 2` runs it. Same `iteration`/`dispose`.
+ */
+export async function makeParallelTrainer(project, opts) {
+  const { tf, Rng, augMod, step } = project;
+  const base = makeTrainer(project, opts);
+  const { ReplicaPool } = await import(dist('gan/parallel/pool.js'));
+  const { g, d, optG, optD } = base.state;
+  const { size, channels } = g.spec;
+  const batch = base.batch;
+  const numClasses = g.spec.numClasses;
+  const latentDim = g.spec.latentDim;
+  const config = { train: { batchSize: batch, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999 } };
+  const pool = await ReplicaPool.start(opts.workers, base.state, config, { g: g.spec, d: d.spec });
+  const read = async (params) => Object.fromEntries(await Promise.all(Object.entries(params).map(async ([k, v]) => [k, await v.data()])));
+  pool.load({ g: await read(g.params), d: await read(d.params), spectral: {}, optG: await optG.save(), optD: await optD.save() });
+  const rng = new Rng(opts.seed ?? 1);
+  const per = size * size * channels;
+  const real = Float32Array.from({ length: 4 * batch * per }, () => 2 * rng.next() - 1);
+  const model = MODELS[opts.model ?? 'reference'];
+  const policy = ['color', 'translation', 'cutout'];
+  const aug = () => augMod.drawAugment(rng, batch, size, channels, policy, model.augment ? 1 : 0);
+  let k = 0;
+  const iteration = () => {
+    const off = (k++ % 4) * batch;
+    const arrays = {
+      real: real.subarray(off * per, (off + batch) * per),
+      realLabels: Int32Array.from({ length: batch }, (_, i) => (off + i) % numClasses),
+      z: rng.normal(new Float32Array(batch * latentDim)),
+      fakeLabels: Int32Array.from({ length: batch }, () => rng.int(numClasses)),
+      augReal: aug(),
+      augFake: aug(),
+      augFakeG: aug(),
+      r1Scale: 0,
+      condition: 1,
+      size,
+      channels,
+      latentDim,
+    };
+    const r = pool.iterate(base.state, arrays, step.DEFAULT_STEP);
+    return { lossD: r.d.loss, lossG: r.g.loss };
+  };
+  return {
+    state: base.state,
+    iteration,
+    batch,
+    dispose: () => {
+      base.dispose();
+      void pool.close();
+    },
+  };
+}

@@ -7,7 +7,7 @@
  *                                                          GAN_AUGMENT_BLAS_THREADS=N: native BLAS threads)
  * Requests:
  *   {"cmd":"info"}                                        -> backend line, threads
- *   {"cmd":"train","size":28,"channels":1,"batch":64,"model":"reference","iters":6}
+ *   {"cmd":"train","size":28,"channels":1,"batch":64,"model":"reference","iters":6[,"workers":2]}
  *                                                          -> {"msPerIter":[…],"medianMs":…,"imgPerSec":…}
  *   {"cmd":"generate","count":2560,"out":DIR,"size":28,"channels":1,"genBatch":256}
  *                                                          -> {"imgPerSec":…,"seconds":…,"modelSeconds":…}
@@ -19,7 +19,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { loadProject, makeTrainer, ROOT } from './gan.mjs';
+import { loadProject, makeParallelTrainer, makeTrainer, ROOT } from './gan.mjs';
 
 const { values: args } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' } } });
 const p = await loadProject();
@@ -36,10 +36,11 @@ const { tf } = p;
 const dist = (f) => import(pathToFileURL(path.join(ROOT, 'dist', f)).href);
 
 const trainers = new Map();
-function trainerFor(req) {
-  const key = JSON.stringify([req.size ?? 28, req.channels ?? 1, req.batch ?? 64, req.model ?? 'reference']);
+async function trainerFor(req) {
+  const key = JSON.stringify([req.size ?? 28, req.channels ?? 1, req.batch ?? 64, req.model ?? 'reference', req.workers ?? 1]);
   if (!trainers.has(key)) {
-    const t = makeTrainer(p, { size: req.size ?? 28, channels: req.channels ?? 1, batch: req.batch ?? 64, model: req.model ?? 'reference' });
+    const opts = { size: req.size ?? 28, channels: req.channels ?? 1, batch: req.batch ?? 64, model: req.model ?? 'reference' };
+    const t = (req.workers ?? 1) > 1 ? await makeParallelTrainer(p, { ...opts, workers: req.workers }) : makeTrainer(p, opts);
     for (let i = 0; i < (req.warmup ?? 3); i++) t.iteration();
     trainers.set(key, t);
   }
@@ -49,7 +50,7 @@ function trainerFor(req) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function train(req) {
-  const t = trainerFor(req);
+  const t = await trainerFor(req);
   const ms = [];
   const cpuMs = [];
   for (let i = 0; i < (req.iters ?? 6); i++) {

@@ -25,6 +25,8 @@ export interface BackendInfo {
   details: string;
   /** `native` only: the kernels served by the native addon (the rest run on wasm). */
   nativeKernels?: string[];
+  /** `wasm` only: XNNPACK threads (1 unless the threaded binary runs). */
+  threads?: number;
   /** Why each backend tried before it was not used. */
   skipped: { name: BackendName; reason: string }[];
   tfjsVersion: string;
@@ -48,6 +50,7 @@ interface Initialised {
   tfName: string;
   details: string;
   nativeKernels?: string[];
+  threads?: number;
 }
 
 async function tryInit(name: BackendName, options: BackendOptions): Promise<Initialised> {
@@ -78,7 +81,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
       if (threads > 1 && tf.findBackend('wasm') === null) {
         try {
           const got = await initThreadedWasm(threads);
-          return { tfName: 'wasm', details: `SIMD, ${got} thread${got === 1 ? '' : 's'}, threaded binary via ${THREADS_ENV}=${threads}` };
+          return { tfName: 'wasm', details: `SIMD, ${got} thread${got === 1 ? '' : 's'}, threaded binary via ${THREADS_ENV}=${threads}`, threads: got };
         } catch (err) {
           note = `; threaded binary failed (${reasonOf(err)})`;
         }
@@ -86,7 +89,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
       if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       const count = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
-      return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, ${count} thread${count === 1 ? '' : 's'}${note}` };
+      return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, ${count} thread${count === 1 ? '' : 's'}${note}`, threads: count };
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) throw new InternalError('the cpu backend failed to initialise');
@@ -124,8 +127,8 @@ export async function initBackend(choice: BackendChoice, options: BackendOptions
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     try {
-      const { tfName, details, nativeKernels } = await tryInit(name, { ...options, wasmThreads });
-      return { name, tfName, details, ...(nativeKernels ? { nativeKernels } : {}), skipped, tfjsVersion: tf.version.tfjs };
+      const { tfName, details, nativeKernels, threads } = await tryInit(name, { ...options, wasmThreads });
+      return { name, tfName, details, ...(nativeKernels ? { nativeKernels } : {}), ...(threads ? { threads } : {}), skipped, tfjsVersion: tf.version.tfjs };
     } catch (err) {
       skipped.push({ name, reason: reasonOf(err) });
     }

@@ -151,6 +151,12 @@ const TrainSchema = section({
   steps: posInt().default(1000).describe('Training iterations; each is one discriminator step and one generator step. 1000 measured best on fmnist-lt within a 20-minute budget on 2 cores (README "Does it help?"); 300 gave blobs.'),
   budgetSeconds: nonNegInt().default(0).describe('Stop training after this many seconds even if `steps` is not reached (0 = no limit); a time budget for CI.'),
   batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64).describe('Real images per step (and as many generated ones).'),
+  workers: z
+    .union([z.literal('auto'), posInt().max(16)], { error: 'expected "auto" or an integer from 1 to 16' })
+    .default('auto')
+    .describe(
+      'Threads that train one GAN together, each on its part of every batch with its own single-threaded wasm backend (gradients and batch-norm statistics summed across them: the weights equal one thread\'s within float rounding). `auto` = 2 on the plain wasm backend with ≥ 2 cores, for a noise GAN whose batch splits (a multiple of 8); else 1 — the native and tfjs-node backends already use the cores.',
+    ),
   lrG: posNum().default(2e-4).describe('Adam learning rate of the generator.'),
   lrD: posNum().default(2e-4).describe('Adam learning rate of the discriminator.'),
   beta1: unit().default(0.5).describe('Adam β1; 0.5 is the DCGAN setting (momentum lower than the usual 0.9 keeps GAN training stable).'),

@@ -16,8 +16,36 @@
  * bias; shape [B, 1, …, C]), dβ and dγ sum over positions only, and with g = dy·γ:
  *   dx = r · (g − Σg/N − x̂·Σ(g·x̂)/N),  Σg = Σ_images γ·dβ,  Σ(g·x̂) = Σ_images γ·dγ —
  * the per-channel formula when γ is one per channel, so one code path serves both.
+ *
+ * Data-parallel training (gan/parallel) splits a batch across replicas; inside `acrossReplicas`, the
+ * batch statistics (μ, σ², and Σg, Σg·x̂ of the gradient) are summed over every replica's part, so each
+ * normalises with the statistics of the whole batch, as one process would.
  */
 import * as tf from '@tensorflow/tfjs';
+
+/** Sums per-channel figures over every replica's part of the batch (each part the same size). */
+export interface BatchReducer {
+  replicas: number;
+  sum(local: Float32Array): Float32Array;
+}
+
+let reducer: BatchReducer | null = null;
+
+/** Runs `fn` with batch statistics summed across replicas; restores the previous reducer after. */
+export function acrossReplicas<T>(r: BatchReducer, fn: () => T): T {
+  const before = reducer;
+  reducer = r;
+  try {
+    return fn();
+  } finally {
+    reducer = before;
+  }
+}
+
+/** `t` ([C]) summed over every replica, as a new tensor. */
+function reduced(r: BatchReducer, t: tf.Tensor): tf.Tensor {
+  return tf.tensor(r.sum(t.dataSync() as Float32Array), t.shape);
+}
 
 /** `f(t)`, then `t` disposed: keeps at most a few activation-sized tensors alive at once. */
 function then<T extends tf.Tensor>(t: tf.Tensor, f: (t: tf.Tensor) => T): T {
@@ -40,10 +68,12 @@ function sumTo(t: tf.Tensor, shape: number[]): tf.Tensor {
 function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: number, epsilon = 1e-5): tf.Tensor {
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const channels = x.shape[x.shape.length - 1]!;
-  const n = x.size / channels;
+  // Captured now: the gradient runs later, but still inside the same acrossReplicas call.
+  const across = reducer;
+  const n = (x.size / channels) * (across?.replicas ?? 1);
   const op = tf.customGrad((xIn, g, b, save) => {
     const [xi, gi, bi] = [xIn, g, b] as tf.Tensor[];
-    const { mean, variance } = tf.moments(xi!, axes);
+    const { mean, variance } = across ? replicaMoments(across, xi!, axes, n) : tf.moments(xi!, axes);
     const rstd = tf.rsqrt(variance.add(epsilon));
     // y = x·(γr) + (β − μγr): two activation-sized passes instead of four.
     const scale = gi!.mul(rstd);
@@ -63,8 +93,13 @@ function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: 
           const dGamma = then(dy.mul(xs), (t) => sumTo(t, gamma.shape)).sub(mu.mul(dyS)).mul(r);
           // Over the whole batch Σg = Σ γ·dβ and Σg·x̂ = Σ γ·dγ (summed over the images where γ is per
           // image), so dx = γr·dy + b·x + c, with b = −r²·Σg·x̂/N and c = −r·(Σg − μ·r·Σg·x̂)/N.
-          const sumG = sumTo(gs.mul(dyS), [channels]);
-          const sumGx = sumTo(gs.mul(dGamma), [channels]);
+          let sumG = sumTo(gs.mul(dyS), [channels]);
+          let sumGx = sumTo(gs.mul(dGamma), [channels]);
+          if (across) {
+            // One exchange for both sums: [Σg, Σg·x̂] over the whole batch.
+            const both = reduced(across, tf.concat([sumG, sumGx]));
+            [sumG, sumGx] = tf.split(both, 2) as [tf.Tensor, tf.Tensor];
+          }
           const a = gs.mul(r);
           const bx = r.square().mul(sumGx).div(-n);
           const c = r.mul(sumG.sub(mu.mul(r).mul(sumGx))).div(-n);
@@ -75,6 +110,19 @@ function batchNormLeaky_(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, leak: 
     };
   });
   return op(x, gamma, beta);
+}
+
+/**
+ * Mean and (biased) variance over `axes` of the whole batch, `x` being this replica's part and `n` the
+ * whole batch's count per channel: Σx summed across replicas gives μ, then Σ(x − μ)² gives σ² — two
+ * passes, as tf.moments, rather than E[x²] − μ², which loses precision.
+ */
+function replicaMoments(r: BatchReducer, x: tf.Tensor, axes: number[], n: number): { mean: tf.Tensor; variance: tf.Tensor } {
+  return tf.tidy(() => {
+    const mean = then(then(x.sum(axes), (s) => reduced(r, s)), (s) => s.div(n));
+    const variance = then(then(x.sub(mean).square().sum(axes), (s) => reduced(r, s)), (s) => s.div(n));
+    return { mean, variance };
+  });
 }
 
 /**

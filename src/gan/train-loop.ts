@@ -11,15 +11,19 @@ import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampl
 import { conditionWeight } from './transition.js';
 import { DivergenceError, InternalError } from '../errors.js';
 import { Rng, type RngState } from '../util/rng.js';
-import { Adam, type AdamState } from './adam.js';
+import { Adam } from './adam.js';
+import { loadModels, writeParams, type ModelsState } from './models-state.js';
 import { initAda, updateAda, type AdaState } from './ada.js';
 import { drawAugment } from './augment.js';
-import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator } from './discriminator.js';
+import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
-import { buildGenerator, calibrateBatchNorm, generate, type Generator } from './generator.js';
-import { assignFrom, disposeParams, type Params } from './params.js';
+import { buildGenerator, calibrateBatchNorm, generate, type Generator, type GeneratorSpec } from './generator.js';
+import { disposeParams, type Params } from './params.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
-import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator } from './translator.js';
+import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator, type TranslatorSpec } from './translator.js';
+import { ReplicaAbortedError } from './parallel/allreduce.js';
+import { ReplicaPool } from './parallel/pool.js';
+import { stepTensors, type StepArrays } from './parallel/shard.js';
 import { otherLabels, trainTranslatorDiscriminatorStep, trainTranslatorStep, type TranslateSettings } from './translator-step.js';
 
 export interface StepMetrics {
@@ -55,18 +59,13 @@ export interface SampleGrid {
 }
 
 /** Everything needed to continue training exactly where it stopped. */
-export interface TrainerSnapshot {
+export interface TrainerSnapshot extends ModelsState {
   step: number;
   imagesSeen: number;
   rng: RngState;
   ada: AdaState;
   rollbacks: number;
-  g: Record<string, Float32Array>;
   gEma: Record<string, Float32Array>;
-  d: Record<string, Float32Array>;
-  spectral: Record<string, { u: Float32Array; v: Float32Array }>;
-  optG: AdamState;
-  optD: AdamState;
 }
 
 export interface TrainOptions {
@@ -81,6 +80,11 @@ export interface TrainOptions {
   labels?: string[];
   /** Testing hook: step → how many times its losses are treated as NaN (exercises the divergence guard). */
   faultAt?: ReadonlyMap<number, number>;
+  /**
+   * Data-parallel replicas, this thread included (default 1: this thread alone). More than 1 needs the
+   * plain wasm backend and a noise GAN whose batch splits (parallel/plan.ts decides).
+   */
+  workers?: number;
 }
 
 export interface TrainResult {
@@ -132,10 +136,6 @@ async function readParams(p: Params): Promise<Record<string, Float32Array>> {
   return out;
 }
 
-function writeParams(p: Params, values: Record<string, Float32Array>): void {
-  for (const [k, v] of Object.entries(p)) if (values[k]) assignFrom(v, tf.tensor(values[k]!, v.shape));
-}
-
 /** Mean pairwise L2 distance between the rows of `pixels` (n images of `per` values). */
 export function meanPairwiseDistance(pixels: Uint8Array, n: number, per: number): number {
   let sum = 0;
@@ -152,6 +152,16 @@ export function meanPairwiseDistance(pixels: Uint8Array, n: number, per: number)
     }
   }
   return pairs ? sum / pairs : 0;
+}
+
+/** The models a config builds for a dataset of `numClasses` classes. */
+export function ganSpecs(config: Config, numClasses: number): { g: GeneratorSpec; translator: TranslatorSpec; d: DiscriminatorSpec } {
+  const { gan, decode } = config;
+  return {
+    g: { numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch, conditioning: gan.conditioning },
+    translator: translatorSpec({ numClasses, size: decode.size, channels: decode.channels, width: gan.translate.width, resBlocks: gan.translate.resBlocks }),
+    d: { numClasses, width: gan.dWidth, size: decode.size, channels: decode.channels, head: gan.head, mbstd: gan.mbstd, spectralNorm: gan.spectralNorm },
+  };
 }
 
 /**
@@ -172,6 +182,8 @@ export class Trainer {
   imagesSeen = 0;
   ada: AdaState;
   rollbacks = 0;
+  /** Data-parallel replicas on worker threads (attachPool), or null: this thread trains alone. */
+  private pool: ReplicaPool | null = null;
   private readonly settings: TranslateSettings;
 
   constructor(
@@ -182,28 +194,9 @@ export class Trainer {
     this.rng = new Rng(config.seed);
     const initRng = this.rng.fork(1);
     const holdRng = this.rng.fork(2);
-    this.g =
-      gan.mode === 'translate'
-        ? buildTranslator(
-            translatorSpec({ numClasses: data.numClasses, size: decode.size, channels: decode.channels, width: gan.translate.width, resBlocks: gan.translate.resBlocks }),
-            initRng,
-          )
-        : buildGenerator(
-            { numClasses: data.numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch, conditioning: gan.conditioning },
-            initRng,
-          );
-    this.d = buildDiscriminator(
-      {
-        numClasses: data.numClasses,
-        width: gan.dWidth,
-        size: decode.size,
-        channels: decode.channels,
-        head: gan.head,
-        mbstd: gan.mbstd,
-        spectralNorm: gan.spectralNorm,
-      },
-      initRng,
-    );
+    const specs = ganSpecs(config, data.numClasses);
+    this.g = gan.mode === 'translate' ? buildTranslator(specs.translator, initRng) : buildGenerator(specs.g, initRng);
+    this.d = buildDiscriminator(specs.d, initRng);
     this.gEma = gan.emaHalfLifeImages > 0 ? ({ spec: this.g.spec, params: cloneParams(this.g.params) } as ImageModel) : null;
     this.optG = new Adam(this.g.params, train.lrG, train.beta1, train.beta2);
     this.optD = new Adam(this.d.params, train.lrD, train.beta1, train.beta2);
@@ -222,6 +215,16 @@ export class Trainer {
       cycleWeight: gan.translate.cycleWeight,
       identityWeight: gan.translate.identityWeight,
     };
+  }
+
+  /**
+   * Trains from now on with `pool`'s replicas, which take the models' current state. A noise GAN only
+   * (the caller checks with parallel/plan.ts).
+   */
+  async attachPool(pool: ReplicaPool): Promise<void> {
+    if (isTranslator(this.g)) throw new InternalError('Trainer.attachPool: data-parallel training is for the noise GAN only');
+    pool.load(await this.snapshot());
+    this.pool = pool;
   }
 
   get state(): GanState {
@@ -260,16 +263,29 @@ export class Trainer {
       gs = trainTranslatorStep(state, { ...input, augFake: augFakeG }, this.settings);
       tf.dispose(Object.values(input));
     } else {
-      const input = tf.tidy(() => ({
-        real: tf.tensor4d(batch.images, shape),
-        realLabels: tf.tensor1d(batch.labels, 'int32'),
-        z: latent(rng, b, gan.latentDim),
-        fakeLabels: tf.tensor1d(gan.modeSeeking > 0 ? pairedLabels(rng, b, this.present) : uniformLabels(rng, b, this.present), 'int32'),
-      }));
-      const condition = conditionWeight(step, train.steps, gan.transition);
-      ds = trainDiscriminatorStep(this.state, { ...input, augReal, augFake, r1Scale, condition, ...(gpEps ? { gpEps } : {}) }, this.settings);
-      gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG, condition }, this.settings);
-      tf.dispose(Object.values(input));
+      const arrays: StepArrays = {
+        real: batch.images,
+        realLabels: batch.labels,
+        z: rng.normal(new Float32Array(b * gan.latentDim)),
+        fakeLabels: gan.modeSeeking > 0 ? pairedLabels(rng, b, this.present) : uniformLabels(rng, b, this.present),
+        augReal,
+        augFake,
+        augFakeG,
+        ...(gpEps ? { gpEps } : {}),
+        r1Scale,
+        condition: conditionWeight(step, train.steps, gan.transition),
+        size: decode.size,
+        channels: decode.channels,
+        latentDim: gan.latentDim,
+      };
+      if (this.pool) {
+        ({ d: ds, g: gs } = this.pool.iterate(this.state, arrays, this.settings));
+      } else {
+        const input = stepTensors(arrays);
+        ds = trainDiscriminatorStep(this.state, input, this.settings);
+        gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG, condition: arrays.condition }, this.settings);
+        tf.dispose([input.real, input.realLabels, input.z, input.fakeLabels]);
+      }
     }
     this.step = step;
     this.imagesSeen += b;
@@ -411,17 +427,9 @@ export class Trainer {
     this.rng.setState(s.rng);
     this.ada = { ...s.ada };
     this.rollbacks = s.rollbacks;
-    writeParams(this.g.params, s.g);
+    loadModels(this, s);
     if (this.gEma) writeParams(this.gEma.params, s.gEma);
-    writeParams(this.d.params, s.d);
-    for (const [k, st] of Object.entries(this.d.spectral)) {
-      if (s.spectral[k]) {
-        assignFrom(st.u, tf.tensor(s.spectral[k]!.u));
-        assignFrom(st.v, tf.tensor(s.spectral[k]!.v));
-      }
-    }
-    this.optG.load(s.optG);
-    this.optD.load(s.optD);
+    this.pool?.load(s);
   }
 
   /** Sets eval-mode BN statistics of the sampling generator from class-balanced batches. */
@@ -450,9 +458,26 @@ export class Trainer {
 
 /** Trains one GAN job for `config.train.steps` iterations (or continues `options.resume`). */
 export async function trainGan(data: LabelledImages, config: Config, options: TrainOptions = {}): Promise<TrainResult> {
-  const { train } = config;
   const trainer = new Trainer(data, config);
   if (options.resume) trainer.restore(options.resume);
+  const workers = options.workers ?? 1;
+  let pool: ReplicaPool | null = null;
+  if (workers > 1) {
+    pool = await ReplicaPool.start(workers, trainer.state, config, ganSpecs(config, data.numClasses));
+    await trainer.attachPool(pool);
+  }
+  try {
+    return await trainLoop(trainer, data, config, options);
+  } catch (err) {
+    if (pool && err instanceof ReplicaAbortedError) throw new InternalError(`a training replica failed: ${(await pool.failure()) ?? err.message}`);
+    throw err;
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function trainLoop(trainer: Trainer, data: LabelledImages, config: Config, options: TrainOptions): Promise<TrainResult> {
+  const { train } = config;
   const labels = options.labels ?? Array.from({ length: data.numClasses }, (_, i) => String(i));
   const history: MetricsRecord[] = [];
   const started = performance.now();

@@ -31,6 +31,13 @@ export interface StepSettings {
   modeSeeking?: number;
 }
 
+/**
+ * Data-parallel training (gan/parallel): turns this replica's gradients, taken on its part of the batch,
+ * into the whole batch's (the same on every replica), before the optimiser applies them. Returns new
+ * tensors; the caller disposes both.
+ */
+export type GradientSync = (grads: tf.NamedTensorMap) => tf.NamedTensorMap;
+
 /** The config's defaults (config/defaults.ts). */
 export const DEFAULT_STEP: StepSettings = { loss: DEFAULTS.gan.loss, r1Gamma: DEFAULTS.gan.r1Gamma, gpWeight: DEFAULTS.gan.gpWeight };
 
@@ -64,11 +71,11 @@ const aug = (x: tf.Tensor4D, a?: AugmentParams) => (a ? applyAugment(x, a) : x);
 const byCondition = (t: tf.Tensor, c: number) => (c === 1 ? t : t.mul(c));
 
 /** Updates D only: pushes D(real) up and D(G(z)) down, plus the configured penalties. */
-export function trainDiscriminatorStep(state: GanState, input: StepInput, s: StepSettings = DEFAULT_STEP): DStepResult {
+export function trainDiscriminatorStep(state: GanState, input: StepInput, s: StepSettings = DEFAULT_STEP, sync?: GradientSync): DStepResult {
   // Outside the tape: G's forward pass is a constant for D's update.
   const fake = tf.tidy(() => generate(state.g, input.z, input.fakeLabels, 'train', input.condition ?? 1));
   try {
-    return updateDiscriminator(state.d, state.optD, { ...input, fake }, s);
+    return updateDiscriminator(state.d, state.optD, { ...input, fake }, s, sync);
   } finally {
     fake.dispose();
   }
@@ -88,7 +95,7 @@ export interface DUpdateInput extends Pick<StepInput, 'real' | 'realLabels' | 'f
  * sum, and tfjs keeps every intermediate gradient of a pass until the pass ends, so two half-size
  * passes need about half the memory of one (the wasm heap keeps its peak for the rest of the run).
  */
-export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdateInput, s: StepSettings = DEFAULT_STEP): DStepResult {
+export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdateInput, s: StepSettings = DEFAULT_STEP, sync?: GradientSync): DStepResult {
   updateSpectral(d);
   const c = input.condition ?? 1;
   // Augmented outside the tapes: constants for D's gradient.
@@ -119,10 +126,11 @@ export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdate
     const names = new Set(both.flatMap((p) => Object.keys(p.grads)));
     // A weight one pass does not reach has no gradient there (variableGrads leaves it out).
     const grads = tf.tidy(() => Object.fromEntries([...names].map((n) => [n, tf.addN(both.flatMap((p) => (p.grads[n] ? [p.grads[n]!] : [])))])));
+    const whole = sync ? sync(grads) : grads;
     try {
-      optD.apply(grads);
+      optD.apply(whole);
     } finally {
-      tf.dispose(grads);
+      tf.dispose([grads, whole === grads ? {} : whole]);
     }
     const realLogits = realPass.logits.dataSync().slice() as Float32Array;
     const n = realLogits.length;
@@ -158,6 +166,7 @@ export function trainGeneratorStep(
   state: GanState,
   input: Pick<StepInput, 'z' | 'fakeLabels' | 'augFake' | 'condition'>,
   s: StepSettings = DEFAULT_STEP,
+  sync?: GradientSync,
 ): { loss: number } {
   const c = input.condition ?? 1;
   // The gradient in its own tidy, so the pass's activations are freed before the update.
@@ -172,10 +181,11 @@ export function trainGeneratorStep(
       return loss as tf.Scalar;
     }, state.optG.variables),
   );
+  const whole = sync ? sync(grads) : grads;
   try {
-    state.optG.apply(grads);
+    state.optG.apply(whole);
     return { loss: value.dataSync()[0]! };
   } finally {
-    tf.dispose([value, grads]);
+    tf.dispose([value, grads, whole === grads ? {} : whole]);
   }
 }

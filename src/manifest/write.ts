@@ -1,5 +1,5 @@
 /** Writing the synthetic images, the manifest in its formats, and the summary. */
-import { constants, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { copyFile, link, mkdir, realpath, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,17 +9,13 @@ import { writeFileAtomic } from '../util/fs.js';
 import { MANIFEST_JSON_SCHEMA, toCsv, toJsonl, type ManifestEntry } from './build.js';
 import type { PngJob, PngReply } from './png-worker.js';
 import { InternalError } from '../errors.js';
+import { workerUrl } from '../util/worker-url.js';
 import { removeOwned } from '../out/guard.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
 
 const concurrency = () => Math.max(2, 2 * os.availableParallelism());
 
-/** The compiled worker; from the TypeScript sources (vitest) the one `npm test` builds into dist/ first. */
-function workerUrl(): URL {
-  const here = new URL('./png-worker.js', import.meta.url);
-  return existsSync(here) ? here : new URL('../../dist/manifest/png-worker.js', import.meta.url);
-}
 
 /**
  * Writes PNG files on a worker thread (png-worker.ts): `write` hands over a batch and returns at once, so
@@ -37,7 +33,7 @@ export class PngWriter {
   ) {}
 
   private start(): Worker {
-    const worker = new Worker(workerUrl());
+    const worker = new Worker(workerUrl('./png-worker.js', import.meta.url, 'manifest'));
     worker.on('message', (reply: PngReply) => {
       // After a failed batch, `done` stops waiting (and the thread) while replies already posted still
       // arrive: nobody waits for them any more.

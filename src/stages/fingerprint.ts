@@ -6,7 +6,7 @@
  *   decoded pixels of the ingested ones — exactly what training sees. The decode cache (keyed by file
  *   content hash) makes a rerun over unchanged files decode nothing.
  * - `config`: the resolved config without paths and execution-only settings (backend, decode.cache,
- *   gan.concurrency). Shards of one job share it; `merge` compares it and `inputs`.
+ *   gan.concurrency, train.workers). Shards of one job share it; `merge` compares it and `inputs`.
  * - `train`: `inputs`, the code version, the training jobs (`shared`, or this shard's per-class labels) and
  *   every config section except those that only act after training (balance, generate, filter,
  *   features, quality, …). A section nobody listed counts — when unsure, retrain.
@@ -74,10 +74,20 @@ export function inputsFingerprint(ing: Pick<Ingested, 'records' | 'labels' | 'da
 
 const without = (config: Config, keys: readonly string[]) => Object.fromEntries(Object.entries(config).filter(([k]) => !keys.includes(k)));
 
+/**
+ * The sections that hold execution-only settings, without them: how a job runs, not what it computes
+ * (train.workers changes the weights by float rounding only). train.workers is left out rather than
+ * nulled, so fingerprints and checkpoints made before it existed still match.
+ */
+export function withoutExecution(config: Config): Record<'decode' | 'gan' | 'train', Record<string, unknown>> {
+  const { workers: _workers, ...train } = config.train;
+  return { decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null }, train };
+}
+
 /** The config as shards of one job share it: no paths, no execution-only settings. */
 export function configFingerprint(config: Config): string {
   const rest = without(config, ['input', 'out', 'backend']);
-  return hashJson({ ...rest, decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null } });
+  return hashJson({ ...rest, ...withoutExecution(config) });
 }
 
 /** The jobs training runs: `shared`, or the per-class labels (this shard's). */
@@ -91,7 +101,7 @@ export function fingerprints(config: Config, inputs: string, jobs: readonly stri
   const code = codeVersion();
   const cfg = configFingerprint(config);
   const trainCfg = without(config, AFTER_TRAINING);
-  const train = hashJson({ code, inputs, jobs, config: { ...trainCfg, decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null } } });
+  const train = hashJson({ code, inputs, jobs, config: { ...trainCfg, ...withoutExecution(config) } });
   const outputs = hashJson({ code, train, config, shard });
   return { code, inputs, config: cfg, train, outputs };
 }

@@ -26,7 +26,8 @@ export interface Summary {
   rejectedFiles: FileRecord[];
   /** Decode settings (resize kernel included), sharp/libvips versions, and how many files the cache answered. */
   decode: DecodeReport;
-  train: { steps: number; seconds: number; imgPerSec: number; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
+  /** `workers`: threads each job trained on (train.workers, resolved; absent in summaries before it existed). */
+  train: { steps: number; seconds: number; imgPerSec: number; workers?: number; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
   durations: Record<Stage | 'total', number>;
   /** Peak resident memory of the process (all threads) up to writing this summary, in MB: what a CI runner must provide. */
   peakRssMB: number;

@@ -4,6 +4,7 @@
  * grids and resumable checkpoints; a diverged per-class job fails alone.
  */
 import { appendFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
@@ -15,6 +16,7 @@ import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
+import { planWorkers, type BackendFacts } from '../gan/parallel/plan.js';
 import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
@@ -37,6 +39,8 @@ export interface TrainStageResult {
   jobs: TrainedJob[];
   failed: { job: string; reason: string }[];
   interrupted: boolean;
+  /** Threads each job trained on (train.workers, resolved). */
+  workers: number;
 }
 
 export interface TrainContext {
@@ -46,12 +50,16 @@ export interface TrainContext {
   resume: boolean;
   /** Testing hook forwarded to the loop of the named job (see TrainOptions.faultAt). */
   faultAt?: Readonly<Record<string, ReadonlyMap<number, number>>>;
+  /** The backend this process runs on: decides `train.workers: auto` (absent: one thread). */
+  backend?: BackendFacts;
 }
 
 /** What must match for a checkpoint to be resumed: the config without paths and step count. */
 export function resumeKey(config: Config, labels: string[], count: number): string {
   const { input: _i, out: _o, ...rest } = config;
-  return hashJson({ ...rest, train: { ...config.train, steps: 0 }, labels, count });
+  // Without train.workers: a job may resume on another thread count (the weights differ by rounding only).
+  const { workers: _workers, ...train } = config.train;
+  return hashJson({ ...rest, train: { ...train, steps: 0 }, labels, count });
 }
 
 /** The images of one class, relabelled as class 0 (a per-class job's dataset). */
@@ -97,6 +105,9 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const jobs: TrainedJob[] = [];
   const failed: TrainStageResult['failed'] = [];
   let interrupted = false;
+  const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism()) : { workers: 1, reason: 'no backend given', refused: false };
+  if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
+  else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
   const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
   await Promise.all(
     specs.map((spec) =>
@@ -126,6 +137,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
         try {
           const result = await trainGan(spec.data, config, {
             labels: spec.labels,
+            workers: workers.workers,
             ...(resume ? { resume } : {}),
             ...(ctx.signal ? { signal: ctx.signal } : {}),
             ...(ctx.faultAt?.[spec.job] ? { faultAt: ctx.faultAt[spec.job]! } : {}),
@@ -164,5 +176,5 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
       }),
     ),
   );
-  return { jobs, failed, interrupted };
+  return { jobs, failed, interrupted, workers: workers.workers };
 }

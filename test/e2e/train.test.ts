@@ -23,6 +23,27 @@ interface Entry {
 const manifest = async (out: string) =>
   (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Entry);
 
+describe('data-parallel training (train.workers)', () => {
+  it('on wasm, trains on two threads and says so, on the console and in the summary (resume at two threads: test/gan/parallel.test.ts)', async () => {
+    const out = await tempDir();
+    const r = await runCli(['run', CONFIG, '--backend', 'wasm', '--out', out, '--set', ...TINY, 'train.steps=4', 'train.workers=2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('train: data-parallel on 2 wasm threads');
+    expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).train.workers).toBe(2);
+  });
+
+  it('an explicit train.workers: 2 the run cannot honour is a warning naming why, and training goes on one thread', async () => {
+    const out = await tempDir();
+    const r = await runCli(['run', CONFIG, '--backend', 'wasm', '--out', out, '--set', ...TINY, 'train.steps=2', 'train.workers=2', 'gan.modeSeeking=0.1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/train\.workers: 2 not possible here \(gan\.modeSeeking compares the two halves of a batch, which replicas would split\); training on one thread/);
+    expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).train.workers).toBe(1);
+    const bad = await runCli(['validate', CONFIG, '--set', 'train.workers=two']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/train\.workers.*expected "auto" or an integer from 1 to 16/);
+  });
+});
+
 describe('checkpoints and --resume', () => {
   it('a run resumed from a checkpoint gives the same result as an uninterrupted one', async () => {
     const [a, b] = [await tempDir(), await tempDir()];

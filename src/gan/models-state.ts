@@ -1,0 +1,36 @@
+/**
+ * The trained models' state as plain arrays — weights, spectral-norm vectors, Adam moments — and setting
+ * models to it: what a checkpoint restores and what a data-parallel replica is loaded with.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Adam, AdamState } from './adam.js';
+import type { Discriminator } from './discriminator.js';
+import { assignFrom, type Params } from './params.js';
+import type { ImageModel } from './translator.js';
+
+export interface ModelsState {
+  g: Record<string, Float32Array>;
+  d: Record<string, Float32Array>;
+  spectral: Record<string, { u: Float32Array; v: Float32Array }>;
+  optG: AdamState;
+  optD: AdamState;
+}
+
+/** Assigns `values[name]` to each parameter that has one (the others keep their values). */
+export function writeParams(p: Params, values: Record<string, Float32Array>): void {
+  for (const [k, v] of Object.entries(p)) if (values[k]) assignFrom(v, tf.tensor(values[k]!, v.shape));
+}
+
+/** Sets models and optimisers to `s` (weights, spectral-norm vectors, Adam moments, step and rate). */
+export function loadModels(m: { g: ImageModel; d: Discriminator; optG: Adam; optD: Adam }, s: ModelsState): void {
+  writeParams(m.g.params, s.g);
+  writeParams(m.d.params, s.d);
+  for (const [k, st] of Object.entries(m.d.spectral)) {
+    if (s.spectral[k]) {
+      assignFrom(st.u, tf.tensor(s.spectral[k]!.u));
+      assignFrom(st.v, tf.tensor(s.spectral[k]!.v));
+    }
+  }
+  m.optG.load(s.optG);
+  m.optD.load(s.optD);
+}

@@ -1,0 +1,43 @@
+/**
+ * How many threads train one GAN (`train.workers`): `auto` means both cores where data-parallel training
+ * is the faster way to use them — the plain wasm backend on one thread — and the job can be split.
+ * Pure: the caller passes the backend and the core count.
+ */
+import type { Config } from '../../config/schema.js';
+import { unsplittable } from './shard.js';
+
+export interface WorkersPlan {
+  workers: number;
+  /** Why this many, for the console and the summary. */
+  reason: string;
+  /** An explicit `train.workers` > 1 that cannot be honoured (the caller warns). */
+  refused: boolean;
+}
+
+export interface BackendFacts {
+  /** Our backend name (backend/select.ts). */
+  name: string;
+  /** wasm only: XNNPACK threads (1 unless the threaded binary runs). */
+  threads?: number;
+}
+
+/** Why `config` cannot train on `n` > 1 threads with `backend`, or null. */
+function obstacle(config: Config, backend: BackendFacts, n: number): string | null {
+  const { gan, train } = config;
+  if (backend.name !== 'wasm') return `data-parallel threads need the plain wasm backend; this run uses ${backend.name}`;
+  if ((backend.threads ?? 1) > 1) return `the threaded wasm binary already runs ${backend.threads} threads`;
+  if (gan.mode === 'translate') return 'gan.mode translate trains on one thread';
+  if (gan.mode === 'per-class' && gan.concurrency > 1) return `gan.concurrency ${gan.concurrency} interleaves per-class jobs on one thread`;
+  if (gan.modeSeeking > 0) return "gan.modeSeeking compares the two halves of a batch, which replicas would split";
+  return unsplittable(train.batchSize, n);
+}
+
+export function planWorkers(config: Config, backend: BackendFacts, cores: number): WorkersPlan {
+  const asked = config.train.workers;
+  if (asked === 1) return { workers: 1, reason: 'train.workers: 1', refused: false };
+  const n = asked === 'auto' ? 2 : asked;
+  if (asked === 'auto' && cores < 2) return { workers: 1, reason: 'one core', refused: false };
+  const why = obstacle(config, backend, n);
+  if (why) return { workers: 1, reason: why, refused: asked !== 'auto' };
+  return { workers: n, reason: `data-parallel on ${n} wasm threads${asked === 'auto' ? ' (train.workers: auto)' : ''}`, refused: false };
+}

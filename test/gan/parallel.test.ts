@@ -1,0 +1,179 @@
+/**
+ * Data-parallel training on worker threads (src/gan/parallel): real workers, real wasm backends, real
+ * shared memory. The worker script is dist/'s (`npm test` builds it first).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { buildDiscriminator, discriminate, mbstdGroup } from '../../src/gan/discriminator.js';
+import { AllReduce, createChannel, ReplicaAbortedError } from '../../src/gan/parallel/allreduce.js';
+import { shardIndices, unsplittable } from '../../src/gan/parallel/shard.js';
+import { Trainer, trainGan, type TrainerSnapshot } from '../../src/gan/train-loop.js';
+import { ReplicaPool } from '../../src/gan/parallel/pool.js';
+import { ganSpecs } from '../../src/gan/train-loop.js';
+import { Rng } from '../../src/util/rng.js';
+import { randomImages } from '../helpers/small-gan.js';
+
+beforeAll(async () => {
+  await initBackend('wasm', { wasmThreads: 1 });
+});
+
+const config = (extra = '') =>
+  parseConfigText(
+    `input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2${extra}}\n` +
+      'augment: {policy: [color, translation, cutout], p: 0.5, ada: true}\ntrain: {steps: 4, batchSize: 16, checkpointEvery: 2, logEvery: 1, validation: 0}\n',
+    '/tmp/c.yaml',
+  ).config;
+const data = randomImages(24, 3);
+
+const maxAbsDiff = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) => {
+  let m = 0;
+  for (const k of Object.keys(a)) for (let i = 0; i < a[k]!.length; i++) m = Math.max(m, Math.abs(a[k]![i]! - b[k]![i]!));
+  return m;
+};
+
+describe('shards', () => {
+  it('cover every batch position once, in equal parts', () => {
+    for (const [b, r] of [[64, 2], [16, 2], [8, 2], [6, 2], [64, 4]] as const) {
+      const parts = shardIndices(b, r);
+      expect(parts.map((p) => p.length)).toEqual(Array(r).fill(b / r));
+      expect([...parts.flatMap((p) => [...p])].sort((x, y) => x - y)).toEqual(Array.from({ length: b }, (_, i) => i));
+    }
+  });
+
+  it('keep minibatch-stddev groups whole: D scores each part as it scores those images in the whole batch', () => {
+    const d = buildDiscriminator({ numClasses: 3, width: 4, size: 8, channels: 1, mbstd: true }, new Rng(3));
+    const rng = new Rng(5);
+    const b = 16;
+    const x = rng.normal(new Float32Array(b * 64));
+    const labels = Int32Array.from({ length: b }, (_, i) => i % 3);
+    const whole = tf.tidy(() => discriminate(d, tf.tensor4d(x, [b, 8, 8, 1]), tf.tensor1d(labels, 'int32')).dataSync());
+    for (const idx of shardIndices(b, 2)) {
+      const px = new Float32Array(idx.length * 64);
+      idx.forEach((src, k) => px.set(x.subarray(src * 64, (src + 1) * 64), k * 64));
+      const part = tf.tidy(() => discriminate(d, tf.tensor4d(px, [idx.length, 8, 8, 1]), tf.tensor1d(Int32Array.from(idx, (i) => labels[i]!), 'int32')).dataSync());
+      idx.forEach((src, k) => expect(part[k]).toBeCloseTo(whole[src]!, 5));
+    }
+    // A contiguous split would change the groups (the check above has teeth):
+    expect(mbstdGroup(8)).toBe(4);
+  });
+
+  it('say why a batch does not split', () => {
+    expect(unsplittable(64, 2)).toBeNull();
+    expect(unsplittable(12, 2)).toMatch(/train.batchSize 12 does not split into 2 equal parts/);
+    expect(unsplittable(7, 1)).toBeNull();
+  });
+});
+
+describe('AllReduce', () => {
+  it('with one replica returns a copy; a replica left alone at the barrier times out instead of hanging', () => {
+    const one = new AllReduce(createChannel(1, 4), 0);
+    const v = Float32Array.of(1, 2, 3);
+    const s = one.sum(v);
+    expect([...s]).toEqual([1, 2, 3]);
+    expect(s).not.toBe(v);
+    const lonely = new AllReduce(createChannel(2, 4), 0, 50);
+    expect(() => lonely.sum(v)).toThrow(ReplicaAbortedError);
+    expect(() => lonely.sum(v)).toThrow(/another training replica failed/);
+    expect(() => one.sum(new Float32Array(5))).toThrow(/exceed the channel's capacity of 4/);
+  });
+});
+
+describe('two replicas on worker threads', () => {
+  it('train to the weights one thread trains to (same seed), leaving no tensor behind', async () => {
+    const cfg = config();
+    const before = tf.memory().numTensors;
+    const one = await trainGan(data, cfg, { workers: 1 });
+    const oneG = Object.fromEntries(Object.entries(one.g.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    const oneD = Object.fromEntries(Object.entries(one.d.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    one.dispose();
+    const two = await trainGan(data, cfg, { workers: 2 });
+    const twoG = Object.fromEntries(Object.entries(two.g.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    const twoD = Object.fromEntries(Object.entries(two.d.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    two.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(two.steps).toBe(4);
+    // Losses of the whole batch, step by step (float rounding aside).
+    one.history.forEach((h, i) => {
+      expect(two.history[i]!.lossD).toBeCloseTo(h.lossD, 3);
+      expect(two.history[i]!.lossG).toBeCloseTo(h.lossG, 3);
+      expect(two.history[i]!.dReal).toBeCloseTo(h.dReal, 3);
+    });
+    // Four Adam steps move a weight by up to ~4·lr = 8e-4; the two paths agree to float rounding.
+    expect(maxAbsDiff(oneG, twoG)).toBeLessThan(2e-5);
+    expect(maxAbsDiff(oneD, twoD)).toBeLessThan(2e-5);
+    // …and the weights did move: the comparison is not between two untrained models.
+    const init = new Trainer(data, cfg);
+    const initG = Object.fromEntries(Object.entries(init.g.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    init.dispose();
+    expect(maxAbsDiff(initG, twoG)).toBeGreaterThan(1e-4);
+  });
+
+  it('resume is byte-identical at two workers: from the step-2 checkpoint to step 4 = 4 steps straight', async () => {
+    const cfg = config(', loss: hinge, r1Gamma: 0.1');
+    const snapshots: TrainerSnapshot[] = [];
+    const straight = await trainGan(data, cfg, { workers: 2, onCheckpoint: async (s) => void snapshots.push(s) });
+    const a = Object.fromEntries(Object.entries(straight.g.params).map(([k, v]) => [k, v.dataSync().slice()]));
+    straight.dispose();
+    expect(snapshots[0]!.step).toBe(2);
+    const resumed = await trainGan(data, cfg, { workers: 2, resume: snapshots[0]! });
+    expect(resumed.resumedFrom).toBe(2);
+    const b = Object.fromEntries(Object.entries(resumed.g.params).map(([k, v]) => [k, v.dataSync().slice()]));
+    resumed.dispose();
+    for (const k of Object.keys(a)) expect(Buffer.from(b[k]!.buffer).equals(Buffer.from(a[k]!.buffer)), k).toBe(true);
+  });
+
+  it('a replica that fails wakes this thread with an error, instead of leaving it waiting at the barrier', async () => {
+    const cfg = config();
+    const t = new Trainer(data, cfg);
+    const pool = await ReplicaPool.start(2, t.state, cfg, ganSpecs(cfg, 3));
+    try {
+      await t.attachPool(pool);
+      t.iterate();
+      // A state the worker cannot load (a weight of the wrong size): it fails there, before the next step.
+      const s = await t.snapshot();
+      const name = Object.keys(s.g)[0]!;
+      pool.load({ ...s, g: { ...s.g, [name]: new Float32Array(3) } });
+      expect(() => t.iterate()).toThrow(ReplicaAbortedError);
+      expect(await pool.failure()).toMatch(/size|shape/i);
+    } finally {
+      await pool.close();
+      t.dispose();
+    }
+  });
+
+  it('a pool refuses to start on another backend than wasm', async () => {
+    const t = new Trainer(data, config());
+    await initBackend('cpu');
+    try {
+      await expect(ReplicaPool.start(2, t.state, config(), ganSpecs(config(), 3))).rejects.toThrow(/needs the wasm backend on this thread too \(it runs on cpu\)/);
+    } finally {
+      await initBackend('wasm', { wasmThreads: 1 });
+      t.dispose();
+    }
+  });
+});
+
+describe('planWorkers', () => {
+  const wasm = { name: 'wasm', threads: 1 };
+  it('auto: two threads on plain wasm with two cores; one, with the reason, elsewhere', async () => {
+    const { planWorkers } = await import('../../src/gan/parallel/plan.js');
+    const c = config();
+    expect(planWorkers(c, wasm, 2)).toEqual({ workers: 2, reason: 'data-parallel on 2 wasm threads (train.workers: auto)', refused: false });
+    expect(planWorkers(c, wasm, 1)).toMatchObject({ workers: 1, reason: 'one core', refused: false });
+    expect(planWorkers(c, { name: 'native' }, 2)).toMatchObject({ workers: 1, refused: false, reason: expect.stringMatching(/plain wasm backend; this run uses native/) });
+    expect(planWorkers(c, { name: 'wasm', threads: 2 }, 2).reason).toMatch(/threaded wasm binary already runs 2 threads/);
+    expect(planWorkers({ ...c, gan: { ...c.gan, mode: 'translate' } }, wasm, 2).workers).toBe(1);
+    expect(planWorkers({ ...c, gan: { ...c.gan, modeSeeking: 0.1 } }, wasm, 2).reason).toMatch(/modeSeeking/);
+    expect(planWorkers({ ...c, train: { ...c.train, batchSize: 12 } }, wasm, 2).reason).toMatch(/batchSize 12 does not split/);
+  });
+
+  it('an explicit count is honoured where it can be, refused (for a warning) where not', async () => {
+    const { planWorkers } = await import('../../src/gan/parallel/plan.js');
+    const c = config();
+    expect(planWorkers({ ...c, train: { ...c.train, workers: 1 } }, wasm, 2)).toMatchObject({ workers: 1, refused: false });
+    expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, wasm, 2)).toMatchObject({ workers: 2, refused: false });
+    expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, { name: 'cpu' }, 2)).toMatchObject({ workers: 1, refused: true });
+  });
+});
