@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * The ceiling of any generator on fmnist-lt, measured with the same yardstick as `npm run eval`: instead of
+ * synthetic images, the "run" adds REAL images of the scarce classes that fmnist-lt leaves out — the next
+ * N images of pullover, coat and shirt in Debian's Fashion-MNIST train split (fmnist-lt takes the first 50)
+ * — listed as source "synthetic" beside fmnist-lt's real images. A generator trained on the 50 images can at
+ * best sample the class's true distribution; these images are exactly such samples. So the synthetic row's
+ * gain here is what a perfect generator would give, and the gap to our generator's row is how much the
+ * samples, not the selection or the yardstick, leave on the table.
+ *
+ *   node bench/oracle-real.mjs [--per 950] [--seeds 5] [--steps N] [--out bench/out/oracle-real-<per>] [--backend auto]
+ *
+ * --steps: the classifiers' training steps (default: evaluate's own, as `npm run eval`).
+ *
+ * Below 950, each scarce class is filled up to 1000 with its 50 real images again (source "oversampled"), as
+ * a run fills a shortfall. Writes <out>/synthetic/<class>/*.png, <out>/manifest.jsonl, <out>/summary.json (decode settings and
+ * targets: every class 1000, as the default run's), then runs `gan-augment evaluate` against
+ * bench/data/fmnist-lt/test and prints its table. Not part of `npm test`.
+ */
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { CLASS_NAMES, imageAt, loadSplit, writeGrayPng, runPool, padIndex } from '../scripts/fmnist.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    per: { type: 'string', default: '950' },
+    seeds: { type: 'string', default: '5' },
+    steps: { type: 'string' },
+    out: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+  },
+});
+const PER = Number(args.per);
+const SCARCE = ['pullover', 'coat', 'shirt'];
+const TAKEN = 50; // fmnist-lt's scarce classes hold the first 50 of each, in file order
+const DATA = path.join(ROOT, 'bench/data/fmnist-lt');
+const OUT = path.resolve(args.out ?? path.join(ROOT, `bench/out/oracle-real-${PER}`));
+const label = (name) => name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '');
+
+function run(cmd, argv) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}`))));
+  });
+}
+
+if (!existsSync(path.join(DATA, 'train'))) await run(process.execPath, [path.join(ROOT, 'bench/make-fmnist-lt.mjs')]);
+if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) await run('npm', ['run', '--silent', 'build']);
+
+await rm(OUT, { recursive: true, force: true });
+const train = loadSplit('train');
+const entry = (file, lab, source) => ({ path: path.relative(OUT, file), label: lab, split: 'train', source, score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256: '', weight: 1, softLabel: null });
+const entries = [];
+for (const lab of (await readdir(path.join(DATA, 'train'))).sort()) {
+  for (const f of (await readdir(path.join(DATA, 'train', lab))).sort()) entries.push(entry(path.join(DATA, 'train', lab, f), lab, 'real'));
+}
+const tasks = [];
+for (const name of SCARCE) {
+  const c = CLASS_NAMES.findIndex((n) => label(n) === name);
+  if (c < 0) throw new Error(`no Fashion-MNIST class "${name}" (known: ${CLASS_NAMES.join(', ')})`);
+  const idx = [];
+  for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
+  const extra = idx.slice(TAKEN, TAKEN + PER);
+  if (extra.length < PER) throw new Error(`${name}: only ${extra.length} images beyond the first ${TAKEN}`);
+  await mkdir(path.join(OUT, 'synthetic', name), { recursive: true });
+  extra.forEach((src, k) => {
+    const file = path.join(OUT, 'synthetic', name, `${name}-oracle-${padIndex(k)}.png`);
+    tasks.push(() => writeGrayPng(imageAt(train.images, src), file));
+    entries.push(entry(file, name, 'synthetic'));
+  });
+  // Below the target (1000), the rest is filled as a run fills a shortfall: the class's real images again.
+  const real = entries.filter((e) => e.label === name && e.source === 'real');
+  for (let k = 0; TAKEN + PER + k < 1000; k++) entries.push({ ...real[k % real.length], source: 'oversampled' });
+}
+await runPool(tasks, 8);
+// The manifest's sha256 of every file, as `run` writes it.
+await runPool(entries.map((e) => async () => (e.sha256 = createHash('sha256').update(await readFile(path.resolve(OUT, e.path))).digest('hex'))), 8);
+await writeFile(path.join(OUT, 'manifest.jsonl'), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+const labels = [...new Set(entries.map((e) => e.label))].sort();
+await writeFile(path.join(OUT, 'summary.json'), JSON.stringify({ decode: { size: 28, channels: 1 }, classes: labels.map((l) => ({ label: l, target: 1000 })) }, null, 2));
+const count = (src) => entries.filter((e) => e.source === src).length;
+console.log(`oracle: fmnist-lt's ${count('real')} real images + ${PER} more REAL images of each of ${SCARCE.join(', ')} (positions ${TAKEN}–${TAKEN + PER - 1} of the train split) as "synthetic"${count('oversampled') ? `, ${count('oversampled')} oversampled to fill each to 1000` : ''}`);
+
+const cli = path.join(ROOT, 'bin/gan-augment.js');
+const json = await run(process.execPath, [cli, 'evaluate', '--manifest', path.join(OUT, 'manifest.jsonl'), '--test', path.join(DATA, 'test'), '--seeds', args.seeds, '--scarce', SCARCE.join(','), '--backend', args.backend, '--json', ...(args.steps ? ['--steps', args.steps] : [])]);
+const result = JSON.parse(json);
+const { formatEvaluation } = await import(path.join(ROOT, 'dist/evaluate/format.js'));
+console.log(formatEvaluation(result));
