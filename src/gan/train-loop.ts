@@ -463,7 +463,12 @@ export async function trainGan(data: LabelledImages, config: Config, options: Tr
   const workers = options.workers ?? 1;
   let pool: ReplicaPool | null = null;
   if (workers > 1) {
-    pool = await ReplicaPool.start(workers, trainer.state, config, ganSpecs(config, data.numClasses));
+    try {
+      pool = await ReplicaPool.start(workers, trainer.state, config, ganSpecs(config, data.numClasses));
+    } catch (err) {
+      trainer.dispose();
+      throw err;
+    }
     await trainer.attachPool(pool);
   }
   try {
