@@ -108,6 +108,7 @@ export async function makeParallelTrainer(project, opts) {
   const { tf, Rng, augMod, step } = project;
   const base = makeTrainer(project, opts);
   const { ReplicaPool } = await import(dist('gan/parallel/pool.js'));
+  const { readParams } = await import(dist('gan/models-state.js'));
   const { g, d, optG, optD } = base.state;
   const { size, channels } = g.spec;
   const batch = base.batch;
@@ -115,8 +116,7 @@ export async function makeParallelTrainer(project, opts) {
   const latentDim = g.spec.latentDim;
   const config = { train: { batchSize: batch, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999 } };
   const pool = await ReplicaPool.start(opts.workers, base.state, config, { g: g.spec, d: d.spec });
-  const read = async (params) => Object.fromEntries(await Promise.all(Object.entries(params).map(async ([k, v]) => [k, await v.data()])));
-  pool.load({ g: await read(g.params), d: await read(d.params), spectral: {}, optG: await optG.save(), optD: await optD.save() });
+  pool.load({ g: await readParams(g.params), d: await readParams(d.params), spectral: {}, optG: await optG.save(), optD: await optD.save() });
   const rng = new Rng(opts.seed ?? 1);
   const per = size * size * channels;
   const real = Float32Array.from({ length: 4 * batch * per }, () => 2 * rng.next() - 1);

@@ -16,6 +16,13 @@ export interface ModelsState {
   optD: AdamState;
 }
 
+/** Every parameter's values, by name. */
+export async function readParams(p: Params): Promise<Record<string, Float32Array>> {
+  const out: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = (await v.data()) as Float32Array;
+  return out;
+}
+
 /** Assigns `values[name]` to each parameter that has one (the others keep their values). */
 export function writeParams(p: Params, values: Record<string, Float32Array>): void {
   for (const [k, v] of Object.entries(p)) if (values[k]) assignFrom(v, tf.tensor(values[k]!, v.shape));

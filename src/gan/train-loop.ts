@@ -12,13 +12,13 @@ import { conditionWeight } from './transition.js';
 import { DivergenceError, InternalError } from '../errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { Adam } from './adam.js';
-import { loadModels, writeParams, type ModelsState } from './models-state.js';
+import { loadModels, readParams, writeParams, type ModelsState } from './models-state.js';
 import { initAda, updateAda, type AdaState } from './ada.js';
 import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
 import { buildGenerator, calibrateBatchNorm, generate, type Generator, type GeneratorSpec } from './generator.js';
-import { disposeParams, type Params } from './params.js';
+import { disposeParams } from './params.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
 import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator, type TranslatorSpec } from './translator.js';
 import { ReplicaAbortedError } from './parallel/allreduce.js';
@@ -127,12 +127,6 @@ export function pairedLabels(rng: Rng, n: number, classes: number[]): Int32Array
 export function uniformLabels(rng: Rng, n: number, classes: number[]): Int32Array {
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = classes[rng.int(classes.length)]!;
-  return out;
-}
-
-async function readParams(p: Params): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [k, v] of Object.entries(p)) out[k] = (await v.data()) as Float32Array;
   return out;
 }
 

@@ -21,6 +21,7 @@ import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from 
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
+import { withoutExecution } from './fingerprint.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
 
@@ -58,8 +59,7 @@ export interface TrainContext {
 export function resumeKey(config: Config, labels: string[], count: number): string {
   const { input: _i, out: _o, ...rest } = config;
   // Without train.workers: a job may resume on another thread count (the weights differ by rounding only).
-  const { workers: _workers, ...train } = config.train;
-  return hashJson({ ...rest, train: { ...train, steps: 0 }, labels, count });
+  return hashJson({ ...rest, train: { ...withoutExecution(config).train, steps: 0 }, labels, count });
 }
 
 /** The images of one class, relabelled as class 0 (a per-class job's dataset). */

@@ -40,8 +40,6 @@ export class AllReduce {
   private readonly control: Int32Array;
   private readonly slots: Float32Array;
   private bank = 0;
-  /** How many `sum` calls this replica has made: a check that replicas stay in step. */
-  calls = 0;
 
   constructor(
     readonly channel: ReduceChannel,
@@ -72,7 +70,6 @@ export class AllReduce {
       for (let i = 0; i < out.length; i++) out[i]! += slot[i]!;
     }
     this.bank ^= 1;
-    this.calls++;
     return out;
   }
 

@@ -34,7 +34,7 @@ export type ReplicaRequest =
   | { type: 'load'; state: ModelsState }
   | { type: 'step'; part: StepArrays; positions: Int32Array; batch: number; settings: StepSettings };
 
-export type ReplicaReply = { type: 'ready'; backend: string } | { type: 'error'; message: string; stack: string };
+export type ReplicaReply = { type: 'ready' } | { type: 'error'; message: string; stack: string };
 
 /** Floats the channel must hold: the larger model's parameters (one gradient), or a batch's figures. */
 function capacityFor(state: GanState, batch: number): number {

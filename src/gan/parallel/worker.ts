@@ -21,13 +21,13 @@ let reduce: AllReduce | null = null;
 async function handle(msg: ReplicaRequest): Promise<ReplicaReply | null> {
   switch (msg.type) {
     case 'init': {
-      const backend = await initBackend('wasm', { wasmThreads: 1 });
+      await initBackend('wasm', { wasmThreads: 1 });
       reduce = new AllReduce(msg.channel, msg.rank, msg.timeoutMs);
       const rng = new Rng(0); // every weight is overwritten by the first `load`
       const g = buildGenerator(msg.specs.g, rng);
       const d = buildDiscriminator(msg.specs.d, rng);
       state = { g, d, optG: new Adam(g.params, msg.lrG, msg.beta1, msg.beta2), optD: new Adam(d.params, msg.lrD, msg.beta1, msg.beta2) };
-      return { type: 'ready', backend: backend.details };
+      return { type: 'ready' };
     }
     case 'load':
       loadModels(state!, msg.state);
