@@ -4,6 +4,7 @@
  * (a heap growth replaces the ArrayBuffer). */
 #include <node_api.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -162,7 +163,17 @@ static int read_geom(napi_env env, napi_value v, conv_geom *g) {
   return 0;
 }
 
-typedef int (*conv_fn)(const conv_geom *, const float *, const float *, float *);
+typedef int (*conv_fn)(conv_ctx *, const conv_geom *, const float *, const float *, float *);
+
+/* This environment's (thread's) convolution working memory, set up in init. */
+static conv_ctx *ctx_of(napi_env env) {
+  void *data = NULL;
+  if (napi_get_instance_data(env, &data) != napi_ok || !data) {
+    napi_throw_error(env, NULL, "native addon: no per-thread state (init did not run)");
+    return NULL;
+  }
+  return (conv_ctx *)data;
+}
 enum { X, F, Y }; /* operand roles */
 
 /* (heap, in0Off, in1Off, outOff, geom) with the operand roles given. */
@@ -184,19 +195,23 @@ static napi_value run_conv(napi_env env, napi_callback_info info, conv_fn fn, co
     p[i] = operand(env, heap, len, off[i], sizes[roles[i]], names[i]);
     if (!p[i]) return NULL;
   }
-  if (fn(&g, p[0], p[1], p[2]) != 0) {
+  conv_ctx *ctx = ctx_of(env);
+  if (!ctx) return NULL;
+  if (fn(ctx, &g, p[0], p[1], p[2]) != 0) {
     napi_throw_error(env, NULL, "out of memory for the im2col scratch buffer");
     return NULL;
   }
   return NULL;
 }
 
-static int fwd(const conv_geom *g, const float *x, const float *f, float *y) { return conv2d_forward(g, x, f, y); }
-static int bwd_in(const conv_geom *g, const float *dy, const float *f, float *dx) {
-  return conv2d_backprop_input(g, dy, f, dx);
+static int fwd(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y) {
+  return conv2d_forward(c, g, x, f, y);
 }
-static int bwd_f(const conv_geom *g, const float *x, const float *dy, float *dw) {
-  return conv2d_backprop_filter(g, x, dy, dw);
+static int bwd_in(conv_ctx *c, const conv_geom *g, const float *dy, const float *f, float *dx) {
+  return conv2d_backprop_input(c, g, dy, f, dx);
+}
+static int bwd_f(conv_ctx *c, const conv_geom *g, const float *x, const float *dy, float *dw) {
+  return conv2d_backprop_filter(c, g, x, dy, dw);
 }
 
 /* conv2d(heap, xOff, filterOff, yOff, geom) */
@@ -291,8 +306,16 @@ static napi_value js_set_chunk(napi_env env, napi_callback_info info) {
   int64_t n;
   if (get_args(env, info, 1, argv) || get_i64(env, argv[0], &n)) return NULL;
   if (n < 1) return throw_range(env, "chunk must be positive");
-  conv_chunk_floats = (size_t)n;
+  conv_ctx *ctx = ctx_of(env);
+  if (ctx) ctx->chunk_floats = (size_t)n;
   return NULL;
+}
+
+static void free_ctx(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  conv_ctx_free((conv_ctx *)data);
+  free(data);
 }
 
 /* Plain writable methods, so that tests can wrap them to count native calls. */
@@ -311,6 +334,19 @@ static napi_value init(napi_env env, napi_value exports) {
       {"syrkLower", NULL, js_syrk_lower, NULL, NULL, NULL, METHOD, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  /* Each environment (the main thread, every worker thread that loads the addon) gets its own scratch
+   * memory, freed when that environment ends. */
+  conv_ctx *ctx = malloc(sizeof *ctx);
+  if (!ctx) {
+    napi_throw_error(env, NULL, "native addon: out of memory");
+    return NULL;
+  }
+  conv_ctx_init(ctx);
+  if (napi_set_instance_data(env, ctx, free_ctx, NULL) != napi_ok) {
+    free(ctx);
+    napi_throw_error(env, NULL, "native addon: could not keep per-thread state");
+    return NULL;
+  }
   return exports;
 }
 

@@ -8,22 +8,31 @@
 /* 512 Ki floats (2 MiB): a few hundred rows per sgemm at the GANs' 5×5×64 patches. Measured against
  * 64 Ki … 8 Mi floats on the 64→128-channel convolutions (bench/native-kernels.mjs): 2–16 MiB were
  * within noise of each other, 256 KiB was slower (sgemm repacks the filter on every call). */
-size_t conv_chunk_floats = (size_t)1 << 19;
+static const size_t DEFAULT_CHUNK_FLOATS = (size_t)1 << 19;
 
-static float *scratch = 0;
-static size_t scratch_cap = 0;
-
-static float *scratch_floats(size_t n) {
-  if (n <= scratch_cap) return scratch;
-  free(scratch);
-  size_t bytes = ((n * sizeof(float)) + 63) & ~(size_t)63;
-  scratch = aligned_alloc(64, bytes);
-  scratch_cap = scratch ? n : 0;
-  return scratch;
+void conv_ctx_init(conv_ctx *c) {
+  c->scratch = 0;
+  c->cap = 0;
+  c->chunk_floats = DEFAULT_CHUNK_FLOATS;
 }
 
-static size_t chunk_rows(size_t k, size_t rows) {
-  size_t r = conv_chunk_floats / (k ? k : 1);
+void conv_ctx_free(conv_ctx *c) {
+  free(c->scratch);
+  c->scratch = 0;
+  c->cap = 0;
+}
+
+static float *scratch_floats(conv_ctx *c, size_t n) {
+  if (n <= c->cap) return c->scratch;
+  free(c->scratch);
+  size_t bytes = ((n * sizeof(float)) + 63) & ~(size_t)63;
+  c->scratch = aligned_alloc(64, bytes);
+  c->cap = c->scratch ? n : 0;
+  return c->scratch;
+}
+
+static size_t chunk_rows(const conv_ctx *c, size_t k, size_t rows) {
+  size_t r = c->chunk_floats / (k ? k : 1);
   if (r < 1) r = 1;
   return r < rows ? r : rows;
 }
@@ -93,7 +102,7 @@ static void col2im_add(const conv_geom *g, const float *cols, size_t r0, size_t 
  * with the batch it is generated in (OpenBLAS rounds rows in a tail tile or a small-matrix path
  * differently, ~5e-7, which flips 8-bit pixels). Gradients over the batch (the filter's) need no such
  * care and take the largest chunks. */
-int conv2d_forward(const conv_geom *g, const float *x, const float *f, float *y) {
+int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y) {
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
@@ -103,8 +112,8 @@ int conv2d_forward(const conv_geom *g, const float *x, const float *f, float *y)
                  y + b * plane * o, o);
     return 0;
   }
-  const size_t step = chunk_rows(k, plane);
-  float *patches = scratch_floats(step * k);
+  const size_t step = chunk_rows(c, k, plane);
+  float *patches = scratch_floats(c, step * k);
   if (!patches) return -1;
   for (int b = 0; b < g->n; b++) {
     for (size_t i0 = 0; i0 < plane; i0 += step) {
@@ -118,7 +127,7 @@ int conv2d_forward(const conv_geom *g, const float *x, const float *f, float *y)
   return 0;
 }
 
-int conv2d_backprop_input(const conv_geom *g, const float *dy, const float *f, float *dx) {
+int conv2d_backprop_input(conv_ctx *c, const conv_geom *g, const float *dy, const float *f, float *dx) {
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
@@ -128,8 +137,8 @@ int conv2d_backprop_input(const conv_geom *g, const float *dy, const float *f, f
                  dx + b * plane * k, (int)k);
     return 0;
   }
-  const size_t step = chunk_rows(k, plane);
-  float *cols = scratch_floats(step * k);
+  const size_t step = chunk_rows(c, k, plane);
+  float *cols = scratch_floats(c, step * k);
   if (!cols) return -1;
   memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->c);
   for (int b = 0; b < g->n; b++) {
@@ -144,7 +153,7 @@ int conv2d_backprop_input(const conv_geom *g, const float *dy, const float *f, f
   return 0;
 }
 
-int conv2d_backprop_filter(const conv_geom *g, const float *x, const float *dy, float *dw) {
+int conv2d_backprop_filter(conv_ctx *c, const conv_geom *g, const float *x, const float *dy, float *dw) {
   const size_t rows = (size_t)g->n * g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
@@ -152,8 +161,8 @@ int conv2d_backprop_filter(const conv_geom *g, const float *x, const float *dy, 
     blas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)k, o, (int)rows, 1.f, x, (int)k, dy, o, 0.f, dw, o);
     return 0;
   }
-  const size_t step = chunk_rows(k, rows);
-  float *patches = scratch_floats(step * k);
+  const size_t step = chunk_rows(c, k, rows);
+  float *patches = scratch_floats(c, step * k);
   if (!patches) return -1;
   for (size_t r0 = 0; r0 < rows; r0 += step) {
     const size_t r1 = r0 + step < rows ? r0 + step : rows;

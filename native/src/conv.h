@@ -15,16 +15,24 @@ typedef struct {
   int top, left;      /* padding before (after-padding follows from the output size) */
 } conv_geom;
 
+/* One thread's working memory: each Node environment (the main thread, each worker thread) has its own,
+ * so threads may run convolutions at the same time (sampler threads do). */
+typedef struct {
+  float *scratch;
+  size_t cap;          /* floats in scratch */
+  size_t chunk_floats; /* rows of im2col patches per sgemm call hold at most this many floats */
+} conv_ctx;
+
+void conv_ctx_init(conv_ctx *c);
+void conv_ctx_free(conv_ctx *c);
+
 /* 0 on success, -1 when scratch memory could not be allocated. */
-int conv2d_forward(const conv_geom *g, const float *x, const float *f, float *y);
-int conv2d_backprop_input(const conv_geom *g, const float *dy, const float *f, float *dx);
-int conv2d_backprop_filter(const conv_geom *g, const float *x, const float *dy, float *dw);
+int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y);
+int conv2d_backprop_input(conv_ctx *c, const conv_geom *g, const float *dy, const float *f, float *dx);
+int conv2d_backprop_filter(conv_ctx *c, const conv_geom *g, const float *x, const float *dy, float *dw);
 
 /* c[i] = op(a[i]) · op(b[i]) for i < batch, row-major; a stride of 0 broadcasts that operand. */
 void sgemm_batch(int batch, int m, int n, int k, int trans_a, int trans_b, const float *a, size_t stride_a,
                  const float *b, size_t stride_b, float *c, size_t stride_c);
-
-/* Rows of im2col patches per sgemm call are chosen so that one chunk holds at most this many floats. */
-extern size_t conv_chunk_floats;
 
 #endif
