@@ -4,6 +4,7 @@
  * integer pixel rows give exact distances (an identical image is at exactly 0). Pure.
  */
 import { gemmNT } from '../metrics/linalg.js';
+import { createArena } from '../metrics/wasm.js';
 
 /** Rows of numbers: `rows` × `dims`, row-major (uint8 pixels or float features). */
 export interface Rows {
@@ -63,9 +64,11 @@ export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<nu
   const rn = norms(refs);
   const best = new Float64Array(nq).fill(Infinity);
   const index = new Int32Array(nq).fill(-1);
-  const dots = new Float64Array(QB * RB);
-  const qBlock = new Float64Array(Math.min(QB, nq) * d);
-  const rBlock = new Float64Array(Math.min(RB, nr) * d);
+  // In one wasm arena the products run on its SIMD kernel, bit for bit what the JS loops give.
+  const arena = createArena(QB * RB + (Math.min(QB, nq) + Math.min(RB, nr)) * d, RB);
+  const dots = arena.f64(QB * RB);
+  const qBlock = arena.f64(Math.min(QB, nq) * d);
+  const rBlock = arena.f64(Math.min(RB, nr) * d);
   // Reference blocks outside: each is converted once; query blocks (4× smaller) once per reference block.
   for (let j0 = 0; j0 < nr; j0 += RB) {
     const n = Math.min(RB, nr - j0);
