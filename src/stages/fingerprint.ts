@@ -6,7 +6,7 @@
  *   decoded pixels of the ingested ones — exactly what training sees. The decode cache (keyed by file
  *   content hash) makes a rerun over unchanged files decode nothing.
  * - `config`: the resolved config without paths and execution-only settings (backend, decode.cache,
- *   gan.concurrency, train.workers). Shards of one job share it; `merge` compares it and `inputs`.
+ *   gan.concurrency, train.workers, generate.workers). Shards of one job share it; `merge` compares it and `inputs`.
  * - `train`: `inputs`, the code version, the training jobs (`shared`, or this shard's per-class labels) and
  *   every config section except those that only act after training (balance, generate, filter,
  *   features, quality, …). A section nobody listed counts — when unsure, retrain.
@@ -84,10 +84,11 @@ export function withoutExecution(config: Config): Record<'decode' | 'gan' | 'tra
   return { decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null }, train };
 }
 
-/** The config as shards of one job share it: no paths, no execution-only settings. */
+/** The config as shards of one job share it: no paths, no execution-only settings (generate.workers too). */
 export function configFingerprint(config: Config): string {
   const rest = without(config, ['input', 'out', 'backend']);
-  return hashJson({ ...rest, ...withoutExecution(config) });
+  const { workers: _samplers, ...generate } = config.generate;
+  return hashJson({ ...rest, ...withoutExecution(config), generate });
 }
 
 /** The jobs training runs: `shared`, or the per-class labels (this shard's). */
@@ -138,11 +139,17 @@ export async function outputsPresent(out: string): Promise<boolean> {
 
 /**
  * The config to hand `trainStage` with `resume` so that it rebuilds each job's model from its checkpoint
- * without training: the config that made the checkpoints (its resume key matches), this run's paths, and
- * zero steps to go.
+ * without training: the config that made the checkpoints (its resume key matches), this run's paths and
+ * execution settings (a state written before train.workers existed has none), and zero steps to go.
  */
 export function reuseConfig(previous: Config, config: Config): Config {
-  return { ...previous, input: config.input, out: config.out, train: { ...previous.train, steps: 0 } };
+  return {
+    ...previous,
+    input: config.input,
+    out: config.out,
+    gan: { ...previous.gan, concurrency: config.gan.concurrency },
+    train: { ...previous.train, workers: config.train.workers, steps: 0 },
+  };
 }
 
 /** What an incremental run may skip, and the state transitions to record as it goes. */

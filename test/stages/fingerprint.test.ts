@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { fingerprints, inputsFingerprint } from '../../src/stages/fingerprint.js';
+import { fingerprints, inputsFingerprint, reuseConfig } from '../../src/stages/fingerprint.js';
 
 const base = parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', {}).config;
 const withSet = (...set: string[]) => parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', { set }).config;
@@ -33,11 +33,21 @@ describe('stage fingerprints', () => {
   });
 
   it('paths, backend and concurrency are not part of the config shards compare; the shard is part of the outputs', () => {
-    for (const config of [withSet('gan.concurrency=4'), withSet('decode.cache=false'), { ...base, out: '/elsewhere' }, { ...base, input: '/mnt/in' }]) {
+    for (const config of [withSet('gan.concurrency=4'), withSet('decode.cache=false'), withSet('generate.workers=1'), withSet('train.workers=1'), { ...base, out: '/elsewhere' }, { ...base, input: '/mnt/in' }]) {
       expect(fp(config).config).toBe(ref.config);
     }
     expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).outputs).not.toBe(ref.outputs);
     expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).train).toBe(ref.train);
+  });
+
+  it('a reused training keeps its settings and takes this run\'s paths and execution settings (a state from before train.workers too)', () => {
+    const { workers: _w, ...oldTrain } = base.train;
+    const previous = { ...base, train: oldTrain as typeof base.train };
+    const now = withSet('train.workers=2', 'gan.concurrency=3', 'train.steps=50');
+    const reused = reuseConfig(previous, { ...now, out: '/new/out' });
+    expect(reused.train).toEqual({ ...base.train, workers: 2, steps: 0 });
+    expect(reused.gan.concurrency).toBe(3);
+    expect(reused.out).toBe('/new/out');
   });
 
   it('inputs and jobs change training', () => {
