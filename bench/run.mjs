@@ -167,6 +167,7 @@ async function trainRounds(shape, sides) {
   const got = Object.fromEntries(sides.map((s) => [s.key, []]));
   const model = Object.fromEntries(sides.map((s) => [s.key, []]));
   const cpu = Object.fromEntries(sides.map((s) => [s.key, []]));
+  const samplers = {};
   for (let r = 0; r < reps; r++) {
     const order = sides.map((_, i) => sides[(i + r) % sides.length]);
     for (const s of order) {
@@ -174,10 +175,11 @@ async function trainRounds(shape, sides) {
       got[s.key].push(reply.imgPerSec);
       if (reply.modelImgPerSec) model[s.key].push(reply.modelImgPerSec);
       if (reply.imgPerCpuSec) cpu[s.key].push(reply.imgPerCpuSec);
+      if (reply.samplers) samplers[s.key] = reply.samplers;
     }
     progress(`${shape} round ${r + 1}/${reps}: ${sides.map((s) => `${s.key} ${got[s.key].at(-1).toFixed(1)}`).join(', ')} img/s`);
   }
-  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null, cpu: cpu[k].length ? median(cpu[k]) : null }]));
+  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null, cpu: cpu[k].length ? median(cpu[k]) : null, samplers: samplers[k] ?? null }]));
 }
 
 function torchSides(size, channels, iters) {
@@ -291,12 +293,17 @@ if (want('generate')) {
       const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'generate', count, out: path.join(dir, 'tfjs'), genBatch: 256 }) }];
       if (tfjsThreads) sides.push({ key: 'tfjsThreads', run: () => tfjsThreads.ask({ cmd: 'generate', count, out: path.join(dir, 'tfjs2'), genBatch: 256 }) });
       for (const n of natives) sides.push({ key: n.key, run: () => n.w.ask({ cmd: 'generate', count, out: path.join(dir, n.key), genBatch: 256 }) });
+      // The first native path again with two sampler threads (`--workers 2`; `auto` takes them only with a
+      // core for each beside the PNG writer's).
+      if (natives[0]) sides.push({ key: 'native1x2', run: () => natives[0].w.ask({ cmd: 'generate', count, out: path.join(dir, 'native1x2'), genBatch: 256, workers: 2 }) });
       if (py) for (const threads of [1, 2]) sides.push({ key: `torch${threads}`, run: () => py.ask({ cmd: 'generate', threads, count, out: path.join(dir, `torch${threads}`), genBatch: 256 }) });
       const res = await trainRounds('generate', sides);
       const ref = bestTorch(res);
-      const split = (k) => (res[k]?.model ? `generator alone ${res[k].model.toFixed(0)} img/s` : 'n/a');
-      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, path wasm ×1 + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
-      for (const n of natives) if (res[n.key]) figure(`generate-${n.name}`, res[n.key].median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${n.label}; median of ${res[n.key].all.length}; ${split(n.key)}`);
+      const split = (k) => (res[k]?.model ? `generator alone on one thread ${res[k].model.toFixed(0)} img/s` : 'n/a');
+      const samplers = (k) => `${res[k]?.samplers ?? 1} sampler thread${(res[k]?.samplers ?? 1) === 1 ? '' : 's'}`;
+      figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, path wasm ×1, ${samplers('tfjs')} + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
+      for (const n of natives) if (res[n.key]) figure(`generate-${n.name}`, res[n.key].median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${n.label}, ${samplers(n.key)}; median of ${res[n.key].all.length}; ${split(n.key)}`);
+      if (res.native1x2) figure('generate-native-2-samplers', res.native1x2.median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${natives[0].label}, 2 sampler threads (--workers 2) beside the PNG writer's; median of ${res.native1x2.all.length}`);
       if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (opt-in)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });

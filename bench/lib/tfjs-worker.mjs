@@ -16,6 +16,7 @@
  */
 import { createInterface } from 'node:readline';
 import { rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -73,6 +74,8 @@ async function generate(req) {
   const { sampleClass } = await dist('generate/sample.js');
   const { sampleToPngs } = await dist('generate/from-model.js');
   const { PngWriter } = await dist('manifest/write.js');
+  const { planSamplers, withSamplers } = await dist('generate/sampler-pool.js');
+  const { workerBackend } = await dist('backend/select.js');
   const { syntheticName } = await dist('out/layout.js');
   const size = req.size ?? 28;
   const channels = req.channels ?? 1;
@@ -88,16 +91,20 @@ async function generate(req) {
   const count = req.count ?? 2560;
   rmSync(req.out, { recursive: true, force: true });
   const t0 = performance.now();
-  // As `gan-augment generate --class <all ten>` does (src/generate/from-model.ts): sample batch by batch,
-  // each batch's PNGs written on libuv's pool while the next batch is sampled.
+  // As `gan-augment generate --class <all ten>` does (src/generate/from-model.ts): sampler threads started
+  // for the whole job (`--workers auto`), each batch split among them, each batch's PNGs written on the
+  // PNG writer's thread while the next batch is sampled.
+  const plan = planSamplers(req.workers ?? 'auto', workerBackend(), os.availableParallelism(), count, 1);
   const writer = new PngWriter(size, channels);
-  for (let c = 0; c < numClasses; c++) {
-    const n = Math.floor(count / numClasses) + (c < count % numClasses ? 1 : 0);
-    const seeds = Array.from({ length: n }, (_, i) => (c * 1_000_003 + i * 7919 + 1) >>> 0);
-    const dir = path.join(req.out, `class-${c}`);
-    const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
-    await sampleToPngs(g, c, seeds, files, req.genBatch ?? 256, writer);
-  }
+  await withSamplers({ g, d: null }, plan, async (pool) => {
+    for (let c = 0; c < numClasses; c++) {
+      const n = Math.floor(count / numClasses) + (c < count % numClasses ? 1 : 0);
+      const seeds = Array.from({ length: n }, (_, i) => (c * 1_000_003 + i * 7919 + 1) >>> 0);
+      const dir = path.join(req.out, `class-${c}`);
+      const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
+      await sampleToPngs(g, c, seeds, files, req.genBatch ?? 256, writer, undefined, pool);
+    }
+  });
   await writer.done();
   const seconds = (performance.now() - t0) / 1000;
   // The generator alone, for the README's breakdown: the same images without encoding or writing.
@@ -107,7 +114,7 @@ async function generate(req) {
     await sampleClass(g, null, c, n, Array.from({ length: n }, (_, i) => i + 1), req.genBatch ?? 256);
   }
   const modelMs = performance.now() - tm;
-  return { imgPerSec: count / seconds, seconds, modelSeconds: modelMs / 1000, modelImgPerSec: count / (modelMs / 1000), count };
+  return { imgPerSec: count / seconds, seconds, modelSeconds: modelMs / 1000, modelImgPerSec: count / (modelMs / 1000), count, samplers: plan.threads };
 }
 
 /** numTensors after each of `steps` training iterations of a small conditional GAN (defaults model). */

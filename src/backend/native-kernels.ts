@@ -172,6 +172,11 @@ export function registerNativeKernels(addon: NativeAddon): string[] {
   return NATIVE_KERNEL_NAMES;
 }
 
+/** Whether the native kernels serve the wasm backend in this thread now. */
+export function nativeKernelsActive(): boolean {
+  return restore.length > 0;
+}
+
 /** Puts back the kernels registerNativeKernels replaced (tests compare both paths in one process). */
 export function unregisterNativeKernels(): void {
   for (const r of restore.splice(0).reverse()) r();

@@ -41,13 +41,14 @@ export const BLAS_THREADS_ENV = 'GAN_AUGMENT_BLAS_THREADS';
 export const DEFAULT_BLAS_THREADS = Math.min(2, Math.max(1, os.availableParallelism()));
 
 /**
- * BLAS threads while sampling a generator (both `run` and `gan-augment generate`): leave a core to the
- * PNG writer's thread, which encodes one batch while the next is sampled. On the 2-core bench machine
- * `generate` ran 1.32–1.38× PyTorch on one thread and 1.10–1.23× on two (docs/native-kernels.md). Every
- * command samples with the same count, so `generate` gives the bytes a run shipped (results differ in
- * the last bits between thread counts).
+ * BLAS threads while sampling a generator (both `run` and `gan-augment generate`): one. The cores go to
+ * sampler threads instead (generate/sampler-pool.ts: each samples part of every batch with its own
+ * one-thread sgemm) and to the PNG writer's thread. sgemm calls of one image's 49 rows gain little from
+ * a second BLAS thread (1.29× for the generator alone, docs/native-kernels.md) where a second sampler
+ * gains 1.8× (3,400 vs 1,850 img/s for the cDCGAN generator on 2 cores). The same count for every command and every pool size, so `generate` gives the bytes a run
+ * shipped (results differ in the last bits between BLAS thread counts).
  */
-export const SAMPLING_BLAS_THREADS = Math.max(1, Math.min(DEFAULT_BLAS_THREADS, os.availableParallelism() - 1));
+export const SAMPLING_BLAS_THREADS = 1;
 
 /**
  * Runs `fn` with OpenBLAS' sgemm on `n` threads, then puts the count back. Without the native backend,
@@ -108,7 +109,7 @@ let cached: NativeInfo | undefined;
  * Loads the addon and a BLAS library, once per process, and sets the sgemm thread count.
  * @throws {Error} with a one-line reason when the native path is turned off, not built, or finds no BLAS.
  */
-export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeInfo {
+export function loadNative(env: NodeJS.ProcessEnv = process.env, options: { inheritThreads?: boolean } = {}): NativeInfo {
   if (env[NATIVE_ENV]?.trim() === '0') throw new BackendUnavailableError(`turned off by ${NATIVE_ENV}=0`);
   const threads = threadsWanted(env);
   if (!cached) {
@@ -129,6 +130,12 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeInfo {
       throw new BackendUnavailableError(`no BLAS library${hint}: ${(err as Error).message}`);
     }
     cached = { addon, blas: blasName(lib.path, lib.config), config: lib.config, threads: null };
+  }
+  if (options.inheritThreads) {
+    // A sampler thread: it runs inside the starting thread's withBlasThreads, and must not change the
+    // process' count under that thread's other work (results differ in the last bits between counts).
+    cached.threads = null;
+    return cached;
   }
   const got = cached.addon.setThreads(threads);
   cached.threads = got < 0 ? null : got;

@@ -11,7 +11,7 @@ import type { BackendChoice } from '../config/schema.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { initThreadedWasm, THREADS_ENV, threadsFromEnv } from './wasm-threads.js';
 import { loadNative } from './native.js';
-import { registerNativeKernels } from './native-kernels.js';
+import { nativeKernelsActive, registerNativeKernels } from './native-kernels.js';
 
 export type BackendName = Exclude<BackendChoice, 'auto'>;
 export const AUTO_ORDER: BackendName[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
@@ -44,6 +44,11 @@ export interface BackendOptions {
    * been initialised in this process yet.
    */
   wasmThreads?: number;
+  /**
+   * native only: leave OpenBLAS' thread count (one per process) as the thread that started this one set
+   * it, and never change it from here (a sampler thread, generate/sampler-pool.ts).
+   */
+  inheritBlasThreads?: boolean;
 }
 
 interface Initialised {
@@ -59,7 +64,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
       // Checked before wasm starts: the threaded binary's heap is a SharedArrayBuffer, which the addon
       // does not take, and once started in this process wasm cannot be restarted single-threaded.
       if ((options.wasmThreads ?? 1) > 1) throw new BackendUnavailableError(`not with the threaded wasm binary (${THREADS_ENV}); unset it to use native kernels`);
-      const native = loadNative();
+      const native = loadNative(process.env, { inheritThreads: options.inheritBlasThreads ?? false });
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
       if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
@@ -88,7 +93,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
       }
       if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-      const count = (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
+      const count = wasmThreadCount();
       return { tfName: 'wasm', details: `${simd ? 'SIMD' : 'no SIMD'}, ${count} thread${count === 1 ? '' : 's'}${note}`, threads: count };
     }
     case 'cpu': {
@@ -148,4 +153,21 @@ export function describeBackend(info: BackendInfo): string {
   const skipped = info.skipped.map((s) => `${s.name}: ${s.reason}`).join(', ');
   const name = info.name === 'native' ? 'wasm+native' : info.name;
   return `backend: ${name} (${info.details})${skipped ? `; skipped ${skipped}` : ''}`;
+}
+
+/** XNNPACK's threads in the running wasm backend (1 unless the threaded binary runs). */
+function wasmThreadCount(): number {
+  return (tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs?.getThreadsCount?.() ?? 1;
+}
+
+/**
+ * The backend a worker thread must start to compute, bit for bit, what this thread computes: `native`
+ * (wasm with the native kernels, one BLAS thread) or plain `wasm` on one thread. Null on any other
+ * backend: tfjs-node runs its own threads, the threaded wasm binary already uses the cores, and cpu is
+ * for tests and tiny runs.
+ */
+export function workerBackend(): 'native' | 'wasm' | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  if (wasmThreadCount() > 1) return null;
+  return nativeKernelsActive() ? 'native' : 'wasm';
 }

@@ -171,6 +171,12 @@ const TrainSchema = section({
 const GenerateSchema = section({
   oversample: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }).default(2).describe('Candidates generated per needed image; the filters keep the best `deficit` of them.'),
   batchSize: posInt().default(256).describe('Images per generator call.'),
+  workers: z
+    .union([z.literal('auto'), posInt().max(16)], { error: 'expected "auto" or an integer from 1 to 16' })
+    .default('auto')
+    .describe(
+      'Threads that sample each class together, each with a copy of the generator on this run\'s backend and its part of every batch (the images are the bytes one thread gives). `auto` = 2 with ≥ 2 cores, on the wasm or native backend, for ≥ 1,024 candidates; else 1 — tfjs-node uses the cores already.',
+    ),
 });
 
 export { FILTER_STEPS };

@@ -4,7 +4,9 @@
  * the run.
  */
 import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
 import { decodeFile } from '../dataset/decode.js';
 import { UserError } from '../errors.js';
@@ -22,6 +24,7 @@ import { relativePosix } from '../util/fs.js';
 import { labelSalt } from '../util/rng.js';
 import { safeSegment } from '../util/safe-name.js';
 import { sampleClass, seedsFor } from './sample.js';
+import { planSamplers, withSamplers, type SamplerPool, type SamplersPlan, type SamplerWorkers } from './sampler-pool.js';
 import { translateImages } from './translate.js';
 
 export { labelSalt };
@@ -39,6 +42,10 @@ export interface GenerateRequest {
   onProgress?: (done: number, total: number, label: string) => void;
   /** A translator model (`gan.mode: translate`): the image files to translate into each label (`count` is ignored). */
   sources?: string[];
+  /** Threads sampling a noise generator (sampler-pool.ts); default `auto`. */
+  workers?: SamplerWorkers;
+  /** Told once, before sampling: how many threads sample and why. */
+  onPlan?: (plan: SamplersPlan) => void;
 }
 
 /** The kind of model a folder holds (`generator` or `translator`), from its model.json; null when unreadable. */
@@ -62,12 +69,13 @@ export async function sampleToPngs(
   batchSize: number,
   writer: PngWriter,
   onProgress?: (done: number) => void,
+  pool?: SamplerPool | null,
 ): Promise<void> {
   const { size, channels } = g.spec;
   const per = size * size * channels;
   for (let start = 0; start < seeds.length; start += batchSize) {
     const chunk = seeds.slice(start, start + batchSize);
-    const cands = await sampleClass(g, null, classIndex, chunk.length, chunk, batchSize);
+    const cands = await sampleClass(g, null, classIndex, chunk.length, chunk, batchSize, { pool: pool ?? null });
     writer.write(chunk.map((_, i) => ({ file: files[start + i]!, pixels: cands.pixels.subarray(i * per, (i + 1) * per) })));
     onProgress?.(start + chunk.length);
   }
@@ -118,17 +126,19 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     const writer = new PngWriter(size, channels as 1 | 3);
     const total = req.labels.length * req.count;
     const planned: { label: string; file: string; seed: number }[] = [];
+    const plan = planSamplers(req.workers ?? 'auto', workerBackend(), os.availableParallelism(), total, 1);
+    req.onPlan?.(plan);
     return await removedOnFailure(req.out, () => planned.map((p) => p.file), async () => {
       try {
-        for (const [k, label] of req.labels.entries()) {
-          const seeds = seedsFor(seed, labelSalt(label), req.count);
-          const dir = path.join(req.out, safeSegment(label));
-          const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
-          for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
-          await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) =>
-            req.onProgress?.(k * req.count + done, total, label),
-          );
-        }
+        await withSamplers({ g, d: null }, plan, async (pool) => {
+          for (const [k, label] of req.labels.entries()) {
+            const seeds = seedsFor(seed, labelSalt(label), req.count);
+            const dir = path.join(req.out, safeSegment(label));
+            const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
+            for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
+            await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) => req.onProgress?.(k * req.count + done, total, label), pool);
+          }
+        });
       } catch (err) {
         // Stop the writer's thread too, or it would keep the process alive after the error.
         await writer.done().catch(() => {});

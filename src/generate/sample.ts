@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Discriminator } from '../gan/discriminator.js';
 import { generate, type Generator } from '../gan/generator.js';
 import { runBatches } from './batches.js';
+import type { SamplerPool } from './sampler-pool.js';
 import { Rng } from '../util/rng.js';
 
 export interface Candidates {
@@ -24,10 +25,17 @@ export function latentOf(seed: number, latentDim: number): Float32Array {
   return new Rng(seed).normal(new Float32Array(latentDim));
 }
 
+export interface SampleOptions {
+  onProgress?: (done: number) => void;
+  /** Checked before each batch: once aborted, sampling stops there. */
+  signal?: AbortSignal;
+  /** Sampler threads holding this `g` (and `d`): each batch is split among them and this thread. */
+  pool?: SamplerPool | null;
+}
+
 /**
  * Generates `count` images of class `classIndex` in batches of `batchSize`.
- * @param signal checked before each batch: once aborted, sampling stops there
- * @throws {InterruptedError} when `signal` is aborted
+ * @throws {InterruptedError} when `options.signal` is aborted
  */
 export async function sampleClass(
   g: Generator,
@@ -36,22 +44,23 @@ export async function sampleClass(
   count: number,
   seeds: number[],
   batchSize: number,
-  onProgress?: (done: number) => void,
-  signal?: AbortSignal,
+  options: SampleOptions = {},
 ): Promise<Candidates> {
   const { size, channels, latentDim } = g.spec;
+  const { onProgress, signal, pool } = options;
   const { pixels, scores } = await runBatches({
     count,
     batchSize,
     per: size * size * channels,
     d,
-    make: (start, n) => {
-      const z = new Float32Array(n * latentDim);
-      for (let i = 0; i < n; i++) z.set(latentOf(seeds[start + i]!, latentDim), i * latentDim);
-      const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;
-      return { images: generate(g, tf.tensor2d(z, [n, latentDim]), labels, 'eval'), labels };
+    make: (at) => {
+      const z = new Float32Array(at.length * latentDim);
+      at.forEach((img, i) => z.set(latentOf(seeds[img]!, latentDim), i * latentDim));
+      const labels = tf.fill([at.length], classIndex, 'int32') as tf.Tensor1D;
+      return { images: generate(g, tf.tensor2d(z, [at.length, latentDim]), labels, 'eval'), labels };
     },
     interrupted: (start) => `interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`,
+    helpers: pool ? { threads: () => pool.threads, run: (helper, at) => pool.sample(helper, classIndex, at.map((img) => seeds[img]!)) } : null,
     ...(onProgress ? { onProgress } : {}),
     ...(signal ? { signal } : {}),
   });

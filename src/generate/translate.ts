@@ -81,10 +81,11 @@ export async function translateImages(
     batchSize,
     per,
     d,
-    make: (start, n) => {
+    make: (at) => {
+      const n = at.length;
       const x = new Float32Array(n * per);
       for (let i = 0; i < n; i++) {
-        const src = sources[start + i]! * per;
+        const src = sources[at[i]!]! * per;
         for (let k = 0; k < per; k++) x[i * per + k] = pixels[src + k]! / 127.5 - 1;
       }
       const labels = tf.fill([n], classIndex, 'int32') as tf.Tensor1D;

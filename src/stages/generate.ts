@@ -4,11 +4,14 @@
  * own latents) and the discriminator's logit. A translator (`gan.mode: translate`) translates real images
  * of the source classes instead; each candidate then carries its source.
  */
+import os from 'node:os';
+import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
 import type { EventSink } from '../events.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
 import { sampleClass, seedsFor, type Candidates } from '../generate/sample.js';
+import { planSamplers, withSamplers, type SamplerPool, type SamplerPools } from '../generate/sampler-pool.js';
 import { pickSources, sourceClasses, translateImages } from '../generate/translate.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { labelSalt } from '../util/rng.js';
@@ -38,6 +41,7 @@ export async function generateCandidates(
   emit: EventSink,
   signal?: AbortSignal,
   pool?: SourcePool,
+  samplers?: SamplerPools,
 ): Promise<Candidates & { scores: Float32Array; sources?: number[] }> {
   let n = candidatesFor(deficit, config);
   const g = model.g;
@@ -51,15 +55,16 @@ export async function generateCandidates(
     // Each candidate's seed only names its file; its source reproduces it.
     return { classIndex: model.classIndex, pixels: t.pixels, count: n, seeds: seedsFor(config.seed, salt, n), scores: t.scores!, sources };
   }
-  const cands = await sampleClass(
-    g,
-    model.d,
-    model.classIndex,
-    n,
-    seedsFor(config.seed, labelSalt(label), n),
-    config.generate.batchSize,
-    (done) => emit({ type: 'generate.progress', label, done, total: n }),
-    signal,
-  );
+  const plan = planSamplers(config.generate.workers, workerBackend(), os.availableParallelism(), n);
+  if (plan.refused) emit({ type: 'warn', message: `generate.workers: ${config.generate.workers} asked, sampling on one thread: ${plan.reason}` });
+  else if (plan.threads > 1) emit({ type: 'info', message: `generate: class "${label}" on ${plan.threads} sampler threads` });
+  const sample = (threads: SamplerPool | null) =>
+    sampleClass(g, model.d, model.classIndex, n, seedsFor(config.seed, labelSalt(label), n), config.generate.batchSize, {
+      onProgress: (done) => emit({ type: 'generate.progress', label, done, total: n }),
+      pool: threads,
+      ...(signal ? { signal } : {}),
+    });
+  const warn = (message: string) => emit({ type: 'warn', message });
+  const cands = samplers ? await sample(await samplers.for({ g, d: model.d }, plan)) : await withSamplers({ g, d: model.d }, plan, sample, warn);
   return { ...cands, scores: cands.scores! };
 }

@@ -18,6 +18,7 @@ import { binScores } from '../report/bins.js';
 import type { ScoreBins } from '../report/types.js';
 import { filterCandidates } from './filter.js';
 import { generateCandidates, type ModelFor } from './generate.js';
+import { SamplerPools } from '../generate/sampler-pool.js';
 import type { QualityContext, QualitySummary } from './quality.js';
 
 export type { ClassQuality } from '../metrics/measure.js';
@@ -102,65 +103,71 @@ export async function synthesize(
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
   const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
 
-  for (const c of scarce) {
-    const dataIndex = q.labels.indexOf(c.label);
-    const held = new Set(heldOut(dataIndex));
-    const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) });
-    const n = cands.count;
-    const sources = cands.sources;
-    const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
-      { pixels: cands.pixels, count: n, scores: cands.scores, ...(sources ? { sources } : {}) },
-      c.label,
-      c.deficit,
-      config,
-      q,
-      held,
-    );
-    const realOfClass = indicesOf(q.real.labels, dataIndex);
-    sel.kept.forEach((idx, rank) => {
-      const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
-      images.push({
-        label: c.label,
-        seed: cands.seeds[idx]!,
-        score: scores[idx]!,
-        rank,
-        scores: imageScores,
-        pixels: cands.pixels.slice(idx * per, (idx + 1) * per),
-        ...(sources ? { source: sources[idx]! } : {}),
+  // Sampler threads for the candidates, kept from class to class while the model is the same.
+  const samplers = new SamplerPools((message) => emit({ type: 'warn', message }));
+  try {
+    for (const c of scarce) {
+      const dataIndex = q.labels.indexOf(c.label);
+      const held = new Set(heldOut(dataIndex));
+      const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers);
+      const n = cands.count;
+      const sources = cands.sources;
+      const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
+        { pixels: cands.pixels, count: n, scores: cands.scores, ...(sources ? { sources } : {}) },
+        c.label,
+        c.deficit,
+        config,
+        q,
+        held,
+      );
+      const realOfClass = indicesOf(q.real.labels, dataIndex);
+      sel.kept.forEach((idx, rank) => {
+        const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
+        images.push({
+          label: c.label,
+          seed: cands.seeds[idx]!,
+          score: scores[idx]!,
+          rank,
+          scores: imageScores,
+          pixels: cands.pixels.slice(idx * per, (idx + 1) * per),
+          ...(sources ? { source: sources[idx]! } : {}),
+        });
       });
-    });
-    // Every reason was checked against its filter's registry row (stages/filter.ts), so it is a RejectReason.
-    if (config.filter.keepRejected) {
-      for (const r of sel.rejected) {
-        rejectedImages.push({ label: c.label, seed: cands.seeds[r.index]!, score: scores[r.index]!, reason: r.reason as RejectReason, detail: r.detail, pixels: cands.pixels.slice(r.index * per, (r.index + 1) * per) });
+      // Every reason was checked against its filter's registry row (stages/filter.ts), so it is a RejectReason.
+      if (config.filter.keepRejected) {
+        for (const r of sel.rejected) {
+          rejectedImages.push({ label: c.label, seed: cands.seeds[r.index]!, score: scores[r.index]!, reason: r.reason as RejectReason, detail: r.detail, pixels: cands.pixels.slice(r.index * per, (r.index + 1) * per) });
+        }
       }
-    }
-    if (sel.shortfall > 0) {
-      const why = REJECT_REASONS.filter((r) => r !== 'surplus' && sel.byReason[r] > 0).map((r) => `${r} ${sel.byReason[r]}`).join(', ');
-      emit({
-        type: 'warn',
-        message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${c.deficit} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. ${
-          config.filter.shortfall === 'oversample' ? 'The rest are filled with its real images (filter.shortfall: oversample)' : 'Raise generate.oversample, loosen filter.*, or set filter.shortfall: oversample'
-        }`,
+      if (sel.shortfall > 0) {
+        const why = REJECT_REASONS.filter((r) => r !== 'surplus' && sel.byReason[r] > 0).map((r) => `${r} ${sel.byReason[r]}`).join(', ');
+        emit({
+          type: 'warn',
+          message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${c.deficit} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. ${
+            config.filter.shortfall === 'oversample' ? 'The rest are filled with its real images (filter.shortfall: oversample)' : 'Raise generate.oversample, loosen filter.*, or set filter.shortfall: oversample'
+          }`,
+        });
+      }
+      const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
+      const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, realOfClass.filter((i) => !held.has(i))) } : null;
+      const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions, split);
+      classes.push({
+        label: c.label,
+        target: c.deficit,
+        candidates: n,
+        kept: sel.kept.length,
+        shortfall: sel.shortfall,
+        oversampled: 0,
+        cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
+        rejected: sel.byReason,
+        steps: sel.after,
+        scoreBins: binScores(scores, sel.kept),
+        nearCopy,
+        quality,
       });
     }
-    const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
-    const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, realOfClass.filter((i) => !held.has(i))) } : null;
-    const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions, split);
-    classes.push({
-      label: c.label,
-      target: c.deficit,
-      candidates: n,
-      kept: sel.kept.length,
-      shortfall: sel.shortfall,
-      oversampled: 0,
-      cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
-      rejected: sel.byReason,
-      steps: sel.after,
-      scoreBins: binScores(scores, sel.kept),
-      nearCopy,
-      quality,
-    });
+  } finally {
+    await samplers.close();
   }
 
   const gate = qualityGate(

@@ -6,13 +6,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { BLAS_THREADS_ENV, DEFAULT_BLAS_THREADS, loadNative, NATIVE_ENV, SAMPLING_BLAS_THREADS, withBlasThreads, type NativeAddon } from '../../src/backend/native.js';
+import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, withBlasThreads, type NativeAddon } from '../../src/backend/native.js';
 import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
 import { describeBackend, initBackend } from '../../src/backend/select.js';
 import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
 import { buildGenerator, generate } from '../../src/gan/generator.js';
 import { discriminatorLoss, generatorLoss } from '../../src/gan/losses.js';
 import { trainable } from '../../src/gan/params.js';
+import { sampleClass, seedsFor } from '../../src/generate/sample.js';
+import { SamplerPool } from '../../src/generate/sampler-pool.js';
 import { Rng } from '../../src/util/rng.js';
 import { compare, values } from './compare.js';
 
@@ -65,10 +67,9 @@ describe.skipIf(unavailable !== null)(`BLAS threads while sampling${unavailable 
       expect(before).toBeGreaterThanOrEqual(1);
       expect(await withBlasThreads(1, async () => addon.getThreads())).toBe(1);
       expect(addon.getThreads()).toBe(before);
+
       await expect(withBlasThreads(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
       expect(addon.getThreads()).toBe(before);
-      // One core is left to the PNG writer's thread, at least one thread is kept.
-      expect(SAMPLING_BLAS_THREADS).toBe(Math.max(1, Math.min(DEFAULT_BLAS_THREADS, os.availableParallelism() - 1)));
     } finally {
       loadNative();
     }
@@ -177,6 +178,31 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     expect(calls.get('conv2d') ?? 0).toBeGreaterThan(0);
     expect(calls.get('conv2dBackpropInput') ?? 0).toBeGreaterThan(0);
     tf.dispose([x, f, w, all]);
+  });
+
+  it('sampling on two threads (a native sampler thread beside this one) gives the bytes of one; this thread keeps its BLAS threads', async () => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(11);
+    const g = buildGenerator({ numClasses: 3, latentDim: 16, embedDim: 8, width: 32, size: 28, channels: 1 }, rng);
+    const d = buildDiscriminator({ numClasses: 3, width: 8, size: 28, channels: 1, mbstd: true, spectralNorm: true }, rng);
+    const seeds = seedsFor(9, 2, 40);
+    const one = await sampleClass(g, d, 2, 40, seeds, 16);
+    const addon = loadNative().addon;
+    const threads = addon.getThreads();
+    const pool = await SamplerPool.start({ g, d }, 2);
+    try {
+      await pool?.whenStarted();
+      expect(pool?.threads).toBe(2);
+      expect(addon.getThreads()).toBe(threads);
+      calls.clear();
+      const two = await sampleClass(g, d, 2, 40, seeds, 16, { pool });
+      expect(calls.get('conv2dBackpropInput') ?? 0).toBeGreaterThan(0);
+      expect(Buffer.from(two.pixels).equals(Buffer.from(one.pixels))).toBe(true);
+      expect(Array.from(two.scores!)).toEqual(Array.from(one.scores!));
+    } finally {
+      await pool?.close();
+      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+    }
   });
 
   it('cases it does not handle go to the wasm kernel (batches broadcast on both sides)', async () => {

@@ -127,12 +127,21 @@ describe('per-class mode and generate', () => {
 
   it('generate reproduces a run’s synthetic images from their seeds, for several classes, without retraining', async () => {
     const out = await tempDir();
-    expect((await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1'])).code).toBe(0);
+    // The run samples its candidates on two threads, `generate` on one (auto, 180 images) and on two:
+    // every command gives each seed the same bytes.
+    const ran2 = await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1', 'generate.workers=2']);
+    expect(ran2.code, ran2.stderr).toBe(0);
+    expect(ran2.stderr).toMatch(/generate: class \\?"coat\\?" on 2 sampler threads/);
     const gen = await tempDir();
     const g = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'shirt', 'coat', '--count', '90', '--out', gen]);
     expect(g.code, g.stderr).toBe(0);
     const generated = await manifest(gen);
     expect(generated).toHaveLength(180);
+    const gen2 = await tempDir();
+    const g2 = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'shirt', 'coat', '--count', '90', '--out', gen2, '--workers', '2']);
+    expect(g2.code, g2.stderr).toBe(0);
+    expect(g2.stderr).toMatch(/generate: 2 sampler threads/);
+    expect((await manifest(gen2)).map((e) => [e.seed, e.sha256])).toEqual(generated.map((e) => [e.seed, e.sha256]));
     for (const label of ['shirt', 'coat']) {
       const ran = (await manifest(out)).filter((e) => e.source === 'synthetic' && e.label === label);
       const again = generated.filter((e) => e.label === label);
@@ -149,6 +158,9 @@ describe('per-class mode and generate', () => {
     const bad = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'jacket', '--count', '3', '--out', gen]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('received "jacket"');
+    const badWorkers = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'coat', '--count', '3', '--out', gen, '--workers', 'many']);
+    expect(badWorkers.code).toBe(2);
+    expect(badWorkers.stderr).toContain('--workers: expected "auto" or an integer from 1 to 16, received "many"');
     // A model whose parameter layout is not this build's (conditional BN saved as per-class offsets):
     // exit 2 naming the file and the parameter, not a crash in the forward pass.
     const modelDir = path.join(out, 'model/generator');

@@ -28,10 +28,13 @@ describe('sampleClass', () => {
     const controller = new AbortController();
     const before = tf.memory().numTensors;
     const done: number[] = [];
-    const run = sampleClass(g, d, 0, 40, seedsFor(1, 0, 40), 4, (n) => {
-      done.push(n);
-      if (n === 8) controller.abort();
-    }, controller.signal);
+    const run = sampleClass(g, d, 0, 40, seedsFor(1, 0, 40), 4, {
+      onProgress: (n) => {
+        done.push(n);
+        if (n === 8) controller.abort();
+      },
+      signal: controller.signal,
+    });
     await expect(run).rejects.toThrow(InterruptedError);
     expect(done).toEqual([4, 8]);
     expect(tf.memory().numTensors).toBe(before);

@@ -1,0 +1,223 @@
+/**
+ * Sampling on several threads: this thread and each sampler thread (sampler-worker.ts) hold the same
+ * generator (and discriminator) on the same backend, and every batch is split among them (batches.ts).
+ * An image depends only on its seed, not on the batch it is sampled in (one sgemm per image on the
+ * native path; tested), so the images are the bytes one thread gives; the discriminator's logits too,
+ * because each thread's part keeps whole minibatch-stddev groups (gan/parallel/shard.ts).
+ */
+import { Worker } from 'node:worker_threads';
+import { workerBackend } from '../backend/select.js';
+import { InternalError } from '../errors.js';
+import type { Discriminator, DiscriminatorSpec } from '../gan/discriminator.js';
+import type { Generator, GeneratorSpec } from '../gan/generator.js';
+import { readParams } from '../gan/models-state.js';
+import { workerUrl } from '../util/worker-url.js';
+
+/** `generate.workers` / `--workers`: a thread count, or `auto`. */
+export type SamplerWorkers = 'auto' | number;
+
+/**
+ * Below this many images, `auto` samples on one thread: a sampler thread takes ~0.45 s to start (its
+ * tfjs and wasm backend, the models' weights; this thread samples meanwhile), the time of ~800 images.
+ */
+export const MIN_POOLED_IMAGES = 1024;
+
+export interface SamplersPlan {
+  /** Threads sampling, this one included. */
+  threads: number;
+  /** Why this many, for the console. */
+  reason: string;
+  /** An explicit count > 1 that cannot be honoured (the caller warns). */
+  refused: boolean;
+  /**
+   * Wait for the sampler threads before the first batch: an explicit count is honoured from the first
+   * image; under `auto` this thread samples alone until they have started.
+   */
+  wait?: boolean;
+}
+
+/**
+ * How many threads sample `images` images: `auto` = one per core left free, at most 2 (measured on 2
+ * cores; more were not), where a sampler thread can run this thread's backend and there are enough
+ * images to repay its start. `busy`: cores other threads keep busy meanwhile — 1 where the PNG writer's
+ * thread encodes while sampling goes on (`gan-augment generate`; on 2 cores a second sampler there
+ * measured no faster, docs/native-kernels.md), 0 for a run's candidates. Pure: the caller passes the
+ * backend a worker would start (select.ts `workerBackend`).
+ */
+export function planSamplers(asked: SamplerWorkers, backend: 'native' | 'wasm' | null, cores: number, images: number, busy = 0): SamplersPlan {
+  if (asked === 1) return { threads: 1, reason: 'one thread asked', refused: false };
+  if (backend === null) return { threads: 1, reason: 'sampler threads need the wasm or native backend on one thread', refused: asked !== 'auto' };
+  if (asked !== 'auto') return { threads: asked, reason: `${asked} threads asked`, refused: false, wait: true };
+  const free = cores - busy;
+  if (free < 2) return { threads: 1, reason: busy ? `${cores} cores, one kept by the PNG writer` : 'one core', refused: false };
+  if (images < MIN_POOLED_IMAGES) return { threads: 1, reason: `fewer than ${MIN_POOLED_IMAGES} images`, refused: false };
+  return { threads: 2, reason: `${backend} on 2 threads`, refused: false };
+}
+
+export interface SamplerModels {
+  g: Generator;
+  d: Discriminator | null;
+}
+
+/** What a sampler thread starts with (its workerData). */
+export interface SamplerInit {
+  backend: 'native' | 'wasm';
+  g: { spec: GeneratorSpec; params: Record<string, Float32Array> };
+  d: { spec: DiscriminatorSpec; params: Record<string, Float32Array>; spectral: Record<string, { u: Float32Array; v: Float32Array }> } | null;
+}
+
+export type SamplerRequest = { id: number; classIndex: number; seeds: number[] };
+export type SamplerReply =
+  | { type: 'ready' }
+  | { type: 'sampled'; id: number; pixels: Uint8Array; scores: Float32Array | null }
+  | { type: 'error'; id: number | null; message: string };
+
+export interface SampledPart {
+  pixels: Uint8Array;
+  scores: Float32Array | null;
+}
+
+export class SamplerPool {
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (p: SampledPart) => void; reject: (e: Error) => void }>();
+  private failed: Error | null = null;
+  private started = 0;
+  /** Why the sampler threads did not start, if they did not (sampling then stays on this thread). */
+  startError: string | null = null;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const [i, w] of workers.entries()) {
+      w.on('message', (m: SamplerReply) => {
+        if (m.type === 'ready') this.started++;
+        else if (m.type === 'sampled') this.settle(m.id, null, { pixels: m.pixels, scores: m.scores });
+        else if (this.started < workers.length && m.id === null) this.startError ??= `sampler thread ${i + 1} failed to start: ${m.message}`;
+        else this.fail(new InternalError(`a sampler thread failed: ${m.message}`), m.id);
+      });
+      // Before every thread has started, nothing was sent to any: sampling stays on this thread.
+      const lost = (why: string) => {
+        if (this.started < workers.length) this.startError ??= `sampler thread ${i + 1} ${why}`;
+        else this.fail(new InternalError(`a sampler thread ${why}`), null);
+      };
+      w.on('error', (err) => lost(`failed: ${err.message}`));
+      w.on('exit', (code) => lost(`stopped (exit code ${code})`));
+    }
+  }
+
+  /**
+   * Threads sampling now, this one included: 1 until every sampler thread has started (or if one could
+   * not), so this thread samples whole batches meanwhile and the threads' start costs no time.
+   */
+  get threads(): number {
+    return this.startError === null && this.started === this.workers.length ? this.workers.length + 1 : 1;
+  }
+
+  /**
+   * Starts `threads − 1` sampler threads holding copies of `models`, on the backend this thread runs,
+   * and returns without waiting for them (see `threads`); null when this backend cannot run in a worker
+   * (select.ts `workerBackend`).
+   */
+  static async start(models: SamplerModels, threads: number): Promise<SamplerPool | null> {
+    const backend = workerBackend();
+    if (backend === null || threads < 2) return null;
+    const { g, d } = models;
+    const init: SamplerInit = {
+      backend,
+      g: { spec: g.spec, params: await readParams(g.params) },
+      d: d
+        ? {
+            spec: d.spec,
+            params: await readParams(d.params),
+            spectral: Object.fromEntries(
+              await Promise.all(Object.entries(d.spectral).map(async ([k, s]) => [k, { u: (await s.u.data()) as Float32Array, v: (await s.v.data()) as Float32Array }] as const)),
+            ),
+          }
+        : null,
+    };
+    const url = workerUrl('./sampler-worker.js', import.meta.url, 'generate');
+    // Plain wasm on one thread. A native sampler leaves OpenBLAS' thread count (one per process) alone: it
+    // samples only while this thread runs a batch loop, which holds the count at SAMPLING_BLAS_THREADS.
+    const env = { ...process.env, GAN_AUGMENT_WASM_THREADS: '' };
+    return new SamplerPool(Array.from({ length: threads - 1 }, () => new Worker(url, { workerData: init, env })));
+  }
+
+  /** Resolves once every sampler thread has started or one could not (for tests and measurements). */
+  async whenStarted(pollMs = 10): Promise<void> {
+    while (this.startError === null && this.failed === null && this.started < this.workers.length) await new Promise((r) => setTimeout(r, pollMs));
+  }
+
+  /** Samples `seeds` of class `classIndex` as one batch on sampler thread `worker` (0-based). */
+  sample(worker: number, classIndex: number, seeds: number[]): Promise<SampledPart> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    const result = new Promise<SampledPart>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.workers[worker]!.postMessage({ id, classIndex, seeds } satisfies SamplerRequest);
+    return result;
+  }
+
+  private settle(id: number, err: Error | null, part?: SampledPart): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    this.waiting.delete(id);
+    if (err) w.reject(err);
+    else w.resolve(part!);
+  }
+
+  /** A failure: the request it names, or every waiting request (a thread that died answers none). */
+  private fail(err: Error, id: number | null): void {
+    if (id !== null) return this.settle(id, err);
+    this.failed ??= err;
+    for (const key of [...this.waiting.keys()]) this.settle(key, err);
+  }
+
+  /** Stops the sampler threads. */
+  async close(): Promise<void> {
+    for (const w of this.workers) w.removeAllListeners('exit');
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The sampler pool of a sequence of sampling jobs (a run's scarce classes): kept while the jobs sample
+ * the same models (every class of a shared GAN), replaced when they change (per-class GANs).
+ */
+export class SamplerPools {
+  private current: { models: SamplerModels; pool: SamplerPool | null } | null = null;
+
+  /** `onWarn` hears why a pool's sampler threads did not start, if they did not. */
+  constructor(private readonly onWarn?: (message: string) => void) {}
+
+  /** The pool for `models` under `plan` (null on one thread). */
+  async for(models: SamplerModels, plan: SamplersPlan): Promise<SamplerPool | null> {
+    if (plan.threads < 2) return null;
+    const c = this.current;
+    if (c && c.models.g === models.g && c.models.d === models.d) return c.pool;
+    await this.close();
+    const pool = await SamplerPool.start(models, plan.threads);
+    this.current = { models, pool };
+    if (plan.wait) await pool?.whenStarted();
+    return pool;
+  }
+
+  /** Stops the current pool's threads. */
+  async close(): Promise<void> {
+    const pool = this.current?.pool;
+    this.current = null;
+    if (!pool) return;
+    if (pool.startError) this.onWarn?.(`sampled on one thread: ${pool.startError}`);
+    await pool.close();
+  }
+}
+
+/**
+ * Runs `fn` with a pool of `plan.threads` samplers for `models` (none when the plan says one thread),
+ * and stops the pool after. `onWarn` hears why sampler threads did not start, if they did not (the
+ * sampling then ran on this thread alone, with the same images).
+ */
+export async function withSamplers<T>(models: SamplerModels, plan: SamplersPlan, fn: (pool: SamplerPool | null) => Promise<T>, onWarn?: (message: string) => void): Promise<T> {
+  const pools = new SamplerPools(onWarn);
+  try {
+    return await fn(await pools.for(models, plan));
+  } finally {
+    await pools.close();
+  }
+}

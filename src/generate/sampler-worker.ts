@@ -1,0 +1,56 @@
+/**
+ * A sampler thread (sampler-pool.ts): the backend of the thread that started it, a copy of its generator
+ * (and discriminator), and one batch sampled per request with the same code as that thread.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { initBackend } from '../backend/select.js';
+import { buildDiscriminator, type Discriminator } from '../gan/discriminator.js';
+import { buildGenerator, type Generator } from '../gan/generator.js';
+import { writeParams } from '../gan/models-state.js';
+import { assignFrom } from '../gan/params.js';
+import { Rng } from '../util/rng.js';
+import { sampleClass } from './sample.js';
+import type { SamplerInit, SamplerReply, SamplerRequest } from './sampler-pool.js';
+
+const post = (m: SamplerReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
+
+async function start(init: SamplerInit): Promise<{ g: Generator; d: Discriminator | null }> {
+  await initBackend(init.backend, { wasmThreads: 1, inheritBlasThreads: true });
+  const rng = new Rng(0); // every weight is overwritten below
+  const g = buildGenerator(init.g.spec, rng);
+  writeParams(g.params, init.g.params);
+  let d: Discriminator | null = null;
+  if (init.d) {
+    d = buildDiscriminator(init.d.spec, rng);
+    writeParams(d.params, init.d.params);
+    for (const [k, s] of Object.entries(d.spectral)) {
+      const from = init.d.spectral[k];
+      if (!from) continue;
+      assignFrom(s.u, tf.tensor(from.u, s.u.shape));
+      assignFrom(s.v, tf.tensor(from.v, s.v.shape));
+    }
+  }
+  return { g, d };
+}
+
+const models = start(workerData as SamplerInit);
+let queue: Promise<void> = Promise.resolve();
+
+models.then(
+  () => post({ type: 'ready' }),
+  (err: Error) => post({ type: 'error', id: null, message: err?.message ?? String(err) }),
+);
+
+parentPort!.on('message', (req: SamplerRequest) => {
+  queue = queue.then(async () => {
+    try {
+      const { g, d } = await models;
+      const n = req.seeds.length;
+      const c = await sampleClass(g, d, req.classIndex, n, req.seeds, n);
+      post({ type: 'sampled', id: req.id, pixels: c.pixels, scores: c.scores }, [c.pixels.buffer as ArrayBuffer, ...(c.scores ? [c.scores.buffer as ArrayBuffer] : [])]);
+    } catch (err) {
+      post({ type: 'error', id: req.id, message: (err as Error)?.message ?? String(err) });
+    }
+  });
+});
