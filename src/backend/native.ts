@@ -45,8 +45,9 @@ export const DEFAULT_BLAS_THREADS = Math.min(2, Math.max(1, os.availableParallel
  * sampler threads instead (generate/sampler-pool.ts: each samples part of every batch with its own
  * one-thread sgemm) and to the PNG writer's thread. sgemm calls of one image's 49 rows gain little from
  * a second BLAS thread (1.29× for the generator alone, docs/native-kernels.md) where a second sampler
- * gains 1.8× (3,400 vs 1,850 img/s for the cDCGAN generator on 2 cores). The same count for every command and every pool size, so `generate` gives the bytes a run
- * shipped (results differ in the last bits between BLAS thread counts).
+ * gains 1.8× (3,400 vs 1,850 img/s for the cDCGAN generator on 2 cores). The same count for every
+ * command and every pool size, so `generate` gives the bytes a run shipped (results differ in the last
+ * bits between BLAS thread counts).
  */
 export const SAMPLING_BLAS_THREADS = 1;
 
