@@ -30,7 +30,7 @@ export function registerGenerate(program: Command): void {
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
     .addOption(intOption('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)", 0))
     .addOption(backendOption('auto'))
-    .option('--workers <n>', 'threads that sample together, each with a copy of the generator (`auto`: 2 on the wasm or native backend with ≥ 2 cores, for ≥ 1,024 images); the images are the same bytes on any count', 'auto')
+    .option('--workers <n>', 'threads that sample together, each with a copy of the generator (`auto`: 2 on the wasm or native backend with ≥ 3 cores, one being the PNG writer’s, for ≥ 4,096 images); the images are the same bytes on any count', 'auto')
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',

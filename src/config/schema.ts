@@ -175,7 +175,7 @@ const GenerateSchema = section({
     .union([z.literal('auto'), posInt().max(16)], { error: 'expected "auto" or an integer from 1 to 16' })
     .default('auto')
     .describe(
-      'Threads that sample each class together, each with a copy of the generator on this run\'s backend and its part of every batch (the images are the bytes one thread gives). `auto` = 2 with ≥ 2 cores, on the wasm or native backend, for ≥ 1,024 candidates; else 1 — tfjs-node uses the cores already.',
+      'Threads that sample each class together, each with a copy of the generator on this run\'s backend and its part of every batch (the images are the bytes one thread gives). `auto` = 2 with ≥ 2 cores, on the wasm or native backend, for ≥ 4,096 candidates (e.g. generate.oversample 10; below that a second thread costs ~75 MB of memory to save about a second); else 1 — tfjs-node uses the cores already.',
     ),
 });
 
