@@ -311,6 +311,20 @@ static napi_value js_set_chunk(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setPerImage(on): forward products image by image in this thread from now on; returns the old setting. */
+static napi_value js_set_per_image(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool on;
+  if (get_args(env, info, 1, argv)) return NULL;
+  if (napi_get_value_bool(env, argv[0], &on) != napi_ok) return throw_range(env, "setPerImage: expected a boolean");
+  conv_ctx *ctx = ctx_of(env);
+  if (!ctx) return NULL;
+  napi_value out;
+  CALL(env, napi_get_boolean(env, ctx->per_image != 0, &out));
+  ctx->per_image = on ? 1 : 0;
+  return out;
+}
+
 static void free_ctx(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -331,6 +345,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", NULL, js_conv2d_bp_filter, NULL, NULL, NULL, METHOD, NULL},
       {"matmul", NULL, js_matmul, NULL, NULL, NULL, METHOD, NULL},
       {"setChunkFloats", NULL, js_set_chunk, NULL, NULL, NULL, METHOD, NULL},
+      {"setPerImage", NULL, js_set_per_image, NULL, NULL, NULL, METHOD, NULL},
       {"syrkLower", NULL, js_syrk_lower, NULL, NULL, NULL, METHOD, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

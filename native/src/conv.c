@@ -14,6 +14,7 @@ void conv_ctx_init(conv_ctx *c) {
   c->scratch = 0;
   c->cap = 0;
   c->chunk_floats = DEFAULT_CHUNK_FLOATS;
+  c->per_image = 0;
 }
 
 void conv_ctx_free(conv_ctx *c) {
@@ -97,11 +98,16 @@ static void col2im_add(const conv_geom *g, const float *cols, size_t r0, size_t 
   }
 }
 
-/* Forward products go image by image, in the same row chunks within every image: each image's result
- * then comes from sgemm calls of the same shapes whatever the batch size, so an image does not change
- * with the batch it is generated in (OpenBLAS rounds rows in a tail tile or a small-matrix path
- * differently, ~5e-7, which flips 8-bit pixels). Gradients over the batch (the filter's) need no such
- * care and take the largest chunks. */
+/* With `per_image` (set while sampling images to ship), forward products go image by image, in the same
+ * row chunks within every image: each image's result then comes from sgemm calls of the same shapes
+ * whatever the batch size, so an image does not change with the batch it is generated in (OpenBLAS rounds
+ * a row differently by its place in a call, ~5e-7, which flips 8-bit pixels; even in calls of one fixed
+ * shape). Otherwise (training, classifiers) the batch's rows go in the largest chunks: fewer calls, each
+ * repacking the filter once for many images. Gradients over the batch (the filter's) always do. */
+static size_t product_rows(const conv_ctx *c, const conv_geom *g, size_t plane) {
+  return c->per_image ? plane : (size_t)g->n * plane;
+}
+
 int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y) {
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
@@ -112,13 +118,14 @@ int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float 
                  y + b * plane * o, o);
     return 0;
   }
-  const size_t step = chunk_rows(c, k, plane);
+  const size_t span = product_rows(c, g, plane);
+  const size_t step = chunk_rows(c, k, span);
   float *patches = scratch_floats(c, step * k);
   if (!patches) return -1;
-  for (int b = 0; b < g->n; b++) {
-    for (size_t i0 = 0; i0 < plane; i0 += step) {
-      const size_t r0 = b * plane + i0;
-      const size_t r1 = r0 + (i0 + step < plane ? step : plane - i0);
+  for (size_t s0 = 0; s0 < (size_t)g->n * plane; s0 += span) {
+    for (size_t i0 = 0; i0 < span; i0 += step) {
+      const size_t r0 = s0 + i0;
+      const size_t r1 = r0 + (i0 + step < span ? step : span - i0);
       im2col(g, x, r0, r1, patches);
       blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f,
                  y + r0 * o, o);
@@ -137,14 +144,15 @@ int conv2d_backprop_input(conv_ctx *c, const conv_geom *g, const float *dy, cons
                  dx + b * plane * k, (int)k);
     return 0;
   }
-  const size_t step = chunk_rows(c, k, plane);
+  const size_t span = product_rows(c, g, plane);
+  const size_t step = chunk_rows(c, k, span);
   float *cols = scratch_floats(c, step * k);
   if (!cols) return -1;
   memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->c);
-  for (int b = 0; b < g->n; b++) {
-    for (size_t i0 = 0; i0 < plane; i0 += step) {
-      const size_t r0 = b * plane + i0;
-      const size_t r1 = r0 + (i0 + step < plane ? step : plane - i0);
+  for (size_t s0 = 0; s0 < (size_t)g->n * plane; s0 += span) {
+    for (size_t i0 = 0; i0 < span; i0 += step) {
+      const size_t r0 = s0 + i0;
+      const size_t r1 = r0 + (i0 + step < span ? step : span - i0);
       /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
       blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
       col2im_add(g, cols, r0, r1, dx);

@@ -21,6 +21,7 @@ typedef struct {
   float *scratch;
   size_t cap;          /* floats in scratch */
   size_t chunk_floats; /* rows of im2col patches per sgemm call hold at most this many floats */
+  int per_image;       /* forward products image by image (an image then does not depend on its batch) */
 } conv_ctx;
 
 void conv_ctx_init(conv_ctx *c);

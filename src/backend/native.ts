@@ -21,6 +21,8 @@ export interface NativeAddon {
   conv2dBackpropFilter(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, geom: Int32Array): void;
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, dims: Int32Array): void;
   setChunkFloats(n: number): void;
+  /** Forward convolution products image by image in this thread (true) or over the batch; returns the old setting. */
+  setPerImage(on: boolean): boolean;
   /** c += aᵀ·a on the lower triangle (Float64, row-major); false when the BLAS has no cblas_dsyrk. */
   syrkLower(a: Float64Array, rows: number, dims: number, c: Float64Array): boolean;
 }
@@ -64,6 +66,24 @@ export async function withBlasThreads<T>(n: number, fn: () => Promise<T>): Promi
     return await fn();
   } finally {
     info.addon.setThreads(before);
+  }
+}
+
+/**
+ * Runs `fn` with this thread's native forward convolutions computed image by image, so that an image does
+ * not depend on the batch it is computed in (what sampling needs: `generate` reproduces a run's images
+ * whatever the batch). Outside, the products take the batch's rows together (faster; training and
+ * classifiers need no such guarantee). Without the native backend, just runs `fn` (wasm's products are
+ * image by image anyway).
+ */
+export async function withImageByImageProducts<T>(fn: () => Promise<T>): Promise<T> {
+  const addon = cached?.addon;
+  if (!addon) return fn();
+  const before = addon.setPerImage(true);
+  try {
+    return await fn();
+  } finally {
+    addon.setPerImage(before);
   }
 }
 

@@ -1,11 +1,12 @@
 /**
  * The batch loop every sampler shares (noise → image, image → image): per batch, the model's images in
  * [−1, 1] become uint8 pixels and, with a discriminator, its logit per image; on one BLAS thread
- * (backend/native.ts SAMPLING_BLAS_THREADS). With helper threads (sampler-pool.ts), each batch is split:
+ * (backend/native.ts SAMPLING_BLAS_THREADS) and with native products image by image, so an image does not
+ * depend on its batch. With helper threads (sampler-pool.ts), each batch is split:
  * the helpers sample their parts while this thread samples its own.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SAMPLING_BLAS_THREADS, withBlasThreads } from '../backend/native.js';
+import { SAMPLING_BLAS_THREADS, withBlasThreads, withImageByImageProducts } from '../backend/native.js';
 import { InterruptedError } from '../errors.js';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
 import { shardIndices, unsplittable } from '../gan/parallel/shard.js';
@@ -58,7 +59,7 @@ export function batchParts(n: number, threads: number, wholeGroups: boolean): nu
  * @throws {InterruptedError} when `signal` is aborted (checked before each batch)
  */
 export function runBatches(r: BatchRun): Promise<{ pixels: Uint8Array; scores: Float32Array | null }> {
-  return withBlasThreads(SAMPLING_BLAS_THREADS, async () => {
+  return withBlasThreads(SAMPLING_BLAS_THREADS, () => withImageByImageProducts(async () => {
     const { count, batchSize, per, d } = r;
     const pixels = new Uint8Array(count * per);
     const scores = d ? new Float32Array(count) : null;
@@ -89,5 +90,5 @@ export function runBatches(r: BatchRun): Promise<{ pixels: Uint8Array; scores: F
       await new Promise((resolve) => setImmediate(resolve));
     }
     return { pixels, scores };
-  });
+  }));
 }

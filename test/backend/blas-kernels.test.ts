@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, withBlasThreads, type NativeAddon } from '../../src/backend/native.js';
+import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, withBlasThreads, withImageByImageProducts, type NativeAddon } from '../../src/backend/native.js';
 import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
 import { describeBackend, initBackend } from '../../src/backend/select.js';
 import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
@@ -70,6 +70,11 @@ describe.skipIf(unavailable !== null)(`BLAS threads while sampling${unavailable 
 
       await expect(withBlasThreads(1, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
       expect(addon.getThreads()).toBe(before);
+      // Products image by image only inside withImageByImageProducts (sampling), after a throw too.
+      expect(addon.setPerImage(false)).toBe(false);
+      expect(await withImageByImageProducts(async () => addon.setPerImage(true))).toBe(true);
+      await expect(withImageByImageProducts(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      expect(addon.setPerImage(false)).toBe(false);
     } finally {
       loadNative();
     }
@@ -159,7 +164,8 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     expect(await compareNative(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y).square().sum())([A(), B()]), ['matmul'])).toBeLessThan(1e-5);
   });
 
-  it('an image does not change with the batch it is computed in (forward convolutions, bit for bit)', async () => {
+  it('while sampling (image-by-image products) an image does not change with the batch it is computed in (forward convolutions, bit for bit)', () =>
+    withImageByImageProducts(async () => {
     await tf.setBackend('wasm');
     const n = 9;
     const x = tf.tensor4d(values([n, 7, 7, 16], 31), [n, 7, 7, 16]);
@@ -178,7 +184,7 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     expect(calls.get('conv2d') ?? 0).toBeGreaterThan(0);
     expect(calls.get('conv2dBackpropInput') ?? 0).toBeGreaterThan(0);
     tf.dispose([x, f, w, all]);
-  });
+  }));
 
   it('sampling on two threads (a native sampler thread beside this one) gives the bytes of one; this thread keeps its BLAS threads', async () => {
     await tf.setBackend('wasm');
