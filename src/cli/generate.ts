@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeBackend, initBackend } from '../backend/select.js';
-import { BACKENDS } from '../config/schema.js';
+import { BACKENDS, ThreadsSchema } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { generateFromModel } from '../generate/from-model.js';
 import type { SamplerWorkers } from '../generate/sampler-pool.js';
@@ -66,6 +66,7 @@ export function registerGenerate(program: Command): void {
           if (plan.refused) progress({ type: 'warn', message: `--workers ${workers}: sampling on one thread: ${plan.reason}` });
           else if (plan.threads > 1) progress({ type: 'info', message: `generate: ${plan.threads} sampler threads` });
         },
+        onWarn: (message) => progress({ type: 'warn', message }),
         onProgress: (done, total, label) => progress({ type: 'generate.progress', label, done, total }),
       });
       progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });
@@ -75,10 +76,9 @@ export function registerGenerate(program: Command): void {
     });
 }
 
-/** `--workers`: `auto` or a thread count from 1 to 16. */
+/** `--workers`: what `generate.workers` takes in a config. */
 function parseWorkers(raw: string): SamplerWorkers {
-  if (raw === 'auto') return 'auto';
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UserError(`--workers: expected "auto" or an integer from 1 to 16, received "${raw}"`);
-  return n;
+  const got = ThreadsSchema.safeParse(raw === 'auto' || raw.trim() === '' ? raw : Number(raw));
+  if (!got.success) throw new UserError(`--workers: ${got.error.issues[0]?.message ?? 'invalid'}, received "${raw}"`);
+  return got.data;
 }

@@ -24,6 +24,9 @@ const str = (what: string) => z.string({ error: `expected ${what}` }).min(1, { e
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `expected one of ${values.map((v) => `"${v}"`).join(', ')}` });
 const bool = () => z.boolean({ error: 'expected true or false' });
+/** A thread count: `auto` or 1–16 (train.workers, generate.workers, `generate --workers`). */
+const THREADS = '"auto" or an integer from 1 to 16';
+export const ThreadsSchema = z.union([z.literal('auto'), posInt(THREADS).max(16, { error: `expected ${THREADS}` })], { error: `expected ${THREADS}` });
 /** A section of settings; a scalar or list in its place is reported as such. */
 const section = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'expected a map of settings' : undefined) });
@@ -151,9 +154,7 @@ const TrainSchema = section({
   steps: posInt().default(1000).describe('Training iterations; each is one discriminator step and one generator step. 1000 measured best on fmnist-lt within a 20-minute budget on 2 cores (README "Does it help?"); 300 gave blobs.'),
   budgetSeconds: nonNegInt().default(0).describe('Stop training after this many seconds even if `steps` is not reached (0 = no limit); a time budget for CI.'),
   batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64).describe('Real images per step (and as many generated ones).'),
-  workers: z
-    .union([z.literal('auto'), posInt().max(16)], { error: 'expected "auto" or an integer from 1 to 16' })
-    .default('auto')
+  workers: ThreadsSchema.default('auto')
     .describe(
       'Threads that train one GAN together, each on its part of every batch with its own single-threaded wasm backend (gradients and batch-norm statistics summed across them: the weights equal one thread\'s within float rounding). `auto` = 2 on the plain wasm backend with ≥ 2 cores, for a noise GAN whose batch splits (a multiple of 8); else 1 — the native and tfjs-node backends already use the cores.',
     ),
@@ -171,9 +172,7 @@ const TrainSchema = section({
 const GenerateSchema = section({
   oversample: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }).default(2).describe('Candidates generated per needed image; the filters keep the best `deficit` of them.'),
   batchSize: posInt().default(256).describe('Images per generator call.'),
-  workers: z
-    .union([z.literal('auto'), posInt().max(16)], { error: 'expected "auto" or an integer from 1 to 16' })
-    .default('auto')
+  workers: ThreadsSchema.default('auto')
     .describe(
       'Threads that sample each class together, each with a copy of the generator on this run\'s backend and its part of every batch (the images are the bytes one thread gives). `auto` = 2 with ≥ 2 cores, on the wasm or native backend, for ≥ 4,096 candidates (e.g. generate.oversample 10; below that a second thread costs ~75 MB of memory to save about a second); else 1 — tfjs-node uses the cores already.',
     ),

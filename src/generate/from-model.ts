@@ -46,6 +46,8 @@ export interface GenerateRequest {
   workers?: SamplerWorkers;
   /** Told once, before sampling: how many threads sample and why. */
   onPlan?: (plan: SamplersPlan) => void;
+  /** Told why sampler threads did not start, if they did not (the sampling then ran on one thread). */
+  onWarn?: (message: string) => void;
 }
 
 /** The kind of model a folder holds (`generator` or `translator`), from its model.json; null when unreadable. */
@@ -138,7 +140,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
             for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
             await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) => req.onProgress?.(k * req.count + done, total, label), pool);
           }
-        });
+        }, req.onWarn);
       } catch (err) {
         // Stop the writer's thread too, or it would keep the process alive after the error.
         await writer.done().catch(() => {});
