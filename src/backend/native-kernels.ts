@@ -9,7 +9,7 @@
  * WebAssembly.Memory, which replaces its ArrayBuffer.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from './native.js';
+import { imageByImageProducts, type NativeAddon } from './native.js';
 import { alloc, byteAt, type Info, type KernelArgs } from './wasm-heap.js';
 import { InternalError } from '../errors.js';
 
@@ -106,11 +106,11 @@ const MAKERS: Record<string, (addon: NativeAddon, fallback: Kernel) => Kernel> =
     const { a, b } = args.inputs as { a: Info; b: Info };
     const transA = Boolean(args.attrs['transposeA']);
     const transB = Boolean(args.attrs['transposeB']);
-    // Only products whose rows are not batch items (transposed a: weight gradients, summed over the
-    // batch). With rows = images (a dense layer's forward pass, its input gradient) sgemm rounds a row
-    // differently by its place in the batch, and an image must not change with the batch it is made in;
-    // wasm's XNNPACK product does not, and those products are small.
-    if (!transA) return fallback(args);
+    // While sampling, only products whose rows are not batch items (transposed a: weight gradients,
+    // summed over the batch). With rows = images (a dense layer's forward pass, its input gradient) sgemm
+    // rounds a row differently by its place in the batch, and an image must not change with the batch it
+    // is sampled in; wasm's XNNPACK product does not. Elsewhere (training) every product goes native.
+    if (!transA && imageByImageProducts()) return fallback(args);
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return fallback(args);
     const ra = a.shape.length;
     const rb = b.shape.length;

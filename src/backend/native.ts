@@ -80,12 +80,22 @@ export async function withImageByImageProducts<T>(fn: () => Promise<T>): Promise
   const addon = cached?.addon;
   if (!addon) return fn();
   const before = addon.setPerImage(true);
+  const wasBefore = imageByImage;
+  imageByImage = true;
   try {
     return await fn();
   } finally {
+    imageByImage = wasBefore;
     addon.setPerImage(before);
   }
 }
+
+/** Whether this thread is inside withImageByImageProducts (the matrix products then leave batch rows to wasm). */
+export function imageByImageProducts(): boolean {
+  return imageByImage;
+}
+
+let imageByImage = false;
 
 /** Libraries tried in turn, per platform: OpenBLAS (Debian/Ubuntu `libopenblas0`), Accelerate on macOS. */
 export const BLAS_CANDIDATES: Record<string, string[]> = {
