@@ -27,6 +27,9 @@ export interface NativeAddon {
   syrkLower(a: Float64Array, rows: number, dims: number, c: Float64Array): boolean;
 }
 
+/** What this code calls on the addon. */
+const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'setChunkFloats', 'setPerImage', 'syrkLower'] as const satisfies readonly (keyof NativeAddon)[];
+
 /** `0` turns the native kernels off at run time (the picker then uses plain wasm). */
 export const NATIVE_ENV = 'GAN_AUGMENT_NATIVE';
 /** A BLAS shared library with `cblas_sgemm` to load instead of the default candidates. */
@@ -150,6 +153,12 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env, options: { inhe
       throw new BackendUnavailableError(`addon not built (no C compiler or node-gyp at install?); \`node ${script}\` builds it`);
     }
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    // A build from an older checkout lacks what this code calls: refuse it rather than fail mid-run.
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    if (missing.length) {
+      const script = path.join(path.dirname(file), '../../build.mjs');
+      throw new BackendUnavailableError(`addon built by an older version (no ${missing.join(', ')}); \`node ${script}\` rebuilds it`);
+    }
     const override = env[BLAS_ENV]?.trim();
     const candidates = override ? [override] : (BLAS_CANDIDATES[process.platform] ?? []);
     if (!candidates.length) throw new BackendUnavailableError(`no BLAS candidates for ${process.platform}; set ${BLAS_ENV} to a library with cblas_sgemm`);
