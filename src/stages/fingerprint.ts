@@ -72,23 +72,28 @@ export function inputsFingerprint(ing: Pick<Ingested, 'records' | 'labels' | 'da
   return h.digest('hex').slice(0, 16);
 }
 
-const without = (config: Config, keys: readonly string[]) => Object.fromEntries(Object.entries(config).filter(([k]) => !keys.includes(k)));
+const without = <T extends object>(config: T, keys: readonly string[]) => Object.fromEntries(Object.entries(config).filter(([k]) => !keys.includes(k)));
 
 /**
- * The sections that hold execution-only settings, without them: how a job runs, not what it computes
- * (train.workers changes the weights by float rounding only). train.workers is left out rather than
- * nulled, so fingerprints and checkpoints made before it existed still match.
+ * The config without its thread counts (train.workers, generate.workers): how many threads run a job,
+ * not what it computes (train.workers changes the weights by float rounding only, generate.workers not at
+ * all). Left out rather than nulled, so fingerprints and checkpoints made before they existed still match.
  */
-export function withoutExecution(config: Config): Record<'decode' | 'gan' | 'train', Record<string, unknown>> {
-  const { workers: _workers, ...train } = config.train;
-  return { decode: { ...config.decode, cache: null }, gan: { ...config.gan, concurrency: null }, train };
+export function withoutThreadCounts(config: Config) {
+  const { workers: _train, ...train } = config.train;
+  const { workers: _generate, ...generate } = config.generate;
+  return { ...config, train, generate };
 }
 
-/** The config as shards of one job share it: no paths, no execution-only settings (generate.workers too). */
+/** The config without execution-only settings: the thread counts, decode.cache and gan.concurrency. */
+export function withoutExecution(config: Config) {
+  const c = withoutThreadCounts(config);
+  return { ...c, decode: { ...c.decode, cache: null }, gan: { ...c.gan, concurrency: null } };
+}
+
+/** The config as shards of one job share it: no paths, no execution-only settings. */
 export function configFingerprint(config: Config): string {
-  const rest = without(config, ['input', 'out', 'backend']);
-  const { workers: _samplers, ...generate } = config.generate;
-  return hashJson({ ...rest, ...withoutExecution(config), generate });
+  return hashJson(without(withoutExecution(config), ['input', 'out', 'backend']));
 }
 
 /** The jobs training runs: `shared`, or the per-class labels (this shard's). */
@@ -101,8 +106,7 @@ export function trainJobs(config: Config, labels: readonly string[]): string[] {
 export function fingerprints(config: Config, inputs: string, jobs: readonly string[], shard: ShardSpec | null): Fingerprints {
   const code = codeVersion();
   const cfg = configFingerprint(config);
-  const trainCfg = without(config, AFTER_TRAINING);
-  const train = hashJson({ code, inputs, jobs, config: { ...trainCfg, ...withoutExecution(config) } });
+  const train = hashJson({ code, inputs, jobs, config: without(withoutExecution(config), AFTER_TRAINING) });
   const outputs = hashJson({ code, train, config, shard });
   return { code, inputs, config: cfg, train, outputs };
 }

@@ -21,7 +21,7 @@ import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from 
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
-import { withoutExecution } from './fingerprint.js';
+import { withoutThreadCounts } from './fingerprint.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
 
@@ -57,9 +57,9 @@ export interface TrainContext {
 
 /** What must match for a checkpoint to be resumed: the config without paths and step count. */
 export function resumeKey(config: Config, labels: string[], count: number): string {
-  const { input: _i, out: _o, ...rest } = config;
-  // Without train.workers: a job may resume on another thread count (the weights differ by rounding only).
-  return hashJson({ ...rest, train: { ...withoutExecution(config).train, steps: 0 }, labels, count });
+  // Without the thread counts: a job may resume on another (the weights differ by rounding only).
+  const { input: _i, out: _o, ...rest } = withoutThreadCounts(config);
+  return hashJson({ ...rest, train: { ...rest.train, steps: 0 }, labels, count });
 }
 
 /** The images of one class, relabelled as class 0 (a per-class job's dataset). */

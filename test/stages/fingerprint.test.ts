@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { fingerprints, inputsFingerprint, reuseConfig } from '../../src/stages/fingerprint.js';
+import { resumeKey } from '../../src/stages/train.js';
 
 const base = parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', {}).config;
 const withSet = (...set: string[]) => parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', { set }).config;
@@ -48,6 +49,14 @@ describe('stage fingerprints', () => {
     expect(reused.train).toEqual({ ...base.train, workers: 2, steps: 0 });
     expect(reused.gan.concurrency).toBe(3);
     expect(reused.out).toBe('/new/out');
+  });
+
+  it('the resume key ignores the thread counts, and matches a config from before generate.workers existed', () => {
+    const key = resumeKey(base, ['a'], 3);
+    expect(resumeKey(withSet('generate.workers=3', 'train.workers=2'), ['a'], 3)).toBe(key);
+    const { workers: _g, ...oldGenerate } = base.generate;
+    expect(resumeKey({ ...base, generate: oldGenerate as typeof base.generate }, ['a'], 3)).toBe(key);
+    expect(resumeKey(withSet('train.lrG=0.001'), ['a'], 3)).not.toBe(key);
   });
 
   it('inputs and jobs change training', () => {
