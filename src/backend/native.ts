@@ -82,13 +82,13 @@ export async function withBlasThreads<T>(n: number, fn: () => Promise<T>): Promi
 export async function withImageByImageProducts<T>(fn: () => Promise<T>): Promise<T> {
   const addon = cached?.addon;
   if (!addon) return fn();
-  const before = addon.setPerImage(true);
-  const wasBefore = imageByImage;
+  const before = imageByImage;
   imageByImage = true;
+  addon.setPerImage(true);
   try {
     return await fn();
   } finally {
-    imageByImage = wasBefore;
+    imageByImage = before;
     addon.setPerImage(before);
   }
 }

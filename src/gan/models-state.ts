@@ -28,16 +28,28 @@ export function writeParams(p: Params, values: Record<string, Float32Array>): vo
   for (const [k, v] of Object.entries(p)) if (values[k]) assignFrom(v, tf.tensor(values[k]!, v.shape));
 }
 
+/** D's spectral-norm power-iteration vectors, by parameter name. */
+export async function readSpectral(d: Discriminator): Promise<ModelsState['spectral']> {
+  const out: ModelsState['spectral'] = {};
+  for (const [k, s] of Object.entries(d.spectral)) out[k] = { u: (await s.u.data()) as Float32Array, v: (await s.v.data()) as Float32Array };
+  return out;
+}
+
+/** Sets D's spectral-norm vectors to `values` where it has them. */
+export function writeSpectral(d: Discriminator, values: ModelsState['spectral']): void {
+  for (const [k, st] of Object.entries(d.spectral)) {
+    if (values[k]) {
+      assignFrom(st.u, tf.tensor(values[k]!.u, st.u.shape));
+      assignFrom(st.v, tf.tensor(values[k]!.v, st.v.shape));
+    }
+  }
+}
+
 /** Sets models and optimisers to `s` (weights, spectral-norm vectors, Adam moments, step and rate). */
 export function loadModels(m: { g: ImageModel; d: Discriminator; optG: Adam; optD: Adam }, s: ModelsState): void {
   writeParams(m.g.params, s.g);
   writeParams(m.d.params, s.d);
-  for (const [k, st] of Object.entries(m.d.spectral)) {
-    if (s.spectral[k]) {
-      assignFrom(st.u, tf.tensor(s.spectral[k]!.u));
-      assignFrom(st.v, tf.tensor(s.spectral[k]!.v));
-    }
-  }
+  writeSpectral(m.d, s.spectral);
   m.optG.load(s.optG);
   m.optD.load(s.optD);
 }

@@ -12,7 +12,7 @@ import { conditionWeight } from './transition.js';
 import { DivergenceError, InternalError } from '../errors.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { Adam } from './adam.js';
-import { loadModels, readParams, writeParams, type ModelsState } from './models-state.js';
+import { loadModels, readParams, readSpectral, writeParams, type ModelsState } from './models-state.js';
 import { initAda, updateAda, type AdaState } from './ada.js';
 import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
@@ -396,10 +396,6 @@ export class Trainer {
   }
 
   async snapshot(): Promise<TrainerSnapshot> {
-    const spectral: TrainerSnapshot['spectral'] = {};
-    for (const [k, s] of Object.entries(this.d.spectral)) {
-      spectral[k] = { u: (await s.u.data()) as Float32Array, v: (await s.v.data()) as Float32Array };
-    }
     return {
       step: this.step,
       imagesSeen: this.imagesSeen,
@@ -409,7 +405,7 @@ export class Trainer {
       g: await readParams(this.g.params),
       gEma: this.gEma ? await readParams(this.gEma.params) : {},
       d: await readParams(this.d.params),
-      spectral,
+      spectral: await readSpectral(this.d),
       optG: await this.optG.save(),
       optD: await this.optD.save(),
     };

@@ -63,7 +63,8 @@ export function runBatches(r: BatchRun): Promise<{ pixels: Uint8Array; scores: F
     const { count, batchSize, per, d } = r;
     const pixels = new Uint8Array(count * per);
     const scores = d ? new Float32Array(count) : null;
-    const place = (at: number[], part: SampledPart) =>
+    // A part's images (uint8 from a helper, int32 0–255 from this thread) and logits, to their places.
+    const place = (at: number[], part: { pixels: Uint8Array | Int32Array; scores: ArrayLike<number> | null }) =>
       at.forEach((img, k) => {
         pixels.set(part.pixels.subarray(k * per, (k + 1) * per), img * per);
         if (scores && part.scores) scores[img] = part.scores[k]!;
@@ -81,9 +82,8 @@ export function runBatches(r: BatchRun): Promise<{ pixels: Uint8Array; scores: F
         const img = images.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
         return d ? { img, logits: discriminate(d, images, labels) } : { img };
       });
-      const mine = { pixels: Uint8Array.from(await out.img.data()), scores: out.logits ? ((await out.logits.data()) as Float32Array) : null };
+      place(parts[0]!, { pixels: (await out.img.data()) as Int32Array, scores: out.logits ? await out.logits.data() : null });
       tf.dispose(out);
-      place(parts[0]!, mine);
       const theirs = await Promise.all(helped);
       theirs.forEach((part, k) => place(parts[k + 1]!, part));
       r.onProgress?.(start + n);

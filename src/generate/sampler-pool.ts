@@ -10,7 +10,7 @@ import { workerBackend } from '../backend/select.js';
 import { InternalError } from '../errors.js';
 import type { Discriminator, DiscriminatorSpec } from '../gan/discriminator.js';
 import type { Generator, GeneratorSpec } from '../gan/generator.js';
-import { readParams } from '../gan/models-state.js';
+import { readParams, readSpectral } from '../gan/models-state.js';
 import { workerUrl } from '../util/worker-url.js';
 
 /** `generate.workers` / `--workers`: a thread count, or `auto`. */
@@ -130,9 +130,7 @@ export class SamplerPool {
         ? {
             spec: d.spec,
             params: await readParams(d.params),
-            spectral: Object.fromEntries(
-              await Promise.all(Object.entries(d.spectral).map(async ([k, s]) => [k, { u: (await s.u.data()) as Float32Array, v: (await s.v.data()) as Float32Array }] as const)),
-            ),
+            spectral: await readSpectral(d),
           }
         : null,
     };

@@ -2,13 +2,11 @@
  * A sampler thread (sampler-pool.ts): the backend of the thread that started it, a copy of its generator
  * (and discriminator), and one batch sampled per request with the same code as that thread.
  */
-import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend/select.js';
 import { buildDiscriminator, type Discriminator } from '../gan/discriminator.js';
 import { buildGenerator, type Generator } from '../gan/generator.js';
-import { writeParams } from '../gan/models-state.js';
-import { assignFrom } from '../gan/params.js';
+import { writeParams, writeSpectral } from '../gan/models-state.js';
 import { Rng } from '../util/rng.js';
 import { sampleClass } from './sample.js';
 import type { SamplerInit, SamplerReply, SamplerRequest } from './sampler-pool.js';
@@ -24,12 +22,7 @@ async function start(init: SamplerInit): Promise<{ g: Generator; d: Discriminato
   if (init.d) {
     d = buildDiscriminator(init.d.spec, rng);
     writeParams(d.params, init.d.params);
-    for (const [k, s] of Object.entries(d.spectral)) {
-      const from = init.d.spectral[k];
-      if (!from) continue;
-      assignFrom(s.u, tf.tensor(from.u, s.u.shape));
-      assignFrom(s.v, tf.tensor(from.v, s.v.shape));
-    }
+    writeSpectral(d, init.d.spectral);
   }
   return { g, d };
 }

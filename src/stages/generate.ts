@@ -11,7 +11,7 @@ import type { EventSink } from '../events.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
 import { sampleClass, seedsFor, type Candidates } from '../generate/sample.js';
-import { planSamplers, withSamplers, type SamplerPool, type SamplerPools } from '../generate/sampler-pool.js';
+import { planSamplers, type SamplerPools } from '../generate/sampler-pool.js';
 import { pickSources, sourceClasses, translateImages } from '../generate/translate.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { labelSalt } from '../util/rng.js';
@@ -39,9 +39,9 @@ export async function generateCandidates(
   deficit: number,
   config: Config,
   emit: EventSink,
-  signal?: AbortSignal,
-  pool?: SourcePool,
-  samplers?: SamplerPools,
+  signal: AbortSignal | undefined,
+  pool: SourcePool | undefined,
+  samplers: SamplerPools,
 ): Promise<Candidates & { scores: Float32Array; sources?: number[] }> {
   let n = candidatesFor(deficit, config);
   const g = model.g;
@@ -58,13 +58,10 @@ export async function generateCandidates(
   const plan = planSamplers(config.generate.workers, workerBackend(), os.availableParallelism(), n);
   if (plan.refused) emit({ type: 'warn', message: `generate.workers: ${config.generate.workers} asked, sampling on one thread: ${plan.reason}` });
   else if (plan.threads > 1) emit({ type: 'info', message: `generate: class "${label}" on ${plan.threads} sampler threads` });
-  const sample = (threads: SamplerPool | null) =>
-    sampleClass(g, model.d, model.classIndex, n, seedsFor(config.seed, labelSalt(label), n), config.generate.batchSize, {
-      onProgress: (done) => emit({ type: 'generate.progress', label, done, total: n }),
-      pool: threads,
-      ...(signal ? { signal } : {}),
-    });
-  const warn = (message: string) => emit({ type: 'warn', message });
-  const cands = samplers ? await sample(await samplers.for({ g, d: model.d }, plan)) : await withSamplers({ g, d: model.d }, plan, sample, warn);
+  const cands = await sampleClass(g, model.d, model.classIndex, n, seedsFor(config.seed, labelSalt(label), n), config.generate.batchSize, {
+    onProgress: (done) => emit({ type: 'generate.progress', label, done, total: n }),
+    pool: await samplers.for({ g, d: model.d }, plan),
+    ...(signal ? { signal } : {}),
+  });
   return { ...cands, scores: cands.scores! };
 }
