@@ -299,8 +299,8 @@ if (want('generate')) {
       if (py) for (const threads of [1, 2]) sides.push({ key: `torch${threads}`, run: () => py.ask({ cmd: 'generate', threads, count, out: path.join(dir, `torch${threads}`), genBatch: 256 }) });
       const res = await trainRounds('generate', sides);
       const ref = bestTorch(res);
-      const split = (k) => (res[k]?.model ? `generator alone on one thread ${res[k].model.toFixed(0)} img/s` : 'n/a');
-      const samplers = (k) => `${res[k]?.samplers ?? 1} sampler thread${(res[k]?.samplers ?? 1) === 1 ? '' : 's'}`;
+      const split = (k) => (res[k]?.model ? `generator alone ${res[k].model.toFixed(0)} img/s` : 'n/a');
+      const samplers = (k) => `${res[k]?.samplers ?? 1} sampler thread${(res[k]?.samplers ?? 1) === 1 ? '' : 's'}${k.startsWith('native') && (res[k]?.samplers ?? 1) === 1 ? ` (its convolutions' images shared by ${Math.min(2, os.availableParallelism())} native threads)` : ''}`;
       figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, path wasm ×1, ${samplers('tfjs')} + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
       for (const n of natives) if (res[n.key]) figure(`generate-${n.name}`, res[n.key].median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${n.label}, ${samplers(n.key)}; median of ${res[n.key].all.length}; ${split(n.key)}`);
       if (res.native1x2) figure('generate-native-2-samplers', res.native1x2.median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${natives[0].label}, 2 sampler threads (--workers 2) beside the PNG writer's; median of ${res.native1x2.all.length}`);

@@ -325,6 +325,20 @@ static napi_value js_set_per_image(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* setImageThreads(n): threads sharing the images of this thread's image-by-image products (1..8); returns
+ * the old count. */
+static napi_value js_set_image_threads(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t n;
+  if (get_args(env, info, 1, argv) || get_i64(env, argv[0], &n)) return NULL;
+  if (n < 1 || n > MAX_IMAGE_THREADS) return throw_range(env, "setImageThreads: expected 1..8 threads");
+  conv_ctx *ctx = ctx_of(env);
+  if (!ctx) return NULL;
+  napi_value out;
+  CALL(env, napi_create_int32(env, conv_ctx_set_image_threads(ctx, (int)n), &out));
+  return out;
+}
+
 static void free_ctx(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -346,6 +360,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matmul", NULL, js_matmul, NULL, NULL, NULL, METHOD, NULL},
       {"setChunkFloats", NULL, js_set_chunk, NULL, NULL, NULL, METHOD, NULL},
       {"setPerImage", NULL, js_set_per_image, NULL, NULL, NULL, METHOD, NULL},
+      {"setImageThreads", NULL, js_set_image_threads, NULL, NULL, NULL, METHOD, NULL},
       {"syrkLower", NULL, js_syrk_lower, NULL, NULL, NULL, METHOD, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

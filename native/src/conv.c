@@ -11,25 +11,53 @@
 static const size_t DEFAULT_CHUNK_FLOATS = (size_t)1 << 19;
 
 void conv_ctx_init(conv_ctx *c) {
-  c->scratch = 0;
-  c->cap = 0;
+  memset(c, 0, sizeof *c);
   c->chunk_floats = DEFAULT_CHUNK_FLOATS;
-  c->per_image = 0;
+  c->image_threads = 1;
 }
 
 void conv_ctx_free(conv_ctx *c) {
-  free(c->scratch);
-  c->scratch = 0;
-  c->cap = 0;
+  pool_free(c->pool);
+  c->pool = 0;
+  for (int i = 0; i < MAX_IMAGE_THREADS; i++) {
+    free(c->scratch[i]);
+    c->scratch[i] = 0;
+    c->cap[i] = 0;
+  }
 }
 
-static float *scratch_floats(conv_ctx *c, size_t n) {
-  if (n <= c->cap) return c->scratch;
-  free(c->scratch);
+int conv_ctx_set_image_threads(conv_ctx *c, int n) {
+  const int before = c->image_threads;
+  if (n < 1) n = 1;
+  if (n > MAX_IMAGE_THREADS) n = MAX_IMAGE_THREADS;
+  if (n != before) {
+    pool_free(c->pool);
+    c->pool = 0;
+    c->image_threads = n;
+  }
+  return before;
+}
+
+/* Thread `worker`'s scratch of at least n floats (only that thread touches its slot). */
+static float *scratch_floats(conv_ctx *c, int worker, size_t n) {
+  if (n <= c->cap[worker]) return c->scratch[worker];
+  free(c->scratch[worker]);
   size_t bytes = ((n * sizeof(float)) + 63) & ~(size_t)63;
-  c->scratch = aligned_alloc(64, bytes);
-  c->cap = c->scratch ? n : 0;
-  return c->scratch;
+  c->scratch[worker] = aligned_alloc(64, bytes);
+  c->cap[worker] = c->scratch[worker] ? n : 0;
+  return c->scratch[worker];
+}
+
+/* task(arg, b, worker) for every image b < n: on this thread alone, or shared with the helpers when
+ * image_threads > 1 (each image whole on one thread; which one changes nothing it computes). */
+static int for_images(conv_ctx *c, int n, pool_task task, void *arg) {
+  if (c->image_threads > 1 && n > 1) {
+    if (!c->pool) c->pool = pool_new(c->image_threads - 1);
+    if (c->pool) return pool_run(c->pool, n, task, arg);
+  }
+  for (int b = 0; b < n; b++)
+    if (task(arg, b, 0) != 0) return -1;
+  return 0;
 }
 
 static size_t chunk_rows(const conv_ctx *c, size_t k, size_t rows) {
@@ -98,38 +126,91 @@ static void col2im_add(const conv_geom *g, const float *cols, size_t r0, size_t 
   }
 }
 
+/* One image-by-image product: image b's rows in chunks of `step`. */
+typedef struct {
+  conv_ctx *c;
+  const conv_geom *g;
+  const float *in, *f;
+  float *out;
+  size_t plane, k, step;
+} image_job;
+
+static int forward_image(void *raw, int b, int worker) {
+  const image_job *j = raw;
+  const int o = j->g->o;
+  float *patches = scratch_floats(j->c, worker, j->step * j->k);
+  if (!patches) return -1;
+  for (size_t i0 = 0; i0 < j->plane; i0 += j->step) {
+    const size_t r0 = (size_t)b * j->plane + i0;
+    const size_t r1 = r0 + (i0 + j->step < j->plane ? j->step : j->plane - i0);
+    im2col(j->g, j->in, r0, r1, patches);
+    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)j->k, 1.f, patches, (int)j->k, j->f, o, 0.f,
+               j->out + r0 * o, o);
+  }
+  return 0;
+}
+
+static int forward_pointwise_image(void *raw, int b, int worker) {
+  (void)worker;
+  const image_job *j = raw;
+  const int o = j->g->o;
+  blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)j->plane, o, (int)j->k, 1.f, j->in + b * j->plane * j->k, (int)j->k,
+             j->f, o, 0.f, j->out + b * j->plane * o, o);
+  return 0;
+}
+
+/* Image b's part of dx (dx already zeroed): its rows only, so threads never write the same element. */
+static int backprop_input_image(void *raw, int b, int worker) {
+  const image_job *j = raw;
+  const int o = j->g->o;
+  float *cols = scratch_floats(j->c, worker, j->step * j->k);
+  if (!cols) return -1;
+  for (size_t i0 = 0; i0 < j->plane; i0 += j->step) {
+    const size_t r0 = (size_t)b * j->plane + i0;
+    const size_t r1 = r0 + (i0 + j->step < j->plane ? j->step : j->plane - i0);
+    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)j->k, o, 1.f, j->in + r0 * o, o, j->f, o, 0.f, cols,
+               (int)j->k);
+    col2im_add(j->g, cols, r0, r1, j->out);
+  }
+  return 0;
+}
+
+static int backprop_input_pointwise_image(void *raw, int b, int worker) {
+  (void)worker;
+  const image_job *j = raw;
+  const int o = j->g->o;
+  blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)j->plane, (int)j->k, o, 1.f, j->in + b * j->plane * o, o, j->f, o, 0.f,
+             j->out + b * j->plane * j->k, (int)j->k);
+  return 0;
+}
+
 /* With `per_image` (set while sampling images to ship), forward products go image by image, in the same
  * row chunks within every image: each image's result then comes from sgemm calls of the same shapes
  * whatever the batch size, so an image does not change with the batch it is generated in (OpenBLAS rounds
  * a row differently by its place in a call, ~5e-7, which flips 8-bit pixels; even in calls of one fixed
- * shape). Otherwise (training, classifiers) the batch's rows go in the largest chunks: fewer calls, each
- * repacking the filter once for many images. Gradients over the batch (the filter's) always do. */
-static size_t product_rows(const conv_ctx *c, const conv_geom *g, size_t plane) {
-  return c->per_image ? plane : (size_t)g->n * plane;
-}
-
+ * shape). The images may be shared among `image_threads` threads, each running whole images on one
+ * BLAS thread. Otherwise (training, classifiers) the batch's rows go in the largest chunks: fewer calls,
+ * each repacking the filter once for many images. Gradients over the batch (the filter's) always do. */
 int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y) {
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
+  image_job job = {c, g, x, f, y, plane, k, chunk_rows(c, k, plane)};
   if (is_pointwise(g)) {
-    for (int b = 0; b < g->n; b++)
-      blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)plane, o, (int)k, 1.f, x + b * plane * k, (int)k, f, o, 0.f,
-                 y + b * plane * o, o);
+    if (c->per_image) return for_images(c, g->n, forward_pointwise_image, &job);
+    for (int b = 0; b < g->n; b++) forward_pointwise_image(&job, b, 0);
     return 0;
   }
-  const size_t span = product_rows(c, g, plane);
-  const size_t step = chunk_rows(c, k, span);
-  float *patches = scratch_floats(c, step * k);
+  if (c->per_image) return for_images(c, g->n, forward_image, &job);
+  const size_t rows = (size_t)g->n * plane;
+  const size_t step = chunk_rows(c, k, rows);
+  float *patches = scratch_floats(c, 0, step * k);
   if (!patches) return -1;
-  for (size_t s0 = 0; s0 < (size_t)g->n * plane; s0 += span) {
-    for (size_t i0 = 0; i0 < span; i0 += step) {
-      const size_t r0 = s0 + i0;
-      const size_t r1 = r0 + (i0 + step < span ? step : span - i0);
-      im2col(g, x, r0, r1, patches);
-      blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f,
-                 y + r0 * o, o);
-    }
+  for (size_t r0 = 0; r0 < rows; r0 += step) {
+    const size_t r1 = r0 + step < rows ? r0 + step : rows;
+    im2col(g, x, r0, r1, patches);
+    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f, y + r0 * o,
+               o);
   }
   return 0;
 }
@@ -138,25 +219,23 @@ int conv2d_backprop_input(conv_ctx *c, const conv_geom *g, const float *dy, cons
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
   const int o = g->o;
+  image_job job = {c, g, dy, f, dx, plane, k, chunk_rows(c, k, plane)};
   if (is_pointwise(g)) {
-    for (int b = 0; b < g->n; b++)
-      blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)plane, (int)k, o, 1.f, dy + b * plane * o, o, f, o, 0.f,
-                 dx + b * plane * k, (int)k);
+    if (c->per_image) return for_images(c, g->n, backprop_input_pointwise_image, &job);
+    for (int b = 0; b < g->n; b++) backprop_input_pointwise_image(&job, b, 0);
     return 0;
   }
-  const size_t span = product_rows(c, g, plane);
-  const size_t step = chunk_rows(c, k, span);
-  float *cols = scratch_floats(c, step * k);
-  if (!cols) return -1;
   memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->c);
-  for (size_t s0 = 0; s0 < (size_t)g->n * plane; s0 += span) {
-    for (size_t i0 = 0; i0 < span; i0 += step) {
-      const size_t r0 = s0 + i0;
-      const size_t r1 = r0 + (i0 + step < span ? step : span - i0);
-      /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
-      blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
-      col2im_add(g, cols, r0, r1, dx);
-    }
+  if (c->per_image) return for_images(c, g->n, backprop_input_image, &job);
+  const size_t rows = (size_t)g->n * plane;
+  const size_t step = chunk_rows(c, k, rows);
+  float *cols = scratch_floats(c, 0, step * k);
+  if (!cols) return -1;
+  for (size_t r0 = 0; r0 < rows; r0 += step) {
+    const size_t r1 = r0 + step < rows ? r0 + step : rows;
+    /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
+    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
+    col2im_add(g, cols, r0, r1, dx);
   }
   return 0;
 }
@@ -170,7 +249,7 @@ int conv2d_backprop_filter(conv_ctx *c, const conv_geom *g, const float *x, cons
     return 0;
   }
   const size_t step = chunk_rows(c, k, rows);
-  float *patches = scratch_floats(c, step * k);
+  float *patches = scratch_floats(c, 0, step * k);
   if (!patches) return -1;
   for (size_t r0 = 0; r0 < rows; r0 += step) {
     const size_t r1 = r0 + step < rows ? r0 + step : rows;

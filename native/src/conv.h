@@ -15,17 +15,27 @@ typedef struct {
   int top, left;      /* padding before (after-padding follows from the output size) */
 } conv_geom;
 
+#include "pool.h"
+
+/* Threads that may share one image-by-image product: this one and up to 7 helpers. */
+enum { MAX_IMAGE_THREADS = 8 };
+
 /* One thread's working memory: each Node environment (the main thread, each worker thread) has its own,
  * so threads may run convolutions at the same time (sampler threads do). */
 typedef struct {
-  float *scratch;
-  size_t cap;          /* floats in scratch */
+  float *scratch[MAX_IMAGE_THREADS]; /* one per thread sharing a product: [0] this thread's */
+  size_t cap[MAX_IMAGE_THREADS];     /* floats in each */
   size_t chunk_floats; /* rows of im2col patches per sgemm call hold at most this many floats */
   int per_image;       /* forward products image by image (an image then does not depend on its batch) */
+  int image_threads;   /* threads taking the images of an image-by-image product (1: this one alone) */
+  pool *pool;          /* image_threads − 1 helpers, started at first use */
 } conv_ctx;
 
 void conv_ctx_init(conv_ctx *c);
 void conv_ctx_free(conv_ctx *c);
+/* Sets how many threads share the images of image-by-image products (1..MAX_IMAGE_THREADS); returns
+ * the old count. Each image is computed the same way on any thread, so the count changes no result. */
+int conv_ctx_set_image_threads(conv_ctx *c, int n);
 
 /* 0 on success, -1 when scratch memory could not be allocated. */
 int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y);

@@ -23,12 +23,14 @@ export interface NativeAddon {
   setChunkFloats(n: number): void;
   /** Forward convolution products image by image in this thread (true) or over the batch; returns the old setting. */
   setPerImage(on: boolean): boolean;
+  /** Threads sharing the images of this thread's image-by-image products (1–8); returns the old count. */
+  setImageThreads(n: number): number;
   /** c += aᵀ·a on the lower triangle (Float64, row-major); false when the BLAS has no cblas_dsyrk. */
   syrkLower(a: Float64Array, rows: number, dims: number, c: Float64Array): boolean;
 }
 
 /** What this code calls on the addon. */
-const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'setChunkFloats', 'setPerImage', 'syrkLower'] as const satisfies readonly (keyof NativeAddon)[];
+const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'setChunkFloats', 'setPerImage', 'setImageThreads', 'syrkLower'] as const satisfies readonly (keyof NativeAddon)[];
 
 /** `0` turns the native kernels off at run time (the picker then uses plain wasm). */
 export const NATIVE_ENV = 'GAN_AUGMENT_NATIVE';
@@ -55,6 +57,16 @@ export const DEFAULT_BLAS_THREADS = Math.min(2, Math.max(1, os.availableParallel
  * bits between BLAS thread counts).
  */
 export const SAMPLING_BLAS_THREADS = 1;
+
+/**
+ * Threads that take the images of a sampler's image-by-image products (convolutions, transposed
+ * convolutions) while it samples a batch alone: both cores of a 2-core machine, at most 2. Each image is
+ * the same one-BLAS-thread sgemm calls on whichever thread takes it, so the count changes no pixel; the
+ * images are handed out one at a time, so a thread the OS holds back (the PNG writer's core) costs at
+ * most one image. A batch split among sampler threads (sampler-pool.ts) takes one each: the cores are
+ * theirs already.
+ */
+export const SAMPLING_IMAGE_THREADS = Math.min(2, Math.max(1, os.availableParallelism()));
 
 /**
  * Runs `fn` with OpenBLAS' sgemm on `n` threads, then puts the count back. Without the native backend,
@@ -85,12 +97,22 @@ export async function withImageByImageProducts<T>(fn: () => Promise<T>): Promise
   const before = imageByImage;
   imageByImage = true;
   addon.setPerImage(true);
+  const threadsBefore = addon.setImageThreads(1);
   try {
     return await fn();
   } finally {
     imageByImage = before;
     addon.setPerImage(before);
+    addon.setImageThreads(threadsBefore);
   }
+}
+
+/**
+ * Inside withImageByImageProducts: how many threads share the images of this thread's products from
+ * now on (1–8; see SAMPLING_IMAGE_THREADS). Without the native backend, nothing.
+ */
+export function setImageThreads(n: number): void {
+  cached?.addon.setImageThreads(n);
 }
 
 /** Whether this thread is inside withImageByImageProducts (the matrix products then leave batch rows to wasm). */

@@ -31,6 +31,8 @@ export interface SampleOptions {
   signal?: AbortSignal;
   /** Sampler threads holding this `g` (and `d`): each batch is split among them and this thread. */
   pool?: SamplerPool | null;
+  /** Threads sharing this thread's native image-by-image products (batches.ts BatchRun.imageThreads). */
+  imageThreads?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function sampleClass(
   options: SampleOptions = {},
 ): Promise<Candidates> {
   const { size, channels, latentDim } = g.spec;
-  const { onProgress, signal, pool } = options;
+  const { onProgress, signal, pool, imageThreads } = options;
   const { pixels, scores } = await runBatches({
     count,
     batchSize,
@@ -63,6 +65,7 @@ export async function sampleClass(
     helpers: pool ? { threads: () => pool.threads, run: (helper, at) => pool.sample(helper, classIndex, at.map((img) => seeds[img]!)) } : null,
     ...(onProgress ? { onProgress } : {}),
     ...(signal ? { signal } : {}),
+    ...(imageThreads ? { imageThreads } : {}),
   });
   return { classIndex, pixels, count, seeds, scores };
 }

@@ -40,7 +40,7 @@ parentPort!.on('message', (req: SamplerRequest) => {
     try {
       const { g, d } = await models;
       const n = req.seeds.length;
-      const c = await sampleClass(g, d, req.classIndex, n, req.seeds, n);
+      const c = await sampleClass(g, d, req.classIndex, n, req.seeds, n, { imageThreads: 1 });
       post({ type: 'sampled', id: req.id, pixels: c.pixels, scores: c.scores }, [c.pixels.buffer as ArrayBuffer, ...(c.scores ? [c.scores.buffer as ArrayBuffer] : [])]);
     } catch (err) {
       post({ type: 'error', id: req.id, message: (err as Error)?.message ?? String(err) });

@@ -190,6 +190,62 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     tf.dispose([x, f, w, all]);
   }));
 
+  it('image-by-image products shared among threads give the bytes of one thread (convolutions, transposed, 1×1), and match cpu', async () => {
+    const addon = loadNative().addon;
+    const n = 11;
+    const x = values([n, 7, 7, 16], 41);
+    const f = values([5, 5, 8, 16], 42);
+    const w = values([5, 5, 8, 4], 43);
+    const p = values([1, 1, 4, 6], 44);
+    const net = () => tf.tidy(() => {
+      const up = tf.conv2dTranspose(tf.tensor4d(x, [n, 7, 7, 16]), tf.tensor4d(f, [5, 5, 8, 16]), [n, 14, 14, 8], 2, 'same');
+      const down = tf.conv2d(up, tf.tensor4d(w, [5, 5, 8, 4]), 2, 'same');
+      const point = tf.conv2d(down, tf.tensor4d(p, [1, 1, 4, 6]), 1, 'valid');
+      return tf.conv2dTranspose(point, tf.tensor4d(p, [1, 1, 4, 6]), [n, 7, 7, 4], 1, 'valid');
+    });
+    const on = async (threads: number) =>
+      withImageByImageProducts(async () => {
+        addon.setImageThreads(threads);
+        const out = net();
+        const data = Float32Array.from(await out.data());
+        out.dispose();
+        return data;
+      });
+    await tf.setBackend('wasm');
+    calls.clear();
+    const one = await on(1);
+    for (const k of ['conv2d', 'conv2dBackpropInput']) expect(calls.get(k) ?? 0, `${k} was not called natively`).toBeGreaterThan(0);
+    for (const threads of [2, 3, 8]) {
+      const many = await on(threads);
+      expect(Buffer.from(many.buffer).equals(Buffer.from(one.buffer)), `${threads} threads`).toBe(true);
+    }
+    // The count is put back on leaving sampling (and it is 1 outside).
+    expect(addon.setImageThreads(1)).toBe(1);
+    expect(() => addon.setImageThreads(9)).toThrow(/1\.\.8/);
+    // And the shared products are right, not only repeatable.
+    const rel = await withImageByImageProducts(async () => {
+      addon.setImageThreads(3);
+      return compare(() => net());
+    });
+    expect(rel).toBeLessThan(1e-5);
+  });
+
+  it('sampleClass on two image threads gives the bytes and discriminator logits of one', async () => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(12);
+    const g = buildGenerator({ numClasses: 3, latentDim: 16, embedDim: 8, width: 32, size: 28, channels: 1 }, rng);
+    const d = buildDiscriminator({ numClasses: 3, width: 8, size: 28, channels: 1, mbstd: true, spectralNorm: true }, rng);
+    const seeds = seedsFor(4, 1, 37);
+    try {
+      const one = await sampleClass(g, d, 1, 37, seeds, 16, { imageThreads: 1 });
+      const two = await sampleClass(g, d, 1, 37, seeds, 16, { imageThreads: 2 });
+      expect(Buffer.from(two.pixels).equals(Buffer.from(one.pixels))).toBe(true);
+      expect(Array.from(two.scores!)).toEqual(Array.from(one.scores!));
+    } finally {
+      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+    }
+  });
+
   it('sampling on two threads (a native sampler thread beside this one) gives the bytes of one; this thread keeps its BLAS threads', async () => {
     await tf.setBackend('wasm');
     const rng = new Rng(11);
