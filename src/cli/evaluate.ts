@@ -6,6 +6,7 @@ import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { formatEvaluation } from '../evaluate/format.js';
 import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
+import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -17,7 +18,7 @@ interface EvaluateFlags {
   test: string;
   seeds: number;
   seed: number;
-  steps: number;
+  steps?: number;
   batchSize: number;
   scarce?: string;
   tuneSeeds: number;
@@ -39,7 +40,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .requiredOption('--test <dir>', 'held-out real images, one folder per class (never the training folder)')
     .addOption(intOption('--seeds <n>', 'seeds to average over (each trains all four classifiers); ≥ 2 for a confidence interval', 1, EVALUATE_RUN_DEFAULTS.seeds))
     .addOption(intOption('--seed <n>', 'first seed', 0, 0))
-    .addOption(intOption('--steps <n>', 'training steps per classifier (the same budget for every arm)', 1, EVAL_DEFAULTS.steps))
+    .addOption(intOption('--steps <n>', `training steps per classifier, the same for every arm (default: ${EVALUATE_DEFAULTS.passes} passes over the largest arm's images, at least ${EVALUATE_DEFAULTS.minSteps})`, 1))
     .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
     .addOption(intOption('--tune-seeds <n>', "seeds of the validation-split choice of the synthetic row's labels and mix (0 = use them as delivered)", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
@@ -69,14 +70,14 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         manifest: flags.manifest,
         test: flags.test,
         seeds: Array.from({ length: n }, (_, i) => first + i),
-        settings: { steps, batchSize },
+        settings: { ...(steps !== undefined ? { steps } : {}), batchSize },
         tuneSeeds,
         tau,
         ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
         signal,
         onEvent: (e) => {
           if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${e.use.targets} labels, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
-          else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (filter.shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}`);
+          else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (filter.shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
           else if (e.type === 'arm')
             say(
               `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.seconds.toFixed(0)} s; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,

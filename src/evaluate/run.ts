@@ -17,11 +17,11 @@ import { adjustLogits, buildArms, DELIVERED, syntheticArm, type ArmInputs, type 
 import { loadEvaluationData, type EvaluationData } from './load.js';
 import { argmaxRows, classFigures, meanFinite, sampleStd } from './metrics.js';
 import { tInterval } from './stats.js';
-import { EVAL_DEFAULTS, testLogits, trainArm, type EvalTrainSettings } from './train.js';
+import { budgetSteps, EVAL_DEFAULTS, testLogits, trainArm, type EvalTrainSettings } from './train.js';
 import { ARMS, CLASSICAL, type ArmName, type EvaluationResult, type EvaluationRow, type PairedDiff, type SeedFigures, type Tuning } from './types.js';
 
 export type EvaluateEvent =
-  | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[] }
+  | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[]; steps: number; batchSize: number }
   | { type: 'step'; seed: number; arm: ArmName; step: number; steps: number }
   | { type: 'tune'; use: SyntheticUse; scarceRecall: number; balancedAccuracy: number; chosen?: boolean }
   | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number };
@@ -197,14 +197,16 @@ async function tune(ctx: Ctx, seeds: number[], firstSeed: number): Promise<Tunin
  */
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult & { notes: string[] }> {
   const t0 = performance.now();
-  const settings: EvalTrainSettings = { ...EVAL_DEFAULTS, ...opts.settings };
   if (opts.seeds.length === 0) throw new UserError('--seeds: expected at least one seed');
   const tau = opts.tau ?? EVALUATE_RUN_DEFAULTS.tau;
   const data = await loadEvaluationData(opts.manifest, opts.test);
+  // The largest row trains on every image the manifest lists (real + added): its passes set the steps.
+  const batchSize = opts.settings?.batchSize ?? EVAL_DEFAULTS.batchSize;
+  const settings: EvalTrainSettings = { ...EVAL_DEFAULTS, ...opts.settings, steps: opts.settings?.steps ?? budgetSteps(data.train.count, batchSize) };
   const scarce = scarceOf(data, opts.scarce);
   const scarceIdx = scarce.map((l) => data.labels.indexOf(l));
   const emit = opts.onEvent ?? (() => {});
-  emit({ type: 'loaded', real: data.real, synthetic: data.synthetic, oversampled: data.oversampled, test: data.test.count, labels: data.labels, scarce });
+  emit({ type: 'loaded', real: data.real, synthetic: data.synthetic, oversampled: data.oversampled, test: data.test.count, labels: data.labels, scarce, steps: settings.steps, batchSize: settings.batchSize });
   const k = data.labels.length;
   const ctx: Ctx = { data, settings, scarceIdx, emit, ...(opts.signal ? { signal: opts.signal } : {}) };
   const inputs: ArmInputs = {

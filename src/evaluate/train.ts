@@ -26,8 +26,18 @@ export interface EvalTrainSettings {
   widths: number[];
 }
 
-/** What `evaluate` trains by default (config/defaults.ts). */
-export const EVAL_DEFAULTS: EvalTrainSettings = { ...EVALUATE_DEFAULTS, widths: [...EVALUATE_DEFAULTS.widths] };
+/** What `evaluate` trains by default (config/defaults.ts); the steps follow from the data (`budgetSteps`). */
+export const EVAL_DEFAULTS: Omit<EvalTrainSettings, 'steps'> = {
+  batchSize: EVALUATE_DEFAULTS.batchSize,
+  lr: EVALUATE_DEFAULTS.lr,
+  shift: EVALUATE_DEFAULTS.shift,
+  widths: [...EVALUATE_DEFAULTS.widths],
+};
+
+/** The default budget for rows of at most `images` training images: `passes` over them, at least `minSteps`. */
+export function budgetSteps(images: number, batchSize: number): number {
+  return Math.max(EVALUATE_DEFAULTS.minSteps, Math.ceil((EVALUATE_DEFAULTS.passes * images) / batchSize));
+}
 
 /**
  * Trains a fresh classifier (initial weights from `seed`) on the arm's pool of `data`.

@@ -13,6 +13,7 @@ import { adjustLogits, buildArms, syntheticArm } from '../../src/evaluate/arms.j
 import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.js';
 import { loadEvaluationData } from '../../src/evaluate/load.js';
 import { evaluate, verdictOf } from '../../src/evaluate/run.js';
+import { budgetSteps } from '../../src/evaluate/train.js';
 import { oversampledEntry, realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
 import { writeManifest, writeManifestFiles } from '../../src/manifest/write.js';
 import { Rng } from '../../src/util/rng.js';
@@ -21,6 +22,15 @@ import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 const TEST = path.join(ROOT, 'fixtures/fmnist-tiny-test');
 const SCARCE = ['coat', 'pullover', 'shirt'];
 const HASH = '0'.repeat(64);
+
+describe('the default budget', () => {
+  it('is 16 passes over the largest row (2,500 steps of 64 for fmnist-lt\'s 10,000 images), never under 600 steps', () => {
+    expect(budgetSteps(10_000, 64)).toBe(2500);
+    expect(budgetSteps(10_001, 64)).toBe(2501);
+    expect(budgetSteps(20_000, 128)).toBe(2500);
+    expect(budgetSteps(500, 64)).toBe(600);
+  });
+});
 
 describe('classFigures', () => {
   const cases: [string, number[], number[], number, { recall: number[]; f1: number[]; ba: number; f1m: number }][] = [
@@ -203,6 +213,28 @@ describe('evaluate on the fixtures', () => {
     expect(r.gain).toBeCloseTo(100 * (r.rows[4]!.scarceRecall - best.scarceRecall), 9);
     expect(r.rows.find((x) => x.name === 'logit-adjust')!.trainImages).toBe(0);
     expect(Object.values(r.testCounts).reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
+  it('without --steps trains 16 passes over the largest row (820 images: 820 steps of 16), says so first, and stops on abort', async () => {
+    const stop = new AbortController();
+    const seen: { loaded?: number; step?: number } = {};
+    const run = evaluate({
+      manifest,
+      test: TEST,
+      seeds: [0],
+      settings: { batchSize: 16 },
+      tuneSeeds: 0,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'loaded') seen.loaded = e.steps;
+        if (e.type === 'step') {
+          seen.step = e.steps;
+          stop.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toThrow(/interrupted/i);
+    expect(seen).toEqual({ loaded: 820, step: 820 });
   });
 
   it('is deterministic for a seed', async () => {
