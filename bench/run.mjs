@@ -168,6 +168,7 @@ async function trainRounds(shape, sides) {
   const model = Object.fromEntries(sides.map((s) => [s.key, []]));
   const cpu = Object.fromEntries(sides.map((s) => [s.key, []]));
   const samplers = {};
+  const imageThreads = {};
   for (let r = 0; r < reps; r++) {
     const order = sides.map((_, i) => sides[(i + r) % sides.length]);
     for (const s of order) {
@@ -176,10 +177,11 @@ async function trainRounds(shape, sides) {
       if (reply.modelImgPerSec) model[s.key].push(reply.modelImgPerSec);
       if (reply.imgPerCpuSec) cpu[s.key].push(reply.imgPerCpuSec);
       if (reply.samplers) samplers[s.key] = reply.samplers;
+      if (reply.imageThreads) imageThreads[s.key] = reply.imageThreads;
     }
     progress(`${shape} round ${r + 1}/${reps}: ${sides.map((s) => `${s.key} ${got[s.key].at(-1).toFixed(1)}`).join(', ')} img/s`);
   }
-  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null, cpu: cpu[k].length ? median(cpu[k]) : null, samplers: samplers[k] ?? null }]));
+  return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { median: median(v), all: v, model: model[k].length ? median(model[k]) : null, cpu: cpu[k].length ? median(cpu[k]) : null, samplers: samplers[k] ?? null, imageThreads: imageThreads[k] ?? null }]));
 }
 
 function torchSides(size, channels, iters) {
@@ -300,7 +302,7 @@ if (want('generate')) {
       const res = await trainRounds('generate', sides);
       const ref = bestTorch(res);
       const split = (k) => (res[k]?.model ? `generator alone ${res[k].model.toFixed(0)} img/s` : 'n/a');
-      const samplers = (k) => `${res[k]?.samplers ?? 1} sampler thread${(res[k]?.samplers ?? 1) === 1 ? '' : 's'}${k.startsWith('native') && (res[k]?.samplers ?? 1) === 1 ? ` (its convolutions' images shared by ${Math.min(2, os.availableParallelism())} native threads)` : ''}`;
+      const samplers = (k) => `${res[k]?.samplers ?? 1} sampler thread${(res[k]?.samplers ?? 1) === 1 ? '' : 's'}${(res[k]?.imageThreads ?? 1) > 1 ? ` (its convolutions' images shared by ${res[k].imageThreads} native threads)` : ''}`;
       figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, path wasm ×1, ${samplers('tfjs')} + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
       for (const n of natives) if (res[n.key]) figure(`generate-${n.name}`, res[n.key].median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${n.label}, ${samplers(n.key)}; median of ${res[n.key].all.length}; ${split(n.key)}`);
       if (res.native1x2) figure('generate-native-2-samplers', res.native1x2.median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${natives[0].label}, 2 sampler threads (--workers 2) beside the PNG writer's; median of ${res.native1x2.all.length}`);

@@ -114,7 +114,8 @@ async function generate(req) {
     await sampleClass(g, null, c, n, Array.from({ length: n }, (_, i) => i + 1), req.genBatch ?? 256);
   }
   const modelMs = performance.now() - tm;
-  return { imgPerSec: count / seconds, seconds, modelSeconds: modelMs / 1000, modelImgPerSec: count / (modelMs / 1000), count, samplers: plan.threads };
+  const { samplingImageThreads } = await dist('backend/native.js');
+  return { imgPerSec: count / seconds, seconds, modelSeconds: modelMs / 1000, modelImgPerSec: count / (modelMs / 1000), count, samplers: plan.threads, imageThreads: plan.threads === 1 ? samplingImageThreads() : 1 };
 }
 
 /** numTensors after each of `steps` training iterations of a small conditional GAN (defaults model). */

@@ -60,13 +60,16 @@ export const SAMPLING_BLAS_THREADS = 1;
 
 /**
  * Threads that take the images of a sampler's image-by-image products (convolutions, transposed
- * convolutions) while it samples a batch alone: both cores of a 2-core machine, at most 2. Each image is
- * the same one-BLAS-thread sgemm calls on whichever thread takes it, so the count changes no pixel; the
- * images are handed out one at a time, so a thread the OS holds back (the PNG writer's core) costs at
- * most one image. A batch split among sampler threads (sampler-pool.ts) takes one each: the cores are
- * theirs already.
+ * convolutions) while it samples a batch alone: as many as the native kernels may use
+ * (GAN_AUGMENT_BLAS_THREADS, default both cores of a 2-core machine, at most 2), at most 8; 1 without the
+ * native backend. Each image is the same one-BLAS-thread sgemm calls on whichever thread takes it, so the
+ * count changes no pixel; the images are handed out one at a time, so a thread the OS holds back (the
+ * PNG writer's core) costs at most one image. A batch split among sampler threads (sampler-pool.ts)
+ * takes one each: the cores are theirs already.
  */
-export const SAMPLING_IMAGE_THREADS = Math.min(2, Math.max(1, os.availableParallelism()));
+export function samplingImageThreads(): number {
+  return cached ? Math.min(8, cached.allowed) : 1;
+}
 
 /**
  * Runs `fn` with OpenBLAS' sgemm on `n` threads, then puts the count back. Without the native backend,
@@ -109,7 +112,7 @@ export async function withImageByImageProducts<T>(fn: () => Promise<T>): Promise
 
 /**
  * Inside withImageByImageProducts: how many threads share the images of this thread's products from
- * now on (1–8; see SAMPLING_IMAGE_THREADS). Without the native backend, nothing.
+ * now on (1–8; see samplingImageThreads). Without the native backend, nothing.
  */
 export function setImageThreads(n: number): void {
   cached?.addon.setImageThreads(n);
@@ -136,6 +139,11 @@ export interface NativeInfo {
   config: string;
   /** sgemm threads in use (null when the library offers no control, e.g. Accelerate). */
   threads: number | null;
+  /**
+   * Native threads this process may use (GAN_AUGMENT_BLAS_THREADS, else DEFAULT_BLAS_THREADS): sgemm's while
+   * training, the image threads' while sampling (samplingImageThreads).
+   */
+  allowed: number;
 }
 
 /** Where the built addon lives: native/build/Release beside dist/ (or src/ under vitest). */
@@ -191,8 +199,9 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env, options: { inhe
       const hint = process.platform === 'linux' ? ' (apt-get install libopenblas0)' : '';
       throw new BackendUnavailableError(`no BLAS library${hint}: ${(err as Error).message}`);
     }
-    cached = { addon, blas: blasName(lib.path, lib.config), config: lib.config, threads: null };
+    cached = { addon, blas: blasName(lib.path, lib.config), config: lib.config, threads: null, allowed: threads };
   }
+  cached.allowed = threads;
   if (options.inheritThreads) {
     // A sampler thread: it runs inside the starting thread's withBlasThreads, and must not change the
     // process' count under that thread's other work (results differ in the last bits between counts).

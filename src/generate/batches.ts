@@ -3,11 +3,11 @@
  * [−1, 1] become uint8 pixels and, with a discriminator, its logit per image; on one BLAS thread
  * (backend/native.ts SAMPLING_BLAS_THREADS) and with native products image by image, so an image does not
  * depend on its batch; a batch sampled by this thread alone shares those images among
- * SAMPLING_IMAGE_THREADS native threads. With helper threads (sampler-pool.ts), each batch is split:
+ * samplingImageThreads() native threads. With helper threads (sampler-pool.ts), each batch is split:
  * the helpers sample their parts while this thread samples its own.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SAMPLING_BLAS_THREADS, SAMPLING_IMAGE_THREADS, setImageThreads, withBlasThreads, withImageByImageProducts } from '../backend/native.js';
+import { SAMPLING_BLAS_THREADS, samplingImageThreads, setImageThreads, withBlasThreads, withImageByImageProducts } from '../backend/native.js';
 import { InterruptedError } from '../errors.js';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
 import { shardIndices, unsplittable } from '../gan/parallel/shard.js';
@@ -36,7 +36,7 @@ export interface BatchRun {
   helpers?: BatchHelpers | null;
   /**
    * Threads sharing the images of this thread's native products when it samples a batch alone (default
-   * SAMPLING_IMAGE_THREADS; a sampler thread passes 1). Changes no pixel, only the time.
+   * samplingImageThreads(); a sampler thread passes 1). Changes no pixel, only the time.
    */
   imageThreads?: number;
 }
@@ -79,7 +79,7 @@ export function runBatches(r: BatchRun): Promise<{ pixels: Uint8Array; scores: F
       if (r.signal?.aborted) throw new InterruptedError(r.interrupted(start));
       const n = Math.min(batchSize, count - start);
       const parts = batchParts(n, r.helpers?.threads() ?? 1, d !== null).map((p) => p.map((i) => start + i));
-      setImageThreads(parts.length > 1 ? 1 : (r.imageThreads ?? SAMPLING_IMAGE_THREADS));
+      setImageThreads(parts.length > 1 ? 1 : (r.imageThreads ?? samplingImageThreads()));
       // The helpers' parts first, so they sample while this thread samples part 0.
       const helped = parts.slice(1).map((at, k) => r.helpers!.run(k, at));
       // A helper's failure surfaces below, after this thread's part; not as an unhandled rejection before.

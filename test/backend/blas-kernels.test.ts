@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, withBlasThreads, withImageByImageProducts, type NativeAddon } from '../../src/backend/native.js';
+import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, samplingImageThreads, withBlasThreads, withImageByImageProducts, type NativeAddon } from '../../src/backend/native.js';
 import { NATIVE_KERNEL_NAMES } from '../../src/backend/native-kernels.js';
 import { describeBackend, initBackend } from '../../src/backend/select.js';
 import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';
@@ -51,7 +51,12 @@ describe.skipIf(unavailable !== null)(`BLAS threads${unavailable ? ` (skipped: $
     const want = Math.min(2, os.availableParallelism());
     try {
       expect(loadNative({}).threads).toBe(want);
+      // Sampling's image threads follow the same allowance.
+      expect(samplingImageThreads()).toBe(want);
       expect(loadNative({ [BLAS_THREADS_ENV]: '1' }).threads).toBe(1);
+      expect(samplingImageThreads()).toBe(1);
+      loadNative({ [BLAS_THREADS_ENV]: '12' });
+      expect(samplingImageThreads()).toBe(8);
       expect(() => loadNative({ [BLAS_THREADS_ENV]: 'two' })).toThrow(/GAN_AUGMENT_BLAS_THREADS: expected an integer from 1 to 256, received "two"/);
     } finally {
       loadNative();
