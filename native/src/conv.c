@@ -126,6 +126,38 @@ static void col2im_add(const conv_geom *g, const float *cols, size_t r0, size_t 
   }
 }
 
+/* y rows [from, to) = patches · W, in chunks of `step` rows, on thread `worker`'s scratch. */
+static int forward_rows(conv_ctx *c, int worker, const conv_geom *g, const float *x, const float *f, float *y,
+                        size_t from, size_t to, size_t step) {
+  const size_t k = (size_t)g->fh * g->fw * g->c;
+  const int o = g->o;
+  float *patches = scratch_floats(c, worker, step * k);
+  if (!patches) return -1;
+  for (size_t r0 = from; r0 < to; r0 += step) {
+    const size_t r1 = r0 + step < to ? r0 + step : to;
+    im2col(g, x, r0, r1, patches);
+    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f, y + r0 * o,
+               o);
+  }
+  return 0;
+}
+
+/* dx += col2im(dy rows [from, to) · Wᵀ), in chunks of `step` rows: it writes only those rows' part of dx. */
+static int backprop_input_rows(conv_ctx *c, int worker, const conv_geom *g, const float *dy, const float *f, float *dx,
+                               size_t from, size_t to, size_t step) {
+  const size_t k = (size_t)g->fh * g->fw * g->c;
+  const int o = g->o;
+  float *cols = scratch_floats(c, worker, step * k);
+  if (!cols) return -1;
+  for (size_t r0 = from; r0 < to; r0 += step) {
+    const size_t r1 = r0 + step < to ? r0 + step : to;
+    /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
+    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
+    col2im_add(g, cols, r0, r1, dx);
+  }
+  return 0;
+}
+
 /* One image-by-image product: image b's rows in chunks of `step`. */
 typedef struct {
   conv_ctx *c;
@@ -137,17 +169,7 @@ typedef struct {
 
 static int forward_image(void *raw, int b, int worker) {
   const image_job *j = raw;
-  const int o = j->g->o;
-  float *patches = scratch_floats(j->c, worker, j->step * j->k);
-  if (!patches) return -1;
-  for (size_t i0 = 0; i0 < j->plane; i0 += j->step) {
-    const size_t r0 = (size_t)b * j->plane + i0;
-    const size_t r1 = r0 + (i0 + j->step < j->plane ? j->step : j->plane - i0);
-    im2col(j->g, j->in, r0, r1, patches);
-    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)j->k, 1.f, patches, (int)j->k, j->f, o, 0.f,
-               j->out + r0 * o, o);
-  }
-  return 0;
+  return forward_rows(j->c, worker, j->g, j->in, j->f, j->out, (size_t)b * j->plane, (size_t)(b + 1) * j->plane, j->step);
 }
 
 static int forward_pointwise_image(void *raw, int b, int worker) {
@@ -162,17 +184,8 @@ static int forward_pointwise_image(void *raw, int b, int worker) {
 /* Image b's part of dx (dx already zeroed): its rows only, so threads never write the same element. */
 static int backprop_input_image(void *raw, int b, int worker) {
   const image_job *j = raw;
-  const int o = j->g->o;
-  float *cols = scratch_floats(j->c, worker, j->step * j->k);
-  if (!cols) return -1;
-  for (size_t i0 = 0; i0 < j->plane; i0 += j->step) {
-    const size_t r0 = (size_t)b * j->plane + i0;
-    const size_t r1 = r0 + (i0 + j->step < j->plane ? j->step : j->plane - i0);
-    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)j->k, o, 1.f, j->in + r0 * o, o, j->f, o, 0.f, cols,
-               (int)j->k);
-    col2im_add(j->g, cols, r0, r1, j->out);
-  }
-  return 0;
+  return backprop_input_rows(j->c, worker, j->g, j->in, j->f, j->out, (size_t)b * j->plane, (size_t)(b + 1) * j->plane,
+                             j->step);
 }
 
 static int backprop_input_pointwise_image(void *raw, int b, int worker) {
@@ -194,7 +207,6 @@ static int backprop_input_pointwise_image(void *raw, int b, int worker) {
 int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float *f, float *y) {
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
-  const int o = g->o;
   image_job job = {c, g, x, f, y, plane, k, chunk_rows(c, k, plane)};
   if (is_pointwise(g)) {
     if (c->per_image) return for_images(c, g->n, forward_pointwise_image, &job);
@@ -203,22 +215,12 @@ int conv2d_forward(conv_ctx *c, const conv_geom *g, const float *x, const float 
   }
   if (c->per_image) return for_images(c, g->n, forward_image, &job);
   const size_t rows = (size_t)g->n * plane;
-  const size_t step = chunk_rows(c, k, rows);
-  float *patches = scratch_floats(c, 0, step * k);
-  if (!patches) return -1;
-  for (size_t r0 = 0; r0 < rows; r0 += step) {
-    const size_t r1 = r0 + step < rows ? r0 + step : rows;
-    im2col(g, x, r0, r1, patches);
-    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(r1 - r0), o, (int)k, 1.f, patches, (int)k, f, o, 0.f, y + r0 * o,
-               o);
-  }
-  return 0;
+  return forward_rows(c, 0, g, x, f, y, 0, rows, chunk_rows(c, k, rows));
 }
 
 int conv2d_backprop_input(conv_ctx *c, const conv_geom *g, const float *dy, const float *f, float *dx) {
   const size_t plane = (size_t)g->oh * g->ow;
   const size_t k = (size_t)g->fh * g->fw * g->c;
-  const int o = g->o;
   image_job job = {c, g, dy, f, dx, plane, k, chunk_rows(c, k, plane)};
   if (is_pointwise(g)) {
     if (c->per_image) return for_images(c, g->n, backprop_input_pointwise_image, &job);
@@ -228,16 +230,7 @@ int conv2d_backprop_input(conv_ctx *c, const conv_geom *g, const float *dy, cons
   memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->c);
   if (c->per_image) return for_images(c, g->n, backprop_input_image, &job);
   const size_t rows = (size_t)g->n * plane;
-  const size_t step = chunk_rows(c, k, rows);
-  float *cols = scratch_floats(c, 0, step * k);
-  if (!cols) return -1;
-  for (size_t r0 = 0; r0 < rows; r0 += step) {
-    const size_t r1 = r0 + step < rows ? r0 + step : rows;
-    /* cols = dy[r0:r1] · Wᵀ, W viewed as [k, o]. */
-    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(r1 - r0), (int)k, o, 1.f, dy + r0 * o, o, f, o, 0.f, cols, (int)k);
-    col2im_add(g, cols, r0, r1, dx);
-  }
-  return 0;
+  return backprop_input_rows(c, 0, g, dy, f, dx, 0, rows, chunk_rows(c, k, rows));
 }
 
 int conv2d_backprop_filter(conv_ctx *c, const conv_geom *g, const float *x, const float *dy, float *dw) {

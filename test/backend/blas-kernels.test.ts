@@ -235,11 +235,17 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     expect(rel).toBeLessThan(1e-5);
   });
 
-  it('sampleClass on two image threads gives the bytes and discriminator logits of one', async () => {
+  /** A small conditional G and D (28×28×1, three classes) on wasm+native, for the sampling tests. */
+  async function smallGan(seed: number) {
     await tf.setBackend('wasm');
-    const rng = new Rng(12);
+    const rng = new Rng(seed);
     const g = buildGenerator({ numClasses: 3, latentDim: 16, embedDim: 8, width: 32, size: 28, channels: 1 }, rng);
     const d = buildDiscriminator({ numClasses: 3, width: 8, size: 28, channels: 1, mbstd: true, spectralNorm: true }, rng);
+    return { g, d, dispose: () => tf.dispose([...Object.values(g.params), ...Object.values(d.params)]) };
+  }
+
+  it('sampleClass on two image threads gives the bytes and discriminator logits of one', async () => {
+    const { g, d, dispose } = await smallGan(12);
     const seeds = seedsFor(4, 1, 37);
     try {
       const one = await sampleClass(g, d, 1, 37, seeds, 16, { imageThreads: 1 });
@@ -247,15 +253,12 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
       expect(Buffer.from(two.pixels).equals(Buffer.from(one.pixels))).toBe(true);
       expect(Array.from(two.scores!)).toEqual(Array.from(one.scores!));
     } finally {
-      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+      dispose();
     }
   });
 
   it('sampling on two threads (a native sampler thread beside this one) gives the bytes of one; this thread keeps its BLAS threads', async () => {
-    await tf.setBackend('wasm');
-    const rng = new Rng(11);
-    const g = buildGenerator({ numClasses: 3, latentDim: 16, embedDim: 8, width: 32, size: 28, channels: 1 }, rng);
-    const d = buildDiscriminator({ numClasses: 3, width: 8, size: 28, channels: 1, mbstd: true, spectralNorm: true }, rng);
+    const { g, d, dispose } = await smallGan(11);
     const seeds = seedsFor(9, 2, 40);
     const one = await sampleClass(g, d, 2, 40, seeds, 16);
     const addon = loadNative().addon;
@@ -272,7 +275,7 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
       expect(Array.from(two.scores!)).toEqual(Array.from(one.scores!));
     } finally {
       await pool?.close();
-      tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+      dispose();
     }
   });
 
