@@ -125,6 +125,7 @@ const GanSchema = section({
   conditioning: oneOf(GENERATOR_CONDITIONINGS)
     .default('input')
     .describe("How the class enters the generator: `input` (a class embedding of `embedDim` concatenated to z), `batchnorm` (z alone feeds the first layer; each batch-norm layer's gain and bias get an offset projected from the class embedding, as in BigGAN — with the class in the input, a class of a few dozen images collapses onto one template) or `both` (the embedding in the input and in every batch-norm layer). Shared and per-class modes."),
+  classNoise: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe("Conditioning augmentation (StackGAN, Zhang et al. 2017): each generated image's class embedding gets Gaussian noise of this σ, drawn with its latent (0 = off). A class becomes a region of the embedding space rather than a point, against each class collapsing onto one template. Shared and per-class modes."),
   gWidth: posInt().default(128).describe("Channels of the generator's first feature map (halved at each upsampling)."),
   dWidth: posInt().default(64).describe("Channels of the discriminator's first conv (doubled at the second)."),
   head: oneOf(['projection', 'acgan', 'concat'] as const).default('projection').describe('How D sees the class: `projection` (inner product with a class embedding), `acgan` (auxiliary classifier), `concat` (label plane input).'),

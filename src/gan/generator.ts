@@ -12,6 +12,12 @@
  *   varied but classless, docs/measurements.md); through the embedding an offset moves up to
  *   ~lrG·Σ|e| per step;
  * - `both`: the embedding in the input and in every BN layer (BigGAN's shared embedding).
+ * With `classNoise` σ > 0 (conditioning augmentation, StackGAN, Zhang et al. 2017) each image's class
+ * vector is its class embedding plus σ·ε, ε ~ N(0, I) drawn with z (the last `embedDim` entries of the
+ * latent, `latentLength`): a class is a region rather than a point. Through the input, a fixed class
+ * vector becomes a fixed template that z barely moves (one template per class in every run,
+ * docs/measurements.md); the noise travels through the same weights as the class, so G cannot make the
+ * class louder without making the noise louder.
  * The upsampling is one of three architectures (`arch`):
  * - `dcgan`: stride-2 5×5 transposed convs (width/2, then channels). Cheap, but a 5-tap filter at stride 2
  *   covers odd and even output pixels with 3 and 2 taps — the regular dot (checkerboard) pattern of
@@ -45,7 +51,13 @@ export interface GeneratorSpec {
   arch?: GeneratorArch;
   /** How the class enters; absent (models saved before it existed) = `input`. */
   conditioning?: GeneratorConditioning;
+  /** σ of the noise added to each image's class embedding; absent or 0 = none. */
+  classNoise?: number;
 }
+
+/** Entries of one image's latent vector: z, then (class noise) the embedding's noise ε. */
+export const latentLength = (spec: Pick<GeneratorSpec, 'latentDim' | 'embedDim' | 'classNoise'>): number =>
+  spec.latentDim + ((spec.classNoise ?? 0) > 0 ? spec.embedDim : 0);
 
 export interface Generator {
   spec: GeneratorSpec;
@@ -140,11 +152,16 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   const arch = g.spec.arch ?? 'dcgan';
   const { input: byInput, batchnorm: byBn } = conditioningParts(g.spec.conditioning);
   const b = z.shape[0];
-  // Each image's class embedding, scaled by `condition` (gan.transition's λ), for the input and the BN offsets.
+  const sigma = g.spec.classNoise ?? 0;
+  const { latentDim, embedDim } = g.spec;
+  // Each image's class embedding (plus its noise), scaled by `condition` (gan.transition's λ), for the
+  // input and the BN offsets.
   const embedded = tf.tidy(() => {
-    const e = tf.gather(p['embed']!, labels);
+    let e = tf.gather(p['embed']!, labels);
+    if (sigma > 0) e = e.add(z.slice([0, latentDim], [b, embedDim]).mul(sigma));
     return condition === 1 ? e : e.mul(condition);
   });
+  const zOnly = sigma > 0 ? tf.tidy(() => z.slice([0, 0], [b, latentDim])) : z;
   /** Layer `l`'s γ, β: shared, plus (conditional BN) the projection of each image's class embedding. */
   const affine = (l: (typeof BN_LAYERS)[number]): [tf.Tensor, tf.Tensor] => {
     const [gamma, beta] = [p[`${l}Gamma`]!, p[`${l}Beta`]!];
@@ -163,7 +180,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
   // Layer by layer, each in its own tidy, and each layer's input freed once the next exists: at most two
   // activation maps alive at once outside a tape (a 256-image generation batch held ~10 before). Under a
   // tape this is safe too: a kernel that needs its input for the gradient keeps its own reference.
-  let h: tf.Tensor = tf.tidy(() => (byInput ? tf.concat([z, embedded], 1) : z).matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]));
+  let h: tf.Tensor = tf.tidy(() => (byInput ? tf.concat([zOnly, embedded], 1) : zOnly).matMul(p['denseW']!).add(p['denseB']!).reshape([b, s0, s0, width]));
   const next = (f: (x: tf.Tensor) => tf.Tensor) => {
     const before = h;
     h = tf.tidy(() => f(before));
@@ -184,7 +201,7 @@ function forward(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, normAct: Nor
 }
 
 /**
- * Images in [-1, 1] for latent vectors `z` [B, latentDim] and class indices `labels` [B] (int32).
+ * Images in [-1, 1] for latent vectors `z` [B, latentLength(spec)] and class indices `labels` [B] (int32).
  * `mode: 'train'` normalises with batch statistics; `'eval'` with the stored population statistics, so
  * that an image depends only on its own (z, label) — what makes a synthetic image's seed reproducible.
  * `condition` scales the class embedding or the class offsets of the BN gains (gan.transition's λ;

@@ -17,7 +17,7 @@ import { initAda, updateAda, type AdaState } from './ada.js';
 import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
-import { buildGenerator, calibrateBatchNorm, generate, type Generator, type GeneratorSpec } from './generator.js';
+import { buildGenerator, calibrateBatchNorm, generate, latentLength, type Generator, type GeneratorSpec } from './generator.js';
 import { disposeParams } from './params.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
 import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator, type TranslatorSpec } from './translator.js';
@@ -110,9 +110,9 @@ export { DivergenceError };
 
 const MAX_ROLLBACKS = 3;
 
-/** Latent vectors from the seeded Rng, [n, latentDim]. */
-export function latent(rng: Rng, n: number, latentDim: number): tf.Tensor2D {
-  return tf.tensor2d(rng.normal(new Float32Array(n * latentDim)), [n, latentDim]);
+/** Latent vectors from the seeded Rng, [n, length] (`latentLength` of the generator). */
+export function latent(rng: Rng, n: number, length: number): tf.Tensor2D {
+  return tf.tensor2d(rng.normal(new Float32Array(n * length)), [n, length]);
 }
 
 /** Class indices drawn uniformly from `classes`. */
@@ -152,7 +152,7 @@ export function meanPairwiseDistance(pixels: Uint8Array, n: number, per: number)
 export function ganSpecs(config: Config, numClasses: number): { g: GeneratorSpec; translator: TranslatorSpec; d: DiscriminatorSpec } {
   const { gan, decode } = config;
   return {
-    g: { numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch, conditioning: gan.conditioning },
+    g: { numClasses, latentDim: gan.latentDim, embedDim: gan.embedDim, width: gan.gWidth, size: decode.size, channels: decode.channels, arch: gan.arch, conditioning: gan.conditioning, classNoise: gan.classNoise },
     translator: translatorSpec({ numClasses, size: decode.size, channels: decode.channels, width: gan.translate.width, resBlocks: gan.translate.resBlocks }),
     d: { numClasses, width: gan.dWidth, size: decode.size, channels: decode.channels, head: gan.head, mbstd: gan.mbstd, spectralNorm: gan.spectralNorm },
   };
@@ -260,7 +260,7 @@ export class Trainer {
       const arrays: StepArrays = {
         real: batch.images,
         realLabels: batch.labels,
-        z: rng.normal(new Float32Array(b * gan.latentDim)),
+        z: rng.normal(new Float32Array(b * latentLength(gan))),
         fakeLabels: gan.modeSeeking > 0 ? pairedLabels(rng, b, this.present) : uniformLabels(rng, b, this.present),
         augReal,
         augFake,
@@ -270,7 +270,7 @@ export class Trainer {
         condition: conditionWeight(step, train.steps, gan.transition),
         size: decode.size,
         channels: decode.channels,
-        latentDim: gan.latentDim,
+        latentDim: latentLength(gan),
       };
       if (this.pool) {
         ({ d: ds, g: gs } = this.pool.iterate(this.state, arrays, this.settings));
@@ -336,10 +336,10 @@ export class Trainer {
     if (isTranslator(g)) return this.translatedSamples(g, perClass, classes);
     const fixed = new Rng(0x5eed);
     const n = perClass * classes.length;
-    const z = fixed.normal(new Float32Array(n * g.spec.latentDim));
+    const z = fixed.normal(new Float32Array(n * latentLength(g.spec)));
     const labels = Int32Array.from({ length: n }, (_, i) => classes[Math.floor(i / perClass)]!);
     const px = tf.tidy(() => {
-      const x = generate(g, tf.tensor2d(z, [n, g.spec.latentDim]), tf.tensor1d(labels, 'int32'), 'train');
+      const x = generate(g, tf.tensor2d(z, [n, latentLength(g.spec)]), tf.tensor1d(labels, 'int32'), 'train');
       return x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync();
     });
     const per = g.spec.size * g.spec.size * g.spec.channels;
@@ -429,7 +429,7 @@ export class Trainer {
     if (isTranslator(g)) return g;
     const calibRng = new Rng(this.config.seed ^ 0xb00c);
     const calib = Array.from({ length: 8 }, () => ({
-      z: latent(calibRng, 128, g.spec.latentDim),
+      z: latent(calibRng, 128, latentLength(g.spec)),
       labels: tf.tensor1d(uniformLabels(calibRng, 128, this.present), 'int32'),
     }));
     calibrateBatchNorm(g, calib);

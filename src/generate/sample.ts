@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Discriminator } from '../gan/discriminator.js';
-import { generate, type Generator } from '../gan/generator.js';
+import { generate, latentLength, type Generator } from '../gan/generator.js';
 import { runBatches } from './batches.js';
 import type { SamplerPool } from './sampler-pool.js';
 import { Rng } from '../util/rng.js';
@@ -20,9 +20,9 @@ export interface Candidates {
   scores: Float32Array | null;
 }
 
-/** The latent vector of one seed. */
-export function latentOf(seed: number, latentDim: number): Float32Array {
-  return new Rng(seed).normal(new Float32Array(latentDim));
+/** The latent vector of one seed (`length`: the generator's `latentLength`; its first entries are z whatever the length). */
+export function latentOf(seed: number, length: number): Float32Array {
+  return new Rng(seed).normal(new Float32Array(length));
 }
 
 export interface SampleOptions {
@@ -48,7 +48,8 @@ export async function sampleClass(
   batchSize: number,
   options: SampleOptions = {},
 ): Promise<Candidates> {
-  const { size, channels, latentDim } = g.spec;
+  const { size, channels } = g.spec;
+  const latentDim = latentLength(g.spec);
   const { onProgress, signal, pool, imageThreads } = options;
   const { pixels, scores } = await runBatches({
     count,

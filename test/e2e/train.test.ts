@@ -125,6 +125,21 @@ describe('per-class mode and generate', () => {
     }
   });
 
+  it('with gan.classNoise, the model records it and generate draws each seed’s class noise as the run did', async () => {
+    const out = await tempDir();
+    const ran = await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1', 'gan.classNoise=1.5']);
+    expect(ran.code, ran.stderr).toBe(0);
+    const model = path.join(out, 'model/generator');
+    expect(JSON.parse(await readFile(path.join(model, 'model.json'), 'utf8')).spec.classNoise).toBe(1.5);
+    const gen = await tempDir();
+    const g = await runCli(['generate', '--model', model, '--class', 'coat', '--count', '90', '--out', gen]);
+    expect(g.code, g.stderr).toBe(0);
+    const bySeed = new Map((await manifest(gen)).map((e) => [e.seed, e.sha256]));
+    const coats = (await manifest(out)).filter((e) => e.source === 'synthetic' && e.label === 'coat');
+    expect(coats).toHaveLength(90);
+    for (const e of coats) expect(bySeed.get(e.seed), `seed ${e.seed}`).toBe(e.sha256);
+  });
+
   it('generate reproduces a run’s synthetic images from their seeds, for several classes, without retraining', async () => {
     const out = await tempDir();
     // The run samples its candidates on two threads, `generate` on one (auto, 180 images) and on two:

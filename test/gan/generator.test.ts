@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { buildGenerator, calibrateBatchNorm, generate, upsample2x, GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../../src/gan/generator.js';
+import { buildGenerator, calibrateBatchNorm, generate, latentLength, upsample2x, GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../../src/gan/generator.js';
 import { disposeParams } from '../../src/gan/params.js';
 import { Rng } from '../../src/util/rng.js';
 import { SMALL_SPEC } from '../helpers/small-gan.js';
@@ -108,6 +108,56 @@ describe('conditioning: batchnorm', () => {
     const [u0, u1, u2] = rows(generate(g, z, labels, 'eval', 0));
     expect(u1).toEqual(u0);
     expect(u2).toEqual(u0);
+    tf.dispose([z, labels]);
+    disposeParams(g.params);
+  });
+});
+
+describe('gan.classNoise (conditioning augmentation)', () => {
+  const pixels = (t: tf.Tensor) => {
+    const a = Array.from(t.dataSync());
+    t.dispose();
+    return a;
+  };
+
+  it('the latent grows by embedDim only with noise on; σ·ε enters exactly as a shift of the class embedding', () => {
+    expect(latentLength(SMALL_SPEC)).toBe(16);
+    expect(latentLength({ ...SMALL_SPEC, classNoise: 0 })).toBe(16);
+    expect(latentLength({ ...SMALL_SPEC, classNoise: 0.5 })).toBe(24);
+    for (const conditioning of GENERATOR_CONDITIONINGS) {
+      // The same weights (no parameter depends on the noise), with and without it.
+      const noisy = buildGenerator({ ...SMALL_SPEC, arch: 'upsample', conditioning, classNoise: 0.5 }, new Rng(3));
+      const plain = buildGenerator({ ...SMALL_SPEC, arch: 'upsample', conditioning }, new Rng(3));
+      randomiseClassOffsets(noisy, 9);
+      randomiseClassOffsets(plain, 9);
+      const rng = new Rng(4);
+      const z = rng.normal(new Float32Array(16));
+      const eps = rng.normal(new Float32Array(8));
+      const label = tf.tensor1d([1], 'int32');
+      // Train mode on one image normalises it away; compare at the (shared) initial eval statistics.
+      const withNoise = pixels(generate(noisy, tf.tensor2d([...z, ...eps], [1, 24]), label, 'eval'));
+      const zeroNoise = pixels(generate(noisy, tf.tensor2d([...z, ...new Float32Array(8)], [1, 24]), label, 'eval'));
+      expect(zeroNoise).toEqual(pixels(generate(plain, tf.tensor2d(z, [1, 16]), label, 'eval')));
+      expect(withNoise).not.toEqual(zeroNoise);
+      // The plain generator with class 1's embedding moved by 0.5·ε draws the noisy image.
+      const e = plain.params['embed']!;
+      tf.tidy(() => e.assign(e.add(tf.tensor2d([0, 1, 0], [3, 1]).mul(tf.tensor2d(eps, [1, 8]).mul(0.5)))));
+      const shifted = pixels(generate(plain, tf.tensor2d(z, [1, 16]), label, 'eval'));
+      for (let i = 0; i < shifted.length; i++) expect(shifted[i]).toBeCloseTo(withNoise[i]!, 5);
+      label.dispose();
+      disposeParams(noisy.params);
+      disposeParams(plain.params);
+    }
+  });
+
+  it('calibration and both modes take the longer latent and leak nothing', () => {
+    const g = buildGenerator({ ...SMALL_SPEC, arch: 'dcgan', classNoise: 1 }, new Rng(3));
+    const z = tf.tensor2d(new Rng(5).normal(new Float32Array(6 * 24)), [6, 24]);
+    const labels = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
+    const before = tf.memory().numTensors;
+    calibrateBatchNorm(g, [{ z, labels }]);
+    tf.dispose([generate(g, z, labels, 'train'), generate(g, z, labels, 'eval')]);
+    expect(tf.memory().numTensors).toBe(before);
     tf.dispose([z, labels]);
     disposeParams(g.params);
   });

@@ -81,8 +81,11 @@ describe('AllReduce', () => {
 });
 
 describe('two replicas on worker threads', () => {
-  it('train to the weights one thread trains to (same seed), leaving no tensor behind', async () => {
-    const cfg = config();
+  it.each([
+    ['', ''],
+    [' (gan.classNoise: the longer latent split by rows too)', ', classNoise: 1'],
+  ])('train to the weights one thread trains to (same seed), leaving no tensor behind%s', async (_, extra) => {
+    const cfg = config(extra);
     const before = tf.memory().numTensors;
     const one = await trainGan(data, cfg, { workers: 1 });
     const oneG = Object.fromEntries(Object.entries(one.g.params).map(([k, v]) => [k, v.dataSync() as Float32Array]));

@@ -128,3 +128,23 @@ describe('mode seeking (gan.modeSeeking)', () => {
     expect(off.some((v, i) => v !== on[i])).toBe(true);
   });
 });
+
+it('with gan.classNoise, a D step and a G step take the longer latent, move only their own model and leak nothing', () => {
+  const state = makeSmallState('projection', { classNoise: 1 });
+  const input = makeSmallInput(5, 0.5);
+  const z = tf.tensor2d(new Rng(6).normal(new Float32Array(6 * 24)), [6, 24]);
+  const step = { ...input, z };
+  trainDiscriminatorStep(state, step);
+  trainGeneratorStep(state, step);
+  const count = tf.memory().numTensors;
+  const [g0, d0] = [snapshot(state.g.params), snapshot(state.d.params)];
+  trainDiscriminatorStep(state, step);
+  expect(changed(g0, state.g.params)).toEqual([]);
+  const d1 = snapshot(state.d.params);
+  trainGeneratorStep(state, step);
+  expect(changed(d1, state.d.params)).toEqual([]);
+  expect(changed(g0, state.g.params)).toContain('embed');
+  expect(changed(d0, state.d.params).length).toBeGreaterThan(0);
+  expect(tf.memory().numTensors).toBe(count);
+  tf.dispose([z, ...Object.values(input).filter((v) => v instanceof tf.Tensor)]);
+});

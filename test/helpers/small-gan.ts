@@ -14,11 +14,11 @@ export const SMALL_SPEC = { numClasses: 3, latentDim: 16, embedDim: 8, width: 16
 
 export function makeSmallState(
   head: DiscriminatorHead = 'projection',
-  extra: { mbstd?: boolean; spectralNorm?: boolean; arch?: GeneratorArch; conditioning?: GeneratorConditioning } = {},
+  extra: { mbstd?: boolean; spectralNorm?: boolean; arch?: GeneratorArch; conditioning?: GeneratorConditioning; classNoise?: number } = {},
 ): GanState {
   const rng = new Rng(7);
-  const { arch, conditioning, ...dExtra } = extra;
-  const g = buildGenerator({ ...SMALL_SPEC, ...(arch ? { arch } : {}), ...(conditioning ? { conditioning } : {}) }, rng);
+  const { arch, conditioning, classNoise, ...dExtra } = extra;
+  const g = buildGenerator({ ...SMALL_SPEC, ...(arch ? { arch } : {}), ...(conditioning ? { conditioning } : {}), ...(classNoise ? { classNoise } : {}) }, rng);
   const d = buildDiscriminator({ numClasses: 3, width: 8, size: 12, channels: 1, head, ...dExtra }, rng);
   return { g, d, optG: new Adam(g.params, 1e-3, 0.5, 0.999), optD: new Adam(d.params, 1e-3, 0.5, 0.999) };
 }
