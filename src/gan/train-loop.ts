@@ -257,10 +257,11 @@ export class Trainer {
       gs = trainTranslatorStep(state, { ...input, augFake: augFakeG }, this.settings);
       tf.dispose(Object.values(input));
     } else {
+      const zLength = latentLength(gan);
       const arrays: StepArrays = {
         real: batch.images,
         realLabels: batch.labels,
-        z: rng.normal(new Float32Array(b * latentLength(gan))),
+        z: rng.normal(new Float32Array(b * zLength)),
         fakeLabels: gan.modeSeeking > 0 ? pairedLabels(rng, b, this.present) : uniformLabels(rng, b, this.present),
         augReal,
         augFake,
@@ -270,7 +271,7 @@ export class Trainer {
         condition: conditionWeight(step, train.steps, gan.transition),
         size: decode.size,
         channels: decode.channels,
-        latentDim: latentLength(gan),
+        zLength,
       };
       if (this.pool) {
         ({ d: ds, g: gs } = this.pool.iterate(this.state, arrays, this.settings));
@@ -336,10 +337,11 @@ export class Trainer {
     if (isTranslator(g)) return this.translatedSamples(g, perClass, classes);
     const fixed = new Rng(0x5eed);
     const n = perClass * classes.length;
-    const z = fixed.normal(new Float32Array(n * latentLength(g.spec)));
+    const zLength = latentLength(g.spec);
+    const z = fixed.normal(new Float32Array(n * zLength));
     const labels = Int32Array.from({ length: n }, (_, i) => classes[Math.floor(i / perClass)]!);
     const px = tf.tidy(() => {
-      const x = generate(g, tf.tensor2d(z, [n, latentLength(g.spec)]), tf.tensor1d(labels, 'int32'), 'train');
+      const x = generate(g, tf.tensor2d(z, [n, zLength]), tf.tensor1d(labels, 'int32'), 'train');
       return x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync();
     });
     const per = g.spec.size * g.spec.size * g.spec.channels;

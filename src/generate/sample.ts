@@ -49,7 +49,7 @@ export async function sampleClass(
   options: SampleOptions = {},
 ): Promise<Candidates> {
   const { size, channels } = g.spec;
-  const latentDim = latentLength(g.spec);
+  const zLength = latentLength(g.spec);
   const { onProgress, signal, pool, imageThreads } = options;
   const { pixels, scores } = await runBatches({
     count,
@@ -57,10 +57,10 @@ export async function sampleClass(
     per: size * size * channels,
     d,
     make: (at) => {
-      const z = new Float32Array(at.length * latentDim);
-      at.forEach((img, i) => z.set(latentOf(seeds[img]!, latentDim), i * latentDim));
+      const z = new Float32Array(at.length * zLength);
+      at.forEach((img, i) => z.set(latentOf(seeds[img]!, zLength), i * zLength));
       const labels = tf.fill([at.length], classIndex, 'int32') as tf.Tensor1D;
-      return { images: generate(g, tf.tensor2d(z, [at.length, latentDim]), labels, 'eval'), labels };
+      return { images: generate(g, tf.tensor2d(z, [at.length, zLength]), labels, 'eval'), labels };
     },
     interrupted: (start) => `interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`,
     helpers: pool ? { threads: () => pool.threads, run: (helper, at) => pool.sample(helper, classIndex, at.map((img) => seeds[img]!)) } : null,

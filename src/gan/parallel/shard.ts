@@ -18,7 +18,7 @@ export interface StepArrays {
   /** Real images in [−1, 1], NHWC, and their labels. */
   real: Float32Array;
   realLabels: Int32Array;
-  /** Latents [B, latentDim] and the labels to generate. */
+  /** Latents [B, zLength] (the generator's `latentLength`) and the labels to generate. */
   z: Float32Array;
   fakeLabels: Int32Array;
   augReal: AugmentParams;
@@ -30,7 +30,7 @@ export interface StepArrays {
   condition: number;
   size: number;
   channels: number;
-  latentDim: number;
+  zLength: number;
 }
 
 export function batchOf(a: StepArrays): number {
@@ -93,7 +93,7 @@ export function stepPart(a: StepArrays, idx: Int32Array): StepArrays {
     ...a,
     real: rows(a.real, per, idx),
     realLabels: rows(a.realLabels, 1, idx),
-    z: rows(a.z, a.latentDim, idx),
+    z: rows(a.z, a.zLength, idx),
     fakeLabels: rows(a.fakeLabels, 1, idx),
     augReal: augmentPart(a.augReal, idx),
     augFake: augmentPart(a.augFake, idx),
@@ -108,7 +108,7 @@ export function stepTensors(a: StepArrays): StepInput & { augFakeG: AugmentParam
   return {
     real: tf.tensor4d(a.real, [b, a.size, a.size, a.channels]),
     realLabels: tf.tensor1d(a.realLabels, 'int32'),
-    z: tf.tensor2d(a.z, [b, a.latentDim]),
+    z: tf.tensor2d(a.z, [b, a.zLength]),
     fakeLabels: tf.tensor1d(a.fakeLabels, 'int32'),
     augReal: a.augReal,
     augFake: a.augFake,
