@@ -68,8 +68,12 @@ pre.cmd{background:var(--soft);border:1px solid var(--line);padding:8px 10px;ove
 @media print{nav{display:none}h2{break-after:avoid}section{break-inside:avoid-page}}
 `;
 
-function table(head: string[] | null, rows: (string | number)[][], leftCols = 1): string {
-  const cls = (i: number) => (i < leftCols ? ' class="l"' : '');
+/**
+ * A table whose first `leftCols` columns, and the `textCols`, are left-aligned text that wraps; the rest are
+ * right-aligned figures on one line. A sentence in a figure column would stretch the table past the page.
+ */
+function table(head: string[] | null, rows: (string | number)[][], leftCols = 1, textCols: readonly number[] = []): string {
+  const cls = (i: number) => (i < leftCols || textCols.includes(i) ? ' class="l"' : '');
   const thead = head ? `<thead><tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join('')}</tr></thead>` : '';
   return `<table>${thead}<tbody>${rows
     .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)
@@ -140,6 +144,7 @@ function verdicts(d: ReportData): string {
       ['check', 'figure', 'verdict', 'why'],
       v.checks.map((k) => [esc(k.name), esc(k.figure), badge(k.verdict), esc(k.why)]),
       2,
+      [3],
     )}`,
   );
   return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the generator's sample diversity against the real images' (≈ 1 is healthy), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close; one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
@@ -153,6 +158,7 @@ function guard(s: SummaryLike | null): string {
     ['class', 'decision', 'with synthetic', 'without', 'reason'],
     gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),
     1,
+    [4],
   )}`;
 }
 

@@ -152,6 +152,9 @@ describe('renderReport', () => {
     expect(html).toContain('Do not use the synthetic images of <b>coat</b> (poor)');
     expect(html).toContain('<b>shirt</b>: good');
     expect(html).toContain('FID 300 = 10.0 × floor 30.0');
+    // The reason is a sentence (a guard's runs to 200 characters): it wraps instead of widening the table.
+    const why = judgeClass({ label: 'shirt', fid: 31, kid: null, fidFloor: 30, diversity: 1, candidates: 10, kept: 5, rejected: {} }).checks[0]!.why;
+    expect(html).toContain(`<td class="l">${why}</td>`);
   });
 
   it('renders what exists: no summary, no classes, no training', () => {
