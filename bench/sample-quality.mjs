@@ -6,7 +6,11 @@
  * Optionally renders, per scarce class, a strip real | kept | rejected (rejected needs filter.keepRejected).
  *
  *   node bench/sample-quality.mjs --runs out/a,out/b --train fixtures/fmnist-tiny --test fixtures/fmnist-tiny-test \
- *     [--extractor-data bench/data/fmnist-lt/test] [--grid docs/images/x.png] [--per 12] [--json]
+ *     [--extractor-data bench/data/fmnist-lt/test] [--grid docs/images/x.png] [--per 12] [--json] [--raw 500 --psi 1,0.8]
+ *
+ * With `--raw <n>` it also scores n unselected samples per class straight from each run's generator
+ * (model/generator; seeds 0..n-1, every latent entry scaled by each `--psi`, default 1): what selection
+ * starts from, and whether truncating the latent (ψ < 1) trades spread for realism.
  *
  * Features: a fixed classifier (widths 32-64-128, seed 0, 600 steps) trained on --extractor-data (default: the
  * test folder) — never on the runs' own training images, so the floor and the kept sets are measured alike.
@@ -31,8 +35,10 @@ const EXTRACTOR_DATA = path.resolve(opt('extractor-data', TEST));
 const GRID = opt('grid', null);
 const PER = Number(opt('per', '12'));
 const JSON_OUT = args.includes('--json');
+const RAW = Number(opt('raw', '0'));
+const PSIS = opt('psi', '1').split(',').map(Number);
 if (RUNS.length === 0) {
-  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>]');
+  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]]');
   process.exit(2);
 }
 
@@ -131,6 +137,30 @@ for (const run of RUNS) {
   const ratios = labels.map((l) => row.classes[l].fidRatio).filter((x) => x !== null);
   row.meanRatio = ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : null;
   rows.push(row);
+  if (RAW > 0) for (const psi of PSIS) rows.push(await rawRow(run, psi));
+}
+
+/** FID ÷ floor of RAW unselected samples per class from the run's generator, latents scaled by psi. */
+async function rawRow(run, psi) {
+  const tfjs = await import('@tensorflow/tfjs');
+  const { loadParams } = await dist('gan/model-io.js');
+  const { generate, latentLength } = await dist('gan/generator.js');
+  const { latentOf } = await dist('generate/sample.js');
+  const { saved, params } = await loadParams(path.join(run, 'model', 'generator'), 'generator');
+  const g = { spec: saved.spec, params };
+  const zl = latentLength(g.spec);
+  const row = { run: `${path.relative(ROOT, run)} raw ${RAW} ψ ${psi}`, raw: true, classes: {} };
+  for (const label of labels) {
+    const z = new Float32Array(RAW * zl);
+    for (let i = 0; i < RAW; i++) z.set(latentOf(i, zl).map((v) => v * psi), i * zl);
+    const img = tfjs.tidy(() => generate(g, tfjs.tensor2d(z, [RAW, zl]), tfjs.fill([RAW], saved.labels.indexOf(label), 'int32'), 'eval').add(1).mul(127.5).round().clipByValue(0, 255));
+    const px = Uint8Array.from(await img.data());
+    img.dispose();
+    const f = fid(F(await feat({ px, n: RAW })), F(testFeat[label]));
+    row.classes[label] = { kept: RAW, fid: f, kid: null, fidRatio: f / floors[label].fid };
+  }
+  row.meanRatio = labels.reduce((a, l) => a + row.classes[l].fidRatio, 0) / labels.length;
+  return row;
 }
 
 if (JSON_OUT) {
@@ -142,7 +172,7 @@ if (JSON_OUT) {
     console.log([r.run, ...labels.flatMap((l) => [r.classes[l].fid?.toFixed(1) ?? '-', r.classes[l].fidRatio?.toFixed(2) ?? '-']), r.meanRatio?.toFixed(2) ?? '-'].join(' | '));
   }
   console.log(['KID', ...labels.map((l) => `${l} floor ${floors[l].kid.toFixed(4)}`)].join(' | '));
-  for (const r of rows) console.log([r.run, ...labels.map((l) => r.classes[l].kid?.toFixed(4) ?? '-')].join(' | '));
+  for (const r of rows) if (!r.raw) console.log([r.run, ...labels.map((l) => r.classes[l].kid?.toFixed(4) ?? '-')].join(' | '));
 }
 
 // Grid: one row per (run, class): PER real training images | PER kept | PER rejected, 2-px gaps.
