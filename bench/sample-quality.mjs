@@ -51,6 +51,10 @@ const { features } = await dist('classifier/predict.js');
 const { saveClassifier, loadClassifier } = await dist('classifier/io.js');
 const { fid } = await dist('metrics/fid.js');
 const { kid } = await dist('metrics/kid.js');
+const { loadParams } = await dist('gan/model-io.js');
+const { generate, latentLength, toPixels } = await dist('gan/generator.js');
+const { latentOf } = await dist('generate/sample.js');
+const tfjs = await import('@tensorflow/tfjs');
 await initBackend('wasm');
 
 const first = JSON.parse(await readFile(path.join(RUNS[0], 'summary.json'), 'utf8'));
@@ -137,23 +141,20 @@ for (const run of RUNS) {
   const ratios = labels.map((l) => row.classes[l].fidRatio).filter((x) => x !== null);
   row.meanRatio = ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : null;
   rows.push(row);
-  if (RAW > 0) for (const psi of PSIS) rows.push(await rawRow(run, psi));
+  if (RAW > 0) {
+    const { saved, params } = await loadParams(path.join(run, 'model', 'generator'), 'generator');
+    for (const psi of PSIS) rows.push(await rawRow(run, { spec: saved.spec, params }, saved.labels, psi));
+  }
 }
 
-/** FID ÷ floor of RAW unselected samples per class from the run's generator, latents scaled by psi. */
-async function rawRow(run, psi) {
-  const tfjs = await import('@tensorflow/tfjs');
-  const { loadParams } = await dist('gan/model-io.js');
-  const { generate, latentLength } = await dist('gan/generator.js');
-  const { latentOf } = await dist('generate/sample.js');
-  const { saved, params } = await loadParams(path.join(run, 'model', 'generator'), 'generator');
-  const g = { spec: saved.spec, params };
+/** FID ÷ floor of RAW unselected samples per class from the run's generator `g`, latents scaled by psi. */
+async function rawRow(run, g, ganLabels, psi) {
   const zl = latentLength(g.spec);
   const row = { run: `${path.relative(ROOT, run)} raw ${RAW} ψ ${psi}`, raw: true, classes: {} };
   for (const label of labels) {
     const z = new Float32Array(RAW * zl);
     for (let i = 0; i < RAW; i++) z.set(latentOf(i, zl).map((v) => v * psi), i * zl);
-    const img = tfjs.tidy(() => generate(g, tfjs.tensor2d(z, [RAW, zl]), tfjs.fill([RAW], saved.labels.indexOf(label), 'int32'), 'eval').add(1).mul(127.5).round().clipByValue(0, 255));
+    const img = tfjs.tidy(() => toPixels(generate(g, tfjs.tensor2d(z, [RAW, zl]), tfjs.fill([RAW], ganLabels.indexOf(label), 'int32'), 'eval')));
     const px = Uint8Array.from(await img.data());
     img.dispose();
     const f = fid(F(await feat({ px, n: RAW })), F(testFeat[label]));

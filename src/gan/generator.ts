@@ -220,6 +220,11 @@ export function generate(g: Generator, z: tf.Tensor2D, labels: tf.Tensor1D, mode
   });
 }
 
+/** Generated images in [-1, 1] as pixel values 0–255 (int32), as they are written and scored. */
+export function toPixels(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32'));
+}
+
 /**
  * Sets the eval-mode normalisation statistics to the average batch statistics over `batches`
  * class-balanced batches ("precise BN"), so eval-mode samples match what D saw in training.

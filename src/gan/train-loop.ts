@@ -17,7 +17,7 @@ import { initAda, updateAda, type AdaState } from './ada.js';
 import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
-import { buildGenerator, calibrateBatchNorm, generate, latentLength, type Generator, type GeneratorSpec } from './generator.js';
+import { buildGenerator, calibrateBatchNorm, generate, latentLength, toPixels, type Generator, type GeneratorSpec } from './generator.js';
 import { disposeParams } from './params.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
 import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator, type TranslatorSpec } from './translator.js';
@@ -342,7 +342,7 @@ export class Trainer {
     const labels = Int32Array.from({ length: n }, (_, i) => classes[Math.floor(i / perClass)]!);
     const px = tf.tidy(() => {
       const x = generate(g, tf.tensor2d(z, [n, zLength]), tf.tensor1d(labels, 'int32'), 'train');
-      return x.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync();
+      return toPixels(x).dataSync();
     });
     const per = g.spec.size * g.spec.size * g.spec.channels;
     const all = Uint8Array.from(px);
@@ -370,7 +370,7 @@ export class Trainer {
       labels[i] = target;
     }
     const px = tf.tidy(() =>
-      translate(t, tf.tensor4d(src, [n, size, size, channels]), tf.tensor1d(labels, 'int32')).add(1).mul(127.5).round().clipByValue(0, 255).cast('int32').dataSync(),
+      toPixels(translate(t, tf.tensor4d(src, [n, size, size, channels]), tf.tensor1d(labels, 'int32'))).dataSync(),
     );
     const all = Uint8Array.from(px);
     return {

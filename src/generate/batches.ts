@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SAMPLING_BLAS_THREADS, samplingImageThreads, setImageThreads, withBlasThreads, withImageByImageProducts } from '../backend/native.js';
 import { InterruptedError } from '../errors.js';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';
+import { toPixels } from '../gan/generator.js';
 import { shardIndices, unsplittable } from '../gan/parallel/shard.js';
 import type { SampledPart } from './sampler-pool.js';
 
@@ -86,7 +87,7 @@ export function runBatches(r: BatchRun): Promise<{ pixels: Uint8Array; scores: F
       for (const h of helped) h.catch(() => {});
       const out = tf.tidy(() => {
         const { images, labels } = r.make(parts[0]!);
-        const img = images.add(1).mul(127.5).round().clipByValue(0, 255).cast('int32');
+        const img = toPixels(images);
         return d ? { img, logits: discriminate(d, images, labels) } : { img };
       });
       place(parts[0]!, { pixels: (await out.img.data()) as Int32Array, scores: out.logits ? await out.logits.data() : null });
