@@ -4,7 +4,8 @@
 export { runPipeline, plan, gateFailure, type Summary, type RunOptions } from './pipeline.js';
 export { loadConfig, parseConfigText } from './config/load.js';
 export { validateConfig } from './config/validate.js';
-export { ConfigSchema, type Config, type ConfigInput } from './config/schema.js';
+export { ConfigSchema, type Config, type ConfigInput, type ParsedConfig } from './config/schema.js';
+export { resolveDecode, withDecode } from './dataset/auto-decode.js';
 export { initBackend, describeBackend, type BackendInfo, type BackendName } from './backend/select.js';
 export { scanFolder, type ScanResult, type FileRecord } from './dataset/scan.js';
 export { decodeAll, decodeFile } from './dataset/decode.js';

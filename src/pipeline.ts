@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from './backend/select.js';
-import type { Config } from './config/schema.js';
+import type { Config, ParsedConfig } from './config/schema.js';
+import { resolveDecode } from './dataset/auto-decode.js';
 import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';
 import { countClasses, type ManifestEntry } from './manifest/build.js';
@@ -51,7 +52,8 @@ export interface RunOptions {
  * (`quality.gate.failed`); `gateFailure` turns it into the error the CLI exits with.
  * @throws {UserError} for an unusable input or out folder; {InterruptedError} when aborted.
  */
-export async function runPipeline(config: Config, options: RunOptions): Promise<Summary> {
+/** Runs every stage on `config`; `auto` decode settings are resolved from the scanned images first. */
+export async function runPipeline(config: ParsedConfig, options: RunOptions): Promise<Summary> {
   checkShardable(config, options.shard ?? null);
   await preflight(config, { force: options.force ?? false });
   // The lock is held from before anything in <out> changes until the run ends, however it ends.
@@ -69,10 +71,10 @@ export async function runPipeline(config: Config, options: RunOptions): Promise<
   }
 }
 
-async function runLocked(config: Config, options: RunOptions): Promise<Summary> {
+async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Summary> {
   const emit: EventSink = options.onEvent ?? (() => {});
   const signal = options.signal;
-  const out = config.out;
+  const out = parsed.out;
   const started = performance.now();
   const durations = { scan: 0, decode: 0, train: 0, generate: 0, guard: 0, write: 0, total: 0 };
   const timed = async <T>(stage: Stage, fn: () => Promise<T>, total?: number): Promise<T> => {
@@ -91,7 +93,9 @@ async function runLocked(config: Config, options: RunOptions): Promise<Summary> 
     return result;
   };
 
-  const { scan } = await timed('scan', () => planFromScan(config));
+  const { scan } = await timed('scan', () => planFromScan(parsed));
+  const { config, message } = await resolveDecode(parsed, scan);
+  if (message) emit({ type: 'info', message });
   const ing = await timed('decode', () => decodeScanned(config, scan, emit, signal), scan.classes.reduce((s, c) => s + c.files.length, 0));
   const shard = options.shard ?? null;
   const scarce = selectShard(ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0), shard);

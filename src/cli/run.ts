@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
+import { resolveDecode } from '../dataset/auto-decode.js';
 import { InputError } from '../errors.js';
 import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
@@ -73,13 +74,14 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         progress.close();
         // What run would refuse before touching anything, a dry run refuses too.
         await preflight(config, { force: flags.force ?? false });
-        const { balance } = await plan(config);
+        const { scan, balance } = await plan(config);
+        const resolved = await resolveDecode(config, scan);
         // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {
-          process.stdout.write(JSON.stringify({ config, plan: balance }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance }, null, 2) + '\n');
           return;
         }
-        process.stdout.write(`# resolved config\n${stringify(config)}\n# plan\n`);
+        process.stdout.write(`# resolved config${resolved.message ? ` (${resolved.message})` : ''}\n${stringify(resolved.config)}\n# plan\n`);
         process.stdout.write(
           table(['class', 'images', 'target', 'deficit'], balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]), [false, true, true, true]) + '\n',
         );

@@ -3,10 +3,32 @@
  * settings outside a config (library calls, `evaluate`'s flags) read their defaults from here, never
  * from a copy.
  */
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, type ParsedConfig } from './schema.js';
 
-/** The resolved config with nothing set (the input path is a placeholder: it has no default). */
-export const DEFAULTS: Readonly<Config> = ConfigSchema.parse({ input: '.' });
+/**
+ * The config with nothing set (the input path is a placeholder: it has no default). `decode.size` and
+ * `decode.channels` are `auto` here: a run resolves them from its images (`AUTO_DECODE`).
+ */
+export const DEFAULTS: Readonly<ParsedConfig> = ConfigSchema.parse({ input: '.' });
+
+/**
+ * How `decode.size: auto` / `decode.channels: auto` are guessed from the scanned images
+ * (src/dataset/auto-decode.ts), and what `gan-augment init` writes.
+ */
+export const AUTO_DECODE = {
+  /** Images measured, spread evenly over the classes. */
+  sample: 48,
+  /**
+   * Largest size a run picks by itself: 32 px. Larger photos are learned at 32 (on a CPU, 64×64×3 trains
+   * at about a fifth of 28 px grayscale's speed: README "Speed"); set decode.size for more. `init` proposes up to `initMaxSize`.
+   */
+  maxSize: 32,
+  initMaxSize: 64,
+  /** When no sampled image can be read (decoding then rejects them with their reasons). */
+  fallbackSize: 28,
+  /** RGB when at least this share of the sampled images have colour. */
+  colourShare: 0.1,
+} as const;
 
 /**
  * What `evaluate` trains for every row by default (its flags override it). Not a config setting: the

@@ -7,7 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UserError } from '../errors.js';
-import type { Config } from './schema.js';
+import type { ParsedConfig } from './schema.js';
 import { label, validateConfig, type Locate } from './validate.js';
 
 export interface LoadOptions {
@@ -22,7 +22,8 @@ export interface LoadOptions {
 }
 
 export interface LoadedConfig {
-  config: Config;
+  /** Validated; `decode.size` / `decode.channels` may be `auto` until a run resolves them from its images. */
+  config: ParsedConfig;
   file: string;
   warnings: string[];
 }
@@ -174,7 +175,7 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     const folders = typeof raw.input === 'string' && raw.input !== '' && typeof raw.out === 'string' && raw.out !== '' ? { input: path.resolve(base, raw.input), out: path.resolve(base, raw.out) } : null;
     throw new UserError(`${file}: ${n} problem${n === 1 ? '' : 's'} in the config`, result.problems, folders);
   }
-  const config: Config = {
+  const config: ParsedConfig = {
     ...result.config,
     input: path.resolve(base, result.config.input),
     out: path.resolve(base, result.config.out),

@@ -59,10 +59,17 @@ const ScanSchema = section({
 });
 
 const DecodeSchema = section({
-  size: posInt('a multiple of 4 that is ≥ 8')
-    .refine((v) => v % 4 === 0 && v >= 8, { error: 'expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2)' })
-    .default(28).describe('Side length, in pixels, images are resized to. Must be a multiple of 4 (two 2× upsamplings in G).'),
-  channels: z.union([z.literal(1), z.literal(3)], { error: 'expected 1 (grayscale) or 3 (RGB)' }).default(1).describe('1 = grayscale, 3 = RGB.'),
+  size: z
+    .union([
+      z.literal('auto'),
+      posInt('a multiple of 4 that is ≥ 8, or "auto"').refine((v) => v % 4 === 0 && v >= 8, { error: 'expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), or "auto"' }),
+    ], { error: 'expected a multiple of 4 that is ≥ 8, or "auto"' })
+    .default('auto')
+    .describe('Side length, in pixels, images are resized to: a multiple of 4 (two 2× upsamplings in G), or `auto`: from a sample of the images (their median shorter side, rounded to a multiple of 4, between 8 and 32; printed at the start of a run and recorded in summary.json).'),
+  channels: z
+    .union([z.literal(1), z.literal(3), z.literal('auto')], { error: 'expected 1 (grayscale), 3 (RGB) or "auto"' })
+    .default('auto')
+    .describe('1 = grayscale, 3 = RGB, `auto` = RGB when at least a tenth of a sample of the images have colour, else grayscale.'),
   fit: oneOf(['cover', 'contain', 'fill'] as const).default('cover').describe("How an image of another aspect ratio is fitted into size × size (sharp's `fit`)."),
   background: str('a colour such as "#000000" or "white"').default('#000000').describe('Colour that transparent pixels and `contain` borders become.'),
   kernel: oneOf(['nearest', 'linear', 'cubic', 'mitchell', 'lanczos2', 'lanczos3'] as const).default('lanczos3').describe('Resampling kernel used by sharp when resizing; recorded in the outputs.'),
@@ -269,8 +276,12 @@ export const ConfigSchema = section({
     ),
 });
 
-/** The resolved config: every key present, every default applied. */
-export type Config = z.infer<typeof ConfigSchema>;
+/** The validated config: every key present, every default applied; `decode.size` / `decode.channels` may still be `auto`. */
+export type ParsedConfig = z.infer<typeof ConfigSchema>;
+/** Decode settings with `auto` resolved from the images (src/dataset/auto-decode.ts). */
+export type DecodeConfig = Omit<ParsedConfig['decode'], 'size' | 'channels'> & { size: number; channels: 1 | 3 };
+/** The resolved config a run works with: a `ParsedConfig` whose decode settings are numbers. */
+export type Config = Omit<ParsedConfig, 'decode'> & { decode: DecodeConfig };
 /** What a user may write: everything optional except `input`. */
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Strategy = Config['balance']['strategy'];

@@ -5,12 +5,13 @@
 import type { z } from 'zod';
 import { pushAll } from '../util/array.js';
 import { boundProblems, tensorProblems } from './bounds.js';
-import { ConfigSchema, type Config } from './schema.js';
+import { AUTO_DECODE } from './defaults.js';
+import { ConfigSchema, type ParsedConfig } from './schema.js';
 
 /** Where a key path stands in its source: a YAML line, or a `--set` flag. */
 export type Locate = (path: (string | number)[]) => string | undefined;
 
-export type ValidationResult = { ok: true; config: Config; warnings: string[] } | { ok: false; problems: string[] };
+export type ValidationResult = { ok: true; config: ParsedConfig; warnings: string[] } | { ok: false; problems: string[] };
 
 /**
  * Validates a whole config and reports every problem, each prefixed by its key path and location.
@@ -24,7 +25,10 @@ export function validateConfig(value: unknown, locate: Locate = () => undefined)
     const problems = parsed.error.issues.flatMap((issue) => formatIssue(issue, value, locate));
     return { ok: false, problems: byLine([...problems, ...tooBig.filter((t) => !problems.some((p) => p.startsWith(t.slice(0, t.indexOf(':')))))]) };
   }
-  if (tooBig.length === 0) pushAll(tooBig, tensorProblems(parsed.data).map(bounded));
+  // `auto` decode settings are checked at the largest size and channels they can resolve to.
+  const { size, channels } = parsed.data.decode;
+  const sized = { ...parsed.data, decode: { size: size === 'auto' ? AUTO_DECODE.maxSize : size, channels: channels === 'auto' ? 3 : channels } };
+  if (tooBig.length === 0) pushAll(tooBig, tensorProblems(sized).map(bounded));
   if (tooBig.length > 0) return { ok: false, problems: byLine(tooBig) };
   return { ok: true, config: parsed.data, warnings: [] };
 }

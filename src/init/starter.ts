@@ -3,22 +3,10 @@
  * comment from the schema and, where guessed from the images, why. Pure: facts in, YAML text out.
  */
 import { stringify } from 'yaml';
-import { ConfigSchema, type Config } from '../config/schema.js';
+import { AUTO_DECODE, DEFAULTS } from '../config/defaults.js';
+import { guessChannels, guessSize } from '../dataset/auto-decode.js';
 import type { FolderFacts } from './inspect.js';
 import { minOf, pushAll } from '../util/array.js';
-
-/** The decode size for images whose shorter side is `side` px: a multiple of 4, at most 64 (CPU training). */
-export function guessSize(side: number | null): number {
-  if (side === null) return 28;
-  if (side >= 64) return 64;
-  if (side > 32) return 32;
-  return Math.max(8, Math.round(side / 4) * 4);
-}
-
-/** 3 (RGB) when at least a tenth of the sampled images have colour, else 1 (grayscale). */
-export function guessChannels(colour: number, gray: number): 1 | 3 {
-  return colour > 0 && colour * 10 >= colour + gray ? 3 : 1;
-}
 
 export interface StarterOptions {
   /** `input` as written in the config (relative to the config file's folder). */
@@ -56,12 +44,10 @@ const scalar = (v: unknown) => stringify(v, { collectionStyle: 'flow' }).trim();
  */
 export const LABEL_FILTER_MIN_IMAGES = 25;
 
-/** The defaults every key falls back to, from the schema itself. */
-const DEFAULTS: Config = ConfigSchema.parse({ input: '.' });
-
 /** The commented YAML of a starter config for the folder described by `facts`. */
 export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
-  const size = guessSize(facts.medianSide);
+  // A starter config may propose more than a run picks by itself (the comment says what it costs).
+  const size = guessSize(facts.medianSide, AUTO_DECODE.initMaxSize);
   const channels = guessChannels(facts.colour, facts.gray);
   const scarce = facts.plan.classes.filter((c) => c.deficit > 0);
   const fewest = scarce.length > 0 ? minOf(scarce.map((c) => c.count)) : null;

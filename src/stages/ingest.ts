@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Config } from '../config/schema.js';
+import type { Config, ParsedConfig } from '../config/schema.js';
+import { resolveDecode } from '../dataset/auto-decode.js';
 import { planBalance, type BalancePlan } from '../dataset/balance.js';
 import { DecodeCache, writeDecodeCache } from '../dataset/cache.js';
 import { decodeAll, type DecodeResult } from '../dataset/decode.js';
@@ -70,7 +71,7 @@ export interface Ingested extends Accounted {
 }
 
 /** Scans and plans without decoding: what `--dry-run` shows. */
-export async function planFromScan(config: Config): Promise<{ scan: ScanResult; balance: BalancePlan }> {
+export async function planFromScan(config: ParsedConfig): Promise<{ scan: ScanResult; balance: BalancePlan }> {
   const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
   const balance = planBalance(
     scan.classes.map((c) => ({ label: c.label, count: c.files.length })),
@@ -202,8 +203,10 @@ export async function decodeScanned(config: Config, scan: ScanResult, emit: Even
  * decide, and the balance of what decodes. Validates by decoding (truncated files pass a header check)
  * but keeps no pixels; uses the decode cache of `config.out` when there is one, and never writes.
  */
-export async function inspectFolder(config: Config, emit: EventSink = () => {}, signal?: AbortSignal): Promise<Accounted> {
-  const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
+export async function inspectFolder(parsed: ParsedConfig, emit: EventSink = () => {}, signal?: AbortSignal): Promise<Accounted> {
+  const scan = await scanFolder(parsed.input, { recursive: parsed.scan.recursive });
+  const { config, message } = await resolveDecode(parsed, scan);
+  if (message) emit({ type: 'info', message });
   emit({ type: 'stage.start', stage: 'decode', total: scan.classes.reduce((s, c) => s + c.files.length, 0) });
   const t0 = performance.now();
   const { accounted } = await decodeAndAccount(config, scan, emit, { keepPixels: false, writeCache: false, signal });

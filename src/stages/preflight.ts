@@ -4,13 +4,13 @@
  * the config names.
  */
 import { stat } from 'node:fs/promises';
-import type { Config } from '../config/schema.js';
+import type { ParsedConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { outFolderProblems } from '../out/guard.js';
 import { lockProblem } from '../out/lock.js';
 
 /** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`). Reads the disk, writes nothing. */
-export async function preflightProblems(config: Config, options: { force: boolean }): Promise<string[]> {
+export async function preflightProblems(config: ParsedConfig, options: { force: boolean }): Promise<string[]> {
   const problems = await folderProblems(config, options);
   const f = config.features;
   if (f.extractor !== 'classifier' && f.model !== null) {
@@ -31,7 +31,7 @@ export async function folderProblems(folders: { input: string; out: string }, op
 /**
  * @throws {UserError} listing every problem {@link preflightProblems} finds
  */
-export async function preflight(config: Config, options: { force: boolean }): Promise<void> {
+export async function preflight(config: ParsedConfig, options: { force: boolean }): Promise<void> {
   const problems = await preflightProblems(config, options);
   if (problems.length > 0) throw new UserError(problems.length === 1 ? problems[0]! : `${problems.length} problems with the input and out folders`, problems.length === 1 ? [] : problems);
 }

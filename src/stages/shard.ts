@@ -13,7 +13,7 @@
  * Only `gan.mode: per-class` splits: a `shared` model is one GAN over all classes, which every shard
  * would have to train in full (n times the work for the same model), so `--shard` with n > 1 refuses it.
  */
-import type { Config } from '../config/schema.js';
+import type { ParsedConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 
 export interface ShardSpec {
@@ -57,7 +57,7 @@ export function selectShard<T extends { label: string }>(scarce: readonly T[], s
 /**
  * @throws {UserError} when sharding cannot split this config's work (see the module comment).
  */
-export function checkShardable(config: Config, s: ShardSpec | null): void {
+export function checkShardable(config: ParsedConfig, s: ShardSpec | null): void {
   if (s && s.count > 1 && config.gan.mode !== 'per-class') {
     throw new UserError(
       `--shard ${shardText(s)}: shards split per-class GAN jobs between machines, but gan.mode is "${config.gan.mode}": ` +

@@ -7,7 +7,8 @@ import { parseConfigText } from '../../src/config/load.js';
 import { BOUNDS, LIST_BOUNDS } from '../../src/config/bounds.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { configDescriptions } from '../../src/config/json-schema.js';
-import { guessChannels, guessSize, LABEL_FILTER_MIN_IMAGES, starterConfig } from '../../src/init/starter.js';
+import { guessChannels, guessSize } from '../../src/dataset/auto-decode.js';
+import { LABEL_FILTER_MIN_IMAGES, starterConfig } from '../../src/init/starter.js';
 import type { FolderFacts } from '../../src/init/inspect.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
@@ -60,7 +61,7 @@ describe('gan-augment schema', () => {
     expect(leaks).toEqual([]);
     const byPath = new Map(all);
     expect(byPath.get('train.steps')?.description).toMatch(/^Training iterations/);
-    expect(byPath.get('decode.channels')?.description).toBe('1 = grayscale, 3 = RGB.');
+    expect(byPath.get('decode.channels')?.description).toMatch(/^1 = grayscale, 3 = RGB, `auto` = RGB when at least a tenth/);
     expect(byPath.get('features.classifier.steps')?.description).toBeTruthy();
   });
 
@@ -83,7 +84,7 @@ describe('gan-augment init', () => {
     const modeline = /^# yaml-language-server: \$schema=(.+)$/.exec(text.split('\n')[0]!);
     expect(path.resolve(path.dirname(file), modeline![1]!)).toBe(path.join(ROOT, SCHEMA_FILE));
     expect(text).toContain('#   coat: 10 → 100');
-    expect(text).toMatch(/# Side length, in pixels, .*\n.*median shorter side is 28 px/);
+    expect(text).toMatch(/# Side length, in pixels, [^]*?median shorter side is 28 px/);
     const { config } = parseConfigText(text, file);
     expect(config).toMatchObject({ input: FIXTURE, decode: { size: 28, channels: 1 } });
     expect(config.out).toBe(path.join(path.dirname(file), 'out', 'fmnist-tiny'));
@@ -152,7 +153,16 @@ describe('gan-augment init', () => {
     [40, 32],
     [64, 64],
     [1024, 64],
-  ])('size for a %s px side: %s', (side, size) => expect(guessSize(side)).toBe(size));
+  ])('init proposes, for a %s px side: %s', (side, size) => expect(guessSize(side, 64)).toBe(size));
+
+  it.each([
+    [null, 28],
+    [8, 8],
+    [28, 28],
+    [32, 32],
+    [40, 32],
+    [512, 32],
+  ])('decode.size auto, for a %s px side: %s (at most 32: CPU training)', (side, size) => expect(guessSize(side)).toBe(size));
 
   it('channels: RGB once a tenth of the sample has colour', () => {
     expect(guessChannels(0, 20)).toBe(1);

@@ -19,8 +19,8 @@ describe('config validation', () => {
     ['input: a\ntrain:\n  steps: 0\n', 'train.steps (line 3): expected a positive integer, received 0'],
     ['input: a\ntrain:\n  steps: 2.5\n', 'train.steps (line 3): expected a positive integer, received 2.5'],
     ['input: a\ntrain:\n  batchSize: 1\n', 'train.batchSize (line 3): expected an integer ≥ 2 (batch statistics need two images), received 1'],
-    ['input: a\ndecode:\n  size: 30\n', 'decode.size (line 3): expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), received 30'],
-    ['input: a\ndecode:\n  channels: 2\n', 'decode.channels (line 3): expected 1 (grayscale) or 3 (RGB), received 2'],
+    ['input: a\ndecode:\n  size: 30\n', 'decode.size (line 3): expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), or "auto", received 30'],
+    ['input: a\ndecode:\n  channels: 2\n', 'decode.channels (line 3): expected 1 (grayscale), 3 (RGB) or "auto", received 2'],
     ['input: a\ndecode:\n  fit: stretch\n', 'decode.fit (line 3): expected one of "cover", "contain", "fill", received "stretch"'],
     ['input: a\nbackend: tpu\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "native", "wasm", "cpu", received "tpu"'],
     ['input: a\nseed: -3\n', 'seed (line 2): expected an integer ≥ 0, received -3'],
@@ -59,7 +59,8 @@ describe('config validation', () => {
     expect(config.input).toBe('/proj/configs/data');
     expect(config.out).toBe('/proj/configs/out');
     expect(config.train.steps).toBe(1000);
-    expect(config.decode).toEqual({ size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: true });
+    // size and channels are measured from the images when a run starts (test/dataset/auto-decode.test.ts).
+    expect(config.decode).toEqual({ size: 'auto', channels: 'auto', fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: true });
     expect(config.balance.strategy).toBe('not-majority');
     // The schema alone (no file) produces the same defaults.
     expect(ConfigSchema.parse({ input: 'x' }).train).toEqual(config.train);

@@ -10,8 +10,9 @@ import { parseConfigText } from '../../src/config/load.js';
 import { cacheKey, DecodeCache, writeDecodeCache, CACHE_VERSION } from '../../src/dataset/cache.js';
 import { decodeAll, type DecodeSettings } from '../../src/dataset/decode.js';
 import { tempDir } from '../helpers/tmp.js';
+import { asRun } from '../helpers/config.js';
 
-const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({ ...parseConfigText('input: x\n', '(test)').config.decode, size: 8, ...over });
+const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({ ...asRun(parseConfigText('input: x\n', '(test)').config).decode, size: 8, ...over });
 
 /** Decodes with the cache in `dir` and writes it back, as a run does. */
 async function pass(dir: string, files: string[], s: DecodeSettings) {

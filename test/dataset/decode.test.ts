@@ -11,9 +11,10 @@ import { parseConfigText } from '../../src/config/load.js';
 import { decodeAll, decodeImage, failureReason, sniffFormat, type DecodeSettings } from '../../src/dataset/decode.js';
 import { tempDir } from '../helpers/tmp.js';
 import { bmp, exifRotatedJpeg } from './hostile.js';
+import { asRun } from '../helpers/config.js';
 
 const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({
-  ...parseConfigText('input: x\n', '(test)').config.decode,
+  ...asRun(parseConfigText('input: x\n', '(test)').config).decode,
   ...over,
 });
 const mean = (a: Uint8Array) => a.reduce((s, v) => s + v, 0) / a.length;

@@ -64,7 +64,8 @@ describe('gan-augment scan on a hostile folder (e2e)', () => {
     expect(j.emptyClasses).toEqual(['empty class']);
     const labels = j.classes.map((c: { label: string }) => c.label);
     for (const l of HOSTILE_LABELS.filter((x) => !x.startsWith('.'))) expect(labels).toContain(l);
-    expect(j.decode).toMatchObject({ size: 28, channels: 1, fit: 'cover', kernel: 'lanczos3' });
+    // decode: auto — 28 px like most of the corpus, RGB because more than a tenth of it has colour.
+    expect(j.decode).toMatchObject({ size: 28, channels: 3, fit: 'cover', kernel: 'lanczos3' });
   });
 
   it('--strict exits 4 after printing, naming each rejected file and its reason', async () => {
@@ -96,7 +97,8 @@ describe('gan-augment run on a hostile folder (e2e)', () => {
     // Nothing to generate (every non-empty class already has ≥ 1% of the largest): only ingest runs.
     second = await runCli(['run', QUICKSTART, '--input', input, '--out', out, '--backend', 'wasm', '--set', 'balance.strategy=0.01']);
     const cfg = path.join(path.dirname(out), 'scan.yaml');
-    await writeFile(cfg, `input: ${JSON.stringify(input)}\nout: ${JSON.stringify(out)}\n`);
+    // The run's decode settings (the quickstart's), so the scan reads the run's cache.
+    await writeFile(cfg, `input: ${JSON.stringify(input)}\nout: ${JSON.stringify(out)}\ndecode: {size: 28, channels: 1}\n`);
     rescan = await runCli(['scan', input, '--config', cfg]);
   }, 300_000);
 

@@ -98,7 +98,7 @@ describe('gan-augment CLI errors and plans', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('train.steps (line 3): expected a positive integer, received "ten"');
     expect(r.stderr).toContain('train.batchSize (line 4): expected an integer ≥ 2');
-    expect(r.stderr).toContain('decode.channels (line 6): expected 1 (grayscale) or 3 (RGB), received 2');
+    expect(r.stderr).toContain('decode.channels (line 6): expected 1 (grayscale), 3 (RGB) or "auto", received 2');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const v = await runCli(['validate', cfg]);
     expect(v.code).toBe(2);

@@ -14,17 +14,18 @@ import { ReplicaPool } from '../../src/gan/parallel/pool.js';
 import { ganSpecs } from '../../src/gan/train-loop.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomImages } from '../helpers/small-gan.js';
+import { asRun } from '../helpers/config.js';
 
 beforeAll(async () => {
   await initBackend('wasm', { wasmThreads: 1 });
 });
 
 const config = (extra = '') =>
-  parseConfigText(
+  asRun(parseConfigText(
     `input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2${extra}}\n` +
       'augment: {policy: [color, translation, cutout], p: 0.5, ada: true}\ntrain: {steps: 4, batchSize: 16, checkpointEvery: 2, logEvery: 1, validation: 0}\n',
     '/tmp/c.yaml',
-  ).config;
+  ).config);
 const data = randomImages(24, 3);
 
 const maxAbsDiff = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) => {

@@ -3,15 +3,16 @@ import { initBackend } from '../../src/backend/select.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { DivergenceError, trainGan } from '../../src/gan/train-loop.js';
 import { randomImages } from '../helpers/small-gan.js';
+import { asRun } from '../helpers/config.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
 
-const config = parseConfigText(
+const config = asRun(parseConfigText(
   'input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 6, batchSize: 4, checkpointEvery: 2, logEvery: 1}\n',
   '/tmp/c.yaml',
-).config;
+).config);
 const data = randomImages(12, 2);
 
 describe('tensors', () => {

@@ -21,6 +21,7 @@ import { pickSources, sourceClasses } from '../../src/generate/translate.js';
 import { Rng } from '../../src/util/rng.js';
 import { tempDir } from '../helpers/tmp.js';
 import { randomImages } from '../helpers/small-gan.js';
+import { asRun } from '../helpers/config.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -117,10 +118,10 @@ describe('translator', () => {
 });
 
 describe('translate mode in the training loop', () => {
-  const config = parseConfigText(
+  const config = asRun(parseConfigText(
     'input: x\ndecode: {size: 8}\ngan: {mode: translate, dWidth: 4, translate: {width: 2, resBlocks: 1}}\ntrain: {steps: 6, batchSize: 4, checkpointEvery: 3, logEvery: 1}\n',
     '/tmp/c.yaml',
-  ).config;
+  ).config);
   const data = randomImages(12, 3);
   const bytes = (p: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Buffer.from((v.dataSync() as Float32Array).buffer).toString('base64')]));
 

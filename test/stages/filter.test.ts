@@ -12,6 +12,7 @@ import { filterCandidates } from '../../src/stages/filter.js';
 import { prepareQuality, type QualityContext } from '../../src/stages/quality.js';
 import { loadFixture, type Fixture } from '../classifier/fixture.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
+import { asRun } from '../helpers/config.js';
 
 let train: Fixture;
 let q: QualityContext;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   train = await loadFixture();
   const held = await loadFixture(path.join(ROOT, 'fixtures/fmnist-tiny-test'));
   base = { input: '/unused', out: await tempDir(), seed: 3, features: { cache: false, classifier: { steps: 150 } } };
-  const config = ConfigSchema.parse(base);
+  const config = asRun(ConfigSchema.parse(base));
   q = await prepareQuality(config, { data: train.data, labels: train.labels, files: train.files.map((rel) => ({ rel })) }, () => {});
   const coat = train.labels.indexOf('coat');
   const heldCoats = [...held.data.labels.keys()].filter((i) => held.data.labels[i] === coat);
@@ -42,7 +43,7 @@ beforeAll(async () => {
 afterAll(() => q?.dispose());
 
 const run = (over: ConfigInput['filter'], target = 10) => {
-  const config: Config = ConfigSchema.parse({ ...base, filter: over });
+  const config: Config = asRun(ConfigSchema.parse({ ...base, filter: over }));
   return filterCandidates(cands, 'coat', target, config, q);
 };
 

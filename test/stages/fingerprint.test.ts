@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { fingerprints, inputsFingerprint, reuseConfig } from '../../src/stages/fingerprint.js';
 import { resumeKey } from '../../src/stages/train.js';
+import { asRun } from '../helpers/config.js';
 
-const base = parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', {}).config;
-const withSet = (...set: string[]) => parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', { set }).config;
+const base = asRun(parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', {}).config);
+const withSet = (...set: string[]) => asRun(parseConfigText('input: /data/in\nout: /data/out\n', '/cfg/c.yaml', { set }).config);
 const fp = (config = base, inputs = 'i1', jobs = ['shared'], shard: { index: number; count: number } | null = null) => fingerprints(config, inputs, jobs, shard);
 
 describe('stage fingerprints', () => {

@@ -11,9 +11,10 @@ import { scanFolder } from '../../src/dataset/scan.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 import { buildHostileCorpus, EMPTY_CLASS, UNICODE_CLASS, type Expected } from '../dataset/hostile.js';
+import { asRun } from '../helpers/config.js';
 
 const configFor = (input: string, out: string, set: string[] = []): Config =>
-  parseConfigText(`input: ${JSON.stringify(input)}\nout: ${JSON.stringify(out)}\n`, '(test)', { set }).config;
+  asRun(parseConfigText(`input: ${JSON.stringify(input)}\nout: ${JSON.stringify(out)}\n`, '(test)', { set }).config);
 
 describe('ingest of the hostile corpus', () => {
   let dir: string;
