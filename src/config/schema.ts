@@ -65,7 +65,7 @@ const DecodeSchema = section({
       posInt('a multiple of 4 that is ≥ 8, or "auto"').refine((v) => v % 4 === 0 && v >= 8, { error: 'expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), or "auto"' }),
     ], { error: 'expected a multiple of 4 that is ≥ 8, or "auto"' })
     .default('auto')
-    .describe('Side length, in pixels, images are resized to: a multiple of 4 (two 2× upsamplings in G), or `auto`: from a sample of the images (their median shorter side, rounded to a multiple of 4, between 8 and 32; printed at the start of a run and recorded in summary.json).'),
+    .describe('Side length, in pixels, images are resized to: a multiple of 4 (two 2× upsamplings in G), or `auto`: from a sample of the images (their median shorter side, rounded to a multiple of 4, between 16 and 32; printed at the start of a run and recorded in summary.json).'),
   channels: z
     .union([z.literal(1), z.literal(3), z.literal('auto')], { error: 'expected 1 (grayscale), 3 (RGB) or "auto"' })
     .default('auto')

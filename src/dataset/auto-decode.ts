@@ -20,10 +20,13 @@ export interface ImageFacts {
   gray: number;
 }
 
-/** The decode size for images whose shorter side is `side` px: a multiple of 4, at least 8, at most `max`. */
+/**
+ * The decode size for images whose shorter side is `side` px: a multiple of 4, at least
+ * `AUTO_DECODE.minSize` (smaller images are upscaled), at most `max`.
+ */
 export function guessSize(side: number | null, max: number = AUTO_DECODE.maxSize): number {
   if (side === null) return Math.min(AUTO_DECODE.fallbackSize, max);
-  const size = side >= 64 ? 64 : side > 32 ? 32 : Math.max(8, Math.round(side / 4) * 4);
+  const size = side >= 64 ? 64 : side > 32 ? 32 : Math.max(AUTO_DECODE.minSize, Math.round(side / 4) * 4);
   return Math.min(size, max);
 }
 

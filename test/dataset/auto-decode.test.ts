@@ -70,7 +70,7 @@ describe('decode: auto', () => {
     expect(c.decode).toMatchObject({ size: 12, channels: 3 });
   });
 
-  it('a run over an RGB folder with no decode setting learns and writes RGB images at the folder size', async () => {
+  it('a run over a folder of 12 px colour images with no decode setting learns and writes 16 px RGB images', async () => {
     await initBackend('wasm');
     const input = await folder({ warm: 12, cool: 4 }, 12);
     const out = await tempDir();
@@ -79,17 +79,18 @@ describe('decode: auto', () => {
       parsed(input, `out: ${JSON.stringify(out)}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 2, batchSize: 4, validation: 0}\nfeatures: {classifier: {steps: 5}}\nfilter: {order: [near-copy]}\nguard: off\n`),
       { backend: await initBackend('wasm'), onEvent: (e) => void (e.type === 'info' && events.push(e.message)) },
     );
-    expect(events.find((m) => m.startsWith('decode: auto'))).toMatch(/12×12 RGB/);
-    expect(summary.decode).toMatchObject({ size: 12, channels: 3 });
+    // 12 px is under the smallest auto size: upscaled to 16.
+    expect(events.find((m) => m.startsWith('decode: auto'))).toMatch(/16×16 RGB.*median shorter side 12 px/);
+    expect(summary.decode).toMatchObject({ size: 16, channels: 3 });
     const rows = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { source: string; file_name: string });
     const synthetic = rows.filter((r) => r.source === 'synthetic');
     expect(synthetic.length).toBeGreaterThan(0);
     const meta = await sharp(path.join(out, synthetic[0]!.file_name)).metadata();
-    expect([meta.width, meta.channels]).toEqual([12, 3]);
+    expect([meta.width, meta.channels]).toEqual([16, 3]);
     // The saved generator carries the resolved settings, so `generate` from it needs no image.
     const model = JSON.parse(await readFile(path.join(out, 'model', 'generator', 'model.json'), 'utf8')) as { spec: object; meta: { config: { decode: object } } };
-    expect(model.spec).toMatchObject({ size: 12, channels: 3 });
-    expect(model.meta.config.decode).toMatchObject({ size: 12, channels: 3 });
+    expect(model.spec).toMatchObject({ size: 16, channels: 3 });
+    expect(model.meta.config.decode).toMatchObject({ size: 16, channels: 3 });
   }, 120_000);
 
   it('run --dry-run prints what auto became', async () => {
