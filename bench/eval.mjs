@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Does it help? The measured figure of the README's "Does it help? (evaluate)":
 //
-//   1. builds bench/data/<dataset> if it is missing (bench/make-fmnist-lt.mjs --split <dataset>):
-//      fmnist-lt   7 classes x 1000, pullover/coat/shirt x 50
-//      fmnist-lt2  7 classes x 1000, sandal/bag/trouser x 20
-//      each with the official test split (1000 per class) under test/,
+//   1. builds bench/data/<dataset> if it is missing (bench/make-fmnist-lt.mjs or bench/make-public-lt.mjs):
+//      fmnist-lt   7 classes x 1000, pullover/coat/shirt x 50        (test: the official split, 1000 per class)
+//      fmnist-lt2  7 classes x 1000, sandal/bag/trouser x 20         (the same test split)
+//      photo-lt    6 classes of 32x32 RGB photo patches x 500, three x 20 (test: 200 per class)
+//      digits-lt   10 classes of 8x8 grey digits x 120, five x 15     (test: the other 54-63 per digit)
 //   2. runs the whole pipeline on <dataset>/train at the DEFAULT config (only input, out and seed set),
 //      timing it against the 20-minute budget — the do-no-harm guard included,
 //   3. runs `gan-augment evaluate` against <dataset>/test with 5 seeds: every classical row (real,
@@ -13,7 +14,7 @@
 //   4. prints that, the guard's decision per class, and writes everything to <out>/bench-eval.json.
 //
 // Usage: npm run eval [-- options]
-//   --dataset <name>   fmnist-lt (default) | fmnist-lt2
+//   --dataset <name>   fmnist-lt (default) | fmnist-lt2 | photo-lt | digits-lt
 //   --out <dir>        run folder (default bench/out/eval-<dataset>)
 //   --skip-run         reuse the run already in --out (only evaluate again)
 //   --seeds <n>        evaluate seeds (default 5)
@@ -29,7 +30,10 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { SPLITS } from './make-fmnist-lt.mjs';
+import { SPLITS as FMNIST_SPLITS } from './make-fmnist-lt.mjs';
+import { SPLITS as PUBLIC_SPLITS, buildPublicSplit } from './make-public-lt.mjs';
+
+const SPLITS = { ...FMNIST_SPLITS, ...PUBLIC_SPLITS };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET_SECONDS = 20 * 60;
@@ -75,7 +79,8 @@ const loadBefore = load();
 
 if (!existsSync(join(DATA, 'train')) || !existsSync(join(DATA, 'test'))) {
   process.stderr.write(`building bench/data/${opts.dataset} …\n`);
-  await run(process.execPath, [join(ROOT, 'bench/make-fmnist-lt.mjs'), '--split', opts.dataset]);
+  if (PUBLIC_SPLITS[opts.dataset]) await buildPublicSplit(opts.dataset, DATA);
+  else await run(process.execPath, [join(ROOT, 'bench/make-fmnist-lt.mjs'), '--split', opts.dataset]);
 }
 process.stderr.write('building dist/ …\n');
 await run('npm', ['run', '--silent', 'build']);

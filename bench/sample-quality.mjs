@@ -84,9 +84,10 @@ async function decodeFiles(files) {
   return { px: dec.images.pixels, n: dec.images.count };
 }
 
-// The extractor is cached under bench/out/ by the folder it was trained on (delete it to retrain).
+// The extractor is cached under bench/out/ by the folder it was trained on and the decode size and
+// channels (delete it to retrain): a 28 px gray extractor must not score 32 px RGB images.
 const exData = await load(EXTRACTOR_DATA);
-const cacheDir = path.join(ROOT, 'bench/out/sample-quality-extractor', path.relative(ROOT, EXTRACTOR_DATA).replace(/[^\w.-]+/g, '_'));
+const cacheDir = path.join(ROOT, 'bench/out/sample-quality-extractor', `${path.relative(ROOT, EXTRACTOR_DATA).replace(/[^\w.-]+/g, '_')}-${size}x${channels}`);
 let clf;
 const t0 = performance.now();
 if (existsSync(path.join(cacheDir, 'model.json'))) {
