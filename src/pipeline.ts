@@ -180,7 +180,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     synthesis,
     files: ing.counts,
     rejectedFiles: ing.rejected,
-    decode: ing.decode,
+    decode: message ? { ...ing.decode, auto: message } : ing.decode,
     train: trainInfo,
     durations,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -345,7 +345,7 @@ function facts(d: ReportData): string {
     ['files', s?.files ? `${s.files.found ?? '–'} found: ${s.files.ingested ?? '–'} ingested, ${s.files.ignored ?? '–'} ignored, ${s.files.rejected ?? '–'} rejected` : '–'],
     [
       'decode',
-      s?.decode ? esc(`${s.decode.size}×${s.decode.size}×${s.decode.channels}, fit ${s.decode.fit ?? '–'}, kernel ${s.decode.kernel ?? '–'}${s.decode.sharp ? `, sharp ${s.decode.sharp}` : ''}${s.decode.cached !== undefined ? `; ${s.decode.cached} from cache, ${s.decode.decoded} decoded` : ''}`) : '–',
+      s?.decode ? esc(`${s.decode.size}×${s.decode.size}×${s.decode.channels}, fit ${s.decode.fit ?? '–'}, kernel ${s.decode.kernel ?? '–'}${s.decode.sharp ? `, sharp ${s.decode.sharp}` : ''}${s.decode.auto ? ` (${s.decode.auto})` : ''}${s.decode.cached !== undefined ? `; ${s.decode.cached} from cache, ${s.decode.decoded} decoded` : ''}`) : '–',
     ],
     ['training', s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''})${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
     ['durations', Object.entries(dur).map(([k, v]) => `${esc(k)} ${secs(v)}`).join(' · ') || '–'],

@@ -14,7 +14,7 @@ export interface SummaryLike {
   classes?: { label: string; before: number; target: number; deficit: number; synthetic: number; oversampled?: number; after: number }[];
   synthesis?: SynthesisLike[];
   files?: { found?: number; ingested?: number; ignored?: number; rejected?: number };
-  decode?: { size: number; channels: 1 | 3; fit?: 'cover' | 'contain' | 'fill'; kernel?: 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3'; background?: string; cached?: number; decoded?: number; sharp?: string; libvips?: string };
+  decode?: { size: number; channels: 1 | 3; fit?: 'cover' | 'contain' | 'fill'; kernel?: 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3'; background?: string; cached?: number; decoded?: number; sharp?: string; libvips?: string; auto?: string };
   train?: { steps?: number; seconds?: number; imgPerSec?: number; workers?: number; final?: Record<string, number> | null; failed?: { job: string; reason: string }[] };
   durations?: Record<string, number>;
   peakRssMB?: number;

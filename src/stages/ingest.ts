@@ -41,6 +41,8 @@ export interface DecodeReport {
   /** Files answered by the cache, and files actually decoded. */
   cached: number;
   decoded: number;
+  /** What `decode.size` / `decode.channels: auto` became and why (the run's info line); absent when both were set. */
+  auto?: string;
 }
 
 export interface FileCounts {

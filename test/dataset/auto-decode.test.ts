@@ -81,7 +81,9 @@ describe('decode: auto', () => {
     );
     // 12 px is under the smallest auto size: upscaled to 16.
     expect(events.find((m) => m.startsWith('decode: auto'))).toMatch(/16×16 RGB.*median shorter side 12 px/);
-    expect(summary.decode).toMatchObject({ size: 16, channels: 3 });
+    expect(summary.decode).toMatchObject({ size: 16, channels: 3, auto: expect.stringMatching(/^decode: auto → 16×16 RGB/) });
+    // The report's run facts say the size and colour were guessed, and from what.
+    expect(await readFile(path.join(out, 'report.html'), 'utf8')).toMatch(/16×16×3, fit cover[^<]*\(decode: auto → 16×16 RGB, from 16 sampled images/);
     const rows = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { source: string; file_name: string });
     const synthetic = rows.filter((r) => r.source === 'synthetic');
     expect(synthetic.length).toBeGreaterThan(0);
