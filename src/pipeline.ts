@@ -49,10 +49,10 @@ export interface RunOptions {
 /**
  * Runs the whole job and writes `<out>/synthetic/…`, `<out>/manifest.jsonl`, `<out>/summary.json` and
  * `<out>/model/`. Nothing is written to the input folder. A failed quality gate is in the summary
- * (`quality.gate.failed`); `gateFailure` turns it into the error the CLI exits with.
+ * (`quality.gate.failed`); `gateFailure` turns it into the error the CLI exits with. `decode.size` /
+ * `decode.channels: auto` are resolved from the scanned images right after the scan.
  * @throws {UserError} for an unusable input or out folder; {InterruptedError} when aborted.
  */
-/** Runs every stage on `config`; `auto` decode settings are resolved from the scanned images first. */
 export async function runPipeline(config: ParsedConfig, options: RunOptions): Promise<Summary> {
   checkShardable(config, options.shard ?? null);
   await preflight(config, { force: options.force ?? false });
