@@ -2,10 +2,9 @@
  * What `gan-augment init` learns about a folder before writing a config: its classes and counts, and
  * from a sample of images their usual size and whether any is in colour.
  */
-import path from 'node:path';
 import { AUTO_DECODE } from '../config/defaults.js';
 import { parseConfigText } from '../config/load.js';
-import { measureImages, type ImageFacts } from '../dataset/auto-decode.js';
+import { measureImages, sampleScan, type ImageFacts } from '../dataset/auto-decode.js';
 import type { BalancePlan } from '../dataset/balance.js';
 import { inspectFolder } from '../stages/ingest.js';
 
@@ -22,17 +21,17 @@ export interface FolderFacts extends ImageFacts {
  * @throws {UserError} when `dir` is not a labelled image folder (from the scan).
  */
 export async function inspectForInit(dir: string): Promise<FolderFacts> {
-  // The defaults a new config starts from; no out folder yet, so no decode cache to read.
-  const { config } = parseConfigText('input: .\n', '(defaults)', { input: dir, set: ['decode.cache=false'] });
-  const { scan, plan, records, counts } = await inspectFolder(config);
-  const ingested = new Map<string, string[]>(scan.classes.map((c) => [c.label, []]));
-  for (const r of records) if (r.status === 'ingested' && r.label !== null) ingested.get(r.label)?.push(r.path);
-  const per = Math.max(1, Math.ceil(AUTO_DECODE.sample / Math.max(1, scan.classes.length)));
-  const picks = [...ingested.values()].flatMap((files) => {
-    const step = Math.max(1, Math.floor(files.length / per));
-    return files.filter((_, i) => i % step === 0).slice(0, per).map((f) => path.join(scan.root, f));
+  // The defaults a new config starts from; no out folder yet, so no decode cache to read. The decode
+  // only accounts for every file (no pixels kept), so its size and channels are fixed here: `auto` would
+  // measure a sample before decoding, and the guesses below measure one again, among the files that decoded.
+  const { config } = parseConfigText('input: .\n', '(defaults)', {
+    input: dir,
+    set: ['decode.cache=false', `decode.size=${AUTO_DECODE.fallbackSize}`, 'decode.channels=1'],
   });
-  const facts = await measureImages(picks.slice(0, AUTO_DECODE.sample));
+  const { scan, plan, records, counts } = await inspectFolder(config);
+  const ingested = new Set(records.filter((r) => r.status === 'ingested').map((r) => r.path));
+  const decoded = { ...scan, classes: scan.classes.map((c) => ({ ...c, files: c.files.filter((f) => ingested.has(f)) })) };
+  const facts = await measureImages(sampleScan(decoded));
   return {
     root: scan.root,
     plan,
