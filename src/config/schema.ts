@@ -141,6 +141,7 @@ const GanSchema = section({
   mbstd: bool().default(true).describe('Minibatch standard deviation as an extra D feature: lets D see a collapsed batch.'),
   r1Gamma: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe('R1 penalty weight γ on real images (0 = off).'),
   modeSeeking: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe('Mode-seeking regularisation weight (MSGAN, Mao et al. 2019; 0 = off): G is also rewarded when two latents of the same class give different images, against a class collapsing onto one template. 1 in the paper. Shared and per-class modes.'),
+  lecam: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe("LeCam regularisation weight λ (Tseng et al., CVPR 2021; 0 = off): D's loss also pulls its logits on real images towards its recent mean on generated ones and back, which keeps D from memorising a small training set; stacks with DiffAugment. 0.3 in the paper (BigGAN, CIFAR with 10–20 % of the data)."),
   r1Every: posInt().default(16).describe('R1 is applied lazily, every this many steps (scaled up accordingly).'),
   gpWeight: posNum().default(10).describe('Gradient-penalty weight λ for `loss: wgan-gp`.'),
   emaHalfLifeImages: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10_000).describe("Half-life, in images, of the generator's weight average (EMA) used for sampling; 0 = no EMA."),

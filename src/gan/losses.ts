@@ -46,6 +46,17 @@ export function generatorLoss(fakeLogits: tf.Tensor, loss: LossName = 'ns'): tf.
   });
 }
 
+/**
+ * LeCam's term for one side of D's loss (src/gan/lecam.ts): on real logits E[relu(D(x) − α_fake)²], on
+ * generated ones E[relu(α_real − D(G(z)))²]. Unweighted.
+ */
+export function lecamTerm(logits: tf.Tensor, side: 'real' | 'fake', anchors: { real: number; fake: number }): tf.Scalar {
+  return tf.tidy(() => {
+    const gap = side === 'real' ? logits.sub(anchors.fake) : tf.scalar(anchors.real).sub(logits);
+    return tf.relu(gap).square().mean() as tf.Scalar;
+  });
+}
+
 /** Mean over the batch of ‖∂ Σf(x) / ∂x‖² per image. Differentiable (second-order) w.r.t. f's weights. */
 export function gradientSquaredNorm(f: (x: tf.Tensor4D) => tf.Tensor, x: tf.Tensor4D): tf.Tensor1D {
   return tf.tidy(() => {

@@ -14,6 +14,7 @@ import { Rng, type RngState } from '../util/rng.js';
 import { Adam } from './adam.js';
 import { loadModels, readParams, readSpectral, writeParams, type ModelsState } from './models-state.js';
 import { initAda, updateAda, type AdaState } from './ada.js';
+import { initLecam, lecamAnchors, updateLecam, type LecamState } from './lecam.js';
 import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
@@ -64,6 +65,8 @@ export interface TrainerSnapshot extends ModelsState {
   imagesSeen: number;
   rng: RngState;
   ada: AdaState;
+  /** LeCam's moving averages (absent in checkpoints written before gan.lecam existed). */
+  lecam?: LecamState;
   rollbacks: number;
   gEma: Record<string, Float32Array>;
 }
@@ -175,6 +178,7 @@ export class Trainer {
   step = 0;
   imagesSeen = 0;
   ada: AdaState;
+  lecam: LecamState = initLecam();
   rollbacks = 0;
   /** Data-parallel replicas on worker threads (attachPool), or null: this thread trains alone. */
   private pool: ReplicaPool | null = null;
@@ -242,6 +246,8 @@ export class Trainer {
     const step = this.step + 1;
     const r1Scale = gan.r1Gamma > 0 && step % gan.r1Every === 0 ? gan.r1Every : 0;
     const shape: [number, number, number, number] = [b, decode.size, decode.size, decode.channels];
+    const lecam = lecamAnchors(this.lecam, gan.lecam);
+    const settings = lecam ? { ...this.settings, lecam } : this.settings;
     let ds: DStepResult;
     let gs: { loss: number };
     const g = this.g;
@@ -253,7 +259,7 @@ export class Trainer {
         targetLabels: tf.tensor1d(otherLabels(rng, batch.labels, this.present), 'int32'),
       }));
       const state = { g, d: this.d, optG: this.optG, optD: this.optD };
-      ds = trainTranslatorDiscriminatorStep(state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, this.settings);
+      ds = trainTranslatorDiscriminatorStep(state, { ...input, augReal, augFake, r1Scale, ...(gpEps ? { gpEps } : {}) }, settings);
       gs = trainTranslatorStep(state, { ...input, augFake: augFakeG }, this.settings);
       tf.dispose(Object.values(input));
     } else {
@@ -274,10 +280,10 @@ export class Trainer {
         zLength,
       };
       if (this.pool) {
-        ({ d: ds, g: gs } = this.pool.iterate(this.state, arrays, this.settings));
+        ({ d: ds, g: gs } = this.pool.iterate(this.state, arrays, settings));
       } else {
         const input = stepTensors(arrays);
-        ds = trainDiscriminatorStep(this.state, input, this.settings);
+        ds = trainDiscriminatorStep(this.state, input, settings);
         gs = trainGeneratorStep(this.state, { z: input.z, fakeLabels: input.fakeLabels, augFake: augFakeG, condition: arrays.condition }, this.settings);
         tf.dispose([input.real, input.realLabels, input.z, input.fakeLabels]);
       }
@@ -285,6 +291,7 @@ export class Trainer {
     this.step = step;
     this.imagesSeen += b;
     if (this.gEma) updateEma(this.gEma.params, this.g.params, emaBeta({ halfLifeImages: gan.emaHalfLifeImages, rampup: gan.emaRampup }, b, this.imagesSeen));
+    if (gan.lecam > 0) this.lecam = updateLecam(this.lecam, ds.dReal, ds.dFake);
     if (augment.ada) {
       this.ada = updateAda(this.ada, ds.realLogits, step, b, {
         target: augment.adaTarget,
@@ -403,6 +410,7 @@ export class Trainer {
       imagesSeen: this.imagesSeen,
       rng: this.rng.state,
       ada: { ...this.ada },
+      lecam: { ...this.lecam },
       rollbacks: this.rollbacks,
       g: await readParams(this.g.params),
       gEma: this.gEma ? await readParams(this.gEma.params) : {},
@@ -418,6 +426,7 @@ export class Trainer {
     this.imagesSeen = s.imagesSeen;
     this.rng.setState(s.rng);
     this.ada = { ...s.ada };
+    this.lecam = s.lecam ? { ...s.lecam } : initLecam();
     this.rollbacks = s.rollbacks;
     loadModels(this, s);
     if (this.gEma) writeParams(this.gEma.params, s.gEma);

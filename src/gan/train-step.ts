@@ -7,7 +7,8 @@ import type { Adam } from './adam.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 import { discriminateAux, updateSpectral, type Discriminator } from './discriminator.js';
 import { generate, type Generator } from './generator.js';
-import { classLoss, discriminatorTerm, generatorLoss, gradientPenalty, r1Penalty, type LossName } from './losses.js';
+import { classLoss, discriminatorTerm, generatorLoss, gradientPenalty, lecamTerm, r1Penalty, type LossName } from './losses.js';
+import type { LecamAnchors } from './lecam.js';
 import { DEFAULTS } from '../config/defaults.js';
 
 export interface GanState {
@@ -29,6 +30,11 @@ export interface StepSettings {
    * labels (the loop draws them so). Pushes different latents of one class apart: against collapse.
    */
   modeSeeking?: number;
+  /**
+   * LeCam regularisation of this D step (src/gan/lecam.ts: λ and the moving averages of D's logits it
+   * pulls towards); absent = off. Set per step by the training loop.
+   */
+  lecam?: LecamAnchors;
 }
 
 /**
@@ -111,6 +117,7 @@ export function updateDiscriminator(d: Discriminator, optD: Adam, input: DUpdate
         logits = tf.keep(out.logits);
         let loss = discriminatorTerm(out.logits, side, s.loss);
         if (out.classLogits && c > 0) loss = loss.add(byCondition(classLoss(out.classLogits, labels), c));
+        if (s.lecam) loss = loss.add(lecamTerm(out.logits, side, s.lecam).mul(s.lecam.weight));
         if (side === 'real' && s.r1Gamma > 0 && (input.r1Scale ?? 0) > 0) loss = loss.add(r1Penalty(critic(labels), real, s.r1Gamma * input.r1Scale!));
         if (side === 'fake' && s.loss === 'wgan-gp' && input.gpEps) loss = loss.add(gradientPenalty(critic(labels), real, fake, input.gpEps, s.gpWeight));
         return loss as tf.Scalar;

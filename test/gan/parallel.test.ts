@@ -85,6 +85,7 @@ describe('two replicas on worker threads', () => {
   it.each([
     ['', ''],
     [' (gan.classNoise: the longer latent split by rows too)', ', classNoise: 1'],
+    [' (gan.lecam: its anchors reach every replica)', ', lecam: 0.3'],
   ])('train to the weights one thread trains to (same seed), leaving no tensor behind%s', async (_, extra) => {
     const cfg = config(extra);
     const before = tf.memory().numTensors;
