@@ -73,7 +73,7 @@ export async function saveCheckpoint(dir: string, s: TrainerSnapshot, meta: Chec
       imagesSeen: s.imagesSeen,
       rng: s.rng,
       ada: s.ada,
-      ...(s.lecam ? { lecam: s.lecam } : {}),
+      lecam: s.lecam,
       rollbacks: s.rollbacks,
       optG: { step: s.optG.step, lr: s.optG.lr },
       optD: { step: s.optD.step, lr: s.optD.lr },
