@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { encodePng } from './png.js';
 
 /** One batch: `files[i]` gets image i of `pixels` (uint8 NHWC, `size`×`size`×`channels` each). */
@@ -22,6 +22,10 @@ export interface PngJob {
 }
 
 export type PngReply = { id: number; hashes: string[] } | { id: number; error: { message: string; code?: string; path?: string } };
+
+/** The writer's cancel flag: [0] = 1 once it stopped waiting (a failed batch, or done): skip what is queued. */
+const cancel = (workerData as { cancel?: Int32Array } | null)?.cancel;
+const cancelled = (): boolean => cancel !== undefined && Atomics.load(cancel, 0) === 1;
 
 const made = new Set<string>();
 
@@ -45,7 +49,16 @@ function write(job: PngJob): string[] {
   });
 }
 
-parentPort?.on('message', (job: PngJob) => {
+parentPort?.on('message', (msg: PngJob | { close: true }) => {
+  // Close: the writer waits for this thread to exit by itself (see PngWriter). Messages are handled in
+  // order, so every batch posted before it has been written or skipped.
+  if ('close' in msg) {
+    parentPort!.close();
+    return;
+  }
+  // Nobody waits for a batch any more once the flag is up: skip it without a reply.
+  if (cancelled()) return;
+  const job = msg;
   let reply: PngReply;
   try {
     reply = { id: job.id, hashes: write(job) };

@@ -20,9 +20,19 @@ const concurrency = () => Math.max(2, 2 * os.availableParallelism());
 /**
  * Writes PNG files on a worker thread (png-worker.ts): `write` hands over a batch and returns at once, so
  * the caller can sample the next batch meanwhile; `done` waits for every batch and stops the thread.
+ *
+ * The thread is never terminated from outside: `Worker.terminate()` while it is inside `deflateSync`
+ * aborts the whole process (node's zlib asserts "close before init" while freeing the thread; it crashed a
+ * test run once, after a failed batch, with later batches still in flight). `done` raises a shared
+ * cancel flag instead — the thread skips whatever is still queued — then asks it to close its port and
+ * waits for it to exit on its own.
  */
 export class PngWriter {
   private worker: Worker | null = null;
+  /** Resolves when the thread has exited, however it ended (an exit before `done` fails what is pending). */
+  private exited: Promise<void> = Promise.resolve();
+  /** [0] = 1: skip every batch not yet started (set by `done`). Shared with the thread; one per thread. */
+  private cancel = new Int32Array(new SharedArrayBuffer(4));
   private readonly pending: Promise<string[]>[] = [];
   private readonly waiting = new Map<number, { resolve: (h: string[]) => void; reject: (e: Error) => void }>();
   private nextId = 0;
@@ -33,7 +43,8 @@ export class PngWriter {
   ) {}
 
   private start(): Worker {
-    const worker = new Worker(workerUrl('./png-worker.js', import.meta.url, 'manifest'));
+    this.cancel = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(workerUrl('./png-worker.js', import.meta.url, 'manifest'), { workerData: { cancel: this.cancel } });
     worker.on('message', (reply: PngReply) => {
       // After a failed batch, `done` stops waiting (and the thread) while replies already posted still
       // arrive: nobody waits for them any more.
@@ -47,7 +58,12 @@ export class PngWriter {
       }
     });
     worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => this.failAll(new InternalError(`the PNG writer thread stopped (exit code ${code}) with writes pending`)));
+    this.exited = new Promise<void>((resolve) =>
+      worker.on('exit', (code) => {
+        this.failAll(new InternalError(`the PNG writer thread stopped (exit code ${code}) with writes pending`));
+        resolve();
+      }),
+    );
     return worker;
   }
 
@@ -76,20 +92,23 @@ export class PngWriter {
   }
 
   /**
-   * Waits for every queued file, then stops the thread.
+   * Waits for every file queued since the last `done`, then stops the thread (a later `write` starts a new one).
    * @returns the SHA-256 (hex) of each file's bytes, in the order written
    * @throws the first write's error (with its `code` and `path`, e.g. ENOSPC)
    */
   async done(): Promise<string[]> {
+    const pending = this.pending.splice(0);
     try {
-      return (await Promise.all(this.pending)).flat();
+      return (await Promise.all(pending)).flat();
     } finally {
       const worker = this.worker;
       this.worker = null;
       this.waiting.clear();
       if (worker) {
-        worker.removeAllListeners('exit');
-        await worker.terminate();
+        // `waiting` is empty by now, so the exit handler fails nothing.
+        Atomics.store(this.cancel, 0, 1);
+        worker.postMessage({ close: true });
+        await this.exited;
       }
     }
   }

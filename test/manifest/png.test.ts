@@ -3,7 +3,7 @@
  * pixels given, in the colour type given, for sizes and contents that exercise every row filter.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -107,6 +107,24 @@ describe('writePngs', () => {
     expect((err as NodeJS.ErrnoException).code).toMatch(/^(EEXIST|ENOTDIR)$/);
     // Replies the worker posted before it was stopped arrive now; an unknown id once threw in the handler.
     await new Promise((r) => setTimeout(r, 300));
+    // done() returned only once the thread had exited by itself (it skips what was queued after the
+    // failure rather than being terminated mid-deflate): no batch is written after it returned.
+    const after = (await readdir(dir)).length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await readdir(dir)).length).toBe(after);
+    expect(after).toBeLessThan(202);
+  });
+
+  it('a writer can be used again after done (each thread gets its own cancel flag)', async () => {
+    const dir = await tempDir('png-');
+    const { noise, gradient } = images(28, 28, 1);
+    const writer = new PngWriter(28, 1);
+    writer.write([{ file: path.join(dir, '0.png'), pixels: noise }]);
+    expect(await writer.done()).toHaveLength(1);
+    writer.write([{ file: path.join(dir, '1.png'), pixels: gradient }, { file: path.join(dir, '2.png'), pixels: noise }]);
+    const hashes = await writer.done();
+    expect(hashes).toHaveLength(2);
+    expect(hashes[0]).toBe(createHash('sha256').update(await readFile(path.join(dir, '1.png'))).digest('hex'));
   });
 
   it('writes each image to its file and returns the hash of the bytes on disk', async () => {
