@@ -67,7 +67,7 @@ describe('checkpoints and --resume', () => {
   it('refuses to resume with a different config', async () => {
     const out = await tempDir();
     expect((await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4'])).code).toBe(0);
-    const r = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, 'train.steps=8', 'train.lrG=0.001']);
+    const r = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, 'train.steps=8', 'train.lrG=0.0005']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot resume shared');
   });
