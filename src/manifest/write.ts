@@ -27,12 +27,17 @@ const concurrency = () => Math.max(2, 2 * os.availableParallelism());
  * cancel flag instead — the thread skips whatever is still queued — then asks it to close its port and
  * waits for it to exit on its own.
  */
-export class PngWriter {
-  private worker: Worker | null = null;
+/** The running writer thread. */
+interface PngThread {
+  worker: Worker;
+  /** [0] = 1: skip every batch not yet started (set by `done`). Shared with the thread. */
+  cancel: Int32Array;
   /** Resolves when the thread has exited, however it ended (an exit before `done` fails what is pending). */
-  private exited: Promise<void> = Promise.resolve();
-  /** [0] = 1: skip every batch not yet started (set by `done`). Shared with the thread; one per thread. */
-  private cancel = new Int32Array(new SharedArrayBuffer(4));
+  exited: Promise<void>;
+}
+
+export class PngWriter {
+  private thread: PngThread | null = null;
   private readonly pending: Promise<string[]>[] = [];
   private readonly waiting = new Map<number, { resolve: (h: string[]) => void; reject: (e: Error) => void }>();
   private nextId = 0;
@@ -42,9 +47,9 @@ export class PngWriter {
     private readonly channels: 1 | 3,
   ) {}
 
-  private start(): Worker {
-    this.cancel = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(workerUrl('./png-worker.js', import.meta.url, 'manifest'), { workerData: { cancel: this.cancel } });
+  private start(): PngThread {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(workerUrl('./png-worker.js', import.meta.url, 'manifest'), { workerData: { cancel } });
     worker.on('message', (reply: PngReply) => {
       // After a failed batch, `done` stops waiting (and the thread) while replies already posted still
       // arrive: nobody waits for them any more.
@@ -58,13 +63,13 @@ export class PngWriter {
       }
     });
     worker.on('error', (err) => this.failAll(err));
-    this.exited = new Promise<void>((resolve) =>
+    const exited = new Promise<void>((resolve) =>
       worker.on('exit', (code) => {
         this.failAll(new InternalError(`the PNG writer thread stopped (exit code ${code}) with writes pending`));
         resolve();
       }),
     );
-    return worker;
+    return { worker, cancel, exited };
   }
 
   private failAll(err: Error): void {
@@ -75,7 +80,7 @@ export class PngWriter {
   /** Queues one file per item; the pixels are copied, so the caller may reuse them. */
   write(items: { file: string; pixels: Uint8Array }[]): void {
     if (items.length === 0) return;
-    this.worker ??= this.start();
+    this.thread ??= this.start();
     const per = this.size * this.size * this.channels;
     const pixels = new Uint8Array(items.length * per);
     for (const [i, item] of items.entries()) {
@@ -88,7 +93,7 @@ export class PngWriter {
     // A failure surfaces from `done`; until then it must not count as an unhandled rejection.
     result.catch(() => {});
     this.pending.push(result);
-    this.worker.postMessage(job, [pixels.buffer]);
+    this.thread.worker.postMessage(job, [pixels.buffer]);
   }
 
   /**
@@ -101,14 +106,14 @@ export class PngWriter {
     try {
       return (await Promise.all(pending)).flat();
     } finally {
-      const worker = this.worker;
-      this.worker = null;
+      const thread = this.thread;
+      this.thread = null;
       this.waiting.clear();
-      if (worker) {
+      if (thread) {
         // `waiting` is empty by now, so the exit handler fails nothing.
-        Atomics.store(this.cancel, 0, 1);
-        worker.postMessage({ close: true });
-        await this.exited;
+        Atomics.store(thread.cancel, 0, 1);
+        thread.worker.postMessage({ close: true });
+        await thread.exited;
       }
     }
   }
