@@ -3,6 +3,8 @@
  * Per-class quality of the kept synthetic images of finished runs, against HELD-OUT real images, with each
  * class's floor: its real training images against the same held-out images, in the same feature space.
  * A kept set "as good as real" scores about the floor; FID/floor is the figure to compare across runs.
+ * Diversity: coverage (Naeem et al. 2020) of the held-out images by the kept ones, against the training images' own,
+ * and the kept images' spread (what the run records and the verdict judges).
  * Optionally renders, per scarce class, a strip real | kept | rejected (rejected needs filter.keepRejected).
  *
  *   node bench/sample-quality.mjs --runs out/a,out/b --train fixtures/fmnist-tiny --test fixtures/fmnist-tiny-test \
@@ -51,6 +53,8 @@ const { features } = await dist('classifier/predict.js');
 const { saveClassifier, loadClassifier } = await dist('classifier/io.js');
 const { fid } = await dist('metrics/fid.js');
 const { kid } = await dist('metrics/kid.js');
+const { coverage } = await dist('metrics/coverage.js');
+const { spreadRatio } = await dist('metrics/spread.js');
 const { loadParams } = await dist('gan/model-io.js');
 const { generate, latentLength, toPixels } = await dist('gan/generator.js');
 const { latentOf } = await dist('generate/sample.js');
@@ -110,12 +114,14 @@ const scarce = (Array.isArray(first.synthesis) ? first.synthesis : []).map((c) =
 const labels = scarce.length ? scarce : (opt('classes', '') || '').split(',');
 const floors = {};
 const testFeat = {};
+const trainFeat = {};
 for (const label of labels) {
   const tf = await feat(classPixels(test, label));
   dims = tf.data.length / tf.rows;
   testFeat[label] = tf;
   const tr = await feat(classPixels(train, label));
-  floors[label] = { fid: fid(F(tr), F(tf)), kid: kid(F(tr), F(tf)).kid, nTrain: tr.rows, nTest: tf.rows };
+  floors[label] = { fid: fid(F(tr), F(tf)), kid: kid(F(tr), F(tf)).kid, coverage: coverage(F(tf), F(tr)), nTrain: tr.rows, nTest: tf.rows };
+  trainFeat[label] = tr;
 }
 
 const rows = [];
@@ -134,6 +140,10 @@ for (const run of RUNS) {
       const kf = await feat(kept);
       c.fid = fid(F(kf), F(testFeat[label]));
       c.kid = kid(F(kf), F(testFeat[label])).kid;
+      // Coverage of the held-out images by as many kept images as the class has real training images (5
+      // evenly spaced draws), beside the training images' own (the floor's counterpart), and the spread the
+      // run itself records (metrics/spread.ts: kept ÷ the class's real training images, same features).
+      Object.assign(c, diversity(kf, label));
     }
     c.fidRatio = c.fid === null ? null : c.fid / floors[label].fid;
     row.classes[label] = c;
@@ -148,6 +158,23 @@ for (const run of RUNS) {
   }
 }
 
+/**
+ * Coverage of the class's held-out images by as many of `kf`'s rows as it has real training images (5 evenly
+ * spaced draws), ÷ the training images' own coverage; and `kf`'s spread ÷ the training images'.
+ */
+function diversity(kf, label) {
+  const m = Math.min(kf.rows, floors[label].nTrain);
+  let s = 0;
+  for (let d = 0; d < 5; d++) {
+    const idx = Array.from({ length: m }, (_, i) => Math.floor(((i + d / 5) * kf.rows) / m) % kf.rows);
+    const data = new Float64Array(m * dims);
+    idx.forEach((src, i) => data.set(kf.data.subarray(src * dims, (src + 1) * dims), i * dims));
+    s += coverage(F(testFeat[label]), { data, rows: m, dims });
+  }
+  const cov = s / 5;
+  return { coverage: cov, coverageRatio: floors[label].coverage > 0 ? cov / floors[label].coverage : null, spread: spreadRatio(F(kf), F(trainFeat[label])) };
+}
+
 /** FID ÷ floor of RAW unselected samples per class from the run's generator `g`, latents scaled by psi. */
 async function rawRow(run, g, ganLabels, psi) {
   const zl = latentLength(g.spec);
@@ -158,8 +185,9 @@ async function rawRow(run, g, ganLabels, psi) {
     const img = tfjs.tidy(() => toPixels(generate(g, tfjs.tensor2d(z, [RAW, zl]), tfjs.fill([RAW], ganLabels.indexOf(label), 'int32'), 'eval')));
     const px = Uint8Array.from(await img.data());
     img.dispose();
-    const f = fid(F(await feat({ px, n: RAW })), F(testFeat[label]));
-    row.classes[label] = { kept: RAW, fid: f, kid: null, fidRatio: f / floors[label].fid };
+    const rf = await feat({ px, n: RAW });
+    const f = fid(F(rf), F(testFeat[label]));
+    row.classes[label] = { kept: RAW, fid: f, kid: null, fidRatio: f / floors[label].fid, ...diversity(rf, label) };
   }
   row.meanRatio = labels.reduce((a, l) => a + row.classes[l].fidRatio, 0) / labels.length;
   return row;
@@ -175,6 +203,8 @@ if (JSON_OUT) {
   }
   console.log(['KID', ...labels.map((l) => `${l} floor ${floors[l].kid.toFixed(4)}`)].join(' | '));
   for (const r of rows) if (!r.raw) console.log([r.run, ...labels.map((l) => r.classes[l].kid?.toFixed(4) ?? '-')].join(' | '));
+  console.log(['coverage of held-out (k 5) by as many kept as real training images ÷ by the real training images; spread of kept ÷ real', ...labels.map((l) => `${l} floor ${floors[l].coverage.toFixed(2)}`)].join(' | '));
+  for (const r of rows) console.log([r.run, ...labels.map((l) => (r.classes[l].coverage === undefined ? '-' : `${r.classes[l].coverage.toFixed(2)} = ${r.classes[l].coverageRatio?.toFixed(2) ?? '-'} × floor; spread ${r.classes[l].spread?.toFixed(2) ?? '-'}`))].join(' | '));
 }
 
 // Grid: one row per (run, class): PER real training images | PER kept | PER rejected, 2-px gaps.

@@ -20,6 +20,7 @@ import { buildDiscriminator, discriminate, disposeDiscriminator, type Discrimina
 import { cloneParams, emaBeta, updateEma } from './ema.js';
 import { buildGenerator, calibrateBatchNorm, generate, latentLength, toPixels, type Generator, type GeneratorSpec } from './generator.js';
 import { disposeParams } from './params.js';
+import { meanPairwiseDistance } from '../metrics/spread.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
 import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator, type TranslatorSpec } from './translator.js';
 import { ReplicaAbortedError } from './parallel/allreduce.js';
@@ -131,24 +132,6 @@ export function uniformLabels(rng: Rng, n: number, classes: number[]): Int32Arra
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = classes[rng.int(classes.length)]!;
   return out;
-}
-
-/** Mean pairwise L2 distance between the rows of `pixels` (n images of `per` values). */
-export function meanPairwiseDistance(pixels: Uint8Array, n: number, per: number): number {
-  let sum = 0;
-  let pairs = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      let d = 0;
-      for (let k = 0; k < per; k++) {
-        const t = pixels[i * per + k]! - pixels[j * per + k]!;
-        d += t * t;
-      }
-      sum += Math.sqrt(d);
-      pairs++;
-    }
-  }
-  return pairs ? sum / pairs : 0;
 }
 
 /** The models a config builds for a dataset of `numClasses` classes. */

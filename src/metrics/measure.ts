@@ -5,6 +5,7 @@
 import type { ExtractorInfo } from './features.js';
 import { fid } from './fid.js';
 import { kid } from './kid.js';
+import { spreadRatio } from './spread.js';
 
 /**
  * FID and KID of one class's kept synthetic images against real images of the class the GAN never trained on
@@ -23,6 +24,13 @@ export interface ClassQuality {
   kidFloor: number | null;
   /** Which real images `fid`/`kid` compare against. */
   reference: 'held-out' | 'all';
+  /**
+   * The kept images' spread ÷ the class's real images' (mean pairwise distance in the same features, all of
+   * the class's real images): ≈ 1 as varied as the class, well below 1 a narrowed set (one template), above
+   * it scattered. Unlike the diversity logged in training it is measured on what selection kept. null under
+   * 2 kept images.
+   */
+  spread: number | null;
   /** Spread of KID over its subsets (0 when the sets were used whole). */
   kidStd: number | null;
   kidSubsets: number | null;
@@ -66,6 +74,7 @@ export function measureClass(
     kid: null,
     fidFloor: null,
     kidFloor: null,
+    spread: spreadRatio(synth, real),
     reference: split ? 'held-out' : 'all',
     kidStd: null,
     kidSubsets: null,

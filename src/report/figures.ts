@@ -1,7 +1,7 @@
 /**
  * Gathers each scarce class's figures for {@link judgeClass} from what a run left: summary.json's
- * synthesis records (FID, KID and their floors, candidates, rejections, the gate, the guard),
- * train/metrics.jsonl's diversity and evaluate.json. Pure: parsed files in, figures out.
+ * synthesis records (FID, KID and their floors, rejections, the gate, the guard),
+ * the kept images' spread), train/metrics.jsonl's diversity and evaluate.json. Pure: parsed files in, figures out.
  */
 import path from 'node:path';
 import { outLayout } from '../out/layout.js';
@@ -62,6 +62,7 @@ export function classFigures(
       fidFloor: q?.fidFloor ?? null,
       kidFloor: q?.kidFloor ?? null,
       diversity: lastDiversity(training, s.label),
+      spread: q?.spread ?? null,
       novelty: pixels[s.label]?.novelty ?? null,
       structure: pixels[s.label]?.structure ?? null,
       candidates: s.candidates ?? null,

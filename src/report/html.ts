@@ -147,7 +147,7 @@ function verdicts(d: ReportData): string {
       [3],
     )}`,
   );
-  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the generator's sample diversity against the real images' (≈ 1 is healthy), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close; one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
+  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close; one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
 }
 
 function guard(s: SummaryLike | null): string {
@@ -195,6 +195,7 @@ function quality(d: ReportData): string {
       cq?.fidFloor == null ? 'not measured' : f(cq.fidFloor, 2),
       cq?.kid == null ? '–' : `${f(cq.kid, 4)}${cq.kidStd ? ` ± ${f(cq.kidStd, 4)}` : ''}`,
       cq?.kidFloor == null ? 'not measured' : f(cq.kidFloor, 4),
+      cq?.spread == null ? '–' : f(cq.spread, 2),
       cq?.samples ? `${cq.samples.real} / ${cq.samples.synthetic}` : '–',
       gate,
       esc(cq?.note ?? (cq?.reasons ?? []).join('; ')),
@@ -205,9 +206,9 @@ function quality(d: ReportData): string {
     ? `<h3>Candidates rejected, by reason</h3>${table(['class', ...reasons.map(esc)], syn.map((c) => [esc(c.label), ...reasons.map((r) => c.rejected?.[r] ?? 0)]))}`
     : '';
   const ext = q?.extractor;
-  const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer). The floor is what the class's real images score against held-out real ones: with few images per class FID is far from 0 even for real images, so read it as a multiple of the floor.</p>` : '';
+  const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer). The floor is what the class's real images score against held-out real ones: with few images per class FID is far from 0 even for real images, so read it as a multiple of the floor. Spread is the kept images' mean pairwise distance ÷ the real images' (same features): well below 1, the kept set is narrower than the class.</p>` : '';
   return `<section id="quality"><h2>Quality: FID and KID per class</h2>${hasQ ? '' : '<p class="note">This run recorded no FID/KID (older summary.json).</p>'}${extLine}
-${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'real / synthetic', 'gate', 'note'], rows)}${rej}${guard(d.summary)}</section>`;
+${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'spread ÷ real', 'real / synthetic', 'gate', 'note'], rows)}${rej}${guard(d.summary)}</section>`;
 }
 
 function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): string {

@@ -50,6 +50,8 @@ export interface SynthesisLike {
     /** The class's real training images against held-out real ones, same features: the best a generator could score. */
     fidFloor?: number | null;
     kidFloor?: number | null;
+    /** The kept images' spread ÷ the class's real images' (same features; metrics/spread.ts). */
+    spread?: number | null;
     samples?: { real: number; synthetic: number };
     passed?: boolean;
     reasons?: string[];

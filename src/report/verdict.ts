@@ -28,7 +28,7 @@ export const VERDICT_LIMITS = {
    */
   kidExcessGood: 2,
   kidExcessPoor: 6,
-  /** Sample diversity ÷ real diversity (pixel space): below this is collapse … */
+  /** Diversity — the kept images' spread, or the generator's samples', ÷ the real images': below this is collapse … */
   diversityPoor: 0.4,
   /** … below this a narrowed generator … */
   diversityGood: 0.7,
@@ -65,8 +65,13 @@ export interface ClassFigures {
   /** FID / KID of the class's real training images against held-out real images (same features). */
   fidFloor?: number | null;
   kidFloor?: number | null;
-  /** Last measured diversity ratio of the generator's samples for this class. */
+  /** Last measured diversity ratio of the generator's samples for this class (training, pixel space). */
   diversity?: number | null;
+  /**
+   * The kept images' spread ÷ the class's real images' (features). Judged instead of `diversity` when
+   * measured: selection can keep one template of a varied generator (the discriminator ranking does).
+   */
+  spread?: number | null;
   /** Kept images' median nearest-real distance ÷ the real images' own (pixel space). */
   novelty?: number | null;
   /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images. */
@@ -140,14 +145,25 @@ function kidCheck(c: ClassFigures): Check | null {
   };
 }
 
+/**
+ * Diversity, judged on the kept images' spread when it was measured (what a user trains on), else on the
+ * generator's samples during training. The generator's figure is still shown beside the kept one: a
+ * varied generator whose kept set is narrow points at selection, a narrow generator at training.
+ */
 function diversityCheck(c: ClassFigures): Check {
   const L = VERDICT_LIMITS;
-  if (!finite(c.diversity)) return { name: 'diversity', verdict: null, figure: 'diversity not measured', why: 'train/metrics.jsonl has no diversity for this class' };
-  const d = c.diversity;
-  const figure = `diversity ${d.toFixed(2)} × the real images'`;
-  if (d < L.diversityPoor) return { name: 'diversity', verdict: 'poor', figure, why: `below ${L.diversityPoor}: the generator collapsed to a few images` };
-  if (d < L.diversityGood) return { name: 'diversity', verdict: 'doubtful', figure, why: `below ${L.diversityGood}: the samples vary less than the real images` };
-  if (d > L.diversityHigh) return { name: 'diversity', verdict: 'doubtful', figure, why: `above ${L.diversityHigh}: the samples scatter more than the real images (noise-like)` };
+  const kept = finite(c.spread);
+  if (!kept && !finite(c.diversity)) return { name: 'diversity', verdict: null, figure: 'diversity not measured', why: 'neither the kept images\' spread nor train/metrics.jsonl\'s diversity was recorded for this class' };
+  const d = kept ? c.spread! : c.diversity!;
+  const gen = finite(c.diversity) ? `; the generator's samples in training ${c.diversity.toFixed(2)} ×` : '';
+  const figure = kept ? `kept images' spread ${d.toFixed(2)} × the real images' (features${gen})` : `generator's sample diversity ${d.toFixed(2)} × the real images' (kept images' spread not measured)`;
+  const who = kept ? 'the kept images' : 'the generator\'s samples';
+  if (d < L.diversityPoor) return { name: 'diversity', verdict: 'poor', figure, why: `below ${L.diversityPoor}: ${who} are a few images over and over` };
+  if (d < L.diversityGood) {
+    const hint = kept && finite(c.diversity) && c.diversity >= L.diversityGood ? ' (the generator\'s samples vary more: selection narrowed them, e.g. the discriminator ranking keeps its favourite template)' : '';
+    return { name: 'diversity', verdict: 'doubtful', figure, why: `below ${L.diversityGood}: ${who} vary less than the real images${hint}` };
+  }
+  if (d > L.diversityHigh) return { name: 'diversity', verdict: 'doubtful', figure, why: `above ${L.diversityHigh}: ${who} scatter more than the real images (noise-like)` };
   return { name: 'diversity', verdict: 'good', figure, why: 'close to the real images' };
 }
 

@@ -24,6 +24,14 @@ describe('measureClass', () => {
     expect(q.samples).toEqual({ real: 10, synthetic: 40, realTrain: 30 });
     // a kept set shifted away from the class scores well above its floor
     expect(q.fid!).toBeGreaterThan(2 * q.fidFloor!);
+    // … but spreads as the class does; its spread is against every real image of the class
+    expect(q.spread).toBeGreaterThan(0.8);
+    expect(q.spread).toBeLessThan(1.25);
+  });
+
+  it('spread: a kept set of near-copies of one template is far narrower than the class', () => {
+    const one = { data: Float64Array.from(rows(4, 40).data, (x) => 0.05 * x + 1), rows: 40, dims: 3 };
+    expect(measureClass('coat', one, rows(9, 40), info, kidOptions).spread).toBeLessThan(0.1);
   });
 
   it('without a hold-out: against every real image of the class, no floor', () => {

@@ -36,9 +36,14 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['FID exactly 1.5× the floor', { fid: 37.5 }, 'good'],
   ['noise: FID 10× the floor', { fid: 250, kid: 300 }, 'poor', /Do not use these synthetic images/],
   ['noise without floors: never good, though not provably poor', { fid: 250, fidFloor: null, kidFloor: null, diversity: 2.4 }, 'doubtful'],
-  ['collapse', { diversity: 0.2 }, 'poor', /collapsed/],
+  ['collapse', { diversity: 0.2 }, 'poor', /a few images over and over/],
   ['narrowed', { diversity: 0.6 }, 'doubtful'],
   ['scattered like noise', { diversity: 1.8 }, 'doubtful', /noise-like/],
+  // The kept images' spread is judged instead of the generator's diversity when it was measured.
+  ['a varied generator, a kept set narrowed to one template', { diversity: 1.19, spread: 0.55 }, 'doubtful', /kept images' spread 0\.55 × the real images' \(features; the generator's samples in training 1\.19 ×\).*selection narrowed them/],
+  ['a kept set of a few images over and over', { diversity: 0.9, spread: 0.3 }, 'poor', /below 0\.4: the kept images are a few images over and over/],
+  ['a kept set as varied as the class vouches for a narrow generator', { diversity: 0.5, spread: 0.95 }, 'good'],
+  ['spread without the generator\'s diversity', { diversity: null, spread: 0.9 }, 'good'],
   ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
   ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
   ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
@@ -69,9 +74,15 @@ describe('judgeClass', () => {
     if (text) expect(`${v.advice} ${verdictLine(v)}`).toMatch(text);
   });
 
+  it('points at selection only when the generator varies more than what was kept', () => {
+    const why = (over: Partial<ClassFigures>) => judgeClass({ ...GOOD, ...over }).checks.find((k) => k.name === 'diversity')!;
+    expect(why({ diversity: 0.5, spread: 0.6 })).toMatchObject({ verdict: 'doubtful', why: 'below 0.7: the kept images vary less than the real images' });
+    expect(why({ diversity: 0.9, spread: 0.6 }).why).toMatch(/selection narrowed them/);
+  });
+
   it('the console line names the class, the verdict and each figure', () => {
     expect(verdictLine(judgeClass({ ...GOOD, fid: 250 }))).toBe(
-      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), diversity 0.90 × the real images', nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
+      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), generator's sample diversity 0.90 × the real images' (kept images' spread not measured), nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
     );
   });
 });
@@ -85,7 +96,7 @@ describe('classFigures', () => {
     expect(lastDiversity(training, 'shirt')).toBe(0.7);
     expect(lastDiversity(training, 'bag')).toBeNull();
     const summary = {
-      synthesis: [{ label: 'coat', candidates: 180, kept: 90, rejected: { surplus: 90 }, quality: { fid: 30, kid: 1, fidFloor: 25, kidFloor: 2, passed: true, reasons: [] } }],
+      synthesis: [{ label: 'coat', candidates: 180, kept: 90, rejected: { surplus: 90 }, quality: { fid: 30, kid: 1, fidFloor: 25, kidFloor: 2, spread: 0.6, passed: true, reasons: [] } }],
       quality: { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } },
       guard: { mode: 'auto', perClass: [{ label: 'coat', decision: 'fallback' as const, reason: 'hurt' }] },
     };
@@ -108,7 +119,7 @@ describe('classFigures', () => {
       seconds: 0,
     };
     const [c] = classFigures(summary, training, evaluation);
-    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, gate: null, guard: { decision: 'fallback' } });
+    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, gate: null, guard: { decision: 'fallback' } });
     expect(c!.evaluate!.helps).toBe(false);
     expect(c!.evaluate!.classGain).toBeCloseTo(-5);
     const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
