@@ -10,6 +10,12 @@
  *   node bench/sample-quality.mjs --runs out/a,out/b --train fixtures/fmnist-tiny --test fixtures/fmnist-tiny-test \
  *     [--extractor-data bench/data/fmnist-lt/test] [--grid docs/images/x.png] [--per 12] [--json] [--raw 500 --psi 1,0.8]
  *
+ * With `--held 5,10,20` (and `--draws 20`) it also shows how a run's own figures behave: a run measures FID and
+ * KID against the few images the GAN held out (`train.validation`), so per run and class it draws that many
+ * held-out images at random, `--draws` times, and prints the FID ÷ floor a run would report (median and
+ * 10–90 % range) and the share of draws the report's verdict would call FID and KID `good` — beside the
+ * ratio against the whole held-out folder.
+ *
  * With `--raw <n>` it also scores n unselected samples per class straight from each run's generator
  * (model/generator; seeds 0..n-1, every latent entry scaled by each `--psi`, default 1): what selection
  * starts from, and whether truncating the latent (ψ < 1) trades spread for realism.
@@ -39,6 +45,8 @@ const PER = Number(opt('per', '12'));
 const JSON_OUT = args.includes('--json');
 const RAW = Number(opt('raw', '0'));
 const PSIS = opt('psi', '1').split(',').map(Number);
+const HELD = opt('held', '').split(',').filter(Boolean).map(Number);
+const DRAWS = Number(opt('draws', '20'));
 if (RUNS.length === 0) {
   console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]]');
   process.exit(2);
@@ -146,6 +154,7 @@ for (const run of RUNS) {
       Object.assign(c, diversity(kf, label));
     }
     c.fidRatio = c.fid === null ? null : c.fid / floors[label].fid;
+    if (kept.n >= 2 && HELD.length) c.held = heldDraws(await feat(kept), label);
     row.classes[label] = c;
     strips.push({ run: row.run, label, kept, rej });
   }
@@ -156,6 +165,44 @@ for (const run of RUNS) {
     const { saved, params } = await loadParams(path.join(run, 'model', 'generator'), 'generator');
     for (const psi of PSIS) rows.push(await rawRow(run, { spec: saved.spec, params }, saved.labels, psi));
   }
+}
+
+/**
+ * What a run with `n` held-out images of the class would report, for each n in --held: FID(kept, held) ÷
+ * FID(training images, held) over --draws random draws of the held-out images from the test folder, and the
+ * share of draws whose FID and KID the verdict (src/report/verdict.ts VERDICT_LIMITS) would call good.
+ */
+function heldDraws(kf, label) {
+  const out = {};
+  const test = testFeat[label];
+  let state = 12345;
+  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (const n of HELD) {
+    if (n > test.rows) continue;
+    const ratios = [];
+    let fidGood = 0;
+    let kidGood = 0;
+    for (let d = 0; d < DRAWS; d++) {
+      const idx = Array.from({ length: test.rows }, (_, i) => i);
+      for (let i = 0; i < n; i++) {
+        const j = i + Math.floor(rand() * (test.rows - i));
+        [idx[i], idx[j]] = [idx[j], idx[i]];
+      }
+      const data = new Float64Array(n * dims);
+      idx.slice(0, n).forEach((src, i) => data.set(test.data.subarray(src * dims, (src + 1) * dims), i * dims));
+      const held = { data, rows: n, dims };
+      const r = fid(F(kf), held) / fid(F(trainFeat[label]), held);
+      ratios.push(r);
+      if (r <= 1.5) fidGood++;
+      const kk = kid(F(kf), held);
+      const kf0 = kid(F(trainFeat[label]), held).kid;
+      if ((kk.kid - kf0) / Math.max(Math.abs(kf0), kk.std, 1e-9) <= 2) kidGood++;
+    }
+    ratios.sort((a, b) => a - b);
+    const q = (p) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
+    out[n] = { median: q(0.5), p10: q(0.1), p90: q(0.9), fidGood: fidGood / DRAWS, kidGood: kidGood / DRAWS };
+  }
+  return out;
 }
 
 /**
@@ -204,6 +251,10 @@ if (JSON_OUT) {
   console.log(['KID', ...labels.map((l) => `${l} floor ${floors[l].kid.toFixed(4)}`)].join(' | '));
   for (const r of rows) if (!r.raw) console.log([r.run, ...labels.map((l) => r.classes[l].kid?.toFixed(4) ?? '-')].join(' | '));
   console.log(['coverage of held-out (k 5) by as many kept as real training images ÷ by the real training images; spread of kept ÷ real', ...labels.map((l) => `${l} floor ${floors[l].coverage.toFixed(2)}`)].join(' | '));
+  for (const n of HELD) {
+    console.log(`a run's own FID ÷ floor with ${n} held-out images (median [10 %, 90 %] over ${DRAWS} draws; share of draws the verdict calls FID / KID good) — vs the whole folder`);
+    for (const r of rows) if (!r.raw) console.log([r.run, ...labels.map((l) => { const h = r.classes[l].held?.[n]; return h ? `${h.median.toFixed(2)} [${h.p10.toFixed(2)}, ${h.p90.toFixed(2)}]; good ${(100 * h.fidGood).toFixed(0)} % / ${(100 * h.kidGood).toFixed(0)} % — vs ${r.classes[l].fidRatio?.toFixed(2)}` : '-'; })].join(' | '));
+  }
   for (const r of rows) console.log([r.run, ...labels.map((l) => (r.classes[l].coverage === undefined ? '-' : `${r.classes[l].coverage.toFixed(2)} = ${r.classes[l].coverageRatio?.toFixed(2) ?? '-'} × floor; spread ${r.classes[l].spread?.toFixed(2) ?? '-'}`))].join(' | '));
 }
 

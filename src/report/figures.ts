@@ -63,6 +63,7 @@ export function classFigures(
       kidFloor: q?.kidFloor ?? null,
       diversity: lastDiversity(training, s.label),
       spread: q?.spread ?? null,
+      heldOut: q?.reference === 'held-out' && typeof q.samples?.real === 'number' ? q.samples.real : null,
       novelty: pixels[s.label]?.novelty ?? null,
       structure: pixels[s.label]?.structure ?? null,
       candidates: s.candidates ?? null,

@@ -52,6 +52,8 @@ export interface SynthesisLike {
     kidFloor?: number | null;
     /** The kept images' spread ÷ the class's real images' (same features; metrics/spread.ts). */
     spread?: number | null;
+    /** `held-out`: FID and KID are against the images the GAN held out (`samples.real` of them); `all`: against every real image. */
+    reference?: 'held-out' | 'all';
     samples?: { real: number; synthetic: number };
     passed?: boolean;
     reasons?: string[];

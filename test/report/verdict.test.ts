@@ -40,10 +40,14 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['narrowed', { diversity: 0.6 }, 'doubtful'],
   ['scattered like noise', { diversity: 1.8 }, 'doubtful', /noise-like/],
   // The kept images' spread is judged instead of the generator's diversity when it was measured.
-  ['a varied generator, a kept set narrowed to one template', { diversity: 1.19, spread: 0.55 }, 'doubtful', /kept images' spread 0\.55 × the real images' \(features; the generator's samples in training 1\.19 ×\).*selection narrowed them/],
+  ['a varied generator, a kept set narrowed to one template', { diversity: 1.19, spread: 0.55 }, 'doubtful', /kept images' spread 0\.55 × the real images' \(features; the generator's samples in training 1\.19 ×\).*selection kept a narrower set/],
   ['a kept set of a few images over and over', { diversity: 0.9, spread: 0.3 }, 'poor', /below 0\.4: the kept images are a few images over and over/],
   ['a kept set as varied as the class vouches for a narrow generator', { diversity: 0.5, spread: 0.95 }, 'good'],
   ['spread without the generator\'s diversity', { diversity: null, spread: 0.9 }, 'good'],
+  // FID and KID from a few held-out images read low (docs/samples.md): they cannot vouch for a class.
+  ['FID and KID good from 5 held-out images: cannot vouch', { heldOut: 5 }, 'doubtful', /FID 30\.0 = 1\.2 × floor 25\.0 on 5 held-out images \(within 1\.5 × the floor, but 5 held-out images are too few to vouch for it/],
+  ['50 held-out images can', { heldOut: 50 }, 'good', /on 50 held-out images/],
+  ['a poor FID from 5 held-out images stands', { heldOut: 5, fid: 250 }, 'poor', /FID 250 = 10\.0 × floor 25\.0 on 5 held-out images/],
   ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
   ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
   ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
@@ -77,7 +81,7 @@ describe('judgeClass', () => {
   it('points at selection only when the generator varies more than what was kept', () => {
     const why = (over: Partial<ClassFigures>) => judgeClass({ ...GOOD, ...over }).checks.find((k) => k.name === 'diversity')!;
     expect(why({ diversity: 0.5, spread: 0.6 })).toMatchObject({ verdict: 'doubtful', why: 'below 0.7: the kept images vary less than the real images' });
-    expect(why({ diversity: 0.9, spread: 0.6 }).why).toMatch(/selection narrowed them/);
+    expect(why({ diversity: 0.9, spread: 0.6 }).why).toMatch(/selection kept a narrower set/);
   });
 
   it('the console line names the class, the verdict and each figure', () => {
@@ -96,7 +100,7 @@ describe('classFigures', () => {
     expect(lastDiversity(training, 'shirt')).toBe(0.7);
     expect(lastDiversity(training, 'bag')).toBeNull();
     const summary = {
-      synthesis: [{ label: 'coat', candidates: 180, kept: 90, rejected: { surplus: 90 }, quality: { fid: 30, kid: 1, fidFloor: 25, kidFloor: 2, spread: 0.6, passed: true, reasons: [] } }],
+      synthesis: [{ label: 'coat', candidates: 180, kept: 90, rejected: { surplus: 90 }, quality: { fid: 30, kid: 1, fidFloor: 25, kidFloor: 2, spread: 0.6, reference: 'held-out' as const, samples: { real: 5, synthetic: 90 }, passed: true, reasons: [] } }],
       quality: { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } },
       guard: { mode: 'auto', perClass: [{ label: 'coat', decision: 'fallback' as const, reason: 'hurt' }] },
     };
@@ -119,11 +123,14 @@ describe('classFigures', () => {
       seconds: 0,
     };
     const [c] = classFigures(summary, training, evaluation);
-    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, gate: null, guard: { decision: 'fallback' } });
+    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, heldOut: 5, gate: null, guard: { decision: 'fallback' } });
     expect(c!.evaluate!.helps).toBe(false);
     expect(c!.evaluate!.classGain).toBeCloseTo(-5);
     const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
     expect(withLimits[0]!.gate).toEqual({ passed: true, reasons: [] });
+    // against every real image (no hold-out) the count is not a held-out one
+    const all = classFigures({ ...summary, synthesis: [{ ...summary.synthesis[0]!, quality: { ...summary.synthesis[0]!.quality, reference: 'all' as const } }] }, training, null);
+    expect(all[0]!.heldOut).toBeNull();
   });
 
   it('evaluateCommand quotes what a shell would split and keeps paths below cwd relative', () => {
