@@ -38,7 +38,7 @@ export interface ClassQuality {
   /** real: the reference images; realTrain: the training images the floor compares with them (0 without a floor). */
   samples: { real: number; synthetic: number; realTrain: number };
   extractor: { id: string; dims: number; resize: string; decodeKernel: string };
-  /** Within quality.maxFid / maxKid (true when no limit is set or a score is missing). */
+  /** Within the quality gate's limits (filter/quality-gate.ts; true when no limit is set or a score is missing). */
   passed: boolean;
   reasons: string[];
   /** Why a score is missing. */

@@ -4,6 +4,7 @@
  * the kept images' spread), train/metrics.jsonl's diversity and evaluate.json. Pure: parsed files in, figures out.
  */
 import path from 'node:path';
+import { gateHasLimits } from '../filter/quality-gate.js';
 import { outLayout } from '../out/layout.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import type { SummaryLike, TrainingLine } from './types.js';
@@ -36,7 +37,7 @@ export function classFigures(
   evaluation: EvaluationResult | null,
   pixels: Record<string, PixelFigures> = {},
 ): ClassFigures[] {
-  const gateHasLimits = summary?.quality?.gate ? summary.quality.gate.maxFid !== null || summary.quality.gate.maxKid !== null : false;
+  const hasLimits = summary?.quality?.gate ? gateHasLimits(summary.quality.gate) : false;
   return (summary?.synthesis ?? []).map((s) => {
     const q = s.quality;
     const guard = summary?.guard?.perClass?.find((g) => g.label === s.label) ?? null;
@@ -69,7 +70,7 @@ export function classFigures(
       candidates: s.candidates ?? null,
       kept: s.kept ?? null,
       rejected: s.rejected ?? null,
-      gate: gateHasLimits && q && typeof q.passed === 'boolean' ? { passed: q.passed, reasons: q.reasons ?? [] } : null,
+      gate: hasLimits && q && typeof q.passed === 'boolean' ? { passed: q.passed, reasons: q.reasons ?? [] } : null,
       evaluate: ev,
       guard: guard ? { decision: guard.decision, ...(guard.helps !== undefined ? { helps: guard.helps } : {}), ...(guard.reason !== undefined ? { reason: guard.reason } : {}) } : null,
     };

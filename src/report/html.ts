@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
+import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
@@ -108,9 +109,9 @@ function header(d: ReportData): string {
   const gate = g
     ? failed.length > 0
       ? `<div class="verdict bad">Quality gate failed: ${failed.map((x) => `<b>${esc(x.label)}</b> (${esc(x.reasons.join('; '))})`).join(', ')}.</div>`
-      : g.maxFid === null && g.maxKid === null
-        ? `<div class="verdict neutral">Quality gate: no limits set (quality.maxFid, quality.maxKid), so it checked nothing. Judge the classes by the verdicts below.</div>`
-        : `<div class="verdict neutral">Quality gate: every class within ${[g.maxFid !== null ? `FID ≤ ${g.maxFid}` : '', g.maxKid !== null ? `KID ≤ ${g.maxKid}` : ''].filter(Boolean).join(' and ')}.</div>`
+      : !gateHasLimits(g)
+        ? `<div class="verdict neutral">Quality gate: no limits set (${GATE_KEYS}), so it checked nothing. Judge the classes by the verdicts below.</div>`
+        : `<div class="verdict neutral">Quality gate: every class within ${esc(describeLimits(g))}.</div>`
     : '';
   return `<h1>gan-augment report</h1>
 <p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
@@ -183,7 +184,7 @@ function quality(d: ReportData): string {
   const hasQ = syn.some((c) => c.quality);
   const rows = syn.map((c) => {
     const cq = c.quality;
-    const limits = q?.gate && (q.gate.maxFid !== null || q.gate.maxKid !== null);
+    const limits = q?.gate && gateHasLimits(q.gate);
     const gate = !cq ? '–' : cq.passed === false ? `<span class="bad">failed</span>` : limits ? 'within limits' : 'no limits';
     return [
       esc(c.label),

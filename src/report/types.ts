@@ -21,7 +21,8 @@ export interface SummaryLike {
   quality?: {
     extractor?: { id?: string; dims?: number; kind?: string } & Record<string, unknown>;
     classifier?: { trainAccuracy?: number; cached?: boolean; steps?: number; seconds?: number } | null;
-    gate?: { maxFid: number | null; maxKid: number | null; onFail: string; failed: { label: string; reasons: string[] }[] };
+    /** The limits (quality.maxFid, …: filter/quality-gate.ts GATE_LIMITS; keys added later are absent from older summaries). */
+    gate?: { maxFid: number | null; maxKid: number | null; minSpread?: number | null; onFail: string; failed: { label: string; reasons: string[] }[] };
     rejected?: Record<string, number>;
     shortfall?: number;
   } | null;

@@ -8,6 +8,7 @@ import { disposeClassifier, type Classifier } from '../classifier/model.js';
 import type { Config } from '../config/schema.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
+import type { GateLimits } from '../filter/quality-gate.js';
 import { FILTERS, type RejectReason } from '../filter/steps.js';
 import type { NearCopyCalibration } from '../filter/types.js';
 import { cachedFeatures } from '../metrics/features-cache.js';
@@ -25,7 +26,7 @@ export interface QualitySummary {
     seconds: number;
   } | null;
   dataHash: string;
-  gate: { maxFid: number | null; maxKid: number | null; onFail: 'warn' | 'fail'; failed: { label: string; reasons: string[] }[] };
+  gate: GateLimits & { onFail: 'warn' | 'fail'; failed: { label: string; reasons: string[] }[] };
   /** Rejections over all classes by reason. */
   rejected: Record<RejectReason, number>;
   /** Images the filters could not fill, over all classes. */

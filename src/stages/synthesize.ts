@@ -9,7 +9,7 @@ import type { ClassBalance } from '../dataset/balance.js';
 import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
 import type { EventSink } from '../events.js';
 import type { Rows } from '../filter/nearest.js';
-import { qualityGate } from '../filter/quality-gate.js';
+import { GATE_LIMITS, qualityGate, type GateLimits } from '../filter/quality-gate.js';
 import { gatherRows } from '../filter/rows.js';
 import { REJECT_REASONS, type RejectReason } from '../filter/steps.js';
 import type { NearCopyCalibration } from '../filter/types.js';
@@ -171,8 +171,8 @@ export async function synthesize(
   }
 
   const gate = qualityGate(
-    classes.map((c) => ({ label: c.label, fid: c.quality.fid, kid: c.quality.kid })),
-    { maxFid: config.quality.maxFid, maxKid: config.quality.maxKid },
+    classes.map((c) => ({ label: c.label, fid: c.quality.fid, kid: c.quality.kid, spread: c.quality.spread })),
+    gateLimitsOf(config),
   );
   gate.forEach((g, i) => {
     const cq = classes[i]!.quality;
@@ -187,7 +187,7 @@ export async function synthesize(
     rejected: rejectedImages,
     quality: {
       ...q.summary,
-      gate: { maxFid: config.quality.maxFid, maxKid: config.quality.maxKid, onFail: config.quality.onFail, failed: gate.filter((g) => !g.passed).map(({ label, reasons }) => ({ label, reasons })) },
+      gate: { ...gateLimitsOf(config), onFail: config.quality.onFail, failed: gate.filter((g) => !g.passed).map(({ label, reasons }) => ({ label, reasons })) },
       rejected,
       shortfall: classes.reduce((s, c) => s + c.shortfall, 0),
     },
@@ -219,4 +219,9 @@ function indicesOf(labels: Int32Array, c: number): number[] {
 /** The rows `rows` of `m`, as float64. */
 function rowsOf(m: Rows, rows: readonly number[]): { data: Float64Array; rows: number; dims: number } {
   return { data: gatherRows(m.data, m.dims, rows), rows: rows.length, dims: m.dims };
+}
+
+/** The gate's limits from the config's `quality` section, one per {@link GATE_LIMITS} row. */
+function gateLimitsOf(config: Config): GateLimits {
+  return Object.fromEntries(GATE_LIMITS.map((row) => [row.key, config.quality[row.key]])) as unknown as GateLimits;
 }

@@ -30,6 +30,7 @@ interface ClassSynthesis {
     reference: 'held-out' | 'all';
     fidFloor: number | null;
     kidFloor: number | null;
+    spread: number | null;
     extractor: { id: string; dims: number; resize: string; decodeKernel: string };
     passed: boolean;
     reasons: string[];
@@ -66,8 +67,8 @@ describe('quality gate and filters through the CLI', () => {
     await Promise.all(rejected1.map((x) => access(path.join(out, x.path))));
     rejectedDirs = (await readdir(path.join(out, 'rejected'))).sort();
     // 2: same out folder (the classifier comes from the cache), all three filters, the discriminator keeping
-    // too few (30% of 2 × deficit) to fill the classes, onFail: warn.
-    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.3', 'filter.keepRejected=false']);
+    // too few (30% of 2 × deficit) to fill the classes, onFail: warn, and a spread no kept set reaches.
+    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'quality.minSpread=100', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.3', 'filter.keepRejected=false']);
   }, 300_000);
 
   it('a failed gate with onFail: fail exits 3 and names the classes, after writing every output', async () => {
@@ -81,14 +82,14 @@ describe('quality gate and filters through the CLI', () => {
 
   it('a failed gate with onFail: warn warns and exits 0', () => {
     expect(warned.code, warned.stderr).toBe(0);
-    expect(warnings(warned.stderr).join('\n')).toMatch(/quality gate: class "\w+" fails: FID [\d.]+ > quality.maxFid 0/);
+    expect(warnings(warned.stderr).join('\n')).toMatch(/quality gate: class "\w+" fails: FID [\d.]+ > quality.maxFid 0; spread [\d.]+ < quality.minSpread 100/);
   });
 
   it('summary.json carries per-class FID and KID with extractor id, dims, resize kernel and sample counts', async () => {
     const s = await readJson(path.join(out, 'summary.json'));
     expect(s.quality.extractor).toMatchObject({ kind: 'classifier', dims: 64, resize: 'none', decodeKernel: 'lanczos3' });
     expect(s.quality.classifier.cached).toBe(true); // run 2 reused run 1's classifier
-    expect(s.quality.gate).toMatchObject({ maxFid: 0, maxKid: null, onFail: 'warn' });
+    expect(s.quality.gate).toMatchObject({ maxFid: 0, maxKid: null, minSpread: 100, onFail: 'warn' });
     expect(s.quality.gate.failed.map((f: { label: string }) => f.label).sort()).toEqual(
       (s.synthesis as ClassSynthesis[]).filter((c) => c.quality.fid !== null).map((c) => c.label).sort(),
     );
@@ -98,6 +99,8 @@ describe('quality gate and filters through the CLI', () => {
       // measured against the 2 images of the class the GAN held out (train.validation 0.1 of 10, at least 2)
       expect(c.quality.samples).toEqual({ real: 2, synthetic: c.kept, realTrain: 8 });
       expect(c.quality.reference).toBe('held-out');
+      // the kept images' spread against the class's real images: a ratio, measured whenever 2 were kept
+      if (c.kept >= 2) expect(c.quality.spread).toBeGreaterThan(0);
       expect(c.quality.fidFloor).toBeGreaterThan(0);
       expect(typeof c.quality.kidFloor).toBe('number');
       if (c.kept >= 2) {

@@ -18,7 +18,7 @@ describe('filter, features and quality settings', () => {
     const { config } = parseConfigText('input: a\n', '/p/c.yaml');
     expect(config.filter).toMatchObject({ order: ['near-copy', 'label', 'discriminator'], discriminator: 'top', nearCopyCalibration: 'pooled', keepRejected: false, shortfall: 'oversample' });
     expect(config.features).toMatchObject({ extractor: 'classifier', model: null, cache: true, classifier: { widths: [16, 32, 64], steps: 400 } });
-    expect(config.quality).toEqual({ maxFid: null, maxKid: null, onFail: 'warn', kidSubsets: 100, kidSubsetSize: 1000 });
+    expect(config.quality).toEqual({ maxFid: null, maxKid: null, minSpread: null, onFail: 'warn', kidSubsets: 100, kidSubsetSize: 1000 });
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keepAboveThreshold } from '../../src/filter/discriminator-score.js';
 import { keepLabelConsistent } from '../../src/filter/label-consistency.js';
 import { rejectNearCopies } from '../../src/filter/near-copy.js';
-import { qualityGate } from '../../src/filter/quality-gate.js';
+import { describeLimits, GATE_KEYS, gateHasLimits, qualityGate } from '../../src/filter/quality-gate.js';
 import { applyFilters, gather, gatherRows, type FilterStep } from '../../src/filter/select.js';
 
 // Six candidates of class 0 (of 2 classes).
@@ -56,12 +56,15 @@ describe('applyFilters', () => {
 });
 
 describe('qualityGate', () => {
+  const none = { maxFid: null, maxKid: null, minSpread: null };
   it.each([
-    [{ fid: 10, kid: 0.01 }, { maxFid: 10, maxKid: 0.01 }, true], // exactly on a limit: passes
-    [{ fid: 10.001, kid: 0 }, { maxFid: 10, maxKid: null }, false],
-    [{ fid: 1, kid: 0.02 }, { maxFid: null, maxKid: 0.01 }, false],
-    [{ fid: null, kid: null }, { maxFid: 0, maxKid: 0 }, true], // missing scores are not failures
-    [{ fid: 1e9, kid: 1e9 }, { maxFid: null, maxKid: null }, true],
+    [{ fid: 10, kid: 0.01, spread: 0.7 }, { maxFid: 10, maxKid: 0.01, minSpread: 0.7 }, true], // exactly on a limit: passes
+    [{ fid: 10.001, kid: 0 }, { ...none, maxFid: 10 }, false],
+    [{ fid: 1, kid: 0.02 }, { ...none, maxKid: 0.01 }, false],
+    [{ fid: 1, kid: 0, spread: 0.69 }, { ...none, minSpread: 0.7 }, false], // narrower than allowed
+    [{ fid: 1, kid: 0, spread: 2 }, { ...none, minSpread: 0.7 }, true], // spread is a floor, not a band
+    [{ fid: null, kid: null, spread: null }, { maxFid: 0, maxKid: 0, minSpread: 1 }, true], // missing scores are not failures
+    [{ fid: 1e9, kid: 1e9, spread: 0 }, none, true],
   ])('%j with %j → passed %s', (score, limits, passed) => {
     const [r] = qualityGate([{ label: 'coat', ...score }], limits);
     expect(r!.passed).toBe(passed);
@@ -69,7 +72,14 @@ describe('qualityGate', () => {
   });
 
   it('says which limit each failing class broke', () => {
-    const r = qualityGate([{ label: 'coat', fid: 12.5, kid: 0.05 }], { maxFid: 10, maxKid: 0.01 });
-    expect(r[0]!.reasons).toEqual(['FID 12.500 > quality.maxFid 10', 'KID 0.05000 > quality.maxKid 0.01']);
+    const r = qualityGate([{ label: 'coat', fid: 12.5, kid: 0.05, spread: 0.45 }], { maxFid: 10, maxKid: 0.01, minSpread: 0.7 });
+    expect(r[0]!.reasons).toEqual(['FID 12.500 > quality.maxFid 10', 'KID 0.05000 > quality.maxKid 0.01', 'spread 0.450 < quality.minSpread 0.7']);
+  });
+
+  it('names and describes the limits a gate has (older summaries lack minSpread: no limit)', () => {
+    expect(gateHasLimits({ maxFid: null, maxKid: null })).toBe(false);
+    expect(gateHasLimits({ maxFid: null, maxKid: null, minSpread: 0.7 })).toBe(true);
+    expect(describeLimits({ maxFid: 30, maxKid: null, minSpread: 0.7 })).toBe('FID ≤ 30 and spread ≥ 0.7');
+    expect(GATE_KEYS).toBe('quality.maxFid, quality.maxKid, quality.minSpread');
   });
 });
