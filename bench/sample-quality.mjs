@@ -258,7 +258,7 @@ if (JSON_OUT) {
   for (const r of rows) console.log([r.run, ...labels.map((l) => (r.classes[l].coverage === undefined ? '-' : `${r.classes[l].coverage.toFixed(2)} = ${r.classes[l].coverageRatio?.toFixed(2) ?? '-'} × floor; spread ${r.classes[l].spread?.toFixed(2) ?? '-'}`))].join(' | '));
 }
 
-// Grid: one row per (run, class): PER real training images | PER kept | PER rejected, 2-px gaps.
+// Grid: one row per (run, class): PER real training images | PER kept (evenly spaced over the kept set) | PER rejected.
 if (GRID) {
   const cell = size * 2;
   const gap = 8;
@@ -273,7 +273,10 @@ if (GRID) {
   for (const s of strips) {
     const real = classPixels(train, s.label);
     for (let i = 0; i < Math.min(PER, real.n); i++) await tile(real.px, i, i * cell, y);
-    for (let i = 0; i < Math.min(PER, s.kept.n); i++) await tile(s.kept.px, i, PER * cell + gap + i * cell, y);
+    // Kept images evenly spaced over the whole kept set: the manifest lists them best first by the
+    // discriminator, and its top images are its favourite template, not what the set holds.
+    const shown = Math.min(PER, s.kept.n);
+    for (let i = 0; i < shown; i++) await tile(s.kept.px, Math.floor((i * s.kept.n) / shown), PER * cell + gap + i * cell, y);
     for (let i = 0; i < Math.min(PER, s.rej.n); i++) await tile(s.rej.px, i, 2 * (PER * cell + gap) + i * cell, y);
     y += cell + 4;
   }

@@ -119,7 +119,8 @@ function header(d: ReportData): string {
 <div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${gate}`;
 }
 
-const badge = (v: Verdict | null) => `<span class="badge ${v ?? 'none'}">${v ?? 'not measured'}</span>`;
+/** A check without a verdict: its figure is missing, or too thin to vouch for the class (its why says which). */
+const badge = (v: Verdict | null) => `<span class="badge ${v ?? 'none'}">${v ?? 'no verdict'}</span>`;
 
 /** The one-glance line under the header: which classes' synthetic images to use, and which not. */
 function verdictSummary(vs: ClassVerdict[]): string {

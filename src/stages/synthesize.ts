@@ -178,7 +178,7 @@ export async function synthesize(
     const cq = classes[i]!.quality;
     cq.passed = g.passed;
     cq.reasons = g.reasons;
-    if (!g.passed) emit({ type: 'warn', message: `quality gate: class "${g.label}" fails: ${g.reasons.join('; ')} (${cq.samples.synthetic} synthetic vs ${cq.samples.real} real images, ${cq.extractor.id})` });
+    if (!g.passed) emit({ type: 'warn', message: `quality gate: class "${g.label}" fails: ${g.reasons.join('; ')} (${cq.samples.synthetic} kept; FID and KID against ${cq.samples.real} ${cq.reference === 'held-out' ? 'held-out ' : ''}real images; features ${cq.extractor.id})` });
   });
   const rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, classes.reduce((s, c) => s + c.rejected[r], 0)])) as Record<RejectReason, number>;
   return {
