@@ -46,10 +46,23 @@ export function confusionLines(r: EvaluationResult): string[] {
   return lines;
 }
 
-/** The whole text: table, confusion, validation choice, verdict. */
+/** Each scarce class's kept images against its test images: FID beside its floor, coverage beside the real images'. */
+export function qualityLines(r: EvaluationResult): string[] {
+  if (!r.quality) return [];
+  const x = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? ` = ${(a / b).toFixed(2)} ×` : '');
+  const parts = r.quality.perClass.map((q) => {
+    const fid = q.fid === null ? 'FID –' : `FID ${q.fid.toFixed(1)}${x(q.fid, q.fidFloor)} floor ${q.fidFloor?.toFixed(1) ?? '–'}`;
+    const cov = q.coverage === null ? 'coverage –' : `coverage ${q.coverage.toFixed(2)}${x(q.coverage, q.coverageFloor)} the real images' ${q.coverageFloor?.toFixed(2) ?? '–'}`;
+    return `${q.label} ${fid}, ${cov} (${q.test} test, ${q.real} real, ${q.kept} kept)`;
+  });
+  return [`kept synthetic images vs the test folder (features: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
+}
+
+/** The whole text: table, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
   pushAll(out, confusionLines(r));
+  pushAll(out, qualityLines(r));
   if (r.tuning) {
     const t = r.tuning;
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);

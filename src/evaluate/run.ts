@@ -8,7 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
-import { disposeClassifier } from '../classifier/model.js';
+import { disposeClassifier, type Classifier } from '../classifier/model.js';
+import { features } from '../classifier/predict.js';
+import type { FeatureMatrix } from '../metrics/stats.js';
+import { COVERAGE_K, heldOutQuality, type HeldOutQuality } from './quality.js';
 import { UserError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { LabelledImages } from '../dataset/sampler.js';
@@ -131,7 +134,7 @@ interface Ctx {
   signal?: AbortSignal;
 }
 
-async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed: number, test: LabelledImages): Promise<Float32Array> {
+async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed: number, test: LabelledImages, inspect?: (c: Classifier) => Promise<void>): Promise<Float32Array> {
   const { settings, emit } = ctx;
   const every = Math.max(1, Math.floor(settings.steps / 50));
   const c = await trainArm(train, arm, settings, seed, {
@@ -139,10 +142,39 @@ async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed:
     onStep: (step) => (step % every === 0 || step === settings.steps) && emit({ type: 'step', seed, arm: arm.name, step, steps: settings.steps }),
   });
   try {
+    await inspect?.(c);
     return await testLogits(c, test);
   } finally {
     disposeClassifier(c);
   }
+}
+
+/**
+ * Each scarce class's kept synthetic images against its test images, in the features of `c` (the first
+ * seed's real-data classifier): FID beside its floor and coverage beside the real images' (quality.ts).
+ */
+async function testQuality(c: Classifier, data: EvaluationData, scarceIdx: readonly number[]): Promise<HeldOutQuality[]> {
+  const per = data.train.size * data.train.size * data.train.channels;
+  const rowsOf = async (set: LabelledImages, idx: number[]): Promise<FeatureMatrix> => {
+    const px = new Uint8Array(idx.length * per);
+    idx.forEach((src, i) => px.set(set.pixels.subarray(src * per, (src + 1) * per), i * per));
+    const f = idx.length > 0 ? await features(c, px, idx.length) : new Float32Array(0);
+    return { data: f, rows: idx.length, dims: idx.length > 0 ? f.length / idx.length : 1 };
+  };
+  const out: HeldOutQuality[] = [];
+  for (const ci of scarceIdx) {
+    const real: number[] = [];
+    const kept: number[] = [];
+    const test: number[] = [];
+    for (let i = 0; i < data.train.count; i++) {
+      if (data.train.labels[i] !== ci) continue;
+      if (i < data.real) real.push(i);
+      else if (data.addedSynthetic[i - data.real] === 1) kept.push(i);
+    }
+    data.test.labels.forEach((l, i) => l === ci && test.push(i));
+    out.push(heldOutQuality(data.labels[ci]!, { test: await rowsOf(data.test, test), real: await rowsOf(data.train, real), kept: await rowsOf(data.train, kept) }));
+  }
+  return out;
 }
 
 /**
@@ -236,12 +268,15 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     acc.trainImages = trainImages;
     emit({ type: 'arm', seed: figures.seed, arm: name, figures, seconds });
   };
+  // Filled while the first seed's real-row classifier is alive (a holder: TypeScript does not follow assignments in callbacks).
+  const measured: { quality: HeldOutQuality[] | null } = { quality: null };
   for (const seed of opts.seeds) {
     // The oversampling draw depends on the seed too: it is part of what varies between seeds.
     const arms = buildArms(inputs, new Rng((seed ^ 0x6a09e667) >>> 0), use);
     for (const arm of arms) {
       const ta = performance.now();
-      const logits = await trainAndTest(ctx, data.train, arm, seed, data.test);
+      const inspect = arm.name === 'real' && seed === opts.seeds[0] && data.synthetic > 0 ? async (c: Classifier) => void (measured.quality = await testQuality(c, data, scarceIdx)) : undefined;
+      const logits = await trainAndTest(ctx, data.train, arm, seed, data.test, inspect);
       const seconds = (performance.now() - ta) / 1000;
       record(arm.name, seedFigures(seed, data.test.labels, argmaxRows(logits, data.test.count, k), data.labels, scarceIdx), seconds, arm.pool.length);
       if (arm.name === 'real') {
@@ -303,6 +338,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     })(),
     logitTau: tau,
     tuning,
+    quality: measured.quality && { extractor: `the real row's classifier, seed ${opts.seeds[0]}`, coverageK: COVERAGE_K, perClass: measured.quality },
     seeds: opts.seeds,
     settings,
     manifest: path.resolve(opts.manifest),

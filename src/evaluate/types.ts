@@ -1,4 +1,5 @@
 /** What `gan-augment evaluate` measures and writes (`--json` prints it; `evaluate.json` holds it). */
+import type { HeldOutQuality } from './quality.js';
 
 /** The rows compared, in the order they are reported: the classical ones, then the synthetic one. */
 export const ARMS = ['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic'] as const;
@@ -83,6 +84,12 @@ export interface EvaluationResult {
   logitTau: number;
   /** Validation-split choice of the synthetic row's targets and mix; null when not tuned. */
   tuning: Tuning | null;
+  /**
+   * Each scarce class's kept synthetic images against its test images (evaluate/quality.ts): FID beside its
+   * floor, coverage beside the real training images'. null when the manifest holds no synthetic image;
+   * absent from evaluate.json files written before it.
+   */
+  quality?: { extractor: string; coverageK: number; perClass: HeldOutQuality[] } | null;
   seeds: number[];
   settings: { steps: number; batchSize: number; lr: number; shift: number; widths: number[] };
   manifest: string;

@@ -55,16 +55,21 @@ export function classFigures(
         classGain,
       };
     }
+    // evaluate's figures against the test folder, where it ran, replace the run's against its few held-out
+    // images (docs/samples.md): FID with its floor, and coverage; KID was not measured there.
+    const t = evaluation?.quality?.perClass.find((x) => x.label === s.label && x.fid !== null && x.fidFloor !== null) ?? null;
     return {
       label: s.label,
-      fid: q?.fid ?? null,
-      kid: q?.kid ?? null,
-      kidStd: q?.kidStd ?? null,
-      fidFloor: q?.fidFloor ?? null,
-      kidFloor: q?.kidFloor ?? null,
+      fid: t ? t.fid : (q?.fid ?? null),
+      kid: t ? null : (q?.kid ?? null),
+      kidStd: t ? null : (q?.kidStd ?? null),
+      fidFloor: t ? t.fidFloor : (q?.fidFloor ?? null),
+      kidFloor: t ? null : (q?.kidFloor ?? null),
+      coverage: t && t.coverage !== null && t.coverageFloor !== null ? { kept: t.coverage, real: t.coverageFloor, test: t.test } : null,
       diversity: lastDiversity(training, s.label),
       spread: q?.spread ?? null,
-      heldOut: q?.reference === 'held-out' && typeof q.samples?.real === 'number' ? q.samples.real : null,
+      heldOutKind: t ? 'test' : 'held-out',
+      heldOut: t ? t.test : q?.reference === 'held-out' && typeof q.samples?.real === 'number' ? q.samples.real : null,
       novelty: pixels[s.label]?.novelty ?? null,
       structure: pixels[s.label]?.structure ?? null,
       candidates: s.candidates ?? null,

@@ -3,6 +3,7 @@
  * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
  */
 import { stringify } from 'yaml';
+import { qualityLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
@@ -149,7 +150,7 @@ function verdicts(d: ReportData): string {
       [3],
     )}`,
   );
-  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected. <b>good</b> needs every one of them measured and close, FID and KID from at least ${VERDICT_LIMITS.minHeldOut} held-out images (from fewer they read low, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
+  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected; once evaluate has run, FID and the coverage of its test folder (as many kept images against as many real ones) replace the run's own FID and KID. <b>good</b> needs every one of them measured and close, FID and KID from at least ${VERDICT_LIMITS.minHeldOut} held-out images (from fewer they read low, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
 }
 
 function guard(s: SummaryLike | null): string {
@@ -335,7 +336,7 @@ function evaluation(e: EvaluationResult | null): string {
 ${v ? `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic images help' : 'The synthetic images do not help: do not train on them'}</b> — ${esc(v.reason)}</div>` : ''}
 <div class="verdict ${good ? 'good' : 'bad'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${good ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} (spread ± ${e.gainStd.toFixed(1)}).</div>
 ${table(t.head, t.rows)}
-<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}.</p></section>`;
+<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;
 }
 
 function facts(d: ReportData): string {

@@ -58,6 +58,14 @@ export const VERDICT_LIMITS = {
   structurePoor: 0.5,
   /** … below this `doubtful`. */
   structureGood: 0.8,
+  /**
+   * Coverage of the class's test images by as many kept images as it has real ones, ÷ the real images'
+   * own (measured by `evaluate`): below this is `poor` — the kept set covers under 40 % of what as many real
+   * images do …
+   */
+  coveragePoor: 0.4,
+  /** … below this `doubtful`. */
+  coverageGood: 0.7,
   /** Share of candidates the quality filters rejected (near-copy, label, DRS; not the ranking's surplus). */
   rejectedGood: 0.5,
   rejectedPoor: 0.9,
@@ -72,8 +80,10 @@ export interface ClassFigures {
   /** FID / KID of the class's real training images against held-out real images (same features). */
   fidFloor?: number | null;
   kidFloor?: number | null;
-  /** Held-out real images FID, KID and their floors were measured against (null: unknown). */
+  /** Held-out real images FID, KID and their floors were measured against (null: unknown) … */
   heldOut?: number | null;
+  /** … the run's own hold-out (`held-out`, the default) or evaluate's test folder (`test`). */
+  heldOutKind?: 'held-out' | 'test';
   /** Last measured diversity ratio of the generator's samples for this class (training, pixel space). */
   diversity?: number | null;
   /**
@@ -85,6 +95,8 @@ export interface ClassFigures {
   novelty?: number | null;
   /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images. */
   structure?: { kept: number; real: number } | null;
+  /** Coverage of the class's test images by kept and by real training images, and how many test images (evaluate). */
+  coverage?: { kept: number; real: number; test: number } | null;
   candidates?: number | null;
   kept?: number | null;
   /** Candidates the filters rejected, by reason (the rankings' cuts — `discriminator`, `coverage`, `usefulness`, `surplus`: filter/steps.ts RANKING_CUTS — are not counted: oversampling makes them by design). */
@@ -127,13 +139,13 @@ function grade(x: number, good: number, poor: number): Verdict {
 function heldOutLimit(check: Check, c: ClassFigures): Check {
   const n = c.heldOut;
   if (!finite(n)) return check;
-  const figure = `${check.figure} on ${n} held-out image${n === 1 ? '' : 's'}`;
+  const figure = `${check.figure} on ${n} ${c.heldOutKind ?? 'held-out'} image${n === 1 ? '' : 's'}`;
   if (check.verdict !== 'good' || n >= VERDICT_LIMITS.minHeldOut) return { ...check, figure };
   return {
     ...check,
     figure,
     verdict: null,
-    why: `${check.why}, but ${n} held-out images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads low; run evaluate on a held-out folder`,
+    why: `${check.why}, but ${n} ${c.heldOutKind ?? 'held-out'} images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads low; run evaluate on a held-out folder`,
   };
 }
 
@@ -212,6 +224,16 @@ function structureCheck(c: ClassFigures): Check | null {
   return { name: 'structure', verdict: 'good', figure, why: 'as smooth as the real images' };
 }
 
+function coverageCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  const cv = c.coverage;
+  if (!cv || !finite(cv.kept) || !finite(cv.real) || cv.real <= 0) return null;
+  const r = cv.kept / cv.real;
+  const figure = `coverage of ${cv.test} test images ${cv.kept.toFixed(2)} = ${r.toFixed(2)} × the real images' ${cv.real.toFixed(2)}`;
+  if (r < L.coveragePoor) return { name: 'coverage', verdict: 'poor', figure, why: `under ${L.coveragePoor} × the real images': the kept images cover a narrow part of the class` };
+  if (r < L.coverageGood) return { name: 'coverage', verdict: 'doubtful', figure, why: `under ${L.coverageGood} × the real images'` };
+  return { name: 'coverage', verdict: 'good', figure, why: 'spread over the class as real images are' };
+}
 
 function rejectedCheck(c: ClassFigures): Check | null {
   const L = VERDICT_LIMITS;
@@ -244,6 +266,8 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   if (nov) checks.push(nov);
   const st = structureCheck(c);
   if (st) checks.push(st);
+  const cov = coverageCheck(c);
+  if (cov) checks.push(cov);
   const rej = rejectedCheck(c);
   if (rej) checks.push(rej);
   if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });

@@ -88,6 +88,9 @@ describe('report.html and evaluate (e2e)', () => {
       expect(Object.keys(row.recall).sort()).toHaveLength(10);
     }
     expect(typeof r.gain).toBe('number');
+    // the kept images against the test folder: FID beside its floor, coverage beside the real images'
+    expect(r.quality.perClass.map((q: { label: string }) => q.label)).toEqual(['coat', 'pullover', 'shirt']);
+    for (const q of r.quality.perClass) expect([q.fid, q.fidFloor, q.coverageFloor].every((x: unknown) => typeof x === 'number')).toBe(true);
     expect(JSON.parse(await readFile(path.join(out, 'evaluate.json'), 'utf8'))).toEqual(r);
   });
 
@@ -99,6 +102,7 @@ describe('report.html and evaluate (e2e)', () => {
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link|(src|href)="(https?:)?\/\//i);
     expect(html).toContain('id="evaluate"');
+    expect(html).toContain('kept synthetic images vs the test folder');
     expect(html).toContain('rejected:');
   });
 

@@ -14,6 +14,7 @@ import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.
 import { loadEvaluationData } from '../../src/evaluate/load.js';
 import { evaluate, verdictOf } from '../../src/evaluate/run.js';
 import { budgetSteps } from '../../src/evaluate/train.js';
+import { formatEvaluation } from '../../src/evaluate/format.js';
 import { oversampledEntry, realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
 import { writeManifest, writeManifestFiles } from '../../src/manifest/write.js';
 import { Rng } from '../../src/util/rng.js';
@@ -213,6 +214,16 @@ describe('evaluate on the fixtures', () => {
     expect(r.gain).toBeCloseTo(100 * (r.rows[4]!.scarceRecall - best.scarceRecall), 9);
     expect(r.rows.find((x) => x.name === 'logit-adjust')!.trainImages).toBe(0);
     expect(Object.values(r.testCounts).reduce((a, b) => a + b, 0)).toBe(200);
+    // the kept images against the test folder, in the first seed's real-row features
+    expect(r.quality!.extractor).toBe("the real row's classifier, seed 0");
+    expect(r.quality!.perClass.map((q) => [q.label, q.test, q.kept])).toEqual(SCARCE.map((l) => [l, r.testCounts[l], 30]));
+    for (const q of r.quality!.perClass) {
+      expect(q.fid!).toBeGreaterThan(0);
+      expect(q.fidFloor!).toBeGreaterThan(0);
+      expect(q.coverage!).toBeGreaterThanOrEqual(0);
+      expect(q.coverage!).toBeLessThanOrEqual(1);
+    }
+    expect(formatEvaluation(r)).toMatch(/kept synthetic images vs the test folder .*coat FID [\d.]+ = [\d.]+ × floor [\d.]+, coverage [\d.]+/);
   });
 
   it('without --steps trains 16 passes over the largest row (820 images: 820 steps of 16), says so first, and stops on abort', async () => {

@@ -48,6 +48,9 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['FID and KID good from 5 held-out images: cannot vouch', { heldOut: 5 }, 'doubtful', /FID 30\.0 = 1\.2 × floor 25\.0 on 5 held-out images \(within 1\.5 × the floor, but 5 held-out images are too few to vouch for it/],
   ['50 held-out images can', { heldOut: 50 }, 'good', /on 50 held-out images/],
   ['a poor FID from 5 held-out images stands', { heldOut: 5, fid: 250 }, 'poor', /FID 250 = 10\.0 × floor 25\.0 on 5 held-out images/],
+  ['coverage of the test folder as the real images\' own', { coverage: { kept: 0.2, real: 0.22, test: 1000 } }, 'good', /coverage of 1000 test images 0\.20 = 0\.91 × the real images' 0\.22/],
+  ['a kept set covering a third of what real images do', { coverage: { kept: 0.07, real: 0.22, test: 1000 } }, 'poor', /cover a narrow part of the class/],
+  ['coverage between', { coverage: { kept: 0.12, real: 0.22, test: 1000 } }, 'doubtful'],
   ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
   ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
   ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
@@ -123,11 +126,19 @@ describe('classFigures', () => {
       seconds: 0,
     };
     const [c] = classFigures(summary, training, evaluation);
+    expect(c!.coverage).toBeNull(); // no figures against the test folder in this evaluate.json
     expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, heldOut: 5, gate: null, guard: { decision: 'fallback' } });
     expect(c!.evaluate!.helps).toBe(false);
     expect(c!.evaluate!.classGain).toBeCloseTo(-5);
     const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
     expect(withLimits[0]!.gate).toEqual({ passed: true, reasons: [] });
+    // evaluate's figures against the test folder replace the run's FID against its 5 held-out images; KID
+    // was not measured there
+    const tested = classFigures(summary, training, { ...evaluation, quality: { extractor: 'x', coverageK: 5, perClass: [{ label: 'coat', test: 1000, real: 50, kept: 90, fid: 17.1, fidFloor: 3.6, coverage: 0.1, coverageFloor: 0.23 }] } });
+    expect(tested[0]).toMatchObject({ fid: 17.1, fidFloor: 3.6, kid: null, kidFloor: null, heldOut: 1000, heldOutKind: 'test', coverage: { kept: 0.1, real: 0.23, test: 1000 } });
+    const v = judgeClass(tested[0]!);
+    expect(v.checks.find((k) => k.name === 'FID')).toMatchObject({ verdict: 'poor', figure: 'FID 17.1 = 4.8 × floor 3.6 on 1000 test images' });
+    expect(v.checks.find((k) => k.name === 'coverage')!.verdict).toBe('doubtful');
     // against every real image (no hold-out) the count is not a held-out one
     const all = classFigures({ ...summary, synthesis: [{ ...summary.synthesis[0]!, quality: { ...summary.synthesis[0]!.quality, reference: 'all' as const } }] }, training, null);
     expect(all[0]!.heldOut).toBeNull();
