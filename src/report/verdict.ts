@@ -29,7 +29,7 @@ export const VERDICT_LIMITS = {
   kidExcessGood: 2,
   kidExcessPoor: 6,
   /**
-   * Held-out images FID and KID need before they can vouch for a class (`good`). With fewer, both read low:
+   * Held-out images FID and KID (and evaluate's coverage) need before they can vouch for a class (`good`). With fewer, FID and KID read low:
    * on fmnist-lt, kept sets at 4.8–9.4 × the floor against 1,000 held-out images read ≤ 1.5 × in 40–90 % of
    * random draws of 5 held-out images, 0–25 % of 20, 0–5 % of 50 (docs/samples.md). A poor or doubtful
    * reading stands: the bias is towards good.
@@ -95,7 +95,7 @@ export interface ClassFigures {
   novelty?: number | null;
   /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images. */
   structure?: { kept: number; real: number } | null;
-  /** Coverage of the class's test images by kept and by real training images, and how many test images (evaluate). */
+  /** Coverage of the class's test images by kept and by real training images, and how many test images (evaluate; under {@link VERDICT_LIMITS}.minHeldOut a good reading cannot vouch). */
   coverage?: { kept: number; real: number; test: number } | null;
   candidates?: number | null;
   kept?: number | null;
@@ -145,7 +145,7 @@ function heldOutLimit(check: Check, c: ClassFigures): Check {
     ...check,
     figure,
     verdict: null,
-    why: `${check.why}, but ${n} ${c.heldOutKind ?? 'held-out'} images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads low; run evaluate on a held-out folder`,
+    why: `${check.why}, but ${n} ${c.heldOutKind ?? 'held-out'} images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads better than it is; ${c.heldOutKind === 'test' ? 'evaluate with a larger test folder' : 'run evaluate on a held-out folder'}`,
   };
 }
 
@@ -229,7 +229,7 @@ function coverageCheck(c: ClassFigures): Check | null {
   const cv = c.coverage;
   if (!cv || !finite(cv.kept) || !finite(cv.real) || cv.real <= 0) return null;
   const r = cv.kept / cv.real;
-  const figure = `coverage of ${cv.test} test images ${cv.kept.toFixed(2)} = ${r.toFixed(2)} × the real images' ${cv.real.toFixed(2)}`;
+  const figure = `coverage ${cv.kept.toFixed(2)} = ${r.toFixed(2)} × the real images' ${cv.real.toFixed(2)}`;
   if (r < L.coveragePoor) return { name: 'coverage', verdict: 'poor', figure, why: `under ${L.coveragePoor} × the real images': the kept images cover a narrow part of the class` };
   if (r < L.coverageGood) return { name: 'coverage', verdict: 'doubtful', figure, why: `under ${L.coverageGood} × the real images'` };
   return { name: 'coverage', verdict: 'good', figure, why: 'spread over the class as real images are' };
@@ -267,7 +267,8 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const st = structureCheck(c);
   if (st) checks.push(st);
   const cov = coverageCheck(c);
-  if (cov) checks.push(cov);
+  // Coverage is measured on evaluate's test folder: the same count limits what it can vouch for.
+  if (cov) checks.push(heldOutLimit(cov, { ...c, heldOut: c.coverage!.test, heldOutKind: 'test' }));
   const rej = rejectedCheck(c);
   if (rej) checks.push(rej);
   if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });
