@@ -7,6 +7,7 @@
  */
 import { coverage } from '../metrics/coverage.js';
 import { fid } from '../metrics/fid.js';
+import { evenRows } from '../metrics/spread.js';
 import type { FeatureMatrix } from '../metrics/stats.js';
 
 /** Neighbours that set each test image's coverage radius (the paper's default). */
@@ -29,17 +30,6 @@ export interface HeldOutQuality {
    */
   coverage: number | null;
   coverageFloor: number | null;
-}
-
-/** At most `n` rows of `m`, evenly spaced. */
-function evenRows(m: FeatureMatrix, n: number): FeatureMatrix {
-  const rows = Math.min(n, m.rows);
-  const data = new Float64Array(rows * m.dims);
-  for (let i = 0; i < rows; i++) {
-    const src = Math.floor((i * m.rows) / rows);
-    data.set(m.data.subarray(src * m.dims, (src + 1) * m.dims), i * m.dims);
-  }
-  return { data, rows, dims: m.dims };
 }
 
 /** The figures of one class from its test, real-training and kept features (same extractor). */

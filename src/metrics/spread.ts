@@ -30,15 +30,15 @@ export function meanPairwiseDistance(data: ArrayLike<number>, n: number, per: nu
   return pairs ? sum / pairs : 0;
 }
 
-/** At most `cap` rows of `m`, evenly spaced over it (all of them when it has no more). */
-function evenRows(m: SpreadRows, cap: number): Float64Array {
+/** At most `cap` rows of `m`, evenly spaced over it (all of them when it has no more), as float64. */
+export function evenRows(m: SpreadRows, cap: number): { data: Float64Array; rows: number; dims: number } {
   const n = Math.min(m.rows, cap);
   const out = new Float64Array(n * m.dims);
   for (let i = 0; i < n; i++) {
     const src = Math.floor((i * m.rows) / n);
     for (let k = 0; k < m.dims; k++) out[i * m.dims + k] = m.data[src * m.dims + k]!;
   }
-  return out;
+  return { data: out, rows: n, dims: m.dims };
 }
 
 /** Rows each side of {@link spreadRatio} (pairs grow with its square: 200 rows of 128 dims take ~3 ms). */
@@ -52,6 +52,10 @@ export const SPREAD_CAP = 200;
 export function spreadRatio(kept: SpreadRows, real: SpreadRows, cap = SPREAD_CAP): number | null {
   if (kept.dims !== real.dims) throw new RangeError(`Expected kept to have ${real.dims} dims (like real) but received ${kept.dims}`);
   if (kept.rows < 2 || real.rows < 2) return null;
-  const r = meanPairwiseDistance(evenRows(real, cap), Math.min(real.rows, cap), real.dims);
-  return r > 0 ? meanPairwiseDistance(evenRows(kept, cap), Math.min(kept.rows, cap), kept.dims) / r : null;
+  const spread = (m: SpreadRows) => {
+    const e = evenRows(m, cap);
+    return meanPairwiseDistance(e.data, e.rows, e.dims);
+  };
+  const r = spread(real);
+  return r > 0 ? spread(kept) / r : null;
 }
