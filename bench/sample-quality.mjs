@@ -48,7 +48,7 @@ const PSIS = opt('psi', '1').split(',').map(Number);
 const HELD = opt('held', '').split(',').filter(Boolean).map(Number);
 const DRAWS = Number(opt('draws', '20'));
 if (RUNS.length === 0) {
-  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]]');
+  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]] [--held 5,50 [--draws 20]]');
   process.exit(2);
 }
 
@@ -63,6 +63,7 @@ const { fid } = await dist('metrics/fid.js');
 const { kid } = await dist('metrics/kid.js');
 const { coverage } = await dist('metrics/coverage.js');
 const { spreadRatio } = await dist('metrics/spread.js');
+const { VERDICT_LIMITS } = await dist('report/verdict.js');
 const { loadParams } = await dist('gan/model-io.js');
 const { generate, latentLength, toPixels } = await dist('gan/generator.js');
 const { latentOf } = await dist('generate/sample.js');
@@ -152,9 +153,9 @@ for (const run of RUNS) {
       // evenly spaced draws), beside the training images' own (the floor's counterpart), and the spread the
       // run itself records (metrics/spread.ts: kept ÷ the class's real training images, same features).
       Object.assign(c, diversity(kf, label));
+      if (HELD.length) c.held = heldDraws(kf, label);
     }
     c.fidRatio = c.fid === null ? null : c.fid / floors[label].fid;
-    if (kept.n >= 2 && HELD.length) c.held = heldDraws(await feat(kept), label);
     row.classes[label] = c;
     strips.push({ run: row.run, label, kept, rej });
   }
@@ -193,10 +194,10 @@ function heldDraws(kf, label) {
       const held = { data, rows: n, dims };
       const r = fid(F(kf), held) / fid(F(trainFeat[label]), held);
       ratios.push(r);
-      if (r <= 1.5) fidGood++;
+      if (r <= VERDICT_LIMITS.fidRatioGood) fidGood++;
       const kk = kid(F(kf), held);
       const kf0 = kid(F(trainFeat[label]), held).kid;
-      if ((kk.kid - kf0) / Math.max(Math.abs(kf0), kk.std, 1e-9) <= 2) kidGood++;
+      if ((kk.kid - kf0) / Math.max(Math.abs(kf0), kk.std, 1e-9) <= VERDICT_LIMITS.kidExcessGood) kidGood++;
     }
     ratios.sort((a, b) => a - b);
     const q = (p) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
