@@ -135,17 +135,16 @@ function grade(x: number, good: number, poor: number): Verdict {
   return x <= good ? 'good' : x > poor ? 'poor' : 'doubtful';
 }
 
-/** A `good` FID or KID reading from too few held-out images cannot vouch for the class: it becomes unjudged. */
-function heldOutLimit(check: Check, c: ClassFigures): Check {
-  const n = c.heldOut;
+/** A `good` FID, KID or coverage reading from fewer than `minHeldOut` held-out (or test) images cannot vouch for the class: it becomes unjudged; the count joins the figure. */
+function heldOutLimit(check: Check, n: number | null | undefined, kind: 'held-out' | 'test' = 'held-out'): Check {
   if (!finite(n)) return check;
-  const figure = `${check.figure} on ${n} ${c.heldOutKind ?? 'held-out'} image${n === 1 ? '' : 's'}`;
+  const figure = `${check.figure} on ${n} ${kind} image${n === 1 ? '' : 's'}`;
   if (check.verdict !== 'good' || n >= VERDICT_LIMITS.minHeldOut) return { ...check, figure };
   return {
     ...check,
     figure,
     verdict: null,
-    why: `${check.why}, but ${n} ${c.heldOutKind ?? 'held-out'} images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads better than it is; ${c.heldOutKind === 'test' ? 'evaluate with a larger test folder' : 'run evaluate on a held-out folder'}`,
+    why: `${check.why}, but ${n} ${kind} images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads better than it is; ${kind === 'test' ? 'evaluate with a larger test folder' : 'run evaluate on a held-out folder'}`,
   };
 }
 
@@ -258,9 +257,9 @@ function rejectedCheck(c: ClassFigures): Check | null {
  * with no limits counts for nothing.
  */
 export function judgeClass(c: ClassFigures): ClassVerdict {
-  const checks: Check[] = [heldOutLimit(fidCheck(c), c)];
+  const checks: Check[] = [heldOutLimit(fidCheck(c), c.heldOut, c.heldOutKind)];
   const kidC = kidCheck(c);
-  if (kidC) checks.push(heldOutLimit(kidC, c));
+  if (kidC) checks.push(heldOutLimit(kidC, c.heldOut, c.heldOutKind));
   checks.push(diversityCheck(c));
   const nov = noveltyCheck(c);
   if (nov) checks.push(nov);
@@ -268,7 +267,7 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   if (st) checks.push(st);
   const cov = coverageCheck(c);
   // Coverage is measured on evaluate's test folder: the same count limits what it can vouch for.
-  if (cov) checks.push(heldOutLimit(cov, { ...c, heldOut: c.coverage!.test, heldOutKind: 'test' }));
+  if (cov) checks.push(heldOutLimit(cov, c.coverage!.test, 'test'));
   const rej = rejectedCheck(c);
   if (rej) checks.push(rej);
   if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });
