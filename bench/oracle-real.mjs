@@ -8,8 +8,10 @@
  * gain here is what a perfect generator would give, and the gap to our generator's row is how much the
  * samples, not the selection or the yardstick, leave on the table.
  *
- *   node bench/oracle-real.mjs [--per 950] [--seeds 5] [--steps N] [--out bench/out/oracle-real-<per>] [--backend auto]
+ *   node bench/oracle-real.mjs [--per 950] [--seeds 5] [--steps N] [--out bench/out/oracle-real-<per>] [--backend auto] [--from <dir>]
  *
+ * --from <dir>: list the first N images of <dir>/<class>/*.png (by name) as the synthetic ones instead — any
+ * set of images a probe made (bench/sample-quality.mjs --dump), under the same yardstick.
  * --steps: the classifiers' training steps (default: evaluate's own, as `npm run eval`).
  *
  * Below 950, each scarce class is filled up to 1000 with its 50 real images again (source "oversampled"), as
@@ -34,6 +36,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
+    from: { type: 'string' },
   },
 });
 const PER = Number(args.per);
@@ -68,14 +71,21 @@ for (const name of SCARCE) {
   if (c < 0) throw new Error(`no Fashion-MNIST class "${name}" (known: ${CLASS_NAMES.join(', ')})`);
   const idx = [];
   for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
+  await mkdir(path.join(OUT, 'synthetic', name), { recursive: true });
+  if (args.from) {
+    // --from <dir>: <dir>/<class>/*.png (the first PER, in name order) instead of real images
+    const files = (await readdir(path.join(args.from, name))).filter((f) => f.endsWith('.png')).sort().slice(0, PER);
+    if (files.length < PER) throw new Error(`${name}: only ${files.length} images in ${path.join(args.from, name)}`);
+    for (const f of files) entries.push(entry(path.resolve(args.from, name, f), name, 'synthetic'));
+  } else {
   const extra = idx.slice(TAKEN, TAKEN + PER);
   if (extra.length < PER) throw new Error(`${name}: only ${extra.length} images beyond the first ${TAKEN}`);
-  await mkdir(path.join(OUT, 'synthetic', name), { recursive: true });
   extra.forEach((src, k) => {
     const file = path.join(OUT, 'synthetic', name, `${name}-oracle-${padIndex(k)}.png`);
     tasks.push(() => writeGrayPng(imageAt(train.images, src), file));
     entries.push(entry(file, name, 'synthetic'));
   });
+  }
   // Below the target (1000), the rest is filled as a run fills a shortfall: the class's real images again.
   const real = entries.filter((e) => e.label === name && e.source === 'real');
   for (let k = 0; TAKEN + PER + k < 1000; k++) entries.push({ ...real[k % real.length], source: 'oversampled' });
@@ -87,7 +97,7 @@ await writeFile(path.join(OUT, 'manifest.jsonl'), entries.map((e) => JSON.string
 const labels = [...new Set(entries.map((e) => e.label))].sort();
 await writeFile(path.join(OUT, 'summary.json'), JSON.stringify({ decode: { size: 28, channels: 1 }, classes: labels.map((l) => ({ label: l, target: 1000 })) }, null, 2));
 const count = (src) => entries.filter((e) => e.source === src).length;
-console.log(`oracle: fmnist-lt's ${count('real')} real images + ${PER} more REAL images of each of ${SCARCE.join(', ')} (positions ${TAKEN}–${TAKEN + PER - 1} of the train split) as "synthetic"${count('oversampled') ? `, ${count('oversampled')} oversampled to fill each to 1000` : ''}`);
+console.log(`oracle: fmnist-lt's ${count('real')} real images + ${PER} ${args.from ? `images from ${args.from}` : `more REAL images`} of each of ${SCARCE.join(', ')}${args.from ? '' : ` (positions ${TAKEN}–${TAKEN + PER - 1} of the train split)`} as "synthetic"${count('oversampled') ? `, ${count('oversampled')} oversampled to fill each to 1000` : ''}`);
 
 const cli = path.join(ROOT, 'bin/gan-augment.js');
 const json = await run(process.execPath, [cli, 'evaluate', '--manifest', path.join(OUT, 'manifest.jsonl'), '--test', path.join(DATA, 'test'), '--seeds', args.seeds, '--scarce', SCARCE.join(','), '--backend', args.backend, '--json', ...(args.steps ? ['--steps', args.steps] : [])]);

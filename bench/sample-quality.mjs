@@ -47,6 +47,10 @@ const RAW = Number(opt('raw', '0'));
 const PSIS = opt('psi', '1').split(',').map(Number);
 const HELD = opt('held', '').split(',').filter(Boolean).map(Number);
 const DRAWS = Number(opt('draws', '20'));
+const INVERT = Number(opt('invert', '0'));
+const SIGMA = Number(opt('sigma', '0'));
+const DUMP = opt('dump', null);
+const DUMP_PER = Number(opt('dump-per', '950'));
 if (RUNS.length === 0) {
   console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]] [--held 5,50 [--draws 20]]');
   process.exit(2);
@@ -166,6 +170,103 @@ for (const run of RUNS) {
     const { saved, params } = await loadParams(path.join(run, 'model', 'generator'), 'generator');
     for (const psi of PSIS) rows.push(await rawRow(run, { spec: saved.spec, params }, saved.labels, psi));
   }
+  if (INVERT > 0) {
+    const { saved, params } = await loadParams(path.join(run, 'model', 'generator'), 'generator');
+    rows.push(...(await invertRows(run, { spec: saved.spec, params }, saved.labels)));
+  }
+}
+
+/**
+ * GAN inversion probe: per class, fits one latent per real training image (pixel MSE, INVERT Adam steps from
+ * the best of 64 random starts) and scores the reconstructions and interpolations between random pairs of them.
+ */
+async function invertRows(run, g, ganLabels) {
+  const zl = latentLength(g.spec);
+  const recon = { run: `${path.relative(ROOT, run)} inverted ${INVERT}`, raw: true, classes: {} };
+  const inter = { run: `${path.relative(ROOT, run)} ${SIGMA > 0 ? `around, σ ${SIGMA}` : 'interpolated'}`, raw: true, classes: {} };
+  for (const label of labels) {
+    const { px, n } = classPixels(train, label);
+    const ci = ganLabels.indexOf(label);
+    const x = tfjs.tidy(() => tfjs.tensor4d(Float32Array.from(px, (v) => v / 127.5 - 1), [n, size, size, channels]));
+    const lab = tfjs.fill([n], ci, 'int32');
+    // best of 64 random starts per image
+    const S = 64;
+    const starts = new Float32Array(S * zl);
+    for (let i = 0; i < S; i++) starts.set(latentOf(100000 + i, zl), i * zl);
+    const sImg = tfjs.tidy(() => generate(g, tfjs.tensor2d(starts, [S, zl]), tfjs.fill([S], ci, 'int32'), 'eval').reshape([S, -1]));
+    const best = tfjs.tidy(() => {
+      const xf = x.reshape([n, -1]);
+      const d = xf.square().sum(1, true).add(sImg.square().sum(1).reshape([1, S])).sub(xf.matMul(sImg, false, true).mul(2));
+      return d.argMin(1);
+    });
+    const z0 = tfjs.tidy(() => tfjs.gather(tfjs.tensor2d(starts, [S, zl]), best));
+    sImg.dispose();
+    best.dispose();
+    const zv = tfjs.variable(z0);
+    z0.dispose();
+    const optim = tfjs.train.adam(0.05);
+    let last = 0;
+    for (let s = 0; s < INVERT; s++) {
+      const l = optim.minimize(() => tfjs.tidy(() => generate(g, zv, lab, 'eval').sub(x).square().mean().add(zv.square().mean().mul(0.001))), true, [zv]);
+      if (s === INVERT - 1) last = (await l.data())[0];
+      l.dispose();
+    }
+    optim.dispose();
+    const zs = Float32Array.from(await zv.data());
+    const img = tfjs.tidy(() => toPixels(generate(g, zv, lab, 'eval')));
+    const rpx = Uint8Array.from(await img.data());
+    img.dispose();
+    const rf = await feat({ px: rpx, n });
+    const f = fid(F(rf), F(testFeat[label]));
+    recon.classes[label] = { kept: n, fid: f, kid: null, fidRatio: f / floors[label].fid, mse: last, ...diversity(rf, label) };
+    // interpolations: 10 per real image, random pairs, t ~ U(0.2, 0.8)
+    const m = Math.max(10 * n, DUMP ? DUMP_PER : 0);
+    let st = 777;
+    const rand = () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const zi = new Float32Array(m * zl);
+    for (let k = 0; k < m; k++) {
+      const i = Math.floor(rand() * n);
+      let j = Math.floor(rand() * (n - 1));
+      if (j >= i) j++;
+      const t = 0.2 + 0.6 * rand();
+      let ni = 0, nj = 0, nm = 0;
+      for (let d = 0; d < zl; d++) {
+        ni += zs[i * zl + d] ** 2;
+        nj += zs[j * zl + d] ** 2;
+      }
+      if (SIGMA > 0) {
+        // local: z_i + σ·ε (Box–Muller)
+        for (let d = 0; d < zl; d++) zi[k * zl + d] = zs[i * zl + d] + SIGMA * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+        continue;
+      }
+      for (let d = 0; d < zl; d++) {
+        zi[k * zl + d] = (1 - t) * zs[i * zl + d] + t * zs[j * zl + d];
+        nm += zi[k * zl + d] ** 2;
+      }
+      // keep the norm between the endpoints' (a lerp midpoint of two Gaussian vectors is shorter than either)
+      const target = (1 - t) * Math.sqrt(ni) + t * Math.sqrt(nj);
+      for (let d = 0; d < zl; d++) zi[k * zl + d] *= target / Math.sqrt(nm);
+    }
+    const iimg = tfjs.tidy(() => toPixels(generate(g, tfjs.tensor2d(zi, [m, zl]), tfjs.fill([m], ci, 'int32'), 'eval')));
+    const ipx = Uint8Array.from(await iimg.data());
+    iimg.dispose();
+    if (DUMP) {
+      await mkdir(path.join(DUMP, label), { recursive: true });
+      for (let k = 0; k < DUMP_PER; k++) {
+        await sharp(Buffer.from(ipx.subarray(k * per, (k + 1) * per)), { raw: { width: size, height: size, channels } }).png().toFile(path.join(DUMP, label, `${label}-inv-${String(k).padStart(5, '0')}.png`));
+      }
+    }
+    const inf = await feat({ px: ipx, n: m });
+    const f2 = fid(F(inf), F(testFeat[label]));
+    inter.classes[label] = { kept: m, fid: f2, kid: null, fidRatio: f2 / floors[label].fid, ...diversity(inf, label) };
+    strips.push({ run: `${path.relative(ROOT, run)} inverted`, label, kept: { px: rpx, n }, rej: { px: ipx.subarray(0, PER * per), n: Math.min(PER, m) } });
+    zv.dispose();
+    x.dispose();
+    lab.dispose();
+  }
+  for (const r of [recon, inter]) r.meanRatio = labels.reduce((a, l) => a + r.classes[l].fidRatio, 0) / labels.length;
+  console.error(`inverted: pixel MSE ${labels.map((l) => `${l} ${recon.classes[l].mse.toFixed(3)}`).join(', ')}`);
+  return [recon, inter];
 }
 
 /**
