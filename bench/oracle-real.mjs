@@ -11,7 +11,9 @@
  *   node bench/oracle-real.mjs [--per 950] [--seeds 5] [--steps N] [--out bench/out/oracle-real-<per>] [--backend auto] [--from <dir>]
  *
  * --from <dir>: list the first N images of <dir>/<class>/*.png (by name) as the synthetic ones instead — any
- * set of images a probe made (bench/sample-quality.mjs --dump), under the same yardstick.
+ * set of images a probe made (bench/sample-quality.mjs --dump), under the same yardstick; the scarce classes
+ * are <dir>'s folders. With --from, --dataset <split> (default fmnist-lt) picks bench/data/<split>, and --size /
+ * --channels its decode settings (default 28 / 1).
  * --steps: the classifiers' training steps (default: evaluate's own, as `npm run eval`).
  *
  * Below 950, each scarce class is filled up to 1000 with its 50 real images again (source "oversampled"), as
@@ -37,12 +39,16 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     from: { type: 'string' },
+    dataset: { type: 'string', default: 'fmnist-lt' },
+    size: { type: 'string', default: '28' },
+    channels: { type: 'string', default: '1' },
   },
 });
 const PER = Number(args.per);
-const SCARCE = ['pullover', 'coat', 'shirt'];
+if (args.dataset !== 'fmnist-lt' && !args.from) throw new Error('--dataset other than fmnist-lt needs --from: the real images beyond the split are Fashion-MNIST\'s');
+const SCARCE = args.from ? (await readdir(args.from, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort() : ['pullover', 'coat', 'shirt'];
 const TAKEN = 50; // fmnist-lt's scarce classes hold the first 50 of each, in file order
-const DATA = path.join(ROOT, 'bench/data/fmnist-lt');
+const DATA = path.join(ROOT, 'bench/data', args.dataset);
 const OUT = path.resolve(args.out ?? path.join(ROOT, `bench/out/oracle-real-${PER}`));
 const label = (name) => name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '');
 
@@ -59,18 +65,16 @@ if (!existsSync(path.join(DATA, 'train'))) await run(process.execPath, [path.joi
 if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) await run('npm', ['run', '--silent', 'build']);
 
 await rm(OUT, { recursive: true, force: true });
-const train = loadSplit('train');
+const train = args.from ? null : loadSplit('train');
 const entry = (file, lab, source) => ({ path: path.relative(OUT, file), label: lab, split: 'train', source, score: null, scores: null, generator: null, generatorStep: null, seed: null, sha256: '', weight: 1, softLabel: null });
 const entries = [];
 for (const lab of (await readdir(path.join(DATA, 'train'))).sort()) {
   for (const f of (await readdir(path.join(DATA, 'train', lab))).sort()) entries.push(entry(path.join(DATA, 'train', lab, f), lab, 'real'));
 }
 const tasks = [];
+// Every class is filled to the largest class's count (fmnist-lt: 1000), as a run's default targets are.
+const TARGET = Math.max(...[...new Set(entries.map((e) => e.label))].map((l) => entries.filter((e) => e.label === l).length));
 for (const name of SCARCE) {
-  const c = CLASS_NAMES.findIndex((n) => label(n) === name);
-  if (c < 0) throw new Error(`no Fashion-MNIST class "${name}" (known: ${CLASS_NAMES.join(', ')})`);
-  const idx = [];
-  for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
   await mkdir(path.join(OUT, 'synthetic', name), { recursive: true });
   if (args.from) {
     // --from <dir>: <dir>/<class>/*.png (the first PER, in name order) instead of real images
@@ -78,6 +82,10 @@ for (const name of SCARCE) {
     if (files.length < PER) throw new Error(`${name}: only ${files.length} images in ${path.join(args.from, name)}`);
     for (const f of files) entries.push(entry(path.resolve(args.from, name, f), name, 'synthetic'));
   } else {
+  const c = CLASS_NAMES.findIndex((n) => label(n) === name);
+  if (c < 0) throw new Error(`no Fashion-MNIST class "${name}" (known: ${CLASS_NAMES.join(', ')})`);
+  const idx = [];
+  for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
   const extra = idx.slice(TAKEN, TAKEN + PER);
   if (extra.length < PER) throw new Error(`${name}: only ${extra.length} images beyond the first ${TAKEN}`);
   extra.forEach((src, k) => {
@@ -86,18 +94,18 @@ for (const name of SCARCE) {
     entries.push(entry(file, name, 'synthetic'));
   });
   }
-  // Below the target (1000), the rest is filled as a run fills a shortfall: the class's real images again.
+  // Below the target, the rest is filled as a run fills a shortfall: the class's real images again.
   const real = entries.filter((e) => e.label === name && e.source === 'real');
-  for (let k = 0; TAKEN + PER + k < 1000; k++) entries.push({ ...real[k % real.length], source: 'oversampled' });
+  for (let k = 0; real.length + PER + k < TARGET; k++) entries.push({ ...real[k % real.length], source: 'oversampled' });
 }
 await runPool(tasks, 8);
 // The manifest's sha256 of every file, as `run` writes it.
 await runPool(entries.map((e) => async () => (e.sha256 = createHash('sha256').update(await readFile(path.resolve(OUT, e.path))).digest('hex'))), 8);
 await writeFile(path.join(OUT, 'manifest.jsonl'), entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
 const labels = [...new Set(entries.map((e) => e.label))].sort();
-await writeFile(path.join(OUT, 'summary.json'), JSON.stringify({ decode: { size: 28, channels: 1 }, classes: labels.map((l) => ({ label: l, target: 1000 })) }, null, 2));
+await writeFile(path.join(OUT, 'summary.json'), JSON.stringify({ decode: { size: Number(args.size), channels: Number(args.channels) }, classes: labels.map((l) => ({ label: l, target: TARGET })) }, null, 2));
 const count = (src) => entries.filter((e) => e.source === src).length;
-console.log(`oracle: fmnist-lt's ${count('real')} real images + ${PER} ${args.from ? `images from ${args.from}` : `more REAL images`} of each of ${SCARCE.join(', ')}${args.from ? '' : ` (positions ${TAKEN}–${TAKEN + PER - 1} of the train split)`} as "synthetic"${count('oversampled') ? `, ${count('oversampled')} oversampled to fill each to 1000` : ''}`);
+console.log(`oracle: ${args.dataset}'s ${count('real')} real images + ${PER} ${args.from ? `images from ${args.from}` : `more REAL images`} of each of ${SCARCE.join(', ')}${args.from ? '' : ` (positions ${TAKEN}–${TAKEN + PER - 1} of the train split)`} as "synthetic"${count('oversampled') ? `, ${count('oversampled')} oversampled to fill each to ${TARGET}` : ''}`);
 
 const cli = path.join(ROOT, 'bin/gan-augment.js');
 const json = await run(process.execPath, [cli, 'evaluate', '--manifest', path.join(OUT, 'manifest.jsonl'), '--test', path.join(DATA, 'test'), '--seeds', args.seeds, '--scarce', SCARCE.join(','), '--backend', args.backend, '--json', ...(args.steps ? ['--steps', args.steps] : [])]);
