@@ -20,6 +20,14 @@
  * (model/generator; seeds 0..n-1, every latent entry scaled by each `--psi`, default 1): what selection
  * starts from, and whether truncating the latent (ψ < 1) trades spread for realism.
  *
+ * With `--invert <steps>` (a probe of GAN inversion; docs/measurements.md "Sampling around the real images") it
+ * fits one latent per real training image of each class to each run's generator (pixel MSE, Adam 0.05, from the
+ * best of 64 random starts) and scores the reconstructions and 10 images per real image made from them: a
+ * random real image's latent plus σ·ε with `--sigma σ`, or with σ 0 a norm-kept interpolation between two. With
+ * `--dump <dir>` the first `--dump-per` (default 950) of those are written as <dir>/<class>/*.png, for
+ * `bench/oracle-real.mjs --from <dir>` to run under evaluate's yardstick. In `--grid`, such a run's rows show
+ * real | reconstructions | images made from them.
+ *
  * Features: a fixed classifier (widths 32-64-128, seed 0, 600 steps) trained on --extractor-data (default: the
  * test folder) — never on the runs' own training images, so the floor and the kept sets are measured alike.
  */
@@ -52,7 +60,7 @@ const SIGMA = Number(opt('sigma', '0'));
 const DUMP = opt('dump', null);
 const DUMP_PER = Number(opt('dump-per', '950'));
 if (RUNS.length === 0) {
-  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]] [--held 5,50 [--draws 20]]');
+  console.error('usage: node bench/sample-quality.mjs --runs <out>[,<out>…] --train <folder> --test <folder> [--extractor-data <folder>] [--grid <png>] [--raw <n> [--psi 1,0.8]] [--held 5,50 [--draws 20]] [--invert <steps> [--sigma 0.3] [--dump <dir> [--dump-per 950]]]');
   process.exit(2);
 }
 
