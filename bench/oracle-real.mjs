@@ -61,7 +61,10 @@ function run(cmd, argv) {
   });
 }
 
-if (!existsSync(path.join(DATA, 'train'))) await run(process.execPath, [path.join(ROOT, 'bench/make-fmnist-lt.mjs')]);
+if (!existsSync(path.join(DATA, 'train'))) {
+  if (args.dataset !== 'fmnist-lt') throw new Error(`no ${DATA}/train: build it first (node bench/make-public-lt.mjs --split ${args.dataset}, or bench/make-fmnist-lt.mjs --split ${args.dataset})`);
+  await run(process.execPath, [path.join(ROOT, 'bench/make-fmnist-lt.mjs')]);
+}
 if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) await run('npm', ['run', '--silent', 'build']);
 
 await rm(OUT, { recursive: true, force: true });
@@ -82,17 +85,17 @@ for (const name of SCARCE) {
     if (files.length < PER) throw new Error(`${name}: only ${files.length} images in ${path.join(args.from, name)}`);
     for (const f of files) entries.push(entry(path.resolve(args.from, name, f), name, 'synthetic'));
   } else {
-  const c = CLASS_NAMES.findIndex((n) => label(n) === name);
-  if (c < 0) throw new Error(`no Fashion-MNIST class "${name}" (known: ${CLASS_NAMES.join(', ')})`);
-  const idx = [];
-  for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
-  const extra = idx.slice(TAKEN, TAKEN + PER);
-  if (extra.length < PER) throw new Error(`${name}: only ${extra.length} images beyond the first ${TAKEN}`);
-  extra.forEach((src, k) => {
-    const file = path.join(OUT, 'synthetic', name, `${name}-oracle-${padIndex(k)}.png`);
-    tasks.push(() => writeGrayPng(imageAt(train.images, src), file));
-    entries.push(entry(file, name, 'synthetic'));
-  });
+    const c = CLASS_NAMES.findIndex((n) => label(n) === name);
+    if (c < 0) throw new Error(`no Fashion-MNIST class "${name}" (known: ${CLASS_NAMES.join(', ')})`);
+    const idx = [];
+    for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
+    const extra = idx.slice(TAKEN, TAKEN + PER);
+    if (extra.length < PER) throw new Error(`${name}: only ${extra.length} images beyond the first ${TAKEN}`);
+    extra.forEach((src, k) => {
+      const file = path.join(OUT, 'synthetic', name, `${name}-oracle-${padIndex(k)}.png`);
+      tasks.push(() => writeGrayPng(imageAt(train.images, src), file));
+      entries.push(entry(file, name, 'synthetic'));
+    });
   }
   // Below the target, the rest is filled as a run fills a shortfall: the class's real images again.
   const real = entries.filter((e) => e.label === name && e.source === 'real');
