@@ -185,8 +185,9 @@ for (const run of RUNS) {
 }
 
 /**
- * GAN inversion probe: per class, fits one latent per real training image (pixel MSE, INVERT Adam steps from
- * the best of 64 random starts) and scores the reconstructions and interpolations between random pairs of them.
+ * GAN inversion probe: per class, fits one latent per real image of --train (the GAN's held-out ones too; pixel
+ * MSE plus 0.001 × the latent's mean square, INVERT Adam steps from the best of 64 random starts) and scores the
+ * reconstructions, and images made from them: around a random one (σ = --sigma) or between two (σ 0).
  */
 async function invertRows(run, g, ganLabels) {
   const zl = latentLength(g.spec);
@@ -227,7 +228,7 @@ async function invertRows(run, g, ganLabels) {
     const rf = await feat({ px: rpx, n });
     const f = fid(F(rf), F(testFeat[label]));
     recon.classes[label] = { kept: n, fid: f, kid: null, fidRatio: f / floors[label].fid, mse: last, ...diversity(rf, label) };
-    // interpolations: 10 per real image, random pairs, t ~ U(0.2, 0.8)
+    // 10 per real image (or --dump-per): around a random fitted latent, or between a random pair at t ~ U(0.2, 0.8)
     const m = Math.max(10 * n, DUMP ? DUMP_PER : 0);
     let st = 777;
     const rand = () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) / 4294967296);
