@@ -33,6 +33,11 @@ export interface SampleOptions {
   pool?: SamplerPool | null;
   /** Threads sharing this thread's native image-by-image products (batches.ts BatchRun.imageThreads). */
   imageThreads?: number;
+  /**
+   * A seed's latent vector, when it is not {@link latentOf}'s (generate.anchor: around a fitted latent). Sampler
+   * threads draw latentOf's, so it cannot be combined with `pool`.
+   */
+  latent?: (seed: number, length: number) => Float32Array;
 }
 
 /**
@@ -51,6 +56,8 @@ export async function sampleClass(
   const { size, channels } = g.spec;
   const zLength = latentLength(g.spec);
   const { onProgress, signal, pool, imageThreads } = options;
+  if (options.latent && pool) throw new RangeError('Expected no sampler threads with a latent function (the threads draw the prior\'s latents) but received both');
+  const latent = options.latent ?? latentOf;
   const { pixels, scores } = await runBatches({
     count,
     batchSize,
@@ -58,7 +65,7 @@ export async function sampleClass(
     d,
     make: (at) => {
       const z = new Float32Array(at.length * zLength);
-      at.forEach((img, i) => z.set(latentOf(seeds[img]!, zLength), i * zLength));
+      at.forEach((img, i) => z.set(latent(seeds[img]!, zLength), i * zLength));
       const labels = tf.fill([at.length], classIndex, 'int32') as tf.Tensor1D;
       return { images: generate(g, tf.tensor2d(z, [at.length, zLength]), labels, 'eval'), labels };
     },

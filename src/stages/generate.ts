@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import type { EventSink } from '../events.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
+import { anchoredLatent, fitAnchors } from '../generate/anchor.js';
 import { sampleClass, seedsFor, type Candidates } from '../generate/sample.js';
 import { planSamplers, type SamplerPools } from '../generate/sampler-pool.js';
 import { pickSources, sourceClasses, translateImages } from '../generate/translate.js';
@@ -24,6 +25,12 @@ export interface SourcePool {
   real: LabelledImages;
   labels: readonly string[];
   scarce: readonly string[];
+}
+
+/** A class's real images the GAN trained on (never its held-out ones): what `generate.anchor` fits latents to. */
+export interface AnchorImages {
+  pixels: Uint8Array;
+  count: number;
 }
 
 /** How many candidates a class with this deficit gets. */
@@ -42,6 +49,7 @@ export async function generateCandidates(
   signal: AbortSignal | undefined,
   pool: SourcePool | undefined,
   samplers: SamplerPools,
+  anchorImages?: AnchorImages,
 ): Promise<Candidates & { scores: Float32Array; sources?: number[] }> {
   let n = candidatesFor(deficit, config);
   const g = model.g;
@@ -54,6 +62,22 @@ export async function generateCandidates(
     const t = await translateImages(g, model.d, model.classIndex, pool.real.pixels, sources, config.generate.batchSize, (done) => emit({ type: 'generate.progress', label, done, total: n }), signal);
     // Each candidate's seed only names its file; its source reproduces it.
     return { classIndex: model.classIndex, pixels: t.pixels, count: n, seeds: seedsFor(config.seed, salt, n), scores: t.scores!, sources };
+  }
+  const { sigma, steps } = config.generate.anchor;
+  if (sigma !== null) {
+    if (!anchorImages || anchorImages.count === 0) {
+      emit({ type: 'warn', message: `generate.anchor: class "${label}" has no real training image to fit a latent to; sampling its prior` });
+    } else {
+      const t0 = performance.now();
+      const anchors = fitAnchors(g, anchorImages.pixels, anchorImages.count, model.classIndex, steps, (config.seed ^ labelSalt(label) ^ 0xa2c4) >>> 0);
+      emit({ type: 'info', message: `generate: class "${label}" sampled around its ${anchors.count} real training images (σ ${sigma}; latents fitted in ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s, pixel MSE ${anchors.mse.toFixed(3)}), on one thread` });
+      const cands = await sampleClass(g, model.d, model.classIndex, n, seedsFor(config.seed, labelSalt(label), n), config.generate.batchSize, {
+        onProgress: (done) => emit({ type: 'generate.progress', label, done, total: n }),
+        latent: (seed) => anchoredLatent(anchors, seed, sigma),
+        ...(signal ? { signal } : {}),
+      });
+      return { ...cands, scores: cands.scores! };
+    }
   }
   const plan = planSamplers(config.generate.workers, workerBackend(), os.availableParallelism(), n);
   if (plan.refused) emit({ type: 'warn', message: `generate.workers: ${config.generate.workers} asked, sampling on one thread: ${plan.reason}` });

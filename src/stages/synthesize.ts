@@ -109,7 +109,9 @@ export async function synthesize(
     for (const c of scarce) {
       const dataIndex = q.labels.indexOf(c.label);
       const held = new Set(heldOut(dataIndex));
-      const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers);
+      const trained = config.generate.anchor.sigma === null ? [] : indicesOf(q.real.labels, dataIndex).filter((i) => !held.has(i));
+      const anchorImages = { pixels: imageRows(q.real.pixels, per, trained), count: trained.length };
+      const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
       const n = cands.count;
       const sources = cands.sources;
       const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
@@ -206,6 +208,13 @@ function ganHeldOut(labels: Int32Array, numClasses: number, config: Config): (cl
     if (shared) return own.filter((i) => shared.has(i));
     return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed)).held.map((k) => own[k]!);
   };
+}
+
+/** Images `rows` of `pixels` (`per` bytes each), in that order. */
+function imageRows(pixels: Uint8Array, per: number, rows: readonly number[]): Uint8Array {
+  const out = new Uint8Array(rows.length * per);
+  rows.forEach((src, k) => out.set(pixels.subarray(src * per, (src + 1) * per), k * per));
+  return out;
 }
 
 function indicesOf(labels: Int32Array, c: number): number[] {
