@@ -1,7 +1,8 @@
 /**
  * Sampling candidates for one class from a trained generator, with the discriminator's logit for each.
  * Every candidate has its own seed: its latent vector is drawn from Rng(seed), and the generator runs in
- * eval mode, so `generate --seed` reproduces any single image.
+ * eval mode, so `generate --seed` reproduces any single image — except under `generate.anchor`, where the
+ * latent also depends on the latents fitted to the real images (anchor.ts), which `generate` does not have.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Discriminator } from '../gan/discriminator.js';
