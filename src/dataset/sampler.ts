@@ -15,6 +15,14 @@ export interface LabelledImages {
   numClasses: number;
 }
 
+/** The images at `idx` of `data`, in that order, with their labels. */
+export function pickImages(data: LabelledImages, idx: readonly number[]): LabelledImages {
+  const per = data.size * data.size * data.channels;
+  const pixels = new Uint8Array(idx.length * per);
+  idx.forEach((src, j) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
+  return { ...data, pixels, count: idx.length, labels: Int32Array.from(idx, (i) => data.labels[i]!) };
+}
+
 export interface Batch {
   /** Scaled to [-1, 1], NHWC. */
   images: Float32Array;

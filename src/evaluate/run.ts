@@ -14,7 +14,7 @@ import type { FeatureMatrix } from '../metrics/stats.js';
 import { COVERAGE_K, heldOutQuality, type HeldOutQuality } from './quality.js';
 import { UserError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import type { LabelledImages } from '../dataset/sampler.js';
+import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { adjustLogits, buildArms, DELIVERED, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
@@ -118,14 +118,6 @@ export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'v
   return { helps: false, reason: failed.join('; ') };
 }
 
-/** The images at `idx` of `data`, in that order. */
-function pick(data: LabelledImages, idx: readonly number[]): LabelledImages {
-  const per = data.size * data.size * data.channels;
-  const pixels = new Uint8Array(idx.length * per);
-  idx.forEach((src, j) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
-  return { ...data, pixels, count: idx.length, labels: Int32Array.from(idx, (i) => data.labels[i]!) };
-}
-
 interface Ctx {
   data: EvaluationData;
   settings: EvalTrainSettings;
@@ -154,11 +146,8 @@ async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed:
  * seed's real-data classifier): FID beside its floor and coverage beside the real images' (quality.ts).
  */
 async function testQuality(c: Classifier, data: EvaluationData, scarceIdx: readonly number[]): Promise<HeldOutQuality[]> {
-  const per = data.train.size * data.train.size * data.train.channels;
   const rowsOf = async (set: LabelledImages, idx: number[]): Promise<FeatureMatrix> => {
-    const px = new Uint8Array(idx.length * per);
-    idx.forEach((src, i) => px.set(set.pixels.subarray(src * per, (src + 1) * per), i * per));
-    const f = idx.length > 0 ? await features(c, px, idx.length) : new Float32Array(0);
+    const f = idx.length > 0 ? await features(c, pickImages(set, idx).pixels, idx.length) : new Float32Array(0);
     return { data: f, rows: idx.length, dims: idx.length > 0 ? f.length / idx.length : 1 };
   };
   const out: HeldOutQuality[] = [];
@@ -189,8 +178,8 @@ async function tune(ctx: Ctx, seeds: number[], firstSeed: number): Promise<Tunin
   const split = splitHoldout(Int32Array.from(realLabels), k, VALIDATION_FRACTION, new Rng((firstSeed ^ 0x7a11da7e) >>> 0));
   const added = Array.from({ length: data.train.count - data.real }, (_, j) => data.real + j);
   const keep = [...split.train, ...added];
-  const train = pick(data.train, keep);
-  const val = pick(data.train, split.held);
+  const train = pickImages(data.train, keep);
+  const val = pickImages(data.train, split.held);
   const inputs: ArmInputs = {
     realLabels: train.labels.subarray(0, split.train.length),
     addedLabels: train.labels.subarray(split.train.length),

@@ -26,9 +26,14 @@ export const ANCHOR_FIT = {
 /** Salt of the seed that picks a candidate's anchor (its noise comes from the seed itself). */
 const PICK_SALT = 0x51ed27a5;
 
-/** Pixel MSE of G(z) against the target images in [-1, 1], plus the prior term. */
+/** Pixel MSE of G(z) against the target images in [-1, 1]. */
+function pixelMse(g: Generator, z: tf.Tensor2D, target: tf.Tensor4D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => generate(g, z, labels, 'eval').sub(target).square().mean() as tf.Scalar);
+}
+
+/** {@link pixelMse} plus the prior term: what the fit minimises. */
 export function anchorLoss(g: Generator, z: tf.Tensor2D, target: tf.Tensor4D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => generate(g, z, labels, 'eval').sub(target).square().mean().add(z.square().mean().mul(ANCHOR_FIT.priorWeight)) as tf.Scalar);
+  return tf.tidy(() => pixelMse(g, z, target, labels).add(z.square().mean().mul(ANCHOR_FIT.priorWeight)) as tf.Scalar);
 }
 
 /** One Adam step on the latents `z` (the generator's weights stay put); returns the loss before the step. */
@@ -80,8 +85,9 @@ export function fitAnchors(g: Generator, pixels: Uint8Array, count: number, clas
     z0.dispose();
     const optimizer = tf.train.adam(ANCHOR_FIT.lr);
     for (let s = 0; s < steps; s++) anchorStep(g, z, target, labels, optimizer);
-    const mse = tf.tidy(() => generate(g, z, labels, 'eval').sub(target).square().mean().dataSync()[0]!);
-    mseSum += mse * n;
+    const mse = pixelMse(g, z, target, labels);
+    mseSum += mse.dataSync()[0]! * n;
+    mse.dispose();
     latents.set(z.dataSync(), at * length);
     optimizer.dispose();
     z.dispose();

@@ -9,6 +9,7 @@ import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
 import type { EventSink } from '../events.js';
 import type { Discriminator } from '../gan/discriminator.js';
+import type { Generator } from '../gan/generator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
 import { anchoredLatent, fitAnchors } from '../generate/anchor.js';
 import { sampleClass, seedsFor, type Candidates } from '../generate/sample.js';
@@ -63,29 +64,39 @@ export async function generateCandidates(
     // Each candidate's seed only names its file; its source reproduces it.
     return { classIndex: model.classIndex, pixels: t.pixels, count: n, seeds: seedsFor(config.seed, salt, n), scores: t.scores!, sources };
   }
-  const { sigma, steps } = config.generate.anchor;
-  if (sigma !== null) {
-    if (!anchorImages || anchorImages.count === 0) {
-      emit({ type: 'warn', message: `generate.anchor: class "${label}" has no real training image to fit a latent to; sampling its prior` });
-    } else {
-      const t0 = performance.now();
-      const anchors = fitAnchors(g, anchorImages.pixels, anchorImages.count, model.classIndex, steps, (config.seed ^ labelSalt(label) ^ 0xa2c4) >>> 0);
-      emit({ type: 'info', message: `generate: class "${label}" sampled around its ${anchors.count} real training images (σ ${sigma}; latents fitted in ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s, pixel MSE ${anchors.mse.toFixed(3)}), on one thread` });
-      const cands = await sampleClass(g, model.d, model.classIndex, n, seedsFor(config.seed, labelSalt(label), n), config.generate.batchSize, {
-        onProgress: (done) => emit({ type: 'generate.progress', label, done, total: n }),
-        latent: (seed) => anchoredLatent(anchors, seed, sigma),
-        ...(signal ? { signal } : {}),
-      });
-      return { ...cands, scores: cands.scores! };
-    }
+  const seeds = seedsFor(config.seed, labelSalt(label), n);
+  const onProgress = (done: number) => emit({ type: 'generate.progress', label, done, total: n });
+  const latent = anchoredLatents({ g, classIndex: model.classIndex }, label, config, emit, anchorImages);
+  if (latent) {
+    // The sampler threads draw the prior's latents: around the anchors, this thread samples alone.
+    const cands = await sampleClass(g, model.d, model.classIndex, n, seeds, config.generate.batchSize, { onProgress, latent, ...(signal ? { signal } : {}) });
+    return { ...cands, scores: cands.scores! };
   }
   const plan = planSamplers(config.generate.workers, workerBackend(), os.availableParallelism(), n);
   if (plan.refused) emit({ type: 'warn', message: `generate.workers: ${config.generate.workers} asked, sampling on one thread: ${plan.reason}` });
   else if (plan.threads > 1) emit({ type: 'info', message: `generate: class "${label}" on ${plan.threads} sampler threads` });
-  const cands = await sampleClass(g, model.d, model.classIndex, n, seedsFor(config.seed, labelSalt(label), n), config.generate.batchSize, {
-    onProgress: (done) => emit({ type: 'generate.progress', label, done, total: n }),
+  const cands = await sampleClass(g, model.d, model.classIndex, n, seeds, config.generate.batchSize, {
+    onProgress,
     pool: await samplers.for({ g, d: model.d }, plan),
     ...(signal ? { signal } : {}),
   });
   return { ...cands, scores: cands.scores! };
+}
+
+/**
+ * Under `generate.anchor`, a seed's latent around the latents fitted to the class's training images
+ * (generate/anchor.ts), said in an info line; null when it is off, or (with a warning) when the class has no
+ * image to fit to.
+ */
+function anchoredLatents(model: { g: Generator; classIndex: number }, label: string, config: Config, emit: EventSink, images: AnchorImages | undefined): ((seed: number) => Float32Array) | null {
+  const { sigma, steps } = config.generate.anchor;
+  if (sigma === null) return null;
+  if (!images || images.count === 0) {
+    emit({ type: 'warn', message: `generate.anchor: class "${label}" has no real training image to fit a latent to; sampling its prior` });
+    return null;
+  }
+  const t0 = performance.now();
+  const anchors = fitAnchors(model.g, images.pixels, images.count, model.classIndex, steps, (config.seed ^ labelSalt(label) ^ 0xa2c4) >>> 0);
+  emit({ type: 'info', message: `generate: class "${label}" sampled around its ${anchors.count} real training images (σ ${sigma}; latents fitted in ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s, pixel MSE ${anchors.mse.toFixed(3)}), on one thread` });
+  return (seed) => anchoredLatent(anchors, seed, sigma);
 }

@@ -13,7 +13,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
-import type { LabelledImages } from '../dataset/sampler.js';
+import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import { disposeClassifier } from '../classifier/model.js';
 import type { ArmPool } from '../evaluate/arms.js';
@@ -94,10 +94,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   inp.images.forEach((img, j) => pixels.set(img.pixels, (nTrain + j) * per));
   const trainLabels = Int32Array.from([...trainReal.map((i) => data.labels[i]!), ...inp.images.map((img) => labels.indexOf(img.label))]);
   const train: LabelledImages = { ...data, pixels, count: nTrain + nSyn, labels: trainLabels };
-  const heldIdx = [...inp.held].sort((a, b) => a - b);
-  const testPixels = new Uint8Array(heldIdx.length * per);
-  heldIdx.forEach((src, j) => testPixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
-  const test: LabelledImages = { ...data, pixels: testPixels, count: heldIdx.length, labels: Int32Array.from(heldIdx, (i) => data.labels[i]!) };
+  const test = pickImages(data, [...inp.held].sort((a, b) => a - b));
   const heldOut: Record<string, number> = {};
   labels.forEach((l, c) => (heldOut[l] = test.labels.filter((x) => x === c).length));
 

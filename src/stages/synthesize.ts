@@ -7,6 +7,7 @@
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
 import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
+import { pickImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import type { Rows } from '../filter/nearest.js';
 import { GATE_LIMITS, qualityGate, type GateLimits } from '../filter/quality-gate.js';
@@ -109,8 +110,10 @@ export async function synthesize(
     for (const c of scarce) {
       const dataIndex = q.labels.indexOf(c.label);
       const held = new Set(heldOut(dataIndex));
-      const trained = config.generate.anchor.sigma === null ? [] : indicesOf(q.real.labels, dataIndex).filter((i) => !held.has(i));
-      const anchorImages = { pixels: imageRows(q.real.pixels, per, trained), count: trained.length };
+      const realOfClass = indicesOf(q.real.labels, dataIndex);
+      const trainedOn = realOfClass.filter((i) => !held.has(i));
+      // generate.anchor fits its latents to the images the GAN trained on, never to its held-out ones.
+      const anchorImages = config.generate.anchor.sigma === null ? undefined : pickImages(q.real, trainedOn);
       const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
       const n = cands.count;
       const sources = cands.sources;
@@ -122,7 +125,6 @@ export async function synthesize(
         q,
         held,
       );
-      const realOfClass = indicesOf(q.real.labels, dataIndex);
       sel.kept.forEach((idx, rank) => {
         const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
         images.push({
@@ -151,7 +153,7 @@ export async function synthesize(
         });
       }
       const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
-      const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, realOfClass.filter((i) => !held.has(i))) } : null;
+      const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, trainedOn) } : null;
       const quality = measureClass(c.label, rowsOf({ data: feats, rows: n, dims }, sel.kept), rowsOf(realFeatures, realOfClass), q.extractor.info, kidOptions, split);
       classes.push({
         label: c.label,
@@ -208,13 +210,6 @@ function ganHeldOut(labels: Int32Array, numClasses: number, config: Config): (cl
     if (shared) return own.filter((i) => shared.has(i));
     return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed)).held.map((k) => own[k]!);
   };
-}
-
-/** Images `rows` of `pixels` (`per` bytes each), in that order. */
-function imageRows(pixels: Uint8Array, per: number, rows: readonly number[]): Uint8Array {
-  const out = new Uint8Array(rows.length * per);
-  rows.forEach((src, k) => out.set(pixels.subarray(src * per, (src + 1) * per), k * per));
-  return out;
 }
 
 function indicesOf(labels: Int32Array, c: number): number[] {

@@ -10,7 +10,7 @@ import PQueue from 'p-queue';
 import sharp from 'sharp';
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
-import type { LabelledImages } from '../dataset/sampler.js';
+import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { DivergenceError, UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
@@ -64,12 +64,9 @@ export function resumeKey(config: Config, labels: string[], count: number): stri
 
 /** The images of one class, relabelled as class 0 (a per-class job's dataset). */
 function subset(data: LabelledImages, classIndex: number): LabelledImages {
-  const per = data.size * data.size * data.channels;
   const idx: number[] = [];
   data.labels.forEach((l, i) => l === classIndex && idx.push(i));
-  const pixels = new Uint8Array(idx.length * per);
-  idx.forEach((src, k) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), k * per));
-  return { ...data, pixels, count: idx.length, labels: new Int32Array(idx.length), numClasses: 1 };
+  return { ...pickImages(data, idx), labels: new Int32Array(idx.length), numClasses: 1 };
 }
 
 async function writeGrid(file: string, grid: SampleGrid, k: number, size: number, channels: 1 | 3): Promise<void> {
