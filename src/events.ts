@@ -9,6 +9,8 @@ export type PipelineEvent =
   | { type: 'decode.progress'; done: number; total: number }
   | ({ type: 'train.step'; job?: string } & StepMetrics)
   | { type: 'generate.progress'; label: string; done: number; total: number }
+  /** generate.anchor: steps of a class's latent fit, before its candidates are sampled. */
+  | { type: 'generate.fit'; label: string; done: number; total: number }
   | { type: 'info'; message: string }
   | { type: 'warn'; message: string };
 

@@ -157,7 +157,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       await timed('write', async () => {
         pushAll(entries, await stageSynthetic(out, images, madeByOf(out, jobMode(config.gan.mode), jobs), config.decode, entries, targets));
         await writeRejected(out, synth.rejected, config.decode.size, config.decode.channels);
-        await saveModels(out, config, jobs);
+        await saveModels(out, config, jobs, synth.anchors);
       });
     } finally {
       features.dispose();

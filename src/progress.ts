@@ -77,6 +77,10 @@ function jsonSink(stream: NodeJS.WritableStream): EventSink {
         if (!due(`generate:${e.label}`, e.done === e.total)) return;
         extra = { class: e.label };
         break;
+      case 'generate.fit':
+        if (!due(`fit:${e.label}`, e.done === e.total)) return;
+        extra = { class: e.label };
+        break;
     }
     const t = Math.round(performance.now() - t0) / 1000;
     stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }, roundNumbers) + '\n');
@@ -144,6 +148,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           genDone.set(e.label, e.done);
           bar?.update([...genDone.values()].reduce((a, b) => a + b, 0), { label: e.label });
           return;
+        case 'generate.fit':
+          bar?.update([...genDone.values()].reduce((a, b) => a + b, 0), { label: `${e.label}: fitting latents, step ${e.done}/${e.total}` });
+          return;
       }
     }
     // lines
@@ -165,6 +172,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         return;
       case 'generate.progress':
         throttled(`generate: ${e.label} ${e.done}/${e.total}`, e.done === e.total);
+        return;
+      case 'generate.fit':
+        throttled(`generate: ${e.label} fitting latents, step ${e.done}/${e.total}`, e.done === e.total);
         return;
     }
   };

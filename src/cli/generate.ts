@@ -16,6 +16,7 @@ interface GenerateFlags {
   seed?: number;
   backend?: string;
   workers?: string;
+  prior?: boolean;
   quiet?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerGenerate(program: Command): void {
     .addOption(intOption('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)", 0))
     .addOption(backendOption('auto'))
     .option('--workers <n>', 'threads that sample together, each with a copy of the generator (`auto`: 2 on the wasm or native backend with ≥ 3 cores, one being the PNG writer’s, for ≥ 4,096 images); the images are the same bytes on any count', 'auto')
+    .option('--prior', "sample the generator's prior even where the run sampled around the latents it fitted to the real images (generate.anchor; saved as anchors.json beside the generator)")
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
@@ -67,6 +69,8 @@ export function registerGenerate(program: Command): void {
           else if (plan.threads > 1) progress({ type: 'info', message: `generate: ${plan.threads} sampler threads` });
         },
         onWarn: (message) => progress({ type: 'warn', message }),
+        onInfo: (message) => progress({ type: 'info', message }),
+        ...(flags.prior ? { prior: true } : {}),
         onProgress: (done, total, label) => progress({ type: 'generate.progress', label, done, total }),
       });
       progress({ type: 'stage.end', stage: 'generate', seconds: (performance.now() - t0) / 1000 });

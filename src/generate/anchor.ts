@@ -7,6 +7,8 @@
  * (docs/measurements.md "Sampling around the real images").
  */
 import * as tf from '@tensorflow/tfjs';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { InterruptedError } from '../errors.js';
 import { generate, latentLength, type Generator } from '../gan/generator.js';
 import { Rng } from '../util/rng.js';
 import { latentOf } from './sample.js';
@@ -53,12 +55,21 @@ export interface Anchors {
   mse: number;
 }
 
+export interface FitOptions {
+  /** Checked before each step: once aborted, the fit stops. */
+  signal?: AbortSignal;
+  /** After each step: steps done and in all (every batch of images takes `steps`). */
+  onStep?: (done: number, total: number) => void;
+}
+
 /**
  * Fits one latent per image: `count` NHWC uint8 images of the generator's size and channels, of class
  * `classIndex`; `steps` Adam steps from the best of {@link ANCHOR_FIT.starts} random latents (seeded by `seed`).
+ * Yields to the event loop between steps, so a Ctrl-C is heard.
  * @throws {RangeError} for no image or pixels that do not match the count
+ * @throws {InterruptedError} when `options.signal` is aborted
  */
-export function fitAnchors(g: Generator, pixels: Uint8Array, count: number, classIndex: number, steps: number, seed: number): Anchors {
+export async function fitAnchors(g: Generator, pixels: Uint8Array, count: number, classIndex: number, steps: number, seed: number, options: FitOptions = {}): Promise<Anchors> {
   const { size, channels } = g.spec;
   const per = size * size * channels;
   if (count < 1 || pixels.length < count * per) throw new RangeError(`Expected at least one image of ${per} bytes to fit anchors to but received ${count} image(s) in ${pixels.length} bytes`);
@@ -69,6 +80,8 @@ export function fitAnchors(g: Generator, pixels: Uint8Array, count: number, clas
   for (let i = 0; i < S; i++) starts.set(latentOf(rng.nextUint32(), length), i * length);
   const latents = new Float32Array(count * length);
   let mseSum = 0;
+  const total = Math.ceil(count / ANCHOR_FIT.batch) * steps;
+  let done = 0;
   for (let at = 0; at < count; at += ANCHOR_FIT.batch) {
     const n = Math.min(ANCHOR_FIT.batch, count - at);
     const target = tf.tidy(() => tf.tensor4d(Float32Array.from(pixels.subarray(at * per, (at + n) * per), (v) => v / 127.5 - 1), [n, size, size, channels]));
@@ -84,15 +97,23 @@ export function fitAnchors(g: Generator, pixels: Uint8Array, count: number, clas
     const z = tf.variable(z0, true);
     z0.dispose();
     const optimizer = tf.train.adam(ANCHOR_FIT.lr);
-    for (let s = 0; s < steps; s++) anchorStep(g, z, target, labels, optimizer);
-    const mse = pixelMse(g, z, target, labels);
-    mseSum += mse.dataSync()[0]! * n;
-    mse.dispose();
-    latents.set(z.dataSync(), at * length);
-    optimizer.dispose();
-    z.dispose();
-    target.dispose();
-    labels.dispose();
+    try {
+      for (let s = 0; s < steps; s++) {
+        await yieldToEvents();
+        if (options.signal?.aborted) throw new InterruptedError(`interrupted while fitting generate.anchor's latents (${at} of ${count} images fitted)`);
+        anchorStep(g, z, target, labels, optimizer);
+        options.onStep?.(++done, total);
+      }
+      const mse = pixelMse(g, z, target, labels);
+      mseSum += mse.dataSync()[0]! * n;
+      mse.dispose();
+      latents.set(z.dataSync(), at * length);
+    } finally {
+      optimizer.dispose();
+      z.dispose();
+      target.dispose();
+      labels.dispose();
+    }
   }
   return { latents, count, length, mse: mseSum / count };
 }

@@ -1,7 +1,7 @@
 /**
  * Sampling a saved generator without retraining: `gan-augment generate`. The generator carries its
- * eval-mode statistics, so with the run's seed the same (label, seed) gives the same image it gave in
- * the run.
+ * eval-mode statistics, and the latents generate.anchor fitted are saved beside it (anchors.json), so with
+ * the run's seed the same (label, seed) gives the same image it gave in the run.
  */
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
 import { decodeFile } from '../dataset/decode.js';
 import { UserError } from '../errors.js';
-import { mismatchedParams, type Generator, type GeneratorSpec } from '../gan/generator.js';
+import { latentLength, mismatchedParams, type Generator, type GeneratorSpec } from '../gan/generator.js';
 import { loadParams } from '../gan/model-io.js';
 import { disposeParams } from '../gan/params.js';
 import type { Translator, TranslatorSpec } from '../gan/translator.js';
@@ -18,7 +18,9 @@ import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
 import { sha256 } from '../util/hash.js';
 import { diskFullError } from '../out/folder.js';
-import { outLayout, syntheticName } from '../out/layout.js';
+import { anchorsIn, outLayout, syntheticName } from '../out/layout.js';
+import { anchoredLatent } from './anchor.js';
+import { readAnchors } from './anchor-file.js';
 import { pushAll } from '../util/array.js';
 import { relativePosix } from '../util/fs.js';
 import { labelSalt } from '../util/rng.js';
@@ -48,6 +50,10 @@ export interface GenerateRequest {
   onPlan?: (plan: SamplersPlan) => void;
   /** Told why sampler threads did not start, if they did not (the sampling then ran on one thread). */
   onWarn?: (message: string) => void;
+  /** Told which classes are sampled around generate.anchor's saved latents. */
+  onInfo?: (message: string) => void;
+  /** Sample the prior even where the run saved generate.anchor's latents (`--prior`). */
+  prior?: boolean;
 }
 
 /** The kind of model a folder holds (`generator` or `translator`), from its model.json; null when unreadable. */
@@ -72,12 +78,13 @@ export async function sampleToPngs(
   writer: PngWriter,
   onProgress?: (done: number) => void,
   pool?: SamplerPool | null,
+  latent?: (seed: number) => Float32Array,
 ): Promise<void> {
   const { size, channels } = g.spec;
   const per = size * size * channels;
   for (let start = 0; start < seeds.length; start += batchSize) {
     const chunk = seeds.slice(start, start + batchSize);
-    const cands = await sampleClass(g, null, classIndex, chunk.length, chunk, batchSize, { pool: pool ?? null });
+    const cands = await sampleClass(g, null, classIndex, chunk.length, chunk, batchSize, { pool: pool ?? null, ...(latent ? { latent } : {}) });
     writer.write(chunk.map((_, i) => ({ file: files[start + i]!, pixels: cands.pixels.subarray(i * per, (i + 1) * per) })));
     onProgress?.(start + chunk.length);
   }
@@ -124,6 +131,15 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     const config = saved.meta['config'] as Config | undefined;
     const seed = req.seed ?? config?.seed ?? 0;
     const step = saved.meta['step'];
+    const anchors = req.prior ? null : await readAnchors(anchorsIn(req.model), latentLength(g.spec));
+    const around = req.labels.filter((l) => anchors?.classes.has(l));
+    if (anchors && around.length > 0) {
+      req.onInfo?.(`generate: ${around.map((l) => `"${l}"`).join(', ')} sampled around the latents the run fitted to its real images (generate.anchor σ ${anchors.sigma}, ${anchorsIn(req.model)}); --prior samples the prior instead`);
+    }
+    const latentFor = (label: string) => {
+      const a = anchors?.classes.get(label);
+      return a ? (s: number) => anchoredLatent(a, s, anchors!.sigma) : undefined;
+    };
     const { size, channels } = g.spec;
     const writer = new PngWriter(size, channels as 1 | 3);
     const total = req.labels.length * req.count;
@@ -138,7 +154,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
             const dir = path.join(req.out, safeSegment(label));
             const files = seeds.map((s, i) => path.join(dir, syntheticName(i, s)));
             for (const [i, file] of files.entries()) planned.push({ label, file, seed: seeds[i]! });
-            await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) => req.onProgress?.(k * req.count + done, total, label), pool);
+            await sampleToPngs(g, saved.labels.indexOf(label), seeds, files, req.batchSize ?? 256, writer, (done) => req.onProgress?.(k * req.count + done, total, label), pool, latentFor(label));
           }
         }, req.onWarn);
       } catch (err) {

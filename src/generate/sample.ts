@@ -1,8 +1,8 @@
 /**
  * Sampling candidates for one class from a trained generator, with the discriminator's logit for each.
  * Every candidate has its own seed: its latent vector is drawn from Rng(seed), and the generator runs in
- * eval mode, so `generate --seed` reproduces any single image — except under `generate.anchor`, where the
- * latent also depends on the latents fitted to the real images (anchor.ts), which `generate` does not have.
+ * eval mode, so `generate --seed` reproduces any single image (under `generate.anchor`, with the latents
+ * fitted to the real images that the run saved beside the generator: anchor.ts, anchor-file.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Discriminator } from '../gan/discriminator.js';
@@ -35,8 +35,8 @@ export interface SampleOptions {
   /** Threads sharing this thread's native image-by-image products (batches.ts BatchRun.imageThreads). */
   imageThreads?: number;
   /**
-   * A seed's latent vector, when it is not {@link latentOf}'s (generate.anchor: around a fitted latent). Sampler
-   * threads draw latentOf's, so it cannot be combined with `pool`.
+   * A seed's latent vector, when it is not {@link latentOf}'s (generate.anchor: around a fitted latent); sampler
+   * threads are sent the latents it gives.
    */
   latent?: (seed: number, length: number) => Float32Array;
 }
@@ -57,21 +57,24 @@ export async function sampleClass(
   const { size, channels } = g.spec;
   const zLength = latentLength(g.spec);
   const { onProgress, signal, pool, imageThreads } = options;
-  if (options.latent && pool) throw new RangeError('Expected no sampler threads with a latent function (the threads draw the prior\'s latents) but received both');
   const latent = options.latent ?? latentOf;
+  const latentsOf = (at: readonly number[]) => {
+    const z = new Float32Array(at.length * zLength);
+    at.forEach((img, i) => z.set(latent(seeds[img]!, zLength), i * zLength));
+    return z;
+  };
   const { pixels, scores } = await runBatches({
     count,
     batchSize,
     per: size * size * channels,
     d,
     make: (at) => {
-      const z = new Float32Array(at.length * zLength);
-      at.forEach((img, i) => z.set(latent(seeds[img]!, zLength), i * zLength));
+      const z = latentsOf(at);
       const labels = tf.fill([at.length], classIndex, 'int32') as tf.Tensor1D;
       return { images: generate(g, tf.tensor2d(z, [at.length, zLength]), labels, 'eval'), labels };
     },
     interrupted: (start) => `interrupted during generate (${start} of ${count} images of class ${classIndex} sampled)`,
-    helpers: pool ? { threads: () => pool.threads, run: (helper, at) => pool.sample(helper, classIndex, at.map((img) => seeds[img]!)) } : null,
+    helpers: pool ? { threads: () => pool.threads, run: (helper, at) => pool.sample(helper, classIndex, at.map((img) => seeds[img]!), options.latent ? latentsOf(at) : undefined) } : null,
     ...(onProgress ? { onProgress } : {}),
     ...(signal ? { signal } : {}),
     ...(imageThreads ? { imageThreads } : {}),

@@ -69,7 +69,8 @@ export interface SamplerInit {
   d: { spec: DiscriminatorSpec; params: Record<string, Float32Array>; spectral: Record<string, { u: Float32Array; v: Float32Array }> } | null;
 }
 
-export type SamplerRequest = { id: number; classIndex: number; seeds: number[] };
+/** One batch to sample: `latents` (seeds.length rows) when they are not the prior's `latentOf(seed)` (generate.anchor). */
+export type SamplerRequest = { id: number; classIndex: number; seeds: number[]; latents?: Float32Array };
 export type SamplerReply =
   | { type: 'ready' }
   | { type: 'sampled'; id: number; pixels: Uint8Array; scores: Float32Array | null }
@@ -146,12 +147,16 @@ export class SamplerPool {
     while (this.startError === null && this.failed === null && this.started < this.workers.length) await new Promise((r) => setTimeout(r, pollMs));
   }
 
-  /** Samples `seeds` of class `classIndex` as one batch on sampler thread `worker` (0-based). */
-  sample(worker: number, classIndex: number, seeds: number[]): Promise<SampledPart> {
+  /**
+   * Samples `seeds` of class `classIndex` as one batch on sampler thread `worker` (0-based); `latents`
+   * (a row per seed) when a seed's latent is not the prior's (generate.anchor).
+   */
+  sample(worker: number, classIndex: number, seeds: number[], latents?: Float32Array): Promise<SampledPart> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     const result = new Promise<SampledPart>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.workers[worker]!.postMessage({ id, classIndex, seeds } satisfies SamplerRequest);
+    const request: SamplerRequest = { id, classIndex, seeds, ...(latents ? { latents } : {}) };
+    this.workers[worker]!.postMessage(request, latents ? [latents.buffer as ArrayBuffer] : []);
     return result;
   }
 

@@ -40,7 +40,11 @@ parentPort!.on('message', (req: SamplerRequest) => {
     try {
       const { g, d } = await models;
       const n = req.seeds.length;
-      const c = await sampleClass(g, d, req.classIndex, n, req.seeds, n, { imageThreads: 1 });
+      // Around generate.anchor's fitted latents, the thread that asks sends each seed's latent (by position).
+      const rows = req.latents;
+      const at = rows ? new Map(req.seeds.map((s, i) => [s, i])) : null;
+      const latent = rows ? (seed: number, length: number) => rows.slice(at!.get(seed)! * length, (at!.get(seed)! + 1) * length) : undefined;
+      const c = await sampleClass(g, d, req.classIndex, n, req.seeds, n, { imageThreads: 1, ...(latent ? { latent } : {}) });
       post({ type: 'sampled', id: req.id, pixels: c.pixels, scores: c.scores }, [c.pixels.buffer as ArrayBuffer, ...(c.scores ? [c.scores.buffer as ArrayBuffer] : [])]);
     } catch (err) {
       post({ type: 'error', id: req.id, message: (err as Error)?.message ?? String(err) });

@@ -12,6 +12,7 @@
  * <out>/.synthetic.partial/…    this run's synthetic images until they replace synthetic/ (staging)
  * <out>/.synthetic.old/…        the previous synthetic/ while it is being replaced
  * <out>/model/[<class>/]{generator,discriminator}/   trained models ([<class>/]: gan.mode per-class)
+ * <out>/model/[<class>/]generator/anchors.json       generate.anchor's fitted latents, by class
  * <out>/.model.partial/, .model.old/   the same for model/
  * <out>/train/[<class>/]{metrics.jsonl,samples/,checkpoint/}
  * <out>/rejected/<class>/<reason>-<seed>.png, rejected.jsonl     (filter.keepRejected)
@@ -49,7 +50,19 @@ export const OUT_NAMES = {
 } as const;
 
 /** Names inside a job's training and model folders (`train/[<class>/]…`, `model/[<class>/]…`). */
-const JOB_NAMES = { metrics: 'metrics.jsonl', samples: 'samples', checkpoint: 'checkpoint', checkpointFile: 'checkpoint.json', generator: 'generator', discriminator: 'discriminator', modelJson: 'model.json' } as const;
+const JOB_NAMES = {
+  metrics: 'metrics.jsonl',
+  samples: 'samples',
+  checkpoint: 'checkpoint',
+  checkpointFile: 'checkpoint.json',
+  generator: 'generator',
+  discriminator: 'discriminator',
+  modelJson: 'model.json',
+  anchors: 'anchors.json',
+} as const;
+
+/** generate.anchor's fitted latents inside a generator folder (`model/[<class>/]generator/`, or one `generate --model` names). */
+export const anchorsIn = (generatorDir: string): string => path.join(generatorDir, JOB_NAMES.anchors);
 
 /** A sample strip's file name at `step` (zero-padded, so names sort by step). */
 const sampleName = (step: number) => `step-${String(step).padStart(6, '0')}.png`;
@@ -147,6 +160,8 @@ export function outLayout(out: string) {
     modelStaging: at(OUT_NAMES.modelStaging),
     stagedGenerator: (mode: JobMode, job: string) => at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), JOB_NAMES.generator),
     stagedDiscriminator: (mode: JobMode, job: string) => at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), JOB_NAMES.discriminator),
+    /** generate.anchor's fitted latents of a job's classes, beside its staged generator. */
+    stagedAnchors: (mode: JobMode, job: string) => anchorsIn(at(OUT_NAMES.modelStaging, ...jobSeg(mode, job), JOB_NAMES.generator)),
     stagedClassModelDir: (label: string) => at(OUT_NAMES.modelStaging, safeSegment(label)),
 
     train: at(OUT_NAMES.train),

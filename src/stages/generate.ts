@@ -11,7 +11,7 @@ import type { EventSink } from '../events.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { Generator } from '../gan/generator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
-import { anchoredLatent, fitAnchors } from '../generate/anchor.js';
+import { anchoredLatent, fitAnchors, type Anchors } from '../generate/anchor.js';
 import { sampleClass, seedsFor, type Candidates } from '../generate/sample.js';
 import { planSamplers, type SamplerPools } from '../generate/sampler-pool.js';
 import { pickSources, sourceClasses, translateImages } from '../generate/translate.js';
@@ -51,7 +51,7 @@ export async function generateCandidates(
   pool: SourcePool | undefined,
   samplers: SamplerPools,
   anchorImages?: AnchorImages,
-): Promise<Candidates & { scores: Float32Array; sources?: number[] }> {
+): Promise<Candidates & { scores: Float32Array; sources?: number[]; anchors?: Anchors }> {
   let n = candidatesFor(deficit, config);
   const g = model.g;
   if (isTranslator(g)) {
@@ -66,29 +66,35 @@ export async function generateCandidates(
   }
   const seeds = seedsFor(config.seed, labelSalt(label), n);
   const onProgress = (done: number) => emit({ type: 'generate.progress', label, done, total: n });
-  const latent = anchoredLatents({ g, classIndex: model.classIndex }, label, config, emit, anchorImages);
-  if (latent) {
-    // The sampler threads draw the prior's latents: around the anchors, this thread samples alone.
-    const cands = await sampleClass(g, model.d, model.classIndex, n, seeds, config.generate.batchSize, { onProgress, latent, ...(signal ? { signal } : {}) });
-    return { ...cands, scores: cands.scores! };
-  }
+  const anchors = await fitClassAnchors({ g, classIndex: model.classIndex }, label, config, emit, anchorImages, signal);
+  const { sigma } = config.generate.anchor;
+  const latent = anchors && sigma !== null ? (seed: number) => anchoredLatent(anchors, seed, sigma) : null;
   const plan = planSamplers(config.generate.workers, workerBackend(), os.availableParallelism(), n);
   if (plan.refused) emit({ type: 'warn', message: `generate.workers: ${config.generate.workers} asked, sampling on one thread: ${plan.reason}` });
   else if (plan.threads > 1) emit({ type: 'info', message: `generate: class "${label}" on ${plan.threads} sampler threads` });
   const cands = await sampleClass(g, model.d, model.classIndex, n, seeds, config.generate.batchSize, {
     onProgress,
     pool: await samplers.for({ g, d: model.d }, plan),
+    ...(latent ? { latent } : {}),
     ...(signal ? { signal } : {}),
   });
-  return { ...cands, scores: cands.scores! };
+  return { ...cands, scores: cands.scores!, ...(anchors ? { anchors } : {}) };
 }
 
 /**
- * Under `generate.anchor`, a seed's latent around the latents fitted to the class's training images
- * (generate/anchor.ts), said in an info line; null when it is off, or (with a warning) when the class has no
- * image to fit to.
+ * Under `generate.anchor`, the latents fitted to the class's training images (generate/anchor.ts), with a
+ * progress event per step and an info line after; null when it is off, or (with a warning) when the class has
+ * no image to fit to.
+ * @throws {InterruptedError} when `signal` is aborted during the fit
  */
-function anchoredLatents(model: { g: Generator; classIndex: number }, label: string, config: Config, emit: EventSink, images: AnchorImages | undefined): ((seed: number) => Float32Array) | null {
+async function fitClassAnchors(
+  model: { g: Generator; classIndex: number },
+  label: string,
+  config: Config,
+  emit: EventSink,
+  images: AnchorImages | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Anchors | null> {
   const { sigma, steps } = config.generate.anchor;
   if (sigma === null) return null;
   if (!images || images.count === 0) {
@@ -96,7 +102,10 @@ function anchoredLatents(model: { g: Generator; classIndex: number }, label: str
     return null;
   }
   const t0 = performance.now();
-  const anchors = fitAnchors(model.g, images.pixels, images.count, model.classIndex, steps, (config.seed ^ labelSalt(label) ^ 0xa2c4) >>> 0);
-  emit({ type: 'info', message: `generate: class "${label}" sampled around its ${anchors.count} real training images (σ ${sigma}; latents fitted in ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s, pixel MSE ${anchors.mse.toFixed(3)}), on one thread` });
-  return (seed) => anchoredLatent(anchors, seed, sigma);
+  const anchors = await fitAnchors(model.g, images.pixels, images.count, model.classIndex, steps, (config.seed ^ labelSalt(label) ^ 0xa2c4) >>> 0, {
+    onStep: (done, total) => emit({ type: 'generate.fit', label, done, total }),
+    ...(signal ? { signal } : {}),
+  });
+  emit({ type: 'info', message: `generate: class "${label}" sampled around its ${anchors.count} real training images (σ ${sigma}; latents fitted in ${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s, pixel MSE ${anchors.mse.toFixed(3)})` });
+  return anchors;
 }

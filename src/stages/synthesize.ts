@@ -18,6 +18,7 @@ import { measureClass, type ClassQuality } from '../metrics/measure.js';
 import { binScores } from '../report/bins.js';
 import type { ScoreBins } from '../report/types.js';
 import { filterCandidates } from './filter.js';
+import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor } from './generate.js';
 import { SamplerPools } from '../generate/sampler-pool.js';
 import type { QualityContext, QualitySummary } from './quality.js';
@@ -78,6 +79,8 @@ export interface ClassSynthesis {
 
 export interface SynthesisResult {
   images: SyntheticImage[];
+  /** generate.anchor's fitted latents, by class (saved beside the generator, so `generate` can reproduce). */
+  anchors: Map<string, Anchors>;
   classes: ClassSynthesis[];
   /** Rejected candidates, only under `filter.keepRejected`. */
   rejected: RejectedImage[];
@@ -101,6 +104,7 @@ export async function synthesize(
   const images: SyntheticImage[] = [];
   const rejectedImages: RejectedImage[] = [];
   const classes: ClassSynthesis[] = [];
+  const anchors = new Map<string, Anchors>();
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
   const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
 
@@ -115,6 +119,7 @@ export async function synthesize(
       // generate.anchor fits its latents to the images the GAN trained on, never to its held-out ones.
       const anchorImages = config.generate.anchor.sigma === null ? undefined : pickImages(q.real, trainedOn);
       const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
+      if (cands.anchors) anchors.set(c.label, cands.anchors);
       const n = cands.count;
       const sources = cands.sources;
       const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
@@ -187,6 +192,7 @@ export async function synthesize(
   const rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, classes.reduce((s, c) => s + c.rejected[r], 0)])) as Record<RejectReason, number>;
   return {
     images,
+    anchors,
     classes,
     rejected: rejectedImages,
     quality: {

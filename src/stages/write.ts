@@ -11,6 +11,8 @@ import type { Discriminator } from '../gan/discriminator.js';
 import { isTranslator, type ImageModel } from '../gan/translator.js';
 import type { ImageTarget } from './targets.js';
 import { saveParams } from '../gan/model-io.js';
+import type { Anchors } from '../generate/anchor.js';
+import { writeAnchors } from '../generate/anchor-file.js';
 import { realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../manifest/build.js';
 import { stageImagefolder, withFileNames, writeJson, writeManifestTexts, writePngs, type ImagefolderMode } from '../manifest/write.js';
 import { commitOutputs } from '../out/folder.js';
@@ -96,14 +98,20 @@ export function madeByOf(out: string, mode: JobMode, jobs: readonly JobModels[])
   return new Map(jobs.flatMap((j) => j.labels.map((label) => [label, { generator: relativePosix(out, l.generator(mode, j.job)), generatorStep: j.steps }] as const)));
 }
 
-/** Saves each job's generator and discriminator to the model staging folder (`model/…` on publish), with the resolved config. */
-export async function saveModels(out: string, config: Config, jobs: readonly JobModels[]): Promise<void> {
+/**
+ * Saves each job's generator and discriminator to the model staging folder (`model/…` on publish), with the
+ * resolved config, and beside a generator the latents generate.anchor fitted for its classes (`anchors`).
+ */
+export async function saveModels(out: string, config: Config, jobs: readonly JobModels[], anchors: ReadonlyMap<string, Anchors> = new Map()): Promise<void> {
   const l = outLayout(out);
   const meta = { config, configHash: hashJson(config), version: VERSION };
+  const { sigma, steps } = config.generate.anchor;
   for (const j of jobs) {
     const mode = jobMode(config.gan.mode);
     await saveParams(l.stagedGenerator(mode, j.job), isTranslator(j.g) ? 'translator' : 'generator', j.g.spec, j.labels, j.g.params, { ...meta, step: j.steps });
     await saveParams(l.stagedDiscriminator(mode, j.job), 'discriminator', j.d.spec, j.labels, j.d.params, { ...meta, spectral: Object.keys(j.d.spectral) });
+    const fitted = new Map(j.labels.filter((label) => anchors.has(label)).map((label) => [label, anchors.get(label)!] as const));
+    if (fitted.size > 0 && sigma !== null) await writeAnchors(l.stagedAnchors(mode, j.job), { sigma, steps, classes: fitted });
   }
 }
 

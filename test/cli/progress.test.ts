@@ -55,3 +55,24 @@ describe('JSON-lines progress', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe("generate.anchor's fit progress", () => {
+  it('JSON: throttled per class, first and last kept, each with its class', () => {
+    const { lines, stream } = capture();
+    const sink = createProgress('json', stream);
+    for (let s = 1; s <= 300; s++) for (const label of ['coat', 'shirt']) sink({ type: 'generate.fit', label, done: s, total: 300 });
+    const ev = lines.map((l) => JSON.parse(l));
+    expect(ev.filter((e) => e.class === 'coat').map((e) => [e.event, e.done, e.total])).toEqual([
+      ['generate.fit', 1, 300],
+      ['generate.fit', 300, 300],
+    ]);
+    expect(ev.filter((e) => e.class === 'shirt')).toHaveLength(2);
+  });
+
+  it('text: a throttled line naming the class and its step, the last always', () => {
+    const { lines, stream } = capture();
+    const sink = createProgress('lines', stream);
+    for (let s = 1; s <= 300; s++) sink({ type: 'generate.fit', label: 'coat', done: s, total: 300 });
+    expect(lines).toEqual(['generate: coat fitting latents, step 1/300', 'generate: coat fitting latents, step 300/300']);
+  });
+});

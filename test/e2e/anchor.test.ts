@@ -1,7 +1,8 @@
 /**
  * `generate.anchor` through the built CLI: a run samples each scarce class around latents fitted to its real
- * training images (never its held-out ones), says so per class, and writes a full manifest; a bad σ fails
- * validation keyed.
+ * training images (never its held-out ones), on two sampler threads, says so per class, and writes a full
+ * manifest; it saves the latents beside the generator, so `generate` with the run's seed draws the same
+ * images; a bad σ fails validation keyed.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { ROOT, tempDir } from '../helpers/tmp.js';
 const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60', 'guard=off', 'generate.oversample=2', 'filter.order=[near-copy,discriminator]'];
 const SCARCE = ['coat', 'pullover', 'shirt'];
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
+type Row = { label: string; source: string; seed: number; sha256: string };
+const manifestOf = async (dir: string): Promise<Row[]> => (await readFile(path.join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Row);
 
 describe('generate.anchor through the CLI', () => {
   let out: string;
@@ -19,7 +22,7 @@ describe('generate.anchor through the CLI', () => {
 
   beforeAll(async () => {
     out = path.join(await tempDir(), 'run');
-    run = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', out, '--backend', 'wasm', '--set', ...TINY, 'generate.anchor.sigma=0.3', 'generate.anchor.steps=20']);
+    run = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', out, '--backend', 'wasm', '--set', ...TINY, 'generate.anchor.sigma=0.3', 'generate.anchor.steps=20', 'generate.workers=2']);
   }, 120_000);
 
   it('samples every scarce class around its real training images, not the held-out ones, and fills it', async () => {
@@ -42,6 +45,34 @@ describe('generate.anchor through the CLI', () => {
       expect(rows.filter((e) => e.source === 'synthetic').length).toBeGreaterThan(0);
     }
   });
+
+  it('saves the fitted latents beside the generator: generate with the run seed draws the run’s images, --prior the prior’s', async () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/generate: class \\?"coat\\?" on 2 sampler threads/);
+    const model = path.join(out, 'model/generator');
+    const saved = await readJson(path.join(model, 'anchors.json'));
+    expect({ sigma: saved.sigma, steps: saved.steps }).toEqual({ sigma: 0.3, steps: 20 });
+    expect(Object.keys(saved.classes).sort()).toEqual(SCARCE);
+    expect(saved.classes.coat.count).toBe(8);
+    const kept = (await manifestOf(out)).filter((e) => e.source === 'synthetic');
+    // The run sampled on two threads; generate samples 180 images on one: the same bytes for each seed.
+    const gen = path.join(await tempDir(), 'gen');
+    const g = await runCli(['generate', '--model', model, '--class', 'coat', 'shirt', '--count', '180', '--out', gen, '--backend', 'wasm']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(/\\?"coat\\?", \\?"shirt\\?" sampled around the latents the run fitted to its real images \(generate\.anchor σ 0\.3/);
+    const bySeed = new Map((await manifestOf(gen)).map((e) => [e.seed, e.sha256]));
+    for (const label of ['coat', 'shirt']) {
+      const rows = kept.filter((e) => e.label === label);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const e of rows) expect(bySeed.get(e.seed), `${label} seed ${e.seed}`).toBe(e.sha256);
+    }
+    const prior = path.join(await tempDir(), 'prior');
+    const p = await runCli(['generate', '--model', model, '--class', 'coat', '--count', '180', '--out', prior, '--backend', 'wasm', '--prior']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).not.toMatch(/sampled around/);
+    const priorBySeed = new Map((await manifestOf(prior)).map((e) => [e.seed, e.sha256]));
+    expect(kept.filter((e) => e.label === 'coat' && priorBySeed.get(e.seed) === e.sha256)).toEqual([]);
+  }, 60_000);
 
   it('a negative σ fails validation, keyed, before any work', async () => {
     const dir = await tempDir();

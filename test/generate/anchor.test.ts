@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { anchoredLatent, anchorLoss, anchorStep, fitAnchors } from '../../src/generate/anchor.js';
 import { latentOf, sampleClass } from '../../src/generate/sample.js';
-import type { SamplerPool } from '../../src/generate/sampler-pool.js';
+import { InterruptedError } from '../../src/errors.js';
 import { buildGenerator, generate, latentLength, toPixels, type Generator } from '../../src/gan/generator.js';
 import { Rng } from '../../src/util/rng.js';
 import { SMALL_SPEC } from '../helpers/small-gan.js';
@@ -77,7 +77,7 @@ describe('fitting anchors', () => {
     optimizer.dispose();
   });
 
-  it("finds latents whose images are the generator's own images of hidden latents, far closer than where it started", () => {
+  it("finds latents whose images are the generator's own images of hidden latents, far closer than where it started", async () => {
     const g = smallG();
     const n = 4;
     const length = latentLength(g.spec);
@@ -85,24 +85,40 @@ describe('fitting anchors', () => {
     for (let i = 0; i < n; i++) hidden.set(latentOf(1000 + i, length), i * length);
     const pixels = imagesOf(g, hidden, n);
     const before = tf.memory().numTensors;
-    const start = fitAnchors(g, pixels, n, 1, 0, 5);
-    const fitted = fitAnchors(g, pixels, n, 1, 150, 5);
+    const start = await fitAnchors(g, pixels, n, 1, 0, 5);
+    const steps: number[] = [];
+    const fitted = await fitAnchors(g, pixels, n, 1, 150, 5, { onStep: (done, total) => steps.push(done, total) });
     expect(tf.memory().numTensors).toBe(before);
     expect(fitted.count).toBe(n);
     expect(fitted.latents.length).toBe(n * length);
     expect(fitted.mse).toBeCloseTo(mseTo(g, fitted.latents, pixels, n), 4);
     expect(fitted.mse).toBeLessThan(start.mse / 4);
+    // A progress call per step, out of every batch's steps (4 images: one batch).
+    expect(steps.length).toBe(300);
+    expect(steps.slice(-2)).toEqual([150, 150]);
     // Same inputs, same latents.
-    expect(fitAnchors(g, pixels, n, 1, 150, 5).latents).toEqual(fitted.latents);
+    expect((await fitAnchors(g, pixels, n, 1, 150, 5)).latents).toEqual(fitted.latents);
   });
 
-  it('refuses no image', () => {
-    expect(() => fitAnchors(smallG(), new Uint8Array(0), 0, 0, 10, 0)).toThrow(/at least one image/);
+  it('stops at an abort between steps with InterruptedError, leaking nothing', async () => {
+    const g = smallG();
+    const pixels = imagesOf(g, latentOf(7, 2 * latentLength(g.spec)), 2);
+    const before = tf.memory().numTensors;
+    const abort = new AbortController();
+    let seen = 0;
+    const fit = fitAnchors(g, pixels, 2, 1, 1000, 5, { signal: abort.signal, onStep: (done) => (seen = done) === 3 && abort.abort() });
+    await expect(fit).rejects.toThrow(InterruptedError);
+    expect(seen).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses no image', async () => {
+    await expect(fitAnchors(smallG(), new Uint8Array(0), 0, 0, 10, 0)).rejects.toThrow(/at least one image/);
   });
 });
 
 describe('sampling with a latent function', () => {
-  it('draws each seed from the function, and refuses sampler threads beside it', async () => {
+  it('draws each seed from the function', async () => {
     const g = smallG();
     const length = latentLength(g.spec);
     const anchors = { latents: latentOf(99, 2 * length), count: 2, length };
@@ -111,6 +127,5 @@ describe('sampling with a latent function', () => {
     const want = new Float32Array(3 * length);
     seeds.forEach((s, i) => want.set(anchoredLatent(anchors, s, 0.3), i * length));
     expect(c.pixels).toEqual(imagesOf(g, want, 3));
-    await expect(sampleClass(g, null, 1, 3, seeds, 2, { latent: (seed) => anchoredLatent(anchors, seed, 0.3), pool: { threads: 1 } as unknown as SamplerPool })).rejects.toThrow(/no sampler threads/);
   });
 });

@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { batchParts } from '../../src/generate/batches.js';
-import { sampleClass, seedsFor } from '../../src/generate/sample.js';
+import { anchoredLatent } from '../../src/generate/anchor.js';
+import { latentOf, sampleClass, seedsFor } from '../../src/generate/sample.js';
+import { latentLength } from '../../src/gan/generator.js';
 import { MIN_POOLED_IMAGES, planSamplers, SamplerPool, withSamplers } from '../../src/generate/sampler-pool.js';
 import { makeSmallState } from '../helpers/small-gan.js';
 
@@ -81,6 +83,25 @@ describe('SamplerPool on wasm', () => {
     expect(Buffer.from(noD.pixels).equals(Buffer.from(one.pixels))).toBe(true);
     expect(noD.scores).toBeNull();
     expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
+  });
+
+  it("around generate.anchor's fitted latents, the threads are sent each seed's latent: the bytes and logits of one thread", async () => {
+    const { g, d } = state();
+    const length = latentLength(g.spec);
+    const anchors = { latents: latentOf(99, 3 * length), count: 3, length };
+    const latent = (seed: number) => anchoredLatent(anchors, seed, 0.3);
+    const seeds = seedsFor(6, 1, 40);
+    const one = await sampleClass(g, d, 1, 40, seeds, 16, { latent });
+    // Not the prior's images: the threads must not fall back to the seeds' own latents.
+    const prior = await sampleClass(g, d, 1, 40, seeds, 16);
+    expect(Buffer.from(one.pixels).equals(Buffer.from(prior.pixels))).toBe(false);
+    const two = await withSamplers({ g, d }, { threads: 2, reason: 'test', refused: false, wait: true }, async (p) => {
+      expect(p?.threads).toBe(2);
+      return sampleClass(g, d, 1, 40, seeds, 16, { latent, pool: p });
+    });
+    expect(Buffer.from(two.pixels).equals(Buffer.from(one.pixels))).toBe(true);
+    expect(Array.from(two.scores!)).toEqual(Array.from(one.scores!));
     tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
   });
 
