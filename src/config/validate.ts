@@ -30,7 +30,16 @@ export function validateConfig(value: unknown, locate: Locate = () => undefined)
   const sized = { ...parsed.data, decode: { size: size === 'auto' ? AUTO_DECODE.maxSize : size, channels: channels === 'auto' ? 3 : channels } };
   if (tooBig.length === 0) pushAll(tooBig, tensorProblems(sized).map(bounded));
   if (tooBig.length > 0) return { ok: false, problems: byLine(tooBig) };
-  return { ok: true, config: parsed.data, warnings: [] };
+  return { ok: true, config: parsed.data, warnings: ignoredSettings(parsed.data, locate) };
+}
+
+/** Settings the chosen mode has no use for, each keyed: the run goes on without them, and says so. */
+function ignoredSettings(c: ParsedConfig, locate: Locate): string[] {
+  const out: string[] = [];
+  if (c.gan.mode === 'translate' && c.generate.anchor.sigma !== null) {
+    out.push(`${label(['generate', 'anchor', 'sigma'], locate)}: ignored under gan.mode translate (a translator translates real images; it has no latents to fit), received ${c.generate.anchor.sigma}`);
+  }
+  return out;
 }
 
 /** Unknown keys listed per map before "… and N more": a file of 40,000 typos needs no 40,000-line answer. */

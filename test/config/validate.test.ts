@@ -84,3 +84,12 @@ describe('config validation', () => {
     expect(config.balance.strategy).toEqual({ coat: 50, 'my shirt': 60 });
   });
 });
+
+describe('settings the chosen mode ignores', () => {
+  it('generate.anchor under gan.mode translate: a keyed warning, and the config is accepted', () => {
+    const { warnings } = parseConfigText('input: a\ngan:\n  mode: translate\ngenerate:\n  anchor:\n    sigma: 0.3\n', 'c.yaml');
+    expect(warnings).toEqual(['generate.anchor.sigma (line 6): ignored under gan.mode translate (a translator translates real images; it has no latents to fit), received 0.3']);
+    expect(parseConfigText('input: a\ngenerate:\n  anchor:\n    sigma: 0.3\n', 'c.yaml').warnings).toEqual([]);
+    expect(parseConfigText('input: a\n', 'c.yaml', { set: ['gan.mode=translate'] }).warnings).toEqual([]);
+  });
+});
