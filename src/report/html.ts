@@ -208,10 +208,14 @@ function quality(d: ReportData): string {
   const rej = reasons.length
     ? `<h3>Candidates rejected, by reason</h3>${table(['class', ...reasons.map(esc)], syn.map((c) => [esc(c.label), ...reasons.map((r) => c.rejected?.[r] ?? 0)]))}`
     : '';
+  const anchored = syn.filter((c) => c.anchored);
+  const sampling = anchored.length
+    ? `<p class="sub">Sampled around the real images (generate.anchor σ ${f(anchored[0]!.anchored!.sigma, 2)}): each candidate is one of the latents fitted to the class's real training images plus noise, not a draw from the prior — ${anchored.map((c) => `${esc(c.label)} around ${c.anchored!.images} images (fit's pixel MSE ${f(c.anchored!.mse, 3)})`).join('; ')}. Kept images may sit closer to particular real images than prior samples do: read the nearest-real pairs below.</p>`
+    : '';
   const ext = q?.extractor;
   const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer). The floor is what the class's real images score against held-out real ones: with few images per class FID is far from 0 even for real images, so read it as a multiple of the floor. Spread is the kept images' mean pairwise distance ÷ the real images' (same features): well below 1, the kept set is narrower than the class.</p>` : '';
   return `<section id="quality"><h2>Quality: FID and KID per class</h2>${hasQ ? '' : '<p class="note">This run recorded no FID/KID (older summary.json).</p>'}${extLine}
-${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'spread ÷ real', 'real / synthetic', 'gate', 'note'], rows)}${rej}${guard(d.summary)}</section>`;
+${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'spread ÷ real', 'real / synthetic', 'gate', 'note'], rows)}${sampling}${rej}${guard(d.summary)}</section>`;
 }
 
 function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): string {

@@ -44,6 +44,8 @@ export interface SynthesisLike {
   steps?: { step: string; left: number; cut: number | null }[];
   /** The candidates' discriminator logits, binned: kept and rejected counts per bin of width `width` from `lo`. */
   scoreBins?: ScoreBins | null;
+  /** generate.anchor: drawn around latents fitted to this many real images (absent: from the prior). */
+  anchored?: { images: number; sigma: number; mse: number };
   quality?: {
     fid: number | null;
     kid: number | null;

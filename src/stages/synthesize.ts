@@ -75,6 +75,8 @@ export interface ClassSynthesis {
   scoreBins: ScoreBins | null;
   nearCopy: NearCopyCalibration[];
   quality: ClassQuality;
+  /** generate.anchor: candidates were drawn around latents fitted to this many real images (σ, fit's pixel MSE on [-1, 1]); absent when they came from the prior. */
+  anchored?: { images: number; sigma: number; mse: number };
 }
 
 export interface SynthesisResult {
@@ -173,6 +175,7 @@ export async function synthesize(
         scoreBins: binScores(scores, sel.kept),
         nearCopy,
         quality,
+        ...(cands.anchors && config.generate.anchor.sigma !== null ? { anchored: { images: cands.anchors.count, sigma: config.generate.anchor.sigma, mse: cands.anchors.mse } } : {}),
       });
     }
   } finally {

@@ -38,6 +38,9 @@ describe('generate.anchor through the CLI', () => {
     const summary = await readJson(path.join(out, 'summary.json'));
     // generate.oversample 2 × a deficit of 90 (100 − 10 real) each.
     expect(summary.synthesis.map((c: { label: string; candidates: number }) => [c.label, c.candidates]).sort()).toEqual(SCARCE.map((l) => [l, 180]));
+    // The summary and the report say how each class was sampled.
+    for (const c of summary.synthesis) expect(c.anchored, c.label).toMatchObject({ images: 8, sigma: 0.3 });
+    expect(await readFile(path.join(out, 'report.html'), 'utf8')).toMatch(/Sampled around the real images \(generate\.anchor σ 0\.30\)/);
     const manifest = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { label: string; source: string });
     for (const label of SCARCE) {
       const rows = manifest.filter((e) => e.label === label);

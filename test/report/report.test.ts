@@ -57,6 +57,17 @@ function data(over: Partial<ReportData> = {}): ReportData {
   };
 }
 
+describe('sampling around the real images', () => {
+  it('the quality section names generate.anchor and each anchored class, escaped; nothing without it', () => {
+    const d = data();
+    d.summary!.synthesis![0]!.anchored = { images: 47, sigma: 0.3, mse: 0.0123 };
+    const html = renderReport(d);
+    expect(html).toContain('Sampled around the real images (generate.anchor σ 0.30)');
+    expect(html).toContain(`${'&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;'} around 47 images (fit's pixel MSE 0.012)`);
+    expect(renderReport(data())).not.toContain('Sampled around the real images');
+  });
+});
+
 describe('svg', () => {
   it('ticks are round numbers covering the range', () => {
     expect(ticks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
