@@ -50,10 +50,12 @@ export function decodeAnchors(text: string, file: string, length: number): Saved
   } catch (err) {
     throw new UserError(`${file}: expected generate.anchor's latents as JSON: ${(err as Error).message}`);
   }
+  if (typeof json !== 'object' || json === null) throw new UserError(`${file}: expected generate.anchor's latents as a JSON object, received ${text.slice(0, 40)}`);
   if (json.format !== FORMAT) throw new UserError(`${file}: expected format ${FORMAT}, received ${String(json.format)}`);
   if (typeof json.sigma !== 'number' || !(json.sigma >= 0)) throw new UserError(`${file}: sigma: expected a number ≥ 0, received ${String(json.sigma)}`);
   const classes = new Map<string, Anchors>();
   for (const [label, c] of Object.entries(json.classes ?? {})) {
+    if (typeof c !== 'object' || c === null || typeof c.latents !== 'string') throw new UserError(`${file}: class "${label}": expected {count, length, mse, latents}, received ${JSON.stringify(c)}`);
     const bytes = Buffer.from(c.latents ?? '', 'base64');
     if (c.length !== length || !(c.count >= 1) || bytes.byteLength !== c.count * length * 4) {
       throw new UserError(`${file}: class "${label}": expected ${c.count} latents of ${length} values (the generator's latent length), received ${c.length} values per latent in ${bytes.byteLength} bytes`);

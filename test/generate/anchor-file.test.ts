@@ -48,6 +48,8 @@ describe('anchors.json', () => {
     short.classes.coat.latents = short.classes.coat.latents.slice(0, 16);
     expect(() => decodeAnchors(JSON.stringify(short), 'a.json', 8)).toThrow(UserError);
     expect(() => decodeAnchors(JSON.stringify({ ...JSON.parse(text), format: 'x' }), 'a.json', 8)).toThrow(/a\.json: expected format gan-augment\/anchors@1, received x/);
+    expect(() => decodeAnchors('null', 'a.json', 8)).toThrow(/a\.json: expected generate\.anchor's latents as a JSON object, received null/);
+    expect(() => decodeAnchors(JSON.stringify({ ...JSON.parse(text), classes: { coat: null } }), 'a.json', 8)).toThrow(/a\.json: class "coat": expected \{count, length, mse, latents\}, received null/);
     const file = path.join(await tempDir(), 'anchors.json');
     await writeFile(file, '{ not json');
     await expect(readAnchors(file, 8)).rejects.toThrow(/anchors\.json: expected generate\.anchor's latents as JSON/);
