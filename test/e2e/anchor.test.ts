@@ -4,11 +4,12 @@
  * manifest; it saves the latents beside the generator, so `generate` with the run's seed draws the same
  * images; a bad σ fails validation keyed.
  */
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { ROOT, tempDir } from '../helpers/tmp.js';
+import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
 const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60', 'guard=off', 'generate.oversample=2', 'filter.order=[near-copy,discriminator]'];
 const SCARCE = ['coat', 'pullover', 'shirt'];
@@ -76,6 +77,37 @@ describe('generate.anchor through the CLI', () => {
     const priorBySeed = new Map((await manifestOf(prior)).map((e) => [e.seed, e.sha256]));
     expect(kept.filter((e) => e.label === 'coat' && priorBySeed.get(e.seed) === e.sha256)).toEqual([]);
   }, 60_000);
+
+  it('Ctrl-C during a fit stops it at the next step: exit 130, outputs unchanged', async () => {
+    const dir = path.join(await tempDir(), 'run');
+    // 100,000 steps would take minutes: only the abort ends this fit in time.
+    const child = spawn(process.execPath, [CLI, 'run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', dir, '--backend', 'wasm', '--set', ...TINY, 'generate.anchor.sigma=0.3', 'generate.anchor.steps=100000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let pending = '';
+    let signalledAt = 0;
+    let lastStep = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines.filter((l) => l.startsWith('{'))) {
+        const e = JSON.parse(line) as { event: string; done?: number };
+        if (e.event !== 'generate.fit') continue;
+        lastStep = e.done!;
+        if (!signalledAt && e.done! >= 10) {
+          signalledAt = e.done!;
+          child.kill('SIGINT');
+        }
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(signalledAt).toBeGreaterThan(0);
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('interrupted during generate');
+    // JSON progress comes about once a second, so the last one seen may trail; the fit is far from done.
+    expect(lastStep).toBeLessThan(100_000);
+    expect(await readFile(path.join(dir, 'manifest.jsonl'), 'utf8').catch(() => null)).toBeNull();
+  }, 120_000);
 
   it('a negative σ fails validation, keyed, before any work', async () => {
     const dir = await tempDir();
