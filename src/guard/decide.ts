@@ -42,6 +42,12 @@ export interface GuardClass {
   reason: string;
 }
 
+/**
+ * Below this many held-out images of the class, a decision that finds no gain also says it was judged on too
+ * few: a 20-image class at train.validation 0.1 holds out 2, which read the same recall with and without.
+ */
+export const FEW_HELD_OUT = 5;
+
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 
@@ -62,6 +68,9 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
   else if (!(low > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence (lower bound ${pts(low)})`);
   if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %)`);
   const helps = problems.length === 0;
+  if (!helps && heldOut > 0 && heldOut < FEW_HELD_OUT) {
+    problems.push(`judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, at the cost of the GAN's training images)`);
+  }
   const reason = helps
     ? `held-out soft recall ${pts(g)} points (lower bound ${pts(low)}), balanced accuracy ${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %`
     : problems.join('; ');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, FEW_HELD_OUT, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
 const f = (softRecall: number, balancedAccuracy = 0.8, recall = softRecall): HeldOutFigures => ({ recall, softRecall, balancedAccuracy });
@@ -17,6 +17,15 @@ describe('decideClass', () => {
     expect(d.helps).toBe(helps);
     expect(d.reason).toMatch(reason);
     expect(d.withSynthetic).toBeCloseTo(withSyn.reduce((s, x) => s + x.recall, 0) / withSyn.length, 12);
+  });
+
+  it('says when no gain was found on fewer than FEW_HELD_OUT held-out images, and only then', () => {
+    const level = [f(0.9), f(0.9), f(0.9)];
+    expect(decideClass('coffee', level, level, 2, 'fallback').reason).toMatch(/; judged on 2 held-out images of the class, too few to show a gain \(a larger train\.validation holds out more/);
+    expect(decideClass('coffee', level, level, 1, 'fallback').reason).toMatch(/judged on 1 held-out image of/);
+    expect(decideClass('coffee', level, level, FEW_HELD_OUT, 'fallback').reason).not.toMatch(/too few/);
+    // A gain shown on few images needs no excuse.
+    expect(decideClass('coffee', [f(0.6, 0.81), f(0.62, 0.82), f(0.61, 0.8)], [f(0.5), f(0.52), f(0.49)], 2, 'fallback').reason).not.toMatch(/too few/);
   });
 
   it('falls back without held-out images, and rejects unpaired figures', () => {
