@@ -146,10 +146,10 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           return;
         case 'generate.progress':
           genDone.set(e.label, e.done);
-          bar?.update([...genDone.values()].reduce((a, b) => a + b, 0), { label: e.label });
+          bar?.update(generated(), { label: e.label });
           return;
         case 'generate.fit':
-          bar?.update([...genDone.values()].reduce((a, b) => a + b, 0), { label: `${e.label}: fitting latents, step ${e.done}/${e.total}` });
+          bar?.update(generated(), { label: `${e.label}: fitting latents, step ${e.done}/${e.total}` });
           return;
       }
     }
@@ -179,5 +179,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
     }
   };
   const genDone = new Map<string, number>();
+  /** Candidates sampled so far, over every class (the generate bar's value). */
+  const generated = () => [...genDone.values()].reduce((a, b) => a + b, 0);
   return Object.assign(sink, { close: stopBar });
 }

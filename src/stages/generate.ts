@@ -29,10 +29,7 @@ export interface SourcePool {
 }
 
 /** A class's real images the GAN trained on (never its held-out ones): what `generate.anchor` fits latents to. */
-export interface AnchorImages {
-  pixels: Uint8Array;
-  count: number;
-}
+export type AnchorImages = Pick<LabelledImages, 'pixels' | 'count'>;
 
 /** How many candidates a class with this deficit gets. */
 export const candidatesFor = (deficit: number, config: Config): number => Math.ceil(deficit * config.generate.oversample);
