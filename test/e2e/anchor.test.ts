@@ -2,7 +2,7 @@
  * `generate.anchor` through the built CLI: a run samples each scarce class around latents fitted to its real
  * training images (never its held-out ones), on two sampler threads, says so per class, and writes a full
  * manifest; it saves the latents beside the generator, so `generate` with the run's seed draws the same
- * images; a bad σ fails validation keyed.
+ * images — under gan.mode per-class too, each class’s model with its own; a bad σ fails validation keyed.
  */
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -77,6 +77,26 @@ describe('generate.anchor through the CLI', () => {
     const priorBySeed = new Map((await manifestOf(prior)).map((e) => [e.seed, e.sha256]));
     expect(kept.filter((e) => e.label === 'coat' && priorBySeed.get(e.seed) === e.sha256)).toEqual([]);
   }, 60_000);
+
+  it('under gan.mode per-class, each class’s model carries its own latents, and generate on that model reproduces the class', async () => {
+    const dir = path.join(await tempDir(), 'run');
+    const r = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', dir, '--backend', 'wasm', '--set', ...TINY, 'gan.mode=per-class', 'generate.anchor.sigma=0.3', 'generate.anchor.steps=20']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const label of SCARCE) {
+      const saved = await readJson(path.join(dir, 'model', label, 'generator/anchors.json'));
+      // One class per model: its own 8 training images' latents, and no other class's.
+      expect(Object.keys(saved.classes), label).toEqual([label]);
+      expect(saved.classes[label].count).toBe(8);
+    }
+    const kept = (await manifestOf(dir)).filter((e) => e.source === 'synthetic' && e.label === 'pullover');
+    expect(kept.length).toBeGreaterThan(0);
+    const gen = path.join(await tempDir(), 'gen');
+    const g = await runCli(['generate', '--model', path.join(dir, 'model/pullover/generator'), '--class', 'pullover', '--count', '180', '--out', gen, '--backend', 'wasm']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(/\\?"pullover\\?" sampled around the latents the run fitted/);
+    const bySeed = new Map((await manifestOf(gen)).map((e) => [e.seed, e.sha256]));
+    for (const e of kept) expect(bySeed.get(e.seed), `pullover seed ${e.seed}`).toBe(e.sha256);
+  }, 120_000);
 
   it('Ctrl-C during a fit stops it at the next step: exit 130, outputs unchanged', async () => {
     const dir = path.join(await tempDir(), 'run');
