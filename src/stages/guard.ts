@@ -67,10 +67,10 @@ function softmaxRow(logits: Float32Array, i: number, k: number, c: number): numb
 function figuresFor(logits: Float32Array, test: LabelledImages, c: number): HeldOutFigures {
   const k = test.numClasses;
   const fig = classFigures(test.labels, argmaxRows(logits, test.count, k), k);
-  let soft = 0;
-  let n = 0;
-  for (let i = 0; i < test.count; i++) if (test.labels[i] === c) (soft += softmaxRow(logits, i, k, c)), n++;
-  return { recall: fig.recall[c] ?? NaN, softRecall: n > 0 ? soft / n : NaN, balancedAccuracy: fig.balancedAccuracy };
+  const classProbs: number[] = [];
+  for (let i = 0; i < test.count; i++) if (test.labels[i] === c) classProbs.push(softmaxRow(logits, i, k, c));
+  const softRecall = classProbs.length > 0 ? classProbs.reduce((s, p) => s + p, 0) / classProbs.length : NaN;
+  return { recall: fig.recall[c] ?? NaN, softRecall, classProbs, balancedAccuracy: fig.balancedAccuracy };
 }
 
 /**

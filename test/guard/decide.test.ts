@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, FEW_HELD_OUT, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, FEW_HELD_OUT, imageGains, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
-const f = (softRecall: number, balancedAccuracy = 0.8, recall = softRecall): HeldOutFigures => ({ recall, softRecall, balancedAccuracy });
+/** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
+const f = (softRecall: number, balancedAccuracy = 0.8, recall = softRecall, classProbs: number[] = new Array<number>(5).fill(softRecall)): HeldOutFigures => ({ recall, softRecall, classProbs, balancedAccuracy });
+/** Figures from the class's probability on each held-out image. */
+const probs = (classProbs: number[], balancedAccuracy = 0.8) => f(classProbs.reduce((s, p) => s + p, 0) / classProbs.length, balancedAccuracy, undefined, classProbs);
 
 describe('decideClass', () => {
   it.each([
@@ -26,6 +29,33 @@ describe('decideClass', () => {
     expect(decideClass('coffee', level, level, FEW_HELD_OUT, 'fallback').reason).not.toMatch(/too few/);
     // A gain shown on few images needs no excuse.
     expect(decideClass('coffee', [f(0.6, 0.81), f(0.62, 0.82), f(0.61, 0.8)], [f(0.5), f(0.52), f(0.49)], 2, 'fallback').reason).not.toMatch(/too few/);
+  });
+
+  it('keeps only a gain the held-out images bear out, not one that rests on one of them', () => {
+    // Every seed gains 8 points of soft recall, all of it on the first of five images.
+    const without = [probs([0.5, 0.5, 0.5, 0.5, 0.5]), probs([0.52, 0.5, 0.5, 0.5, 0.5]), probs([0.49, 0.5, 0.5, 0.5, 0.5])];
+    const onOne = [probs([0.9, 0.5, 0.5, 0.5, 0.5], 0.81), probs([0.92, 0.5, 0.5, 0.5, 0.5], 0.81), probs([0.89, 0.5, 0.5, 0.5, 0.5], 0.81)];
+    const d = decideClass('coat', onOne, without, 5, 'fallback');
+    expect(d.gain.low!).toBeGreaterThan(0);
+    expect(d.gain.lowOverImages!).toBeLessThan(0);
+    expect(d.decision).toBe('fallback');
+    expect(d.reason).toMatch(/^held-out soft recall gain \+8\.0 points is not above 0 with 95 % confidence over the 5 held-out images \(lower bound -\d+\.\d\): it rests on some of them$/);
+    // The same 8 points spread over the five images: kept, both bounds in the reason.
+    const spread = [probs([0.58, 0.58, 0.58, 0.58, 0.58], 0.81), probs([0.6, 0.58, 0.58, 0.58, 0.58], 0.81), probs([0.57, 0.58, 0.58, 0.58, 0.58], 0.81)];
+    const k = decideClass('coat', spread, without, 5, 'fallback');
+    expect(k.decision).toBe('kept');
+    expect(k.gain.lowOverImages!).toBeCloseTo(8, 6);
+    expect(k.reason).toMatch(/soft recall \+8\.0 points \(lower bound \+8\.0 over seeds, \+8\.0 over images\)/);
+    // One held-out image: no confidence over images, whatever the seeds say.
+    const one = decideClass('coat', [probs([0.9]), probs([0.91]), probs([0.92])], [probs([0.5]), probs([0.5]), probs([0.5])], 1, 'fallback');
+    expect(one.decision).toBe('fallback');
+    expect(one.gain.lowOverImages).toBeNull();
+    expect(one.reason).toMatch(/^one held-out image gives no confidence over images \(soft-recall gain \+41\.0 points\); judged on 1 held-out image/);
+  });
+
+  it('averages each image over the seeds, and rejects figures over different images', () => {
+    expect(imageGains([probs([0.6, 0.2]), probs([0.8, 0.2])], [probs([0.5, 0.3]), probs([0.5, 0.1])])).toEqual([20, 0].map((x) => expect.closeTo(x, 9)));
+    expect(() => imageGains([probs([0.6, 0.2])], [probs([0.5])])).toThrow(/same 2 held-out images but received 2 and 1/);
   });
 
   it('falls back without held-out images, and rejects unpaired figures', () => {
