@@ -9,8 +9,8 @@
  *      over the seeds: mean − t_{0.95, n−1}·s/√n > 0,
  *   2. and over the held-out images: each image's gain in the class's probability, averaged over the
  *      seeds, has a one-sided 95 % lower bound above 0 (t over the images). The seeds vary only the
- *      classifier; a gain on two held-out images that both seeds and images do not bear out says little
- *      about the class, so a class with one held-out image cannot be kept. And
+ *      classifier, not the images: a gain every seed repeats can still rest on one or two of the class's
+ *      held-out images and say little about the class. A class with one held-out image cannot be kept. And
  *   3. held-out balanced accuracy (every class) does not drop on average.
  * With one seed there is no confidence: the class falls back. Anything unproven falls back, because the
  * fallback is exactly the classical baseline a user would otherwise reach for.
