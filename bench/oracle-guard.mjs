@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Would the do-no-harm guard let a perfect generator's images through? The ceiling's images (950 more REAL
+ * images per scarce class, `bench/oracle-real.mjs`, which gives +8.1 points under `evaluate`) handed to the
+ * guard exactly as a default run hands it its kept images: the real training folder, the GAN's held-out split
+ * (train.validation at the default seed, so 5 per scarce class on fmnist-lt), the default config's quick
+ * classifiers, each scarce class filled with its deficit. Synthetic images enter with hard labels and weight 1
+ * (a run's come with the real-data teacher's soft label and weight: this is the kinder case).
+ *
+ *   node bench/oracle-guard.mjs [--from bench/out/oracle-real-950/synthetic] [--dataset fmnist-lt] [--seed 0]
+ *       [--validation 0.1] [--steps <the quick classifiers' steps; default features.classifier.steps>] [--backend auto]
+ *
+ * --from: <dir>/<class>/*.png, the images to judge (bench/oracle-real.mjs writes them under <its out>/synthetic);
+ * the scarce classes are its folders. Prints the guard's line per class. Not part of `npm test`.
+ */
+import fg from 'fast-glob';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    from: { type: 'string', default: path.join(ROOT, 'bench/out/oracle-real-950/synthetic') },
+    dataset: { type: 'string', default: 'fmnist-lt' },
+    seed: { type: 'string', default: '0' },
+    validation: { type: 'string', default: '0.1' },
+    backend: { type: 'string', default: 'auto' },
+    steps: { type: 'string' },
+  },
+});
+const dist = (p) => import(path.join(ROOT, 'dist', p));
+const { initBackend } = await dist('backend/select.js');
+const { ConfigSchema } = await dist('config/schema.js');
+const { withDecode } = await dist('dataset/auto-decode.js');
+const { splitHoldout, ganHoldoutRng } = await dist('dataset/holdout.js');
+const { guardStage } = await dist('stages/guard.js');
+
+const SIZE = 28;
+const per = SIZE * SIZE;
+const gray = async (file) => sharp(file).greyscale().resize(SIZE, SIZE).raw().toBuffer();
+
+const backend = await initBackend(args.backend);
+process.stderr.write(`backend: ${backend.name ?? args.backend}\n`);
+const trainDir = path.join(ROOT, 'bench/data', args.dataset, 'train');
+const labels = (await fg('*', { cwd: trainDir, onlyDirectories: true })).sort();
+const files = [];
+const classOf = [];
+for (const [c, label] of labels.entries()) {
+  for (const f of (await fg('*.png', { cwd: path.join(trainDir, label) })).sort()) {
+    files.push(path.join(trainDir, label, f));
+    classOf.push(c);
+  }
+}
+const pixels = new Uint8Array(files.length * per);
+for (let i = 0; i < files.length; i += 256) {
+  const rows = await Promise.all(files.slice(i, i + 256).map(gray));
+  rows.forEach((r, j) => pixels.set(r, (i + j) * per));
+}
+const data = { pixels, count: files.length, size: SIZE, channels: 1, labels: Int32Array.from(classOf), numClasses: labels.length };
+
+const scarce = (await fg('*', { cwd: args.from, onlyDirectories: true })).sort();
+const counts = labels.map((_, c) => classOf.filter((x) => x === c).length);
+const target = Math.max(...counts);
+const images = [];
+const classes = [];
+for (const label of scarce) {
+  const c = labels.indexOf(label);
+  if (c < 0) throw new Error(`--from: class folder "${label}" is not a class of ${trainDir}`);
+  const fill = target - counts[c];
+  const pngs = (await fg('*.png', { cwd: path.join(args.from, label) })).sort().slice(0, fill);
+  for (const f of pngs) images.push({ label, pixels: new Uint8Array(await gray(path.join(args.from, label, f))) });
+  classes.push({ label, fill });
+}
+const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
+const seed = Number(args.seed);
+const validation = Number(args.validation);
+const config = withDecode(ConfigSchema.parse({ input: trainDir, out: '/unused', seed, guard: 'fallback', train: { validation }, ...(args.steps ? { features: { classifier: { steps: Number(args.steps) } } } : {}) }), { size: SIZE, channels: 1 });
+const held = splitHoldout(data.labels, data.numClasses, validation, ganHoldoutRng(seed)).held;
+process.stderr.write(`${args.dataset}: ${data.count} real images, ${held.length} held out; judging ${classes.map((c) => `${c.label} (${c.fill})`).join(', ')} from ${args.from}\n`);
+const t0 = performance.now();
+const g = await guardStage({ config, data, labels, held, classes, images, targets, onProgress: (d, t) => process.stderr.write(`\rguard ${d}/${t}`) });
+process.stderr.write(`\n`);
+console.log(`guard (${g.seeds.length} seeds of ${g.steps} steps; held-out ${scarce.map((l) => `${l} ${g.heldOut[l]}`).join(', ')}; ${((performance.now() - t0) / 1000).toFixed(0)} s):`);
+for (const c of g.perClass) {
+  const gi = c.gain;
+  console.log(`  ${c.label.padEnd(10)} ${c.decision.padEnd(8)} recall ${(100 * c.withSynthetic).toFixed(1)} % with, ${(100 * c.without).toFixed(1)} % without; soft-recall gain ${gi.mean.toFixed(1)} (bounds ${gi.low?.toFixed(1)} over seeds, ${gi.lowOverImages?.toFixed(1)} over images) — ${c.reason}`);
+}
