@@ -42,7 +42,7 @@ const per = SIZE * SIZE;
 const gray = async (file) => sharp(file).greyscale().resize(SIZE, SIZE).raw().toBuffer();
 
 const backend = await initBackend(args.backend);
-process.stderr.write(`backend: ${backend.name ?? args.backend}\n`);
+process.stderr.write(`backend: ${backend.name} (${backend.details})\n`);
 const trainDir = path.join(ROOT, 'bench/data', args.dataset, 'train');
 const labels = (await fg('*', { cwd: trainDir, onlyDirectories: true })).sort();
 const files = [];
