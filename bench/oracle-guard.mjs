@@ -13,11 +13,9 @@
  * --from: <dir>/<class>/*.png, the images to judge (bench/oracle-real.mjs writes them under <its out>/synthetic);
  * the scarce classes are its folders. Prints the guard's line per class. Not part of `npm test`.
  */
-import fg from 'fast-glob';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -36,43 +34,40 @@ const { ConfigSchema } = await dist('config/schema.js');
 const { withDecode } = await dist('dataset/auto-decode.js');
 const { splitHoldout, ganHoldoutRng } = await dist('dataset/holdout.js');
 const { guardStage } = await dist('stages/guard.js');
+const { scanFolder } = await dist('dataset/scan.js');
+const { decodeAll } = await dist('dataset/decode.js');
 
 const SIZE = 28;
-const per = SIZE * SIZE;
-const gray = async (file) => sharp(file).greyscale().resize(SIZE, SIZE).raw().toBuffer();
+// Decoded as a run decodes fmnist-lt (28 px gray), in the scan's class and file order, so that the held-out
+// split below is the one a run at this seed holds out.
+const settings = { size: SIZE, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: false };
+async function load(root) {
+  const scan = await scanFolder(root);
+  const files = scan.classes.flatMap((c, ci) => c.files.map((f) => ({ file: path.join(scan.root, f), ci })));
+  const dec = await decodeAll(files.map((f) => f.file), settings);
+  const labels = Int32Array.from(dec.kept.map((i) => files[i].ci));
+  return { labels: scan.classes.map((c) => c.label), data: { pixels: dec.images.pixels, count: dec.images.count, size: SIZE, channels: 1, labels, numClasses: scan.classes.length } };
+}
 
 const backend = await initBackend(args.backend);
 process.stderr.write(`backend: ${backend.name} (${backend.details})\n`);
 const trainDir = path.join(ROOT, 'bench/data', args.dataset, 'train');
-const labels = (await fg('*', { cwd: trainDir, onlyDirectories: true })).sort();
-const files = [];
-const classOf = [];
-for (const [c, label] of labels.entries()) {
-  for (const f of (await fg('*.png', { cwd: path.join(trainDir, label) })).sort()) {
-    files.push(path.join(trainDir, label, f));
-    classOf.push(c);
-  }
-}
-const pixels = new Uint8Array(files.length * per);
-for (let i = 0; i < files.length; i += 256) {
-  const rows = await Promise.all(files.slice(i, i + 256).map(gray));
-  rows.forEach((r, j) => pixels.set(r, (i + j) * per));
-}
-const data = { pixels, count: files.length, size: SIZE, channels: 1, labels: Int32Array.from(classOf), numClasses: labels.length };
-
-const scarce = (await fg('*', { cwd: args.from, onlyDirectories: true })).sort();
-const counts = labels.map((_, c) => classOf.filter((x) => x === c).length);
+const { labels, data } = await load(trainDir);
+const candidates = await load(args.from);
+const counts = labels.map((_, c) => data.labels.filter((x) => x === c).length);
 const target = Math.max(...counts);
+const per = SIZE * SIZE;
 const images = [];
 const classes = [];
-for (const label of scarce) {
+for (const [ci, label] of candidates.labels.entries()) {
   const c = labels.indexOf(label);
   if (c < 0) throw new Error(`--from: class folder "${label}" is not a class of ${trainDir}`);
   const fill = target - counts[c];
-  const pngs = (await fg('*.png', { cwd: path.join(args.from, label) })).sort().slice(0, fill);
-  for (const f of pngs) images.push({ label, pixels: new Uint8Array(await gray(path.join(args.from, label, f))) });
+  const rows = [...candidates.data.labels.keys()].filter((i) => candidates.data.labels[i] === ci).slice(0, fill);
+  for (const i of rows) images.push({ label, pixels: candidates.data.pixels.slice(i * per, (i + 1) * per) });
   classes.push({ label, fill });
 }
+const scarce = candidates.labels;
 const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
 const seed = Number(args.seed);
 const validation = Number(args.validation);

@@ -56,7 +56,7 @@ export function decodeAnchors(text: string, file: string, length: number): Saved
   const classes = new Map<string, Anchors>();
   for (const [label, c] of Object.entries(json.classes ?? {})) {
     if (typeof c !== 'object' || c === null || typeof c.latents !== 'string') throw new UserError(`${file}: class "${label}": expected {count, length, mse, latents}, received ${JSON.stringify(c)}`);
-    const bytes = Buffer.from(c.latents ?? '', 'base64');
+    const bytes = Buffer.from(c.latents, 'base64');
     if (c.length !== length || !(c.count >= 1) || bytes.byteLength !== c.count * length * 4) {
       throw new UserError(`${file}: class "${label}": expected ${c.count} latents of ${length} values (the generator's latent length), received ${c.length} values per latent in ${bytes.byteLength} bytes`);
     }

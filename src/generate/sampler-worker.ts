@@ -43,7 +43,12 @@ parentPort!.on('message', (req: SamplerRequest) => {
       // Around generate.anchor's fitted latents, the thread that asks sends each seed's latent (by position).
       const rows = req.latents;
       const at = rows ? new Map(req.seeds.map((s, i) => [s, i])) : null;
-      const latent = rows ? (seed: number, length: number) => rows.slice(at!.get(seed)! * length, (at!.get(seed)! + 1) * length) : undefined;
+      const latent = rows
+        ? (seed: number, length: number) => {
+            const i = at!.get(seed)!;
+            return rows.subarray(i * length, (i + 1) * length);
+          }
+        : undefined;
       const c = await sampleClass(g, d, req.classIndex, n, req.seeds, n, { imageThreads: 1, ...(latent ? { latent } : {}) });
       post({ type: 'sampled', id: req.id, pixels: c.pixels, scores: c.scores }, [c.pixels.buffer as ArrayBuffer, ...(c.scores ? [c.scores.buffer as ArrayBuffer] : [])]);
     } catch (err) {

@@ -24,9 +24,7 @@ export type GuardMode = (typeof GUARD_MODES)[number];
 export interface HeldOutFigures {
   /** Hard recall of the class judged. */
   recall: number;
-  /** Mean probability of the class on its held-out images. */
-  softRecall: number;
-  /** The class's probability on each of its held-out images, in one fixed order for every classifier (mean: `softRecall`). */
+  /** The class's probability on each of its held-out images, in one fixed order for every classifier; their mean is the soft recall. */
   classProbs: readonly number[];
   balancedAccuracy: number;
 }
@@ -81,7 +79,7 @@ export function imageGains(withSyn: readonly HeldOutFigures[], without: readonly
  */
 export function decideClass(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, mode: Exclude<GuardMode, 'off'>): GuardClass {
   if (withSyn.length === 0 || withSyn.length !== without.length) throw new RangeError(`Expected as many paired figures with as without synthetic images (≥ 1) but received ${withSyn.length} and ${without.length}`);
-  const gains = withSyn.map((w, i) => 100 * (w.softRecall - without[i]!.softRecall));
+  const gains = withSyn.map((w, i) => 100 * (mean(w.classProbs) - mean(without[i]!.classProbs)));
   const low = lowerBound(gains, 0.95);
   const g = mean(gains);
   const perImage = imageGains(withSyn, without);

@@ -69,8 +69,7 @@ function figuresFor(logits: Float32Array, test: LabelledImages, c: number): Held
   const fig = classFigures(test.labels, argmaxRows(logits, test.count, k), k);
   const classProbs: number[] = [];
   for (let i = 0; i < test.count; i++) if (test.labels[i] === c) classProbs.push(softmaxRow(logits, i, k, c));
-  const softRecall = classProbs.length > 0 ? classProbs.reduce((s, p) => s + p, 0) / classProbs.length : NaN;
-  return { recall: fig.recall[c] ?? NaN, softRecall, classProbs, balancedAccuracy: fig.balancedAccuracy };
+  return { recall: fig.recall[c] ?? NaN, classProbs, balancedAccuracy: fig.balancedAccuracy };
 }
 
 /**

@@ -3,7 +3,7 @@ import { decideClass, FEW_HELD_OUT, imageGains, type HeldOutFigures } from '../.
 import { targetsFrom } from '../../src/stages/targets.js';
 
 /** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
-const f = (softRecall: number, balancedAccuracy = 0.8, recall = softRecall, classProbs: number[] = new Array<number>(5).fill(softRecall)): HeldOutFigures => ({ recall, softRecall, classProbs, balancedAccuracy });
+const f = (softRecall: number, balancedAccuracy = 0.8, recall = softRecall, classProbs: number[] = new Array<number>(5).fill(softRecall)): HeldOutFigures => ({ recall, classProbs, balancedAccuracy });
 /** Figures from the class's probability on each held-out image. */
 const probs = (classProbs: number[], balancedAccuracy = 0.8) => f(classProbs.reduce((s, p) => s + p, 0) / classProbs.length, balancedAccuracy, undefined, classProbs);
 
