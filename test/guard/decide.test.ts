@@ -26,6 +26,7 @@ describe('decideClass', () => {
     const level = [f(0.9), f(0.9), f(0.9)];
     expect(decideClass('coffee', level, level, 2, 'fallback').reason).toMatch(/; judged on 2 held-out images of the class, too few to show a gain \(a larger train\.validation holds out more/);
     expect(decideClass('coffee', level, level, 1, 'fallback').reason).toMatch(/judged on 1 held-out image of/);
+    expect(decideClass('coffee', level, level, FEW_HELD_OUT - 1, 'fallback').reason).toMatch(new RegExp(`judged on ${FEW_HELD_OUT - 1} held-out images of the class, too few`));
     expect(decideClass('coffee', level, level, FEW_HELD_OUT, 'fallback').reason).not.toMatch(/too few/);
     // A gain shown on few images needs no excuse.
     expect(decideClass('coffee', [f(0.6, 0.81), f(0.62, 0.82), f(0.61, 0.8)], [f(0.5), f(0.52), f(0.49)], 2, 'fallback').reason).not.toMatch(/too few/);
@@ -39,7 +40,7 @@ describe('decideClass', () => {
     expect(d.gain.low!).toBeGreaterThan(0);
     expect(d.gain.lowOverImages!).toBeLessThan(0);
     expect(d.decision).toBe('fallback');
-    expect(d.reason).toMatch(/^held-out soft recall gain \+8\.0 points is not above 0 with 95 % confidence over the 5 held-out images \(lower bound -\d+\.\d\): it rests on some of them$/);
+    expect(d.reason).toMatch(/^held-out soft recall gain \+8\.0 points is not above 0 with 95 % confidence over the 5 held-out images \(lower bound -\d+\.\d\): it rests on some of them; judged on 5 held-out images of the class, too few to show a gain/);
     // The same 8 points spread over the five images: kept, both bounds in the reason.
     const spread = [probs([0.58, 0.58, 0.58, 0.58, 0.58], 0.81), probs([0.6, 0.58, 0.58, 0.58, 0.58], 0.81), probs([0.57, 0.58, 0.58, 0.58, 0.58], 0.81)];
     const k = decideClass('coat', spread, without, 5, 'fallback');
