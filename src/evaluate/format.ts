@@ -46,6 +46,14 @@ export function confusionLines(r: EvaluationResult): string[] {
   return lines;
 }
 
+/** Each scarce class's recall in the synthetic row against the best classical row, paired over the seeds. */
+export function perClassLine(r: EvaluationResult): string[] {
+  const d = r.rows.find((x) => x.name === 'synthetic')?.vsBest.recall;
+  if (!d) return [];
+  const parts = r.scarce.filter((l) => d[l]).map((l) => `${l} ${diff(d[l]!, false)}`);
+  return parts.length ? [`synthetic − ${r.best}, recall per scarce class in points (paired over seeds, 95 % CI): ${parts.join('; ')}`] : [];
+}
+
 /** Each scarce class's kept images against its test images: FID beside its floor, coverage beside the real images'. */
 export function qualityLines(r: EvaluationResult): string[] {
   if (!r.quality) return [];
@@ -58,9 +66,10 @@ export function qualityLines(r: EvaluationResult): string[] {
   return [`kept synthetic images vs the test folder (features: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
 }
 
-/** The whole text: table, confusion, the kept images against the test folder, validation choice, verdict. */
+/** The whole text: table, each scarce class's difference, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
+  pushAll(out, perClassLine(r));
   pushAll(out, confusionLines(r));
   pushAll(out, qualityLines(r));
   if (r.tuning) {

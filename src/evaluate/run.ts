@@ -308,7 +308,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const vs = (r: (typeof partial)[number], g: (x: SeedFigures) => number) => paired(r.perSeed.map(g), best.perSeed.map(g));
   const rows: EvaluationRow[] = partial.map((r) => ({
     ...r,
-    vsBest: { scarceRecall: vs(r, (x) => x.scarceRecall), balancedAccuracy: vs(r, (x) => x.balancedAccuracy), macroF1: vs(r, (x) => x.macroF1) },
+    vsBest: {
+      scarceRecall: vs(r, (x) => x.scarceRecall),
+      balancedAccuracy: vs(r, (x) => x.balancedAccuracy),
+      macroF1: vs(r, (x) => x.macroF1),
+      recall: Object.fromEntries(scarce.filter((l) => l in r.recall).map((l) => [l, vs(r, (x) => x.recall[l] ?? NaN)])),
+    },
   }));
   const synthetic = rows.find((r) => r.name === 'synthetic')!;
   const diffs = synthetic.perSeed.map((s, i) => 100 * (s.scarceRecall - best.perSeed[i]!.scarceRecall));

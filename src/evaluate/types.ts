@@ -43,8 +43,11 @@ export interface EvaluationRow {
   confusion: Record<string, Record<string, number>>;
   /** Sample standard deviation over the seeds (0 for one seed). */
   std: { balancedAccuracy: number; macroF1: number; scarceRecall: number };
-  /** Per-seed difference to the best classical row (this row − best), paired by seed, in points. */
-  vsBest: { scarceRecall: PairedDiff; balancedAccuracy: PairedDiff; macroF1: PairedDiff };
+  /**
+   * Per-seed difference to the best classical row (this row − best), paired by seed, in points. `recall`: each
+   * scarce class's (absent from evaluate.json files written before it).
+   */
+  vsBest: { scarceRecall: PairedDiff; balancedAccuracy: PairedDiff; macroF1: PairedDiff; recall?: Record<string, PairedDiff> };
   perSeed: SeedFigures[];
   /** Images in the arm's training set (after oversampling, or with the synthetic ones); 0 for logit-adjust. */
   trainImages: number;

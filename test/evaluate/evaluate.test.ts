@@ -198,6 +198,11 @@ describe('evaluate on the fixtures', () => {
     expect(syn.vsBest.scarceRecall.low).toBeLessThanOrEqual(syn.vsBest.scarceRecall.mean);
     expect(bestRow.vsBest.scarceRecall.mean).toBe(0);
     expect(r.verdict.helps).toBe(syn.vsBest.scarceRecall.low > 0 && syn.balancedAccuracy >= bestRow.balancedAccuracy);
+    // Each scarce class's paired difference: its mean is the rows' difference, and the classes average to the scarce figure.
+    expect(Object.keys(syn.vsBest.recall!)).toEqual(SCARCE);
+    for (const l of SCARCE) expect(syn.vsBest.recall![l]!.mean).toBeCloseTo(100 * (syn.recall[l]! - bestRow.recall[l]!), 9);
+    expect(SCARCE.reduce((s, l) => s + syn.vsBest.recall![l]!.mean, 0) / SCARCE.length).toBeCloseTo(syn.vsBest.scarceRecall.mean, 9);
+    expect(formatEvaluation(r)).toContain(`synthetic − ${r.best}, recall per scarce class in points (paired over seeds, 95 % CI): ${SCARCE[0]} `);
     for (const l of SCARCE) for (const v of Object.values(syn.confusion[l]!)) expect(v).toBeGreaterThan(0);
     for (const row of r.rows) {
       expect(Object.keys(row.recall)).toHaveLength(10);
