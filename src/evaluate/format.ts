@@ -47,7 +47,7 @@ export function confusionLines(r: EvaluationResult): string[] {
 }
 
 /** Each scarce class's recall in the synthetic row against the best classical row, paired over the seeds. */
-export function perClassLine(r: EvaluationResult): string[] {
+export function perClassLines(r: EvaluationResult): string[] {
   const d = r.rows.find((x) => x.name === 'synthetic')?.vsBest.recall;
   if (!d) return [];
   const parts = r.scarce.filter((l) => d[l]).map((l) => `${l} ${diff(d[l]!, false)}`);
@@ -69,7 +69,7 @@ export function qualityLines(r: EvaluationResult): string[] {
 /** The whole text: table, each scarce class's difference, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
-  pushAll(out, perClassLine(r));
+  pushAll(out, perClassLines(r));
   pushAll(out, confusionLines(r));
   pushAll(out, qualityLines(r));
   if (r.tuning) {
