@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { FILTER_STEPS } from '../filter/steps.js';
+import { AUGMENTATIONS } from '../gan/augment.js';
 import { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
@@ -150,8 +151,9 @@ const GanSchema = section({
 
 const AugmentSchema = section({
   policy: z
-    .array(oneOf(['color', 'translation', 'cutout'] as const), { error: 'expected a list of "color", "translation", "cutout"' })
-    .default(['color', 'translation', 'cutout']).describe('DiffAugment operations applied to real and generated images in both D and G steps.'),
+    .array(oneOf(AUGMENTATIONS), { error: `expected a list of ${AUGMENTATIONS.map((a) => `"${a}"`).join(', ')}` })
+    .default(['color', 'translation', 'cutout'])
+    .describe('DiffAugment operations applied to real and generated images in both D and G steps (`flip`: mirror left–right, for classes that look the same mirrored).'),
   p: unit().default(1).describe('Probability each operation is applied to an image (the starting value when `ada` is on).'),
   ada: bool().default(false).describe('Adapt p during training (StyleGAN2-ADA): raise it when D over-fits the real images, lower it otherwise.'),
   adaTarget: unit().default(0.6).describe("ADA's target for E[sign(D(real))]."),

@@ -11,7 +11,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 
-export const AUGMENTATIONS = ['color', 'translation', 'cutout'] as const;
+/**
+ * `flip` mirrors an image left–right (StyleGAN2-ADA's x-flip; applied to real and generated images alike,
+ * as every operation here, so it does not leak: G is not taught to draw mirrored images).
+ */
+export const AUGMENTATIONS = ['color', 'translation', 'cutout', 'flip'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
 
 export interface AugmentParams {
@@ -24,6 +28,8 @@ export interface AugmentParams {
   contrast: Float32Array;
   shiftY: Int32Array;
   shiftX: Int32Array;
+  /** 1 where the image is mirrored left–right. */
+  flipX: Int32Array;
   /** Cutout mask [B, H, W] (1 keep, 0 cut), or null when no image was cut. */
   cutMask: Float32Array | null;
   /** Which operations any image uses (skipped entirely otherwise: p = 0 is the exact identity). */
@@ -40,6 +46,7 @@ export function drawAugment(rng: Rng, batch: number, size: number, channels: num
   const contrast = new Float32Array(batch).fill(1);
   const shiftY = new Int32Array(batch);
   const shiftX = new Int32Array(batch);
+  const flipX = new Int32Array(batch);
   let cutMask: Float32Array | null = null;
   const used = new Set<Augmentation>();
   const maxShift = Math.floor(size * 0.125 + 0.5);
@@ -65,16 +72,24 @@ export function drawAugment(rng: Rng, batch: number, size: number, channels: num
         for (let x = Math.max(0, cx); x < Math.min(size, cx + cut); x++) cutMask[(b * size + y) * size + x] = 0;
       }
     }
+    // Drawn last, so that a policy without it draws exactly what it drew before `flip` existed.
+    if (policy.includes('flip') && rng.next() < p && rng.next() < 0.5) {
+      used.add('flip');
+      flipX[b] = 1;
+    }
   }
-  return { batch, size, channels, brightness, saturation, contrast, shiftY, shiftX, cutMask, used };
+  return { batch, size, channels, brightness, saturation, contrast, shiftY, shiftX, flipX, cutMask, used };
 }
 
-/** [B, n, n] matrices S with (S·v)[i] = v[i − shift] (zero where that falls outside). */
-function shiftMatrices(shifts: Int32Array, n: number): Float32Array {
+/**
+ * [B, n, n] matrices S with (S·v)[i] = v[i − shift] (zero where that falls outside); where `flip` is 1, of the
+ * mirrored v: (S·v)[i] = v[n − 1 − (i − shift)].
+ */
+function shiftMatrices(shifts: Int32Array, n: number, flip?: Int32Array): Float32Array {
   const m = new Float32Array(shifts.length * n * n);
   shifts.forEach((s, b) => {
     for (let i = 0; i < n; i++) {
-      const j = i - s;
+      const j = flip?.[b] ? n - 1 - (i - s) : i - s;
       if (j >= 0 && j < n) m[(b * n + i) * n + j] = 1;
     }
   });
@@ -96,10 +111,11 @@ export function applyAugment(x: tf.Tensor4D, a: AugmentParams): tf.Tensor4D {
       const m = y.mean([1, 2, 3], true);
       y = y.sub(m).mul(tf.tensor4d(a.contrast, [b, 1, 1, 1])).add(m);
     }
-    if (a.used.has('translation')) {
-      // Shift (y + 1) so that uncovered pixels become −1, the images' black, then shift back.
+    if (a.used.has('translation') || a.used.has('flip')) {
+      // Shift (y + 1) so that uncovered pixels become −1, the images' black, then shift back. A mirror is the
+      // column matrix reversed: one product either way, differentiable without a gather.
       const sh = tf.tensor3d(shiftMatrices(a.shiftY, n), [b, n, n]);
-      const sw = tf.tensor3d(shiftMatrices(a.shiftX, n), [b, n, n]);
+      const sw = tf.tensor3d(shiftMatrices(a.shiftX, n, a.flipX), [b, n, n]);
       let t = y.add(1).transpose([0, 3, 1, 2]).reshape([b, c * n, n]); // rows of each channel plane
       t = tf.matMul(t, sw, false, true); // columns: t · Swᵀ
       t = t.reshape([b, c, n, n]).transpose([0, 2, 1, 3]).reshape([b, n, c * n]);

@@ -44,6 +44,43 @@ describe('DiffAugment', () => {
     expect(Array.from(applyAugment(x, a).dataSync()).map((v) => +v.toFixed(5))).toEqual(Array.from(x.dataSync()).map((v) => +v.toFixed(5)));
   });
 
+  it('flip mirrors the images drawn left–right, and composes with translation', () => {
+    const x = img(3, 5, 2, 7);
+    const a = drawAugment(new Rng(3), 3, 5, 2, ['flip'], 1);
+    a.flipX.set([1, 0, 1]);
+    a.used.add('flip');
+    const y = applyAugment(x, a).arraySync() as number[][][][];
+    const xa = x.arraySync() as number[][][][];
+    for (let r = 0; r < 5; r++) {
+      for (let c = 0; c < 5; c++) {
+        for (let ch = 0; ch < 2; ch++) {
+          expect(y[0]![r]![c]![ch]).toBeCloseTo(xa[0]![r]![4 - c]![ch]!, 6);
+          expect(y[1]![r]![c]![ch]).toBeCloseTo(xa[1]![r]![c]![ch]!, 6);
+        }
+      }
+    }
+    // Mirrored, then moved right one column: column 0 black, column c the old column 4 − (c − 1).
+    const t = drawAugment(new Rng(3), 1, 5, 1, ['translation', 'flip'], 1);
+    t.shiftY.set([0]);
+    t.shiftX.set([1]);
+    t.flipX.set([1]);
+    const x1 = img(1, 5, 1, 8);
+    const y1 = applyAugment(x1, t).arraySync() as number[][][][];
+    const x1a = x1.arraySync() as number[][][][];
+    for (let r = 0; r < 5; r++) {
+      expect(y1[0]![r]![0]![0]).toBe(-1);
+      for (let c = 1; c < 5; c++) expect(y1[0]![r]![c]![0]).toBeCloseTo(x1a[0]![r]![4 - (c - 1)]![0]!, 6);
+    }
+  });
+
+  it('flip draws about half of the images at p = 1, none at p = 0', () => {
+    const a = drawAugment(new Rng(5), 400, 4, 1, ['flip'], 1);
+    const n = a.flipX.reduce((s, v) => s + v, 0);
+    expect(n).toBeGreaterThan(160);
+    expect(n).toBeLessThan(240);
+    expect(drawAugment(new Rng(5), 400, 4, 1, ['flip'], 0).used.size).toBe(0);
+  });
+
   it('cutout blanks a square of half the side', () => {
     const x = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
     const a = drawAugment(new Rng(4), 1, 8, 1, ['cutout'], 1);
@@ -54,8 +91,8 @@ describe('DiffAugment', () => {
 
   it('is differentiable: non-zero gradients reach the input through every operation', () => {
     const x = img(4, 8, 3);
-    const a = drawAugment(new Rng(2), 4, 8, 3, ['color', 'translation', 'cutout'], 1);
-    expect([...a.used].sort()).toEqual(['color', 'cutout', 'translation']);
+    const a = drawAugment(new Rng(2), 4, 8, 3, ['color', 'translation', 'cutout', 'flip'], 1);
+    expect([...a.used].sort()).toEqual(['color', 'cutout', 'flip', 'translation']);
     const g = tf.grad((t: tf.Tensor) => applyAugment(t as tf.Tensor4D, a).square().sum())(x);
     const v = g.dataSync();
     expect(v.every(Number.isFinite)).toBe(true);

@@ -80,6 +80,7 @@ function augmentPart(a: AugmentParams, idx: Int32Array): AugmentParams {
     contrast: rows(a.contrast, 1, idx),
     shiftY: rows(a.shiftY, 1, idx),
     shiftX: rows(a.shiftX, 1, idx),
+    flipX: rows(a.flipX, 1, idx),
     cutMask: a.cutMask ? rows(a.cutMask, a.size * a.size, idx) : null,
     // The whole batch's operations: a part may draw none of one, and still runs it as the identity.
     used: new Set(a.used),
