@@ -153,7 +153,7 @@ const AugmentSchema = section({
   policy: z
     .array(oneOf(AUGMENTATIONS), { error: `expected a list of ${AUGMENTATIONS.map((a) => `"${a}"`).join(', ')}` })
     .default(['color', 'translation', 'cutout'])
-    .describe('DiffAugment operations applied to real and generated images in both D and G steps (`flip`: mirror left–right, for classes that look the same mirrored).'),
+    .describe('DiffAugment operations applied to real and generated images in both D and G steps (`flip`: mirror half of the images left–right; G may then draw either orientation, so only for classes that look the same mirrored).'),
   p: unit().default(1).describe('Probability each operation is applied to an image (the starting value when `ada` is on).'),
   ada: bool().default(false).describe('Adapt p during training (StyleGAN2-ADA): raise it when D over-fits the real images, lower it otherwise.'),
   adaTarget: unit().default(0.6).describe("ADA's target for E[sign(D(real))]."),

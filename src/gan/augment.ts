@@ -12,8 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 
 /**
- * `flip` mirrors an image left–right (StyleGAN2-ADA's x-flip; applied to real and generated images alike,
- * as every operation here, so it does not leak: G is not taught to draw mirrored images).
+ * `flip` mirrors half of the images left–right (StyleGAN2-ADA's x-flip), real and generated alike, as every
+ * operation here. At p = 1 a mirrored image looks to D exactly like its original, so G may draw either
+ * orientation: only for classes that look the same mirrored.
  */
 export const AUGMENTATIONS = ['color', 'translation', 'cutout', 'flip'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
