@@ -18,10 +18,10 @@ import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { adjustLogits, buildArms, DELIVERED, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
-import { argmaxRows, classFigures, meanFinite, sampleStd } from './metrics.js';
-import { tInterval } from './stats.js';
+import { argmaxRows, classFigures, meanFinite } from './metrics.js';
+import { summariseArms, verdictOf, type ArmFigures } from './rows.js';
 import { budgetSteps, EVAL_DEFAULTS, testLogits, trainArm, type EvalTrainSettings } from './train.js';
-import { ARMS, CLASSICAL, type ArmName, type EvaluationResult, type EvaluationRow, type PairedDiff, type SeedFigures, type Tuning } from './types.js';
+import { ARMS, type ArmName, type EvaluationResult, type SeedFigures, type Tuning } from './types.js';
 
 export type EvaluateEvent =
   | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[]; steps: number; batchSize: number }
@@ -94,28 +94,6 @@ export function seedFigures(seed: number, truth: Int32Array, predicted: Int32Arr
     majorityRecall: meanFinite(fig.recall.filter((_, i) => !scarceIdx.includes(i))),
     confusion,
   };
-}
-
-/** Paired per-seed difference `a − b` in points, with its 95 % t-interval. */
-function paired(a: number[], b: number[]): PairedDiff {
-  const ci = tInterval(a.map((x, i) => 100 * (x - b[i]!)));
-  return { mean: ci.mean, low: ci.low, high: ci.high };
-}
-
-/** The verdict of the issue's rule: CI lower bound > 0 on scarce recall and balanced accuracy not below the best classical row. */
-export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'vsBest'>, best: Pick<EvaluationRow, 'name' | 'balancedAccuracy'>, seeds: number): { helps: boolean; reason: string } {
-  const d = synthetic.vsBest.scarceRecall;
-  const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
-  const ci = Number.isFinite(d.low) ? `${sign(d.mean)} points, 95 % CI ${sign(d.low)} to ${sign(d.high)}` : `${sign(d.mean)} points, no CI from ${seeds} seed`;
-  // One decimal, or two where one would print the same figure twice ("74.3 % vs 74.3 %: below").
-  const digits = (100 * synthetic.balancedAccuracy).toFixed(1) === (100 * best.balancedAccuracy).toFixed(1) ? 2 : 1;
-  const ba = `balanced accuracy ${(100 * synthetic.balancedAccuracy).toFixed(digits)} % vs ${(100 * best.balancedAccuracy).toFixed(digits)} %`;
-  const failed: string[] = [];
-  if (!Number.isFinite(d.low)) failed.push('one seed gives no confidence interval (use --seeds ≥ 2)');
-  else if (!(d.low > 0)) failed.push(`the scarce-recall gain over ${best.name} is not above 0 with 95 % confidence (${ci})`);
-  if (!(synthetic.balancedAccuracy >= best.balancedAccuracy)) failed.push(`${ba} of ${best.name}: below`);
-  if (failed.length === 0) return { helps: true, reason: `scarce recall ${ci} over ${best.name}; ${ba}` };
-  return { helps: false, reason: failed.join('; ') };
 }
 
 interface Ctx {
@@ -249,7 +227,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   inputs.realLabels.forEach((l) => prior[l]!++);
   const priorFrac = prior.map((n) => n / Math.max(1, data.real));
 
-  const perArm = new Map<ArmName, { figures: SeedFigures[]; seconds: number; trainImages: number }>(ARMS.map((a) => [a, { figures: [], seconds: 0, trainImages: 0 }]));
+  const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: [], seconds: 0, trainImages: 0 }]));
   const record = (name: ArmName, figures: SeedFigures, seconds: number, trainImages: number) => {
     const acc = perArm.get(name)!;
     acc.figures.push(figures);
@@ -275,55 +253,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     }
   }
 
-  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const partial = ARMS.map((name) => {
-    const { figures, seconds, trainImages } = perArm.get(name)!;
-    const f = (g: (x: SeedFigures) => number) => figures.map(g);
-    const recall: Record<string, number> = {};
-    for (const l of data.labels) {
-      const v = figures.map((x) => x.recall[l]).filter((x): x is number => x !== undefined);
-      if (v.length) recall[l] = mean(v);
-    }
-    const confusion: Record<string, Record<string, number>> = {};
-    for (const l of scarce) {
-      const row: Record<string, number> = {};
-      for (const x of figures) for (const [to, v] of Object.entries(x.confusion[l] ?? {})) row[to] = (row[to] ?? 0) + v / figures.length;
-      confusion[l] = row;
-    }
-    return {
-      name,
-      balancedAccuracy: mean(f((x) => x.balancedAccuracy)),
-      macroF1: mean(f((x) => x.macroF1)),
-      recall,
-      scarceRecall: mean(f((x) => x.scarceRecall)),
-      majorityRecall: mean(f((x) => x.majorityRecall)),
-      confusion,
-      std: { balancedAccuracy: sampleStd(f((x) => x.balancedAccuracy)), macroF1: sampleStd(f((x) => x.macroF1)), scarceRecall: sampleStd(f((x) => x.scarceRecall)) },
-      perSeed: figures,
-      trainImages,
-      seconds,
-    };
-  });
-  const best = partial.filter((r) => CLASSICAL.includes(r.name)).reduce((a, b) => (b.scarceRecall > a.scarceRecall ? b : a));
-  const vs = (r: (typeof partial)[number], g: (x: SeedFigures) => number) => paired(r.perSeed.map(g), best.perSeed.map(g));
-  const rows: EvaluationRow[] = partial.map((r) => ({
-    ...r,
-    vsBest: {
-      scarceRecall: vs(r, (x) => x.scarceRecall),
-      balancedAccuracy: vs(r, (x) => x.balancedAccuracy),
-      macroF1: vs(r, (x) => x.macroF1),
-      recall: Object.fromEntries(scarce.filter((l) => l in r.recall).map((l) => [l, vs(r, (x) => x.recall[l] ?? NaN)])),
-    },
-  }));
-  const synthetic = rows.find((r) => r.name === 'synthetic')!;
-  const diffs = synthetic.perSeed.map((s, i) => 100 * (s.scarceRecall - best.perSeed[i]!.scarceRecall));
+  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, data.labels, scarce);
   const testCounts: Record<string, number> = {};
   data.test.labels.forEach((l) => (testCounts[data.labels[l]!] = (testCounts[data.labels[l]!] ?? 0) + 1));
   return {
     scarce,
     rows,
-    gain: 100 * (synthetic.scarceRecall - best.scarceRecall),
-    gainStd: sampleStd(diffs),
+    gain,
+    gainStd,
     best: best.name,
     verdict: (() => {
       const v = verdictOf(synthetic, best, opts.seeds.length);
