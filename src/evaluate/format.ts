@@ -11,6 +11,9 @@ const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ?
 const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 const diff = (d: PairedDiff, self: boolean) => (self ? 'best' : Number.isFinite(d.low) ? `${sign(d.mean)} [${sign(d.low)}, ${sign(d.high)}]` : sign(d.mean));
 
+/** What the paired differences are over: seeds, or (pooled) GAN trainings. */
+const units = (r: EvaluationResult) => (r.pooled ? `${r.pooled.unit}s` : 'seeds');
+
 /** The comparison table: one row per training set. */
 export function resultTable(r: EvaluationResult): string {
   const pm = (m: number, s: number) => `${pct(m)}${r.seeds.length > 1 ? ` ± ${pct(s)}` : ''}`;
@@ -51,7 +54,7 @@ export function perClassLines(r: EvaluationResult): string[] {
   const d = r.rows.find((x) => x.name === 'synthetic')?.vsBest.recall;
   if (!d) return [];
   const parts = r.scarce.filter((l) => d[l]).map((l) => `${l} ${diff(d[l]!, false)}`);
-  return parts.length ? [`synthetic − ${r.best}, recall per scarce class in points (paired over seeds, 95 % CI): ${parts.join('; ')}`] : [];
+  return parts.length ? [`synthetic − ${r.best}, recall per scarce class in points (paired over ${units(r)}, 95 % CI): ${parts.join('; ')}`] : [];
 }
 
 /** Each scarce class's kept images against its test images: FID beside its floor, coverage beside the real images'. */
@@ -66,10 +69,21 @@ export function qualityLines(r: EvaluationResult): string[] {
   return [`kept synthetic images vs the test folder (features: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
 }
 
+/** A pooled result's trainings, one line each: its own difference over its seeds, what its synthetic row used, its kept images' FID ÷ floor. */
+export function trainingLines(r: EvaluationResult): string[] {
+  if (!r.pooled) return [];
+  return r.pooled.trainings.map((t, k) => {
+    const fid = (t.quality ?? []).map((q) => `${q.label} ${q.fid !== null && q.fidFloor ? (q.fid / q.fidFloor).toFixed(2) : '–'}`).join(', ');
+    const use = t.use ? `; ${t.use.targets} labels, mix ${t.use.mix}` : '';
+    return `${r.pooled!.unit} ${k} (${t.manifest}): synthetic − ${t.best} ${diff(t.gain, false)} over its ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'}${use}; ${fid ? `kept FID ÷ floor ${fid}` : 'no synthetic image kept'}`;
+  });
+}
+
 /** The whole text: table, each scarce class's difference, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
   pushAll(out, perClassLines(r));
+  pushAll(out, trainingLines(r));
   pushAll(out, confusionLines(r));
   pushAll(out, qualityLines(r));
   if (r.tuning) {
@@ -79,7 +93,7 @@ export function formatEvaluation(r: EvaluationResult): string {
     out.push(`synthetic row: ${t.chosen.targets} labels, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
   }
   out.push(
-    `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-seed paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.seeds.length} seeds`,
+    `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-${r.pooled ? 'training' : 'seed'} paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.pooled ? `${r.seeds.length} ${units(r)}, each the mean of its own classifier seeds (${r.pooled.trainings.map((t) => t.seeds.join('/')).join(', ')})` : `${r.seeds.length} seeds`}`,
     '',
     `verdict: ${r.verdict.helps ? 'HELPS' : 'DOES NOT HELP'} — ${r.verdict.reason}`,
   );

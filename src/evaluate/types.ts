@@ -93,7 +93,17 @@ export interface EvaluationResult {
    * absent from evaluate.json files written before it.
    */
   quality?: { extractor: string; coverageK: number; perClass: HeldOutQuality[] } | null;
+  /**
+   * The seeds. In a pooled result (`pooled` present): the trainings' indexes, each one paired unit — its
+   * figures are the mean of that training's seeds.
+   */
   seeds: number[];
+  /**
+   * Present when the result pools the evaluations of several GAN trainings of one config (pool.ts; `npm run
+   * eval -- --gan-seeds`): the rows, differences and verdict are over the trainings, so their intervals cover
+   * how much the GAN's training moves the figure as well as the classifier's seed.
+   */
+  pooled?: { unit: string; trainings: PooledTraining[] };
   settings: { steps: number; batchSize: number; lr: number; shift: number; widths: number[] };
   manifest: string;
   test: string;
@@ -101,6 +111,20 @@ export interface EvaluationResult {
   testCounts: Record<string, number>;
   backend: string;
   seconds: number;
+}
+
+/** One GAN training's own evaluation, as a pooled result lists it. */
+export interface PooledTraining {
+  manifest: string;
+  /** Its classifier seeds. */
+  seeds: number[];
+  /** Its own best classical row, and its synthetic row's scarce-recall difference to it, paired over its seeds. */
+  best: ArmName;
+  gain: PairedDiff;
+  helps: boolean;
+  /** What its synthetic row used (validation-split choice), null when not tuned. */
+  use: SyntheticUse | null;
+  quality: HeldOutQuality[] | null;
 }
 
 /** How the synthetic row uses the run's synthetic images. */

@@ -1,0 +1,111 @@
+/**
+ * pool.ts: several GAN trainings' evaluations as one result, each training one paired unit. Table-built
+ * results (pure); the interval must widen when the trainings disagree, however tight each one's seeds are.
+ */
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { formatEvaluation } from '../../src/evaluate/format.js';
+import { poolTrainings } from '../../src/evaluate/pool.js';
+import { meanFigures, summariseArms, verdictOf, type ArmFigures } from '../../src/evaluate/rows.js';
+import { tInterval } from '../../src/evaluate/stats.js';
+import { ARMS, type ArmName, type EvaluationResult, type SeedFigures } from '../../src/evaluate/types.js';
+
+const LABELS = ['coat', 'bag'];
+const SCARCE = ['coat'];
+
+/** One seed's figures: the scarce class's recall `r`, the other class's 0.9. */
+function fig(seed: number, r: number, confusion: Record<string, number> = { bag: 1 - r }): SeedFigures {
+  return { seed, balancedAccuracy: (r + 0.9) / 2, macroF1: (r + 0.9) / 2, recall: { coat: r, bag: 0.9 }, scarceRecall: r, majorityRecall: 0.9, confusion: { coat: confusion } };
+}
+
+/** An evaluation of one training: oversample's and synthetic's scarce recall per seed (the other classical rows lower). */
+function result(manifest: string, seeds: number[], oversample: number[], synthetic: number[], over: Partial<EvaluationResult> = {}): EvaluationResult {
+  const byArm: Record<ArmName, number[]> = { real: oversample.map((x) => x - 0.2), oversample, 'class-weight': oversample.map((x) => x - 0.1), 'logit-adjust': oversample.map((x) => x - 0.1), synthetic };
+  const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: byArm[a].map((r, i) => fig(seeds[i]!, r)), seconds: 1, trainImages: 10 }]));
+  const { rows, best, synthetic: syn, gain, gainStd } = summariseArms(perArm, LABELS, SCARCE);
+  return {
+    scarce: SCARCE,
+    rows,
+    gain,
+    gainStd,
+    best: best.name,
+    verdict: verdictOf(syn, best, seeds.length),
+    logitTau: 1,
+    tuning: null,
+    quality: { extractor: 'x', coverageK: 3, perClass: [{ label: 'coat', fid: 4, fidFloor: 2, coverage: 0.5, coverageFloor: 0.6, test: 10, real: 5, kept: 5 }] },
+    seeds,
+    settings: { steps: 10, batchSize: 4, lr: 0.001, shift: 2, widths: [8] },
+    manifest,
+    test: '/t',
+    testCounts: { coat: 10, bag: 10 },
+    backend: 'cpu',
+    seconds: 2,
+    ...over,
+  };
+}
+
+describe('poolTrainings', () => {
+  // Each training's two seeds agree to 0.2 points; the trainings do not (+5, −3, +6 points).
+  const a = result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652]);
+  const b = result('/b/manifest.jsonl', [2, 3], [0.5, 0.6], [0.47, 0.568]);
+  const c = result('/c/manifest.jsonl', [4, 5], [0.5, 0.6], [0.56, 0.661]);
+
+  it('makes each training one unit: its figures the mean of its seeds, the interval over the trainings', () => {
+    const p = poolTrainings([a, b, c]);
+    const syn = p.rows.find((r) => r.name === 'synthetic')!;
+    expect(syn.perSeed.map((s) => s.seed)).toEqual([0, 1, 2]);
+    expect(syn.perSeed[0]!.scarceRecall).toBeCloseTo((0.55 + 0.652) / 2, 12);
+    expect(p.best).toBe('oversample');
+    const diffs = [a, b, c].map((r) => 100 * (r.rows.find((x) => x.name === 'synthetic')!.scarceRecall - 0.55));
+    const want = tInterval(diffs);
+    expect(syn.vsBest.scarceRecall.mean).toBeCloseTo(want.mean, 9);
+    expect(syn.vsBest.scarceRecall.low).toBeCloseTo(want.low, 9);
+    expect(syn.vsBest.scarceRecall.high).toBeCloseTo(want.high, 9);
+    expect(p.gain).toBeCloseTo(want.mean, 9);
+    expect(p.seeds).toEqual([0, 1, 2]);
+    expect(p.pooled!.trainings.map((t) => t.seeds)).toEqual([[0, 1], [2, 3], [4, 5]]);
+  });
+
+  it('does not call help when the trainings disagree, though two of the three each pass on their own seeds', () => {
+    expect([a, b, c].map((r) => r.verdict.helps)).toEqual([true, false, true]);
+    const p = poolTrainings([a, b, c]);
+    expect(p.rows.find((r) => r.name === 'synthetic')!.vsBest.scarceRecall.low).toBeLessThan(0);
+    expect(p.verdict.helps).toBe(false);
+    expect(p.verdict.reason).toMatch(/not above 0 with 95 % confidence/);
+  });
+
+  it('calls help when every training gains alike', () => {
+    const p = poolTrainings([a, c, result('/d/manifest.jsonl', [6, 7], [0.5, 0.6], [0.555, 0.655])]);
+    expect(p.verdict.helps).toBe(true);
+  });
+
+  it('prints what the intervals are over, and one line per training', () => {
+    const text = formatEvaluation(poolTrainings([a, b, c]));
+    expect(text).toContain('(paired over GAN trainings, 95 % CI)');
+    expect(text).toContain('over 3 GAN trainings, each the mean of its own classifier seeds (0/1, 2/3, 4/5)');
+    expect(text).toMatch(/GAN training 1 \(\/b\/manifest\.jsonl\): synthetic − oversample -3\.1 \[.*\] over its 2 seeds; kept FID ÷ floor coat 2\.00/);
+  });
+
+  it('names what differs when the evaluations were not made alike', () => {
+    expect(() => poolTrainings([a])).toThrow(UserError);
+    expect(() => poolTrainings([a, { ...b, scarce: ['bag'] }])).toThrow(/scarce classes/);
+    expect(() => poolTrainings([a, { ...b, testCounts: { coat: 9, bag: 10 } }])).toThrow(/\/b\/manifest\.jsonl was evaluated with test images per class/);
+    expect(() => poolTrainings([a, { ...b, settings: { ...b.settings, steps: 11 } }])).toThrow(/classifier settings/);
+    expect(() => poolTrainings([a, poolTrainings([b, c])])).toThrow(/already pooled/);
+  });
+
+  it('says so when no training kept a synthetic image', () => {
+    const p = poolTrainings([{ ...a, quality: null }, { ...b, quality: null }]);
+    expect(p.verdict.reason).toMatch(/^no training's manifest holds a synthetic image/);
+  });
+});
+
+describe('meanFigures', () => {
+  it('averages label by label; a confusion share a seed lacks counts as 0 there', () => {
+    const m = meanFigures([fig(0, 0.5, { bag: 0.5 }), fig(1, 0.7, {})], 9);
+    expect(m.seed).toBe(9);
+    expect(m.scarceRecall).toBeCloseTo(0.6, 12);
+    expect(m.recall).toEqual({ coat: expect.closeTo(0.6, 12), bag: expect.closeTo(0.9, 12) });
+    expect(m.confusion.coat!.bag).toBeCloseTo(0.25, 12);
+  });
+});
