@@ -17,7 +17,10 @@
 //   --dataset <name>   fmnist-lt (default) | fmnist-lt2 | photo-lt | digits-lt
 //   --out <dir>        run folder (default bench/out/eval-<dataset>)
 //   --skip-run         reuse the run already in --out (only evaluate again)
-//   --seeds <n>        evaluate seeds (default 5)
+//   --seeds <n>        evaluate seeds (default 5; with --gan-seeds, per training, default 1)
+//   --gan-seeds <k>    train the GAN k times (seeds 0..k-1, run folders <out>/gan-seed-<i>), evaluate each on its
+//                      own classifier seeds, and pool them: each training is one paired unit, so the interval
+//                      covers the GAN's training as well as the classifier's (src/evaluate/pool.ts). Default 1.
 //   --steps <n>        evaluate training steps per classifier (default: evaluate's own)
 //   --set <k=v ...>    extra config overrides for the run (the figure is for the default config: say so)
 //   --backend <name>   tfjs backend (default auto)
@@ -39,19 +42,22 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET_SECONDS = 20 * 60;
 
 function parseArgs(argv) {
-  const o = { dataset: 'fmnist-lt', out: null, skipRun: false, seeds: '5', steps: null, set: [], backend: 'auto' };
+  const o = { dataset: 'fmnist-lt', out: null, skipRun: false, seeds: null, ganSeeds: 1, steps: null, set: [], backend: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dataset') o.dataset = argv[++i];
     else if (a === '--out') o.out = resolve(argv[++i]);
     else if (a === '--skip-run') o.skipRun = true;
     else if (a === '--seeds') o.seeds = argv[++i];
+    else if (a === '--gan-seeds') o.ganSeeds = Number(argv[++i]);
     else if (a === '--steps') o.steps = argv[++i];
     else if (a === '--backend') o.backend = argv[++i];
     else if (a === '--set') while (argv[i + 1] && !argv[i + 1].startsWith('--')) o.set.push(argv[++i]);
     else throw new Error(`unknown option ${a}`);
   }
   if (!SPLITS[o.dataset]) throw new Error(`--dataset: expected one of ${Object.keys(SPLITS).join(', ')}, received "${o.dataset}"`);
+  if (!Number.isInteger(o.ganSeeds) || o.ganSeeds < 1) throw new Error(`--gan-seeds: expected a whole number ≥ 1, received "${argv[argv.indexOf('--gan-seeds') + 1]}"`);
+  o.seeds ??= o.ganSeeds > 1 ? '1' : '5';
   o.out ??= join(ROOT, `bench/out/eval-${o.dataset}`);
   return o;
 }
@@ -86,45 +92,83 @@ process.stderr.write('building dist/ …\n');
 await run('npm', ['run', '--silent', 'build']);
 
 const cli = join(ROOT, 'bin/gan-augment.js');
-let runSeconds = null;
-if (!opts.skipRun) {
-  await mkdir(opts.out, { recursive: true });
-  const config = join(dirname(opts.out), `${opts.out.split('/').pop()}.yaml`);
-  // The default config: nothing but where to read and write, and a fixed seed.
-  await writeFile(config, `input: ${join(DATA, 'train')}\nout: ${opts.out}\nseed: 0\n`);
-  process.stderr.write(`run: ${config}${opts.set.length ? ` --set ${opts.set.join(' ')}` : ''} (load average ${loadBefore} on ${os.availableParallelism()} cores)\n`);
+const setText = opts.set.length ? ` --set ${opts.set.join(' ')}` : '';
+
+/** Runs the pipeline at the default config (+ --set) with GAN seed `seed` into `out`; resolves with its seconds. */
+async function pipeline(out, seed) {
+  await mkdir(out, { recursive: true });
+  const config = join(dirname(out), `${out.split('/').pop()}.yaml`);
+  // The default config: nothing but where to read and write, and the seed.
+  await writeFile(config, `input: ${join(DATA, 'train')}\nout: ${out}\nseed: ${seed}\n`);
+  process.stderr.write(`run: ${config}${setText} (load average ${load()} on ${os.availableParallelism()} cores)\n`);
   const t0 = performance.now();
   await run(process.execPath, [cli, 'run', config, '--force', '--backend', opts.backend, ...(opts.set.length ? ['--set', ...opts.set] : [])], { quietStdout: true });
-  runSeconds = (performance.now() - t0) / 1000;
+  return (performance.now() - t0) / 1000;
 }
-const summary = JSON.parse(await readFile(join(opts.out, 'summary.json'), 'utf8'));
 
-const t1 = performance.now();
-const evalArgs = [cli, 'evaluate', '--manifest', join(opts.out, 'manifest.jsonl'), '--test', join(DATA, 'test'), '--seeds', opts.seeds, '--scarce', SCARCE.join(','), '--backend', opts.backend, '--json'];
-if (opts.steps) evalArgs.push('--steps', opts.steps);
-const result = JSON.parse(await run(process.execPath, evalArgs, { quietStdout: true }));
-const evalSeconds = (performance.now() - t1) / 1000;
+/** Evaluates the run in `out` on classifier seeds firstSeed … firstSeed + --seeds − 1. */
+async function evaluateRun(out, firstSeed) {
+  const t1 = performance.now();
+  const evalArgs = [cli, 'evaluate', '--manifest', join(out, 'manifest.jsonl'), '--test', join(DATA, 'test'), '--seeds', opts.seeds, '--seed', String(firstSeed), '--scarce', SCARCE.join(','), '--backend', opts.backend, '--json'];
+  if (opts.steps) evalArgs.push('--steps', opts.steps);
+  const result = JSON.parse(await run(process.execPath, evalArgs, { quietStdout: true }));
+  return { result, evalSeconds: (performance.now() - t1) / 1000 };
+}
+
+const pooled = opts.ganSeeds > 1;
+const trainings = [];
+for (let k = 0; k < opts.ganSeeds; k++) {
+  const out = pooled ? join(opts.out, `gan-seed-${k}`) : opts.out;
+  if (pooled) process.stderr.write(`GAN training ${k + 1} of ${opts.ganSeeds} (seed ${k}) …\n`);
+  const runSeconds = opts.skipRun ? null : await pipeline(out, k);
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  const { result, evalSeconds } = await evaluateRun(out, k * Number(opts.seeds));
+  trainings.push({ out, runSeconds, evalSeconds, summary, result });
+}
 
 const { formatEvaluation } = await import(join(ROOT, 'dist/evaluate/format.js'));
+const { poolTrainings } = await import(join(ROOT, 'dist/evaluate/pool.js'));
+const result = pooled ? poolTrainings(trainings.map((t) => t.result)) : trainings[0].result;
+const { summary, runSeconds, evalSeconds } = trainings[0];
+const minutes = (s) => `${(s / 60).toFixed(1)} min`;
 const added = (key) => summary.classes.reduce((s, c) => s + (c[key] ?? 0), 0);
-const guard = summary.guard;
-const lines = [
-  `${opts.dataset}: ${added('before')} real training images; ${added('synthetic')} synthetic and ${added('oversampled')} oversampled in the manifest`,
-  `pipeline (${opts.set.length ? `default config + --set ${opts.set.join(' ')}` : 'default config'}): ${runSeconds === null ? 'reused' : `${(runSeconds / 60).toFixed(1)} min`} (budget ${BUDGET_SECONDS / 60} min; summary total ${(summary.durations.total / 60).toFixed(1)} min, train ${(summary.durations.train / 60).toFixed(1)} min${summary.incremental?.train === 'reused' ? ' (models reused from the previous run)' : ''}, guard ${((summary.durations.guard ?? 0) / 60).toFixed(1)} min); backend ${summary.backend.name}`,
-  `evaluate: ${result.seeds.length} seeds × 4 classifiers (+ ${result.tuning ? result.tuning.candidates.length * result.tuning.seeds.length : 0} on the validation split), ${result.settings.steps} steps of ${result.settings.batchSize}; ${(evalSeconds / 60).toFixed(1)} min`,
-  `load average: ${loadBefore} before, ${load()} after, on ${os.availableParallelism()} cores (other processes share this machine)`,
-  '',
-  ...(guard
+const guardLines = (guard) =>
+  guard
     ? [
         `guard (${guard.mode}; ${guard.seeds.length} seeds of ${guard.steps} steps on the GAN's held-out images: ${Object.entries(guard.heldOut).map(([l, n]) => `${l} ${n}`).join(', ')}):`,
         ...guard.perClass.map((c) => `  ${c.label.padEnd(10)} ${c.decision.padEnd(8)} held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with synthetic, ${(100 * c.without).toFixed(1)} % without — ${c.reason}`),
-        '',
       ]
-    : ['guard: off', '']),
+    : ['guard: off'];
+const runLine = (t, k) =>
+  `pipeline (${opts.set.length ? `default config +${setText}` : 'default config'}${pooled ? `, GAN seed ${k}` : ''}): ${t.runSeconds === null ? 'reused' : minutes(t.runSeconds)} (budget ${BUDGET_SECONDS / 60} min; summary total ${minutes(t.summary.durations.total)}, train ${minutes(t.summary.durations.train)}${t.summary.incremental?.train === 'reused' ? ' (models reused from the previous run)' : ''}, guard ${minutes(t.summary.durations.guard ?? 0)}); backend ${t.summary.backend.name}`;
+const tuned = (r) => (r.tuning ? r.tuning.candidates.length * r.tuning.seeds.length : 0);
+const lines = [
+  `${opts.dataset}: ${added('before')} real training images; ${added('synthetic')} synthetic and ${added('oversampled')} oversampled in the manifest${pooled ? ` of GAN training 0 (${trainings.map((t) => `${t.summary.classes.reduce((s, c) => s + (c.synthetic ?? 0), 0)}`).join(' / ')} synthetic over the ${opts.ganSeeds} trainings)` : ''}`,
+  ...trainings.map(runLine),
+  `evaluate: ${pooled ? `${opts.ganSeeds} trainings × ` : ''}${trainings[0].result.seeds.length} seed${trainings[0].result.seeds.length === 1 ? '' : 's'} × 4 classifiers (+ ${tuned(trainings[0].result)} on the validation split${pooled ? ' each' : ''}), ${result.settings.steps} steps of ${result.settings.batchSize}; ${minutes(trainings.reduce((s, t) => s + t.evalSeconds, 0))}`,
+  `load average: ${loadBefore} before, ${load()} after, on ${os.availableParallelism()} cores (other processes share this machine)`,
+  '',
+  ...trainings.flatMap((t, k) => [...(pooled ? [`GAN training ${k}:`] : []), ...guardLines(t.summary.guard), '']),
   formatEvaluation(result),
 ];
 process.stdout.write(lines.join('\n') + '\n');
 await writeFile(
   join(opts.out, 'bench-eval.json'),
-  JSON.stringify({ dataset: opts.dataset, started, runSeconds, evalSeconds, budgetSeconds: BUDGET_SECONDS, set: opts.set, loadBefore: Number(loadBefore), loadAfter: Number(load()), cores: os.availableParallelism(), result }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      dataset: opts.dataset,
+      started,
+      runSeconds,
+      evalSeconds,
+      ...(pooled ? { trainings: trainings.map((t) => ({ out: t.out, runSeconds: t.runSeconds, evalSeconds: t.evalSeconds, result: t.result })) } : {}),
+      budgetSeconds: BUDGET_SECONDS,
+      set: opts.set,
+      loadBefore: Number(loadBefore),
+      loadAfter: Number(load()),
+      cores: os.availableParallelism(),
+      result,
+    },
+    null,
+    2,
+  ) + '\n',
 );
