@@ -19,8 +19,9 @@
 //   --skip-run         reuse the run already in --out (only evaluate again)
 //   --seeds <n>        evaluate seeds (default 5; with --gan-seeds, per training, default 1)
 //   --gan-seeds <k>    train the GAN k times (seeds 0..k-1, run folders <out>/gan-seed-<i>), evaluate each on its
-//                      own classifier seeds, and pool them: each training is one paired unit, so the interval
-//                      covers the GAN's training as well as the classifier's (src/evaluate/pool.ts). Default 1.
+//                      own classifier seeds, and pool them (`evaluate` with one --manifest per training): each
+//                      training is one paired unit, so the interval covers the GAN's training as well as the
+//                      classifier's (src/evaluate/pool.ts). Default 1.
 //   --steps <n>        evaluate training steps per classifier (default: evaluate's own)
 //   --set <k=v ...>    extra config overrides for the run (the figure is for the default config: say so)
 //   --backend <name>   tfjs backend (default auto)
@@ -106,10 +107,14 @@ async function pipeline(out, seed) {
   return (performance.now() - t0) / 1000;
 }
 
-/** Evaluates the run in `out` on classifier seeds firstSeed … firstSeed + --seeds − 1. */
-async function evaluateRun(out, firstSeed) {
+/**
+ * Evaluates the runs in `outs` on classifier seeds numbered from 0 (--seeds per run); several are pooled by
+ * `evaluate` itself (each run one paired unit; the pooled result in <out>/evaluate-pooled.json).
+ */
+async function evaluateRuns(outs) {
   const t1 = performance.now();
-  const evalArgs = [cli, 'evaluate', '--manifest', join(out, 'manifest.jsonl'), '--test', join(DATA, 'test'), '--seeds', opts.seeds, '--seed', String(firstSeed), '--scarce', SCARCE.join(','), '--backend', opts.backend, '--json'];
+  const evalArgs = [cli, 'evaluate', ...outs.flatMap((o) => ['--manifest', join(o, 'manifest.jsonl')]), '--test', join(DATA, 'test'), '--seeds', opts.seeds, '--scarce', SCARCE.join(','), '--backend', opts.backend, '--json'];
+  if (outs.length > 1) evalArgs.push('--out', join(opts.out, 'evaluate-pooled.json'));
   if (opts.steps) evalArgs.push('--steps', opts.steps);
   const result = JSON.parse(await run(process.execPath, evalArgs, { quietStdout: true }));
   return { result, evalSeconds: (performance.now() - t1) / 1000 };
@@ -121,15 +126,13 @@ for (let k = 0; k < opts.ganSeeds; k++) {
   const out = pooled ? join(opts.out, `gan-seed-${k}`) : opts.out;
   if (pooled) process.stderr.write(`GAN training ${k + 1} of ${opts.ganSeeds} (seed ${k}) …\n`);
   const runSeconds = opts.skipRun ? null : await pipeline(out, k);
-  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
-  const { result, evalSeconds } = await evaluateRun(out, k * Number(opts.seeds));
-  trainings.push({ out, runSeconds, evalSeconds, summary, result });
+  trainings.push({ out, runSeconds, summary: JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) });
 }
+const { result, evalSeconds } = await evaluateRuns(trainings.map((t) => t.out));
+for (const t of trainings) t.result = pooled ? JSON.parse(await readFile(join(t.out, 'evaluate.json'), 'utf8')) : result;
 
 const { formatEvaluation } = await import(join(ROOT, 'dist/evaluate/format.js'));
-const { poolTrainings } = await import(join(ROOT, 'dist/evaluate/pool.js'));
-const result = pooled ? poolTrainings(trainings.map((t) => t.result)) : trainings[0].result;
-const { summary, runSeconds, evalSeconds } = trainings[0];
+const { summary, runSeconds } = trainings[0];
 const minutes = (s) => `${(s / 60).toFixed(1)} min`;
 const added = (key) => summary.classes.reduce((s, c) => s + (c[key] ?? 0), 0);
 const guardLines = (guard) =>
@@ -145,7 +148,7 @@ const tuned = (r) => (r.tuning ? r.tuning.candidates.length * r.tuning.seeds.len
 const lines = [
   `${opts.dataset}: ${added('before')} real training images; ${added('synthetic')} synthetic and ${added('oversampled')} oversampled in the manifest${pooled ? ` of GAN training 0 (${trainings.map((t) => `${t.summary.classes.reduce((s, c) => s + (c.synthetic ?? 0), 0)}`).join(' / ')} synthetic over the ${opts.ganSeeds} trainings)` : ''}`,
   ...trainings.map(runLine),
-  `evaluate: ${pooled ? `${opts.ganSeeds} trainings × ` : ''}${trainings[0].result.seeds.length} seed${trainings[0].result.seeds.length === 1 ? '' : 's'} × 4 classifiers (+ ${tuned(trainings[0].result)} on the validation split${pooled ? ' each' : ''}), ${result.settings.steps} steps of ${result.settings.batchSize}; ${minutes(trainings.reduce((s, t) => s + t.evalSeconds, 0))}`,
+  `evaluate: ${pooled ? `${opts.ganSeeds} trainings × ` : ''}${trainings[0].result.seeds.length} seed${trainings[0].result.seeds.length === 1 ? '' : 's'} × 4 classifiers (+ ${tuned(trainings[0].result)} on the validation split${pooled ? ' each' : ''}), ${result.settings.steps} steps of ${result.settings.batchSize}; ${minutes(evalSeconds)}`,
   `load average: ${loadBefore} before, ${load()} after, on ${os.availableParallelism()} cores (other processes share this machine)`,
   '',
   ...trainings.flatMap((t, k) => [...(pooled ? [`GAN training ${k}:`] : []), ...guardLines(t.summary.guard), '']),
@@ -160,7 +163,7 @@ await writeFile(
       started,
       runSeconds,
       evalSeconds,
-      ...(pooled ? { trainings: trainings.map((t) => ({ out: t.out, runSeconds: t.runSeconds, evalSeconds: t.evalSeconds, result: t.result })) } : {}),
+      ...(pooled ? { trainings: trainings.map((t) => ({ out: t.out, runSeconds: t.runSeconds, result: t.result })) } : {}),
       budgetSeconds: BUDGET_SECONDS,
       set: opts.set,
       loadBefore: Number(loadBefore),

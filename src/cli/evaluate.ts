@@ -6,6 +6,8 @@ import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { formatEvaluation } from '../evaluate/format.js';
 import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
+import { poolTrainings } from '../evaluate/pool.js';
+import type { EvaluationResult } from '../evaluate/types.js';
 import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
@@ -14,7 +16,7 @@ import { outLayout } from '../out/layout.js';
 import { backendOption, examples, intOption, numberOption } from './options.js';
 
 interface EvaluateFlags {
-  manifest: string;
+  manifest: string[];
   test: string;
   seeds: number;
   seed: number;
@@ -36,9 +38,13 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .description(
       'train the same small classifier on real only, real + oversampling, real + class weights, and real + synthetic; test each on held-out real images',
     )
-    .requiredOption('--manifest <file>', 'manifest.jsonl of a run (real and synthetic images)')
+    .requiredOption(
+      '--manifest <file>',
+      'manifest.jsonl of a run (real and synthetic images); repeat it for runs of the same config with other seeds (GAN trainings) to pool them: each run is then one paired unit, evaluated on its own seeds',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .requiredOption('--test <dir>', 'held-out real images, one folder per class (never the training folder)')
-    .addOption(intOption('--seeds <n>', 'seeds to average over (each trains all four classifiers); ≥ 2 for a confidence interval', 1, EVALUATE_RUN_DEFAULTS.seeds))
+    .addOption(intOption('--seeds <n>', `seeds to average over (each trains all four classifiers); ≥ 2 for a confidence interval. With several --manifest: per run (default 1), numbered on from the previous run's`, 1, EVALUATE_RUN_DEFAULTS.seeds))
     .addOption(intOption('--seed <n>', 'first seed', 0, 0))
     .addOption(intOption('--steps <n>', `training steps per classifier, the same for every arm (default: ${EVALUATE_DEFAULTS.passes} passes over the largest arm's images, at least ${EVALUATE_DEFAULTS.minSteps})`, 1))
     .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
@@ -46,7 +52,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .addOption(intOption('--tune-seeds <n>', "seeds of the validation-split choice of the synthetic row's labels and mix (0 = use them as delivered)", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
     .addOption(numberOption('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', 0, EVALUATE_RUN_DEFAULTS.tau))
     .option('--json', 'print the result as JSON on stdout')
-    .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest)')
+    .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest; required with several --manifest, for the pooled result — each run still gets its own evaluate.json)')
     .option('--no-report', "do not add the result to report.html beside the manifest")
     .addOption(backendOption('auto'))
     .option('-q, --quiet', 'no progress output')
@@ -55,10 +61,23 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
       examples(
         ['gan-augment evaluate --manifest out/quickstart/manifest.jsonl --test fixtures/fmnist-tiny-test', "the demo's run against the held-out fixture; adds the result to report.html"],
         ['gan-augment evaluate --manifest out/manifest.jsonl --test data/test --seeds 5 --json', 'more seeds, the result as JSON on stdout'],
+        ['gan-augment evaluate --manifest out-s0/manifest.jsonl --manifest out-s1/manifest.jsonl --manifest out-s2/manifest.jsonl --test data/test --out pooled.json', 'three GAN trainings of one config (seed: 0, 1, 2), pooled: the interval covers the GAN\'s training too'],
       ),
     )
-    .action(async (flags: EvaluateFlags) => {
-      const { seeds: n, seed: first, steps, batchSize, tuneSeeds } = flags;
+    .action(async (flags: EvaluateFlags, cmd: Command) => {
+      const { seed: first, steps, batchSize, tuneSeeds } = flags;
+      const manifests = flags.manifest;
+      const pooled = manifests.length > 1;
+      if (pooled && !flags.out) throw new UserError(`--out: ${manifests.length} manifests pool into one result; name the file to write it to (each run's own result is written to evaluate.json beside its manifest)`);
+      const seen = new Set<string>();
+      for (const m of manifests) {
+        const r = path.resolve(m);
+        if (seen.has(r)) throw new UserError(`--manifest: ${m} is given twice; each run is one unit, so pooling it twice would count one GAN training as two`);
+        seen.add(r);
+        if (pooled && path.resolve(flags.out!) === outLayout(path.dirname(r)).evaluate) throw new UserError(`--out: ${flags.out} is ${m}'s own evaluate.json; write the pooled result elsewhere`);
+      }
+      // With several runs each is one unit, the mean of its seeds: one seed per run unless asked.
+      const n = pooled && cmd.getOptionValueSource('seeds') === 'default' ? 1 : flags.seeds;
       const tau = flags.tau;
       const backendName = BACKENDS.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${BACKENDS.join(', ')}, received "${flags.backend}"`);
@@ -66,36 +85,48 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
       const say = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
       say(describeBackend(backend));
       const t0 = performance.now();
-      const result = await evaluate({
-        manifest: flags.manifest,
-        test: flags.test,
-        seeds: Array.from({ length: n }, (_, i) => first + i),
-        settings: { ...(steps !== undefined ? { steps } : {}), batchSize },
-        tuneSeeds,
-        tau,
-        ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
-        signal,
-        onEvent: (e) => {
-          if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${e.use.targets} labels, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
-          else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (real images the run listed again: guard fallback or filter shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
-          else if (e.type === 'arm')
-            say(
-              `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.seconds.toFixed(0)} s; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,
-            );
-        },
-      });
-      const { notes, ...out } = result;
-      for (const note of notes) process.stderr.write(`note: ${note}\n`);
-      const dir = path.dirname(path.resolve(flags.manifest));
-      const beside = outLayout(dir);
-      const file = flags.out ?? beside.evaluate;
-      await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
-      const reported = flags.report && path.resolve(file) === beside.evaluate && (await access(beside.summary).then(() => true, () => false));
-      if (reported) await writeReport(dir);
+      const results: EvaluationResult[] = [];
+      const files: string[] = [];
+      for (const [k, manifest] of manifests.entries()) {
+        if (pooled) say(`run ${k + 1} of ${manifests.length}: ${manifest}`);
+        const result = await evaluate({
+          manifest,
+          test: flags.test,
+          seeds: Array.from({ length: n }, (_, i) => first + k * n + i),
+          settings: { ...(steps !== undefined ? { steps } : {}), batchSize },
+          tuneSeeds,
+          tau,
+          ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+          signal,
+          onEvent: (e) => {
+            if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${e.use.targets} labels, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
+            else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (real images the run listed again: guard fallback or filter shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
+            else if (e.type === 'arm')
+              say(
+                `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.seconds.toFixed(0)} s; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,
+              );
+          },
+        });
+        const { notes, ...out } = result;
+        for (const note of notes) process.stderr.write(`note: ${note}\n`);
+        const dir = path.dirname(path.resolve(manifest));
+        const beside = outLayout(dir);
+        const file = pooled ? beside.evaluate : (flags.out ?? beside.evaluate);
+        await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
+        const reported = flags.report && path.resolve(file) === beside.evaluate && (await access(beside.summary).then(() => true, () => false));
+        if (reported) await writeReport(dir);
+        results.push(out);
+        files.push(`${file}${reported ? ` and ${beside.report}` : ''}`);
+      }
+      const out = pooled ? poolTrainings(results) : results[0]!;
+      if (pooled) {
+        await writeFileAtomic(flags.out!, JSON.stringify(out, null, 2) + '\n');
+        files.push(`${flags.out!} (pooled)`);
+      }
       if (flags.json) {
         process.stdout.write(JSON.stringify(out) + '\n');
         return;
       }
-      process.stdout.write(`\n${formatEvaluation(out)}\nwrote ${file}${reported ? ` and ${beside.report}` : ''}\n`);
+      process.stdout.write(`\n${formatEvaluation(out)}\nwrote ${files.join(', ')}\n`);
     });
 }

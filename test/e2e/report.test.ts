@@ -139,6 +139,35 @@ describe('report.html and evaluate (e2e)', () => {
     expect(missing.stderr).toMatch(/^error: <out>: expected the out folder of a run/);
   });
 
+  it('evaluate pools several runs of a config: each run on its own seed with its own evaluate.json, the pooled result over the runs in --out', async () => {
+    const dir = await tempDir();
+    const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
+    await cp(out, a, { recursive: true });
+    await cp(out, b, { recursive: true });
+    const pooledFile = path.join(dir, 'pooled.json');
+    const test = path.join(ROOT, 'fixtures/fmnist-tiny-test');
+    const args = ['evaluate', '--manifest', path.join(a, 'manifest.jsonl'), '--manifest', path.join(b, 'manifest.jsonl'), '--test', test, '--steps', '4', '--batch-size', '8', '--tune-seeds', '0', '--backend', 'wasm', '-q'];
+    const noOut = await runCli(args);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/^error: --out: 2 manifests pool into one result/);
+    const twice = await runCli([...args, '--manifest', path.join(a, 'manifest.jsonl'), '--out', pooledFile]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/is given twice/);
+    const r = await runCli([...args, '--out', pooledFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(await readFile(pooledFile, 'utf8'));
+    const [ea, eb] = await Promise.all([a, b].map(async (d) => JSON.parse(await readFile(path.join(d, 'evaluate.json'), 'utf8'))));
+    expect([ea.seeds, eb.seeds]).toEqual([[0], [1]]);
+    expect(p.seeds).toEqual([0, 1]);
+    expect(p.pooled.trainings.map((t: { manifest: string; seeds: number[] }) => [t.manifest, t.seeds])).toEqual([[path.join(a, 'manifest.jsonl'), [0]], [path.join(b, 'manifest.jsonl'), [1]]]);
+    // Each unit is its run's figures; two units give an interval, so the verdict is not the one-seed one.
+    const syn = (x: { rows: { name: string; perSeed: { scarceRecall: number }[] }[] }) => x.rows.find((row) => row.name === 'synthetic')!.perSeed;
+    expect(syn(p).map((s) => s.scarceRecall)).toEqual([syn(ea)[0]!.scarceRecall, syn(eb)[0]!.scarceRecall]);
+    expect(p.verdict.reason).not.toMatch(/no confidence interval/);
+    expect(r.stdout).toContain('over 2 GAN trainings, each the mean of its own classifier seeds (0, 1)');
+    expect(r.stdout).toContain(`wrote ${path.join(a, 'evaluate.json')} and ${path.join(a, 'report.html')}, ${path.join(b, 'evaluate.json')} and ${path.join(b, 'report.html')}, ${pooledFile} (pooled)`);
+  }, 120_000);
+
   it.skipIf(!HAS_CHROMIUM)('renders in headless Chromium: images decode, no console errors, no requests', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
