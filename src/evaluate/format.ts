@@ -4,7 +4,8 @@
  * split chose the synthetic row's use, and the verdict. Pure; `evaluate` and bench/eval.mjs print it.
  */
 import { table } from '../cli/format.js';
-import type { EvaluationResult, PairedDiff } from './types.js';
+import { paired } from './rows.js';
+import type { EvaluationResult, PairedDiff, SeedFigures } from './types.js';
 import { pushAll } from '../util/array.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -69,6 +70,18 @@ export function qualityLines(r: EvaluationResult): string[] {
   return [`kept synthetic images vs the test folder (features: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
 }
 
+/**
+ * Where the best classical row is not oversampling: the synthetic row against oversampling too, paired the
+ * same way — the issue's do-no-harm yardstick ("never below random oversampling by more than the CI").
+ */
+export function vsOversampleLines(r: EvaluationResult): string[] {
+  const syn = r.rows.find((x) => x.name === 'synthetic');
+  const over = r.rows.find((x) => x.name === 'oversample');
+  if (r.best === 'oversample' || !syn || !over || syn.perSeed.length !== over.perSeed.length) return [];
+  const d = (g: (x: SeedFigures) => number) => diff(paired(syn.perSeed.map(g), over.perSeed.map(g)), false);
+  return [`synthetic − oversample (paired over ${units(r)}, 95 % CI): scarce recall ${d((x) => x.scarceRecall)}, balanced accuracy ${d((x) => x.balancedAccuracy)} points`];
+}
+
 /** A pooled result's trainings, one line each: its own difference over its seeds, what its synthetic row used, its kept images' FID ÷ floor. */
 export function trainingLines(r: EvaluationResult): string[] {
   if (!r.pooled) return [];
@@ -83,6 +96,7 @@ export function trainingLines(r: EvaluationResult): string[] {
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
   pushAll(out, perClassLines(r));
+  pushAll(out, vsOversampleLines(r));
   pushAll(out, trainingLines(r));
   pushAll(out, confusionLines(r));
   pushAll(out, qualityLines(r));
