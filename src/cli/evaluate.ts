@@ -93,7 +93,8 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
           manifest,
           test: flags.test,
           seeds: Array.from({ length: n }, (_, i) => first + k * n + i),
-          settings: { ...(steps !== undefined ? { steps } : {}), batchSize },
+          // Every run of a pool trains as many steps as the first (its budget), so that they are measured alike.
+          settings: { ...(steps !== undefined ? { steps } : results[0] ? { steps: results[0].settings.steps } : {}), batchSize },
           tuneSeeds,
           tau,
           ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
