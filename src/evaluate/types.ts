@@ -99,8 +99,8 @@ export interface EvaluationResult {
    */
   seeds: number[];
   /**
-   * Present when the result pools the evaluations of several GAN trainings of one config (pool.ts; `npm run
-   * eval -- --gan-seeds`): the rows, differences and verdict are over the trainings, so their intervals cover
+   * Present when the result pools the evaluations of several GAN trainings of one config (pool.ts; `evaluate`
+   * with one `--manifest` per run, as `npm run eval -- --gan-seeds` calls it): the rows, differences and verdict are over the trainings, so their intervals cover
    * how much the GAN's training moves the figure as well as the classifier's seed.
    */
   pooled?: { unit: string; trainings: PooledTraining[] };
