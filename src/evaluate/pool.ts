@@ -31,14 +31,13 @@ export function poolTrainings(results: readonly EvaluationResult[]): EvaluationR
   same('the test folder', (r) => r.test);
   for (const r of results) if (r.pooled) throw new UserError(`pooling GAN trainings: ${r.manifest}'s evaluation is already pooled`);
 
-  const labels = Object.keys(first.testCounts);
   const perArm = new Map<ArmName, ArmFigures>(
     ARMS.map((name) => {
       const rows = results.map((r) => r.rows.find((x) => x.name === name)!);
       return [name, { figures: rows.map((row, k) => meanFigures(row.perSeed, k)), seconds: rows.reduce((s, row) => s + row.seconds, 0), trainImages: rows[0]!.trainImages }];
     }),
   );
-  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, labels, first.scarce);
+  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, first.scarce);
   const v = verdictOf(synthetic, best, results.length, POOLED_UNIT);
   const none = results.every((r) => r.quality === null);
   return {

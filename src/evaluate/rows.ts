@@ -46,7 +46,7 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
  * row's gain over it (mean and standard deviation of the per-seed differences, in points).
  * @throws {RangeError} when an arm has no figures or the arms differ in how many they have
  */
-export function summariseArms(perArm: ReadonlyMap<ArmName, ArmFigures>, labels: readonly string[], scarce: readonly string[]): { rows: EvaluationRow[]; best: EvaluationRow; synthetic: EvaluationRow; gain: number; gainStd: number } {
+export function summariseArms(perArm: ReadonlyMap<ArmName, ArmFigures>, scarce: readonly string[]): { rows: EvaluationRow[]; best: EvaluationRow; synthetic: EvaluationRow; gain: number; gainStd: number } {
   const n = perArm.get('real')?.figures.length ?? 0;
   for (const name of ARMS) {
     const m = perArm.get(name)?.figures.length ?? 0;
@@ -54,25 +54,16 @@ export function summariseArms(perArm: ReadonlyMap<ArmName, ArmFigures>, labels: 
   }
   const partial = ARMS.map((name) => {
     const { figures, seconds, trainImages } = perArm.get(name)!;
+    // The means are one seed's figures averaged (recall per label, confusion per scarce class) — meanFigures.
+    const { balancedAccuracy, macroF1, recall, scarceRecall, majorityRecall, confusion } = meanFigures(figures, 0);
     const f = (g: (x: SeedFigures) => number) => figures.map(g);
-    const recall: Record<string, number> = {};
-    for (const l of labels) {
-      const v = figures.map((x) => x.recall[l]).filter((x): x is number => x !== undefined);
-      if (v.length) recall[l] = mean(v);
-    }
-    const confusion: Record<string, Record<string, number>> = {};
-    for (const l of scarce) {
-      const row: Record<string, number> = {};
-      for (const x of figures) for (const [to, v] of Object.entries(x.confusion[l] ?? {})) row[to] = (row[to] ?? 0) + v / figures.length;
-      confusion[l] = row;
-    }
     return {
       name,
-      balancedAccuracy: mean(f((x) => x.balancedAccuracy)),
-      macroF1: mean(f((x) => x.macroF1)),
+      balancedAccuracy,
+      macroF1,
       recall,
-      scarceRecall: mean(f((x) => x.scarceRecall)),
-      majorityRecall: mean(f((x) => x.majorityRecall)),
+      scarceRecall,
+      majorityRecall,
       confusion,
       std: { balancedAccuracy: sampleStd(f((x) => x.balancedAccuracy)), macroF1: sampleStd(f((x) => x.macroF1)), scarceRecall: sampleStd(f((x) => x.scarceRecall)) },
       perSeed: figures,

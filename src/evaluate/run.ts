@@ -253,7 +253,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     }
   }
 
-  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, data.labels, scarce);
+  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);
   const testCounts: Record<string, number> = {};
   data.test.labels.forEach((l) => (testCounts[data.labels[l]!] = (testCounts[data.labels[l]!] ?? 0) + 1));
   return {

@@ -10,7 +10,6 @@ import { meanFigures, summariseArms, verdictOf, type ArmFigures } from '../../sr
 import { tInterval } from '../../src/evaluate/stats.js';
 import { ARMS, type ArmName, type EvaluationResult, type SeedFigures } from '../../src/evaluate/types.js';
 
-const LABELS = ['coat', 'bag'];
 const SCARCE = ['coat'];
 
 /** One seed's figures: the scarce class's recall `r`, the other class's 0.9. */
@@ -22,7 +21,7 @@ function fig(seed: number, r: number, confusion: Record<string, number> = { bag:
 function result(manifest: string, seeds: number[], oversample: number[], synthetic: number[], over: Partial<EvaluationResult> = {}, logitAdjust = -0.1): EvaluationResult {
   const byArm: Record<ArmName, number[]> = { real: oversample.map((x) => x - 0.2), oversample, 'class-weight': oversample.map((x) => x - 0.1), 'logit-adjust': oversample.map((x) => x + logitAdjust), synthetic };
   const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: byArm[a].map((r, i) => fig(seeds[i]!, r)), seconds: 1, trainImages: 10 }]));
-  const { rows, best, synthetic: syn, gain, gainStd } = summariseArms(perArm, LABELS, SCARCE);
+  const { rows, best, synthetic: syn, gain, gainStd } = summariseArms(perArm, SCARCE);
   return {
     scarce: SCARCE,
     rows,
