@@ -22,6 +22,7 @@ import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthes
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage } from './stages/train.js';
 import { runGuard, type GuardSummary } from './stages/guard.js';
+import { fewHeldOutNote } from './guard/preview.js';
 import { teacherTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, type JobModels } from './stages/write.js';
@@ -114,6 +115,8 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   let guard: GuardSummary | null = null;
 
   if (scarce.length > 0) {
+    const few = fewHeldOutNote(scarce, config.train.validation, config.guard);
+    if (few) emit({ type: 'info', message: few });
     // Features before training: a broken extractor fails before minutes of training.
     const features = await prepareQuality(config, ing, emit, signal);
     const trained = await timed(

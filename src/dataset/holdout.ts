@@ -5,6 +5,12 @@
 import { Rng } from '../util/rng.js';
 import { pushAll } from '../util/array.js';
 
+/** How many of a class's `n` images {@link splitHoldout} holds out: max(2, round(fraction × n)), leaving at least one to train on; none from a class of 1–2. */
+export function holdoutCount(n: number, fraction: number): number {
+  const want = fraction > 0 ? Math.max(2, Math.round(fraction * n)) : 0;
+  return Math.min(want, Math.max(0, n - 1), n >= 3 ? n : 0);
+}
+
 /**
  * Splits image indices per class: max(2, round(fraction × n)) held out, but always at least one image
  * left to train on (a class of 1–2 images holds out nothing).
@@ -20,8 +26,7 @@ export function splitHoldout(labels: Int32Array, numClasses: number, fraction: n
       const j = rng.int(i + 1);
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
-    const want = fraction > 0 ? Math.max(2, Math.round(fraction * list.length)) : 0;
-    const k = Math.min(want, Math.max(0, list.length - 1), list.length >= 3 ? list.length : 0);
+    const k = holdoutCount(list.length, fraction);
     pushAll(held, shuffled.slice(0, k));
     pushAll(train, shuffled.slice(k));
   }

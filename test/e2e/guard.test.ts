@@ -1,7 +1,8 @@
 /**
  * The do-no-harm guard through the real CLI: a GAN trained for 4 steps makes noise, so on the held-out
  * real images its samples cannot beat the classes' own real images listed again — every scarce class
- * falls back to oversampling, and the run says so in summary.json and on the console.
+ * falls back to oversampling, and the run says so in summary.json and on the console — before the training,
+ * that the classes will be judged on too few held-out images to expect anything else.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,5 +40,14 @@ describe('guard (e2e)', () => {
       expect(c.oversampled).toBe(c.deficit);
     }
     for (const l of SCARCE) expect(r.stderr).toMatch(new RegExp(`guard: class "${l}": synthetic images dropped`));
+  });
+
+  it('says before the training how few held-out images the classes will be judged on', async () => {
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    const held = summary.guard.heldOut.coat;
+    for (const l of SCARCE) expect(summary.guard.heldOut[l]).toBe(held);
+    const note = r.stderr.indexOf(`guard: "coat", "pullover", "shirt" will be judged on ${held} held-out real images each (train.validation 0.1)`);
+    expect(note, r.stderr).toBeGreaterThanOrEqual(0);
+    expect(note).toBeLessThan(r.stderr.indexOf('train: started'));
   });
 });

@@ -1,0 +1,26 @@
+/**
+ * What the guard will judge on, known before any training: each scarce class's held-out real images (the
+ * GAN's `train.validation` split, src/dataset/holdout.ts). Pure.
+ */
+import { holdoutCount } from '../dataset/holdout.js';
+import { FEW_HELD_OUT, type GuardMode } from './decide.js';
+
+/**
+ * The console line for a run whose `fallback` guard will judge some scarce class on fewer than
+ * {@link FEW_HELD_OUT} held-out images, or null. On so few the guard has not kept a class's synthetic images in
+ * any measurement, not even new real images standing in for them (docs/measurements.md), so the user learns
+ * before the training what the run will most likely deliver for those classes, and what would change it.
+ */
+export function fewHeldOutNote(classes: readonly { label: string; count: number }[], validation: number, mode: GuardMode): string | null {
+  if (mode !== 'fallback') return null;
+  const few = classes.map((c) => ({ label: c.label, held: holdoutCount(c.count, validation) })).filter((c) => c.held < FEW_HELD_OUT);
+  if (few.length === 0) return null;
+  const same = few.every((c) => c.held === few[0]!.held);
+  const names = few.map((c) => `"${c.label}"${same ? '' : ` (${c.held})`}`).join(', ');
+  const held = same ? ` on ${few[0]!.held} held-out real image${few[0]!.held === 1 ? '' : 's'} ${few.length > 1 ? 'each' : ''}`.trimEnd() : ' on the held-out real images in brackets';
+  return (
+    `guard: ${names} will be judged${held} (train.validation ${validation}); below ${FEW_HELD_OUT} the guard has kept no ` +
+    `synthetic images in the measurements so far, not even perfect ones (new real images; docs/measurements.md): expect ` +
+    `${few.length > 1 ? 'their fills' : 'its fill'} to be oversampled real images. A larger train.validation holds out more, at the cost of the GAN's training images`
+  );
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { holdoutCount, splitHoldout } from '../../src/dataset/holdout.js';
+import { FEW_HELD_OUT } from '../../src/guard/decide.js';
+import { fewHeldOutNote } from '../../src/guard/preview.js';
+import { Rng } from '../../src/util/rng.js';
+
+describe('holdoutCount', () => {
+  it('is what splitHoldout holds out of a class of n images', () => {
+    for (const fraction of [0, 0.05, 0.1, 0.3, 0.5]) {
+      for (const n of [1, 2, 3, 4, 10, 15, 20, 49, 50, 51, 1000]) {
+        const split = splitHoldout(new Int32Array(n), 1, fraction, new Rng(7));
+        expect(holdoutCount(n, fraction), `n ${n}, fraction ${fraction}`).toBe(split.held.length);
+      }
+    }
+  });
+});
+
+describe('fewHeldOutNote', () => {
+  const fmnistLt = [
+    { label: 'coat', count: 50 },
+    { label: 'pullover', count: 50 },
+    { label: 'shirt', count: 50 },
+  ];
+
+  it('names the classes a fallback guard will judge on too few held-out images, before the training', () => {
+    const note = fewHeldOutNote(fmnistLt, 0.1, 'fallback');
+    expect(note).toBe(
+      `guard: "coat", "pullover", "shirt" will be judged on 5 held-out real images each (train.validation 0.1); below ${FEW_HELD_OUT} the guard has kept no ` +
+        'synthetic images in the measurements so far, not even perfect ones (new real images; docs/measurements.md): expect their fills to be oversampled real images. ' +
+        "A larger train.validation holds out more, at the cost of the GAN's training images",
+    );
+  });
+
+  it('gives each class its own count when they differ, and leaves out the classes with enough', () => {
+    const note = fewHeldOutNote([{ label: 'bag', count: 20 }, { label: 'shirt', count: 50 }, { label: 'coat', count: 400 }, { label: 'tiny', count: 2 }], 0.1, 'fallback')!;
+    expect(note).toMatch(/^guard: "bag" \(2\), "shirt" \(5\), "tiny" \(0\) will be judged on the held-out real images in brackets \(train\.validation 0\.1\)/);
+    expect(note).not.toMatch(/coat/);
+    expect(fewHeldOutNote([{ label: 'coat', count: 50 }], 0.1, 'fallback')).toMatch(/^guard: "coat" will be judged on 5 held-out real images \(train.validation 0.1\).*expect its fill to be/);
+  });
+
+  it('says nothing when every class holds out enough, or when the guard does not decide', () => {
+    expect(fewHeldOutNote(fmnistLt, 0.3, 'fallback')).toBeNull();
+    expect(fewHeldOutNote([{ label: 'coat', count: 150 }], 0.1, 'fallback')).toBeNull();
+    expect(fewHeldOutNote(fmnistLt, 0.1, 'warn')).toBeNull();
+    expect(fewHeldOutNote(fmnistLt, 0.1, 'off')).toBeNull();
+    expect(fewHeldOutNote([], 0.1, 'fallback')).toBeNull();
+  });
+});
