@@ -17,7 +17,8 @@ export function fewHeldOutNote(classes: readonly { label: string; count: number 
   if (few.length === 0) return null;
   const same = few.every((c) => c.held === few[0]!.held);
   const names = few.map((c) => `"${c.label}"${same ? '' : ` (${c.held})`}`).join(', ');
-  const held = same ? ` on ${few[0]!.held} held-out real image${few[0]!.held === 1 ? '' : 's'} ${few.length > 1 ? 'each' : ''}`.trimEnd() : ' on the held-out real images in brackets';
+  const n = few[0]!.held;
+  const held = !same ? ' on the held-out real images in brackets' : n === 0 ? ' on no held-out real image' : ` on ${n} held-out real image${n === 1 ? '' : 's'}${few.length > 1 ? ' each' : ''}`;
   return (
     `guard: ${names} will be judged${held} (train.validation ${validation}); below ${FEW_HELD_OUT} the guard has kept no ` +
     `synthetic images in the measurements so far, not even perfect ones (new real images; docs/measurements.md): expect ` +

@@ -36,6 +36,7 @@ describe('fewHeldOutNote', () => {
     expect(note).toMatch(/^guard: "bag" \(2\), "shirt" \(5\), "tiny" \(0\) will be judged on the held-out real images in brackets \(train\.validation 0\.1\)/);
     expect(note).not.toMatch(/coat/);
     expect(fewHeldOutNote([{ label: 'coat', count: 50 }], 0.1, 'fallback')).toMatch(/^guard: "coat" will be judged on 5 held-out real images \(train.validation 0.1\).*expect its fill to be/);
+    expect(fewHeldOutNote([{ label: 'a', count: 2 }, { label: 'b', count: 1 }], 0.1, 'fallback')).toMatch(/^guard: "a", "b" will be judged on no held-out real image \(train/);
   });
 
   it('says nothing when every class holds out enough, or when the guard does not decide', () => {
