@@ -7,7 +7,12 @@
  * `oversample`, mean over evaluate's seeds). Then what three rules would have delivered: the guard's own
  * (both 95 % bounds above 0), a looser one (the gain's mean above 0), and none (`warn`).
  *
- *   node bench/guard-vs-test.mjs <run out folder> [<run out folder> ...]
+ *   node bench/guard-vs-test.mjs [--evaluate <file name>] <run out folder> [<run out folder> ...]
+ *
+ * The guard judges the synthetic images as the manifest delivers them (soft labels, the whole fill); `evaluate`'s
+ * synthetic row uses them as its validation split chose (`tuning.chosen`: hard labels or half the fill, often),
+ * unless it ran with `--tune-seeds 0`. Each row says which use its test Δ measured. `--evaluate` reads another
+ * file of each run folder than evaluate.json (one kept beside it, say).
  *
  * A class's test figure is read from a run that delivered every scarce class's synthetic images together, so a
  * rule's total is an approximation: classes interact through the classifier. Not part of `npm test`.
@@ -15,16 +20,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const dirs = process.argv.slice(2);
-if (dirs.length === 0) {
-  console.error('usage: node bench/guard-vs-test.mjs <run out folder> [...]');
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--evaluate');
+const evaluateFile = at >= 0 ? argv[at + 1] : 'evaluate.json';
+const dirs = argv.filter((_, i) => at < 0 || (i !== at && i !== at + 1));
+if (dirs.length === 0 || !evaluateFile) {
+  console.error('usage: node bench/guard-vs-test.mjs [--evaluate <file name>] <run out folder> [...]');
   process.exit(2);
 }
 const rows = [];
 for (const dir of dirs) {
   const read = (f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
   const summary = read('summary.json');
-  const evaluation = read('evaluate.json');
+  const evaluation = read(evaluateFile);
   const guard = summary.guard;
   const syn = evaluation.rows.find((r) => r.name === 'synthetic');
   const over = evaluation.rows.find((r) => r.name === 'oversample');
@@ -37,13 +45,18 @@ for (const dir of dirs) {
     console.error(`${dir}: skipped (its evaluate.json measured ${evaluation.manifest}, not this run's manifest)`);
     continue;
   }
+  // What the synthetic row's test figure used; null tuning = as delivered.
+  const chosen = evaluation.tuning?.chosen ?? { targets: 'soft', mix: 1 };
+  const use = `${chosen.targets}${chosen.mix === 1 ? '' : ` ×${chosen.mix}`}`;
   for (const c of guard.perClass) {
-    rows.push({ run: path.basename(dir), label: c.label, guard: c.gain.mean, low: c.gain.low, helps: c.helps, heldOut: c.heldOut, test: 100 * (syn.recall[c.label] - over.recall[c.label]) });
+    rows.push({ run: path.basename(dir), label: c.label, guard: c.gain.mean, low: c.gain.low, helps: c.helps, heldOut: c.heldOut, test: 100 * (syn.recall[c.label] - over.recall[c.label]), use });
   }
 }
 const f1 = (x) => (x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`);
-console.log('run                              class       held-out  guard gain (low)   test Δ recall');
-for (const r of rows) console.log(`${r.run.padEnd(32)} ${r.label.padEnd(11)} ${String(r.heldOut).padStart(8)}  ${f1(r.guard).padStart(6)} (${f1(r.low).padStart(6)})   ${f1(r.test).padStart(6)}`);
+console.log('run                              class       held-out  guard gain (low)   test Δ recall (use)');
+for (const r of rows) console.log(`${r.run.padEnd(32)} ${r.label.padEnd(11)} ${String(r.heldOut).padStart(8)}  ${f1(r.guard).padStart(6)} (${f1(r.low).padStart(6)})   ${f1(r.test).padStart(6)} (${r.use})`);
+const tuned = rows.filter((r) => r.use !== 'soft').length;
+if (tuned > 0) console.log(`\n${tuned} of ${rows.length} test Δ measured a use other than the one the guard judged (soft labels, the whole fill): rerun evaluate with --tune-seeds 0 to compare like with like`);
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const n = rows.length;
