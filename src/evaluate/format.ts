@@ -5,7 +5,8 @@
  */
 import { table } from '../cli/format.js';
 import { paired } from './rows.js';
-import type { EvaluationResult, PairedDiff, SeedFigures } from './types.js';
+import { DELIVERED } from './arms.js';
+import type { EvaluationResult, PairedDiff, SeedFigures, SyntheticUse, Tuning } from './types.js';
 import { pushAll } from '../util/array.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -92,12 +93,32 @@ export function trainingLines(r: EvaluationResult): string[] {
   });
 }
 
+const sameUse = (a: SyntheticUse, b: SyntheticUse) => a.targets === b.targets && a.mix === b.mix;
+
+/**
+ * When the validation split chose another use than the manifest's own (soft labels and weights, every synthetic
+ * image): what the manifest as written read on that split, so that nobody takes the synthetic row for what
+ * training on the manifest as it stands gives (on the bench splits the two were up to 19 points apart).
+ */
+function asWrittenLines(t: Tuning): string[] {
+  if (sameUse(t.chosen, DELIVERED)) return [];
+  const written = t.candidates.find((c) => sameUse(c.use, DELIVERED));
+  const chosen = t.candidates.find((c) => sameUse(c.use, t.chosen));
+  if (!written || !chosen) return [];
+  const how = `${t.chosen.targets === 'hard' ? 'hard labels, no weights' : 'its soft labels and weights'}, ${t.chosen.mix === 1 ? 'every synthetic image' : `the best ${100 * t.chosen.mix} % of each class's synthetic images and its real images again for the rest of the fill`}`;
+  return [
+    `the manifest as written (soft labels and weights, every synthetic image) read ${pct(written.scarceRecall)} % scarce recall on that split against ${pct(chosen.scarceRecall)} %: the synthetic row is not what training on it as it stands gives. Train as the row did (${how}), or measure the manifest as written with --tune-seeds 0`,
+  ];
+}
+
 /** The whole text: table, each scarce class's difference, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
   pushAll(out, perClassLines(r));
   pushAll(out, vsOversampleLines(r));
   pushAll(out, trainingLines(r));
+  const other = r.pooled?.trainings.filter((t) => t.use && !sameUse(t.use, DELIVERED)).length ?? 0;
+  if (other > 0) out.push(`${other} of ${r.pooled!.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (soft labels and weights, every synthetic image): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0`);
   pushAll(out, confusionLines(r));
   pushAll(out, qualityLines(r));
   if (r.tuning) {
@@ -105,6 +126,7 @@ export function formatEvaluation(r: EvaluationResult): string {
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);
     const cands = t.candidates.map((c) => `${c.use.targets}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
     out.push(`synthetic row: ${t.chosen.targets} labels, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
+    pushAll(out, asWrittenLines(t));
   }
   out.push(
     `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-${r.pooled ? 'training' : 'seed'} paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.pooled ? `${r.seeds.length} ${units(r)}, each the mean of its own classifier seeds (${r.pooled.trainings.map((t) => t.seeds.join('/')).join(', ')})` : `${r.seeds.length} seeds`}`,

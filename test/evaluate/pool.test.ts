@@ -122,3 +122,45 @@ describe('meanFigures', () => {
     expect(m.confusion.coat!.bag).toBeCloseTo(0.25, 12);
   });
 });
+
+describe('formatEvaluation: the validation split chose another use than the manifest as written', () => {
+  const tuning = (chosen: { targets: 'soft' | 'hard'; mix: number }) => ({
+    chosen,
+    validation: { coat: 10, bag: 100 },
+    seeds: [0, 1],
+    candidates: [
+      { use: { targets: 'soft' as const, mix: 1 }, scarceRecall: 0.467, balancedAccuracy: 0.79 },
+      { use: { targets: 'hard' as const, mix: 1 }, scarceRecall: 0.5, balancedAccuracy: 0.8 },
+      { use: { targets: 'soft' as const, mix: 0.5 }, scarceRecall: 0.55, balancedAccuracy: 0.81 },
+      { use: { targets: 'hard' as const, mix: 0.5 }, scarceRecall: 0.583, balancedAccuracy: 0.818 },
+    ],
+  });
+
+  it('says what the manifest as written read on the validation split, and how the synthetic row trained', () => {
+    const text = formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'hard', mix: 0.5 }) }));
+    expect(text).toContain(
+      'the manifest as written (soft labels and weights, every synthetic image) read 46.7 % scarce recall on that split against 58.3 %: the synthetic row is not what training on it as it stands gives. ' +
+        "Train as the row did (hard labels, no weights, the best 50 % of each class's synthetic images and its real images again for the rest of the fill), or measure the manifest as written with --tune-seeds 0",
+    );
+    expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'soft', mix: 0.5 }) }))).toContain(
+      "read 46.7 % scarce recall on that split against 55.0 %: the synthetic row is not what training on it as it stands gives. Train as the row did (its soft labels and weights, the best 50 % of",
+    );
+  });
+
+  it('counts, in a pooled result, the trainings whose synthetic row used another use than their manifest as written', () => {
+    const runs = [
+      result('/a/manifest.jsonl', [0], [0.5], [0.55], { tuning: tuning({ targets: 'hard', mix: 0.5 }) }),
+      result('/b/manifest.jsonl', [1], [0.6], [0.58], { tuning: tuning({ targets: 'soft', mix: 1 }) }),
+      result('/c/manifest.jsonl', [2], [0.55], [0.6]),
+    ];
+    expect(formatEvaluation(poolTrainings(runs))).toContain(
+      "1 of 3 GAN trainings' synthetic rows used another use than their manifests as written (soft labels and weights, every synthetic image): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0",
+    );
+    expect(formatEvaluation(poolTrainings(runs.slice(1)))).not.toContain('used another use');
+  });
+
+  it('says nothing of it when the split chose the manifest as written, or did not choose', () => {
+    expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'soft', mix: 1 }) }))).not.toContain('the manifest as written');
+    expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652]))).not.toContain('the manifest as written');
+  });
+});
