@@ -6,7 +6,7 @@
 import { table } from '../cli/format.js';
 import { paired } from './rows.js';
 import { DELIVERED } from './arms.js';
-import type { EvaluationResult, PairedDiff, SeedFigures, SyntheticUse, Tuning } from './types.js';
+import type { EvaluationResult, PairedDiff, SeedFigures, SyntheticUse } from './types.js';
 import { pushAll } from '../util/array.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -96,12 +96,18 @@ export function trainingLines(r: EvaluationResult): string[] {
 const sameUse = (a: SyntheticUse, b: SyntheticUse) => a.targets === b.targets && a.mix === b.mix;
 
 /**
- * When the validation split chose another use than the manifest's own (soft labels and weights, every synthetic
- * image): what the manifest as written read on that split, so that nobody takes the synthetic row for what
- * training on the manifest as it stands gives (on the bench splits the two were up to 19 points apart).
+ * When the synthetic row used the synthetic images otherwise than the manifest delivers them (soft labels and
+ * weights, every image), because the validation split chose so: what the manifest as written read on that split
+ * and how the row trained — or, pooled, how many trainings did so — so that nobody takes the synthetic row for
+ * what training on the manifest as it stands gives (on the bench splits the two were up to 19 points apart).
  */
-function asWrittenLines(t: Tuning): string[] {
-  if (sameUse(t.chosen, DELIVERED)) return [];
+export function asWrittenLines(r: EvaluationResult): string[] {
+  if (r.pooled) {
+    const other = r.pooled.trainings.filter((t) => t.use && !sameUse(t.use, DELIVERED)).length;
+    return other > 0 ? [`${other} of ${r.pooled.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (soft labels and weights, every synthetic image): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0`] : [];
+  }
+  const t = r.tuning;
+  if (!t || sameUse(t.chosen, DELIVERED)) return [];
   const written = t.candidates.find((c) => sameUse(c.use, DELIVERED));
   const chosen = t.candidates.find((c) => sameUse(c.use, t.chosen));
   if (!written || !chosen) return [];
@@ -117,8 +123,6 @@ export function formatEvaluation(r: EvaluationResult): string {
   pushAll(out, perClassLines(r));
   pushAll(out, vsOversampleLines(r));
   pushAll(out, trainingLines(r));
-  const other = r.pooled?.trainings.filter((t) => t.use && !sameUse(t.use, DELIVERED)).length ?? 0;
-  if (other > 0) out.push(`${other} of ${r.pooled!.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (soft labels and weights, every synthetic image): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0`);
   pushAll(out, confusionLines(r));
   pushAll(out, qualityLines(r));
   if (r.tuning) {
@@ -126,8 +130,8 @@ export function formatEvaluation(r: EvaluationResult): string {
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);
     const cands = t.candidates.map((c) => `${c.use.targets}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
     out.push(`synthetic row: ${t.chosen.targets} labels, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
-    pushAll(out, asWrittenLines(t));
   }
+  pushAll(out, asWrittenLines(r));
   out.push(
     `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-${r.pooled ? 'training' : 'seed'} paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.pooled ? `${r.seeds.length} ${units(r)}, each the mean of its own classifier seeds (${r.pooled.trainings.map((t) => t.seeds.join('/')).join(', ')})` : `${r.seeds.length} seeds`}`,
     '',

@@ -2,6 +2,7 @@
  * The report's pure parts: charts, escaping, and a page rendered from hand-made data (no run needed).
  */
 import { describe, expect, it } from 'vitest';
+import type { EvaluationResult } from '../../src/evaluate/types.js';
 import { renderReport } from '../../src/report/html.js';
 import { spread } from '../../src/report/load.js';
 import { esc, histogram, lineChart, stackedBars, ticks } from '../../src/report/svg.js';
@@ -190,29 +191,45 @@ describe('renderReport', () => {
       trainImages: 100,
       seconds: 1,
     });
-    const html = renderReport(
-      data({
-        evaluation: {
-          scarce: ['coat'],
-          rows: [row('real', 0.2), row('oversample', 0.3), row('class-weight', 0.35), row('synthetic', 0.4)],
-          gain: 5,
-          gainStd: 1.2,
-          best: 'class-weight',
-          verdict: { helps: true, reason: 'scarce recall +5.0 points, 95 % CI +1.0 to +9.0 over class-weight' },
-          logitTau: 1,
-          tuning: null,
-          seeds: [0, 1, 2],
-          settings: { steps: 10, batchSize: 8, lr: 0.002, shift: 2, widths: [16, 32, 64] },
-          manifest: '/tmp/out/manifest.jsonl',
-          test: '/tmp/test',
-          testCounts: { coat: 10 },
-          backend: 'wasm',
-          seconds: 3,
-        },
-      }),
-    );
+    const evaluation: EvaluationResult = {
+      scarce: ['coat'],
+      rows: [row('real', 0.2), row('oversample', 0.3), row('class-weight', 0.35), row('synthetic', 0.4)],
+      gain: 5,
+      gainStd: 1.2,
+      best: 'class-weight',
+      verdict: { helps: true, reason: 'scarce recall +5.0 points, 95 % CI +1.0 to +9.0 over class-weight' },
+      logitTau: 1,
+      tuning: null,
+      seeds: [0, 1, 2],
+      settings: { steps: 10, batchSize: 8, lr: 0.002, shift: 2, widths: [16, 32, 64] },
+      manifest: '/tmp/out/manifest.jsonl',
+      test: '/tmp/test',
+      testCounts: { coat: 10 },
+      backend: 'wasm',
+      seconds: 3,
+    };
+    const html = renderReport(data({ evaluation }));
     expect(html).toContain('id="evaluate"');
     expect(html).toContain('5.0 points above');
     expect(html).toContain('40.0 ± 2.0');
+    expect(html).not.toContain('the manifest as written');
+    // The synthetic row trained on half of the images with hard labels: the report says the manifest as written read less.
+    const tuned = renderReport(
+      data({
+        evaluation: {
+          ...evaluation,
+          tuning: {
+            chosen: { targets: 'hard', mix: 0.5 },
+            validation: { coat: 4 },
+            seeds: [0, 1],
+            candidates: [
+              { use: { targets: 'soft', mix: 1 }, scarceRecall: 0.25, balancedAccuracy: 0.7 },
+              { use: { targets: 'hard', mix: 0.5 }, scarceRecall: 0.5, balancedAccuracy: 0.8 },
+            ],
+          },
+        },
+      }),
+    );
+    expect(tuned).toContain('<div class="verdict neutral">the manifest as written (soft labels and weights, every synthetic image) read 25.0 % scarce recall on that split against 50.0 %');
   });
 });
