@@ -25,6 +25,7 @@ import sharp from 'sharp';
 import { initBackend } from '../dist/backend/select.js';
 import { loadEvaluationData } from '../dist/evaluate/load.js';
 import { budgetSteps, EVAL_DEFAULTS, trainArm } from '../dist/evaluate/train.js';
+import { oversampledEntry } from '../dist/manifest/build.js';
 import { Rng } from '../dist/util/rng.js';
 
 const opts = { step: 0.5, iters: 30, gamma: 0.9, lam: 0, seed: 0, backend: 'native' };
@@ -131,7 +132,7 @@ for (const t of scarce) {
     }
   }
   const own = realEntries.filter((e) => e.label === labels[t]);
-  for (let j = made; j < need; j++) added.push({ ...own[j % own.length], source: 'oversampled' });
+  for (let j = made; j < need; j++) added.push(oversampledEntry(own[j % own.length]));
   console.log(`${labels[t].padEnd(11)} ${String(need).padStart(4)}  ${made} / ${tried}`);
 }
 fs.writeFileSync(path.join(opts.out, 'manifest.jsonl'), [...realEntries, ...added].map((e) => JSON.stringify(e)).join('\n') + '\n');
