@@ -23,7 +23,7 @@ import type { QualitySummary } from './stages/quality.js';
 import { trainStage } from './stages/train.js';
 import { runGuard, type GuardSummary } from './stages/guard.js';
 import { fewHeldOutNote } from './guard/preview.js';
-import { teacherTargets } from './stages/targets.js';
+import { deliveredTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
@@ -146,10 +146,10 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       const synth = await timed('generate', () => synthesize(models, canMake, config, emit, features, signal), total);
       synthesis = synth.classes;
       quality = synth.quality;
-      // How each kept image should enter training (manifest weight + softLabel), from the real-data teacher;
-      // then the do-no-harm check, which drops the images of the classes they do not help.
+      // How each kept image should enter training (manifest weight + softLabel: deliver.labels); then the
+      // do-no-harm check, which drops the images of the classes they do not help.
       let images = synth.images;
-      let targets = await teacherTargets(features.classifier, images, ing.labels);
+      let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
       if (config.guard !== 'off') {
         guard = await timed('guard', () => runGuard(config, ing, trained.jobs, synth, targets, emit, signal));
         const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { formatEvaluation } from '../evaluate/format.js';
+import { formatEvaluation, targetsText } from '../evaluate/format.js';
 import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
 import { poolTrainings } from '../evaluate/pool.js';
 import type { EvaluationResult } from '../evaluate/types.js';
@@ -100,7 +100,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
           ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           signal,
           onEvent: (e) => {
-            if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${e.use.targets} labels, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
+            if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${targetsText(e.use)}, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
             else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (real images the run listed again: guard fallback or filter shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
             else if (e.type === 'arm')
               say(

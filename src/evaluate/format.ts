@@ -88,32 +88,35 @@ export function trainingLines(r: EvaluationResult): string[] {
   if (!r.pooled) return [];
   return r.pooled.trainings.map((t, k) => {
     const fid = (t.quality ?? []).map((q) => `${q.label} ${q.fid !== null && q.fidFloor ? (q.fid / q.fidFloor).toFixed(2) : '–'}`).join(', ');
-    const use = t.use ? `; ${t.use.targets} labels, mix ${t.use.mix}` : '';
+    const use = t.use ? `; ${targetsText(t.use)}, mix ${t.use.mix}` : '';
     return `${r.pooled!.unit} ${k} (${t.manifest}): synthetic − ${t.best} ${diff(t.gain, false)} over its ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'}${use}; ${fid ? `kept FID ÷ floor ${fid}` : 'no synthetic image kept'}`;
   });
 }
 
 const sameUse = (a: SyntheticUse, b: SyntheticUse) => a.targets === b.targets && a.mix === b.mix;
 
+/** How a use's synthetic images were labelled, in words: `soft` is whatever the manifest recommends (its softLabel and weight, or the class where it has none). */
+export const targetsText = (u: SyntheticUse): string => (u.targets === 'hard' ? 'hard labels' : "the manifest's labels");
+
 /**
- * When the synthetic row used the synthetic images otherwise than the manifest delivers them (soft labels and
- * weights, every image), because the validation split chose so: what the manifest as written read on that split
+ * When the synthetic row used the synthetic images otherwise than the manifest delivers them (its labels and
+ * weights, every image it lists), because the validation split chose so: what the manifest as written read on that split
  * and how the row trained — or, pooled, how many trainings did so — so that nobody takes the synthetic row for
  * what training on the manifest as it stands gives (on the bench splits the two were up to 19 points apart).
  */
 export function asWrittenLines(r: EvaluationResult): string[] {
   if (r.pooled) {
     const other = r.pooled.trainings.filter((t) => t.use && !sameUse(t.use, DELIVERED)).length;
-    return other > 0 ? [`${other} of ${r.pooled.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (soft labels and weights, every synthetic image): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0`] : [];
+    return other > 0 ? [`${other} of ${r.pooled.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (their labels and weights, every synthetic image they list): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0`] : [];
   }
   const t = r.tuning;
   if (!t || sameUse(t.chosen, DELIVERED)) return [];
   const written = t.candidates.find((c) => sameUse(c.use, DELIVERED));
   const chosen = t.candidates.find((c) => sameUse(c.use, t.chosen));
   if (!written || !chosen) return [];
-  const how = `${t.chosen.targets === 'hard' ? 'hard labels, no weights' : 'its soft labels and weights'}, ${t.chosen.mix === 1 ? 'every synthetic image' : `the best ${100 * t.chosen.mix} % of each class's synthetic images and its real images again for the rest of the fill`}`;
+  const how = `${t.chosen.targets === 'hard' ? 'hard labels, no weights' : 'its labels and weights'}, ${t.chosen.mix === 1 ? 'every synthetic image' : `the best ${100 * t.chosen.mix} % of each class's synthetic images and its real images again for the rest of the fill`}`;
   return [
-    `the manifest as written (soft labels and weights, every synthetic image) read ${pct(written.scarceRecall)} % scarce recall on that split against ${pct(chosen.scarceRecall)} %: the synthetic row is not what training on it as it stands gives. Train as the row did (${how}), or measure the manifest as written with --tune-seeds 0`,
+    `the manifest as written (its labels and weights, every synthetic image it lists) read ${pct(written.scarceRecall)} % scarce recall on that split against ${pct(chosen.scarceRecall)} %: the synthetic row is not what training on it as it stands gives. Train as the row did (${how}), or measure the manifest as written with --tune-seeds 0`,
   ];
 }
 
@@ -128,8 +131,8 @@ export function formatEvaluation(r: EvaluationResult): string {
   if (r.tuning) {
     const t = r.tuning;
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);
-    const cands = t.candidates.map((c) => `${c.use.targets}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
-    out.push(`synthetic row: ${t.chosen.targets} labels, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
+    const cands = t.candidates.map((c) => `${c.use.targets === 'hard' ? 'hard' : 'as written'}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
+    out.push(`synthetic row: ${targetsText(t.chosen)}, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
   }
   pushAll(out, asWrittenLines(r));
   out.push(

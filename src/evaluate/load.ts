@@ -27,6 +27,8 @@ export interface EvaluationData {
   /** Per training image: the manifest's recommended loss weight, and soft target rows (count × classes; one-hot where the manifest has none). */
   weight: Float32Array;
   soft: Float32Array;
+  /** Whether any entry recommends other than its class (a softLabel, or a weight other than 1): else `hard` and the manifest's own targets are one use. */
+  hasTargets: boolean;
   test: LabelledImages;
   decode: DecodeSettings;
   /** The run's target count per class index (summary.json beside the manifest), NaN where unknown. */
@@ -162,6 +164,7 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     addedSynthetic: Uint8Array.from(syn, (e) => (e.source === 'synthetic' ? 1 : 0)),
     weight: Float32Array.from(ordered, (e) => e.weight),
     soft,
+    hasTargets: ordered.some((e) => e.softLabel !== null || e.weight !== 1),
     test,
     decode,
     targets,

@@ -145,7 +145,8 @@ async function testQuality(c: Classifier, data: EvaluationData, scarceIdx: reado
 }
 
 /**
- * Chooses how the synthetic row uses the synthetic images: each candidate of {@link TUNE_CANDIDATES} is
+ * Chooses how the synthetic row uses the synthetic images: each candidate of {@link TUNE_CANDIDATES} (its
+ * `soft` ones only, the manifest's own targets, when the manifest recommends nothing but each image's class) is
  * trained on the manifest minus a validation split of its real images (VALIDATION_FRACTION per class) and
  * judged on that split by scarce recall, then balanced accuracy. The test folder plays no part.
  */
@@ -174,7 +175,7 @@ async function tune(ctx: Ctx, seeds: number[], firstSeed: number): Promise<Tunin
   const validation: Record<string, number> = {};
   val.labels.forEach((l) => (validation[data.labels[l]!] = (validation[data.labels[l]!] ?? 0) + 1));
   const candidates: Tuning['candidates'] = [];
-  for (const use of TUNE_CANDIDATES) {
+  for (const use of TUNE_CANDIDATES.filter((u) => data.hasTargets || u.targets === 'soft')) {
     const figs: SeedFigures[] = [];
     for (const seed of seeds) {
       const arm = syntheticArm(inputs, use, new Rng((seed ^ 0x6a09e667) >>> 0));

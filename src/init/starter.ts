@@ -99,5 +99,8 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
       : undefined,
   );
   key('filter.shortfall', DEFAULTS.filter.shortfall);
+  section('deliver');
+  key('deliver.share', DEFAULTS.deliver.share);
+  key('deliver.labels', DEFAULTS.deliver.labels);
   return lines.join('\n') + '\n';
 }

@@ -169,7 +169,7 @@ function balance(s: SummaryLike | null): string {
   const classes = s?.classes ?? [];
   if (classes.length === 0) return `<section id="balance"><h2>Class balance</h2><p class="note">No class counts (summary.json missing).</p></section>`;
   const chart = stackedBars({
-    title: 'Images per class: real, synthetic, then real listed again (guard fallback or filter shortfall); the mark is the target',
+    title: "Images per class: real, synthetic, then real listed again (the fill's real part under deliver.share, the guard's fallback, or the filters' shortfall); the mark is the target",
     segments: ['real', 'synthetic', 'oversampled'],
     colors: [PALETTE[0]!, PALETTE[1]!, PALETTE[2]!],
     rows: classes.map((c) => ({ label: c.label, values: [c.before, c.synthetic, c.oversampled ?? 0], marker: c.target })),
@@ -191,7 +191,7 @@ function quality(d: ReportData): string {
     return [
       esc(c.label),
       c.candidates ?? '–',
-      c.kept ?? '–',
+      c.kept === undefined ? '–' : c.planned === undefined ? c.kept : `${c.kept} of ${c.planned}`,
       c.shortfall ?? '–',
       f(c.cut),
       f(cq?.fid, 2),

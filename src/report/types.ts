@@ -36,6 +36,8 @@ export interface SummaryLike {
 export interface SynthesisLike {
   label: string;
   target?: number;
+  /** Synthetic images asked of the filters (deliver.share × target); absent in older summaries. */
+  planned?: number;
   candidates?: number;
   kept?: number;
   shortfall?: number;

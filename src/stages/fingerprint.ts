@@ -31,7 +31,7 @@ import type { ShardSpec } from './shard.js';
 export const STATE_FILE = OUT_NAMES.state;
 
 /** Config sections that act only after training: changing them never retrains. */
-const AFTER_TRAINING = ['input', 'out', 'backend', 'balance', 'generate', 'filter', 'features', 'quality', 'output', 'report', 'evaluate', 'metrics', 'manifest', 'guard'];
+const AFTER_TRAINING = ['input', 'out', 'backend', 'balance', 'generate', 'filter', 'deliver', 'features', 'quality', 'output', 'report', 'evaluate', 'metrics', 'manifest', 'guard'];
 
 export interface Fingerprints {
   code: string;

@@ -7,9 +7,11 @@
  *
  * Per seed: one classifier with every scarce class filled by its real images listed again in shuffled
  * rounds (`without`, what the fallback delivers), and per scarce class one with that class filled by its
- * synthetic images instead (its shortfall still filled from its real images), each trained as `evaluate` trains (uniform minibatches, shifts) with the feature classifier's
- * settings, on the real images minus the held-out ones; synthetic images enter with their manifest
- * soft label and weight. All are tested on the held-out images.
+ * kept synthetic images instead — the rest of its fill, `deliver.share`'s real part and any shortfall,
+ * still from its real images, as the manifest will deliver it — each trained as `evaluate` trains (uniform
+ * minibatches, shifts) with the feature classifier's settings, on the real images minus the held-out ones;
+ * synthetic images enter with their manifest target (`deliver.labels`: their class, or the soft label and
+ * weight). All are tested on the held-out images.
  */
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
@@ -101,9 +103,10 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const soft = new Float32Array(train.count * k);
   for (let i = 0; i < train.count; i++) {
     const t = i >= nTrain ? inp.targets[i - nTrain] : undefined;
-    if (t) {
-      weight[i] = t.weight;
-      const row = labels.map((l) => t.softLabel[l] ?? 0);
+    if (t) weight[i] = t.weight;
+    const softLabel = t?.softLabel;
+    if (softLabel) {
+      const row = labels.map((l) => softLabel[l] ?? 0);
       const sum = row.reduce((a, b) => a + b, 0);
       row.forEach((v, j) => (soft[i * k + j] = sum > 0 ? v / sum : j === trainLabels[i] ? 1 : 0));
     } else soft[i * k + trainLabels[i]!] = 1;

@@ -1,6 +1,7 @@
 /**
  * Stage 3, synthesis: for each scarce class, generate candidates (`generate.ts`), run the configured
- * filters over them (`filter.ts`), keep the best `deficit` that pass, measure the kept set against the
+ * filters over them (`filter.ts`), keep the best `deliver.share` × `deficit` that pass (the rest of the
+ * class's fill is its real images listed again: write.ts), measure the kept set against the
  * real class (FID, KID: `metrics/measure.ts`) and apply the quality gate. The features and classifier it
  * uses are prepared before training (`quality.ts`); the kept and rejected images are written by `write.ts`.
  */
@@ -17,6 +18,7 @@ import type { NearCopyCalibration } from '../filter/types.js';
 import { measureClass, type ClassQuality } from '../metrics/measure.js';
 import { binScores } from '../report/bins.js';
 import type { ScoreBins } from '../report/types.js';
+import { plannedSynthetic } from './deliver.js';
 import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor } from './generate.js';
@@ -59,11 +61,13 @@ export interface ClassSynthesis {
   label: string;
   /** Images the class needed (its deficit). */
   target: number;
+  /** Of them, synthetic images asked of the filters: `deliver.share` × target, rounded. */
+  planned: number;
   candidates: number;
   kept: number;
-  /** target − kept: how many the filters could not fill. */
+  /** planned − kept: how many the filters could not fill. */
   shortfall: number;
-  /** Of the shortfall, real images listed again (`filter.shortfall: oversample`); 0 otherwise. */
+  /** Real images listed again in its fill: target − planned, the shortfall under `filter.shortfall: oversample`, or the whole target where the guard fell back. */
   oversampled: number;
   /** Lowest kept discriminator score. */
   cut: number | null;
@@ -120,6 +124,7 @@ export async function synthesize(
       const trainedOn = realOfClass.filter((i) => !held.has(i));
       // generate.anchor fits its latents to the images the GAN trained on, never to its held-out ones.
       const anchorImages = config.generate.anchor.sigma === null ? undefined : pickImages(q.real, trainedOn);
+      const planned = plannedSynthetic(c.deficit, config.deliver.share);
       const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
       if (cands.anchors) anchors.set(c.label, cands.anchors);
       const n = cands.count;
@@ -127,7 +132,7 @@ export async function synthesize(
       const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
         { pixels: cands.pixels, count: n, scores: cands.scores, ...(sources ? { sources } : {}) },
         c.label,
-        c.deficit,
+        planned,
         config,
         q,
         held,
@@ -154,7 +159,7 @@ export async function synthesize(
         const why = REJECT_REASONS.filter((r) => r !== 'surplus' && sel.byReason[r] > 0).map((r) => `${r} ${sel.byReason[r]}`).join(', ');
         emit({
           type: 'warn',
-          message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${c.deficit} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. ${
+          message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${planned} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. ${
             config.filter.shortfall === 'oversample' ? 'The rest are filled with its real images (filter.shortfall: oversample)' : 'Raise generate.oversample, loosen filter.*, or set filter.shortfall: oversample'
           }`,
         });
@@ -165,6 +170,7 @@ export async function synthesize(
       classes.push({
         label: c.label,
         target: c.deficit,
+        planned,
         candidates: n,
         kept: sel.kept.length,
         shortfall: sel.shortfall,

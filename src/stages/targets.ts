@@ -1,7 +1,8 @@
 /**
- * How each kept synthetic image should enter training (manifest `weight` and `softLabel`): the real-data
+ * How each kept synthetic image should enter training (manifest `weight` and `softLabel`). `deliver.labels:
+ * hard` (the default): its class, as for a real image (softLabel null, weight 1). `soft`: the real-data
  * teacher's class probabilities as its soft label and its probability of the intended class as its loss
- * weight — a sample the teacher doubts teaches less, and teaches the ambiguity it sees. Without a teacher
+ * weight — a sample the teacher doubts teaches less, and teaches the ambiguity it sees; without a teacher
  * (no feature classifier in this run) the soft label is label smoothing and the weight 1.
  */
 import type { Classifier } from '../classifier/model.js';
@@ -14,8 +15,12 @@ const MIN_PROB = 5e-4;
 
 export interface ImageTarget {
   weight: number;
-  softLabel: Record<string, number>;
+  /** null: the image's class is its target. */
+  softLabel: Record<string, number> | null;
 }
+
+/** The target of an image trained on its class (`deliver.labels: hard`). */
+export const HARD_TARGET: Readonly<ImageTarget> = Object.freeze({ weight: 1, softLabel: null });
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
@@ -24,7 +29,7 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
  * @param probs count × labels.length probabilities (row-major), or null for label smoothing
  * @param intended class index of each image
  */
-export function targetsFrom(probs: Float32Array | null, intended: readonly number[], labels: readonly string[]): ImageTarget[] {
+export function targetsFrom(probs: Float32Array | null, intended: readonly number[], labels: readonly string[]): (ImageTarget & { softLabel: Record<string, number> })[] {
   const k = labels.length;
   return intended.map((c, i) => {
     const softLabel: Record<string, number> = {};
@@ -48,4 +53,10 @@ export async function teacherTargets(teacher: Classifier | null, images: readonl
   const pixels = new Uint8Array(images.length * per);
   images.forEach((img, i) => pixels.set(img.pixels, i * per));
   return targetsFrom(await probabilities(teacher, pixels, images.length), intended, labels);
+}
+
+/** The targets `deliver.labels` asks for: the teacher's (`soft`) or each image's class (`hard`). */
+export async function deliveredTargets(mode: 'hard' | 'soft', teacher: Classifier | null, images: readonly { label: string; pixels: Uint8Array }[], labels: readonly string[]): Promise<ImageTarget[]> {
+  if (mode === 'hard') return images.map(() => ({ ...HARD_TARGET }));
+  return teacherTargets(teacher, images, labels);
 }

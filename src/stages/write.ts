@@ -26,6 +26,7 @@ import { VERSION } from '../version.js';
 import { pushAll } from '../util/array.js';
 import type { HashedFile } from './ingest.js';
 import type { ClassSynthesis, RejectedImage, SyntheticImage } from './synthesize.js';
+import { mixedReal } from './deliver.js';
 
 /** The manifest rows of the real images, from the hashes decode took (nothing is read again). */
 export function realRows(out: string, root: string, files: readonly HashedFile[]): ManifestEntry[] {
@@ -116,19 +117,28 @@ export async function saveModels(out: string, config: Config, jobs: readonly Job
 }
 
 /**
- * `filter.shortfall: oversample`: lists each short class's real images again up to its target, and
- * records how many on its synthesis record. Appends to `entries`.
+ * Fills each class to its target with its real images listed again (source "oversampled"): the part of
+ * the fill `deliver.share` leaves to real images, plus what the filters left short under
+ * `filter.shortfall: oversample` — or the whole target where the guard fell back. Records the count on
+ * the class's synthesis record; appends to `entries`.
  */
 export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink, fallback: ReadonlySet<string> = new Set()): void {
   for (const c of synthesis) {
+    const byDesign = mixedReal(c);
+    const short = config.filter.shortfall === 'oversample' ? c.shortfall : 0;
     // A class the guard fell back on is filled to its target with its real images, whatever filter.shortfall says.
-    const count = fallback.has(c.label) ? c.target : config.filter.shortfall === 'oversample' ? c.shortfall : 0;
+    const count = fallback.has(c.label) ? c.target : byDesign + short;
     if (count <= 0) continue;
     const real = entries.filter((e) => e.source === 'real' && e.label === c.label);
     const fill = fillShortfall(real, count, new Rng((config.seed ^ labelSalt(c.label) ^ 0x5eed0f11) >>> 0));
     pushAll(entries, fill);
     c.oversampled = fill.length;
-    if (!fallback.has(c.label)) emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again to fill what the filters left short (filter.shortfall: oversample)` });
+    if (fallback.has(c.label) || fill.length === 0) continue;
+    const parts = [
+      ...(byDesign > 0 ? [`${byDesign} for the rest of its fill (deliver.share ${config.deliver.share}: ${c.planned} of ${c.target} synthetic)`] : []),
+      ...(short > 0 ? [`${short} for what the filters left short (filter.shortfall: oversample)`] : []),
+    ];
+    emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again — ${parts.join('; ')}` });
   }
 }
 

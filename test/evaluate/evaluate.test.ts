@@ -3,7 +3,7 @@
  * (fmnist-tiny as the manifest's real images, flipped copies of its scarce classes standing in for
  * synthetic ones, fmnist-tiny-test as the held-out folder), deterministic for a seed.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -184,11 +184,26 @@ describe('evaluate on the fixtures', () => {
 
   const SETTINGS = { steps: 12, batchSize: 16 };
 
+  it('tries hard labels beside the manifest\'s own when the manifest recommends soft ones (deliver.labels: soft)', async () => {
+    const dir = path.dirname(manifest);
+    const lines = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
+    const soft = lines.map((e) => (e.source === 'synthetic' ? { ...e, weight: 0.8, softLabel: { [e.label]: 0.8, [SCARCE[0] === e.label ? SCARCE[1]! : SCARCE[0]!]: 0.2 } } : e));
+    const file = path.join(dir, 'manifest-soft.jsonl');
+    await writeFile(file, soft.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = await evaluate({ manifest: file, test: TEST, seeds: [0], settings: SETTINGS, tuneSeeds: 1 });
+    expect(r.tuning!.candidates.map((c) => `${c.use.targets}/${c.use.mix}`)).toEqual(['soft/1', 'hard/1', 'soft/0.5', 'hard/0.5']);
+  });
+
   it('produces every row, each with every class recall, the paired gain, the verdict and the validation choice', async () => {
     const r = await evaluate({ manifest, test: TEST, seeds: [0, 1], settings: SETTINGS, tuneSeeds: 1 });
     expect(r.scarce).toEqual(SCARCE);
     expect(r.rows.map((x) => x.name)).toEqual(['real', 'oversample', 'class-weight', 'logit-adjust', 'synthetic']);
-    expect(r.tuning!.candidates).toHaveLength(4);
+    // The manifest recommends each image's class and weight 1 (deliver.labels: hard), so hard labels and
+    // the manifest's own are one use: only the shares are tried.
+    expect(r.tuning!.candidates.map((c) => c.use)).toEqual([
+      { targets: 'soft', mix: 1 },
+      { targets: 'soft', mix: 0.5 },
+    ]);
     expect(Object.values(r.tuning!.validation).reduce((a, b) => a + b, 0)).toBeLessThan(730);
     expect(typeof r.verdict.helps).toBe('boolean');
     expect(r.verdict.reason.length).toBeGreaterThan(0);

@@ -139,11 +139,11 @@ describe('formatEvaluation: the validation split chose another use than the mani
   it('says what the manifest as written read on the validation split, and how the synthetic row trained', () => {
     const text = formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'hard', mix: 0.5 }) }));
     expect(text).toContain(
-      'the manifest as written (soft labels and weights, every synthetic image) read 46.7 % scarce recall on that split against 58.3 %: the synthetic row is not what training on it as it stands gives. ' +
+      'the manifest as written (its labels and weights, every synthetic image it lists) read 46.7 % scarce recall on that split against 58.3 %: the synthetic row is not what training on it as it stands gives. ' +
         "Train as the row did (hard labels, no weights, the best 50 % of each class's synthetic images and its real images again for the rest of the fill), or measure the manifest as written with --tune-seeds 0",
     );
     expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'soft', mix: 0.5 }) }))).toContain(
-      "read 46.7 % scarce recall on that split against 55.0 %: the synthetic row is not what training on it as it stands gives. Train as the row did (its soft labels and weights, the best 50 % of",
+      "read 46.7 % scarce recall on that split against 55.0 %: the synthetic row is not what training on it as it stands gives. Train as the row did (its labels and weights, the best 50 % of",
     );
   });
 
@@ -154,7 +154,7 @@ describe('formatEvaluation: the validation split chose another use than the mani
       result('/c/manifest.jsonl', [2], [0.55], [0.6]),
     ];
     expect(formatEvaluation(poolTrainings(runs))).toContain(
-      "1 of 3 GAN trainings' synthetic rows used another use than their manifests as written (soft labels and weights, every synthetic image): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0",
+      "1 of 3 GAN trainings' synthetic rows used another use than their manifests as written (their labels and weights, every synthetic image they list): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0",
     );
     expect(formatEvaluation(poolTrainings(runs.slice(1)))).not.toContain('used another use');
   });

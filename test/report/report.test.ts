@@ -230,6 +230,6 @@ describe('renderReport', () => {
         },
       }),
     );
-    expect(tuned).toContain('<div class="verdict neutral">the manifest as written (soft labels and weights, every synthetic image) read 25.0 % scarce recall on that split against 50.0 %');
+    expect(tuned).toContain('<div class="verdict neutral">the manifest as written (its labels and weights, every synthetic image it lists) read 25.0 % scarce recall on that split against 50.0 %');
   });
 });
