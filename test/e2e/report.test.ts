@@ -31,6 +31,9 @@ const TINY = [
   'features.classifier.steps=10',
   'filter.keepRejected=true',
   'guard=off',
+  // The whole fill synthetic, with the teacher's soft labels: the other delivery than the default's.
+  'deliver.share=1',
+  'deliver.labels=soft',
 ];
 
 describe('report.html and evaluate (e2e)', () => {
@@ -63,6 +66,21 @@ describe('report.html and evaluate (e2e)', () => {
       '--json',
     ]);
   }, 300_000);
+
+  it("delivers every synthetic image of the fill with the teacher's soft label and its probability as weight (deliver: share 1, labels soft)", async () => {
+    expect(run.code, run.stderr).toBe(0);
+    const entries = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { label: string; source: string; weight: number; softLabel: Record<string, number> | null });
+    const syn = entries.filter((e) => e.source === 'synthetic');
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')) as { synthesis: { label: string; target: number; planned: number; kept: number }[] };
+    for (const c of summary.synthesis) expect(c.planned).toBe(c.target);
+    expect(syn.length).toBe(summary.synthesis.reduce((n, c) => n + c.kept, 0));
+    expect(syn.length).toBeGreaterThan(0);
+    for (const e of syn) {
+      const sum = Object.values(e.softLabel!).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(1, 2);
+      expect(e.weight).toBe(e.softLabel![e.label]);
+    }
+  });
 
   it('run writes report.html beside the manifest, in every format', async () => {
     expect(run.code, run.stderr).toBe(0);

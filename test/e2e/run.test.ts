@@ -15,9 +15,11 @@ const TINY = ['--set', 'train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 
 interface Entry {
   path: string;
   label: string;
-  source: 'real' | 'synthetic';
+  source: 'real' | 'synthetic' | 'oversampled';
   score: number | null;
   seed: number | null;
+  weight: number;
+  softLabel: Record<string, number> | null;
 }
 
 describe('gan-augment run (e2e)', () => {
@@ -53,6 +55,8 @@ describe('gan-augment run (e2e)', () => {
       expect(['coat', 'pullover', 'shirt']).toContain(e.label);
       expect(typeof e.score).toBe('number');
       expect(Number.isInteger(e.seed)).toBe(true);
+      // deliver.labels: hard — trained on its class, as a real image is.
+      expect([e.softLabel, e.weight]).toEqual([null, 1]);
     }
   });
 
@@ -70,7 +74,9 @@ describe('gan-augment run (e2e)', () => {
     expect(summary.configHash).toMatch(/^[0-9a-f]{16}$/);
     expect(summary.train.steps).toBe(12);
     const coat = summary.classes.find((c: { label: string }) => c.label === 'coat');
-    expect(coat).toEqual({ label: 'coat', before: 10, target: 100, deficit: 90, synthetic: 90, oversampled: 0, after: 100 });
+    // deliver.share 0.5: half the fill synthetic (the filters' best), the rest the class's real images again.
+    expect(coat).toEqual({ label: 'coat', before: 10, target: 100, deficit: 90, synthetic: 45, oversampled: 45, after: 100 });
+    expect(summary.synthesis.find((c: { label: string }) => c.label === 'coat')).toMatchObject({ target: 90, planned: 45, kept: 45, shortfall: 0, oversampled: 45 });
     expect(summary.files).toEqual({ found: 730, ingested: 730, ignored: 0, rejected: 0 });
     for (const k of ['scan', 'decode', 'train', 'generate', 'write', 'total']) expect(summary.durations[k]).toBeGreaterThanOrEqual(0);
     // Node, tfjs and wasm alone take well over 50 MB; a figure in KB or bytes would be far off.
