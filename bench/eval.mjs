@@ -23,6 +23,8 @@
 //                      training is one paired unit, so the interval covers the GAN's training as well as the
 //                      classifier's (src/evaluate/pool.ts). Default 1.
 //   --steps <n>        evaluate training steps per classifier (default: evaluate's own)
+//   --tune-seeds <n>   evaluate's validation-split seeds (default: evaluate's own, 2); 0 measures the manifests
+//                      exactly as written (what the run delivers), nothing chosen
 //   --set <k=v ...>    extra config overrides for the run (the figure is for the default config: say so)
 //   --backend <name>   tfjs backend (default auto)
 // Prints progress to stderr, the figures to stdout.
@@ -43,7 +45,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET_SECONDS = 20 * 60;
 
 function parseArgs(argv) {
-  const o = { dataset: 'fmnist-lt', out: null, skipRun: false, seeds: null, ganSeeds: 1, steps: null, set: [], backend: 'auto' };
+  const o = { dataset: 'fmnist-lt', out: null, skipRun: false, seeds: null, ganSeeds: 1, steps: null, tuneSeeds: null, set: [], backend: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dataset') o.dataset = argv[++i];
@@ -52,6 +54,7 @@ function parseArgs(argv) {
     else if (a === '--seeds') o.seeds = argv[++i];
     else if (a === '--gan-seeds') o.ganSeeds = Number(argv[++i]);
     else if (a === '--steps') o.steps = argv[++i];
+    else if (a === '--tune-seeds') o.tuneSeeds = argv[++i];
     else if (a === '--backend') o.backend = argv[++i];
     else if (a === '--set') while (argv[i + 1] && !argv[i + 1].startsWith('--')) o.set.push(argv[++i]);
     else throw new Error(`unknown option ${a}`);
@@ -116,6 +119,7 @@ async function evaluateRuns(outs) {
   const evalArgs = [cli, 'evaluate', ...outs.flatMap((o) => ['--manifest', join(o, 'manifest.jsonl')]), '--test', join(DATA, 'test'), '--seeds', opts.seeds, '--scarce', SCARCE.join(','), '--backend', opts.backend, '--json'];
   if (outs.length > 1) evalArgs.push('--out', join(opts.out, 'evaluate-pooled.json'));
   if (opts.steps) evalArgs.push('--steps', opts.steps);
+  if (opts.tuneSeeds !== null) evalArgs.push('--tune-seeds', opts.tuneSeeds);
   const result = JSON.parse(await run(process.execPath, evalArgs, { quietStdout: true }));
   return { result, evalSeconds: (performance.now() - t1) / 1000 };
 }

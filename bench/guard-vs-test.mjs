@@ -9,7 +9,7 @@
  *
  *   node bench/guard-vs-test.mjs [--evaluate <file name>] <run out folder> [<run out folder> ...]
  *
- * The guard judges the synthetic images as the manifest delivers them (soft labels, the whole fill); `evaluate`'s
+ * The guard judges the synthetic images as the manifest delivers them (its labels and weights, its share of the fill); `evaluate`'s
  * synthetic row uses them as its validation split chose (`tuning.chosen`: hard labels or half the fill, often),
  * unless it ran with `--tune-seeds 0`. Each row says which use its test Δ measured. `--evaluate` reads another
  * file of each run folder than evaluate.json (one kept beside it, say).
@@ -47,7 +47,7 @@ for (const dir of dirs) {
   }
   // What the synthetic row's test figure used; null tuning = as delivered.
   const chosen = evaluation.tuning?.chosen ?? { targets: 'soft', mix: 1 };
-  const use = `${chosen.targets}${chosen.mix === 1 ? '' : ` ×${chosen.mix}`}`;
+  const use = `${chosen.targets === 'soft' ? 'as written' : 'hard'}${chosen.mix === 1 ? '' : ` ×${chosen.mix}`}`;
   for (const c of guard.perClass) {
     rows.push({ run: path.basename(dir), label: c.label, guard: c.gain.mean, low: c.gain.low, helps: c.helps, heldOut: c.heldOut, test: 100 * (syn.recall[c.label] - over.recall[c.label]), use });
   }
@@ -55,8 +55,8 @@ for (const dir of dirs) {
 const f1 = (x) => (x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`);
 console.log('run                              class       held-out  guard gain (low)   test Δ recall (use)');
 for (const r of rows) console.log(`${r.run.padEnd(32)} ${r.label.padEnd(11)} ${String(r.heldOut).padStart(8)}  ${f1(r.guard).padStart(6)} (${f1(r.low).padStart(6)})   ${f1(r.test).padStart(6)} (${r.use})`);
-const tuned = rows.filter((r) => r.use !== 'soft').length;
-if (tuned > 0) console.log(`\n${tuned} of ${rows.length} test Δ measured a use other than the one the guard judged (soft labels, the whole fill): rerun evaluate with --tune-seeds 0 to compare like with like`);
+const tuned = rows.filter((r) => r.use !== 'as written').length;
+if (tuned > 0) console.log(`\n${tuned} of ${rows.length} test Δ measured a use other than the one the guard judged (the manifest as written): rerun evaluate with --tune-seeds 0 to compare like with like`);
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const n = rows.length;

@@ -40,7 +40,7 @@ export const ManifestEntrySchema = z
     source: z
       .enum(['real', 'synthetic', 'oversampled'])
       .describe(
-        '"real": an input image; "synthetic": made by the generator and kept by the filters; "oversampled": a real image of the class listed again (same path) to fill what the filters left short, written only with filter.shortfall: oversample.',
+        '"real": an input image; "synthetic": made by the generator and kept by the filters; "oversampled": a real image of the class listed again (same path): the real part of a scarce class\'s fill (deliver.share), what the filters left short (filter.shortfall: oversample), or the whole fill where the guard fell back.',
       ),
     score: z.number().nullable().describe("The discriminator's logit for a synthetic image (higher = judged more real); null for real images."),
     scores: z
@@ -65,14 +65,14 @@ export const ManifestEntrySchema = z
       .min(0)
       .default(1)
       .describe(
-        'Recommended loss weight of the image: 1 for real and oversampled images; for a synthetic image, the real-data teacher\'s probability of its intended class (less sure, less weight). Manifests written before this field read as 1.',
+        'Recommended loss weight of the image: 1 for real and oversampled images, and for synthetic ones under deliver.labels: hard (the default); under deliver.labels: soft, the real-data teacher\'s probability of its intended class (less sure, less weight). Manifests written before this field read as 1.',
       ),
     softLabel: z
       .record(z.string(), z.number().min(0).max(1))
       .nullable()
       .default(null)
       .describe(
-        "Recommended training target of a synthetic image: class probabilities by label (the real-data teacher's, or label smoothing when no teacher was trained), summing to 1 up to rounding; classes left out have 0. null for real images (their target is their label).",
+        "Recommended training target: null where it is the image's label (real and oversampled images, and synthetic ones under deliver.labels: hard, the default); under deliver.labels: soft, a synthetic image's class probabilities by label (the real-data teacher's, or label smoothing when no teacher was trained), summing to 1 up to rounding; classes left out have 0.",
       ),
     translatedFrom: z
       .strictObject({

@@ -7,7 +7,7 @@
  *       metadata.jsonl                 {"file_name": "coat/real/coat-0001.png", "label": "coat", "source": "real"}
  *       <class>/real/<path inside the input's class folder>
  *       <class>/synthetic/<rank>-<seed>.png
- *       <class>/oversampled/<n>-<file name>        (filter.shortfall: oversample; a copy/link of a real image)
+ *       <class>/oversampled/<n>-<file name>        (a real image listed again: deliver.share, filter.shortfall, guard fallback)
  *
  * Both readers take it unchanged: Hugging Face `load_dataset("imagefolder", data_dir="<out>/imagefolder")`
  * finds the "train" split from the folder name and, because a metadata file is present, takes `label` and
