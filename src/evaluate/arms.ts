@@ -18,8 +18,8 @@
  *   logits (see run.ts).
  *
  * - `synthetic`: the real images and what the run added (synthetic images, and real images it listed
- *   again), as `gan-augment run` delivers them — with the manifest's soft labels and weights when
- *   `use.targets` is `soft`, and only the best `use.mix` share of each class's synthetic images (the rest
+ *   again), as `gan-augment run` delivers them — with the manifest's targets (softLabel, weight; under
+ *   `deliver.labels: hard` each image's class) when `use.targets` is `soft`, hard labels when `hard`, and only the best `use.mix` share of each class's synthetic images (the rest
  *   of its fill from its real images, in shuffled rounds) when `use.mix` < 1.
  *
  * All draw minibatches uniformly from their pool, for the same number of steps.

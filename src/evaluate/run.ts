@@ -2,8 +2,8 @@
  * `gan-augment evaluate`: does the augmentation help a classifier on held-out real images, compared with
  * the cheap alternatives? Trains the same classifier on each arm (see arms.ts) for each seed, tests each
  * on the test folder, and reports means, paired per-seed differences to the best classical row with
- * their 95 % t-intervals, and the verdict. How the synthetic row uses the synthetic images (soft labels
- * and weights or not, all of them or half) is chosen on a validation split carved from the manifest's
+ * their 95 % t-intervals, and the verdict. How the synthetic row uses the synthetic images (the manifest's
+ * labels and weights or hard labels, all of them or half) is chosen on a validation split carved from the manifest's
  * real images — never on the test folder.
  */
 import * as tf from '@tensorflow/tfjs';

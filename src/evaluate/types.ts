@@ -129,7 +129,7 @@ export interface PooledTraining {
 
 /** How the synthetic row uses the run's synthetic images. */
 export interface SyntheticUse {
-  /** `hard`: their label, weight 1; `soft`: the manifest's `softLabel` and `weight`. */
+  /** `hard`: their label, weight 1; `soft`: the manifest's `softLabel` and `weight` (its label and 1 where it recommends no other). */
   targets: 'hard' | 'soft';
   /** Share of each class's synthetic images used (best first); the rest of its fill is its real images again. */
   mix: number;

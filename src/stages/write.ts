@@ -47,7 +47,7 @@ export async function stageSynthetic(
   decode: { size: number; channels: 1 | 3 },
   /** The real images' rows, by ingested index: a translated image's row names its source from them. */
   real: readonly ManifestEntry[] = [],
-  /** Per image (same order): the teacher's recommended weight and soft label. */
+  /** Per image (same order): its recommended weight and soft label (`deliver.labels`; null: its class). */
   targets?: readonly ImageTarget[],
 ): Promise<ManifestEntry[]> {
   const l = outLayout(out);
