@@ -67,8 +67,8 @@ describe('quality gate and filters through the CLI', () => {
     await Promise.all(rejected1.map((x) => access(path.join(out, x.path))));
     rejectedDirs = (await readdir(path.join(out, 'rejected'))).sort();
     // 2: same out folder (the classifier comes from the cache), all three filters, the discriminator keeping
-    // too few (30% of 2 × deficit) to fill the classes, onFail: warn, and a spread no kept set reaches.
-    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'quality.minSpread=100', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.3', 'filter.keepRejected=false']);
+    // too few (20% of 2 × deficit: 36 of the 45 each class asks for at deliver.share 0.5) to fill the classes, onFail: warn, and a spread no kept set reaches.
+    warned = await runCli(['run', config, '--out', out, '--backend', 'wasm', '--set', ...TINY, 'quality.maxFid=0', 'quality.minSpread=100', 'filter.order=[near-copy,label,discriminator]', 'filter.minLabelProb=0', 'filter.discriminator=fraction', 'filter.fraction=0.2', 'filter.keepRejected=false']);
   }, 300_000);
 
   it('a failed gate with onFail: fail exits 3 and names the classes, after writing every output', async () => {
@@ -121,7 +121,9 @@ describe('quality gate and filters through the CLI', () => {
     for (const c of classes) {
       expect(c.candidates).toBe(180);
       expect(c.target).toBe(90);
-      expect(c.kept + c.shortfall).toBe(90);
+      // deliver.share 0.5: the filters are asked for half the deficit
+      expect(c.planned).toBe(45);
+      expect(c.kept + c.shortfall).toBe(45);
       expect(Object.values(c.rejected).reduce((a, b) => a + b, 0)).toBe(c.candidates - c.kept);
       expect(c.steps.map((x) => x.step)).toEqual(['near-copy-feature', 'near-copy-pixel', 'label', 'discriminator-fraction']);
     }
@@ -129,7 +131,7 @@ describe('quality gate and filters through the CLI', () => {
     expect(short.length).toBeGreaterThan(0);
     for (const c of short) {
       expect(c.rejected.discriminator).toBeGreaterThan(0);
-      expect(warnings(warned.stderr)).toContainEqual(expect.stringContaining(`class "${c.label}": the filters kept ${c.kept} of the 90 needed (short by ${c.shortfall}) from 180 candidates`));
+      expect(warnings(warned.stderr)).toContainEqual(expect.stringContaining(`class "${c.label}": the filters kept ${c.kept} of the 45 needed (short by ${c.shortfall}) from 180 candidates`));
     }
     expect(s.quality.shortfall).toBe(classes.reduce((n, c) => n + c.shortfall, 0));
     expect(s.quality.rejected.discriminator).toBe(classes.reduce((n, c) => n + (c.rejected.discriminator ?? 0), 0));
@@ -159,34 +161,39 @@ describe('quality gate and filters through the CLI', () => {
     });
   });
 
-  it('filter.shortfall: oversample fills what the filters left short with the class’s real images, marked as such', async () => {
+  it('filter.shortfall: oversample fills what the filters left short, and deliver.share the rest of the fill, with the class’s real images, marked as such', async () => {
     const out3 = path.join(await tempDir(), 'run');
     const config = path.join(ROOT, 'configs/quickstart.yaml');
-    const r = await runCli(['run', config, '--out', out3, '--backend', 'wasm', '--set', ...TINY, 'filter.discriminator=fraction', 'filter.fraction=0.3', 'filter.shortfall=oversample', 'output.imagefolder=copy']);
+    const r = await runCli(['run', config, '--out', out3, '--backend', 'wasm', '--set', ...TINY, 'filter.discriminator=fraction', 'filter.fraction=0.2', 'filter.shortfall=oversample', 'output.imagefolder=copy']);
     expect(r.code, r.stderr).toBe(0);
     const s = await readJson(path.join(out3, 'summary.json'));
     const manifest = await lines(path.join(out3, 'manifest.jsonl'));
     const realPaths = new Map<string, string>(manifest.filter((e) => e.source === 'real').map((e) => [e.path, e.label]));
-    const short = (s.synthesis as (ClassSynthesis & { oversampled: number })[]).filter((c) => c.shortfall > 0);
+    const short = (s.synthesis as ClassSynthesis[]).filter((c) => c.shortfall > 0);
     expect(short.length).toBeGreaterThan(0);
-    for (const c of s.synthesis as (ClassSynthesis & { oversampled: number })[]) {
+    for (const c of s.synthesis as ClassSynthesis[]) {
       const mine = manifest.filter((e) => e.label === c.label && e.source === 'oversampled');
-      expect(mine).toHaveLength(c.shortfall);
-      expect(c.oversampled).toBe(c.shortfall);
+      // the fill's real part (90 − 45 at deliver.share 0.5) and what the filters left short of their 45
+      const listed = c.target - c.planned + c.shortfall;
+      expect(c.planned).toBe(45);
+      expect(mine).toHaveLength(listed);
+      expect(c.oversampled).toBe(listed);
       // each repeats a real image of the same class (same path, same hash), every one once before any twice
       for (const e of mine) expect(realPaths.get(e.path)).toBe(c.label);
       const uses = new Map<string, number>();
       for (const e of mine) uses.set(e.path, (uses.get(e.path) ?? 0) + 1);
       expect(Math.max(...uses.values()) - Math.min(...uses.values())).toBeLessThanOrEqual(1);
-      expect(uses.size).toBe(Math.min(10, c.shortfall));
+      expect(uses.size).toBe(Math.min(10, listed));
       const counts = s.classes.find((x: { label: string }) => x.label === c.label);
-      expect(counts).toMatchObject({ synthetic: c.kept, oversampled: c.shortfall, after: counts.target });
+      expect(counts).toMatchObject({ synthetic: c.kept, oversampled: listed, after: counts.target });
     }
     // the warning says the shortfall was filled, and the imagefolder layout has one file per entry
     expect(warnings(r.stderr)).toContainEqual(expect.stringContaining('The rest are filled with its real images (filter.shortfall: oversample)'));
     const metadata = (await readFile(path.join(out3, 'imagefolder/train/metadata.jsonl'), 'utf8')).trim().split('\n');
     expect(metadata).toHaveLength(manifest.length);
     const c0 = short[0]!;
-    expect((await readdir(path.join(out3, 'imagefolder/train', c0.label, 'oversampled'))).length).toBe(c0.shortfall);
+    expect((await readdir(path.join(out3, 'imagefolder/train', c0.label, 'oversampled'))).length).toBe(c0.target - c0.planned + c0.shortfall);
+    // (stderr is JSON lines here: quotes inside a message are escaped)
+    expect(r.stderr.replaceAll('\\"', '"')).toContain(`class "${c0.label}": ${c0.target - c0.planned + c0.shortfall} real images listed again — 45 for the rest of its fill (deliver.share 0.5: 45 of 90 synthetic); ${c0.shortfall} for what the filters left short (filter.shortfall: oversample)`);
   }, 300_000);
 });

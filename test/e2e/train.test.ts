@@ -127,7 +127,7 @@ describe('per-class mode and generate', () => {
 
   it('with gan.classNoise, the model records it and generate draws each seed’s class noise as the run did', async () => {
     const out = await tempDir();
-    const ran = await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1', 'gan.classNoise=1.5']);
+    const ran = await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1', 'deliver.share=1', 'gan.classNoise=1.5']);
     expect(ran.code, ran.stderr).toBe(0);
     const model = path.join(out, 'model/generator');
     expect(JSON.parse(await readFile(path.join(model, 'model.json'), 'utf8')).spec.classNoise).toBe(1.5);
@@ -144,7 +144,7 @@ describe('per-class mode and generate', () => {
     const out = await tempDir();
     // The run samples its candidates on two threads, `generate` on one (auto, 180 images) and on two:
     // every command gives each seed the same bytes.
-    const ran2 = await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1', 'generate.workers=2']);
+    const ran2 = await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4', 'generate.oversample=1', 'deliver.share=1', 'generate.workers=2']);
     expect(ran2.code, ran2.stderr).toBe(0);
     expect(ran2.stderr).toMatch(/generate: class \\?"coat\\?" on 2 sampler threads/);
     const gen = await tempDir();
@@ -161,7 +161,7 @@ describe('per-class mode and generate', () => {
       const ran = (await manifest(out)).filter((e) => e.source === 'synthetic' && e.label === label);
       const again = generated.filter((e) => e.label === label);
       expect(again).toHaveLength(90);
-      // With oversample 1 every candidate is kept: same seeds, and the same pixels.
+      // With oversample 1 and deliver.share 1 every candidate is kept: same seeds, and the same pixels.
       expect(new Set(again.map((e) => e.seed))).toEqual(new Set(ran.map((e) => e.seed)));
       for (const one of [ran[0]!, ran[89]!]) {
         const twin = again.find((e) => e.seed === one.seed)!;
