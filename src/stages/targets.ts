@@ -7,6 +7,9 @@
  */
 import type { Classifier } from '../classifier/model.js';
 import { probabilities } from '../classifier/predict.js';
+import type { LABEL_MODES } from '../config/schema.js';
+
+type LabelMode = (typeof LABEL_MODES)[number];
 
 /** Label smoothing ε used when there is no teacher. */
 export const SMOOTHING = 0.1;
@@ -56,7 +59,7 @@ export async function teacherTargets(teacher: Classifier | null, images: readonl
 }
 
 /** The targets `deliver.labels` asks for: the teacher's (`soft`) or each image's class (`hard`). */
-export async function deliveredTargets(mode: 'hard' | 'soft', teacher: Classifier | null, images: readonly { label: string; pixels: Uint8Array }[], labels: readonly string[]): Promise<ImageTarget[]> {
+export async function deliveredTargets(mode: LabelMode, teacher: Classifier | null, images: readonly { label: string; pixels: Uint8Array }[], labels: readonly string[]): Promise<ImageTarget[]> {
   if (mode === 'hard') return images.map(() => ({ ...HARD_TARGET }));
   return teacherTargets(teacher, images, labels);
 }

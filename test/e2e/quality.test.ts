@@ -17,9 +17,11 @@ const SCARCE = ['coat', 'pullover', 'shirt'];
 interface ClassSynthesis {
   label: string;
   target: number;
+  planned: number;
   candidates: number;
   kept: number;
   shortfall: number;
+  oversampled: number;
   rejected: Record<string, number>;
   steps: { step: string; left: number }[];
   nearCopy: { space: string; scope: string; threshold: number; calibrationSamples: number }[];
