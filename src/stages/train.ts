@@ -21,6 +21,7 @@ import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from 
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
+import { naming } from '../util/fs.js';
 import { withoutThreadCounts } from './fingerprint.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
@@ -130,7 +131,11 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
         await mkdir(spec.dir, { recursive: true });
         const metricsFile = l.metricsFile(mode, spec.job);
         const log = async (r: MetricsRecord) => appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
+        // Metrics lines are appended in order, off the training loop. The first failure (a full disk …) is
+        // kept and thrown once training returns: a rejection nobody awaits while training runs would end
+        // the process as an internal error instead of the full-disk exit.
         let pendingLog: Promise<void> = Promise.resolve();
+        let logError: unknown;
         try {
           const result = await trainGan(spec.data, config, {
             labels: spec.labels,
@@ -140,7 +145,11 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
             ...(ctx.faultAt?.[spec.job] ? { faultAt: ctx.faultAt[spec.job]! } : {}),
             onStep: (m) => ctx.emit({ type: 'train.step', job: spec.job, ...m }),
             onLog: (r) => {
-              pendingLog = pendingLog.then(() => log(r));
+              pendingLog = pendingLog
+                .then(() => (logError === undefined ? log(r) : undefined))
+                .catch((err: unknown) => {
+                  logError ??= naming(err, metricsFile);
+                });
             },
             onSamples: async (grid) => {
               await Promise.all(
@@ -158,6 +167,10 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
             onCheckpoint: (s) => saveCheckpoint(ckptDir, s, meta),
           });
           await pendingLog;
+          if (logError !== undefined) {
+            result.dispose();
+            throw logError;
+          }
           if (result.rollbacks > 0) ctx.emit({ type: 'warn', message: `${spec.job}: training diverged ${result.rollbacks}× and was rolled back with halved learning rates` });
           if (result.interrupted) interrupted = true;
           jobs.push({ job: spec.job, labels: spec.labels, g: result.g, d: result.d, result });

@@ -13,10 +13,14 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    // A failed write (ENOSPC …) names no file of its own: say which one it was.
-    if (err && typeof err === 'object' && !('path' in err && (err as NodeJS.ErrnoException).path)) (err as NodeJS.ErrnoException).path = file;
-    throw err;
+    throw naming(err, file);
   }
+}
+
+/** A failed write (ENOSPC …) names no file of its own: `err` with `file` as its path, unless it has one. */
+export function naming(err: unknown, file: string): unknown {
+  if (err && typeof err === 'object' && !('path' in err && (err as NodeJS.ErrnoException).path)) (err as NodeJS.ErrnoException).path = file;
+  return err;
 }
 
 /** Path of `target` relative to `fromDir`, always with forward slashes (portable manifests). */

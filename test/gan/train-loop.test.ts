@@ -80,3 +80,30 @@ describe('hold-out', () => {
     t.dispose();
   });
 });
+
+describe('metrics.jsonl that cannot be written', () => {
+  it('fails the run with the write error, naming the file, once training returns — not as a crash while it runs', async () => {
+    const { mkdirSync, rmSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { runPipeline } = await import('../../src/pipeline.js');
+    const { initBackend: init } = await import('../../src/backend/select.js');
+    const { tempDir, FIXTURE } = await import('../helpers/tmp.js');
+    const out = await tempDir();
+    const cfg = parseConfigText(
+      `input: ${FIXTURE}\nout: ${out}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 6, batchSize: 4, logEvery: 1}\nguard: off\n`,
+      '/tmp/c.yaml',
+    ).config;
+    const metrics = path.join(out, 'train', 'metrics.jsonl');
+    let blocked = false;
+    // After the first step, a folder where the metrics file is: every later append fails (EISDIR), while
+    // training still runs — the case of a disk that fills up mid-training.
+    const onEvent = (e: { type: string }) => {
+      if (e.type !== 'train.step' || blocked) return;
+      rmSync(metrics, { force: true });
+      mkdirSync(metrics, { recursive: true });
+      blocked = true;
+    };
+    await expect(runPipeline(cfg, { backend: await init('wasm'), onEvent })).rejects.toMatchObject({ code: 'EISDIR', path: metrics });
+    expect(blocked).toBe(true);
+  });
+});
