@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { naming } from '../util/fs.js';
 import { encodePng } from './png.js';
 
 /** One batch: `files[i]` gets image i of `pixels` (uint8 NHWC, `size`×`size`×`channels` each). */
@@ -41,9 +42,7 @@ function write(job: PngJob): string[] {
     try {
       writeFileSync(file, png);
     } catch (err) {
-      // A failed write (ENOSPC …) names no file of its own: say which one it was.
-      (err as NodeJS.ErrnoException).path ??= file;
-      throw err;
+      throw naming(err, file);
     }
     return createHash('sha256').update(png).digest('hex');
   });
