@@ -16,11 +16,10 @@ The real entries and summary.json come from the run (its manifest lists the same
 (Debian's python3-torch); not part of `npm test`; the figures are in docs/measurements.md.
 """
 import argparse
-import hashlib
 import io
-import json
 import os
 import random
+import sys
 import time
 
 import numpy as np
@@ -28,6 +27,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from probe_manifest import oversampled, real_entries, synthetic_entry, write_manifest  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument('--run', required=True)
@@ -136,11 +138,7 @@ for step in range(1, args.steps + 1):
         print(f'step {step}: d {ld.item():.3f} g {lg.item():.3f} ({time.time() - t0:.0f} s)', flush=True)
 
 os.makedirs(args.out, exist_ok=True)
-rebase = lambda q: q if os.path.isabs(q) else os.path.relpath(os.path.join(args.run, q), args.out)
-with open(os.path.join(args.run, 'manifest.jsonl')) as f:
-    real = [e for e in map(json.loads, filter(None, f.read().split('\n'))) if e['source'] == 'real']
-for e in real:
-    e['path'] = rebase(e['path'])
+real = real_entries(args.run, args.out)
 added = []
 g.eval()
 for c in scarce:
@@ -165,14 +163,9 @@ for c in scarce:
         with open(os.path.join(d_dir, name), 'wb') as f:
             f.write(data)
         rel = f'synthetic/{c}/{name}'
-        added.append({'path': rel, 'file_name': rel, 'label': c, 'split': 'train', 'source': 'synthetic', 'score': float(scores[i]), 'scores': None,
-                      'generator': 'dagan-probe', 'generatorStep': args.steps, 'seed': args.seed, 'sha256': hashlib.sha256(data).hexdigest(), 'weight': 1, 'softLabel': None})
+        added.append(synthetic_entry(rel, c, data, 'dagan-probe', score=float(scores[i]), generatorStep=args.steps, seed=args.seed))
     own = [e for e in real if e['label'] == c]
-    for j in range(need - keep):
-        added.append({**own[j % len(own)], 'source': 'oversampled'})
+    added += oversampled(own, need - keep)
     print(f'{c}: {keep} synthetic of {cands} candidates, {need - keep} real listed again')
-with open(os.path.join(args.out, 'manifest.jsonl'), 'w') as f:
-    f.write(''.join(json.dumps(e, separators=(',', ':')) + '\n' for e in real + added))
-with open(os.path.join(args.run, 'summary.json')) as f, open(os.path.join(args.out, 'summary.json'), 'w') as o:
-    o.write(f.read())
-print(f'wrote {args.out}/manifest.jsonl in {time.time() - t0:.0f} s')
+write_manifest(args.run, args.out, real + added)
+print(f'{time.time() - t0:.0f} s')

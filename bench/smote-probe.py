@@ -14,13 +14,15 @@ The real entries and summary.json come from the run (its manifest lists the same
 `npm test`; the figures are in docs/measurements.md.
 """
 import argparse
-import hashlib
 import io
-import json
 import os
+import sys
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
+from probe_manifest import oversampled, real_entries, synthetic_entry, write_manifest  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument('--run', required=True)
@@ -35,12 +37,8 @@ rng = np.random.default_rng(args.seed)
 labels = sorted(d for d in os.listdir(args.train) if os.path.isdir(os.path.join(args.train, d)))
 counts = {c: len(os.listdir(os.path.join(args.train, c))) for c in labels}
 most = max(counts.values())
-rebase = lambda q: q if os.path.isabs(q) else os.path.relpath(os.path.join(args.run, q), args.out)
-with open(os.path.join(args.run, 'manifest.jsonl')) as f:
-    real = [e for e in map(json.loads, filter(None, f.read().split('\n'))) if e['source'] == 'real']
-for e in real:
-    e['path'] = rebase(e['path'])
 os.makedirs(args.out, exist_ok=True)
+real = real_entries(args.run, args.out)
 added = []
 for c in (c for c in labels if counts[c] < most):
     names = sorted(os.listdir(os.path.join(args.train, c)))
@@ -66,14 +64,8 @@ for c in (c for c in labels if counts[c] < most):
         with open(os.path.join(out_dir, name), 'wb') as f:
             f.write(data)
         rel = f'synthetic/{c}/{name}'
-        added.append({'path': rel, 'file_name': rel, 'label': c, 'split': 'train', 'source': 'synthetic', 'score': None, 'scores': None,
-                      'generator': 'smote-probe', 'generatorStep': None, 'seed': args.seed, 'sha256': hashlib.sha256(data).hexdigest(), 'weight': 1, 'softLabel': None})
+        added.append(synthetic_entry(rel, c, data, 'smote-probe', seed=args.seed))
     own = [e for e in real if e['label'] == c]
-    for j in range(need - make):
-        added.append({**own[j % len(own)], 'source': 'oversampled'})
+    added += oversampled(own, need - make)
     print(f'{c}: {make} SMOTE images (k {nn_idx.shape[1]}), {need - make} real listed again')
-with open(os.path.join(args.out, 'manifest.jsonl'), 'w') as f:
-    f.write(''.join(json.dumps(e, separators=(',', ':')) + '\n' for e in real + added))
-with open(os.path.join(args.run, 'summary.json')) as f, open(os.path.join(args.out, 'summary.json'), 'w') as o:
-    o.write(f.read())
-print(f'wrote {args.out}/manifest.jsonl')
+write_manifest(args.run, args.out, real + added)
