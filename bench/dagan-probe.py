@@ -7,7 +7,7 @@ image of x's class; the discriminator sees pairs (x, x') and learns that a real 
 images of one class, so a copy of x is a fake. Trained on pairs of the plentiful classes only (`--pairs
 plentiful`, the transfer the paper uses for few-shot classes) or of every class (`--pairs all`), then applied to
 each scarce class's real images. Written out as gan-augment delivers a fill: the best `--share` of the deficit
-by the pair discriminator's score, the rest of the fill the class's real images listed again (hard labels).
+of 2 × the deficit candidates by the pair discriminator's score, the rest of the fill the class's real images listed again (hard labels).
 
   /usr/bin/python3 bench/dagan-probe.py --run <run out folder> --train <train folder> --out <folder> [--steps 4000] [--pairs plentiful|all] [--seed 0]
   node bin/gan-augment.js evaluate --manifest <folder>/manifest.jsonl --test <test folder> --seeds 5 --tune-seeds 0
@@ -74,7 +74,8 @@ def pairs(n):
 
 
 class G(nn.Module):
-    """U-Net encoder-decoder; z enters at 7x7 and 14x14, so the draw is not the input with a small change."""
+    """U-Net encoder-decoder; z enters at 7x7 and 14x14, so the draw is not the input with a small change. The skips'
+    dropout stays on when generating too: DAGAN's second source of noise."""
 
     def __init__(self, z):
         super().__init__()

@@ -4,7 +4,7 @@ classical row than random oversampling, which `evaluate` takes as the one to bea
 
 Each scarce class is filled to the largest class's count, as imbalanced-learn's SMOTE does: a random real image
 of the class, one of its `--k` nearest neighbours in the class (Euclidean, pixels), and a point drawn uniformly on
-the segment between them. `--share` < 1 fills only that share so and lists the class's real images again for the
+the segment between them. `--share` < 1 fills only that share of the deficit and lists the class's real images again for the
 rest, as gan-augment's `deliver.share` does.
 
   /usr/bin/python3 bench/smote-probe.py --run <run out folder> --train <train folder> --out <folder> [--k 5] [--share 1] [--seed 0]
