@@ -15,7 +15,6 @@ of 2 × the deficit candidates by the pair discriminator's score, the rest of th
 The real entries and summary.json come from the run (its manifest lists the same training folder). CPU, PyTorch
 (Debian's python3-torch); not part of `npm test`; the figures are in docs/measurements.md.
 """
-import argparse
 import io
 import os
 import random
@@ -29,18 +28,14 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, real_entries, synthetic_entry, write_manifest  # noqa: E402
+from probe_manifest import oversampled, probe_parser, real_entries, synthetic_entry, write_manifest  # noqa: E402
 
-p = argparse.ArgumentParser()
-p.add_argument('--run', required=True)
-p.add_argument('--train', required=True)
-p.add_argument('--out', required=True)
+p = probe_parser(__doc__)
 p.add_argument('--steps', type=int, default=4000)
 p.add_argument('--batch', type=int, default=64)
 p.add_argument('--pairs', choices=['plentiful', 'all'], default='plentiful')
 p.add_argument('--share', type=float, default=0.5)
 p.add_argument('--zdim', type=int, default=32)
-p.add_argument('--seed', type=int, default=0)
 p.add_argument('--threads', type=int, default=2)
 args = p.parse_args()
 torch.set_num_threads(args.threads)

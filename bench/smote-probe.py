@@ -13,7 +13,6 @@ rest, as gan-augment's `deliver.share` does.
 The real entries and summary.json come from the run (its manifest lists the same training folder). Not part of
 `npm test`; the figures are in docs/measurements.md.
 """
-import argparse
 import io
 import os
 import sys
@@ -22,15 +21,11 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, real_entries, synthetic_entry, write_manifest  # noqa: E402
+from probe_manifest import oversampled, probe_parser, real_entries, synthetic_entry, write_manifest  # noqa: E402
 
-p = argparse.ArgumentParser()
-p.add_argument('--run', required=True)
-p.add_argument('--train', required=True)
-p.add_argument('--out', required=True)
+p = probe_parser(__doc__)
 p.add_argument('--k', type=int, default=5)
 p.add_argument('--share', type=float, default=1.0)
-p.add_argument('--seed', type=int, default=0)
 args = p.parse_args()
 rng = np.random.default_rng(args.seed)
 

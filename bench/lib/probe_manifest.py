@@ -1,9 +1,20 @@
 """What the Python probes in bench/ share: a run's real manifest entries, re-based to the probe's output folder,
 and writing the probe's manifest (the real entries, then its own) beside the run's summary.json, so that
 `gan-augment evaluate --manifest <out>/manifest.jsonl` reads it as it reads a run's."""
+import argparse
 import hashlib
 import json
 import os
+
+
+def probe_parser(doc):
+    """The arguments every probe takes: the run whose real entries it lists, its training folder, where to write, a seed."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--run', required=True)
+    p.add_argument('--train', required=True)
+    p.add_argument('--out', required=True)
+    p.add_argument('--seed', type=int, default=0)
+    return p
 
 
 def real_entries(run, out):
