@@ -8,13 +8,15 @@
  * gain here is what a perfect generator would give, and the gap to our generator's row is how much the
  * samples, not the selection or the yardstick, leave on the table.
  *
- *   node bench/oracle-real.mjs [--per 950] [--seeds 5] [--steps N] [--out bench/out/oracle-real-<per>] [--backend auto] [--from <dir>]
+ *   node bench/oracle-real.mjs [--per 950] [--seeds 5] [--steps N] [--tune-seeds N] [--out bench/out/oracle-real-<per>] [--backend auto] [--from <dir>]
  *
  * --from <dir>: list the first N images of <dir>/<class>/*.png (by name) as the synthetic ones instead — any
  * set of images a probe made (bench/sample-quality.mjs --dump), under the same yardstick; the scarce classes
  * are <dir>'s folders. With --from, --dataset <split> (default fmnist-lt) picks bench/data/<split>, and --size /
  * --channels its decode settings (default 28 / 1).
  * --steps: the classifiers' training steps (default: evaluate's own, as `npm run eval`).
+ * --tune-seeds: passed to evaluate (default: evaluate's own, 2); 0 measures the images as listed — all N, hard
+ * labels — instead of the use evaluate's validation split chooses (which may keep only half of them).
  *
  * Below 950, each scarce class is filled up to 1000 with its 50 real images again (source "oversampled"), as
  * a run fills a shortfall. Writes <out>/synthetic/<class>/*.png, <out>/manifest.jsonl, <out>/summary.json (decode settings and
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     per: { type: 'string', default: '950' },
     seeds: { type: 'string', default: '5' },
     steps: { type: 'string' },
+    'tune-seeds': { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string', default: 'auto' },
     from: { type: 'string' },
@@ -111,7 +114,7 @@ const count = (src) => entries.filter((e) => e.source === src).length;
 console.log(`oracle: ${args.dataset}'s ${count('real')} real images + ${PER} ${args.from ? `images from ${args.from}` : `more REAL images`} of each of ${SCARCE.join(', ')}${args.from ? '' : ` (positions ${TAKEN}–${TAKEN + PER - 1} of the train split)`} as "synthetic"${count('oversampled') ? `, ${count('oversampled')} oversampled to fill each to ${TARGET}` : ''}`);
 
 const cli = path.join(ROOT, 'bin/gan-augment.js');
-const json = await run(process.execPath, [cli, 'evaluate', '--manifest', path.join(OUT, 'manifest.jsonl'), '--test', path.join(DATA, 'test'), '--seeds', args.seeds, '--scarce', SCARCE.join(','), '--backend', args.backend, '--json', ...(args.steps ? ['--steps', args.steps] : [])]);
+const json = await run(process.execPath, [cli, 'evaluate', '--manifest', path.join(OUT, 'manifest.jsonl'), '--test', path.join(DATA, 'test'), '--seeds', args.seeds, '--scarce', SCARCE.join(','), '--backend', args.backend, '--json', ...(args.steps ? ['--steps', args.steps] : []), ...(args['tune-seeds'] ? ['--tune-seeds', args['tune-seeds']] : [])]);
 const result = JSON.parse(json);
 const { formatEvaluation } = await import(path.join(ROOT, 'dist/evaluate/format.js'));
 console.log(formatEvaluation(result));
