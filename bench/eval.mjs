@@ -23,8 +23,8 @@
 //                      training is one paired unit, so the interval covers the GAN's training as well as the
 //                      classifier's (src/evaluate/pool.ts). Default 1.
 //   --steps <n>        evaluate training steps per classifier (default: evaluate's own)
-//   --tune-seeds <n>   evaluate's validation-split seeds (default: evaluate's own, 2); 0 measures the manifests
-//                      exactly as written (what the run delivers), nothing chosen
+//   --tune-seeds <n>   evaluate's validation-split seeds (default: evaluate's own, 0 since 2026-12-05: the
+//                      manifests exactly as written, what the run delivers, nothing chosen; n > 0 lets the split choose)
 //   --set <k=v ...>    extra config overrides for the run (the figure is for the default config: say so)
 //   --backend <name>   tfjs backend (default auto)
 // Prints progress to stderr, the figures to stdout.

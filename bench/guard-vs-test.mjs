@@ -10,8 +10,8 @@
  *   node bench/guard-vs-test.mjs [--evaluate <file name>] <run out folder> [<run out folder> ...]
  *
  * The guard judges the synthetic images as the manifest delivers them (its labels and weights, its share of the fill); `evaluate`'s
- * synthetic row uses them as its validation split chose (`tuning.chosen`: hard labels or half the fill, often),
- * unless it ran with `--tune-seeds 0`. Each row says which use its test Δ measured. `--evaluate` reads another
+ * synthetic row uses them the same way unless it ran with `--tune-seeds n > 0` (until 2026-12-05 the default 2), when
+ * it uses what its validation split chose (`tuning.chosen`: hard labels or half the fill, often). Each row says which use its test Δ measured. `--evaluate` reads another
  * file of each run folder than evaluate.json (one kept beside it, say).
  *
  * A class's test figure is read from a run that delivered every scarce class's synthetic images together, so a

@@ -15,8 +15,8 @@
  * are <dir>'s folders. With --from, --dataset <split> (default fmnist-lt) picks bench/data/<split>, and --size /
  * --channels its decode settings (default 28 / 1).
  * --steps: the classifiers' training steps (default: evaluate's own, as `npm run eval`).
- * --tune-seeds: passed to evaluate (default: evaluate's own, 2); 0 measures the images as listed — all N, hard
- * labels — instead of the use evaluate's validation split chooses (which may keep only half of them).
+ * --tune-seeds: passed to evaluate (default: evaluate's own, 0 since 2026-12-05: the images as listed — all N, hard
+ * labels); n > 0 lets evaluate's validation split choose their use (it may keep only half of them).
  *
  * Below 950, each scarce class is filled up to 1000 with its 50 real images again (source "oversampled"), as
  * a run fills a shortfall. Writes <out>/synthetic/<class>/*.png, <out>/manifest.jsonl, <out>/summary.json (decode settings and

@@ -49,7 +49,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .addOption(intOption('--steps <n>', `training steps per classifier, the same for every arm (default: ${EVALUATE_DEFAULTS.passes} passes over the largest arm's images, at least ${EVALUATE_DEFAULTS.minSteps})`, 1))
     .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
-    .addOption(intOption('--tune-seeds <n>', "seeds of the validation-split choice of the synthetic row's labels and mix (0 = use them as delivered)", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
+    .addOption(intOption('--tune-seeds <n>', "n > 0: choose the synthetic row's labels (the manifest's or hard) and mix (all its synthetic images or the best half) on a validation split carved from its real images, over n seeds; 0: the manifest as written, what training on it gives", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
     .addOption(numberOption('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', 0, EVALUATE_RUN_DEFAULTS.tau))
     .option('--json', 'print the result as JSON on stdout')
     .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest; required with several --manifest, for the pooled result — each run still gets its own evaluate.json)')

@@ -107,7 +107,7 @@ export const targetsText = (u: SyntheticUse): string => (u.targets === 'hard' ? 
 export function asWrittenLines(r: EvaluationResult): string[] {
   if (r.pooled) {
     const other = r.pooled.trainings.filter((t) => t.use && !sameUse(t.use, DELIVERED)).length;
-    return other > 0 ? [`${other} of ${r.pooled.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (their labels and weights, every synthetic image they list): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0`] : [];
+    return other > 0 ? [`${other} of ${r.pooled.trainings.length} ${units(r)}' synthetic rows used another use than their manifests as written (their labels and weights, every synthetic image they list): the pooled synthetic row is not what training on them as they stand gives; measure that without --tune-seeds`] : [];
   }
   const t = r.tuning;
   if (!t || sameUse(t.chosen, DELIVERED)) return [];
@@ -116,7 +116,7 @@ export function asWrittenLines(r: EvaluationResult): string[] {
   if (!written || !chosen) return [];
   const how = `${t.chosen.targets === 'hard' ? 'hard labels, no weights' : 'its labels and weights'}, ${t.chosen.mix === 1 ? 'every synthetic image' : `the best ${100 * t.chosen.mix} % of each class's synthetic images and its real images again for the rest of the fill`}`;
   return [
-    `the manifest as written (its labels and weights, every synthetic image it lists) read ${pct(written.scarceRecall)} % scarce recall on that split against ${pct(chosen.scarceRecall)} %: the synthetic row is not what training on it as it stands gives. Train as the row did (${how}), or measure the manifest as written with --tune-seeds 0`,
+    `the manifest as written (its labels and weights, every synthetic image it lists) read ${pct(written.scarceRecall)} % scarce recall on that split against ${pct(chosen.scarceRecall)} %: the synthetic row is not what training on it as it stands gives. Train as the row did (${how}), or measure the manifest as written without --tune-seeds`,
   ];
 }
 
@@ -133,6 +133,8 @@ export function formatEvaluation(r: EvaluationResult): string {
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);
     const cands = t.candidates.map((c) => `${c.use.targets === 'hard' ? 'hard' : 'as written'}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
     out.push(`synthetic row: ${targetsText(t.chosen)}, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
+  } else if (!r.pooled?.trainings.some((t) => t.use)) {
+    out.push(`synthetic row${r.pooled ? 's: the manifests' : ': the manifest'} as written (labels, weights and every synthetic image listed: what training on ${r.pooled ? 'them' : 'it'} gives); --tune-seeds n lets a validation split choose another use`);
   }
   pushAll(out, asWrittenLines(r));
   out.push(

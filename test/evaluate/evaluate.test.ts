@@ -269,10 +269,11 @@ describe('evaluate on the fixtures', () => {
     expect(seen).toEqual({ loaded: 820, step: 820 });
   });
 
-  it('is deterministic for a seed', async () => {
+  it('is deterministic for a seed, and by default measures the manifest as written (no validation-split choice)', async () => {
     const strip = (r: Awaited<ReturnType<typeof evaluate>>) => r.rows.map((row) => ({ ...row, seconds: 0 }));
     const a = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, tuneSeeds: 0 });
-    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, tuneSeeds: 0 });
+    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS });
+    expect(b.tuning).toBeNull();
     expect(a.verdict.helps).toBe(false);
     expect(a.verdict.reason).toMatch(/one seed/);
     expect(strip(a)).toEqual(strip(b));

@@ -140,7 +140,7 @@ describe('formatEvaluation: the validation split chose another use than the mani
     const text = formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'hard', mix: 0.5 }) }));
     expect(text).toContain(
       'the manifest as written (its labels and weights, every synthetic image it lists) read 46.7 % scarce recall on that split against 58.3 %: the synthetic row is not what training on it as it stands gives. ' +
-        "Train as the row did (hard labels, no weights, the best 50 % of each class's synthetic images and its real images again for the rest of the fill), or measure the manifest as written with --tune-seeds 0",
+        "Train as the row did (hard labels, no weights, the best 50 % of each class's synthetic images and its real images again for the rest of the fill), or measure the manifest as written without --tune-seeds",
     );
     expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'soft', mix: 0.5 }) }))).toContain(
       "read 46.7 % scarce recall on that split against 55.0 %: the synthetic row is not what training on it as it stands gives. Train as the row did (its labels and weights, the best 50 % of",
@@ -154,13 +154,19 @@ describe('formatEvaluation: the validation split chose another use than the mani
       result('/c/manifest.jsonl', [2], [0.55], [0.6]),
     ];
     expect(formatEvaluation(poolTrainings(runs))).toContain(
-      "1 of 3 GAN trainings' synthetic rows used another use than their manifests as written (their labels and weights, every synthetic image they list): the pooled synthetic row is not what training on them as they stand gives; measure that with --tune-seeds 0",
+      "1 of 3 GAN trainings' synthetic rows used another use than their manifests as written (their labels and weights, every synthetic image they list): the pooled synthetic row is not what training on them as they stand gives; measure that without --tune-seeds",
     );
     expect(formatEvaluation(poolTrainings(runs.slice(1)))).not.toContain('used another use');
   });
 
-  it('says nothing of it when the split chose the manifest as written, or did not choose', () => {
+  it('says nothing of it when the split chose the manifest as written; without a split (the default) it says the row is the manifest as written', () => {
     expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652], { tuning: tuning({ targets: 'soft', mix: 1 }) }))).not.toContain('the manifest as written');
-    expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652]))).not.toContain('the manifest as written');
+    const untuned = formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.55, 0.652]));
+    expect(untuned).not.toContain('on that split');
+    expect(untuned).toContain('synthetic row: the manifest as written (labels, weights and every synthetic image listed: what training on it gives); --tune-seeds n lets a validation split choose another use');
+    const pooled = formatEvaluation(poolTrainings([result('/a/manifest.jsonl', [0], [0.5], [0.55]), result('/b/manifest.jsonl', [1], [0.6], [0.58])]));
+    expect(pooled).toContain('synthetic rows: the manifests as written (labels, weights and every synthetic image listed: what training on them gives)');
+    const mixed = formatEvaluation(poolTrainings([result('/a/manifest.jsonl', [0], [0.5], [0.55], { tuning: tuning({ targets: 'soft', mix: 1 }) }), result('/b/manifest.jsonl', [1], [0.6], [0.58])]));
+    expect(mixed).not.toContain('synthetic rows: the manifests as written');
   });
 });
