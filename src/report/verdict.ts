@@ -299,11 +299,24 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   return { label: c.label, verdict, checks, advice: advice(verdict, checks) };
 }
 
+/** The checks that judge what a classifier gains from the images, not how they look. */
+const USEFULNESS_CHECKS = new Set(['evaluate', 'guard']);
+
 function advice(v: Verdict, checks: Check[]): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
-  const bad = checks.filter((k) => k.verdict === 'poor').map(said);
+  const poor = checks.filter((k) => k.verdict === 'poor');
+  const bad = poor.map(said);
   const unsure = checks.filter((k) => k.verdict === 'doubtful' || k.verdict === null).map(said);
-  if (v === 'poor') return `Do not use these synthetic images: ${bad.join('; ')}. Train on the real images with oversampling or class weights instead, or train longer and rerun.`;
+  if (v === 'poor') {
+    // Images that fall short of the real ones may come right with other training; images that look right
+    // but do not help a classifier did not, on the bench (twice the steps: level or worse), while more real
+    // images of the class did (docs/measurements.md: the ceiling, and how many new images +3 takes).
+    const looks = poor.some((k) => !USEFULNESS_CHECKS.has(k.name));
+    const next = looks
+      ? ', or change the training (train.steps, train.lrG, train.lrD) and rerun'
+      : ". Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did";
+    return `Do not use these synthetic images: ${bad.join('; ')}. Train on the real images with oversampling or class weights instead${next}.`;
+  }
   if (v === 'doubtful') return `Use with care: ${unsure.join('; ')}. Look at the grids, and run evaluate on a held-out folder before training on them.`;
   return 'Usable: the figures are close to what real images score.';
 }

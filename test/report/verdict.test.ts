@@ -34,7 +34,7 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['no diversity measured', { diversity: null }, 'doubtful', /diversity not measured/],
   ['FID 2× the floor', { fid: 50 }, 'doubtful', /FID 50\.0 = 2\.0 × floor 25\.0/],
   ['FID exactly 1.5× the floor', { fid: 37.5 }, 'good'],
-  ['noise: FID 10× the floor', { fid: 250, kid: 300 }, 'poor', /Do not use these synthetic images/],
+  ['noise: FID 10× the floor', { fid: 250, kid: 300 }, 'poor', /Do not use these synthetic images: .*instead, or change the training \(train\.steps, train\.lrG, train\.lrD\) and rerun\./],
   ['noise without floors: never good, though not provably poor', { fid: 250, fidFloor: null, kidFloor: null, diversity: 2.4 }, 'doubtful'],
   ['collapse', { diversity: 0.2 }, 'poor', /a few images over and over/],
   ['narrowed', { diversity: 0.6 }, 'doubtful'],
@@ -71,6 +71,9 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['evaluate: this class loses recall', { evaluate: { helps: true, reason: '+4 points', classGain: -2 } }, 'poor', /recall -2\.0 pt/],
   ['evaluate: does not help, no per-class figure', { evaluate: { helps: false, reason: 'within noise' } }, 'poor', /does not help/],
   ['guard fell back', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /guard fell back/],
+  // Images that look right but do not help: no advice to train longer (it did not help on the bench).
+  ['guard fell back on images that look right', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /instead\. Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did\./],
+  ['evaluate: a loss with images that look right', { evaluate: { helps: false, reason: 'within noise', classGain: -3 } }, 'poor', /^(?![\s\S]*change the training)[\s\S]*more real images of the class did/],
   ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
   ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
 ];
