@@ -56,7 +56,7 @@ const f1 = (x) => (x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}
 console.log('run                              class       held-out  guard gain (low)   test Δ recall (use)');
 for (const r of rows) console.log(`${r.run.padEnd(32)} ${r.label.padEnd(11)} ${String(r.heldOut).padStart(8)}  ${f1(r.guard).padStart(6)} (${f1(r.low).padStart(6)})   ${f1(r.test).padStart(6)} (${r.use})`);
 const tuned = rows.filter((r) => r.use !== 'as written').length;
-if (tuned > 0) console.log(`\n${tuned} of ${rows.length} test Δ measured a use other than the one the guard judged (the manifest as written): rerun evaluate with --tune-seeds 0 to compare like with like`);
+if (tuned > 0) console.log(`\n${tuned} of ${rows.length} test Δ measured a use other than the one the guard judged (the manifest as written): rerun evaluate without --tune-seeds (or with 0) to compare like with like`);
 
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const n = rows.length;
