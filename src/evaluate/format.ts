@@ -120,6 +120,9 @@ export function asWrittenLines(r: EvaluationResult): string[] {
   ];
 }
 
+/** Whether the synthetic row trained on any synthetic image (without one, the verdict says so and there is no use to choose). */
+const hasSynthetic = (r: EvaluationResult): boolean => (r.pooled ? r.pooled.trainings.some((t) => (t.quality ?? []).length > 0) : r.quality !== null);
+
 /** The whole text: table, each scarce class's difference, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {
   const out = [resultTable(r), ''];
@@ -133,7 +136,7 @@ export function formatEvaluation(r: EvaluationResult): string {
     const n = Object.values(t.validation).reduce((a, b) => a + b, 0);
     const cands = t.candidates.map((c) => `${c.use.targets === 'hard' ? 'hard' : 'as written'}/mix ${c.use.mix}: ${pct(c.scarceRecall)}`).join(', ');
     out.push(`synthetic row: ${targetsText(t.chosen)}, ${t.chosen.mix === 1 ? 'all' : `${100 * t.chosen.mix} % of`} its synthetic images — chosen on a validation split of ${n} real training images (scarce recall ${cands}; ${t.seeds.length} seed${t.seeds.length === 1 ? '' : 's'})`);
-  } else if (!r.pooled?.trainings.some((t) => t.use)) {
+  } else if (hasSynthetic(r) && !r.pooled?.trainings.some((t) => t.use)) {
     out.push(`synthetic row${r.pooled ? 's: the manifests' : ': the manifest'} as written (labels, weights and every synthetic image listed: what training on ${r.pooled ? 'them' : 'it'} gives); --tune-seeds n lets a validation split choose another use`);
   }
   pushAll(out, asWrittenLines(r));

@@ -168,5 +168,7 @@ describe('formatEvaluation: the validation split chose another use than the mani
     expect(pooled).toContain('synthetic rows: the manifests as written (labels, weights and every synthetic image listed: what training on them gives)');
     const mixed = formatEvaluation(poolTrainings([result('/a/manifest.jsonl', [0], [0.5], [0.55], { tuning: tuning({ targets: 'soft', mix: 1 }) }), result('/b/manifest.jsonl', [1], [0.6], [0.58])]));
     expect(mixed).not.toContain('synthetic rows: the manifests as written');
+    // A manifest without synthetic images (the guard fell back everywhere) has no use to choose: no such line.
+    expect(formatEvaluation(result('/a/manifest.jsonl', [0, 1], [0.5, 0.6], [0.5, 0.6], { quality: null }))).not.toContain('synthetic row: the manifest as written');
   });
 });
