@@ -109,9 +109,12 @@ export interface ClassFigures {
   guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string } | null;
 }
 
+/** What a check judges: how the kept images look (the first eight), or what a classifier gains from them (the last two). */
+export type CheckName = 'FID' | 'KID' | 'diversity' | 'novelty' | 'structure' | 'coverage' | 'rejected' | 'gate' | 'evaluate' | 'guard';
+
 export interface Check {
-  /** What was checked: `FID`, `KID`, `diversity`, `rejected`, `gate`, `evaluate`, `guard`. */
-  name: string;
+  /** What was checked. */
+  name: CheckName;
   /** null: the check could not be made (a figure is missing); it then keeps the class from `good`. */
   verdict: Verdict | null;
   /** The figure with its scale, e.g. "FID 65.8 = 2.3 × floor 29.2". */
@@ -300,7 +303,7 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
 }
 
 /** The checks that judge what a classifier gains from the images, not how they look. */
-const USEFULNESS_CHECKS = new Set(['evaluate', 'guard']);
+const USEFULNESS_CHECKS: ReadonlySet<CheckName> = new Set<CheckName>(['evaluate', 'guard']);
 
 function advice(v: Verdict, checks: Check[]): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
