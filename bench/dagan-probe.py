@@ -15,7 +15,6 @@ of 2 × the deficit candidates by the pair discriminator's score, the rest of th
 The real entries and summary.json come from the run (its manifest lists the same training folder). CPU, PyTorch
 (Debian's python3-torch); not part of `npm test`; the figures are in docs/measurements.md.
 """
-import io
 import os
 import random
 import sys
@@ -28,7 +27,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, probe_parser, real_entries, synthetic_entry, write_manifest  # noqa: E402
+from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, write_manifest  # noqa: E402
 
 p = probe_parser(__doc__)
 p.add_argument('--steps', type=int, default=4000)
@@ -148,18 +147,10 @@ for c in scarce:
         outs = g(xs, torch.randn(cands, args.zdim))
         scores = d(xs, outs)
     order = torch.argsort(scores, descending=True)[:keep]
-    d_dir = os.path.join(args.out, 'synthetic', c)
-    os.makedirs(d_dir, exist_ok=True)
     for k, i in enumerate(order.tolist()):
         px = ((outs[i, 0].numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
-        buf = io.BytesIO()
-        Image.fromarray(px, 'L').save(buf, 'PNG')
-        data = buf.getvalue()
         name = f'{k:05d}-from-{files[c][idx[i].item()][:-4]}.png'
-        with open(os.path.join(d_dir, name), 'wb') as f:
-            f.write(data)
-        rel = f'synthetic/{c}/{name}'
-        added.append(synthetic_entry(rel, c, data, 'dagan-probe', score=float(scores[i]), generatorStep=args.steps, seed=args.seed))
+        added.append(save_synthetic(args.out, c, name, px, 'L', 'dagan-probe', score=float(scores[i]), generatorStep=args.steps, seed=args.seed))
     own = [e for e in real if e['label'] == c]
     added += oversampled(own, need - keep)
     print(f'{c}: {keep} synthetic of {cands} candidates, {need - keep} real listed again')

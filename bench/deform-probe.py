@@ -15,16 +15,14 @@ rest its real images listed again, hard labels.
 The real entries and summary.json come from the run (its manifest lists the same training folder). Not part of
 `npm test`; the figures are in docs/measurements.md.
 """
-import io
 import os
 import sys
 
 import numpy as np
-from PIL import Image
 from scipy.ndimage import gaussian_filter, map_coordinates
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, probe_parser, real_entries, synthetic_entry, write_manifest  # noqa: E402
+from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, scarce_classes, write_manifest  # noqa: E402
 
 p = probe_parser(__doc__)
 p.add_argument('--alpha', type=float, default=34.0)
@@ -46,32 +44,15 @@ def deform(x):
     return np.stack([map_coordinates(x[..., ch], coords, order=1, mode='nearest') for ch in range(x.shape[2])], -1)
 
 
-labels = sorted(d for d in os.listdir(args.train) if os.path.isdir(os.path.join(args.train, d)))
-counts = {c: len(os.listdir(os.path.join(args.train, c))) for c in labels}
-most = max(counts.values())
 os.makedirs(args.out, exist_ok=True)
 real = real_entries(args.run, args.out)
 added = []
-for c in (c for c in labels if counts[c] < most):
-    names = sorted(os.listdir(os.path.join(args.train, c)))
-    imgs = [Image.open(os.path.join(args.train, c, n)) for n in names]
-    mode = 'L' if all(i.mode in ('L', '1') for i in imgs) else 'RGB'
-    x = [np.asarray(i.convert(mode), dtype=np.float64) for i in imgs]
-    need = most - len(x)
+for c, names, x, mode, need in scarce_classes(args.train):
     make = int(round(args.share * need))
-    out_dir = os.path.join(args.out, 'synthetic', c)
-    os.makedirs(out_dir, exist_ok=True)
     for j in range(make):
         a = j % len(x)  # every real image deformed once before any twice
         px = deform(x[a]).round().clip(0, 255).astype(np.uint8)
-        buf = io.BytesIO()
-        Image.fromarray(px, mode).save(buf, 'PNG')
-        data = buf.getvalue()
-        name = f'{j:05d}-{names[a][:-4]}.png'
-        with open(os.path.join(out_dir, name), 'wb') as f:
-            f.write(data)
-        rel = f'synthetic/{c}/{name}'
-        added.append(synthetic_entry(rel, c, data, 'deform-probe', seed=args.seed))
+        added.append(save_synthetic(args.out, c, f'{j:05d}-{names[a][:-4]}.png', px, mode, 'deform-probe', seed=args.seed))
     own = [e for e in real if e['label'] == c]
     added += oversampled(own, need - make)
     print(f'{c}: {make} deformed images (alpha {args.alpha}, sigma {args.sigma}), {need - make} real listed again')

@@ -13,15 +13,13 @@ rest, as gan-augment's `deliver.share` does.
 The real entries and summary.json come from the run (its manifest lists the same training folder). Not part of
 `npm test`; the figures are in docs/measurements.md.
 """
-import io
 import os
 import sys
 
 import numpy as np
-from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, probe_parser, real_entries, synthetic_entry, write_manifest  # noqa: E402
+from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, scarce_classes, write_manifest  # noqa: E402
 
 p = probe_parser(__doc__)
 p.add_argument('--k', type=int, default=5)
@@ -29,37 +27,21 @@ p.add_argument('--share', type=float, default=1.0)
 args = p.parse_args()
 rng = np.random.default_rng(args.seed)
 
-labels = sorted(d for d in os.listdir(args.train) if os.path.isdir(os.path.join(args.train, d)))
-counts = {c: len(os.listdir(os.path.join(args.train, c))) for c in labels}
-most = max(counts.values())
 os.makedirs(args.out, exist_ok=True)
 real = real_entries(args.run, args.out)
 added = []
-for c in (c for c in labels if counts[c] < most):
-    names = sorted(os.listdir(os.path.join(args.train, c)))
-    imgs = [Image.open(os.path.join(args.train, c, n)) for n in names]
-    mode = 'L' if all(i.mode in ('L', '1') for i in imgs) else 'RGB'
-    x = np.stack([np.asarray(i.convert(mode), dtype=np.float32) for i in imgs])
+for c, names, imgs, mode, need in scarce_classes(args.train):
+    x = np.stack(imgs).astype(np.float32)
     flat = x.reshape(len(x), -1)
     d2 = ((flat[:, None, :] - flat[None, :, :]) ** 2).sum(-1)
     np.fill_diagonal(d2, np.inf)
     nn_idx = np.argsort(d2, 1)[:, : min(args.k, len(x) - 1)]
-    need = most - len(x)
     make = int(round(args.share * need))
-    out_dir = os.path.join(args.out, 'synthetic', c)
-    os.makedirs(out_dir, exist_ok=True)
     for j in range(make):
         a = rng.integers(len(x))
         b = nn_idx[a, rng.integers(nn_idx.shape[1])]
         px = (x[a] + rng.random() * (x[b] - x[a])).round().clip(0, 255).astype(np.uint8)
-        buf = io.BytesIO()
-        Image.fromarray(px, mode).save(buf, 'PNG')
-        data = buf.getvalue()
-        name = f'{j:05d}-{names[a][:-4]}-{names[b][:-4]}.png'
-        with open(os.path.join(out_dir, name), 'wb') as f:
-            f.write(data)
-        rel = f'synthetic/{c}/{name}'
-        added.append(synthetic_entry(rel, c, data, 'smote-probe', seed=args.seed))
+        added.append(save_synthetic(args.out, c, f'{j:05d}-{names[a][:-4]}-{names[b][:-4]}.png', px, mode, 'smote-probe', seed=args.seed))
     own = [e for e in real if e['label'] == c]
     added += oversampled(own, need - make)
     print(f'{c}: {make} SMOTE images (k {nn_idx.shape[1]}), {need - make} real listed again')

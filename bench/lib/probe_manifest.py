@@ -46,3 +46,34 @@ def write_manifest(run, out, entries):
     with open(os.path.join(run, 'summary.json')) as f, open(os.path.join(out, 'summary.json'), 'w') as o:
         o.write(f.read())
     print(f'wrote {os.path.join(out, "manifest.jsonl")}')
+
+
+def scarce_classes(train):
+    """Each class of `train` with fewer images than the largest: (label, file names, images as float64 arrays,
+    PIL mode 'L' or 'RGB', its deficit to the largest class), in label order."""
+    import numpy as np
+    from PIL import Image
+    labels = sorted(d for d in os.listdir(train) if os.path.isdir(os.path.join(train, d)))
+    counts = {c: len(os.listdir(os.path.join(train, c))) for c in labels}
+    most = max(counts.values())
+    out = []
+    for c in (c for c in labels if counts[c] < most):
+        names = sorted(os.listdir(os.path.join(train, c)))
+        imgs = [Image.open(os.path.join(train, c, n)) for n in names]
+        mode = 'L' if all(i.mode in ('L', '1') for i in imgs) else 'RGB'
+        out.append((c, names, [np.asarray(i.convert(mode), dtype=np.float64) for i in imgs], mode, most - len(names)))
+    return out
+
+
+def save_synthetic(out, label, name, px, mode, generator, **fields):
+    """`px` (uint8 array) written as <out>/synthetic/<label>/<name> (PNG); its manifest row (see synthetic_entry)."""
+    import io
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(px, mode).save(buf, 'PNG')
+    data = buf.getvalue()
+    out_dir = os.path.join(out, 'synthetic', label)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, name), 'wb') as f:
+        f.write(data)
+    return synthetic_entry(f'synthetic/{label}/{name}', label, data, generator, **fields)
