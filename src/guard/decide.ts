@@ -35,9 +35,9 @@ export interface GuardClass {
   decision: 'kept' | 'fallback';
   /** Whether the rule found the synthetic images helpful (in `warn` mode they are kept either way). */
   helps: boolean;
-  /** Mean held-out recall of the class with its synthetic images, and with its real images again (fractions). */
-  withSynthetic: number;
-  without: number;
+  /** Mean held-out recall of the class with its synthetic images, and with its real images again (fractions); null with no held-out image of the class. */
+  withSynthetic: number | null;
+  without: number | null;
   /**
    * Soft-recall gain in points: mean over seeds, its one-sided 95 % lower bound over the seeds (null for one
    * seed) and over the held-out images (null for fewer than two).
@@ -106,8 +106,8 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
     label,
     decision: helps || mode === 'warn' ? 'kept' : 'fallback',
     helps,
-    withSynthetic: mean(withSyn.map((f) => f.recall)),
-    without: mean(without.map((f) => f.recall)),
+    withSynthetic: heldOut === 0 ? null : mean(withSyn.map((f) => f.recall)),
+    without: heldOut === 0 ? null : mean(without.map((f) => f.recall)),
     gain: { mean: g, low: Number.isFinite(low) ? low : null, lowOverImages: Number.isFinite(lowImages) ? lowImages : null },
     balancedAccuracy: { withSynthetic: baWith, without: baWithout },
     heldOut,

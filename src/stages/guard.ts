@@ -214,11 +214,12 @@ export async function runGuard(
     ...(signal ? { signal } : {}),
   });
   for (const c of summary.perClass) {
-    const figures = `held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without`;
-    if (c.helps) emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept — ${c.reason} (${figures})` });
+    // With no held-out image of the class there is no recall to show; the reason says so.
+    const figures = c.withSynthetic === null || c.without === null ? '' : ` (held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without)`;
+    if (c.helps) emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept — ${c.reason}${figures}` });
     else {
       const what = c.decision === 'fallback' ? 'synthetic images dropped, filled with its real images listed again' : 'synthetic images kept (guard: warn), though they do not help';
-      emit({ type: 'warn', message: `guard: class "${c.label}": ${what} — ${c.reason} (${figures})` });
+      emit({ type: 'warn', message: `guard: class "${c.label}": ${what} — ${c.reason}${figures}` });
     }
   }
   return summary;

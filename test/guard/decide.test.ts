@@ -60,7 +60,10 @@ describe('decideClass', () => {
   });
 
   it('falls back without held-out images, and rejects unpaired figures', () => {
-    expect(decideClass('coat', [f(0.9), f(0.9)], [f(0.1), f(0.2)], 0, 'fallback').reason).toMatch(/no held-out/);
+    const none = decideClass('coat', [f(0.9), f(0.9)], [f(0.1), f(0.2)], 0, 'fallback');
+    expect(none.reason).toMatch(/no held-out/);
+    // No held-out image, no recall: null (JSON-safe), not a NaN a message would print as "NaN %".
+    expect([none.withSynthetic, none.without]).toEqual([null, null]);
     expect(() => decideClass('coat', [f(0.9)], [], 5, 'fallback')).toThrow(RangeError);
   });
 });
