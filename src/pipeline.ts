@@ -41,6 +41,8 @@ export interface RunOptions {
   force?: boolean;
   /** Continue training from the checkpoints in `<out>/train/`. */
   resume?: boolean;
+  /** The command that continues this run, named when it is interrupted (the CLI's; default `run --resume`). */
+  resumeCommand?: string;
   /** Testing hook: per training job, step → times its losses are treated as NaN (the divergence guard). */
   faultAt?: Readonly<Record<string, ReadonlyMap<number, number>>>;
   /** Train and generate only this share of the scarce classes (`run --shard i/n`; see stages/shard.ts). */
@@ -85,12 +87,12 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     try {
       result = await fn();
     } catch (err) {
-      if (err instanceof InterruptedError && stage === 'generate') throw interrupted(stage, out);
+      if (err instanceof InterruptedError && stage === 'generate') throw interrupted(stage, out, options.resumeCommand);
       throw err;
     }
     durations[stage] = (performance.now() - t0) / 1000;
     emit({ type: 'stage.end', stage, seconds: durations[stage] });
-    if (signal?.aborted) throw interrupted(stage, out);
+    if (signal?.aborted) throw interrupted(stage, out, options.resumeCommand);
     return result;
   };
 
@@ -199,12 +201,12 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
 }
 
 /** The error an interrupted stage ends the run with: what is kept and how to continue. */
-function interrupted(stage: Stage, out: string): InterruptedError {
+function interrupted(stage: Stage, out: string, resume = 'run --resume'): InterruptedError {
   const l = outLayout(out);
-  if (stage === 'train') return new InterruptedError(`interrupted during train: checkpoints written under ${l.train}/; continue with \`run --resume\``);
+  if (stage === 'train') return new InterruptedError(`interrupted during train: checkpoints written under ${l.train}/; continue with \`${resume}\``);
   if (stage === 'generate') {
     return new InterruptedError(
-      `interrupted during generate: the trained models are kept (checkpoints under ${l.train}/) and the previous outputs in ${out} are unchanged; \`run --resume\` generates again from them without training`,
+      `interrupted during generate: the trained models are kept (checkpoints under ${l.train}/) and the previous outputs in ${out} are unchanged; \`${resume}\` generates again from them without training`,
     );
   }
   return new InterruptedError(`interrupted during ${stage}`);

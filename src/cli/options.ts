@@ -87,3 +87,17 @@ export function explicitJson(argv: readonly string[]): boolean {
 export function examples(...lines: [command: string, what: string][]): string {
   return `\nExamples:\n${lines.map(([c, w]) => `  $ ${c}\n      ${w}`).join('\n')}\n`;
 }
+
+/** `arg` as a POSIX shell reads it back: as is when plain, else in single quotes. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that continues an interrupted `run`: the user's own arguments after `run` (config, --out,
+ * --set …, so it resumes the same out folder with the same settings), with `--resume` added once.
+ */
+export function resumeCommand(runArgs: readonly string[]): string {
+  const args = runArgs.includes('--resume') ? runArgs : [...runArgs, '--resume'];
+  return ['gan-augment', 'run', ...args].map(shellQuote).join(' ');
+}

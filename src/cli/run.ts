@@ -16,7 +16,7 @@ import { verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
 import type { LogFormat } from '../progress.js';
 import { table } from './format.js';
-import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat } from './options.js';
+import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat, resumeCommand } from './options.js';
 
 interface RunFlags {
   input?: string;
@@ -92,7 +92,9 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       try {
         const backend = await initBackend(config.backend);
         progress({ type: 'info', message: describeBackend(backend) });
-        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard });
+        // The interrupt message names the command that resumes this run: the user's own arguments after `run`.
+        const runArgs = process.argv.slice(process.argv.indexOf('run') + 1);
+        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard, resumeCommand: resumeCommand(runArgs) });
       } finally {
         progress.close();
       }

@@ -91,7 +91,8 @@ describe('checkpoints and --resume', () => {
       child.on('close', resolve);
     });
     expect(code, stderr).toBe(130);
-    expect(stderr).toMatch(/continue with `run --resume`/);
+    // The hint is the user's own command with --resume: the same out folder, the same settings.
+    expect(stderr).toContain(`continue with \`gan-augment run ${CONFIG} --out ${out} --log-format text --set ${TINY.join(' ')} train.steps=100000 train.checkpointEvery=0 --resume\``);
     const ckpt = JSON.parse(await readFile(path.join(out, 'train/checkpoint/checkpoint.json'), 'utf8'));
     expect(ckpt.state.step).toBeGreaterThan(0);
     const done = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, `train.steps=${ckpt.state.step + 2}`, 'train.checkpointEvery=0']);
