@@ -44,6 +44,7 @@ export function confusionLines(r: EvaluationResult): string[] {
         .sort((a, b) => b[1] - a[1])
         .slice(0, 3)
         .map(([to, v]) => `${to} ${pct(v)}%`);
+      if (!(l in row.recall)) return `${l} → no test images`;
       return `${l} → ${top.length ? top.join(', ') : 'nothing else'}`;
     });
     lines.push(`scarce test images mistaken for (${name}): ${parts.join('; ')}`);
@@ -141,7 +142,7 @@ export function formatEvaluation(r: EvaluationResult): string {
   }
   pushAll(out, asWrittenLines(r));
   out.push(
-    `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-${r.pooled ? 'training' : 'seed'} paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.pooled ? `${r.seeds.length} ${units(r)}, each the mean of its own classifier seeds (${r.pooled.trainings.map((t) => t.seeds.join('/')).join(', ')})` : `${r.seeds.length} seeds`}`,
+    `logit-adjust: the real row's classifier, logits − ${r.logitTau}·log prior (Menon et al. 2021); Δ columns: per-${r.pooled ? 'training' : 'seed'} paired difference to ${r.best} in points, mean [95 % t-interval] over ${r.pooled ? `${r.seeds.length} ${units(r)}, each the mean of its own classifier seeds (${r.pooled.trainings.map((t) => t.seeds.join('/')).join(', ')})` : `${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'}`}`,
     '',
     `verdict: ${r.verdict.helps ? 'HELPS' : 'DOES NOT HELP'} — ${r.verdict.reason}`,
   );

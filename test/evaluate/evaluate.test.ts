@@ -15,7 +15,7 @@ import { loadEvaluationData } from '../../src/evaluate/load.js';
 import { evaluate } from '../../src/evaluate/run.js';
 import { verdictOf } from '../../src/evaluate/rows.js';
 import { budgetSteps } from '../../src/evaluate/train.js';
-import { formatEvaluation } from '../../src/evaluate/format.js';
+import { confusionLines, formatEvaluation } from '../../src/evaluate/format.js';
 import { oversampledEntry, realEntry, syntheticEntry, toJsonl, type ManifestEntry } from '../../src/manifest/build.js';
 import { writeManifest, writeManifestFiles } from '../../src/manifest/write.js';
 import { Rng } from '../../src/util/rng.js';
@@ -220,6 +220,10 @@ describe('evaluate on the fixtures', () => {
     expect(SCARCE.reduce((s, l) => s + syn.vsBest.recall![l]!.mean, 0) / SCARCE.length).toBeCloseTo(syn.vsBest.scarceRecall.mean, 9);
     expect(formatEvaluation(r)).toContain(`synthetic − ${r.best}, recall per scarce class in points (paired over seeds, 95 % CI): ${SCARCE[0]} `);
     for (const l of SCARCE) for (const v of Object.values(syn.confusion[l]!)) expect(v).toBeGreaterThan(0);
+    // A scarce class without test images (recall left out) is said to have none, not to be "mistaken for nothing else".
+    const noTest = { ...r, rows: r.rows.map((row) => ({ ...row, recall: Object.fromEntries(Object.entries(row.recall).filter(([l]) => l !== SCARCE[0])) })) };
+    expect(confusionLines(noTest).every((line) => line.includes(`${SCARCE[0]} → no test images;`))).toBe(true);
+    expect(confusionLines(r).some((line) => line.includes('no test images'))).toBe(false);
     for (const row of r.rows) {
       expect(Object.keys(row.recall)).toHaveLength(10);
       expect(row.perSeed.map((s) => s.seed)).toEqual([0, 1]);
