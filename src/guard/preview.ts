@@ -19,9 +19,16 @@ export function fewHeldOutNote(classes: readonly { label: string; count: number 
   const names = few.map((c) => `"${c.label}"${same ? '' : ` (${c.held})`}`).join(', ');
   const n = few[0]!.held;
   const held = !same ? ' on the held-out real images in brackets' : n === 0 ? ' on no held-out real image' : ` on ${n} held-out real image${n === 1 ? '' : 's'}${few.length > 1 ? ' each' : ''}`;
+  // A class that holds out nothing (1–2 images: holdoutCount keeps every one for training) is not a likelihood
+  // but a certainty: the guard keeps no class's synthetic images without held-out images to judge them on.
+  const none = few.filter((c) => c.held === 0).map((c) => `"${c.label}"`);
+  const certain =
+    none.length === 0
+      ? ''
+      : ` ${none.join(', ')} ${none.length === 1 ? 'holds' : 'hold'} out no image (a class of 1–2 images trains on all of them), so the guard cannot keep ${none.length === 1 ? 'its' : 'their'} synthetic images at all (guard: warn keeps them unproven).`;
   return (
     `guard: ${names} will be judged${held} (train.validation ${validation}); below ${FEW_HELD_OUT} the guard has kept no ` +
     `synthetic images in the measurements so far, not even perfect ones (new real images; docs/measurements.md): expect ` +
-    `${few.length > 1 ? 'their fills' : 'its fill'} to be oversampled real images. A larger train.validation holds out more, at the cost of the GAN's training images`
+    `${few.length > 1 ? 'their fills' : 'its fill'} to be oversampled real images.${certain} A larger train.validation holds out more, at the cost of the GAN's training images`
   );
 }

@@ -35,8 +35,11 @@ describe('fewHeldOutNote', () => {
     const note = fewHeldOutNote([{ label: 'bag', count: 20 }, { label: 'shirt', count: 50 }, { label: 'coat', count: 400 }, { label: 'tiny', count: 2 }], 0.1, 'fallback')!;
     expect(note).toMatch(/^guard: "bag" \(2\), "shirt" \(5\), "tiny" \(0\) will be judged on the held-out real images in brackets \(train\.validation 0\.1\)/);
     expect(note).not.toMatch(/coat/);
+    // "tiny" (2 images) holds out none: no likelihood but a certainty, said as such.
+    expect(note).toContain('oversampled real images. "tiny" holds out no image (a class of 1–2 images trains on all of them), so the guard cannot keep its synthetic images at all (guard: warn keeps them unproven). A larger');
+    expect(fewHeldOutNote(fmnistLt, 0.1, 'fallback')).not.toContain('holds out no image');
     expect(fewHeldOutNote([{ label: 'coat', count: 50 }], 0.1, 'fallback')).toMatch(/^guard: "coat" will be judged on 5 held-out real images \(train.validation 0.1\).*expect its fill to be/);
-    expect(fewHeldOutNote([{ label: 'a', count: 2 }, { label: 'b', count: 1 }], 0.1, 'fallback')).toMatch(/^guard: "a", "b" will be judged on no held-out real image \(train/);
+    expect(fewHeldOutNote([{ label: 'a', count: 2 }, { label: 'b', count: 1 }], 0.1, 'fallback')).toMatch(/^guard: "a", "b" will be judged on no held-out real image \(train.*"a", "b" hold out no image .* cannot keep their synthetic images at all/);
   });
 
   it('says nothing when every class holds out enough, or when the guard does not decide', () => {
