@@ -97,7 +97,9 @@ function header(d: ReportData): string {
   const before = classes.reduce((a, c) => a + c.before, 0);
   const syn = classes.reduce((a, c) => a + c.synthetic, 0);
   const scarce = classes.filter((c) => c.synthetic > 0 || c.deficit > 0).length;
-  const shortfall = s?.quality?.shortfall ?? classes.reduce((a, c) => a + Math.max(0, c.target - c.after), 0);
+  // What the delivered set lacks (the balance table's "short" column), not the filters' shortfall
+  // (quality.shortfall), which the fill tops up with real images under filter.shortfall: oversample.
+  const shortfall = classes.length > 0 ? classes.reduce((a, c) => a + Math.max(0, c.target - c.after), 0) : (s?.quality?.shortfall ?? 0);
   const failed = s?.quality?.gate?.failed ?? [];
   const cards = [
     [String(before), 'real images'],

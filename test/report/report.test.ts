@@ -121,6 +121,19 @@ describe('renderReport', () => {
     expect(html).toContain('npx gan-augment evaluate --manifest out/manifest.jsonl --test &lt;held-out folder&gt;');
   });
 
+  it("counts what the delivered set lacks as short of the targets, not the filters' shortfall the fill topped up", () => {
+    const card = (html: string) => html.match(/<b>(\d+)<\/b><span>short of the targets<\/span>/)?.[1];
+    expect(card(renderReport(data()))).toBe('10');
+    const d = data();
+    // The filters left 10 short and the fill topped them up with real images: nothing is short.
+    d.summary!.classes = [{ label: 'bag', before: 100, target: 100, deficit: 0, synthetic: 0, after: 100 }, { label: HOSTILE, before: 10, target: 100, deficit: 90, synthetic: 80, after: 100 }];
+    expect(card(renderReport(d))).toBe('0');
+    // A class with no usable image gets nothing, however short the filters were.
+    d.summary!.classes.push({ label: 'empty', before: 0, target: 100, deficit: 100, synthetic: 0, after: 0 });
+    d.summary!.quality!.shortfall = 0;
+    expect(card(renderReport(d))).toBe('100');
+  });
+
   it('a gate with no limits does not read as a pass', () => {
     const d = data();
     d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };
