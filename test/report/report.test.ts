@@ -134,6 +134,13 @@ describe('renderReport', () => {
     expect(card(renderReport(d))).toBe('100');
   });
 
+  it("says the guard dropped a class's kept images where the filters kept some and the manifest lists none", () => {
+    expect(renderReport(data())).toContain('kept synthetic: 1 of 80, best → worst D logit');
+    const d = data();
+    d.classes[0] = { ...d.classes[0]!, synthesis: { label: HOSTILE, cut: 0.25, kept: 80 }, kept: [], counts: { real: 10, kept: 0, rejected: 0 } };
+    expect(renderReport(d)).toContain("kept synthetic: none delivered — the filters kept 80, and the guard fell back to the class's real images");
+  });
+
   it('a gate with no limits does not read as a pass', () => {
     const d = data();
     d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };
