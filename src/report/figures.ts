@@ -48,11 +48,16 @@ export function classFigures(
       const a = syn?.recall[s.label];
       const b = best?.recall[s.label];
       const classGain = evaluation.scarce.includes(s.label) && typeof a === 'number' && typeof b === 'number' ? 100 * (a - b) : null;
+      const ci = syn?.vsBest.recall?.[s.label];
       const v = (evaluation as EvaluationResult & { verdict?: { helps: boolean; reason: string } }).verdict;
       ev = {
         helps: v?.helps ?? evaluation.gain > 0,
         reason: v?.reason ?? `scarce-class recall ${evaluation.gain >= 0 ? '+' : ''}${evaluation.gain.toFixed(1)} points vs ${evaluation.best}`,
         classGain,
+        // Bounds are NaN in memory and null in evaluate.json from one seed.
+        classCi: ci ? { low: Number.isFinite(ci.low) ? ci.low : null, high: Number.isFinite(ci.high) ? ci.high : null } : null,
+        // The guard fell back, or the filters kept none: the manifest lists no synthetic image of the class.
+        delivered: !(guard?.decision === 'fallback' || s.kept === 0),
       };
     }
     // evaluate's figures against the test folder, where it ran, replace the run's against its few held-out

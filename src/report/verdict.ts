@@ -103,8 +103,13 @@ export interface ClassFigures {
   rejected?: Record<string, number> | null;
   /** The quality gate's result: null when no limit is set (then it says nothing). */
   gate?: { passed: boolean; reasons: string[] } | null;
-  /** `evaluate`'s verdict (over all scarce classes), and this class's recall with − without synthetic, in points. */
-  evaluate?: { helps: boolean; reason: string; classGain?: number | null } | null;
+  /**
+   * `evaluate`'s verdict (over all scarce classes); this class's recall with − without synthetic, in points, and
+   * its paired 95 % interval (`classCi`: bounds null from one seed; absent in evaluate.json files written before
+   * it); `delivered: false` when the manifest lists no synthetic image of the class (the guard fell back, or the
+   * filters kept none), so its synthetic row is its oversample row and says nothing about the images.
+   */
+  evaluate?: { helps: boolean; reason: string; classGain?: number | null; classCi?: { low: number | null; high: number | null } | null; delivered?: boolean } | null;
   /** The do-no-harm guard's decision for this class. */
   guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string } | null;
 }
@@ -259,6 +264,31 @@ function rejectedCheck(c: ClassFigures): Check | null {
  * a scale (its floor) and the diversity: a missing figure leaves a class `doubtful` at best, and a gate
  * with no limits counts for nothing.
  */
+/**
+ * What `evaluate` says of the class: `good` only when its recall gain is above 0 with 95 % confidence (or, in
+ * an evaluate.json without per-class intervals, when the point gain is not negative); `poor` when the class
+ * loses recall on average; `doubtful` when the interval spans 0 — level with the best classical row, which
+ * gives as much without the images. No verdict where the manifest lists none of the class's synthetic images.
+ */
+function evaluateCheck(e: NonNullable<ClassFigures['evaluate']>): Check {
+  if (e.delivered === false) {
+    return { name: 'evaluate', verdict: null, figure: 'evaluate: no synthetic image of the class delivered', why: "its synthetic row is its oversample row, so evaluate says nothing about these images" };
+  }
+  const g = e.classGain;
+  if (!finite(g)) return { name: 'evaluate', verdict: e.helps ? 'good' : 'poor', figure: e.helps ? 'helps' : 'does not help', why: e.reason };
+  const pt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+  const low = e.classCi?.low;
+  const high = e.classCi?.high;
+  const interval = finite(low) && finite(high) ? ` [${pt(low)}, ${pt(high)}]` : '';
+  const figure = `recall ${pt(g)}${interval} pt with synthetic`;
+  if (g < 0) return { name: 'evaluate', verdict: 'poor', figure, why: e.reason };
+  // An evaluate.json written before per-class intervals: the point gain is all there is.
+  if (!e.classCi) return { name: 'evaluate', verdict: 'good', figure, why: e.reason };
+  if (!finite(low)) return { name: 'evaluate', verdict: 'doubtful', figure, why: `one classifier seed gives no interval, so a gain cannot be told from noise (evaluate --seeds 5); ${e.reason}` };
+  if (low > 0) return { name: 'evaluate', verdict: 'good', figure, why: e.reason };
+  return { name: 'evaluate', verdict: 'doubtful', figure, why: `level: the class's 95 % interval spans 0, so oversampling or class weights do as well on this evidence; ${e.reason}` };
+}
+
 export function judgeClass(c: ClassFigures): ClassVerdict {
   const checks: Check[] = [heldOutLimit(fidCheck(c), c.heldOut, c.heldOutKind)];
   const kidC = kidCheck(c);
@@ -274,16 +304,7 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const rej = rejectedCheck(c);
   if (rej) checks.push(rej);
   if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });
-  if (c.evaluate) {
-    const g = c.evaluate.classGain;
-    const helpsHere = finite(g) ? g >= 0 : c.evaluate.helps;
-    checks.push({
-      name: 'evaluate',
-      verdict: helpsHere ? 'good' : 'poor',
-      figure: finite(g) ? `recall ${g >= 0 ? '+' : ''}${g.toFixed(1)} pt with synthetic` : c.evaluate.helps ? 'helps' : 'does not help',
-      why: c.evaluate.reason,
-    });
-  }
+  if (c.evaluate) checks.push(evaluateCheck(c.evaluate));
   if (c.guard) {
     // Under `guard: warn` the images are kept whether or not they helped: a kept class is only `good`
     // when the held-out check showed a gain, otherwise the check did not vouch for them.
@@ -320,7 +341,16 @@ function advice(v: Verdict, checks: Check[]): string {
       : ". Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did";
     return `Do not use these synthetic images: ${bad.join('; ')}. Train on the real images with oversampling or class weights instead${next}.`;
   }
-  if (v === 'doubtful') return `Use with care: ${unsure.join('; ')}. Look at the grids, and run evaluate on a held-out folder before training on them.`;
+  if (v === 'doubtful') {
+    // Once evaluate has measured the images, "run evaluate" is no advice: say what it found.
+    const ev = checks.find((k) => k.name === 'evaluate' && k.verdict !== null);
+    const then = !ev
+      ? 'Look at the grids, and run evaluate on a held-out folder before training on them'
+      : ev.verdict === 'good'
+        ? 'evaluate measured a gain for the class; look at the grids before training on them'
+        : 'evaluate found no gain it can vouch for: train on the real images with oversampling or class weights unless the grids convince you';
+    return `Use with care: ${unsure.join('; ')}. ${then[0]!.toUpperCase()}${then.slice(1)}.`;
+  }
   return 'Usable: the figures are close to what real images score.';
 }
 

@@ -70,6 +70,11 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['evaluate: helps', { evaluate: { helps: true, reason: '+4 points', classGain: 3 } }, 'good'],
   ['evaluate: this class loses recall', { evaluate: { helps: true, reason: '+4 points', classGain: -2 } }, 'poor', /recall -2\.0 pt/],
   ['evaluate: does not help, no per-class figure', { evaluate: { helps: false, reason: 'within noise' } }, 'poor', /does not help/],
+  // With the class's interval: good only when it is above 0; level (spanning 0) is no gain to vouch for.
+  ['evaluate: this class gains with confidence', { evaluate: { helps: false, reason: 'within noise', classGain: 4, classCi: { low: 1.2, high: 6.8 } } }, 'good'],
+  ['evaluate: level for this class', { evaluate: { helps: false, reason: 'within noise', classGain: 0.5, classCi: { low: -2.2, high: 3.2 } } }, 'doubtful', /recall \+0\.5 \[-2\.2, \+3\.2\] pt with synthetic \(level: the class's 95 % interval spans 0[\s\S]*Evaluate found no gain it can vouch for: train on the real images with oversampling/],
+  ['evaluate: one seed, no interval', { evaluate: { helps: false, reason: 'x', classGain: 10, classCi: { low: null, high: null } } }, 'doubtful', /one classifier seed gives no interval/],
+  ['evaluate: nothing of the class delivered', { evaluate: { helps: false, reason: 'x', classGain: 0, classCi: { low: 0, high: 0 }, delivered: false } }, 'doubtful', /no synthetic image of the class delivered/],
   ['guard fell back', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /guard fell back/],
   // Images that look right but do not help: no advice to train longer (it did not help on the bench).
   ['guard fell back on images that look right', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /instead\. Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did\./],
@@ -134,6 +139,14 @@ describe('classFigures', () => {
     expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, heldOut: 5, gate: null, guard: { decision: 'fallback' } });
     expect(c!.evaluate!.helps).toBe(false);
     expect(c!.evaluate!.classGain).toBeCloseTo(-5);
+    // The guard fell back on coat: nothing of it delivered, so evaluate's row says nothing about its images.
+    expect(c!.evaluate!.delivered).toBe(false);
+    expect(c!.evaluate!.classCi).toBeNull(); // no per-class intervals in this evaluate.json
+    const kept = classFigures({ ...summary, guard: { mode: 'warn', perClass: [{ label: 'coat', decision: 'kept' as const, reason: '' }] } }, training, {
+      ...evaluation,
+      rows: evaluation.rows.map((r) => (r.name === 'synthetic' ? { ...r, vsBest: { ...r.vsBest, recall: { coat: { mean: -5, low: -9, high: -1 } } } } : r)),
+    })[0]!;
+    expect(kept.evaluate).toMatchObject({ delivered: true, classCi: { low: -9, high: -1 } });
     const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
     expect(withLimits[0]!.gate).toEqual({ passed: true, reasons: [] });
     // evaluate's figures against the test folder replace the run's FID against its 5 held-out images; KID
