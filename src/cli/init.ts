@@ -62,6 +62,6 @@ export function registerInit(program: Command): void {
         return;
       }
       await writeFileAtomic(file, text);
-      process.stdout.write(`wrote ${relFrom(process.cwd(), file)}: ${facts.plan.classes.length} classes, ${facts.plan.totalDeficit} images to generate; check it with \`gan-augment validate ${relFrom(process.cwd(), file)}\`\n`);
+      process.stdout.write(`wrote ${relFrom(process.cwd(), file)}: ${facts.plan.classes.length} class${facts.plan.classes.length === 1 ? '' : 'es'}, ${facts.plan.totalDeficit} images to generate; check it with \`gan-augment validate ${relFrom(process.cwd(), file)}\`\n`);
     });
 }

@@ -67,7 +67,7 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
       } else {
         const rows = balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]);
         const out: string[] = [`${printable(scan.root)}\n\n${table(['class', 'images', 'target', 'deficit'], rows, [false, true, true, true])}\n`];
-        out.push(`\n${balance.classes.length} classes, ${counts.ingested} images, ${balance.totalDeficit} to generate (strategy ${JSON.stringify(balance.strategy)})\n`);
+        out.push(`\n${balance.classes.length} class${balance.classes.length === 1 ? '' : 'es'}, ${counts.ingested} image${counts.ingested === 1 ? '' : 's'}, ${balance.totalDeficit} to generate (strategy ${JSON.stringify(balance.strategy)})\n`);
         out.push(`files: ${counts.ingested} ingested, ${counts.ignored} ignored, ${counts.rejected} rejected\n`);
         for (const status of ['rejected', 'ignored'] as const) {
           const these = records.filter((r) => r.status === status);

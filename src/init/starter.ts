@@ -55,7 +55,7 @@ export function starterConfig(facts: FolderFacts, o: StarterOptions): string {
   const lines: string[] = [
     `# yaml-language-server: $schema=${o.schema}`,
     `# gan-augment config for ${facts.root}`,
-    `# ${facts.plan.classes.length} classes, ${facts.images} images; ${scarce.length} below the largest class, ${facts.plan.totalDeficit} images to generate:`,
+    `# ${facts.plan.classes.length} class${facts.plan.classes.length === 1 ? '' : 'es'}, ${facts.images} images; ${scarce.length} below the largest class, ${facts.plan.totalDeficit} images to generate:`,
     ...scarce.slice(0, 12).map((c) => `#   ${c.label}: ${c.count} → ${c.target}`),
     ...(scarce.length > 12 ? [`#   … and ${scarce.length - 12} more (gan-augment scan ${facts.root})`] : []),
     `# Next: gan-augment validate ${o.file}; gan-augment run ${o.file} --dry-run; gan-augment run ${o.file}`,

@@ -57,6 +57,15 @@ describe('gan-augment scan on a hostile folder (e2e)', () => {
     expect(wrong.map((e) => `${e.path}: ${JSON.stringify(byPath.get(e.path))}`)).toEqual([]);
   });
 
+  it('counts one class of one image as "1 class, 1 image" in its text summary', async () => {
+    const one = await tempDir();
+    await mkdir(path.join(one, 'bag'));
+    await writeFile(path.join(one, 'bag', 'x.png'), await readFile(path.join(FIXTURE, 'bag', 'bag-0000.png')));
+    const r = await runCli(['scan', one, '--log-format', 'text']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('1 class, 1 image, 0 to generate');
+  });
+
   it('counts them, reports the empty class, and keeps labels exactly', () => {
     const j = JSON.parse(scan.stdout);
     const n = (s: string) => expected.filter((e) => e.status === s).length;
