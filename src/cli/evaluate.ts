@@ -1,9 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { BACKENDS } from '../config/schema.js';
-import { UserError } from '../errors.js';
+import { QualityGateError, UserError } from '../errors.js';
+import { evaluateGate, FAIL_ON, type FailOn } from '../evaluate/gate.js';
 import { formatEvaluation, targetsText } from '../evaluate/format.js';
 import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
 import { poolTrainings } from '../evaluate/pool.js';
@@ -30,6 +31,7 @@ interface EvaluateFlags {
   report: boolean;
   backend: string;
   quiet?: boolean;
+  failOn: FailOn;
 }
 
 export function registerEvaluate(program: Command, signal: AbortSignal): void {
@@ -54,6 +56,11 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .option('--json', 'print the result as JSON on stdout')
     .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest; required with several --manifest, for the pooled result — each run still gets its own evaluate.json)')
     .option('--no-report', "do not add the result to report.html beside the manifest")
+    .addOption(
+      new Option('--fail-on <when>', 'exit 3 (after writing the result) when the synthetic data does harm — below oversampling with 95 % confidence on scarce recall or balanced accuracy — or, with no-help, whenever the verdict is not "helps"; for a CI step')
+        .choices([...FAIL_ON])
+        .default('never'),
+    )
     .addOption(backendOption('auto'))
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
@@ -61,6 +68,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
       examples(
         ['gan-augment evaluate --manifest out/quickstart/manifest.jsonl --test fixtures/fmnist-tiny-test', "the demo's run against the held-out fixture; adds the result to report.html"],
         ['gan-augment evaluate --manifest out/manifest.jsonl --test data/test --seeds 5 --json', 'more seeds, the result as JSON on stdout'],
+        ['gan-augment evaluate --manifest out/manifest.jsonl --test data/test --seeds 5 --fail-on harm', 'a CI step: exit 3 if the synthetic data is below oversampling with confidence'],
         ['gan-augment evaluate --manifest out-s0/manifest.jsonl --manifest out-s1/manifest.jsonl --manifest out-s2/manifest.jsonl --test data/test --out pooled.json', 'three GAN trainings of one config (seed: 0, 1, 2), pooled: the interval covers the GAN\'s training too'],
       ),
     )
@@ -124,10 +132,10 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         await writeFileAtomic(flags.out!, JSON.stringify(out, null, 2) + '\n');
         files.push(`${flags.out!} (pooled)`);
       }
-      if (flags.json) {
-        process.stdout.write(JSON.stringify(out) + '\n');
-        return;
-      }
-      process.stdout.write(`\n${formatEvaluation(out)}\nwrote ${files.join(', ')}\n`);
+      if (flags.json) process.stdout.write(JSON.stringify(out) + '\n');
+      else process.stdout.write(`\n${formatEvaluation(out)}\nwrote ${files.join(', ')}\n`);
+      // Judged after everything is written and printed: a failed step still leaves its evidence.
+      const failed = evaluateGate(out, flags.failOn);
+      if (failed) throw new QualityGateError(failed);
     });
 }

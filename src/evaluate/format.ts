@@ -4,9 +4,9 @@
  * split chose the synthetic row's use, and the verdict. Pure; `evaluate` and bench/eval.mjs print it.
  */
 import { table } from '../cli/format.js';
-import { paired } from './rows.js';
+import { vsOversample } from './rows.js';
 import { DELIVERED } from './arms.js';
-import type { EvaluationResult, PairedDiff, SeedFigures, SyntheticUse } from './types.js';
+import type { EvaluationResult, PairedDiff, SyntheticUse } from './types.js';
 import { pushAll } from '../util/array.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -77,11 +77,9 @@ export function qualityLines(r: EvaluationResult): string[] {
  * same way — the issue's do-no-harm yardstick ("never below random oversampling by more than the CI").
  */
 export function vsOversampleLines(r: EvaluationResult): string[] {
-  const syn = r.rows.find((x) => x.name === 'synthetic');
-  const over = r.rows.find((x) => x.name === 'oversample');
-  if (r.best === 'oversample' || !syn || !over || syn.perSeed.length !== over.perSeed.length) return [];
-  const d = (g: (x: SeedFigures) => number) => diff(paired(syn.perSeed.map(g), over.perSeed.map(g)), false);
-  return [`synthetic − oversample (paired over ${units(r)}, 95 % CI): scarce recall ${d((x) => x.scarceRecall)}, balanced accuracy ${d((x) => x.balancedAccuracy)} points`];
+  const d = vsOversample(r);
+  if (r.best === 'oversample' || !d) return [];
+  return [`synthetic − oversample (paired over ${units(r)}, 95 % CI): scarce recall ${diff(d.scarceRecall, false)}, balanced accuracy ${diff(d.balancedAccuracy, false)} points`];
 }
 
 /** A pooled result's trainings, one line each: its own difference over its seeds, what its synthetic row used, its kept images' FID ÷ floor. */

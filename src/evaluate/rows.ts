@@ -5,7 +5,7 @@
  */
 import { meanFinite, sampleStd } from './metrics.js';
 import { tInterval } from './stats.js';
-import { ARMS, CLASSICAL, type ArmName, type EvaluationRow, type PairedDiff, type SeedFigures } from './types.js';
+import { ARMS, CLASSICAL, type ArmName, type EvaluationResult, type EvaluationRow, type PairedDiff, type SeedFigures } from './types.js';
 
 /** One arm's figures, one entry per seed, in the same seed order for every arm (the pairing). */
 export interface ArmFigures {
@@ -111,5 +111,16 @@ export function meanFigures(figures: readonly SeedFigures[], seed: number): Seed
         return [l, row];
       }),
     ),
+  };
+}
+
+/** The synthetic row's paired differences to the oversample row (over seeds, or over trainings when pooled); null without both rows. */
+export function vsOversample(r: EvaluationResult): { scarceRecall: PairedDiff; balancedAccuracy: PairedDiff } | null {
+  const syn = r.rows.find((x) => x.name === 'synthetic');
+  const over = r.rows.find((x) => x.name === 'oversample');
+  if (!syn || !over || syn.perSeed.length !== over.perSeed.length || syn.perSeed.length === 0) return null;
+  return {
+    scarceRecall: paired(syn.perSeed.map((s) => s.scarceRecall), over.perSeed.map((s) => s.scarceRecall)),
+    balancedAccuracy: paired(syn.perSeed.map((s) => s.balancedAccuracy), over.perSeed.map((s) => s.balancedAccuracy)),
   };
 }

@@ -186,6 +186,25 @@ describe('report.html and evaluate (e2e)', () => {
     expect(r.stdout).toContain(`wrote ${path.join(a, 'evaluate.json')} and ${path.join(a, 'report.html')}, ${path.join(b, 'evaluate.json')} and ${path.join(b, 'report.html')}, ${pooledFile} (pooled)`);
   }, 120_000);
 
+  it('evaluate --fail-on: exit 3 after writing the result when it fails, 0 when it cannot show harm, 2 for an unknown choice', async () => {
+    const dir = await tempDir();
+    const copy = path.join(dir, 'run');
+    await cp(out, copy, { recursive: true });
+    const args = ['evaluate', '--manifest', path.join(copy, 'manifest.jsonl'), '--test', path.join(ROOT, 'fixtures/fmnist-tiny-test'), '--seeds', '1', '--steps', '2', '--batch-size', '8', '--no-report', '--backend', 'wasm', '-q'];
+    // One seed never "helps" (no interval): no-help fails, after the result is written and printed.
+    const noHelp = await runCli([...args, '--fail-on', 'no-help']);
+    expect(noHelp.code, noHelp.stderr).toBe(3);
+    expect(noHelp.stderr).toMatch(/^error: --fail-on no-help: the synthetic data does not help — one seed gives no confidence interval/m);
+    expect(noHelp.stdout).toMatch(/^verdict: DOES NOT HELP/m);
+    expect(JSON.parse(await readFile(path.join(copy, 'evaluate.json'), 'utf8')).verdict.helps).toBe(false);
+    // …and harm cannot be shown without an interval.
+    const harm = await runCli([...args, '--fail-on', 'harm']);
+    expect(harm.code, harm.stderr).toBe(0);
+    const bad = await runCli([...args, '--fail-on', 'sometimes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fail-on <when>' argument 'sometimes' is invalid. Allowed choices are never, harm, no-help/);
+  }, 120_000);
+
   it.skipIf(!HAS_CHROMIUM)('renders in headless Chromium: images decode, no console errors, no requests', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
