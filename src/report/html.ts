@@ -103,7 +103,7 @@ function header(d: ReportData): string {
   const failed = s?.quality?.gate?.failed ?? [];
   const cards = [
     [String(before), 'real images'],
-    [String(syn), `synthetic images kept (${scarce} class${scarce === 1 ? '' : 'es'})`],
+    [String(syn), `synthetic images delivered, for ${scarce} scarce class${scarce === 1 ? '' : 'es'}`],
     [String(shortfall), 'short of the targets'],
     [secs(s?.durations?.['total']), 'total run time'],
   ];

@@ -124,6 +124,8 @@ describe('renderReport', () => {
   it("counts what the delivered set lacks as short of the targets, not the filters' shortfall the fill topped up", () => {
     const card = (html: string) => html.match(/<b>(\d+)<\/b><span>short of the targets<\/span>/)?.[1];
     expect(card(renderReport(data()))).toBe('10');
+    // What the manifest lists, for how many scarce classes (not "kept": the guard may drop what the filters kept).
+    expect(renderReport(data())).toContain('<b>80</b><span>synthetic images delivered, for 1 scarce class</span>');
     const d = data();
     // The filters left 10 short and the fill topped them up with real images: nothing is short.
     d.summary!.classes = [{ label: 'bag', before: 100, target: 100, deficit: 0, synthetic: 0, after: 100 }, { label: HOSTILE, before: 10, target: 100, deficit: 90, synthetic: 80, after: 100 }];
