@@ -67,9 +67,11 @@ export function qualityLines(r: EvaluationResult): string[] {
   const parts = r.quality.perClass.map((q) => {
     const fid = q.fid === null ? 'FID –' : `FID ${q.fid.toFixed(1)}${x(q.fid, q.fidFloor)} floor ${q.fidFloor?.toFixed(1) ?? '–'}`;
     const cov = q.coverage === null ? 'coverage –' : `coverage ${q.coverage.toFixed(2)}${x(q.coverage, q.coverageFloor)} the real images' ${q.coverageFloor?.toFixed(2) ?? '–'}`;
-    return `${q.label} ${fid}, ${cov} (${q.test} test, ${q.real} real, ${q.kept} kept)`;
+    const pc = (v: number) => `${(100 * v).toFixed(0)} %`;
+    const assigned = q.assigned == null || q.assignedTest == null ? '' : `, assigned to ${q.label} ${pc(q.assigned)} of kept vs ${pc(q.assignedTest)} of test images`;
+    return `${q.label} ${fid}, ${cov}${assigned} (${q.test} test, ${q.real} real, ${q.kept} kept)`;
   });
-  return [`kept synthetic images vs the test folder (features: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
+  return [`kept synthetic images vs the test folder (features and class assignment: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
 }
 
 /**

@@ -30,10 +30,20 @@ export interface HeldOutQuality {
    */
   coverage: number | null;
   coverageFloor: number | null;
+  /**
+   * Share of the kept images the classifier assigns to the class (argmax), and of the class's test images —
+   * its recall there, the scale: kept images that are the class should be recognised about as often as its
+   * real test images are. null with no image on a side; absent from evaluate.json files written before it.
+   */
+  assigned?: number | null;
+  assignedTest?: number | null;
 }
 
-/** The figures of one class from its test, real-training and kept features (same extractor). */
-export function heldOutQuality(label: string, sets: { test: FeatureMatrix; real: FeatureMatrix; kept: FeatureMatrix }): HeldOutQuality {
+/**
+ * The figures of one class from its test, real-training and kept features (same extractor), and how many of
+ * its kept and test images the extractor's classifier assigns to it (`hits`).
+ */
+export function heldOutQuality(label: string, sets: { test: FeatureMatrix; real: FeatureMatrix; kept: FeatureMatrix }, hits?: { kept: number; test: number }): HeldOutQuality {
   const { test, real, kept } = sets;
   const two = (m: FeatureMatrix) => m.rows >= 2;
   const k = Math.min(COVERAGE_K, test.rows - 1);
@@ -47,5 +57,6 @@ export function heldOutQuality(label: string, sets: { test: FeatureMatrix; real:
     fidFloor: two(test) && two(real) ? fid(real, test) : null,
     coverage: canCover ? coverage(test, evenRows(kept, real.rows), k) : null,
     coverageFloor: canCover ? coverage(test, real, k) : null,
+    ...(hits ? { assigned: kept.rows > 0 ? hits.kept / kept.rows : null, assignedTest: test.rows > 0 ? hits.test / test.rows : null } : {}),
   };
 }

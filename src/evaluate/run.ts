@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { disposeClassifier, type Classifier } from '../classifier/model.js';
-import { features } from '../classifier/predict.js';
+import { features, predictLogits } from '../classifier/predict.js';
 import type { FeatureMatrix } from '../metrics/stats.js';
 import { COVERAGE_K, heldOutQuality, type HeldOutQuality } from './quality.js';
 import { UserError } from '../errors.js';
@@ -146,7 +146,18 @@ async function testQuality(c: Classifier, data: EvaluationData, scarceIdx: reado
       else if (data.addedSynthetic[i - data.real] === 1) kept.push(i);
     }
     data.test.labels.forEach((l, i) => l === ci && test.push(i));
-    out.push(heldOutQuality(data.labels[ci]!, { test: await rowsOf(data.test, test), real: await rowsOf(data.train, real), kept: await rowsOf(data.train, kept) }));
+    const hitsOf = async (set: LabelledImages, idx: number[]): Promise<number> => {
+      if (idx.length === 0) return 0;
+      const logits = await predictLogits(c, pickImages(set, idx).pixels, idx.length);
+      return argmaxRows(logits, idx.length, logits.length / idx.length).filter((p) => p === ci).length;
+    };
+    out.push(
+      heldOutQuality(
+        data.labels[ci]!,
+        { test: await rowsOf(data.test, test), real: await rowsOf(data.train, real), kept: await rowsOf(data.train, kept) },
+        { kept: await hitsOf(data.train, kept), test: await hitsOf(data.test, test) },
+      ),
+    );
   }
   return out;
 }

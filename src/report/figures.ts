@@ -71,6 +71,7 @@ export function classFigures(
       fidFloor: t ? t.fidFloor : (q?.fidFloor ?? null),
       kidFloor: t ? null : (q?.kidFloor ?? null),
       coverage: t && t.coverage !== null && t.coverageFloor !== null ? { kept: t.coverage, real: t.coverageFloor, test: t.test } : null,
+      assigned: t && t.assigned != null && t.assignedTest != null ? { kept: t.assigned, test: t.assignedTest, n: t.test } : null,
       diversity: lastDiversity(training, s.label),
       spread: q?.spread ?? null,
       heldOutKind: t ? 'test' : 'held-out',

@@ -66,6 +66,17 @@ export const VERDICT_LIMITS = {
   coveragePoor: 0.4,
   /** … below this `doubtful`. */
   coverageGood: 0.7,
+  /**
+   * Label: the share of kept images `evaluate`'s real-data classifier assigns to the class ÷ the share of the
+   * class's test images it assigns there (its recall). Below this is `poor` — the kept images are mostly
+   * recognised as another class (a translator's untranslated sources, a generator drifting to a plentiful
+   * class) …
+   */
+  labelPoor: 0.5,
+  /** … below this `doubtful`. */
+  labelGood: 0.8,
+  /** Where the classifier recognises fewer of the class's own test images than this, it cannot judge its kept ones. */
+  labelMinRecall: 0.2,
   /** Share of candidates the quality filters rejected (near-copy, label, DRS; not the ranking's surplus). */
   rejectedGood: 0.5,
   rejectedPoor: 0.9,
@@ -95,6 +106,8 @@ export interface ClassFigures {
   novelty?: number | null;
   /** Median neighbouring correlation (4× average-pooled) of the kept images and of the real images. */
   structure?: { kept: number; real: number } | null;
+  /** Share of the kept images and of the class's test images that evaluate's real-data classifier assigns to the class, and how many test images. */
+  assigned?: { kept: number; test: number; n: number } | null;
   /** Coverage of the class's test images by kept and by real training images, and how many test images (evaluate; under {@link VERDICT_LIMITS}.minHeldOut a good reading cannot vouch). */
   coverage?: { kept: number; real: number; test: number } | null;
   candidates?: number | null;
@@ -115,7 +128,7 @@ export interface ClassFigures {
 }
 
 /** What a check judges: how the kept images look (the first eight), or what a classifier gains from them (the last two). */
-export type CheckName = 'FID' | 'KID' | 'diversity' | 'novelty' | 'structure' | 'coverage' | 'rejected' | 'gate' | 'evaluate' | 'guard';
+export type CheckName = 'FID' | 'KID' | 'diversity' | 'novelty' | 'structure' | 'coverage' | 'label' | 'rejected' | 'gate' | 'evaluate' | 'guard';
 
 export interface Check {
   /** What was checked. */
@@ -242,6 +255,19 @@ function coverageCheck(c: ClassFigures): Check | null {
   return { name: 'coverage', verdict: 'good', figure, why: 'spread over the class as real images are' };
 }
 
+function labelCheck(c: ClassFigures): Check | null {
+  const L = VERDICT_LIMITS;
+  const a = c.assigned;
+  if (!a || !finite(a.kept) || !finite(a.test)) return null;
+  const pc = (v: number) => `${(100 * v).toFixed(0)} %`;
+  const figure = `${pc(a.kept)} of kept images recognised as ${c.label} by a real-data classifier (of its test images: ${pc(a.test)})`;
+  if (a.test < L.labelMinRecall) return { name: 'label', verdict: null, figure, why: `the classifier recognises under ${pc(L.labelMinRecall)} of the class's own test images, so it cannot judge the kept ones` };
+  const r = a.kept / a.test;
+  if (r < L.labelPoor) return { name: 'label', verdict: 'poor', figure, why: `under ${L.labelPoor} × its test images' rate: most kept images look like another class` };
+  if (r < L.labelGood) return { name: 'label', verdict: 'doubtful', figure, why: `under ${L.labelGood} × its test images' rate` };
+  return { name: 'label', verdict: 'good', figure, why: 'recognised as the class about as often as its real test images' };
+}
+
 function rejectedCheck(c: ClassFigures): Check | null {
   const L = VERDICT_LIMITS;
   if (!finite(c.candidates) || c.candidates <= 0) return null;
@@ -301,6 +327,8 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const cov = coverageCheck(c);
   // Coverage is measured on evaluate's test folder: the same count limits what it can vouch for.
   if (cov) checks.push(heldOutLimit(cov, c.coverage!.test, 'test'));
+  const lab = labelCheck(c);
+  if (lab) checks.push(heldOutLimit(lab, c.assigned!.n, 'test'));
   const rej = rejectedCheck(c);
   if (rej) checks.push(rej);
   if (c.gate && !c.gate.passed) checks.push({ name: 'gate', verdict: 'poor', figure: 'quality gate failed', why: c.gate.reasons.join('; ') });

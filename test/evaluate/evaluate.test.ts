@@ -248,7 +248,13 @@ describe('evaluate on the fixtures', () => {
       expect(q.coverage!).toBeGreaterThanOrEqual(0);
       expect(q.coverage!).toBeLessThanOrEqual(1);
     }
-    expect(formatEvaluation(r)).toMatch(/kept synthetic images vs the test folder .*coat FID [\d.]+ = [\d.]+ × floor [\d.]+, coverage [\d.]+/);
+    expect(formatEvaluation(r)).toMatch(/kept synthetic images vs the test folder .*coat FID [\d.]+ = [\d.]+ × floor [\d.]+, coverage [\d.]+.*, assigned to coat \d+ % of kept vs \d+ % of test images/);
+    for (const q of r.quality!.perClass) {
+      // The test share is the first seed's real-row recall of the class: the same classifier, the same images.
+      expect(q.assignedTest).toBeCloseTo(r.rows.find((x) => x.name === 'real')!.perSeed[0]!.recall[q.label]!, 9);
+      expect(q.assigned).toBeGreaterThanOrEqual(0);
+      expect(q.assigned).toBeLessThanOrEqual(1);
+    }
   });
 
   it('without --steps trains 16 passes over the largest row (820 images: 820 steps of 16), says so first, and stops on abort', async () => {

@@ -31,6 +31,13 @@ describe('heldOutQuality', () => {
     expect(q.coverage! / q.coverageFloor!).toBeLessThan(0.4);
   });
 
+  it('the shares of kept and test images assigned to the class, from the hit counts; nothing without them', () => {
+    const q = heldOutQuality('coat', { test, real, kept: rows(3, 500) }, { kept: 100, test: 300 });
+    expect([q.assigned, q.assignedTest]).toEqual([0.2, 0.75]);
+    expect(heldOutQuality('coat', { test, real, kept: { data: new Float64Array(0), rows: 0, dims: 4 } }, { kept: 0, test: 300 }).assigned).toBeNull();
+    expect('assigned' in heldOutQuality('coat', { test, real, kept: rows(3, 10) })).toBe(false);
+  });
+
   it('null figures where a side is too small, not an error', () => {
     const one = rows(5, 1);
     expect(heldOutQuality('coat', { test, real, kept: one })).toMatchObject({ fid: null, kept: 1 });

@@ -65,6 +65,12 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['noise of any contrast: no neighbouring-pixel correlation', { structure: { kept: 0.03, real: 0.86 } }, 'poor', /noise, no shapes/],
   ['grainy', { structure: { kept: 0.6, real: 0.86 } }, 'doubtful', /grainier/],
   ['nothing kept', { kept: 0, fid: null, kid: null }, 'poor', /0 of 180 candidates kept/],
+  // Label: kept images recognised as the class, against how often its own test images are.
+  ['label: recognised as often as its test images', { assigned: { kept: 0.6, test: 0.7, n: 1000 } }, 'good'],
+  ['label: recognised half as often', { assigned: { kept: 0.45, test: 0.7, n: 1000 } }, 'doubtful', /45 % of kept images recognised as coat by a real-data classifier \(of its test images: 70 %\) on 1000 test images/],
+  ['label: mostly another class', { assigned: { kept: 0.05, test: 0.56, n: 1000 } }, 'poor', /most kept images look like another class[\s\S]*change the training/],
+  ['label: a classifier blind to the class cannot judge', { assigned: { kept: 0.02, test: 0.1, n: 1000 } }, 'doubtful', /cannot judge the kept ones/],
+  ['label from 20 test images cannot vouch', { assigned: { kept: 0.9, test: 0.9, n: 20 } }, 'doubtful', /20 test images are too few to vouch for it/],
   ['a passed gate adds nothing', { gate: { passed: true, reasons: [] } }, 'good'],
   ['a failed gate is poor', { gate: { passed: false, reasons: ['FID 30 > quality.maxFid 20'] } }, 'poor', /quality gate failed/],
   ['evaluate: helps', { evaluate: { helps: true, reason: '+4 points', classGain: 3 } }, 'good'],
