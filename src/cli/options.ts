@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { BACKENDS, StrategySchema, type BackendChoice } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { LOG_FORMATS, resolveLogFormat, type LogFormat } from '../progress.js';
+import { shellQuote } from '../util/shell.js';
 
 export const LOG_FORMAT_FLAG = '--log-format <format>';
 export const LOG_FORMAT_HELP =
@@ -86,11 +87,6 @@ export function explicitJson(argv: readonly string[]): boolean {
 /** An "Examples:" block for a command's help. */
 export function examples(...lines: [command: string, what: string][]): string {
   return `\nExamples:\n${lines.map(([c, w]) => `  $ ${c}\n      ${w}`).join('\n')}\n`;
-}
-
-/** `arg` as a POSIX shell reads it back: as is when plain, else in single quotes. */
-export function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { disposeClassifier, type Classifier } from '../classifier/model.js';
-import { features, predictLogits } from '../classifier/predict.js';
+import { embed } from '../classifier/predict.js';
 import type { FeatureMatrix } from '../metrics/stats.js';
 import { COVERAGE_K, heldOutQuality, type HeldOutQuality } from './quality.js';
 import { UserError } from '../errors.js';
@@ -131,12 +131,15 @@ async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed:
  * seed's real-data classifier): FID beside its floor and coverage beside the real images' (quality.ts).
  */
 async function testQuality(c: Classifier, data: EvaluationData, scarceIdx: readonly number[]): Promise<HeldOutQuality[]> {
-  const rowsOf = async (set: LabelledImages, idx: number[]): Promise<FeatureMatrix> => {
-    const f = idx.length > 0 ? await features(c, pickImages(set, idx).pixels, idx.length) : new Float32Array(0);
-    return { data: f, rows: idx.length, dims: idx.length > 0 ? f.length / idx.length : 1 };
-  };
   const out: HeldOutQuality[] = [];
   for (const ci of scarceIdx) {
+    // One pass per set: its features, and how many of its images the classifier assigns to the class.
+    const embedded = async (set: LabelledImages, idx: number[]): Promise<{ rows: FeatureMatrix; hits: number }> => {
+      if (idx.length === 0) return { rows: { data: new Float32Array(0), rows: 0, dims: 1 }, hits: 0 };
+      const e = await embed(c, pickImages(set, idx).pixels, idx.length);
+      const hits = argmaxRows(e.probs, idx.length, e.probs.length / idx.length).filter((p) => p === ci).length;
+      return { rows: { data: e.features, rows: idx.length, dims: e.dims }, hits };
+    };
     const real: number[] = [];
     const kept: number[] = [];
     const test: number[] = [];
@@ -146,18 +149,8 @@ async function testQuality(c: Classifier, data: EvaluationData, scarceIdx: reado
       else if (data.addedSynthetic[i - data.real] === 1) kept.push(i);
     }
     data.test.labels.forEach((l, i) => l === ci && test.push(i));
-    const hitsOf = async (set: LabelledImages, idx: number[]): Promise<number> => {
-      if (idx.length === 0) return 0;
-      const logits = await predictLogits(c, pickImages(set, idx).pixels, idx.length);
-      return argmaxRows(logits, idx.length, logits.length / idx.length).filter((p) => p === ci).length;
-    };
-    out.push(
-      heldOutQuality(
-        data.labels[ci]!,
-        { test: await rowsOf(data.test, test), real: await rowsOf(data.train, real), kept: await rowsOf(data.train, kept) },
-        { kept: await hitsOf(data.train, kept), test: await hitsOf(data.test, test) },
-      ),
-    );
+    const [t, r, k] = [await embedded(data.test, test), await embedded(data.train, real), await embedded(data.train, kept)];
+    out.push(heldOutQuality(data.labels[ci]!, { test: t.rows, real: r.rows, kept: k.rows }, { kept: k.hits, test: t.hits }));
   }
   return out;
 }

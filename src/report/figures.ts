@@ -9,6 +9,7 @@ import { outLayout } from '../out/layout.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import type { SummaryLike, TrainingLine } from './types.js';
 import { judgeClass, type ClassFigures, type ClassVerdict } from './verdict.js';
+import { shellQuote } from '../util/shell.js';
 
 /** What is measured on a class's image files: novelty and structure (see {@link ClassFigures}). */
 export interface PixelFigures {
@@ -103,10 +104,9 @@ export function classVerdicts(
  * below it, shell-quoted where needed; `<held-out folder>` when none is known.
  */
 export function evaluateCommand(out: string, heldOut: string | null, cwd: string): string {
-  const q = (p: string) => (/^[\w./@:+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
   const rel = (p: string) => {
     const r = path.relative(cwd, p);
     return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
   };
-  return `npx gan-augment evaluate --manifest ${q(rel(outLayout(out).manifest))} --test ${heldOut ? q(rel(heldOut)) : '<held-out folder>'}`;
+  return `npx gan-augment evaluate --manifest ${shellQuote(rel(outLayout(out).manifest))} --test ${heldOut ? shellQuote(rel(heldOut)) : '<held-out folder>'}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resumeCommand, shellQuote } from '../../src/cli/options.js';
+import { resumeCommand } from '../../src/cli/options.js';
+import { shellQuote } from '../../src/util/shell.js';
 
 describe('resumeCommand', () => {
   it('repeats the run arguments with --resume, so the same out folder and settings resume', () => {
