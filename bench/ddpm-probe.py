@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, scarce_classes, write_manifest  # noqa: E402
+from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, write_manifest  # noqa: E402
 
 p = probe_parser(__doc__)
 p.add_argument('--steps', type=int, default=6000)
@@ -228,9 +228,12 @@ judge = teacher() if args.label_filter else None
 real = real_entries(args.run, args.out)
 added = []
 t0 = time.time()
-for c, names, _x, _mode, need in scarce_classes(args.train):
+most = counts.max()
+for k, c in enumerate(labels):
+    if counts[k] >= most:
+        continue  # a scarce class has fewer images than the largest (as scarce_classes), from the images loaded above
+    need = int(most - counts[k])
     make = int(round(args.share * need))
-    k = labels.index(c)
     n = make * args.pool
     imgs = np.concatenate([sample(k, min(256, n - i)) for i in range(0, n, 256)]) if n else np.zeros((0, H, W, CH), np.uint8)
     if judge is not None and n:
