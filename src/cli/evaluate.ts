@@ -38,7 +38,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
   program
     .command('evaluate')
     .description(
-      'train the same small classifier on real only, real + oversampling, real + class weights, and real + synthetic; test each on held-out real images',
+      'train the same small classifier on real only, real + oversampling, real + class weights, and real + synthetic, and logit-adjust the real-only one; test each on held-out real images',
     )
     .requiredOption(
       '--manifest <file>',
