@@ -70,6 +70,12 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate): st
     const more = issue.keys.length - listed.length;
     return more > 0 ? [...listed, `${path.length ? path.join('.') : '(config)'}: … and ${more} more unknown keys`] : listed;
   }
+  // A union where one branch took the value's shape and failed only inside it (a target map with one
+  // bad count): that branch's own problems, keyed, say more than the union's list of what it accepts.
+  if (issue.code === 'invalid_union') {
+    const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+    if (inside.length === 1) return inside[0]!.flatMap((i) => formatIssue({ ...i, path: [...issue.path, ...i.path] }, root, locate));
+  }
   const input = 'input' in issue ? issue.input : valueAt(root, path);
   if (input === undefined) return [`${label(path, locate)}: required, ${issue.message}`];
   return [`${label(path, locate)}: ${issue.message}, received ${describe(input)}`];

@@ -48,6 +48,13 @@ describe('config validation', () => {
     expect(problemsOf('input: a\nbalance:\n  strategy: 1.5\n')[0]).toMatch(/^balance\.strategy \(line 3\):/);
   });
 
+  it('names the key of a target map that is wrong, not only that a map is not accepted', () => {
+    expect(problemsOf('input: a\nbalance:\n  strategy:\n    coat: 10\n    shirt: many\n    bag: 0\n')).toEqual([
+      'balance.strategy.shirt (line 5): expected a positive integer, received "many"',
+      'balance.strategy.bag (line 6): expected a positive integer, received 0',
+    ]);
+  });
+
   it('rejects malformed --set and non-map YAML', () => {
     expect(problemsOf('input: a\n', ['train.steps'])).toEqual(['--set train.steps: expected key.path=value, e.g. --set train.steps=200']);
     expect(() => parseConfigText('- a\n- b\n', 'c.yaml')).toThrow(/expected a map of settings/);
