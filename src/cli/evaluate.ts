@@ -112,7 +112,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
             else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (real images the run listed again: the fill's real part under deliver.share, guard fallback, filter shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
             else if (e.type === 'arm')
               say(
-                `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.seconds.toFixed(0)} s; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,
+                `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.sameAs ? `the ${e.sameAs} row's classifier: the same training set` : `${e.seconds.toFixed(0)} s`}; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,
               );
           },
         });

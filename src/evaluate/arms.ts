@@ -134,6 +134,24 @@ export function syntheticArm(inp: ArmInputs, use: SyntheticUse, rng: Rng): ArmPo
 }
 
 /**
+ * Whether two arms train the same classifier at the same seed: the same pool in the same order, the same
+ * class weights, and on every pooled image the same loss weight and target (absent = 1 and one-hot of
+ * `labels`). The synthetic arm of a manifest that holds no synthetic image is the oversample arm (see the
+ * module note), and `evaluate` need not train it twice.
+ */
+export function sameTraining(a: ArmPool, b: ArmPool, labels: Int32Array, k: number): boolean {
+  if (a.pool.length !== b.pool.length || a.classWeight.some((w, c) => w !== b.classWeight[c])) return false;
+  const weight = (arm: ArmPool, i: number) => (arm.imageWeight ? arm.imageWeight[i]! : 1);
+  const target = (arm: ArmPool, i: number, c: number) => (arm.soft ? arm.soft[i * k + c]! : labels[i] === c ? 1 : 0);
+  for (let j = 0; j < a.pool.length; j++) {
+    const i = a.pool[j]!;
+    if (i !== b.pool[j] || weight(a, i) !== weight(b, i)) return false;
+    for (let c = 0; c < k; c++) if (target(a, i, c) !== target(b, i, c)) return false;
+  }
+  return true;
+}
+
+/**
  * The four trained arms in the reported order (`logit-adjust` is derived from `real`, not trained).
  * @param rng draws the oversampled images
  */

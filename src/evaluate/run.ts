@@ -16,7 +16,7 @@ import { UserError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { splitHoldout } from '../dataset/holdout.js';
-import { adjustLogits, buildArms, DELIVERED, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
+import { adjustLogits, buildArms, DELIVERED, sameTraining, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
 import { argmaxRows, classFigures, meanFinite } from './metrics.js';
 import { summariseArms, verdictOf, type ArmFigures } from './rows.js';
@@ -27,7 +27,7 @@ export type EvaluateEvent =
   | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[]; steps: number; batchSize: number }
   | { type: 'step'; seed: number; arm: ArmName; step: number; steps: number }
   | { type: 'tune'; use: SyntheticUse; scarceRecall: number; balancedAccuracy: number; chosen?: boolean }
-  | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number };
+  | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number; sameAs?: ArmName };
 
 export interface EvaluateOptions {
   manifest: string;
@@ -240,12 +240,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const priorFrac = prior.map((n) => n / Math.max(1, data.real));
 
   const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: [], seconds: 0, trainImages: 0 }]));
-  const record = (name: ArmName, figures: SeedFigures, seconds: number, trainImages: number) => {
+  const record = (name: ArmName, figures: SeedFigures, seconds: number, trainImages: number, sameAs?: ArmName) => {
     const acc = perArm.get(name)!;
     acc.figures.push(figures);
     acc.seconds += seconds;
     acc.trainImages = trainImages;
-    emit({ type: 'arm', seed: figures.seed, arm: name, figures, seconds });
+    emit({ type: 'arm', seed: figures.seed, arm: name, figures, seconds, ...(sameAs ? { sameAs } : {}) });
   };
   // Filled while the first seed's real-row classifier is alive (a holder: TypeScript does not follow assignments in callbacks).
   const measured: { quality: HeldOutQuality[] | null } = { quality: null };
@@ -253,6 +253,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     // The oversampling draw depends on the seed too: it is part of what varies between seeds.
     const arms = buildArms(inputs, new Rng((seed ^ 0x6a09e667) >>> 0), use);
     for (const arm of arms) {
+      // A synthetic arm that is the oversample arm image for image (no synthetic image in the manifest)
+      // trains the same classifier: its figures are the oversample row's, not a second training's.
+      const twin = arm.name === 'synthetic' ? arms.find((a) => a.name === 'oversample') : undefined;
+      if (twin && sameTraining(twin, arm, data.train.labels, k)) {
+        record(arm.name, { ...perArm.get('oversample')!.figures.at(-1)! }, 0, arm.pool.length, twin.name);
+        continue;
+      }
       const ta = performance.now();
       const inspect = arm.name === 'real' && seed === opts.seeds[0] && data.synthetic > 0 ? async (c: Classifier) => void (measured.quality = await testQuality(c, data, scarceIdx)) : undefined;
       const logits = await trainAndTest(ctx, data.train, arm, seed, data.test, inspect);

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { UserError } from '../../src/errors.js';
-import { adjustLogits, buildArms, syntheticArm } from '../../src/evaluate/arms.js';
+import { adjustLogits, buildArms, sameTraining, syntheticArm } from '../../src/evaluate/arms.js';
 import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.js';
 import { loadEvaluationData } from '../../src/evaluate/load.js';
 import { evaluate } from '../../src/evaluate/run.js';
@@ -100,6 +100,25 @@ describe('buildArms', () => {
     const none = { ...inp, addedLabels: Int32Array.from([1, 1, 1, 2, 2, 2, 2, 2]), addedSynthetic: new Uint8Array(8), targets: [NaN, 5, 6] };
     const [, o2, , s2] = buildArms(none, new Rng(1));
     expect([...o2!.pool]).toEqual([...s2!.pool]);
+  });
+  it('sameTraining: the synthetic arm of a manifest without synthetic images is the oversample arm; one synthetic image, weight or soft row differs', () => {
+    const none = { ...inp, addedLabels: Int32Array.from([1, 1, 1, 2, 2, 2, 2, 2]), addedSynthetic: new Uint8Array(8), targets: [NaN, 5, 6] };
+    const labels = Int32Array.from([...real, ...none.addedLabels]);
+    // As load.ts fills them: weight 1 and one-hot rows where the manifest gives none.
+    const weight = new Float32Array(labels.length).fill(1);
+    const soft = new Float32Array(labels.length * 3);
+    labels.forEach((l, i) => (soft[i * 3 + l] = 1));
+    const [, o, , s] = buildArms({ ...none, weight, soft }, new Rng(1));
+    expect(s!.soft).toBe(soft);
+    expect(sameTraining(o!, s!, labels, 3)).toBe(true);
+    const heavier = Float32Array.from(weight, (w, i) => (i === 9 ? 0.5 : w));
+    expect(sameTraining(o!, buildArms({ ...none, weight: heavier, soft }, new Rng(1))[3]!, labels, 3)).toBe(false);
+    const smoothed = Float32Array.from(soft, (v, j) => (j === 9 * 3 + 1 ? 0.9 : j === 9 * 3 ? 0.1 : v));
+    expect(sameTraining(o!, buildArms({ ...none, weight, soft: smoothed }, new Rng(1))[3]!, labels, 3)).toBe(false);
+    const one = { ...none, addedSynthetic: Uint8Array.from([0, 0, 1, 0, 0, 0, 0, 0]) };
+    const [, o1, , s1] = buildArms({ ...one, weight, soft }, new Rng(1));
+    expect(sameTraining(o1!, s1!, labels, 3)).toBe(false);
+    expect(sameTraining(o!, { ...o!, classWeight: Float32Array.from([1, 2, 1]) }, labels, 3)).toBe(false);
   });
   it('class-weight gives every class the same total weight', () => {
     const w = arms[2]!.classWeight;
@@ -311,5 +330,26 @@ describe('evaluate on the fixtures', () => {
     const realIndex = (e: ManifestEntry) => entries.filter((x) => x.source === 'real').indexOf(e);
     const tail = d.train.count - 4;
     for (const [k, e] of [...realCoats, realCoats[0]!].entries()) expect(rowOf(tail + k).equals(rowOf(realIndex(e)))).toBe(true);
+  });
+
+  it('takes the synthetic row from the oversample row when the manifest holds no synthetic image, and trains it when it does', async () => {
+    const entries = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
+    const real = entries.filter((e) => e.source === 'real');
+    // The guard fell back on every class: each scarce class's 30 synthetic images replaced by its real ones listed again.
+    const fallback = path.join(path.dirname(manifest), 'fallback.jsonl');
+    await writeManifest(fallback, [...real, ...SCARCE.flatMap((c) => Array.from({ length: 30 }, (_, i) => oversampledEntry(real.filter((e) => e.label === c)[i % 10]!)))]);
+    const events: { arm: string; sameAs?: string }[] = [];
+    const onEvent = (e: { type: string }) => void (e.type === 'arm' && events.push(e as { arm: string; sameAs?: string }));
+    const r = await evaluate({ manifest: fallback, test: TEST, seeds: [0, 1], settings: SETTINGS, onEvent });
+    const row = (name: string) => r.rows.find((x) => x.name === name)!;
+    expect(row('synthetic').seconds).toBe(0);
+    expect(row('synthetic').recall).toEqual(row('oversample').recall);
+    expect(events.filter((e) => e.arm === 'synthetic').map((e) => e.sameAs)).toEqual(['oversample', 'oversample']);
+    expect(row('synthetic').scarceRecall).toBe(row('oversample').scarceRecall);
+    // With its synthetic images the row is trained (and its time counted).
+    const withSynthetic = await evaluate({ manifest, test: TEST, seeds: [0], settings: SETTINGS, onEvent });
+    expect(withSynthetic.rows.find((x) => x.name === 'synthetic')!.seconds).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({ arm: 'synthetic' });
+    expect(events.at(-1)!.sameAs).toBeUndefined();
   });
 });
