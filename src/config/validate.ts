@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { pushAll } from '../util/array.js';
+import { closest } from '../util/closest.js';
 import { boundProblems, tensorProblems } from './bounds.js';
 import { AUTO_DECODE } from './defaults.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
@@ -108,28 +109,4 @@ function knownKeys(path: (string | number)[]): string[] {
   }
   while (s?.def?.innerType) s = s.def.innerType;
   return s?.shape ? Object.keys(s.shape) : [];
-}
-
-function closest(word: string, options: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) [best, bestD] = [o, d];
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }

@@ -5,6 +5,7 @@
 import { UserError } from '../errors.js';
 import type { Strategy } from '../config/schema.js';
 import { maxOf, minOf } from '../util/array.js';
+import { didYouMean } from '../util/closest.js';
 
 export interface ClassBalance {
   label: string;
@@ -42,7 +43,7 @@ export function planBalance(counts: { label: string; count: number }[], strategy
     const known = new Set(counts.map((c) => c.label));
     const problems: string[] = [];
     for (const [label, target] of Object.entries(strategy)) {
-      if (!known.has(label)) problems.push(`balance.strategy.${label}: no class named "${label}" (classes: ${[...known].join(', ')})`);
+      if (!known.has(label)) problems.push(`balance.strategy.${label}: no class named "${label}"${didYouMean(label, [...known])} (classes: ${[...known].join(', ')})`);
       else {
         const have = counts.find((c) => c.label === label)!.count;
         if (target < have) problems.push(`balance.strategy.${label}: expected a target ≥ the ${have} images the class already has, received ${target}`);

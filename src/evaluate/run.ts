@@ -13,6 +13,7 @@ import { embed } from '../classifier/predict.js';
 import type { FeatureMatrix } from '../metrics/stats.js';
 import { COVERAGE_K, heldOutQuality, type HeldOutQuality } from './quality.js';
 import { UserError } from '../errors.js';
+import { didYouMean } from '../util/closest.js';
 import { Rng } from '../util/rng.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { splitHoldout } from '../dataset/holdout.js';
@@ -49,7 +50,7 @@ export interface EvaluateOptions {
 function scarceOf(data: EvaluationData, given: string[] | undefined): string[] {
   if (given && given.length > 0) {
     const unknown = given.filter((l) => !data.labels.includes(l));
-    if (unknown.length > 0) throw new UserError(`--scarce: unknown class${unknown.length > 1 ? 'es' : ''} ${unknown.map((l) => `"${l}"`).join(', ')} (known: ${data.labels.join(', ')})`);
+    if (unknown.length > 0) throw new UserError(`--scarce: unknown class${unknown.length > 1 ? 'es' : ''} ${unknown.map((l) => `"${l}"${didYouMean(l, data.labels)}`).join(', ')} (known: ${data.labels.join(', ')})`);
     return [...new Set(given)];
   }
   const withSyn = new Set<number>();

@@ -16,6 +16,7 @@ import { disposeParams } from '../gan/params.js';
 import type { Translator, TranslatorSpec } from '../gan/translator.js';
 import type { ManifestEntry } from '../manifest/build.js';
 import { PngWriter, writeManifest } from '../manifest/write.js';
+import { didYouMean } from '../util/closest.js';
 import { sha256 } from '../util/hash.js';
 import { diskFullError } from '../out/folder.js';
 import { anchorsIn, outLayout, syntheticName } from '../out/layout.js';
@@ -122,12 +123,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
         `${path.join(req.model, 'model.json')}: its parameters do not fit a generator of this gan-augment version (${mismatched.slice(0, 3).join('; ')}${mismatched.length > 3 ? `; ${mismatched.length - 3} more` : ''}); train it again with this version`,
       );
     }
-    const unknown = req.labels.filter((l) => !saved.labels.includes(l));
-    if (unknown.length > 0) {
-      throw new UserError(
-        `--class: the model at ${req.model} knows ${saved.labels.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"`).join(', ')}`,
-      );
-    }
+    checkLabels(req, saved.labels);
     const config = saved.meta['config'] as Config | undefined;
     const seed = req.seed ?? config?.seed ?? 0;
     const step = saved.meta['step'];
@@ -172,6 +168,14 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
   }
 }
 
+/** @throws {UserError} naming each requested label the model does not know, and the nearest it does. */
+function checkLabels(req: GenerateRequest, known: readonly string[]): void {
+  const unknown = req.labels.filter((l) => !known.includes(l));
+  if (unknown.length > 0) {
+    throw new UserError(`--class: the model at ${req.model} knows ${known.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"${didYouMean(l, known)}`).join(', ')}`);
+  }
+}
+
 /**
  * Translates each `req.sources` image into each label with a translator model, decoding it with the
  * run's decode settings; writes `<out>/<label>/<n>-<source name>.png` and a manifest whose rows name
@@ -184,10 +188,7 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
   const { saved, params } = await loadParams<TranslatorSpec>(req.model, 'translator');
   const t: Translator = { spec: saved.spec, params };
   try {
-    const unknown = req.labels.filter((l) => !saved.labels.includes(l));
-    if (unknown.length > 0) {
-      throw new UserError(`--class: the model at ${req.model} knows ${saved.labels.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"`).join(', ')}`);
-    }
+    checkLabels(req, saved.labels);
     const config = saved.meta['config'] as Config | undefined;
     if (!config) throw new UserError(`${req.model}/model.json: carries no run config, so its decode settings are unknown`);
     const { size, channels } = t.spec;

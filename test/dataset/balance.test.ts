@@ -45,6 +45,18 @@ describe('planBalance', () => {
     }
   });
 
+  it('names the nearest class for a misspelt one', () => {
+    const err = (() => {
+      try {
+        planBalance([{ label: 'coat', count: 10 }, { label: 'shirt', count: 5 }], { shrit: 10 });
+      } catch (e) {
+        return e as UserError;
+      }
+      throw new Error('expected a UserError');
+    })();
+    expect(err.problems).toEqual(['balance.strategy.shrit: no class named "shrit"; did you mean "shirt"? (classes: coat, shirt)']);
+  });
+
   it('handles ties for the majority, one class, and no classes', () => {
     expect(planBalance([{ label: 'x', count: 5 }, { label: 'y', count: 5 }], 'not-majority').totalDeficit).toBe(0);
     expect(planBalance([{ label: 'x', count: 5 }], 'minority').totalDeficit).toBe(0);

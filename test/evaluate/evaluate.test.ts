@@ -12,7 +12,7 @@ import { UserError } from '../../src/errors.js';
 import { adjustLogits, buildArms, sameTraining, syntheticArm } from '../../src/evaluate/arms.js';
 import { argmaxRows, classFigures, sampleStd } from '../../src/evaluate/metrics.js';
 import { loadEvaluationData } from '../../src/evaluate/load.js';
-import { evaluate } from '../../src/evaluate/run.js';
+import { evaluate, type EvaluateEvent } from '../../src/evaluate/run.js';
 import { verdictOf } from '../../src/evaluate/rows.js';
 import { budgetSteps } from '../../src/evaluate/train.js';
 import { confusionLines, formatEvaluation } from '../../src/evaluate/format.js';
@@ -312,6 +312,7 @@ describe('evaluate on the fixtures', () => {
   it('names what is wrong with its inputs', async () => {
     await expect(evaluate({ manifest: path.join(ROOT, 'nope.jsonl'), test: TEST, seeds: [0] })).rejects.toThrow(/--manifest: expected a manifest.jsonl/);
     await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['unicorn'] })).rejects.toThrow(UserError);
+    await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['coat', 'shrit'] })).rejects.toThrow(/--scarce: unknown class "shrit"; did you mean "shirt"\? \(known: /);
     await expect(evaluate({ manifest, test: FIXTURE + '-missing', seeds: [0] })).rejects.toThrow(/--test/);
     const text = await readFile(manifest, 'utf8');
     expect(text).toBe(toJsonl(text.trim().split('\n').map((l) => JSON.parse(l))));
@@ -339,7 +340,7 @@ describe('evaluate on the fixtures', () => {
     const fallback = path.join(path.dirname(manifest), 'fallback.jsonl');
     await writeManifest(fallback, [...real, ...SCARCE.flatMap((c) => Array.from({ length: 30 }, (_, i) => oversampledEntry(real.filter((e) => e.label === c)[i % 10]!)))]);
     const events: { arm: string; sameAs?: string }[] = [];
-    const onEvent = (e: { type: string }) => void (e.type === 'arm' && events.push(e as { arm: string; sameAs?: string }));
+    const onEvent = (e: EvaluateEvent) => void (e.type === 'arm' && events.push(e));
     const r = await evaluate({ manifest: fallback, test: TEST, seeds: [0, 1], settings: SETTINGS, onEvent });
     const row = (name: string) => r.rows.find((x) => x.name === name)!;
     expect(row('synthetic').seconds).toBe(0);
