@@ -50,7 +50,7 @@ export interface EvaluateOptions {
 function scarceOf(data: EvaluationData, given: string[] | undefined): string[] {
   if (given && given.length > 0) {
     const unknown = given.filter((l) => !data.labels.includes(l));
-    if (unknown.length > 0) throw new UserError(`--scarce: unknown class${unknown.length > 1 ? 'es' : ''} ${unknown.map((l) => `"${l}"${didYouMean(l, data.labels)}`).join(', ')} (known: ${data.labels.join(', ')})`);
+    if (unknown.length > 0) throw new UserError(`--scarce: unknown class${unknown.length > 1 ? 'es' : ''} ${unknown.map((l) => `"${l}"${didYouMean(l, data.labels, 'aside')}`).join(', ')} (known: ${data.labels.join(', ')})`);
     return [...new Set(given)];
   }
   const withSyn = new Set<number>();

@@ -172,7 +172,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
 function checkLabels(req: GenerateRequest, known: readonly string[]): void {
   const unknown = req.labels.filter((l) => !known.includes(l));
   if (unknown.length > 0) {
-    throw new UserError(`--class: the model at ${req.model} knows ${known.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"${didYouMean(l, known)}`).join(', ')}`);
+    throw new UserError(`--class: the model at ${req.model} knows ${known.map((l) => `"${l}"`).join(', ')}; received ${unknown.map((l) => `"${l}"${didYouMean(l, known, 'aside')}`).join(', ')}`);
   }
 }
 

@@ -18,10 +18,14 @@ export function closest(word: string, options: readonly string[]): string | unde
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) && bestD < Math.min(word.length, best.length) / 2 ? best : undefined;
 }
 
-/** `; did you mean "shirt"?` when one option is near `word`, else ''. */
-export function didYouMean(word: string, options: readonly string[]): string {
+/**
+ * When one option is near `word`: `; did you mean "shirt"?` (a clause, after one name), or with `aside`
+ * ` (did you mean "shirt"?)`, after each name of a list. Else ''.
+ */
+export function didYouMean(word: string, options: readonly string[], style: 'clause' | 'aside' = 'clause'): string {
   const hint = closest(word, options);
-  return hint ? `; did you mean "${hint}"?` : '';
+  if (!hint) return '';
+  return style === 'aside' ? ` (did you mean "${hint}"?)` : `; did you mean "${hint}"?`;
 }
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions and neighbour swaps. */

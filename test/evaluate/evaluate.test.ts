@@ -312,7 +312,7 @@ describe('evaluate on the fixtures', () => {
   it('names what is wrong with its inputs', async () => {
     await expect(evaluate({ manifest: path.join(ROOT, 'nope.jsonl'), test: TEST, seeds: [0] })).rejects.toThrow(/--manifest: expected a manifest.jsonl/);
     await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['unicorn'] })).rejects.toThrow(UserError);
-    await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['coat', 'shrit'] })).rejects.toThrow(/--scarce: unknown class "shrit"; did you mean "shirt"\? \(known: /);
+    await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['coat', 'shrit'] })).rejects.toThrow(/--scarce: unknown class "shrit" \(did you mean "shirt"\?\) \(known: /);
     await expect(evaluate({ manifest, test: FIXTURE + '-missing', seeds: [0] })).rejects.toThrow(/--test/);
     const text = await readFile(manifest, 'utf8');
     expect(text).toBe(toJsonl(text.trim().split('\n').map((l) => JSON.parse(l))));

@@ -18,6 +18,7 @@ describe('closest', () => {
 
   it('didYouMean reads as a clause, or nothing', () => {
     expect(didYouMean('shrit', ['shirt'])).toBe('; did you mean "shirt"?');
+    expect(didYouMean('shrit', ['shirt'], 'aside')).toBe(' (did you mean "shirt"?)');
     expect(didYouMean('zz', ['a'])).toBe('');
   });
 });
