@@ -107,7 +107,8 @@ function header(d: ReportData): string {
     [String(shortfall), 'short of the targets'],
     [secs(s?.durations?.['total']), 'total run time'],
   ];
-  if (d.evaluation) cards.push([`${d.evaluation.gain >= 0 ? '+' : ''}${d.evaluation.gain.toFixed(1)} pt`, `scarce-class recall vs ${d.evaluation.best}`]);
+  // With nothing synthetic delivered, evaluate compared oversampling with itself: its +0.0 is no finding.
+  if (d.evaluation) cards.push(syn > 0 ? [`${d.evaluation.gain >= 0 ? '+' : ''}${d.evaluation.gain.toFixed(1)} pt`, `scarce-class recall vs ${d.evaluation.best}`] : ['–', 'evaluate: no synthetic image delivered to judge']);
   const g = s?.quality?.gate;
   const gate = g
     ? failed.length > 0
@@ -128,16 +129,22 @@ const badge = (v: Verdict | null) => `<span class="badge ${v ?? 'none'}">${v ?? 
 /** The one-glance line under the header: which classes' synthetic images to use, and which not. */
 function verdictSummary(vs: ClassVerdict[]): string {
   if (vs.length === 0) return '';
-  const by = (v: Verdict) => vs.filter((x) => x.verdict === v).map((x) => `<b>${esc(x.label)}</b>`);
-  const poor = by('poor');
-  const doubtful = by('doubtful');
-  const good = by('good');
+  const names = (xs: ClassVerdict[]) => xs.map((x) => `<b>${esc(x.label)}</b>`);
+  const by = (v: Verdict) => vs.filter((x) => x.verdict === v);
+  // Poor classes the guard already left out need no action: the manifest holds none of their synthetic images.
+  const poor = names(by('poor').filter((x) => !x.withheld));
+  const withheld = names(by('poor').filter((x) => x.withheld));
+  const doubtful = names(by('doubtful'));
+  const good = names(by('good'));
   const parts = [
     poor.length ? `Do not use the synthetic images of ${poor.join(', ')} (poor).` : '',
+    withheld.length
+      ? `The guard left out the synthetic images of ${withheld.join(', ')} (poor): the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would.`
+      : '',
     doubtful.length ? `Check ${doubtful.join(', ')} before using them (doubtful).` : '',
     good.length ? `${good.join(', ')}: good.` : '',
   ].filter(Boolean);
-  const cls = poor.length ? 'bad' : doubtful.length ? 'neutral' : 'good';
+  const cls = poor.length ? 'bad' : withheld.length || doubtful.length ? 'neutral' : 'good';
   return `<div class="verdict ${cls}">${parts.join(' ')} <a href="#verdict">Why</a></div>`;
 }
 

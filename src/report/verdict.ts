@@ -147,6 +147,8 @@ export interface ClassVerdict {
   checks: Check[];
   /** One sentence a person can act on. */
   advice: string;
+  /** The guard fell back: the manifest fills the class with its real images listed again, none of these synthetic images. */
+  withheld: boolean;
 }
 
 const f = (x: number, d = 1) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(d));
@@ -348,13 +350,14 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const worst = checks.reduce<Verdict>((w, k) => (k.verdict !== null && ORDER.indexOf(k.verdict) < ORDER.indexOf(w) ? k.verdict : w), 'good');
   const missing = checks.filter((k) => k.verdict === null);
   const verdict: Verdict = worst === 'good' && missing.length > 0 ? 'doubtful' : worst;
-  return { label: c.label, verdict, checks, advice: advice(verdict, checks) };
+  const withheld = c.guard?.decision === 'fallback';
+  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld), withheld };
 }
 
 /** The checks that judge what a classifier gains from the images, not how they look. */
 const USEFULNESS_CHECKS: ReadonlySet<CheckName> = new Set<CheckName>(['evaluate', 'guard']);
 
-function advice(v: Verdict, checks: Check[]): string {
+function advice(v: Verdict, checks: Check[], withheld: boolean): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
   const poor = checks.filter((k) => k.verdict === 'poor');
   const bad = poor.map(said);
@@ -367,6 +370,8 @@ function advice(v: Verdict, checks: Check[]): string {
     const next = looks
       ? ', or change the training (train.steps, train.lrG, train.lrD) and rerun'
       : ". Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did";
+    // The guard already left them out: the delivered set is oversampling, and nothing is left to undo.
+    if (withheld) return `Not delivered: ${bad.join('; ')}. The manifest fills the class with its real images listed again, as random oversampling would${next}.`;
     return `Do not use these synthetic images: ${bad.join('; ')}. Train on the real images with oversampling or class weights instead${next}.`;
   }
   if (v === 'doubtful') {

@@ -185,6 +185,19 @@ describe('renderReport', () => {
     expect(html).toContain('id="verdict"');
     expect(html).toContain('Do not use the synthetic images of <b>coat</b> (poor)');
     expect(html).toContain('<b>shirt</b>: good');
+    // A class the guard left out is poor too, but nothing of it is in the manifest: the line says what is.
+    const withheld = renderReport(
+      data({
+        verdicts: [
+          judgeClass({ label: 'coat', fid: 300, kid: null, fidFloor: 30, diversity: 2, candidates: 10, kept: 5, rejected: {} }),
+          judgeClass({ label: 'shirt', fid: 31, kid: null, fidFloor: 30, diversity: 1, candidates: 10, kept: 5, rejected: {}, guard: { decision: 'fallback', reason: 'no gain' } }),
+        ],
+      }),
+    );
+    expect(withheld).toContain('<div class="verdict bad">Do not use the synthetic images of <b>coat</b> (poor). The guard left out the synthetic images of <b>shirt</b> (poor): the manifest fills that class with its real images listed again');
+    const allWithheld = renderReport(data({ verdicts: [judgeClass({ label: 'shirt', fid: 31, kid: null, fidFloor: 30, diversity: 1, candidates: 10, kept: 5, rejected: {}, guard: { decision: 'fallback', reason: 'no gain' } })] }));
+    expect(allWithheld).toContain('<div class="verdict neutral">The guard left out the synthetic images of <b>shirt</b> (poor)');
+    expect(allWithheld).not.toContain('Do not use');
     expect(html).toContain('FID 300 = 10.0 × floor 30.0');
     // The reason is a sentence (a guard's runs to 200 characters): it wraps instead of widening the table.
     const why = judgeClass({ label: 'shirt', fid: 31, kid: null, fidFloor: 30, diversity: 1, candidates: 10, kept: 5, rejected: {} }).checks[0]!.why;
@@ -233,6 +246,11 @@ describe('renderReport', () => {
     const html = renderReport(data({ evaluation }));
     expect(html).toContain('id="evaluate"');
     expect(html).toContain('5.0 points above');
+    expect(html).toContain('<div class="card"><b>+5.0 pt</b><span>scarce-class recall vs class-weight</span></div>');
+    // Nothing synthetic delivered (the guard fell back): evaluate compared oversampling with itself, and the card says so.
+    const none = data({ evaluation: { ...evaluation, gain: 0 } });
+    none.summary!.classes = none.summary!.classes!.map((c) => ({ ...c, synthetic: 0 }));
+    expect(renderReport(none)).toContain('<div class="card"><b>–</b><span>evaluate: no synthetic image delivered to judge</span></div>');
     expect(html).toContain('40.0 ± 2.0');
     expect(html).not.toContain('the manifest as written');
     // The synthetic row trained on half of the images with hard labels: the report says the manifest as written read less.
