@@ -143,8 +143,11 @@ async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Pr
   if (verdicts.length > 0) {
     lines.push('', 'verdict per class (figures against their scale; see the report):');
     for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
-    const poor = verdicts.filter((v) => v.verdict === 'poor').map((v) => v.label);
+    const poor = verdicts.filter((v) => v.verdict === 'poor' && !v.withheld).map((v) => v.label);
+    const withheld = verdicts.filter((v) => v.verdict === 'poor' && v.withheld).map((v) => v.label);
     if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);
+    // The guard left these out already: nothing to undo, and the user should know what the manifest holds instead.
+    if (withheld.length > 0) lines.push(`not delivered: the guard left out the synthetic images of ${withheld.join(', ')}; the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would`);
   }
   lines.push(hasReport ? `report: ${file}` : `report: not written (output.report is off); \`gan-augment report ${s.out}\` writes it`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -40,6 +40,9 @@ describe('guard (e2e)', () => {
       expect(c.oversampled).toBe(c.deficit);
     }
     for (const l of SCARCE) expect(r.stderr).toMatch(new RegExp(`guard: class "${l}": synthetic images dropped`));
+    // The closing advice says what the manifest holds: nothing of these images is left to stop using.
+    expect(r.stdout).toContain('not delivered: the guard left out the synthetic images of coat, pullover, shirt; the manifest fills those classes with their real images listed again');
+    expect(r.stdout).not.toContain('do not use the synthetic images');
   });
 
   it('says before the training how few held-out images the classes will be judged on', async () => {
