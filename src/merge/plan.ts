@@ -101,6 +101,16 @@ function addCounts(a: Record<string, number> | undefined, b: Record<string, numb
 }
 
 /** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */
+/**
+ * Each shard's guard judged its own classes: the merged decisions are all of them, in shard order. The
+ * settings and held-out counts are the same in every shard (same config, same inputs).
+ */
+function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
+  const present = parts.filter((g): g is NonNullable<Summary['guard']> => g !== null && g !== undefined);
+  if (present.length === 0) return null;
+  return { ...present[0]!, perClass: present.flatMap((g) => g.perClass) };
+}
+
 function mergeQuality(parts: Summary['quality'][]): Summary['quality'] {
   const present = parts.filter((q): q is NonNullable<Summary['quality']> => q !== null && q !== undefined);
   if (present.length === 0) return null;
@@ -163,6 +173,7 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
     // Each shard ran in its own process (often its own machine): the largest is what one runner needs.
     peakRssMB: maxOf(byIndex.map((s) => s.summary.peakRssMB ?? 0)),
     quality: mergeQuality(byIndex.map((s) => s.summary.quality)),
+    guard: mergeGuard(byIndex.map((s) => s.summary.guard)),
     shard: null,
     incremental: { train: byIndex.some((s) => s.summary.incremental?.train === 'trained') ? 'trained' : 'reused', upToDate: false },
     merged: {

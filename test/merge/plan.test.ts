@@ -89,4 +89,16 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.train.steps).toBe(8);
     expect(plan.config).toMatchObject({ input: '/here/in', out: '/here/merged' });
   });
+
+  it('keeps every shard’s guard decisions (each shard judged its own classes), and none where no shard ran a guard', () => {
+    const judged = (index: number, label: string, decision: 'kept' | 'fallback') => {
+      const s = shard(index, 2, [label]);
+      s.summary.guard = { mode: 'fallback', seeds: [42], steps: 400, heldOut: { a: 1, b: 1, c: 1 }, perClass: [{ label, decision, helps: decision === 'kept', withSynthetic: 0.5, without: 0.5, heldOut: 1, reason: 'r' }] } as unknown as Summary['guard'];
+      return s;
+    };
+    const plan = planMerge([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')], '/here/merged', '/here/in');
+    expect(plan.summary.guard!.perClass.map((c) => [c.label, c.decision])).toEqual([['b', 'kept'], ['c', 'fallback']]);
+    expect(plan.summary.guard!.mode).toBe('fallback');
+    expect(planMerge([shard(0, 2, ['b']), shard(1, 2, ['c'])], '/here/merged', '/here/in').summary.guard).toBeNull();
+  });
 });
