@@ -5,6 +5,7 @@ import type { MergedSummary } from '../merge/plan.js';
 import { createProgress, progressMode } from '../progress.js';
 import { table } from './format.js';
 import { examples, jsonOutput, logFormatOption, parseLogFormat } from './options.js';
+import { printVerdicts } from './verdicts.js';
 
 interface MergeFlags {
   out: string;
@@ -57,6 +58,7 @@ export function registerMerge(program: Command): void {
       };
       if (jsonOutput(format)) {
         process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        await printVerdicts(summary, format, true);
         return gate();
       }
       const rows = summary.classes.map((c) => [c.label, c.before, c.synthetic, c.after, c.target]);
@@ -65,6 +67,9 @@ export function registerMerge(program: Command): void {
           `${table(['class', 'real', 'synthetic', 'after', 'target'], rows, [false, true, true, true, true])}\n\n` +
           `wrote ${summary.out}/manifest.jsonl, ${summary.out}/summary.json, ${summary.out}/synthetic/\n`,
       );
+      // The merged classes' verdicts and the report, as a run ends (merge writes report.html when the shards'
+      // config asks for one; printVerdicts names it only where it exists).
+      await printVerdicts(summary, format, true);
       gate();
     });
 }

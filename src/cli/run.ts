@@ -8,14 +8,9 @@ import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { preflight } from '../stages/preflight.js';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { loadVerdicts } from '../report/load.js';
-import type { SummaryLike } from '../report/types.js';
-import { verdictLine } from '../report/verdict.js';
-import { REPORT_FILE } from '../report/write.js';
 import type { LogFormat } from '../progress.js';
 import { table } from './format.js';
+import { printVerdicts } from './verdicts.js';
 import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat, resumeCommand } from './options.js';
 
 interface RunFlags {
@@ -125,30 +120,4 @@ function printSummary(s: Summary): void {
       `backend: ${s.backend.name}; ${s.incremental?.train === 'reused' ? `reused the trained models (${s.train.steps} steps) of the previous run` : `trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''}`}; total ${s.durations.total.toFixed(1)} s\n` +
       `wrote ${s.out}/manifest.jsonl, ${s.out}/summary.json, ${s.out}/synthetic/\n`,
   );
-}
-
-/**
- * The end of a run: each scarce class's verdict (the rules report.html uses), then, as the last line,
- * where report.html is. As text on stdout; with JSON output, one `{"event":"verdict"}` line on stderr.
- */
-async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Promise<void> {
-  const verdicts = await loadVerdicts(s.out, s as SummaryLike);
-  const file = path.join(s.out, REPORT_FILE);
-  const hasReport = report && (await access(file).then(() => true, () => false));
-  if (jsonOutput(format)) {
-    process.stderr.write(JSON.stringify({ event: 'verdict', t: Math.round(process.uptime() * 1000) / 1000, classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
-    return;
-  }
-  const lines: string[] = [];
-  if (verdicts.length > 0) {
-    lines.push('', 'verdict per class (figures against their scale; see the report):');
-    for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
-    const poor = verdicts.filter((v) => v.verdict === 'poor' && !v.withheld).map((v) => v.label);
-    const withheld = verdicts.filter((v) => v.verdict === 'poor' && v.withheld).map((v) => v.label);
-    if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);
-    // The guard left these out already: nothing to undo, and the user should know what the manifest holds instead.
-    if (withheld.length > 0) lines.push(`not delivered: the guard left out the synthetic images of ${withheld.join(', ')}; the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would`);
-  }
-  lines.push(hasReport ? `report: ${file}` : `report: not written (output.report is off); \`gan-augment report ${s.out}\` writes it`);
-  process.stdout.write(lines.join('\n') + '\n');
 }

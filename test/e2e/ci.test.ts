@@ -123,6 +123,10 @@ describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () 
     expect(summary.classes).toEqual((await summaryOf(whole)).classes);
     expect(summary.merged.shards.map((s: { index: number }) => s.index)).toEqual([0, 1, 2]);
     for (const label of SCARCE) await access(path.join(merged, 'model', label, 'generator', 'model.json'));
+    // And merge ends as a run does: a verdict per class, then where the report is (or why there is none).
+    expect(r.stdout).toContain('verdict per class');
+    for (const label of SCARCE) expect(r.stdout).toMatch(new RegExp(`^  ${label}: (poor|doubtful|good) — `, 'm'));
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^report: /);
   });
 
   it('merge refuses an incomplete set and shards of another config, exit 2', async () => {
