@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { writeReport } from '../report/write.js';
 import { examples } from './options.js';
 
@@ -13,6 +14,13 @@ export function registerReport(program: Command): void {
     .action(async (out: string) => {
       const st = await stat(out).catch(() => null);
       if (!st?.isDirectory()) throw new UserError(`<out>: expected the out folder of a run, received ${out} (${st ? 'not a folder' : 'does not exist'})`);
+      // A folder with neither a summary nor a manifest is no run's: writing an empty report.html into it
+      // (a typo, or the parent of the out folder) would only litter it.
+      const layout = outLayout(out);
+      const has = async (f: string) => (await stat(f).catch(() => null))?.isFile() ?? false;
+      if (!(await has(layout.summary)) && !(await has(layout.manifest))) {
+        throw new UserError(`<out>: expected the out folder of a run, received ${out} (it holds neither ${OUT_NAMES.summary} nor ${OUT_NAMES.manifest})`);
+      }
       const { file, notes } = await writeReport(out);
       for (const n of notes) process.stderr.write(`note: ${n}\n`);
       process.stdout.write(`wrote ${file}\n`);

@@ -155,6 +155,11 @@ describe('report.html and evaluate (e2e)', () => {
     const missing = await runCli(['report', path.join(out, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: <out>: expected the out folder of a run/);
+    // A folder that is no run's (here the run's own train/ folder): refused, and no report.html left in it.
+    const notARun = await runCli(['report', path.join(out, 'train')]);
+    expect(notARun.code).toBe(2);
+    expect(notARun.stderr).toMatch(/^error: <out>: expected the out folder of a run, received .* \(it holds neither summary\.json nor manifest\.jsonl\)/);
+    expect(existsSync(path.join(out, 'train', 'report.html'))).toBe(false);
   });
 
   it('evaluate pools several runs of a config: each run on its own seed with its own evaluate.json, the pooled result over the runs in --out', async () => {
