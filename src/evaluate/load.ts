@@ -99,6 +99,10 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   }
   const dir = path.dirname(path.resolve(manifestFile));
   const entries = parseManifest(text, manifestFile).filter((e) => e.split === 'train');
+  // `generate` writes a manifest of its synthetic images alone: no real row to compare them against.
+  if (entries.length > 0 && !entries.some((e) => e.source === 'real')) {
+    throw new UserError(`${manifestFile}: lists no real image (a \`gan-augment generate\` manifest lists only the images it sampled); evaluate needs the manifest of a run, which lists the real training images too`);
+  }
   const labels = [...new Set(entries.map((e) => e.label))].sort();
   if (labels.length < 2) throw new UserError(`${manifestFile}: expected images of at least 2 classes, received ${labels.length}`);
   const index = new Map(labels.map((l, i) => [l, i]));

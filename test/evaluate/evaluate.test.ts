@@ -314,6 +314,10 @@ describe('evaluate on the fixtures', () => {
     await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['unicorn'] })).rejects.toThrow(UserError);
     await expect(evaluate({ manifest, test: TEST, seeds: [0], scarce: ['coat', 'shrit'] })).rejects.toThrow(/--scarce: unknown class "shrit" \(did you mean "shirt"\?\) \(known: /);
     await expect(evaluate({ manifest, test: FIXTURE + '-missing', seeds: [0] })).rejects.toThrow(/--test/);
+    // A `generate` manifest: synthetic rows only.
+    const onlySynthetic = path.join(path.dirname(manifest), 'generated.jsonl');
+    await writeFile(onlySynthetic, (await readFile(manifest, 'utf8')).trim().split('\n').filter((l) => JSON.parse(l).source === 'synthetic').join('\n') + '\n');
+    await expect(evaluate({ manifest: onlySynthetic, test: TEST, seeds: [0] })).rejects.toThrow(/lists no real image \(a `gan-augment generate` manifest lists only the images it sampled\)/);
     const text = await readFile(manifest, 'utf8');
     expect(text).toBe(toJsonl(text.trim().split('\n').map((l) => JSON.parse(l))));
   });
