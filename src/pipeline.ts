@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from './backend/select.js';
-import type { Config, ParsedConfig } from './config/schema.js';
+import type { ParsedConfig } from './config/schema.js';
 import { resolveDecode } from './dataset/auto-decode.js';
 import { InterruptedError } from './errors.js';
 import type { EventSink, Stage } from './events.js';

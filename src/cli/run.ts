@@ -8,7 +8,6 @@ import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { preflight } from '../stages/preflight.js';
-import type { LogFormat } from '../progress.js';
 import { table } from './format.js';
 import { printVerdicts } from './verdicts.js';
 import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat, resumeCommand } from './options.js';

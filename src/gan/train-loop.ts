@@ -18,10 +18,10 @@ import { initLecam, lecamAnchors, updateLecam, type LecamState } from './lecam.j
 import { drawAugment } from './augment.js';
 import { buildDiscriminator, discriminate, disposeDiscriminator, type Discriminator, type DiscriminatorSpec } from './discriminator.js';
 import { cloneParams, emaBeta, updateEma } from './ema.js';
-import { buildGenerator, calibrateBatchNorm, generate, latentLength, toPixels, type Generator, type GeneratorSpec } from './generator.js';
+import { buildGenerator, calibrateBatchNorm, generate, latentLength, toPixels, type GeneratorSpec } from './generator.js';
 import { disposeParams } from './params.js';
 import { meanPairwiseDistance } from '../metrics/spread.js';
-import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type StepSettings } from './train-step.js';
+import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState } from './train-step.js';
 import { buildTranslator, isTranslator, translate, translatorSpec, type ImageModel, type Translator, type TranslatorSpec } from './translator.js';
 import { ReplicaAbortedError } from './parallel/allreduce.js';
 import { ReplicaPool } from './parallel/pool.js';
@@ -171,7 +171,7 @@ export class Trainer {
     readonly data: LabelledImages,
     readonly config: Config,
   ) {
-    const { gan, decode, train } = config;
+    const { gan, train } = config;
     this.rng = new Rng(config.seed);
     const initRng = this.rng.fork(1);
     const holdRng = this.rng.fork(2);

@@ -13,13 +13,13 @@ import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
 import { locateImages } from '../manifest/locate.js';
-import { OUT_GLOBS, OUT_NAMES, outLayout } from '../out/layout.js';
+import { OUT_GLOBS, outLayout } from '../out/layout.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
 import { planTranslations } from './translations.js';
 import type { ClassVerdict } from './verdict.js';
-import type { ClassView, NearestPair, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
+import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 
 /** Images per class and kind (real, kept, rejected) shown in the report. */
 export const THUMBS_PER_GRID = 16;

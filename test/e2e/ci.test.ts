@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
+import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 /** Tiny and per-class (the mode shards split); the feature classifier trains for a few steps only. */
