@@ -149,12 +149,13 @@ const guardLines = (guard) =>
 const runLine = (t, k) =>
   `pipeline (${opts.set.length ? `default config +${setText}` : 'default config'}${pooled ? `, GAN seed ${k}` : ''}): ${t.runSeconds === null ? 'reused' : minutes(t.runSeconds)} (budget ${BUDGET_SECONDS / 60} min; summary total ${minutes(t.summary.durations.total)}, train ${minutes(t.summary.durations.train)}${t.summary.incremental?.train === 'reused' ? ' (models reused from the previous run)' : ''}, guard ${minutes(t.summary.durations.guard ?? 0)}); backend ${t.summary.backend.name}`;
 // A manifest with no synthetic image: evaluate takes the synthetic row from the oversample row's classifier.
-const trained = (r) => (r.rows.find((row) => row.name === 'synthetic')?.seconds === 0 ? "3 classifiers (the synthetic row is the oversample row's: the same training set)" : '4 classifiers');
+const reused = (r) => r.rows.find((row) => row.name === 'synthetic')?.seconds === 0;
+const trained = (r) => (reused(r) ? '3 classifiers' : '4 classifiers');
 const tuned = (r) => (r.tuning ? r.tuning.candidates.length * r.tuning.seeds.length : 0);
 const lines = [
   `${opts.dataset}: ${added('before')} real training images; ${added('synthetic')} synthetic and ${added('oversampled')} oversampled in the manifest${pooled ? ` of GAN training 0 (${trainings.map((t) => `${t.summary.classes.reduce((s, c) => s + (c.synthetic ?? 0), 0)}`).join(' / ')} synthetic over the ${opts.ganSeeds} trainings)` : ''}`,
   ...trainings.map(runLine),
-  `evaluate: ${pooled ? `${opts.ganSeeds} trainings × ` : ''}${trainings[0].result.seeds.length} seed${trainings[0].result.seeds.length === 1 ? '' : 's'} × ${trained(trainings[0].result)} (+ ${tuned(trainings[0].result)} on the validation split${pooled ? ' each' : ''}), ${result.settings.steps} steps of ${result.settings.batchSize}; ${minutes(evalSeconds)}`,
+  `evaluate: ${pooled ? `${opts.ganSeeds} trainings × ` : ''}${trainings[0].result.seeds.length} seed${trainings[0].result.seeds.length === 1 ? '' : 's'} × ${trained(trainings[0].result)} (+ ${tuned(trainings[0].result)} on the validation split${pooled ? ' each' : ''}${reused(trainings[0].result) ? "; the synthetic row is the oversample row's, the same training set" : ''}), ${result.settings.steps} steps of ${result.settings.batchSize}; ${minutes(evalSeconds)}`,
   `load average: ${loadBefore} before, ${load()} after, on ${os.availableParallelism()} cores (other processes share this machine)`,
   '',
   ...trainings.flatMap((t, k) => [...(pooled ? [`GAN training ${k}:`] : []), ...guardLines(t.summary.guard), '']),
