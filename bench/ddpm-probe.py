@@ -30,10 +30,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, write_manifest  # noqa: E402
+from probe_manifest import folder_images, oversampled, probe_parser, real_entries, save_synthetic, write_manifest  # noqa: E402
 
 p = probe_parser(__doc__)
 p.add_argument('--steps', type=int, default=6000)
@@ -54,19 +53,7 @@ torch.manual_seed(args.seed)
 rng = np.random.default_rng(args.seed)
 
 # ---- data: every class of the training folder --------------------------------------------------------------
-labels = sorted(d for d in os.listdir(args.train) if os.path.isdir(os.path.join(args.train, d)))
-xs, ys = [], []
-mode = 'L'
-for k, c in enumerate(labels):
-    for n in sorted(os.listdir(os.path.join(args.train, c))):
-        im = Image.open(os.path.join(args.train, c, n))
-        if im.mode not in ('L', '1'):
-            mode = 'RGB'
-        xs.append(im)
-        ys.append(k)
-arr = np.stack([np.asarray(im.convert(mode), dtype=np.float32) for im in xs])
-if arr.ndim == 3:
-    arr = arr[..., None]
+labels, _, arr, ys, mode = folder_images(args.train)
 X = torch.from_numpy(arr).permute(0, 3, 1, 2) / 127.5 - 1
 Y = torch.tensor(ys)
 N, CH, H, W = X.shape

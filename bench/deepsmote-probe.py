@@ -29,10 +29,9 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
-from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))
-from probe_manifest import oversampled, probe_parser, real_entries, save_synthetic, scarce_classes, write_manifest  # noqa: E402
+from probe_manifest import folder_images, oversampled, probe_parser, real_entries, save_synthetic, write_manifest  # noqa: E402
 
 p = probe_parser(__doc__)
 p.add_argument('--steps', type=int, default=2000)
@@ -45,17 +44,9 @@ args = p.parse_args()
 rng = np.random.default_rng(args.seed)
 torch.manual_seed(args.seed)
 
-scarce = scarce_classes(args.train)
-mode = scarce[0][3]
-labels = sorted(d for d in os.listdir(args.train) if os.path.isdir(os.path.join(args.train, d)))
-images, ys = [], []
-for i, c in enumerate(labels):
-    for n in sorted(os.listdir(os.path.join(args.train, c))):
-        images.append(np.asarray(Image.open(os.path.join(args.train, c, n)).convert(mode), dtype=np.float32))
-        ys.append(i)
-x_all = np.stack(images)
-x_all = (x_all[:, None] if x_all.ndim == 3 else x_all.transpose(0, 3, 1, 2)) / 127.5 - 1
-y_all = np.array(ys)
+labels, names_by_class, x_raw, y_all, mode = folder_images(args.train)
+x_all = x_raw.transpose(0, 3, 1, 2) / 127.5 - 1
+counts = np.bincount(y_all, minlength=len(labels))
 ch, size = x_all.shape[1], x_all.shape[2]
 assert size % 4 == 0, f'image side {size} must be a multiple of 4'
 q = size // 4
@@ -116,9 +107,10 @@ dec.eval()
 os.makedirs(args.out, exist_ok=True)
 real = real_entries(args.run, args.out)
 added = []
-for c, names, imgs, _, need in scarce:
-    x = np.stack(imgs).astype(np.float32)
-    x = (x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)) / 127.5 - 1
+for k, c in enumerate(labels):
+    if counts[k] >= counts.max():
+        continue  # a scarce class has fewer images than the largest (as scarce_classes), from the images loaded above
+    names, x, need = names_by_class[k], x_all[y_all == k], int(counts.max() - counts[k])
     with torch.no_grad():
         z = enc(torch.from_numpy(x)).numpy()
     d2 = ((z[:, None, :] - z[None, :, :]) ** 2).sum(-1)

@@ -48,6 +48,21 @@ def write_manifest(run, out, entries):
     print(f'wrote {os.path.join(out, "manifest.jsonl")}')
 
 
+def folder_images(train):
+    """Every image of `train`, read once: (class labels in order, file names per class, the images as one float32
+    array N × H × W × C of 0–255 values, class index per image, PIL mode 'L' or 'RGB' — RGB when any image has
+    colour)."""
+    import numpy as np
+    from PIL import Image
+    labels = sorted(d for d in os.listdir(train) if os.path.isdir(os.path.join(train, d)))
+    names = [sorted(os.listdir(os.path.join(train, c))) for c in labels]
+    ims = [Image.open(os.path.join(train, c, n)) for c, ns in zip(labels, names) for n in ns]
+    mode = 'L' if all(i.mode in ('L', '1') for i in ims) else 'RGB'
+    x = np.stack([np.asarray(i.convert(mode), dtype=np.float32) for i in ims])
+    y = np.repeat(np.arange(len(labels)), [len(ns) for ns in names])
+    return labels, names, x[..., None] if x.ndim == 3 else x, y, mode
+
+
 def scarce_classes(train):
     """Each class of `train` with fewer images than the largest: (label, file names, images as float64 arrays,
     PIL mode 'L' or 'RGB', its deficit to the largest class), in label order."""
