@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { BACKENDS } from '../config/schema.js';
@@ -12,7 +11,7 @@ import type { EvaluationResult } from '../evaluate/types.js';
 import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { exists, writeFileAtomic } from '../util/fs.js';
 import { outLayout } from '../out/layout.js';
 import { backendOption, examples, intOption, numberOption } from './options.js';
 
@@ -122,7 +121,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         const beside = outLayout(dir);
         const file = pooled ? beside.evaluate : (flags.out ?? beside.evaluate);
         await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
-        const reported = flags.report && path.resolve(file) === beside.evaluate && (await access(beside.summary).then(() => true, () => false));
+        const reported = flags.report && path.resolve(file) === beside.evaluate && (await exists(beside.summary));
         if (reported) await writeReport(dir);
         results.push(out);
         files.push(`${file}${reported ? ` and ${beside.report}` : ''}`);

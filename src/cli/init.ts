@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDescriptions, SCHEMA_FILE } from '../config/json-schema.js';
 import { UserError } from '../errors.js';
 import { inspectForInit } from '../init/inspect.js';
 import { starterConfig } from '../init/starter.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { exists, writeFileAtomic } from '../util/fs.js';
 import { examples } from './options.js';
 
 interface InitFlags {
@@ -44,7 +43,7 @@ export function registerInit(program: Command): void {
     .action(async (dir: string, flags: InitFlags) => {
       const toStdout = flags.config === '-';
       const file = toStdout ? null : path.resolve(flags.config);
-      if (file && !flags.force && (await access(file).then(() => true, () => false))) {
+      if (file && !flags.force && (await exists(file))) {
         throw new UserError(`${flags.config} exists; pass --force to overwrite it, or choose another --config`);
       }
       const facts = await inspectForInit(path.resolve(dir));

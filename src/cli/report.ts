@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { writeReport } from '../report/write.js';
+import { exists } from '../util/fs.js';
 import { examples } from './options.js';
 
 export function registerReport(program: Command): void {
@@ -17,8 +18,7 @@ export function registerReport(program: Command): void {
       // A folder with neither a summary nor a manifest is no run's: writing an empty report.html into it
       // (a typo, or the parent of the out folder) would only litter it.
       const layout = outLayout(out);
-      const has = async (f: string) => (await stat(f).catch(() => null))?.isFile() ?? false;
-      if (!(await has(layout.summary)) && !(await has(layout.manifest))) {
+      if (!(await exists(layout.summary)) && !(await exists(layout.manifest))) {
         throw new UserError(`<out>: expected the out folder of a run, received ${out} (it holds neither ${OUT_NAMES.summary} nor ${OUT_NAMES.manifest})`);
       }
       const { file, notes } = await writeReport(out);

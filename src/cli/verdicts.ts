@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
@@ -6,6 +5,7 @@ import { loadVerdicts } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
 import { verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
+import { exists } from '../util/fs.js';
 import { jsonOutput } from './options.js';
 
 /**
@@ -15,7 +15,7 @@ import { jsonOutput } from './options.js';
 export async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Promise<void> {
   const verdicts = await loadVerdicts(s.out, s as SummaryLike);
   const file = path.join(s.out, REPORT_FILE);
-  const hasReport = report && (await access(file).then(() => true, () => false));
+  const hasReport = report && (await exists(file));
   if (jsonOutput(format)) {
     process.stderr.write(JSON.stringify({ event: 'verdict', t: Math.round(process.uptime() * 1000) / 1000, classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
     return;

@@ -4,11 +4,10 @@
  * `path`; once the out folder alone is moved or uploaded (a CI artefact), `path` no longer resolves and
  * `file_name` (a real image's copy or hard link under imagefolder/, or the synthetic file itself) does.
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestEntry } from './build.js';
+import { exists } from '../util/fs.js';
 
-const exists = (file: string) => access(file).then(() => true, () => false);
 
 /**
  * The image file of each entry: `path` resolved against `dir` where that file exists, else `file_name`

@@ -3,7 +3,7 @@
  * job (`plan.ts`), and writes one out folder as an unsharded run would have: manifest, summary, synthetic
  * images, per-class models, training logs (without checkpoints), kept rejects and report.html.
  */
-import { access, cp, readdir, readFile } from 'node:fs/promises';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { EventSink } from '../events.js';
@@ -15,7 +15,7 @@ import { OUT_NAMES, outLayout } from '../out/layout.js';
 import { fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
 import type { Summary } from '../stages/summary.js';
 import { publish } from '../stages/write.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { exists, writeFileAtomic } from '../util/fs.js';
 import { planMerge, type MergedSummary, type ShardOut } from './plan.js';
 
 export interface MergeOptions {
@@ -26,7 +26,6 @@ export interface MergeOptions {
   emit?: EventSink;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 
 /**
  * Reads one shard's out folder.

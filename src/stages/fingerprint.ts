@@ -19,10 +19,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { jobMode, OUT_NAMES, outLayout, type JobMode } from '../out/layout.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { exists, writeFileAtomic } from '../util/fs.js';
 import { canonicalJson, hashJson } from '../util/hash.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
@@ -127,7 +127,6 @@ export async function writeState(out: string, state: Omit<RunState, 'format' | '
   await writeFileAtomic(outLayout(out).state, JSON.stringify(full, null, 2) + '\n');
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
 
 /** Whether every job has a checkpoint to take its trained model from. */
 export async function checkpointsPresent(out: string, mode: JobMode, jobs: readonly string[]): Promise<boolean> {

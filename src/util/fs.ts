@@ -1,5 +1,8 @@
-import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+
+/** Whether a path exists (any kind: file, folder, link to one). */
+export const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
 /**
  * Writes a file atomically: to a temp file beside it, then renamed over the target, so a reader (or an
