@@ -54,8 +54,7 @@ export function registerGenerate(program: Command): void {
       const labels = [...new Set(flags.class)];
       const progress = createProgress(mode);
       progress({ type: 'info', message: describeBackend(backend) });
-      progress({ type: 'stage.start', stage: 'generate', total: count * labels.length });
-      const t0 = performance.now();
+      let t0 = performance.now();
       const { files } = await generateFromModel({
         model: flags.model,
         labels,
@@ -64,6 +63,10 @@ export function registerGenerate(program: Command): void {
         ...(seed !== undefined ? { seed } : {}),
         ...(flags.source ? { sources: flags.source } : {}),
         workers,
+        onStart: (total) => {
+          progress({ type: 'stage.start', stage: 'generate', total });
+          t0 = performance.now();
+        },
         onPlan: (plan) => {
           if (plan.refused) progress({ type: 'warn', message: `--workers ${workers}: sampling on one thread: ${plan.reason}` });
           else if (plan.threads > 1) progress({ type: 'info', message: `generate: ${plan.threads} sampler threads` });

@@ -47,6 +47,8 @@ export interface GenerateRequest {
   sources?: string[];
   /** Threads sampling a noise generator (sampler-pool.ts); default `auto`. */
   workers?: SamplerWorkers;
+  /** Told once, after the model and the request are checked and before the first image: how many images will be written. */
+  onStart?: (total: number) => void;
   /** Told once, before sampling: how many threads sample and why. */
   onPlan?: (plan: SamplersPlan) => void;
   /** Told why sampler threads did not start, if they did not (the sampling then ran on one thread). */
@@ -139,6 +141,7 @@ export async function generateFromModel(req: GenerateRequest): Promise<{ files: 
     const { size, channels } = g.spec;
     const writer = new PngWriter(size, channels as 1 | 3);
     const total = req.labels.length * req.count;
+    req.onStart?.(total);
     const planned: { label: string; file: string; seed: number }[] = [];
     const plan = planSamplers(req.workers ?? 'auto', workerBackend(), os.availableParallelism(), total, 1);
     req.onPlan?.(plan);
@@ -202,6 +205,7 @@ async function translateFromModel(req: GenerateRequest): Promise<{ files: string
       }
     }
     const sourceHashes = await Promise.all(sources.map(async (f) => sha256(await readFile(f))));
+    req.onStart?.(req.labels.length * sources.length);
     const step = saved.meta['step'];
     const entries: ManifestEntry[] = [];
     const files: string[] = [];

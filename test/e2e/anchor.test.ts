@@ -100,6 +100,9 @@ describe('generate.anchor through the CLI', () => {
     const typo = await runCli(['generate', '--model', path.join(dir, 'model/pullover/generator'), '--class', 'pulover', '--count', '1', '--out', path.join(gen, 'typo'), '--backend', 'wasm']);
     expect(typo.code, typo.stderr).toBe(2);
     expect(typo.stderr).toMatch(/received \\?"pulover\\?" \(did you mean \\?"pullover\\?"\?\)/);
+    // Refused before any work starts: no generate stage opened (a progress bar) for it.
+    expect(typo.stderr).not.toMatch(/"stage.start"/);
+    expect(g.stderr).toMatch(/"event":"stage.start","stage":"generate","total":180/);
   }, 120_000);
 
   it('Ctrl-C during a fit stops it at the next step: exit 130, outputs unchanged', async () => {
