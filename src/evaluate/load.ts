@@ -2,6 +2,7 @@
  * Reading what `evaluate` trains and tests on: the manifest's images (real, then synthetic), decoded as
  * the run decoded them, and a held-out folder of real images with the same class folders.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -33,8 +34,10 @@ export interface EvaluationData {
   decode: DecodeSettings;
   /** The run's target count per class index (summary.json beside the manifest), NaN where unknown. */
   targets: Float64Array;
-  /** Things the user should know (test images that did not decode, classes without test images). */
+  /** Things the user should know (test images left out, classes without test images). */
   notes: string[];
+  /** Test images left out, by why (EvaluationResult.testLeftOut). */
+  testLeftOut: { undecodable: number; inTraining: number };
 }
 
 const DEFAULT_DECODE: DecodeSettings = { size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: false };
@@ -135,13 +138,36 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   const files = scan.classes.flatMap((c) => c.files.map((f) => ({ file: path.join(scan.root, f), label: c.label })));
   if (files.length === 0) throw new UserError(`--test: ${testDir} holds no images in class folders`);
   const res = await decodeAll(files.map((f) => f.file), decode);
-  const kept = res.kept.map((i) => files[i]!);
+  const per = decode.size * decode.size * decode.channels;
   const notes: string[] = [];
   if (res.failures.length > 0) notes.push(`${res.failures.length} test images could not be decoded and were left out (first: ${files[res.failures[0]!.index]!.file}: ${res.failures[0]!.reason})`);
+  // A test image that is a training image (the same pixels once decoded) would test the classifier on what it learnt.
+  const seen = trainingImages(pixels, real.length, per);
+  const inTraining = res.kept.flatMap((fileIndex, row) => {
+    const twin = seen.get(pixelKey(res.images.pixels, row, per));
+    return twin === undefined ? [] : [{ row, file: files[fileIndex]!, twin: path.resolve(dir, real[twin]!.path) }];
+  });
+  const leftOut = new Set(inTraining.map((o) => o.row));
+  const keptRows = res.kept.map((_, row) => row).filter((row) => !leftOut.has(row));
+  if (keptRows.length === 0) {
+    throw new UserError(
+      `--test: every image of ${testDir} that decodes is also a training image of the manifest (the same pixels once decoded); the test folder must hold real images the run never trained on`,
+      inTraining.slice(0, 5).map((o) => `${o.file.file} = ${o.twin}`),
+    );
+  }
+  if (inTraining.length > 0) {
+    const byLabel = countBy(inTraining.map((o) => o.file.label));
+    notes.push(
+      `${inTraining.length} test images are training images of the manifest (the same pixels once decoded) and were left out: ${[...byLabel].map(([l, n]) => `${l} ${n}`).join(', ')} (first: ${inTraining[0]!.file.file} = ${inTraining[0]!.twin}); a test folder must hold images the run never trained on`,
+    );
+  }
+  const kept = keptRows.map((row) => files[res.kept[row]!]!);
   const missing = labels.filter((l) => !kept.some((f) => f.label === l));
   if (missing.length > 0) notes.push(`no test images for ${missing.map((l) => `"${l}"`).join(', ')}: left out of balanced accuracy and macro-F1`);
+  const testPixels = keptRows.length === res.kept.length ? res.images.pixels : new Uint8Array(keptRows.length * per);
+  if (testPixels !== res.images.pixels) keptRows.forEach((row, i) => testPixels.set(res.images.pixels.subarray(row * per, (row + 1) * per), i * per));
   const test: LabelledImages = {
-    pixels: res.images.pixels,
+    pixels: testPixels,
     count: kept.length,
     size: decode.size,
     channels: decode.channels,
@@ -173,5 +199,27 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     decode,
     targets,
     notes,
+    testLeftOut: { undecodable: res.failures.length, inTraining: inTraining.length },
   };
+}
+
+/** A key for one decoded image's pixels (row `row` of `pixels`, `per` bytes each). */
+function pixelKey(pixels: Uint8Array, row: number, per: number): string {
+  return createHash('sha1').update(pixels.subarray(row * per, (row + 1) * per)).digest('hex');
+}
+
+/** The first `count` images of `pixels` (the manifest's real rows), by pixel key → their row. */
+function trainingImages(pixels: Uint8Array, count: number, per: number): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (let row = 0; row < count; row++) {
+    const key = pixelKey(pixels, row, per);
+    if (!seen.has(key)) seen.set(key, row);
+  }
+  return seen;
+}
+
+function countBy(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
 }

@@ -67,6 +67,7 @@ export function poolTrainings(results: readonly EvaluationResult[]): EvaluationR
     manifest: first.manifest,
     test: first.test,
     testCounts: first.testCounts,
+    ...(first.testLeftOut ? { testLeftOut: first.testLeftOut } : {}),
     backend: first.backend,
     seconds: results.reduce((s, r) => s + r.seconds, 0),
   };

@@ -295,6 +295,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     manifest: path.resolve(opts.manifest),
     test: path.resolve(opts.test),
     testCounts,
+    testLeftOut: data.testLeftOut,
     backend: tf.getBackend(),
     seconds: (performance.now() - t0) / 1000,
     notes: data.notes,

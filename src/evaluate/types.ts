@@ -109,6 +109,12 @@ export interface EvaluationResult {
   test: string;
   /** Test images per label. */
   testCounts: Record<string, number>;
+  /**
+   * Test-folder images left out, by why: files that did not decode, and images whose decoded pixels equal a
+   * real training image of the manifest (a test folder that overlaps the training folder would score the
+   * classifier on images it trained on). Absent from evaluate.json files written before 2026-12-05.
+   */
+  testLeftOut?: { undecodable: number; inTraining: number };
   backend: string;
   seconds: number;
 }

@@ -357,7 +357,7 @@ ${v ? `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic 
 ${asWrittenLines(e).map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
 <div class="verdict ${good ? 'good' : 'bad'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${good ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} (spread ± ${e.gainStd.toFixed(1)}).</div>
 ${table(t.head, t.rows)}
-<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;
+<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}${leftOutText(e)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;
 }
 
 function facts(d: ReportData): string {
@@ -399,4 +399,13 @@ ${d.evaluation ? evaluation(d.evaluation) : evaluationPointer(d)}
 ${facts(d)}
 </main></body></html>
 `;
+}
+
+/** Test images evaluate left out, if any, for the evaluate section's description. */
+function leftOutText(e: EvaluationResult): string {
+  const parts = [
+    e.testLeftOut?.inTraining ? `${e.testLeftOut.inTraining} more were training images of the manifest (the same pixels) and were left out` : '',
+    e.testLeftOut?.undecodable ? `${e.testLeftOut.undecodable} did not decode` : '',
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }

@@ -322,6 +322,43 @@ describe('evaluate on the fixtures', () => {
     expect(text).toBe(toJsonl(text.trim().split('\n').map((l) => JSON.parse(l))));
   });
 
+  it('leaves out test images that are training images (the same pixels once decoded, whatever the file), and refuses a test folder of nothing else', async () => {
+    const test = path.join(await tempDir(), 'test');
+    const testCount = async (dir: string) => (await Promise.all((await readdir(dir)).map(async (c) => (await readdir(path.join(dir, c))).length))).reduce((a, b) => a + b, 0);
+    for (const c of await readdir(TEST)) {
+      await mkdir(path.join(test, c), { recursive: true });
+      for (const f of await readdir(path.join(TEST, c))) await writeFile(path.join(test, c, f), await readFile(path.join(TEST, c, f)));
+    }
+    const coats = (await readdir(path.join(FIXTURE, 'coat'))).sort();
+    const shirts = (await readdir(path.join(FIXTURE, 'shirt'))).sort();
+    // A byte copy, the same pixels re-encoded as lossless WebP, and a training shirt filed as a coat.
+    await writeFile(path.join(test, 'coat', 'copied.png'), await readFile(path.join(FIXTURE, 'coat', coats[0]!)));
+    await sharp(path.join(FIXTURE, 'coat', coats[1]!)).webp({ lossless: true }).toFile(path.join(test, 'coat', 're-encoded.webp'));
+    await writeFile(path.join(test, 'coat', 'mislabelled.png'), await readFile(path.join(FIXTURE, 'shirt', shirts[0]!)));
+    // A mirrored training coat is another image (and the manifest's synthetic coats are such mirrors: not training images).
+    await sharp(path.join(FIXTURE, 'coat', coats[0]!)).flop().toFile(path.join(test, 'coat', 'mirrored.png'));
+    const d = await loadEvaluationData(manifest, test);
+    expect(d.test.count).toBe((await testCount(TEST)) + 1);
+    expect(d.testLeftOut).toEqual({ undecodable: 0, inTraining: 3 });
+    expect(d.notes.join('\n')).toMatch(/^3 test images are training images of the manifest \(the same pixels once decoded\) and were left out: coat 3 \(first: .*coat\/copied\.png = .*coat\/.+\.png\)/m);
+    const clean = await loadEvaluationData(manifest, TEST);
+    expect(clean.testLeftOut).toEqual({ undecodable: 0, inTraining: 0 });
+    // What is left: the clean folder's images and the mirror, labels and pixels row for row.
+    const coat = d.labels.indexOf('coat');
+    const coatsIn = (x: typeof d) => x.test.labels.filter((l) => l === coat).length;
+    expect(coatsIn(d)).toBe(coatsIn(clean) + 1);
+    const per = d.test.size * d.test.size * d.test.channels;
+    const rows = (x: typeof d) => Array.from({ length: x.test.count }, (_, i) => `${x.test.labels[i]}:${Buffer.from(x.test.pixels.subarray(i * per, (i + 1) * per)).toString('base64')}`);
+    const left = rows(d);
+    for (const r of rows(clean)) {
+      const i = left.indexOf(r);
+      expect(i).toBeGreaterThanOrEqual(0);
+      left.splice(i, 1);
+    }
+    expect(left).toHaveLength(1);
+    await expect(loadEvaluationData(manifest, FIXTURE)).rejects.toThrow(/--test: every image of .* that decodes is also a training image of the manifest/);
+  });
+
   it('loads oversampled entries as the real images they repeat, in the synthetic part only', async () => {
     const entries = (await readFile(manifest, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ManifestEntry);
     const realCoats = entries.filter((e) => e.source === 'real' && e.label === 'coat').slice(0, 3);
