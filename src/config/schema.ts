@@ -46,7 +46,7 @@ const StrategySchema = z.union(
   [
     oneOf(STRATEGIES),
     oneOf(Object.keys(STRATEGY_ALIASES) as [keyof typeof STRATEGY_ALIASES]).transform((a) => STRATEGY_ALIASES[a]),
-    z.number().gt(0).max(1),
+    z.number().gt(0, { error: 'expected a ratio in (0, 1]' }).max(1, { error: 'expected a ratio in (0, 1] (every class brought up to ceil(ratio × the largest))' }),
     z.record(z.string(), posInt()),
   ],
   {

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { pushAll } from '../util/array.js';
-import { closest } from '../util/closest.js';
+import { closest, didYouMean } from '../util/closest.js';
 import { boundProblems, tensorProblems } from './bounds.js';
 import { AUTO_DECODE } from './defaults.js';
 import { ConfigSchema, type ParsedConfig } from './schema.js';
@@ -79,7 +79,11 @@ function formatIssue(issue: z.core.$ZodIssue, root: unknown, locate: Locate): st
   }
   const input = 'input' in issue ? issue.input : valueAt(root, path);
   if (input === undefined) return [`${label(path, locate)}: required, ${issue.message}`];
-  return [`${label(path, locate)}: ${issue.message}, received ${describe(input)}`];
+  // A misspelt choice ("shred" for "shared"): the nearest of the values it could be.
+  const valueIssues = issue.code === 'invalid_value' ? [issue] : issue.code === 'invalid_union' ? issue.errors.flat().filter((i) => i.code === 'invalid_value') : [];
+  const choices = valueIssues.flatMap((i) => i.values).filter((v): v is string => typeof v === 'string');
+  const hint = typeof input === 'string' && choices.length > 0 ? didYouMean(input, choices, 'aside') : '';
+  return [`${label(path, locate)}: ${issue.message}, received ${describe(input)}${hint}`];
 }
 
 function describe(v: unknown): string {

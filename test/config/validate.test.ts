@@ -22,7 +22,10 @@ describe('config validation', () => {
     ['input: a\ndecode:\n  size: 30\n', 'decode.size (line 3): expected a multiple of 4 that is ≥ 8 (the generator upsamples twice by 2), or "auto", received 30'],
     ['input: a\ndecode:\n  channels: 2\n', 'decode.channels (line 3): expected 1 (grayscale), 3 (RGB) or "auto", received 2'],
     ['input: a\ndecode:\n  fit: stretch\n', 'decode.fit (line 3): expected one of "cover", "contain", "fill", received "stretch"'],
-    ['input: a\nbackend: tpu\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "native", "wasm", "cpu", received "tpu"'],
+    ['input: a\nbackend: tpu\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "native", "wasm", "cpu", received "tpu" (did you mean "cpu"?)'],
+    ['input: a\nbackend: wsam\n', 'backend (line 2): expected one of "auto", "node-gpu", "node", "native", "wasm", "cpu", received "wsam" (did you mean "wasm"?)'],
+    ['input: a\ngan:\n  mode: shred\n', 'gan.mode (line 3): expected one of "shared", "per-class", "translate", received "shred" (did you mean "shared"?)'],
+    ['input: a\nfilter:\n  order: [near-copy, lable]\n', 'filter.order.1 (line 3): expected one of "near-copy", "label", "discriminator", "usefulness", "coverage", received "lable" (did you mean "label"?)'],
     ['input: a\nseed: -3\n', 'seed (line 2): expected an integer ≥ 0, received -3'],
     ['input: a\ntrain:\n  beta1: 1.5\n', 'train.beta1 (line 3): expected a number between 0 and 1, received 1.5'],
     ['input: a\ngenerate:\n  oversample: 0.5\n', 'generate.oversample (line 3): expected a number ≥ 1, received 0.5'],
@@ -45,7 +48,9 @@ describe('config validation', () => {
 
   it('rejects a balance strategy that is neither a name, a ratio nor a map', () => {
     expect(problemsOf('input: a\nbalance:\n  strategy: most\n')[0]).toMatch(/^balance\.strategy \(line 3\): expected one of "not-majority".*received "most"$/);
-    expect(problemsOf('input: a\nbalance:\n  strategy: 1.5\n')[0]).toMatch(/^balance\.strategy \(line 3\):/);
+    expect(problemsOf('input: a\nbalance:\n  strategy: 1.5\n')).toEqual(['balance.strategy (line 3): expected a ratio in (0, 1] (every class brought up to ceil(ratio × the largest)), received 1.5']);
+    expect(problemsOf('input: a\nbalance:\n  strategy: 0\n')).toEqual(['balance.strategy (line 3): expected a ratio in (0, 1], received 0']);
+    expect(problemsOf('input: a\nbalance:\n  strategy: not-majorty\n')[0]).toMatch(/received "not-majorty" \(did you mean "not-majority"\?\)$/);
   });
 
   it('names the key of a target map that is wrong, not only that a map is not accepted', () => {
