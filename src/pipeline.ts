@@ -21,7 +21,7 @@ import type { Summary } from './stages/summary.js';
 import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage } from './stages/train.js';
-import { runGuard, type GuardSummary } from './stages/guard.js';
+import { guardClassifiers, runGuard, type GuardSummary } from './stages/guard.js';
 import { fewHeldOutNote } from './guard/preview.js';
 import { deliveredTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
@@ -153,7 +153,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       let images = synth.images;
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
       if (config.guard !== 'off') {
-        guard = await timed('guard', () => runGuard(config, ing, trained.jobs, synth, targets, emit, signal));
+        guard = await timed('guard', () => runGuard(config, ing, trained.jobs, synth, targets, emit, signal), guardClassifiers(synth));
         const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         targets = kept.map((i) => targets[i]!);

@@ -81,6 +81,9 @@ function jsonSink(stream: NodeJS.WritableStream): EventSink {
         if (!due(`fit:${e.label}`, e.done === e.total)) return;
         extra = { class: e.label };
         break;
+      case 'guard.progress':
+        if (!due('guard', e.done === e.total)) return;
+        break;
     }
     const t = Math.round(performance.now() - t0) / 1000;
     stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }, roundNumbers) + '\n');
@@ -132,6 +135,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           if (e.stage === 'decode') startBar('decode   [{bar}] {value}/{total} images | {eta_formatted} left', e.total ?? 0);
           else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total} | D {lossD} G {lossG} | {ips} img/s | ETA {eta_formatted}', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-' });
           else if (e.stage === 'generate') startBar('generate [{bar}] {value}/{total} candidates | {label}', e.total ?? 0, { label: '' });
+          else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} quick classifiers | ETA {eta_formatted}', e.total);
           else say(`${e.stage}…`);
           return;
         case 'stage.end':
@@ -150,6 +154,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           return;
         case 'generate.fit':
           bar?.update(generated(), { label: `${e.label}: fitting latents, step ${e.done}/${e.total}` });
+          return;
+        case 'guard.progress':
+          bar?.update(e.done);
           return;
       }
     }
@@ -175,6 +182,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         return;
       case 'generate.fit':
         throttled(`generate: ${e.label} fitting latents, step ${e.done}/${e.total}`, e.done === e.total);
+        return;
+      case 'guard.progress':
+        throttled(`guard: ${e.done}/${e.total} quick classifiers`, e.done === e.total);
         return;
     }
   };

@@ -162,6 +162,13 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   };
 }
 
+/** How many quick classifiers the guard trains: per seed one without synthetic images and one per class that has some. */
+export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }): number {
+  const withImages = new Set(synth.images.map((img) => img.label));
+  const judged = synth.classes.filter((c) => withImages.has(c.label)).length;
+  return judged > 0 ? GUARD_SEEDS * (1 + judged) : 0;
+}
+
 /** A trained GAN job as the guard needs it: its labels and the indices (into its data) it held out. */
 export interface HeldOutJob {
   labels: string[];
@@ -212,6 +219,7 @@ export async function runGuard(
     images: synth.images,
     targets,
     ...(signal ? { signal } : {}),
+    onProgress: (done, total) => emit({ type: 'guard.progress', done, total }),
   });
   for (const c of summary.perClass) {
     // With no held-out image of the class there is no recall to show; the reason says so.

@@ -76,3 +76,23 @@ describe("generate.anchor's fit progress", () => {
     expect(lines).toEqual(['generate: coat fitting latents, step 1/300', 'generate: coat fitting latents, step 300/300']);
   });
 });
+
+describe("the guard's progress", () => {
+  it('JSON: throttled, first and last kept; text: the first and the last line', () => {
+    const feed = (sink: ReturnType<typeof createProgress>) => {
+      sink({ type: 'stage.start', stage: 'guard', total: 12 });
+      for (let done = 1; done <= 12; done++) sink({ type: 'guard.progress', done, total: 12 });
+      sink({ type: 'stage.end', stage: 'guard', seconds: 1.25 });
+      sink.close();
+    };
+    const json = capture();
+    feed(createProgress('json', json.stream));
+    expect(json.lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'guard.progress').map((e) => [e.done, e.total])).toEqual([
+      [1, 12],
+      [12, 12],
+    ]);
+    const text = capture();
+    feed(createProgress('lines', text.stream));
+    expect(text.lines).toEqual(['guard: started (12)', 'guard: 1/12 quick classifiers', 'guard: 12/12 quick classifiers', 'guard: done in 1.3 s']);
+  });
+});

@@ -45,6 +45,12 @@ describe('guard (e2e)', () => {
     expect(r.stdout).not.toContain('do not use the synthetic images');
   });
 
+  it('shows its progress: 3 seeds × (1 + 3 classes judged) quick classifiers, the last line at the total', () => {
+    expect(r.stderr).toContain('guard: started (12)');
+    expect(r.stderr).toContain('guard: 12/12 quick classifiers');
+    expect(r.stderr.indexOf('guard: 12/12 quick classifiers')).toBeLessThan(r.stderr.indexOf('guard: done in'));
+  });
+
   it('says before the training how few held-out images the classes will be judged on', async () => {
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     const held = summary.guard.heldOut.coat;
