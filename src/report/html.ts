@@ -59,6 +59,7 @@ svg .cut{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:5 3}svg .cut-label{
 svg .marker{stroke:#1b1f24;stroke-width:2}svg .ref{stroke:#8c959f;stroke-dasharray:2 3}
 .note{color:var(--muted);font-style:italic}
 .notes li{color:var(--muted)}
+details.class-verdict{margin:4px 0}details.class-verdict summary{cursor:pointer;padding:4px 0}
 details pre{background:var(--soft);border:1px solid var(--line);padding:10px;overflow:auto;font-size:12px;max-height:480px}
 .verdict{padding:8px 12px;border-radius:6px;border:1px solid var(--line);margin:10px 0}
 .verdict.good{background:#ecfdf3;border-color:#abefc6}.verdict.bad{background:#fef3f2;border-color:#fecdca}.verdict.neutral{background:var(--soft)}
@@ -148,18 +149,26 @@ function verdictSummary(vs: ClassVerdict[]): string {
   return `<div class="verdict ${cls}">${parts.join(' ')} <a href="#verdict">Why</a></div>`;
 }
 
+/** Up to this many classes each verdict stands open; beyond it each is one line that opens to its checks. */
+const VERDICTS_OPEN = 8;
+
 /** The verdict per scarce class, with every figure behind it and its scale. */
 function verdicts(d: ReportData): string {
   if (d.verdicts.length === 0) return `<section id="verdict"><h2>Verdict per class</h2><p class="note">No class got synthetic images.</p></section>`;
-  const blocks = d.verdicts.map(
-    (v) => `<h3>${esc(v.label)} ${badge(v.verdict)}</h3><p>${esc(v.advice)}</p>${table(
+  const checks = (v: ClassVerdict) =>
+    `<p>${esc(v.advice)}</p>${table(
       ['check', 'figure', 'verdict', 'why'],
       v.checks.map((k) => [esc(k.name), esc(k.figure), badge(k.verdict), esc(k.why)]),
       2,
       [3],
-    )}`,
+    )}`;
+  // Many classes: one line each (name and verdict), their checks a click away, so the page stays a list.
+  const many = d.verdicts.length > VERDICTS_OPEN;
+  const blocks = d.verdicts.map((v) =>
+    many ? `<details class="class-verdict"><summary><b>${esc(v.label)}</b> ${badge(v.verdict)}${v.withheld ? ' not delivered' : ''}</summary>${checks(v)}</details>` : `<h3>${esc(v.label)} ${badge(v.verdict)}</h3>${checks(v)}`,
   );
-  return `<section id="verdict"><h2>Verdict per class</h2><p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected; once evaluate has run, FID and the coverage of its test folder (as many kept images against as many real ones) replace the run's own FID and KID, and its real-data classifier says how often it recognises the kept images as their class, against the class's test images. <b>good</b> needs every one of them measured and close, FID, KID, coverage and the label check from at least ${VERDICT_LIMITS.minHeldOut} held-out or test images (from fewer they read better than they are, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
+  const counts = many ? `<p>${d.verdicts.length} classes: ${(['good', 'doubtful', 'poor'] as const).map((x) => `${d.verdicts.filter((v) => v.verdict === x).length} ${x}`).join(', ')}; open a class for its figures.</p>` : '';
+  return `<section id="verdict"><h2>Verdict per class</h2>${counts}<p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected; once evaluate has run, FID and the coverage of its test folder (as many kept images against as many real ones) replace the run's own FID and KID, and its real-data classifier says how often it recognises the kept images as their class, against the class's test images. <b>good</b> needs every one of them measured and close, FID, KID, coverage and the label check from at least ${VERDICT_LIMITS.minHeldOut} held-out or test images (from fewer they read better than they are, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
 }
 
 function guard(s: SummaryLike | null): string {

@@ -204,6 +204,20 @@ describe('renderReport', () => {
     expect(html).toContain(`<td class="l">${why}</td>`);
   });
 
+  it('keeps a few classes open, and turns many into one line each that opens to the figures', () => {
+    const cls = (label: string, fid: number) => judgeClass({ label, fid, kid: null, fidFloor: 30, diversity: 1, candidates: 10, kept: 5, rejected: {} });
+    const few = renderReport(data({ verdicts: ['a', 'b', 'c'].map((l) => cls(l, 31)) }));
+    expect(few).toContain('<h3>a <span class="badge');
+    expect(few).not.toContain('<details class="class-verdict">');
+    const labels = Array.from({ length: 9 }, (_, i) => `class-${i}`);
+    const many = renderReport(data({ verdicts: labels.map((l, i) => cls(l, i < 3 ? 31 : 300)) }));
+    expect(many.match(/<details class="class-verdict"><summary><b>class-\d<\/b> <span class="badge (good|poor)">/g)).toHaveLength(9);
+    expect(many).not.toContain('<h3>class-0');
+    expect(many).toContain('9 classes: 3 good, 0 doubtful, 6 poor; open a class for its figures.');
+    // Every class's figures are still on the page.
+    for (const l of labels) expect(many).toMatch(new RegExp(`<summary><b>${l}</b>[^]*?FID \\d+ = `));
+  });
+
   it('renders what exists: no summary, no classes, no training', () => {
     const html = renderReport(data({ summary: null, classes: [], training: [], config: null, notes: ['summary.json is missing'] }));
     expect(html).toContain('summary.json is missing');
