@@ -9,7 +9,10 @@ MNIST values, 34 and 4, by default: chosen before any figure, not tuned). Each s
 gan-augment delivers a fill: `--share` of the deficit deformed images (default 0.5, as `deliver.share`), the
 rest its real images listed again, hard labels.
 
-  /usr/bin/python3 bench/deform-probe.py --run <run out folder> --train <train folder> --out <folder> [--alpha 34] [--sigma 4] [--share 0.5] [--seed 0]
+With `--transform flip` each image is instead its real image mirrored left–right: the one new view of a garment
+that is surely of its class, and one that the classifier's ±2 px shifts do not give.
+
+  /usr/bin/python3 bench/deform-probe.py --run <run out folder> --train <train folder> --out <folder> [--transform elastic|flip] [--alpha 34] [--sigma 4] [--share 0.5] [--seed 0]
   node bin/gan-augment.js evaluate --manifest <folder>/manifest.jsonl --test <test folder> --seeds 5
 
 The real entries and summary.json come from the run (its manifest lists the same training folder). Not part of
@@ -28,6 +31,7 @@ p = probe_parser(__doc__)
 p.add_argument('--alpha', type=float, default=34.0)
 p.add_argument('--sigma', type=float, default=4.0)
 p.add_argument('--share', type=float, default=0.5)
+p.add_argument('--transform', choices=['elastic', 'flip'], default='elastic')
 args = p.parse_args()
 rng = np.random.default_rng(args.seed)
 
@@ -51,9 +55,10 @@ for c, names, x, mode, need in scarce_classes(args.train):
     make = int(round(args.share * need))
     for j in range(make):
         a = j % len(x)  # every real image deformed once before any twice
-        px = deform(x[a]).round().clip(0, 255).astype(np.uint8)
+        px = (deform(x[a]) if args.transform == 'elastic' else np.flip(x[a], axis=1)).round().clip(0, 255).astype(np.uint8)
         added.append(save_synthetic(args.out, c, f'{j:05d}-{names[a][:-4]}.png', px, mode, 'deform-probe', seed=args.seed))
     own = [e for e in real if e['label'] == c]
     added += oversampled(own, need - make)
-    print(f'{c}: {make} deformed images (alpha {args.alpha}, sigma {args.sigma}), {need - make} real listed again')
+    what = f'deformed images (alpha {args.alpha}, sigma {args.sigma})' if args.transform == 'elastic' else 'mirrored images'
+    print(f'{c}: {make} {what}, {need - make} real listed again')
 write_manifest(args.run, args.out, real + added)
