@@ -185,6 +185,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     synthesis,
     files: ing.counts,
     rejectedFiles: ing.rejected,
+    duplicates: ing.duplicates,
     decode: message ? { ...ing.decode, auto: message } : ing.decode,
     train: trainInfo,
     durations,

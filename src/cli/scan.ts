@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, parseConfigText } from '../config/load.js';
 import { InputError } from '../errors.js';
 import { createProgress, printable, progressMode } from '../progress.js';
-import { inspectFolder } from '../stages/ingest.js';
+import { duplicateLines, inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
 import { examples, logFormatOption, parseLogFormat, strategyOption } from './options.js';
 
@@ -61,6 +61,7 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
           counts,
           emptyClasses: scan.emptyClasses,
           decode: a.decode,
+          duplicates: a.duplicates,
           files: records,
         };
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -75,6 +76,9 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
           for (const r of these.slice(0, LISTED)) out.push(`  ${printable(r.path)}: ${printable(r.reason ?? '')}\n`);
           if (these.length > LISTED) out.push(`  … and ${these.length - LISTED} more (see --json)\n`);
         }
+        const dup = duplicateLines(a.duplicates, LISTED);
+        if (dup.length > 0) out.push(`\nsame bytes:\n`);
+        for (const line of dup) out.push(`  ${line.conflict ? 'warning: ' : ''}${printable(line.text)}\n`);
         for (const label of scan.emptyClasses) out.push(`warning: class folder "${printable(label)}" holds no images\n`);
         process.stdout.write(out.join(''));
       }

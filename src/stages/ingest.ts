@@ -10,6 +10,7 @@ import { resolveDecode } from '../dataset/auto-decode.js';
 import { planBalance, type BalancePlan } from '../dataset/balance.js';
 import { DecodeCache, writeDecodeCache } from '../dataset/cache.js';
 import { decodeAll, type DecodeResult } from '../dataset/decode.js';
+import { describeGroup, findDuplicates, type Duplicates } from '../dataset/duplicates.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder, type FileRecord, type ScanResult } from '../dataset/scan.js';
 import type { EventSink } from '../events.js';
@@ -62,6 +63,8 @@ export interface Accounted {
   /** Balance of the decoded images. */
   plan: BalancePlan;
   decode: DecodeReport;
+  /** Ingested files with the same bytes as another (dataset/duplicates.ts). */
+  duplicates: Duplicates;
 }
 
 export interface Ingested extends Accounted {
@@ -159,7 +162,8 @@ async function decodeAndAccount(
     cached: decoded.cached,
     decoded: decoded.decoded,
   };
-  return { accounted: { scan, records, rejected, counts, plan, decode }, decoded, candidates };
+  const duplicates = findDuplicates(decoded.kept.map((i) => ({ path: candidates[i]!.rel, label: candidates[i]!.label, hash: decoded.hashes[i]! })));
+  return { accounted: { scan, records, rejected, counts, plan, decode, duplicates }, decoded, candidates };
 }
 
 const byPath = (a: FileRecord, b: FileRecord) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -172,11 +176,32 @@ function report(a: Accounted, emit: EventSink): void {
   };
   list(a.rejected, 'warn', 'rejected');
   list(a.records.filter((r) => r.status === 'ignored'), 'info', 'ignored');
+  for (const line of duplicateLines(a.duplicates, LISTED)) emit({ type: line.conflict ? 'warn' : 'info', message: line.text });
   const empty = new Set(a.scan.emptyClasses);
   for (const c of a.plan.classes.filter((x) => x.count === 0)) {
     const why = empty.has(c.label) ? 'its folder holds no images' : 'none of its images could be decoded';
     emit({ type: 'warn', message: `class "${c.label}" has no usable images (${why}): nothing to learn it from, it gets no synthetic images` });
   }
+}
+
+/**
+ * What to say about files with the same bytes: each group filed under two labels (a label is wrong), then a
+ * count of copies within classes with the first few; at most `listed` groups of each kind.
+ */
+export function duplicateLines(d: Duplicates, listed: number): { conflict: boolean; text: string }[] {
+  const lines: { conflict: boolean; text: string }[] = [];
+  for (const g of d.acrossClasses.slice(0, listed)) {
+    lines.push({ conflict: true, text: `the same image under ${new Set(g.files.map((f) => f.label)).size} labels (same bytes): ${describeGroup(g)}; one of the labels is wrong: delete or move the wrong copy` });
+  }
+  if (d.acrossClasses.length > listed) lines.push({ conflict: true, text: `… and ${d.acrossClasses.length - listed} more images under two labels (see summary.json, or scan --json)` });
+  if (d.withinClass.length > 0) {
+    const copies = d.withinClass.reduce((s, g) => s + g.files.length - 1, 0);
+    const n = Math.min(3, listed);
+    const shown = d.withinClass.slice(0, n).map(describeGroup).join('; ');
+    const more = d.withinClass.length > n ? `; … and ${d.withinClass.length - n} more groups (see summary.json, or scan --json)` : '';
+    lines.push({ conflict: false, text: `${copies} file${copies === 1 ? ' is a copy' : 's are copies'} of another in ${copies === 1 ? 'its' : 'their'} class (same bytes), counted as separate images in the balance: ${shown}${more}` });
+  }
+  return lines;
 }
 
 /**

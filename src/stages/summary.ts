@@ -2,6 +2,7 @@
  * `summary.json`: what a run (or a merge) did, and the quality gate's verdict read from it.
  */
 import type { GuardSummary } from './guard.js';
+import type { Duplicates } from '../dataset/duplicates.js';
 import type { FileRecord } from '../dataset/scan.js';
 import { QualityGateError } from '../errors.js';
 import type { Stage } from '../events.js';
@@ -24,6 +25,8 @@ export interface Summary {
   /** Every entry of the input folder is exactly one of ingested / ignored / rejected. */
   files: FileCounts;
   rejectedFiles: FileRecord[];
+  /** Ingested files with the same bytes as another: within a class, and under two labels (absent in summaries before 2026-12-06). */
+  duplicates?: Duplicates;
   /** Decode settings (resize kernel included), sharp/libvips versions, and how many files the cache answered. */
   decode: DecodeReport;
   /** `workers`: threads each job trained on (train.workers, resolved; absent in summaries before it existed). */

@@ -172,3 +172,32 @@ describe('scan --json into a reader that stops early (e2e)', () => {
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
   });
 });
+
+describe('files with the same bytes (e2e)', () => {
+  it('scan and run name the image filed under two labels and count the copies within a class', async () => {
+    const root = path.join(await tempDir(), 'in');
+    const put = async (label: string, name: string, from: string) => {
+      await mkdir(path.join(root, label), { recursive: true });
+      await writeFile(path.join(root, label, name), await readFile(path.join(FIXTURE, from)));
+    };
+    for (let i = 0; i < 12; i++) await put('bag', `bag-${i}.png`, `bag/bag-${String(i).padStart(4, '0')}.png`);
+    for (let i = 0; i < 6; i++) await put('coat', `coat-${i}.png`, `coat/coat-${String(i).padStart(4, '0')}.png`);
+    await put('coat', 'coat-0-again.png', 'coat/coat-0000.png');
+    await put('coat', 'filed-as-coat.png', 'bag/bag-0003.png');
+    const text = await runCli(['scan', root]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('same bytes:\n');
+    expect(text.stdout).toContain('  warning: the same image under 2 labels (same bytes): bag/bag-3.png (bag) = coat/filed-as-coat.png (coat); one of the labels is wrong');
+    expect(text.stdout).toContain('  1 file is a copy of another in its class (same bytes), counted as separate images in the balance: coat/coat-0-again.png = coat/coat-0.png');
+    const json = JSON.parse((await runCli(['scan', root, '--json'])).stdout);
+    expect(json.duplicates.copies).toBe(2);
+    expect(json.duplicates.acrossClasses).toEqual([{ files: [{ path: 'bag/bag-3.png', label: 'bag' }, { path: 'coat/filed-as-coat.png', label: 'coat' }] }]);
+    // A run warns about the label conflict and records both kinds in summary.json.
+    const out = path.join(path.dirname(root), 'out');
+    const run = await runCli(['run', QUICKSTART, '--input', root, '--out', out, '--backend', 'wasm', '--log-format', 'text', ...TINY]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('warning: the same image under 2 labels (same bytes): bag/bag-3.png (bag) = coat/filed-as-coat.png (coat)');
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.duplicates).toEqual(json.duplicates);
+  }, 120_000);
+});
