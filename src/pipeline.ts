@@ -87,7 +87,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     try {
       result = await fn();
     } catch (err) {
-      if (err instanceof InterruptedError && stage === 'generate') throw interrupted(stage, out, options.resumeCommand);
+      if (err instanceof InterruptedError && (stage === 'generate' || stage === 'guard')) throw interrupted(stage, out, options.resumeCommand);
       throw err;
     }
     durations[stage] = (performance.now() - t0) / 1000;
@@ -205,9 +205,9 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
 function interrupted(stage: Stage, out: string, resume = 'run --resume'): InterruptedError {
   const l = outLayout(out);
   if (stage === 'train') return new InterruptedError(`interrupted during train: checkpoints written under ${l.train}/; continue with \`${resume}\``);
-  if (stage === 'generate') {
+  if (stage === 'generate' || stage === 'guard') {
     return new InterruptedError(
-      `interrupted during generate: the trained models are kept (checkpoints under ${l.train}/) and the previous outputs in ${out} are unchanged; \`${resume}\` generates again from them without training`,
+      `interrupted during ${stage}: the trained models are kept (checkpoints under ${l.train}/) and the previous outputs in ${out} are unchanged; \`${resume}\` generates again from them without training`,
     );
   }
   return new InterruptedError(`interrupted during ${stage}`);

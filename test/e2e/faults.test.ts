@@ -136,6 +136,34 @@ describe('faults (e2e)', () => {
     for (const r of rows) expect(createHash('sha256').update(await readFile(path.join(out, r.file_name))).digest('hex'), r.file_name).toBe(r.sha256);
   }, 300_000);
 
+  it('Ctrl-C during the guard stops it, says how to go on, and --resume continues without training', async () => {
+    const root = await tempDir();
+    await smallInput(path.join(root, 'in'), 30);
+    const out = path.join(root, 'out');
+    // The guard's quick classifiers share the feature classifier's settings: 300 steps each, a few seconds in all.
+    const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, 'features.classifier.steps=300', 'guard=fallback'];
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let signalled = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!signalled && stderr.includes('"stage":"guard"')) {
+        signalled = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(signalled).toBe(true);
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('interrupted during guard: the trained models are kept');
+    expect(stderr).toContain('--resume` generates again from them without training');
+    expect(await exists(path.join(out, 'manifest.jsonl'))).toBe(false);
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('train: up to date');
+    expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
+  }, 240_000);
+
   it('one Ctrl-C during generation stops at the next batch; --resume continues from the trained models', async () => {
     const root = await tempDir();
     await smallInput(path.join(root, 'in'), 30);
