@@ -3,7 +3,7 @@ import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
 import { loadVerdicts } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
-import { verdictLine } from '../report/verdict.js';
+import { VERDICTS_IN_FULL, verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
 import { exists } from '../util/fs.js';
 import { jsonOutput } from './options.js';
@@ -22,8 +22,17 @@ export async function printVerdicts(s: Summary, format: LogFormat, report: boole
   }
   const lines: string[] = [];
   if (verdicts.length > 0) {
-    lines.push('', 'verdict per class (figures against their scale; see the report):');
-    for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
+    if (verdicts.length <= VERDICTS_IN_FULL) {
+      lines.push('', 'verdict per class (figures against their scale; see the report):');
+      for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
+    } else {
+      // Many classes: one line per verdict, naming its classes; each class's figures are in the report (and in --log-format json).
+      lines.push('', `verdict per class (${verdicts.length} classes; each class's figures are in the report):`);
+      for (const verdict of ['good', 'doubtful', 'poor'] as const) {
+        const these = verdicts.filter((v) => v.verdict === verdict).map((v) => v.label);
+        if (these.length > 0) lines.push(`  ${verdict} (${these.length}): ${these.join(', ')}`);
+      }
+    }
     const poor = verdicts.filter((v) => v.verdict === 'poor' && !v.withheld).map((v) => v.label);
     const withheld = verdicts.filter((v) => v.verdict === 'poor' && v.withheld).map((v) => v.label);
     if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);

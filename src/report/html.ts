@@ -9,7 +9,7 @@ import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
-import { VERDICT_LIMITS, type ClassVerdict, type Verdict } from './verdict.js';
+import { VERDICT_LIMITS, VERDICTS_IN_FULL, type ClassVerdict, type Verdict } from './verdict.js';
 
 const f = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
 const pct = (x: number | null | undefined, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(d)}` : '–');
@@ -149,9 +149,6 @@ function verdictSummary(vs: ClassVerdict[]): string {
   return `<div class="verdict ${cls}">${parts.join(' ')} <a href="#verdict">Why</a></div>`;
 }
 
-/** Up to this many classes each verdict stands open; beyond it each is one line that opens to its checks. */
-const VERDICTS_OPEN = 8;
-
 /** The verdict per scarce class, with every figure behind it and its scale. */
 function verdicts(d: ReportData): string {
   if (d.verdicts.length === 0) return `<section id="verdict"><h2>Verdict per class</h2><p class="note">No class got synthetic images.</p></section>`;
@@ -163,7 +160,7 @@ function verdicts(d: ReportData): string {
       [3],
     )}`;
   // Many classes: one line each (name and verdict), their checks a click away, so the page stays a list.
-  const many = d.verdicts.length > VERDICTS_OPEN;
+  const many = d.verdicts.length > VERDICTS_IN_FULL;
   const blocks = d.verdicts.map((v) =>
     many ? `<details class="class-verdict"><summary><b>${esc(v.label)}</b> ${badge(v.verdict)}${v.withheld ? ' not delivered' : ''}</summary>${checks(v)}</details>` : `<h3>${esc(v.label)} ${badge(v.verdict)}</h3>${checks(v)}`,
   );

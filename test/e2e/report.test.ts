@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { cp, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -249,4 +249,27 @@ describe('report.html and evaluate (e2e)', () => {
       await browser.close();
     }
   });
+});
+
+describe('many scarce classes (e2e)', () => {
+  it('the console gives one line per verdict and the report one line per class, each opening to its figures', async () => {
+    const root = await tempDir();
+    const input = path.join(root, 'in');
+    // bag keeps 20 images, the other nine classes 4 each: nine scarce classes, one over the limit for figures in full.
+    const fixture = path.join(ROOT, 'fixtures/fmnist-tiny');
+    for (const c of (await readdir(fixture)).sort()) {
+      await mkdir(path.join(input, c), { recursive: true });
+      for (const f of (await readdir(path.join(fixture, c))).sort().slice(0, c === 'bag' ? 20 : 4)) await cp(path.join(fixture, c, f), path.join(input, c, f));
+    }
+    const out = path.join(root, 'out');
+    const r = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--input', input, '--out', out, '--backend', 'wasm', '-q', '--log-format', 'text', ...TINY]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("verdict per class (9 classes; each class's figures are in the report):");
+    const grouped = r.stdout.split('\n').filter((l) => /^ {2}(good|doubtful|poor) \(\d+\): /.test(l));
+    expect(grouped.length).toBeGreaterThan(0);
+    expect(grouped.map((l) => Number(/\((\d+)\)/.exec(l)![1])).reduce((a, b) => a + b, 0)).toBe(9);
+    expect(r.stdout).not.toMatch(/^ {2}coat: /m);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html.match(/<details class="class-verdict">/g)).toHaveLength(9);
+  }, 120_000);
 });
