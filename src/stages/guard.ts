@@ -22,6 +22,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
+import { VERDICTS_IN_FULL } from '../report/verdict.js';
 import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
@@ -221,6 +222,17 @@ export async function runGuard(
     ...(signal ? { signal } : {}),
     onProgress: (done, total) => emit({ type: 'guard.progress', done, total }),
   });
+  if (summary.perClass.length > VERDICTS_IN_FULL) {
+    // Many classes: one line per decision, naming its classes; each class's reason is in summary.json and the report.
+    const kept = summary.perClass.filter((c) => c.helps).map((c) => c.label);
+    const warned = summary.perClass.filter((c) => !c.helps && c.decision !== 'fallback').map((c) => c.label);
+    const dropped = summary.perClass.filter((c) => !c.helps && c.decision === 'fallback').map((c) => c.label);
+    const where = 'each class\'s reason is in summary.json ("guard") and the report';
+    if (kept.length > 0) emit({ type: 'info', message: `guard: synthetic images kept for ${kept.length} classes (a gain on held-out images): ${kept.join(', ')}` });
+    if (warned.length > 0) emit({ type: 'warn', message: `guard: synthetic images kept (guard: warn) for ${warned.length} classes they do not help on held-out images: ${warned.join(', ')}; ${where}` });
+    if (dropped.length > 0) emit({ type: 'warn', message: `guard: synthetic images dropped for ${dropped.length} classes, each filled with its real images listed again (no gain on held-out images): ${dropped.join(', ')}; ${where}` });
+    return summary;
+  }
   for (const c of summary.perClass) {
     // With no held-out image of the class there is no recall to show; the reason says so.
     const figures = c.withSynthetic === null || c.without === null ? '' : ` (held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without)`;

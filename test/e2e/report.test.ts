@@ -262,9 +262,15 @@ describe('many scarce classes (e2e)', () => {
       for (const f of (await readdir(path.join(fixture, c))).sort().slice(0, c === 'bag' ? 20 : 4)) await cp(path.join(fixture, c, f), path.join(input, c, f));
     }
     const out = path.join(root, 'out');
-    const r = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--input', input, '--out', out, '--backend', 'wasm', '-q', '--log-format', 'text', ...TINY]);
+    const r = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--input', input, '--out', out, '--backend', 'wasm', '--log-format', 'text', ...TINY, 'guard=fallback']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("verdict per class (9 classes; each class's figures are in the report):");
+    // The guard too: one line per decision, not one per class.
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    const dropped = summary.guard.perClass.filter((c: { decision: string }) => c.decision === 'fallback').map((c: { label: string }) => c.label);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(r.stderr).toContain(`warning: guard: synthetic images dropped for ${dropped.length} classes, each filled with its real images listed again (no gain on held-out images): ${dropped.join(', ')}; each class's reason is in summary.json ("guard") and the report`);
+    expect(r.stderr).not.toMatch(/guard: class "/);
     const grouped = r.stdout.split('\n').filter((l) => /^ {2}(good|doubtful|poor) \(\d+\): /.test(l));
     expect(grouped.length).toBeGreaterThan(0);
     expect(grouped.map((l) => Number(/\((\d+)\)/.exec(l)![1])).reduce((a, b) => a + b, 0)).toBe(9);
