@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { loadConfig, parseConfigText } from '../config/load.js';
 import { InputError } from '../errors.js';
 import { createProgress, printable, progressMode } from '../progress.js';
-import { duplicateLines, inspectFolder } from '../stages/ingest.js';
+import { duplicateLines } from '../dataset/duplicates.js';
+import { inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
 import { examples, logFormatOption, parseLogFormat, strategyOption } from './options.js';
 

@@ -44,3 +44,23 @@ export function describeGroup(g: DuplicateGroup): string {
   const mixed = new Set(g.files.map((f) => f.label)).size > 1;
   return g.files.map((f) => (mixed ? `${f.path} (${f.label})` : f.path)).join(' = ');
 }
+
+/**
+ * What to say about files with the same bytes: each group filed under two labels (a label is wrong), then a
+ * count of copies within classes with the first few; at most `listed` groups of each kind.
+ */
+export function duplicateLines(d: Duplicates, listed: number): { conflict: boolean; text: string }[] {
+  const lines: { conflict: boolean; text: string }[] = [];
+  for (const g of d.acrossClasses.slice(0, listed)) {
+    lines.push({ conflict: true, text: `the same image under ${new Set(g.files.map((f) => f.label)).size} labels (same bytes): ${describeGroup(g)}; one of the labels is wrong: delete or move the wrong copy` });
+  }
+  if (d.acrossClasses.length > listed) lines.push({ conflict: true, text: `… and ${d.acrossClasses.length - listed} more images under two labels (see summary.json, or scan --json)` });
+  if (d.withinClass.length > 0) {
+    const copies = d.withinClass.reduce((s, g) => s + g.files.length - 1, 0);
+    const n = Math.min(3, listed);
+    const shown = d.withinClass.slice(0, n).map(describeGroup).join('; ');
+    const more = d.withinClass.length > n ? `; … and ${d.withinClass.length - n} more groups (see summary.json, or scan --json)` : '';
+    lines.push({ conflict: false, text: `${copies} file${copies === 1 ? ' is a copy' : 's are copies'} of another in ${copies === 1 ? 'its' : 'their'} class (same bytes), counted as separate images in the balance: ${shown}${more}` });
+  }
+  return lines;
+}

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeGroup, findDuplicates } from '../../src/dataset/duplicates.js';
-import { duplicateLines } from '../../src/stages/ingest.js';
+import { describeGroup, duplicateLines, findDuplicates } from '../../src/dataset/duplicates.js';
 
 const f = (path: string, label: string, hash: string) => ({ path, label, hash });
 
