@@ -47,6 +47,12 @@ export function registerInit(program: Command): void {
         throw new UserError(`${flags.config} exists; pass --force to overwrite it, or choose another --config`);
       }
       const facts = await inspectForInit(path.resolve(dir));
+      // What scan would warn about, in one line on stderr (the config alone would hide it).
+      const problems = [
+        facts.rejected > 0 ? `${facts.rejected} file${facts.rejected === 1 ? '' : 's'} that could not be read` : '',
+        facts.conflicts > 0 ? `${facts.conflicts} image${facts.conflicts === 1 ? '' : 's'} filed under two labels (same bytes: a label is wrong)` : '',
+      ].filter(Boolean);
+      if (problems.length > 0) process.stderr.write(`warning: ${dir} holds ${problems.join(' and ')}; \`gan-augment scan ${dir}\` lists them\n`);
       const base = file ? path.dirname(file) : process.cwd();
       const out = flags.out !== undefined ? path.resolve(flags.out) : path.join(base, 'out', path.basename(facts.root));
       const text = starterConfig(facts, {

@@ -13,6 +13,9 @@ export interface FolderFacts extends ImageFacts {
   root: string;
   plan: BalancePlan;
   images: number;
+  /** Files that did not decode, and images filed under two labels (same bytes): what `scan` lists. */
+  rejected: number;
+  conflicts: number;
 }
 
 /**
@@ -28,7 +31,7 @@ export async function inspectForInit(dir: string): Promise<FolderFacts> {
     input: dir,
     set: ['decode.cache=false', `decode.size=${AUTO_DECODE.fallbackSize}`, 'decode.channels=1'],
   });
-  const { scan, plan, records, counts } = await inspectFolder(config);
+  const { scan, plan, records, counts, duplicates } = await inspectFolder(config);
   const ingested = new Set(records.filter((r) => r.status === 'ingested').map((r) => r.path));
   const decoded = { ...scan, classes: scan.classes.map((c) => ({ ...c, files: c.files.filter((f) => ingested.has(f)) })) };
   const facts = await measureImages(sampleScan(decoded));
@@ -36,6 +39,8 @@ export async function inspectForInit(dir: string): Promise<FolderFacts> {
     root: scan.root,
     plan,
     images: counts.ingested,
+    rejected: counts.rejected,
+    conflicts: duplicates.acrossClasses.length,
     ...facts,
   };
 }

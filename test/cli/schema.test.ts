@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +105,8 @@ describe('gan-augment init', () => {
       totalDeficit: 200 - scarceCount,
     },
     images: 200 + scarceCount,
+    rejected: 0,
+    conflicts: 0,
     sampled: 10,
     medianSide: 28,
     colour: 0,
@@ -143,6 +145,21 @@ describe('gan-augment init', () => {
     expect(r.code, r.stderr).toBe(0);
     const { config } = parseConfigText(r.stdout, path.join(process.cwd(), 'x.yaml'));
     expect(config.decode).toMatchObject({ size: 32, channels: 3 });
+  });
+
+  it('warns, in one line on stderr, of files scan would reject and of an image filed under two labels', async () => {
+    const dir = await tempDir();
+    for (const label of ['a', 'b']) {
+      await mkdir(path.join(dir, label));
+      for (let i = 0; i < 3; i++) await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 40 * i, g: label === 'a' ? 0 : 200, b: 0 } } }).png().toFile(path.join(dir, label, `${i}.png`));
+    }
+    const clean = await runCli(['init', dir, '--config', '-']);
+    expect(clean.stderr).not.toContain('warning:');
+    await writeFile(path.join(dir, 'b', 'copy-of-a0.png'), await readFile(path.join(dir, 'a', '0.png')));
+    await writeFile(path.join(dir, 'a', 'broken.png'), 'not a png');
+    const r = await runCli(['init', dir, '--config', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`warning: ${dir} holds 1 file that could not be read and 1 image filed under two labels (same bytes: a label is wrong); \`gan-augment scan ${dir}\` lists them`);
   });
 
   it.each([
