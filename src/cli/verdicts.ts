@@ -3,9 +3,10 @@ import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
 import { loadVerdicts } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
-import { VERDICTS_IN_FULL, verdictLine } from '../report/verdict.js';
+import { verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
 import { exists } from '../util/fs.js';
+import { CLASSES_IN_FULL } from './format.js';
 import { jsonOutput } from './options.js';
 
 /**
@@ -22,7 +23,7 @@ export async function printVerdicts(s: Summary, format: LogFormat, report: boole
   }
   const lines: string[] = [];
   if (verdicts.length > 0) {
-    if (verdicts.length <= VERDICTS_IN_FULL) {
+    if (verdicts.length <= CLASSES_IN_FULL) {
       lines.push('', 'verdict per class (figures against their scale; see the report):');
       for (const v of verdicts) lines.push(`  ${verdictLine(v)}`);
     } else {

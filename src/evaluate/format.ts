@@ -3,7 +3,7 @@
  * best classical row with the 95 % CI), where the scarce classes' test images go, how the validation
  * split chose the synthetic row's use, and the verdict. Pure; `evaluate` and bench/eval.mjs print it.
  */
-import { table } from '../cli/format.js';
+import { CLASSES_IN_FULL, table } from '../cli/format.js';
 import { vsOversample } from './rows.js';
 import { DELIVERED } from './arms.js';
 import type { EvaluationResult, PairedDiff, SyntheticUse } from './types.js';
@@ -16,10 +16,24 @@ const diff = (d: PairedDiff, self: boolean) => (self ? 'best' : Number.isFinite(
 /** What the paired differences are over: seeds, or (pooled) GAN trainings. */
 const units = (r: EvaluationResult) => (r.pooled ? `${r.pooled.unit}s` : 'seeds');
 
+/** The scarce classes that get a column of their own: all of them, up to CLASSES_IN_FULL. */
+export const columnClasses = (r: EvaluationResult): string[] => (r.scarce.length <= CLASSES_IN_FULL ? r.scarce : []);
+
+/**
+ * Beyond CLASSES_IN_FULL scarce classes, the ones a listing shows: the `CLASSES_IN_FULL` with the lowest `key`
+ * (ties in class order), and a note of how many there are in all.
+ */
+function fewest(labels: readonly string[], key: (l: string) => number, what: string): { shown: string[]; note: string } {
+  if (labels.length <= CLASSES_IN_FULL) return { shown: [...labels], note: '' };
+  const order = labels.map((l, i) => ({ l, i, k: key(l) })).sort((a, b) => (Number.isNaN(a.k) ? 1 : Number.isNaN(b.k) ? -1 : a.k - b.k) || a.i - b.i);
+  return { shown: order.slice(0, CLASSES_IN_FULL).map((x) => x.l), note: ` (the ${CLASSES_IN_FULL} of ${labels.length} scarce classes with the ${what}; every class in evaluate.json)` };
+}
+
 /** The comparison table: one row per training set. */
 export function resultTable(r: EvaluationResult): string {
   const pm = (m: number, s: number) => `${pct(m)}${r.seeds.length > 1 ? ` ± ${pct(s)}` : ''}`;
-  const head = ['training set', 'scarce recall %', 'Δ scarce vs best, 95% CI', 'bal. acc. %', 'Δ bal. acc.', 'macro-F1 %', 'majority recall %', ...r.scarce.map((l) => `${l} %`)];
+  const cols = columnClasses(r);
+  const head = ['training set', 'scarce recall %', 'Δ scarce vs best, 95% CI', 'bal. acc. %', 'Δ bal. acc.', 'macro-F1 %', 'majority recall %', ...cols.map((l) => `${l} %`)];
   const rows = r.rows.map((row) => [
     row.name,
     pm(row.scarceRecall, row.std.scarceRecall),
@@ -28,7 +42,7 @@ export function resultTable(r: EvaluationResult): string {
     diff(row.vsBest.balancedAccuracy, row.name === r.best),
     pm(row.macroF1, row.std.macroF1),
     pct(row.majorityRecall),
-    ...r.scarce.map((l) => pct(row.recall[l])),
+    ...cols.map((l) => pct(row.recall[l])),
   ]);
   return table(head, rows, head.map((_, i) => i > 0));
 }
@@ -39,7 +53,8 @@ export function confusionLines(r: EvaluationResult): string[] {
   for (const name of [r.best, 'synthetic'] as const) {
     const row = r.rows.find((x) => x.name === name);
     if (!row) continue;
-    const parts = r.scarce.map((l) => {
+    const { shown, note } = fewest(r.scarce, (l) => row.recall[l] ?? NaN, 'lowest recall in this row');
+    const parts = shown.map((l) => {
       const top = Object.entries(row.confusion[l] ?? {})
         .sort((a, b) => b[1] - a[1])
         .slice(0, 3)
@@ -47,7 +62,7 @@ export function confusionLines(r: EvaluationResult): string[] {
       if (!(l in row.recall)) return `${l} → no test images`;
       return `${l} → ${top.length ? top.join(', ') : 'nothing else'}`;
     });
-    lines.push(`scarce test images mistaken for (${name}): ${parts.join('; ')}`);
+    lines.push(`scarce test images mistaken for (${name})${note}: ${parts.join('; ')}`);
   }
   return lines;
 }
@@ -56,22 +71,40 @@ export function confusionLines(r: EvaluationResult): string[] {
 export function perClassLines(r: EvaluationResult): string[] {
   const d = r.rows.find((x) => x.name === 'synthetic')?.vsBest.recall;
   if (!d) return [];
-  const parts = r.scarce.filter((l) => d[l]).map((l) => `${l} ${diff(d[l]!, false)}`);
-  return parts.length ? [`synthetic − ${r.best}, recall per scarce class in points (paired over ${units(r)}, 95 % CI): ${parts.join('; ')}`] : [];
+  const labels = r.scarce.filter((l) => d[l]);
+  const head = `synthetic − ${r.best}, recall per scarce class in points (paired over ${units(r)}, 95 % CI)`;
+  if (labels.length <= CLASSES_IN_FULL) {
+    const parts = labels.map((l) => `${l} ${diff(d[l]!, false)}`);
+    return parts.length ? [`${head}: ${parts.join('; ')}`] : [];
+  }
+  // Many classes: those that differ with confidence, by name; the rest counted.
+  const above = labels.filter((l) => d[l]!.low > 0);
+  const below = labels.filter((l) => d[l]!.high < 0);
+  const sure = Number.isFinite(d[labels[0]!]!.low);
+  const named = (xs: string[]) => xs.map((l) => `${l} ${diff(d[l]!, false)}`).join('; ');
+  const parts = sure
+    ? [above.length ? `above with confidence: ${named(above)}` : '', below.length ? `below with confidence: ${named(below)}` : '', `${labels.length - above.length - below.length} of ${labels.length} level`].filter(Boolean)
+    : [`${labels.length} classes, one ${units(r).replace(/s$/, '')}: no intervals`];
+  return [`${head}: ${parts.join('; ')} (every class in evaluate.json, rows[].vsBest.recall)`];
 }
 
 /** Each scarce class's kept images against its test images: FID beside its floor, coverage beside the real images'. */
 export function qualityLines(r: EvaluationResult): string[] {
   if (!r.quality) return [];
   const x = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? ` = ${(a / b).toFixed(2)} ×` : '');
-  const parts = r.quality.perClass.map((q) => {
+  const ratio = (label: string) => {
+    const q = r.quality!.perClass.find((x) => x.label === label)!;
+    return q.fid !== null && q.fidFloor ? -(q.fid / q.fidFloor) : NaN;
+  };
+  const { shown, note } = fewest(r.quality.perClass.map((q) => q.label), ratio, 'highest FID ÷ floor');
+  const parts = r.quality.perClass.filter((q) => shown.includes(q.label)).map((q) => {
     const fid = q.fid === null ? 'FID –' : `FID ${q.fid.toFixed(1)}${x(q.fid, q.fidFloor)} floor ${q.fidFloor?.toFixed(1) ?? '–'}`;
     const cov = q.coverage === null ? 'coverage –' : `coverage ${q.coverage.toFixed(2)}${x(q.coverage, q.coverageFloor)} the real images' ${q.coverageFloor?.toFixed(2) ?? '–'}`;
     const pc = (v: number) => `${(100 * v).toFixed(0)} %`;
     const assigned = q.assigned == null || q.assignedTest == null ? '' : `, assigned to ${q.label} ${pc(q.assigned)} of kept vs ${pc(q.assignedTest)} of test images`;
     return `${q.label} ${fid}, ${cov}${assigned} (${q.test} test, ${q.real} real, ${q.kept} kept)`;
   });
-  return [`kept synthetic images vs the test folder (features and class assignment: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones): ${parts.join('; ')}`];
+  return [`kept synthetic images vs the test folder (features and class assignment: ${r.quality.extractor}; coverage k ${r.quality.coverageK}, by as many kept images as real ones)${note}: ${parts.join('; ')}`];
 }
 
 /**

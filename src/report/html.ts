@@ -3,13 +3,14 @@
  * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
  */
 import { stringify } from 'yaml';
-import { asWrittenLines, qualityLines } from '../evaluate/format.js';
+import { asWrittenLines, columnClasses, qualityLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
-import { VERDICT_LIMITS, VERDICTS_IN_FULL, type ClassVerdict, type Verdict } from './verdict.js';
+import { CLASSES_IN_FULL } from '../cli/format.js';
+import { VERDICT_LIMITS, type ClassVerdict, type Verdict } from './verdict.js';
 
 const f = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');
 const pct = (x: number | null | undefined, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(d)}` : '–');
@@ -160,7 +161,7 @@ function verdicts(d: ReportData): string {
       [3],
     )}`;
   // Many classes: one line each (name and verdict), their checks a click away, so the page stays a list.
-  const many = d.verdicts.length > VERDICTS_IN_FULL;
+  const many = d.verdicts.length > CLASSES_IN_FULL;
   const blocks = d.verdicts.map((v) =>
     many ? `<details class="class-verdict"><summary><b>${esc(v.label)}</b> ${badge(v.verdict)}${v.withheld ? ' not delivered' : ''}</summary>${checks(v)}</details>` : `<h3>${esc(v.label)} ${badge(v.verdict)}</h3>${checks(v)}`,
   );
@@ -340,10 +341,11 @@ ${divs.length ? lineChart({ title: 'Sample diversity per class ÷ real (≈ 1 he
 /** The `evaluate` table, shared with the CLI's text output. */
 export function evaluationTable(e: EvaluationResult, html = true): { head: string[]; rows: string[][] } {
   const pm = (m: number, s: number) => `${(100 * m).toFixed(1)}${e.seeds.length > 1 ? ` ± ${(100 * s).toFixed(1)}` : ''}`;
-  const head = ['training set', 'balanced acc. %', 'macro-F1 %', 'scarce recall %', ...e.scarce.map((l) => `recall ${l} %`)];
+  const cols = columnClasses(e);
+  const head = ['training set', 'balanced acc. %', 'macro-F1 %', 'scarce recall %', ...cols.map((l) => `recall ${l} %`)];
   const rows = ARMS.map((a) => e.rows.find((r) => r.name === a))
     .filter((r) => r !== undefined)
-    .map((r) => [r.name, pm(r.balancedAccuracy, r.std.balancedAccuracy), pm(r.macroF1, r.std.macroF1), pm(r.scarceRecall, r.std.scarceRecall), ...e.scarce.map((l) => pct(r.recall[l]))]);
+    .map((r) => [r.name, pm(r.balancedAccuracy, r.std.balancedAccuracy), pm(r.macroF1, r.std.macroF1), pm(r.scarceRecall, r.std.scarceRecall), ...cols.map((l) => pct(r.recall[l]))]);
   return { head: html ? head.map(esc) : head, rows: html ? rows.map((r) => r.map(esc)) : rows };
 }
 

@@ -387,9 +387,6 @@ function advice(v: Verdict, checks: Check[], withheld: boolean): string {
   return 'Usable: the figures are close to what real images score.';
 }
 
-/** Up to this many classes the report and the console show every class's figures; beyond it, one line per class (report) or per verdict (console). */
-export const VERDICTS_IN_FULL = 8;
-
 /** The console's one line for a class: `coat: poor — Do not use …`. */
 export function verdictLine(v: ClassVerdict): string {
   return `${v.label}: ${v.verdict} — ${v.checks.map((k) => k.figure).join(', ')}`;

@@ -22,7 +22,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
-import { VERDICTS_IN_FULL } from '../report/verdict.js';
+import { CLASSES_IN_FULL } from '../cli/format.js';
 import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
@@ -222,7 +222,7 @@ export async function runGuard(
     ...(signal ? { signal } : {}),
     onProgress: (done, total) => emit({ type: 'guard.progress', done, total }),
   });
-  if (summary.perClass.length > VERDICTS_IN_FULL) {
+  if (summary.perClass.length > CLASSES_IN_FULL) {
     // Many classes: one line per decision, naming its classes; each class's reason is in summary.json and the report.
     const kept = summary.perClass.filter((c) => c.helps).map((c) => c.label);
     const warned = summary.perClass.filter((c) => !c.helps && c.decision !== 'fallback').map((c) => c.label);
