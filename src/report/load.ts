@@ -9,6 +9,7 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
+import { duplicateLines } from '../dataset/duplicates.js';
 import { decodeImage } from '../dataset/decode.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
@@ -306,6 +307,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
   const l = outLayout(out);
   const summary = (await readJson<SummaryLike>(l.summary)) ?? null;
   if (!summary) notes.push('summary.json is missing or unreadable: counts, durations and quality figures are not shown.');
+  // The input's copies and label conflicts, as the run's console said them (a reader of the report may not have seen it).
+  if (summary?.duplicates) for (const line of duplicateLines(summary.duplicates, 5)) notes.push(`Input: ${line.text}.`);
   let entries: ManifestEntry[] = [];
   try {
     entries = parseManifest(await readFile(l.manifest, 'utf8'));

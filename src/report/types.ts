@@ -1,4 +1,5 @@
 /** What the report reads (loosely: a summary.json from an older or newer run still renders) and shows. */
+import type { Duplicates } from '../dataset/duplicates.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import type { TranslationView } from './translations.js';
 import type { ClassVerdict } from './verdict.js';
@@ -26,6 +27,8 @@ export interface SummaryLike {
     rejected?: Record<string, number>;
     shortfall?: number;
   } | null;
+  /** Input files with the same bytes (dataset/duplicates.ts; absent in summaries before 2026-12-06). */
+  duplicates?: Duplicates;
   /** The do-no-harm guard's per-class decision (when the run had one). */
   guard?: {
     mode?: string;

@@ -199,5 +199,7 @@ describe('files with the same bytes (e2e)', () => {
     expect(run.stderr).toContain('warning: the same image under 2 labels (same bytes): bag/bag-3.png (bag) = coat/filed-as-coat.png (coat)');
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.duplicates).toEqual(json.duplicates);
+    // and report.html says it too, for whoever reads the report and not the console.
+    expect(await readFile(path.join(out, 'report.html'), 'utf8')).toContain('Input: the same image under 2 labels (same bytes): bag/bag-3.png (bag) = coat/filed-as-coat.png (coat)');
   }, 120_000);
 });
