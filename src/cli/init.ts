@@ -52,6 +52,7 @@ export function registerInit(program: Command): void {
         facts.rejected > 0 ? `${facts.rejected} file${facts.rejected === 1 ? '' : 's'} that could not be read` : '',
         facts.conflicts > 0 ? `${facts.conflicts} image${facts.conflicts === 1 ? '' : 's'} filed under two labels (same bytes: a label is wrong)` : '',
       ].filter(Boolean);
+      for (const w of facts.layout) process.stderr.write(`warning: ${w}\n`);
       if (problems.length > 0) process.stderr.write(`warning: ${dir} holds ${problems.join(' and ')}; \`gan-augment scan ${dir}\` lists them\n`);
       const base = file ? path.dirname(file) : process.cwd();
       const out = flags.out !== undefined ? path.resolve(flags.out) : path.join(base, 'out', path.basename(facts.root));

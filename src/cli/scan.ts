@@ -3,6 +3,7 @@ import { loadConfig, parseConfigText } from '../config/load.js';
 import { InputError } from '../errors.js';
 import { createProgress, printable, progressMode } from '../progress.js';
 import { duplicateLines } from '../dataset/duplicates.js';
+import { layoutWarnings } from '../dataset/layout.js';
 import { inspectFolder } from '../stages/ingest.js';
 import { table } from './format.js';
 import { examples, logFormatOption, parseLogFormat, strategyOption } from './options.js';
@@ -63,6 +64,7 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
           emptyClasses: scan.emptyClasses,
           decode: a.decode,
           duplicates: a.duplicates,
+          warnings: layoutWarnings(scan),
           files: records,
         };
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -81,6 +83,7 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
         if (dup.length > 0) out.push(`\nsame bytes:\n`);
         for (const line of dup) out.push(`  ${line.conflict ? 'warning: ' : ''}${printable(line.text)}\n`);
         for (const label of scan.emptyClasses) out.push(`warning: class folder "${printable(label)}" holds no images\n`);
+        for (const w of layoutWarnings(scan)) out.push(`warning: ${printable(w)}\n`);
         process.stdout.write(out.join(''));
       }
       if (opts.strict && a.rejected.length > 0) {

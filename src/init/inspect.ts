@@ -6,6 +6,7 @@ import { AUTO_DECODE } from '../config/defaults.js';
 import { parseConfigText } from '../config/load.js';
 import { measureImages, sampleScan, type ImageFacts } from '../dataset/auto-decode.js';
 import type { BalancePlan } from '../dataset/balance.js';
+import { layoutWarnings } from '../dataset/layout.js';
 import { inspectFolder } from '../stages/ingest.js';
 
 /** The folder's classes and balance, and what a sample of its images says (`sampled` = images measured). */
@@ -16,6 +17,8 @@ export interface FolderFacts extends ImageFacts {
   /** Files that did not decode, and images filed under two labels (same bytes): what `scan` lists. */
   rejected: number;
   conflicts: number;
+  /** What the folder's layout suggests was not meant (dataset/layout.ts). */
+  layout: string[];
 }
 
 /**
@@ -41,6 +44,7 @@ export async function inspectForInit(dir: string): Promise<FolderFacts> {
     images: counts.ingested,
     rejected: counts.rejected,
     conflicts: duplicates.acrossClasses.length,
+    layout: layoutWarnings(scan),
     ...facts,
   };
 }

@@ -11,6 +11,7 @@ import { planBalance, type BalancePlan } from '../dataset/balance.js';
 import { DecodeCache, writeDecodeCache } from '../dataset/cache.js';
 import { decodeAll, type DecodeResult } from '../dataset/decode.js';
 import { duplicateLines, findDuplicates, type Duplicates } from '../dataset/duplicates.js';
+import { layoutWarnings } from '../dataset/layout.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder, type FileRecord, type ScanResult } from '../dataset/scan.js';
 import type { EventSink } from '../events.js';
@@ -174,6 +175,7 @@ function report(a: Accounted, emit: EventSink): void {
     for (const r of records.slice(0, LISTED)) emit({ type, message: `${verb} ${r.path}: ${r.reason}` });
     if (records.length > LISTED) emit({ type, message: `… and ${records.length - LISTED} more ${verb} (see summary.json, or scan --json)` });
   };
+  for (const message of layoutWarnings(a.scan)) emit({ type: 'warn', message });
   list(a.rejected, 'warn', 'rejected');
   list(a.records.filter((r) => r.status === 'ignored'), 'info', 'ignored');
   for (const line of duplicateLines(a.duplicates, LISTED)) emit({ type: line.conflict ? 'warn' : 'info', message: line.text });

@@ -107,6 +107,7 @@ describe('gan-augment init', () => {
     images: 200 + scarceCount,
     rejected: 0,
     conflicts: 0,
+    layout: [],
     sampled: 10,
     medianSide: 28,
     colour: 0,

@@ -203,3 +203,24 @@ describe('files with the same bytes (e2e)', () => {
     expect(await readFile(path.join(out, 'report.html'), 'utf8')).toContain('Input: the same image under 2 labels (same bytes): bag/bag-3.png (bag) = coat/filed-as-coat.png (coat)');
   }, 120_000);
 });
+
+describe('a folder of splits given as the input (e2e)', () => {
+  it('scan and init say the class folders look like splits and name the one to point at', async () => {
+    const root = path.join(await tempDir(), 'data');
+    for (const [split, n] of [['train', 3], ['test', 2]] as const) {
+      for (const c of ['bag', 'coat']) {
+        await mkdir(path.join(root, split, c), { recursive: true });
+        for (const f of (await readdir(path.join(FIXTURE, c))).sort().slice(0, n)) await writeFile(path.join(root, split, c, f), await readFile(path.join(FIXTURE, c, f)));
+      }
+    }
+    const want = `look like dataset splits holding class folders ("train/bag", "train/coat"), not like classes: point the input at one split, e.g. ${path.join(root, 'train')}`;
+    const scan = await runCli(['scan', root]);
+    expect(scan.code, scan.stderr).toBe(0);
+    expect(scan.stdout).toContain(`warning: class folders "test", "train" ${want}`);
+    expect(JSON.parse((await runCli(['scan', root, '--json'])).stdout).warnings).toEqual([`class folders "test", "train" ${want}`]);
+    const init = await runCli(['init', root, '--config', '-']);
+    expect(init.stderr).toContain(want);
+    // Pointed at the split, nothing to say.
+    expect((await runCli(['scan', path.join(root, 'train')])).stdout).not.toContain('warning:');
+  }, 60_000);
+});
