@@ -3,9 +3,10 @@ import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
 import { resolveDecode } from '../dataset/auto-decode.js';
+import { layoutWarnings } from '../dataset/layout.js';
 import { InputError } from '../errors.js';
 import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
-import { createProgress, progressMode } from '../progress.js';
+import { createProgress, printable, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { preflight } from '../stages/preflight.js';
 import { table } from './format.js';
@@ -72,13 +73,15 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         const resolved = await resolveDecode(config, scan);
         // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {
-          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance, warnings: layoutWarnings(scan) }, null, 2) + '\n');
           return;
         }
         process.stdout.write(`# resolved config${resolved.message ? ` (${resolved.message})` : ''}\n${stringify(resolved.config)}\n# plan\n`);
         process.stdout.write(
           table(['class', 'images', 'target', 'deficit'], balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]), [false, true, true, true]) + '\n',
         );
+        // The run would say these before training; the plan is where they change what to do.
+        for (const w of layoutWarnings(scan)) process.stderr.write(`warning: ${printable(w)}\n`);
         return;
       }
       const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));

@@ -220,6 +220,12 @@ describe('a folder of splits given as the input (e2e)', () => {
     expect(JSON.parse((await runCli(['scan', root, '--json'])).stdout).warnings).toEqual([`class folders "test", "train" ${want}`]);
     const init = await runCli(['init', root, '--config', '-']);
     expect(init.stderr).toContain(want);
+    // run --dry-run too, before anything trains: on stderr under the plan, and in its JSON.
+    const dry = await runCli(['run', QUICKSTART, '--input', root, '--out', path.join(path.dirname(root), 'out'), '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(`warning: class folders "test", "train" ${want}`);
+    const dryJson = await runCli(['run', QUICKSTART, '--input', root, '--out', path.join(path.dirname(root), 'out'), '--dry-run', '--log-format', 'json']);
+    expect(JSON.parse(dryJson.stdout).warnings).toEqual([`class folders "test", "train" ${want}`]);
     // Pointed at the split, nothing to say.
     expect((await runCli(['scan', path.join(root, 'train')])).stdout).not.toContain('warning:');
   }, 60_000);
