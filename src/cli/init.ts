@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { configDescriptions, SCHEMA_FILE } from '../config/json-schema.js';
 import { UserError } from '../errors.js';
 import { inspectForInit } from '../init/inspect.js';
+import { printable } from '../progress.js';
+import { shellQuote } from '../util/shell.js';
 import { starterConfig } from '../init/starter.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { examples } from './options.js';
@@ -52,8 +54,8 @@ export function registerInit(program: Command): void {
         facts.rejected > 0 ? `${facts.rejected} file${facts.rejected === 1 ? '' : 's'} that could not be read` : '',
         facts.conflicts > 0 ? `${facts.conflicts} image${facts.conflicts === 1 ? '' : 's'} filed under two labels (same bytes: a label is wrong)` : '',
       ].filter(Boolean);
-      for (const w of facts.layout) process.stderr.write(`warning: ${w}\n`);
-      if (problems.length > 0) process.stderr.write(`warning: ${dir} holds ${problems.join(' and ')}; \`gan-augment scan ${dir}\` lists them\n`);
+      for (const w of facts.layout) process.stderr.write(`warning: ${printable(w)}\n`);
+      if (problems.length > 0) process.stderr.write(`warning: ${printable(dir)} holds ${problems.join(' and ')}; \`gan-augment scan ${printable(shellQuote(dir))}\` lists them\n`);
       const base = file ? path.dirname(file) : process.cwd();
       const out = flags.out !== undefined ? path.resolve(flags.out) : path.join(base, 'out', path.basename(facts.root));
       const text = starterConfig(facts, {
