@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { layoutWarnings } from '../dataset/layout.js';
+import { printable } from '../progress.js';
 import { planFromScan } from '../stages/ingest.js';
 import { folderProblems, preflight } from '../stages/preflight.js';
 import { UserError } from '../errors.js';
@@ -34,7 +36,9 @@ export function registerValidate(program: Command): void {
       // (folder names only, nothing decoded), which refuses an input without class folders or a balance
       // map naming a class that is not there.
       await preflight(config, { force });
-      await planFromScan(config);
+      const { scan } = await planFromScan(config);
+      // Valid, but likely not what was meant (a folder of splits, one class): said, not refused.
+      for (const w of layoutWarnings(scan)) process.stderr.write(`warning: ${printable(w)}\n`);
       process.stdout.write(`${file}: valid\n`);
     });
 }

@@ -226,6 +226,11 @@ describe('a folder of splits given as the input (e2e)', () => {
     expect(dry.stderr).toContain(`warning: class folders "test", "train" ${want}`);
     const dryJson = await runCli(['run', QUICKSTART, '--input', root, '--out', path.join(path.dirname(root), 'out'), '--dry-run', '--log-format', 'json']);
     expect(JSON.parse(dryJson.stdout).warnings).toEqual([`class folders "test", "train" ${want}`]);
+    // validate, the CI pre-step: valid (exit 0), and the warning on stderr.
+    await writeFile(path.join(path.dirname(root), 'splits.yaml'), `input: ${JSON.stringify(root)}\nout: ${JSON.stringify(path.join(path.dirname(root), 'out'))}\n`);
+    const valid = await runCli(['validate', path.join(path.dirname(root), 'splits.yaml')]);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stderr).toContain(`warning: class folders "test", "train" ${want}`);
     // Pointed at the split, nothing to say.
     expect((await runCli(['scan', path.join(root, 'train')])).stdout).not.toContain('warning:');
   }, 60_000);
