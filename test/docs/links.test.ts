@@ -43,6 +43,14 @@ describe('documentation links', () => {
     expect(headingId('Training GANs on 10–100 images per class')).toBe('training-gans-on-10100-images-per-class');
   });
 
+  it("docs/measurements.md's contents list every section, in order", () => {
+    const text = prose(readFileSync(path.join(ROOT, 'docs/measurements.md'), 'utf8'));
+    const sections = [...text.matchAll(/^## (.*)$/gm)].map((m) => m[1]!).filter((h) => h !== 'Contents');
+    const contents = text.slice(text.indexOf('## Contents'), text.indexOf('\n## ', text.indexOf('## Contents') + 1));
+    const listed = [...contents.matchAll(/^- \[.*\]\(#([^)]+)\)$/gm)].map((m) => m[1]!);
+    expect(listed).toEqual(sections.map(headingId));
+  });
+
   it.each(FILES)('%s: every relative link resolves, anchors included', (file) => {
     const broken: string[] = [];
     for (const m of prose(readFileSync(path.join(ROOT, file), 'utf8')).matchAll(/\]\(([^)\s]+)\)/g)) {
