@@ -174,7 +174,7 @@ describe('scan --json into a reader that stops early (e2e)', () => {
 });
 
 describe('files with the same bytes (e2e)', () => {
-  it('scan and run name the image filed under two labels and count the copies within a class', async () => {
+  it('scan, run and the report name the image filed under two labels and count the copies within a class', async () => {
     const root = path.join(await tempDir(), 'in');
     const put = async (label: string, name: string, from: string) => {
       await mkdir(path.join(root, label), { recursive: true });
@@ -205,7 +205,7 @@ describe('files with the same bytes (e2e)', () => {
 });
 
 describe('a folder of splits given as the input (e2e)', () => {
-  it('scan and init say the class folders look like splits and name the one to point at', async () => {
+  it('scan, init, run --dry-run and validate say the class folders look like splits and name the one to point at', async () => {
     const root = path.join(await tempDir(), 'data');
     for (const [split, n] of [['train', 3], ['test', 2]] as const) {
       for (const c of ['bag', 'coat']) {
