@@ -1,13 +1,6 @@
-/** Plain-text tables for the terminal, and how many classes a listing shows in full. */
+/** Plain-text tables for the terminal. */
 import { printable } from '../progress.js';
 import { maxOf } from '../util/array.js';
-
-/**
- * Up to this many scarce classes, the console, evaluate's table and report.html show every class's figures;
- * beyond it they list the classes by verdict or decision, or show the few that matter most, and point to the
- * JSON files and the report, which keep every class.
- */
-export const CLASSES_IN_FULL = 8;
 
 export function table(headers: string[], rows: (string | number)[][], alignRight: boolean[] = []): string {
   // Cells are printable (progress.ts): a newline in a file or class name cannot start a line of its own.

@@ -3,10 +3,10 @@ import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
 import { loadVerdicts } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
 import { exists } from '../util/fs.js';
-import { CLASSES_IN_FULL } from './format.js';
 import { jsonOutput } from './options.js';
 
 /**

@@ -59,3 +59,10 @@ export const EVALUATE_DEFAULTS = {
   /** Conv widths of the classifier. */
   widths: [16, 32, 64] as number[],
 } as const;
+
+/**
+ * Up to this many scarce classes, the console, the guard's lines, evaluate's text and report.html show every
+ * class's figures; beyond it they list the classes by verdict or decision, or show the few that matter most,
+ * and point to the JSON files and the report, which keep every class.
+ */
+export const CLASSES_IN_FULL = 8;

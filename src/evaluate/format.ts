@@ -3,7 +3,8 @@
  * best classical row with the 95 % CI), where the scarce classes' test images go, how the validation
  * split chose the synthetic row's use, and the verdict. Pure; `evaluate` and bench/eval.mjs print it.
  */
-import { CLASSES_IN_FULL, table } from '../cli/format.js';
+import { table } from '../cli/format.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { vsOversample } from './rows.js';
 import { DELIVERED } from './arms.js';
 import type { EvaluationResult, PairedDiff, SyntheticUse } from './types.js';

@@ -9,7 +9,7 @@ import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
-import { CLASSES_IN_FULL } from '../cli/format.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { VERDICT_LIMITS, type ClassVerdict, type Verdict } from './verdict.js';
 
 const f = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '–');

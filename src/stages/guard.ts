@@ -22,7 +22,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
-import { CLASSES_IN_FULL } from '../cli/format.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
@@ -124,7 +124,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const seeds = Array.from({ length: GUARD_SEEDS }, (_, i) => config.seed + i);
   const without: HeldOutFigures[][] = judged.map(() => []);
   const withSyn: HeldOutFigures[][] = judged.map(() => []);
-  const total = seeds.length * (1 + judged.length);
+  const total = guardClassifiers(inp);
   let done = 0;
   const run = async (pool: number[], seed: number, synthetic: boolean): Promise<Float32Array> => {
     const arm: ArmPool = { name: synthetic ? 'synthetic' : 'oversample', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1), ...(synthetic ? { imageWeight: weight, soft } : {}) };

@@ -3,10 +3,10 @@
  * differences by what is sure, and the confusion and quality lines for the few classes that matter most.
  */
 import { describe, expect, it } from 'vitest';
-import { CLASSES_IN_FULL } from '../../src/cli/format.js';
+import { CLASSES_IN_FULL } from '../../src/config/defaults.js';
 import { confusionLines, formatEvaluation, perClassLines, qualityLines, resultTable } from '../../src/evaluate/format.js';
-import { summariseArms, verdictOf, type ArmFigures } from '../../src/evaluate/rows.js';
-import { ARMS, type ArmName, type EvaluationResult, type SeedFigures } from '../../src/evaluate/types.js';
+import type { ArmName, EvaluationResult, SeedFigures } from '../../src/evaluate/types.js';
+import { evaluationOf } from '../helpers/evaluation.js';
 
 /** `n` scarce classes c0 … c(n−1) at recall 0.5 + i/100; in the synthetic row c0 gains 20 points, c1 loses 20. */
 function result(n: number, seeds = [0, 1, 2]): EvaluationResult {
@@ -17,26 +17,10 @@ function result(n: number, seeds = [0, 1, 2]): EvaluationResult {
     const sr = scarce.reduce((s, l) => s + recall[l]!, 0) / n;
     return { seed, balancedAccuracy: (sr * n + 0.9) / (n + 1), macroF1: 0.5, recall, scarceRecall: sr, majorityRecall: 0.9, confusion: Object.fromEntries(scarce.map((l) => [l, { big: 1 - recall[l]! }])) };
   };
-  const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: seeds.map((s) => fig(s, a)), seconds: 1, trainImages: 10 }]));
-  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);
-  return {
-    scarce,
-    rows,
-    gain,
-    gainStd,
-    best: best.name,
-    verdict: verdictOf(synthetic, best, seeds.length),
-    logitTau: 1,
-    tuning: null,
+  return evaluationOf(scarce, seeds, (a) => seeds.map((s) => fig(s, a)), {
     quality: { extractor: 'x', coverageK: 5, perClass: scarce.map((label, i) => ({ label, fid: 10 + i, fidFloor: 5, coverage: 0.5, coverageFloor: 0.6, test: 10, real: 5, kept: 5 })) },
-    seeds,
-    settings: { steps: 10, batchSize: 4, lr: 0.001, shift: 2, widths: [8] },
-    manifest: '/m',
-    test: '/t',
     testCounts: Object.fromEntries([...scarce, 'big'].map((l) => [l, 10])),
-    backend: 'cpu',
-    seconds: 2,
-  };
+  });
 }
 
 describe('evaluate text with many scarce classes', () => {
