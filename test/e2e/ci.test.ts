@@ -2,14 +2,13 @@
  * gan-augment as a CI step drives it, through the built CLI: exit codes, JSON progress and summary,
  * incremental reruns, the out-folder lock, and scale-out with `run --shard i/n` + `merge`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { access, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
+import { runCli, start, type CliResult } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 /** Tiny and per-class (the mode shards split); the feature classifier trains for a few steps only. */
@@ -46,27 +45,6 @@ const counts = (entries: Entry[]) => {
   return m;
 };
 const syntheticShas = (entries: Entry[]) => entries.filter((e) => e.source === 'synthetic').map((e) => `${e.label}:${e.sha256}`).sort();
-
-/** Spawns the CLI and resolves when a stderr line matches `until` (or it exits). */
-function start(args: string[], until: RegExp): { child: ChildProcess; ready: Promise<void>; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (until.test(stderr)) markReady();
-  });
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code) => {
-      markReady();
-      resolve({ code, stdout, stderr });
-    }),
-  );
-  return { child, ready, done };
-}
 
 describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () => {
   let work: string;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { access, cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, start } from '../helpers/cli.js';
 import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
@@ -142,17 +142,11 @@ describe('faults (e2e)', () => {
     const out = path.join(root, 'out');
     // The guard's quick classifiers share the feature classifier's settings: 300 steps each, a few seconds in all.
     const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, 'features.classifier.steps=300', 'guard=fallback'];
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let signalled = false;
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!signalled && stderr.includes('"stage":"guard"')) {
-        signalled = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const run = start(args, /"stage":"guard"/);
+    await run.ready;
+    // Ready also when it exited first: then there is no one to signal, and the test fails here.
+    const signalled = run.child.exitCode === null && run.child.kill('SIGINT');
+    const { code, stderr } = await run.done;
     expect(signalled).toBe(true);
     expect(code, stderr).toBe(130);
     expect(stderr).toContain('interrupted during guard: the trained models are kept');

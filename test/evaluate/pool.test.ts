@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { formatEvaluation } from '../../src/evaluate/format.js';
 import { poolTrainings } from '../../src/evaluate/pool.js';
-import { meanFigures, summariseArms, verdictOf, type ArmFigures } from '../../src/evaluate/rows.js';
+import { meanFigures } from '../../src/evaluate/rows.js';
 import { tInterval } from '../../src/evaluate/stats.js';
-import { ARMS, type ArmName, type EvaluationResult, type SeedFigures } from '../../src/evaluate/types.js';
+import type { ArmName, EvaluationResult, SeedFigures } from '../../src/evaluate/types.js';
+import { evaluationOf } from '../helpers/evaluation.js';
 
 const SCARCE = ['coat'];
 
@@ -20,27 +21,12 @@ function fig(seed: number, r: number, confusion: Record<string, number> = { bag:
 /** An evaluation of one training: oversample's and synthetic's scarce recall per seed (the other classical rows lower). */
 function result(manifest: string, seeds: number[], oversample: number[], synthetic: number[], over: Partial<EvaluationResult> = {}, logitAdjust = -0.1): EvaluationResult {
   const byArm: Record<ArmName, number[]> = { real: oversample.map((x) => x - 0.2), oversample, 'class-weight': oversample.map((x) => x - 0.1), 'logit-adjust': oversample.map((x) => x + logitAdjust), synthetic };
-  const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: byArm[a].map((r, i) => fig(seeds[i]!, r)), seconds: 1, trainImages: 10 }]));
-  const { rows, best, synthetic: syn, gain, gainStd } = summariseArms(perArm, SCARCE);
-  return {
-    scarce: SCARCE,
-    rows,
-    gain,
-    gainStd,
-    best: best.name,
-    verdict: verdictOf(syn, best, seeds.length),
-    logitTau: 1,
-    tuning: null,
+  return evaluationOf(SCARCE, seeds, (a) => byArm[a].map((r, i) => fig(seeds[i]!, r)), {
     quality: { extractor: 'x', coverageK: 3, perClass: [{ label: 'coat', fid: 4, fidFloor: 2, coverage: 0.5, coverageFloor: 0.6, test: 10, real: 5, kept: 5 }] },
-    seeds,
-    settings: { steps: 10, batchSize: 4, lr: 0.001, shift: 2, widths: [8] },
     manifest,
-    test: '/t',
     testCounts: { coat: 10, bag: 10 },
-    backend: 'cpu',
-    seconds: 2,
     ...over,
-  };
+  });
 }
 
 describe('poolTrainings', () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI } from './tmp.js';
 
 export interface CliResult {
@@ -38,4 +38,25 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Spawns the CLI and resolves when a stderr line matches `until` (or it exits). */
+export function start(args: string[], until: RegExp): { child: ChildProcess; ready: Promise<void>; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (until.test(stderr)) markReady();
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => {
+      markReady();
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return { child, ready, done };
 }
