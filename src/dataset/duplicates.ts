@@ -1,6 +1,6 @@
 /**
- * Files of the input folder with the same bytes: a copy inside one class counts twice in the balance and
- * can sit on both sides of the held-out split; the same image under two labels means one label is wrong.
+ * Files of the input folder with the same bytes: a copy inside one class counts twice in the balance (the
+ * held-out splits keep copies on one side: dataset/twins.ts); the same image under two labels means one label is wrong.
  * Pure: the hashes are the ones decode computed of every file's bytes.
  */
 

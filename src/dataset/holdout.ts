@@ -14,8 +14,13 @@ export function holdoutCount(n: number, fraction: number): number {
 /**
  * Splits image indices per class: max(2, round(fraction × n)) held out, but always at least one image
  * left to train on (a class of 1–2 images holds out nothing).
+ *
+ * `twins` (from {@link twinGroups}: each index → the first index with the same pixels) keeps an image and its
+ * copies on one side: a copy held out while its twin is trained on is no held-out image. A group goes to the
+ * held-out side whole, and only while it fits in the class's count; otherwise it trains. Without twins the
+ * split is the plain one, draw for draw.
  */
-export function splitHoldout(labels: Int32Array, numClasses: number, fraction: number, rng: Rng): { train: number[]; held: number[] } {
+export function splitHoldout(labels: Int32Array, numClasses: number, fraction: number, rng: Rng, twins?: Int32Array | null): { train: number[]; held: number[] } {
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   labels.forEach((l, i) => byClass[l]!.push(i));
   const train: number[] = [];
@@ -27,10 +32,38 @@ export function splitHoldout(labels: Int32Array, numClasses: number, fraction: n
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
     const k = holdoutCount(list.length, fraction);
-    pushAll(held, shuffled.slice(0, k));
-    pushAll(train, shuffled.slice(k));
+    const groups = twins ? groupsOf(list, twins) : null;
+    if (!groups) {
+      pushAll(held, shuffled.slice(0, k));
+      pushAll(train, shuffled.slice(k));
+      continue;
+    }
+    // In shuffled order, each image brings its twins of this class along.
+    let taken = 0;
+    const done = new Set<number>();
+    for (const i of shuffled) {
+      const id = twins![i]!;
+      if (done.has(id)) continue;
+      done.add(id);
+      const group = groups.get(id)!;
+      if (taken + group.length <= k) {
+        pushAll(held, group);
+        taken += group.length;
+      } else pushAll(train, group);
+    }
   }
   return { train: train.sort((a, b) => a - b), held: held.sort((a, b) => a - b) };
+}
+
+/** `list`'s images grouped by twin id, or null when no two are twins. */
+function groupsOf(list: readonly number[], twins: Int32Array): Map<number, number[]> | null {
+  const groups = new Map<number, number[]>();
+  for (const i of list) {
+    const g = groups.get(twins[i]!);
+    if (g) g.push(i);
+    else groups.set(twins[i]!, [i]);
+  }
+  return groups.size < list.length ? groups : null;
 }
 
 /**

@@ -2,13 +2,13 @@
  * Reading what `evaluate` trains and tests on: the manifest's images (real, then synthetic), decoded as
  * the run decoded them, and a held-out folder of real images with the same class folders.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeAll, type DecodeSettings } from '../dataset/decode.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { scanFolder } from '../dataset/scan.js';
+import { pixelKey, pixelRows } from '../dataset/twins.js';
 import { UserError } from '../errors.js';
 import { parseManifest } from '../manifest/build.js';
 import { locateImages } from '../manifest/locate.js';
@@ -142,7 +142,7 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
   const notes: string[] = [];
   if (res.failures.length > 0) notes.push(`${res.failures.length} test images could not be decoded and were left out (first: ${files[res.failures[0]!.index]!.file}: ${res.failures[0]!.reason})`);
   // A test image that is a training image (the same pixels once decoded) would test the classifier on what it learnt.
-  const seen = trainingImages(pixels, real.length, per);
+  const seen = pixelRows(pixels, real.length, per);
   const inTraining = res.kept.flatMap((fileIndex, row) => {
     const twin = seen.get(pixelKey(res.images.pixels, row, per));
     return twin === undefined ? [] : [{ row, file: files[fileIndex]!, twin: path.resolve(dir, real[twin]!.path) }];
@@ -201,21 +201,6 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     notes,
     testLeftOut: { undecodable: res.failures.length, inTraining: inTraining.length },
   };
-}
-
-/** A key for one decoded image's pixels (row `row` of `pixels`, `per` bytes each). */
-function pixelKey(pixels: Uint8Array, row: number, per: number): string {
-  return createHash('sha1').update(pixels.subarray(row * per, (row + 1) * per)).digest('hex');
-}
-
-/** The first `count` images of `pixels` (the manifest's real rows), by pixel key → their row. */
-function trainingImages(pixels: Uint8Array, count: number, per: number): Map<string, number> {
-  const seen = new Map<string, number>();
-  for (let row = 0; row < count; row++) {
-    const key = pixelKey(pixels, row, per);
-    if (!seen.has(key)) seen.set(key, row);
-  }
-  return seen;
 }
 
 function countBy(values: readonly string[]): Map<string, number> {

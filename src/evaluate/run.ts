@@ -17,6 +17,7 @@ import { didYouMean } from '../util/closest.js';
 import { Rng } from '../util/rng.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { splitHoldout } from '../dataset/holdout.js';
+import { twinGroups } from '../dataset/twins.js';
 import { adjustLogits, buildArms, DELIVERED, sameTraining, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
 import { argmaxRows, classFigures, meanFinite } from './metrics.js';
@@ -166,7 +167,7 @@ async function tune(ctx: Ctx, seeds: number[], firstSeed: number): Promise<Tunin
   const { data } = ctx;
   const k = data.labels.length;
   const realLabels = data.train.labels.subarray(0, data.real);
-  const split = splitHoldout(Int32Array.from(realLabels), k, VALIDATION_FRACTION, new Rng((firstSeed ^ 0x7a11da7e) >>> 0));
+  const split = splitHoldout(Int32Array.from(realLabels), k, VALIDATION_FRACTION, new Rng((firstSeed ^ 0x7a11da7e) >>> 0), twinGroups({ ...data.train, count: data.real }));
   const added = Array.from({ length: data.train.count - data.real }, (_, j) => data.real + j);
   const keep = [...split.train, ...added];
   const train = pickImages(data.train, keep);

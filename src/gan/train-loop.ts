@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
+import { twinGroups } from '../dataset/twins.js';
 import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampler.js';
 import { conditionWeight } from './transition.js';
 import { DivergenceError, InternalError } from '../errors.js';
@@ -181,7 +182,7 @@ export class Trainer {
     this.gEma = gan.emaHalfLifeImages > 0 ? ({ spec: this.g.spec, params: cloneParams(this.g.params) } as ImageModel) : null;
     this.optG = new Adam(this.g.params, train.lrG, train.beta1, train.beta2);
     this.optD = new Adam(this.d.params, train.lrD, train.beta1, train.beta2);
-    const split = splitHoldout(data.labels, data.numClasses, train.validation, holdRng);
+    const split = splitHoldout(data.labels, data.numClasses, train.validation, holdRng, twinGroups(data));
     this.train = split.train;
     this.held = split.held;
     const trainLabels = Int32Array.from(this.train.map((i) => data.labels[i]!));

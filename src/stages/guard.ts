@@ -15,6 +15,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
+import { twinGroups } from '../dataset/twins.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import { disposeClassifier } from '../classifier/model.js';
@@ -192,7 +193,7 @@ export function heldOutOf(config: Config, data: LabelledImages, labels: readonly
   // The GANs' classes count as one extra class here, so the others split exactly as splitHoldout splits.
   const k = labels.length;
   const others = Int32Array.from(data.labels, (l) => (trainedOn.has(l) ? k : l));
-  const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0));
+  const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0), twinGroups(data));
   pushAll(held, split.held.filter((i) => others[i] !== k));
   return held;
 }

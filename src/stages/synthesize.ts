@@ -8,7 +8,8 @@
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
 import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
-import { pickImages } from '../dataset/sampler.js';
+import { twinGroups } from '../dataset/twins.js';
+import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import type { Rows } from '../filter/nearest.js';
 import { GATE_LIMITS, qualityGate, type GateLimits } from '../filter/quality-gate.js';
@@ -112,7 +113,7 @@ export async function synthesize(
   const classes: ClassSynthesis[] = [];
   const anchors = new Map<string, Anchors>();
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
-  const heldOut = ganHeldOut(q.real.labels, q.real.numClasses, config);
+  const heldOut = ganHeldOut(q.real, config);
 
   // Sampler threads for the candidates, kept from class to class while the model is the same.
   const samplers = new SamplerPools((message) => emit({ type: 'warn', message }));
@@ -217,13 +218,13 @@ export async function synthesize(
  * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
  * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode.
  */
-function ganHeldOut(labels: Int32Array, numClasses: number, config: Config): (classIndex: number) => number[] {
+export function ganHeldOut(real: LabelledImages, config: Config): (classIndex: number) => number[] {
   const fraction = config.train.validation;
-  const shared = config.gan.mode !== 'per-class' ? new Set(splitHoldout(labels, numClasses, fraction, ganHoldoutRng(config.seed)).held) : null;
+  const shared = config.gan.mode !== 'per-class' ? new Set(splitHoldout(real.labels, real.numClasses, fraction, ganHoldoutRng(config.seed), twinGroups(real)).held) : null;
   return (classIndex) => {
-    const own = indicesOf(labels, classIndex);
+    const own = indicesOf(real.labels, classIndex);
     if (shared) return own.filter((i) => shared.has(i));
-    return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed)).held.map((k) => own[k]!);
+    return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed), twinGroups(real, own)).held.map((k) => own[k]!);
   };
 }
 

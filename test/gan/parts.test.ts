@@ -91,4 +91,32 @@ describe('hold-out split', () => {
     expect([0, 1, 2, 3].map((c) => count(train, c))).toEqual([45, 8, 2, 1]);
     expect(new Set([...train, ...held]).size).toBe(labels.length);
   });
+
+  it('keeps an image and its copies on one side, and splits classes without copies draw for draw as before', () => {
+    // Class 0: 20 images, 3 and 7 and 11 alike, 5 and 6 alike. Class 1: 10 images, none alike.
+    const labels = Int32Array.from([...Array(20).fill(0), ...Array(10).fill(1)]);
+    const twins = Int32Array.from(labels.keys());
+    twins[7] = 3;
+    twins[11] = 3;
+    twins[6] = 5;
+    let heldTwice = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const plain = splitHoldout(labels, 2, 0.2, new Rng(seed));
+      const { train, held } = splitHoldout(labels, 2, 0.2, new Rng(seed), twins);
+      const side = (i: number) => (held.includes(i) ? 'held' : 'train');
+      expect([7, 11].map(side), `seed ${seed}`).toEqual([side(3), side(3)]);
+      expect(side(6), `seed ${seed}`).toBe(side(5));
+      if (side(3) === 'held') heldTwice++;
+      expect(held.filter((i) => labels[i] === 0).length).toBeLessThanOrEqual(4);
+      expect(held.filter((i) => labels[i] === 1)).toEqual(plain.held.filter((i) => labels[i] === 1));
+      expect(new Set([...train, ...held]).size).toBe(labels.length);
+    }
+    // A group of three fits the 4 a class of 20 holds out: it is sometimes held out whole, not always trained.
+    expect(heldTwice).toBeGreaterThan(0);
+  });
+
+  it('a class whose images are all alike holds none out (a copy of a training image is no held-out image)', () => {
+    const labels = new Int32Array(6);
+    expect(splitHoldout(labels, 1, 0.5, new Rng(3), new Int32Array(6)).held).toEqual([]);
+  });
 });

@@ -79,6 +79,31 @@ describe('hold-out', () => {
     expect(splitHoldout(data.labels, data.numClasses, 0.25, ganHoldoutRng(cfg.seed)).held).toEqual(t.held);
     t.dispose();
   });
+
+  it('with copies in the folder, the synthesis stage re-derives the trainer\'s split (shared and per-class), copies on one side', async () => {
+    const { Trainer } = await import('../../src/gan/train-loop.js');
+    const { ganHeldOut } = await import('../../src/stages/synthesize.js');
+    const { pickImages } = await import('../../src/dataset/sampler.js');
+    const twins = randomImages(24, 2, 5);
+    // Images 0, 2, 4, 6 and 8 (class 0) are copies of image 0; 3 is a copy of 1 (class 1).
+    for (const i of [2, 4, 6, 8]) twins.pixels.copyWithin(i * 64, 0, 64);
+    twins.pixels.copyWithin(3 * 64, 64, 128);
+    for (const mode of ['shared', 'per-class'] as const) {
+      // Seed 1: the plain split would hold out some copies of image 0 and train on others, in both modes.
+      const cfg = { ...config, seed: 1, gan: { ...config.gan, mode }, train: { ...config.train, validation: 0.4 } };
+      const heldOf = ganHeldOut(twins, cfg);
+      for (const c of [0, 1]) {
+        const own = [...twins.labels.keys()].filter((i) => twins.labels[i] === c);
+        const t = new Trainer(mode === 'shared' ? twins : { ...pickImages(twins, own), labels: new Int32Array(own.length), numClasses: 1 }, cfg);
+        const trainerHeld = mode === 'shared' ? t.held.filter((i) => twins.labels[i] === c) : t.held.map((k) => own[k]!);
+        t.dispose();
+        expect(heldOf(c), `${mode}, class ${c}`).toEqual(trainerHeld);
+        expect(trainerHeld.length, `${mode}, class ${c}`).toBeGreaterThan(0);
+        const copies = c === 0 ? [0, 2, 4, 6, 8] : [1, 3];
+        expect(new Set(copies.map((i) => trainerHeld.includes(i))).size, `${mode}, class ${c}: copies on one side`).toBe(1);
+      }
+    }
+  });
 });
 
 describe('metrics.jsonl that cannot be written', () => {

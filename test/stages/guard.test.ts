@@ -71,3 +71,27 @@ describe('guardStage on real images', () => {
     expect(summary.seeds).toEqual([0, 1, 2]);
   });
 });
+
+describe('heldOutOf', () => {
+  it('per-class jobs: the classes no GAN trained on hold out copies of an image together', async () => {
+    const { heldOutOf } = await import('../../src/stages/guard.js');
+    const { randomImages } = await import('../helpers/small-gan.js');
+    // 30 images of 8×8, classes 0/1/2 in turn; class 2's images 2, 5, 8 and 11 are one image four times.
+    const data = randomImages(30, 3, 9);
+    for (const i of [5, 8, 11]) data.pixels.copyWithin(i * 64, 2 * 64, 3 * 64);
+    const job = { labels: ['a'], result: { held: [0, 3] } };
+    const sides = new Set<string>();
+    for (let seed = 0; seed < 12; seed++) {
+      const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed, gan: { mode: 'per-class' }, train: { validation: 0.4 } }));
+      const held = heldOutOf(config, data, ['a', 'b', 'c'], [job]);
+      // The job's own held-out images (positions 0 and 3 of class a: images 0 and 9) come first.
+      expect(held.slice(0, 2)).toEqual([0, 9]);
+      const copiesHeld = [2, 5, 8, 11].map((i) => held.includes(i));
+      expect(new Set(copiesHeld).size, `seed ${seed}`).toBe(1);
+      sides.add(String(copiesHeld[0]));
+      expect(held.filter((i) => data.labels[i] === 2).length).toBeGreaterThan(0);
+    }
+    // Over the seeds the four go to either side (4 fit the 4 a class of 10 holds out at 0.4).
+    expect([...sides].sort()).toEqual(['false', 'true']);
+  });
+});
