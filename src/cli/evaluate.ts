@@ -6,6 +6,7 @@ import { QualityGateError, UserError } from '../errors.js';
 import { evaluateGate, FAIL_ON, type FailOn } from '../evaluate/gate.js';
 import { formatEvaluation, targetsText } from '../evaluate/format.js';
 import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
+import { MAX_AUTO_THREADS, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { poolTrainings } from '../evaluate/pool.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import { EVALUATE_DEFAULTS } from '../config/defaults.js';
@@ -13,7 +14,7 @@ import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { outLayout } from '../out/layout.js';
-import { backendOption, examples, intOption, numberOption } from './options.js';
+import { backendOption, examples, intOption, numberOption, threadsOption } from './options.js';
 
 interface EvaluateFlags {
   manifest: string[];
@@ -31,6 +32,7 @@ interface EvaluateFlags {
   backend: string;
   quiet?: boolean;
   failOn: FailOn;
+  threads: ClassifierThreads;
 }
 
 export function registerEvaluate(program: Command, signal: AbortSignal): void {
@@ -52,6 +54,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
     .addOption(intOption('--tune-seeds <n>', "n > 0: choose the synthetic row's labels (the manifest's or hard) and mix (all its synthetic images or the best half) on a validation split carved from its real images, over n seeds; 0: the manifest as written, what training on it gives", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
     .addOption(numberOption('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', 0, EVALUATE_RUN_DEFAULTS.tau))
+    .addOption(threadsOption('--threads <n>', `threads that train the classifiers, one classifier each (\`auto\`: one per core, at most ${MAX_AUTO_THREADS}, on the wasm or native backend); the figures are the same on any count`))
     .option('--json', 'print the result as JSON on stdout')
     .option('--out <file>', 'where to write the result (default: evaluate.json beside the manifest; required with several --manifest, for the pooled result — each run still gets its own evaluate.json)')
     .option('--no-report', "do not add the result to report.html beside the manifest")
@@ -104,10 +107,12 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
           settings: { ...(steps !== undefined ? { steps } : results[0] ? { steps: results[0].settings.steps } : {}), batchSize },
           tuneSeeds,
           tau,
+          threads: flags.threads,
           ...(flags.scarce ? { scarce: flags.scarce.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           signal,
           onEvent: (e) => {
             if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${targetsText(e.use)}, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
+            else if (e.type === 'threads') say(`classifiers: ${e.threads} at a time (${e.reason})`);
             else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (real images the run listed again: the fill's real part under deliver.share, guard fallback, filter shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
             else if (e.type === 'arm')
               say(

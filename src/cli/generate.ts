@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { describeBackend, initBackend } from '../backend/select.js';
-import { BACKENDS, ThreadsSchema } from '../config/schema.js';
+import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { generateFromModel } from '../generate/from-model.js';
 import type { SamplerWorkers } from '../generate/sampler-pool.js';
 import { createProgress, progressMode } from '../progress.js';
-import { backendOption, examples, intOption } from './options.js';
+import { backendOption, examples, intOption, threadsOption } from './options.js';
 
 interface GenerateFlags {
   model: string;
@@ -15,7 +15,7 @@ interface GenerateFlags {
   out: string;
   seed?: number;
   backend?: string;
-  workers?: string;
+  workers: SamplerWorkers;
   prior?: boolean;
   quiet?: boolean;
 }
@@ -31,7 +31,7 @@ export function registerGenerate(program: Command): void {
     .requiredOption('--out <dir>', 'where to write <label>/*.png and manifest.jsonl')
     .addOption(intOption('--seed <n>', "seed for the latents (default: the training run's seed, which reproduces its candidates)", 0))
     .addOption(backendOption('auto'))
-    .option('--workers <n>', 'threads that sample together, each with a copy of the generator (`auto`: 2 on the wasm or native backend with ≥ 3 cores, one being the PNG writer’s, for ≥ 4,096 images); the images are the same bytes on any count', 'auto')
+    .addOption(threadsOption('--workers <n>', 'threads that sample together, each with a copy of the generator (`auto`: 2 on the wasm or native backend with ≥ 3 cores, one being the PNG writer’s, for ≥ 4,096 images); the images are the same bytes on any count'))
     .option('--prior', "sample the generator's prior even where the run sampled around the latents it fitted to the real images (generate.anchor; saved as anchors.json beside the generator)")
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
@@ -48,7 +48,7 @@ export function registerGenerate(program: Command): void {
       const allowed = BACKENDS;
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
-      const workers = parseWorkers(flags.workers ?? 'auto');
+      const workers = flags.workers;
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
       const labels = [...new Set(flags.class)];
@@ -83,9 +83,3 @@ export function registerGenerate(program: Command): void {
     });
 }
 
-/** `--workers`: what `generate.workers` takes in a config. */
-function parseWorkers(raw: string): SamplerWorkers {
-  const got = ThreadsSchema.safeParse(raw === 'auto' || raw.trim() === '' ? raw : Number(raw));
-  if (!got.success) throw new UserError(`--workers: ${got.error.issues[0]?.message ?? 'invalid'}, received "${raw}"`);
-  return got.data;
-}

@@ -1,7 +1,7 @@
 /** Flags several commands share, and how they are read: each flag's errors name the flag, not the config. */
 import { InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { BACKENDS, StrategySchema, type BackendChoice } from '../config/schema.js';
+import { BACKENDS, StrategySchema, ThreadsSchema, type BackendChoice } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { LOG_FORMATS, resolveLogFormat, type LogFormat } from '../progress.js';
 import { shellQuote } from '../util/shell.js';
@@ -19,6 +19,17 @@ export function logFormatOption(help = LOG_FORMAT_HELP): Option {
 export function backendOption(fallback?: BackendChoice): Option {
   const o = new Option('--backend <name>', fallback ? 'tfjs backend; auto takes the first that loads: node-gpu → node → native → wasm → cpu' : "tfjs backend (default: the config's backend, auto)").choices(BACKENDS);
   return fallback ? o.default(fallback) : o;
+}
+
+/** A thread-count flag (`--workers`, `--threads`): `auto` or 1–16, read as a config's `train.workers` is. */
+export function threadsOption(flags: string, help: string): Option {
+  return new Option(flags, help)
+    .argParser((raw: string): 'auto' | number => {
+      const got = ThreadsSchema.safeParse(raw === 'auto' || raw.trim() === '' ? raw : Number(raw));
+      if (!got.success) throw new InvalidArgumentError(`${got.error.issues[0]?.message ?? 'invalid'}, received "${raw}".`);
+      return got.data;
+    })
+    .default('auto');
 }
 
 /** An integer flag ≥ `min`, parsed by commander (an error names the flag and the value). */

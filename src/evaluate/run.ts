@@ -7,6 +7,7 @@
  * real images — never on the test folder.
  */
 import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
 import path from 'node:path';
 import { disposeClassifier, type Classifier } from '../classifier/model.js';
 import { embed } from '../classifier/predict.js';
@@ -23,12 +24,15 @@ import { loadEvaluationData, type EvaluationData } from './load.js';
 import { argmaxRows, classFigures, meanFinite } from './metrics.js';
 import { summariseArms, verdictOf, type ArmFigures } from './rows.js';
 import { budgetSteps, EVAL_DEFAULTS, testLogits, trainArm, type EvalTrainSettings } from './train.js';
+import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from './arm-pool.js';
+import { workerBackend } from '../backend/select.js';
 import { ARMS, type ArmName, type EvaluationResult, type SeedFigures, type Tuning } from './types.js';
 
 export type EvaluateEvent =
   | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[]; steps: number; batchSize: number }
   | { type: 'step'; seed: number; arm: ArmName; step: number; steps: number }
   | { type: 'tune'; use: SyntheticUse; scarceRecall: number; balancedAccuracy: number; chosen?: boolean }
+  | { type: 'threads'; threads: number; reason: string }
   | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number; sameAs?: ArmName };
 
 export interface EvaluateOptions {
@@ -43,6 +47,8 @@ export interface EvaluateOptions {
   tuneSeeds?: number;
   /** τ of the logit-adjust row. */
   tau?: number;
+  /** Threads that train the classifiers (arm-pool.ts); default `auto`. */
+  threads?: ClassifierThreads;
   signal?: AbortSignal;
   onEvent?: (e: EvaluateEvent) => void;
 }
@@ -242,36 +248,56 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const priorFrac = prior.map((n) => n / Math.max(1, data.real));
 
   const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: [], seconds: 0, trainImages: 0 }]));
-  const record = (name: ArmName, figures: SeedFigures, seconds: number, trainImages: number, sameAs?: ArmName) => {
+  const record = (name: ArmName, figures: SeedFigures, seconds: number, trainImages: number) => {
     const acc = perArm.get(name)!;
     acc.figures.push(figures);
     acc.seconds += seconds;
     acc.trainImages = trainImages;
-    emit({ type: 'arm', seed: figures.seed, arm: name, figures, seconds, ...(sameAs ? { sameAs } : {}) });
   };
   // Filled while the first seed's real-row classifier is alive (a holder: TypeScript does not follow assignments in callbacks).
   const measured: { quality: HeldOutQuality[] | null } = { quality: null };
-  for (const seed of opts.seeds) {
+  // Every seed's arms, in order; a synthetic arm that is the oversample arm image for image (no synthetic
+  // image in the manifest) trains the same classifier: its figures are the oversample row's, not a second training's.
+  const planned = opts.seeds.flatMap((seed) => {
     // The oversampling draw depends on the seed too: it is part of what varies between seeds.
     const arms = buildArms(inputs, new Rng((seed ^ 0x6a09e667) >>> 0), use);
-    for (const arm of arms) {
-      // A synthetic arm that is the oversample arm image for image (no synthetic image in the manifest)
-      // trains the same classifier: its figures are the oversample row's, not a second training's.
-      const twin = arm.name === 'synthetic' ? arms.find((a) => a.name === 'oversample') : undefined;
-      if (twin && sameTraining(twin, arm, data.train.labels, k)) {
-        record(arm.name, { ...perArm.get('oversample')!.figures.at(-1)! }, 0, arm.pool.length, twin.name);
-        continue;
-      }
-      const ta = performance.now();
-      const inspect = arm.name === 'real' && seed === opts.seeds[0] && data.synthetic > 0 ? async (c: Classifier) => void (measured.quality = await testQuality(c, data, scarceIdx)) : undefined;
-      const logits = await trainAndTest(ctx, data.train, arm, seed, data.test, inspect);
-      const seconds = (performance.now() - ta) / 1000;
-      record(arm.name, seedFigures(seed, data.test.labels, argmaxRows(logits, data.test.count, k), data.labels, scarceIdx), seconds, arm.pool.length);
-      if (arm.name === 'real') {
-        const adjusted = adjustLogits(logits, data.test.count, priorFrac, tau);
-        record('logit-adjust', seedFigures(seed, data.test.labels, argmaxRows(adjusted, data.test.count, k), data.labels, scarceIdx), 0, 0);
-      }
-    }
+    const over = arms.find((a) => a.name === 'oversample');
+    return arms.map((arm) => ({ seed, arm, sameAs: arm.name === 'synthetic' && over && sameTraining(over, arm, data.train.labels, k) ? over.name : undefined }));
+  });
+  const trained = planned.filter((p) => !p.sameAs);
+  const jobs: ArmJob[] = trained.map(({ arm, seed }) => ({
+    arm,
+    seed,
+    ...(arm.name === 'real' && seed === opts.seeds[0] && data.synthetic > 0 ? { inspect: async (c: Classifier) => void (measured.quality = await testQuality(c, data, scarceIdx)) } : {}),
+  }));
+  const figuresOf = (seed: number, logits: Float32Array) => seedFigures(seed, data.test.labels, argmaxRows(logits, data.test.count, k), data.labels, scarceIdx);
+  const seconds: number[] = [];
+  /** The rows classifier `j`'s logits give: its own, the logit-adjusted one of the real row, the synthetic one that trains alike. */
+  const rowsOf = (j: number, l: Float32Array): { name: ArmName; seed: number; figures: SeedFigures; trainImages: number; sameAs?: ArmName }[] => {
+    const t = trained[j]!;
+    const own = figuresOf(t.seed, l);
+    const out: { name: ArmName; seed: number; figures: SeedFigures; trainImages: number; sameAs?: ArmName }[] = [{ name: t.arm.name, seed: t.seed, figures: own, trainImages: t.arm.pool.length }];
+    if (t.arm.name === 'real') out.push({ name: 'logit-adjust', seed: t.seed, figures: figuresOf(t.seed, adjustLogits(l, data.test.count, priorFrac, tau)), trainImages: 0 });
+    const twin = planned.find((p) => p.sameAs === t.arm.name && p.seed === t.seed);
+    if (twin) out.push({ name: twin.arm.name, seed: t.seed, figures: { ...own }, trainImages: twin.arm.pool.length, sameAs: t.arm.name });
+    return out;
+  };
+  const plan = planClassifierThreads(opts.threads ?? 'auto', workerBackend(), os.availableParallelism(), jobs.length);
+  emit({ type: 'threads', ...plan });
+  const { logits } = await trainArms(data.train, data.test, settings, jobs, {
+    threads: plan.threads,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onStep: (j, step) => emit({ type: 'step', seed: trained[j]!.seed, arm: trained[j]!.arm.name, step, steps: settings.steps }),
+    // As each classifier ends, its rows' lines (the logit-adjusted real row's, the synthetic row's where it is
+    // this classifier's); the figures are recorded in seed order below, wherever each classifier trained.
+    onDone: (j, l, s) => {
+      seconds[j] = s;
+      for (const r of rowsOf(j, l)) emit({ type: 'arm', seed: r.seed, arm: r.name, figures: r.figures, seconds: r.name === trained[j]!.arm.name ? s : 0, ...(r.sameAs ? { sameAs: r.sameAs } : {}) });
+    },
+    onWarn: (message) => data.notes.push(message),
+  });
+  for (const [j, t] of trained.entries()) {
+    for (const r of rowsOf(j, logits[j]!)) record(r.name, r.figures, r.name === t.arm.name ? seconds[j]! : 0, r.trainImages);
   }
 
   const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);

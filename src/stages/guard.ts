@@ -18,10 +18,10 @@ import { splitHoldout } from '../dataset/holdout.js';
 import { twinGroups } from '../dataset/twins.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
-import { disposeClassifier } from '../classifier/model.js';
 import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
-import { testLogits, trainArm, type EvalTrainSettings } from '../evaluate/train.js';
+import { trainArms, type ArmJob } from '../evaluate/arm-pool.js';
+import type { EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
 import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -127,32 +127,35 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const withSyn: HeldOutFigures[][] = judged.map(() => []);
   const total = guardClassifiers(inp);
   let done = 0;
-  const run = async (pool: number[], seed: number, synthetic: boolean): Promise<Float32Array> => {
-    const arm: ArmPool = { name: synthetic ? 'synthetic' : 'oversample', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1), ...(synthetic ? { imageWeight: weight, soft } : {}) };
-    const c = await trainArm(train, arm, settings, seed, inp.signal ? { signal: inp.signal } : {});
-    try {
-      return await testLogits(c, test);
-    } finally {
-      disposeClassifier(c);
-      inp.onProgress?.(++done, total);
-    }
-  };
+  const armOf = (pool: number[], synthetic: boolean): ArmPool => ({ name: synthetic ? 'synthetic' : 'oversample', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1), ...(synthetic ? { imageWeight: weight, soft } : {}) });
+  // Per seed: the classifier without synthetic images, then one per judged class with its synthetic images.
+  const jobs: ArmJob[] = [];
   if (judged.length > 0) {
     for (const seed of seeds) {
       // Each class's fill from its real images in shuffled rounds, as the fallback delivers it: the same
       // draws in every arm of this seed.
       const rng = new Rng((seed ^ 0x9a4d0fa1) >>> 0);
       const draws = judged.map((c) => repeatInRounds(realByClass[c.index]!, c.fill, rng));
-      const base = await run([...Array.from({ length: nTrain }, (_, i) => i), ...draws.flat()], seed, false);
-      judged.forEach((c, j) => without[j]!.push(figuresFor(base, test, c.index)));
+      jobs.push({ arm: armOf([...Array.from({ length: nTrain }, (_, i) => i), ...draws.flat()], false), seed });
       for (const [j, c] of judged.entries()) {
         const syn = synByClass[c.index]!.slice(0, c.fill);
         const fills = draws.map((d, m) => (m === j ? [...syn, ...d.slice(0, Math.max(0, c.fill - syn.length))] : d));
-        const logits = await run([...Array.from({ length: nTrain }, (_, i) => i), ...fills.flat()], seed, true);
-        withSyn[j]!.push(figuresFor(logits, test, c.index));
+        jobs.push({ arm: armOf([...Array.from({ length: nTrain }, (_, i) => i), ...fills.flat()], true), seed });
       }
     }
   }
+  const { logits } = await trainArms(train, test, settings, jobs, {
+    ...(inp.signal ? { signal: inp.signal } : {}),
+    onDone: () => inp.onProgress?.(++done, total),
+  });
+  const perSeed = 1 + judged.length;
+  seeds.forEach((_, s) => {
+    const base = logits[s * perSeed]!;
+    judged.forEach((c, j) => {
+      without[j]!.push(figuresFor(base, test, c.index));
+      withSyn[j]!.push(figuresFor(logits[s * perSeed + 1 + j]!, test, c.index));
+    });
+  });
   const decideMode = mode === 'off' ? 'fallback' : mode;
   return {
     mode,

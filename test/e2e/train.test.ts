@@ -176,7 +176,7 @@ describe('per-class mode and generate', () => {
     expect(bad.stderr).toContain('received "jacket"');
     const badWorkers = await runCli(['generate', '--model', path.join(out, 'model/generator'), '--class', 'coat', '--count', '3', '--out', gen, '--workers', 'many']);
     expect(badWorkers.code).toBe(2);
-    expect(badWorkers.stderr).toContain('--workers: expected "auto" or an integer from 1 to 16, received "many"');
+    expect(badWorkers.stderr).toContain("option '--workers <n>' argument 'many' is invalid. expected \"auto\" or an integer from 1 to 16, received \"many\"");
     // A model whose parameter layout is not this build's (conditional BN saved as per-class offsets):
     // exit 2 naming the file and the parameter, not a crash in the forward pass.
     const modelDir = path.join(out, 'model/generator');
