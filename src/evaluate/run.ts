@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import path from 'node:path';
-import { disposeClassifier, type Classifier } from '../classifier/model.js';
+import type { Classifier } from '../classifier/model.js';
 import { embed } from '../classifier/predict.js';
 import type { FeatureMatrix } from '../metrics/stats.js';
 import { COVERAGE_K, heldOutQuality, type HeldOutQuality } from './quality.js';
@@ -19,11 +19,11 @@ import { Rng } from '../util/rng.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { twinGroups } from '../dataset/twins.js';
-import { adjustLogits, buildArms, DELIVERED, sameTraining, syntheticArm, type ArmInputs, type ArmPool, type SyntheticUse } from './arms.js';
+import { adjustLogits, buildArms, DELIVERED, sameTraining, syntheticArm, type ArmInputs, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
 import { argmaxRows, classFigures, meanFinite } from './metrics.js';
 import { summariseArms, verdictOf, type ArmFigures } from './rows.js';
-import { budgetSteps, EVAL_DEFAULTS, testLogits, trainArm, type EvalTrainSettings } from './train.js';
+import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from './train.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from './arm-pool.js';
 import { workerBackend } from '../backend/select.js';
 import { ARMS, type ArmName, type EvaluationResult, type SeedFigures, type Tuning } from './types.js';
@@ -114,24 +114,11 @@ export function seedFigures(seed: number, truth: Int32Array, predicted: Int32Arr
 interface Ctx {
   data: EvaluationData;
   settings: EvalTrainSettings;
+  /** Classifier threads (arm-pool.ts). */
+  threads: ClassifierThreads;
   scarceIdx: number[];
   emit: (e: EvaluateEvent) => void;
   signal?: AbortSignal;
-}
-
-async function trainAndTest(ctx: Ctx, train: LabelledImages, arm: ArmPool, seed: number, test: LabelledImages, inspect?: (c: Classifier) => Promise<void>): Promise<Float32Array> {
-  const { settings, emit } = ctx;
-  const every = Math.max(1, Math.floor(settings.steps / 50));
-  const c = await trainArm(train, arm, settings, seed, {
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    onStep: (step) => (step % every === 0 || step === settings.steps) && emit({ type: 'step', seed, arm: arm.name, step, steps: settings.steps }),
-  });
-  try {
-    await inspect?.(c);
-    return await testLogits(c, test);
-  } finally {
-    disposeClassifier(c);
-  }
 }
 
 /**
@@ -193,18 +180,15 @@ async function tune(ctx: Ctx, seeds: number[], firstSeed: number): Promise<Tunin
   };
   const validation: Record<string, number> = {};
   val.labels.forEach((l) => (validation[data.labels[l]!] = (validation[data.labels[l]!] ?? 0) + 1));
-  const candidates: Tuning['candidates'] = [];
-  for (const use of TUNE_CANDIDATES.filter((u) => data.hasTargets || u.targets === 'soft')) {
-    const figs: SeedFigures[] = [];
-    for (const seed of seeds) {
-      const arm = syntheticArm(inputs, use, new Rng((seed ^ 0x6a09e667) >>> 0));
-      const logits = await trainAndTest(ctx, train, arm, seed, val);
-      figs.push(seedFigures(seed, val.labels, argmaxRows(logits, val.count, k), data.labels, ctx.scarceIdx));
-    }
+  const uses = TUNE_CANDIDATES.filter((u) => data.hasTargets || u.targets === 'soft');
+  const jobs: ArmJob[] = uses.flatMap((use) => seeds.map((seed) => ({ arm: syntheticArm(inputs, use, new Rng((seed ^ 0x6a09e667) >>> 0)), seed })));
+  const { logits } = await trainArms(train, val, ctx.settings, jobs, { threads: ctx.threads, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const candidates: Tuning['candidates'] = uses.map((use, u) => {
+    const figs = seeds.map((seed, s) => seedFigures(seed, val.labels, argmaxRows(logits[u * seeds.length + s]!, val.count, k), data.labels, ctx.scarceIdx));
     const c = { use, scarceRecall: meanFinite(figs.map((f) => f.scarceRecall)), balancedAccuracy: meanFinite(figs.map((f) => f.balancedAccuracy)) };
-    candidates.push(c);
     ctx.emit({ type: 'tune', ...c });
-  }
+    return c;
+  });
   const best = candidates.reduce((a, b) => (b.scarceRecall > a.scarceRecall + 1e-12 || (Math.abs(b.scarceRecall - a.scarceRecall) <= 1e-12 && b.balancedAccuracy > a.balancedAccuracy) ? b : a));
   ctx.emit({ type: 'tune', ...best, chosen: true });
   return { chosen: best.use, validation, seeds, candidates };
@@ -227,7 +211,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   const emit = opts.onEvent ?? (() => {});
   emit({ type: 'loaded', real: data.real, synthetic: data.synthetic, oversampled: data.oversampled, test: data.test.count, labels: data.labels, scarce, steps: settings.steps, batchSize: settings.batchSize });
   const k = data.labels.length;
-  const ctx: Ctx = { data, settings, scarceIdx, emit, ...(opts.signal ? { signal: opts.signal } : {}) };
+  const ctx: Ctx = { data, settings, threads: opts.threads ?? 'auto', scarceIdx, emit, ...(opts.signal ? { signal: opts.signal } : {}) };
   const inputs: ArmInputs = {
     realLabels: data.train.labels.subarray(0, data.real),
     addedLabels: data.train.labels.subarray(data.real),
@@ -282,7 +266,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     if (twin) out.push({ name: twin.arm.name, seed: t.seed, figures: { ...own }, trainImages: twin.arm.pool.length, sameAs: t.arm.name });
     return out;
   };
-  const plan = planClassifierThreads(opts.threads ?? 'auto', workerBackend(), os.availableParallelism(), jobs.length);
+  const plan = planClassifierThreads(ctx.threads, workerBackend(), os.availableParallelism(), jobs.length);
   emit({ type: 'threads', ...plan });
   const { logits } = await trainArms(data.train, data.test, settings, jobs, {
     threads: plan.threads,

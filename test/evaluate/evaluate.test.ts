@@ -298,10 +298,12 @@ describe('evaluate on the fixtures', () => {
     expect(seen).toEqual({ loaded: 820, step: 820 });
   });
 
-  it('is deterministic for a seed, and by default measures the manifest as written (no validation-split choice)', async () => {
+  it('is deterministic for a seed on one thread or two, and by default measures the manifest as written (no validation-split choice)', async () => {
     const strip = (r: Awaited<ReturnType<typeof evaluate>>) => r.rows.map((row) => ({ ...row, seconds: 0 }));
-    const a = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, tuneSeeds: 0 });
-    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS });
+    const threads: number[] = [];
+    const a = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, tuneSeeds: 0, threads: 1, onEvent: (e) => e.type === 'threads' && threads.push(e.threads) });
+    const b = await evaluate({ manifest, test: TEST, seeds: [3], settings: SETTINGS, threads: 2, onEvent: (e) => e.type === 'threads' && threads.push(e.threads) });
+    expect(threads).toEqual([1, 2]);
     expect(b.tuning).toBeNull();
     expect(a.verdict.helps).toBe(false);
     expect(a.verdict.reason).toMatch(/one seed/);
