@@ -20,22 +20,30 @@ import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
-import { trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
+import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
+import { workerBackend } from '../backend/select.js';
+import os from 'node:os';
 import type { EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
-import { CLASSES_IN_FULL } from '../config/defaults.js';
+import { CLASSES_IN_FULL, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
 import { pushAll } from '../util/array.js';
 
 /**
- * The run's guard trains its classifiers one at a time. A second classifier thread halves its time (fmnist-lt:
- * 30 s → 12 s of a 5.5-minute run) but holds its own tfjs, wasm heap and BLAS buffers beside the run's:
- * the default fmnist-lt run peaked at 558 MB with it against 427 MB without, over its 500 MB budget.
- * `evaluate`, a process of its own, trains two at a time.
+ * How many classifiers the run's guard trains at a time: two (one per core, as `evaluate` does: the same
+ * figures, half the time) while the run's resident memory `rssMB` leaves room within the run's budget for the
+ * guard's own classifier and a classifier thread, else one. On the default fmnist-lt run (328–430 MB when the
+ * guard starts) a second thread took the peak to 539–558 MB to save 18 s of 30; the demo (~275 MB) went from
+ * 18 to 12 s, peaking at 379 MB.
  */
-export const GUARD_THREADS = 1;
+export function guardThreads(rssMB: number): { threads: ClassifierThreads; reason: string } {
+  const need = 2 * CLASSIFIER_THREAD_MB;
+  return rssMB + need <= RUN_MEMORY_BUDGET_MB
+    ? { threads: 'auto', reason: `${Math.round(rssMB)} MB in use` }
+    : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget` };
+}
 
 /** Quick classifiers per decision: seeds config.seed, +1, +2 (enough for a t-bound, cheap enough for a run). */
 export const GUARD_SEEDS = 3;
@@ -65,7 +73,7 @@ export interface GuardInput {
   targets: readonly ImageTarget[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-  /** Classifier threads (evaluate/arm-pool.ts); default {@link GUARD_THREADS}. */
+  /** Classifier threads (evaluate/arm-pool.ts); default 1 (the run passes {@link guardThreads}). */
   threads?: ClassifierThreads;
 }
 
@@ -155,7 +163,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     }
   }
   const { logits } = await trainArms(train, test, settings, jobs, {
-    threads: inp.threads ?? GUARD_THREADS,
+    threads: inp.threads ?? 1,
     ...(inp.signal ? { signal: inp.signal } : {}),
     onDone: () => inp.onProgress?.(++done, total),
   });
@@ -226,6 +234,9 @@ export async function runGuard(
   emit: EventSink,
   signal?: AbortSignal,
 ): Promise<GuardSummary> {
+  const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20);
+  const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), guardClassifiers(synth));
+  if (planned.threads > 1 || threads.threads === 1) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`})` });
   const summary = await guardStage({
     config,
     data: ing.data,
@@ -236,6 +247,7 @@ export async function runGuard(
     targets,
     ...(signal ? { signal } : {}),
     onProgress: (done, total) => emit({ type: 'guard.progress', done, total }),
+    threads: planned.threads,
   });
   if (summary.perClass.length > CLASSES_IN_FULL) {
     // Many classes: one line per decision, naming its classes; each class's reason is in summary.json and the report.

@@ -95,3 +95,16 @@ describe('heldOutOf', () => {
     expect([...sides].sort()).toEqual(['false', 'true']);
   });
 });
+
+describe('guardThreads', () => {
+  it('two classifiers at a time only where the guard\'s own classifier and a thread fit in the run\'s budget', async () => {
+    const { guardThreads } = await import('../../src/stages/guard.js');
+    const { CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } = await import('../../src/config/defaults.js');
+    const room = RUN_MEMORY_BUDGET_MB - 2 * CLASSIFIER_THREAD_MB;
+    expect(guardThreads(room).threads).toBe('auto');
+    expect(guardThreads(room + 1).threads).toBe(1);
+    // The default fmnist-lt run's re-filter starts its guard at 328 MB (measured): one at a time.
+    expect(guardThreads(328)).toEqual({ threads: 1, reason: '328 MB in use: a second classifier thread would take the run past its 500 MB budget' });
+    expect(guardThreads(273)).toEqual({ threads: 'auto', reason: '273 MB in use' });
+  });
+});
