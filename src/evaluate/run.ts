@@ -255,34 +255,33 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     ...(arm.name === 'real' && seed === opts.seeds[0] && data.synthetic > 0 ? { inspect: async (c: Classifier) => void (measured.quality = await testQuality(c, data, scarceIdx)) } : {}),
   }));
   const figuresOf = (seed: number, logits: Float32Array) => seedFigures(seed, data.test.labels, argmaxRows(logits, data.test.count, k), data.labels, scarceIdx);
-  const seconds: number[] = [];
+  type Row = { name: ArmName; seed: number; figures: SeedFigures; seconds: number; trainImages: number; sameAs?: ArmName };
   /** The rows classifier `j`'s logits give: its own, the logit-adjusted one of the real row, the synthetic one that trains alike. */
-  const rowsOf = (j: number, l: Float32Array): { name: ArmName; seed: number; figures: SeedFigures; trainImages: number; sameAs?: ArmName }[] => {
+  const rowsOf = (j: number, l: Float32Array, seconds: number): Row[] => {
     const t = trained[j]!;
     const own = figuresOf(t.seed, l);
-    const out: { name: ArmName; seed: number; figures: SeedFigures; trainImages: number; sameAs?: ArmName }[] = [{ name: t.arm.name, seed: t.seed, figures: own, trainImages: t.arm.pool.length }];
-    if (t.arm.name === 'real') out.push({ name: 'logit-adjust', seed: t.seed, figures: figuresOf(t.seed, adjustLogits(l, data.test.count, priorFrac, tau)), trainImages: 0 });
+    const out: Row[] = [{ name: t.arm.name, seed: t.seed, figures: own, seconds, trainImages: t.arm.pool.length }];
+    if (t.arm.name === 'real') out.push({ name: 'logit-adjust', seed: t.seed, figures: figuresOf(t.seed, adjustLogits(l, data.test.count, priorFrac, tau)), seconds: 0, trainImages: 0 });
     const twin = planned.find((p) => p.sameAs === t.arm.name && p.seed === t.seed);
-    if (twin) out.push({ name: twin.arm.name, seed: t.seed, figures: { ...own }, trainImages: twin.arm.pool.length, sameAs: t.arm.name });
+    if (twin) out.push({ name: twin.arm.name, seed: t.seed, figures: { ...own }, seconds: 0, trainImages: twin.arm.pool.length, sameAs: t.arm.name });
     return out;
   };
   const plan = planClassifierThreads(ctx.threads, workerBackend(), os.availableParallelism(), jobs.length);
   emit({ type: 'threads', ...plan });
-  const { logits } = await trainArms(data.train, data.test, settings, jobs, {
+  const byJob: Row[][] = [];
+  await trainArms(data.train, data.test, settings, jobs, {
     threads: plan.threads,
     ...(opts.signal ? { signal: opts.signal } : {}),
     onStep: (j, step) => emit({ type: 'step', seed: trained[j]!.seed, arm: trained[j]!.arm.name, step, steps: settings.steps }),
     // As each classifier ends, its rows' lines (the logit-adjusted real row's, the synthetic row's where it is
     // this classifier's); the figures are recorded in seed order below, wherever each classifier trained.
-    onDone: (j, l, s) => {
-      seconds[j] = s;
-      for (const r of rowsOf(j, l)) emit({ type: 'arm', seed: r.seed, arm: r.name, figures: r.figures, seconds: r.name === trained[j]!.arm.name ? s : 0, ...(r.sameAs ? { sameAs: r.sameAs } : {}) });
+    onDone: (j, l, seconds) => {
+      byJob[j] = rowsOf(j, l, seconds);
+      for (const r of byJob[j]) emit({ type: 'arm', seed: r.seed, arm: r.name, figures: r.figures, seconds: r.seconds, ...(r.sameAs ? { sameAs: r.sameAs } : {}) });
     },
     onWarn: (message) => data.notes.push(message),
   });
-  for (const [j, t] of trained.entries()) {
-    for (const r of rowsOf(j, logits[j]!)) record(r.name, r.figures, r.name === t.arm.name ? seconds[j]! : 0, r.trainImages);
-  }
+  for (const r of byJob.flat()) record(r.name, r.figures, r.seconds, r.trainImages);
 
   const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);
   const testCounts: Record<string, number> = {};

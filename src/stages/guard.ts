@@ -13,6 +13,8 @@
  * synthetic images enter with their manifest target (`deliver.labels`: their class, or the soft label and
  * weight). All are tested on the held-out images.
  */
+import os from 'node:os';
+import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { twinGroups } from '../dataset/twins.js';
@@ -21,8 +23,6 @@ import type { EventSink } from '../events.js';
 import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
-import { workerBackend } from '../backend/select.js';
-import os from 'node:os';
 import type { EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
 import { CLASSES_IN_FULL, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
@@ -235,8 +235,9 @@ export async function runGuard(
   signal?: AbortSignal,
 ): Promise<GuardSummary> {
   const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20);
-  const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), guardClassifiers(synth));
-  if (planned.threads > 1 || threads.threads === 1) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`})` });
+  const classifiers = guardClassifiers(synth);
+  const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
+  if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1)) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`})` });
   const summary = await guardStage({
     config,
     data: ing.data,
