@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -124,7 +125,7 @@ describe('report.html and evaluate (e2e)', () => {
     expect(html).toContain('rejected:');
   });
 
-  it("the manifest's file_name stays valid when <out> alone is copied elsewhere (a CI artefact); path is relative to the manifest", async () => {
+  it("the manifest's file_name stays valid when <out> alone is copied elsewhere (a CI artefact); path is relative to the manifest; evaluate there on one thread reads the figures it read before on two", async () => {
     const moved = path.join(await tempDir(), 'artefact');
     await cp(out, moved, { recursive: true });
     const lines = (await readFile(path.join(moved, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; file_name: string; source: string; sha256: string });
@@ -144,8 +145,13 @@ describe('report.html and evaluate (e2e)', () => {
     const html = await readFile(path.join(moved, 'report.html'), 'utf8');
     expect(html).not.toMatch(/could not be read/);
     expect(html).toContain('class="pair"');
-    const evMoved = await runCli(['evaluate', '--manifest', path.join(moved, 'manifest.jsonl'), '--test', path.join(ROOT, 'fixtures/fmnist-tiny-test'), '--seeds', '1', '--steps', '2', '--batch-size', '8', '--tune-seeds', '0', '--backend', 'wasm', '--json']);
+    // Read through the moved folder, on one classifier thread: the figures of the evaluation before the move (auto: two).
+    const evMoved = await runCli(['evaluate', '--manifest', path.join(moved, 'manifest.jsonl'), '--test', path.join(ROOT, 'fixtures/fmnist-tiny-test'), '--seeds', '1', '--steps', '10', '--batch-size', '8', '--tune-seeds', '0', '--backend', 'wasm', '--threads', '1', '--json']);
     expect(evMoved.code, evMoved.stderr).toBe(0);
+    expect(evMoved.stderr).toContain('classifiers: 1 at a time (1 thread asked)');
+    expect(ev.stderr).toContain(`classifiers: ${Math.min(2, availableParallelism())} at a time`);
+    const rowsOf = (r: CliResult) => (JSON.parse(r.stdout) as { rows: { seconds: number }[] }).rows.map((row) => ({ ...row, seconds: 0 }));
+    expect(rowsOf(evMoved)).toEqual(rowsOf(ev));
   }, 120_000);
 
   it('report <out> rewrites it; a folder that is not there is a usage error', async () => {
