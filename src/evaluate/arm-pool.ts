@@ -4,11 +4,12 @@
  * targets) and seed differ, and each is independent of the others. So this thread and each classifier
  * thread (arm-worker.ts, the same backend on one thread) take whole classifiers from one queue.
  *
- * Every classifier trains with one BLAS thread, wherever it trains: its logits are the same bytes with
- * one thread or many (tested), so the figures do not depend on the machine's cores. These are small
- * products (a few thousand multiply-adds per row): on the 2-core machine of 2026-12-06 one BLAS thread
- * trained a fmnist-lt classifier in 16.8 s and two in 27 s (docs/measurements.md, "Classifiers on both
- * cores").
+ * A classifier's logits are the same bytes whichever thread trains it and however many train at once
+ * (tested), so the figures do not depend on the machine's cores. Every classifier trains with one BLAS
+ * thread: these are small products, and on the 2-core machine of 2026-12-06 one BLAS thread trained a
+ * fmnist-lt classifier in 16.8 s and two in 27 s, to the same figures (docs/measurements.md, "Classifiers
+ * on both cores"). A classifier thread holds its own tfjs, wasm heap, BLAS buffers and copy of the images
+ * (~100 MB beside a run): the run's guard takes one only where memory allows (stages/guard.ts).
  */
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
