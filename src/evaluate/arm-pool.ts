@@ -15,12 +15,12 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { withBlasThreads } from '../backend/native.js';
 import { workerBackend } from '../backend/select.js';
-import { disposeClassifier, type Classifier } from '../classifier/model.js';
+import type { Classifier } from '../classifier/model.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { InternalError, InterruptedError } from '../errors.js';
 import { workerUrl } from '../util/worker-url.js';
 import type { ArmPool } from './arms.js';
-import { testLogits, trainArm, type EvalTrainSettings } from './train.js';
+import { trainedLogits, type EvalTrainSettings } from './train.js';
 
 /** BLAS threads of every evaluation classifier (see the module comment). */
 export const CLASSIFIER_BLAS_THREADS = 1;
@@ -106,16 +106,13 @@ export async function trainArms(train: LabelledImages, test: LabelledImages, set
     for (let i = claim(true); i !== null; i = claim(true)) {
       const t0 = performance.now();
       const job = jobs[i]!;
-      const c = await trainArm(train, job.arm, settings, job.seed, {
+      const l = await trainedLogits(train, job.arm, settings, job.seed, test, {
         ...(options.signal ? { signal: options.signal } : {}),
-        onStep: (step) => (step % every === 0 || step === settings.steps) && options.onStep?.(i, step),
+        ...(job.inspect ? { inspect: job.inspect } : {}),
+        onStep: (step) => options.onStep?.(i, step),
+        progressEvery: every,
       });
-      try {
-        await job.inspect?.(c);
-        finish(i, await testLogits(c, test), t0);
-      } finally {
-        disposeClassifier(c);
-      }
+      finish(i, l, t0);
     }
   };
   const remote = async (w: ArmWorker) => {

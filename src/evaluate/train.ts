@@ -13,7 +13,6 @@ import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { ArmPool } from './arms.js';
-import { argmaxRows } from './metrics.js';
 
 export interface EvalTrainSettings {
   /** Adam steps: the whole budget, the same for every arm. */
@@ -87,13 +86,28 @@ export async function trainArm(
   return c;
 }
 
-/** Predicted class index of each test image. */
-export async function predictClasses(c: Classifier, test: LabelledImages): Promise<Int32Array> {
-  const logits = await predictLogits(c, test.pixels, test.count);
-  return argmaxRows(logits, test.count, c.spec.numClasses);
-}
-
-/** Logits of each test image (row-major count × classes). */
-export async function testLogits(c: Classifier, test: LabelledImages): Promise<Float32Array> {
-  return predictLogits(c, test.pixels, test.count);
+/**
+ * Trains the arm's classifier on `data`, lets `inspect` see it, and returns its logits on `test`; `onStep`
+ * hears every `progressEvery`-th step and the last. What each classifier thread does (arm-pool.ts).
+ * @throws {InterruptedError} when `signal` aborts
+ */
+export async function trainedLogits(
+  data: LabelledImages,
+  arm: ArmPool,
+  settings: EvalTrainSettings,
+  seed: number,
+  test: { pixels: Uint8Array; count: number },
+  options: { signal?: AbortSignal; onStep?: (step: number) => void; progressEvery?: number; inspect?: (c: Classifier) => Promise<void> } = {},
+): Promise<Float32Array> {
+  const every = options.progressEvery ?? 1;
+  const c = await trainArm(data, arm, settings, seed, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onStep: (step) => (step % every === 0 || step === settings.steps) && options.onStep?.(step),
+  });
+  try {
+    await options.inspect?.(c);
+    return await predictLogits(c, test.pixels, test.count);
+  } finally {
+    disposeClassifier(c);
+  }
 }
