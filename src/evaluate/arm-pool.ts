@@ -17,7 +17,8 @@ import { withBlasThreads } from '../backend/native.js';
 import { workerBackend } from '../backend/select.js';
 import type { Classifier } from '../classifier/model.js';
 import type { LabelledImages } from '../dataset/sampler.js';
-import { InternalError, InterruptedError } from '../errors.js';
+import { InterruptedError } from '../errors.js';
+import { RpcWorker } from '../util/worker-rpc.js';
 import { workerUrl } from '../util/worker-url.js';
 import type { ArmPool } from './arms.js';
 import { trainedLogits, type EvalTrainSettings } from './train.js';
@@ -54,12 +55,9 @@ export interface ArmWorkerInit {
   test: { pixels: Uint8Array; count: number };
   settings: EvalTrainSettings;
 }
-export type ArmRequest = { id: number; arm: ArmPool; seed: number; progressEvery: number };
-export type ArmReply =
-  | { type: 'ready' }
-  | { type: 'step'; id: number; step: number }
-  | { type: 'done'; id: number; logits: Float32Array }
-  | { type: 'error'; id: number | null; message: string };
+/** One classifier to train and test on a classifier thread; it reports its steps (every `progressEvery`) and answers its test logits. */
+export type ArmRequest = { arm: ArmPool; seed: number; progressEvery: number };
+type ArmWorker = RpcWorker<ArmRequest, Float32Array, number>;
 
 export interface ArmRunOptions {
   threads?: ClassifierThreads;
@@ -126,7 +124,7 @@ export async function trainArms(train: LabelledImages, test: LabelledImages, set
     for (let i = claim(false); i !== null; i = claim(false)) {
       const t0 = performance.now();
       const job = jobs[i]!;
-      finish(i, await w.run(i, job.arm, job.seed, every, (step) => options.onStep?.(i, step)), t0);
+      finish(i, await w.call({ arm: job.arm, seed: job.seed, progressEvery: every }, [], (step) => options.onStep?.(i, step)), t0);
     }
   };
   const abort = () => {
@@ -154,79 +152,11 @@ export async function trainArms(train: LabelledImages, test: LabelledImages, set
   return { logits, threads: plan.threads };
 }
 
-/** One classifier thread. */
-class ArmWorker {
-  readonly ready: Promise<void>;
-  private pending: { id: number; resolve: (l: Float32Array) => void; reject: (e: Error) => void; onStep: (step: number) => void } | null = null;
-  private failed: Error | null = null;
-  private closing = false;
-  private notReady: (err: Error) => void = () => {};
-
-  constructor(private readonly worker: Worker) {
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.notReady = reject;
-      worker.on('message', (m: ArmReply) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'step') this.pending?.id === m.id && this.pending.onStep(m.step);
-        else if (m.type === 'done') this.settle(m.id, null, m.logits);
-        else {
-          const err = new InternalError(`a classifier thread failed: ${m.message}`);
-          reject(err);
-          this.fail(err);
-        }
-      });
-      const lost = (why: string) => {
-        if (this.closing) return;
-        const err = new InternalError(`a classifier thread ${why}`);
-        reject(err);
-        this.fail(err);
-      };
-      worker.on('error', (err) => lost(`failed: ${err.message}`));
-      worker.on('exit', (code) => lost(`stopped (exit code ${code})`));
-    });
-    // Awaited by `remote`; a start failure must not also surface as an unhandled rejection.
-    this.ready.catch(() => {});
-  }
-
-  run(id: number, arm: ArmPool, seed: number, progressEvery: number, onStep: (step: number) => void): Promise<Float32Array> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise<Float32Array>((resolve, reject) => {
-      this.pending = { id, resolve, reject, onStep };
-      this.worker.postMessage({ id, arm, seed, progressEvery } satisfies ArmRequest);
-    });
-  }
-
-  private settle(id: number, err: Error | null, logits?: Float32Array): void {
-    const p = this.pending;
-    if (!p || p.id !== id) return;
-    this.pending = null;
-    if (err) p.reject(err);
-    else p.resolve(logits!);
-  }
-
-  private fail(err: Error): void {
-    this.failed ??= err;
-    if (this.pending) this.settle(this.pending.id, err);
-  }
-
-  /** Ends the job in hand with `err` and the thread with it. */
-  stop(err: Error): void {
-    this.notReady(err);
-    this.fail(err);
-    void this.close();
-  }
-
-  async close(): Promise<void> {
-    this.closing = true;
-    await this.worker.terminate();
-  }
-}
-
 function startWorkers(n: number, train: LabelledImages, test: LabelledImages, settings: EvalTrainSettings): ArmWorker[] {
   const backend = workerBackend();
   if (backend === null) return [];
   const init: ArmWorkerInit = { backend, train, test: { pixels: test.pixels, count: test.count }, settings };
   const url = workerUrl('./arm-worker.js', import.meta.url, 'evaluate');
   const env = { ...process.env, GAN_AUGMENT_WASM_THREADS: '' };
-  return Array.from({ length: n }, () => new ArmWorker(new Worker(url, { workerData: init, env })));
+  return Array.from({ length: n }, (_, i): ArmWorker => new RpcWorker(new Worker(url, { workerData: init, env }), `classifier thread ${i + 1}`));
 }

@@ -7,10 +7,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { workerBackend } from '../backend/select.js';
-import { InternalError } from '../errors.js';
 import type { Discriminator, DiscriminatorSpec } from '../gan/discriminator.js';
 import type { Generator, GeneratorSpec } from '../gan/generator.js';
 import { readParams, readSpectral } from '../gan/models-state.js';
+import { RpcWorker } from '../util/worker-rpc.js';
 import { workerUrl } from '../util/worker-url.js';
 
 /** `generate.workers` / `--workers`: a thread count, or `auto`. */
@@ -70,11 +70,7 @@ export interface SamplerInit {
 }
 
 /** One batch to sample: `latents` (seeds.length rows) when they are not the prior's `latentOf(seed)` (generate.anchor). */
-export type SamplerRequest = { id: number; classIndex: number; seeds: number[]; latents?: Float32Array };
-export type SamplerReply =
-  | { type: 'ready' }
-  | { type: 'sampled'; id: number; pixels: Uint8Array; scores: Float32Array | null }
-  | { type: 'error'; id: number | null; message: string };
+export type SamplerRequest = { classIndex: number; seeds: number[]; latents?: Float32Array };
 
 export interface SampledPart {
   pixels: Uint8Array;
@@ -82,37 +78,20 @@ export interface SampledPart {
 }
 
 export class SamplerPool {
-  private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (p: SampledPart) => void; reject: (e: Error) => void }>();
-  private failed: Error | null = null;
-  private started = 0;
-  /** Why the sampler threads did not start, if they did not (sampling then stays on this thread). */
-  startError: string | null = null;
+  private constructor(private readonly workers: RpcWorker<SamplerRequest, SampledPart>[]) {}
 
-  private constructor(private readonly workers: Worker[]) {
-    for (const [i, w] of workers.entries()) {
-      w.on('message', (m: SamplerReply) => {
-        if (m.type === 'ready') this.started++;
-        else if (m.type === 'sampled') this.settle(m.id, null, { pixels: m.pixels, scores: m.scores });
-        else if (this.started < workers.length && m.id === null) this.startError ??= `sampler thread ${i + 1} failed to start: ${m.message}`;
-        else this.fail(new InternalError(`a sampler thread failed: ${m.message}`), m.id);
-      });
-      // Before every thread has started, nothing was sent to any: sampling stays on this thread.
-      const lost = (why: string) => {
-        if (this.started < workers.length) this.startError ??= `sampler thread ${i + 1} ${why}`;
-        else this.fail(new InternalError(`a sampler thread ${why}`), null);
-      };
-      w.on('error', (err) => lost(`failed: ${err.message}`));
-      w.on('exit', (code) => lost(`stopped (exit code ${code})`));
-    }
+  /** Why the sampler threads did not start, if they did not (sampling then stays on this thread). */
+  get startError(): string | null {
+    return this.workers.find((w) => w.startError)?.startError?.message ?? null;
   }
 
   /**
    * Threads sampling now, this one included: 1 until every sampler thread has started (or if one could
-   * not), so this thread samples whole batches meanwhile and the threads' start costs no time.
+   * not), so this thread samples whole batches meanwhile and the threads' start costs no time. Before every
+   * thread has started nothing is sent to any, so a thread that does not start costs nothing but its time.
    */
   get threads(): number {
-    return this.startError === null && this.started === this.workers.length ? this.workers.length + 1 : 1;
+    return this.startError === null && this.workers.every((w) => w.hasStarted) ? this.workers.length + 1 : 1;
   }
 
   /**
@@ -139,46 +118,27 @@ export class SamplerPool {
     // Plain wasm on one thread. A native sampler leaves OpenBLAS' thread count (one per process) alone: it
     // samples only while this thread runs a batch loop, which holds the count at SAMPLING_BLAS_THREADS.
     const env = { ...process.env, GAN_AUGMENT_WASM_THREADS: '' };
-    return new SamplerPool(Array.from({ length: threads - 1 }, () => new Worker(url, { workerData: init, env })));
+    return new SamplerPool(Array.from({ length: threads - 1 }, (_, i) => new RpcWorker<SamplerRequest, SampledPart>(new Worker(url, { workerData: init, env }), `sampler thread ${i + 1}`)));
   }
 
   /** Resolves once every sampler thread has started or one could not (for tests and measurements). */
-  async whenStarted(pollMs = 10): Promise<void> {
-    while (this.startError === null && this.failed === null && this.started < this.workers.length) await new Promise((r) => setTimeout(r, pollMs));
+  async whenStarted(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.ready));
   }
 
   /**
    * Samples `seeds` of class `classIndex` as one batch on sampler thread `worker` (0-based); `latents`
    * (a row per seed) when a seed's latent is not the prior's (generate.anchor).
+   * @throws {InternalError} when the thread fails
    */
   sample(worker: number, classIndex: number, seeds: number[], latents?: Float32Array): Promise<SampledPart> {
-    if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    const result = new Promise<SampledPart>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    const request: SamplerRequest = { id, classIndex, seeds, ...(latents ? { latents } : {}) };
-    this.workers[worker]!.postMessage(request, latents ? [latents.buffer as ArrayBuffer] : []);
-    return result;
-  }
-
-  private settle(id: number, err: Error | null, part?: SampledPart): void {
-    const w = this.waiting.get(id);
-    if (!w) return;
-    this.waiting.delete(id);
-    if (err) w.reject(err);
-    else w.resolve(part!);
-  }
-
-  /** A failure: the request it names, or every waiting request (a thread that died answers none). */
-  private fail(err: Error, id: number | null): void {
-    if (id !== null) return this.settle(id, err);
-    this.failed ??= err;
-    for (const key of [...this.waiting.keys()]) this.settle(key, err);
+    const request: SamplerRequest = { classIndex, seeds, ...(latents ? { latents } : {}) };
+    return this.workers[worker]!.call(request, latents ? [latents.buffer as ArrayBuffer] : []);
   }
 
   /** Stops the sampler threads. */
   async close(): Promise<void> {
-    for (const w of this.workers) w.removeAllListeners('exit');
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }
 

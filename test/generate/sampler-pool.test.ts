@@ -110,7 +110,7 @@ describe('SamplerPool on wasm', () => {
     const dying = (await SamplerPool.start({ g, d }, 2))!;
     await dying.whenStarted();
     // A real thread's end, as a crash would end it.
-    await (dying as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0]!.terminate();
+    await (dying as unknown as { workers: { worker: { terminate(): Promise<number> } }[] }).workers[0]!.worker.terminate();
     await expect(sampleClass(g, d, 0, 32, seedsFor(2, 0, 32), 16, { pool: dying })).rejects.toThrow(/sampler thread/);
     await dying.close();
     tf.dispose([...Object.values(g.params), ...Object.values(d.params)]);
