@@ -139,6 +139,11 @@ export interface Check {
   figure: string;
   /** Why it got that verdict. */
   why: string;
+  /**
+   * A figure that read close to the real images but from too few held-out (or test) images to vouch for the
+   * class: the figure without its count, and the count. The advice says it once for every such figure.
+   */
+  unvouched?: { figure: string; n: number; kind: 'held-out' | 'test' };
 }
 
 export interface ClassVerdict {
@@ -167,6 +172,7 @@ function heldOutLimit(check: Check, n: number | null | undefined, kind: 'held-ou
     ...check,
     figure,
     verdict: null,
+    unvouched: { figure: check.figure, n, kind },
     why: `${check.why}, but ${n} ${kind} images are too few to vouch for it: under ${VERDICT_LIMITS.minHeldOut} the figure reads better than it is; ${kind === 'test' ? 'evaluate with a larger test folder' : 'run evaluate on a held-out folder'}`,
   };
 }
@@ -361,7 +367,7 @@ function advice(v: Verdict, checks: Check[], withheld: boolean): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
   const poor = checks.filter((k) => k.verdict === 'poor');
   const bad = poor.map(said);
-  const unsure = checks.filter((k) => k.verdict === 'doubtful' || k.verdict === null).map(said);
+  const unsure = [...unvouchedPhrases(checks), ...checks.filter((k) => (k.verdict === 'doubtful' || k.verdict === null) && !k.unvouched).map(said)];
   if (v === 'poor') {
     // Images that fall short of the real ones may come right with other training; images that look right
     // but do not help a classifier did not, on the bench (twice the steps: level or worse), while more real
@@ -385,6 +391,30 @@ function advice(v: Verdict, checks: Check[], withheld: boolean): string {
     return `Use with care: ${unsure.join('; ')}. ${then[0]!.toUpperCase()}${then.slice(1)}.`;
   }
   return 'Usable: the figures are close to what real images score.';
+}
+
+/**
+ * Figures that read close to the real images from too few images, one phrase per count: "FID … and KID …
+ * read close to the real images, but 2 held-out images are too few to vouch for them (…)" — said once, not
+ * once per figure (each check's row in the report keeps its own reason).
+ */
+function unvouchedPhrases(checks: Check[]): string[] {
+  const groups = new Map<string, { n: number; kind: 'held-out' | 'test'; figures: string[] }>();
+  for (const k of checks) {
+    if (!k.unvouched) continue;
+    const { n, kind, figure } = k.unvouched;
+    const key = `${kind} ${n}`;
+    const g = groups.get(key) ?? { n, kind, figures: [] };
+    g.figures.push(figure);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ n, kind, figures }) => {
+    const them = figures.length === 1 ? 'it' : 'them';
+    const these = figures.length === 1 ? 'such a figure reads' : 'such figures read';
+    const list = figures.length === 1 ? figures[0]! : `${figures.slice(0, -1).join(', ')} and ${figures.at(-1)}`;
+    const next = kind === 'test' ? '; evaluate with a larger test folder' : '';
+    return `${list} read${figures.length === 1 ? 's' : ''} close to the real images, but ${n} ${kind} image${n === 1 ? ' is' : 's are'} too few to vouch for ${them} (under ${VERDICT_LIMITS.minHeldOut} ${these} better than ${figures.length === 1 ? 'it is' : 'they are'}${next})`;
+  });
 }
 
 /** The console's one line for a class: `coat: poor — Do not use …`. */

@@ -45,11 +45,11 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['a kept set as varied as the class vouches for a narrow generator', { diversity: 0.5, spread: 0.95 }, 'good'],
   ['spread without the generator\'s diversity', { diversity: null, spread: 0.9 }, 'good'],
   // FID and KID from a few held-out images read low (docs/samples.md): they cannot vouch for a class.
-  ['FID and KID good from 5 held-out images: cannot vouch', { heldOut: 5 }, 'doubtful', /FID 30\.0 = 1\.2 × floor 25\.0 on 5 held-out images \(within 1\.5 × the floor, but 5 held-out images are too few to vouch for it/],
+  ['FID and KID good from 5 held-out images: cannot vouch', { heldOut: 5 }, 'doubtful', /^Use with care: FID 30\.0 = 1\.2 × floor 25\.0 and KID 10\.00 vs floor 8\.00 \(0\.3 × its noise 8\.00 above\) read close to the real images, but 5 held-out images are too few to vouch for them \(under 50 such figures read better than they are\)\. Look at the grids/],
   ['50 held-out images can', { heldOut: 50 }, 'good', /on 50 held-out images/],
   ['a poor FID from 5 held-out images stands', { heldOut: 5, fid: 250 }, 'poor', /FID 250 = 10\.0 × floor 25\.0 on 5 held-out images/],
   ['coverage of the test folder as the real images\' own', { coverage: { kept: 0.2, real: 0.22, test: 1000 } }, 'good', /coverage 0\.20 = 0\.91 × the real images' 0\.22 on 1000 test images/],
-  ['coverage from 20 test images cannot vouch', { coverage: { kept: 0.85, real: 1, test: 20 } }, 'doubtful', /20 test images are too few to vouch for it: .*evaluate with a larger test folder/],
+  ['coverage from 20 test images cannot vouch', { coverage: { kept: 0.85, real: 1, test: 20 } }, 'doubtful', /coverage 0\.85 = 0\.85 × the real images' 1\.00 reads close to the real images, but 20 test images are too few to vouch for it \(under 50 such a figure reads better than it is; evaluate with a larger test folder\)/],
   ['a kept set covering a third of what real images do', { coverage: { kept: 0.07, real: 0.22, test: 1000 } }, 'poor', /cover a narrow part of the class/],
   ['coverage between', { coverage: { kept: 0.12, real: 0.22, test: 1000 } }, 'doubtful'],
   ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
@@ -95,6 +95,17 @@ describe('judgeClass', () => {
     const v = judgeClass({ ...GOOD, ...over });
     expect(v.verdict).toBe(verdict);
     if (text) expect(`${v.advice} ${verdictLine(v)}`).toMatch(text);
+  });
+
+  it('says once that figures from too few images cannot vouch, per count; each check keeps its own reason', () => {
+    const v = judgeClass({ ...GOOD, heldOut: 2, coverage: { kept: 0.85, real: 1, test: 20 }, assigned: { kept: 0.9, test: 0.9, n: 20 } });
+    expect(v.verdict).toBe('doubtful');
+    expect(v.advice.match(/too few to vouch/g)).toHaveLength(2);
+    expect(v.advice).toMatch(/FID .* and KID .* read close to the real images, but 2 held-out images are too few to vouch for them/);
+    expect(v.advice).toMatch(/coverage .* and 90 % of kept images .* read close to the real images, but 20 test images are too few to vouch for them \(under 50 such figures read better than they are; evaluate with a larger test folder\)/);
+    const limited = v.checks.filter((k) => k.verdict === null);
+    expect(limited.map((k) => k.name)).toEqual(['FID', 'KID', 'coverage', 'label']);
+    for (const k of limited) expect(k.why).toMatch(/too few to vouch for it/);
   });
 
   it('points at selection only when the generator varies more than what was kept', () => {
