@@ -114,9 +114,13 @@ describe('judgeClass', () => {
     expect(why({ diversity: 0.9, spread: 0.6 }).why).toMatch(/selection kept a narrower set/);
   });
 
-  it('the console line names the class, the verdict and each figure', () => {
-    expect(verdictLine(judgeClass({ ...GOOD, fid: 250 }))).toBe(
-      "coat: poor — FID 250 = 10.0 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), generator's sample diversity 0.90 × the real images' (kept images' spread not measured), nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
+  it('the console line names the class, the verdict and the figures behind it; of a class not good, only the checks that are not', () => {
+    expect(verdictLine(judgeClass({ ...GOOD, fid: 250 }))).toBe('coat: poor — FID 250 = 10.0 × floor 25.0; good: KID, diversity, novelty, structure, rejected');
+    expect(verdictLine(judgeClass({ ...GOOD, heldOut: 2, guard: { decision: 'kept', helps: false, reason: 'no gain' } }))).toBe(
+      'coat: doubtful — FID 30.0 = 1.2 × floor 25.0 on 2 held-out images (no verdict), KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above) on 2 held-out images (no verdict), guard kept them (warn) but found no gain on held-out images; good: diversity, novelty, structure, rejected',
+    );
+    expect(verdictLine(judgeClass(GOOD))).toBe(
+      "coat: good — FID 30.0 = 1.2 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), generator's sample diversity 0.90 × the real images' (kept images' spread not measured), nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
     );
   });
 });
