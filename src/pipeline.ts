@@ -136,6 +136,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       seconds,
       imgPerSec: seconds > 0 ? (stepsRun * config.train.batchSize) / seconds : 0,
       workers: trained.workers,
+      blasThreads: trained.blasThreads,
       final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
       failed: trained.failed,
     };

@@ -71,6 +71,13 @@ export function samplingImageThreads(): number {
   return cached ? Math.min(8, cached.allowed) : 1;
 }
 
+/** OpenBLAS' thread count now (inside withBlasThreads, that count), or null without the native backend or thread control. */
+export function blasThreads(): number | null {
+  if (!cached || cached.threads === null) return null;
+  const n = cached.addon.getThreads();
+  return n < 0 ? null : n;
+}
+
 /**
  * Runs `fn` with OpenBLAS' sgemm on `n` threads, then puts the count back. Without the native backend,
  * or a BLAS without thread control, just runs `fn`.

@@ -25,7 +25,7 @@ const str = (what: string) => z.string({ error: `expected ${what}` }).min(1, { e
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: `expected one of ${values.map((v) => `"${v}"`).join(', ')}` });
 const bool = () => z.boolean({ error: 'expected true or false' });
-/** A thread count: `auto` or 1–16 (train.workers, generate.workers, `generate --workers`). */
+/** A thread count: `auto` or 1–16 (train.workers, train.blasThreads, generate.workers, `generate --workers`). */
 const THREADS = '"auto" or an integer from 1 to 16';
 export const ThreadsSchema = z.union([z.literal('auto'), posInt(THREADS).max(16, { error: `expected ${THREADS}` })], { error: `expected ${THREADS}` });
 /** A section of settings; a scalar or list in its place is reported as such. */
@@ -168,6 +168,10 @@ const TrainSchema = section({
   workers: ThreadsSchema.default('auto')
     .describe(
       'Threads that train one GAN together, each on its part of every batch with its own single-threaded wasm backend (gradients and batch-norm statistics summed across them: the weights equal one thread\'s within float rounding). `auto` = 2 on the plain wasm backend with ≥ 2 cores, for a noise GAN whose batch splits (a multiple of 8); else 1 — the native and tfjs-node backends already use the cores.',
+    ),
+  blasThreads: ThreadsSchema.default('auto')
+    .describe(
+      "OpenBLAS threads for the GAN's convolutions and matrix products while it trains, on the native backend. `auto` = the process' count (GAN_AUGMENT_BLAS_THREADS, else both cores of a 2-core machine, at most 2). Small networks can train faster on one: the quickstart preset's (half the default widths, batch 32) trained in 36 s on one thread and 54 s on two on a 2-core machine (docs/measurements.md). The weights differ in the last bits between counts.",
     ),
   lrG: posNum().default(2e-4).describe('Adam learning rate of the generator.'),
   lrD: posNum().default(2e-4).describe('Adam learning rate of the discriminator.'),

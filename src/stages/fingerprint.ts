@@ -75,12 +75,12 @@ export function inputsFingerprint(ing: Pick<Ingested, 'records' | 'labels' | 'da
 const without = <T extends object>(config: T, keys: readonly string[]) => Object.fromEntries(Object.entries(config).filter(([k]) => !keys.includes(k)));
 
 /**
- * The config without its thread counts (train.workers, generate.workers): how many threads run a job,
- * not what it computes (train.workers changes the weights by float rounding only, generate.workers not at
- * all). Left out rather than nulled, so fingerprints and checkpoints made before they existed still match.
+ * The config without its thread counts (train.workers, train.blasThreads, generate.workers): how many
+ * threads run a job, not what it computes (train.workers and train.blasThreads change the weights by float
+ * rounding only, generate.workers not at all). Left out rather than nulled, so fingerprints and checkpoints made before they existed still match.
  */
 export function withoutThreadCounts(config: Config) {
-  const { workers: _train, ...train } = config.train;
+  const { workers: _train, blasThreads: _blas, ...train } = config.train;
   const { workers: _generate, ...generate } = config.generate;
   return { ...config, train, generate };
 }

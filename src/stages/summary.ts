@@ -29,8 +29,11 @@ export interface Summary {
   duplicates?: Duplicates;
   /** Decode settings (resize kernel included), sharp/libvips versions, and how many files the cache answered. */
   decode: DecodeReport;
-  /** `workers`: threads each job trained on (train.workers, resolved; absent in summaries before it existed). */
-  train: { steps: number; seconds: number; imgPerSec: number; workers?: number; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
+  /**
+   * `workers`: threads each job trained on (train.workers, resolved); `blasThreads`: OpenBLAS threads training
+   * ran with (train.blasThreads, resolved; null without the native backend). Each absent in summaries before it existed.
+   */
+  train: { steps: number; seconds: number; imgPerSec: number; workers?: number; blasThreads?: number | null; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
   durations: Record<Stage | 'total', number>;
   /** Peak resident memory of the process (all threads) up to writing this summary, in MB: what a CI runner must provide. */
   peakRssMB: number;

@@ -29,7 +29,7 @@ describe('config validation', () => {
     ['input: a\nseed: -3\n', 'seed (line 2): expected an integer ≥ 0, received -3'],
     ['input: a\ntrain:\n  beta1: 1.5\n', 'train.beta1 (line 3): expected a number between 0 and 1, received 1.5'],
     ['input: a\ngenerate:\n  oversample: 0.5\n', 'generate.oversample (line 3): expected a number ≥ 1, received 0.5'],
-    ['input: a\ntrain:\n  stpes: 4\n', 'train.stpes (line 3): unknown key; did you mean "steps"? (known: steps, budgetSeconds, batchSize, workers, lrG, lrD, beta1, beta2, logEvery, validation, checkpointEvery, sampleEvery, divergenceLoss)'],
+    ['input: a\ntrain:\n  stpes: 4\n', 'train.stpes (line 3): unknown key; did you mean "steps"? (known: steps, budgetSeconds, batchSize, workers, blasThreads, lrG, lrD, beta1, beta2, logEvery, validation, checkpointEvery, sampleEvery, divergenceLoss)'],
     ['seed: 1\n', 'input (line 1): required, expected a folder path'],
     ['input: a\ntrain: 5\n', 'train (line 2): expected a map of settings, received 5'],
   ])('%j → %s', (text, message) => {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadNative } from '../../src/backend/native.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
@@ -41,6 +42,41 @@ describe('data-parallel training (train.workers)', () => {
     const bad = await runCli(['validate', CONFIG, '--set', 'train.workers=two']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/train\.workers.*expected "auto" or an integer from 1 to 16/);
+  });
+});
+
+// The native backend's OpenBLAS, where this machine has it (the addon built and libopenblas0 installed).
+let nativeMissing: string | null = null;
+try {
+  loadNative();
+} catch (err) {
+  nativeMissing = (err as Error).message;
+}
+
+describe.skipIf(nativeMissing !== null)(`OpenBLAS threads while training (train.blasThreads)${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  it('trains on the count set (the quickstart preset: 1) in a process of 2, says so and records it; auto keeps the process count', async () => {
+    const env = { GAN_AUGMENT_BLAS_THREADS: '2' };
+    const out = await tempDir();
+    const one = await runCli(['run', CONFIG, '--backend', 'native', '--out', out, '--set', ...TINY, 'train.steps=2'], { env });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain('train: 1 BLAS thread (train.blasThreads)');
+    expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).train.blasThreads).toBe(1);
+    const autoOut = await tempDir();
+    const auto = await runCli(['run', CONFIG, '--backend', 'native', '--out', autoOut, '--set', ...TINY, 'train.steps=2', 'train.blasThreads=auto'], { env });
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).not.toContain('train.blasThreads');
+    expect(JSON.parse(await readFile(path.join(autoOut, 'summary.json'), 'utf8')).train.blasThreads).toBe(2);
+  });
+});
+
+describe('train.blasThreads without OpenBLAS', () => {
+  it('on wasm the preset\'s count has nothing to set: an info line, no warning, nothing recorded', async () => {
+    const out = await tempDir();
+    const r = await runCli(['run', CONFIG, '--backend', 'wasm', '--out', out, '--set', ...TINY, 'train.steps=2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("train.blasThreads: 1 applies to the native backend's OpenBLAS; this run uses wasm");
+    expect(r.stderr).not.toMatch(/warning: train\.blasThreads/);
+    expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).train.blasThreads).toBeNull();
   });
 });
 

@@ -182,3 +182,15 @@ describe('planWorkers', () => {
     expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, { name: 'cpu' }, 2)).toMatchObject({ workers: 1, refused: true });
   });
 });
+
+describe('planBlasThreads', () => {
+  it('auto leaves the process count; a count is set on native and said; elsewhere it is said to have nothing to set', async () => {
+    const { planBlasThreads } = await import('../../src/gan/parallel/plan.js');
+    const c = config();
+    expect(planBlasThreads(c, { name: 'native' })).toEqual({ threads: null, note: null });
+    const one = { ...c, train: { ...c.train, blasThreads: 1 as const } };
+    expect(planBlasThreads(one, { name: 'native' })).toEqual({ threads: 1, note: 'train: 1 BLAS thread (train.blasThreads)' });
+    expect(planBlasThreads({ ...c, train: { ...c.train, blasThreads: 2 } }, { name: 'native' }).note).toBe('train: 2 BLAS threads (train.blasThreads)');
+    expect(planBlasThreads(one, { name: 'wasm', threads: 1 })).toEqual({ threads: null, note: "train.blasThreads: 1 applies to the native backend's OpenBLAS; this run uses wasm" });
+  });
+});

@@ -32,6 +32,25 @@ function obstacle(config: Config, backend: BackendFacts, n: number): string | nu
   return unsplittable(train.batchSize, n);
 }
 
+/** OpenBLAS threads while a GAN trains (`train.blasThreads`). */
+export interface BlasThreadsPlan {
+  /** The count to train with; null: the process' count (`auto`, or a backend without OpenBLAS). */
+  threads: number | null;
+  /** What to tell the user, or null (`auto`). */
+  note: string | null;
+}
+
+/**
+ * `train.blasThreads` on `backend`. Only the native backend runs OpenBLAS; elsewhere an explicit count
+ * (a preset's, say) has nothing to set, which is said but is no fault. Pure.
+ */
+export function planBlasThreads(config: Config, backend: BackendFacts): BlasThreadsPlan {
+  const asked = config.train.blasThreads;
+  if (asked === 'auto') return { threads: null, note: null };
+  if (backend.name !== 'native') return { threads: null, note: `train.blasThreads: ${asked} applies to the native backend's OpenBLAS; this run uses ${backend.name}` };
+  return { threads: asked, note: `train: ${asked} BLAS thread${asked === 1 ? '' : 's'} (train.blasThreads)` };
+}
+
 export function planWorkers(config: Config, backend: BackendFacts, cores: number): WorkersPlan {
   const asked = config.train.workers;
   if (asked === 1) return { workers: 1, reason: 'train.workers: 1', refused: false };
