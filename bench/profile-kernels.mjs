@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Per-kernel time of one training iteration (tf.profile), summed by kernel name and by kernel+shape.
- *   node bench/profile-kernels.mjs [--size 28] [--channels 1] [--model reference|defaults] [--backend wasm] [--iters 3]
+ *   node bench/profile-kernels.mjs [--size 28] [--channels 1] [--batch 64] [--model reference|defaults|quickstart] [--backend wasm] [--iters 3]
  * Kernel times are wall-clock per kernel call (wasm runs synchronously).
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ const { values: a } = parseArgs({
   options: {
     size: { type: 'string', default: '28' },
     channels: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '64' },
     model: { type: 'string', default: 'reference' },
     backend: { type: 'string', default: 'wasm' },
     iters: { type: 'string', default: '3' },
@@ -20,7 +21,7 @@ const { values: a } = parseArgs({
 const p = await loadProject();
 const info = await p.select.initBackend(a.backend);
 console.log(p.select.describeBackend(info));
-const t = makeTrainer(p, { size: +a.size, channels: +a.channels, model: a.model });
+const t = makeTrainer(p, { size: +a.size, channels: +a.channels, batch: +a.batch, model: a.model });
 for (let i = 0; i < 3; i++) t.iteration();
 const byName = new Map();
 const byShape = new Map();

@@ -18,6 +18,9 @@
  *   train-threads   the same on the opt-in threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2)
  *   train-defaults  the project's default model (projection head, minibatch stddev, DiffAugment) vs the
  *                   same PyTorch figure (which does less per step)
+ *   train-small     the quickstart preset's networks (half the default widths, `upsample` generator, batch
+ *                   32) on the native backend, one OpenBLAS thread against two (`train.blasThreads`): the
+ *                   ratio of the two, no PyTorch side
  *   train-workers   data-parallel training on two wasm threads (`train.workers: 2`, src/gan/parallel): this
  *                   thread and a worker thread, each a single-thread wasm replica on half of every batch of
  *                   64, gradients and batch-norm statistics summed through shared memory — vs PyTorch at its
@@ -46,7 +49,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['train', 'train-threads', 'train-defaults', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
+const ALL = ['train', 'train-threads', 'train-defaults', 'train-small', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -232,6 +235,24 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
     for (const n of natives) if (res[n.key]) figure(`train-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path ${n.label}; ${d(n.key)}${cpuNote(res, n.key)}`);
     if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
     if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
+  });
+}
+
+if (want('train-small')) {
+  await section('train-small', async () => {
+    const one = natives.find((n) => n.key === 'native1');
+    const two = natives.find((n) => n.key === 'native2');
+    if (!one || !two) {
+      log(`${'train-small'.padEnd(15)} SKIPPED: needs the native backend at 1 and 2 BLAS threads (--native 1,2)`);
+      return;
+    }
+    const small = { cmd: 'train', size: 28, channels: 1, model: 'quickstart', batch: 32, iters: 8 };
+    const res = await trainRounds('28×28×1 quickstart networks', [
+      { key: 'one', run: () => one.w.ask(small) },
+      { key: 'two', run: () => two.w.ask(small) },
+    ]);
+    const all = (k) => res[k].all.map((v) => v.toFixed(0)).join(', ');
+    figure('train-small', res.one.median, 'img/s', res.two.median, 'the same on 2 BLAS threads', `quickstart networks, batch 32, native 1 BLAS thread (train.blasThreads: 1, the preset's) vs 2; turns ${all('one')} vs ${all('two')}`);
   });
 }
 

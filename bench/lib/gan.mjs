@@ -36,11 +36,14 @@ export async function loadProject() {
 /**
  * `reference`: the architecture of bench/reference/dcgan_torch.py (label plane as an extra D input
  * channel, no minibatch-stddev, no augmentation, NS loss). `defaults`: the project's config defaults
- * (projection head, minibatch-stddev, DiffAugment), which do a little more work per step.
+ * (projection head, minibatch-stddev, DiffAugment), which do a little more work per step. `quickstart`:
+ * configs/quickstart.yaml's networks (the defaults at half the widths, the `upsample` generator; its batch
+ * of 32 is the request's `batch`).
  */
 export const MODELS = {
   reference: { head: 'concat', mbstd: false, augment: false },
   defaults: { head: 'projection', mbstd: true, augment: true },
+  quickstart: { head: 'projection', mbstd: true, augment: true, arch: 'upsample', gWidth: 64, dWidth: 32 },
 };
 
 /**
@@ -49,10 +52,10 @@ export const MODELS = {
  */
 export function makeTrainer(project, opts) {
   const { tf, gen, disc, step, Rng, adamMod, augMod, paramsMod } = project;
-  const { size = 28, channels = 1, batch = 64, numClasses = 10, gWidth = 128, dWidth = 64, latentDim = 100, embedDim = 50 } = opts;
   const model = MODELS[opts.model ?? 'reference'];
+  const { size = 28, channels = 1, batch = 64, numClasses = 10, gWidth = model.gWidth ?? 128, dWidth = model.dWidth ?? 64, latentDim = 100, embedDim = 50 } = opts;
   const rng = new Rng(opts.seed ?? 1);
-  const g = gen.buildGenerator({ numClasses, latentDim, embedDim, width: gWidth, size, channels }, rng);
+  const g = gen.buildGenerator({ numClasses, latentDim, embedDim, width: gWidth, size, channels, ...(model.arch ? { arch: model.arch } : {}) }, rng);
   const d = disc.buildDiscriminator({ numClasses, width: dWidth, size, channels, head: model.head, mbstd: model.mbstd }, rng);
   let optG;
   let optD;
