@@ -112,89 +112,87 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const blas = ctx.backend ? planBlasThreads(config, ctx.backend) : { threads: null, note: null };
   if (blas.note) ctx.emit({ type: 'info', message: blas.note });
   const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
+  /** One training job (`shared`, or a scarce class under per-class): resumes, trains, writes its logs and samples. */
+  const trainJob = async (spec: (typeof specs)[number]): Promise<void> => {
+    if (ctx.signal?.aborted) return;
+    const key = resumeKey(config, spec.labels, spec.data.count);
+    const ckptDir = l.checkpointDir(mode, spec.job);
+    const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION };
+    let resume;
+    if (ctx.resume) {
+      const found = await loadCheckpoint(ckptDir);
+      if (found && found.meta.resumeKey !== key) {
+        throw new UserError(
+          `cannot resume ${spec.job}: ${ckptDir} was made with a different config or dataset (only train.steps and paths may change); run without --resume to start over`,
+        );
+      }
+      if (found) {
+        resume = found.snapshot;
+        ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
+      }
+    }
+    if (!resume) await removeOwned(ctx.out, spec.dir);
+    await mkdir(spec.dir, { recursive: true });
+    const metricsFile = l.metricsFile(mode, spec.job);
+    const log = async (r: MetricsRecord) => appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
+    // Metrics lines are appended in order, off the training loop. The first failure (a full disk …) is
+    // kept and thrown once training returns: a rejection nobody awaits while training runs would end
+    // the process as an internal error instead of the full-disk exit.
+    let pendingLog: Promise<void> = Promise.resolve();
+    let logError: unknown;
+    try {
+      const result = await trainGan(spec.data, config, {
+        labels: spec.labels,
+        workers: workers.workers,
+        ...(resume ? { resume } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.faultAt?.[spec.job] ? { faultAt: ctx.faultAt[spec.job]! } : {}),
+        onStep: (m) => ctx.emit({ type: 'train.step', job: spec.job, ...m }),
+        onLog: (r) => {
+          pendingLog = pendingLog
+            .then(() => (logError === undefined ? log(r) : undefined))
+            .catch((err: unknown) => {
+              logError ??= naming(err, metricsFile);
+            });
+        },
+        onSamples: async (grid) => {
+          await Promise.all(
+            grid.classes.map((c, k) =>
+              writeGrid(
+                l.samplesFile(mode, spec.job, spec.labels[c.classIndex]!, grid.step),
+                grid,
+                k,
+                config.decode.size,
+                config.decode.channels,
+              ),
+            ),
+          );
+        },
+        onCheckpoint: (s) => saveCheckpoint(ckptDir, s, meta),
+      });
+      await pendingLog;
+      if (logError !== undefined) {
+        result.dispose();
+        throw logError;
+      }
+      if (result.rollbacks > 0) ctx.emit({ type: 'warn', message: `${spec.job}: training diverged ${result.rollbacks}× and was rolled back with halved learning rates` });
+      if (result.interrupted) interrupted = true;
+      jobs.push({ job: spec.job, labels: spec.labels, g: result.g, d: result.d, result });
+    } catch (err) {
+      await pendingLog;
+      if (err instanceof DivergenceError && config.gan.mode === 'per-class') {
+        failed.push({ job: spec.job, reason: err.message });
+        ctx.emit({ type: 'warn', message: `${spec.job}: ${err.message}; this class gets no synthetic images` });
+        return;
+      }
+      throw err;
+    }
+  };
   let trainedOn: number | null = null;
-  const all = () => {
+  const all = async () => {
     // The count in effect as training starts (the summary's record of it).
     trainedOn = blasThreads();
-    return Promise.all(
-      specs.map((spec) =>
-        queue.add(async () => {
-          if (ctx.signal?.aborted) return;
-          const key = resumeKey(config, spec.labels, spec.data.count);
-          const ckptDir = l.checkpointDir(mode, spec.job);
-          const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION };
-          let resume;
-          if (ctx.resume) {
-            const found = await loadCheckpoint(ckptDir);
-            if (found && found.meta.resumeKey !== key) {
-              throw new UserError(
-                `cannot resume ${spec.job}: ${ckptDir} was made with a different config or dataset (only train.steps and paths may change); run without --resume to start over`,
-              );
-            }
-            if (found) {
-              resume = found.snapshot;
-              ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
-            }
-          }
-          if (!resume) await removeOwned(ctx.out, spec.dir);
-          await mkdir(spec.dir, { recursive: true });
-          const metricsFile = l.metricsFile(mode, spec.job);
-          const log = async (r: MetricsRecord) => appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
-          // Metrics lines are appended in order, off the training loop. The first failure (a full disk …) is
-          // kept and thrown once training returns: a rejection nobody awaits while training runs would end
-          // the process as an internal error instead of the full-disk exit.
-          let pendingLog: Promise<void> = Promise.resolve();
-          let logError: unknown;
-          try {
-            const result = await trainGan(spec.data, config, {
-              labels: spec.labels,
-              workers: workers.workers,
-              ...(resume ? { resume } : {}),
-              ...(ctx.signal ? { signal: ctx.signal } : {}),
-              ...(ctx.faultAt?.[spec.job] ? { faultAt: ctx.faultAt[spec.job]! } : {}),
-              onStep: (m) => ctx.emit({ type: 'train.step', job: spec.job, ...m }),
-              onLog: (r) => {
-                pendingLog = pendingLog
-                  .then(() => (logError === undefined ? log(r) : undefined))
-                  .catch((err: unknown) => {
-                    logError ??= naming(err, metricsFile);
-                  });
-              },
-              onSamples: async (grid) => {
-                await Promise.all(
-                  grid.classes.map((c, k) =>
-                    writeGrid(
-                      l.samplesFile(mode, spec.job, spec.labels[c.classIndex]!, grid.step),
-                      grid,
-                      k,
-                      config.decode.size,
-                      config.decode.channels,
-                    ),
-                  ),
-                );
-              },
-              onCheckpoint: (s) => saveCheckpoint(ckptDir, s, meta),
-            });
-            await pendingLog;
-            if (logError !== undefined) {
-              result.dispose();
-              throw logError;
-            }
-            if (result.rollbacks > 0) ctx.emit({ type: 'warn', message: `${spec.job}: training diverged ${result.rollbacks}× and was rolled back with halved learning rates` });
-            if (result.interrupted) interrupted = true;
-            jobs.push({ job: spec.job, labels: spec.labels, g: result.g, d: result.d, result });
-          } catch (err) {
-            await pendingLog;
-            if (err instanceof DivergenceError && config.gan.mode === 'per-class') {
-              failed.push({ job: spec.job, reason: err.message });
-              ctx.emit({ type: 'warn', message: `${spec.job}: ${err.message}; this class gets no synthetic images` });
-              return;
-            }
-            throw err;
-          }
-        }),
-      ),
-    );
+    await Promise.all(specs.map((spec) => queue.add(() => trainJob(spec))));
   };
   await (blas.threads !== null ? withBlasThreads(blas.threads, all) : all());
   return { jobs, failed, interrupted, workers: workers.workers, blasThreads: trainedOn };
