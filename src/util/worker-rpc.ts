@@ -3,10 +3,10 @@
  * classifier threads (evaluate/), which each start with a copy of this thread's backend and state, say when
  * they are ready, and answer requests in order, with progress on the way.
  *
- * A thread that fails before it is ready rejects `ready` only (the caller then does its work elsewhere);
- * after, a failure of the thread (an error event, an exit, a failure outside a request) rejects every
- * request it holds and every later one, and a failed request rejects that request. Nothing hangs on a
- * thread that died.
+ * A thread that fails before it is ready rejects `ready` and sets `startError` (the caller then does its
+ * work elsewhere); a failure of the thread (an error event, an exit, a failure outside a request), before
+ * or after, rejects every request it holds and every later one; a failed request rejects that request
+ * only. Nothing hangs on a thread that died or was closed.
  */
 import { parentPort, type Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
