@@ -264,10 +264,11 @@ export async function runGuard(
   for (const c of summary.perClass) {
     // With no held-out image of the class there is no recall to show; the reason says so.
     const figures = c.withSynthetic === null || c.without === null ? '' : ` (held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with them, ${(100 * c.without).toFixed(1)} % without)`;
-    if (c.helps) emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept — ${c.reason}${figures}` });
+    // The figures beside the decision, the reason (which has its own parentheses) last.
+    if (c.helps) emit({ type: 'info', message: `guard: class "${c.label}": synthetic images kept${figures} — ${c.reason}` });
     else {
       const what = c.decision === 'fallback' ? 'synthetic images dropped, filled with its real images listed again' : 'synthetic images kept (guard: warn), though they do not help';
-      emit({ type: 'warn', message: `guard: class "${c.label}": ${what} — ${c.reason}${figures}` });
+      emit({ type: 'warn', message: `guard: class "${c.label}": ${what}${figures} — ${c.reason}` });
     }
   }
   return summary;

@@ -39,7 +39,8 @@ describe('guard (e2e)', () => {
       expect(c.after).toBe(c.target);
       expect(c.oversampled).toBe(c.deficit);
     }
-    for (const l of SCARCE) expect(r.stderr).toMatch(new RegExp(`guard: class "${l}": synthetic images dropped`));
+    // The held-out figures beside the decision, the reason (with its own parentheses) last.
+    for (const l of SCARCE) expect(r.stderr).toMatch(new RegExp(`guard: class "${l}": synthetic images dropped, filled with its real images listed again \\(held-out recall [\\d.]+ % with them, [\\d.]+ % without\\) — held-out soft recall gain`));
     // The closing advice says what the manifest holds: nothing of these images is left to stop using.
     expect(r.stdout).toContain('not delivered: the guard left out the synthetic images of coat, pullover, shirt; the manifest fills those classes with their real images listed again');
     expect(r.stdout).not.toContain('do not use the synthetic images');
