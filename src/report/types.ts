@@ -32,7 +32,7 @@ export interface SummaryLike {
   /** The do-no-harm guard's per-class decision (when the run had one). */
   guard?: {
     mode?: string;
-    perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string }[];
+    perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number }[];
   } | null;
 }
 

@@ -123,8 +123,8 @@ export interface ClassFigures {
    * filters kept none), so its synthetic row is its oversample row and says nothing about the images.
    */
   evaluate?: { helps: boolean; reason: string; classGain?: number | null; classCi?: { low: number | null; high: number | null } | null; delivered?: boolean } | null;
-  /** The do-no-harm guard's decision for this class. */
-  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string } | null;
+  /** The do-no-harm guard's decision for this class, and how many held-out images of the class it judged on. */
+  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string; heldOut?: number } | null;
 }
 
 /** What a check judges: how the kept images look (the first eight), or what a classifier gains from them (the last two). */
@@ -349,7 +349,8 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
     checks.push({
       name: 'guard',
       verdict: fellBack ? 'poor' : unproven ? 'doubtful' : 'good',
-      figure: fellBack ? 'guard fell back (synthetic images not used)' : unproven ? 'guard kept them (warn) but found no gain on held-out images' : 'guard kept the synthetic images',
+      // A gain is only as good as the images it was seen on: the count goes with it.
+      figure: fellBack ? 'guard fell back (synthetic images not used)' : unproven ? 'guard kept them (warn) but found no gain on held-out images' : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
       why: c.guard.reason ?? '',
     });
   }

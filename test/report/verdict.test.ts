@@ -87,6 +87,7 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['guard fell back on images that look right', { guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /^Not delivered: guard fell back \(synthetic images not used\) \(hurt recall\)\. The manifest fills the class with its real images listed again, as random oversampling would\. Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did\./],
   ['evaluate: a loss with images that look right', { evaluate: { helps: false, reason: 'within noise', classGain: -3 } }, 'poor', /^(?![\s\S]*change the training)[\s\S]*more real images of the class did/],
   ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
+  ['guard kept them: the figure says on how many held-out images', { guard: { decision: 'kept', heldOut: 2 } }, 'good', /guard kept the synthetic images \(a gain on 2 held-out images of the class\)/],
   ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
 ];
 
@@ -136,7 +137,7 @@ describe('classFigures', () => {
     const summary = {
       synthesis: [{ label: 'coat', candidates: 180, kept: 90, rejected: { surplus: 90 }, quality: { fid: 30, kid: 1, fidFloor: 25, kidFloor: 2, spread: 0.6, reference: 'held-out' as const, samples: { real: 5, synthetic: 90 }, passed: true, reasons: [] } }],
       quality: { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } },
-      guard: { mode: 'auto', perClass: [{ label: 'coat', decision: 'fallback' as const, reason: 'hurt' }] },
+      guard: { mode: 'auto', perClass: [{ label: 'coat', decision: 'fallback' as const, reason: 'hurt', heldOut: 3 }] },
     };
     const row = (name: 'real' | 'oversample' | 'class-weight' | 'synthetic', r: number) => ({ name, balancedAccuracy: 0, macroF1: 0, recall: { coat: r }, scarceRecall: r, majorityRecall: 0, confusion: {}, std: { balancedAccuracy: 0, macroF1: 0, scarceRecall: 0 }, vsBest: { scarceRecall: { mean: 0, low: 0, high: 0 }, balancedAccuracy: { mean: 0, low: 0, high: 0 }, macroF1: { mean: 0, low: 0, high: 0 } }, perSeed: [], trainImages: 0, seconds: 0 });
     const evaluation = {
@@ -158,7 +159,7 @@ describe('classFigures', () => {
     };
     const [c] = classFigures(summary, training, evaluation);
     expect(c!.coverage).toBeNull(); // no figures against the test folder in this evaluate.json
-    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, heldOut: 5, gate: null, guard: { decision: 'fallback' } });
+    expect(c).toMatchObject({ label: 'coat', fidFloor: 25, kidFloor: 2, diversity: 0.8, spread: 0.6, heldOut: 5, gate: null, guard: { decision: 'fallback', heldOut: 3 } });
     expect(c!.evaluate!.helps).toBe(false);
     expect(c!.evaluate!.classGain).toBeCloseTo(-5);
     // The guard fell back on coat: nothing of it delivered, so evaluate's row says nothing about its images.
