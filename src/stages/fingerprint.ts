@@ -77,7 +77,8 @@ const without = <T extends object>(config: T, keys: readonly string[]) => Object
 /**
  * The config without its thread counts (train.workers, train.blasThreads, generate.workers): how many
  * threads run a job, not what it computes (train.workers and train.blasThreads change the weights by float
- * rounding only, generate.workers not at all). Left out rather than nulled, so fingerprints and checkpoints made before they existed still match.
+ * rounding only, generate.workers not at all). Left out rather than nulled, so fingerprints and checkpoints
+ * made before they existed still match.
  */
 export function withoutThreadCounts(config: Config) {
   const { workers: _train, blasThreads: _blas, ...train } = config.train;
