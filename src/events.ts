@@ -1,12 +1,14 @@
 /** Events the pipeline emits; `progress.ts` turns them into bars or lines. */
 import type { StepMetrics } from './gan/train-loop.js';
 
-export type Stage = 'scan' | 'decode' | 'train' | 'generate' | 'guard' | 'write';
+export type Stage = 'scan' | 'decode' | 'import' | 'train' | 'generate' | 'guard' | 'write';
 
 export type PipelineEvent =
   | { type: 'stage.start'; stage: Stage; total?: number; detail?: string }
   | { type: 'stage.end'; stage: Stage; seconds: number; detail?: string }
   | { type: 'decode.progress'; done: number; total: number }
+  /** generate.from: images of the outside candidates' folder decoded so far (generate/import.ts). */
+  | { type: 'import.progress'; done: number; total: number }
   | ({ type: 'train.step'; job?: string } & StepMetrics)
   | { type: 'generate.progress'; label: string; done: number; total: number }
   /** generate.anchor: steps of a class's latent fit, before its candidates are sampled. */

@@ -1,6 +1,6 @@
 /**
- * The stages in order — ingest (scan, decode, balance) → train → synthesize (generate, filter, measure)
- * → write — for one resolved config. Emits events and owns no maths; each stage lives in `stages/`, and
+ * The stages in order — ingest (scan, decode, balance) → train, or import under `generate.from` →
+ * synthesize (generate, filter, measure) → guard → write — for one resolved config. Emits events and owns no maths; each stage lives in `stages/`, and
  * every path below `<out>` comes from `out/layout.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -20,11 +20,12 @@ import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import type { Summary } from './stages/summary.js';
 import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
 import type { QualitySummary } from './stages/quality.js';
-import { trainStage } from './stages/train.js';
+import { trainStage, type TrainStageResult } from './stages/train.js';
 import { guardClassifiers, runGuard, type GuardSummary } from './stages/guard.js';
 import { fewHeldOutNote } from './guard/preview.js';
 import { deliveredTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
+import { importCandidates, scanImport, type ImportedCandidates } from './generate/import.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
 import { VERSION } from './version.js';
@@ -79,7 +80,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   const signal = options.signal;
   const out = parsed.out;
   const started = performance.now();
-  const durations = { scan: 0, decode: 0, train: 0, generate: 0, guard: 0, write: 0, total: 0 };
+  const durations = { scan: 0, decode: 0, import: 0, train: 0, generate: 0, guard: 0, write: 0, total: 0 };
   const timed = async <T>(stage: Stage, fn: () => Promise<T>, total?: number): Promise<T> => {
     emit({ type: 'stage.start', stage, ...(total !== undefined ? { total } : {}) });
     const t0 = performance.now();
@@ -102,7 +103,13 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   const ing = await timed('decode', () => decodeScanned(config, scan, emit, signal), scan.classes.reduce((s, c) => s + c.files.length, 0));
   const shard = options.shard ?? null;
   const scarce = selectShard(ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0), shard);
-  const inc = await planIncremental(config, ing, trainJobs(config, scarce.map((c) => c.label)), shard);
+  // generate.from: the candidates come from a folder (generate/import.ts), read before anything is judged up to date.
+  let imported: ImportedCandidates | null = null;
+  if (config.generate.from !== null && scarce.length > 0) {
+    const found = await scanImport(config.generate.from, scarce.map((c) => c.label), config.scan.recursive);
+    imported = await timed('import', () => importCandidates(found, { decode: config.decode, seed: config.seed }, emit, signal), found.files.length);
+  }
+  const inc = await planIncremental(config, ing, imported ? [] : trainJobs(config, scarce.map((c) => c.label)), shard, imported?.fingerprint ?? null);
   if (inc.message) emit({ type: 'info', message: inc.message });
   if (inc.upToDate) {
     const previous = inc.upToDate as Summary;
@@ -117,36 +124,29 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   let guard: GuardSummary | null = null;
 
   if (scarce.length > 0) {
-    const few = fewHeldOutNote(scarce, config.train.validation, config.guard);
+    const few = fewHeldOutNote(scarce, config.train.validation, config.guard, config.generate.from !== null);
     if (few) emit({ type: 'info', message: few });
     // Features before training: a broken extractor fails before minutes of training.
     const features = await prepareQuality(config, ing, emit, signal);
-    const trained = await timed(
-      'train',
-      () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, backend: options.backend, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
-      inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'per-class' ? scarce.length : 1),
-    );
-    await inc.afterTrain(trained.failed.length === 0 && !trained.interrupted);
-    const steps = trained.jobs.reduce((n, j) => n + j.result.steps, 0);
-    const stepsRun = trained.jobs.reduce((n, j) => n + j.result.steps - j.result.resumedFrom, 0);
-    const seconds = trained.jobs.reduce((n, j) => n + j.result.seconds, 0);
-    const last = trained.jobs[0]?.result.history.at(-1);
-    trainInfo = {
-      steps,
-      seconds,
-      imgPerSec: seconds > 0 ? (stepsRun * config.train.batchSize) / seconds : 0,
-      workers: trained.workers,
-      blasThreads: trained.blasThreads,
-      final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
-      failed: trained.failed,
-    };
+    const trained = imported
+      ? null
+      : await timed(
+          'train',
+          () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, backend: options.backend, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
+          inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'per-class' ? scarce.length : 1),
+        );
+    if (trained) {
+      await inc.afterTrain(trained.failed.length === 0 && !trained.interrupted);
+      trainInfo = trainSummary(trained, config.train.batchSize);
+    }
+    const trainedJobs = trained?.jobs ?? [];
     const models: ModelFor = new Map();
-    for (const j of trained.jobs) j.labels.forEach((label, classIndex) => models.set(label, { g: j.g, d: j.d, classIndex }));
-    const canMake = scarce.filter((c) => models.has(c.label));
-    const total = canMake.reduce((s, c) => s + candidatesFor(c.deficit, config), 0);
-    const jobs: JobModels[] = trained.jobs.map((j) => ({ job: j.job, labels: j.labels, g: j.g, d: j.d, steps: j.result.steps }));
+    for (const j of trainedJobs) j.labels.forEach((label, classIndex) => models.set(label, { g: j.g, d: j.d, classIndex }));
+    const canMake = imported ? scarce : scarce.filter((c) => models.has(c.label));
+    const total = canMake.reduce((s, c) => s + (imported ? (imported.classes.get(c.label)?.count ?? 0) : candidatesFor(c.deficit, config)), 0);
+    const jobs: JobModels[] = trainedJobs.map((j) => ({ job: j.job, labels: j.labels, g: j.g, d: j.d, steps: j.result.steps }));
     try {
-      const synth = await timed('generate', () => synthesize(models, canMake, config, emit, features, signal), total);
+      const synth = await timed('generate', () => synthesize(imported ? { imported: imported.classes } : { models }, canMake, config, emit, features, signal), total);
       synthesis = synth.classes;
       quality = synth.quality;
       // How each kept image should enter training (manifest weight + softLabel: deliver.labels); then the
@@ -154,7 +154,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       let images = synth.images;
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
       if (config.guard !== 'off') {
-        guard = await timed('guard', () => runGuard(config, ing, trained.jobs, synth, targets, emit, signal), guardClassifiers(synth));
+        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth));
         const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         targets = kept.map((i) => targets[i]!);
@@ -167,7 +167,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       });
     } finally {
       features.dispose();
-      for (const j of trained.jobs) j.result.dispose();
+      for (const j of trainedJobs) j.result.dispose();
     }
   } else {
     emit({ type: 'info', message: shard && ing.plan.totalDeficit > 0 ? `shard ${shard.index}/${shard.count}: no scarce class falls to this shard` : 'every class already meets its target: nothing to generate' });
@@ -195,7 +195,8 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     fingerprints: { code: inc.fingerprints.code, inputs: inc.fingerprints.inputs, config: inc.fingerprints.config },
     shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,
     guard,
-    incremental: { train: scarce.length === 0 ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
+    imported: imported?.summary ?? null,
+    incremental: { train: scarce.length === 0 || imported ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
   await publish(out, entries, summary, { output: config.output, input: config.input, reportConfig: config, emit });
   await inc.afterWrite();
@@ -203,6 +204,23 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
 }
 
 /** The error an interrupted stage ends the run with: what is kept and how to continue. */
+/** summary.json's `train`: the steps, time and speed of a finished train stage, and its last losses. */
+function trainSummary(trained: TrainStageResult, batchSize: number): Summary['train'] {
+  const steps = trained.jobs.reduce((n, j) => n + j.result.steps, 0);
+  const stepsRun = trained.jobs.reduce((n, j) => n + j.result.steps - j.result.resumedFrom, 0);
+  const seconds = trained.jobs.reduce((n, j) => n + j.result.seconds, 0);
+  const last = trained.jobs[0]?.result.history.at(-1);
+  return {
+    steps,
+    seconds,
+    imgPerSec: seconds > 0 ? (stepsRun * batchSize) / seconds : 0,
+    workers: trained.workers,
+    blasThreads: trained.blasThreads,
+    final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
+    failed: trained.failed,
+  };
+}
+
 function interrupted(stage: Stage, out: string, resume = 'run --resume'): InterruptedError {
   const l = outLayout(out);
   if (stage === 'train') return new InterruptedError(`interrupted during train: checkpoints written under ${l.train}/; continue with \`${resume}\``);

@@ -73,6 +73,9 @@ function jsonSink(stream: NodeJS.WritableStream): EventSink {
       case 'decode.progress':
         if (!due('decode', e.done === e.total)) return;
         break;
+      case 'import.progress':
+        if (!due('import', e.done === e.total)) return;
+        break;
       case 'generate.progress':
         if (!due(`generate:${e.label}`, e.done === e.total)) return;
         extra = { class: e.label };
@@ -133,6 +136,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
       switch (e.type) {
         case 'stage.start':
           if (e.stage === 'decode') startBar('decode   [{bar}] {value}/{total} images | {eta_formatted} left', e.total ?? 0);
+          else if (e.stage === 'import') startBar('import   [{bar}] {value}/{total} candidate images | {eta_formatted} left', e.total ?? 0);
           else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total} | D {lossD} G {lossG} | {ips} img/s | ETA {eta_formatted}', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-' });
           else if (e.stage === 'generate') startBar('generate [{bar}] {value}/{total} candidates | {label}', e.total ?? 0, { label: '' });
           else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} quick classifiers | ETA {eta_formatted}', e.total);
@@ -143,6 +147,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           say(`${e.stage} done in ${e.seconds.toFixed(1)} s`);
           return;
         case 'decode.progress':
+        case 'import.progress':
           bar?.update(e.done);
           return;
         case 'train.step':
@@ -170,6 +175,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         return;
       case 'decode.progress':
         throttled(`decode: ${e.done}/${e.total} images`, e.done === e.total);
+        return;
+      case 'import.progress':
+        throttled(`import: ${e.done}/${e.total} candidate images`, e.done === e.total);
         return;
       case 'train.step':
         throttled(

@@ -119,7 +119,14 @@ function printSummary(s: Summary): void {
     `\n${table(['class', 'real', 'synthetic', 'after', 'target'], rows, [false, true, true, true, true])}\n\n` +
       `files: ${s.files.ingested} ingested, ${s.files.ignored} ignored, ${s.files.rejected} rejected\n` +
       (s.shard ? `shard ${s.shard.index}/${s.shard.count}: ${s.shard.classes.length ? s.shard.classes.join(', ') : 'no scarce class'}\n` : '') +
-      `backend: ${s.backend.name}; ${s.incremental?.train === 'reused' ? `reused the trained models (${s.train.steps} steps) of the previous run` : `trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''}`}; total ${s.durations.total.toFixed(1)} s\n` +
+      `backend: ${s.backend.name}; ${trainLine(s)}; total ${s.durations.total.toFixed(1)} s\n` +
       `wrote ${s.out}/manifest.jsonl, ${s.out}/summary.json, ${s.out}/synthetic/\n`,
   );
+}
+
+/** What made the synthetic images: training (or the reused models), or the folder they were imported from. */
+function trainLine(s: Summary): string {
+  if (s.imported) return `no GAN trained: ${s.imported.classes.reduce((n, c) => n + c.candidates, 0)} candidates imported from ${s.imported.from} (generate.from)`;
+  if (s.incremental?.train === 'reused') return `reused the trained models (${s.train.steps} steps) of the previous run`;
+  return `trained ${s.train.steps} steps at ${s.train.imgPerSec.toFixed(0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''}`;
 }

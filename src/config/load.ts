@@ -179,6 +179,7 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
     ...result.config,
     input: path.resolve(base, result.config.input),
     out: path.resolve(base, result.config.out),
+    generate: { ...result.config.generate, from: result.config.generate.from === null ? null : path.resolve(base, result.config.generate.from) },
     features: {
       ...result.config.features,
       model: result.config.features.model === null ? null : path.resolve(base, result.config.features.model),

@@ -197,6 +197,12 @@ const AnchorSchema = section({
 });
 
 const GenerateSchema = section({
+  from: str('a folder path')
+    .nullable()
+    .default(null)
+    .describe(
+      "Candidates made elsewhere (a diffusion model, a generator trained on other data, drawings): a folder laid out like the input, one sub-folder per scarce class named as in the input. When set, no GAN is trained: each scarce class's images there are its candidates, decoded like the input, and go through `filter.order` (which cannot name `discriminator`: there is none), `deliver.share`, the guard, the manifest (`importedFrom`) and the report. The guard can vouch for them only if whatever made them never saw the real images it holds out (`train.validation`). Relative to the config file's folder; null = train a GAN.",
+    ),
   anchor: AnchorSchema.prefault({}).describe("Sampling around the real images' fitted latents."),
   oversample: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }).default(2).describe('Candidates generated per needed image; the filters keep the best `deficit` of them.'),
   batchSize: posInt().default(256).describe('Images per generator call.'),
@@ -315,6 +321,16 @@ export const ConfigSchema = section({
     .describe(
       "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a quick classifier more than its real images listed again (3 seeds; soft-recall gain with 95 % confidence, balanced accuracy not lower). `fallback`: where they do not, fill the class with oversampled real images instead and say so; `warn`: only say so; `off`: no check.",
     ),
+}).superRefine((c, ctx) => {
+  // Keyed where the user wrote it (filter.order's default names the discriminator; they may not have written it).
+  if (c.generate.from !== null && c.filter.order.includes('discriminator')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['generate', 'from'],
+      input: c.generate.from,
+      message: `expected filter.order without "discriminator" beside it (imported candidates have no discriminator to rank them; filter.order is [${c.filter.order.join(', ')}]: set e.g. [near-copy, label, coverage])`,
+    });
+  }
 });
 
 /** The validated config: every key present, every default applied; `decode.size` / `decode.channels` may still be `auto`. */

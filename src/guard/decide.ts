@@ -76,10 +76,18 @@ export function imageGains(withSyn: readonly HeldOutFigures[], without: readonly
 }
 
 /**
- * Decides one class from paired per-seed figures.
+ * What holding out more real images costs: the GAN's training images — or, where the candidates were
+ * imported (generate.from), nothing delivered (no GAN trains here; only the guard's classifiers see fewer).
+ */
+export function holdingOutCosts(imported: boolean): string {
+  return imported ? "at no cost to the delivered dataset here (generate.from: no GAN trains on them; the manifest lists every real image)" : "at the cost of the GAN's training images";
+}
+
+/**
+ * Decides one class from paired per-seed figures (`imported`: the candidates came from generate.from).
  * @throws {RangeError} when the two lists differ in length or are empty
  */
-export function decideClass(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, mode: Exclude<GuardMode, 'off'>): GuardClass {
+export function decideClass(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, mode: Exclude<GuardMode, 'off'>, imported = false): GuardClass {
   if (withSyn.length === 0 || withSyn.length !== without.length) throw new RangeError(`Expected as many paired figures with as without synthetic images (≥ 1) but received ${withSyn.length} and ${without.length}`);
   const gains = withSyn.map((w, i) => 100 * (mean(w.classProbs) - mean(without[i]!.classProbs)));
   const low = lowerBound(gains, 0.95);
@@ -97,7 +105,7 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
   if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %)`);
   const helps = problems.length === 0;
   if (!helps && heldOut > 0 && heldOut < FEW_HELD_OUT) {
-    problems.push(`judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, at the cost of the GAN's training images)`);
+    problems.push(`judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, ${holdingOutCosts(imported)})`);
   }
   const reason = helps
     ? `held-out soft recall ${pts(g)} points (lower bound ${pts(low)} over seeds, ${pts(lowImages)} over images), balanced accuracy ${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %`

@@ -3,7 +3,7 @@
  * GAN's `train.validation` split, src/dataset/holdout.ts). Pure.
  */
 import { holdoutCount } from '../dataset/holdout.js';
-import { FEW_HELD_OUT, type GuardMode } from './decide.js';
+import { FEW_HELD_OUT, holdingOutCosts, type GuardMode } from './decide.js';
 
 /**
  * The console line for a run whose `fallback` guard will judge some scarce class on fewer than
@@ -11,7 +11,7 @@ import { FEW_HELD_OUT, type GuardMode } from './decide.js';
  * any measurement, not even new real images standing in for them (docs/measurements.md), so the user learns
  * before the training what the run will most likely deliver for those classes, and what would change it.
  */
-export function fewHeldOutNote(classes: readonly { label: string; count: number }[], validation: number, mode: GuardMode): string | null {
+export function fewHeldOutNote(classes: readonly { label: string; count: number }[], validation: number, mode: GuardMode, imported = false): string | null {
   if (mode !== 'fallback') return null;
   const few = classes.map((c) => ({ label: c.label, held: holdoutCount(c.count, validation) })).filter((c) => c.held < FEW_HELD_OUT);
   if (few.length === 0) return null;
@@ -29,6 +29,6 @@ export function fewHeldOutNote(classes: readonly { label: string; count: number 
   return (
     `guard: ${names} will be judged${held} (train.validation ${validation}); below ${FEW_HELD_OUT} the guard has kept no ` +
     `synthetic images in the measurements so far, not even perfect ones (new real images; docs/measurements.md): expect ` +
-    `${few.length > 1 ? 'their fills' : 'its fill'} to be oversampled real images.${certain} A larger train.validation holds out more, at the cost of the GAN's training images`
+    `${few.length > 1 ? 'their fills' : 'its fill'} to be oversampled real images.${certain} A larger train.validation holds out more, ${holdingOutCosts(imported)}`
   );
 }

@@ -42,7 +42,7 @@ export const ManifestEntrySchema = z
       .describe(
         '"real": an input image; "synthetic": made by the generator and kept by the filters; "oversampled": a real image of the class listed again (same path): the real part of a scarce class\'s fill (deliver.share), what the filters left short (filter.shortfall: oversample), or the whole fill where the guard fell back.',
       ),
-    score: z.number().nullable().describe("The discriminator's logit for a synthetic image (higher = judged more real); null for real images."),
+    score: z.number().nullable().describe("The discriminator's logit for a synthetic image (higher = judged more real); null for real images and for images imported with generate.from."),
     scores: z
       .record(z.string(), z.number())
       .nullable()
@@ -50,15 +50,15 @@ export const ManifestEntrySchema = z
     generator: z
       .string()
       .nullable()
-      .describe("The generator checkpoint that made a synthetic image: its model folder (model.json + weights.bin), relative to the manifest's folder; null for real images."),
-    generatorStep: z.number().int().nonnegative().nullable().describe('Training steps that generator had taken; null for real images.'),
+      .describe("The generator checkpoint that made a synthetic image: its model folder (model.json + weights.bin), relative to the manifest's folder; null for real images and imported ones (generate.from)."),
+    generatorStep: z.number().int().nonnegative().nullable().describe('Training steps that generator had taken; null for real and imported images.'),
     seed: z
       .number()
       .int()
       .min(0)
       .max(0xffffffff)
       .nullable()
-      .describe("Seed of a synthetic image's latent vector: with the generator and the label it reproduces the image; null for real images."),
+      .describe("Seed of a synthetic image's latent vector: with the generator and the label it reproduces the image; null for real and imported images."),
     sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of the image file's bytes, lowercase hex (what `sha256sum` prints)."),
     weight: z
       .number()
@@ -84,6 +84,13 @@ export const ManifestEntrySchema = z
       .describe(
         'Only on images made by gan.mode: translate: the real image that was translated into this class. `gan-augment generate --model <generator> --class <label> --source <path>` reproduces the image from it.',
       ),
+    importedFrom: z
+      .strictObject({
+        path: z.string().regex(RELATIVE_POSIX, { error: 'expected a relative path with forward slashes' }).describe("The candidate image as it was found in generate.from, relative to the manifest's folder."),
+        sha256: z.string().regex(SHA256_HEX).describe("SHA-256 of that file's bytes (the synthetic image is its decoded, resized copy)."),
+      })
+      .optional()
+      .describe('Only on images imported with generate.from (made outside gan-augment; generator, generatorStep, seed and score are then null): the candidate file it was decoded from.'),
   })
   .describe('One line of manifest.jsonl: one image of the augmented dataset.');
 
@@ -91,7 +98,7 @@ export const ManifestEntrySchema = z
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>;
 
 /** The order of an entry's keys as written, and of the CSV's leading columns. */
-export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel', 'translatedFrom'] as const;
+export const MANIFEST_FIELDS = ['path', 'file_name', 'label', 'split', 'source', 'score', 'scores', 'generator', 'generatorStep', 'seed', 'sha256', 'weight', 'softLabel', 'translatedFrom', 'importedFrom'] as const;
 
 /** JSON Schema (draft 2020-12) of one manifest line; written beside every manifest as `manifest.schema.json`. */
 export const MANIFEST_JSON_SCHEMA: Record<string, unknown> = {
@@ -109,17 +116,19 @@ export function realEntry(path: string, label: string, sha256: string): Manifest
 export function syntheticEntry(e: {
   path: string;
   label: string;
-  score: number;
+  /** The discriminator's logit; null for an imported image (generate.from), as are generator, step and seed. */
+  score: number | null;
   scores?: Record<string, number> | null;
-  generator: string;
-  generatorStep: number;
-  seed: number;
+  generator: string | null;
+  generatorStep: number | null;
+  seed: number | null;
   sha256: string;
   /** Recommended loss weight (default 1). */
   weight?: number;
   /** Recommended soft target by label (default null: the label). */
   softLabel?: Record<string, number> | null;
   translatedFrom?: ManifestEntry['translatedFrom'];
+  importedFrom?: ManifestEntry['importedFrom'];
 }): ManifestEntry {
   return {
     path: e.path,
@@ -127,7 +136,7 @@ export function syntheticEntry(e: {
     split: 'train',
     source: 'synthetic',
     score: e.score,
-    scores: e.scores ?? { discriminator: e.score },
+    scores: e.scores ?? (e.score === null ? {} : { discriminator: e.score }),
     generator: e.generator,
     generatorStep: e.generatorStep,
     seed: e.seed,
@@ -135,6 +144,7 @@ export function syntheticEntry(e: {
     weight: e.weight ?? 1,
     softLabel: e.softLabel ?? null,
     ...(e.translatedFrom ? { translatedFrom: e.translatedFrom } : {}),
+    ...(e.importedFrom ? { importedFrom: e.importedFrom } : {}),
   };
 }
 

@@ -315,7 +315,11 @@ function diversitySeries(records: TrainingLine[]): { name: string; points: [numb
 }
 
 function training(d: ReportData): string {
-  if (d.training.length === 0) return `<section id="training"><h2>Training</h2><p class="note">No train/metrics.jsonl in this folder.</p></section>`;
+  if (d.training.length === 0) {
+    const imported = d.summary?.imported;
+    const note = imported ? `No GAN was trained: the candidates were imported from ${esc(imported.from)} (generate.from).` : 'No train/metrics.jsonl in this folder.';
+    return `<section id="training"><h2>Training</h2><p class="note">${note}</p></section>`;
+  }
   const jobs = d.training.slice(0, 24).map(({ job, records }) => {
     const pts = (k: keyof TrainingLine) => records.map((r) => [r.step, val(r, k)] as [number, number]);
     const gap = records.map((r) => [r.step, val(r, 'dTrainReal') - val(r, 'dHeldOut')] as [number, number]);
@@ -380,7 +384,7 @@ function facts(d: ReportData): string {
       'decode',
       s?.decode ? esc(`${s.decode.size}×${s.decode.size}×${s.decode.channels}, fit ${s.decode.fit ?? '–'}, kernel ${s.decode.kernel ?? '–'}${s.decode.sharp ? `, sharp ${s.decode.sharp}` : ''}${s.decode.auto ? ` (${s.decode.auto})` : ''}${s.decode.cached !== undefined ? `; ${s.decode.cached} from cache, ${s.decode.decoded} decoded` : ''}`) : '–',
     ],
-    ['training', s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''})${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
+    ['training', s?.imported ? esc(`no GAN trained: candidates imported from ${s.imported.from} (generate.from)${s.imported.classes ? `: ${s.imported.classes.map((c) => `${c.label} ${c.candidates}`).join(', ')}` : ''}`) : s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''})${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
     ['durations', Object.entries(dur).map(([k, v]) => `${esc(k)} ${secs(v)}`).join(' · ') || '–'],
     ['peak memory', s?.peakRssMB !== undefined ? `${f(s.peakRssMB, 0)} MB resident` : '–'],
   ];

@@ -29,6 +29,8 @@ export interface SummaryLike {
   } | null;
   /** Input files with the same bytes (dataset/duplicates.ts; absent in summaries before 2026-12-06). */
   duplicates?: Duplicates;
+  /** generate.from: where the candidates were imported from (no GAN trained); null or absent otherwise. */
+  imported?: { from: string; classes?: { label: string; found: number; candidates: number }[] } | null;
   /** The do-no-harm guard's per-class decision (when the run had one). */
   guard?: {
     mode?: string;

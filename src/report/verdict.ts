@@ -123,6 +123,8 @@ export interface ClassFigures {
    * filters kept none), so its synthetic row is its oversample row and says nothing about the images.
    */
   evaluate?: { helps: boolean; reason: string; classGain?: number | null; classCi?: { low: number | null; high: number | null } | null; delivered?: boolean } | null;
+  /** The candidates were imported (generate.from), not made by a GAN this run trained: the advice names no training. */
+  imported?: boolean;
   /** The do-no-harm guard's decision for this class, and how many held-out images of the class it judged on. */
   guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string; heldOut?: number } | null;
 }
@@ -179,7 +181,7 @@ function heldOutLimit(check: Check, n: number | null | undefined, kind: 'held-ou
 
 function fidCheck(c: ClassFigures): Check {
   const L = VERDICT_LIMITS;
-  if (!finite(c.fid)) return { name: 'FID', verdict: 'poor', figure: 'FID not measured', why: 'too few kept images to measure' };
+  if (!finite(c.fid)) return { name: 'FID', verdict: 'poor', figure: 'FID not measured', why: c.candidates === 0 ? 'no candidates for the class' : 'too few kept images to measure' };
   if (!finite(c.fidFloor) || c.fidFloor <= 0) {
     return { name: 'FID', verdict: null, figure: `FID ${f(c.fid)}, no floor measured`, why: 'without the floor (real vs held-out real) FID has no scale' };
   }
@@ -358,13 +360,13 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const missing = checks.filter((k) => k.verdict === null);
   const verdict: Verdict = worst === 'good' && missing.length > 0 ? 'doubtful' : worst;
   const withheld = c.guard?.decision === 'fallback';
-  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld), withheld };
+  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, c.imported ?? false), withheld };
 }
 
 /** The checks that judge what a classifier gains from the images, not how they look. */
 const USEFULNESS_CHECKS: ReadonlySet<CheckName> = new Set<CheckName>(['evaluate', 'guard']);
 
-function advice(v: Verdict, checks: Check[], withheld: boolean): string {
+function advice(v: Verdict, checks: Check[], withheld: boolean, imported: boolean): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
   const poor = checks.filter((k) => k.verdict === 'poor');
   const bad = poor.map(said);
@@ -374,9 +376,14 @@ function advice(v: Verdict, checks: Check[], withheld: boolean): string {
     // but do not help a classifier did not, on the bench (twice the steps: level or worse), while more real
     // images of the class did (docs/measurements.md: the ceiling, and how many new images +3 takes).
     const looks = poor.some((k) => !USEFULNESS_CHECKS.has(k.name));
-    const next = looks
-      ? ', or change the training (train.steps, train.lrG, train.lrD) and rerun'
-      : ". Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did";
+    // Imported candidates (generate.from) had no training here to change: what can change is the candidates.
+    const next = imported
+      ? looks
+        ? ', or bring candidates closer to the class (generate.from)'
+        : '. With generate.from, a larger train.validation costs nothing delivered and lets the guard see a real gain (on fmnist-lt, 5 held-out images per class kept none of 475 new real images per class; 15 kept the shirts, +3.1 points on the test folder)'
+      : looks
+        ? ', or change the training (train.steps, train.lrG, train.lrD) and rerun'
+        : '. Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did';
     // The guard already left them out: the delivered set is oversampling, and nothing is left to undo.
     if (withheld) return `Not delivered: ${bad.join('; ')}. The manifest fills the class with its real images listed again, as random oversampling would${next}.`;
     return `Do not use these synthetic images: ${bad.join('; ')}. Train on the real images with oversampling or class weights instead${next}.`;

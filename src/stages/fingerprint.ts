@@ -183,8 +183,11 @@ export async function planIncremental(
   ing: Pick<Ingested, 'records' | 'labels' | 'data'>,
   jobs: readonly string[],
   shard: ShardSpec | null,
+  /** generate.from: the imported candidates' fingerprint, part of the inputs (a changed folder makes the outputs stale). */
+  imported: string | null = null,
 ): Promise<IncrementalPlan> {
-  const fp = fingerprints(config, inputsFingerprint(ing), jobs, shard);
+  const inputs = inputsFingerprint(ing);
+  const fp = fingerprints(config, imported === null ? inputs : hashJson({ inputs, imported }), jobs, shard);
   const previous = await readState(config.out);
   const prevFp = previous?.fingerprints;
   let upToDate: unknown = null;

@@ -16,7 +16,7 @@
 import os from 'node:os';
 import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
-import { splitHoldout } from '../dataset/holdout.js';
+import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
 import { twinGroups } from '../dataset/twins.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
@@ -181,7 +181,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     seeds,
     steps: settings.steps,
     heldOut,
-    perClass: judged.map((c, j) => decideClass(c.label, withSyn[j]!, without[j]!, heldOut[c.label] ?? 0, decideMode)),
+    perClass: judged.map((c, j) => decideClass(c.label, withSyn[j]!, without[j]!, heldOut[c.label] ?? 0, decideMode, config.generate.from !== null)),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -199,8 +199,10 @@ export interface HeldOutJob {
   result: { held: readonly number[] };
 }
 
-/** Indices into `data` of real images no GAN trained on (`shared` and `translate`: the one model's held-out split; per-class jobs: the other classes hold out the same share). */
+/** Indices into `data` of real images no GAN trained on (`shared` and `translate`: the one model's held-out split; per-class jobs: the other classes hold out the same share; `generate.from`: the split a shared model would hold out). */
 export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[]): number[] {
+  // Imported candidates (generate.from): no GAN trained; the split a shared GAN would have held out.
+  if (config.generate.from !== null) return splitHoldout(data.labels, data.numClasses, config.train.validation, ganHoldoutRng(config.seed), twinGroups(data)).held;
   if (config.gan.mode !== 'per-class') return [...(jobs[0]?.result.held ?? [])];
   const held: number[] = [];
   const trainedOn = new Set<number>();

@@ -1,7 +1,7 @@
 /**
  * What `run` refuses before it touches anything, in one place, so that `validate` reports exactly the
  * same problems with the same keyed messages: the input and out folders (out/folder.ts), and the files
- * the config names.
+ * and folders the config names.
  */
 import { stat } from 'node:fs/promises';
 import type { ParsedConfig } from '../config/schema.js';
@@ -9,13 +9,18 @@ import { UserError } from '../errors.js';
 import { outFolderProblems } from '../out/guard.js';
 import { lockProblem } from '../out/lock.js';
 
-/** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`). Reads the disk, writes nothing. */
+/** Every problem found, each prefixed by its key (`input: …`, `out: …`, `features.model: …`, `generate.from: …`). Reads the disk, writes nothing. */
 export async function preflightProblems(config: ParsedConfig, options: { force: boolean }): Promise<string[]> {
   const problems = await folderProblems(config, options);
   const f = config.features;
   if (f.extractor !== 'classifier' && f.model !== null) {
     const st = await stat(f.model).catch(() => null);
     if (!st?.isFile()) problems.push(`features.model: ${f.model} ${st ? 'is not a file' : 'does not exist'} (expected the model.json of a tfjs ${f.extractor} model)`);
+  }
+  const from = config.generate.from;
+  if (from !== null) {
+    const st = await stat(from).catch(() => null);
+    if (!st?.isDirectory()) problems.push(`generate.from: ${from} ${st ? 'is not a folder' : 'does not exist'} (expected a folder of candidate images, one sub-folder per scarce class)`);
   }
   return problems;
 }

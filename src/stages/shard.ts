@@ -58,6 +58,9 @@ export function selectShard<T extends { label: string }>(scarce: readonly T[], s
  * @throws {UserError} when sharding cannot split this config's work (see the module comment).
  */
 export function checkShardable(config: ParsedConfig, s: ShardSpec | null): void {
+  if (s && s.count > 1 && config.generate.from !== null) {
+    throw new UserError(`--shard ${shardText(s)}: shards split GAN training between machines, and generate.from trains none (its candidates come from ${config.generate.from}); run without --shard`);
+  }
   if (s && s.count > 1 && config.gan.mode !== 'per-class') {
     throw new UserError(
       `--shard ${shardText(s)}: shards split per-class GAN jobs between machines, but gan.mode is "${config.gan.mode}": ` +

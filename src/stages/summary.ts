@@ -11,6 +11,7 @@ import type { QualitySummary } from './quality.js';
 import type { ShardSpec } from './shard.js';
 import type { ClassCounts } from '../manifest/build.js';
 import type { ClassSynthesis } from './synthesize.js';
+import type { ImportSummary } from '../generate/import.js';
 
 export interface Summary {
   tool: 'gan-augment';
@@ -45,6 +46,8 @@ export interface Summary {
   shard: (ShardSpec & { classes: string[] }) | null;
   /** The do-no-harm check per scarce class (stages/guard.ts); null when `guard: off` or nothing was generated. */
   guard: GuardSummary | null;
+  /** generate.from: the folder the candidates were imported from, per scarce class what it held, and what was not used; null (or absent, before 2026-12-06) when a GAN made them. */
+  imported?: ImportSummary | null;
   /** Whether training ran, or the previous run's trained models were reused; `upToDate`: nothing ran at all. */
   incremental: { train: 'trained' | 'reused' | 'none'; upToDate: boolean };
 }

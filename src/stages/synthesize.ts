@@ -24,6 +24,7 @@ import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor } from './generate.js';
 import { SamplerPools } from '../generate/sampler-pool.js';
+import type { ImportedClass, ImportedFile } from '../generate/import.js';
 import type { QualityContext, QualitySummary } from './quality.js';
 
 export type { ClassQuality } from '../metrics/measure.js';
@@ -46,6 +47,8 @@ export interface SyntheticImage {
   pixels: Uint8Array;
   /** `gan.mode: translate`: the real image (index into the ingested images) it was translated from. */
   source?: number;
+  /** `generate.from`: the file it was imported from (its `seed` is then its place in the class's candidates, naming its file only). */
+  imported?: ImportedFile;
 }
 
 /** A candidate the filters rejected, kept for inspection under `filter.keepRejected`. */
@@ -94,12 +97,16 @@ export interface SynthesisResult {
   quality: QualitySummary;
 }
 
+/** Where each scarce class's candidates come from: the trained models, or a folder made elsewhere (`generate.from`). */
+export type CandidateSource = { models: ModelFor } | { imported: ReadonlyMap<string, ImportedClass> };
+
 /**
- * Generates, filters and measures each scarce class. Warns (an event) for every class the filters could
- * not fill and every class that fails the quality gate; what a failed gate does is the caller's.
+ * Generates (or takes the imported), filters and measures each scarce class. Warns (an event) for every
+ * class the filters could not fill and every class that fails the quality gate; what a failed gate does is
+ * the caller's.
  */
 export async function synthesize(
-  models: ModelFor,
+  source: CandidateSource,
   scarce: ClassBalance[],
   config: Config,
   emit: EventSink,
@@ -126,10 +133,15 @@ export async function synthesize(
       // generate.anchor fits its latents to the images the GAN trained on, never to its held-out ones.
       const anchorImages = config.generate.anchor.sigma === null ? undefined : pickImages(q.real, trainedOn);
       const planned = plannedSynthetic(c.deficit, config.deliver.share);
-      const cands = await generateCandidates(models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
+      const cands =
+        'imported' in source
+          ? importedCandidates(source.imported.get(c.label))
+          : await generateCandidates(source.models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
       if (cands.anchors) anchors.set(c.label, cands.anchors);
       const n = cands.count;
+      if ('imported' in source) emit({ type: 'generate.progress', label: c.label, done: n, total: n });
       const sources = cands.sources;
+      const files = 'imported' in cands ? cands.imported : undefined;
       const { sel, scores, perImage, nearCopy, feats } = await filterCandidates(
         { pixels: cands.pixels, count: n, scores: cands.scores, ...(sources ? { sources } : {}) },
         c.label,
@@ -139,7 +151,8 @@ export async function synthesize(
         held,
       );
       sel.kept.forEach((idx, rank) => {
-        const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]));
+        // A score a candidate does not have (an imported image's discriminator logit, NaN) is left out.
+        const imageScores = Object.fromEntries(Object.entries(perImage).map(([key, v]) => [key, v[idx]!]).filter(([, v]) => Number.isFinite(v)));
         images.push({
           label: c.label,
           seed: cands.seeds[idx]!,
@@ -148,6 +161,7 @@ export async function synthesize(
           scores: imageScores,
           pixels: cands.pixels.slice(idx * per, (idx + 1) * per),
           ...(sources ? { source: sources[idx]! } : {}),
+          ...(files ? { imported: files[idx]! } : {}),
         });
       });
       // Every reason was checked against its filter's registry row (stages/filter.ts), so it is a RejectReason.
@@ -176,7 +190,7 @@ export async function synthesize(
         kept: sel.kept.length,
         shortfall: sel.shortfall,
         oversampled: 0,
-        cut: sel.kept.length > 0 ? scores[sel.kept.at(-1)!]! : null,
+        cut: sel.kept.length > 0 && Number.isFinite(scores[sel.kept.at(-1)!]!) ? scores[sel.kept.at(-1)!]! : null,
         rejected: sel.byReason,
         steps: sel.after,
         scoreBins: binScores(scores, sel.kept),
@@ -214,13 +228,19 @@ export async function synthesize(
   };
 }
 
+/** A class's imported candidates as the filters take them: no discriminator score (NaN), each named by its place. */
+function importedCandidates(c: ImportedClass | undefined): { pixels: Uint8Array; count: number; seeds: number[]; scores: Float32Array; imported: ImportedFile[]; sources?: undefined; anchors?: undefined } {
+  const count = c?.count ?? 0;
+  return { pixels: c?.pixels ?? new Uint8Array(0), count, seeds: Array.from({ length: count }, (_, i) => i), scores: new Float32Array(count).fill(NaN), imported: c?.files ?? [] };
+}
+
 /**
  * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
  * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode.
  */
 export function ganHeldOut(real: LabelledImages, config: Config): (classIndex: number) => number[] {
   const fraction = config.train.validation;
-  const shared = config.gan.mode !== 'per-class' ? new Set(splitHoldout(real.labels, real.numClasses, fraction, ganHoldoutRng(config.seed), twinGroups(real)).held) : null;
+  const shared = config.gan.mode !== 'per-class' || config.generate.from !== null ? new Set(splitHoldout(real.labels, real.numClasses, fraction, ganHoldoutRng(config.seed), twinGroups(real)).held) : null;
   return (classIndex) => {
     const own = indicesOf(real.labels, classIndex);
     if (shared) return own.filter((i) => shared.has(i));

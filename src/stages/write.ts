@@ -64,6 +64,8 @@ export async function stageSynthetic(
       sha256: hashes[i]!,
       ...targets?.[i],
       ...(img.source !== undefined && real[img.source] ? { translatedFrom: { path: real[img.source]!.path, sha256: real[img.source]!.sha256, label: real[img.source]!.label } } : {}),
+      // Made outside (generate.from): no generator, step, seed or discriminator score to name.
+      ...(img.imported ? { generator: null, generatorStep: null, seed: null, score: null, importedFrom: { path: relativePosix(out, img.imported.file), sha256: img.imported.sha256 } } : {}),
     }),
   );
 }

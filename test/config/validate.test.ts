@@ -105,3 +105,19 @@ describe('settings the chosen mode ignores', () => {
     expect(parseConfigText('input: a\n', 'c.yaml', { set: ['gan.mode=translate'] }).warnings).toEqual([]);
   });
 });
+
+describe('generate.from (candidates made elsewhere)', () => {
+  it('is resolved from the config file\'s folder', () => {
+    const { config } = parseConfigText('input: a\ngenerate:\n  from: outside\nfilter:\n  order: [near-copy, coverage]\n', '/cfg/c.yaml');
+    expect(config.generate.from).toBe('/cfg/outside');
+    expect(parseConfigText('input: a\n', '/cfg/c.yaml').config.generate.from).toBeNull();
+  });
+
+  it('refuses a filter.order naming the discriminator (the default does), keyed where generate.from is written', () => {
+    expect(problemsOf('input: a\ngenerate:\n  from: outside\n')).toEqual([
+      'generate.from (line 3): expected filter.order without "discriminator" beside it (imported candidates have no discriminator to rank them; filter.order is [near-copy, label, discriminator]: set e.g. [near-copy, label, coverage]), received "outside"',
+    ]);
+    expect(problemsOf('input: a\nfilter:\n  order: [discriminator]\n', ['generate.from=x'])).toHaveLength(1);
+    expect(parseConfigText('input: a\ngenerate:\n  from: outside\nfilter:\n  order: [near-copy, label]\n', 'c.yaml').config.filter.order).toEqual(['near-copy', 'label']);
+  });
+});

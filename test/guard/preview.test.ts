@@ -31,6 +31,12 @@ describe('fewHeldOutNote', () => {
     );
   });
 
+  it('with imported candidates (generate.from), says that holding out more costs nothing delivered', () => {
+    const note = fewHeldOutNote(fmnistLt, 0.1, 'fallback', true)!;
+    expect(note).toMatch(/A larger train\.validation holds out more, at no cost to the delivered dataset here \(generate\.from: no GAN trains on them; the manifest lists every real image\)$/);
+    expect(note).not.toContain("GAN's training images");
+  });
+
   it('gives each class its own count when they differ, and leaves out the classes with enough', () => {
     const note = fewHeldOutNote([{ label: 'bag', count: 20 }, { label: 'shirt', count: 50 }, { label: 'coat', count: 400 }, { label: 'tiny', count: 2 }], 0.1, 'fallback')!;
     expect(note).toMatch(/^guard: "bag" \(2\), "shirt" \(5\), "tiny" \(0\) will be judged on the held-out real images in brackets \(train\.validation 0\.1\)/);

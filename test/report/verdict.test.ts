@@ -89,6 +89,10 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
   ['guard kept them: the figure says on how many held-out images', { guard: { decision: 'kept', heldOut: 2 } }, 'good', /guard kept the synthetic images \(a gain on 2 held-out images of the class\)/],
   ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
+  // Imported candidates (generate.from): no GAN was trained, so the advice names no training.
+  ['imported, guard fell back: a larger hold-out, which costs nothing here', { imported: true, guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /^(?![\s\S]*(GAN training|change the training))Not delivered: [\s\S]*With generate\.from, a larger train\.validation costs nothing delivered/],
+  ['imported, images unlike the class: other candidates, not other training', { imported: true, structure: { kept: 0.03, real: 0.86 } }, 'poor', /^(?![\s\S]*change the training)[\s\S]*or bring candidates closer to the class \(generate\.from\)\./],
+  ['imported, none for the class: said so', { imported: true, candidates: 0, kept: 0, fid: null, kid: null }, 'poor', /FID not measured \(no candidates for the class\)/],
 ];
 
 describe('judgeClass', () => {

@@ -41,9 +41,15 @@ describe('shard assignment', () => {
   });
 
   it('refuses to split a shared GAN, allows one shard of it', () => {
-    const config = (mode: 'shared' | 'per-class') => ({ gan: { mode } }) as Config;
+    const config = (mode: 'shared' | 'per-class') => ({ gan: { mode }, generate: { from: null } }) as Config;
     expect(() => checkShardable(config('shared'), { index: 0, count: 2 })).toThrow(/every shard would train the same shared model/);
     expect(() => checkShardable(config('shared'), { index: 0, count: 1 })).not.toThrow();
     expect(() => checkShardable(config('per-class'), { index: 1, count: 2 })).not.toThrow();
+  });
+
+  it('refuses to split a run that imports its candidates (generate.from): there is no training to split', () => {
+    const config = { gan: { mode: 'per-class' }, generate: { from: '/data/outside' } } as Config;
+    expect(() => checkShardable(config, { index: 0, count: 2 })).toThrow('--shard 0/2: shards split GAN training between machines, and generate.from trains none (its candidates come from /data/outside); run without --shard');
+    expect(() => checkShardable(config, null)).not.toThrow();
   });
 });
