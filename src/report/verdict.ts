@@ -10,6 +10,7 @@
  * they can never disagree. Every limit is in {@link VERDICT_LIMITS}.
  */
 import { RANKING_CUTS } from '../filter/steps.js';
+import { FEW_HELD_OUT } from '../guard/decide.js';
 
 export type Verdict = 'good' | 'doubtful' | 'poor';
 
@@ -360,13 +361,15 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const missing = checks.filter((k) => k.verdict === null);
   const verdict: Verdict = worst === 'good' && missing.length > 0 ? 'doubtful' : worst;
   const withheld = c.guard?.decision === 'fallback';
-  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, c.imported ?? false), withheld };
+  // Imported candidates: was the guard's sample too small to see a gain (FEW_HELD_OUT)?
+  const imported = c.imported ? { fewHeldOut: c.guard?.heldOut === undefined || c.guard.heldOut < FEW_HELD_OUT } : null;
+  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, imported), withheld };
 }
 
 /** The checks that judge what a classifier gains from the images, not how they look. */
 const USEFULNESS_CHECKS: ReadonlySet<CheckName> = new Set<CheckName>(['evaluate', 'guard']);
 
-function advice(v: Verdict, checks: Check[], withheld: boolean, imported: boolean): string {
+function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewHeldOut: boolean } | null): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
   const poor = checks.filter((k) => k.verdict === 'poor');
   const bad = poor.map(said);
@@ -380,7 +383,9 @@ function advice(v: Verdict, checks: Check[], withheld: boolean, imported: boolea
     const next = imported
       ? looks
         ? ', or bring candidates closer to the class (generate.from)'
-        : '. With generate.from, a larger train.validation costs nothing delivered and lets the guard see a real gain (on fmnist-lt, 5 held-out images per class kept none of 475 new real images per class; 15 kept the shirts, +3.1 points on the test folder)'
+        : imported.fewHeldOut
+          ? '. With generate.from, a larger train.validation costs nothing delivered and lets the guard see a real gain (on fmnist-lt, 5 held-out images per class kept none of 475 new real images per class; 15 kept the shirts, +3.1 points on the test folder)'
+          : '. On its held-out images they did no better than the real images listed again; other candidates may'
       : looks
         ? ', or change the training (train.steps, train.lrG, train.lrD) and rerun'
         : '. Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did';

@@ -91,6 +91,7 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
   // Imported candidates (generate.from): no GAN was trained, so the advice names no training.
   ['imported, guard fell back: a larger hold-out, which costs nothing here', { imported: true, guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /^(?![\s\S]*(GAN training|change the training))Not delivered: [\s\S]*With generate\.from, a larger train\.validation costs nothing delivered/],
+  ['imported, guard fell back on enough held-out images: no advice to hold out more', { imported: true, guard: { decision: 'fallback', reason: 'no gain', heldOut: 15 } }, 'poor', /^(?![\s\S]*larger train\.validation)Not delivered: [\s\S]*did no better than the real images listed again; other candidates may\. /],
   ['imported, images unlike the class: other candidates, not other training', { imported: true, structure: { kept: 0.03, real: 0.86 } }, 'poor', /^(?![\s\S]*change the training)[\s\S]*or bring candidates closer to the class \(generate\.from\)\./],
   ['imported, none for the class: said so', { imported: true, candidates: 0, kept: 0, fid: null, kid: null }, 'poor', /FID not measured \(no candidates for the class\)/],
 ];
