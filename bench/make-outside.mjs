@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * Candidates "from outside" for fmnist-lt, to try `generate.from` end to end: the next N real images of each
+ * scarce class (pullover, coat, shirt) in Debian's Fashion-MNIST train split — fmnist-lt takes the first 50 —
+ * written as bench/data/<out>/<class>/<class>-<k>.png. They stand in for a perfect outside generator (one
+ * that samples the class's true distribution and never saw fmnist-lt's images), so a run importing them
+ * shows what the product's filters, guard and manifest make of candidates that can help (the ceiling:
+ * docs/measurements.md). Not part of `npm test`.
+ *
+ *   node bench/make-outside.mjs [--per 900] [--out fmnist-lt-outside]
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { CLASS_NAMES, imageAt, loadSplit, padIndex, runPool, writeGrayPng } from '../scripts/fmnist.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: { per: { type: 'string', default: '900' }, out: { type: 'string', default: 'fmnist-lt-outside' } } });
+const PER = Number(args.per);
+const TAKEN = 50; // fmnist-lt's scarce classes hold the first 50 of each, in file order
+const SCARCE = ['pullover', 'coat', 'shirt'];
+const OUT = path.join(ROOT, 'bench/data', args.out);
+const label = (name) => name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '');
+
+if (!existsSync(path.join(ROOT, 'bench/data/fmnist-lt/train'))) throw new Error('no bench/data/fmnist-lt: run node bench/make-fmnist-lt.mjs first');
+await rm(OUT, { recursive: true, force: true });
+const train = loadSplit('train');
+const tasks = [];
+for (const name of SCARCE) {
+  const c = CLASS_NAMES.findIndex((n) => label(n) === name);
+  const idx = [];
+  for (let i = 0; i < train.labels.length; i++) if (train.labels[i] === c) idx.push(i);
+  const extra = idx.slice(TAKEN, TAKEN + PER);
+  if (extra.length < PER) throw new Error(`${name}: only ${extra.length} images beyond the first ${TAKEN}`);
+  await mkdir(path.join(OUT, name), { recursive: true });
+  extra.forEach((src, k) => tasks.push(() => writeGrayPng(imageAt(train.images, src), path.join(OUT, name, `${name}-${padIndex(k, PER)}.png`))));
+}
+await runPool(tasks, 8);
+console.log(`wrote ${PER} images of each of ${SCARCE.join(', ')} (positions ${TAKEN}–${TAKEN + PER - 1} of the train split) to ${path.relative(ROOT, OUT)}/`);
