@@ -230,6 +230,12 @@ const FilterSchema = section({
     .default(0.1)
     .describe('The `usefulness` filter (pair it with `generate.oversample` 10–20): of the candidates the real-data classifier puts in their class with at least this margin (p(class) − best other p), keep the class\'s deficit nearest the boundary with another class, skipping near-duplicates of a kept one (the feature near-copy threshold).'),
   minLabelProb: unit().default(0.5).describe('Label consistency: the feature classifier must give the intended class at least this probability (τ).'),
+  labelQuantile: unit()
+    .nullable()
+    .default(null)
+    .describe(
+      "Label consistency relative to the class's real images (null = off: τ alone): a class's threshold becomes the lower of τ and this quantile of the feature classifier's probability of the class over its real training images (never the held-out ones). The classifier learns a scarce class from few images and is unsure of most of them: on fmnist-lt it gave p ≥ 0.5 to 1 of the 50 shirts it trained on and 9 of 900 new real shirts, so τ alone keeps only the few candidates most like its idea of a shirt (docs/measurements.md).",
+    ),
   nearCopyQuantile: unit().default(0.01).describe('Near-copy threshold: this quantile of real-vs-real nearest-neighbour distances (about the share of new real images it would reject).'),
   nearCopyCalibration: oneOf(NEAR_COPY_CALIBRATIONS).default('pooled').describe("Real images that calibrate the near-copy threshold: `pooled` (every class; a stable estimate even for a 10-image class) or `class` (the candidate's own class; stricter where a class's images lie far apart)."),
   nearCopySpaces: z

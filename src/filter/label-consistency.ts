@@ -4,6 +4,7 @@
  * no class). Pure: probabilities in, decision out.
  */
 import { InternalError } from '../errors.js';
+import { quantile } from './quantile.js';
 import { gather, gatherRows } from './rows.js';
 import { fmt, type FilterDecision, type FilterDef } from './types.js';
 
@@ -47,19 +48,34 @@ export function keepLabelConsistent(
   return { kept, rejected, cut: minProb };
 }
 
-/** The registry row: the feature classifier's probability of the intended class, kept at ≥ `filter.minLabelProb`. */
+/**
+ * A class's threshold: τ, or under `labelQuantile` q the lower of τ and the q-quantile of p(class) over the
+ * class's real training images (`realClassProbs`); τ when there are none.
+ */
+export function labelThreshold(minProb: number, q: number | null, realClassProbs: ArrayLike<number>): number {
+  if (q === null || realClassProbs.length === 0) return minProb;
+  return Math.min(minProb, quantile(realClassProbs, q));
+}
+
+/** The registry row: the feature classifier's probability of the intended class, kept at ≥ `filter.minLabelProb` (or the class's own, `filter.labelQuantile`). */
 export const labelFilter: FilterDef<'label'> = {
   reasons: ['label'],
   needsClassifier: true,
   async prepare(ctx) {
-    if (!ctx.probabilities) throw new InternalError('the label filter needs the feature classifier, which was not prepared');
+    if (!ctx.probabilities || !ctx.realProbabilities) throw new InternalError('the label filter needs the feature classifier, which was not prepared');
     const n = ctx.candidates.count;
     const k = ctx.labels.length;
     const probs = await ctx.probabilities();
+    const { minLabelProb, labelQuantile } = ctx.settings;
+    let tau = minLabelProb;
+    if (labelQuantile !== null) {
+      const real = await ctx.realProbabilities();
+      tau = labelThreshold(minLabelProb, labelQuantile, gather(real, Array.from({ length: real.length / k }, (_, i) => i * k + ctx.classIndex)));
+    }
     return [
       {
         name: 'label',
-        run: (s) => keepLabelConsistent(gatherRows(probs, k, s), k, ctx.classIndex, ctx.settings.minLabelProb, ctx.labels),
+        run: (s) => keepLabelConsistent(gatherRows(probs, k, s), k, ctx.classIndex, tau, ctx.labels),
         scores: { 'label-prob': gather(probs, Array.from({ length: n }, (_, i) => i * k + ctx.classIndex)) },
       },
     ];

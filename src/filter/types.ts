@@ -26,6 +26,8 @@ export interface FilterSettings {
   threshold: number;
   drsPercentile: number;
   minLabelProb: number;
+  /** Lower τ per class to this quantile of p(class) over the class's real training images; null = τ alone. */
+  labelQuantile: number | null;
   /** The usefulness filter's lowest margin p(class) − max p(other). */
   usefulnessMinMargin: number;
   nearCopyQuantile: number;
@@ -86,6 +88,8 @@ export interface FilterContext {
   featureDims: number;
   /** The feature classifier's class probabilities of the candidates (count × labels.length), or null without a classifier. */
   probabilities: (() => Promise<Float32Array>) | null;
+  /** The same for the class's real training images (its images not held out), or null without a classifier. */
+  realProbabilities: (() => Promise<Float32Array>) | null;
   /** Near-copy thresholds already calibrated this run (pooled ones are shared by every class). */
   calibrated: Map<string, NearCopyCalibration>;
 }

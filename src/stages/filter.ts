@@ -4,6 +4,7 @@
  * that pass (`filter/select.ts`). Knows no filter by name.
  */
 import { probabilities } from '../classifier/predict.js';
+import { pickImages } from '../dataset/sampler.js';
 import type { Config } from '../config/schema.js';
 import { InternalError } from '../errors.js';
 import { applyFilters, type Selection } from '../filter/select.js';
@@ -67,6 +68,7 @@ export async function filterCandidates(
     pixelDims: q.real.size * q.real.size * q.real.channels,
     featureDims: q.extractor.info.dims,
     probabilities: classifier ? () => probabilities(classifier, cands.pixels, n) : null,
+    realProbabilities: classifier ? () => classProbabilities(classifier, q, classIndex, heldOut) : null,
     calibrated: q.calibrated,
   };
 
@@ -84,6 +86,14 @@ export async function filterCandidates(
   }
   const sel = applyFilters(n, steps, cands.scores, target, registry === FILTERS ? REJECT_REASONS : reasonsOf(registry));
   return { sel, scores: cands.scores, perImage, nearCopy, feats };
+}
+
+/** The classifier's probabilities of a class's real training images (those not held out), count × classes. */
+function classProbabilities(classifier: NonNullable<QualityContext['classifier']>, q: QualityContext, classIndex: number, heldOut: ReadonlySet<number>): Promise<Float32Array> {
+  const idx: number[] = [];
+  q.real.labels.forEach((l, i) => l === classIndex && !heldOut.has(i) && idx.push(i));
+  const picked = pickImages(q.real, idx);
+  return probabilities(classifier, picked.pixels, picked.count);
 }
 
 /** A step whose rejections are checked against the reasons its filter declares. */

@@ -76,6 +76,7 @@ describe('coverage registry row', () => {
       pixelDims: 1,
       featureDims: 1,
       probabilities: null,
+      realProbabilities: null,
       calibrated: new Map(),
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keepLabelConsistent } from '../../src/filter/label-consistency.js';
+import { keepLabelConsistent, labelThreshold } from '../../src/filter/label-consistency.js';
 
 describe('keepLabelConsistent', () => {
   const probs = [
@@ -35,5 +35,18 @@ describe('keepLabelConsistent', () => {
     expect(keepLabelConsistent([], 3, 0, 0.5)).toEqual({ kept: [], rejected: [], cut: 0.5 });
     expect(() => keepLabelConsistent([0.5, 0.5, 0], 2, 0, 0.5)).toThrow(/rows of 2 probabilities but received 3/);
     expect(() => keepLabelConsistent([0.5, 0.5], 2, 2, 0.5)).toThrow(/intended classes in \[0, 2\) but received 2/);
+  });
+});
+
+describe('labelThreshold', () => {
+  it('is τ, or the lower of τ and the quantile of the class\'s real images\' probabilities', () => {
+    const real = [0.05, 0.1, 0.2, 0.3, 0.9];
+    expect(labelThreshold(0.5, null, real)).toBe(0.5);
+    expect(labelThreshold(0.5, 0.25, real)).toBeCloseTo(0.1);
+    expect(labelThreshold(0.5, 0.5, real)).toBeCloseTo(0.2);
+    // Real images surer of their class than τ do not raise it.
+    expect(labelThreshold(0.5, 0.5, [0.8, 0.9, 0.95])).toBe(0.5);
+    // No real training image to measure: τ.
+    expect(labelThreshold(0.5, 0.25, [])).toBe(0.5);
   });
 });

@@ -116,3 +116,30 @@ describe('usefulness filter through the stage', () => {
     expect(r.sel.after.map((a) => a.step)).toEqual(['usefulness']);
   });
 });
+
+describe('label filter relative to the class\'s real images (filter.labelQuantile)', () => {
+  it('lowers the class\'s threshold to the quantile of its real training images\' probability, never the held-out ones', async () => {
+    const absolute = await run({ order: ['label'] }, 20);
+    const relative = await run({ order: ['label'], labelQuantile: 0.5 }, 20);
+    const tau = (r: typeof absolute) => r.sel.after.find((s) => s.step === 'label')!.cut!;
+    expect(tau(absolute)).toBe(0.5);
+    // The classifier's p(coat) of every real coat; the two it is surest of are held out, so the median of
+    // the rest is lower than the median of all: the threshold must be the former.
+    const { probabilities } = await import('../../src/classifier/predict.js');
+    const coat = q.labels.indexOf('coat');
+    const own = [...q.real.labels.keys()].filter((i) => q.real.labels[i] === coat);
+    const pixels = new Uint8Array(own.length * per);
+    own.forEach((i, k) => pixels.set(q.real.pixels.subarray(i * per, (i + 1) * per), k * per));
+    const p = await probabilities(q.classifier!, pixels, own.length);
+    const pc = own.map((i, k) => ({ i, p: p[k * q.labels.length + coat]! })).sort((a, b) => a.p - b.p);
+    const median = (xs: number[]) => (xs[(xs.length - 1) >> 1]! + xs[xs.length >> 1]!) / 2;
+    const heldOut = new Set(pc.slice(-2).map((x) => x.i));
+    const expected = Math.min(0.5, median(pc.slice(0, -2).map((x) => x.p)));
+    expect(expected).not.toBeCloseTo(Math.min(0.5, median(pc.map((x) => x.p))), 5);
+    const config: Config = asRun(ConfigSchema.parse({ ...base, filter: { order: ['label'], labelQuantile: 0.5 } }));
+    expect(tau(await filterCandidates(cands, 'coat', 20, config, q, heldOut))).toBeCloseTo(expected, 5);
+    // Below τ here (a classifier that learned coats from 10 images doubts most of them), so it keeps more.
+    expect(tau(relative)).toBeLessThan(0.5);
+    expect(relative.sel.kept.length).toBeGreaterThan(absolute.sel.kept.length);
+  });
+});
