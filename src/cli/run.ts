@@ -9,6 +9,7 @@ import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
 import { createProgress, printable, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { preflight } from '../stages/preflight.js';
+import { scanImport } from '../generate/import.js';
 import { table } from './format.js';
 import { printVerdicts } from './verdicts.js';
 import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat, resumeCommand } from './options.js';
@@ -71,15 +72,20 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         await preflight(config, { force: flags.force ?? false });
         const { scan, balance } = await plan(config);
         const resolved = await resolveDecode(config, scan);
+        // generate.from: the candidate files each scarce class would get (listed, not decoded).
+        const scarce = balance.classes.filter((c) => c.deficit > 0 && c.count > 0).map((c) => c.label);
+        const found = config.generate.from !== null && scarce.length > 0 ? await scanImport(config.generate.from, scarce, config.scan.recursive) : null;
+        const candidates = (label: string) => (found && scarce.includes(label) ? found.files.filter((f) => f.label === label).length : null);
         // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {
-          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance, warnings: layoutWarnings(scan) }, null, 2) + '\n');
+          const imported = found ? { from: found.root, classes: scarce.map((label) => ({ label, files: candidates(label) })) } : null;
+          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance, ...(imported ? { imported } : {}), warnings: layoutWarnings(scan) }, null, 2) + '\n');
           return;
         }
         process.stdout.write(`# resolved config${resolved.message ? ` (${resolved.message})` : ''}\n${stringify(resolved.config)}\n# plan\n`);
-        process.stdout.write(
-          table(['class', 'images', 'target', 'deficit'], balance.classes.map((c) => [c.label, c.count, c.target, c.deficit]), [false, true, true, true]) + '\n',
-        );
+        const head = ['class', 'images', 'target', 'deficit', ...(found ? ['candidates (generate.from)'] : [])];
+        const rows = balance.classes.map((c) => [c.label, c.count, c.target, c.deficit, ...(found ? [candidates(c.label) ?? '–'] : [])]);
+        process.stdout.write(table(head, rows, head.map((_, i) => i > 0)) + '\n');
         // The run would say these before training; the plan is where they change what to do.
         for (const w of layoutWarnings(scan)) process.stderr.write(`warning: ${printable(w)}\n`);
         return;

@@ -72,6 +72,14 @@ describe('generate.from (e2e)', () => {
     expect(changed.stderr).toContain('19 candidates for "shirt"');
   }, 120_000);
 
+  it('run --dry-run lists the candidate files each scarce class would get, decoding nothing', async () => {
+    const dry = await runCli([...args(), '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/class\s+images\s+target\s+deficit\s+candidates \(generate\.from\)/);
+    expect(dry.stdout).toMatch(/\ncoat\s+10\s+100\s+90\s+20\n/);
+    expect(dry.stdout).toMatch(/\nbag\s+100\s+100\s+0\s+–\n/);
+  });
+
   it('refuses the default filter.order, naming generate.from and what to set', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'c.yaml'), `input: ${FIXTURE}\nout: out\ngenerate:\n  from: ${from}\n`);
