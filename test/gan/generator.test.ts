@@ -5,6 +5,7 @@ import { buildGenerator, calibrateBatchNorm, generate, latentLength, upsample2x,
 import { disposeParams } from '../../src/gan/params.js';
 import { Rng } from '../../src/util/rng.js';
 import { SMALL_SPEC } from '../helpers/small-gan.js';
+import { compare, values } from '../backend/compare.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -22,6 +23,34 @@ describe('upsample2x', () => {
     // top-left block of channel 0: w[0,0], w[0,1], w[1,0], w[1,1] at channel 0 = 0 + 2 + 8 + 10
     expect(g.dataSync()[0]).toBe(20);
     tf.dispose([x, y, w, g]);
+  });
+
+  it('equals the plain broadcast forward and in its gradient (4 × an average pool), on cpu and on wasm', async () => {
+    const plain = (x: tf.Tensor4D) => {
+      const [b, h, w, c] = x.shape;
+      return x.reshape([b, h, 1, w, 1, c]).mul(tf.ones([1, 1, 2, 1, 2, 1])).reshape([b, 2 * h, 2 * w, c]) as tf.Tensor4D;
+    };
+    const shape = [3, 5, 7, 4];
+    const outputs = (up: (x: tf.Tensor4D) => tf.Tensor4D) => {
+      const x = tf.tensor4d(values(shape, 1), shape as [number, number, number, number]);
+      const w = tf.tensor(values([3, 10, 14, 4], 2), [3, 10, 14, 4]);
+      return [up(x), tf.grad((t: tf.Tensor) => up(t as tf.Tensor4D).mul(w).sum())(x)];
+    };
+    try {
+      for (const backend of ['cpu', 'wasm']) {
+        await tf.setBackend(backend);
+        const [yRef, gRef] = tf.tidy(() => outputs(plain));
+        const [y, g] = tf.tidy(() => outputs(upsample2x));
+        expect(Array.from(y!.dataSync()), backend).toEqual(Array.from(yRef!.dataSync()));
+        const [a, b] = [g!.dataSync(), gRef!.dataSync()];
+        for (let i = 0; i < a.length; i++) expect(a[i]!, `${backend} dx[${i}]`).toBeCloseTo(b[i]!, 5);
+        tf.dispose([yRef!, gRef!, y!, g!]);
+      }
+      // And wasm's against cpu's, the numerical reference.
+      expect(await compare(() => outputs(upsample2x))).toBeLessThan(1e-6);
+    } finally {
+      await tf.setBackend('wasm');
+    }
   });
 });
 
