@@ -115,7 +115,9 @@ export async function importCandidates(
   const byLabel = new Map<string, number[]>();
   decoded.kept.forEach((input, slot) => {
     const label = files[input]!.label;
-    byLabel.set(label, [...(byLabel.get(label) ?? []), slot]);
+    const slots = byLabel.get(label);
+    if (slots) slots.push(slot);
+    else byLabel.set(label, [slot]);
   });
   const classes = new Map<string, ImportedClass>();
   const h = createHash('sha256');
