@@ -71,8 +71,11 @@ export const CLASSES_IN_FULL = 8;
  * A default run's memory budget, in MB of peak resident memory (the default config on fmnist-lt measures
  * 430–460 MB), and about what a classifier thread adds to it: its own tfjs, wasm heap and BLAS buffers (the
  * fmnist-lt guard's second thread added 103 MB, the demo's 92; 2026-12-06). The guard's classifier on the
- * run's own thread grows the run by up to as much again (108 MB on fmnist-lt, 14 on the demo), so the run's
- * guard trains a second classifier at a time only where twice this fits (stages/guard.ts `guardThreads`).
+ * run's own thread grows the run with the images it trains on — 108 MB on fmnist-lt's ~10,000, 14 on the
+ * demo's ~1,000: about {@link CLASSIFIER_MB_PER_IMAGE} each — so the run's guard trains a second classifier at
+ * a time only where a thread and that growth fit (stages/guard.ts `guardThreads`).
  */
 export const RUN_MEMORY_BUDGET_MB = 500;
 export const CLASSIFIER_THREAD_MB = 110;
+/** MB the guard's own classifier adds per training image (see {@link RUN_MEMORY_BUDGET_MB}: (108 − 14) MB over ~9,000 images). */
+export const CLASSIFIER_MB_PER_IMAGE = 0.0105;

@@ -25,7 +25,7 @@ import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import type { EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
-import { CLASSES_IN_FULL, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
+import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
@@ -33,13 +33,15 @@ import { pushAll } from '../util/array.js';
 
 /**
  * How many classifiers the run's guard trains at a time: two (one per core, as `evaluate` does: the same
- * figures, half the time) while the run's resident memory `rssMB` leaves room within the run's budget for the
- * guard's own classifier and a classifier thread, else one. On the default fmnist-lt run (328–430 MB when the
- * guard starts) a second thread took the peak to 539–558 MB to save 18 s of 30; the demo (~275 MB) went from
- * 18 to 12 s, peaking at 379 MB.
+ * figures, half the time) while the run's resident memory `rssMB` leaves room within the run's budget for a
+ * classifier thread and for what its own classifier on `images` training images adds, else one. On the
+ * default fmnist-lt run (328–430 MB when the guard starts, ~10,000 images: 215 MB needed) a second thread
+ * took the peak to 539–558 MB to save 18 s of 30: one. The demo (~1,000 images: 121 MB needed) at 253–284 MB
+ * gets two: its guard 12 s instead of 22 (until 2026-12-06 the need was 220 MB whatever the images, and the
+ * demo's guard took one or two threads as its memory happened to stand either side of 280 MB).
  */
-export function guardThreads(rssMB: number): { threads: ClassifierThreads; reason: string } {
-  const need = 2 * CLASSIFIER_THREAD_MB;
+export function guardThreads(rssMB: number, images: number): { threads: ClassifierThreads; reason: string } {
+  const need = CLASSIFIER_THREAD_MB + images * CLASSIFIER_MB_PER_IMAGE;
   return rssMB + need <= RUN_MEMORY_BUDGET_MB
     ? { threads: 'auto', reason: `${Math.round(rssMB)} MB in use` }
     : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget` };
@@ -236,7 +238,8 @@ export async function runGuard(
   emit: EventSink,
   signal?: AbortSignal,
 ): Promise<GuardSummary> {
-  const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20);
+  // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
+  const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length);
   const classifiers = guardClassifiers(synth);
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
   if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1)) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`})` });

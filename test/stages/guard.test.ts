@@ -97,14 +97,17 @@ describe('heldOutOf', () => {
 });
 
 describe('guardThreads', () => {
-  it('two classifiers at a time only where the guard\'s own classifier and a thread fit in the run\'s budget', async () => {
+  it('two classifiers at a time only where a thread and what the guard\'s own classifier adds fit in the run\'s budget', async () => {
     const { guardThreads } = await import('../../src/stages/guard.js');
-    const { CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } = await import('../../src/config/defaults.js');
-    const room = RUN_MEMORY_BUDGET_MB - 2 * CLASSIFIER_THREAD_MB;
-    expect(guardThreads(room).threads).toBe('auto');
-    expect(guardThreads(room + 1).threads).toBe(1);
-    // The default fmnist-lt run's re-filter starts its guard at 328 MB (measured): one at a time.
-    expect(guardThreads(328)).toEqual({ threads: 1, reason: '328 MB in use: a second classifier thread would take the run past its 500 MB budget' });
-    expect(guardThreads(273)).toEqual({ threads: 'auto', reason: '273 MB in use' });
+    const { CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } = await import('../../src/config/defaults.js');
+    const room = (images: number) => RUN_MEMORY_BUDGET_MB - CLASSIFIER_THREAD_MB - images * CLASSIFIER_MB_PER_IMAGE;
+    expect(guardThreads(room(1000), 1000).threads).toBe('auto');
+    expect(guardThreads(room(1000) + 1, 1000).threads).toBe(1);
+    expect(room(10_000)).toBeLessThan(room(1000));
+    // The default fmnist-lt run's re-filter starts its guard at 328 MB with ~10,000 training images (measured): one at a time.
+    expect(guardThreads(328, 10_000)).toEqual({ threads: 1, reason: '328 MB in use: a second classifier thread would take the run past its 500 MB budget' });
+    // The demo's guard starts at 253–284 MB with ~1,000 (measured): two, whichever side of 280 it stands.
+    expect(guardThreads(284, 1000)).toEqual({ threads: 'auto', reason: '284 MB in use' });
+    expect(guardThreads(253, 1000).threads).toBe('auto');
   });
 });
