@@ -37,6 +37,12 @@ export function validateConfig(value: unknown, locate: Locate = () => undefined)
 /** Settings the chosen mode has no use for, each keyed: the run goes on without them, and says so. */
 function ignoredSettings(c: ParsedConfig, locate: Locate): string[] {
   const out: string[] = [];
+  if (c.generate.from !== null) {
+    // Imported candidates: no GAN is trained or sampled, so its settings that differ from the defaults do nothing.
+    if (c.gan.mode !== 'shared') out.push(`${label(['gan', 'mode'], locate)}: ignored under generate.from (no GAN is trained; the candidates come from ${c.generate.from}), received "${c.gan.mode}"`);
+    if (c.generate.anchor.sigma !== null) out.push(`${label(['generate', 'anchor', 'sigma'], locate)}: ignored under generate.from (no generator to fit latents to), received ${c.generate.anchor.sigma}`);
+    return out;
+  }
   if (c.gan.mode === 'translate' && c.generate.anchor.sigma !== null) {
     out.push(`${label(['generate', 'anchor', 'sigma'], locate)}: ignored under gan.mode translate (a translator translates real images; it has no latents to fit), received ${c.generate.anchor.sigma}`);
   }

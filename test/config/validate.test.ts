@@ -120,4 +120,13 @@ describe('generate.from (candidates made elsewhere)', () => {
     expect(problemsOf('input: a\nfilter:\n  order: [discriminator]\n', ['generate.from=x'])).toHaveLength(1);
     expect(parseConfigText('input: a\ngenerate:\n  from: outside\nfilter:\n  order: [near-copy, label]\n', 'c.yaml').config.filter.order).toEqual(['near-copy', 'label']);
   });
+
+  it('says which GAN settings it ignores (keyed warnings; the config is accepted)', () => {
+    const { warnings } = parseConfigText('input: a\ngan:\n  mode: per-class\ngenerate:\n  from: outside\n  anchor:\n    sigma: 0.3\nfilter:\n  order: [near-copy]\n', 'c.yaml');
+    expect(warnings).toEqual([
+      'gan.mode (line 3): ignored under generate.from (no GAN is trained; the candidates come from outside), received "per-class"',
+      'generate.anchor.sigma (line 7): ignored under generate.from (no generator to fit latents to), received 0.3',
+    ]);
+    expect(parseConfigText('input: a\ngenerate:\n  from: outside\nfilter:\n  order: [near-copy]\n', 'c.yaml').warnings).toEqual([]);
+  });
 });
