@@ -21,17 +21,25 @@ export function holdoutCount(n: number, fraction: number): number {
  * split is the plain one, draw for draw.
  */
 export function splitHoldout(labels: Int32Array, numClasses: number, fraction: number, rng: Rng, twins?: Int32Array | null): { train: number[]; held: number[] } {
+  return splitHoldoutCounts(labels, numClasses, (_, n) => holdoutCount(n, fraction), rng, twins);
+}
+
+/**
+ * {@link splitHoldout} with each class's count given by `count(classIndex, n)` (drawn the same way: the
+ * same Rng draws, class by class).
+ */
+export function splitHoldoutCounts(labels: Int32Array, numClasses: number, count: (classIndex: number, n: number) => number, rng: Rng, twins?: Int32Array | null): { train: number[]; held: number[] } {
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   labels.forEach((l, i) => byClass[l]!.push(i));
   const train: number[] = [];
   const held: number[] = [];
-  for (const list of byClass) {
+  for (const [c, list] of byClass.entries()) {
     const shuffled = [...list];
     for (let i = shuffled.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
     }
-    const k = holdoutCount(list.length, fraction);
+    const k = count(c, list.length);
     const groups = twins ? groupsOf(list, twins) : null;
     if (!groups) {
       pushAll(held, shuffled.slice(0, k));

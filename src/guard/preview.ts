@@ -5,6 +5,20 @@
 import { holdoutCount } from '../dataset/holdout.js';
 import { FEW_HELD_OUT, holdingOutCosts, type GuardMode } from './decide.js';
 
+/** Real images a scarce class keeps out of the held-out split under generate.from (coverage anchors, the guard's classifiers). */
+export const IMPORT_MIN_TRAIN = 5;
+
+/**
+ * How many of a class's `n` real images the guard holds out. As a GAN's split ({@link holdoutCount} at
+ * `train.validation`), except a scarce class under generate.from: there no GAN trains on them and the
+ * manifest lists every one, so it holds out up to {@link FEW_HELD_OUT} — what the guard needed to keep the
+ * classes that helped on fmnist-lt and fmnist-lt2 (docs/measurements.md) — keeping {@link IMPORT_MIN_TRAIN}.
+ */
+export function guardHoldoutCount(n: number, validation: number, importedScarce: boolean): number {
+  const share = holdoutCount(n, validation);
+  return importedScarce ? Math.max(share, Math.min(FEW_HELD_OUT, n - IMPORT_MIN_TRAIN)) : share;
+}
+
 /**
  * The console line for a run whose `fallback` guard will judge some scarce class on fewer than
  * {@link FEW_HELD_OUT} held-out images, or null. On so few the guard has not kept a class's synthetic images in
@@ -13,7 +27,7 @@ import { FEW_HELD_OUT, holdingOutCosts, type GuardMode } from './decide.js';
  */
 export function fewHeldOutNote(classes: readonly { label: string; count: number }[], validation: number, mode: GuardMode, imported = false): string | null {
   if (mode !== 'fallback') return null;
-  const few = classes.map((c) => ({ label: c.label, held: holdoutCount(c.count, validation) })).filter((c) => c.held < FEW_HELD_OUT);
+  const few = classes.map((c) => ({ label: c.label, held: guardHoldoutCount(c.count, validation, imported) })).filter((c) => c.held < FEW_HELD_OUT);
   if (few.length === 0) return null;
   const same = few.every((c) => c.held === few[0]!.held);
   const names = few.map((c) => `"${c.label}"${same ? '' : ` (${c.held})`}`).join(', ');

@@ -16,7 +16,7 @@
 import os from 'node:os';
 import { workerBackend } from '../backend/select.js';
 import type { Config } from '../config/schema.js';
-import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
+import { ganHoldoutRng, splitHoldout, splitHoldoutCounts } from '../dataset/holdout.js';
 import { twinGroups } from '../dataset/twins.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
@@ -25,6 +25,7 @@ import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import type { EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
+import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
@@ -202,9 +203,8 @@ export interface HeldOutJob {
 }
 
 /** Indices into `data` of real images no GAN trained on (`shared` and `translate`: the one model's held-out split; per-class jobs: the other classes hold out the same share; `generate.from`: the split a shared model would hold out). */
-export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[]): number[] {
-  // Imported candidates (generate.from): no GAN trained; the split a shared GAN would have held out.
-  if (config.generate.from !== null) return splitHoldout(data.labels, data.numClasses, config.train.validation, ganHoldoutRng(config.seed), twinGroups(data)).held;
+export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[], scarce: readonly string[] = []): number[] {
+  if (config.generate.from !== null) return importHeldOut(config, data, new Set(scarce.map((l) => labels.indexOf(l))));
   if (config.gan.mode !== 'per-class') return [...(jobs[0]?.result.held ?? [])];
   const held: number[] = [];
   const trainedOn = new Set<number>();
@@ -222,6 +222,16 @@ export function heldOutOf(config: Config, data: LabelledImages, labels: readonly
   const split = splitHoldout(others, k + 1, config.train.validation, new Rng((config.seed ^ 0x6e1d0a7) >>> 0), twinGroups(data));
   pushAll(held, split.held.filter((i) => others[i] !== k));
   return held;
+}
+
+/**
+ * Under generate.from (no GAN trained), the real images the guard holds out: the split a shared GAN would
+ * hold out, except that each scarce class (`scarce`: class indices) holds out up to 15 (guard/preview.ts
+ * `guardHoldoutCount`). Filters never select by them; the manifest lists them all.
+ */
+export function importHeldOut(config: Config, data: LabelledImages, scarce: ReadonlySet<number>): number[] {
+  const count = (c: number, n: number) => guardHoldoutCount(n, config.train.validation, scarce.has(c));
+  return splitHoldoutCounts(data.labels, data.numClasses, count, ganHoldoutRng(config.seed), twinGroups(data)).held;
 }
 
 /**
@@ -247,7 +257,7 @@ export async function runGuard(
     config,
     data: ing.data,
     labels: ing.labels,
-    held: heldOutOf(config, ing.data, ing.labels, jobs),
+    held: heldOutOf(config, ing.data, ing.labels, jobs, synth.classes.map((c) => c.label)),
     classes: synth.classes.map((c) => ({ label: c.label, fill: c.target })),
     images: synth.images,
     targets,

@@ -24,6 +24,7 @@ import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor } from './generate.js';
 import { SamplerPools } from '../generate/sampler-pool.js';
+import { importHeldOut } from './guard.js';
 import type { ImportedClass, ImportedFile } from '../generate/import.js';
 import type { QualityContext, QualitySummary } from './quality.js';
 
@@ -120,7 +121,7 @@ export async function synthesize(
   const classes: ClassSynthesis[] = [];
   const anchors = new Map<string, Anchors>();
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
-  const heldOut = ganHeldOut(q.real, config);
+  const heldOut = ganHeldOut(q.real, config, new Set(scarce.map((c) => q.labels.indexOf(c.label))));
 
   // Sampler threads for the candidates, kept from class to class while the model is the same.
   const samplers = new SamplerPools((message) => emit({ type: 'warn', message }));
@@ -236,11 +237,17 @@ function importedCandidates(c: ImportedClass | undefined): { pixels: Uint8Array;
 
 /**
  * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
- * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode.
+ * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode;
+ * under generate.from, those the guard holds out (`importHeldOut`: up to 15 of each scarce class, `scarce`).
  */
-export function ganHeldOut(real: LabelledImages, config: Config): (classIndex: number) => number[] {
+export function ganHeldOut(real: LabelledImages, config: Config, scarce: ReadonlySet<number> = new Set()): (classIndex: number) => number[] {
   const fraction = config.train.validation;
-  const shared = config.gan.mode !== 'per-class' || config.generate.from !== null ? new Set(splitHoldout(real.labels, real.numClasses, fraction, ganHoldoutRng(config.seed), twinGroups(real)).held) : null;
+  const shared =
+    config.generate.from !== null
+      ? new Set(importHeldOut(config, real, scarce))
+      : config.gan.mode !== 'per-class'
+        ? new Set(splitHoldout(real.labels, real.numClasses, fraction, ganHoldoutRng(config.seed), twinGroups(real)).held)
+        : null;
   return (classIndex) => {
     const own = indicesOf(real.labels, classIndex);
     if (shared) return own.filter((i) => shared.has(i));

@@ -40,8 +40,8 @@ describe('generate.from (e2e)', () => {
     expect(summary.train.steps).toBe(0);
     // The guard judged them on the split a shared GAN would hold out.
     expect(summary.guard.perClass.map((c: { label: string }) => c.label).sort()).toEqual(SCARCE);
-    expect(summary.guard.heldOut).toMatchObject({ coat: 2, pullover: 2, shirt: 2 });
-    // On 2 held-out images it cannot show a gain; holding out more costs no GAN its images here.
+    expect(summary.guard.heldOut).toMatchObject({ coat: 5, pullover: 5, shirt: 5 });
+    // Up to 15 of a scarce class held out, 5 kept (10 here): still too few to show a gain.
     const unproven = summary.guard.perClass.filter((x: { helps: boolean }) => !x.helps);
     expect(unproven.length).toBeGreaterThan(0);
     for (const c of unproven) expect(c.reason).toContain('at no cost to the delivered dataset here (generate.from');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { holdoutCount, splitHoldout } from '../../src/dataset/holdout.js';
 import { FEW_HELD_OUT } from '../../src/guard/decide.js';
-import { fewHeldOutNote } from '../../src/guard/preview.js';
+import { fewHeldOutNote, guardHoldoutCount, IMPORT_MIN_TRAIN } from '../../src/guard/preview.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('holdoutCount', () => {
@@ -31,8 +31,12 @@ describe('fewHeldOutNote', () => {
     );
   });
 
-  it('with imported candidates (generate.from), says that holding out more costs nothing delivered', () => {
-    const note = fewHeldOutNote(fmnistLt, 0.1, 'fallback', true)!;
+  it('with imported candidates (generate.from), holds out up to 15 of a scarce class, and says that more costs nothing delivered', () => {
+    // fmnist-lt's 50 per class: 15 held out whatever train.validation says, so nothing to warn about.
+    expect(fewHeldOutNote(fmnistLt, 0.1, 'fallback', true)).toBeNull();
+    const tiny = fmnistLt.map((c) => ({ ...c, count: 10 }));
+    const note = fewHeldOutNote(tiny, 0.1, 'fallback', true)!;
+    expect(note).toMatch(/^guard: "coat", "pullover", "shirt" will be judged on 5 held-out real images each/);
     expect(note).toMatch(/A larger train\.validation holds out more, at no cost to the delivered dataset here \(generate\.from: no GAN trains on them; the manifest lists every real image\)$/);
     expect(note).not.toContain("GAN's training images");
   });
@@ -54,5 +58,15 @@ describe('fewHeldOutNote', () => {
     expect(fewHeldOutNote(fmnistLt, 0.1, 'warn')).toBeNull();
     expect(fewHeldOutNote(fmnistLt, 0.1, 'off')).toBeNull();
     expect(fewHeldOutNote([], 0.1, 'fallback')).toBeNull();
+  });
+});
+
+describe('guardHoldoutCount', () => {
+  it('is the GAN split\'s count, except a scarce class under generate.from holds out up to 15, keeping 5', () => {
+    expect(IMPORT_MIN_TRAIN).toBe(5);
+    for (const n of [1, 2, 3, 10, 20, 50, 1000]) expect(guardHoldoutCount(n, 0.1, false), `n ${n}`).toBe(holdoutCount(n, 0.1));
+    // [n, validation, held out]
+    const imported: [number, number, number][] = [[1, 0.1, 0], [2, 0.1, 0], [3, 0.1, 2], [6, 0.1, 2], [10, 0.1, 5], [20, 0.1, 15], [20, 0.3, 15], [50, 0.1, 15], [50, 0.5, 25], [1000, 0.1, 100]];
+    for (const [n, v, k] of imported) expect(guardHoldoutCount(n, v, true), `n ${n}, validation ${v}`).toBe(k);
   });
 });

@@ -94,6 +94,25 @@ describe('heldOutOf', () => {
     // Over the seeds the four go to either side (4 fit the 4 a class of 10 holds out at 0.4).
     expect([...sides].sort()).toEqual(['false', 'true']);
   });
+
+  it('generate.from: a scarce class holds out up to 15 (keeping 5), the others the shared split, the same for synthesis and the guard', async () => {
+    const { heldOutOf } = await import('../../src/stages/guard.js');
+    const { ganHeldOut } = await import('../../src/stages/synthesize.js');
+    const { splitHoldout, ganHoldoutRng } = await import('../../src/dataset/holdout.js');
+    const { randomImages } = await import('../helpers/small-gan.js');
+    // 3 classes in turn: 20 images each.
+    const data = randomImages(60, 3, 4);
+    const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 5, generate: { from: '/outside' }, filter: { order: ['near-copy'] } }));
+    const held = heldOutOf(config, data, ['a', 'b', 'c'], [], ['b']);
+    const count = (c: number) => held.filter((i) => data.labels[i] === c).length;
+    expect([count(0), count(1), count(2)]).toEqual([2, 15, 2]);
+    // The plentiful classes' held-out images are the shared split's, draw for draw.
+    const shared = splitHoldout(data.labels, 3, 0.1, ganHoldoutRng(5)).held;
+    expect(held.filter((i) => data.labels[i] !== 1)).toEqual(shared.filter((i) => data.labels[i] !== 1));
+    // Synthesis measures and filters against the same images.
+    const byClass = ganHeldOut(data, config, new Set([1]));
+    expect([0, 1, 2].flatMap((c) => byClass(c)).sort((a, b) => a - b)).toEqual(held);
+  });
 });
 
 describe('guardThreads', () => {
