@@ -204,7 +204,7 @@ export interface HeldOutJob {
 
 /** Indices into `data` of real images no GAN trained on (`shared` and `translate`: the one model's held-out split; per-class jobs: the other classes hold out the same share; `generate.from`: the split a shared model would hold out). */
 export function heldOutOf(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[], scarce: readonly string[] = []): number[] {
-  if (config.generate.from !== null) return importHeldOut(config, data, new Set(scarce.map((l) => labels.indexOf(l))));
+  if (config.generate.from !== null) return sharedHeldOut(config, data, new Set(scarce.map((l) => labels.indexOf(l))));
   if (config.gan.mode !== 'per-class') return [...(jobs[0]?.result.held ?? [])];
   const held: number[] = [];
   const trainedOn = new Set<number>();
@@ -225,12 +225,13 @@ export function heldOutOf(config: Config, data: LabelledImages, labels: readonly
 }
 
 /**
- * Under generate.from (no GAN trained), the real images the guard holds out: the split a shared GAN would
- * hold out, except that each scarce class (`scarce`: class indices) holds out up to 15 (guard/preview.ts
+ * The shared held-out split (a `shared` or `translate` GAN's, from its seed), except that under generate.from
+ * (no GAN trained) each scarce class (`scarce`: class indices) holds out up to 15 (guard/preview.ts
  * `guardHoldoutCount`). Filters never select by them; the manifest lists them all.
  */
-export function importHeldOut(config: Config, data: LabelledImages, scarce: ReadonlySet<number>): number[] {
-  const count = (c: number, n: number) => guardHoldoutCount(n, config.train.validation, scarce.has(c));
+export function sharedHeldOut(config: Config, data: LabelledImages, scarce: ReadonlySet<number> = new Set()): number[] {
+  const imported = config.generate.from !== null;
+  const count = (c: number, n: number) => guardHoldoutCount(n, config.train.validation, imported && scarce.has(c));
   return splitHoldoutCounts(data.labels, data.numClasses, count, ganHoldoutRng(config.seed), twinGroups(data)).held;
 }
 

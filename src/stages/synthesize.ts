@@ -24,7 +24,7 @@ import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor } from './generate.js';
 import { SamplerPools } from '../generate/sampler-pool.js';
-import { importHeldOut } from './guard.js';
+import { sharedHeldOut } from './guard.js';
 import type { ImportedClass, ImportedFile } from '../generate/import.js';
 import type { QualityContext, QualitySummary } from './quality.js';
 
@@ -238,16 +238,11 @@ function importedCandidates(c: ImportedClass | undefined): { pixels: Uint8Array;
 /**
  * The real images of each class the GAN held out (never trained on), re-derived exactly as its trainer split
  * them: over the whole dataset in `shared` (and `translate`) mode, over the class's own images in `per-class` mode;
- * under generate.from, those the guard holds out (`importHeldOut`: up to 15 of each scarce class, `scarce`).
+ * under generate.from, those the guard holds out (`sharedHeldOut`: up to 15 of each scarce class, `scarce`).
  */
 export function ganHeldOut(real: LabelledImages, config: Config, scarce: ReadonlySet<number> = new Set()): (classIndex: number) => number[] {
   const fraction = config.train.validation;
-  const shared =
-    config.generate.from !== null
-      ? new Set(importHeldOut(config, real, scarce))
-      : config.gan.mode !== 'per-class'
-        ? new Set(splitHoldout(real.labels, real.numClasses, fraction, ganHoldoutRng(config.seed), twinGroups(real)).held)
-        : null;
+  const shared = config.gan.mode !== 'per-class' || config.generate.from !== null ? new Set(sharedHeldOut(config, real, scarce)) : null;
   return (classIndex) => {
     const own = indicesOf(real.labels, classIndex);
     if (shared) return own.filter((i) => shared.has(i));
