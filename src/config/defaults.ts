@@ -37,6 +37,15 @@ export const AUTO_DECODE = {
 } as const;
 
 /**
+ * What `deliver.share: auto` resolves to (src/stages/deliver.ts `deliverShare`): half of each fill for a GAN's
+ * candidates (their validation readings, schema.ts), the whole fill for candidates made elsewhere
+ * (`generate.from`): new real images standing in for a good outside generator helped more as the whole fill
+ * than as half on fmnist-lt and fmnist-lt2 (docs/measurements.md, 2026-12-06), and the guard judges the fill as
+ * delivered either way.
+ */
+export const AUTO_SHARE = { trained: 0.5, imported: 1 } as const;
+
+/**
  * What `evaluate` trains for every row by default (its flags override it). Not a config setting: the
  * yardstick must not move with a run's config. It is the feature classifier's architecture
  * (`features.classifier`) with a larger budget than the run's quick classifier, so the comparison is

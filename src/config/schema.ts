@@ -248,14 +248,22 @@ const FilterSchema = section({
 /** How the kept synthetic images enter the augmented dataset (`deliver`). */
 export const LABEL_MODES = ['hard', 'soft'] as const;
 
+const SHARE = 'a number above 0 and at most 1, or "auto"';
 const DeliverSchema = section({
   share: z
-    .number({ error: 'expected a number above 0 and at most 1' })
-    .gt(0, { error: 'expected a number above 0 and at most 1' })
-    .max(1, { error: 'expected a number above 0 and at most 1' })
-    .default(0.5)
+    .union(
+      [
+        z.literal('auto'),
+        z
+          .number({ error: `expected ${SHARE}` })
+          .gt(0, { error: `expected ${SHARE}` })
+          .max(1, { error: `expected ${SHARE}` }),
+      ],
+      { error: `expected ${SHARE}` },
+    )
+    .default('auto')
     .describe(
-      "Share of each scarce class's fill made of synthetic images: the filters keep the best share × deficit, and the rest of the fill is the class's real images listed again (source \"oversampled\"); 1 = the whole fill synthetic. 0.5: on the validation splits `evaluate` carves from the training folders of the measured sets (fmnist-lt at train.validation 0.1 and 0.3, fmnist-lt2, photo-lt, digits-lt; 5 GAN trainings each) half the fill with hard labels read 87.4 % scarce recall on average, the whole fill 81.1 % (hard) and 75.2 % (soft labels, the earlier default); half read at least as high as the whole in 21 of the 25 trainings (README \"Does it help?\").",
+      "Share of each scarce class's fill made of synthetic images: the filters keep the best share × deficit, and the rest of the fill is the class's real images listed again (source \"oversampled\"); 1 = the whole fill synthetic. `auto`: 0.5 for a GAN's candidates, 1 for candidates made elsewhere (`generate.from`). A GAN's: on the validation splits `evaluate` carves from the training folders of the measured sets (fmnist-lt at train.validation 0.1 and 0.3, fmnist-lt2, photo-lt, digits-lt; 5 GAN trainings each) half the fill with hard labels read 87.4 % scarce recall on average, the whole fill 81.1 % (hard) and 75.2 % (soft labels, the earlier default); half read at least as high as the whole in 21 of the 25 trainings. Imported new real images (a perfect outside generator) helped more as the whole fill than as half on fmnist-lt and fmnist-lt2, by the guard's held-out images and by the test folders (README \"Candidates made elsewhere\").",
     ),
   labels: oneOf(LABEL_MODES)
     .default('hard')

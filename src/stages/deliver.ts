@@ -4,6 +4,14 @@
  * (write.ts `fillShortfalls`), and each synthetic image's recommended target is its class (`hard`) or the
  * real-data teacher's probabilities (`soft`, targets.ts). Pure.
  */
+import { AUTO_SHARE } from '../config/defaults.js';
+
+/** `deliver.share` as a run uses it: a set number, or under `auto` {@link AUTO_SHARE}'s for where the candidates come from. */
+export function deliverShare(config: { deliver: { share: number | 'auto' }; generate: { from: string | null } }): number {
+  const share = config.deliver.share;
+  if (share !== 'auto') return share;
+  return config.generate.from !== null ? AUTO_SHARE.imported : AUTO_SHARE.trained;
+}
 
 /**
  * Synthetic images asked of the filters for a class that lacks `deficit` images: `share` × deficit,
@@ -18,4 +26,9 @@ export function plannedSynthetic(deficit: number, share: number): number {
 /** Real images listed again in a class's fill by design: what `deliver.share` leaves to them. */
 export function mixedReal(c: { target: number; planned: number }): number {
   return Math.max(0, c.target - c.planned);
+}
+
+/** `deliver.share` as a message names it: the number, and whether `auto` chose it. */
+export function shareText(config: Parameters<typeof deliverShare>[0]): string {
+  return config.deliver.share === 'auto' ? `auto = ${deliverShare(config)}` : String(config.deliver.share);
 }

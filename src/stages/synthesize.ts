@@ -19,7 +19,7 @@ import type { NearCopyCalibration } from '../filter/types.js';
 import { measureClass, type ClassQuality } from '../metrics/measure.js';
 import { binScores } from '../report/bins.js';
 import type { ScoreBins } from '../report/types.js';
-import { plannedSynthetic } from './deliver.js';
+import { deliverShare, plannedSynthetic } from './deliver.js';
 import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor } from './generate.js';
@@ -133,7 +133,7 @@ export async function synthesize(
       const trainedOn = realOfClass.filter((i) => !held.has(i));
       // generate.anchor fits its latents to the images the GAN trained on, never to its held-out ones.
       const anchorImages = config.generate.anchor.sigma === null ? undefined : pickImages(q.real, trainedOn);
-      const planned = plannedSynthetic(c.deficit, config.deliver.share);
+      const planned = plannedSynthetic(c.deficit, deliverShare(config));
       const cands =
         'imported' in source
           ? importedCandidates(source.imported.get(c.label))

@@ -26,7 +26,7 @@ import { VERSION } from '../version.js';
 import { pushAll } from '../util/array.js';
 import type { HashedFile } from './ingest.js';
 import type { ClassSynthesis, RejectedImage, SyntheticImage } from './synthesize.js';
-import { mixedReal } from './deliver.js';
+import { mixedReal, shareText } from './deliver.js';
 
 /** The manifest rows of the real images, from the hashes decode took (nothing is read again). */
 export function realRows(out: string, root: string, files: readonly HashedFile[]): ManifestEntry[] {
@@ -137,7 +137,7 @@ export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthes
     c.oversampled = fill.length;
     if (fallback.has(c.label) || fill.length === 0) continue;
     const parts = [
-      ...(byDesign > 0 ? [`${byDesign} for the rest of its fill (deliver.share ${config.deliver.share}: ${c.planned} of ${c.target} synthetic)`] : []),
+      ...(byDesign > 0 ? [`${byDesign} for the rest of its fill (deliver.share ${shareText(config)}: ${c.planned} of ${c.target} synthetic)`] : []),
       ...(short > 0 ? [`${short} for what the filters left short (filter.shortfall: oversample)`] : []),
     ];
     emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again — ${parts.join('; ')}` });

@@ -196,6 +196,6 @@ describe('quality gate and filters through the CLI', () => {
     const c0 = short[0]!;
     expect((await readdir(path.join(out3, 'imagefolder/train', c0.label, 'oversampled'))).length).toBe(c0.target - c0.planned + c0.shortfall);
     // (stderr is JSON lines here: quotes inside a message are escaped)
-    expect(r.stderr.replaceAll('\\"', '"')).toContain(`class "${c0.label}": ${c0.target - c0.planned + c0.shortfall} real images listed again — 45 for the rest of its fill (deliver.share 0.5: 45 of 90 synthetic); ${c0.shortfall} for what the filters left short (filter.shortfall: oversample)`);
+    expect(r.stderr.replaceAll('\\"', '"')).toContain(`class "${c0.label}": ${c0.target - c0.planned + c0.shortfall} real images listed again — 45 for the rest of its fill (deliver.share auto = 0.5: 45 of 90 synthetic); ${c0.shortfall} for what the filters left short (filter.shortfall: oversample)`);
   }, 300_000);
 });

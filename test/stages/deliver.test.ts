@@ -3,7 +3,7 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import type { EventSink, PipelineEvent } from '../../src/events.js';
 import { realEntry, type ManifestEntry } from '../../src/manifest/build.js';
-import { mixedReal, plannedSynthetic } from '../../src/stages/deliver.js';
+import { deliverShare, mixedReal, plannedSynthetic, shareText } from '../../src/stages/deliver.js';
 import type { ClassSynthesis } from '../../src/stages/synthesize.js';
 import { deliveredTargets, HARD_TARGET } from '../../src/stages/targets.js';
 import { fillShortfalls } from '../../src/stages/write.js';
@@ -34,12 +34,22 @@ describe('plannedSynthetic', () => {
 });
 
 describe('deliver in the config', () => {
-  it('defaults to half the fill synthetic, hard labels', () => {
-    expect(DEFAULTS.deliver).toEqual({ share: 0.5, labels: 'hard' });
+  it('defaults to a share chosen by where the candidates come from, hard labels', () => {
+    expect(DEFAULTS.deliver).toEqual({ share: 'auto', labels: 'hard' });
+  });
+  it('auto: half the fill for a GAN, the whole fill for candidates made elsewhere; a set share is kept', () => {
+    const at = (deliver: object, generate: object = {}) => ConfigSchema.parse({ input: '.', deliver, generate, filter: { order: ['near-copy', 'coverage'] } });
+    expect(deliverShare(at({}))).toBe(0.5);
+    expect(deliverShare(at({}, { from: 'elsewhere' }))).toBe(1);
+    expect(deliverShare(at({ share: 0.25 }, { from: 'elsewhere' }))).toBe(0.25);
+    expect(deliverShare(at({ share: 1 }))).toBe(1);
+    expect(shareText(at({}, { from: 'elsewhere' }))).toBe('auto = 1');
+    expect(shareText(at({ share: 0.25 }))).toBe('0.25');
   });
   it.each([
     [{ share: 0 }, 'deliver.share'],
     [{ share: 1.5 }, 'deliver.share'],
+    [{ share: 'half' }, 'deliver.share'],
     [{ labels: 'teacher' }, 'deliver.labels'],
   ])('rejects %j at its key', (deliver, key) => {
     const r = ConfigSchema.safeParse({ input: '.', deliver });
@@ -78,8 +88,8 @@ describe('fillShortfalls with deliver.share', () => {
     expect(listed('b')).toBe(13);
     expect(classes.map((c) => c.oversampled)).toEqual([10, 13]);
     expect(events.map((e) => ('message' in e ? e.message : ''))).toEqual([
-      'class "a": 10 real images listed again — 10 for the rest of its fill (deliver.share 0.5: 10 of 20 synthetic)',
-      'class "b": 13 real images listed again — 10 for the rest of its fill (deliver.share 0.5: 10 of 20 synthetic); 3 for what the filters left short (filter.shortfall: oversample)',
+      'class "a": 10 real images listed again — 10 for the rest of its fill (deliver.share auto = 0.5: 10 of 20 synthetic)',
+      'class "b": 13 real images listed again — 10 for the rest of its fill (deliver.share auto = 0.5: 10 of 20 synthetic); 3 for what the filters left short (filter.shortfall: oversample)',
     ]);
   });
   it('fills the real part even when filter.shortfall is leave, and nothing at share 1 with nothing short', () => {
