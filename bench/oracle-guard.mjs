@@ -8,7 +8,7 @@
  * (a run's come with the real-data teacher's soft label and weight: this is the kinder case).
  *
  *   node bench/oracle-guard.mjs [--from bench/out/oracle-real-950/synthetic] [--dataset fmnist-lt] [--seed 0]
- *       [--validation 0.1] [--steps <the quick classifiers' steps; default features.classifier.steps>] [--backend auto]
+ *       [--validation 0.1] [--steps <guard.steps; default auto: evaluate's budget>] [--seeds <guard.seeds; default 5>] [--backend auto]
  *
  * --from: <dir>/<class>/*.png, the images to judge (bench/oracle-real.mjs writes them under <its out>/synthetic);
  * the scarce classes are its folders. Prints the guard's line per class. Not part of `npm test`.
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     validation: { type: 'string', default: '0.1' },
     backend: { type: 'string', default: 'auto' },
     steps: { type: 'string' },
+    seeds: { type: 'string' },
   },
 });
 const dist = (p) => import(path.join(ROOT, 'dist', p));
@@ -71,7 +72,7 @@ const scarce = candidates.labels;
 const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
 const seed = Number(args.seed);
 const validation = Number(args.validation);
-const config = withDecode(ConfigSchema.parse({ input: trainDir, out: '/unused', seed, guard: 'fallback', train: { validation }, ...(args.steps ? { features: { classifier: { steps: Number(args.steps) } } } : {}) }), { size: SIZE, channels: 1 });
+const config = withDecode(ConfigSchema.parse({ input: trainDir, out: '/unused', seed, guard: { mode: 'fallback', ...(args.steps ? { steps: Number(args.steps) } : {}), ...(args.seeds ? { seeds: Number(args.seeds) } : {}) }, train: { validation } }), { size: SIZE, channels: 1 });
 const held = splitHoldout(data.labels, data.numClasses, validation, ganHoldoutRng(seed)).held;
 process.stderr.write(`${args.dataset}: ${data.count} real images, ${held.length} held out; judging ${classes.map((c) => `${c.label} (${c.fill})`).join(', ')} from ${args.from}\n`);
 const t0 = performance.now();

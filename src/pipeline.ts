@@ -124,7 +124,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   let guard: GuardSummary | null = null;
 
   if (scarce.length > 0) {
-    const few = fewHeldOutNote(scarce, config.train.validation, config.guard, config.generate.from !== null);
+    const few = fewHeldOutNote(scarce, config.train.validation, config.guard.mode, config.generate.from !== null);
     if (few) emit({ type: 'info', message: few });
     // Features before training: a broken extractor fails before minutes of training.
     const features = await prepareQuality(config, ing, emit, signal);
@@ -153,8 +153,8 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       // do-no-harm check, which drops the images of the classes they do not help.
       let images = synth.images;
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
-      if (config.guard !== 'off') {
-        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth));
+      if (config.guard.mode !== 'off') {
+        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth, config.guard.seeds));
         const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         targets = kept.map((i) => targets[i]!);

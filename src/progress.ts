@@ -139,7 +139,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           else if (e.stage === 'import') startBar('import   [{bar}] {value}/{total} candidate images | {eta_formatted} left', e.total ?? 0);
           else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total} | D {lossD} G {lossG} | {ips} img/s | ETA {eta_formatted}', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-' });
           else if (e.stage === 'generate') startBar('generate [{bar}] {value}/{total} candidates | {label}', e.total ?? 0, { label: '' });
-          else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} quick classifiers | ETA {eta_formatted}', e.total);
+          else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} classifiers | ETA {eta_formatted}', e.total);
           else say(`${e.stage}…`);
           return;
         case 'stage.end':
@@ -192,7 +192,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         throttled(`generate: ${e.label} fitting latents, step ${e.done}/${e.total}`, e.done === e.total);
         return;
       case 'guard.progress':
-        throttled(`guard: ${e.done}/${e.total} quick classifiers`, e.done === e.total);
+        throttled(`guard: ${e.done}/${e.total} classifiers`, e.done === e.total);
         return;
     }
   };

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BOUNDS, LIST_BOUNDS } from './bounds.js';
-import { ConfigSchema } from './schema.js';
+import { ConfigSchema, SHORTHANDS } from './schema.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; anyOf?: JsonSchema[]; allOf?: JsonSchema[] };
 
@@ -14,15 +14,22 @@ export const SCHEMA_FILE = 'schema/config.schema.json';
 
 interface ZodLike {
   description?: string;
-  _zod: { def: { type: string; innerType?: ZodLike; in?: ZodLike; shape?: Record<string, ZodLike> } };
+  _zod: { def: { type: string; innerType?: ZodLike; in?: ZodLike; out?: ZodLike; shape?: Record<string, ZodLike> } };
+}
+
+/** What a wrapper wraps: its inner schema, a pipe's input — or its output where the input is a preprocessing function. */
+function inner(s: ZodLike): ZodLike | undefined {
+  const d = s._zod.def;
+  if (d.innerType) return d.innerType;
+  if (d.type !== 'pipe') return undefined;
+  return d.in?._zod.def.type === 'transform' ? d.out : d.in;
 }
 
 /** The object inside wrappers (default, prefault, nullable, optional, a transform's input), if any. */
 function unwrap(s: ZodLike): ZodLike {
   let cur = s;
   for (let i = 0; i < 10; i++) {
-    const d = cur._zod.def;
-    const next = d.innerType ?? (d.type === 'pipe' ? d.in : undefined);
+    const next = inner(cur);
     if (!next) break;
     cur = next;
   }
@@ -34,8 +41,7 @@ function descriptionOf(s: ZodLike): string | undefined {
   let cur: ZodLike | undefined = s;
   for (let i = 0; cur && i < 10; i++) {
     if (cur.description) return cur.description;
-    const d: ZodLike['_zod']['def'] = cur._zod.def;
-    cur = d.innerType ?? (d.type === 'pipe' ? d.in : undefined);
+    cur = inner(cur);
   }
   return undefined;
 }
@@ -95,6 +101,13 @@ function tidy(s: unknown): void {
 export function configJsonSchema(): JsonSchema {
   const schema = z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
   tidy(schema);
+  // A section with a shorthand (`guard: warn` for `guard: {mode: warn}`) takes either form.
+  for (const [key, field] of Object.entries(SHORTHANDS)) {
+    const props = schema.properties!;
+    const section = props[key]!;
+    const short = section.properties?.[field];
+    props[key] = { default: section['default'], anyOf: [{ type: 'string', enum: short?.['enum'] }, { ...section, default: undefined }] };
+  }
   for (const [keyPath, description] of configDescriptions()) {
     const node = nodeAt(schema, keyPath.split('.'));
     if (node) node['description'] = description;

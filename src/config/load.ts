@@ -7,7 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UserError } from '../errors.js';
-import type { ParsedConfig } from './schema.js';
+import { SHORTHANDS, type ParsedConfig } from './schema.js';
 import { label, validateConfig, type Locate } from './validate.js';
 
 export interface LoadOptions {
@@ -276,11 +276,23 @@ function indexKeys(doc: Document, lineCounter: LineCounter): KeyIndex {
 }
 
 function setIn(doc: Document, keyPath: string[], value: unknown): void {
-  // Replace a scalar parent by a map so `--set a.b=1` works where `a` was missing.
+  // Replace a scalar parent by a map so `--set a.b=1` works where `a` was missing; a shorthand scalar
+  // (`guard: warn`) becomes the map it stands for (`{mode: warn}`), so `--set guard.seeds=3` keeps its mode.
   for (let n = 1; n < keyPath.length; n++) {
     const parent = doc.getIn(keyPath.slice(0, n), true);
+    const short = n === 1 ? SHORTHANDS[keyPath[0] as keyof typeof SHORTHANDS] : undefined;
+    if (short && isScalar(parent) && typeof parent.value === 'string') {
+      doc.setIn(keyPath.slice(0, n), doc.createNode({ [short]: parent.value }));
+      continue;
+    }
     if (parent !== undefined && !isMap(parent)) doc.setIn(keyPath.slice(0, n), doc.createNode({}));
     if (isScalar(parent) && parent.value === null) doc.setIn(keyPath.slice(0, n), doc.createNode({}));
+  }
+  // `--set guard=warn` over a `guard:` map sets its mode, keeping the rest.
+  const short = keyPath.length === 1 ? SHORTHANDS[keyPath[0] as keyof typeof SHORTHANDS] : undefined;
+  if (short && typeof value === 'string' && isMap(doc.getIn(keyPath, true))) {
+    doc.setIn([...keyPath, short], value);
+    return;
   }
   doc.setIn(keyPath, value);
 }

@@ -245,6 +245,33 @@ const FilterSchema = section({
   shortfall: oneOf(['leave', 'oversample'] as const).default('oversample').describe("When the filters keep fewer than a class needs: `leave` it short (a warning says by how much), or `oversample`: list the class's real images again (source \"oversampled\" in the manifest) up to its target, so the output is balanced whatever the filters kept."),
 });
 
+const GUARD_SECTION = section({
+  mode: oneOf(GUARD_MODES)
+    .default('fallback')
+    .describe(
+      "`fallback`: where a scarce class's synthetic images do not help, fill the class with oversampled real images instead and say so; `warn`: only say so; `off`: no check.",
+    ),
+  seeds: posInt()
+    .max(20, { error: 'expected a positive integer up to 20' })
+    .default(5)
+    .describe('Classifier seeds per decision (config seed, +1, …): the gain must hold with 95 % confidence over them. 5, as `evaluate` trains by default; at 3 (until 2026-12-06) the bound over seeds was 2.9 standard errors, at 5 it is 2.1.'),
+  steps: z
+    .union([z.literal('auto'), posInt('a positive integer or "auto"')], { error: 'expected a positive integer or "auto"' })
+    .default('auto')
+    .describe(
+      "Training steps of each of its classifiers. `auto`: `evaluate`'s budget (16 passes over the classifier's training images, at least 600 steps), so the guard judges the images as `evaluate` will. Its classifiers are `evaluate`'s (three 3×3 stride-2 convs 16/32/64, batches of 64, Adam 2e-3, ±2 px shifts). Until 2026-12-06 they were the feature classifier's 400 steps (2.8 passes on fmnist-lt), too short to learn a confusable class (held-out shirt recall 7–22 % against 37–55 % at evaluate's budget) and too short to read a gain the test folder showed (docs/measurements.md).",
+    ),
+});
+
+/** `guard: <mode>` is short for `guard: {mode: <mode>}`. */
+export const SHORTHANDS = { guard: 'mode' } as const;
+
+const GuardSchema = z
+  .preprocess((v) => (typeof v === 'string' ? { mode: v } : v), GUARD_SECTION.prefault({}))
+  .describe(
+    "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a classifier more than its real images listed again (soft-recall gain with 95 % confidence over seeds and held-out images, balanced accuracy not lower). `guard: warn` is short for `guard: {mode: warn}`.",
+  );
+
 /** How the kept synthetic images enter the augmented dataset (`deliver`). */
 export const LABEL_MODES = ['hard', 'soft'] as const;
 
@@ -330,11 +357,7 @@ export const ConfigSchema = section({
   features: FeaturesSchema.prefault({}),
   quality: QualitySchema.prefault({}),
   output: OutputSchema.prefault({}),
-  guard: oneOf(GUARD_MODES)
-    .default('fallback')
-    .describe(
-      "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a quick classifier more than its real images listed again (3 seeds; soft-recall gain with 95 % confidence, balanced accuracy not lower). `fallback`: where they do not, fill the class with oversampled real images instead and say so; `warn`: only say so; `off`: no check.",
-    ),
+  guard: GuardSchema,
 }).superRefine((c, ctx) => {
   // Keyed where the user wrote it (filter.order's default names the discriminator; they may not have written it).
   if (c.generate.from !== null && c.filter.order.includes('discriminator')) {

@@ -2,7 +2,7 @@
  * The do-no-harm rule: does a scarce class's synthetic fill beat filling it with its own real images
  * again, on real images the GAN never trained on? Pure: per-seed held-out figures in, a decision out.
  *
- * Per seed s, two quick classifiers differ only in that class's fill: `with` its synthetic images,
+ * Per seed s, two classifiers differ only in that class's fill: `with` its synthetic images,
  * `without` its real images drawn again. The synthetic images are kept when
  *   1. the class's held-out soft recall (mean probability of the class on its held-out images — a
  *      smoother figure than hard recall on a handful of images) gains with 95 % one-sided confidence
@@ -20,7 +20,7 @@ import { lowerBound } from '../evaluate/stats.js';
 export const GUARD_MODES = ['fallback', 'warn', 'off'] as const;
 export type GuardMode = (typeof GUARD_MODES)[number];
 
-/** One quick classifier's figures on the held-out images. */
+/** One classifier's figures on the held-out images. */
 export interface HeldOutFigures {
   /** Hard recall of the class judged. */
   recall: number;

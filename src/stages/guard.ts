@@ -1,7 +1,7 @@
 /**
  * The do-no-harm guard (`guard` in the config): before anything is written, check on real images the
  * GAN never trained on (its held-out split, `train.validation`) whether each scarce class's synthetic
- * images help a quick classifier more than listing the class's own real images again would, and keep
+ * images help a classifier more than listing the class's own real images again would, and keep
  * them only where they do (src/guard/decide.ts). Elsewhere the pipeline fills the class with oversampled
  * real images.
  *
@@ -9,9 +9,10 @@
  * rounds (`without`, what the fallback delivers), and per scarce class one with that class filled by its
  * kept synthetic images instead — the rest of its fill, `deliver.share`'s real part and any shortfall,
  * still from its real images, as the manifest will deliver it — each trained as `evaluate` trains (uniform
- * minibatches, shifts) with the feature classifier's settings, on the real images minus the held-out ones;
+ * minibatches, shifts), on the real images minus the held-out ones;
  * synthetic images enter with their manifest target (`deliver.labels`: their class, or the soft label and
- * weight). All are tested on the held-out images.
+ * weight). All are tested on the held-out images. The classifiers are `evaluate`'s, for its budget by default
+ * (`guardSettings`), over `guard.seeds` seeds.
  */
 import os from 'node:os';
 import { workerBackend } from '../backend/select.js';
@@ -23,7 +24,7 @@ import type { EventSink } from '../events.js';
 import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
-import type { EvalTrainSettings } from '../evaluate/train.js';
+import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
 import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
@@ -48,13 +49,19 @@ export function guardThreads(rssMB: number, images: number): { threads: Classifi
     : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget` };
 }
 
-/** Quick classifiers per decision: seeds config.seed, +1, +2 (enough for a t-bound, cheap enough for a run). */
-export const GUARD_SEEDS = 3;
+/**
+ * What each of the guard's classifiers trains like: `evaluate`'s classifier (config/defaults.ts
+ * EVALUATE_DEFAULTS), for `guard.steps` steps — under `auto` evaluate's budget over its `images` training
+ * images — so that the guard judges the images as `evaluate` will.
+ */
+export function guardSettings(guard: Config['guard'], images: number): EvalTrainSettings {
+  return { ...EVAL_DEFAULTS, steps: guard.steps === 'auto' ? budgetSteps(images, EVAL_DEFAULTS.batchSize) : guard.steps };
+}
 
 export interface GuardSummary {
   mode: GuardMode;
   seeds: number[];
-  /** Training budget of each quick classifier. */
+  /** Training budget of each classifier. */
   steps: number;
   /** Held-out real images per label (the GAN's `train.validation` split). */
   heldOut: Record<string, number>;
@@ -104,7 +111,7 @@ function figuresFor(logits: Float32Array, test: LabelledImages, c: number): Held
 export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const t0 = performance.now();
   const { config, data, labels } = inp;
-  const mode = config.guard;
+  const mode = config.guard.mode;
   const k = labels.length;
   const per = data.size * data.size * data.channels;
   const heldSet = new Set(inp.held);
@@ -141,12 +148,12 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   for (let i = nTrain; i < train.count; i++) synByClass[trainLabels[i]!]!.push(i);
   const judged = inp.classes.map((c) => ({ ...c, index: labels.indexOf(c.label) })).filter((c) => synByClass[c.index]!.length > 0);
 
-  const cls = config.features.classifier;
-  const settings: EvalTrainSettings = { steps: cls.steps, batchSize: cls.batchSize, lr: cls.lr, shift: cls.shift, widths: cls.widths };
-  const seeds = Array.from({ length: GUARD_SEEDS }, (_, i) => config.seed + i);
+  // Every classifier trains on the real training images and each judged class's fill (the same count in every arm).
+  const settings = guardSettings(config.guard, nTrain + judged.reduce((n, c) => n + c.fill, 0));
+  const seeds = Array.from({ length: config.guard.seeds }, (_, i) => config.seed + i);
   const without: HeldOutFigures[][] = judged.map(() => []);
   const withSyn: HeldOutFigures[][] = judged.map(() => []);
-  const total = guardClassifiers(inp);
+  const total = guardClassifiers(inp, config.guard.seeds);
   let done = 0;
   const armOf = (pool: number[], synthetic: boolean): ArmPool => ({ name: synthetic ? 'synthetic' : 'oversample', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1), ...(synthetic ? { imageWeight: weight, soft } : {}) });
   // Per seed: the classifier without synthetic images, then one per judged class with its synthetic images.
@@ -189,11 +196,11 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   };
 }
 
-/** How many quick classifiers the guard trains: per seed one without synthetic images and one per class that has some. */
-export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }): number {
+/** How many classifiers the guard trains: per seed (`seeds` of them) one without synthetic images and one per class that has some. */
+export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number): number {
   const withImages = new Set(synth.images.map((img) => img.label));
   const judged = synth.classes.filter((c) => withImages.has(c.label)).length;
-  return judged > 0 ? GUARD_SEEDS * (1 + judged) : 0;
+  return judged > 0 ? seeds * (1 + judged) : 0;
 }
 
 /** A trained GAN job as the guard needs it: its labels and the indices (into its data) it held out. */
@@ -251,7 +258,7 @@ export async function runGuard(
 ): Promise<GuardSummary> {
   // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
   const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length);
-  const classifiers = guardClassifiers(synth);
+  const classifiers = guardClassifiers(synth, config.guard.seeds);
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
   if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1)) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`})` });
   const summary = await guardStage({

@@ -93,6 +93,6 @@ describe("the guard's progress", () => {
     ]);
     const text = capture();
     feed(createProgress('lines', text.stream));
-    expect(text.lines).toEqual(['guard: started (12)', 'guard: 1/12 quick classifiers', 'guard: 12/12 quick classifiers', 'guard: done in 1.3 s']);
+    expect(text.lines).toEqual(['guard: started (12)', 'guard: 1/12 classifiers', 'guard: 12/12 classifiers', 'guard: done in 1.3 s']);
   });
 });

@@ -27,6 +27,8 @@ describe('config validation', () => {
     ['input: a\ngan:\n  mode: shred\n', 'gan.mode (line 3): expected one of "shared", "per-class", "translate", received "shred" (did you mean "shared"?)'],
     ['input: a\nfilter:\n  order: [near-copy, lable]\n', 'filter.order.1 (line 3): expected one of "near-copy", "label", "discriminator", "usefulness", "coverage", received "lable" (did you mean "label"?)'],
     ['input: a\nseed: -3\n', 'seed (line 2): expected an integer ≥ 0, received -3'],
+    ['input: a\nguard: maybe\n', 'guard.mode (line 2): expected one of "fallback", "warn", "off", received "maybe"'],
+    ['input: a\nguard:\n  mode: wanr\n', 'guard.mode (line 3): expected one of "fallback", "warn", "off", received "wanr" (did you mean "warn"?)'],
     ['input: a\ntrain:\n  beta1: 1.5\n', 'train.beta1 (line 3): expected a number between 0 and 1, received 1.5'],
     ['input: a\ngenerate:\n  oversample: 0.5\n', 'generate.oversample (line 3): expected a number ≥ 1, received 0.5'],
     ['input: a\ntrain:\n  stpes: 4\n', 'train.stpes (line 3): unknown key; did you mean "steps"? (known: steps, budgetSeconds, batchSize, workers, blasThreads, lrG, lrD, beta1, beta2, logEvery, validation, checkpointEvery, sampleEvery, divergenceLoss)'],
@@ -58,6 +60,14 @@ describe('config validation', () => {
       'balance.strategy.shirt (line 5): expected a positive integer, received "many"',
       'balance.strategy.bag (line 6): expected a positive integer, received 0',
     ]);
+  });
+
+  it('guard: <mode> is short for {mode: <mode>}, and --set under it keeps the mode', () => {
+    expect(parseConfigText('input: a\nguard: warn\n', '/p/c.yaml', { set: ['guard.seeds=3'] }).config.guard).toEqual({ mode: 'warn', seeds: 3, steps: 'auto' });
+    expect(parseConfigText('input: a\n', '/p/c.yaml', { set: ['guard=off'] }).config.guard).toEqual({ mode: 'off', seeds: 5, steps: 'auto' });
+    expect(parseConfigText('input: a\nguard:\n  steps: 60\n', '/p/c.yaml').config.guard).toEqual({ mode: 'fallback', seeds: 5, steps: 60 });
+    // in either order
+    expect(parseConfigText('input: a\n', '/p/c.yaml', { set: ['guard.steps=60', 'guard=warn'] }).config.guard).toEqual({ mode: 'warn', seeds: 5, steps: 60 });
   });
 
   it('rejects malformed --set and non-map YAML', () => {

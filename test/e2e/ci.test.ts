@@ -14,8 +14,8 @@ const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 /** Tiny and per-class (the mode shards split); the feature classifier trains for a few steps only. */
 const SMALL = [
   'train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4',
-  'features.classifier.steps=5', 'features.classifier.widths=[4,8]',
-  // The do-no-harm guard has its own test (guard.test.ts); here it would only add quick classifiers.
+  'features.classifier.steps=5', 'guard.steps=5', 'guard.seeds=3', 'features.classifier.widths=[4,8]',
+  // The do-no-harm guard has its own test (guard.test.ts); here it would only add classifiers.
   'guard=off',
 ];
 const TINY = ['--backend', 'wasm', '--set', 'gan.mode=per-class', ...SMALL];

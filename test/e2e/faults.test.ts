@@ -13,7 +13,7 @@ import { runCli, start } from '../helpers/cli.js';
 import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
-const TINY = ['--backend', 'wasm', '--set', 'train.steps=2', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=2', 'output.report=false'];
+const TINY = ['--backend', 'wasm', '--set', 'train.steps=2', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=2', 'guard.steps=2', 'guard.seeds=3', 'output.report=false'];
 const exists = (p: string) => access(p).then(() => true, () => false);
 
 async function smallInput(dir: string, bags = 6): Promise<void> {
@@ -140,8 +140,8 @@ describe('faults (e2e)', () => {
     const root = await tempDir();
     await smallInput(path.join(root, 'in'), 30);
     const out = path.join(root, 'out');
-    // The guard's quick classifiers share the feature classifier's settings: 300 steps each, a few seconds in all.
-    const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, 'features.classifier.steps=300', 'guard=fallback'];
+    // The guard's classifiers: 300 steps each (guard.steps), a few seconds in all.
+    const args = ['run', CONFIG, '--input', path.join(root, 'in'), '--out', out, ...TINY, 'features.classifier.steps=300', 'guard.steps=300', 'guard=fallback'];
     const run = start(args, /"stage":"guard"/);
     await run.ready;
     // Ready also when it exited first: then there is no one to signal, and the test fails here.

@@ -11,7 +11,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
-const NOISE = ['train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=30', 'features.classifier.widths=[4,8]', 'generate.oversample=1'];
+const NOISE = ['train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=30', 'guard.steps=30', 'guard.seeds=3', 'features.classifier.widths=[4,8]', 'generate.oversample=1'];
 const SCARCE = ['coat', 'pullover', 'shirt'];
 
 describe('guard (e2e)', () => {
@@ -46,10 +46,10 @@ describe('guard (e2e)', () => {
     expect(r.stdout).not.toContain('do not use the synthetic images');
   });
 
-  it('shows its progress: 3 seeds × (1 + 3 classes judged) quick classifiers, the last line at the total', () => {
+  it('shows its progress: 3 seeds × (1 + 3 classes judged) classifiers (guard.seeds 3), the last line at the total', () => {
     expect(r.stderr).toContain('guard: started (12)');
-    expect(r.stderr).toContain('guard: 12/12 quick classifiers');
-    expect(r.stderr.indexOf('guard: 12/12 quick classifiers')).toBeLessThan(r.stderr.indexOf('guard: done in'));
+    expect(r.stderr).toContain('guard: 12/12 classifiers');
+    expect(r.stderr.indexOf('guard: 12/12 classifiers')).toBeLessThan(r.stderr.indexOf('guard: done in'));
   });
 
   it('says before the training how few held-out images the classes will be judged on', async () => {

@@ -13,8 +13,8 @@ import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const SCARCE = ['coat', 'pullover', 'shirt'];
 const TEST = path.join(ROOT, 'fixtures/fmnist-tiny-test');
-// A small feature classifier: the guard's quick classifiers take its settings.
-const FAST = ['features.classifier.steps=60', 'features.classifier.widths=[4,8]', 'filter.order=[near-copy, coverage]', 'guard=warn', 'output.imagefolder=none'];
+// A small feature classifier, and a short guard (guard.steps, 3 seeds).
+const FAST = ['features.classifier.steps=60', 'guard.steps=60', 'guard.seeds=3', 'features.classifier.widths=[4,8]', 'filter.order=[near-copy, coverage]', 'guard=warn', 'output.imagefolder=none'];
 
 describe('generate.from (e2e)', () => {
   let from: string;

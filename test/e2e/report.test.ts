@@ -30,6 +30,8 @@ const TINY = [
   'gan.latentDim=8',
   'gan.embedDim=4',
   'features.classifier.steps=10',
+  'guard.steps=10',
+  'guard.seeds=3',
   'filter.keepRejected=true',
   'guard=off',
   // The whole fill synthetic, with the teacher's soft labels: the other delivery than the default's.

@@ -21,6 +21,8 @@ const TINY = [
   'train.logEvery=1',
   'generate.oversample=1',
   'features.classifier.steps=40',
+  'guard.steps=40',
+  'guard.seeds=3',
 ];
 
 interface Entry {

@@ -47,7 +47,8 @@ beforeAll(async () => {
   const wrong = [...rows(test, indicesOf(test, 'shirt').slice(HELD_PER_CLASS)), ...rows(test, indicesOf(test, 't-shirt').slice(HELD_PER_CLASS))];
   const images = [...fresh.map((p) => ({ label: KEEP, pixels: p })), ...wrong.map((p) => ({ label: 'pullover', pixels: p }))];
   const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
-  const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: 'fallback', features: { cache: false, classifier: { steps: 400, widths: [16, 32] } } }));
+  // evaluate's classifier, at fewer steps than its budget (600 here) and 3 seeds: what this test can afford.
+  const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'fallback', seeds: 3, steps: 400 }, features: { cache: false } }));
   summary = await guardStage({ config, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: 'pullover', fill: 10 }], images, targets });
 }, 300_000);
 
@@ -69,6 +70,7 @@ describe('guardStage on real images', () => {
     expect(pullover.helps).toBe(false);
     expect(pullover.gain.mean).toBeLessThan(0);
     expect(summary.seeds).toEqual([0, 1, 2]);
+    expect(summary.steps).toBe(400);
   });
 });
 
@@ -112,6 +114,27 @@ describe('heldOutOf', () => {
     // Synthesis measures and filters against the same images.
     const byClass = ganHeldOut(data, config, new Set([1]));
     expect([0, 1, 2].flatMap((c) => byClass(c)).sort((a, b) => a - b)).toEqual(held);
+  });
+});
+
+describe('guard settings', () => {
+  it("trains evaluate's classifier, by default for evaluate's budget over its training images, 5 seeds", async () => {
+    const { guardSettings } = await import('../../src/stages/guard.js');
+    const { budgetSteps, EVAL_DEFAULTS } = await import('../../src/evaluate/train.js');
+    const guard = ConfigSchema.parse({ input: '.' }).guard;
+    expect(guard).toEqual({ mode: 'fallback', seeds: 5, steps: 'auto' });
+    // fmnist-lt under generate.from: 6,405 real training images and 3 fills of 950.
+    expect(guardSettings(guard, 9255)).toEqual({ ...EVAL_DEFAULTS, steps: budgetSteps(9255, 64) });
+    expect(budgetSteps(9255, 64)).toBe(2314);
+    expect(guardSettings({ ...guard, steps: 60 }, 9255).steps).toBe(60);
+  });
+  it('guard: <mode> is short for {mode: <mode>}; a bad mode or seed count is keyed', () => {
+    expect(ConfigSchema.parse({ input: '.', guard: 'warn' }).guard).toEqual({ mode: 'warn', seeds: 5, steps: 'auto' });
+    expect(ConfigSchema.parse({ input: '.', guard: { seeds: 3 } }).guard).toEqual({ mode: 'fallback', seeds: 3, steps: 'auto' });
+    const bad = ConfigSchema.safeParse({ input: '.', guard: 'maybe' });
+    expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['guard.mode', 'expected one of "fallback", "warn", "off"']]);
+    const seeds = ConfigSchema.safeParse({ input: '.', guard: { seeds: 0, steps: 'many' } });
+    expect(seeds.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['guard.seeds', 'guard.steps']);
   });
 });
 
