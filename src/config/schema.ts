@@ -259,7 +259,7 @@ const GUARD_SECTION = section({
     .union([z.literal('auto'), posInt('a positive integer or "auto"')], { error: 'expected a positive integer or "auto"' })
     .default('auto')
     .describe(
-      "Training steps of each of its classifiers. `auto`: `evaluate`'s budget (16 passes over the classifier's training images, at least 600 steps), so the guard judges the images as `evaluate` will. Its classifiers are `evaluate`'s (three 3×3 stride-2 convs 16/32/64, batches of 64, Adam 2e-3, ±2 px shifts). Until 2026-12-06 they were the feature classifier's 400 steps (2.8 passes on fmnist-lt), too short to learn a confusable class (held-out shirt recall 7–22 % against 37–55 % at evaluate's budget) and too short to read a gain the test folder showed (docs/measurements.md).",
+      "Training steps of each of its classifiers. `auto`: `evaluate`'s budget (16 passes over the classifier's training images, at least 600 steps), so the guard judges the images as `evaluate` will. Its classifiers are `evaluate`'s (three 3×3 stride-2 convs 16/32/64, batches of 64, Adam 2e-3, ±2 px shifts). Until 2026-12-06 they were the feature classifier's 400 steps (2.8 passes on fmnist-lt), too short to learn a confusable class (held-out shirt recall 7–22 % against 44–64 % at evaluate's budget) and too short to read a gain the test folder showed (docs/measurements.md).",
     ),
 });
 

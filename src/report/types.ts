@@ -34,6 +34,9 @@ export interface SummaryLike {
   /** The do-no-harm guard's per-class decision (when the run had one). */
   guard?: {
     mode?: string;
+    /** Its classifiers' seeds and steps each (absent in very old summaries). */
+    seeds?: number[];
+    steps?: number;
     perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number }[];
   } | null;
 }

@@ -143,6 +143,14 @@ describe('renderReport', () => {
     expect(renderReport(d)).toContain("kept synthetic: none delivered — the filters kept 80, and the guard fell back to the class's real images");
   });
 
+  it("names the guard's mode, seeds and steps above its table", () => {
+    const d = data();
+    d.summary!.guard = { mode: 'fallback', seeds: [0, 1, 2, 3, 4], steps: 2322, perClass: [{ label: 'coat', decision: 'fallback', withSynthetic: 0.5, without: 0.6, reason: 'no gain' }] };
+    expect(renderReport(d)).toContain('<h3>Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each)</h3>');
+    d.summary!.guard = { mode: 'warn', perClass: d.summary!.guard.perClass };
+    expect(renderReport(d)).toContain('<h3>Do-no-harm guard (warn)</h3>');
+  });
+
   it('a gate with no limits does not read as a pass', () => {
     const d = data();
     d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };
