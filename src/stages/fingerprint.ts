@@ -144,7 +144,8 @@ export async function outputsPresent(out: string): Promise<boolean> {
 /**
  * The config to hand `trainStage` with `resume` so that it rebuilds each job's model from its checkpoint
  * without training: the config that made the checkpoints (its resume key matches), this run's paths and
- * execution settings (a state written before train.workers existed has none), and zero steps to go.
+ * execution settings (a state written before train.workers or train.blasThreads existed has none: a run of
+ * 2026-12-06 02:16 reused by a later version crashed on the missing blasThreads), and zero steps to go.
  */
 export function reuseConfig(previous: Config, config: Config): Config {
   return {
@@ -152,7 +153,7 @@ export function reuseConfig(previous: Config, config: Config): Config {
     input: config.input,
     out: config.out,
     gan: { ...previous.gan, concurrency: config.gan.concurrency },
-    train: { ...previous.train, workers: config.train.workers, steps: 0 },
+    train: { ...previous.train, workers: config.train.workers, blasThreads: config.train.blasThreads, steps: 0 },
   };
 }
 

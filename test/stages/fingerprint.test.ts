@@ -42,12 +42,12 @@ describe('stage fingerprints', () => {
     expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).train).toBe(ref.train);
   });
 
-  it('a reused training keeps its settings and takes this run\'s paths and execution settings (a state from before train.workers too)', () => {
-    const { workers: _w, ...oldTrain } = base.train;
+  it('a reused training keeps its settings and takes this run\'s paths and execution settings (a state from before train.workers and train.blasThreads too)', () => {
+    const { workers: _w, blasThreads: _b, ...oldTrain } = base.train;
     const previous = { ...base, train: oldTrain as typeof base.train };
-    const now = withSet('train.workers=2', 'gan.concurrency=3', 'train.steps=50');
+    const now = withSet('train.workers=2', 'train.blasThreads=1', 'gan.concurrency=3', 'train.steps=50');
     const reused = reuseConfig(previous, { ...now, out: '/new/out' });
-    expect(reused.train).toEqual({ ...base.train, workers: 2, steps: 0 });
+    expect(reused.train).toEqual({ ...base.train, workers: 2, blasThreads: 1, steps: 0 });
     expect(reused.gan.concurrency).toBe(3);
     expect(reused.out).toBe('/new/out');
   });
