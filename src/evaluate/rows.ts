@@ -42,6 +42,16 @@ export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'v
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
+ * The judged part of an evaluation result from per-seed figures of every arm (`seeds` of them): the rows, the
+ * best classical row, the synthetic row's paired gain over it and the verdict — what `evaluate` returns and what
+ * tests of what reads a result build.
+ */
+export function judgeArms(perArm: ReadonlyMap<ArmName, ArmFigures>, scarce: readonly string[], seeds: number): Pick<EvaluationResult, 'scarce' | 'rows' | 'gain' | 'gainStd' | 'best' | 'verdict'> {
+  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);
+  return { scarce: [...scarce], rows, gain, gainStd, best: best.name, verdict: verdictOf(synthetic, best, seeds) };
+}
+
+/**
  * The rows of every arm in {@link ARMS} order, the best classical row on scarce recall, and the synthetic
  * row's gain over it (mean and standard deviation of the per-seed differences, in points).
  * @throws {RangeError} when an arm has no figures or the arms differ in how many they have

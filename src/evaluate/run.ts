@@ -22,7 +22,7 @@ import { twinGroups } from '../dataset/twins.js';
 import { adjustLogits, buildArms, DELIVERED, sameTraining, syntheticArm, type ArmInputs, type SyntheticUse } from './arms.js';
 import { loadEvaluationData, type EvaluationData } from './load.js';
 import { argmaxRows, classFigures, meanFinite } from './metrics.js';
-import { summariseArms, verdictOf, type ArmFigures } from './rows.js';
+import { judgeArms, type ArmFigures } from './rows.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from './train.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from './arm-pool.js';
 import { workerBackend } from '../backend/select.js';
@@ -283,20 +283,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
   });
   for (const r of byJob.flat()) record(r.name, r.figures, r.seconds, r.trainImages);
 
-  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);
+  const judged = judgeArms(perArm, scarce, opts.seeds.length);
+  const v = judged.verdict;
   const testCounts: Record<string, number> = {};
   data.test.labels.forEach((l) => (testCounts[data.labels[l]!] = (testCounts[data.labels[l]!] ?? 0) + 1));
   return {
-    scarce,
-    rows,
-    gain,
-    gainStd,
-    best: best.name,
-    verdict: (() => {
-      const v = verdictOf(synthetic, best, opts.seeds.length);
-      // Say plainly when there was nothing synthetic to judge (e.g. the run's guard fell back on every class).
-      return data.synthetic === 0 ? { ...v, reason: `the manifest holds no synthetic image (the run filled every scarce class with its real images listed again; see summary.json "guard"), so the synthetic row is oversampling; ${v.reason}` } : v;
-    })(),
+    ...judged,
+    // Say plainly when there was nothing synthetic to judge (e.g. the run's guard fell back on every class).
+    verdict: data.synthetic === 0 ? { ...v, reason: `the manifest holds no synthetic image (the run filled every scarce class with its real images listed again; see summary.json "guard"), so the synthetic row is oversampling; ${v.reason}` } : v,
     logitTau: tau,
     tuning,
     quality: measured.quality && { extractor: `the real row's classifier, seed ${opts.seeds[0]}`, coverageK: COVERAGE_K, perClass: measured.quality },

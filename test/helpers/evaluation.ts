@@ -2,20 +2,14 @@
  * A whole EvaluationResult from per-seed figures of every arm, as `evaluate` summarises them (rows, best
  * classical row, paired differences, verdict), for tests of what reads a result: pooling, formatting.
  */
-import { summariseArms, verdictOf, type ArmFigures } from '../../src/evaluate/rows.js';
+import { judgeArms, type ArmFigures } from '../../src/evaluate/rows.js';
 import { ARMS, type ArmName, type EvaluationResult, type SeedFigures } from '../../src/evaluate/types.js';
 
 /** `figures(arm)`: that arm's figures, one per seed, in `seeds` order; `over` replaces any field of the result. */
 export function evaluationOf(scarce: string[], seeds: number[], figures: (arm: ArmName) => SeedFigures[], over: Partial<EvaluationResult> = {}): EvaluationResult {
   const perArm = new Map<ArmName, ArmFigures>(ARMS.map((a) => [a, { figures: figures(a), seconds: 1, trainImages: 10 }]));
-  const { rows, best, synthetic, gain, gainStd } = summariseArms(perArm, scarce);
   return {
-    scarce,
-    rows,
-    gain,
-    gainStd,
-    best: best.name,
-    verdict: verdictOf(synthetic, best, seeds.length),
+    ...judgeArms(perArm, scarce, seeds.length),
     logitTau: 1,
     tuning: null,
     quality: null,
