@@ -74,6 +74,9 @@ export function inputsFingerprint(ing: Pick<Ingested, 'records' | 'labels' | 'da
 
 const without = <T extends object>(config: T, keys: readonly string[]) => Object.fromEntries(Object.entries(config).filter(([k]) => !keys.includes(k)));
 
+/** The train settings that say how many threads train a job, not what it computes: left out of fingerprints, taken from the running config when a training is reused. */
+const TRAIN_THREADS = ['workers', 'blasThreads'] as const satisfies readonly (keyof Config['train'])[];
+
 /**
  * The config without its thread counts (train.workers, train.blasThreads, generate.workers): how many
  * threads run a job, not what it computes (train.workers and train.blasThreads change the weights by float
@@ -81,7 +84,7 @@ const without = <T extends object>(config: T, keys: readonly string[]) => Object
  * made before they existed still match.
  */
 export function withoutThreadCounts(config: Config) {
-  const { workers: _train, blasThreads: _blas, ...train } = config.train;
+  const train = without(config.train, TRAIN_THREADS) as Omit<Config['train'], (typeof TRAIN_THREADS)[number]>;
   const { workers: _generate, ...generate } = config.generate;
   return { ...config, train, generate };
 }
@@ -153,7 +156,7 @@ export function reuseConfig(previous: Config, config: Config): Config {
     input: config.input,
     out: config.out,
     gan: { ...previous.gan, concurrency: config.gan.concurrency },
-    train: { ...previous.train, workers: config.train.workers, blasThreads: config.train.blasThreads, steps: 0 },
+    train: { ...previous.train, ...(Object.fromEntries(TRAIN_THREADS.map((k) => [k, config.train[k]])) as Pick<Config['train'], (typeof TRAIN_THREADS)[number]>), steps: 0 },
   };
 }
 
