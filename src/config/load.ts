@@ -275,12 +275,15 @@ function indexKeys(doc: Document, lineCounter: LineCounter): KeyIndex {
   return { lines, duplicates, aliases };
 }
 
+/** The field a top-level key's scalar stands for (`guard: warn` = `{mode: warn}`), if it has a shorthand. */
+const shorthandField = (key: string): string | undefined => (Object.hasOwn(SHORTHANDS, key) ? SHORTHANDS[key as keyof typeof SHORTHANDS] : undefined);
+
 function setIn(doc: Document, keyPath: string[], value: unknown): void {
   // Replace a scalar parent by a map so `--set a.b=1` works where `a` was missing; a shorthand scalar
   // (`guard: warn`) becomes the map it stands for (`{mode: warn}`), so `--set guard.seeds=3` keeps its mode.
   for (let n = 1; n < keyPath.length; n++) {
     const parent = doc.getIn(keyPath.slice(0, n), true);
-    const short = n === 1 ? SHORTHANDS[keyPath[0] as keyof typeof SHORTHANDS] : undefined;
+    const short = n === 1 ? shorthandField(keyPath[0]!) : undefined;
     if (short && isScalar(parent) && typeof parent.value === 'string') {
       doc.setIn(keyPath.slice(0, n), doc.createNode({ [short]: parent.value }));
       continue;
@@ -289,7 +292,7 @@ function setIn(doc: Document, keyPath: string[], value: unknown): void {
     if (isScalar(parent) && parent.value === null) doc.setIn(keyPath.slice(0, n), doc.createNode({}));
   }
   // `--set guard=warn` over a `guard:` map sets its mode, keeping the rest.
-  const short = keyPath.length === 1 ? SHORTHANDS[keyPath[0] as keyof typeof SHORTHANDS] : undefined;
+  const short = keyPath.length === 1 ? shorthandField(keyPath[0]!) : undefined;
   if (short && typeof value === 'string' && isMap(doc.getIn(keyPath, true))) {
     doc.setIn([...keyPath, short], value);
     return;
