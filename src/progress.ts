@@ -161,6 +161,8 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           bar?.update(generated(), { label: `${e.label}: fitting latents, step ${e.done}/${e.total}` });
           return;
         case 'guard.progress':
+          // A smaller set of classes tested again adds classifiers as the guard goes.
+          if (bar && bar.getTotal() !== e.total) bar.setTotal(e.total);
           bar?.update(e.done);
           return;
       }

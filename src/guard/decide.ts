@@ -1,17 +1,23 @@
 /**
- * The do-no-harm rule: does a scarce class's synthetic fill beat filling it with its own real images
- * again, on real images the GAN never trained on? Pure: per-seed held-out figures in, a decision out.
+ * The do-no-harm rule: does a set of scarce classes' synthetic fill beat filling them with their own real
+ * images again, on real images the GAN never trained on? Pure: per-seed held-out figures in, decisions out.
  *
- * Per seed s, two classifiers differ only in that class's fill: `with` its synthetic images,
- * `without` its real images drawn again. The synthetic images are kept when
- *   1. the class's held-out soft recall (mean probability of the class on its held-out images — a
- *      smoother figure than hard recall on a handful of images) gains with 95 % one-sided confidence
- *      over the seeds: mean − t_{0.95, n−1}·s/√n > 0,
+ * Per seed s, two classifiers differ only in the fill of the classes tested together: `with` their synthetic
+ * images (as the manifest would deliver them, side by side), `without` their real images drawn again. Each
+ * class of the set keeps its synthetic images when
+ *   1. its held-out soft recall (mean probability of the class on its held-out images — a smoother figure
+ *      than hard recall on a handful of images) gains with 95 % one-sided confidence over the seeds:
+ *      mean − t_{0.95, n−1}·s/√n > 0,
  *   2. and over the held-out images: each image's gain in the class's probability, averaged over the
  *      seeds, has a one-sided 95 % lower bound above 0 (t over the images). The seeds vary only the
  *      classifier, not the images: a gain every seed repeats can still rest on one or two of the class's
  *      held-out images and say little about the class. A class with one held-out image cannot be kept. And
  *   3. held-out balanced accuracy (every class) does not drop on average.
+ * The classes kept so are delivered side by side, and a class's images can lift it and take as much from a
+ * neighbour (coats taught as coats take pullovers), so the set is judged as a whole too (`decideWhole`), as
+ * `evaluate` judges a manifest: the scarce classes' mean soft recall gains with 95 % confidence over the seeds
+ * and balanced accuracy does not drop. Not over the images: the scarce classes' images are not one sample —
+ * a neighbour's loss is what is being weighed — and each class's gain was already shown over its own.
  * With one seed there is no confidence: the class falls back. Anything unproven falls back, because the
  * fallback is exactly the classical baseline a user would otherwise reach for.
  */
@@ -58,7 +64,11 @@ export interface GuardClass {
 export const FEW_HELD_OUT = 15;
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const pts = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+/** Points with their sign, a tiny negative that rounds to 0 as +0.0 (not -0.0). */
+const pts = (x: number) => {
+  const r = Math.round(x * 10) / 10;
+  return `${r >= 0 ? '+' : ''}${(r === 0 ? 0 : r).toFixed(1)}`;
+};
 
 /**
  * Each held-out image's gain in the class's probability, in points, averaged over the paired seeds.
@@ -83,6 +93,40 @@ export function holdingOutCosts(imported: boolean): string {
   return imported ? "at no cost to the delivered dataset here (generate.from: no GAN trains on them; the manifest lists every real image)" : "at the cost of the GAN's training images";
 }
 
+/** What the rule finds in paired gains: the figures, and what stands against keeping (empty: they help). */
+interface Judged {
+  g: number;
+  low: number;
+  lowImages: number;
+  baWith: number;
+  baWithout: number;
+  problems: string[];
+}
+
+/**
+ * The rule over per-seed gains and per-image gains (points), for `what` ("the class", "the scarce classes"):
+ * rules 1–3 of the module comment (rule 2 only with `overImages`).
+ */
+function judge(gains: readonly number[], perImage: readonly number[], baWith: number, baWithout: number, heldOut: number, what: string, overImages = true): Judged {
+  const low = lowerBound(gains, 0.95);
+  const g = mean(gains);
+  const lowImages = perImage.length > 0 ? lowerBound(perImage, 0.95) : NaN;
+  const problems: string[] = [];
+  if (heldOut === 0) problems.push(`no held-out real image of ${what} to judge on`);
+  else if (!Number.isFinite(low)) problems.push(`one seed gives no confidence (soft-recall gain ${pts(g)} points)`);
+  else if (!(low > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence (lower bound ${pts(low)})`);
+  else if (!overImages) {
+    // Rule 2 is the class rule's; the whole is judged over seeds only.
+  } else if (!Number.isFinite(lowImages)) problems.push(`one held-out image gives no confidence over images (soft-recall gain ${pts(g)} points)`);
+  else if (!(lowImages > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence over the ${perImage.length} held-out images (lower bound ${pts(lowImages)}): it rests on some of them`);
+  if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %)`);
+  return { g, low, lowImages, baWith, baWithout, problems };
+}
+
+const helpsReason = (j: Judged) =>
+  `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds, ${pts(j.lowImages)} over images), balanced accuracy ${(100 * j.baWith).toFixed(1)} % vs ${(100 * j.baWithout).toFixed(1)} %`;
+const gainOf = (j: Judged) => ({ mean: j.g, low: Number.isFinite(j.low) ? j.low : null, lowOverImages: Number.isFinite(j.lowImages) ? j.lowImages : null });
+
 /**
  * Decides one class from paired per-seed figures (`imported`: the candidates came from generate.from).
  * @throws {RangeError} when the two lists differ in length or are empty
@@ -90,35 +134,82 @@ export function holdingOutCosts(imported: boolean): string {
 export function decideClass(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, mode: Exclude<GuardMode, 'off'>, imported = false): GuardClass {
   if (withSyn.length === 0 || withSyn.length !== without.length) throw new RangeError(`Expected as many paired figures with as without synthetic images (≥ 1) but received ${withSyn.length} and ${without.length}`);
   const gains = withSyn.map((w, i) => 100 * (mean(w.classProbs) - mean(without[i]!.classProbs)));
-  const low = lowerBound(gains, 0.95);
-  const g = mean(gains);
-  const perImage = imageGains(withSyn, without);
-  const lowImages = perImage.length > 0 ? lowerBound(perImage, 0.95) : NaN;
-  const baWith = mean(withSyn.map((f) => f.balancedAccuracy));
-  const baWithout = mean(without.map((f) => f.balancedAccuracy));
-  const problems: string[] = [];
-  if (heldOut === 0) problems.push('no held-out real image of the class to judge on');
-  else if (!Number.isFinite(low)) problems.push(`one seed gives no confidence (soft-recall gain ${pts(g)} points)`);
-  else if (!(low > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence (lower bound ${pts(low)})`);
-  else if (!Number.isFinite(lowImages)) problems.push(`one held-out image gives no confidence over images (soft-recall gain ${pts(g)} points)`);
-  else if (!(lowImages > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence over the ${perImage.length} held-out images (lower bound ${pts(lowImages)}): it rests on some of them`);
-  if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %)`);
-  const helps = problems.length === 0;
+  const j = judge(gains, imageGains(withSyn, without), mean(withSyn.map((f) => f.balancedAccuracy)), mean(without.map((f) => f.balancedAccuracy)), heldOut, 'the class');
+  const helps = j.problems.length === 0;
   if (!helps && heldOut > 0 && heldOut < FEW_HELD_OUT) {
-    problems.push(`judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, ${holdingOutCosts(imported)})`);
+    j.problems.push(`judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, ${holdingOutCosts(imported)})`);
   }
-  const reason = helps
-    ? `held-out soft recall ${pts(g)} points (lower bound ${pts(low)} over seeds, ${pts(lowImages)} over images), balanced accuracy ${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %`
-    : problems.join('; ');
   return {
     label,
     decision: helps || mode === 'warn' ? 'kept' : 'fallback',
     helps,
     withSynthetic: heldOut === 0 ? null : mean(withSyn.map((f) => f.recall)),
     without: heldOut === 0 ? null : mean(without.map((f) => f.recall)),
-    gain: { mean: g, low: Number.isFinite(low) ? low : null, lowOverImages: Number.isFinite(lowImages) ? lowImages : null },
-    balancedAccuracy: { withSynthetic: baWith, without: baWithout },
+    gain: gainOf(j),
+    balancedAccuracy: { withSynthetic: j.baWith, without: j.baWithout },
     heldOut,
-    reason,
+    reason: helps ? helpsReason(j) : j.problems.join('; '),
   };
+}
+
+/** The scarce classes together with one arm's synthetic images (`decideWhole`). */
+export interface GuardWhole {
+  /** The classes whose synthetic images the arm delivered, side by side. */
+  classes: string[];
+  helps: boolean;
+  /** Gain in the scarce classes' mean held-out soft recall, in points, as {@link GuardClass.gain}. */
+  gain: { mean: number; low: number | null; lowOverImages: number | null };
+  balancedAccuracy: { withSynthetic: number; without: number };
+  /** Held-out images of the scarce classes judged on. */
+  heldOut: number;
+  reason: string;
+}
+
+/**
+ * Judges one arm on the scarce classes together (`scarce`: each class's paired figures in that arm, the same
+ * classifiers for every class): per seed, the gain in their mean soft recall (classes with held-out images,
+ * each counting once, as `evaluate`'s scarce recall does), and held-out balanced accuracy. The lower bound over
+ * every held-out image of them is recorded, not required (module comment).
+ * @throws {RangeError} when the figures are unpaired or `scarce` is empty
+ */
+export function decideWhole(classes: readonly string[], scarce: readonly { withSyn: readonly HeldOutFigures[]; without: readonly HeldOutFigures[]; heldOut: number }[]): GuardWhole {
+  const first = scarce[0];
+  if (!first || first.withSyn.length === 0) throw new RangeError('Expected the figures of at least one scarce class over at least one seed but received none');
+  const judged = scarce.filter((c) => c.heldOut > 0);
+  const seeds = first.withSyn.length;
+  for (const c of scarce) if (c.withSyn.length !== seeds || c.without.length !== seeds) throw new RangeError(`Expected every class's figures over the same ${seeds} seeds, with and without, but received ${c.withSyn.length} and ${c.without.length}`);
+  const gains = Array.from({ length: seeds }, (_, s) => (judged.length === 0 ? 0 : mean(judged.map((c) => 100 * (mean(c.withSyn[s]!.classProbs) - mean(c.without[s]!.classProbs))))));
+  const perImage = judged.flatMap((c) => imageGains(c.withSyn, c.without));
+  const heldOut = judged.reduce((n, c) => n + c.heldOut, 0);
+  const j = judge(gains, perImage, mean(first.withSyn.map((f) => f.balancedAccuracy)), mean(first.without.map((f) => f.balancedAccuracy)), heldOut, 'the scarce classes', false);
+  const helps = j.problems.length === 0;
+  const ok = `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds), balanced accuracy ${(100 * j.baWith).toFixed(1)} % vs ${(100 * j.baWithout).toFixed(1)} %`;
+  return { classes: [...classes], helps, gain: gainOf(j), balancedAccuracy: { withSynthetic: j.baWith, without: j.baWithout }, heldOut, reason: helps ? ok : j.problems.join('; ') };
+}
+
+/**
+ * The sets of classes to test side by side under `fallback`, in order, from the classes whose images helped
+ * them alone (`helping`): all of them, then — where there are several — each alone, the largest gain first
+ * (its classifiers are already trained). The first set whose whole gains is delivered.
+ */
+export function setsToTest(helping: readonly GuardClass[]): string[][] {
+  if (helping.length === 0) return [];
+  const all = helping.map((c) => c.label);
+  return helping.length === 1 ? [all] : [all, ...[...helping].sort((a, b) => b.gain.mean - a.gain.mean).map((c) => [c.label])];
+}
+
+/**
+ * The final decisions: the classes of the first set tested whose whole gains (`tried`, in order) keep their
+ * images; every other class that helped alone falls back, saying what the scarce classes together did with it.
+ */
+export function settleSets(perClass: readonly GuardClass[], tried: readonly GuardWhole[]): GuardClass[] {
+  const delivered = tried.find((w) => w.helps);
+  const keep = new Set(delivered?.classes ?? []);
+  return perClass.map((c) => {
+    if (!c.helps || keep.has(c.label)) return c;
+    const own = tried.filter((w) => w.classes.includes(c.label));
+    const why = own.map((w) => `with ${w.classes.join(', ')} filled with synthetic images, ${w.reason}`).join('; ');
+    const instead = delivered ? `; delivered instead: the synthetic images of ${delivered.classes.join(', ')}` : '';
+    return { ...c, decision: 'fallback', helps: false, reason: `${c.reason}; but the scarce classes together do not gain: ${why}${instead}` };
+  });
 }

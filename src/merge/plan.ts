@@ -100,17 +100,18 @@ function addCounts(a: Record<string, number> | undefined, b: Record<string, numb
   return out;
 }
 
-/** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */
 /**
- * Each shard's guard judged its own classes: the merged decisions are all of them, in shard order. The
+ * Each shard's guard judged its own classes: the merged decisions are all of them, and the sets each tested
+ * side by side (its own classes only: no guard tested the shards' classes together), in shard order. The
  * settings and held-out counts are the same in every shard (same config, same inputs).
  */
 function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
   const present = parts.filter((g): g is NonNullable<Summary['guard']> => g !== null && g !== undefined);
   if (present.length === 0) return null;
-  return { ...present[0]!, perClass: present.flatMap((g) => g.perClass) };
+  return { ...present[0]!, perClass: present.flatMap((g) => g.perClass), rounds: present.flatMap((g) => g.rounds ?? []) };
 }
 
+/** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */
 function mergeQuality(parts: Summary['quality'][]): Summary['quality'] {
   const present = parts.filter((q): q is NonNullable<Summary['quality']> => q !== null && q !== undefined);
   if (present.length === 0) return null;

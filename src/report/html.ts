@@ -179,7 +179,14 @@ function guard(s: SummaryLike | null): string {
     gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),
     1,
     [4],
-  )}`;
+  )}${together(gd.rounds ?? [])}`;
+}
+
+/** The guard's sets tested side by side, each judged on the scarce classes together. */
+function together(rounds: readonly { classes?: string[]; helps?: boolean; reason?: string }[]): string {
+  if (rounds.length === 0) return '';
+  const item = (r: (typeof rounds)[number]) => `<li>with the synthetic images of ${esc((r.classes ?? []).join(', '))}: ${r.helps ? '<span class="ok">a gain</span>' : '<span class="bad">no gain</span>'} — ${esc(r.reason ?? '')}</li>`;
+  return `<p>The scarce classes together, each set tested side by side as it would be delivered:</p><ul>${rounds.map(item).join('')}</ul>`;
 }
 
 function balance(s: SummaryLike | null): string {

@@ -37,7 +37,9 @@ export interface SummaryLike {
     /** Its classifiers' seeds and steps each (absent in very old summaries). */
     seeds?: number[];
     steps?: number;
-    perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number }[];
+    perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number }[];
+    /** The sets of classes tested side by side, judged on the scarce classes together (absent before 2026-12-06's afternoon). */
+    rounds?: { classes?: string[]; helps?: boolean; reason?: string }[];
   } | null;
 }
 

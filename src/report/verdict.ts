@@ -126,8 +126,11 @@ export interface ClassFigures {
   evaluate?: { helps: boolean; reason: string; classGain?: number | null; classCi?: { low: number | null; high: number | null } | null; delivered?: boolean } | null;
   /** The candidates were imported (generate.from), not made by a GAN this run trained: the advice names no training. */
   imported?: boolean;
-  /** The do-no-harm guard's decision for this class, and how many held-out images of the class it judged on. */
-  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; reason?: string; heldOut?: number } | null;
+  /**
+   * The do-no-harm guard's decision for this class, how many held-out images of the class it judged on, and
+   * whether its images helped the class tested alone (`helpsAlone`; absent in older summaries).
+   */
+  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; reason?: string; heldOut?: number } | null;
 }
 
 /** What a check judges: how the kept images look (the first eight), or what a classifier gains from them (the last two). */
@@ -349,11 +352,12 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
     // when the held-out check showed a gain, otherwise the check did not vouch for them.
     const fellBack = c.guard.decision === 'fallback';
     const unproven = !fellBack && c.guard.helps === false;
+    const alone = fellBack && c.guard.helpsAlone === true;
     checks.push({
       name: 'guard',
       verdict: fellBack ? 'poor' : unproven ? 'doubtful' : 'good',
       // A gain is only as good as the images it was seen on: the count goes with it.
-      figure: fellBack ? 'guard fell back (synthetic images not used)' : unproven ? 'guard kept them (warn) but found no gain on held-out images' : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
+      figure: alone ? 'guard fell back (synthetic images not used): they helped the class alone, not the scarce classes together' : fellBack ? 'guard fell back (synthetic images not used)' : unproven ? 'guard kept them (warn) but found no gain on held-out images' : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
       why: c.guard.reason ?? '',
     });
   }
@@ -363,13 +367,14 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const withheld = c.guard?.decision === 'fallback';
   // Imported candidates: was the guard's sample too small to see a gain (FEW_HELD_OUT)?
   const imported = c.imported ? { fewHeldOut: c.guard?.heldOut === undefined || c.guard.heldOut < FEW_HELD_OUT } : null;
-  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, imported), withheld };
+  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, imported, withheld && c.guard?.helpsAlone === true), withheld };
 }
 
 /** The checks that judge what a classifier gains from the images, not how they look. */
 const USEFULNESS_CHECKS: ReadonlySet<CheckName> = new Set<CheckName>(['evaluate', 'guard']);
 
-function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewHeldOut: boolean } | null): string {
+/** `alone`: the guard fell back on images that helped the class alone but not the scarce classes together. */
+function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewHeldOut: boolean } | null, alone = false): string {
   const said = (k: Check) => (k.why ? `${k.figure} (${k.why})` : k.figure);
   const poor = checks.filter((k) => k.verdict === 'poor');
   const bad = poor.map(said);
@@ -380,7 +385,9 @@ function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewH
     // images of the class did (docs/measurements.md: the ceiling, and how many new images +3 takes).
     const looks = poor.some((k) => !USEFULNESS_CHECKS.has(k.name));
     // Imported candidates (generate.from) had no training here to change: what can change is the candidates.
-    const next = imported
+    const next = alone
+      ? ". Tested beside the other scarce classes' fills, what they added to this class they took from its neighbours (on fmnist-lt, new real coats did so to the pullovers); a gain for the scarce classes together is what the guard delivers"
+      : imported
       ? looks
         ? ', or bring candidates closer to the class (generate.from)'
         : imported.fewHeldOut

@@ -1,7 +1,7 @@
 /**
  * The do-no-harm guard (`guard` in the config): before anything is written, check on real images the
- * GAN never trained on (its held-out split, `train.validation`) whether each scarce class's synthetic
- * images help a classifier more than listing the class's own real images again would, and keep
+ * GAN never trained on (its held-out split, `train.validation`) whether the scarce classes' synthetic
+ * images help a classifier more than listing the classes' own real images again would, and keep
  * them only where they do (src/guard/decide.ts). Elsewhere the pipeline fills the class with oversampled
  * real images.
  *
@@ -9,10 +9,15 @@
  * rounds (`without`, what the fallback delivers), and per scarce class one with that class filled by its
  * kept synthetic images instead — the rest of its fill, `deliver.share`'s real part and any shortfall,
  * still from its real images, as the manifest will deliver it — each trained as `evaluate` trains (uniform
- * minibatches, shifts), on the real images minus the held-out ones;
- * synthetic images enter with their manifest target (`deliver.labels`: their class, or the soft label and
- * weight). All are tested on the held-out images. The classifiers are `evaluate`'s, for its budget by default
- * (`guardSettings`), over `guard.seeds` seeds.
+ * minibatches, shifts), on the real images minus the held-out ones; synthetic images enter with their
+ * manifest target (`deliver.labels`: their class, or the soft label and weight). All are tested on the
+ * held-out images, and each class is decided on its own. Under `fallback` the classes that gained are then
+ * tested side by side, as the manifest would deliver them (one classifier per seed), and delivered only if the
+ * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, each of them
+ * alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
+ * alone: on fmnist-lt with outside images, coats that gained alone were delivered and took as much from the
+ * pullovers on the test folder.) The classifiers
+ * are `evaluate`'s, for its budget by default (`guardSettings`), over `guard.seeds` seeds.
  */
 import os from 'node:os';
 import { workerBackend } from '../backend/select.js';
@@ -25,7 +30,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, type GuardClass, type GuardMode, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, setsToTest, settleSets, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -58,6 +63,9 @@ export function guardSettings(guard: Config['guard'], images: number): EvalTrain
   return { ...EVAL_DEFAULTS, steps: guard.steps === 'auto' ? budgetSteps(images, EVAL_DEFAULTS.batchSize) : guard.steps };
 }
 
+/** A class's final decision, and whether its synthetic images helped it when tested alone (absent in summaries before 2026-12-06's afternoon). */
+export type GuardedClass = GuardClass & { helpsAlone: boolean };
+
 export interface GuardSummary {
   mode: GuardMode;
   seeds: number[];
@@ -65,7 +73,13 @@ export interface GuardSummary {
   steps: number;
   /** Held-out real images per label (the GAN's `train.validation` split). */
   heldOut: Record<string, number>;
-  perClass: GuardClass[];
+  perClass: GuardedClass[];
+  /**
+   * Each set of classes tested side by side under `fallback` (guard/decide.ts `setsToTest`), in order, judged
+   * on the scarce classes together; the last is the one delivered if it gains. Empty where no class gained
+   * alone, and under `warn`.
+   */
+  rounds: GuardWhole[];
   seconds: number;
 }
 
@@ -124,14 +138,14 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   trainReal.forEach((src, j) => pixels.set(data.pixels.subarray(src * per, (src + 1) * per), j * per));
   inp.images.forEach((img, j) => pixels.set(img.pixels, (nTrain + j) * per));
   const trainLabels = Int32Array.from([...trainReal.map((i) => data.labels[i]!), ...inp.images.map((img) => labels.indexOf(img.label))]);
-  const train: LabelledImages = { ...data, pixels, count: nTrain + nSyn, labels: trainLabels };
+  const trainSet: LabelledImages = { ...data, pixels, count: nTrain + nSyn, labels: trainLabels };
   const test = pickImages(data, [...inp.held].sort((a, b) => a - b));
   const heldOut: Record<string, number> = {};
   labels.forEach((l, c) => (heldOut[l] = test.labels.filter((x) => x === c).length));
 
-  const weight = new Float32Array(train.count).fill(1);
-  const soft = new Float32Array(train.count * k);
-  for (let i = 0; i < train.count; i++) {
+  const weight = new Float32Array(trainSet.count).fill(1);
+  const soft = new Float32Array(trainSet.count * k);
+  for (let i = 0; i < trainSet.count; i++) {
     const t = i >= nTrain ? inp.targets[i - nTrain] : undefined;
     if (t) weight[i] = t.weight;
     const softLabel = t?.softLabel;
@@ -145,58 +159,83 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const realByClass: number[][] = Array.from({ length: k }, () => []);
   for (let i = 0; i < nTrain; i++) realByClass[trainLabels[i]!]!.push(i);
   const synByClass: number[][] = Array.from({ length: k }, () => []);
-  for (let i = nTrain; i < train.count; i++) synByClass[trainLabels[i]!]!.push(i);
+  for (let i = nTrain; i < trainSet.count; i++) synByClass[trainLabels[i]!]!.push(i);
   const judged = inp.classes.map((c) => ({ ...c, index: labels.indexOf(c.label) })).filter((c) => synByClass[c.index]!.length > 0);
 
   // Every classifier trains on the real training images and each judged class's fill (the same count in every arm).
   const settings = guardSettings(config.guard, nTrain + judged.reduce((n, c) => n + c.fill, 0));
   const seeds = Array.from({ length: config.guard.seeds }, (_, i) => config.seed + i);
-  const without: HeldOutFigures[][] = judged.map(() => []);
-  const withSyn: HeldOutFigures[][] = judged.map(() => []);
-  const total = guardClassifiers(inp, config.guard.seeds);
+  let total = guardClassifiers(inp, config.guard.seeds);
   let done = 0;
+  const summaryOf = (perClass: GuardedClass[], rounds: GuardWhole[]): GuardSummary => ({ mode, seeds, steps: settings.steps, heldOut, perClass, rounds, seconds: (performance.now() - t0) / 1000 });
+  if (judged.length === 0) return summaryOf([], []);
+
+  const realPool = Array.from({ length: nTrain }, (_, i) => i);
+  // Per seed, each class's fill from its real images in shuffled rounds, as the fallback delivers it: the
+  // same draws in every arm of that seed.
+  const draws = seeds.map((seed) => {
+    const rng = new Rng((seed ^ 0x9a4d0fa1) >>> 0);
+    return judged.map((c) => repeatInRounds(realByClass[c.index]!, c.fill, rng));
+  });
   const armOf = (pool: number[], synthetic: boolean): ArmPool => ({ name: synthetic ? 'synthetic' : 'oversample', pool: Int32Array.from(pool), classWeight: new Float32Array(k).fill(1), ...(synthetic ? { imageWeight: weight, soft } : {}) });
-  // Per seed: the classifier without synthetic images, then one per judged class with its synthetic images.
-  const jobs: ArmJob[] = [];
-  if (judged.length > 0) {
-    for (const seed of seeds) {
-      // Each class's fill from its real images in shuffled rounds, as the fallback delivers it: the same
-      // draws in every arm of this seed.
-      const rng = new Rng((seed ^ 0x9a4d0fa1) >>> 0);
-      const draws = judged.map((c) => repeatInRounds(realByClass[c.index]!, c.fill, rng));
-      jobs.push({ arm: armOf([...Array.from({ length: nTrain }, (_, i) => i), ...draws.flat()], false), seed });
-      for (const [j, c] of judged.entries()) {
-        const syn = synByClass[c.index]!.slice(0, c.fill);
-        const fills = draws.map((d, m) => (m === j ? [...syn, ...d.slice(0, Math.max(0, c.fill - syn.length))] : d));
-        jobs.push({ arm: armOf([...Array.from({ length: nTrain }, (_, i) => i), ...fills.flat()], true), seed });
-      }
-    }
-  }
-  const { logits } = await trainArms(train, test, settings, jobs, {
-    threads: inp.threads ?? 1,
-    ...(inp.signal ? { signal: inp.signal } : {}),
-    onDone: () => inp.onProgress?.(++done, total),
-  });
-  const perSeed = 1 + judged.length;
-  seeds.forEach((_, s) => {
-    const base = logits[s * perSeed]!;
-    judged.forEach((c, j) => {
-      without[j]!.push(figuresFor(base, test, c.index));
-      withSyn[j]!.push(figuresFor(logits[s * perSeed + 1 + j]!, test, c.index));
+  /** Seed `s`'s classifier with the classes `set` (indices into `judged`) filled by their synthetic images, the rest of each fill (and every other class's) by its real images. */
+  const armJob = (s: number, set: ReadonlySet<number>): ArmJob => {
+    const fills = draws[s]!.map((d, m) => {
+      if (!set.has(m)) return d;
+      const syn = synByClass[judged[m]!.index]!.slice(0, judged[m]!.fill);
+      return [...syn, ...d.slice(0, Math.max(0, judged[m]!.fill - syn.length))];
     });
-  });
-  const decideMode = mode === 'off' ? 'fallback' : mode;
-  return {
-    mode,
-    seeds,
-    steps: settings.steps,
-    heldOut,
-    perClass: judged.map((c, j) => decideClass(c.label, withSyn[j]!, without[j]!, heldOut[c.label] ?? 0, decideMode, config.generate.from !== null)),
-    seconds: (performance.now() - t0) / 1000,
+    return { arm: armOf([...realPool, ...fills.flat()], set.size > 0), seed: seeds[s]! };
   };
+  const train = async (jobs: ArmJob[]) =>
+    (
+      await trainArms(trainSet, test, settings, jobs, {
+        threads: inp.threads ?? 1,
+        ...(inp.signal ? { signal: inp.signal } : {}),
+        onDone: () => inp.onProgress?.(++done, total),
+      })
+    ).logits;
+
+  // First, per seed: the classifier without synthetic images, and per judged class one with its synthetic
+  // images alone, each class decided on its own.
+  const first = await train(seeds.flatMap((_, s) => [armJob(s, new Set()), ...judged.map((_c, m) => armJob(s, new Set([m])))]));
+  const perSeed = 1 + judged.length;
+  const base = seeds.map((_, s) => first[s * perSeed]!);
+  /** Each tested set's classifiers (one per seed), by its classes' indices into `judged`. */
+  const arms = new Map<string, Float32Array[]>(judged.map((_c, m) => [String(m), seeds.map((_, s) => first[s * perSeed + 1 + m]!)]));
+  const decideMode = mode === 'off' ? 'fallback' : mode;
+  const imported = config.generate.from !== null;
+  const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
+  const perClass = judged.map((c, m) => {
+    const f = figuresIn(arms.get(String(m))!, m);
+    return decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported);
+  });
+  // Then (fallback) the classes that gained alone, side by side as the manifest would deliver them, judged on
+  // the scarce classes together; where that set does not gain, each of them alone (setsToTest).
+  const rounds: GuardWhole[] = [];
+  for (const set of mode === 'fallback' ? setsToTest(perClass.filter((d) => d.helps)) : []) {
+    const tested = set.map((l) => judged.findIndex((c) => c.label === l));
+    const key = tested.join(',');
+    if (!arms.has(key)) {
+      total += seeds.length;
+      arms.set(key, await train(seeds.map((_, s) => armJob(s, new Set(tested)))));
+    }
+    const arm = arms.get(key)!;
+    const whole = decideWhole(set, judged.map((_c, m) => figuresIn(arm, m)));
+    rounds.push(whole);
+    if (whole.helps) break;
+  }
+  const final = settleSets(perClass, rounds);
+  return summaryOf(
+    final.map((d, m) => ({ ...d, helpsAlone: perClass[m]!.helps })),
+    rounds,
+  );
 }
 
-/** How many classifiers the guard trains: per seed (`seeds` of them) one without synthetic images and one per class that has some. */
+/**
+ * How many classifiers the guard trains at first: per seed (`seeds` of them) one without synthetic images and
+ * one per class that has some. Each set of two or more classes then tested side by side adds one per seed.
+ */
 export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number): number {
   const withImages = new Set(synth.images.map((img) => img.label));
   const judged = synth.classes.filter((c) => withImages.has(c.label)).length;
@@ -282,6 +321,7 @@ export async function runGuard(
     if (kept.length > 0) emit({ type: 'info', message: `guard: synthetic images kept for ${kept.length} classes (a gain on held-out images): ${kept.join(', ')}` });
     if (warned.length > 0) emit({ type: 'warn', message: `guard: synthetic images kept (guard: warn) for ${warned.length} classes they do not help on held-out images: ${warned.join(', ')}; ${where}` });
     if (dropped.length > 0) emit({ type: 'warn', message: `guard: synthetic images dropped for ${dropped.length} classes, each filled with its real images listed again (no gain on held-out images): ${dropped.join(', ')}; ${where}` });
+    emitWhole(summary, emit);
     return summary;
   }
   for (const c of summary.perClass) {
@@ -294,5 +334,16 @@ export async function runGuard(
       emit({ type: 'warn', message: `guard: class "${c.label}": ${what}${figures} — ${c.reason}` });
     }
   }
+  emitWhole(summary, emit);
   return summary;
+}
+
+/** The console line on the scarce classes together, in the last set tested (a warning where `warn` delivers what does not help them). */
+function emitWhole(summary: GuardSummary, emit: EventSink): void {
+  const last = summary.rounds.at(-1);
+  if (!last) return;
+  const first = summary.rounds[0]!.classes;
+  const again = summary.rounds.length > 1 ? ` (tested again without ${first.filter((l) => !last.classes.includes(l)).join(', ')})` : '';
+  const message = `guard: the scarce classes together, with the synthetic images of ${last.classes.join(', ')}${again}: ${last.helps ? '' : 'no gain — '}${last.reason}`;
+  emit({ type: !last.helps && summary.mode === 'warn' ? 'warn' : 'info', message });
 }

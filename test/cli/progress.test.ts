@@ -95,4 +95,20 @@ describe("the guard's progress", () => {
     feed(createProgress('lines', text.stream));
     expect(text.lines).toEqual(['guard: started (12)', 'guard: 1/12 classifiers', 'guard: 12/12 classifiers', 'guard: done in 1.3 s']);
   });
+
+  it('bars: the guard\'s bar takes the classifiers a set tested side by side adds', () => {
+    const out = capture();
+    // cli-progress draws only on a terminal.
+    Object.assign(out.stream, { isTTY: true, columns: 120 });
+    const sink = createProgress('bars', out.stream);
+    sink({ type: 'stage.start', stage: 'guard', total: 10 });
+    sink({ type: 'guard.progress', done: 10, total: 15 });
+    sink({ type: 'guard.progress', done: 15, total: 15 });
+    sink({ type: 'stage.end', stage: 'guard', seconds: 1 });
+    sink.close();
+    const drawn = out.lines.join('\n');
+    expect(drawn).toContain('0/10 classifiers');
+    expect(drawn).toContain('15/15 classifiers');
+    expect(drawn).not.toContain('/10 classifiers | ETA 0s\u001b[0K\u001b[?25h');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, FEW_HELD_OUT, imageGains, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, setsToTest, settleSets, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
 /** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
@@ -65,6 +65,76 @@ describe('decideClass', () => {
     // No held-out image, no recall: null (JSON-safe), not a NaN a message would print as "NaN %".
     expect([none.withSynthetic, none.without]).toEqual([null, null]);
     expect(() => decideClass('coat', [f(0.9)], [], 5, 'fallback')).toThrow(RangeError);
+  });
+});
+
+describe('decideWhole', () => {
+  // Three seeds; coat's synthetic images lift coat by 10 points of soft recall on each of its 5 held-out
+  // images and take as much from pullover (a neighbour it now steals), balanced accuracy level.
+  const seedsOf = (p: number, ba = 0.8) => [0, 0.01, -0.01].map((d) => f(p + d, ba));
+  const coat = { withSyn: seedsOf(0.6), without: seedsOf(0.5), heldOut: 5 };
+  const pullover = { withSyn: seedsOf(0.4), without: seedsOf(0.5), heldOut: 5 };
+
+  it('finds no gain where one class gains what its neighbour loses, though the class alone is kept', () => {
+    expect(decideClass('coat', coat.withSyn, coat.without, 5, 'fallback').decision).toBe('kept');
+    const w = decideWhole(['coat'], [coat, pullover]);
+    expect(w.helps).toBe(false);
+    expect(w.gain.mean).toBeCloseTo(0, 9);
+    expect(w.heldOut).toBe(10);
+    expect(w.classes).toEqual(['coat']);
+    expect(w.reason).toMatch(/^held-out soft recall gain \+0\.0 points is not above 0 with 95 % confidence/);
+  });
+
+  it('averages the classes (each once) over seeds and every held-out image of them over images; a class with none is left out', () => {
+    const shirt = { withSyn: seedsOf(0.7), without: seedsOf(0.6), heldOut: 5 };
+    const none = { withSyn: [f(0.1, 0.8, 0, []), f(0.1, 0.8, 0, []), f(0.1, 0.8, 0, [])], without: [f(0.9, 0.8, 0, []), f(0.9, 0.8, 0, []), f(0.9, 0.8, 0, [])], heldOut: 0 };
+    const w = decideWhole(['coat', 'shirt'], [coat, shirt, none]);
+    expect(w.helps).toBe(true);
+    expect(w.gain.mean).toBeCloseTo(10, 9);
+    expect(w.gain.lowOverImages!).toBeCloseTo(10, 9);
+    expect(w.heldOut).toBe(10);
+    expect(w.reason).toMatch(/^held-out soft recall \+10\.0 points \(lower bound \+10\.0 over seeds\), balanced accuracy 80\.0 % vs 80\.0 %$/);
+    // A drop in balanced accuracy (any class) stands against the whole.
+    expect(decideWhole(['coat', 'shirt'], [{ ...coat, withSyn: seedsOf(0.6, 0.7) }, shirt]).reason).toMatch(/balanced accuracy drops \(70\.0 % vs 80\.0 %\)/);
+    expect(decideWhole(['coat'], [none]).reason).toMatch(/^no held-out real image of the scarce classes to judge on/);
+  });
+
+  it('is judged over seeds, not over images: a neighbour left level is no objection', () => {
+    // Coat gains 10 points on every image, shirt (no synthetic images here) is level: the images' gains are 10 and 0.
+    const level = { withSyn: seedsOf(0.6), without: seedsOf(0.6), heldOut: 5 };
+    const w = decideWhole(['coat'], [coat, level]);
+    expect(w.gain.lowOverImages!).toBeLessThan(w.gain.mean);
+    expect(w.helps, w.reason).toBe(true);
+    expect(w.gain.mean).toBeCloseTo(5, 9);
+  });
+
+  it('rejects figures over different seeds, and none', () => {
+    expect(() => decideWhole(['coat'], [coat, { ...pullover, withSyn: pullover.withSyn.slice(1) }])).toThrow(/same 3 seeds, with and without, but received 2 and 3/);
+    expect(() => decideWhole([], [])).toThrow(RangeError);
+  });
+});
+
+describe('setsToTest and settleSets', () => {
+  const cls = (label: string, helps: boolean, gain = 1): GuardClass => ({ label, decision: helps ? 'kept' : 'fallback', helps, withSynthetic: 0.5, without: 0.4, gain: { mean: gain, low: 0.5, lowOverImages: 0.5 }, balancedAccuracy: { withSynthetic: 0.8, without: 0.8 }, heldOut: 15, reason: `${label}'s reason` });
+  const whole = (helps: boolean, classes: string[]): GuardWhole => ({ classes, helps, gain: { mean: 1, low: helps ? 0.5 : -0.5, lowOverImages: 0.5 }, balancedAccuracy: { withSynthetic: 0.8, without: 0.8 }, heldOut: 45, reason: helps ? 'a gain' : 'no gain found' });
+
+  it('tests the classes that helped alone together, then each alone, the largest gain first', () => {
+    expect(setsToTest([cls('coat', true, 5), cls('shirt', true, 9)])).toEqual([['coat', 'shirt'], ['shirt'], ['coat']]);
+    expect(setsToTest([cls('coat', true)])).toEqual([['coat']]);
+    expect(setsToTest([])).toEqual([]);
+  });
+  it('delivers the first set whose whole gains; the other classes that helped alone fall back, saying why', () => {
+    const perClass = [cls('coat', true, 5), cls('pullover', false), cls('shirt', true, 9)];
+    const final = settleSets(perClass, [whole(false, ['coat', 'shirt']), whole(true, ['shirt'])]);
+    expect(final.map((c) => [c.label, c.decision, c.helps])).toEqual([['coat', 'fallback', false], ['pullover', 'fallback', false], ['shirt', 'kept', true]]);
+    expect(final[0]!.reason).toBe("coat's reason; but the scarce classes together do not gain: with coat, shirt filled with synthetic images, no gain found; delivered instead: the synthetic images of shirt");
+    // What did not help alone keeps its own reason; what is delivered, its own.
+    expect([final[1]!.reason, final[2]!.reason]).toEqual(["pullover's reason", "shirt's reason"]);
+  });
+  it('falls back on every class where no set tested gains', () => {
+    const final = settleSets([cls('coat', true)], [whole(false, ['coat'])]);
+    expect(final.map((c) => [c.decision, c.helps, c.reason])).toEqual([['fallback', false, "coat's reason; but the scarce classes together do not gain: with coat filled with synthetic images, no gain found"]]);
+    expect(settleSets([cls('coat', true)], [whole(true, ['coat'])])[0]!.decision).toBe('kept');
   });
 });
 

@@ -151,6 +151,16 @@ describe('renderReport', () => {
     expect(renderReport(d)).toContain('<h3>Do-no-harm guard (warn)</h3>');
   });
 
+  it('lists the sets of classes the guard tested side by side, and what the scarce classes together gained', () => {
+    const d = data();
+    const perClass = [{ label: 'coat', decision: 'fallback' as const, withSynthetic: 0.8, without: 0.6, reason: 'but the scarce classes together do not gain' }];
+    d.summary!.guard = { mode: 'fallback', perClass, rounds: [{ classes: ['coat', 'pullover'], helps: false, reason: 'gain −1.0 <b>' }, { classes: ['coat'], helps: true, reason: 'gain +2.0' }] };
+    const html = renderReport(d);
+    expect(html).toContain('<li>with the synthetic images of coat, pullover: <span class="bad">no gain</span> — gain −1.0 &lt;b&gt;</li><li>with the synthetic images of coat: <span class="ok">a gain</span> — gain +2.0</li>');
+    d.summary!.guard = { mode: 'fallback', perClass };
+    expect(renderReport(d)).not.toContain('side by side');
+  });
+
   it('a gate with no limits does not read as a pass', () => {
     const d = data();
     d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };

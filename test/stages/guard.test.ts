@@ -5,6 +5,7 @@
  * them. Pullover's "synthetic" images are shirts and t-shirts labelled pullover: the guard must fall back.
  * (The same with coat, a class its neighbours pullover and shirt blur, gains +6 points of soft recall on
  * every seed but not over the held-out images: the guard does not keep it, and is not asked to here.)
+ * Sandal, like bag, keeps 2 and is offered 18 more: the two gain alone, and are then tested side by side.
  * (The e2e guard test covers a GAN's noise through the CLI; this is the only test in which the guard keeps.)
  */
 import path from 'node:path';
@@ -19,8 +20,10 @@ import { ROOT } from '../helpers/tmp.js';
 
 const per = 28 * 28;
 const HELD_PER_CLASS = 10;
-/** The class that keeps 2 real training images and is offered 18 new real ones. */
+/** The classes that keep 2 real training images each and are offered 18 new real ones. */
 const KEEP = 'bag';
+const KEEP2 = 'sandal';
+const KEEPS = [KEEP, KEEP2];
 let summary: GuardSummary;
 
 /** The image rows of `f` at `idx`. */
@@ -32,24 +35,24 @@ beforeAll(async () => {
   const train = await loadFixture();
   const test = await loadFixture(path.join(ROOT, 'fixtures/fmnist-tiny-test'));
   const { labels } = train;
-  // Training images: 20 of each class in the fixture (its scarce classes have 10), but only 2 coats, so that
-  // every class is about as frequent as the one judged will be once filled. Held-out: 10 test images of each.
-  const trainIdx = labels.flatMap((l) => indicesOf(train, l).slice(0, l === KEEP ? 2 : 20));
+  // Training images: 20 of each class in the fixture (its scarce classes have 10), but only 2 bags and 2
+  // sandals, so that every class is about as frequent as those judged will be once filled. Held-out: 10 test images of each.
+  const trainIdx = labels.flatMap((l) => indicesOf(train, l).slice(0, KEEPS.includes(l) ? 2 : 20));
   const heldIdx = labels.flatMap((l) => indicesOf(test, l).slice(0, HELD_PER_CLASS));
   const count = trainIdx.length + heldIdx.length;
   const pixels = new Uint8Array(count * per);
   [...rows(train, trainIdx), ...rows(test, heldIdx)].forEach((p, j) => pixels.set(p, j * per));
   const data: LabelledImages = { ...train.data, pixels, count, labels: Int32Array.from([...trainIdx.map((i) => train.data.labels[i]!), ...heldIdx.map((i) => test.data.labels[i]!)]) };
   const held = Array.from({ length: heldIdx.length }, (_, j) => trainIdx.length + j);
-  // Its candidates: the 8 training images left out and the 10 test images not held out — all real, all new.
-  const fresh = [...rows(train, indicesOf(train, KEEP).slice(2)), ...rows(test, indicesOf(test, KEEP).slice(HELD_PER_CLASS))];
+  // Their candidates: training images left out and the 10 test images not held out — all real, all new.
+  const fresh = (l: string) => [...rows(train, indicesOf(train, l).slice(2, 10)), ...rows(test, indicesOf(test, l).slice(HELD_PER_CLASS))];
   // Pullover's: shirts and t-shirts.
   const wrong = [...rows(test, indicesOf(test, 'shirt').slice(HELD_PER_CLASS)), ...rows(test, indicesOf(test, 't-shirt').slice(HELD_PER_CLASS))];
-  const images = [...fresh.map((p) => ({ label: KEEP, pixels: p })), ...wrong.map((p) => ({ label: 'pullover', pixels: p }))];
+  const images = [...KEEPS.flatMap((l) => fresh(l).map((p) => ({ label: l, pixels: p }))), ...wrong.map((p) => ({ label: 'pullover', pixels: p }))];
   const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
   // evaluate's classifier, at fewer steps than its budget (600 here) and 3 seeds: what this test can afford.
   const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'fallback', seeds: 3, steps: 400 }, features: { cache: false } }));
-  summary = await guardStage({ config, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: 'pullover', fill: 10 }], images, targets });
+  summary = await guardStage({ config, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: KEEP2, fill: 18 }, { label: 'pullover', fill: 10 }], images, targets });
 }, 300_000);
 
 describe('guardStage on real images', () => {
@@ -62,6 +65,18 @@ describe('guardStage on real images', () => {
     expect(c.gain.lowOverImages!).toBeGreaterThan(0);
     expect(c.balancedAccuracy.withSynthetic).toBeGreaterThanOrEqual(c.balancedAccuracy.without);
     expect(c.reason).toMatch(/^held-out soft recall \+\d+\.\d points \(lower bound \+\d+\.\d over seeds, \+\d+\.\d over images\)/);
+  });
+
+  it('tests the classes that gained alone side by side, and delivers them only if the scarce classes together gain', () => {
+    expect(summary.rounds.map((r) => r.classes)).toEqual([KEEPS]);
+    const together = summary.rounds[0]!;
+    expect(together.helps, together.reason).toBe(true);
+    // Judged on every held-out image of the scarce classes, the pullovers' too (their fill is real in that set).
+    expect(together.heldOut).toBe(3 * HELD_PER_CLASS);
+    expect(together.reason).toMatch(/^held-out soft recall \+\d+\.\d points \(lower bound \+\d+\.\d over seeds\), balanced accuracy/);
+    for (const l of KEEPS) expect(summary.perClass.find((x) => x.label === l)).toMatchObject({ decision: 'kept', helps: true, helpsAlone: true });
+    // Pullover did not help alone: not tested again.
+    expect(summary.perClass.find((c) => c.label === 'pullover')).toMatchObject({ decision: 'fallback', helpsAlone: false });
   });
 
   it('falls back on a class filled with another class’s images', () => {
