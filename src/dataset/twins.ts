@@ -12,12 +12,22 @@ export function pixelKey(pixels: Uint8Array, row: number, per: number): string {
 
 /** The first `count` images of `pixels`, by pixel key → the first row with those pixels. */
 export function pixelRows(pixels: Uint8Array, count: number, per: number): Map<string, number> {
-  const seen = new Map<string, number>();
-  for (let row = 0; row < count; row++) {
-    const key = pixelKey(pixels, row, per);
-    if (!seen.has(key)) seen.set(key, row);
+  return firstRows(count, (row) => pixelKey(pixels, row, per)).first;
+}
+
+/** Rows 0…n−1 by key (`keyOf`): each key's first row, and each row's first row with its key. */
+function firstRows(n: number, keyOf: (row: number) => string): { first: Map<string, number>; group: Int32Array; twins: boolean } {
+  const first = new Map<string, number>();
+  const group = new Int32Array(n);
+  let twins = false;
+  for (let row = 0; row < n; row++) {
+    const key = keyOf(row);
+    const g = first.get(key);
+    if (g === undefined) first.set(key, row);
+    else twins = true;
+    group[row] = g ?? row;
   }
-  return seen;
+  return { first, group, twins };
 }
 
 /**
@@ -26,20 +36,6 @@ export function pixelRows(pixels: Uint8Array, count: number, per: number): Map<s
  */
 export function twinGroups(images: { pixels: Uint8Array; count: number; size: number; channels: number }, rows?: readonly number[]): Int32Array | null {
   const per = images.size * images.size * images.channels;
-  const n = rows ? rows.length : images.count;
-  const first = new Map<string, number>();
-  const group = new Int32Array(n);
-  let twins = false;
-  for (let k = 0; k < n; k++) {
-    const key = pixelKey(images.pixels, rows ? rows[k]! : k, per);
-    const g = first.get(key);
-    if (g === undefined) {
-      first.set(key, k);
-      group[k] = k;
-    } else {
-      group[k] = g;
-      twins = true;
-    }
-  }
+  const { group, twins } = firstRows(rows ? rows.length : images.count, (k) => pixelKey(images.pixels, rows ? rows[k]! : k, per));
   return twins ? group : null;
 }
