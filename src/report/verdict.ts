@@ -386,7 +386,7 @@ function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewH
     const looks = poor.some((k) => !USEFULNESS_CHECKS.has(k.name));
     // Imported candidates (generate.from) had no training here to change: what can change is the candidates.
     const next = alone
-      ? ". Tested beside the other scarce classes' fills, what they added to this class they took from its neighbours (on fmnist-lt, new real coats did so to the pullovers); a gain for the scarce classes together is what the guard delivers"
+      ? ". What they added to this class they took from the other scarce classes (on fmnist-lt, new real coats took the pullovers' recall); the guard delivers only a gain for the scarce classes together"
       : imported
       ? looks
         ? ', or bring candidates closer to the class (generate.from)'
