@@ -102,13 +102,14 @@ function addCounts(a: Record<string, number> | undefined, b: Record<string, numb
 
 /**
  * Each shard's guard judged its own classes: the merged decisions are all of them, and the sets each tested
- * side by side (its own classes only: no guard tested the shards' classes together), in shard order. The
+ * side by side (its own classes only: no guard tested the shards' classes together), in shard order, and the
+ * classifiers they trained, summed. The
  * settings and held-out counts are the same in every shard (same config, same inputs).
  */
 function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
   const present = parts.filter((g): g is NonNullable<Summary['guard']> => g !== null && g !== undefined);
   if (present.length === 0) return null;
-  return { ...present[0]!, perClass: present.flatMap((g) => g.perClass), rounds: present.flatMap((g) => g.rounds ?? []) };
+  return { ...present[0]!, perClass: present.flatMap((g) => g.perClass), rounds: present.flatMap((g) => g.rounds ?? []), classifiers: present.reduce((n, g) => n + (g.classifiers ?? 0), 0) };
 }
 
 /** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */

@@ -30,7 +30,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, decideWhole, setsToTest, settleSets, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, GUARD_FIRST_SEEDS, noGainSoFar, setsToTest, settleSets, stoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -71,6 +71,8 @@ export interface GuardSummary {
   seeds: number[];
   /** Training budget of each classifier. */
   steps: number;
+  /** Classifiers trained (a class that gains nothing over the first seeds is not trained on the rest; absent in summaries before 2026-12-06's late morning). */
+  classifiers: number;
   /** Held-out real images per label (the GAN's `train.validation` split). */
   heldOut: Record<string, number>;
   perClass: GuardedClass[];
@@ -167,7 +169,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const seeds = Array.from({ length: config.guard.seeds }, (_, i) => config.seed + i);
   let total = guardClassifiers(inp, config.guard.seeds);
   let done = 0;
-  const summaryOf = (perClass: GuardedClass[], rounds: GuardWhole[]): GuardSummary => ({ mode, seeds, steps: settings.steps, heldOut, perClass, rounds, seconds: (performance.now() - t0) / 1000 });
+  const summaryOf = (perClass: GuardedClass[], rounds: GuardWhole[]): GuardSummary => ({ mode, seeds, steps: settings.steps, classifiers: done, heldOut, perClass, rounds, seconds: (performance.now() - t0) / 1000 });
   if (judged.length === 0) return summaryOf([], []);
 
   const realPool = Array.from({ length: nTrain }, (_, i) => i);
@@ -192,23 +194,45 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
       await trainArms(trainSet, test, settings, jobs, {
         threads: inp.threads ?? 1,
         ...(inp.signal ? { signal: inp.signal } : {}),
-        onDone: () => inp.onProgress?.(++done, total),
+        onDone: () => {
+          // Counted whether or not anyone listens (an optional call would skip its arguments).
+          done += 1;
+          inp.onProgress?.(done, total);
+        },
       })
     ).logits;
 
   // First, per seed: the classifier without synthetic images, and per judged class one with its synthetic
-  // images alone, each class decided on its own.
-  const first = await train(seeds.flatMap((_, s) => [armJob(s, new Set()), ...judged.map((_c, m) => armJob(s, new Set([m])))]));
-  const perSeed = 1 + judged.length;
-  const base = seeds.map((_, s) => first[s * perSeed]!);
-  /** Each tested set's classifiers (one per seed), by its classes' indices into `judged`. */
-  const arms = new Map<string, Float32Array[]>(judged.map((_c, m) => [String(m), seeds.map((_, s) => first[s * perSeed + 1 + m]!)]));
+  // images alone, each class decided on its own — over the first seeds, then the rest for the classes that
+  // gained something on them (GUARD_FIRST_SEEDS).
+  const early = seeds.length > GUARD_FIRST_SEEDS ? GUARD_FIRST_SEEDS : seeds.length;
   const decideMode = mode === 'off' ? 'fallback' : mode;
   const imported = config.generate.from !== null;
-  const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
+  const base: Float32Array[] = [];
+  /** Each tested set's classifiers (one per seed it was trained on), by its classes' indices into `judged`. */
+  const arms = new Map<string, Float32Array[]>(judged.map((_c, m) => [String(m), []]));
+  const trainAlone = async (from: number, to: number, classes: readonly number[]) => {
+    const jobs = seeds.slice(from, to).flatMap((_, i) => [armJob(from + i, new Set()), ...classes.map((m) => armJob(from + i, new Set([m])))]);
+    const logits = await train(jobs);
+    for (let i = 0; i < to - from; i++) {
+      base.push(logits[i * (1 + classes.length)]!);
+      classes.forEach((m, j) => arms.get(String(m))!.push(logits[i * (1 + classes.length) + 1 + j]!));
+    }
+  };
+  const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.slice(0, arm.length).map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
+  const all = judged.map((_c, m) => m);
+  await trainAlone(0, early, all);
+  const live = all.filter((m) => {
+    const f = figuresIn(arms.get(String(m))!, m);
+    return early === seeds.length || !noGainSoFar(f.withSyn, f.without);
+  });
+  // The classifiers the classes given up on would have taken.
+  total -= (seeds.length - early) * (live.length === 0 ? 1 + judged.length : judged.length - live.length);
+  inp.onProgress?.(done, total);
+  if (live.length > 0) await trainAlone(early, seeds.length, live);
   const perClass = judged.map((c, m) => {
     const f = figuresIn(arms.get(String(m))!, m);
-    return decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported);
+    return live.includes(m) ? decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported) : stoppedEarly(c.label, f.withSyn, f.without, f.heldOut, seeds.length, decideMode, imported);
   });
   // Then (fallback) the classes that gained alone, side by side as the manifest would deliver them, judged on
   // the scarce classes together; where that set does not gain, each of them alone (setsToTest).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, setsToTest, settleSets, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, noGainSoFar, setsToTest, stoppedEarly, settleSets, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
 /** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
@@ -65,6 +65,23 @@ describe('decideClass', () => {
     // No held-out image, no recall: null (JSON-safe), not a NaN a message would print as "NaN %".
     expect([none.withSynthetic, none.without]).toEqual([null, null]);
     expect(() => decideClass('coat', [f(0.9)], [], 5, 'fallback')).toThrow(RangeError);
+  });
+});
+
+describe('noGainSoFar and stoppedEarly', () => {
+  it('gives up on a class only where its mean gain over the first seeds is not above 0', () => {
+    expect(noGainSoFar([f(0.5), f(0.49)], [f(0.5), f(0.5)])).toBe(true);
+    expect(noGainSoFar([f(0.5), f(0.5)], [f(0.5), f(0.5)])).toBe(true);
+    // One seed down, the other up more: a gain so far, trained on.
+    expect(noGainSoFar([f(0.45), f(0.6)], [f(0.5), f(0.5)])).toBe(false);
+  });
+  it('says how many seeds it was trained on and why not the rest; falls back (kept under warn, not helping)', () => {
+    const d = stoppedEarly('coat', [f(0.45), f(0.5)], [f(0.5), f(0.5)], 5, 5, 'fallback');
+    expect([d.decision, d.helps]).toEqual(['fallback', false]);
+    expect(d.reason).toBe('no gain over the first 2 of 5 seeds (held-out soft recall -2.5 points), so not trained on the other 3; judged on 5 held-out images of the class, too few to show a gain (a larger train.validation holds out more, at the cost of the GAN\'s training images)');
+    expect(d.gain.mean).toBeCloseTo(-2.5, 9);
+    const w = stoppedEarly('coat', [f(0.45), f(0.5)], [f(0.5), f(0.5)], 15, 5, 'warn', true);
+    expect([w.decision, w.helps, w.reason]).toEqual(['kept', false, 'no gain over the first 2 of 5 seeds (held-out soft recall -2.5 points), so not trained on the other 3']);
   });
 });
 

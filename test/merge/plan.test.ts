@@ -93,7 +93,7 @@ describe('merge: the joined manifest and summary', () => {
   it('keeps every shard’s guard decisions and sets tested together (each shard judged its own classes), and none where no shard ran a guard', () => {
     const judged = (index: number, label: string, decision: 'kept' | 'fallback') => {
       const s = shard(index, 2, [label]);
-      s.summary.guard = { mode: 'fallback', seeds: [42], steps: 400, heldOut: { a: 1, b: 1, c: 1 }, perClass: [{ label, decision, helps: decision === 'kept', withSynthetic: 0.5, without: 0.5, heldOut: 1, reason: 'r' }], rounds: decision === 'kept' ? [{ classes: [label], helps: true, reason: 'a gain' }] : [] } as unknown as Summary['guard'];
+      s.summary.guard = { mode: 'fallback', seeds: [42], steps: 400, classifiers: 6, heldOut: { a: 1, b: 1, c: 1 }, perClass: [{ label, decision, helps: decision === 'kept', withSynthetic: 0.5, without: 0.5, heldOut: 1, reason: 'r' }], rounds: decision === 'kept' ? [{ classes: [label], helps: true, reason: 'a gain' }] : [] } as unknown as Summary['guard'];
       return s;
     };
     const plan = planMerge([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')], '/here/merged', '/here/in');
@@ -101,6 +101,7 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.guard!.mode).toBe('fallback');
     // Each shard's sets tested side by side, its own classes only.
     expect(plan.summary.guard!.rounds.map((r) => r.classes)).toEqual([['b']]);
+    expect(plan.summary.guard!.classifiers).toBe(12);
     expect(planMerge([shard(0, 2, ['b']), shard(1, 2, ['c'])], '/here/merged', '/here/in').summary.guard).toBeNull();
   });
 });

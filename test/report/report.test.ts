@@ -147,6 +147,8 @@ describe('renderReport', () => {
     const d = data();
     d.summary!.guard = { mode: 'fallback', seeds: [0, 1, 2, 3, 4], steps: 2322, perClass: [{ label: 'coat', decision: 'fallback', withSynthetic: 0.5, without: 0.6, reason: 'no gain' }] };
     expect(renderReport(d)).toContain('<h3>Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each)</h3>');
+    d.summary!.guard = { ...d.summary!.guard, classifiers: 8 };
+    expect(renderReport(d)).toContain('<h3>Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
     d.summary!.guard = { mode: 'warn', perClass: d.summary!.guard.perClass };
     expect(renderReport(d)).toContain('<h3>Do-no-harm guard (warn)</h3>');
   });

@@ -86,6 +86,10 @@ describe('guardStage on real images', () => {
     expect(pullover.gain.mean).toBeLessThan(0);
     expect(summary.seeds).toEqual([0, 1, 2]);
     expect(summary.steps).toBe(400);
+    // Shirts as pullovers gain nothing over the first 2 seeds: not trained on the third.
+    expect(pullover.reason).toMatch(/^no gain over the first 2 of 3 seeds \(held-out soft recall -\d+\.\d points\), so not trained on the other 1; judged on 10 held-out images/);
+    // 2 seeds × (without + 3 classes), the third seed without + bag + sandal, and bag and sandal together on 3.
+    expect(summary.classifiers).toBe(2 * 4 + 3 + 3);
   });
 });
 
