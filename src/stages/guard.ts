@@ -11,7 +11,8 @@
  * still from its real images, as the manifest will deliver it — each trained as `evaluate` trains (uniform
  * minibatches, shifts), on the real images minus the held-out ones; synthetic images enter with their
  * manifest target (`deliver.labels`: their class, or the soft label and weight). All are tested on the
- * held-out images, and each class is decided on its own. Under `fallback` the classes that gained are then
+ * held-out images, and each class is decided on its own — a class that gains nothing over the first 2 seeds
+ * is not trained on the rest, and falls back (guard/decide.ts `GUARD_FIRST_SEEDS`). Under `fallback` the classes that gained are then
  * tested side by side, as the manifest would deliver them (one classifier per seed), and delivered only if the
  * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, each of them
  * alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
@@ -257,8 +258,9 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
 }
 
 /**
- * How many classifiers the guard trains at first: per seed (`seeds` of them) one without synthetic images and
- * one per class that has some. Each set of two or more classes then tested side by side adds one per seed.
+ * How many classifiers the guard trains to decide each class alone, at most: per seed (`seeds` of them) one
+ * without synthetic images and one per class that has some — fewer where a class gains nothing over the first
+ * seeds (guard/decide.ts `GUARD_FIRST_SEEDS`). Each set of two or more classes then tested side by side adds one per seed.
  */
 export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number): number {
   const withImages = new Set(synth.images.map((img) => img.label));
