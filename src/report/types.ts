@@ -40,7 +40,7 @@ export interface SummaryLike {
     /** Classifiers trained (absent before 2026-12-06's late morning). */
     classifiers?: number;
     perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number }[];
-    /** The sets of classes tested side by side, judged on the scarce classes together (absent before 2026-12-06's afternoon). */
+    /** The sets of classes tested side by side, judged on the scarce classes together (absent before 2026-12-06's late morning). */
     rounds?: { classes?: string[]; helps?: boolean; reason?: string }[];
   } | null;
 }

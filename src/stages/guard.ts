@@ -64,7 +64,7 @@ export function guardSettings(guard: Config['guard'], images: number): EvalTrain
   return { ...EVAL_DEFAULTS, steps: guard.steps === 'auto' ? budgetSteps(images, EVAL_DEFAULTS.batchSize) : guard.steps };
 }
 
-/** A class's final decision, and whether its synthetic images helped it when tested alone (absent in summaries before 2026-12-06's afternoon). */
+/** A class's final decision, and whether its synthetic images helped it when tested alone (absent in summaries before 2026-12-06's late morning). */
 export type GuardedClass = GuardClass & { helpsAlone: boolean };
 
 export interface GuardSummary {
