@@ -2,9 +2,8 @@
  * The do-no-harm rule: does a set of scarce classes' synthetic fill beat filling them with their own real
  * images again, on real images the GAN never trained on? Pure: per-seed held-out figures in, decisions out.
  *
- * Per seed s, two classifiers differ only in the fill of the classes tested together: `with` their synthetic
- * images (as the manifest would deliver them, side by side), `without` their real images drawn again. Each
- * class of the set keeps its synthetic images when
+ * Per seed s, two classifiers differ only in one class's fill: `with` its synthetic images, `without` its
+ * real images drawn again. The class passes when
  *   1. its held-out soft recall (mean probability of the class on its held-out images — a smoother figure
  *      than hard recall on a handful of images) gains with 95 % one-sided confidence over the seeds:
  *      mean − t_{0.95, n−1}·s/√n > 0,
@@ -68,8 +67,8 @@ export const FEW_HELD_OUT = 15;
  * gain over these is not above 0 on average is not trained on the rest. It could pass at 5 seeds only if the
  * other 3 all read well above the gain needed; a class whose true gain just passes (its lower bound at 0) reads
  * ≤ 0 over 2 seeds about 9 % of the time, a gain twice that under 1 % (normal seed-to-seed spread) — and a
- * class stopped falls back, the classical baseline. Every GAN run measured fell back on every class (2026-12-06): there it saves the seeds
- * that could not have changed that.
+ * class stopped falls back, the classical baseline. Every GAN run measured fell back on every class
+ * (2026-12-06): there it saves seeds that could not have changed that.
  */
 export const GUARD_FIRST_SEEDS = 2;
 
@@ -137,6 +136,11 @@ const helpsReason = (j: Judged) =>
   `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds, ${pts(j.lowImages)} over images), balanced accuracy ${(100 * j.baWith).toFixed(1)} % vs ${(100 * j.baWithout).toFixed(1)} %`;
 const gainOf = (j: Judged) => ({ mean: j.g, low: Number.isFinite(j.low) ? j.low : null, lowOverImages: Number.isFinite(j.lowImages) ? j.lowImages : null });
 
+/** A class that shows no gain on fewer than {@link FEW_HELD_OUT} held-out images says so (null: enough, or none). */
+function tooFew(heldOut: number, imported: boolean): string | null {
+  return heldOut > 0 && heldOut < FEW_HELD_OUT ? `judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, ${holdingOutCosts(imported)})` : null;
+}
+
 /**
  * Decides one class from paired per-seed figures (`imported`: the candidates came from generate.from).
  * @throws {RangeError} when the two lists differ in length or are empty
@@ -146,9 +150,8 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
   const gains = withSyn.map((w, i) => 100 * (mean(w.classProbs) - mean(without[i]!.classProbs)));
   const j = judge(gains, imageGains(withSyn, without), mean(withSyn.map((f) => f.balancedAccuracy)), mean(without.map((f) => f.balancedAccuracy)), heldOut, 'the class');
   const helps = j.problems.length === 0;
-  if (!helps && heldOut > 0 && heldOut < FEW_HELD_OUT) {
-    j.problems.push(`judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, ${holdingOutCosts(imported)})`);
-  }
+  const few = tooFew(heldOut, imported);
+  if (!helps && few) j.problems.push(few);
   return {
     label,
     decision: helps || mode === 'warn' ? 'kept' : 'fallback',
@@ -173,9 +176,9 @@ export function noGainSoFar(withSyn: readonly HeldOutFigures[], without: readonl
  */
 export function stoppedEarly(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, seeds: number, mode: Exclude<GuardMode, 'off'>, imported = false): GuardClass {
   const d = decideClass(label, withSyn, without, heldOut, mode, imported);
-  const few = heldOut > 0 && heldOut < FEW_HELD_OUT ? `; judged on ${heldOut} held-out image${heldOut === 1 ? '' : 's'} of the class, too few to show a gain (a larger train.validation holds out more, ${holdingOutCosts(imported)})` : '';
+  const few = tooFew(heldOut, imported);
   const rest = seeds - withSyn.length;
-  return { ...d, helps: false, decision: mode === 'warn' ? 'kept' : 'fallback', reason: `no gain over the first ${withSyn.length} of ${seeds} seeds (held-out soft recall ${pts(d.gain.mean)} points), so not trained on the other ${rest}${few}` };
+  return { ...d, helps: false, decision: mode === 'warn' ? 'kept' : 'fallback', reason: `no gain over the first ${withSyn.length} of ${seeds} seeds (held-out soft recall ${pts(d.gain.mean)} points), so not trained on the other ${rest}${few ? `; ${few}` : ''}` };
 }
 
 /** The scarce classes together with one arm's synthetic images (`decideWhole`). */
