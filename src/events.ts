@@ -13,7 +13,7 @@ export type PipelineEvent =
   | { type: 'generate.progress'; label: string; done: number; total: number }
   /** generate.anchor: steps of a class's latent fit, before its candidates are sampled. */
   | { type: 'generate.fit'; label: string; done: number; total: number }
-  /** The guard's classifiers trained so far (stages/guard.ts: seeds × (1 + classes judged)). */
+  /** The guard's classifiers trained so far, and how many it will train (stages/guard.ts: the total moves as classes are given up on or tested together). */
   | { type: 'guard.progress'; done: number; total: number }
   | { type: 'info'; message: string }
   | { type: 'warn'; message: string };

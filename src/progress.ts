@@ -161,7 +161,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           bar?.update(generated(), { label: `${e.label}: fitting latents, step ${e.done}/${e.total}` });
           return;
         case 'guard.progress':
-          // A smaller set of classes tested again adds classifiers as the guard goes.
+          // The total moves as the guard goes: classes given up on take classifiers off, a set tested together adds some.
           if (bar && bar.getTotal() !== e.total) bar.setTotal(e.total);
           bar?.update(e.done);
           return;

@@ -171,14 +171,14 @@ export function noGainSoFar(withSyn: readonly HeldOutFigures[], without: readonl
 }
 
 /**
- * Decides a class trained on `withSyn.length` of `seeds` seeds only (`noGainSoFar`): as {@link decideClass},
- * with a reason that says so.
+ * Decides a class trained on `withSyn.length` of `seeds` seeds only (`noGainSoFar`): as {@link decideClass}
+ * (which cannot find it helps: a mean gain ≤ 0 has its lower bound ≤ 0), with a reason that says so.
  */
 export function stoppedEarly(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, seeds: number, mode: Exclude<GuardMode, 'off'>, imported = false): GuardClass {
   const d = decideClass(label, withSyn, without, heldOut, mode, imported);
   const few = tooFew(heldOut, imported);
   const rest = seeds - withSyn.length;
-  return { ...d, helps: false, decision: mode === 'warn' ? 'kept' : 'fallback', reason: `no gain over the first ${withSyn.length} of ${seeds} seeds (held-out soft recall ${pts(d.gain.mean)} points), so not trained on the other ${rest}${few ? `; ${few}` : ''}` };
+  return { ...d, reason: `no gain over the first ${withSyn.length} of ${seeds} seeds (held-out soft recall ${pts(d.gain.mean)} points), so not trained on the other ${rest}${few ? `; ${few}` : ''}` };
 }
 
 /** The scarce classes together with one arm's synthetic images (`decideWhole`). */
