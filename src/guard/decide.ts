@@ -12,8 +12,8 @@
  *      classifier, not the images: a gain every seed repeats can still rest on one or two of the class's
  *      held-out images and say little about the class. A class with one held-out image cannot be kept. And
  *   3. held-out balanced accuracy (every class) does not drop on average.
- * The classes kept so are delivered side by side, and a class's images can lift it and take as much from a
- * neighbour (coats taught as coats take pullovers), so the set is judged as a whole too (`decideWhole`), as
+ * The classes kept so are delivered side by side (under `warn`, every class), and a class's images can lift it
+ * and take as much from a neighbour (coats taught as coats take pullovers), so the set is judged as a whole too (`decideWhole`), as
  * `evaluate` judges a manifest: the scarce classes' mean soft recall gains with 95 % confidence over the seeds
  * and balanced accuracy does not drop. Not over the images: the scarce classes' images are not one sample —
  * a neighbour's loss is what is being weighed — and each class's gain was already shown over its own.
@@ -228,10 +228,20 @@ export function setsToTest(helping: readonly GuardClass[]): string[][] {
 }
 
 /**
- * The final decisions: the classes of the first set tested whose whole gains (`tried`, in order) keep their
- * images; every other class that helped alone falls back, saying what the scarce classes together did with it.
+ * A whole trained on the first seeds only (`GUARD_FIRST_SEEDS`, under `warn`, where it decides nothing): as
+ * {@link decideWhole} found it over those seeds — a mean gain ≤ 0 cannot pass — with a reason that says so.
  */
-export function settleSets(perClass: readonly GuardClass[], tried: readonly GuardWhole[]): GuardClass[] {
+export function wholeStoppedEarly(whole: GuardWhole, trained: number, seeds: number): GuardWhole {
+  return { ...whole, helps: false, reason: `no gain over the first ${trained} of ${seeds} seeds (held-out soft recall ${pts(whole.gain.mean)} points), so not trained on the other ${seeds - trained}` };
+}
+
+/**
+ * The final decisions: the classes of the first set tested whose whole gains (`tried`, in order) keep their
+ * images; every other class that helped alone is found not to help, saying what the scarce classes together
+ * did with it — under `fallback` it falls back; under `warn` (whose one set is every class, as delivered) it is
+ * delivered all the same, as `warn` delivers everything.
+ */
+export function settleSets(perClass: readonly GuardClass[], tried: readonly GuardWhole[], mode: Exclude<GuardMode, 'off'> = 'fallback'): GuardClass[] {
   const delivered = tried.find((w) => w.helps);
   const keep = new Set(delivered?.classes ?? []);
   return perClass.map((c) => {
@@ -239,6 +249,6 @@ export function settleSets(perClass: readonly GuardClass[], tried: readonly Guar
     const own = tried.filter((w) => w.classes.includes(c.label));
     const why = own.map((w) => `with ${w.classes.join(', ')} filled with synthetic images, ${w.reason}`).join('; ');
     const instead = delivered ? `; delivered instead: the synthetic images of ${delivered.classes.join(', ')}` : '';
-    return { ...c, decision: 'fallback', helps: false, reason: `${c.reason}; but the scarce classes together do not gain: ${why}${instead}` };
+    return { ...c, decision: mode === 'warn' ? c.decision : 'fallback', helps: false, reason: `${c.reason}; but the scarce classes together do not gain: ${why}${instead}` };
   });
 }

@@ -352,12 +352,13 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
     // when the held-out check showed a gain, otherwise the check did not vouch for them.
     const fellBack = c.guard.decision === 'fallback';
     const unproven = !fellBack && c.guard.helps === false;
-    const alone = fellBack && c.guard.helpsAlone === true;
+    const alone = c.guard.helpsAlone === true;
+    const notTogether = 'they helped the class alone, not the scarce classes together';
     checks.push({
       name: 'guard',
       verdict: fellBack ? 'poor' : unproven ? 'doubtful' : 'good',
       // A gain is only as good as the images it was seen on: the count goes with it.
-      figure: alone ? 'guard fell back (synthetic images not used): they helped the class alone, not the scarce classes together' : fellBack ? 'guard fell back (synthetic images not used)' : unproven ? 'guard kept them (warn) but found no gain on held-out images' : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
+      figure: fellBack ? `guard fell back (synthetic images not used)${alone ? `: ${notTogether}` : ''}` : unproven ? `guard kept them (warn) but ${alone ? notTogether : 'found no gain on held-out images'}` : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
       why: c.guard.reason ?? '',
     });
   }

@@ -17,7 +17,8 @@
  * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, each of them
  * alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
  * alone: on fmnist-lt with outside images, coats that gained alone were delivered and took as much from the
- * pullovers on the test folder.) The classifiers
+ * pullovers on the test folder.) Under `warn`, which delivers every class's images, every class is tested side
+ * by side, so that the run says whether what it delivers helps the scarce classes together. The classifiers
  * are `evaluate`'s, for its budget by default (`guardSettings`), over `guard.seeds` seeds.
  */
 import os from 'node:os';
@@ -31,7 +32,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, decideWhole, GUARD_FIRST_SEEDS, noGainSoFar, setsToTest, settleSets, stoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, GUARD_FIRST_SEEDS, noGainSoFar, setsToTest, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -78,9 +79,10 @@ export interface GuardSummary {
   heldOut: Record<string, number>;
   perClass: GuardedClass[];
   /**
-   * Each set of classes tested side by side under `fallback` (guard/decide.ts `setsToTest`), in order, judged
-   * on the scarce classes together; the last is the one delivered if it gains. Empty where no class gained
-   * alone, and under `warn`.
+   * Each set of classes tested side by side, in order, judged on the scarce classes together: under
+   * `fallback` the classes that gained alone, then each of them alone (guard/decide.ts `setsToTest`), the last
+   * the one delivered if it gains (empty where no class gained alone); under `warn` every class, as delivered
+   * (empty in summaries before 2026-12-06's afternoon).
    */
   rounds: GuardWhole[];
   seconds: number;
@@ -235,22 +237,38 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     const f = figuresIn(arms.get(String(m))!, m);
     return live.includes(m) ? decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported) : stoppedEarly(c.label, f.withSyn, f.without, f.heldOut, seeds.length, decideMode, imported);
   });
-  // Then (fallback) the classes that gained alone, side by side as the manifest would deliver them, judged on
-  // the scarce classes together; where that set does not gain, each of them alone (setsToTest).
+  // Then the classes that gained alone (fallback), or every class (warn: what it delivers), side by side as the
+  // manifest would deliver them, judged on the scarce classes together; under fallback, where that set does
+  // not gain, each of them alone (setsToTest). Under warn the set decides nothing, so it gets the classes'
+  // early give-up: trained on the rest of the seeds only where it gained over the first.
+  /** Trains seeds [from, to) of the set `tested` (indices into `judged`) under `key`, with the classifier without synthetic images where that seed has none yet. */
+  const trainTogether = async (key: string, tested: readonly number[], from: number, to: number) => {
+    const jobs: ArmJob[] = [];
+    const isBase: boolean[] = [];
+    for (let s = from; s < to; s++) {
+      if (s >= base.length) jobs.push(armJob(s, new Set())), isBase.push(true);
+      jobs.push(armJob(s, new Set(tested))), isBase.push(false);
+    }
+    total += jobs.length;
+    const logits = await train(jobs);
+    const arm = arms.get(key) ?? [];
+    logits.forEach((l, j) => (isBase[j] ? base : arm).push(l));
+    arms.set(key, arm);
+  };
   const rounds: GuardWhole[] = [];
-  for (const set of mode === 'fallback' ? setsToTest(perClass.filter((d) => d.helps)) : []) {
+  const sets = mode === 'warn' ? [judged.map((c) => c.label)] : mode === 'fallback' ? setsToTest(perClass.filter((d) => d.helps)) : [];
+  for (const set of sets) {
     const tested = set.map((l) => judged.findIndex((c) => c.label === l));
     const key = tested.join(',');
-    if (!arms.has(key)) {
-      total += seeds.length;
-      arms.set(key, await train(seeds.map((_, s) => armJob(s, new Set(tested)))));
-    }
-    const arm = arms.get(key)!;
-    const whole = decideWhole(set, judged.map((_c, m) => figuresIn(arm, m)));
+    const wholeOf = () => decideWhole(set, judged.map((_c, m) => figuresIn(arms.get(key)!, m)));
+    if (!arms.has(key)) await trainTogether(key, tested, 0, mode === 'warn' ? early : seeds.length);
+    if (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainTogether(key, tested, arms.get(key)!.length, seeds.length);
+    const trained = arms.get(key)!.length;
+    const whole = trained < seeds.length ? wholeStoppedEarly(wholeOf(), trained, seeds.length) : wholeOf();
     rounds.push(whole);
     if (whole.helps) break;
   }
-  const final = settleSets(perClass, rounds);
+  const final = settleSets(perClass, rounds, decideMode);
   return summaryOf(
     final.map((d, m) => ({ ...d, helpsAlone: perClass[m]!.helps })),
     rounds,
@@ -370,6 +388,7 @@ function emitWhole(summary: GuardSummary, emit: EventSink): void {
   if (!last) return;
   const first = summary.rounds[0]!.classes;
   const again = summary.rounds.length > 1 ? ` (tested again without ${first.filter((l) => !last.classes.includes(l)).join(', ')})` : '';
-  const message = `guard: the scarce classes together, with the synthetic images of ${last.classes.join(', ')}${again}: ${last.helps ? '' : 'no gain — '}${last.reason}`;
+  const delivered = summary.mode === 'warn' ? ' as delivered (guard: warn)' : '';
+  const message = `guard: the scarce classes together, with the synthetic images of ${last.classes.join(', ')}${delivered}${again}: ${last.helps ? '' : 'no gain — '}${last.reason}`;
   emit({ type: !last.helps && summary.mode === 'warn' ? 'warn' : 'info', message });
 }

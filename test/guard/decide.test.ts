@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, noGainSoFar, setsToTest, stoppedEarly, settleSets, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, noGainSoFar, setsToTest, stoppedEarly, settleSets, wholeStoppedEarly, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
 /** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
@@ -152,6 +152,26 @@ describe('setsToTest and settleSets', () => {
     const final = settleSets([cls('coat', true)], [whole(false, ['coat'])]);
     expect(final.map((c) => [c.decision, c.helps, c.reason])).toEqual([['fallback', false, "coat's reason; but the scarce classes together do not gain: with coat filled with synthetic images, no gain found"]]);
     expect(settleSets([cls('coat', true)], [whole(true, ['coat'])])[0]!.decision).toBe('kept');
+  });
+  it('under warn (every class tested, as delivered) a class that helped alone is still delivered, no longer helping, saying why', () => {
+    // warn's classes are all kept, helping or not.
+    const perClass = [cls('coat', true, 5), { ...cls('pullover', false), decision: 'kept' as const }];
+    const final = settleSets(perClass, [whole(false, ['coat', 'pullover'])], 'warn');
+    expect(final.map((c) => [c.label, c.decision, c.helps])).toEqual([['coat', 'kept', false], ['pullover', 'kept', false]]);
+    expect(final[0]!.reason).toBe("coat's reason; but the scarce classes together do not gain: with coat, pullover filled with synthetic images, no gain found");
+    expect(final[1]!.reason).toBe("pullover's reason");
+    // Where the whole gains, nothing changes.
+    expect(settleSets(perClass, [whole(true, ['coat', 'pullover'])], 'warn')).toEqual(perClass);
+  });
+});
+
+describe('wholeStoppedEarly', () => {
+  it('says how many seeds the whole was trained on and why not the rest, and never helps', () => {
+    const scarce = [{ withSyn: [f(0.4), f(0.45)], without: [f(0.5), f(0.5)], heldOut: 5 }, { withSyn: [f(0.55), f(0.5)], without: [f(0.5), f(0.5)], heldOut: 5 }];
+    const w = decideWhole(['coat', 'shirt'], scarce);
+    expect(w.gain.mean).toBeCloseTo(-2.5, 10);
+    const early = wholeStoppedEarly(w, 2, 5);
+    expect(early).toEqual({ ...w, helps: false, reason: 'no gain over the first 2 of 5 seeds (held-out soft recall -2.5 points), so not trained on the other 3' });
   });
 });
 

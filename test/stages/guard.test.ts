@@ -25,6 +25,8 @@ const KEEP = 'bag';
 const KEEP2 = 'sandal';
 const KEEPS = [KEEP, KEEP2];
 let summary: GuardSummary;
+/** The same check under `guard: warn`, bag and pullover only, on fewer steps. */
+let warned: GuardSummary;
 
 /** The image rows of `f` at `idx`. */
 const rows = (f: Fixture, idx: readonly number[]) => idx.map((i) => f.data.pixels.slice(i * per, (i + 1) * per));
@@ -53,7 +55,10 @@ beforeAll(async () => {
   // evaluate's classifier, at fewer steps than its budget (600 here) and 3 seeds: what this test can afford.
   const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'fallback', seeds: 3, steps: 400 }, features: { cache: false } }));
   summary = await guardStage({ config, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: KEEP2, fill: 18 }, { label: 'pullover', fill: 10 }], images, targets });
-}, 300_000);
+  const warn = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'warn', seeds: 3, steps: 150 }, features: { cache: false } }));
+  const two = images.map((img, i) => ({ img, t: targets[i]! })).filter((x) => x.img.label !== KEEP2);
+  warned = await guardStage({ config: warn, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: 'pullover', fill: 10 }], images: two.map((x) => x.img), targets: two.map((x) => x.t) });
+}, 400_000);
 
 describe('guardStage on real images', () => {
   it('keeps new real images of a class that had 2: a gain over seeds and over held-out images', () => {
@@ -90,6 +95,25 @@ describe('guardStage on real images', () => {
     expect(pullover.reason).toMatch(/^no gain over the first 2 of 3 seeds \(held-out soft recall -\d+\.\d points\), so not trained on the other 1; judged on 10 held-out images/);
     // 2 seeds × (without + 3 classes), the third seed without + bag + sandal, and bag and sandal together on 3.
     expect(summary.classifiers).toBe(2 * 4 + 3 + 3);
+  });
+});
+
+describe('guardStage under warn', () => {
+  it('delivers every class, and tests them side by side as delivered: on the rest of the seeds only where they gained over the first 2', () => {
+    expect(warned.mode).toBe('warn');
+    for (const c of warned.perClass) expect(c.decision, c.reason).toBe('kept');
+    expect(warned.rounds.map((r) => r.classes)).toEqual([[KEEP, 'pullover']]);
+    const whole = warned.rounds[0]!;
+    expect(whole.heldOut).toBe(2 * HELD_PER_CLASS);
+    const wholeStopped = whole.reason.startsWith('no gain over the first 2 of 3 seeds');
+    if (wholeStopped) expect(whole.helps).toBe(false);
+    // A class that helped alone but not the two together is still delivered, and says why it does not help.
+    for (const c of warned.perClass) if (c.helpsAlone && !whole.helps) expect(c).toMatchObject({ helps: false, reason: expect.stringContaining('but the scarce classes together do not gain') });
+    // Alone: 2 seeds × (without + 2 classes), the third for the classes that gained (and the classifier without);
+    // together: 2 seeds, the third where they gained (with the classifier without if not yet trained on it).
+    const live = warned.perClass.filter((c) => !c.reason.startsWith('no gain over the first 2')).length;
+    const alone = 2 * 3 + (live > 0 ? 1 + live : 0);
+    expect(warned.classifiers).toBe(alone + 2 + (wholeStopped ? 0 : live > 0 ? 1 : 2));
   });
 });
 
