@@ -16,7 +16,7 @@ import { fingerprints, readState, trainJobs, writeState } from '../stages/finger
 import type { Summary } from '../stages/summary.js';
 import { publish } from '../stages/write.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
-import { planMerge, type MergedSummary, type ShardOut } from './plan.js';
+import { planMerge, untestedTogether, type MergedSummary, type ShardOut } from './plan.js';
 
 export interface MergeOptions {
   out: string;
@@ -68,6 +68,8 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
   const shards = await Promise.all(resolved.map(readShard));
   const input = path.resolve(options.input ?? shards[0]!.summary.input);
   const plan = planMerge(shards, out, input);
+  const untested = untestedTogether(plan.shards);
+  if (untested) options.emit?.({ type: 'warn', message: `merge: ${untested}` });
   if (!(await exists(input))) {
     options.emit?.({ type: 'warn', message: `input folder ${input} does not exist here: the manifest's real-image paths point to it; pass --input where it is` });
   }

@@ -112,6 +112,21 @@ function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
   return { ...present[0]!, perClass: present.flatMap((g) => g.perClass), rounds: present.flatMap((g) => g.rounds ?? []), classifiers: present.reduce((n, g) => n + (g.classifiers ?? 0), 0) };
 }
 
+/**
+ * What no guard checked in a merge: where the merged manifest delivers synthetic images of classes from two or
+ * more shards, each shard's guard tested its own classes together, never the shards' side by side — the one
+ * combination the manifest delivers (null where the delivered classes all come from one shard, or none).
+ */
+export function untestedTogether(shards: readonly ShardOut[]): string | null {
+  const from = shards
+    .map((s) => ({ index: s.summary.shard?.index ?? 0, kept: (s.summary.guard?.perClass ?? []).filter((c) => c.decision === 'kept').map((c) => c.label) }))
+    .filter((s) => s.kept.length > 0)
+    .sort((a, b) => a.index - b.index);
+  if (from.length < 2) return null;
+  const list = from.map((s) => `${s.kept.join(', ')} (shard ${s.index})`).join('; ');
+  return `the manifest delivers synthetic images of classes from ${from.length} shards — ${list} — and each shard's guard tested only its own classes together, so no guard tested them side by side as delivered; run gan-augment evaluate on the merged manifest (or the run unsharded) to see whether they help the scarce classes together`;
+}
+
 /** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */
 function mergeQuality(parts: Summary['quality'][]): Summary['quality'] {
   const present = parts.filter((q): q is NonNullable<Summary['quality']> => q !== null && q !== undefined);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { oversampledEntry, realEntry, syntheticEntry, type ManifestEntry } from '../../src/manifest/build.js';
-import { checkShards, planMerge, type ShardOut } from '../../src/merge/plan.js';
+import { checkShards, planMerge, untestedTogether, type ShardOut } from '../../src/merge/plan.js';
 import type { Summary } from '../../src/pipeline.js';
 import type { RunState } from '../../src/stages/fingerprint.js';
 
@@ -103,5 +103,19 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.guard!.rounds.map((r) => r.classes)).toEqual([['b']]);
     expect(plan.summary.guard!.classifiers).toBe(12);
     expect(planMerge([shard(0, 2, ['b']), shard(1, 2, ['c'])], '/here/merged', '/here/in').summary.guard).toBeNull();
+    // One shard's classes delivered: its guard tested them together; nothing to say.
+    expect(untestedTogether([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')])).toBeNull();
+    expect(untestedTogether([shard(0, 2, ['b']), shard(1, 2, ['c'])])).toBeNull();
+  });
+
+  it('says where the merged manifest delivers classes from several shards, which no guard tested side by side', () => {
+    const kept = (index: number, labels: string[]) => {
+      const s = shard(index, 2, labels);
+      s.summary.guard = { mode: 'warn', perClass: labels.map((label) => ({ label, decision: 'kept', helps: false, reason: 'r' })), rounds: [] } as unknown as Summary['guard'];
+      return s;
+    };
+    expect(untestedTogether([kept(1, ['c']), kept(0, ['a', 'b'])])).toBe(
+      "the manifest delivers synthetic images of classes from 2 shards — a, b (shard 0); c (shard 1) — and each shard's guard tested only its own classes together, so no guard tested them side by side as delivered; run gan-augment evaluate on the merged manifest (or the run unsharded) to see whether they help the scarce classes together",
+    );
   });
 });
