@@ -122,7 +122,18 @@ function header(d: ReportData): string {
   return `<h1>gan-augment report</h1>
 <p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
 <nav><a href="#verdict">Verdict</a><a href="#balance">Balance</a><a href="#quality">Quality</a><a href="#classes">Classes</a><a href="#training">Training</a><a href="#evaluate">Does it help?</a><a href="#facts">Run facts</a></nav>
-<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${gate}`;
+<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${deliveredTogether(s)}${gate}`;
+}
+
+/**
+ * Under `guard: warn`, which delivers every class's synthetic images, whether the guard found the scarce classes
+ * together gain with them on held-out images — said at the top where they do not (under `fallback` the delivered
+ * set gained, or nothing synthetic was delivered).
+ */
+function deliveredTogether(s: SummaryLike | null): string {
+  const last = s?.guard?.rounds?.at(-1);
+  if (s?.guard?.mode !== 'warn' || !last || last.helps !== false) return '';
+  return `<div class="verdict bad">The guard (warn) delivered the synthetic images of ${esc((last.classes ?? []).join(', '))}, and with them the scarce classes together gained nothing on held-out images: ${esc(last.reason ?? '')}. <a href="#guard">The guard</a></div>`;
 }
 
 /** A check without a verdict: its figure is missing, or too thin to vouch for the class (its why says which). */
@@ -174,7 +185,7 @@ function guard(s: SummaryLike | null): string {
   if (!gd?.perClass?.length) return '';
   const show = (x: unknown) => (typeof x === 'number' ? f(x, 3) : x === undefined || x === null ? '–' : esc(typeof x === 'object' ? JSON.stringify(x) : String(x)));
   const how = [gd.mode ? esc(gd.mode) : '', gd.seeds?.length && gd.steps ? `${gd.seeds.length} classifier seeds of ${gd.steps} steps each` : '', typeof gd.classifiers === 'number' ? `${gd.classifiers} classifiers trained` : ''].filter(Boolean).join('; ');
-  return `<h3>Do-no-harm guard${how ? ` (${how})` : ''}</h3>${table(
+  return `<h3 id="guard">Do-no-harm guard${how ? ` (${how})` : ''}</h3>${table(
     ['class', 'decision', 'with synthetic', 'without', 'reason'],
     gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),
     1,

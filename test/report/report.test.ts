@@ -146,11 +146,11 @@ describe('renderReport', () => {
   it("names the guard's mode, seeds and steps above its table", () => {
     const d = data();
     d.summary!.guard = { mode: 'fallback', seeds: [0, 1, 2, 3, 4], steps: 2322, perClass: [{ label: 'coat', decision: 'fallback', withSynthetic: 0.5, without: 0.6, reason: 'no gain' }] };
-    expect(renderReport(d)).toContain('<h3>Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each)</h3>');
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each)</h3>');
     d.summary!.guard = { ...d.summary!.guard, classifiers: 8 };
-    expect(renderReport(d)).toContain('<h3>Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
     d.summary!.guard = { mode: 'warn', perClass: d.summary!.guard.perClass };
-    expect(renderReport(d)).toContain('<h3>Do-no-harm guard (warn)</h3>');
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (warn)</h3>');
   });
 
   it('lists the sets of classes the guard tested side by side, and what the scarce classes together gained', () => {
@@ -161,6 +161,21 @@ describe('renderReport', () => {
     expect(html).toContain('<li>with the synthetic images of coat, pullover: <span class="bad">no gain</span> — gain −1.0 &lt;b&gt;</li><li>with the synthetic images of coat: <span class="ok">a gain</span> — gain +2.0</li>');
     d.summary!.guard = { mode: 'fallback', perClass };
     expect(renderReport(d)).not.toContain('side by side');
+  });
+
+  it('says at the top where guard: warn delivered images with which the scarce classes together gained nothing', () => {
+    const d = data();
+    const perClass = [{ label: 'coat', decision: 'kept' as const, helps: false, reason: 'no gain' }];
+    const banner = '<div class="verdict bad">The guard (warn) delivered the synthetic images of coat, pullover, and with them the scarce classes together gained nothing on held-out images: gain +1.7 &lt;b&gt;. <a href="#guard">The guard</a></div>';
+    d.summary!.guard = { mode: 'warn', perClass, rounds: [{ classes: ['coat', 'pullover'], helps: false, reason: 'gain +1.7 <b>' }] };
+    expect(renderReport(d)).toContain(banner);
+    // A gain, fallback (what it delivers gained, or nothing), or an older summary without sets: nothing at the top.
+    d.summary!.guard = { mode: 'warn', perClass, rounds: [{ classes: ['coat', 'pullover'], helps: true, reason: 'gain' }] };
+    expect(renderReport(d)).not.toContain('The guard (warn) delivered');
+    d.summary!.guard = { mode: 'fallback', perClass, rounds: [{ classes: ['coat', 'pullover'], helps: false, reason: 'gain' }] };
+    expect(renderReport(d)).not.toContain('The guard (warn) delivered');
+    d.summary!.guard = { mode: 'warn', perClass };
+    expect(renderReport(d)).not.toContain('The guard (warn) delivered');
   });
 
   it('a gate with no limits does not read as a pass', () => {
