@@ -218,13 +218,19 @@ export function decideWhole(classes: readonly string[], scarce: readonly { withS
 
 /**
  * The sets of classes to test side by side under `fallback`, in order, from the classes whose images helped
- * them alone (`helping`): all of them, then — where there are several — each alone, the largest gain first
+ * them alone (`helping`): all of them; then, with three or more, the set without the smallest gain alone, and
+ * so on down to the two largest (each one classifier per seed more); then each alone, the largest gain first
  * (its classifiers are already trained). The first set whose whole gains is delivered.
  */
 export function setsToTest(helping: readonly GuardClass[]): string[][] {
   if (helping.length === 0) return [];
   const all = helping.map((c) => c.label);
-  return helping.length === 1 ? [all] : [all, ...[...helping].sort((a, b) => b.gain.mean - a.gain.mean).map((c) => [c.label])];
+  if (helping.length === 1) return [all];
+  const byGain = [...helping].sort((a, b) => b.gain.mean - a.gain.mean).map((c) => c.label);
+  // Nested sets keep the dataset's class order, as the first does.
+  const top = (n: number) => all.filter((l) => byGain.slice(0, n).includes(l));
+  const fewer = Array.from({ length: helping.length - 2 }, (_, i) => top(helping.length - 1 - i));
+  return [all, ...fewer, ...byGain.map((l) => [l])];
 }
 
 /**

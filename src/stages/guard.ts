@@ -14,8 +14,8 @@
  * held-out images, and each class is decided on its own — a class that gains nothing over the first 2 seeds
  * is not trained on the rest, and falls back (guard/decide.ts `GUARD_FIRST_SEEDS`). Under `fallback` the classes that gained are then
  * tested side by side, as the manifest would deliver them (one classifier per seed), and delivered only if the
- * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, each of them
- * alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
+ * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, smaller sets
+ * (guard/decide.ts `setsToTest`), down to each alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
  * alone: on fmnist-lt with outside images, coats that gained alone were delivered and took as much from the
  * pullovers on the test folder.) Under `warn`, which delivers every class's images, every class is tested side
  * by side, so that the run says whether what it delivers helps the scarce classes together. The classifiers
@@ -80,7 +80,7 @@ export interface GuardSummary {
   perClass: GuardedClass[];
   /**
    * Each set of classes tested side by side, in order, judged on the scarce classes together: under
-   * `fallback` the classes that gained alone, then each of them alone (guard/decide.ts `setsToTest`), the last
+   * `fallback` the classes that gained alone, then smaller sets down to each alone (guard/decide.ts `setsToTest`), the last
    * the one delivered if it gains (empty where no class gained alone); under `warn` every class, as delivered
    * (empty in summaries before 2026-12-06's afternoon).
    */
@@ -239,7 +239,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   });
   // Then the classes that gained alone (fallback), or every class (warn: what it delivers), side by side as the
   // manifest would deliver them, judged on the scarce classes together; under fallback, where that set does
-  // not gain, each of them alone (setsToTest). Under warn the set decides nothing, so it gets the classes'
+  // not gain, smaller ones down to each alone (setsToTest). Under warn the set decides nothing, so it gets the classes'
   // early give-up: trained on the rest of the seeds only where it gained over the first.
   /** Trains seeds [from, to) of the set `tested` (indices into `judged`) under `key`, with the classifier without synthetic images where that seed has none yet. */
   const trainTogether = async (key: string, tested: readonly number[], from: number, to: number) => {

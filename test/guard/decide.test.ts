@@ -138,6 +138,9 @@ describe('setsToTest and settleSets', () => {
   it('tests the classes that helped alone together, then each alone, the largest gain first', () => {
     expect(setsToTest([cls('coat', true, 5), cls('shirt', true, 9)])).toEqual([['coat', 'shirt'], ['shirt'], ['coat']]);
     expect(setsToTest([cls('coat', true)])).toEqual([['coat']]);
+    // Three or more: the set without the smallest gain alone, down to the two largest, before each alone.
+    expect(setsToTest([cls('coat', true, 5), cls('pullover', true, 2), cls('shirt', true, 9)])).toEqual([['coat', 'pullover', 'shirt'], ['coat', 'shirt'], ['shirt'], ['coat'], ['pullover']]);
+    expect(setsToTest([cls('a', true, 1), cls('b', true, 4), cls('c', true, 3), cls('d', true, 2)])).toEqual([['a', 'b', 'c', 'd'], ['b', 'c', 'd'], ['b', 'c'], ['b'], ['c'], ['d'], ['a']]);
     expect(setsToTest([])).toEqual([]);
   });
   it('delivers the first set whose whole gains; the other classes that helped alone fall back, saying why', () => {
