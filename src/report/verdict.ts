@@ -387,7 +387,7 @@ function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewH
     const looks = poor.some((k) => !USEFULNESS_CHECKS.has(k.name));
     // Imported candidates (generate.from) had no training here to change: what can change is the candidates.
     const next = alone
-      ? ". What they added to this class they took from the other scarce classes (on fmnist-lt, new real coats took the pullovers' recall); the guard delivers only a gain for the scarce classes together"
+      ? ". The scarce classes together did not gain with them: what they added to this class was taken from the other scarce classes (on fmnist-lt, new real coats took the pullovers' recall) or was too small to show over all of them; the guard delivers only a gain for the scarce classes together"
       : imported
       ? looks
         ? ', or bring candidates closer to the class (generate.from)'
