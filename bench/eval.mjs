@@ -144,6 +144,8 @@ const guardLines = (guard) =>
     ? [
         `guard (${guard.mode}; ${guard.seeds.length} seeds of ${guard.steps} steps on the GAN's held-out images: ${Object.entries(guard.heldOut).map(([l, n]) => `${l} ${n}`).join(', ')}):`,
         ...guard.perClass.map((c) => `  ${c.label.padEnd(10)} ${c.decision.padEnd(8)} held-out recall ${(100 * c.withSynthetic).toFixed(1)} % with synthetic, ${(100 * c.without).toFixed(1)} % without — ${c.reason}`),
+        // Each set tested side by side, judged on the scarce classes together (absent in older summaries).
+        ...(guard.rounds ?? []).map((r) => `  together, with the synthetic images of ${r.classes.join(', ')}: ${r.helps ? 'a gain' : 'no gain'} — ${r.reason}`),
       ]
     : ['guard: off'];
 const runLine = (t, k) =>
