@@ -12,7 +12,7 @@
  * minibatches, shifts), on the real images minus the held-out ones; synthetic images enter with their
  * manifest target (`deliver.labels`: their class, or the soft label and weight). All are tested on the
  * held-out images, and each class is decided on its own — a class that gains nothing over the first 2 seeds
- * is not trained on the rest, and falls back (guard/decide.ts `GUARD_FIRST_SEEDS`). Under `fallback` the classes that gained are then
+ * is not trained on the rest, and from then on seed by seed, and falls back (guard/decide.ts `GUARD_FIRST_SEEDS`). Under `fallback` the classes that gained are then
  * tested side by side, as the manifest would deliver them (one classifier per seed), and delivered only if the
  * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, smaller sets
  * (guard/decide.ts `setsToTest`), down to each alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
@@ -206,8 +206,8 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     ).logits;
 
   // First, per seed: the classifier without synthetic images, and per judged class one with its synthetic
-  // images alone, each class decided on its own — over the first seeds, then the rest for the classes that
-  // gained something on them (GUARD_FIRST_SEEDS).
+  // images alone, each class decided on its own — over the first seeds, then seed by seed for the classes whose
+  // mean gain so far is above 0 (GUARD_FIRST_SEEDS).
   const early = seeds.length > GUARD_FIRST_SEEDS ? GUARD_FIRST_SEEDS : seeds.length;
   const decideMode = mode === 'off' ? 'fallback' : mode;
   const imported = config.generate.from !== null;
@@ -224,23 +224,28 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   };
   const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.slice(0, arm.length).map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
   const all = judged.map((_c, m) => m);
-  await trainAlone(0, early, all);
-  const live = all.filter((m) => {
+  const gaining = (m: number) => {
     const f = figuresIn(arms.get(String(m))!, m);
-    return early === seeds.length || !noGainSoFar(f.withSyn, f.without);
-  });
-  // The classifiers the classes given up on would have taken.
-  total -= (seeds.length - early) * (live.length === 0 ? 1 + judged.length : judged.length - live.length);
-  inp.onProgress?.(done, total);
-  if (live.length > 0) await trainAlone(early, seeds.length, live);
+    return !noGainSoFar(f.withSyn, f.without);
+  };
+  let live = all;
+  for (let s = 0; s < seeds.length && live.length > 0; ) {
+    const to = s === 0 ? early : s + 1;
+    await trainAlone(s, to, live);
+    s = to;
+    if (s < seeds.length) live = live.filter(gaining);
+    // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier without.
+    total = done + (seeds.length - s) * (live.length > 0 ? 1 + live.length : 0);
+    inp.onProgress?.(done, total);
+  }
   const perClass = judged.map((c, m) => {
     const f = figuresIn(arms.get(String(m))!, m);
-    return live.includes(m) ? decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported) : stoppedEarly(c.label, f.withSyn, f.without, f.heldOut, seeds.length, decideMode, imported);
+    return f.withSyn.length === seeds.length ? decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported) : stoppedEarly(c.label, f.withSyn, f.without, f.heldOut, seeds.length, decideMode, imported);
   });
   // Then the classes that gained alone (fallback), or every class (warn: what it delivers), side by side as the
   // manifest would deliver them, judged on the scarce classes together; under fallback, where that set does
   // not gain, smaller ones down to each alone (setsToTest). Under warn the set decides nothing, so it gets the classes'
-  // early give-up: trained on the rest of the seeds only where it gained over the first.
+  // early give-up: trained seed by seed past the first only while its mean gain so far is above 0.
   /** Trains seeds [from, to) of the set `tested` (indices into `judged`) under `key`, with the classifier without synthetic images where that seed has none yet. */
   const trainTogether = async (key: string, tested: readonly number[], from: number, to: number) => {
     const jobs: ArmJob[] = [];
@@ -262,7 +267,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     const key = tested.join(',');
     const wholeOf = () => decideWhole(set, judged.map((_c, m) => figuresIn(arms.get(key)!, m)));
     if (!arms.has(key)) await trainTogether(key, tested, 0, mode === 'warn' ? early : seeds.length);
-    if (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainTogether(key, tested, arms.get(key)!.length, seeds.length);
+    while (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainTogether(key, tested, arms.get(key)!.length, arms.get(key)!.length + 1);
     const trained = arms.get(key)!.length;
     const whole = trained < seeds.length ? wholeStoppedEarly(wholeOf(), trained, seeds.length) : wholeOf();
     rounds.push(whole);

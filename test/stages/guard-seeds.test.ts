@@ -1,0 +1,87 @@
+/**
+ * The guard gives up on a class seed by seed: past the first 2 seeds, a class whose mean held-out gain so far
+ * is not above 0 is not trained on the seeds left. Tiny random 8×8 images and 20-step classifiers (real tfjs on
+ * wasm): what the classes gain is noise, which is what makes them stop at different seeds.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/select.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { guardStage, type GuardSummary } from '../../src/stages/guard.js';
+import { Rng } from '../../src/util/rng.js';
+import { asRun } from '../helpers/config.js';
+import { randomImages } from '../helpers/small-gan.js';
+
+const SEEDS = 5;
+const labels = ['a', 'b', 'c', 'd'];
+const runs: GuardSummary[] = [];
+const warned: GuardSummary[] = [];
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  // 30 images of each class in turn; the last 6 of each held out.
+  const data = randomImages(120, 4, 3);
+  const held = Array.from({ length: 120 }, (_, i) => i).filter((i) => i >= 96);
+  const rng = new Rng(11);
+  const images = ['b', 'c', 'd'].flatMap((label) => Array.from({ length: 10 }, () => ({ label, pixels: Uint8Array.from({ length: 64 }, () => rng.int(256)) })));
+  const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
+  // Two config seeds (of 16 tried) whose classes stop at the 2nd, 3rd and 4th seed, and go the whole way.
+  for (const seed of [6, 11]) {
+    const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed, guard: { mode: 'fallback', seeds: SEEDS, steps: 20 }, features: { cache: false } }));
+    runs.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets }));
+  }
+  // Two (of 12 tried) whose classes together, as warn delivers them, stop at the 3rd and the 2nd seed.
+  for (const seed of [6, 7]) {
+    const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed, guard: { mode: 'warn', seeds: SEEDS, steps: 20 }, features: { cache: false } }));
+    warned.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets }));
+  }
+}, 300_000);
+
+/** Seeds a class was trained on: all, or as many as its reason says. */
+const trainedOn = (reason: string) => Number(/^no gain over the first (\d+) of 5 seeds/.exec(reason)?.[1] ?? SEEDS);
+
+describe('guardStage, seed by seed', () => {
+  it('trains a class on the next seed only while its mean gain so far is above 0, and counts what it trained', () => {
+    const stops: number[] = [];
+    for (const s of runs) {
+      const n = s.perClass.map((c) => trainedOn(c.reason));
+      stops.push(...n);
+      for (const c of s.perClass) {
+        const k = trainedOn(c.reason);
+        // Stopped: no gain over the seeds it was trained on, and it says how many were left.
+        if (k < SEEDS) expect(c.reason, c.label).toMatch(new RegExp(`^no gain over the first ${k} of 5 seeds \\(held-out soft recall (-\\d+\\.\\d|\\+0\\.0) points\\), so not trained on the other ${SEEDS - k}`));
+      }
+      // Each class's classifiers, the classifier without on every seed any class was trained on, and one per seed for each set of two or more tested together.
+      const sets = s.rounds.filter((r) => r.classes.length > 1).length;
+      expect(s.classifiers).toBe(n.reduce((a, b) => a + b, 0) + Math.max(...n) + SEEDS * sets);
+    }
+    // Over these runs classes stopped after the 2nd seed and later ones, and one went the whole way.
+    // (Measured: [2, 5, 4] and [5, 3, 2]; before seed by seed, [2, 5, 5] and [5, 5, 2].)
+    expect(stops).toContain(2);
+    expect(stops.filter((k) => k === 3 || k === 4).length).toBeGreaterThan(0);
+    expect(stops).toContain(SEEDS);
+  });
+});
+
+describe('guardStage under warn, seed by seed', () => {
+  it('trains the classes together, as delivered, on the next seed only while their mean gain so far is above 0', () => {
+    const wholeStops: number[] = [];
+    for (const w of warned) {
+      for (const c of w.perClass) expect(c.decision).toBe('kept');
+      expect(w.rounds.map((r) => r.classes)).toEqual([['b', 'c', 'd']]);
+      const whole = w.rounds[0]!;
+      const k = trainedOn(whole.reason);
+      wholeStops.push(k);
+      if (k < SEEDS) {
+        expect(whole.helps).toBe(false);
+        expect(whole.gain.mean).toBeLessThanOrEqual(0);
+        expect(whole.reason).toMatch(new RegExp(`^no gain over the first ${k} of 5 seeds \\(held-out soft recall (-\\d+\\.\\d|\\+0\\.0) points\\), so not trained on the other ${SEEDS - k}$`));
+      }
+      // The classifier without is trained on every seed anything else was.
+      const n = w.perClass.map((c) => trainedOn(c.reason));
+      expect(w.classifiers).toBe(n.reduce((a, b) => a + b, 0) + Math.max(...n, k) + k);
+    }
+    // (Measured: 3 and 2.)
+    expect(wholeStops).toContain(2);
+    expect(wholeStops.filter((k) => k === 3 || k === 4).length).toBeGreaterThan(0);
+  });
+});
