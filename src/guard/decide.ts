@@ -235,8 +235,9 @@ export function setsToTest(helping: readonly GuardClass[]): string[][] {
 }
 
 /**
- * A whole trained on the first seeds only (`GUARD_FIRST_SEEDS`, under `warn`, where it decides nothing): as
- * {@link decideWhole} found it over those seeds — a mean gain ≤ 0 cannot pass — with a reason that says so.
+ * A whole trained on `trained` of `seeds` seeds only (under `warn`, where it decides nothing, it is given up on
+ * as a class is: `GUARD_FIRST_SEEDS`): as {@link decideWhole} found it over those seeds — a mean gain ≤ 0
+ * cannot pass — with a reason that says so.
  */
 export function wholeStoppedEarly(whole: GuardWhole, trained: number, seeds: number): GuardWhole {
   return { ...whole, helps: false, reason: `no gain over the first ${trained} of ${seeds} seeds (held-out soft recall ${pts(whole.gain.mean)} points), so not trained on the other ${seeds - trained}` };

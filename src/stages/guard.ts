@@ -11,8 +11,8 @@
  * still from its real images, as the manifest will deliver it — each trained as `evaluate` trains (uniform
  * minibatches, shifts), on the real images minus the held-out ones; synthetic images enter with their
  * manifest target (`deliver.labels`: their class, or the soft label and weight). All are tested on the
- * held-out images, and each class is decided on its own — a class that gains nothing over the first 2 seeds
- * is not trained on the rest, and from then on seed by seed, and falls back (guard/decide.ts `GUARD_FIRST_SEEDS`). Under `fallback` the classes that gained are then
+ * held-out images, and each class is decided on its own — a class whose mean gain over the first 2 seeds, or
+ * over any more seeds after them, is not above 0 is not trained further, and falls back (guard/decide.ts `GUARD_FIRST_SEEDS`). Under `fallback` the classes that gained are then
  * tested side by side, as the manifest would deliver them (one classifier per seed), and delivered only if the
  * scarce classes together gain with them (guard/decide.ts `decideWhole`); where they do not, smaller sets
  * (guard/decide.ts `setsToTest`), down to each alone (its classifiers already trained), the largest gain first. (Until 2026-12-06 each class was only tested
