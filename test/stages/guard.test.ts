@@ -55,7 +55,7 @@ beforeAll(async () => {
   // evaluate's classifier, at fewer steps than its budget (600 here) and 3 seeds: what this test can afford.
   const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'fallback', seeds: 3, steps: 400 }, features: { cache: false } }));
   summary = await guardStage({ config, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: KEEP2, fill: 18 }, { label: 'pullover', fill: 10 }], images, targets });
-  const warn = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'warn', seeds: 3, steps: 150 }, features: { cache: false } }));
+  const warn = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'warn', seeds: 3, steps: 80 }, features: { cache: false } }));
   const two = images.map((img, i) => ({ img, t: targets[i]! })).filter((x) => x.img.label !== KEEP2);
   warned = await guardStage({ config: warn, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: 'pullover', fill: 10 }], images: two.map((x) => x.img), targets: two.map((x) => x.t) });
 }, 400_000);
