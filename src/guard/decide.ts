@@ -166,6 +166,9 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
   };
 }
 
+/** Why a class or set was given up on after `trained` of `seeds` seeds, its mean gain `gain` in points. */
+const gaveUp = (trained: number, seeds: number, gain: number) => `no gain over the first ${trained} of ${seeds} seeds (held-out soft recall ${pts(gain)} points), so not trained on the other ${seeds - trained}`;
+
 /** Whether a class trained on the first seeds only (`GUARD_FIRST_SEEDS`) gains nothing on average, so that its other seeds can be skipped. */
 export function noGainSoFar(withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[]): boolean {
   return !(mean(withSyn.map((w, i) => mean(w.classProbs) - mean(without[i]!.classProbs))) > 0);
@@ -178,8 +181,7 @@ export function noGainSoFar(withSyn: readonly HeldOutFigures[], without: readonl
 export function stoppedEarly(label: string, withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[], heldOut: number, seeds: number, mode: Exclude<GuardMode, 'off'>, imported = false): GuardClass {
   const d = decideClass(label, withSyn, without, heldOut, mode, imported);
   const few = tooFew(heldOut, imported);
-  const rest = seeds - withSyn.length;
-  return { ...d, reason: `no gain over the first ${withSyn.length} of ${seeds} seeds (held-out soft recall ${pts(d.gain.mean)} points), so not trained on the other ${rest}${few ? `; ${few}` : ''}` };
+  return { ...d, reason: `${gaveUp(withSyn.length, seeds, d.gain.mean)}${few ? `; ${few}` : ''}` };
 }
 
 /** The scarce classes together with one arm's synthetic images (`decideWhole`). */
@@ -240,7 +242,7 @@ export function setsToTest(helping: readonly GuardClass[]): string[][] {
  * cannot pass — with a reason that says so.
  */
 export function wholeStoppedEarly(whole: GuardWhole, trained: number, seeds: number): GuardWhole {
-  return { ...whole, helps: false, reason: `no gain over the first ${trained} of ${seeds} seeds (held-out soft recall ${pts(whole.gain.mean)} points), so not trained on the other ${seeds - trained}` };
+  return { ...whole, helps: false, reason: gaveUp(trained, seeds, whole.gain.mean) };
 }
 
 /**

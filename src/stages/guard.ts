@@ -213,14 +213,26 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const imported = config.generate.from !== null;
   const base: Float32Array[] = [];
   /** Each tested set's classifiers (one per seed it was trained on), by its classes' indices into `judged`. */
-  const arms = new Map<string, Float32Array[]>(judged.map((_c, m) => [String(m), []]));
-  const trainAlone = async (from: number, to: number, classes: readonly number[]) => {
-    const jobs = seeds.slice(from, to).flatMap((_, i) => [armJob(from + i, new Set()), ...classes.map((m) => armJob(from + i, new Set([m])))]);
-    const logits = await train(jobs);
-    for (let i = 0; i < to - from; i++) {
-      base.push(logits[i * (1 + classes.length)]!);
-      classes.forEach((m, j) => arms.get(String(m))!.push(logits[i * (1 + classes.length) + 1 + j]!));
+  const arms = new Map<string, Float32Array[]>();
+  /**
+   * Trains seeds [from, to) of each set (indices into `judged`, under its key in `arms`), with the classifier
+   * without synthetic images on each seed that has none yet; `counted`: the jobs are already in the progress total.
+   */
+  const trainSets = async (from: number, to: number, sets: readonly (readonly number[])[], counted: boolean) => {
+    const jobs: ArmJob[] = [];
+    const into: Float32Array[][] = [];
+    for (let s = from; s < to; s++) {
+      // The classifier without covers seeds [0, base.length) and grows in seed order.
+      if (s >= base.length) jobs.push(armJob(s, new Set())), into.push(base);
+      for (const set of sets) {
+        const key = set.join(',');
+        if (!arms.has(key)) arms.set(key, []);
+        jobs.push(armJob(s, new Set(set))), into.push(arms.get(key)!);
+      }
     }
+    if (!counted) total += jobs.length;
+    const logits = await train(jobs);
+    logits.forEach((l, j) => into[j]!.push(l));
   };
   const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.slice(0, arm.length).map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
   const all = judged.map((_c, m) => m);
@@ -231,7 +243,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   let live = all;
   for (let s = 0; s < seeds.length && live.length > 0; ) {
     const to = s === 0 ? early : s + 1;
-    await trainAlone(s, to, live);
+    await trainSets(s, to, live.map((m) => [m]), true);
     s = to;
     if (s < seeds.length) live = live.filter(gaining);
     // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier without.
@@ -246,28 +258,14 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   // manifest would deliver them, judged on the scarce classes together; under fallback, where that set does
   // not gain, smaller ones down to each alone (setsToTest). Under warn the set decides nothing, so it gets the classes'
   // early give-up: trained seed by seed past the first only while its mean gain so far is above 0.
-  /** Trains seeds [from, to) of the set `tested` (indices into `judged`) under `key`, with the classifier without synthetic images where that seed has none yet. */
-  const trainTogether = async (key: string, tested: readonly number[], from: number, to: number) => {
-    const jobs: ArmJob[] = [];
-    const isBase: boolean[] = [];
-    for (let s = from; s < to; s++) {
-      if (s >= base.length) jobs.push(armJob(s, new Set())), isBase.push(true);
-      jobs.push(armJob(s, new Set(tested))), isBase.push(false);
-    }
-    total += jobs.length;
-    const logits = await train(jobs);
-    const arm = arms.get(key) ?? [];
-    logits.forEach((l, j) => (isBase[j] ? base : arm).push(l));
-    arms.set(key, arm);
-  };
   const rounds: GuardWhole[] = [];
   const sets = mode === 'warn' ? [judged.map((c) => c.label)] : mode === 'fallback' ? setsToTest(perClass.filter((d) => d.helps)) : [];
   for (const set of sets) {
     const tested = set.map((l) => judged.findIndex((c) => c.label === l));
     const key = tested.join(',');
     const wholeOf = () => decideWhole(set, judged.map((_c, m) => figuresIn(arms.get(key)!, m)));
-    if (!arms.has(key)) await trainTogether(key, tested, 0, mode === 'warn' ? early : seeds.length);
-    while (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainTogether(key, tested, arms.get(key)!.length, arms.get(key)!.length + 1);
+    if (!arms.has(key)) await trainSets(0, mode === 'warn' ? early : seeds.length, [tested], false);
+    while (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainSets(arms.get(key)!.length, arms.get(key)!.length + 1, [tested], false);
     const trained = arms.get(key)!.length;
     const whole = trained < seeds.length ? wholeStoppedEarly(wholeOf(), trained, seeds.length) : wholeOf();
     rounds.push(whole);
