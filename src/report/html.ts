@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { asWrittenLines, columnClasses, qualityLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
+import { RANKING_CUTS } from '../filter/steps.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
@@ -241,7 +242,7 @@ function quality(d: ReportData): string {
   });
   const reasons = [...new Set(syn.flatMap((c) => Object.keys(c.rejected ?? {})))].filter((r) => syn.some((c) => (c.rejected?.[r] ?? 0) > 0));
   const rej = reasons.length
-    ? `<h3>Candidates rejected, by reason</h3>${table(['class', ...reasons.map(esc)], syn.map((c) => [esc(c.label), ...reasons.map((r) => c.rejected?.[r] ?? 0)]))}`
+    ? `<h3>Candidates not kept, by reason</h3><p class="sub">${reasons.some((r) => RANKING_CUTS.has(r)) ? `Columns marked “ranked” are not failures: of the candidates that pass the filters, a ranking keeps the best the fill needs (generate.oversample makes more on purpose) and leaves the rest — ${reasons.filter((r) => RANKING_CUTS.has(r)).map(esc).join(', ')} here. The other columns are candidates a filter rejected.` : 'Candidates a filter rejected.'}</p>${table(['class', ...reasons.map((r) => (RANKING_CUTS.has(r) ? `${esc(r)} (ranked)` : esc(r)))], syn.map((c) => [esc(c.label), ...reasons.map((r) => c.rejected?.[r] ?? 0)]))}`
     : '';
   const anchored = syn.filter((c) => c.anchored);
   const sampling = anchored.length

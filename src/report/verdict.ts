@@ -286,15 +286,17 @@ function rejectedCheck(c: ClassFigures): Check | null {
   const L = VERDICT_LIMITS;
   if (!finite(c.candidates) || c.candidates <= 0) return null;
   if (c.kept === 0) return { name: 'rejected', verdict: 'poor', figure: `0 of ${c.candidates} candidates kept`, why: 'the filters rejected every candidate' };
-  const n = Object.entries(c.rejected ?? {})
-    .filter(([r]) => !RANKING_CUTS.has(r))
-    .reduce((s, [, v]) => s + v, 0);
+  const counts = Object.entries(c.rejected ?? {});
+  const n = counts.filter(([r]) => !RANKING_CUTS.has(r)).reduce((s, [, v]) => s + v, 0);
+  const ranked = counts.filter(([r]) => RANKING_CUTS.has(r)).reduce((s, [, v]) => s + v, 0);
   const share = n / c.candidates;
   const verdict = grade(share, L.rejectedGood, L.rejectedPoor);
   return {
     name: 'rejected',
     verdict,
-    figure: `${(100 * share).toFixed(0)}% of ${c.candidates} candidates rejected by the filters`,
+    // Ranked out is not rejected (oversampling makes the surplus on purpose), but a reader who sees "0 % rejected"
+    // beside a table of hundreds not kept deserves to be told which is which.
+    figure: `${(100 * share).toFixed(0)}% of ${c.candidates} candidates rejected by the filters${ranked > 0 ? ` (${ranked} more ranked below the kept ${c.kept})` : ''}`,
     why: verdict === 'good' ? `at most ${100 * L.rejectedGood}%` : verdict === 'poor' ? `over ${100 * L.rejectedPoor}%: the filters found almost nothing usable` : `over ${100 * L.rejectedGood}%`,
   };
 }

@@ -116,6 +116,11 @@ describe('renderReport', () => {
     expect(html).toContain('Held-out gap');
     expect(html).toContain('Resolved config');
     expect(html).toContain('321 MB resident');
+    // The ranking's cut is told apart from a filter's rejections, in the table and its note.
+    expect(html).toContain('<h3>Candidates not kept, by reason</h3>');
+    expect(html).toContain('<th>discriminator (ranked)</th>');
+    expect(html).toContain('<th>label</th>');
+    expect(html).toMatch(/leaves the rest — discriminator here\. The other columns are candidates a filter rejected\./);
     // No evaluate result: the section points at the command instead.
     expect(html).toContain('Not measured yet');
     expect(html).toContain('npx gan-augment evaluate --manifest out/manifest.jsonl --test &lt;held-out folder&gt;');

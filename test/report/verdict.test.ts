@@ -55,7 +55,7 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
   ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
   ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
-  ['the ranking cuts are not rejections', { rejected: { discriminator: 90, surplus: 60 } }, 'good'],
+  ['the ranking cuts are not rejections, and the figure says how many were ranked out', { rejected: { discriminator: 90, surplus: 60 } }, 'good', /0% of 180 candidates rejected by the filters \(150 more ranked below the kept \d+\)/],
   ['nor are coverage and usefulness selections from a 10× pool', { candidates: 900, rejected: { coverage: 780, usefulness: 20, surplus: 0 } }, 'good'],
   ['but usefulness\'s label rejections are', { candidates: 900, rejected: { label: 850, usefulness: 10, surplus: 0 } }, 'poor', /94% of 900 candidates rejected/],
   ['noise: far from every real image', { novelty: 1.9 }, 'poor', /unlike any real image/],
@@ -128,7 +128,7 @@ describe('judgeClass', () => {
       'coat: doubtful — FID 30.0 = 1.2 × floor 25.0 on 2 held-out images (no verdict), KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above) on 2 held-out images (no verdict), guard kept them (warn) but found no gain on held-out images; good: diversity, novelty, structure, rejected',
     );
     expect(verdictLine(judgeClass(GOOD))).toBe(
-      "coat: good — FID 30.0 = 1.2 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), generator's sample diversity 0.90 × the real images' (kept images' spread not measured), nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters",
+      "coat: good — FID 30.0 = 1.2 × floor 25.0, KID 10.00 vs floor 8.00 (0.3 × its noise 8.00 above), generator's sample diversity 0.90 × the real images' (kept images' spread not measured), nearest real image 1.10 × as far as real images are from each other, structure (neighbouring correlation, 4× pooled) 0.82 vs 0.85 in real images, 1% of 180 candidates rejected by the filters (88 more ranked below the kept 90)",
     );
   });
 });
