@@ -26,7 +26,7 @@ import { fewHeldOutNote } from './guard/preview.js';
 import { deliveredTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
 import { importCandidates, scanImport, type ImportedCandidates } from './generate/import.js';
-import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, type JobModels } from './stages/write.js';
+import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, writeWithheld, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
 import { VERSION } from './version.js';
 import { pushAll } from './util/array.js';
@@ -153,16 +153,20 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       // do-no-harm check, which drops the images of the classes they do not help.
       let images = synth.images;
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
+      let withheld: typeof images = [];
       if (config.guard.mode !== 'off') {
         guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth, config.guard.seeds));
         const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
+        withheld = images.filter((img) => dropped.has(img.label));
         targets = kept.map((i) => targets[i]!);
         images = kept.map((i) => images[i]!);
       }
+      const reasons = new Map(guard?.perClass.map((c) => [c.label, c.reason] as const) ?? []);
       await timed('write', async () => {
         pushAll(entries, await stageSynthetic(out, images, madeByOf(out, jobMode(config.gan.mode), jobs), config.decode, entries, targets));
         await writeRejected(out, synth.rejected, config.decode.size, config.decode.channels);
+        await writeWithheld(out, withheld, reasons, config.decode.size, config.decode.channels);
         await saveModels(out, config, jobs, synth.anchors);
       });
     } finally {

@@ -11,7 +11,7 @@ import { parseManifest } from '../manifest/build.js';
 import type { ImagefolderMode } from '../manifest/write.js';
 import { claimOut, clearStaging, diskFullError } from '../out/folder.js';
 import { realpathDeep, within } from '../out/guard.js';
-import { OUT_NAMES, outLayout } from '../out/layout.js';
+import { OUT_NAMES, outLayout, type OutLayout } from '../out/layout.js';
 import { fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
 import type { Summary } from '../stages/summary.js';
 import { publish } from '../stages/write.js';
@@ -78,7 +78,12 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
   const l = outLayout(out);
   try {
     await clearStaging(out);
-    const rejectedLines: string[] = [];
+    // Images kept for inspection, not in the manifest: rejected candidates (filter.keepRejected) and the kept
+    // images the guard withheld. Each is a folder per class and one list.
+    const looks = [
+      { dir: (o: OutLayout, label: string) => o.rejectedClass(label), list: (o: OutLayout) => o.rejectedList, lines: [] as string[] },
+      { dir: (o: OutLayout, label: string) => o.withheldClass(label), list: (o: OutLayout) => o.withheldList, lines: [] as string[] },
+    ];
     for (const s of plan.shards) {
       const from = outLayout(s.dir);
       for (const label of s.summary.shard!.classes) {
@@ -86,15 +91,15 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
         await copyIfThere(from.classModelDir(label), l.stagedClassModelDir(label));
         // Training logs and sample grids; checkpoints stay with the shard (large, and only for --resume there).
         await copyIfThere(from.classTrainDir(label), l.classTrainDir(label), (src) => src.split(path.sep).includes('checkpoint'));
-        await copyIfThere(from.rejectedClass(label), l.rejectedClass(label));
+        for (const look of looks) await copyIfThere(look.dir(from, label), look.dir(l, label));
       }
       const mine = new Set(s.summary.shard!.classes);
-      const rejected = await readFile(from.rejectedList, 'utf8').catch(() => '');
-      for (const line of rejected.split('\n').filter(Boolean)) {
-        if (mine.has((JSON.parse(line) as { label: string }).label)) rejectedLines.push(line);
+      for (const look of looks) {
+        const text = await readFile(look.list(from), 'utf8').catch(() => '');
+        for (const line of text.split('\n').filter(Boolean)) if (mine.has((JSON.parse(line) as { label: string }).label)) look.lines.push(line);
       }
     }
-    if (rejectedLines.length > 0) await writeFileAtomic(l.rejectedList, rejectedLines.join('\n') + '\n');
+    for (const look of looks) if (look.lines.length > 0) await writeFileAtomic(look.list(l), look.lines.join('\n') + '\n');
     const output = (plan.config as { output?: { csv?: boolean; imagefolder?: string; report?: boolean } }).output;
     // The same publishing step as a run's: manifest and images swapped in together, then the other forms,
     // the summary and the report (drawn from the merged outputs, as a run draws it from its own).

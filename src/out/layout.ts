@@ -16,6 +16,7 @@
  * <out>/.model.partial/, .model.old/   the same for model/
  * <out>/train/[<class>/]{metrics.jsonl,samples/,checkpoint/}
  * <out>/rejected/<class>/<reason>-<seed>.png, rejected.jsonl     (filter.keepRejected)
+ * <out>/withheld/<class>/<rank>-<seed>.png, withheld.jsonl       kept images the guard did not deliver (guard: fallback)
  * <out>/imagefolder/train/…     Hugging Face / torchvision layout (output.imagefolder)
  * <out>/.cache/{decode,classifier,features}/
  * ```
@@ -43,6 +44,7 @@ export const OUT_NAMES = {
   modelStaging: '.model.partial',
   modelPrevious: '.model.old',
   rejected: 'rejected',
+  withheld: 'withheld',
   imagefolder: 'imagefolder',
   imagefolderStaging: '.imagefolder.partial',
   imagefolderPrevious: '.imagefolder.old',
@@ -96,6 +98,7 @@ export const OWNED_FOLDERS = [
   OUT_NAMES.modelStaging,
   OUT_NAMES.modelPrevious,
   OUT_NAMES.rejected,
+  OUT_NAMES.withheld,
   OUT_NAMES.imagefolder,
   OUT_NAMES.imagefolderStaging,
   OUT_NAMES.imagefolderPrevious,
@@ -189,6 +192,11 @@ export function outLayout(out: string) {
     rejectedClass: (label: string) => at(OUT_NAMES.rejected, safeSegment(label)),
     rejectedFile: (label: string, reason: string, seed: number) => at(OUT_NAMES.rejected, safeSegment(label), `${reason}-${seed.toString(16).padStart(8, '0')}.png`),
     rejectedList: at(OUT_NAMES.rejected, 'rejected.jsonl'),
+    /** Kept synthetic images of the classes the guard fell back on: not in the manifest, there to be looked at. */
+    withheld: at(OUT_NAMES.withheld),
+    withheldClass: (label: string) => at(OUT_NAMES.withheld, safeSegment(label)),
+    withheldFile: (label: string, rank: number, seed: number) => at(OUT_NAMES.withheld, safeSegment(label), syntheticName(rank, seed)),
+    withheldList: at(OUT_NAMES.withheld, 'withheld.jsonl'),
 
     imagefolder: at(OUT_NAMES.imagefolder),
     /** Where the next imagefolder/ is built before it is swapped in with the manifest. */

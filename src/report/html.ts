@@ -284,7 +284,7 @@ function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): st
     : '';
   return `<section class="cls"><h3>${esc(c.label)}${v ? ` ${badge(v.verdict)}` : ''}</h3><div class="row">
 ${grid(c.real, `real: ${c.real.length} of ${c.counts.real}, spread over the class`, tw)}
-${grid(c.kept, keptCaption(c), tw)}
+${grid(c.kept.length === 0 && c.withheld.length > 0 ? c.withheld : c.kept, keptCaption(c), tw)}
 ${c.counts.rejected === null ? `<p class="note" style="max-width:220px">${rejectedCaption}</p>` : grid(c.rejected, rejectedCaption, tw)}
 ${hist}</div>${pairs}${strips}</section>`;
 }
@@ -292,6 +292,7 @@ ${hist}</div>${pairs}${strips}</section>`;
 /** The kept grid's caption; where the filters kept images and the manifest lists none, the guard dropped them, and it says so. */
 function keptCaption(c: ClassView): string {
   const filtered = c.synthesis?.kept ?? 0;
+  if (c.counts.kept === 0 && c.withheld.length > 0) return `kept by the filters, withheld by the guard: ${c.withheld.length} of ${c.counts.withheld}, best → worst D logit — not delivered (the manifest fills the class with its real images listed again; these are in withheld/)`;
   if (c.counts.kept === 0 && filtered > 0) return `kept synthetic: none delivered — the filters kept ${filtered}, and the guard fell back to the class's real images`;
   return `kept synthetic: ${c.kept.length} of ${c.counts.kept}, best → worst D logit`;
 }

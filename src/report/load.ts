@@ -25,6 +25,16 @@ import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './
 /** Images per class and kind (real, kept, rejected) shown in the report. */
 export const THUMBS_PER_GRID = 16;
 
+/** A line of withheld/withheld.jsonl (stages/write.ts `writeWithheld`). */
+interface WithheldLine {
+  path: string;
+  label: string;
+  rank: number;
+  seed: number;
+  score: number;
+  reason: string;
+}
+
 interface RejectedLine {
   path: string;
   label: string;
@@ -316,6 +326,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
   }
   const rejected = await readJsonl<RejectedLine>(l.rejectedList);
+  const withheld = (await readJsonl<WithheldLine>(l.withheldList)) ?? [];
   const config = (options.config as Record<string, unknown> | undefined) ?? (await findConfig(out));
 
   const training = await readTraining(out);
@@ -333,6 +344,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     const real = entries.filter((e) => e.label === label && e.source === 'real');
     const kept = entries.filter((e) => e.label === label && e.source === 'synthetic').sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
     const rej = (rejected ?? []).filter((r) => r.label === label);
+    const held = withheld.filter((w) => w.label === label).sort((a, b) => a.rank - b.rank);
     // Rejected ones: round-robin over reasons so every reason is seen.
     const byReason = new Map<string, RejectedLine[]>();
     for (const r of rej) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
@@ -345,7 +357,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
       real: [],
       kept: [],
       rejected: [],
-      counts: { real: real.length, kept: kept.length, rejected: rejected === null ? null : rej.length },
+      withheld: [],
+      counts: { real: real.length, kept: kept.length, rejected: rejected === null ? null : rej.length, withheld: held.length },
       rejectedByReason: Object.fromEntries([...byReason].map(([r, l]) => [r, l.length])),
       scores: { kept: kept.map((e) => e.score).filter((s): s is number => typeof s === 'number'), rejected: rej.map((r) => r.score) },
       pairs: [],
@@ -371,6 +384,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     view.real = await show(await locateImages(out, realShown), realShown.map((e) => e.path));
     view.kept = await show(await locateImages(out, keptShown), keptShown.map((e) => `D logit ${fmt(e.score)} · seed ${e.seed}`));
     view.rejected = await show(mixed.map((r) => path.resolve(out, r.path)), mixed.map((r) => `${r.reason}: ${r.detail} · D logit ${fmt(r.score)}`));
+    const heldShown = spread(held, k);
+    view.withheld = await show(heldShown.map((w) => path.resolve(out, w.path)), heldShown.map((w) => `withheld by the guard · D logit ${fmt(w.score)} · seed ${w.seed}`));
     // A few kept images beside their nearest real image, and the novelty figure behind the verdict.
     const nov = await measureNovelty(out, kept, real, decode);
     view.realNearest = nov.realNearest;

@@ -109,8 +109,10 @@ export interface ClassView {
   real: Thumb[];
   kept: Thumb[];
   rejected: Thumb[];
+  /** Kept images of a class the guard fell back on (withheld/: not in the manifest), best first. */
+  withheld: Thumb[];
   /** Totals behind the grids; `rejected` null when rejected candidates were not kept. */
-  counts: { real: number; kept: number; rejected: number | null };
+  counts: { real: number; kept: number; rejected: number | null; withheld: number };
   rejectedByReason: Record<string, number>;
   /** Discriminator logits of the kept and of the (kept-on-disk) rejected candidates. */
   scores: { kept: number[]; rejected: number[] };

@@ -85,6 +85,22 @@ export async function writeRejected(out: string, rejected: readonly RejectedImag
   await writeFileAtomic(l.rejectedList, lines.join('\n') + '\n');
 }
 
+/**
+ * Writes the kept synthetic images of the classes the guard fell back on to `<out>/withheld/<class>/<rank>-<seed>.png`
+ * and `<out>/withheld/withheld.jsonl` (one line each: path, label, rank, seed, score, and the guard's reason): the
+ * manifest does not list them, but a reader of a "fell back" verdict should be able to see what was judged.
+ * A previous run's withheld folder is removed first, and always.
+ */
+export async function writeWithheld(out: string, withheld: readonly SyntheticImage[], reasons: ReadonlyMap<string, string>, size: number, channels: 1 | 3): Promise<void> {
+  const l = outLayout(out);
+  await removeOwned(out, l.withheld);
+  if (withheld.length === 0) return;
+  const files = withheld.map((img) => l.withheldFile(img.label, img.rank, img.seed));
+  await writePngs(withheld.map((img, i) => ({ file: files[i]!, pixels: img.pixels })), size, channels);
+  const lines = withheld.map((img, i) => JSON.stringify({ path: relativePosix(out, files[i]!), label: img.label, rank: img.rank, seed: img.seed, score: img.score, reason: reasons.get(img.label) ?? '' }));
+  await writeFileAtomic(l.withheldList, lines.join('\n') + '\n');
+}
+
 /** A trained job's models, as the train stage returns them. */
 export interface JobModels {
   job: string;

@@ -4,7 +4,7 @@
  * falls back to oversampling, and the run says so in summary.json and on the console — before the training,
  * that the classes will be judged on too few held-out images to expect anything else.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -45,6 +45,25 @@ describe('guard (e2e)', () => {
     // The closing advice says what the manifest holds: nothing of these images is left to stop using.
     expect(r.stdout).toContain('not delivered: the guard left out the synthetic images of coat, pullover, shirt; the manifest fills those classes with their real images listed again');
     expect(r.stdout).not.toContain('do not use the synthetic images');
+  });
+
+  it("keeps the withheld images to look at: withheld/<class>/ and withheld.jsonl, shown in the report's kept grid", async () => {
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    const lines = (await readFile(path.join(out, 'withheld', 'withheld.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    for (const label of SCARCE) {
+      const kept = summary.synthesis.find((c: { label: string }) => c.label === label).kept;
+      const mine = lines.filter((w: { label: string }) => w.label === label);
+      expect(kept).toBeGreaterThan(0);
+      expect(mine).toHaveLength(kept);
+      expect(mine.map((w: { rank: number }) => w.rank)).toEqual([...Array(kept).keys()]);
+      // The guard's own reason for the class, and files that are PNGs of the run's size.
+      expect(new Set(mine.map((w: { reason: string }) => w.reason))).toEqual(new Set([summary.guard.perClass.find((c: { label: string }) => c.label === label).reason]));
+      expect((await readdir(path.join(out, 'withheld', label))).sort()).toEqual(mine.map((w: { path: string }) => path.basename(w.path)).sort());
+      const png = await readFile(path.join(out, mine[0].path));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+    }
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html.match(/kept by the filters, withheld by the guard: \d+ of \d+/g)).toHaveLength(SCARCE.length);
   });
 
   it('shows its progress: at most 3 seeds × (1 + 3 classes judged) classifiers (guard.seeds 3), the last line at the total trained', async () => {

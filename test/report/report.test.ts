@@ -37,7 +37,8 @@ function data(over: Partial<ReportData> = {}): ReportData {
         real: [{ uri: PX, title: HOSTILE }],
         kept: [{ uri: PX, title: 'D logit 0.5' }],
         rejected: [],
-        counts: { real: 10, kept: 80, rejected: 0 },
+        withheld: [],
+        counts: { real: 10, kept: 80, rejected: 0, withheld: 0 },
         rejectedByReason: {},
         scores: { kept: [0.3, 0.5, 0.9], rejected: [-1, 0.1] },
         pairs: [{ kept: { uri: PX, title: 'kept' }, real: { uri: PX, title: 'coat/coat-0001.png' }, distance: 0.1234 }],
@@ -144,8 +145,14 @@ describe('renderReport', () => {
   it("says the guard dropped a class's kept images where the filters kept some and the manifest lists none", () => {
     expect(renderReport(data())).toContain('kept synthetic: 1 of 80, best → worst D logit');
     const d = data();
-    d.classes[0] = { ...d.classes[0]!, synthesis: { label: HOSTILE, cut: 0.25, kept: 80 }, kept: [], counts: { real: 10, kept: 0, rejected: 0 } };
+    d.classes[0] = { ...d.classes[0]!, synthesis: { label: HOSTILE, cut: 0.25, kept: 80 }, kept: [], counts: { real: 10, kept: 0, rejected: 0, withheld: 0 } };
     expect(renderReport(d)).toContain("kept synthetic: none delivered — the filters kept 80, and the guard fell back to the class's real images");
+    // With the withheld images on disk (withheld/), their grid takes the kept images' place, and says what they are.
+    const thumb = data().classes[0]!.kept[0]!;
+    d.classes[0] = { ...d.classes[0]!, withheld: [{ ...thumb, title: 'withheld by the guard · D logit 0.5 · seed 7' }], counts: { real: 10, kept: 0, rejected: 0, withheld: 80 } };
+    const html = renderReport(d);
+    expect(html).toContain('kept by the filters, withheld by the guard: 1 of 80, best → worst D logit — not delivered (the manifest fills the class with its real images listed again; these are in withheld/)');
+    expect(html).toContain('withheld by the guard · D logit 0.5 · seed 7');
   });
 
   it("names the guard's mode, seeds and steps above its table", () => {
