@@ -5,7 +5,8 @@
  * A kept set "as good as real" scores about the floor; FID/floor is the figure to compare across runs.
  * Diversity: coverage (Naeem et al. 2020) of the held-out images by the kept ones, against the training images' own,
  * and the kept images' spread (what the run records and the verdict judges).
- * Optionally renders, per scarce class, a strip real | kept | rejected (rejected needs filter.keepRejected).
+ * Optionally renders, per scarce class, a strip real | kept | rejected (rejected needs filter.keepRejected; where
+ * the guard fell back on a class, its kept images are the ones it withheld, in withheld/).
  *
  *   node bench/sample-quality.mjs --runs out/a,out/b --train fixtures/fmnist-tiny --test fixtures/fmnist-tiny-test \
  *     [--extractor-data bench/data/fmnist-lt/test] [--grid docs/images/x.png] [--per 12] [--json] [--raw 500 --psi 1,0.8]
@@ -151,7 +152,10 @@ for (const run of RUNS) {
   const manifest = (await readFile(path.join(run, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   const row = { run: path.relative(ROOT, run), classes: {} };
   for (const label of labels) {
-    const files = manifest.filter((e) => e.source === 'synthetic' && e.label === label).map((e) => path.resolve(run, e.path));
+    // A class the guard fell back on lists no synthetic image: its kept images are in withheld/ (sorted by rank).
+    let files = manifest.filter((e) => e.source === 'synthetic' && e.label === label).map((e) => path.resolve(run, e.path));
+    const wdir = path.join(run, 'withheld', label);
+    if (files.length === 0 && existsSync(wdir)) files = (await readdir(wdir)).filter((f) => f.endsWith('.png')).sort().map((f) => path.join(wdir, f));
     const kept = await decodeFiles(files);
     const rdir = path.join(run, 'rejected', label);
     const rfiles = existsSync(rdir) ? (await readdir(rdir)).filter((f) => f.endsWith('.png')).sort().map((f) => path.join(rdir, f)) : [];
