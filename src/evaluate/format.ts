@@ -7,7 +7,7 @@ import { table } from '../cli/format.js';
 import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { vsOversample } from './rows.js';
 import { DELIVERED } from './arms.js';
-import type { EvaluationResult, PairedDiff, SyntheticUse } from './types.js';
+import type { ArmName, EvaluationResult, PairedDiff, SyntheticUse } from './types.js';
 import { pushAll } from '../util/array.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -155,6 +155,26 @@ export function asWrittenLines(r: EvaluationResult): string[] {
   ];
 }
 
+/**
+ * How to get each classical row in one's own training, said where the synthetic images do not help: the
+ * best row is then what to use instead, and a user who has not met it should not have to look it up.
+ */
+const RECIPES: Record<Exclude<ArmName, 'synthetic'>, (tau: number) => string> = {
+  real: () => 'train on the real images as they are: no rebalancing did better here',
+  oversample: () => "random oversampling: list each scarce class's real images again up to its target (imbalanced-learn's RandomOverSampler; the manifest's `oversampled` rows do just that)",
+  'class-weight': () => "a class-weighted loss on the real images: weight class c by N ÷ (classes × N_c) (scikit-learn's class_weight='balanced'; PyTorch: CrossEntropyLoss(weight=…))",
+  'logit-adjust': (tau) => `logit adjustment: train on the real images as they are, then before the argmax subtract ${tau}·log(the class's share of the training images) from each class's logit (Menon et al. 2021)`,
+};
+
+/** What to use instead where the synthetic images do not help: the best classical row and how to get it (null where they help). */
+export function insteadLine(r: EvaluationResult): string | null {
+  if (r.verdict.helps || r.best === 'synthetic') return null;
+  // Picked by its mean on the test folder: where another classical row's interval to it spans 0, they are level.
+  const level = r.rows.filter((row) => row.name !== r.best && row.name !== 'synthetic' && !(row.vsBest.scarceRecall.high < 0)).map((row) => row.name);
+  const tie = level.length > 0 ? ` (level with ${level.join(' and ')} within the 95 % intervals: any of them)` : '';
+  return `instead: the best row without synthetic images on this test folder is ${r.best}${tie} — ${RECIPES[r.best](r.logitTau)}`;
+}
+
 /** Whether the synthetic row trained on any synthetic image (without one, the verdict says so and there is no use to choose). */
 const hasSynthetic = (r: EvaluationResult): boolean => (r.pooled ? r.pooled.trainings.some((t) => (t.quality ?? []).length > 0) : r.quality !== null);
 
@@ -180,5 +200,7 @@ export function formatEvaluation(r: EvaluationResult): string {
     '',
     `verdict: ${r.verdict.helps ? 'HELPS' : 'DOES NOT HELP'} — ${r.verdict.reason}`,
   );
+  const instead = insteadLine(r);
+  if (instead) out.push(instead);
   return out.join('\n');
 }

@@ -3,7 +3,7 @@
  * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
  */
 import { stringify } from 'yaml';
-import { asWrittenLines, columnClasses, qualityLines } from '../evaluate/format.js';
+import { asWrittenLines, columnClasses, insteadLine, qualityLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
@@ -387,7 +387,7 @@ function evaluation(e: EvaluationResult | null): string {
   const good = v ? v.helps : e.gain >= 0;
   return `<section id="evaluate"><h2>Does it help? (evaluate)</h2>
 ${v ? `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic images help' : 'The synthetic images do not help: do not train on them'}</b> — ${esc(v.reason)}</div>` : ''}
-${asWrittenLines(e).map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
+${[...asWrittenLines(e), ...(v ? [insteadLine(e)].filter((l): l is string => l !== null) : [])].map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
 <div class="verdict ${good ? 'good' : 'bad'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${good ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} (spread ± ${e.gainStd.toFixed(1)}).</div>
 ${table(t.head, t.rows)}
 <p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}${leftOutText(e)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;

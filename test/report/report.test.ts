@@ -314,6 +314,10 @@ describe('renderReport', () => {
     expect(renderReport(none)).toContain('<div class="card"><b>–</b><span>evaluate: no synthetic image delivered to judge</span></div>');
     expect(html).toContain('40.0 ± 2.0');
     expect(html).not.toContain('the manifest as written');
+    // Where they help, nothing to use instead; where they do not, the best row without them and how to get it.
+    expect(html).not.toContain('instead:');
+    const noHelp = renderReport(data({ evaluation: { ...evaluation, gain: -5, verdict: { helps: false, reason: 'not above 0' } } }));
+    expect(noHelp).toMatch(/<div class="verdict neutral">instead: the best row without synthetic images on this test folder is class-weight( \([^)]*\))? — a class-weighted loss on the real images/);
     // The synthetic row trained on half of the images with hard labels: the report says the manifest as written read less.
     const tuned = renderReport(
       data({
