@@ -273,7 +273,7 @@ function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): st
       : histogram({ title, groups: [{ name: 'kept', values: c.scores.kept, color: PALETTE[2]! }, { name: 'rejected', values: c.scores.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel });
   const scale = c.realNearest !== null ? `; for scale, a real ${esc(c.label)} image's nearest other real one is at ${f(c.realNearest)} (median)` : '';
   const pairs = c.pairs.length
-    ? `<h4>Nearest real image of a few kept ones</h4><p class="sub">Each kept image (left) beside the real training image of its class closest to it in pixels (right), with the RMS pixel difference on 0–1${scale}. A much smaller distance is a near-copy of a real image.</p><div class="pairs">${c.pairs
+    ? `<h4>Nearest real image of a few ${c.judged === 'withheld' ? 'withheld' : 'kept'} ones</h4><p class="sub">Each ${c.judged === 'withheld' ? 'withheld' : 'kept'} image (left) beside the real training image of its class closest to it in pixels (right), with the RMS pixel difference on 0–1${scale}. A much smaller distance is a near-copy of a real image.</p><div class="pairs">${c.pairs
         .map((p) => `<figure class="pair" style="--tw:${tw}px;--gw:${2 * tw + 8}px"><img src="${p.kept.uri}" alt="${esc(p.kept.title)}" title="${esc(p.kept.title)}" width="${tw}" height="${tw}"><img src="${p.real.uri}" alt="${esc(p.real.title)}" title="${esc(p.real.title)}" width="${tw}" height="${tw}"><figcaption>distance ${f(p.distance)}</figcaption></figure>`)
         .join('')}</div>`
     : '';

@@ -131,12 +131,15 @@ const STRIPS = 6;
 /** Kept images whose nearest real image is measured for the novelty figure (a spread over more). */
 const NOVELTY_SAMPLE = 64;
 
+/** A synthetic image the report measures: a manifest entry, or a line of withheld.jsonl. */
+type JudgedImage = Pick<ManifestEntry, 'path' | 'score' | 'seed'> & { file_name?: string };
+
 interface Novelty {
   /** Median over the sampled kept images of (distance to the nearest real image of the class) ÷ {@link Novelty.realNearest}. */
   ratio: number | null;
   /** Median distance of a real image of the class to its nearest other real one. */
   realNearest: number | null;
-  kept: { entry: ManifestEntry; px: Uint8Array; realPx: Uint8Array; realPath: string; distance: number }[];
+  kept: { entry: JudgedImage; px: Uint8Array; realPx: Uint8Array; realPath: string; distance: number }[];
   /** Median neighbouring correlation (4× average-pooled) of the sampled kept images, and of the real images (see {@link smoothness}). */
   smoothness: { kept: number; real: number } | null;
 }
@@ -203,7 +206,7 @@ function averagePool(px: Uint8Array, size: number, channels: number, f: number):
  * each other (pixel RMS on 0–1). About 1: as new as another real image would be; well above 1: farther from
  * every real image than real images are from each other (noise, blobs); near 0: copies.
  */
-export async function measureNovelty(out: string, kept: ManifestEntry[], real: ManifestEntry[], decode: Decode): Promise<Novelty> {
+export async function measureNovelty(out: string, kept: readonly JudgedImage[], real: ManifestEntry[], decode: Decode): Promise<Novelty> {
   const pool = spread(real, NEAREST_POOL);
   const poolPx = await decodeAll(await locateImages(out, pool), decode);
   const ok = poolPx.map((p, i) => ({ p, e: pool[i]! })).filter((x): x is { p: Uint8Array; e: ManifestEntry } => x.p !== null);
@@ -358,6 +361,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
       kept: [],
       rejected: [],
       withheld: [],
+      judged: 'kept',
       counts: { real: real.length, kept: kept.length, rejected: rejected === null ? null : rej.length, withheld: held.length },
       rejectedByReason: Object.fromEntries([...byReason].map(([r, l]) => [r, l.length])),
       scores: { kept: kept.map((e) => e.score).filter((s): s is number => typeof s === 'number'), rejected: rej.map((r) => r.score) },
@@ -386,14 +390,16 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     view.rejected = await show(mixed.map((r) => path.resolve(out, r.path)), mixed.map((r) => `${r.reason}: ${r.detail} · D logit ${fmt(r.score)}`));
     const heldShown = spread(held, k);
     view.withheld = await show(heldShown.map((w) => path.resolve(out, w.path)), heldShown.map((w) => `withheld by the guard · D logit ${fmt(w.score)} · seed ${w.seed}`));
-    // A few kept images beside their nearest real image, and the novelty figure behind the verdict.
-    const nov = await measureNovelty(out, kept, real, decode);
+    // A few kept images beside their nearest real image, and the novelty figure behind the verdict — of the
+    // images the guard withheld where it delivered none.
+    if (kept.length === 0 && held.length > 0) view.judged = 'withheld';
+    const nov = await measureNovelty(out, kept.length === 0 ? held : kept, real, decode);
     view.realNearest = nov.realNearest;
     view.novelty = nov.ratio;
     view.structure = nov.smoothness;
     for (const x of spread(nov.kept, PAIRS)) {
       view.pairs.push({
-        kept: { uri: await pngUri(x.px, size, size, channels, zoom), title: `kept, D logit ${fmt(x.entry.score)} · seed ${x.entry.seed}` },
+        kept: { uri: await pngUri(x.px, size, size, channels, zoom), title: `${view.judged}, D logit ${fmt(x.entry.score)} · seed ${x.entry.seed}` },
         real: { uri: await pngUri(x.realPx, size, size, channels, zoom), title: x.realPath },
         distance: x.distance,
       });

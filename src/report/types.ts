@@ -111,6 +111,8 @@ export interface ClassView {
   rejected: Thumb[];
   /** Kept images of a class the guard fell back on (withheld/: not in the manifest), best first. */
   withheld: Thumb[];
+  /** Which images the nearest-real pairs, novelty and structure were measured on: the delivered ones, or where none were delivered those the guard withheld. */
+  judged: 'kept' | 'withheld';
   /** Totals behind the grids; `rejected` null when rejected candidates were not kept. */
   counts: { real: number; kept: number; rejected: number | null; withheld: number };
   rejectedByReason: Record<string, number>;

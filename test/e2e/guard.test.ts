@@ -64,6 +64,9 @@ describe('guard (e2e)', () => {
     }
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     expect(html.match(/kept by the filters, withheld by the guard: \d+ of \d+/g)).toHaveLength(SCARCE.length);
+    // … and measured as delivered ones are: beside their nearest real images, with the novelty figure in the verdict.
+    expect(html.match(/<h4>Nearest real image of a few withheld ones<\/h4>/g)).toHaveLength(SCARCE.length);
+    expect(html).toContain('title="withheld, D logit');
   });
 
   it('shows its progress: at most 3 seeds × (1 + 3 classes judged) classifiers (guard.seeds 3), the last line at the total trained', async () => {

@@ -38,6 +38,7 @@ function data(over: Partial<ReportData> = {}): ReportData {
         kept: [{ uri: PX, title: 'D logit 0.5' }],
         rejected: [],
         withheld: [],
+        judged: 'kept',
         counts: { real: 10, kept: 80, rejected: 0, withheld: 0 },
         rejectedByReason: {},
         scores: { kept: [0.3, 0.5, 0.9], rejected: [-1, 0.1] },
