@@ -170,8 +170,13 @@ const RECIPES: Record<Exclude<ArmName, 'synthetic'>, (tau: number) => string> = 
 export function insteadLine(r: EvaluationResult): string | null {
   if (r.verdict.helps || r.best === 'synthetic') return null;
   // Picked by its mean on the test folder: where another classical row's interval to it spans 0, they are level.
-  const level = r.rows.filter((row) => row.name !== r.best && row.name !== 'synthetic' && !(row.vsBest.scarceRecall.high < 0)).map((row) => row.name);
-  const tie = level.length > 0 ? ` (level with ${level.join(' and ')} within the 95 % intervals: any of them)` : '';
+  const others = r.rows.filter((row) => row.name !== r.best && row.name !== 'synthetic');
+  const level = others.filter((row) => !(row.vsBest.scarceRecall.high < 0)).map((row) => row.name);
+  const tie = others.some((row) => !Number.isFinite(row.vsBest.scarceRecall.high))
+    ? ' (by its mean over one seed: no interval tells it from the others)'
+    : level.length > 0
+      ? ` (level with ${level.length === 1 ? level[0] : `${level.slice(0, -1).join(', ')} and ${level.at(-1)}`} within the 95 % intervals: any of them)`
+      : '';
   return `instead: the best row without synthetic images on this test folder is ${r.best}${tie} — ${RECIPES[r.best](r.logitTau)}`;
 }
 

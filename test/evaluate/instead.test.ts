@@ -40,6 +40,11 @@ describe('what to use instead', () => {
     expect(insteadLine(r)).toMatch(/is (logit-adjust|oversample) \(level with (oversample|logit-adjust) within the 95 % intervals: any of them\) — /);
   });
 
+  it('names no tie from one seed, which gives no interval', () => {
+    const one = evaluationOf(['s'], [0], (a) => [{ seed: 0, balancedAccuracy: 0.8, macroF1: 0.5, recall: { s: a === 'oversample' ? 0.7 : 0.6, big: 0.9 }, scarceRecall: a === 'oversample' ? 0.7 : 0.6, majorityRecall: 0.9, confusion: {} }]);
+    expect(insteadLine(one)).toMatch(/is oversample \(by its mean over one seed: no interval tells it from the others\) — random oversampling/);
+  });
+
   it('says nothing where they help', () => {
     const r = result({ oversample: 0.6, synthetic: 0.75 });
     expect(r.verdict.helps).toBe(true);
