@@ -5,7 +5,9 @@ import { loadConfig } from '../config/load.js';
 import { resolveDecode } from '../dataset/auto-decode.js';
 import { layoutWarnings } from '../dataset/layout.js';
 import { InputError } from '../errors.js';
-import { gateFailure, plan, runPipeline, type Summary } from '../pipeline.js';
+import { gateFailure, runPipeline, type Summary } from '../pipeline.js';
+import { inspectFolder, type Accounted } from '../stages/ingest.js';
+import { fewHeldOutNote } from '../guard/preview.js';
 import { createProgress, printable, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
 import { preflight } from '../stages/preflight.js';
@@ -13,6 +15,9 @@ import { scanImport } from '../generate/import.js';
 import { table } from './format.js';
 import { printVerdicts } from './verdicts.js';
 import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat, resumeCommand } from './options.js';
+
+/** Rejected files a dry run names before "… and N more". */
+const LISTED = 20;
 
 interface RunFlags {
   input?: string;
@@ -67,27 +72,50 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       const progress = createProgress(mode);
       for (const w of warnings) progress({ type: 'warn', message: w });
       if (flags.dryRun) {
-        progress.close();
         // What run would refuse before touching anything, a dry run refuses too.
-        await preflight(config, { force: flags.force ?? false });
-        const { scan, balance } = await plan(config);
+        await preflight(config, { force: flags.force ?? false }).catch((err: unknown) => {
+          progress.close();
+          throw err;
+        });
+        // The plan of the images run would ingest: decoded as `scan` decodes them (reading the out folder's
+        // decode cache, writing nothing), so an unreadable file is not counted as an image of its class.
+        let a: Accounted;
+        try {
+          a = await inspectFolder(config, (e) => (e.type === 'warn' ? undefined : progress(e)), signal);
+        } finally {
+          progress.close();
+        }
+        const { scan, plan: balance } = a;
         const resolved = await resolveDecode(config, scan);
         // generate.from: the candidate files each scarce class would get (listed, not decoded).
         const scarce = balance.classes.filter((c) => c.deficit > 0 && c.count > 0).map((c) => c.label);
         const found = config.generate.from !== null && scarce.length > 0 ? await scanImport(config.generate.from, scarce, config.scan.recursive) : null;
         const candidates = (label: string) => (found && scarce.includes(label) ? found.files.filter((f) => f.label === label).length : null);
         // Meant for reading: JSON only when asked for explicitly.
+        // The guard's note on classes it will judge on too few held-out images: the plan is where it changes what to do.
+        const few = fewHeldOutNote(
+          balance.classes.filter((c) => c.deficit > 0 && c.count > 0),
+          config.train.validation,
+          config.guard.mode,
+          config.generate.from !== null,
+        );
+        const rejected = a.records.filter((r) => r.status === 'rejected');
         if (format === 'json') {
           const imported = found ? { from: found.root, classes: scarce.map((label) => ({ label, files: candidates(label) })) } : null;
-          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance, ...(imported ? { imported } : {}), warnings: layoutWarnings(scan) }, null, 2) + '\n');
+          const notes = few ? [few] : [];
+          process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance, files: a.counts, rejected: rejected.map((r) => ({ path: r.path, reason: r.reason })), ...(imported ? { imported } : {}), warnings: layoutWarnings(scan), notes }, null, 2) + '\n');
           return;
         }
         process.stdout.write(`# resolved config${resolved.message ? ` (${resolved.message})` : ''}\n${stringify(resolved.config)}\n# plan\n`);
         const head = ['class', 'images', 'target', 'deficit', ...(found ? ['candidates (generate.from)'] : [])];
         const rows = balance.classes.map((c) => [c.label, c.count, c.target, c.deficit, ...(found ? [candidates(c.label) ?? '–'] : [])]);
         process.stdout.write(table(head, rows, head.map((_, i) => i > 0)) + '\n');
+        process.stdout.write(`files: ${a.counts.ingested} ingested, ${a.counts.ignored} ignored, ${a.counts.rejected} rejected${rejected.length > 0 ? ' (not counted)' : ''}\n`);
         // The run would say these before training; the plan is where they change what to do.
+        for (const r of rejected.slice(0, LISTED)) process.stderr.write(`warning: rejected ${printable(r.path)}: ${printable(r.reason ?? '')}\n`);
+        if (rejected.length > LISTED) process.stderr.write(`warning: … and ${rejected.length - LISTED} more rejected files (gan-augment scan lists them)\n`);
         for (const w of layoutWarnings(scan)) process.stderr.write(`warning: ${printable(w)}\n`);
+        if (few) process.stderr.write(`${printable(few)}\n`);
         return;
       }
       const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));

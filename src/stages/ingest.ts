@@ -76,7 +76,7 @@ export interface Ingested extends Accounted {
   data: LabelledImages;
 }
 
-/** Scans and plans without decoding: what `--dry-run` shows. */
+/** Scans and plans without decoding (counting files, not images): what `validate` shows. `run --dry-run` decodes, as `scan` does (`inspectFolder`). */
 export async function planFromScan(config: ParsedConfig): Promise<{ scan: ScanResult; balance: BalancePlan }> {
   const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
   const balance = planBalance(

@@ -1,7 +1,7 @@
 /**
  * The built CLI, run as a user would, on the bundled fixture dataset.
  */
-import { access, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import sharp from 'sharp';
@@ -125,6 +125,29 @@ describe('gan-augment CLI errors and plans', () => {
     expect(r.stdout).toContain('steps: 7');
     expect(r.stdout).toMatch(/coat\s+10\s+100\s+90/);
     await expect(access(out)).rejects.toThrow();
+  });
+
+  it('--dry-run plans from the images run would ingest: an unreadable file is not counted, and it says so, with the guard\'s note', async () => {
+    const root = path.join(await tempDir(), 'data');
+    for (const [c, n] of [['bag', 6], ['coat', 3]] as const) {
+      await mkdir(path.join(root, c), { recursive: true });
+      for (const f of (await readdir(path.join(FIXTURE, c))).sort().slice(0, n)) await writeFile(path.join(root, c, f), await readFile(path.join(FIXTURE, c, f)));
+    }
+    await writeFile(path.join(root, 'coat', 'broken.png'), 'not an image');
+    const args = ['run', path.join(ROOT, 'configs/quickstart.yaml'), '--input', root, '--out', path.join(path.dirname(root), 'out'), '--dry-run', '--set', 'guard=fallback'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    // Counting files, coat would read 4 (a deficit of 2); run ingests 3.
+    expect(r.stdout).toMatch(/\ncoat\s+3\s+6\s+3\n/);
+    expect(r.stdout).toContain('files: 9 ingested, 0 ignored, 1 rejected (not counted)');
+    expect(r.stderr).toContain('warning: rejected coat/broken.png: not an image');
+    expect(r.stderr).toContain('guard: "coat" will be judged on 2 held-out real images');
+    const j = JSON.parse((await runCli([...args, '--log-format', 'json'])).stdout);
+    expect(j.plan.classes.find((c: { label: string }) => c.label === 'coat')).toEqual({ label: 'coat', count: 3, target: 6, deficit: 3 });
+    expect(j.files).toMatchObject({ ingested: 9, rejected: 1 });
+    expect(j.rejected).toEqual([{ path: 'coat/broken.png', reason: expect.stringContaining('not an image') }]);
+    expect(j.notes).toEqual([expect.stringContaining('guard: "coat" will be judged on 2 held-out real images')]);
+    await expect(access(path.join(path.dirname(root), 'out'))).rejects.toThrow();
   });
 
   it('scan --json gives classes, counts, targets and deficits', async () => {
