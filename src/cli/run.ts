@@ -91,7 +91,6 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         const scarce = balance.classes.filter((c) => c.deficit > 0 && c.count > 0).map((c) => c.label);
         const found = config.generate.from !== null && scarce.length > 0 ? await scanImport(config.generate.from, scarce, config.scan.recursive) : null;
         const candidates = (label: string) => (found && scarce.includes(label) ? found.files.filter((f) => f.label === label).length : null);
-        // Meant for reading: JSON only when asked for explicitly.
         // The guard's note on classes it will judge on too few held-out images: the plan is where it changes what to do.
         const few = fewHeldOutNote(
           balance.classes.filter((c) => c.deficit > 0 && c.count > 0),
@@ -100,6 +99,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
           config.generate.from !== null,
         );
         const rejected = a.records.filter((r) => r.status === 'rejected');
+        // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {
           const imported = found ? { from: found.root, classes: scarce.map((label) => ({ label, files: candidates(label) })) } : null;
           const notes = few ? [few] : [];
