@@ -7,6 +7,7 @@ import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { verdictLine } from '../report/verdict.js';
 import { REPORT_FILE } from '../report/write.js';
 import { exists } from '../util/fs.js';
+import { outLayout } from '../out/layout.js';
 import { jsonOutput } from './options.js';
 
 /**
@@ -38,7 +39,7 @@ export async function printVerdicts(s: Summary, format: LogFormat, report: boole
     const withheld = verdicts.filter((v) => v.verdict === 'poor' && v.withheld).map((v) => v.label);
     if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);
     // The guard left these out already: nothing to undo, and the user should know what the manifest holds instead.
-    if (withheld.length > 0) lines.push(`not delivered: the guard left out the synthetic images of ${withheld.join(', ')}; the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would`);
+    if (withheld.length > 0) lines.push(`not delivered: the guard left out the synthetic images of ${withheld.join(', ')}; the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would${(await exists(outLayout(s.out).withheld)) ? `; the images it judged are in ${outLayout(s.out).withheld}/ (and in the report)` : ''}`);
   }
   lines.push(hasReport ? `report: ${file}` : `report: not written (output.report is off); \`gan-augment report ${s.out}\` writes it`);
   process.stdout.write(lines.join('\n') + '\n');
