@@ -237,6 +237,15 @@ export function setsToTest(helping: readonly GuardClass[]): string[][] {
 }
 
 /**
+ * The sets tested under `warn`, in order: every class, as `warn` delivers them; then, where that gains nothing,
+ * the sets `fallback` would test ({@link setsToTest}) — so the run can say what `fallback` would deliver instead.
+ */
+export function setsToTestUnderWarn(all: readonly string[], helping: readonly GuardClass[]): string[][] {
+  const key = (set: readonly string[]) => set.join('\u0000');
+  return [[...all], ...setsToTest(helping).filter((set) => key(set) !== key(all))];
+}
+
+/**
  * A whole trained on `trained` of `seeds` seeds only (under `warn`, where it decides nothing, it is given up on
  * as a class is: `GUARD_FIRST_SEEDS`): as {@link decideWhole} found it over those seeds — a mean gain ≤ 0
  * cannot pass — with a reason that says so.
@@ -248,8 +257,9 @@ export function wholeStoppedEarly(whole: GuardWhole, trained: number, seeds: num
 /**
  * The final decisions: the classes of the first set tested whose whole gains (`tried`, in order) keep their
  * images; every other class that helped alone is found not to help, saying what the scarce classes together
- * did with it — under `fallback` it falls back; under `warn` (whose one set is every class, as delivered) it is
- * delivered all the same, as `warn` delivers everything.
+ * did with it — under `fallback` it falls back; under `warn` (whose first set is every class, as delivered,
+ * then those `fallback` would test) it is delivered all the same, as `warn` delivers everything, and the
+ * reason names what `fallback` would deliver instead.
  */
 export function settleSets(perClass: readonly GuardClass[], tried: readonly GuardWhole[], mode: Exclude<GuardMode, 'off'> = 'fallback'): GuardClass[] {
   const delivered = tried.find((w) => w.helps);
@@ -258,7 +268,7 @@ export function settleSets(perClass: readonly GuardClass[], tried: readonly Guar
     if (!c.helps || keep.has(c.label)) return c;
     const own = tried.filter((w) => w.classes.includes(c.label));
     const why = own.map((w) => `with ${w.classes.join(', ')} filled with synthetic images, ${w.reason}`).join('; ');
-    const instead = delivered ? `; delivered instead: the synthetic images of ${delivered.classes.join(', ')}` : '';
+    const instead = !delivered ? '' : mode === 'warn' ? `; under guard: fallback the run would deliver the synthetic images of ${delivered.classes.join(', ')} instead` : `; delivered instead: the synthetic images of ${delivered.classes.join(', ')}`;
     return { ...c, decision: mode === 'warn' ? c.decision : 'fallback', helps: false, reason: `${c.reason}; but the scarce classes together do not gain: ${why}${instead}` };
   });
 }

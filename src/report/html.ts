@@ -132,9 +132,12 @@ function header(d: ReportData): string {
  * set gained, or nothing synthetic was delivered).
  */
 function deliveredTogether(s: SummaryLike | null): string {
-  const last = s?.guard?.rounds?.at(-1);
-  if (s?.guard?.mode !== 'warn' || !last || last.helps !== false) return '';
-  return `<div class="verdict bad">The guard (warn) delivered the synthetic images of ${esc((last.classes ?? []).join(', '))}, and with them the scarce classes together gained nothing on held-out images: ${esc(last.reason ?? '')}. <a href="#guard">The guard</a></div>`;
+  // Under warn the first set is what it delivers; any after it, what fallback would deliver instead.
+  const whole = s?.guard?.rounds?.[0];
+  if (s?.guard?.mode !== 'warn' || !whole || whole.helps !== false) return '';
+  const instead = s.guard.rounds!.slice(1).find((r) => r.helps);
+  const fallback = instead ? ` Under guard: fallback the run would deliver the synthetic images of ${esc((instead.classes ?? []).join(', '))} instead: ${esc(instead.reason ?? '')}.` : '';
+  return `<div class="verdict bad">The guard (warn) delivered the synthetic images of ${esc((whole.classes ?? []).join(', '))}, and with them the scarce classes together gained nothing on held-out images: ${esc(whole.reason ?? '')}.${fallback} <a href="#guard">The guard</a></div>`;
 }
 
 /** A check without a verdict: its figure is missing, or too thin to vouch for the class (its why says which). */
@@ -191,14 +194,18 @@ function guard(s: SummaryLike | null): string {
     gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),
     1,
     [4],
-  )}${together(gd.rounds ?? [])}`;
+  )}${together(gd.rounds ?? [], gd.mode)}`;
 }
 
-/** The guard's sets tested side by side, each judged on the scarce classes together. */
-function together(rounds: readonly { classes?: string[]; helps?: boolean; reason?: string }[]): string {
+/** The guard's sets tested side by side, each judged on the scarce classes together (under warn: first what it delivers, then what fallback would). */
+function together(rounds: readonly { classes?: string[]; helps?: boolean; reason?: string }[], mode: string | undefined): string {
   if (rounds.length === 0) return '';
   const item = (r: (typeof rounds)[number]) => `<li>with the synthetic images of ${esc((r.classes ?? []).join(', '))}: ${r.helps ? '<span class="ok">a gain</span>' : '<span class="bad">no gain</span>'} — ${esc(r.reason ?? '')}</li>`;
-  return `<p>The scarce classes together, each set tested side by side as it would be delivered:</p><ul>${rounds.map(item).join('')}</ul>`;
+  const lead =
+    mode === 'warn' && rounds.length > 1
+      ? 'The scarce classes together: first with every class as delivered (guard: warn), then the sets guard: fallback would test to choose what to deliver instead:'
+      : 'The scarce classes together, each set tested side by side as it would be delivered:';
+  return `<p>${lead}</p><ul>${rounds.map(item).join('')}</ul>`;
 }
 
 function balance(s: SummaryLike | null): string {

@@ -32,7 +32,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, decideWhole, GUARD_FIRST_SEEDS, noGainSoFar, setsToTest, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, GUARD_FIRST_SEEDS, noGainSoFar, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -256,15 +256,19 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   });
   // Then the classes that gained alone (fallback), or every class (warn: what it delivers), side by side as the
   // manifest would deliver them, judged on the scarce classes together; under fallback, where that set does
-  // not gain, smaller ones down to each alone (setsToTest). Under warn the set decides nothing, so it gets the classes'
-  // early give-up: trained seed by seed past the first only while its mean gain so far is above 0.
+  // not gain, smaller ones down to each alone (setsToTest) — under warn too, where every class together gains
+  // nothing, to say what fallback would deliver instead (setsToTestUnderWarn). Warn's delivered set decides
+  // nothing, so it gets the classes' early give-up: trained seed by seed past the first only while its mean gain so far is above 0.
   const rounds: GuardWhole[] = [];
-  const sets = mode === 'warn' ? [judged.map((c) => c.label)] : mode === 'fallback' ? setsToTest(perClass.filter((d) => d.helps)) : [];
-  for (const set of sets) {
+  const helping = perClass.filter((d) => d.helps);
+  const sets = mode === 'warn' ? setsToTestUnderWarn(judged.map((c) => c.label), helping) : mode === 'fallback' ? setsToTest(helping) : [];
+  for (const [i, set] of sets.entries()) {
     const tested = set.map((l) => judged.findIndex((c) => c.label === l));
     const key = tested.join(',');
     const wholeOf = () => decideWhole(set, judged.map((_c, m) => figuresIn(arms.get(key)!, m)));
-    if (!arms.has(key)) await trainSets(0, mode === 'warn' ? early : seeds.length, [tested], false);
+    // Only warn's delivered set (its first) is given up on early; what fallback would deliver keeps every seed, as under fallback.
+    const givenUp = mode === 'warn' && i === 0;
+    if (!arms.has(key)) await trainSets(0, givenUp ? early : seeds.length, [tested], false);
     while (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainSets(arms.get(key)!.length, arms.get(key)!.length + 1, [tested], false);
     const trained = arms.get(key)!.length;
     const whole = trained < seeds.length ? wholeStoppedEarly(wholeOf(), trained, seeds.length) : wholeOf();
@@ -385,13 +389,27 @@ export async function runGuard(
   return summary;
 }
 
-/** The console line on the scarce classes together, in the last set tested (a warning where `warn` delivers what does not help them). */
+/**
+ * The console line on the scarce classes together: under `fallback` in the last set tested; under `warn` in
+ * what it delivers (a warning where that does not help them), then what `fallback` would deliver instead where
+ * smaller sets were tested.
+ */
 function emitWhole(summary: GuardSummary, emit: EventSink): void {
   const last = summary.rounds.at(-1);
   if (!last) return;
+  if (summary.mode === 'warn') {
+    const whole = summary.rounds[0]!;
+    emit({ type: whole.helps ? 'info' : 'warn', message: `guard: the scarce classes together, with the synthetic images of ${whole.classes.join(', ')} as delivered (guard: warn): ${whole.helps ? '' : 'no gain — '}${whole.reason}` });
+    if (summary.rounds.length === 1) return;
+    const instead = summary.rounds.slice(1).find((r) => r.helps);
+    const message = instead
+      ? `guard: under guard: fallback the run would deliver the synthetic images of ${instead.classes.join(', ')} instead: ${instead.reason}`
+      : `guard: under guard: fallback the run would deliver none: the classes that gained alone (${summary.rounds.at(-1)!.classes.join(', ')} …) did not gain the scarce classes together in any set tested`;
+    emit({ type: 'info', message });
+    return;
+  }
   const first = summary.rounds[0]!.classes;
   const again = summary.rounds.length > 1 ? ` (tested again without ${first.filter((l) => !last.classes.includes(l)).join(', ')})` : '';
-  const delivered = summary.mode === 'warn' ? ' as delivered (guard: warn)' : '';
-  const message = `guard: the scarce classes together, with the synthetic images of ${last.classes.join(', ')}${delivered}${again}: ${last.helps ? '' : 'no gain — '}${last.reason}`;
-  emit({ type: !last.helps && summary.mode === 'warn' ? 'warn' : 'info', message });
+  const message = `guard: the scarce classes together, with the synthetic images of ${last.classes.join(', ')}${again}: ${last.helps ? '' : 'no gain — '}${last.reason}`;
+  emit({ type: 'info', message });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, noGainSoFar, setsToTest, stoppedEarly, settleSets, wholeStoppedEarly, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, noGainSoFar, setsToTest, setsToTestUnderWarn, stoppedEarly, settleSets, wholeStoppedEarly, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
 /** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
@@ -165,6 +165,18 @@ describe('setsToTest and settleSets', () => {
     expect(final[1]!.reason).toBe("pullover's reason");
     // Where the whole gains, nothing changes.
     expect(settleSets(perClass, [whole(true, ['coat', 'pullover'])], 'warn')).toEqual(perClass);
+  });
+  it('under warn, where every class together gains nothing, tests the sets fallback would, and says what fallback would deliver', () => {
+    const helping = [cls('coat', true, 5), cls('pullover', true, 9)];
+    // Every class first (what warn delivers), then fallback's sets without repeating it.
+    expect(setsToTestUnderWarn(['coat', 'pullover', 'shirt'], helping)).toEqual([['coat', 'pullover', 'shirt'], ['coat', 'pullover'], ['pullover'], ['coat']]);
+    expect(setsToTestUnderWarn(['coat', 'pullover'], helping)).toEqual([['coat', 'pullover'], ['pullover'], ['coat']]);
+    expect(setsToTestUnderWarn(['coat', 'shirt'], [])).toEqual([['coat', 'shirt']]);
+    // shirt helped alone, coat too, but only coat + pullover together gain: all stay delivered (warn); shirt's reason says what fallback would deliver.
+    const perClass = [cls('coat', true, 5), cls('pullover', true, 9), cls('shirt', true, 2)];
+    const final = settleSets(perClass, [whole(false, ['coat', 'pullover', 'shirt']), whole(true, ['coat', 'pullover'])], 'warn');
+    expect(final.map((c) => [c.label, c.decision, c.helps])).toEqual([['coat', 'kept', true], ['pullover', 'kept', true], ['shirt', 'kept', false]]);
+    expect(final[2]!.reason).toBe("shirt's reason; but the scarce classes together do not gain: with coat, pullover, shirt filled with synthetic images, no gain found; under guard: fallback the run would deliver the synthetic images of coat, pullover instead");
   });
 });
 

@@ -189,6 +189,11 @@ describe('renderReport', () => {
     expect(renderReport(d)).not.toContain('The guard (warn) delivered');
     d.summary!.guard = { mode: 'warn', perClass };
     expect(renderReport(d)).not.toContain('The guard (warn) delivered');
+    // Where smaller sets were tested after it (what fallback would deliver), the banner still reads the delivered set, and names fallback's.
+    d.summary!.guard = { mode: 'warn', perClass, rounds: [{ classes: ['coat', 'pullover'], helps: false, reason: 'gain +1.7 <b>' }, { classes: ['coat'], helps: true, reason: 'gain +3.0' }] };
+    const html = renderReport(d);
+    expect(html).toContain('The guard (warn) delivered the synthetic images of coat, pullover, and with them the scarce classes together gained nothing on held-out images: gain +1.7 &lt;b&gt;. Under guard: fallback the run would deliver the synthetic images of coat instead: gain +3.0. <a href="#guard">The guard</a></div>');
+    expect(html).toContain('first with every class as delivered (guard: warn), then the sets guard: fallback would test');
   });
 
   it('a gate with no limits does not read as a pass', () => {
