@@ -269,7 +269,7 @@ export const SHORTHANDS = { guard: 'mode' } as const;
 const GuardSchema = z
   .preprocess((v) => (typeof v === 'string' ? { [SHORTHANDS.guard]: v } : v), GUARD_SECTION.prefault({}))
   .describe(
-    "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a classifier more than its real images listed again (soft-recall gain with 95 % confidence over seeds and held-out images, balanced accuracy not lower), then whether the classes that help, delivered together, help the scarce classes together (under `warn`, whether every class's images together, as delivered, do). `guard: warn` is short for `guard: {mode: warn}`.",
+    "Do no harm: before writing, check on the real images the GAN never trained on (train.validation) whether each scarce class's synthetic images help a classifier more than its real images listed again (soft-recall gain with 95 % confidence over seeds and held-out images, balanced accuracy not lower), then whether the classes that help, delivered together, help the scarce classes together (under `warn`, whether every class's images together, as delivered, do — and where they do not, what `fallback` would deliver instead). `guard: warn` is short for `guard: {mode: warn}`.",
   );
 
 /** How the kept synthetic images enter the augmented dataset (`deliver`). */
