@@ -82,7 +82,8 @@ export interface GuardSummary {
    * Each set of classes tested side by side, in order, judged on the scarce classes together: under
    * `fallback` the classes that gained alone, then smaller sets down to each alone (guard/decide.ts `setsToTest`), the last
    * the one delivered if it gains (empty where no class gained alone); under `warn` every class, as delivered
-   * (empty in summaries before 2026-12-06's afternoon).
+   * (empty in summaries before 2026-12-06's afternoon), then, where that gains nothing, the sets `fallback`
+   * would test: the first of those that gains is what `fallback` would deliver instead.
    */
   rounds: GuardWhole[];
   seconds: number;
