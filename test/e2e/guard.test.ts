@@ -19,7 +19,8 @@ describe('guard (e2e)', () => {
   let r: CliResult;
   beforeAll(async () => {
     out = await tempDir();
-    r = await runCli(['run', CONFIG, '--out', out, '--backend', 'wasm', '--log-format', 'text', '--set', ...NOISE, 'guard=fallback']);
+    // As the one shard of one (--shard 0/1), so that merge can be run on it below.
+    r = await runCli(['run', CONFIG, '--out', out, '--backend', 'wasm', '--log-format', 'text', '--shard', '0/1', '--set', ...NOISE, 'guard=fallback']);
   }, 600_000);
 
   it('falls back on every class whose synthetic images are noise, and says so', async () => {
@@ -64,6 +65,12 @@ describe('guard (e2e)', () => {
     }
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     expect(html.match(/kept by the filters, withheld by the guard: \d+ of \d+/g)).toHaveLength(SCARCE.length);
+    // merge carries them over: the same list, the same files.
+    const merged = path.join(path.dirname(out), `${path.basename(out)}-merged`);
+    const m = await runCli(['merge', out, '--out', merged, '-q', '--log-format', 'text']);
+    expect(m.code, m.stderr).toBe(0);
+    expect(await readFile(path.join(merged, 'withheld', 'withheld.jsonl'), 'utf8')).toBe(await readFile(path.join(out, 'withheld', 'withheld.jsonl'), 'utf8'));
+    for (const label of SCARCE) expect((await readdir(path.join(merged, 'withheld', label))).sort()).toEqual((await readdir(path.join(out, 'withheld', label))).sort());
     // … and measured as delivered ones are: beside their nearest real images, with the novelty figure in the verdict.
     expect(html.match(/<h4>Nearest real image of a few withheld ones<\/h4>/g)).toHaveLength(SCARCE.length);
     expect(html).toContain('title="withheld, D logit');
