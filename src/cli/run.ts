@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
-import { resolveDecode } from '../dataset/auto-decode.js';
 import { layoutWarnings } from '../dataset/layout.js';
 import { InputError } from '../errors.js';
 import { gateFailure, runPipeline, type Summary } from '../pipeline.js';
-import { inspectFolder, type Accounted } from '../stages/ingest.js';
+import { inspectFolder, type Inspected } from '../stages/ingest.js';
 import { fewHeldOutNote } from '../guard/preview.js';
 import { createProgress, printable, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
@@ -79,25 +78,20 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         });
         // The plan of the images run would ingest: decoded as `scan` decodes them (reading the out folder's
         // decode cache, writing nothing), so an unreadable file is not counted as an image of its class.
-        let a: Accounted;
+        let a: Inspected;
         try {
           a = await inspectFolder(config, (e) => (e.type === 'warn' ? undefined : progress(e)), signal);
         } finally {
           progress.close();
         }
-        const { scan, plan: balance } = a;
-        const resolved = await resolveDecode(config, scan);
+        const { scan, plan: balance, resolved } = a;
         // generate.from: the candidate files each scarce class would get (listed, not decoded).
-        const scarce = balance.classes.filter((c) => c.deficit > 0 && c.count > 0).map((c) => c.label);
+        const scarceClasses = balance.classes.filter((c) => c.deficit > 0 && c.count > 0);
+        const scarce = scarceClasses.map((c) => c.label);
         const found = config.generate.from !== null && scarce.length > 0 ? await scanImport(config.generate.from, scarce, config.scan.recursive) : null;
         const candidates = (label: string) => (found && scarce.includes(label) ? found.files.filter((f) => f.label === label).length : null);
         // The guard's note on classes it will judge on too few held-out images: the plan is where it changes what to do.
-        const few = fewHeldOutNote(
-          balance.classes.filter((c) => c.deficit > 0 && c.count > 0),
-          config.train.validation,
-          config.guard.mode,
-          config.generate.from !== null,
-        );
+        const few = fewHeldOutNote(scarceClasses, config.train.validation, config.guard.mode, config.generate.from !== null);
         const rejected = a.records.filter((r) => r.status === 'rejected');
         // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {

@@ -9,6 +9,7 @@ import { vsOversample } from './rows.js';
 import { DELIVERED } from './arms.js';
 import type { ArmName, EvaluationResult, PairedDiff, SyntheticUse } from './types.js';
 import { pushAll } from '../util/array.js';
+import { andList } from '../util/text.js';
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
 const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
@@ -175,7 +176,7 @@ export function insteadLine(r: EvaluationResult): string | null {
   const tie = others.some((row) => !Number.isFinite(row.vsBest.scarceRecall.high))
     ? ' (by its mean over one seed: no interval tells it from the others)'
     : level.length > 0
-      ? ` (level with ${level.length === 1 ? level[0] : `${level.slice(0, -1).join(', ')} and ${level.at(-1)}`} within the 95 % intervals: any of them)`
+      ? ` (level with ${andList(level)} within the 95 % intervals: any of them)`
       : '';
   return `instead: the best row without synthetic images on this test folder is ${r.best}${tie} — ${RECIPES[r.best](r.logitTau)}`;
 }

@@ -254,6 +254,9 @@ export function wholeStoppedEarly(whole: GuardWhole, trained: number, seeds: num
   return { ...whole, helps: false, reason: gaveUp(trained, seeds, whole.gain.mean) };
 }
 
+/** What `warn` says `fallback` would deliver instead (console, report, a class's reason). */
+export const fallbackInstead = (classes: readonly string[]): string => `under guard: fallback the run would deliver the synthetic images of ${classes.join(', ')} instead`;
+
 /**
  * The final decisions: the classes of the first set tested whose whole gains (`tried`, in order) keep their
  * images; every other class that helped alone is found not to help, saying what the scarce classes together
@@ -268,7 +271,7 @@ export function settleSets(perClass: readonly GuardClass[], tried: readonly Guar
     if (!c.helps || keep.has(c.label)) return c;
     const own = tried.filter((w) => w.classes.includes(c.label));
     const why = own.map((w) => `with ${w.classes.join(', ')} filled with synthetic images, ${w.reason}`).join('; ');
-    const instead = !delivered ? '' : mode === 'warn' ? `; under guard: fallback the run would deliver the synthetic images of ${delivered.classes.join(', ')} instead` : `; delivered instead: the synthetic images of ${delivered.classes.join(', ')}`;
+    const instead = !delivered ? '' : mode === 'warn' ? `; ${fallbackInstead(delivered.classes)}` : `; delivered instead: the synthetic images of ${delivered.classes.join(', ')}`;
     return { ...c, decision: mode === 'warn' ? c.decision : 'fallback', helps: false, reason: `${c.reason}; but the scarce classes together do not gain: ${why}${instead}` };
   });
 }

@@ -7,6 +7,8 @@ import { asWrittenLines, columnClasses, insteadLine, qualityLines } from '../eva
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
+import { fallbackInstead } from '../guard/decide.js';
+import { capitalised } from '../util/text.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
@@ -136,7 +138,7 @@ function deliveredTogether(s: SummaryLike | null): string {
   const whole = s?.guard?.rounds?.[0];
   if (s?.guard?.mode !== 'warn' || !whole || whole.helps !== false) return '';
   const instead = s.guard.rounds!.slice(1).find((r) => r.helps);
-  const fallback = instead ? ` Under guard: fallback the run would deliver the synthetic images of ${esc((instead.classes ?? []).join(', '))} instead: ${esc(instead.reason ?? '')}.` : '';
+  const fallback = instead ? ` ${esc(capitalised(fallbackInstead(instead.classes ?? [])))}: ${esc(instead.reason ?? '')}.` : '';
   return `<div class="verdict bad">The guard (warn) delivered the synthetic images of ${esc((whole.classes ?? []).join(', '))}, and with them the scarce classes together gained nothing on held-out images: ${esc(whole.reason ?? '')}.${fallback} <a href="#guard">The guard</a></div>`;
 }
 

@@ -10,6 +10,7 @@
  * they can never disagree. Every limit is in {@link VERDICT_LIMITS}.
  */
 import { RANKING_CUTS } from '../filter/steps.js';
+import { andList, capitalised } from '../util/text.js';
 import { FEW_HELD_OUT } from '../guard/decide.js';
 
 export type Verdict = 'good' | 'doubtful' | 'poor';
@@ -411,7 +412,7 @@ function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewH
       : ev.verdict === 'good'
         ? 'evaluate measured a gain for the class; look at the grids before training on them'
         : 'evaluate found no gain it can vouch for: train on the real images with oversampling or class weights unless the grids convince you';
-    return `Use with care: ${unsure.join('; ')}. ${then[0]!.toUpperCase()}${then.slice(1)}.`;
+    return `Use with care: ${unsure.join('; ')}. ${capitalised(then)}.`;
   }
   return 'Usable: the figures are close to what real images score.';
 }
@@ -434,7 +435,7 @@ function unvouchedPhrases(checks: Check[]): string[] {
   return [...groups.values()].map(({ n, kind, figures }) => {
     const them = figures.length === 1 ? 'it' : 'them';
     const these = figures.length === 1 ? 'such a figure reads' : 'such figures read';
-    const list = figures.length === 1 ? figures[0]! : `${figures.slice(0, -1).join(', ')} and ${figures.at(-1)}`;
+    const list = andList(figures);
     const next = kind === 'test' ? '; evaluate with a larger test folder' : '';
     return `${list} read${figures.length === 1 ? 's' : ''} close to the real images, but ${n} ${kind} image${n === 1 ? ' is' : 's are'} too few to vouch for ${them} (under ${VERDICT_LIMITS.minHeldOut} ${these} better than ${figures.length === 1 ? 'it is' : 'they are'}${next})`;
   });

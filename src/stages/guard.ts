@@ -32,7 +32,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, decideWhole, GUARD_FIRST_SEEDS, noGainSoFar, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, GUARD_FIRST_SEEDS, fallbackInstead, noGainSoFar, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -404,7 +404,7 @@ function emitWhole(summary: GuardSummary, emit: EventSink): void {
     if (summary.rounds.length === 1) return;
     const instead = summary.rounds.slice(1).find((r) => r.helps);
     const message = instead
-      ? `guard: under guard: fallback the run would deliver the synthetic images of ${instead.classes.join(', ')} instead: ${instead.reason}`
+      ? `guard: ${fallbackInstead(instead.classes)}: ${instead.reason}`
       : `guard: under guard: fallback the run would deliver none: the classes that gained alone (${summary.rounds.at(-1)!.classes.join(', ')} …) did not gain the scarce classes together in any set tested`;
     emit({ type: 'info', message });
     return;

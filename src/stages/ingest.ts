@@ -76,6 +76,9 @@ export interface Ingested extends Accounted {
   data: LabelledImages;
 }
 
+/** What `inspectFolder` finds: the folder accounted for, and the config with `decode: auto` resolved (and what it became). */
+export type Inspected = Accounted & { resolved: Awaited<ReturnType<typeof resolveDecode>> };
+
 /** Scans and plans without decoding (counting files, not images): what `validate` shows. `run --dry-run` decodes, as `scan` does (`inspectFolder`). */
 export async function planFromScan(config: ParsedConfig): Promise<{ scan: ScanResult; balance: BalancePlan }> {
   const scan = await scanFolder(config.input, { recursive: config.scan.recursive });
@@ -212,13 +215,14 @@ export async function decodeScanned(config: Config, scan: ScanResult, emit: Even
  * decide, and the balance of what decodes. Validates by decoding (truncated files pass a header check)
  * but keeps no pixels; uses the decode cache of `config.out` when there is one, and never writes.
  */
-export async function inspectFolder(parsed: ParsedConfig, emit: EventSink = () => {}, signal?: AbortSignal): Promise<Accounted> {
+export async function inspectFolder(parsed: ParsedConfig, emit: EventSink = () => {}, signal?: AbortSignal): Promise<Inspected> {
   const scan = await scanFolder(parsed.input, { recursive: parsed.scan.recursive });
-  const { config, message } = await resolveDecode(parsed, scan);
+  const resolved = await resolveDecode(parsed, scan);
+  const { config, message } = resolved;
   if (message) emit({ type: 'info', message });
   emit({ type: 'stage.start', stage: 'decode', total: scan.classes.reduce((s, c) => s + c.files.length, 0) });
   const t0 = performance.now();
   const { accounted } = await decodeAndAccount(config, scan, emit, { keepPixels: false, writeCache: false, signal });
   emit({ type: 'stage.end', stage: 'decode', seconds: (performance.now() - t0) / 1000 });
-  return accounted;
+  return { ...accounted, resolved };
 }
