@@ -39,6 +39,7 @@ import { Rng } from '../util/rng.js';
 import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
 import { pushAll } from '../util/array.js';
+import { andList } from '../util/text.js';
 
 /**
  * How many classifiers the run's guard trains at a time: two (one per core, as `evaluate` does: the same
@@ -405,7 +406,7 @@ function emitWhole(summary: GuardSummary, emit: EventSink): void {
     const instead = summary.rounds.slice(1).find((r) => r.helps);
     const message = instead
       ? `guard: ${fallbackInstead(instead.classes)}: ${instead.reason}`
-      : `guard: under guard: fallback the run would deliver none: the classes that gained alone (${summary.rounds.at(-1)!.classes.join(', ')} …) did not gain the scarce classes together in any set tested`;
+      : `guard: under guard: fallback the run would deliver none: the classes that gained alone (${andList([...new Set(summary.rounds.slice(1).flatMap((r) => r.classes))])}) did not gain the scarce classes together in any set tested`;
     emit({ type: 'info', message });
     return;
   }
