@@ -261,6 +261,9 @@ const GUARD_SECTION = section({
     .describe(
       "Training steps of each of its classifiers. `auto`: `evaluate`'s budget (16 passes over the classifier's training images, at least 600 steps), so the guard judges the images as `evaluate` will. Its classifiers are `evaluate`'s (three 3×3 stride-2 convs 16/32/64, batches of 64, Adam 2e-3, ±2 px shifts). Until 2026-12-06 they were the feature classifier's 400 steps (2.8 passes on fmnist-lt), too short to learn a confusable class (held-out shirt recall 7–22 % against 44–64 % at evaluate's budget) and too short to read a gain the test folder showed (docs/measurements.md).",
     ),
+  threads: ThreadsSchema.default('auto').describe(
+    "Classifiers the guard trains at a time, each on its own thread with one BLAS thread (the figures are the same bytes on any count, as `evaluate --threads`). `auto`: two (one per core) on the wasm or native backend while the run's resident memory leaves room for a second classifier thread within a default run's 500 MB (one on the default fmnist-lt run, two on the demo; the run says which and why); a number: that many whatever the memory — on a machine with memory to spare, 2 halves the guard's time on fmnist-lt at ~100 MB more.",
+  ),
 });
 
 /** `guard: <mode>` is short for `guard: {mode: <mode>}`. */

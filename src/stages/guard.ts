@@ -50,7 +50,8 @@ import { andList } from '../util/text.js';
  * gets two: its guard 12 s instead of 22 (until 2026-12-06 the need was 220 MB whatever the images, and the
  * demo's guard took one or two threads as its memory happened to stand either side of 280 MB).
  */
-export function guardThreads(rssMB: number, images: number): { threads: ClassifierThreads; reason: string } {
+export function guardThreads(rssMB: number, images: number, asked: ClassifierThreads = 'auto'): { threads: ClassifierThreads; reason: string } {
+  if (asked !== 'auto') return { threads: asked, reason: `guard.threads ${asked}` };
   const need = CLASSIFIER_THREAD_MB + images * CLASSIFIER_MB_PER_IMAGE;
   return rssMB + need <= RUN_MEMORY_BUDGET_MB
     ? { threads: 'auto', reason: `${Math.round(rssMB)} MB in use` }
@@ -349,10 +350,12 @@ export async function runGuard(
   signal?: AbortSignal,
 ): Promise<GuardSummary> {
   // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
-  const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length);
+  const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length, config.guard.threads);
   const classifiers = guardClassifiers(synth, config.guard.seeds);
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
-  if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1)) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`})` });
+  const asked = config.guard.threads;
+  const why = asked !== 'auto' ? (planned.threads < Math.min(asked, classifiers) ? `${threads.reason}: ${planned.reason}` : threads.reason) : threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`;
+  if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1 || asked !== 'auto')) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${why})` });
   const summary = await guardStage({
     config,
     data: ing.data,

@@ -165,15 +165,15 @@ describe('guard settings', () => {
     const { guardSettings } = await import('../../src/stages/guard.js');
     const { budgetSteps, EVAL_DEFAULTS } = await import('../../src/evaluate/train.js');
     const guard = ConfigSchema.parse({ input: '.' }).guard;
-    expect(guard).toEqual({ mode: 'fallback', seeds: 5, steps: 'auto' });
+    expect(guard).toEqual({ mode: 'fallback', seeds: 5, steps: 'auto', threads: 'auto' });
     // fmnist-lt under generate.from: 6,405 real training images and 3 fills of 950.
     expect(guardSettings(guard, 9255)).toEqual({ ...EVAL_DEFAULTS, steps: budgetSteps(9255, 64) });
     expect(budgetSteps(9255, 64)).toBe(2314);
     expect(guardSettings({ ...guard, steps: 60 }, 9255).steps).toBe(60);
   });
   it('guard: <mode> is short for {mode: <mode>}; a bad mode or seed count is keyed', () => {
-    expect(ConfigSchema.parse({ input: '.', guard: 'warn' }).guard).toEqual({ mode: 'warn', seeds: 5, steps: 'auto' });
-    expect(ConfigSchema.parse({ input: '.', guard: { seeds: 3 } }).guard).toEqual({ mode: 'fallback', seeds: 3, steps: 'auto' });
+    expect(ConfigSchema.parse({ input: '.', guard: 'warn' }).guard).toEqual({ mode: 'warn', seeds: 5, steps: 'auto', threads: 'auto' });
+    expect(ConfigSchema.parse({ input: '.', guard: { seeds: 3 } }).guard).toEqual({ mode: 'fallback', seeds: 3, steps: 'auto', threads: 'auto' });
     const bad = ConfigSchema.safeParse({ input: '.', guard: 'maybe' });
     expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['guard.mode', 'expected one of "fallback", "warn", "off"']]);
     const seeds = ConfigSchema.safeParse({ input: '.', guard: { seeds: 0, steps: 'many' } });
@@ -194,5 +194,15 @@ describe('guardThreads', () => {
     // The demo's guard starts at 253–284 MB with ~1,000 (measured): two, whichever side of 280 it stands.
     expect(guardThreads(284, 1000)).toEqual({ threads: 'auto', reason: '284 MB in use' });
     expect(guardThreads(253, 1000).threads).toBe('auto');
+  });
+
+  it('guard.threads set to a number is taken whatever the memory, and validated like evaluate --threads', async () => {
+    const { guardThreads } = await import('../../src/stages/guard.js');
+    expect(guardThreads(328, 10_000, 2)).toEqual({ threads: 2, reason: 'guard.threads 2' });
+    expect(guardThreads(100, 1000, 1)).toEqual({ threads: 1, reason: 'guard.threads 1' });
+    expect(guardThreads(328, 10_000, 'auto').threads).toBe(1);
+    expect(ConfigSchema.parse({ input: '.', guard: { threads: 2 } }).guard.threads).toBe(2);
+    const bad = ConfigSchema.safeParse({ input: '.', guard: { threads: 0 } });
+    expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['guard.threads', 'expected "auto" or an integer from 1 to 16']]);
   });
 });
