@@ -6,7 +6,7 @@
  *   decoded pixels of the ingested ones — exactly what training sees. The decode cache (keyed by file
  *   content hash) makes a rerun over unchanged files decode nothing.
  * - `config`: the resolved config without paths and execution-only settings (backend, decode.cache,
- *   gan.concurrency, train.workers, generate.workers). Shards of one job share it; `merge` compares it and `inputs`.
+ *   gan.concurrency, train.workers, generate.workers, guard.threads). Shards of one job share it; `merge` compares it and `inputs`.
  * - `train`: `inputs`, the code version, the training jobs (`shared`, or this shard's per-class labels) and
  *   every config section except those that only act after training (balance, generate, filter,
  *   features, quality, …). A section nobody listed counts — when unsure, retrain.
@@ -78,15 +78,16 @@ const without = <T extends object>(config: T, keys: readonly string[]) => Object
 const TRAIN_THREADS = ['workers', 'blasThreads'] as const satisfies readonly (keyof Config['train'])[];
 
 /**
- * The config without its thread counts (train.workers, train.blasThreads, generate.workers): how many
- * threads run a job, not what it computes (train.workers and train.blasThreads change the weights by float
- * rounding only, generate.workers not at all). Left out rather than nulled, so fingerprints and checkpoints
+ * The config without its thread counts (train.workers, train.blasThreads, generate.workers, guard.threads):
+ * how many threads run a job, not what it computes (train.workers and train.blasThreads change the weights by
+ * float rounding only, generate.workers and guard.threads not at all). Left out rather than nulled, so fingerprints and checkpoints
  * made before they existed still match.
  */
 export function withoutThreadCounts(config: Config) {
   const train = without(config.train, TRAIN_THREADS) as Omit<Config['train'], (typeof TRAIN_THREADS)[number]>;
   const { workers: _generate, ...generate } = config.generate;
-  return { ...config, train, generate };
+  const { threads: _guard, ...guard } = config.guard;
+  return { ...config, train, generate, guard };
 }
 
 /** The config without execution-only settings: the thread counts, decode.cache and gan.concurrency. */

@@ -35,7 +35,7 @@ describe('stage fingerprints', () => {
   });
 
   it('paths, backend and concurrency are not part of the config shards compare; the shard is part of the outputs', () => {
-    for (const config of [withSet('gan.concurrency=4'), withSet('decode.cache=false'), withSet('generate.workers=1'), withSet('train.workers=1'), { ...base, out: '/elsewhere' }, { ...base, input: '/mnt/in' }]) {
+    for (const config of [withSet('gan.concurrency=4'), withSet('decode.cache=false'), withSet('generate.workers=1'), withSet('train.workers=1'), withSet('guard.threads=2'), { ...base, out: '/elsewhere' }, { ...base, input: '/mnt/in' }]) {
       expect(fp(config).config).toBe(ref.config);
     }
     expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).outputs).not.toBe(ref.outputs);
@@ -52,11 +52,12 @@ describe('stage fingerprints', () => {
     expect(reused.out).toBe('/new/out');
   });
 
-  it('the resume key ignores the thread counts, and matches a config from before generate.workers existed', () => {
+  it('the resume key ignores the thread counts, and matches a config from before generate.workers and guard.threads existed', () => {
     const key = resumeKey(base, ['a'], 3);
-    expect(resumeKey(withSet('generate.workers=3', 'train.workers=2'), ['a'], 3)).toBe(key);
+    expect(resumeKey(withSet('generate.workers=3', 'train.workers=2', 'guard.threads=2'), ['a'], 3)).toBe(key);
     const { workers: _g, ...oldGenerate } = base.generate;
-    expect(resumeKey({ ...base, generate: oldGenerate as typeof base.generate }, ['a'], 3)).toBe(key);
+    const { threads: _t, ...oldGuard } = base.guard;
+    expect(resumeKey({ ...base, generate: oldGenerate as typeof base.generate, guard: oldGuard as typeof base.guard }, ['a'], 3)).toBe(key);
     expect(resumeKey(withSet('train.lrG=0.001'), ['a'], 3)).not.toBe(key);
   });
 
