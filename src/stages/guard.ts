@@ -51,7 +51,7 @@ import { andList } from '../util/text.js';
  * demo's guard took one or two threads as its memory happened to stand either side of 280 MB).
  */
 export function guardThreads(rssMB: number, images: number, asked: ClassifierThreads = 'auto'): { threads: ClassifierThreads; reason: string } {
-  if (asked !== 'auto') return { threads: asked, reason: `guard.threads ${asked}` };
+  if (asked !== 'auto') return { threads: asked, reason: `guard.threads ${asked}; ${Math.round(rssMB)} MB in use` };
   const need = CLASSIFIER_THREAD_MB + images * CLASSIFIER_MB_PER_IMAGE;
   return rssMB + need <= RUN_MEMORY_BUDGET_MB
     ? { threads: 'auto', reason: `${Math.round(rssMB)} MB in use` }

@@ -198,8 +198,8 @@ describe('guardThreads', () => {
 
   it('guard.threads set to a number is taken whatever the memory, and validated like evaluate --threads', async () => {
     const { guardThreads } = await import('../../src/stages/guard.js');
-    expect(guardThreads(328, 10_000, 2)).toEqual({ threads: 2, reason: 'guard.threads 2' });
-    expect(guardThreads(100, 1000, 1)).toEqual({ threads: 1, reason: 'guard.threads 1' });
+    expect(guardThreads(328, 10_000, 2)).toEqual({ threads: 2, reason: 'guard.threads 2; 328 MB in use' });
+    expect(guardThreads(100, 1000, 1)).toEqual({ threads: 1, reason: 'guard.threads 1; 100 MB in use' });
     expect(guardThreads(328, 10_000, 'auto').threads).toBe(1);
     expect(ConfigSchema.parse({ input: '.', guard: { threads: 2 } }).guard.threads).toBe(2);
     const bad = ConfigSchema.safeParse({ input: '.', guard: { threads: 0 } });
