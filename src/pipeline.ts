@@ -22,6 +22,8 @@ import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthes
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage, type TrainStageResult } from './stages/train.js';
 import { guardClassifiers, runGuard, type GuardSummary } from './stages/guard.js';
+import { splitByGuard } from './filter/quality-gate.js';
+import { andList } from './util/text.js';
 import { fewHeldOutNote } from './guard/preview.js';
 import { deliveredTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
@@ -159,6 +161,8 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
         const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         withheld = images.filter((img) => dropped.has(img.label));
+        const failedWithheld = splitByGuard(synth.quality.gate.failed, guard).withheld.map((f) => `"${f.label}"`);
+        if (failedWithheld.length > 0) emit({ type: 'info', message: `quality gate: ${andList(failedWithheld)} failed it, but the guard withheld ${failedWithheld.length === 1 ? 'its' : 'their'} synthetic images (withheld/, not the manifest)${config.quality.onFail === 'fail' ? `, so the run does not fail on ${failedWithheld.length === 1 ? 'it' : 'them'}` : ''}` });
         targets = kept.map((i) => targets[i]!);
         images = kept.map((i) => images[i]!);
       }

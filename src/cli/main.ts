@@ -21,7 +21,7 @@ Exit codes:
   0    success
   1    internal error (a bug, or the environment failed)
   2    usage or config error
-  3    quality gate failed (run: quality.onFail: fail; evaluate: --fail-on); outputs were still written
+  3    quality gate failed on a delivered class (run: quality.onFail: fail; evaluate: --fail-on); outputs were still written
   4    input errors under --strict
   5    out of disk space (ENOSPC/EDQUOT): names the file and the space left; nothing half-written is kept
   130  interrupted (Ctrl-C, SIGTERM); what was done is saved

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { QualityGateError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { mergeShards, shardDirsIn } from '../merge/merge.js';
 import type { MergedSummary } from '../merge/plan.js';
 import { createProgress, progressMode } from '../progress.js';
 import { table } from './format.js';
 import { examples, jsonOutput, logFormatOption, parseLogFormat } from './options.js';
 import { printVerdicts } from './verdicts.js';
+import { gateFailure } from '../stages/summary.js';
 
 interface MergeFlags {
   out: string;
@@ -52,9 +53,9 @@ export function registerMerge(program: Command): void {
       } finally {
         progress.close();
       }
-      const failed = summary.quality?.gate.onFail === 'fail' ? summary.quality.gate.failed : [];
+      const failure = gateFailure(summary, summary.quality?.gate.onFail === 'fail' ? 'fail' : 'warn');
       const gate = () => {
-        if (failed.length > 0) throw new QualityGateError(`quality gate failed for ${failed.map((f) => `"${f.label}"`).join(', ')} in the shards; every output was written to ${summary.out}`);
+        if (failure) throw failure;
       };
       if (jsonOutput(format)) {
         process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

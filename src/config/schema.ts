@@ -330,7 +330,7 @@ const QualitySchema = section({
   maxFid: z.number({ error: 'expected a number ≥ 0 or null' }).min(0, { error: 'expected a number ≥ 0 or null' }).nullable().default(null).describe('A class whose kept synthetic images have a higher FID against its real images is flagged; null = no limit.'),
   maxKid: z.number({ error: 'expected a number or null' }).nullable().default(null).describe('Same for KID; null = no limit.'),
   minSpread: z.number({ error: 'expected a number ≥ 0 or null' }).min(0, { error: 'expected a number ≥ 0 or null' }).nullable().default(null).describe("A class whose kept images' spread (their mean pairwise distance in the features ÷ its real images') is lower is flagged: a kept set narrowed to a few templates. Scale-free, so one value suits every dataset: 0.7 is where the report's verdict turns doubtful. null = no limit."),
-  onFail: oneOf(['warn', 'fail'] as const).default('warn').describe('What a flagged class does: `warn`, or `fail` (exit code 3 once every output is written).'),
+  onFail: oneOf(['warn', 'fail'] as const).default('warn').describe("What a flagged class does: `warn`, or `fail` (exit code 3 once every output is written). Only a class whose synthetic images are delivered can fail the run: one the guard withheld (fallback) is not in the manifest, and the run says so."),
   kidSubsets: posInt().default(100).describe('KID on large classes averages this many random subsets (recorded with the score).'),
   kidSubsetSize: posInt('an integer ≥ 2').min(2, { error: 'expected an integer ≥ 2' }).default(1000).describe('Samples per set in each KID subset.'),
 });

@@ -74,3 +74,14 @@ export function qualityGate(classes: readonly ClassScore[], limits: GateLimits):
     return { label: c.label, passed: reasons.length === 0, reasons };
   });
 }
+
+/**
+ * Classes that failed the gate, split by whether the manifest delivers their synthetic images: `delivered`
+ * can fail a run (`quality.onFail: fail`); `withheld` are classes the guard fell back on — their images are
+ * in withheld/, not in the manifest, which fills the class with its real images listed again — so their
+ * figures say the generator did poorly there, not that the delivered dataset is poor.
+ */
+export function splitByGuard<T extends { label: string }>(failed: readonly T[], guard: { perClass?: readonly { label: string; decision: string }[] | undefined } | null | undefined): { delivered: T[]; withheld: T[] } {
+  const dropped = new Set(guard?.perClass?.filter((c) => c.decision === 'fallback').map((c) => c.label) ?? []);
+  return { delivered: failed.filter((f) => !dropped.has(f.label)), withheld: failed.filter((f) => dropped.has(f.label)) };
+}

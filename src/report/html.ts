@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { asWrittenLines, columnClasses, insteadLine, qualityLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
-import { describeLimits, GATE_KEYS, gateHasLimits } from '../filter/quality-gate.js';
+import { describeLimits, GATE_KEYS, gateHasLimits, splitByGuard } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
 import { fallbackInstead } from '../guard/decide.js';
 import { capitalised } from '../util/text.js';
@@ -105,7 +105,8 @@ function header(d: ReportData): string {
   // What the delivered set lacks (the balance table's "short" column), not the filters' shortfall
   // (quality.shortfall), which the fill tops up with real images under filter.shortfall: oversample.
   const shortfall = classes.length > 0 ? classes.reduce((a, c) => a + Math.max(0, c.target - c.after), 0) : (s?.quality?.shortfall ?? 0);
-  const failed = s?.quality?.gate?.failed ?? [];
+  // A class the guard fell back on delivers none of its synthetic images: its failed figures fail nothing.
+  const { delivered: failed, withheld: failedWithheld } = splitByGuard(s?.quality?.gate?.failed ?? [], s?.guard);
   const cards = [
     [String(before), 'real images'],
     [String(syn), `synthetic images delivered, for ${scarce} scarce class${scarce === 1 ? '' : 'es'}`],
@@ -115,12 +116,16 @@ function header(d: ReportData): string {
   // With nothing synthetic delivered, evaluate compared oversampling with itself: its +0.0 is no finding.
   if (d.evaluation) cards.push(syn > 0 ? [`${d.evaluation.gain >= 0 ? '+' : ''}${d.evaluation.gain.toFixed(1)} pt`, `scarce-class recall vs ${d.evaluation.best}`] : ['–', 'evaluate: no synthetic image delivered to judge']);
   const g = s?.quality?.gate;
+  const failedList = (xs: typeof failed) => xs.map((x) => `<b>${esc(x.label)}</b> (${esc(x.reasons.join('; '))})`).join(', ');
+  const withheldNote = failedWithheld.length > 0 ? ` ${failed.length > 0 ? 'Also failed' : 'Failed'}, but withheld by the guard (their synthetic images are in withheld/, not in the manifest, so they fail nothing delivered): ${failedList(failedWithheld)}.` : '';
   const gate = g
     ? failed.length > 0
-      ? `<div class="verdict bad">Quality gate failed: ${failed.map((x) => `<b>${esc(x.label)}</b> (${esc(x.reasons.join('; '))})`).join(', ')}.</div>`
-      : !gateHasLimits(g)
-        ? `<div class="verdict neutral">Quality gate: no limits set (${GATE_KEYS}), so it checked nothing. Judge the classes by the verdicts below.</div>`
-        : `<div class="verdict neutral">Quality gate: every class within ${esc(describeLimits(g))}.</div>`
+      ? `<div class="verdict bad">Quality gate failed: ${failedList(failed)}.${withheldNote}</div>`
+      : failedWithheld.length > 0
+        ? `<div class="verdict neutral">Quality gate: no delivered class fails it (${esc(describeLimits(g))}).${withheldNote}</div>`
+        : !gateHasLimits(g)
+          ? `<div class="verdict neutral">Quality gate: no limits set (${GATE_KEYS}), so it checked nothing. Judge the classes by the verdicts below.</div>`
+          : `<div class="verdict neutral">Quality gate: every class within ${esc(describeLimits(g))}.</div>`
     : '';
   return `<h1>gan-augment report</h1>
 <p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
@@ -232,7 +237,8 @@ function quality(d: ReportData): string {
   const rows = syn.map((c) => {
     const cq = c.quality;
     const limits = q?.gate && gateHasLimits(q.gate);
-    const gate = !cq ? '–' : cq.passed === false ? `<span class="bad">failed</span>` : limits ? 'within limits' : 'no limits';
+    const withheld = splitByGuard([c], d.summary?.guard).withheld.length > 0;
+    const gate = !cq ? '–' : cq.passed === false ? (withheld ? 'failed (withheld by the guard: not delivered)' : `<span class="bad">failed</span>`) : limits ? 'within limits' : 'no limits';
     return [
       esc(c.label),
       c.candidates ?? '–',

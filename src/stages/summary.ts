@@ -5,6 +5,7 @@ import type { GuardSummary } from './guard.js';
 import type { Duplicates } from '../dataset/duplicates.js';
 import type { FileRecord } from '../dataset/scan.js';
 import { QualityGateError } from '../errors.js';
+import { splitByGuard } from '../filter/quality-gate.js';
 import type { Stage } from '../events.js';
 import type { DecodeReport, FileCounts } from './ingest.js';
 import type { QualitySummary } from './quality.js';
@@ -56,8 +57,8 @@ export interface Summary {
  * The error a failed quality gate ends a run or merge with (exit 3), once every output is written; null
  * when the gate passed or only warns.
  */
-export function gateFailure(summary: Pick<Summary, 'quality' | 'out'>, onFail: 'warn' | 'fail'): QualityGateError | null {
-  const failed = summary.quality?.gate.failed ?? [];
+export function gateFailure(summary: Pick<Summary, 'quality' | 'out' | 'guard'>, onFail: 'warn' | 'fail'): QualityGateError | null {
+  const { delivered: failed } = splitByGuard(summary.quality?.gate.failed ?? [], summary.guard);
   if (onFail !== 'fail' || failed.length === 0) return null;
   return new QualityGateError(`quality gate failed for ${failed.map((f) => `"${f.label}" (${f.reasons.join('; ')})`).join(', ')}; every output was written to ${summary.out}`);
 }

@@ -20,7 +20,8 @@ describe('guard (e2e)', () => {
   beforeAll(async () => {
     out = await tempDir();
     // As the one shard of one (--shard 0/1), so that merge can be run on it below.
-    r = await runCli(['run', CONFIG, '--out', out, '--backend', 'wasm', '--log-format', 'text', '--shard', '0/1', '--set', ...NOISE, 'guard=fallback']);
+    // With a quality gate no kept set passes (quality.minSpread 100) set to fail the run: what the guard withholds fails nothing.
+    r = await runCli(['run', CONFIG, '--out', out, '--backend', 'wasm', '--log-format', 'text', '--shard', '0/1', '--set', ...NOISE, 'guard=fallback', 'quality.minSpread=100', 'quality.onFail=fail']);
   }, 600_000);
 
   it('falls back on every class whose synthetic images are noise, and says so', async () => {
@@ -46,6 +47,18 @@ describe('guard (e2e)', () => {
     // The closing advice says what the manifest holds: nothing of these images is left to stop using.
     expect(r.stdout).toContain(`not delivered: the guard left out the synthetic images of coat, pullover, shirt; the manifest fills those classes with their real images listed again, as random oversampling would; the images it judged are in ${path.join(out, 'withheld')}/ (and in the report)`);
     expect(r.stdout).not.toContain('do not use the synthetic images');
+  });
+
+  it('a quality gate set to fail the run does not fail it on classes whose images the guard withheld, and says so', async () => {
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    // Every class failed the gate's figures (recorded as such) …
+    expect(summary.quality.gate.failed.map((f: { label: string }) => f.label).sort()).toEqual(SCARCE);
+    // … and none of their images is delivered: exit 0 above, a line saying why, the report the same.
+    expect(r.stderr).toContain('quality gate: "coat", "pullover" and "shirt" failed it, but the guard withheld their synthetic images (withheld/, not the manifest), so the run does not fail on them');
+    expect(r.stderr).not.toContain('error: quality gate failed');
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Quality gate: no delivered class fails it (spread ≥ 100). Failed, but withheld by the guard');
+    expect(html).toContain('failed (withheld by the guard: not delivered)');
   });
 
   it("keeps the withheld images to look at: withheld/<class>/ and withheld.jsonl, shown in the report's kept grid", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keepAboveThreshold } from '../../src/filter/discriminator-score.js';
 import { keepLabelConsistent } from '../../src/filter/label-consistency.js';
 import { rejectNearCopies } from '../../src/filter/near-copy.js';
-import { describeLimits, GATE_KEYS, gateHasLimits, qualityGate } from '../../src/filter/quality-gate.js';
+import { describeLimits, GATE_KEYS, gateHasLimits, qualityGate, splitByGuard } from '../../src/filter/quality-gate.js';
 import { applyFilters, gather, gatherRows, type FilterStep } from '../../src/filter/select.js';
 
 // Six candidates of class 0 (of 2 classes).
@@ -81,5 +81,18 @@ describe('qualityGate', () => {
     expect(gateHasLimits({ maxFid: null, maxKid: null, minSpread: 0.7 })).toBe(true);
     expect(describeLimits({ maxFid: 30, maxKid: null, minSpread: 0.7 })).toBe('FID ≤ 30 and spread ≥ 0.7');
     expect(GATE_KEYS).toBe('quality.maxFid, quality.maxKid, quality.minSpread');
+  });
+
+  it('a failed class the guard fell back on is withheld, not delivered: it cannot fail a run', async () => {
+    const { gateFailure } = await import('../../src/stages/summary.js');
+    const failed = [{ label: 'coat', reasons: ['spread 0.380 < quality.minSpread 0.7'] }, { label: 'shirt', reasons: ['FID 9.000 > quality.maxFid 5'] }];
+    const guard = { perClass: [{ label: 'coat', decision: 'fallback' }, { label: 'shirt', decision: 'kept' }] };
+    expect(splitByGuard(failed, guard)).toEqual({ delivered: [failed[1]], withheld: [failed[0]] });
+    expect(splitByGuard(failed, null)).toEqual({ delivered: failed, withheld: [] }); // guard: off delivers every class
+    expect(splitByGuard(failed, {})).toEqual({ delivered: failed, withheld: [] }); // an old summary's guard without perClass
+    const summary = (g: typeof guard) => ({ out: '/o', quality: { gate: { failed } }, guard: g }) as unknown as Parameters<typeof gateFailure>[0];
+    expect(gateFailure(summary(guard), 'fail')!.message).toBe('quality gate failed for "shirt" (FID 9.000 > quality.maxFid 5); every output was written to /o');
+    expect(gateFailure(summary({ perClass: guard.perClass.map((c) => ({ ...c, decision: 'fallback' })) }), 'fail')).toBeNull();
+    expect(gateFailure(summary(guard), 'warn')).toBeNull();
   });
 });
