@@ -1,10 +1,13 @@
 /**
- * Resumable checkpoints on disk: `weights.bin` (every array of a TrainerSnapshot, float32, back to back)
- * then `checkpoint.json` (step, RNG state, augmentation p, learning rates, the resolved config, and
- * where each array lies in weights.bin). Each file is written atomically and the JSON last, so a
- * checkpoint folder always holds a complete checkpoint: the previous one or the new one.
+ * Resumable checkpoints on disk: `weights-<step>.bin` (every array of a TrainerSnapshot, float32, back to
+ * back), then `checkpoint.json` (step, RNG state, augmentation p, learning rates, the resolved config, the
+ * weights file's name and where each array lies in it), then the older weights files are removed. Each
+ * file is written atomically and the JSON — the one file that says which weights belong to it — between
+ * the two, so a process killed at any point leaves a complete checkpoint: the previous one or the new one.
+ * (Until 2026-12-06 the weights were always `weights.bin`, replaced before the JSON: a kill between the two
+ * renames left the new step's weights under the old step's state. Such checkpoints still load.)
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
@@ -35,7 +38,13 @@ interface CheckpointFile {
     optD: { step: number; lr: number };
   };
   arrays: ArrayRef[];
+  /** The weights file of this checkpoint, beside it (absent before 2026-12-06: `weights.bin`). */
+  weights?: string;
 }
+
+/** The weights file of the checkpoint at `step`. */
+const weightsName = (step: number) => `weights-${step}.bin`;
+const WEIGHTS_FILE = /^weights(-\d+)?\.bin$/;
 
 /** Flattens the snapshot's arrays to `group/name` keys. */
 function arraysOf(s: TrainerSnapshot): [string, Float32Array][] {
@@ -79,9 +88,12 @@ export async function saveCheckpoint(dir: string, s: TrainerSnapshot, meta: Chec
       optD: { step: s.optD.step, lr: s.optD.lr },
     },
     arrays: refs,
+    weights: weightsName(s.step),
   };
-  await writeFileAtomic(path.join(dir, 'weights.bin'), new Uint8Array(bin.buffer));
+  await writeFileAtomic(path.join(dir, file.weights!), new Uint8Array(bin.buffer));
   await writeFileAtomic(path.join(dir, 'checkpoint.json'), JSON.stringify(file, null, 1));
+  // The older checkpoints' weights, now that nothing names them.
+  for (const f of await readdir(dir)) if (WEIGHTS_FILE.test(f) && f !== file.weights) await rm(path.join(dir, f), { force: true });
 }
 
 /**
@@ -95,12 +107,24 @@ export async function loadCheckpoint(dir: string): Promise<{ meta: CheckpointMet
   } catch {
     return null;
   }
-  const file = JSON.parse(text) as CheckpointFile;
+  let file: CheckpointFile;
+  try {
+    file = JSON.parse(text) as CheckpointFile;
+  } catch (err) {
+    throw new UserError(`${dir}/checkpoint.json: not JSON (${(err as Error).message})`);
+  }
   if (file.format !== 'gan-augment/checkpoint@1') throw new UserError(`${dir}/checkpoint.json: unknown format ${String(file.format)}`);
-  const buf = await readFile(path.join(dir, 'weights.bin'));
+  const weights = file.weights ?? 'weights.bin';
+  if (!WEIGHTS_FILE.test(weights)) throw new UserError(`${dir}/checkpoint.json: expected a weights file named weights-<step>.bin, got ${JSON.stringify(weights)}`);
+  let buf: Buffer;
+  try {
+    buf = await readFile(path.join(dir, weights));
+  } catch (err) {
+    throw new UserError(`${dir}/${weights}: cannot read the weights checkpoint.json names (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const all = new Float32Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 4));
   const need = file.arrays.reduce((n, r) => Math.max(n, r.offset + r.length), 0);
-  if (all.length < need) throw new UserError(`${dir}/weights.bin: shorter than checkpoint.json says (${all.length} < ${need} floats)`);
+  if (all.length < need) throw new UserError(`${dir}/${weights}: shorter than checkpoint.json says (${all.length} < ${need} floats)`);
   const s: TrainerSnapshot = {
     ...file.state,
     g: {},
