@@ -134,7 +134,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       ? null
       : await timed(
           'train',
-          () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, backend: options.backend, resume: (options.resume ?? false) || inc.reuse !== null, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
+          () => trainStage(ing, scarce, inc.reuse ?? config, { out, emit, backend: options.backend, resume: (options.resume ?? false) || inc.reuse !== null, fingerprints: { inputs: inc.fingerprints.inputs, train: inc.fingerprints.train }, ...(signal ? { signal } : {}), ...(options.faultAt ? { faultAt: options.faultAt } : {}) }),
           inc.reuse ? 0 : config.train.steps * (config.gan.mode === 'per-class' ? scarce.length : 1),
         );
     if (trained) {

@@ -43,7 +43,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .addOption(backendOption())
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
-    .option('--resume', 'continue training from the checkpoints in <out>/train/ (after Ctrl-C, or with more train.steps)')
+    .option('--resume', 'continue training from the checkpoints in <out>/train/ even with more train.steps, refusing other settings or inputs (a plain run continues an interrupted run of the same settings, inputs and code on its own)')
     .option('-q, --quiet', 'no progress output')
     .addOption(logFormatOption())
     .option('--shard <i/n>', 'train and generate only shard i of n (0-based) of the scarce classes (gan.mode per-class); join the outs with `merge`')

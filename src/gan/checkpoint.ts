@@ -22,6 +22,9 @@ export interface CheckpointMeta {
   /** Hash of everything that must match to resume (the config without paths and step count). */
   resumeKey: string;
   version: string;
+  /** The run's `inputs` and `train` fingerprints (stages/fingerprint.ts; absent before 2026-12-06 and outside a run): a plain rerun with the same `train` resumes on its own; `--resume` refuses other `inputs`. */
+  inputs?: string;
+  train?: string;
 }
 
 interface ArrayRef {

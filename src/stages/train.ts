@@ -18,11 +18,12 @@ import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
 import { planBlasThreads, planWorkers, type BackendFacts } from '../gan/parallel/plan.js';
 import { blasThreads, withBlasThreads } from '../backend/native.js';
-import { trainGan, type MetricsRecord, type SampleGrid, type TrainResult } from '../gan/train-loop.js';
+import { trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
 import { naming } from '../util/fs.js';
+import { testKillPoint } from '../util/kill-point.js';
 import { withoutThreadCounts } from './fingerprint.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
@@ -57,6 +58,37 @@ export interface TrainContext {
   faultAt?: Readonly<Record<string, ReadonlyMap<number, number>>>;
   /** The backend this process runs on: decides `train.workers: auto` (absent: one thread). */
   backend?: BackendFacts;
+  /** This run's `inputs` and `train` fingerprints (stages/fingerprint.ts), recorded in each checkpoint. */
+  fingerprints?: { inputs: string; train: string };
+}
+
+/**
+ * A plain rerun (no `--resume`) continues a job's checkpoint left by an interrupted run — a kill -9, an
+ * out-of-memory kill, a CI retry — when the run that wrote it had this run's `train` fingerprint (inputs,
+ * training settings, train.steps included, jobs and code): a resumed run ends with the weights an
+ * uninterrupted one would (tested), so starting over would only cost the time. Anything else starts over,
+ * saying so where a checkpoint was there; a checkpoint that cannot be read is a warning, not an error.
+ */
+async function leftByInterruptedRun(ckptDir: string, key: string, job: string, ctx: TrainContext): Promise<TrainerSnapshot | undefined> {
+  let found;
+  try {
+    found = await loadCheckpoint(ckptDir);
+  } catch (err) {
+    ctx.emit({ type: 'warn', message: `${job}: starting over: the checkpoint in ${ckptDir} cannot be read (${(err as Error).message})` });
+    return undefined;
+  }
+  if (!found || found.snapshot.step === 0) return undefined;
+  const step = found.snapshot.step;
+  if (ctx.fingerprints && found.meta.train === ctx.fingerprints.train && found.meta.resumeKey === key) {
+    ctx.emit({ type: 'info', message: `${job}: resuming from step ${step}, the checkpoint an interrupted run of these inputs, settings and code left (it ends as an uninterrupted run would)` });
+    return found.snapshot;
+  }
+  const why =
+    found.meta.resumeKey === key && (found.meta.inputs === undefined || found.meta.inputs === ctx.fingerprints?.inputs)
+      ? `made with train.steps ${found.meta.config.train.steps}${found.meta.version === VERSION ? '' : ` and gan-augment ${found.meta.version}`}: --resume continues it to ${ctx.fingerprints ? 'this run\'s' : 'the new'} train.steps`
+      : 'made with other settings, input images or code';
+  ctx.emit({ type: 'info', message: `${job}: starting over; ${ckptDir} held a checkpoint at step ${step} ${why}` });
+  return undefined;
 }
 
 /** What must match for a checkpoint to be resumed: the config without paths and step count. */
@@ -117,19 +149,22 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
     if (ctx.signal?.aborted) return;
     const key = resumeKey(config, spec.labels, spec.data.count);
     const ckptDir = l.checkpointDir(mode, spec.job);
-    const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION };
+    const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION, ...(ctx.fingerprints ?? {}) };
     let resume;
     if (ctx.resume) {
       const found = await loadCheckpoint(ckptDir);
-      if (found && found.meta.resumeKey !== key) {
+      const otherInputs = found?.meta.inputs !== undefined && ctx.fingerprints !== undefined && found.meta.inputs !== ctx.fingerprints.inputs;
+      if (found && (found.meta.resumeKey !== key || otherInputs)) {
         throw new UserError(
-          `cannot resume ${spec.job}: ${ckptDir} was made with a different config or dataset (only train.steps and paths may change); run without --resume to start over`,
+          `cannot resume ${spec.job}: ${ckptDir} was made with a different ${otherInputs ? 'set of input images' : 'config or dataset'} (only train.steps and paths may change); run without --resume to start over`,
         );
       }
       if (found) {
         resume = found.snapshot;
         ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
       }
+    } else {
+      resume = await leftByInterruptedRun(ckptDir, key, spec.job, ctx);
     }
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });
@@ -168,7 +203,10 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
             ),
           );
         },
-        onCheckpoint: (s) => saveCheckpoint(ckptDir, s, meta),
+        onCheckpoint: async (s) => {
+          await saveCheckpoint(ckptDir, s, meta);
+          testKillPoint(`checkpoint-${s.step}`)?.();
+        },
       });
       await pendingLog;
       if (logError !== undefined) {

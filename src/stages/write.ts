@@ -27,6 +27,7 @@ import { pushAll } from '../util/array.js';
 import type { HashedFile } from './ingest.js';
 import type { ClassSynthesis, RejectedImage, SyntheticImage } from './synthesize.js';
 import { mixedReal, shareText } from './deliver.js';
+import { testKillPoint } from '../util/kill-point.js';
 
 /** The manifest rows of the real images, from the hashes decode took (nothing is read again). */
 export function realRows(out: string, root: string, files: readonly HashedFile[]): ManifestEntry[] {
@@ -191,12 +192,4 @@ export async function publish(
   await writeJson(l.summary, summary);
   // The report reads what was just written; a failure to draw it must not fail the run.
   if (options.output.report) await writeReport(out, { config: options.reportConfig }).catch((err: Error) => options.emit({ type: 'warn', message: `report.html not written: ${err.message}` }));
-}
-
-/**
- * A testing hook: with `GAN_AUGMENT_TEST_KILL_AT=<point>` in the environment the process kills itself
- * (SIGKILL, as `kill -9` would) at that point, so a test can check what a reader sees after a crash there.
- */
-function testKillPoint(point: string): (() => void) | undefined {
-  return process.env['GAN_AUGMENT_TEST_KILL_AT'] === point ? () => process.kill(process.pid, 'SIGKILL') : undefined;
 }

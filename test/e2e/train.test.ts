@@ -3,12 +3,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backend/native.js';
 import { runCli } from '../helpers/cli.js';
-import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
+import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 const TINY = ['train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'train.logEvery=2', 'train.sampleEvery=4', 'guard=off'];
@@ -100,12 +100,48 @@ describe('checkpoints and --resume', () => {
     expect(syn(mb)).toEqual(syn(ma));
   });
 
+  it('killed (kill -9) mid-training, the same command run again continues from the checkpoint and ends as an uninterrupted run', async () => {
+    const [a, b] = [await tempDir(), await tempDir()];
+    const args = (out: string, steps = 12) => ['run', CONFIG, '--out', out, '--set', ...TINY, `train.steps=${steps}`, 'train.checkpointEvery=4'];
+    const full = await runCli(args(a));
+    expect(full.code, full.stderr).toBe(0);
+    // SIGKILL right after the step-8 checkpoint is on disk: no handler runs, as after kill -9 or an OOM kill.
+    const killed = await runCli(args(b), { env: { GAN_AUGMENT_TEST_KILL_AT: 'checkpoint-8' } });
+    expect(killed.code, killed.stderr).toBeNull();
+    expect(JSON.parse(await readFile(path.join(b, 'train/checkpoint/checkpoint.json'), 'utf8')).state.step).toBe(8);
+    const again = await runCli(args(b));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('shared: resuming from step 8, the checkpoint an interrupted run of these inputs, settings and code left');
+    const [wa, wb] = await Promise.all([a, b].map((o) => readFile(path.join(o, 'model/generator/weights.bin'))));
+    expect(Buffer.compare(wa!, wb!)).toBe(0);
+    // Other train.steps: a plain run starts over and says what --resume would do.
+    const more = await runCli(args(b, 13));
+    expect(more.code, more.stderr).toBe(0);
+    expect(more.stderr).toContain(`shared: starting over; ${path.join(b, 'train', 'checkpoint')} held a checkpoint at step 12 made with train.steps 12: --resume continues it to this run's train.steps`);
+    expect(more.stderr).not.toContain('resuming from step');
+  });
+
   it('refuses to resume with a different config', async () => {
     const out = await tempDir();
     expect((await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4'])).code).toBe(0);
     const r = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, 'train.steps=8', 'train.lrG=0.0005']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot resume shared');
+  });
+
+  it('refuses to resume on other input images, even as many as before', async () => {
+    const root = await tempDir();
+    const input = path.join(root, 'in');
+    await cp(FIXTURE, input, { recursive: true });
+    const args = ['run', CONFIG, '--input', input, '--out', path.join(root, 'out'), '--set', ...TINY, 'train.steps=4'];
+    expect((await runCli(args)).code).toBe(0);
+    // One coat replaced by another coat: the same count, other pixels.
+    const coats = (await readdir(path.join(input, 'coat'))).sort();
+    await cp(path.join(input, 'coat', coats[1]!), path.join(input, 'coat', coats[0]!));
+    const r = await runCli([...args.slice(0, -1), 'train.steps=8', '--resume']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('cannot resume shared: ');
+    expect(r.stderr).toContain('was made with a different set of input images');
   });
 
   it('Ctrl-C writes a checkpoint and exits 130; --resume then finishes the run', async () => {
