@@ -6,6 +6,7 @@ import { planFromScan } from '../stages/ingest.js';
 import { folderProblems, preflight } from '../stages/preflight.js';
 import { UserError } from '../errors.js';
 import { examples } from './options.js';
+import { lockNote } from '../out/lock.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -39,6 +40,8 @@ export function registerValidate(program: Command): void {
       const { scan } = await planFromScan(config);
       // Valid, but likely not what was meant (a folder of splits, one class): said, not refused.
       for (const w of layoutWarnings(scan)) process.stderr.write(`warning: ${printable(w)}\n`);
+      const note = await lockNote(config.out);
+      if (note) process.stderr.write(`warning: ${printable(note)}\n`);
       process.stdout.write(`${file}: valid\n`);
     });
 }

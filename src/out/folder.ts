@@ -3,6 +3,7 @@
  * of what a killed run left, and published — the manifest and the files it names swapped in together.
  */
 import { lstat, mkdir, rename, rm, statfs } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { DiskFullError } from '../errors.js';
 import type { EventSink } from '../events.js';
@@ -27,7 +28,13 @@ export const OUT_LOCK = OUT_NAMES.lock;
 export async function claimOut(out: string, options: FolderCheck & { emit?: EventSink }): Promise<OutLock> {
   await checkOutFolder(out, options);
   await mkdir(out, { recursive: true });
-  const lock = await acquireLock(out);
+  const lease = Number(process.env['GAN_AUGMENT_TEST_LOCK_LEASE_MS']);
+  const lock = await acquireLock(out, {
+    // A testing hook: e2e tests cannot wait the 120 s lease.
+    ...(lease > 0 ? { leaseMs: lease } : {}),
+    onWait: (h, leaseMs) =>
+      options.emit?.({ type: 'info', message: `out: ${out} is locked by pid ${h.pid} on ${h.host} (since ${h.started}); a run touches its lock while it runs: watching it for ${leaseMs / 1000} s, then taking it over if it stayed untouched (left by a run that died)` }),
+  });
   try {
     await writeLedger(out, options.input !== undefined && (await lstat(options.input).catch(() => null)) ? options.input : undefined);
   } catch (err) {
@@ -36,7 +43,8 @@ export async function claimOut(out: string, options: FolderCheck & { emit?: Even
   }
   if (lock.tookOver) {
     const h = lock.tookOver;
-    options.emit?.({ type: 'warn', message: `took over a stale lock on ${out} left by pid ${h.pid} (started ${h.started}), which is no longer running` });
+    const why = h.host === os.hostname() ? 'which is no longer running' : `on ${h.host}, whose lock went untouched`;
+    options.emit?.({ type: 'warn', message: `took over a stale lock on ${out} left by pid ${h.pid} (started ${h.started}), ${why}` });
   }
   return lock;
 }

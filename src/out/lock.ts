@@ -1,14 +1,24 @@
 /**
- * The lock on an out folder: one run at a time, a stale lock of a dead process taken over, a live one or
- * one from another host respected.
+ * The lock on an out folder: one run at a time, a stale lock of a dead process taken over, a live one
+ * respected. On this host a holder is alive while its pid runs — and is not this process unless this
+ * process took that very lock (a container restarted under the same hostname gets its old pid back). A
+ * holder on another host (an out folder on a shared volume: a Kubernetes pod rescheduled after an
+ * out-of-memory kill has a new hostname) cannot be asked, so it touches its lock every
+ * {@link LOCK_HEARTBEAT_MS}; a lock that declares a heartbeat and stays untouched for
+ * {@link LOCK_LEASE_MS} — watched by the run that wants it, on its own clock — was left by a dead run and
+ * is taken over. A lock without a heartbeat (gan-augment before 2026-12-06) from another host is respected.
  */
-import { link, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { OUT_NAMES } from './layout.js';
 
+/** How often a holder touches its lock. */
+export const LOCK_HEARTBEAT_MS = 10_000;
+/** How long a lock from another host must stay untouched to count as left by a dead run. */
+export const LOCK_LEASE_MS = 120_000;
 
 export interface LockHolder {
   pid: number;
@@ -16,6 +26,19 @@ export interface LockHolder {
   /** ISO time the holder took the lock. */
   started: string;
   command: string;
+  /** Milliseconds between the holder's touches of the lock (absent in locks from before 2026-12-06). */
+  heartbeatMs?: number;
+}
+
+/** The locks this process holds, by their text: a lock with this pid and host that is not among them is a previous process's. */
+const held = new Set<string>();
+
+/** How {@link acquireLock} waits on another host's lock; tests shorten it. */
+export interface LockTiming {
+  leaseMs?: number;
+  heartbeatMs?: number;
+  /** Told once when it starts watching another host's lock. */
+  onWait?: (holder: LockHolder, leaseMs: number) => void;
 }
 
 /** A held lock on an out folder; `release()` removes it (also done at process exit if forgotten). */
@@ -37,8 +60,25 @@ function alive(pid: number): boolean {
 }
 
 /** A lock left by a process that no longer runs on this host (an unreadable lock, or one from another host, is not). */
-function isStale(h: LockHolder | null, host: string): boolean {
-  return h !== null && h.host === host && h.pid !== process.pid && !alive(h.pid);
+function isStale(h: LockHolder | null, text: string, host: string): boolean {
+  if (h === null || h.host !== host) return false;
+  return h.pid === process.pid ? !held.has(text) : !alive(h.pid);
+}
+
+/**
+ * Watches another host's lock for `leaseMs`: true when it stayed untouched (its holder is dead), false as
+ * soon as it is touched, changed or released.
+ */
+async function untouchedFor(file: string, text: string, leaseMs: number, heartbeatMs: number): Promise<boolean> {
+  const first = await stat(file).catch(() => null);
+  if (!first) return false;
+  const until = Date.now() + leaseMs;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, Math.min(heartbeatMs, Math.max(1, until - Date.now()))));
+    const now = await stat(file).catch(() => null);
+    if (!now || now.mtimeMs !== first.mtimeMs || (await readFile(file, 'utf8').catch(() => '')) !== text) return false;
+  }
+  return true;
 }
 
 function lockedMessage(dir: string, h: LockHolder | null): string {
@@ -53,8 +93,21 @@ function lockedMessage(dir: string, h: LockHolder | null): string {
 export async function lockProblem(dir: string): Promise<string | null> {
   const file = path.join(dir, OUT_NAMES.lock);
   const found = await readHolder(file).catch(() => null);
-  if (!found || isStale(found.holder, os.hostname())) return null;
+  if (!found || isStale(found.holder, found.text, os.hostname()) || watched(found.holder)) return null;
   return `${lockedMessage(dir, found.holder)} (if no such run exists, e.g. it ran on another machine and was killed, delete ${file})`;
+}
+
+/** A lock another host's holder touches while it runs: `run` watches it for a lease before it refuses or takes it over, so it is no problem to refuse before. */
+function watched(h: LockHolder | null): h is LockHolder {
+  return h !== null && h.host !== os.hostname() && typeof h.heartbeatMs === 'number';
+}
+
+/** What `validate` says of a lock `run` would watch (see {@link watched}), or null. */
+export async function lockNote(dir: string): Promise<string | null> {
+  const found = await readHolder(path.join(dir, OUT_NAMES.lock)).catch(() => null);
+  if (!found || !watched(found.holder)) return null;
+  const h = found.holder;
+  return `out: ${dir} is locked by pid ${h.pid} on ${h.host} (since ${h.started}); a run watches such a lock for ${LOCK_LEASE_MS / 1000} s, refuses it if it is touched meanwhile (that run is alive) and takes it over if not`;
 }
 
 async function readHolder(file: string): Promise<{ text: string; holder: LockHolder | null } | null> {
@@ -80,9 +133,11 @@ async function readHolder(file: string): Promise<{ text: string; holder: LockHol
  * (an out folder on a shared volume), is respected.
  * @throws {UserError} naming the holder's pid, host and start time when the folder is locked.
  */
-export async function acquireLock(dir: string): Promise<OutLock> {
+export async function acquireLock(dir: string, timing: LockTiming = {}): Promise<OutLock> {
   const file = path.join(dir, OUT_NAMES.lock);
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
+  const heartbeatMs = timing.heartbeatMs ?? LOCK_HEARTBEAT_MS;
+  const leaseMs = timing.leaseMs ?? LOCK_LEASE_MS;
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' '), heartbeatMs };
   const text = JSON.stringify(me) + '\n';
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   let tookOver: LockHolder | null = null;
@@ -99,7 +154,14 @@ export async function acquireLock(dir: string): Promise<OutLock> {
       const found = await readHolder(file);
       if (!found) continue; // released meanwhile
       const h = found.holder;
-      if (!isStale(h, me.host)) throw new UserError(lockedMessage(dir, h), [`if no such run exists (e.g. it ran on another machine and was killed), delete ${file}`]);
+      let stale = isStale(h, found.text, me.host);
+      // Another host's holder cannot be asked: one that beats is watched for a lease.
+      if (!stale && h !== null && h.host !== me.host && typeof h.heartbeatMs === 'number') {
+        timing.onWait?.(h, leaseMs);
+        stale = await untouchedFor(file, found.text, leaseMs, Math.min(heartbeatMs, h.heartbeatMs));
+        if (!stale && !(await readHolder(file))) continue; // released while watched
+      }
+      if (!stale) throw new UserError(lockedMessage(dir, h), [`if no such run exists (e.g. it ran on another machine and was killed), delete ${file}`]);
       // Remove the stale lock only if it is still the one judged stale, then race for it again.
       const again = await readHolder(file);
       if (again?.text === found.text) await unlink(file).catch(() => {});
@@ -115,8 +177,14 @@ export async function acquireLock(dir: string): Promise<OutLock> {
       return false;
     }
   };
+  held.add(text);
+  // Touched while held, so that a run on another host can tell it from one left by a dead run.
+  const beat = setInterval(() => void (ours() ? utimes(file, new Date(), new Date()).catch(() => {}) : undefined), heartbeatMs);
+  beat.unref();
   // A run that ends without release (an uncaught error, a second Ctrl-C) still frees the folder.
   const onExit = () => {
+    clearInterval(beat);
+    held.delete(text);
     if (ours()) unlinkSync(file);
   };
   process.once('exit', onExit);

@@ -190,6 +190,21 @@ describe('exit codes through the CLI (e2e)', () => {
     expect(await exists(path.join(out, '.gan-augment.lock'))).toBe(false);
   });
 
+  it("a lock another host's run left when it died (untouched for the lease) is taken over; validate says what run will do", async () => {
+    const out = path.join(await tempDir(), 'out');
+    await mkdir(out);
+    await writeFile(path.join(out, '.gan-augment'), '');
+    await writeFile(path.join(out, '.gan-augment.lock'), JSON.stringify({ pid: 1, host: 'pod-before-oom.example', started: '2026-12-06T00:00:00.000Z', command: 'run', heartbeatMs: 10000 }));
+    const v = await runCli(['validate', CONFIG, '--out', out]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stderr).toContain(`warning: out: ${out} is locked by pid 1 on pod-before-oom.example`);
+    const r = await runCli(['run', CONFIG, '--out', out, ...TINY], { env: { GAN_AUGMENT_TEST_LOCK_LEASE_MS: '300' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('watching it for 0.3 s, then taking it over if it stayed untouched');
+    expect(r.stderr).toContain(`took over a stale lock on ${out} left by pid 1 (started 2026-12-06T00:00:00.000Z), on pod-before-oom.example, whose lock went untouched`);
+    expect(await exists(path.join(out, '.gan-augment.lock'))).toBe(false);
+  });
+
   it('2 while another run holds the out folder (naming its pid and host); 130 on Ctrl-C, lock released', async () => {
     const out = path.join(await tempDir(), 'out');
     const long = start(['run', CONFIG, '--out', out, ...TINY, 'train.steps=100000', 'train.checkpointEvery=0'], /"event":"train\.step"/);

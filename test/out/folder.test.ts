@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { access, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,40 @@ describe('out folder lock', () => {
     expect((err as UserError).problems.join()).toContain(`delete ${path.join(dir, OUT_LOCK)}`);
     await writeFile(path.join(dir, OUT_LOCK), '{half');
     await expect(acquireLock(dir)).rejects.toThrow('an unreadable lock');
+  });
+
+  it('a lock with this pid and host that this process did not take is a previous process\'s (a container restarted with its old pid)', async () => {
+    const dir = await tempDir();
+    const previous = { pid: process.pid, host: os.hostname(), started: '2020-01-01T00:00:00.000Z', command: 'run', heartbeatMs: 10_000 };
+    await writeFile(path.join(dir, OUT_LOCK), JSON.stringify(previous));
+    const lock = await acquireLock(dir);
+    expect(lock.tookOver).toEqual(previous);
+    await lock.release();
+  });
+
+  it('touches its lock while held, and takes over another host\'s lock only once it stayed untouched for the lease', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, OUT_LOCK);
+    const mine = await acquireLock(dir, { heartbeatMs: 40 });
+    expect(JSON.parse(await readFile(file, 'utf8')).heartbeatMs).toBe(40);
+    const before = (await stat(file)).mtimeMs;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await stat(file)).mtimeMs).toBeGreaterThan(before);
+    await mine.release();
+
+    // Another host's run, alive: it touches its lock while we watch — refused (untouched for the lease, it would have been taken over).
+    const other = { pid: deadPid(), host: 'elsewhere.example', started: 'x', command: 'run', heartbeatMs: 40 };
+    await writeFile(file, JSON.stringify(other));
+    const touching = setInterval(() => void utimes(file, new Date(), new Date()), 40);
+    const waited: number[] = [];
+    const err = await acquireLock(dir, { leaseMs: 5000, heartbeatMs: 40, onWait: (_h, lease) => waited.push(lease) }).catch((e: unknown) => e);
+    clearInterval(touching);
+    expect((err as Error).message).toContain('locked by another gan-augment run (pid');
+    expect(waited).toEqual([5000]);
+    // The same lock left untouched for the lease: its run died; taken over.
+    const lock = await acquireLock(dir, { leaseMs: 300, heartbeatMs: 40 });
+    expect(lock.tookOver).toEqual(other);
+    await lock.release();
   });
 
   it('claimOut refuses a non-empty folder it did not make unless forced, and an out inside the input', async () => {
