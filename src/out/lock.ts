@@ -30,8 +30,9 @@ export interface LockHolder {
   heartbeatMs?: number;
 }
 
-/** The locks this process holds, by their text: a lock with this pid and host that is not among them is a previous process's. */
+/** The locks this process holds, by file and text: a lock with this pid and host that is not among them is a previous process's. */
 const held = new Set<string>();
+const heldKey = (file: string, text: string) => `${file}\0${text}`;
 
 /** How {@link acquireLock} waits on another host's lock; tests shorten it. */
 export interface LockTiming {
@@ -60,9 +61,9 @@ function alive(pid: number): boolean {
 }
 
 /** A lock left by a process that no longer runs on this host (an unreadable lock, or one from another host, is not). */
-function isStale(h: LockHolder | null, text: string, host: string): boolean {
+function isStale(h: LockHolder | null, file: string, text: string, host: string): boolean {
   if (h === null || h.host !== host) return false;
-  return h.pid === process.pid ? !held.has(text) : !alive(h.pid);
+  return h.pid === process.pid ? !held.has(heldKey(file, text)) : !alive(h.pid);
 }
 
 /**
@@ -93,7 +94,7 @@ function lockedMessage(dir: string, h: LockHolder | null): string {
 export async function lockProblem(dir: string): Promise<string | null> {
   const file = path.join(dir, OUT_NAMES.lock);
   const found = await readHolder(file).catch(() => null);
-  if (!found || isStale(found.holder, found.text, os.hostname()) || watched(found.holder)) return null;
+  if (!found || isStale(found.holder, file, found.text, os.hostname()) || watched(found.holder)) return null;
   return `${lockedMessage(dir, found.holder)} (if no such run exists, e.g. it ran on another machine and was killed, delete ${file})`;
 }
 
@@ -130,7 +131,8 @@ async function readHolder(file: string): Promise<{ text: string; holder: LockHol
  * Takes `<dir>/.gan-augment.lock`. The lock is created whole (written beside it, then hard-linked into
  * place, which fails if it exists), so a reader never sees half a lock. A lock left by a process that
  * no longer runs on this host is stale and taken over; one held by a live process, or by another host
- * (an out folder on a shared volume), is respected.
+ * (an out folder on a shared volume) without a heartbeat, is respected; another host's lock with one is
+ * watched for `leaseMs` and taken over if it stayed untouched.
  * @throws {UserError} naming the holder's pid, host and start time when the folder is locked.
  */
 export async function acquireLock(dir: string, timing: LockTiming = {}): Promise<OutLock> {
@@ -154,7 +156,7 @@ export async function acquireLock(dir: string, timing: LockTiming = {}): Promise
       const found = await readHolder(file);
       if (!found) continue; // released meanwhile
       const h = found.holder;
-      let stale = isStale(h, found.text, me.host);
+      let stale = isStale(h, file, found.text, me.host);
       // Another host's holder cannot be asked: one that beats is watched for a lease.
       if (!stale && h !== null && h.host !== me.host && typeof h.heartbeatMs === 'number') {
         timing.onWait?.(h, leaseMs);
@@ -177,14 +179,14 @@ export async function acquireLock(dir: string, timing: LockTiming = {}): Promise
       return false;
     }
   };
-  held.add(text);
+  held.add(heldKey(file, text));
   // Touched while held, so that a run on another host can tell it from one left by a dead run.
   const beat = setInterval(() => void (ours() ? utimes(file, new Date(), new Date()).catch(() => {}) : undefined), heartbeatMs);
   beat.unref();
   // A run that ends without release (an uncaught error, a second Ctrl-C) still frees the folder.
   const onExit = () => {
     clearInterval(beat);
-    held.delete(text);
+    held.delete(heldKey(file, text));
     if (ours()) unlinkSync(file);
   };
   process.once('exit', onExit);

@@ -69,7 +69,7 @@ export interface TrainContext {
  * uninterrupted one would (tested), so starting over would only cost the time. Anything else starts over,
  * saying so where a checkpoint was there; a checkpoint that cannot be read is a warning, not an error.
  */
-async function leftByInterruptedRun(ckptDir: string, key: string, job: string, ctx: TrainContext): Promise<TrainerSnapshot | undefined> {
+async function leftByInterruptedRun(ckptDir: string, key: string, steps: number, job: string, ctx: TrainContext): Promise<TrainerSnapshot | undefined> {
   let found;
   try {
     found = await loadCheckpoint(ckptDir);
@@ -83,10 +83,17 @@ async function leftByInterruptedRun(ckptDir: string, key: string, job: string, c
     ctx.emit({ type: 'info', message: `${job}: resuming from step ${step}, the checkpoint an interrupted run of these inputs, settings and code left (it ends as an uninterrupted run would)` });
     return found.snapshot;
   }
+  const m = found.meta;
   const why =
-    found.meta.resumeKey === key && (found.meta.inputs === undefined || found.meta.inputs === ctx.fingerprints?.inputs)
-      ? `made with train.steps ${found.meta.config.train.steps}${found.meta.version === VERSION ? '' : ` and gan-augment ${found.meta.version}`}: --resume continues it to ${ctx.fingerprints ? 'this run\'s' : 'the new'} train.steps`
-      : 'made with other settings, input images or code';
+    m.resumeKey !== key
+      ? 'made with other settings'
+      : m.inputs !== undefined && m.inputs !== ctx.fingerprints?.inputs
+        ? 'made from other input images'
+        : m.config.train.steps !== steps
+          ? `made with train.steps ${m.config.train.steps}: --resume continues it to this run's ${steps}`
+          : m.version !== VERSION
+            ? `written by gan-augment ${m.version}: --resume continues it`
+            : 'whose run this one cannot tell is its own (written before checkpoints recorded their run): --resume continues it';
   ctx.emit({ type: 'info', message: `${job}: starting over; ${ckptDir} held a checkpoint at step ${step} ${why}` });
   return undefined;
 }
@@ -164,7 +171,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
         ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
       }
     } else {
-      resume = await leftByInterruptedRun(ckptDir, key, spec.job, ctx);
+      resume = await leftByInterruptedRun(ckptDir, key, config.train.steps, spec.job, ctx);
     }
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });

@@ -117,7 +117,7 @@ describe('checkpoints and --resume', () => {
     // Other train.steps: a plain run starts over and says what --resume would do.
     const more = await runCli(args(b, 13));
     expect(more.code, more.stderr).toBe(0);
-    expect(more.stderr).toContain(`shared: starting over; ${path.join(b, 'train', 'checkpoint')} held a checkpoint at step 12 made with train.steps 12: --resume continues it to this run's train.steps`);
+    expect(more.stderr).toContain(`shared: starting over; ${path.join(b, 'train', 'checkpoint')} held a checkpoint at step 12 made with train.steps 12: --resume continues it to this run's 13`);
     expect(more.stderr).not.toContain('resuming from step');
   });
 
