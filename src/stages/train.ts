@@ -3,7 +3,7 @@
  * one GAN per scarce class, each a job in a p-queue. Each job writes `train/…/metrics.jsonl`, sample
  * grids and resumable checkpoints; a diverged per-class job fails alone.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
@@ -22,7 +22,7 @@ import { trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, ty
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { hashJson } from '../util/hash.js';
-import { naming } from '../util/fs.js';
+import { naming, writeFileAtomic } from '../util/fs.js';
 import { testKillPoint } from '../util/kill-point.js';
 import { withoutThreadCounts } from './fingerprint.js';
 import { VERSION } from '../version.js';
@@ -96,6 +96,29 @@ async function leftByInterruptedRun(ckptDir: string, key: string, steps: number,
             : 'whose run this one cannot tell is its own (written before checkpoints recorded their run): --resume continues it';
   ctx.emit({ type: 'info', message: `${job}: starting over; ${ckptDir} held a checkpoint at step ${step} ${why}` });
   return undefined;
+}
+
+/** The metrics lines (one JSON object per line) of steps up to `step`: what a run resumed at `step` continues. */
+export function metricsUpTo(text: string, step: number): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      if (line.trim() === '') return false;
+      try {
+        return (JSON.parse(line) as { step?: unknown }).step as number <= step;
+      } catch {
+        return false; // a line cut short by the kill
+      }
+    })
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+async function truncateMetrics(file: string, step: number): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return;
+  const kept = metricsUpTo(text, step);
+  if (kept !== text) await writeFileAtomic(file, kept);
 }
 
 /** What must match for a checkpoint to be resumed: the config without paths and step count. */
@@ -176,7 +199,12 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });
     const metricsFile = l.metricsFile(mode, spec.job);
-    const log = async (r: MetricsRecord) => appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
+    // A run killed after its last checkpoint logged steps the resumed run logs again: keep the lines up to the checkpoint.
+    if (resume) await truncateMetrics(metricsFile, resume.step);
+    const log = async (r: MetricsRecord) => {
+      await appendFile(metricsFile, JSON.stringify({ job: spec.job, ...r }) + '\n');
+      testKillPoint(`metrics-${r.step}`)?.();
+    };
     // Metrics lines are appended in order, off the training loop. The first failure (a full disk …) is
     // kept and thrown once training returns: a rejection nobody awaits while training runs would end
     // the process as an internal error instead of the full-disk exit.
@@ -210,10 +238,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
             ),
           );
         },
-        onCheckpoint: async (s) => {
-          await saveCheckpoint(ckptDir, s, meta);
-          testKillPoint(`checkpoint-${s.step}`)?.();
-        },
+        onCheckpoint: (s) => saveCheckpoint(ckptDir, s, meta),
       });
       await pendingLog;
       if (logError !== undefined) {

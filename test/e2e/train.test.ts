@@ -105,8 +105,9 @@ describe('checkpoints and --resume', () => {
     const args = (out: string, steps = 12) => ['run', CONFIG, '--out', out, '--set', ...TINY, `train.steps=${steps}`, 'train.checkpointEvery=4'];
     const full = await runCli(args(a));
     expect(full.code, full.stderr).toBe(0);
-    // SIGKILL right after the step-8 checkpoint is on disk: no handler runs, as after kill -9 or an OOM kill.
-    const killed = await runCli(args(b), { env: { GAN_AUGMENT_TEST_KILL_AT: 'checkpoint-8' } });
+    // SIGKILL right after step 10's metrics line, two steps past the step-8 checkpoint: no handler runs, as
+    // after kill -9 or an OOM kill.
+    const killed = await runCli(args(b), { env: { GAN_AUGMENT_TEST_KILL_AT: 'metrics-10' } });
     expect(killed.code, killed.stderr).toBeNull();
     expect(JSON.parse(await readFile(path.join(b, 'train/checkpoint/checkpoint.json'), 'utf8')).state.step).toBe(8);
     const again = await runCli(args(b));
@@ -114,6 +115,9 @@ describe('checkpoints and --resume', () => {
     expect(again.stderr).toContain('shared: resuming from step 8, the checkpoint an interrupted run of these inputs, settings and code left');
     const [wa, wb] = await Promise.all([a, b].map((o) => readFile(path.join(o, 'model/generator/weights.bin'))));
     expect(Buffer.compare(wa!, wb!)).toBe(0);
+    // The killed run's lines past the checkpoint are not left beside the resumed run's: each step once, in order.
+    const steps = async (o: string) => (await readFile(path.join(o, 'train/metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step as number);
+    expect(await steps(b)).toEqual(await steps(a));
     // Other train.steps: a plain run starts over and says what --resume would do.
     const more = await runCli(args(b, 13));
     expect(more.code, more.stderr).toBe(0);

@@ -64,3 +64,13 @@ describe('checkpoints on disk', () => {
     expect(await loadCheckpoint(path.join(dir, 'none'))).toBeNull();
   });
 });
+
+describe('metrics of a resumed run', () => {
+  it('keep the lines up to the checkpoint, dropping later ones and a line cut short by the kill', async () => {
+    const { metricsUpTo } = await import('../../src/stages/train.js');
+    const line = (step: number) => JSON.stringify({ job: 'shared', step, lossD: 1 });
+    const text = [2, 4, 6, 8, 10].map(line).join('\n') + '\n' + line(12).slice(0, 9);
+    expect(metricsUpTo(text, 8)).toBe([2, 4, 6, 8].map((s) => `${line(s)}\n`).join(''));
+    expect(metricsUpTo('', 8)).toBe('');
+  });
+});
