@@ -87,6 +87,7 @@ export async function saveCheckpoint(dir: string, s: TrainerSnapshot, meta: Chec
       ada: s.ada,
       lecam: s.lecam,
       rollbacks: s.rollbacks,
+      ...(s.seconds !== undefined ? { seconds: s.seconds } : {}),
       optG: { step: s.optG.step, lr: s.optG.lr },
       optD: { step: s.optD.step, lr: s.optD.lr },
     },

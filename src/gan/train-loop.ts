@@ -71,6 +71,8 @@ export interface TrainerSnapshot extends ModelsState {
   lecam?: LecamState;
   rollbacks: number;
   gEma: Record<string, Float32Array>;
+  /** Seconds of training up to this snapshot, over every run that trained it (absent in checkpoints before 2026-12-06). */
+  seconds?: number;
 }
 
 export interface TrainOptions {
@@ -81,6 +83,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Continue from this snapshot (same config and data). */
   resume?: TrainerSnapshot;
+  /**
+   * Whether `train.budgetSeconds` counts the resumed snapshot's training seconds too (the same job going on
+   * after an interruption), or starts afresh (training further, with more train.steps). Default false.
+   */
+  budgetCountsResumed?: boolean;
   /** Class names by index, for the diversity figures. */
   labels?: string[];
   /** Testing hook: step → how many times its losses are treated as NaN (exercises the divergence guard). */
@@ -472,12 +479,16 @@ async function trainLoop(trainer: Trainer, data: LabelledImages, config: Config,
   const history: MetricsRecord[] = [];
   const started = performance.now();
   const resumedFrom = trainer.step;
+  // Training seconds before this run (a resumed snapshot's), for the checkpoints and, for the same job going on, the budget.
+  const before = options.resume?.seconds ?? 0;
+  const elapsed = () => before + (performance.now() - started) / 1000;
+  const budgetBefore = options.budgetCountsResumed ? before : 0;
   const faults = new Map(options.faultAt ?? []);
   // The last known-good state, for rollback: in memory, refreshed at every checkpoint.
   let good = await trainer.snapshot();
   let interrupted = false;
   const checkpoint = async () => {
-    good = await trainer.snapshot();
+    good = { ...(await trainer.snapshot()), seconds: elapsed() };
     await options.onCheckpoint?.(good);
   };
   const emitSamples = async (): Promise<Record<string, number>> => {
@@ -515,7 +526,7 @@ async function trainLoop(trainer: Trainer, data: LabelledImages, config: Config,
       continue;
     }
     options.onStep?.(m);
-    const overBudget = train.budgetSeconds > 0 && (performance.now() - started) / 1000 >= train.budgetSeconds;
+    const overBudget = train.budgetSeconds > 0 && budgetBefore + (performance.now() - started) / 1000 >= train.budgetSeconds;
     const last = m.step === train.steps || overBudget;
     if (m.step % train.logEvery === 0 || last) {
       const record: MetricsRecord = { ...m, ...trainer.heldOutGap(), adaR: trainer.ada.lastR, lrG: trainer.optG.lr, lrD: trainer.optD.lr };

@@ -181,6 +181,8 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
     const ckptDir = l.checkpointDir(mode, spec.job);
     const meta: CheckpointMeta = { job: spec.job, labels: spec.labels, config, resumeKey: key, version: VERSION, ...(ctx.fingerprints ?? {}) };
     let resume;
+    // The same job going on (train.steps as it was) spends what is left of train.budgetSeconds; training further starts a new budget.
+    let budgetCountsResumed = true;
     if (ctx.resume) {
       const found = await loadCheckpoint(ckptDir);
       const otherInputs = found?.meta.inputs !== undefined && ctx.fingerprints !== undefined && found.meta.inputs !== ctx.fingerprints.inputs;
@@ -191,6 +193,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
       }
       if (found) {
         resume = found.snapshot;
+        budgetCountsResumed = found.meta.config.train.steps === config.train.steps;
         ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
       }
     } else {
@@ -214,7 +217,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
       const result = await trainGan(spec.data, config, {
         labels: spec.labels,
         workers: workers.workers,
-        ...(resume ? { resume } : {}),
+        ...(resume ? { resume, budgetCountsResumed } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.faultAt?.[spec.job] ? { faultAt: ctx.faultAt[spec.job]! } : {}),
         onStep: (m) => ctx.emit({ type: 'train.step', job: spec.job, ...m }),

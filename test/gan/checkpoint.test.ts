@@ -49,6 +49,24 @@ describe('checkpoints on disk', () => {
     expect(gOf(loaded)).toEqual(gOf(snaps.get(3)!));
   });
 
+  it("train.budgetSeconds counts a resumed job's earlier training when the same job goes on, not when it trains further; checkpoints carry the total", async () => {
+    const budget = asRun(parseConfigText('input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 5, batchSize: 4, checkpointEvery: 1, budgetSeconds: 1000}\n', '/tmp/c.yaml').config);
+    const spent = { ...snaps.get(2)!, seconds: 1e6 };
+    const goingOn = await trainGan(randomImages(12, 2), budget, { resume: spent, budgetCountsResumed: true });
+    expect(goingOn.steps).toBe(3); // one step, then over its budget
+    goingOn.dispose();
+    const seconds: number[] = [];
+    const further = await trainGan(randomImages(12, 2), budget, { resume: { ...snaps.get(2)!, seconds: 50 }, onCheckpoint: async (s) => void seconds.push(s.seconds!) });
+    expect(further.steps).toBe(5);
+    further.dispose();
+    expect(seconds).toHaveLength(3);
+    expect(Math.min(...seconds)).toBeGreaterThanOrEqual(50);
+    // … and on disk.
+    const dir = await tempDir();
+    await saveCheckpoint(dir, { ...snaps.get(2)!, seconds: 42.5 }, meta);
+    expect((await loadCheckpoint(dir))!.snapshot.seconds).toBe(42.5);
+  });
+
   it('loads a checkpoint written before the weights file was named by its step, and says what is wrong with a damaged one', async () => {
     const dir = await tempDir();
     await saveCheckpoint(dir, snaps.get(4)!, meta);
