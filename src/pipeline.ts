@@ -25,6 +25,7 @@ import { guardClassifiers, runGuard, type GuardSummary } from './stages/guard.js
 import { splitByGuard } from './filter/quality-gate.js';
 import { andList } from './util/text.js';
 import { fewHeldOutNote } from './guard/preview.js';
+import { fellBackClasses } from './guard/decide.js';
 import { deliveredTargets } from './stages/targets.js';
 import { candidatesFor } from './stages/generate.js';
 import { importCandidates, scanImport, type ImportedCandidates } from './generate/import.js';
@@ -158,7 +159,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       let withheld: typeof images = [];
       if (config.guard.mode !== 'off') {
         guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth, config.guard.seeds));
-        const dropped = new Set(guard.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label));
+        const dropped = fellBackClasses(guard);
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         withheld = images.filter((img) => dropped.has(img.label));
         const failedWithheld = splitByGuard(synth.quality.gate.failed, guard).withheld.map((f) => `"${f.label}"`);
@@ -180,7 +181,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   } else {
     emit({ type: 'info', message: shard && ing.plan.totalDeficit > 0 ? `shard ${shard.index}/${shard.count}: no scarce class falls to this shard` : 'every class already meets its target: nothing to generate' });
   }
-  fillShortfalls(entries, synthesis, config, emit, new Set(guard?.perClass.filter((c) => c.decision === 'fallback').map((c) => c.label)));
+  fillShortfalls(entries, synthesis, config, emit, fellBackClasses(guard));
   durations.total = (performance.now() - started) / 1000;
   const summary: Summary = {
     tool: 'gan-augment',

@@ -4,6 +4,7 @@
  * a flag does (warn, or exit 3) is the caller's. Every limit is a row of {@link GATE_LIMITS}: the check,
  * its message, the summary's fields and the report's sentence all come from it.
  */
+import { fellBackClasses } from '../guard/decide.js';
 
 export interface ClassScore {
   label: string;
@@ -82,6 +83,6 @@ export function qualityGate(classes: readonly ClassScore[], limits: GateLimits):
  * figures say the generator did poorly there, not that the delivered dataset is poor.
  */
 export function splitByGuard<T extends { label: string }>(failed: readonly T[], guard: { perClass?: readonly { label: string; decision: string }[] | undefined } | null | undefined): { delivered: T[]; withheld: T[] } {
-  const dropped = new Set(guard?.perClass?.filter((c) => c.decision === 'fallback').map((c) => c.label) ?? []);
+  const dropped = fellBackClasses(guard);
   return { delivered: failed.filter((f) => !dropped.has(f.label)), withheld: failed.filter((f) => dropped.has(f.label)) };
 }

@@ -80,6 +80,11 @@ const pts = (x: number) => {
   return `${r >= 0 ? '+' : ''}${(r === 0 ? 0 : r).toFixed(1)}`;
 };
 
+/** The classes a guard fell back on: their synthetic images are withheld, not in the manifest (null or no perClass: none). */
+export function fellBackClasses(guard: { perClass?: readonly { label: string; decision: string }[] | undefined } | null | undefined): Set<string> {
+  return new Set(guard?.perClass?.filter((c) => c.decision === 'fallback').map((c) => c.label) ?? []);
+}
+
 /**
  * Each held-out image's gain in the class's probability, in points, averaged over the paired seeds.
  * @throws {RangeError} when the figures disagree on the number of held-out images

@@ -7,7 +7,7 @@ import { asWrittenLines, columnClasses, insteadLine, qualityLines } from '../eva
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits, splitByGuard } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
-import { fallbackInstead } from '../guard/decide.js';
+import { fallbackInstead, fellBackClasses } from '../guard/decide.js';
 import { capitalised } from '../util/text.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
@@ -234,11 +234,11 @@ function quality(d: ReportData): string {
   if (syn.length === 0) return `<section id="quality"><h2>Quality: FID and KID</h2><p class="note">Nothing was generated.</p></section>`;
   const q = d.summary?.quality;
   const hasQ = syn.some((c) => c.quality);
+  const fellBack = fellBackClasses(d.summary?.guard);
   const rows = syn.map((c) => {
     const cq = c.quality;
     const limits = q?.gate && gateHasLimits(q.gate);
-    const withheld = splitByGuard([c], d.summary?.guard).withheld.length > 0;
-    const gate = !cq ? '–' : cq.passed === false ? (withheld ? 'failed (withheld by the guard: not delivered)' : `<span class="bad">failed</span>`) : limits ? 'within limits' : 'no limits';
+    const gate = !cq ? '–' : cq.passed === false ? (fellBack.has(c.label) ? 'failed (withheld by the guard: not delivered)' : `<span class="bad">failed</span>`) : limits ? 'within limits' : 'no limits';
     return [
       esc(c.label),
       c.candidates ?? '–',
