@@ -6,6 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { EventSink, PipelineEvent } from './events.js';
+import { formatEta, TrainProgress } from './train-progress.js';
 
 export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet';
 
@@ -52,11 +53,12 @@ const roundNumbers = (_key: string, v: unknown) => (typeof v === 'number' && !Nu
  * of a per-class job also carries `class`. Non-finite numbers become null (JSON has no NaN). Progress
  * events come at most once a second per job, plus the first and the last.
  */
-function jsonSink(stream: NodeJS.WritableStream): EventSink {
-  const t0 = performance.now();
+function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink {
+  const t0 = clock();
   const last = new Map<string, number>();
+  let training = new TrainProgress(0);
   const due = (key: string, force: boolean) => {
-    const now = performance.now();
+    const now = clock();
     const prev = last.get(key);
     if (!force && prev !== undefined && now - prev < JSON_EVERY_MS) return false;
     last.set(key, now);
@@ -66,10 +68,17 @@ function jsonSink(stream: NodeJS.WritableStream): EventSink {
     const { type, ...fields } = e;
     let extra: Record<string, unknown> = {};
     switch (e.type) {
-      case 'train.step':
+      case 'stage.start':
+        if (e.stage === 'train') training = new TrainProgress(e.total ?? 0);
+        break;
+      case 'train.step': {
+        // Every step feeds the rate, the ones written or not.
+        const { etaSeconds } = training.step(e.job ?? '', e.step, clock());
         if (!due(`train:${e.job ?? ''}`, e.step === e.of || e.step === 1)) return;
         if (e.job !== undefined && e.job !== 'shared') extra = { class: e.job };
+        if (etaSeconds !== null) extra = { ...extra, etaSeconds: Math.round(etaSeconds) };
         break;
+      }
       case 'decode.progress':
         if (!due('decode', e.done === e.total)) return;
         break;
@@ -88,17 +97,25 @@ function jsonSink(stream: NodeJS.WritableStream): EventSink {
         if (!due('guard', e.done === e.total)) return;
         break;
     }
-    const t = Math.round(performance.now() - t0) / 1000;
+    const t = Math.round(clock() - t0) / 1000;
     stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }, roundNumbers) + '\n');
   };
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
-/** A sink writing to `stream`; call `close()` when the run ends so an open bar is finished. */
-export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream = process.stderr): EventSink & { close(): void } {
-  if (mode === 'json') return Object.assign(jsonSink(stream), { close: () => {} });
+/** The job a training step's progress names: a per-class job's class; the one shared model goes unnamed. */
+const jobName = (job: string | undefined): string | null => (job !== undefined && job !== 'shared' ? job : null);
+
+/**
+ * A sink writing to `stream`; call `close()` when the run ends so an open bar is finished. `clock` (ms)
+ * times the training's time left.
+ */
+export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream = process.stderr, clock: () => number = () => performance.now()): EventSink & { close(): void } {
+  if (mode === 'json') return Object.assign(jsonSink(stream, clock), { close: () => {} });
   let bar: cliProgress.SingleBar | null = null;
+  // Steps over every job: per-class jobs each count from 1, and the stage's total is their sum.
+  let training = new TrainProgress(0);
   let lastLine = 0;
   const say = (msg: string) => stream.write(`${printable(msg)}\n`);
   const held: string[] = [];
@@ -132,12 +149,13 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
       else say(msg);
       return;
     }
+    if (e.type === 'stage.start' && e.stage === 'train') training = new TrainProgress(e.total ?? 0);
     if (mode === 'bars') {
       switch (e.type) {
         case 'stage.start':
           if (e.stage === 'decode') startBar('decode   [{bar}] {value}/{total} images | {eta_formatted} left', e.total ?? 0);
           else if (e.stage === 'import') startBar('import   [{bar}] {value}/{total} candidate images | {eta_formatted} left', e.total ?? 0);
-          else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total} | D {lossD} G {lossG} | {ips} img/s | ETA {eta_formatted}', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-' });
+          else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total}{job} | D {lossD} G {lossG} | {ips} img/s | ETA {eta_formatted}', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-', job: '' });
           else if (e.stage === 'generate') startBar('generate [{bar}] {value}/{total} candidates | {label}', e.total ?? 0, { label: '' });
           else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} classifiers | ETA {eta_formatted}', e.total);
           else say(`${e.stage}…`);
@@ -151,7 +169,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           bar?.update(e.done);
           return;
         case 'train.step':
-          bar?.update(e.step, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0) });
+          bar?.update(training.step(e.job ?? '', e.step, clock()).done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: jobName(e.job) !== null ? ` (${jobName(e.job)})` : '' });
           return;
         case 'generate.progress':
           genDone.set(e.label, e.done);
@@ -181,12 +199,16 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
       case 'import.progress':
         throttled(`import: ${e.done}/${e.total} candidate images`, e.done === e.total);
         return;
-      case 'train.step':
+      case 'train.step': {
+        const { etaSeconds } = training.step(e.job ?? '', e.step, clock());
+        // Per-class jobs: the time left is for every job's steps, not this one's.
+        const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${training.total > e.of ? ' (every job)' : ''}`;
         throttled(
-          `train: step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s`,
+          `train: ${jobName(e.job) !== null ? `${jobName(e.job)} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${left}`,
           e.step === e.of,
         );
         return;
+      }
       case 'generate.progress':
         throttled(`generate: ${e.label} ${e.done}/${e.total}`, e.done === e.total);
         return;

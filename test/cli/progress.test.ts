@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/progress.js';
+import { formatEta, TrainProgress } from '../../src/train-progress.js';
 
 function capture() {
   const lines: string[] = [];
@@ -110,5 +111,81 @@ describe("the guard's progress", () => {
     expect(drawn).toContain('0/10 classifiers');
     expect(drawn).toContain('15/15 classifiers');
     expect(drawn).not.toContain('/10 classifiers | ETA 0s\u001b[0K\u001b[?25h');
+  });
+});
+
+describe('training progress over every job, and the time left', () => {
+  /** A clock the test moves: ms. */
+  const clockAt = () => {
+    const c = { ms: 0 };
+    return { c, now: () => c.ms };
+  };
+  const at = (c: { ms: number }, ms: number, e: ReturnType<typeof step>) => {
+    c.ms = ms;
+    return e;
+  };
+
+  it('TrainProgress: steps summed over the jobs; the rate from this process\'s first step, so a resumed job counts only what it trains now', () => {
+    const p = new TrainProgress(3000);
+    expect(p.step('coat', 1, 0)).toEqual({ done: 1, etaSeconds: null });
+    expect(p.step('coat', 101, 100_000)).toEqual({ done: 101, etaSeconds: 2899 });
+    // The second job starts while the first is at 101: 110 steps done, 100 + 9 of them in 109 s.
+    expect(p.step('shirt', 10, 109_000).done).toBe(111);
+    const resumed = new TrainProgress(1000);
+    expect(resumed.step('shared', 501, 5_000)).toEqual({ done: 501, etaSeconds: null });
+    expect(resumed.step('shared', 601, 105_000)).toEqual({ done: 601, etaSeconds: 399 });
+    expect(new TrainProgress(0).step('shared', 5, 0).etaSeconds).toBeNull();
+  });
+
+  it('formatEta: seconds, then minutes, then hours and minutes', () => {
+    expect([formatEta(0), formatEta(44.6), formatEta(89), formatEta(200), formatEta(1620), formatEta(3900), formatEta(-3)]).toEqual(['0 s', '45 s', '89 s', '3 min', '27 min', '1 h 05 min', '0 s']);
+  });
+
+  it('text: a per-class step names its class, and the time left is every job\'s', () => {
+    const { lines, stream } = capture();
+    const { c, now } = clockAt();
+    const sink = createProgress('lines', stream, now);
+    sink({ type: 'stage.start', stage: 'train', total: 300 });
+    sink(at(c, 0, step('coat', 1)));
+    sink(at(c, 99_000, step('coat', 100)));
+    expect(lines.slice(1)).toEqual([
+      'train: coat step 1/100 lossD 1.235 lossG NaN D(real) 0.000 D(fake) 0.000 100 img/s',
+      'train: coat step 100/100 lossD 1.235 lossG NaN D(real) 0.000 D(fake) 0.000 100 img/s, 3 min left (every job)',
+    ]);
+    const shared = capture();
+    const one = createProgress('lines', shared.stream, now);
+    one({ type: 'stage.start', stage: 'train', total: 100 });
+    one(at(c, 0, step('shared', 1)));
+    one(at(c, 99_000, step('shared', 100)));
+    expect(shared.lines.at(-1)).toBe('train: step 100/100 lossD 1.235 lossG NaN D(real) 0.000 D(fake) 0.000 100 img/s, 0 s left');
+  });
+
+  it('JSON: each written step carries etaSeconds once a rate is known, measured on every step, written or not', () => {
+    const { lines, stream } = capture();
+    const { c, now } = clockAt();
+    const sink = createProgress('json', stream, now);
+    sink({ type: 'stage.start', stage: 'train', total: 200 });
+    for (let s = 1; s <= 50; s++) sink(at(c, (s - 1) * 10, step('shared', s)));
+    c.ms = 2000;
+    sink(step('shared', 51));
+    const ev = lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'train.step');
+    expect(ev.map((e) => e.step)).toEqual([1, 51]);
+    expect(ev[0].etaSeconds).toBeUndefined();
+    // 50 steps in 2 s: 149 left take 6 s.
+    expect(ev[1].etaSeconds).toBe(6);
+  });
+
+  it('bars: per-class jobs fill one bar over every job\'s steps, naming the class training', () => {
+    const out = capture();
+    Object.assign(out.stream, { isTTY: true, columns: 120 });
+    const sink = createProgress('bars', out.stream);
+    sink({ type: 'stage.start', stage: 'train', total: 300 });
+    sink(step('coat', 100));
+    sink(step('shirt', 50));
+    sink({ type: 'stage.end', stage: 'train', seconds: 1 });
+    sink.close();
+    const drawn = out.lines.join('\n');
+    expect(drawn).toContain('step 150/300 (shirt)');
+    expect(drawn).not.toContain('step 50/300');
   });
 });

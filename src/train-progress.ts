@@ -1,0 +1,40 @@
+/**
+ * Training progress over every job of a run, for the progress output: steps done summed over the jobs
+ * (per-class jobs each count from 1 to train.steps; the stage's total is their sum) and the time left at
+ * the rate measured since this process's first step. Pure: the caller passes the clock.
+ */
+export class TrainProgress {
+  /** Per job: the step it was at when first seen (a resumed job starts past 1), and its latest. */
+  private readonly jobs = new Map<string, { first: number; last: number }>();
+  private firstAt: number | null = null;
+
+  /** `total`: the train stage's steps over every job (stage.start's total; 0 when unknown). */
+  constructor(readonly total: number) {}
+
+  /** Records a job's step at `nowMs`; returns the steps done over every job and the seconds left (null until a rate is known). */
+  step(job: string, step: number, nowMs: number): { done: number; etaSeconds: number | null } {
+    const seen = this.jobs.get(job);
+    if (seen) seen.last = step;
+    else this.jobs.set(job, { first: step, last: step });
+    this.firstAt ??= nowMs;
+    let done = 0;
+    let sinceFirst = 0;
+    for (const j of this.jobs.values()) {
+      done += j.last;
+      sinceFirst += j.last - j.first;
+    }
+    const seconds = (nowMs - this.firstAt) / 1000;
+    const left = Math.max(0, this.total - done);
+    const etaSeconds = this.total > 0 && sinceFirst > 0 && seconds > 0 ? (left * seconds) / sinceFirst : null;
+    return { done, etaSeconds };
+  }
+}
+
+/** Seconds left as a log line says it: `45 s`, `27 min`, `1 h 05 min`. */
+export function formatEta(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min`;
+}
