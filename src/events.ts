@@ -9,7 +9,8 @@ export type PipelineEvent =
   | { type: 'decode.progress'; done: number; total: number }
   /** generate.from: images of the outside candidates' folder decoded so far (generate/import.ts). */
   | { type: 'import.progress'; done: number; total: number }
-  | ({ type: 'train.step'; job?: string } & StepMetrics)
+  /** `budgetLeft`: seconds of train.budgetSeconds the job has left (absent without a budget). */
+  | ({ type: 'train.step'; job?: string; budgetLeft?: number } & StepMetrics)
   | { type: 'generate.progress'; label: string; done: number; total: number }
   /** generate.anchor: steps of a class's latent fit, before its candidates are sampled. */
   | { type: 'generate.fit'; label: string; done: number; total: number }

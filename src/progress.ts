@@ -73,7 +73,7 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
         break;
       case 'train.step': {
         // Every step feeds the rate, the ones written or not.
-        const { etaSeconds } = training.step(e.job ?? '', e.step, clock());
+        const { etaSeconds } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
         if (!due(`train:${e.job ?? ''}`, e.step === e.of || e.step === 1)) return;
         if (e.job !== undefined && e.job !== 'shared') extra = { class: e.job };
         if (etaSeconds !== null) extra = { ...extra, etaSeconds: Math.round(etaSeconds) };
@@ -103,6 +103,9 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+/** A training step's budget for {@link TrainProgress.step}: its train.steps and the seconds of train.budgetSeconds left, if it has one. */
+const budgetOf = (e: { of: number; budgetLeft?: number }) => (e.budgetLeft !== undefined ? { of: e.of, left: e.budgetLeft } : undefined);
 
 /** The job a training step's progress names: a per-class job's class; the one shared model goes unnamed. */
 const jobName = (job: string | undefined): string | null => (job !== undefined && job !== 'shared' ? job : null);
@@ -155,7 +158,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         case 'stage.start':
           if (e.stage === 'decode') startBar('decode   [{bar}] {value}/{total} images | {eta_formatted} left', e.total ?? 0);
           else if (e.stage === 'import') startBar('import   [{bar}] {value}/{total} candidate images | {eta_formatted} left', e.total ?? 0);
-          else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total}{job} | D {lossD} G {lossG} | {ips} img/s | ETA {eta_formatted}', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-', job: '' });
+          else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total}{job} | D {lossD} G {lossG} | {ips} img/s | {left} left', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-', job: '', left: '-' });
           else if (e.stage === 'generate') startBar('generate [{bar}] {value}/{total} candidates | {label}', e.total ?? 0, { label: '' });
           else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} classifiers | ETA {eta_formatted}', e.total);
           else say(`${e.stage}…`);
@@ -168,9 +171,13 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         case 'import.progress':
           bar?.update(e.done);
           return;
-        case 'train.step':
-          bar?.update(training.step(e.job ?? '', e.step, clock()).done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: jobName(e.job) !== null ? ` (${jobName(e.job)})` : '' });
+        case 'train.step': {
+          // The time left as the text lines say it (cli-progress's own ETA knows neither the budget nor a resume's jump).
+          const { done, etaSeconds, byBudget } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
+          const left = etaSeconds === null ? '-' : `${formatEta(etaSeconds)}${byBudget ? ' (budget)' : ''}`;
+          bar?.update(done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: jobName(e.job) !== null ? ` (${jobName(e.job)})` : '', left });
           return;
+        }
         case 'generate.progress':
           genDone.set(e.label, e.done);
           bar?.update(generated(), { label: e.label });
@@ -200,9 +207,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         throttled(`import: ${e.done}/${e.total} candidate images`, e.done === e.total);
         return;
       case 'train.step': {
-        const { etaSeconds } = training.step(e.job ?? '', e.step, clock());
+        const { etaSeconds, byBudget } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
         // Per-class jobs: the time left is for every job's steps, not this one's.
-        const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${training.total > e.of ? ' (every job)' : ''}`;
+        const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${byBudget ? ' (train.budgetSeconds)' : training.total > e.of ? ' (every job)' : ''}`;
         throttled(
           `train: ${jobName(e.job) !== null ? `${jobName(e.job)} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${left}`,
           e.step === e.of,

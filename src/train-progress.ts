@@ -11,8 +11,13 @@ export class TrainProgress {
   /** `total`: the train stage's steps over every job (stage.start's total; 0 when unknown). */
   constructor(readonly total: number) {}
 
-  /** Records a job's step at `nowMs`; returns the steps done over every job and the seconds left (null until a rate is known). */
-  step(job: string, step: number, nowMs: number): { done: number; etaSeconds: number | null } {
+  /**
+   * Records a job's step at `nowMs`; returns the steps done over every job and the seconds left (null until a
+   * rate is known). `budget`: the job's train.steps (`of`) and the seconds of train.budgetSeconds it has left;
+   * where that job is the whole stage (one shared model), training stops when the budget runs out, so the time
+   * left is at most that (`byBudget`). Per-class jobs each have a budget of their own: not capped.
+   */
+  step(job: string, step: number, nowMs: number, budget?: { of: number; left: number }): { done: number; etaSeconds: number | null; byBudget: boolean } {
     const seen = this.jobs.get(job);
     if (seen) seen.last = step;
     else this.jobs.set(job, { first: step, last: step });
@@ -25,8 +30,9 @@ export class TrainProgress {
     }
     const seconds = (nowMs - this.firstAt) / 1000;
     const left = Math.max(0, this.total - done);
-    const etaSeconds = this.total > 0 && sinceFirst > 0 && seconds > 0 ? (left * seconds) / sinceFirst : null;
-    return { done, etaSeconds };
+    const atRate = this.total > 0 && sinceFirst > 0 && seconds > 0 ? (left * seconds) / sinceFirst : null;
+    if (budget && budget.of >= this.total && (atRate === null || budget.left < atRate)) return { done, etaSeconds: budget.left, byBudget: true };
+    return { done, etaSeconds: atRate, byBudget: false };
   }
 }
 

@@ -76,7 +76,8 @@ export interface TrainerSnapshot extends ModelsState {
 }
 
 export interface TrainOptions {
-  onStep?: (m: StepMetrics) => void;
+  /** Each step's metrics; `budgetLeft`: the seconds of train.budgetSeconds this job has left (absent without a budget). */
+  onStep?: (m: StepMetrics & { budgetLeft?: number }) => void;
   onLog?: (r: MetricsRecord) => void;
   onSamples?: (grid: SampleGrid) => void | Promise<void>;
   onCheckpoint?: (snapshot: TrainerSnapshot) => Promise<void>;
@@ -525,8 +526,9 @@ async function trainLoop(trainer: Trainer, data: LabelledImages, config: Config,
       options.onLog?.({ ...m, dHeldOut: null, dTrainReal: null, adaR: null, lrG, lrD, diversity: { rollback: rollbacks } });
       continue;
     }
-    options.onStep?.(m);
-    const overBudget = train.budgetSeconds > 0 && budgetBefore + (performance.now() - started) / 1000 >= train.budgetSeconds;
+    const budgetLeft = train.budgetSeconds > 0 ? train.budgetSeconds - (budgetBefore + (performance.now() - started) / 1000) : null;
+    options.onStep?.(budgetLeft === null ? m : { ...m, budgetLeft: Math.max(0, budgetLeft) });
+    const overBudget = budgetLeft !== null && budgetLeft <= 0;
     const last = m.step === train.steps || overBudget;
     if (m.step % train.logEvery === 0 || last) {
       const record: MetricsRecord = { ...m, ...trainer.heldOutGap(), adaR: trainer.ada.lastR, lrG: trainer.optG.lr, lrD: trainer.optD.lr };

@@ -127,14 +127,25 @@ describe('training progress over every job, and the time left', () => {
 
   it('TrainProgress: steps summed over the jobs; the rate from this process\'s first step, so a resumed job counts only what it trains now', () => {
     const p = new TrainProgress(3000);
-    expect(p.step('coat', 1, 0)).toEqual({ done: 1, etaSeconds: null });
-    expect(p.step('coat', 101, 100_000)).toEqual({ done: 101, etaSeconds: 2899 });
+    expect(p.step('coat', 1, 0)).toEqual({ done: 1, etaSeconds: null, byBudget: false });
+    expect(p.step('coat', 101, 100_000)).toEqual({ done: 101, etaSeconds: 2899, byBudget: false });
     // The second job starts while the first is at 101: 110 steps done, 100 + 9 of them in 109 s.
     expect(p.step('shirt', 10, 109_000).done).toBe(111);
     const resumed = new TrainProgress(1000);
-    expect(resumed.step('shared', 501, 5_000)).toEqual({ done: 501, etaSeconds: null });
-    expect(resumed.step('shared', 601, 105_000)).toEqual({ done: 601, etaSeconds: 399 });
+    expect(resumed.step('shared', 501, 5_000)).toEqual({ done: 501, etaSeconds: null, byBudget: false });
+    expect(resumed.step('shared', 601, 105_000)).toEqual({ done: 601, etaSeconds: 399, byBudget: false });
     expect(new TrainProgress(0).step('shared', 5, 0).etaSeconds).toBeNull();
+  });
+
+  it("TrainProgress: a shared model's time left is at most what train.budgetSeconds leaves it; per-class jobs' is not capped", () => {
+    const p = new TrainProgress(1000);
+    expect(p.step('shared', 1, 0, { of: 1000, left: 600 })).toEqual({ done: 1, etaSeconds: 600, byBudget: true });
+    // 1 step a second: 900 s at the rate, 500 s of budget.
+    expect(p.step('shared', 100, 99_000, { of: 1000, left: 500 })).toEqual({ done: 100, etaSeconds: 500, byBudget: true });
+    expect(p.step('shared', 900, 899_000, { of: 1000, left: 200 })).toEqual({ done: 900, etaSeconds: 100, byBudget: false });
+    const perClass = new TrainProgress(300);
+    perClass.step('coat', 1, 0, { of: 100, left: 50 });
+    expect(perClass.step('coat', 11, 10_000, { of: 100, left: 40 })).toEqual({ done: 11, etaSeconds: 289, byBudget: false });
   });
 
   it('formatEta: seconds, then minutes, then hours and minutes', () => {
@@ -158,6 +169,12 @@ describe('training progress over every job, and the time left', () => {
     one(at(c, 0, step('shared', 1)));
     one(at(c, 99_000, step('shared', 100)));
     expect(shared.lines.at(-1)).toBe('train: step 100/100 lossD 1.235 lossG NaN D(real) 0.000 D(fake) 0.000 100 img/s, 0 s left');
+    const budgeted = capture();
+    const cut = createProgress('lines', budgeted.stream, now);
+    cut({ type: 'stage.start', stage: 'train', total: 1000 });
+    // The first step knows no rate yet, but the budget already bounds the time left.
+    cut({ ...at(c, 0, step('shared', 1, 1000)), budgetLeft: 120 });
+    expect(budgeted.lines.at(-1)).toMatch(/100 img\/s, 2 min left \(train\.budgetSeconds\)$/);
   });
 
   it('JSON: each written step carries etaSeconds once a rate is known, measured on every step, written or not', () => {
@@ -187,5 +204,14 @@ describe('training progress over every job, and the time left', () => {
     const drawn = out.lines.join('\n');
     expect(drawn).toContain('step 150/300 (shirt)');
     expect(drawn).not.toContain('step 50/300');
+    const budget = capture();
+    Object.assign(budget.stream, { isTTY: true, columns: 120 });
+    const { c, now } = clockAt();
+    const bar = createProgress('bars', budget.stream, now);
+    bar({ type: 'stage.start', stage: 'train', total: 1000 });
+    bar(at(c, 0, step('shared', 1, 1000)));
+    bar({ ...at(c, 10_000, step('shared', 11, 1000)), budgetLeft: 30 });
+    bar.close();
+    expect(budget.lines.join('\n')).toContain('step 11/1000 | D 1.235 G NaN | 100 img/s | 30 s (budget) left');
   });
 });

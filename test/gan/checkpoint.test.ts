@@ -52,12 +52,19 @@ describe('checkpoints on disk', () => {
   it("train.budgetSeconds counts a resumed job's earlier training when the same job goes on, not when it trains further; checkpoints carry the total", async () => {
     const budget = asRun(parseConfigText('input: x\ndecode: {size: 8}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 5, batchSize: 4, checkpointEvery: 1, budgetSeconds: 1000}\n', '/tmp/c.yaml').config);
     const spent = { ...snaps.get(2)!, seconds: 1e6 };
-    const goingOn = await trainGan(randomImages(12, 2), budget, { resume: spent, budgetCountsResumed: true });
+    // Each step tells the progress output what is left of the budget.
+    const left: (number | undefined)[] = [];
+    const goingOn = await trainGan(randomImages(12, 2), budget, { resume: spent, budgetCountsResumed: true, onStep: (m) => void left.push(m.budgetLeft) });
     expect(goingOn.steps).toBe(3); // one step, then over its budget
+    expect(left).toEqual([0]);
     goingOn.dispose();
     const seconds: number[] = [];
-    const further = await trainGan(randomImages(12, 2), budget, { resume: { ...snaps.get(2)!, seconds: 50 }, onCheckpoint: async (s) => void seconds.push(s.seconds!) });
+    left.length = 0;
+    const further = await trainGan(randomImages(12, 2), budget, { resume: { ...snaps.get(2)!, seconds: 50 }, onCheckpoint: async (s) => void seconds.push(s.seconds!), onStep: (m) => void left.push(m.budgetLeft) });
     expect(further.steps).toBe(5);
+    expect(left).toHaveLength(3);
+    for (const l of left) expect(l).toBeGreaterThan(900); // a new budget: the 50 s before do not count
+    expect(left[2]!).toBeLessThanOrEqual(left[0]!);
     further.dispose();
     expect(seconds).toHaveLength(3);
     expect(Math.min(...seconds)).toBeGreaterThanOrEqual(50);
