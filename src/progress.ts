@@ -175,7 +175,8 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           // The time left as the text lines say it (cli-progress's own ETA knows neither the budget nor a resume's jump).
           const { done, etaSeconds, byBudget } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
           const left = etaSeconds === null ? '-' : `${formatEta(etaSeconds)}${byBudget ? ' (budget)' : ''}`;
-          bar?.update(done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: jobName(e.job) !== null ? ` (${jobName(e.job)})` : '', left });
+          const name = jobName(e.job);
+          bar?.update(done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: name !== null ? ` (${name})` : '', left });
           return;
         }
         case 'generate.progress':
@@ -210,8 +211,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         const { etaSeconds, byBudget } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
         // Per-class jobs: the time left is for every job's steps, not this one's.
         const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${byBudget ? ' (train.budgetSeconds)' : training.total > e.of ? ' (every job)' : ''}`;
+        const name = jobName(e.job);
         throttled(
-          `train: ${jobName(e.job) !== null ? `${jobName(e.job)} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${left}`,
+          `train: ${name !== null ? `${name} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${left}`,
           e.step === e.of,
         );
         return;
