@@ -6,7 +6,8 @@
  */
 import cliProgress from 'cli-progress';
 import type { EventSink, PipelineEvent } from './events.js';
-import { formatEta, TrainProgress } from './train-progress.js';
+import { TrainProgress } from './train-progress.js';
+import { formatEta } from './util/text.js';
 
 export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet';
 

@@ -35,12 +35,3 @@ export class TrainProgress {
     return { done, etaSeconds: atRate, byBudget: false };
   }
 }
-
-/** Seconds left as a log line says it: `45 s`, `27 min`, `1 h 05 min`. */
-export function formatEta(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, '0')} min`;
-}

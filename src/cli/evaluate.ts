@@ -13,6 +13,7 @@ import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
+import { formatEta } from '../util/text.js';
 import { outLayout } from '../out/layout.js';
 import { backendOption, examples, intOption, numberOption, threadsOption } from './options.js';
 
@@ -95,6 +96,8 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
       const say = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
       say(describeBackend(backend));
       const t0 = performance.now();
+      // This run's classifiers, for the time left (each run of a pool counts its own).
+      let classifiers = { total: 0, done: 0, since: t0 };
       const results: EvaluationResult[] = [];
       const files: string[] = [];
       for (const [k, manifest] of manifests.entries()) {
@@ -112,12 +115,21 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
           signal,
           onEvent: (e) => {
             if (e.type === 'tune') say(`validation: ${e.chosen ? 'chose' : 'tried'} ${targetsText(e.use)}, mix ${e.use.mix}: scarce recall ${(100 * e.scarceRecall).toFixed(1)}%, balanced acc ${(100 * e.balancedAccuracy).toFixed(1)}%`);
-            else if (e.type === 'threads') say(`classifiers: ${e.threads} at a time (${e.reason})`);
+            else if (e.type === 'threads') {
+              say(`classifiers: ${e.threads} at a time (${e.reason})`);
+              classifiers = { total: e.classifiers, done: 0, since: performance.now() };
+            }
             else if (e.type === 'loaded') say(`evaluate: ${e.real} real + ${e.synthetic} synthetic${e.oversampled ? ` + ${e.oversampled} oversampled (real images the run listed again: the fill's real part under deliver.share, guard fallback, filter shortfall)` : ''} training images, ${e.test} test images; scarce: ${e.scarce.join(', ')}; ${e.steps} steps of ${e.batchSize} per classifier`);
-            else if (e.type === 'arm')
+            else if (e.type === 'arm') {
+              // A row of its own classifier (not logit-adjust's reuse of the real one, nor a twin's): one more done.
+              const own = e.arm !== 'logit-adjust' && !e.sameAs;
+              if (own) classifiers.done++;
+              const now = performance.now();
+              const left = own && classifiers.done < classifiers.total ? `; ${classifiers.done} of ${classifiers.total} classifiers, about ${formatEta((((now - classifiers.since) / 1000) * (classifiers.total - classifiers.done)) / classifiers.done)} left` : '';
               say(
-                `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.sameAs ? `the ${e.sameAs} row's classifier: the same training set` : `${e.seconds.toFixed(0)} s`}; ${((performance.now() - t0) / 1000).toFixed(0)} s so far)`,
+                `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.sameAs ? `the ${e.sameAs} row's classifier: the same training set` : `${e.seconds.toFixed(0)} s`}; ${((now - t0) / 1000).toFixed(0)} s so far${left})`,
               );
+            }
           },
         });
         const { notes, ...out } = result;

@@ -32,7 +32,8 @@ export type EvaluateEvent =
   | { type: 'loaded'; real: number; synthetic: number; oversampled: number; test: number; labels: string[]; scarce: string[]; steps: number; batchSize: number }
   | { type: 'step'; seed: number; arm: ArmName; step: number; steps: number }
   | { type: 'tune'; use: SyntheticUse; scarceRecall: number; balancedAccuracy: number; chosen?: boolean }
-  | { type: 'threads'; threads: number; reason: string }
+  /** How many classifiers train at once, and how many there are (the rows' own: logit-adjust and a synthetic row the same as oversampling train none). */
+  | { type: 'threads'; threads: number; reason: string; classifiers: number }
   | { type: 'arm'; seed: number; arm: ArmName; figures: SeedFigures; seconds: number; sameAs?: ArmName };
 
 export interface EvaluateOptions {
@@ -267,7 +268,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     return out;
   };
   const plan = planClassifierThreads(ctx.threads, workerBackend(), os.availableParallelism(), jobs.length);
-  emit({ type: 'threads', ...plan });
+  emit({ type: 'threads', ...plan, classifiers: jobs.length });
   const byJob: Row[][] = [];
   await trainArms(data.train, data.test, settings, jobs, {
     threads: plan.threads,

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/progress.js';
-import { formatEta, TrainProgress } from '../../src/train-progress.js';
+import { TrainProgress } from '../../src/train-progress.js';
+import { formatEta } from '../../src/util/text.js';
 
 function capture() {
   const lines: string[] = [];

@@ -152,6 +152,12 @@ describe('report.html and evaluate (e2e)', () => {
     expect(evMoved.code, evMoved.stderr).toBe(0);
     expect(evMoved.stderr).toContain('classifiers: 1 at a time (1 thread asked)');
     expect(ev.stderr).toContain(`classifiers: ${Math.min(2, availableParallelism())} at a time`);
+    // Each classifier's line says how many of them are done and about how long the rest take; the last says neither.
+    const arms = ev.stderr.split('\n').filter((l) => l.startsWith('seed 0 · '));
+    const own = arms.filter((l) => !/logit-adjust|row's classifier/.test(l));
+    expect(own.length).toBeGreaterThan(2);
+    own.slice(0, -1).forEach((l, i) => expect(l).toMatch(new RegExp(`; ${i + 1} of ${own.length} classifiers, about \\d+ s left\\)$`)));
+    expect(own.at(-1)).not.toContain('left');
     const rowsOf = (r: CliResult) => (JSON.parse(r.stdout) as { rows: { seconds: number }[] }).rows.map((row) => ({ ...row, seconds: 0 }));
     expect(rowsOf(evMoved)).toEqual(rowsOf(ev));
   }, 120_000);
