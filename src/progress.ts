@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { EventSink, PipelineEvent } from './events.js';
-import { TrainProgress } from './train-progress.js';
+import { secondsLeft, TrainProgress } from './time-left.js';
 import { formatEta } from './util/text.js';
 
 export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet';
@@ -58,6 +58,7 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
   const t0 = clock();
   const last = new Map<string, number>();
   let training = new TrainProgress(0);
+  let guardFrom = t0;
   const due = (key: string, force: boolean) => {
     const now = clock();
     const prev = last.get(key);
@@ -71,6 +72,7 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
     switch (e.type) {
       case 'stage.start':
         if (e.stage === 'train') training = new TrainProgress(e.total ?? 0);
+        if (e.stage === 'guard') guardFrom = clock();
         break;
       case 'train.step': {
         // Every step feeds the rate, the ones written or not.
@@ -94,9 +96,12 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
         if (!due(`fit:${e.label}`, e.done === e.total)) return;
         extra = { class: e.label };
         break;
-      case 'guard.progress':
+      case 'guard.progress': {
         if (!due('guard', e.done === e.total)) return;
+        const left = secondsLeft(e.done, e.total, (clock() - guardFrom) / 1000);
+        if (left !== null) extra = { etaSeconds: Math.round(left) };
         break;
+      }
     }
     const t = Math.round(clock() - t0) / 1000;
     stream.write(JSON.stringify({ event: type, ...extra, ...fields, t }, roundNumbers) + '\n');
@@ -120,6 +125,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
   let bar: cliProgress.SingleBar | null = null;
   // Steps over every job: per-class jobs each count from 1, and the stage's total is their sum.
   let training = new TrainProgress(0);
+  let guardFrom = clock();
   let lastLine = 0;
   const say = (msg: string) => stream.write(`${printable(msg)}\n`);
   const held: string[] = [];
@@ -154,6 +160,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
       return;
     }
     if (e.type === 'stage.start' && e.stage === 'train') training = new TrainProgress(e.total ?? 0);
+    if (e.type === 'stage.start' && e.stage === 'guard') guardFrom = clock();
     if (mode === 'bars') {
       switch (e.type) {
         case 'stage.start':
@@ -225,9 +232,11 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
       case 'generate.fit':
         throttled(`generate: ${e.label} fitting latents, step ${e.done}/${e.total}`, e.done === e.total);
         return;
-      case 'guard.progress':
-        throttled(`guard: ${e.done}/${e.total} classifiers`, e.done === e.total);
+      case 'guard.progress': {
+        const left = secondsLeft(e.done, e.total, (clock() - guardFrom) / 1000);
+        throttled(`guard: ${e.done}/${e.total} classifiers${left !== null ? `, about ${formatEta(left)} left` : ''}`, e.done === e.total);
         return;
+      }
     }
   };
   const genDone = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/progress.js';
-import { TrainProgress } from '../../src/train-progress.js';
+import { secondsLeft, TrainProgress } from '../../src/time-left.js';
 import { formatEta } from '../../src/util/text.js';
 
 function capture() {
@@ -95,7 +95,31 @@ describe("the guard's progress", () => {
     ]);
     const text = capture();
     feed(createProgress('lines', text.stream));
-    expect(text.lines).toEqual(['guard: started (12)', 'guard: 1/12 classifiers', 'guard: 12/12 classifiers', 'guard: done in 1.3 s']);
+    expect(text.lines).toEqual([
+      'guard: started (12)',
+      expect.stringMatching(/^guard: 1\/12 classifiers, about \d+ s left$/),
+      'guard: 12/12 classifiers',
+      'guard: done in 1.3 s',
+    ]);
+  });
+
+  it('says about how long the rest of its classifiers take, at the rate since the guard began, as its total moves', () => {
+    const { lines, stream } = capture();
+    const c = { ms: 0 };
+    const sink = createProgress('lines', stream, () => c.ms);
+    sink({ type: 'stage.start', stage: 'guard', total: 10 });
+    c.ms = 20_000;
+    sink({ type: 'guard.progress', done: 1, total: 10 });
+    expect(lines.at(-1)).toBe('guard: 1/10 classifiers, about 3 min left');
+    const json = capture();
+    const j = createProgress('json', json.stream, () => c.ms);
+    c.ms = 0;
+    j({ type: 'stage.start', stage: 'guard', total: 10 });
+    c.ms = 40_000;
+    j({ type: 'guard.progress', done: 2, total: 6 });
+    expect(JSON.parse(json.lines.at(-1)!)).toMatchObject({ event: 'guard.progress', done: 2, total: 6, etaSeconds: 80 });
+    expect(secondsLeft(0, 5, 10)).toBeNull();
+    expect(secondsLeft(5, 5, 10)).toBeNull();
   });
 
   it('bars: the guard\'s bar takes the classifiers a set tested side by side adds', () => {

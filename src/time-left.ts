@@ -1,7 +1,9 @@
 /**
- * Training progress over every job of a run, for the progress output: steps done summed over the jobs
+ * The time left of long work, for the progress output. Pure: the caller passes the clock.
+ *
+ * Training progress over every job of a run: steps done summed over the jobs
  * (per-class jobs each count from 1 to train.steps; the stage's total is their sum) and the time left at
- * the rate measured since this process's first step. Pure: the caller passes the clock.
+ * the rate measured since this process's first step.
  */
 export class TrainProgress {
   /** Per job: the step it was at when first seen (a resumed job starts past 1), and its latest. */
@@ -34,4 +36,9 @@ export class TrainProgress {
     if (budget && budget.of >= this.total && (atRate === null || budget.left < atRate)) return { done, etaSeconds: budget.left, byBudget: true };
     return { done, etaSeconds: atRate, byBudget: false };
   }
+}
+
+/** Seconds left of `total` units (classifiers …) when `done` took `seconds`; null before the first or after the last. */
+export function secondsLeft(done: number, total: number, seconds: number): number | null {
+  return done > 0 && total > done ? (seconds * (total - done)) / done : null;
 }
