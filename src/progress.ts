@@ -76,7 +76,7 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
         break;
       case 'train.step': {
         // Every step feeds the rate, the ones written or not.
-        const { etaSeconds } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
+        const { etaSeconds } = trainStep(training, e, clock());
         if (!due(`train:${e.job ?? ''}`, e.step === e.of || e.step === 1)) return;
         if (e.job !== undefined && e.job !== 'shared') extra = { class: e.job };
         if (etaSeconds !== null) extra = { ...extra, etaSeconds: Math.round(etaSeconds) };
@@ -110,8 +110,8 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
-/** A training step's budget for {@link TrainProgress.step}: its train.steps and the seconds of train.budgetSeconds left, if it has one. */
-const budgetOf = (e: { of: number; budgetLeft?: number }) => (e.budgetLeft !== undefined ? { of: e.of, left: e.budgetLeft } : undefined);
+/** A training step into {@link TrainProgress.step}. */
+const trainStep = (training: TrainProgress, e: { job?: string; step: number; of: number; budgetLeft?: number }, now: number) => training.step(e.job ?? '', e.step, e.of, now, e.budgetLeft);
 
 /** The job a training step's progress names: a per-class job's class; the one shared model goes unnamed. */
 const jobName = (job: string | undefined): string | null => (job !== undefined && job !== 'shared' ? job : null);
@@ -181,7 +181,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           return;
         case 'train.step': {
           // The time left as the text lines say it (cli-progress's own ETA knows neither the budget nor a resume's jump).
-          const { done, etaSeconds, byBudget } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
+          const { done, etaSeconds, byBudget } = trainStep(training, e, clock());
           const left = etaSeconds === null ? '-' : `${formatEta(etaSeconds)}${byBudget ? ' (budget)' : ''}`;
           const name = jobName(e.job);
           bar?.update(done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: name !== null ? ` (${name})` : '', left });
@@ -216,9 +216,10 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         throttled(`import: ${e.done}/${e.total} candidate images`, e.done === e.total);
         return;
       case 'train.step': {
-        const { etaSeconds, byBudget } = training.step(e.job ?? '', e.step, clock(), budgetOf(e));
+        const { etaSeconds, byBudget } = trainStep(training, e, clock());
         // Per-class jobs: the time left is for every job's steps, not this one's.
-        const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${byBudget ? ' (train.budgetSeconds)' : training.total > e.of ? ' (every job)' : ''}`;
+        const why = [...(training.total > e.of ? ['every job'] : []), ...(byBudget ? ['train.budgetSeconds'] : [])];
+        const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${why.length ? ` (${why.join(', ')})` : ''}`;
         const name = jobName(e.job);
         throttled(
           `train: ${name !== null ? `${name} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${left}`,

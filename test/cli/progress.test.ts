@@ -152,25 +152,32 @@ describe('training progress over every job, and the time left', () => {
 
   it('TrainProgress: steps summed over the jobs; the rate from this process\'s first step, so a resumed job counts only what it trains now', () => {
     const p = new TrainProgress(3000);
-    expect(p.step('coat', 1, 0)).toEqual({ done: 1, etaSeconds: null, byBudget: false });
-    expect(p.step('coat', 101, 100_000)).toEqual({ done: 101, etaSeconds: 2899, byBudget: false });
-    // The second job starts while the first is at 101: 110 steps done, 100 + 9 of them in 109 s.
-    expect(p.step('shirt', 10, 109_000).done).toBe(111);
+    expect(p.step('coat', 1, 1000, 0)).toEqual({ done: 1, etaSeconds: null, byBudget: false });
+    // 1 step a second: 899 left of coat, and two classes of 1,000 not started.
+    expect(p.step('coat', 101, 1000, 100_000)).toEqual({ done: 101, etaSeconds: 2899, byBudget: false });
+    expect(p.step('shirt', 10, 1000, 109_000).done).toBe(111);
     const resumed = new TrainProgress(1000);
-    expect(resumed.step('shared', 501, 5_000)).toEqual({ done: 501, etaSeconds: null, byBudget: false });
-    expect(resumed.step('shared', 601, 105_000)).toEqual({ done: 601, etaSeconds: 399, byBudget: false });
-    expect(new TrainProgress(0).step('shared', 5, 0).etaSeconds).toBeNull();
+    expect(resumed.step('shared', 501, 1000, 5_000)).toEqual({ done: 501, etaSeconds: null, byBudget: false });
+    expect(resumed.step('shared', 601, 1000, 105_000)).toEqual({ done: 601, etaSeconds: 399, byBudget: false });
+    expect(new TrainProgress(0).step('shared', 5, 100, 0).etaSeconds).toBeNull();
+    // Two jobs at once, each at 1 step a second: 49 steps left each take 49 s, not 98.
+    const both = new TrainProgress(200);
+    both.step('coat', 1, 100, 0);
+    both.step('shirt', 1, 100, 0);
+    both.step('coat', 51, 100, 50_000);
+    expect(both.step('shirt', 51, 100, 50_000)).toEqual({ done: 102, etaSeconds: 49, byBudget: false });
   });
 
-  it("TrainProgress: a shared model's time left is at most what train.budgetSeconds leaves it; per-class jobs' is not capped", () => {
+  it('TrainProgress: a job\'s time left is at most what train.budgetSeconds leaves it, and a class not started yet has the whole budget', () => {
     const p = new TrainProgress(1000);
-    expect(p.step('shared', 1, 0, { of: 1000, left: 600 })).toEqual({ done: 1, etaSeconds: 600, byBudget: true });
+    expect(p.step('shared', 1, 1000, 0, 600)).toEqual({ done: 1, etaSeconds: 600, byBudget: true });
     // 1 step a second: 900 s at the rate, 500 s of budget.
-    expect(p.step('shared', 100, 99_000, { of: 1000, left: 500 })).toEqual({ done: 100, etaSeconds: 500, byBudget: true });
-    expect(p.step('shared', 900, 899_000, { of: 1000, left: 200 })).toEqual({ done: 900, etaSeconds: 100, byBudget: false });
+    expect(p.step('shared', 100, 1000, 99_000, 500)).toEqual({ done: 100, etaSeconds: 500, byBudget: true });
+    expect(p.step('shared', 900, 1000, 899_000, 200)).toEqual({ done: 900, etaSeconds: 100, byBudget: false });
+    // Per-class, a 50 s budget each: coat has 40 s left (89 steps at the rate), the two classes to come 50 s each.
     const perClass = new TrainProgress(300);
-    perClass.step('coat', 1, 0, { of: 100, left: 50 });
-    expect(perClass.step('coat', 11, 10_000, { of: 100, left: 40 })).toEqual({ done: 11, etaSeconds: 289, byBudget: false });
+    expect(perClass.step('coat', 1, 100, 0, 50).etaSeconds).toBeNull();
+    expect(perClass.step('coat', 11, 100, 10_000, 40)).toEqual({ done: 11, etaSeconds: 140, byBudget: true });
   });
 
   it('formatEta: seconds, then minutes, then hours and minutes', () => {
