@@ -14,6 +14,7 @@ import { EVAL_DEFAULTS } from '../evaluate/train.js';
 import { writeReport } from '../report/write.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { formatEta } from '../util/text.js';
+import { secondsLeft } from '../time-left.js';
 import { outLayout } from '../out/layout.js';
 import { backendOption, examples, intOption, numberOption, threadsOption } from './options.js';
 
@@ -125,7 +126,8 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
               const own = e.arm !== 'logit-adjust' && !e.sameAs;
               if (own) classifiers.done++;
               const now = performance.now();
-              const left = own && classifiers.done < classifiers.total ? `; ${classifiers.done} of ${classifiers.total} classifiers, about ${formatEta((((now - classifiers.since) / 1000) * (classifiers.total - classifiers.done)) / classifiers.done)} left` : '';
+              const seconds = own ? secondsLeft(classifiers.done, classifiers.total, (now - classifiers.since) / 1000) : null;
+              const left = seconds !== null ? `; ${classifiers.done} of ${classifiers.total} classifiers, about ${formatEta(seconds)} left` : '';
               say(
                 `seed ${e.seed} · ${e.arm.padEnd(12)} balanced acc ${(100 * e.figures.balancedAccuracy).toFixed(1)}%  scarce recall ${(100 * e.figures.scarceRecall).toFixed(1)}%  (${e.sameAs ? `the ${e.sameAs} row's classifier: the same training set` : `${e.seconds.toFixed(0)} s`}; ${((now - t0) / 1000).toFixed(0)} s so far${left})`,
               );
