@@ -152,9 +152,11 @@ describe('faults (e2e)', () => {
     expect(stderr).toContain('interrupted during guard: the trained models are kept');
     expect(stderr).toContain('--resume` generates again from them without training');
     expect(await exists(path.join(out, 'manifest.jsonl'))).toBe(false);
-    const resumed = await runCli([...args, '--resume']);
+    // Resumed with a quicker guard: what acts after training is not part of what training is resumed from.
+    const resumed = await runCli([...args, 'guard.steps=20', '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('train: up to date');
+    expect(JSON.parse(resumed.stdout).guard.steps).toBe(20);
     expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
   }, 240_000);
 
@@ -200,9 +202,11 @@ describe('faults (e2e)', () => {
     const last = new Map(progress(lines).map((e) => [e.label!, e] as const));
     expect(['coat', 'shirt'].every((l) => last.get(l) !== undefined && last.get(l)!.done === last.get(l)!.total)).toBe(false);
     expect(await exists(path.join(out, '.synthetic.partial'))).toBe(false);
-    const resumed = await runCli([...args, '--resume']);
+    // Resumed with a quicker guard: what acts after training is not part of what training is resumed from.
+    const resumed = await runCli([...args, 'guard.steps=20', '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('train: up to date');
+    expect(JSON.parse(resumed.stdout).guard.steps).toBe(20);
     expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
   }, 240_000);
 });

@@ -17,7 +17,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 
-const TINY = ['--set', 'train.steps=6', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'generate.oversample=1', 'guard.steps=40', 'guard.seeds=3'];
+const TINY = ['--set', 'train.steps=6', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'generate.oversample=1', 'guard.steps=40', 'guard.seeds=3', 'features.classifier.steps=5', 'features.classifier.widths=[4,8]'];
 const QUICKSTART = path.join(ROOT, 'configs/quickstart.yaml');
 
 const FORMULA = "=cmd|' -C calc'!A0";

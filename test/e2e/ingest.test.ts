@@ -11,7 +11,7 @@ import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 import { buildHostileCorpus, type Expected } from '../dataset/hostile.js';
 
-const TINY = ['--set', 'train.steps=6', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'generate.oversample=1', 'guard=off'];
+const TINY = ['--set', 'train.steps=6', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'generate.oversample=1', 'guard=off', 'features.classifier.steps=5', 'features.classifier.widths=[4,8]'];
 const QUICKSTART = path.join(ROOT, 'configs/quickstart.yaml');
 
 /** Class names that must survive as labels and never steer an output path. */

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { CLI, FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
-const TINY = ['train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'train.logEvery=2', 'train.sampleEvery=4', 'guard=off'];
+const TINY = ['train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4', 'train.logEvery=2', 'train.sampleEvery=4', 'guard=off', 'features.classifier.steps=5', 'features.classifier.widths=[4,8]'];
 
 interface Entry {
   path: string;
@@ -168,7 +168,8 @@ describe('checkpoints and --resume', () => {
     });
     expect(code, stderr).toBe(130);
     // The hint is the user's own command with --resume: the same out folder, the same settings.
-    expect(stderr).toContain(`continue with \`gan-augment run ${CONFIG} --out ${out} --log-format text --set ${TINY.join(' ')} train.steps=100000 train.checkpointEvery=0 --resume\``);
+    // (An argument with shell characters, like a YAML list, is quoted so the line can be pasted.)
+    expect(stderr).toContain(`continue with \`gan-augment run ${CONFIG} --out ${out} --log-format text --set ${TINY.map((a) => (/[[\]]/.test(a) ? `'${a}'` : a)).join(' ')} train.steps=100000 train.checkpointEvery=0 --resume\``);
     const ckpt = JSON.parse(await readFile(path.join(out, 'train/checkpoint/checkpoint.json'), 'utf8'));
     expect(ckpt.state.step).toBeGreaterThan(0);
     const done = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, `train.steps=${ckpt.state.step + 2}`, 'train.checkpointEvery=0']);
