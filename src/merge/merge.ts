@@ -1,7 +1,7 @@
 /**
  * `gan-augment merge`: reads the out folders of `run --shard i/n`, checks that they are the shards of one
  * job (`plan.ts`), and writes one out folder as an unsharded run would have: manifest, summary, synthetic
- * images, per-class models, training logs (without checkpoints), kept rejects and report.html.
+ * images, per-class models, training logs and checkpoints, kept rejects and report.html.
  */
 import { cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,12 +11,13 @@ import { parseManifest } from '../manifest/build.js';
 import type { ImagefolderMode } from '../manifest/write.js';
 import { claimOut, clearStaging, diskFullError } from '../out/folder.js';
 import { realpathDeep, within } from '../out/guard.js';
-import { OUT_NAMES, outLayout, type OutLayout } from '../out/layout.js';
-import { fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
+import { jobMode, OUT_NAMES, outLayout, type OutLayout } from '../out/layout.js';
+import { checkpointsPresent, fingerprints, readState, trainJobs, writeState } from '../stages/fingerprint.js';
 import type { Summary } from '../stages/summary.js';
 import { publish } from '../stages/write.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
-import { planMerge, untestedTogether, type MergedSummary, type ShardOut } from './plan.js';
+import { mergedTraining, planMerge, untestedTogether, type MergedSummary, type ShardOut } from './plan.js';
+import { shellQuote } from '../util/shell.js';
 
 export interface MergeOptions {
   out: string;
@@ -68,13 +69,12 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
   const shards = await Promise.all(resolved.map(readShard));
   const input = path.resolve(options.input ?? shards[0]!.summary.input);
   const plan = planMerge(shards, out, input);
-  const untested = untestedTogether(plan.shards);
-  if (untested) options.emit?.({ type: 'warn', message: `merge: ${untested}` });
   if (!(await exists(input))) {
     options.emit?.({ type: 'warn', message: `input folder ${input} does not exist here: the manifest's real-image paths point to it; pass --input where it is` });
   }
 
   const lock = await claimOut(out, { force: options.force ?? false, input });
+  let untested: string | null = null;
   const l = outLayout(out);
   try {
     await clearStaging(out);
@@ -89,8 +89,9 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
       for (const label of s.summary.shard!.classes) {
         await copyIfThere(from.syntheticClass(label), l.stagingClass(label));
         await copyIfThere(from.classModelDir(label), l.stagedClassModelDir(label));
-        // Training logs and sample grids; checkpoints stay with the shard (large, and only for --resume there).
-        await copyIfThere(from.classTrainDir(label), l.classTrainDir(label), (src) => src.split(path.sep).includes('checkpoint'));
+        // Training logs, sample grids and checkpoints (~20 MB a class at the default widths): with them a later
+        // `run` of the config into the merged folder takes the trained models instead of training (mergedTraining).
+        await copyIfThere(from.classTrainDir(label), l.classTrainDir(label));
         for (const look of looks) await copyIfThere(look.dir(from, label), look.dir(l, label));
       }
       const mine = new Set(s.summary.shard!.classes);
@@ -109,16 +110,23 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
       reportConfig: plan.config,
       emit: options.emit ?? (() => {}),
     });
-    // The state of the unsharded run this equals: a later `run` of that config into this folder is up to date.
+    // The state of the unsharded run this equals: a later `run` of that config into this folder is up to
+    // date — unless no guard tested the delivered classes side by side, which that run then does, taking the
+    // shards' trained models from their checkpoints where every one is here.
     const owned = new Set(plan.shards.flatMap((s) => s.summary.shard!.classes));
     const labels = plan.summary.classes.map((c) => c.label).filter((l) => owned.has(l));
-    const fp = fingerprints(plan.config, plan.summary.fingerprints.inputs, trainJobs(plan.config, labels), null);
+    const jobs = trainJobs(plan.config, labels);
+    const fp = fingerprints(plan.config, plan.summary.fingerprints.inputs, jobs, null);
+    const trainedWith = mergedTraining(plan.shards);
+    const reuses = trainedWith !== null && (await checkpointsPresent(out, jobMode(plan.config.gan.mode), jobs));
+    const command = `gan-augment run <the shards' config> --out ${shellQuote(out)}${options.input !== undefined ? ` --input ${shellQuote(input)}` : ''}`;
+    untested = untestedTogether(plan.shards, { command, reuses });
     await writeState(out, {
-      fingerprints: { code: fp.code, inputs: fp.inputs, config: fp.config, train: null, outputs: fp.outputs },
-      jobs: trainJobs(plan.config, labels),
+      fingerprints: { code: fp.code, inputs: fp.inputs, config: fp.config, train: reuses ? fp.train : null, outputs: untested ? null : fp.outputs },
+      jobs,
       shard: null,
       config: plan.config,
-      trainedWith: null,
+      trainedWith: reuses ? trainedWith : null,
     });
   } catch (err) {
     await clearStaging(out).catch(() => {});
@@ -126,6 +134,7 @@ export async function mergeShards(dirs: readonly string[], options: MergeOptions
   } finally {
     await lock.release();
   }
+  if (untested) options.emit?.({ type: 'warn', message: `merge: ${untested}` });
   return plan.summary;
 }
 

@@ -116,15 +116,33 @@ function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
  * What no guard checked in a merge: where the merged manifest delivers synthetic images of classes from two or
  * more shards, each shard's guard tested its own classes together, never the shards' side by side — the one
  * combination the manifest delivers (null where the delivered classes all come from one shard, or none).
+ * `rerun`: the command that tests them together in the merged folder, and whether it can take the shards'
+ * trained models from there ({@link mergedTraining}) or must train again.
  */
-export function untestedTogether(shards: readonly ShardOut[]): string | null {
+export function untestedTogether(shards: readonly ShardOut[], rerun: { command: string; reuses: boolean }): string | null {
   const from = shards
     .map((s) => ({ index: s.summary.shard?.index ?? 0, kept: (s.summary.guard?.perClass ?? []).filter((c) => c.decision === 'kept').map((c) => c.label) }))
     .filter((s) => s.kept.length > 0)
     .sort((a, b) => a.index - b.index);
   if (from.length < 2) return null;
   const list = from.map((s) => `${s.kept.join(', ')} (shard ${s.index})`).join('; ');
-  return `the manifest delivers synthetic images of classes from ${from.length} shards — ${list} — and each shard's guard tested only its own classes together, so no guard tested them side by side as delivered; run gan-augment evaluate on the merged manifest (or the run unsharded) to see whether they help the scarce classes together`;
+  const how = rerun.reuses
+    ? "it takes the shards' trained models from the merged folder without training, generates again and runs the guard over every class, as the unsharded run does"
+    : "it runs the guard over every class as the unsharded run does, but trains again, as the shards' folders hold no finished checkpoints to take the models from";
+  return `the manifest delivers synthetic images of classes from ${from.length} shards — ${list} — and each shard's guard tested only its own classes together, so no guard tested them side by side as delivered. \`${rerun.command}\` tests them together — ${how} — or run gan-augment evaluate on the merged manifest`;
+}
+
+/**
+ * The config that trained the shards' models, when every shard that trained a class finished its training
+ * (its state records the `train` fingerprint and the config behind it): the merged folder's checkpoints then
+ * hold finished models, and a later `run` of the config into it takes them instead of training. Null where a
+ * shard's training did not finish or its state does not say. Shards' configs differ only in paths and
+ * execution settings (checkShards), which neither the checkpoints' resume key nor the `train` fingerprint holds.
+ */
+export function mergedTraining(shards: readonly ShardOut[]): Config | null {
+  const trained = shards.filter((s) => (s.summary.shard?.classes.length ?? 0) > 0);
+  if (trained.length === 0 || trained.some((s) => !s.state.fingerprints?.train || !s.state.trainedWith)) return null;
+  return [...trained].sort((a, b) => a.summary.shard!.index - b.summary.shard!.index)[0]!.state.trainedWith;
 }
 
 /** The shards' quality sections as one: gate failures, rejections and shortfall over all shards. */

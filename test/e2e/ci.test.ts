@@ -15,8 +15,9 @@ const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 const SMALL = [
   'train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=4', 'gan.latentDim=8', 'gan.embedDim=4',
   'features.classifier.steps=5', 'guard.steps=5', 'guard.seeds=3', 'features.classifier.widths=[4,8]',
-  // The do-no-harm guard has its own test (guard.test.ts); here it would only add classifiers.
-  'guard=off',
+  // The do-no-harm guard has its own test (guard.test.ts); here, under warn, each shard's guard judges its own
+  // classes and the merged folder's run judges them together.
+  'guard=warn',
 ];
 const TINY = ['--backend', 'wasm', '--set', 'gan.mode=per-class', ...SMALL];
 const SCARCE = ['coat', 'pullover', 'shirt'];
@@ -105,6 +106,24 @@ describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () 
     expect(r.stdout).toContain('verdict per class');
     for (const label of SCARCE) expect(r.stdout).toMatch(new RegExp(`^  ${label}: (poor|doubtful|good) — `, 'm'));
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^report: /);
+    // Each shard's guard judged its own class alone: merge says that no guard tested the three side by side,
+    // and the command that does, which takes the shards' trained models from the checkpoints merge copied.
+    expect(r.stderr).toContain(`no guard tested them side by side as delivered. \`gan-augment run <the shards' config> --out ${merged}\` tests them together — it takes the shards' trained models from the merged folder without training`);
+    const rerun = await runCli(['run', CONFIG, '--out', merged, ...TINY, '--log-format', 'text']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(`train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${path.join(merged, 'train')}`);
+    expect(rerun.stderr).not.toMatch(/train: \w+ step/);
+    // … and ends where the unsharded run ended: the same images, the same guard decisions and sets tested together.
+    expect(syntheticShas(await manifest(merged))).toEqual(syntheticShas(firstEntries));
+    const guardOf = async (out: string) => {
+      const g = (await summaryOf(out)).guard;
+      return { perClass: g.perClass, rounds: g.rounds };
+    };
+    expect((await guardOf(whole)).rounds.map((x: { classes: string[] }) => x.classes)).toEqual([SCARCE]);
+    expect(await guardOf(merged)).toEqual(await guardOf(whole));
+    // Tested together, the folder is a finished run: the next run has nothing to do.
+    const again = await runCli(['run', CONFIG, '--out', merged, ...TINY, '--log-format', 'text']);
+    expect(again.stdout).toContain('up to date');
   });
 
   it('merge refuses an incomplete set and shards of another config, exit 2', async () => {

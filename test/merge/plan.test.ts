@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { oversampledEntry, realEntry, syntheticEntry, type ManifestEntry } from '../../src/manifest/build.js';
-import { checkShards, planMerge, untestedTogether, type ShardOut } from '../../src/merge/plan.js';
+import { checkShards, mergedTraining, planMerge, untestedTogether, type ShardOut } from '../../src/merge/plan.js';
 import type { Summary } from '../../src/pipeline.js';
 import type { RunState } from '../../src/stages/fingerprint.js';
 
 const config = parseConfigText('input: /m1/in\nout: /m1/out\n', '/c.yaml', { set: ['gan.mode=per-class'] }).config;
 const SHA = 'a'.repeat(64);
+/** The command merge names for testing the shards' classes together, and whether it can take their trained models. */
+const RERUN = { command: "gan-augment run <the shards' config> --out /m", reuses: true };
 const classes = [
   { label: 'a', before: 2, target: 2, deficit: 0, synthetic: 0, after: 2 },
   { label: 'b', before: 1, target: 2, deficit: 1, synthetic: 0, after: 1 },
@@ -104,8 +106,8 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.guard!.classifiers).toBe(12);
     expect(planMerge([shard(0, 2, ['b']), shard(1, 2, ['c'])], '/here/merged', '/here/in').summary.guard).toBeNull();
     // One shard's classes delivered: its guard tested them together; nothing to say.
-    expect(untestedTogether([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')])).toBeNull();
-    expect(untestedTogether([shard(0, 2, ['b']), shard(1, 2, ['c'])])).toBeNull();
+    expect(untestedTogether([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')], RERUN)).toBeNull();
+    expect(untestedTogether([shard(0, 2, ['b']), shard(1, 2, ['c'])], RERUN)).toBeNull();
   });
 
   it('says where the merged manifest delivers classes from several shards, which no guard tested side by side', () => {
@@ -114,8 +116,30 @@ describe('merge: the joined manifest and summary', () => {
       s.summary.guard = { mode: 'warn', perClass: labels.map((label) => ({ label, decision: 'kept', helps: false, reason: 'r' })), rounds: [] } as unknown as Summary['guard'];
       return s;
     };
-    expect(untestedTogether([kept(1, ['c']), kept(0, ['a', 'b'])])).toBe(
-      "the manifest delivers synthetic images of classes from 2 shards — a, b (shard 0); c (shard 1) — and each shard's guard tested only its own classes together, so no guard tested them side by side as delivered; run gan-augment evaluate on the merged manifest (or the run unsharded) to see whether they help the scarce classes together",
+    const shards = [kept(1, ['c']), kept(0, ['a', 'b'])];
+    const opening = "the manifest delivers synthetic images of classes from 2 shards — a, b (shard 0); c (shard 1) — and each shard's guard tested only its own classes together, so no guard tested them side by side as delivered. `gan-augment run <the shards' config> --out /m` tests them together — ";
+    expect(untestedTogether(shards, RERUN)).toBe(
+      `${opening}it takes the shards' trained models from the merged folder without training, generates again and runs the guard over every class, as the unsharded run does — or run gan-augment evaluate on the merged manifest`,
     );
+    // Without the shards' finished checkpoints that run trains again, and says so.
+    expect(untestedTogether(shards, { ...RERUN, reuses: false })).toBe(
+      `${opening}it runs the guard over every class as the unsharded run does, but trains again, as the shards' folders hold no finished checkpoints to take the models from — or run gan-augment evaluate on the merged manifest`,
+    );
+  });
+
+  it('takes the trained models from the checkpoints only where every shard that trained finished its training', () => {
+    const finished = (index: number, owns: string[], done = true) => {
+      const s = shard(index, 3, owns);
+      s.state = { config, fingerprints: { train: owns.length > 0 && done ? `t${index}` : null }, trainedWith: owns.length > 0 && done ? { ...config, out: `/m${index}/out` } : null } as unknown as RunState;
+      return s;
+    };
+    // The first shard's training config (paths aside, every shard's is the same); a shard with no class trained nothing.
+    expect(mergedTraining([finished(2, []), finished(1, ['c']), finished(0, ['b'])])?.out).toBe('/m0/out');
+    expect(mergedTraining([finished(0, ['b']), finished(1, ['c'], false), finished(2, [])])).toBeNull();
+    // A state from before the train fingerprint was recorded says nothing: train again.
+    const old = finished(1, ['c']);
+    old.state = { config } as RunState;
+    expect(mergedTraining([finished(0, ['b']), old])).toBeNull();
+    expect(mergedTraining([finished(0, []), finished(1, [])])).toBeNull();
   });
 });
