@@ -86,6 +86,19 @@ export function fellBackClasses(guard: { perClass?: readonly { label: string; de
 }
 
 /**
+ * In a merge, the classes each shard's guard kept, by shard index (shards keeping none left out): each
+ * shard's guard judged only its own classes, so where two or more shards keep some, no guard tested the
+ * classes the merged manifest delivers side by side. Pure, on summary fields, for `merge` and the report.
+ */
+export function keptByShard(shards: readonly { index: number; classes: readonly string[] }[], perClass: readonly { label: string; decision: string }[]): { index: number; kept: string[] }[] {
+  const kept = new Set(perClass.filter((c) => c.decision === 'kept').map((c) => c.label));
+  return [...shards]
+    .sort((a, b) => a.index - b.index)
+    .map((s) => ({ index: s.index, kept: s.classes.filter((l) => kept.has(l)) }))
+    .filter((s) => s.kept.length > 0);
+}
+
+/**
  * Each held-out image's gain in the class's probability, in points, averaged over the paired seeds.
  * @throws {RangeError} when the figures disagree on the number of held-out images
  */
@@ -200,6 +213,8 @@ export interface GuardWhole {
   /** Held-out images of the scarce classes judged on. */
   heldOut: number;
   reason: string;
+  /** In a merged summary only: the shard whose guard tested the set (among its own classes). */
+  shard?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import { relativePosix } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
 import { VERSION } from '../version.js';
 import { maxOf } from '../util/array.js';
+import { keptByShard } from '../guard/decide.js';
 
 /** One shard's out folder as read from disk. */
 export interface ShardOut {
@@ -102,14 +103,20 @@ function addCounts(a: Record<string, number> | undefined, b: Record<string, numb
 
 /**
  * Each shard's guard judged its own classes: the merged decisions are all of them, and the sets each tested
- * side by side (its own classes only: no guard tested the shards' classes together), in shard order, and the
- * classifiers they trained, summed. The
+ * side by side (its own classes only: no guard tested the shards' classes together), in shard order, each with
+ * its shard, and the classifiers they trained, summed. The
  * settings and held-out counts are the same in every shard (same config, same inputs).
  */
-function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
-  const present = parts.filter((g): g is NonNullable<Summary['guard']> => g !== null && g !== undefined);
+function mergeGuard(parts: { index: number; guard: Summary['guard'] }[]): Summary['guard'] {
+  const present = parts.filter((p): p is { index: number; guard: NonNullable<Summary['guard']> } => p.guard !== null && p.guard !== undefined);
   if (present.length === 0) return null;
-  return { ...present[0]!, perClass: present.flatMap((g) => g.perClass), rounds: present.flatMap((g) => g.rounds ?? []), classifiers: present.reduce((n, g) => n + (g.classifiers ?? 0), 0) };
+  return {
+    ...present[0]!.guard,
+    perClass: present.flatMap((p) => p.guard.perClass),
+    // Each set with the shard that tested it: one shard's sets are alternatives among its own classes, not the merged run's.
+    rounds: present.flatMap((p) => (p.guard.rounds ?? []).map((r) => ({ ...r, shard: p.index }))),
+    classifiers: present.reduce((n, p) => n + (p.guard.classifiers ?? 0), 0),
+  };
 }
 
 /**
@@ -120,10 +127,10 @@ function mergeGuard(parts: Summary['guard'][]): Summary['guard'] {
  * trained models from there ({@link mergedTraining}) or must train again.
  */
 export function untestedTogether(shards: readonly ShardOut[], rerun: { command: string; reuses: boolean }): string | null {
-  const from = shards
-    .map((s) => ({ index: s.summary.shard?.index ?? 0, kept: (s.summary.guard?.perClass ?? []).filter((c) => c.decision === 'kept').map((c) => c.label) }))
-    .filter((s) => s.kept.length > 0)
-    .sort((a, b) => a.index - b.index);
+  const from = keptByShard(
+    shards.map((s) => ({ index: s.summary.shard?.index ?? 0, classes: s.summary.shard?.classes ?? [] })),
+    shards.flatMap((s) => s.summary.guard?.perClass ?? []),
+  );
   if (from.length < 2) return null;
   const list = from.map((s) => `${s.kept.join(', ')} (shard ${s.index})`).join('; ');
   const how = rerun.reuses
@@ -208,7 +215,7 @@ export function planMerge(shards: readonly ShardOut[], out: string, input: strin
     // Each shard ran in its own process (often its own machine): the largest is what one runner needs.
     peakRssMB: maxOf(byIndex.map((s) => s.summary.peakRssMB ?? 0)),
     quality: mergeQuality(byIndex.map((s) => s.summary.quality)),
-    guard: mergeGuard(byIndex.map((s) => s.summary.guard)),
+    guard: mergeGuard(byIndex.map((s) => ({ index: s.summary.shard!.index, guard: s.summary.guard }))),
     shard: null,
     incremental: { train: byIndex.some((s) => s.summary.incremental?.train === 'trained') ? 'trained' : 'reused', upToDate: false },
     merged: {

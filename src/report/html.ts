@@ -7,8 +7,9 @@ import { asWrittenLines, columnClasses, insteadLine, qualityLines } from '../eva
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits, splitByGuard } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
-import { fallbackInstead, fellBackClasses } from '../guard/decide.js';
+import { fallbackInstead, fellBackClasses, keptByShard } from '../guard/decide.js';
 import { capitalised } from '../util/text.js';
+import { shellQuote } from '../util/shell.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
@@ -130,19 +131,30 @@ function header(d: ReportData): string {
   return `<h1>gan-augment report</h1>
 <p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
 <nav><a href="#verdict">Verdict</a><a href="#balance">Balance</a><a href="#quality">Quality</a><a href="#classes">Classes</a><a href="#training">Training</a><a href="#evaluate">Does it help?</a><a href="#facts">Run facts</a></nav>
-<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${deliveredTogether(s)}${gate}`;
+<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${deliveredTogether(s, d.out)}${gate}`;
 }
 
 /**
  * Under `guard: warn`, which delivers every class's synthetic images, whether the guard found the scarce classes
  * together gain with them on held-out images — said at the top where they do not (under `fallback` the delivered
- * set gained, or nothing synthetic was delivered).
+ * set gained, or nothing synthetic was delivered). A merged summary where two or more shards deliver synthetic
+ * images has no such finding: no guard tested them side by side, which is said instead, with the command that does.
  */
-function deliveredTogether(s: SummaryLike | null): string {
+function deliveredTogether(s: SummaryLike | null, out: string): string {
+  let rounds = s?.guard?.rounds ?? [];
+  if (s?.merged?.shards && s.guard) {
+    // Merged: each shard's guard judged its own classes; where two or more shards deliver some, no guard
+    // tested the delivered set, and where one does, its own sets are the ones to read.
+    const from = keptByShard(s.merged.shards, s.guard.perClass ?? []);
+    if (from.length >= 2) {
+      return `<div class="verdict bad">Merged from ${s.merged.shards.length} shards, whose guards each judged only their own classes: no guard tested the delivered synthetic images of ${esc(from.map((f) => `${f.kept.join(', ')} (shard ${f.index})`).join('; '))} side by side, so whether the scarce classes together gain with them is not known. <code>gan-augment run &lt;the shards' config&gt; --out ${esc(shellQuote(out))}</code> tests them together, as the unsharded run does, taking the trained models from the checkpoints. <a href="#guard">The guard</a></div>`;
+    }
+    rounds = rounds.filter((r) => r.shard === from[0]?.index);
+  }
   // Under warn the first set is what it delivers; any after it, what fallback would deliver instead.
-  const whole = s?.guard?.rounds?.[0];
+  const whole = rounds[0];
   if (s?.guard?.mode !== 'warn' || !whole || whole.helps !== false) return '';
-  const instead = s.guard.rounds!.slice(1).find((r) => r.helps);
+  const instead = rounds.slice(1).find((r) => r.helps);
   const fallback = instead ? ` ${esc(capitalised(fallbackInstead(instead.classes ?? [])))}: ${esc(instead.reason ?? '')}.` : '';
   return `<div class="verdict bad">The guard (warn) delivered the synthetic images of ${esc((whole.classes ?? []).join(', '))}, and with them the scarce classes together gained nothing on held-out images: ${esc(whole.reason ?? '')}.${fallback} <a href="#guard">The guard</a></div>`;
 }
@@ -204,15 +216,25 @@ function guard(s: SummaryLike | null): string {
   )}${together(gd.rounds ?? [], gd.mode)}`;
 }
 
-/** The guard's sets tested side by side, each judged on the scarce classes together (under warn: first what it delivers, then what fallback would). */
-function together(rounds: readonly { classes?: string[]; helps?: boolean; reason?: string }[], mode: string | undefined): string {
+/**
+ * The guard's sets tested side by side, each judged on the scarce classes together (under warn: first what it
+ * delivers, then what fallback would); in a merged summary, shard by shard, each among its own classes.
+ */
+function together(rounds: readonly { classes?: string[]; helps?: boolean; reason?: string; shard?: number }[], mode: string | undefined): string {
   if (rounds.length === 0) return '';
   const item = (r: (typeof rounds)[number]) => `<li>with the synthetic images of ${esc((r.classes ?? []).join(', '))}: ${r.helps ? '<span class="ok">a gain</span>' : '<span class="bad">no gain</span>'} — ${esc(r.reason ?? '')}</li>`;
-  const lead =
-    mode === 'warn' && rounds.length > 1
-      ? 'The scarce classes together: first with every class as delivered (guard: warn), then the sets guard: fallback would test to choose what to deliver instead:'
-      : 'The scarce classes together, each set tested side by side as it would be delivered:';
-  return `<p>${lead}</p><ul>${rounds.map(item).join('')}</ul>`;
+  const lead = (rs: typeof rounds) =>
+    mode === 'warn' && rs.length > 1
+      ? 'first with every class as delivered (guard: warn), then the sets guard: fallback would test to choose what to deliver instead:'
+      : 'each set tested side by side as it would be delivered:';
+  if (rounds.every((r) => r.shard === undefined)) return `<p>The scarce classes together, ${lead(rounds)}</p><ul>${rounds.map(item).join('')}</ul>`;
+  const shards = [...new Set(rounds.map((r) => r.shard))];
+  return `<p>The scarce classes together, as each shard's guard tested its own classes (merged: no guard tested one shard's classes beside another's):</p>${shards
+    .map((i) => {
+      const mine = rounds.filter((r) => r.shard === i);
+      return `<p>Shard ${i ?? '?'}: ${lead(mine)}</p><ul>${mine.map(item).join('')}</ul>`;
+    })
+    .join('')}`;
 }
 
 function balance(s: SummaryLike | null): string {

@@ -40,9 +40,11 @@ export interface SummaryLike {
     /** Classifiers trained (absent before 2026-12-06's late morning). */
     classifiers?: number;
     perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number }[];
-    /** The sets of classes tested side by side, judged on the scarce classes together (absent before 2026-12-06's late morning). */
-    rounds?: { classes?: string[]; helps?: boolean; reason?: string }[];
+    /** The sets of classes tested side by side, judged on the scarce classes together (absent before 2026-12-06's late morning); in a merged summary each with the shard that tested it. */
+    rounds?: { classes?: string[]; helps?: boolean; reason?: string; shard?: number }[];
   } | null;
+  /** Written by `merge`: the shards joined, each with the scarce classes it made. */
+  merged?: { shards?: { index: number; classes: string[] }[] };
 }
 
 export interface SynthesisLike {

@@ -102,7 +102,7 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.guard!.perClass.map((c) => [c.label, c.decision])).toEqual([['b', 'kept'], ['c', 'fallback']]);
     expect(plan.summary.guard!.mode).toBe('fallback');
     // Each shard's sets tested side by side, its own classes only.
-    expect(plan.summary.guard!.rounds.map((r) => r.classes)).toEqual([['b']]);
+    expect(plan.summary.guard!.rounds.map((r) => [r.classes, r.shard])).toEqual([[['b'], 0]]);
     expect(plan.summary.guard!.classifiers).toBe(12);
     expect(planMerge([shard(0, 2, ['b']), shard(1, 2, ['c'])], '/here/merged', '/here/in').summary.guard).toBeNull();
     // One shard's classes delivered: its guard tested them together; nothing to say.

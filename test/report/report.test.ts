@@ -196,6 +196,33 @@ describe('renderReport', () => {
     expect(html).toContain('first with every class as delivered (guard: warn), then the sets guard: fallback would test');
   });
 
+  it('merged from shards: says at the top where no guard tested the delivered classes side by side, and lists each shard\'s sets as its own', () => {
+    const d = data();
+    const perClass = [
+      { label: 'coat', decision: 'kept' as const, helps: false, reason: 'no gain' },
+      { label: 'pullover', decision: 'kept' as const, helps: false, reason: 'no gain' },
+      { label: 'shirt', decision: 'kept' as const, helps: false, reason: 'no gain' },
+    ];
+    const rounds = [
+      { classes: ['coat', 'shirt'], helps: false, reason: 'gain −1.0', shard: 0 },
+      { classes: ['coat'], helps: true, reason: 'gain +2.0', shard: 0 },
+      { classes: ['pullover'], helps: false, reason: 'gain −0.5', shard: 1 },
+    ];
+    d.summary!.guard = { mode: 'warn', perClass, rounds };
+    d.summary!.merged = { shards: [{ index: 1, classes: ['pullover'] }, { index: 0, classes: ['coat', 'shirt'] }] };
+    let html = renderReport(d);
+    expect(html).toContain(`<div class="verdict bad">Merged from 2 shards, whose guards each judged only their own classes: no guard tested the delivered synthetic images of coat, shirt (shard 0); pullover (shard 1) side by side, so whether the scarce classes together gain with them is not known. <code>gan-augment run &lt;the shards' config&gt; --out ${d.out}</code> tests them together`);
+    // Not shard 0's delivered set read as the run's, nor shard 1's set as what fallback would deliver instead.
+    expect(html).not.toContain('The guard (warn) delivered');
+    expect(html).toContain('<p>Shard 0: first with every class as delivered (guard: warn), then the sets guard: fallback would test to choose what to deliver instead:</p><ul><li>with the synthetic images of coat, shirt:');
+    expect(html).toContain('<p>Shard 1: each set tested side by side as it would be delivered:</p><ul><li>with the synthetic images of pullover:');
+    // One shard delivers (the other's guard fell back): its own sets are the delivered ones, and its banner is the run's.
+    d.summary!.guard = { mode: 'warn', perClass: perClass.map((c) => (c.label === 'pullover' ? { ...c, decision: 'fallback' as const } : c)), rounds };
+    html = renderReport(d);
+    expect(html).not.toContain('Merged from 2 shards');
+    expect(html).toContain('The guard (warn) delivered the synthetic images of coat, shirt, and with them the scarce classes together gained nothing on held-out images: gain −1.0. Under guard: fallback the run would deliver the synthetic images of coat instead: gain +2.0.');
+  });
+
   it('a gate with no limits does not read as a pass', () => {
     const d = data();
     d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };
