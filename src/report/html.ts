@@ -147,7 +147,7 @@ function deliveredTogether(s: SummaryLike | null, out: string): string {
     // tested the delivered set, and where one does, its own sets are the ones to read.
     const from = keptByShard(s.merged.shards, s.guard.perClass ?? []);
     if (from.length >= 2) {
-      return `<div class="verdict bad">Merged from ${s.merged.shards.length} shards, whose guards each judged only their own classes: no guard tested the delivered synthetic images of ${esc(from.map((f) => `${f.kept.join(', ')} (shard ${f.index})`).join('; '))} side by side, so whether the scarce classes together gain with them is not known. <code>gan-augment run &lt;the shards' config&gt; --out ${esc(shellQuote(out))}</code> tests them together, as the unsharded run does, taking the trained models from the checkpoints. <a href="#guard">The guard</a></div>`;
+      return `<div class="verdict bad">Merged from ${s.merged.shards.length} shards, whose guards each judged only their own classes: no guard tested the delivered synthetic images of ${esc(from.map((f) => `${f.kept.join(', ')} (shard ${f.index})`).join('; '))} side by side, so whether the scarce classes together gain with them is not known. <code>gan-augment run &lt;the shards' config&gt; --out ${esc(shellQuote(out))}</code> tests them together, as the unsharded run does (taking the trained models from the shards' checkpoints where merge found them). <a href="#guard">The guard</a></div>`;
     }
     rounds = rounds.filter((r) => r.shard === from[0]?.index);
   }
