@@ -1,7 +1,8 @@
 /**
  * Turns pipeline events into progress output on stderr: cli-progress bars when stderr is a terminal,
  * JSON lines when it is not (CI logs) or with `--log-format json`, plain throttled lines with
- * `--log-format text`, nothing with `quiet`. Progress goes to stderr, so stderr decides: `scan dir >
+ * `--log-format text`, and with `--quiet` only the warnings (a `-q` in a CI step must not hide that the guard
+ * kept images that do not help), in the log format. Progress goes to stderr, so stderr decides: `scan dir >
  * plan.txt` at a terminal still shows bars.
  */
 import cliProgress from 'cli-progress';
@@ -9,7 +10,8 @@ import type { EventSink, PipelineEvent } from './events.js';
 import { secondsLeft, TrainProgress } from './time-left.js';
 import { formatEta } from './util/text.js';
 
-export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet';
+/** `quiet` and `quiet-json`: warnings only, as text lines or JSON lines. */
+export type ProgressMode = 'bars' | 'lines' | 'json' | 'quiet' | 'quiet-json';
 
 /** What `--log-format` accepts: `auto` picks bars on a terminal and JSON lines otherwise. */
 export const LOG_FORMATS = ['auto', 'text', 'json'] as const;
@@ -26,8 +28,9 @@ export function resolveLogFormat(format: LogFormat = 'auto', stderrIsTTY = Boole
 
 /** How progress is shown for a `--quiet` flag and a `--log-format`. */
 export function progressMode(quiet: boolean, format: LogFormat = 'auto', stderrIsTTY = Boolean(process.stderr.isTTY)): ProgressMode {
-  if (quiet) return 'quiet';
-  if (resolveLogFormat(format, stderrIsTTY) === 'json') return 'json';
+  const json = resolveLogFormat(format, stderrIsTTY) === 'json';
+  if (quiet) return json ? 'quiet-json' : 'quiet';
+  if (json) return 'json';
   return format === 'auto' ? 'bars' : 'lines';
 }
 
@@ -122,6 +125,10 @@ const jobName = (job: string | undefined): string | null => (job !== undefined &
  */
 export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream = process.stderr, clock: () => number = () => performance.now()): EventSink & { close(): void } {
   if (mode === 'json') return Object.assign(jsonSink(stream, clock), { close: () => {} });
+  if (mode === 'quiet-json') {
+    const json = jsonSink(stream, clock);
+    return Object.assign((e: PipelineEvent) => e.type === 'warn' && json(e), { close: () => {} });
+  }
   let bar: cliProgress.SingleBar | null = null;
   // Steps over every job: per-class jobs each count from 1, and the stage's total is their sum.
   let training = new TrainProgress(0);
@@ -151,7 +158,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
   };
 
   const sink = (e: PipelineEvent) => {
-    if (mode === 'quiet') return;
+    if (mode === 'quiet' && e.type !== 'warn') return;
     if (e.type === 'warn' || e.type === 'info') {
       const msg = e.type === 'warn' ? `warning: ${e.message}` : e.message;
       // cli-progress tracks the cursor itself: hold messages while a bar draws, print them after it.

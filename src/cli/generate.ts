@@ -33,7 +33,7 @@ export function registerGenerate(program: Command): void {
     .addOption(backendOption('auto'))
     .addOption(threadsOption('--workers <n>', 'threads that sample together, each with a copy of the generator (`auto`: 2 on the wasm or native backend with ≥ 3 cores, one being the PNG writer’s, for ≥ 4,096 images); the images are the same bytes on any count'))
     .option('--prior', "sample the generator's prior even where the run sampled around the latents it fitted to the real images (generate.anchor; saved as anchors.json beside the generator)")
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output: warnings only')
     .addHelpText(
       'after',
       examples(

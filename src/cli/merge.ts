@@ -24,7 +24,7 @@ export function registerMerge(program: Command): void {
     .requiredOption('--out <dir>', 'the merged out folder')
     .option('--input <dir>', 'where the input folder is on this machine (default: where the shards read it)')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output: warnings only')
     .addOption(logFormatOption())
     .addHelpText(
       'after',

@@ -44,7 +44,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--dry-run', 'print the resolved config and the plan, then exit')
     .option('--force', 'reuse a non-empty out folder that gan-augment did not make')
     .option('--resume', 'continue training from the checkpoints in <out>/train/ even with more train.steps, refusing other settings or inputs (a plain run continues an interrupted run of the same settings, inputs and code on its own)')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output: warnings only')
     .addOption(logFormatOption())
     .option('--shard <i/n>', 'train and generate only shard i of n (0-based) of the scarce classes (gan.mode per-class); join the outs with `merge`')
     .option('--strict', 'exit with code 4 when any input file is rejected (after writing all outputs)')

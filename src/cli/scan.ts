@@ -29,7 +29,7 @@ export function registerScan(program: Command, signal?: AbortSignal): void {
     .addOption(strategyOption())
     .option('--json', 'print JSON: classes and files [{path, label, status, reason}]')
     .option('--strict', 'exit with code 4 when any file is rejected (after printing)')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output: warnings only')
     .addOption(logFormatOption('how progress is shown on stderr (auto: bars when stderr is a terminal, else JSON lines); the listing is --json or a table either way'))
     .addHelpText(
       'after',

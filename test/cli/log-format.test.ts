@@ -40,6 +40,10 @@ describe('--log-format auto', () => {
     expect(progressMode(false, 'text', true)).toBe('lines');
     expect(progressMode(false, 'json', true)).toBe('json');
     expect(progressMode(true, 'auto', true)).toBe('quiet');
+    // --quiet keeps the warnings, in the log format: JSON lines off a terminal or when asked.
+    expect(progressMode(true, 'auto', false)).toBe('quiet-json');
+    expect(progressMode(true, 'json', true)).toBe('quiet-json');
+    expect(progressMode(true, 'text', false)).toBe('quiet');
   });
 
   it('`scan dir > plan.txt` at a terminal shows bars on the terminal and writes the table to the file', async () => {

@@ -49,12 +49,20 @@ describe('JSON-lines progress', () => {
     expect(of((e) => e.event === 'decode.progress')).toEqual([1, 100]);
   });
 
-  it('quiet writes nothing', () => {
-    const { lines, stream } = capture();
-    const sink = createProgress('quiet', stream);
-    sink({ type: 'info', message: 'x' });
-    sink(step('coat', 1));
-    expect(lines).toEqual([]);
+  it('quiet writes the warnings only, as text lines or JSON lines', () => {
+    for (const [mode, want] of [
+      ['quiet', ['warning: the guard kept images that do not help']],
+      ['quiet-json', [{ event: 'warn', message: 'the guard kept images that do not help' }]],
+    ] as const) {
+      const { lines, stream } = capture();
+      const sink = createProgress(mode, stream);
+      sink({ type: 'info', message: 'x' });
+      sink({ type: 'stage.start', stage: 'train', total: 100 });
+      sink(step('coat', 1));
+      sink({ type: 'warn', message: 'the guard kept images that do not help' });
+      sink.close();
+      expect(mode === 'quiet' ? lines : lines.map((l) => JSON.parse(l)).map(({ t: _t, ...e }) => e)).toEqual(want);
+    }
   });
 });
 
