@@ -119,7 +119,8 @@ describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () 
       const g = (await summaryOf(out)).guard;
       return { perClass: g.perClass, rounds: g.rounds };
     };
-    expect((await guardOf(whole)).rounds.map((x: { classes: string[] }) => x.classes)).toEqual([SCARCE]);
+    // (Under warn the first set tested together is every class, as delivered.)
+    expect((await guardOf(whole)).rounds[0].classes).toEqual(SCARCE);
     expect(await guardOf(merged)).toEqual(await guardOf(whole));
     // Tested together, the folder is a finished run: the next run has nothing to do.
     const again = await runCli(['run', CONFIG, '--out', merged, ...TINY, '--log-format', 'text']);
