@@ -202,11 +202,9 @@ describe('faults (e2e)', () => {
     const last = new Map(progress(lines).map((e) => [e.label!, e] as const));
     expect(['coat', 'shirt'].every((l) => last.get(l) !== undefined && last.get(l)!.done === last.get(l)!.total)).toBe(false);
     expect(await exists(path.join(out, '.synthetic.partial'))).toBe(false);
-    // Resumed with a quicker guard: what acts after training is not part of what training is resumed from.
-    const resumed = await runCli([...args, 'guard.steps=20', '--resume']);
+    const resumed = await runCli([...args, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('train: up to date');
-    expect(JSON.parse(resumed.stdout).guard.steps).toBe(20);
     expect(await manifestMatchesImages(out)).toEqual({ manifest: true, missing: [] });
   }, 240_000);
 });
