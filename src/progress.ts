@@ -60,8 +60,7 @@ const roundNumbers = (_key: string, v: unknown) => (typeof v === 'number' && !Nu
 function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink {
   const t0 = clock();
   const last = new Map<string, number>();
-  let training = new TrainProgress(0);
-  let guardFrom = t0;
+  const left = timeLeft(clock);
   const due = (key: string, force: boolean) => {
     const now = clock();
     const prev = last.get(key);
@@ -74,12 +73,11 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
     let extra: Record<string, unknown> = {};
     switch (e.type) {
       case 'stage.start':
-        if (e.stage === 'train') training = new TrainProgress(e.total ?? 0);
-        if (e.stage === 'guard') guardFrom = clock();
+        left.stageStart(e.stage, e.total);
         break;
       case 'train.step': {
         // Every step feeds the rate, the ones written or not.
-        const { etaSeconds } = trainStep(training, e, clock());
+        const { etaSeconds } = left.trainStep(e);
         if (!due(`train:${e.job ?? ''}`, e.step === e.of || e.step === 1)) return;
         if (e.job !== undefined && e.job !== 'shared') extra = { class: e.job };
         if (etaSeconds !== null) extra = { ...extra, etaSeconds: Math.round(etaSeconds) };
@@ -101,8 +99,8 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
         break;
       case 'guard.progress': {
         if (!due('guard', e.done === e.total)) return;
-        const left = secondsLeft(e.done, e.total, (clock() - guardFrom) / 1000);
-        if (left !== null) extra = { etaSeconds: Math.round(left) };
+        const seconds = left.guard(e.done, e.total);
+        if (seconds !== null) extra = { etaSeconds: Math.round(seconds) };
         break;
       }
     }
@@ -113,8 +111,24 @@ function jsonSink(stream: NodeJS.WritableStream, clock: () => number): EventSink
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
-/** A training step into {@link TrainProgress.step}. */
-const trainStep = (training: TrainProgress, e: { job?: string; step: number; of: number; budgetLeft?: number }, now: number) => training.step(e.job ?? '', e.step, e.of, now, e.budgetLeft);
+/**
+ * The time left both kinds of sink say: training over every job since the train stage started (TrainProgress),
+ * and the guard's classifiers since the guard stage started.
+ */
+function timeLeft(clock: () => number) {
+  let training = new TrainProgress(0);
+  let guardFrom = clock();
+  return {
+    stageStart(stage: string, total: number | undefined): void {
+      if (stage === 'train') training = new TrainProgress(total ?? 0);
+      if (stage === 'guard') guardFrom = clock();
+    },
+    trainStep: (e: { job?: string; step: number; of: number; budgetLeft?: number }) => training.step(e.job ?? '', e.step, e.of, clock(), e.budgetLeft),
+    /** The train stage's steps over every job. */
+    trainTotal: () => training.total,
+    guard: (done: number, total: number) => secondsLeft(done, total, (clock() - guardFrom) / 1000),
+  };
+}
 
 /** The job a training step's progress names: a per-class job's class; the one shared model goes unnamed. */
 const jobName = (job: string | undefined): string | null => (job !== undefined && job !== 'shared' ? job : null);
@@ -131,8 +145,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
   }
   let bar: cliProgress.SingleBar | null = null;
   // Steps over every job: per-class jobs each count from 1, and the stage's total is their sum.
-  let training = new TrainProgress(0);
-  let guardFrom = clock();
+  const left = timeLeft(clock);
   let lastLine = 0;
   const say = (msg: string) => stream.write(`${printable(msg)}\n`);
   const held: string[] = [];
@@ -166,8 +179,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
       else say(msg);
       return;
     }
-    if (e.type === 'stage.start' && e.stage === 'train') training = new TrainProgress(e.total ?? 0);
-    if (e.type === 'stage.start' && e.stage === 'guard') guardFrom = clock();
+    if (e.type === 'stage.start') left.stageStart(e.stage, e.total);
     if (mode === 'bars') {
       switch (e.type) {
         case 'stage.start':
@@ -188,10 +200,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           return;
         case 'train.step': {
           // The time left as the text lines say it (cli-progress's own ETA knows neither the budget nor a resume's jump).
-          const { done, etaSeconds, byBudget } = trainStep(training, e, clock());
-          const left = etaSeconds === null ? '-' : `${formatEta(etaSeconds)}${byBudget ? ' (budget)' : ''}`;
+          const { done, etaSeconds, byBudget } = left.trainStep(e);
           const name = jobName(e.job);
-          bar?.update(done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: name !== null ? ` (${name})` : '', left });
+          bar?.update(done, { lossD: fmt(e.lossD), lossG: fmt(e.lossG), ips: e.imgPerSec.toFixed(0), job: name !== null ? ` (${name})` : '', left: etaSeconds === null ? '-' : `${formatEta(etaSeconds)}${byBudget ? ' (budget)' : ''}` });
           return;
         }
         case 'generate.progress':
@@ -223,13 +234,13 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         throttled(`import: ${e.done}/${e.total} candidate images`, e.done === e.total);
         return;
       case 'train.step': {
-        const { etaSeconds, byBudget } = trainStep(training, e, clock());
+        const { etaSeconds, byBudget } = left.trainStep(e);
         // Per-class jobs: the time left is for every job's steps, not this one's.
-        const why = [...(training.total > e.of ? ['every job'] : []), ...(byBudget ? ['train.budgetSeconds'] : [])];
-        const left = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${why.length ? ` (${why.join(', ')})` : ''}`;
+        const why = [...(left.trainTotal() > e.of ? ['every job'] : []), ...(byBudget ? ['train.budgetSeconds'] : [])];
+        const eta = etaSeconds === null ? '' : `, ${formatEta(etaSeconds)} left${why.length ? ` (${why.join(', ')})` : ''}`;
         const name = jobName(e.job);
         throttled(
-          `train: ${name !== null ? `${name} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${left}`,
+          `train: ${name !== null ? `${name} ` : ''}step ${e.step}/${e.of} lossD ${fmt(e.lossD)} lossG ${fmt(e.lossG)} D(real) ${fmt(e.dReal)} D(fake) ${fmt(e.dFake)} ${e.imgPerSec.toFixed(0)} img/s${eta}`,
           e.step === e.of,
         );
         return;
@@ -241,8 +252,8 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         throttled(`generate: ${e.label} fitting latents, step ${e.done}/${e.total}`, e.done === e.total);
         return;
       case 'guard.progress': {
-        const left = secondsLeft(e.done, e.total, (clock() - guardFrom) / 1000);
-        throttled(`guard: ${e.done}/${e.total} classifiers${left !== null ? `, about ${formatEta(left)} left` : ''}`, e.done === e.total);
+        const seconds = left.guard(e.done, e.total);
+        throttled(`guard: ${e.done}/${e.total} classifiers${seconds !== null ? `, about ${formatEta(seconds)} left` : ''}`, e.done === e.total);
         return;
       }
     }
