@@ -175,6 +175,13 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const seeds = Array.from({ length: config.guard.seeds }, (_, i) => config.seed + i);
   let total = guardClassifiers(inp, config.guard.seeds);
   let done = 0;
+  // Each count once: the last classifier of a round, then the round's new total, can be the same count.
+  let reported = '';
+  const report = () => {
+    if (`${done}/${total}` === reported) return;
+    reported = `${done}/${total}`;
+    inp.onProgress?.(done, total);
+  };
   const summaryOf = (perClass: GuardedClass[], rounds: GuardWhole[]): GuardSummary => ({ mode, seeds, steps: settings.steps, classifiers: done, heldOut, perClass, rounds, seconds: (performance.now() - t0) / 1000 });
   if (judged.length === 0) return summaryOf([], []);
 
@@ -203,7 +210,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
         onDone: () => {
           // Counted whether or not anyone listens (an optional call would skip its arguments).
           done += 1;
-          inp.onProgress?.(done, total);
+          report();
         },
       })
     ).logits;
@@ -251,7 +258,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     if (s < seeds.length) live = live.filter(gaining);
     // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier without.
     total = done + (seeds.length - s) * (live.length > 0 ? 1 + live.length : 0);
-    inp.onProgress?.(done, total);
+    report();
   }
   const perClass = judged.map((c, m) => {
     const f = figuresIn(arms.get(String(m))!, m);

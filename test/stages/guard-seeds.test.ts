@@ -15,6 +15,8 @@ const SEEDS = 5;
 const labels = ['a', 'b', 'c', 'd'];
 const runs: GuardSummary[] = [];
 const warned: GuardSummary[] = [];
+/** Each run's progress reports, as [done, total]. */
+const progress: [number, number][][] = [];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -27,7 +29,9 @@ beforeAll(async () => {
   // Two config seeds (of 16 tried) whose classes stop at the 2nd, 3rd and 4th seed, and go the whole way.
   for (const seed of [6, 11]) {
     const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed, guard: { mode: 'fallback', seeds: SEEDS, steps: 20 }, features: { cache: false } }));
-    runs.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets }));
+    const seen: [number, number][] = [];
+    progress.push(seen);
+    runs.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets, onProgress: (done, total) => seen.push([done, total]) }));
   }
   // Two (of 12 tried) whose classes together, as warn delivers them, stop at the 3rd and the 2nd seed.
   for (const seed of [6, 7]) {
@@ -59,6 +63,18 @@ describe('guardStage, seed by seed', () => {
     expect(stops).toContain(2);
     expect(stops.filter((k) => k === 3 || k === 4).length).toBeGreaterThan(0);
     expect(stops).toContain(SEEDS);
+  });
+
+  it('reports each count once, the total shrinking as classes are given up on, and ends at what it trained', () => {
+    runs.forEach((s, r) => {
+      const seen = progress[r]!;
+      // A round's last classifier and the round's new total were once the same count, said twice.
+      for (let i = 1; i < seen.length; i++) expect(seen[i], `report ${i}`).not.toEqual(seen[i - 1]);
+      expect(seen.at(-1)).toEqual([s.classifiers, s.classifiers]);
+      expect(seen.map(([done]) => done)).toEqual([...seen.map(([done]) => done)].sort((a, b) => a - b));
+    });
+    // Classes given up on took their classifiers off the first total.
+    expect(progress.some((seen) => seen.some(([, total]) => total < seen[0]![1]))).toBe(true);
   });
 });
 
