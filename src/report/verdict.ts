@@ -10,7 +10,7 @@
  * they can never disagree. Every limit is in {@link VERDICT_LIMITS}.
  */
 import { RANKING_CUTS } from '../filter/steps.js';
-import { andList, capitalised } from '../util/text.js';
+import { andList, capitalised, sharePercent } from '../util/text.js';
 import { FEW_HELD_OUT } from '../guard/decide.js';
 
 export type Verdict = 'good' | 'doubtful' | 'poor';
@@ -297,7 +297,7 @@ function rejectedCheck(c: ClassFigures): Check | null {
     verdict,
     // Ranked out is not rejected (oversampling makes the surplus on purpose), but a reader who sees "0 % rejected"
     // beside a table of hundreds not kept deserves to be told which is which.
-    figure: `${(100 * share).toFixed(0)}% of ${c.candidates} candidates rejected by the filters${ranked > 0 ? ` (${ranked} more ranked below the kept ${c.kept})` : ''}`,
+    figure: `${sharePercent(n, c.candidates)}% of ${c.candidates} candidates rejected by the filters${ranked > 0 ? ` (${ranked} more ranked below the kept ${c.kept})` : ''}`,
     why: verdict === 'good' ? `at most ${100 * L.rejectedGood}%` : verdict === 'poor' ? `over ${100 * L.rejectedPoor}%: the filters found almost nothing usable` : `over ${100 * L.rejectedGood}%`,
   };
 }

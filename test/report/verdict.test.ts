@@ -55,6 +55,8 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['KID far above a negative floor', { kid: 200, kidFloor: -20 }, 'poor'],
   ['KID below a negative floor', { kid: -30, kidFloor: -20 }, 'good'],
   ['95% rejected by the filters', { rejected: { label: 171, surplus: 0 }, kept: 9 }, 'poor', /95% of 180 candidates rejected/],
+  // 1,896 of 1,900 rounds to 100 %: the figure must not say every candidate was rejected when 4 were kept.
+  ['all but 4 rejected: not "100%"', { candidates: 1900, rejected: { label: 1896, surplus: 0 }, kept: 4 }, 'poor', /[^.\d]99\.8% of 1900 candidates rejected/],
   ['the ranking cuts are not rejections, and the figure says how many were ranked out', { rejected: { discriminator: 90, surplus: 60 } }, 'good', /0% of 180 candidates rejected by the filters \(150 more ranked below the kept \d+\)/],
   ['nor are coverage and usefulness selections from a 10× pool', { candidates: 900, rejected: { coverage: 780, usefulness: 20, surplus: 0 } }, 'good'],
   ['but usefulness\'s label rejections are', { candidates: 900, rejected: { label: 850, usefulness: 10, surplus: 0 } }, 'poor', /94% of 900 candidates rejected/],
