@@ -178,7 +178,9 @@ export function insteadLine(r: EvaluationResult): string | null {
     : level.length > 0
       ? ` (level with ${andList(level)} within the 95 % intervals: any of them)`
       : '';
-  return `instead: the best row without synthetic images on this test folder is ${r.best}${tie} — ${RECIPES[r.best](r.logitTau)}`;
+  // A manifest without synthetic images (the run's guard fell back on every class) is oversampling already.
+  const how = r.best === 'oversample' && !hasSynthetic(r) ? `what ${r.pooled ? 'these manifests deliver' : 'this manifest delivers'} as it stands (each scarce class filled with its real images listed again): use it as it is` : RECIPES[r.best](r.logitTau);
+  return `instead: the best row without synthetic images on this test folder is ${r.best}${tie} — ${how}`;
 }
 
 /** Whether the synthetic row trained on any synthetic image (without one, the verdict says so and there is no use to choose). */

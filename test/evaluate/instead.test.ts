@@ -45,6 +45,14 @@ describe('what to use instead', () => {
     expect(insteadLine(one)).toMatch(/is oversample \(by its mean over one seed: no interval tells it from the others\) — random oversampling/);
   });
 
+  it('where the manifest holds no synthetic image and oversampling is best, says the manifest is that already', () => {
+    // The run's guard fell back on every class: the manifest's fills are real images listed again.
+    const r = { ...result({ oversample: 0.7, synthetic: 0.7 }), quality: null };
+    expect(insteadLine(r)).toBe('instead: the best row without synthetic images on this test folder is oversample — what this manifest delivers as it stands (each scarce class filled with its real images listed again): use it as it is');
+    // Another row best: its recipe, as for any manifest.
+    expect(insteadLine({ ...result({ 'class-weight': 0.75, oversample: 0.7, synthetic: 0.7 }), quality: null })).toMatch(/is class-weight — a class-weighted loss/);
+  });
+
   it('says nothing where they help', () => {
     const r = result({ oversample: 0.6, synthetic: 0.75 });
     expect(r.verdict.helps).toBe(true);

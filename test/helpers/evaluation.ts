@@ -12,7 +12,8 @@ export function evaluationOf(scarce: string[], seeds: number[], figures: (arm: A
     ...judgeArms(perArm, scarce, seeds.length),
     logitTau: 1,
     tuning: null,
-    quality: null,
+    // A manifest with synthetic images (null: one without, the run's guard having fallen back on every class).
+    quality: { extractor: "the real row's classifier, seed 0", coverageK: 5, perClass: [] },
     seeds,
     settings: { steps: 10, batchSize: 4, lr: 0.001, shift: 2, widths: [8] },
     manifest: '/m',
