@@ -13,6 +13,7 @@ import { UserError } from '../errors.js';
 import { parseManifest } from '../manifest/build.js';
 import { locateImages } from '../manifest/locate.js';
 import { outLayout } from '../out/layout.js';
+import { sha256 } from '../util/hash.js';
 
 export interface EvaluationData {
   /** Class labels by class index (sorted). */
@@ -38,6 +39,8 @@ export interface EvaluationData {
   notes: string[];
   /** Test images left out, by why (EvaluationResult.testLeftOut). */
   testLeftOut: { undecodable: number; inTraining: number };
+  /** sha256 of the manifest file as read (EvaluationResult.manifestSha256). */
+  manifestSha256: string;
 }
 
 const DEFAULT_DECODE: DecodeSettings = { size: 28, channels: 1, fit: 'cover', background: '#000000', kernel: 'lanczos3', cache: false };
@@ -200,6 +203,7 @@ export async function loadEvaluationData(manifestFile: string, testDir: string):
     targets,
     notes,
     testLeftOut: { undecodable: res.failures.length, inTraining: inTraining.length },
+    manifestSha256: sha256(text),
   };
 }
 

@@ -298,6 +298,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult 
     seeds: opts.seeds,
     settings,
     manifest: path.resolve(opts.manifest),
+    manifestSha256: data.manifestSha256,
     test: path.resolve(opts.test),
     testCounts,
     testLeftOut: data.testLeftOut,

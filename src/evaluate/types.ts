@@ -106,6 +106,12 @@ export interface EvaluationResult {
   pooled?: { unit: string; trainings: PooledTraining[] };
   settings: { steps: number; batchSize: number; lr: number; shift: number; widths: number[] };
   manifest: string;
+  /**
+   * sha256 of the manifest file as measured: a report shows the result only beside the manifest it measured (a
+   * run rewrites manifest.jsonl and leaves evaluate.json). Absent from evaluate.json files written before
+   * 2026-12-07 and from pooled results (each run's own evaluate.json carries its own).
+   */
+  manifestSha256?: string;
   test: string;
   /** Test images per label. */
   testCounts: Record<string, number>;

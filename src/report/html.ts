@@ -412,7 +412,7 @@ export function evaluationTable(e: EvaluationResult, html = true): { head: strin
 }
 
 function evaluationPointer(d: ReportData): string {
-  return `<section id="evaluate"><h2>Does it help? (evaluate)</h2><p>Not measured yet. The figures above say how close the synthetic images are to the real ones, not whether a classifier trained with them does better. To find out, run:</p>
+  return `<section id="evaluate"><h2>Does it help? (evaluate)</h2><p>${d.evaluationStale ? 'Not measured for this manifest: the folder\'s evaluate.json measured an earlier one (a run rewrote manifest.jsonl since), so its figures are not shown.' : 'Not measured yet.'} The figures above say how close the synthetic images are to the real ones, not whether a classifier trained with them does better. To find out, run:</p>
 <pre class="cmd">${esc(d.evaluateCommand)}</pre>
 <p class="sub">${d.heldOut ? `${esc(d.heldOut)} was found beside the input folder and is taken as the held-out set; it must hold different images of the same classes.` : 'The held-out folder holds real images of the same classes in the same layout (one sub-folder per class), none of them used for training.'} It trains the same small classifier on real only, real + oversampling, real + class weights and real + synthetic (and logit-adjusts the real-only one), tests each on the held-out images, and adds the result to this page.</p></section>`;
 }

@@ -15,6 +15,7 @@ import type { EvaluationResult } from '../evaluate/types.js';
 import { parseManifest, type ManifestEntry } from '../manifest/build.js';
 import { locateImages } from '../manifest/locate.js';
 import { OUT_GLOBS, outLayout } from '../out/layout.js';
+import { sha256 } from '../util/hash.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
@@ -50,6 +51,28 @@ async function readJson<T>(file: string): Promise<T | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The folder's evaluate.json where it measured the manifest the folder holds now (`manifestText`), else null
+ * with `stale` set: a run rewrites manifest.jsonl and leaves evaluate.json, whose figures beside another
+ * manifest's images would read as theirs. A result records its manifest's sha256 (since 2026-12-07); an older
+ * one counts as stale when manifest.jsonl is newer than it.
+ */
+async function currentEvaluation(out: string, manifestText: string | null): Promise<{ evaluation: EvaluationResult | null; stale: boolean }> {
+  const l = outLayout(out);
+  const evaluation = await readJson<EvaluationResult>(l.evaluate);
+  if (!evaluation || manifestText === null) return { evaluation, stale: false };
+  let stale: boolean;
+  if (typeof evaluation.manifestSha256 === 'string') stale = evaluation.manifestSha256 !== sha256(manifestText);
+  else {
+    try {
+      stale = (await stat(l.evaluate)).mtimeMs < (await stat(l.manifest)).mtimeMs;
+    } catch {
+      stale = false;
+    }
+  }
+  return stale ? { evaluation: null, stale } : { evaluation, stale };
 }
 
 async function readJsonl<T>(file: string): Promise<T[] | null> {
@@ -292,8 +315,10 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
   const s = summary ?? (await readJson<SummaryLike>(outLayout(out).summary));
   const pixels: Record<string, PixelFigures> = {};
   let entries: ManifestEntry[] = [];
+  let text: string | null = null;
   try {
-    entries = parseManifest(await readFile(outLayout(out).manifest, 'utf8'));
+    text = await readFile(outLayout(out).manifest, 'utf8');
+    entries = parseManifest(text);
   } catch {
     // No manifest: no novelty figure.
   }
@@ -306,7 +331,7 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
       pixels[c.label] = { novelty: n.ratio, structure: n.smoothness };
     }
   }
-  return classVerdicts(s, await readTraining(out), await readJson<EvaluationResult>(outLayout(out).evaluate), pixels);
+  return classVerdicts(s, await readTraining(out), (await currentEvaluation(out, text)).evaluation, pixels);
 }
 
 /**
@@ -323,8 +348,10 @@ export async function loadReportData(out: string, options: { config?: unknown; t
   // The input's copies and label conflicts, as the run's console said them (a reader of the report may not have seen it).
   if (summary?.duplicates) for (const line of duplicateLines(summary.duplicates, 5)) notes.push(`Input: ${line.text}.`);
   let entries: ManifestEntry[] = [];
+  let manifestText: string | null = null;
   try {
-    entries = parseManifest(await readFile(l.manifest, 'utf8'));
+    manifestText = await readFile(l.manifest, 'utf8');
+    entries = parseManifest(manifestText);
   } catch (err) {
     notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
   }
@@ -334,7 +361,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
 
   const training = await readTraining(out);
 
-  const evaluation = await readJson<EvaluationResult>(l.evaluate);
+  const { evaluation, stale: evaluationStale } = await currentEvaluation(out, manifestText);
 
   // Which classes get a section: those with synthetic images or a synthesis record.
   const synthesis = summary?.synthesis ?? [];
@@ -424,6 +451,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     classes,
     training,
     evaluation,
+    ...(evaluationStale ? { evaluationStale } : {}),
     notes,
     size: decode?.size ?? null,
     verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, { novelty: c.novelty, structure: c.structure }]))),

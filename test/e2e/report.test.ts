@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -222,6 +222,41 @@ describe('report.html and evaluate (e2e)', () => {
     const bad = await runCli([...args, '--fail-on', 'sometimes']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--fail-on <when>' argument 'sometimes' is invalid. Allowed choices are never, harm, no-help/);
+  }, 120_000);
+
+  it("a run that rewrites the manifest leaves evaluate.json, whose figures the report and the console then leave out: they measured the manifest before", async () => {
+    expect(ev.code, ev.stderr).toBe(0);
+    const copy = path.join(await tempDir(), 'run');
+    await cp(out, copy, { recursive: true });
+    const evaluated = (html: string) => html.includes('kept synthetic images vs the test folder');
+    const stale = 'Not measured for this manifest: the folder\'s evaluate.json measured an earlier one';
+    // A copy holds the same manifest: its result still stands.
+    expect((await runCli(['report', copy])).code).toBe(0);
+    expect(evaluated(await readFile(path.join(copy, 'report.html'), 'utf8'))).toBe(true);
+    // Half the fill synthetic instead of all of it: filtered again with the trained models, another manifest.
+    const again = await runCli(['run', path.join(ROOT, 'configs/quickstart.yaml'), '--out', copy, '--backend', 'wasm', '--log-format', 'text', ...TINY, 'deliver.share=0.5']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('train: up to date');
+    expect(again.stdout).toMatch(/^  coat: poor — /m);
+    expect(again.stdout).not.toContain('pt with synthetic');
+    const html = await readFile(path.join(copy, 'report.html'), 'utf8');
+    expect(evaluated(html)).toBe(false);
+    expect(html).toContain(stale);
+    // The result, still in the folder, names the manifest it measured.
+    const result = JSON.parse(await readFile(path.join(copy, 'evaluate.json'), 'utf8'));
+    expect(result.manifestSha256).toBe(createHash('sha256').update(await readFile(path.join(out, 'manifest.jsonl'))).digest('hex'));
+    // A result written before it recorded its manifest: stale where manifest.jsonl is newer than it, else shown.
+    delete result.manifestSha256;
+    await writeFile(path.join(copy, 'evaluate.json'), JSON.stringify(result));
+    const manifestTime = (await stat(path.join(copy, 'manifest.jsonl'))).mtime;
+    for (const [shift, shown] of [[-60_000, false], [60_000, true]] as const) {
+      const t = new Date(manifestTime.getTime() + shift);
+      await utimes(path.join(copy, 'evaluate.json'), t, t);
+      expect((await runCli(['report', copy])).code).toBe(0);
+      const page = await readFile(path.join(copy, 'report.html'), 'utf8');
+      expect(evaluated(page), `evaluate.json ${shift / 1000} s after the manifest`).toBe(shown);
+      expect(page.includes(stale)).toBe(!shown);
+    }
   }, 120_000);
 
   it.skipIf(!HAS_CHROMIUM)('renders in headless Chromium: images decode, no console errors, no requests', async () => {
