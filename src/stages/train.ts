@@ -21,7 +21,8 @@ import { blasThreads, withBlasThreads } from '../backend/native.js';
 import { trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
-import { hashJson } from '../util/hash.js';
+import { canonicalJson, hashJson } from '../util/hash.js';
+import { differences, differencesText } from '../util/differences.js';
 import { naming, writeFileAtomic } from '../util/fs.js';
 import { testKillPoint } from '../util/kill-point.js';
 import { withoutThreadCounts } from './fingerprint.js';
@@ -69,7 +70,8 @@ export interface TrainContext {
  * uninterrupted one would (tested), so starting over would only cost the time. Anything else starts over,
  * saying so where a checkpoint was there; a checkpoint that cannot be read is a warning, not an error.
  */
-async function leftByInterruptedRun(ckptDir: string, key: string, steps: number, job: string, ctx: TrainContext): Promise<TrainerSnapshot | undefined> {
+async function leftByInterruptedRun(ckptDir: string, key: string, config: Config, labels: readonly string[], job: string, ctx: TrainContext): Promise<TrainerSnapshot | undefined> {
+  const steps = config.train.steps;
   let found;
   try {
     found = await loadCheckpoint(ckptDir);
@@ -86,7 +88,7 @@ async function leftByInterruptedRun(ckptDir: string, key: string, steps: number,
   const m = found.meta;
   const why =
     m.resumeKey !== key
-      ? 'made with other settings'
+      ? `made with ${resumeMismatch(m, config, labels)}`
       : m.inputs !== undefined && m.inputs !== ctx.fingerprints?.inputs
         ? 'made from other input images'
         : m.config.train.steps !== steps
@@ -121,11 +123,26 @@ async function truncateMetrics(file: string, step: number): Promise<void> {
   if (kept !== text) await writeFileAtomic(file, kept);
 }
 
+/** The config as resuming compares it: without paths, step count and thread counts (a job may resume on other threads: the weights differ by rounding only). */
+function resumedSettings(config: Config) {
+  const { input: _i, out: _o, ...rest } = withoutThreadCounts(config);
+  return { ...rest, train: { ...rest.train, steps: 0 } };
+}
+
 /** What must match for a checkpoint to be resumed: the config without paths and step count. */
 export function resumeKey(config: Config, labels: string[], count: number): string {
-  // Without the thread counts: a job may resume on another (the weights differ by rounding only).
-  const { input: _i, out: _o, ...rest } = withoutThreadCounts(config);
-  return hashJson({ ...rest, train: { ...rest.train, steps: 0 }, labels, count });
+  return hashJson({ ...resumedSettings(config), labels, count });
+}
+
+/**
+ * Why a checkpoint's resume key is not this run's, for the user: the settings that differ (checkpoint → now),
+ * or, where every setting matches, the job's training images (its classes, or how many images it had).
+ */
+export function resumeMismatch(saved: Pick<CheckpointMeta, 'config' | 'labels'>, config: Config, labels: readonly string[]): string {
+  const diff = differences(resumedSettings(saved.config), resumedSettings(config));
+  if (diff.length > 0) return `other settings (${differencesText(diff)})`;
+  if (canonicalJson(saved.labels) !== canonicalJson(labels)) return `other classes (${saved.labels.join(', ')}; now ${labels.join(', ')})`;
+  return 'another count of training images';
 }
 
 /** The images of one class, relabelled as class 0 (a per-class job's dataset). */
@@ -188,7 +205,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
       const otherInputs = found?.meta.inputs !== undefined && ctx.fingerprints !== undefined && found.meta.inputs !== ctx.fingerprints.inputs;
       if (found && (found.meta.resumeKey !== key || otherInputs)) {
         throw new UserError(
-          `cannot resume ${spec.job}: ${ckptDir} was made with a different ${otherInputs ? 'set of input images' : 'config or dataset'} (only train.steps and paths may change); run without --resume to start over`,
+          `cannot resume ${spec.job}: ${ckptDir} was made with ${otherInputs ? 'a different set of input images' : resumeMismatch(found.meta, config, spec.labels)} (only train.steps, paths and thread counts may change); run without --resume to start over`,
         );
       }
       if (found) {
@@ -197,7 +214,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
         ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
       }
     } else {
-      resume = await leftByInterruptedRun(ckptDir, key, config.train.steps, spec.job, ctx);
+      resume = await leftByInterruptedRun(ckptDir, key, config, spec.labels, spec.job, ctx);
     }
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });

@@ -81,10 +81,18 @@ describe('train.blasThreads without OpenBLAS', () => {
 });
 
 describe('checkpoints and --resume', () => {
+  /** The uninterrupted 12-step run (checkpoints every 4) that resumed, killed and refused runs are held against: run once. */
+  let uninterrupted: Promise<string> | null = null;
+  const uninterruptedRun = () =>
+    (uninterrupted ??= (async () => {
+      const a = await tempDir();
+      const full = await runCli(['run', CONFIG, '--out', a, '--set', ...TINY, 'train.steps=12', 'train.checkpointEvery=4']);
+      expect(full.code, full.stderr).toBe(0);
+      return a;
+    })());
+
   it('a run resumed from a checkpoint gives the same result as an uninterrupted one', async () => {
-    const [a, b] = [await tempDir(), await tempDir()];
-    const full = await runCli(['run', CONFIG, '--out', a, '--set', ...TINY, 'train.steps=12', 'train.checkpointEvery=4']);
-    expect(full.code, full.stderr).toBe(0);
+    const [a, b] = [await uninterruptedRun(), await tempDir()];
     const part = await runCli(['run', CONFIG, '--out', b, '--set', ...TINY, 'train.steps=8', 'train.checkpointEvery=4']);
     expect(part.code, part.stderr).toBe(0);
     const ckpt = JSON.parse(await readFile(path.join(b, 'train/checkpoint/checkpoint.json'), 'utf8'));
@@ -101,10 +109,8 @@ describe('checkpoints and --resume', () => {
   });
 
   it('killed (kill -9) mid-training, the same command run again continues from the checkpoint and ends as an uninterrupted run', async () => {
-    const [a, b] = [await tempDir(), await tempDir()];
+    const [a, b] = [await uninterruptedRun(), await tempDir()];
     const args = (out: string, steps = 12) => ['run', CONFIG, '--out', out, '--set', ...TINY, `train.steps=${steps}`, 'train.checkpointEvery=4'];
-    const full = await runCli(args(a));
-    expect(full.code, full.stderr).toBe(0);
     // SIGKILL right after step 10's metrics line, two steps past the step-8 checkpoint: no handler runs, as
     // after kill -9 or an OOM kill.
     const killed = await runCli(args(b), { env: { GAN_AUGMENT_TEST_KILL_AT: 'metrics-10' } });
@@ -126,11 +132,12 @@ describe('checkpoints and --resume', () => {
   });
 
   it('refuses to resume with a different config', async () => {
-    const out = await tempDir();
-    expect((await runCli(['run', CONFIG, '--out', out, '--set', ...TINY, 'train.steps=4'])).code).toBe(0);
-    const r = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, 'train.steps=8', 'train.lrG=0.0005']);
+    const out = path.join(await tempDir(), 'out');
+    await cp(await uninterruptedRun(), out, { recursive: true });
+    const r = await runCli(['run', CONFIG, '--out', out, '--resume', '--set', ...TINY, 'train.steps=16', 'train.checkpointEvery=4', 'train.lrG=0.0005']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot resume shared');
+    expect(r.stderr).toContain('was made with other settings (train.lrG 0.001 → 0.0005) (only train.steps, paths and thread counts may change)');
   });
 
   it('refuses to resume on other input images, even as many as before', async () => {
