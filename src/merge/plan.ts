@@ -7,12 +7,20 @@ import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { countClasses, type ManifestEntry } from '../manifest/build.js';
 import type { Summary } from '../pipeline.js';
-import type { RunState } from '../stages/fingerprint.js';
+import { fingerprintedConfig, type RunState } from '../stages/fingerprint.js';
+import { differences, differencesText } from '../util/differences.js';
 import { relativePosix } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
 import { VERSION } from '../version.js';
 import { maxOf } from '../util/array.js';
 import { keptByShard } from '../guard/decide.js';
+
+/** The settings two shards' resolved configs differ in, the first's value → the other's (`train.lrG 0.001 → 0.0005`); null where their states do not tell. */
+function configChanges(first: RunState, other: RunState): string | null {
+  if (!first.config || !other.config) return null;
+  const diff = differences(fingerprintedConfig(first.config), fingerprintedConfig(other.config));
+  return diff.length > 0 ? `${differencesText(diff)}, its value → this shard's` : null;
+}
 
 /** One shard's out folder as read from disk. */
 export interface ShardOut {
@@ -77,7 +85,7 @@ export function checkShards(shards: readonly ShardOut[]): void {
       continue;
     }
     if (b.inputs !== a.inputs) problems.push(`${s.dir}: made from different inputs than ${first.dir} (inputs fingerprint ${b.inputs} ≠ ${a.inputs})`);
-    if (b.config !== a.config) problems.push(`${s.dir}: made with a different config than ${first.dir} (config fingerprint ${b.config} ≠ ${a.config}; paths and --shard do not count)`);
+    if (b.config !== a.config) problems.push(`${s.dir}: made with a different config than ${first.dir} (${configChanges(first.state, s.state) ?? `config fingerprint ${b.config} ≠ ${a.config}`}; paths and --shard do not count)`);
     if (b.code !== a.code) problems.push(`${s.dir}: made by ${b.code}, ${first.dir} by ${a.code}`);
   }
   for (let i = 0; i < n; i++) if (!seen.has(i)) problems.push(`shard ${i}/${n} is missing`);

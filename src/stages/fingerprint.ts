@@ -98,7 +98,12 @@ export function withoutExecution(config: Config) {
 
 /** The config as shards of one job share it: no paths, no execution-only settings. */
 export function configFingerprint(config: Config): string {
-  return hashJson(without(withoutExecution(config), ['input', 'out', 'backend']));
+  return hashJson(fingerprintedConfig(config));
+}
+
+/** The config as {@link configFingerprint} sees it: without paths, the backend and execution-only settings. */
+export function fingerprintedConfig(config: Config): Record<string, unknown> {
+  return without(withoutExecution(config), ['input', 'out', 'backend']);
 }
 
 /** The jobs training runs: `shared`, or the per-class labels (this shard's). */

@@ -69,6 +69,17 @@ describe('merge: which shards belong together', () => {
     }
   });
 
+  it('names the settings another shard was made with, from the resolved configs in their states', () => {
+    const other = shard(1, 2, ['c'], { config: 'cfg2' });
+    other.state = { config: { ...config, train: { ...config.train, lrG: 0.0005 }, input: '/elsewhere' } } as RunState;
+    try {
+      checkShards([shard(0, 2, ['b']), other]);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { problems: string[] }).problems).toContain(`/local/s1: made with a different config than /local/s0 (train.lrG ${config.train.lrG} → 0.0005, its value → this shard's; paths and --shard do not count)`);
+    }
+  });
+
   it('refuses an unsharded out', () => {
     const whole = shard(0, 1, ['b', 'c']);
     whole.summary.shard = null;
