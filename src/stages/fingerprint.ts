@@ -24,6 +24,7 @@ import type { Config } from '../config/schema.js';
 import { jobMode, OUT_NAMES, outLayout, type JobMode } from '../out/layout.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { canonicalJson, hashJson } from '../util/hash.js';
+import { differences, differencesText } from '../util/differences.js';
 import { VERSION } from '../version.js';
 import type { Ingested } from './ingest.js';
 import type { ShardSpec } from './shard.js';
@@ -116,7 +117,7 @@ export function trainJobs(config: Config, labels: readonly string[]): string[] {
 export function fingerprints(config: Config, inputs: string, jobs: readonly string[], shard: ShardSpec | null): Fingerprints {
   const code = codeVersion();
   const cfg = configFingerprint(config);
-  const train = hashJson({ code, inputs, jobs, config: without(withoutExecution(config), AFTER_TRAINING) });
+  const train = hashJson({ code, inputs, jobs, config: trainingSettings(config) });
   const outputs = hashJson({ code, train, config, shard });
   return { code, inputs, config: cfg, train, outputs };
 }
@@ -166,6 +167,31 @@ export function reuseConfig(previous: Config, config: Config): Config {
   };
 }
 
+/**
+ * Why a run trains again where the folder holds models a finished run trained (`previous`, its state), for
+ * the log: another gan-augment or tfjs, other input images, other jobs, or the training settings that
+ * differ (`train.lrG 0.001 → 0.0005`). Null where nothing was trained before or the models are this run's.
+ * A rerun that trains for minutes says why instead of starting without a word.
+ */
+export function whyTrainAgain(previous: Pick<RunState, 'fingerprints' | 'trainedWith' | 'jobs' | 'updatedAt'> | null, fp: Fingerprints, config: Config, jobs: readonly string[]): string | null {
+  const before = previous?.fingerprints;
+  if (!before?.train || !previous!.trainedWith || before.train === fp.train || jobs.length === 0) return null;
+  const why: string[] = [];
+  if (before.code !== fp.code) why.push(`the code changed (${before.code} → ${fp.code})`);
+  if (before.inputs !== fp.inputs) why.push('the input images changed');
+  if (canonicalJson(previous!.jobs) !== canonicalJson(jobs)) why.push(`the jobs changed (${previous!.jobs.join(', ') || 'none'} → ${jobs.join(', ')})`);
+  const settings = differences(trainingSettings(previous!.trainedWith), trainingSettings(config));
+  if (settings.length > 0) why.push(`training settings changed (${differencesText(settings)})`);
+  // A fingerprint made otherwise than today's (a state written by an older gan-augment) says no more.
+  if (why.length === 0) why.push('the training fingerprint differs');
+  return `train: training again since the run of ${previous!.updatedAt}: ${why.join('; ')}`;
+}
+
+/** The config as the `train` fingerprint sees it (without execution settings and what acts after training). */
+function trainingSettings(config: Config): Record<string, unknown> {
+  return without(withoutExecution(config), AFTER_TRAINING);
+}
+
 /** What an incremental run may skip, and the state transitions to record as it goes. */
 export interface IncrementalPlan {
   fingerprints: Fingerprints;
@@ -173,7 +199,7 @@ export interface IncrementalPlan {
   upToDate: unknown;
   /** The config to hand `trainStage` (with `resume`) to take the trained models from the checkpoints, or null to train. */
   reuse: Config | null;
-  /** Why something is skipped, for the log; null when everything runs. */
+  /** Why something is skipped, or why the run trains models the folder already held, for the log; null otherwise. */
   message: string | null;
   /** Records that the outputs (and, unless reused, the trained models) are about to change. */
   beforeTrain(): Promise<void>;
@@ -211,6 +237,7 @@ export async function planIncremental(
     reuse = reuseConfig(previous!.trainedWith, config);
     message = `train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${outLayout(config.out).train}; generating and filtering again`;
   }
+  if (!upToDate && !reuse) message = whyTrainAgain(previous, fp, config, jobs);
   let state: Omit<RunState, 'format' | 'version' | 'updatedAt'> = {
     fingerprints: { code: fp.code, inputs: fp.inputs, config: fp.config, train: reuse ? fp.train : null, outputs: null },
     jobs: [...jobs],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { fingerprints, inputsFingerprint, reuseConfig } from '../../src/stages/fingerprint.js';
+import { fingerprints, inputsFingerprint, reuseConfig, whyTrainAgain, type RunState } from '../../src/stages/fingerprint.js';
 import { resumeKey } from '../../src/stages/train.js';
 import { asRun } from '../helpers/config.js';
 
@@ -59,6 +59,21 @@ describe('stage fingerprints', () => {
     const { threads: _t, ...oldGuard } = base.guard;
     expect(resumeKey({ ...base, generate: oldGenerate as typeof base.generate, guard: oldGuard as typeof base.guard }, ['a'], 3)).toBe(key);
     expect(resumeKey(withSet('train.lrG=0.001'), ['a'], 3)).not.toBe(key);
+  });
+
+  it('a rerun that trains again says why: the training settings that changed, other inputs, jobs or code', () => {
+    const trained = fp();
+    const state = (over: Partial<RunState> = {}) => ({ fingerprints: { ...trained }, trainedWith: base, jobs: ['shared'], updatedAt: '2026-12-07T00:00:00.000Z', ...over });
+    const now = withSet('train.lrG=0.0005', 'gan.gWidth=16', 'filter.minLabelProb=0.9', 'train.workers=2');
+    expect(whyTrainAgain(state(), fp(now), now, ['shared'])).toBe(`train: training again since the run of 2026-12-07T00:00:00.000Z: training settings changed (gan.gWidth ${base.gan.gWidth} → 16; train.lrG ${base.train.lrG} → 0.0005)`);
+    expect(whyTrainAgain(state(), fp(base, 'i2'), base, ['shared'])).toBe('train: training again since the run of 2026-12-07T00:00:00.000Z: the input images changed');
+    expect(whyTrainAgain(state({ jobs: ['coat'] }), fp(base, 'i1', ['coat', 'shirt']), base, ['coat', 'shirt'])).toMatch(/: the jobs changed \(coat → coat, shirt\)$/);
+    expect(whyTrainAgain(state(), { ...trained, code: 'gan-augment 0.2.0; tfjs 4.22.0', train: 'other' }, base, ['shared'])).toMatch(/: the code changed \(gan-augment .* → gan-augment 0\.2\.0; tfjs 4\.22\.0\)$/);
+    // Nothing trained before, the same models, or nothing to train: nothing to say.
+    expect(whyTrainAgain(null, fp(now), now, ['shared'])).toBeNull();
+    expect(whyTrainAgain(state({ fingerprints: { ...trained, train: null } }), fp(now), now, ['shared'])).toBeNull();
+    expect(whyTrainAgain(state(), fp(withSet('filter.minLabelProb=0.9')), withSet('filter.minLabelProb=0.9'), ['shared'])).toBeNull();
+    expect(whyTrainAgain(state(), fp(now, 'i1', []), now, [])).toBeNull();
   });
 
   it('inputs and jobs change training', () => {
