@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
-import { loadVerdicts } from '../report/load.js';
+import { loadVerdicts, staleEvaluationLine } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
 import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { verdictLine } from '../report/verdict.js';
@@ -18,7 +18,9 @@ export async function printVerdicts(s: Summary, format: LogFormat, report: boole
   const verdicts = await loadVerdicts(s.out, s as SummaryLike);
   const file = path.join(s.out, REPORT_FILE);
   const hasReport = report && (await exists(file));
+  const stale = await staleEvaluationLine(s.out);
   if (jsonOutput(format)) {
+    if (stale) process.stderr.write(JSON.stringify({ event: 'info', t: Math.round(process.uptime() * 1000) / 1000, message: stale }) + '\n');
     process.stderr.write(JSON.stringify({ event: 'verdict', t: Math.round(process.uptime() * 1000) / 1000, classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');
     return;
   }
@@ -41,6 +43,7 @@ export async function printVerdicts(s: Summary, format: LogFormat, report: boole
     // The guard left these out already: nothing to undo, and the user should know what the manifest holds instead.
     if (withheld.length > 0) lines.push(`not delivered: the guard left out the synthetic images of ${withheld.join(', ')}; the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would${(await exists(outLayout(s.out).withheld)) ? `; the images it judged are in ${outLayout(s.out).withheld}/ (and in the report)` : ''}`);
   }
+  if (stale) lines.push(stale);
   lines.push(hasReport ? `report: ${file}` : `report: not written (output.report is off); \`gan-augment report ${s.out}\` writes it`);
   process.stdout.write(lines.join('\n') + '\n');
 }

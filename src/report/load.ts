@@ -16,6 +16,7 @@ import { parseManifest, type ManifestEntry } from '../manifest/build.js';
 import { locateImages } from '../manifest/locate.js';
 import { OUT_GLOBS, outLayout } from '../out/layout.js';
 import { sha256 } from '../util/hash.js';
+import { shellQuote } from '../util/shell.js';
 import { safeSegment } from '../util/safe-name.js';
 import { classVerdicts, evaluateCommand, type PixelFigures } from './figures.js';
 import { zoomFor } from './html.js';
@@ -54,15 +55,15 @@ async function readJson<T>(file: string): Promise<T | null> {
 }
 
 /**
- * The folder's evaluate.json where it measured the manifest the folder holds now (`manifestText`), else null
- * with `stale` set: a run rewrites manifest.jsonl and leaves evaluate.json, whose figures beside another
- * manifest's images would read as theirs. A result records its manifest's sha256 (since 2026-12-07); an older
- * one counts as stale when manifest.jsonl is newer than it.
+ * The folder's evaluate.json where it measured the manifest the folder holds now (`manifestText`); else, as
+ * `stale`, the result of an earlier manifest: a run rewrites manifest.jsonl and leaves evaluate.json, whose
+ * figures beside another manifest's images would read as theirs. A result records its manifest's sha256
+ * (since 2026-12-07); an older one counts as stale when manifest.jsonl is newer than it.
  */
-async function currentEvaluation(out: string, manifestText: string | null): Promise<{ evaluation: EvaluationResult | null; stale: boolean }> {
+async function currentEvaluation(out: string, manifestText: string | null): Promise<{ evaluation: EvaluationResult | null; stale: EvaluationResult | null }> {
   const l = outLayout(out);
   const evaluation = await readJson<EvaluationResult>(l.evaluate);
-  if (!evaluation || manifestText === null) return { evaluation, stale: false };
+  if (!evaluation || manifestText === null) return { evaluation, stale: null };
   let stale: boolean;
   if (typeof evaluation.manifestSha256 === 'string') stale = evaluation.manifestSha256 !== sha256(manifestText);
   else {
@@ -72,7 +73,17 @@ async function currentEvaluation(out: string, manifestText: string | null): Prom
       stale = false;
     }
   }
-  return stale ? { evaluation: null, stale } : { evaluation, stale };
+  return stale ? { evaluation: null, stale: evaluation } : { evaluation, stale: null };
+}
+
+/**
+ * The console's line where the folder's evaluate.json measured an earlier manifest (its figures are left out
+ * of the verdicts), with the command that measures this one on the test folder it used; else null.
+ */
+export async function staleEvaluationLine(out: string): Promise<string | null> {
+  const l = outLayout(out);
+  const { stale } = await currentEvaluation(out, await readFile(l.manifest, 'utf8').catch(() => null));
+  return stale ? `evaluate.json measured an earlier manifest of this folder, so the verdicts leave its figures out; measure this one with \`gan-augment evaluate --manifest ${shellQuote(l.manifest)} --test ${shellQuote(stale.test)}\`` : null;
 }
 
 async function readJsonl<T>(file: string): Promise<T[] | null> {
@@ -361,7 +372,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
 
   const training = await readTraining(out);
 
-  const { evaluation, stale: evaluationStale } = await currentEvaluation(out, manifestText);
+  const { evaluation, stale } = await currentEvaluation(out, manifestText);
 
   // Which classes get a section: those with synthetic images or a synthesis record.
   const synthesis = summary?.synthesis ?? [];
@@ -451,12 +462,13 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     classes,
     training,
     evaluation,
-    ...(evaluationStale ? { evaluationStale } : {}),
+    ...(stale ? { evaluationStale: true } : {}),
     notes,
     size: decode?.size ?? null,
     verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, { novelty: c.novelty, structure: c.structure }]))),
     heldOut,
-    evaluateCommand: evaluateCommand(path.resolve(out), heldOut, process.cwd()),
+    // Where no held-out folder sits beside the input, an earlier evaluation's test folder is the one to use again.
+    evaluateCommand: evaluateCommand(path.resolve(out), heldOut ?? stale?.test ?? null, process.cwd()),
     ...(translated.views.length ? { translations: translated.views } : {}),
   };
 }

@@ -239,6 +239,7 @@ describe('report.html and evaluate (e2e)', () => {
     expect(again.stderr).toContain('train: up to date');
     expect(again.stdout).toMatch(/^  coat: poor — /m);
     expect(again.stdout).not.toContain('pt with synthetic');
+    expect(again.stdout).toContain(`evaluate.json measured an earlier manifest of this folder, so the verdicts leave its figures out; measure this one with \`gan-augment evaluate --manifest ${path.join(copy, 'manifest.jsonl')} --test ${path.join(ROOT, 'fixtures/fmnist-tiny-test')}\``);
     const html = await readFile(path.join(copy, 'report.html'), 'utf8');
     expect(evaluated(html)).toBe(false);
     expect(html).toContain(stale);
