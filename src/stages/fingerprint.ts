@@ -10,7 +10,10 @@
  * - `train`: `inputs`, the code version, the training jobs (`shared`, or this shard's per-class labels) and
  *   every config section except those that only act after training (balance, generate, filter,
  *   features, quality, …). A section nobody listed counts — when unsure, retrain.
- * - `outputs`: `train`, the whole config (paths included: manifest paths depend on them) and the shard.
+ * - `outputs`: `train`, the config without execution-only settings (paths included: manifest paths depend on
+ *   them) and the shard. A thread count or the decode cache changes no output (sampling, the guard and the
+ *   classifiers give the same bytes on any count), so setting `guard.threads: 2` after a slow guard does not
+ *   run the guard again over the same images.
  *
  * `outputs` unchanged and the outputs present: nothing runs ("up to date"). `train` unchanged and every
  * job's checkpoint present: the trained models are taken from the checkpoints and only generation,
@@ -118,7 +121,7 @@ export function fingerprints(config: Config, inputs: string, jobs: readonly stri
   const code = codeVersion();
   const cfg = configFingerprint(config);
   const train = hashJson({ code, inputs, jobs, config: trainingSettings(config) });
-  const outputs = hashJson({ code, train, config, shard });
+  const outputs = hashJson({ code, train, config: withoutExecution(config), shard });
   return { code, inputs, config: cfg, train, outputs };
 }
 

@@ -149,6 +149,10 @@ describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () 
     expect(r.stdout).toContain('up to date');
     expect(r.stderr).not.toMatch(/train: step/);
     expect(await manifest(whole)).toEqual(firstEntries);
+    // Thread counts change no output: set after a slow guard, they do not run it again over the same images.
+    const threads = await runCli(['run', CONFIG, '--out', whole, ...TINY, 'guard.threads=1', 'generate.workers=2', '--log-format', 'text']);
+    expect(threads.code, threads.stderr).toBe(0);
+    expect(threads.stdout).toContain('up to date');
   });
 
   it('changing only what acts after training re-filters with the trained models; a failing quality gate exits 3', async () => {

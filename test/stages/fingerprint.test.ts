@@ -39,6 +39,12 @@ describe('stage fingerprints', () => {
       expect(fp(config).config).toBe(ref.config);
     }
     expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).outputs).not.toBe(ref.outputs);
+    // No thread count or cache changes an output: a rerun with only these changed is up to date.
+    for (const config of [withSet('gan.concurrency=4'), withSet('decode.cache=false'), withSet('generate.workers=1'), withSet('train.workers=1'), withSet('train.blasThreads=2'), withSet('guard.threads=2')]) {
+      expect(fp(config).outputs).toBe(ref.outputs);
+    }
+    // Paths do: the manifest's paths are relative to them.
+    expect(fp({ ...base, out: '/elsewhere' }).outputs).not.toBe(ref.outputs);
     expect(fp(base, 'i1', ['shared'], { index: 0, count: 2 }).train).toBe(ref.train);
   });
 
