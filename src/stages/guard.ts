@@ -55,7 +55,7 @@ export function guardThreads(rssMB: number, images: number, asked: ClassifierThr
   const need = CLASSIFIER_THREAD_MB + images * CLASSIFIER_MB_PER_IMAGE;
   return rssMB + need <= RUN_MEMORY_BUDGET_MB
     ? { threads: 'auto', reason: `${Math.round(rssMB)} MB in use` }
-    : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget` };
+    : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget; with memory to spare, guard.threads: 2 trains two at a time for ~${CLASSIFIER_THREAD_MB} MB more` };
 }
 
 /**
