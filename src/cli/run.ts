@@ -9,6 +9,8 @@ import { inspectFolder, type Inspected } from '../stages/ingest.js';
 import { fewHeldOutNote } from '../guard/preview.js';
 import { createProgress, printable, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
+import { checkpointsPresent, readState, trainJobs, trainPreview } from '../stages/fingerprint.js';
+import { jobMode } from '../out/layout.js';
 import { preflight } from '../stages/preflight.js';
 import { scanImport } from '../generate/import.js';
 import { table } from './format.js';
@@ -92,11 +94,14 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         const candidates = (label: string) => (found && scarce.includes(label) ? found.files.filter((f) => f.label === label).length : null);
         // The guard's note on classes it will judge on too few held-out images: the plan is where it changes what to do.
         const few = fewHeldOutNote(scarceClasses, config.train.validation, config.guard.mode, config.generate.from !== null);
+        // What the run would do with the models the out folder holds (a shard's jobs are its own: not said).
+        const jobs = shard || config.generate.from !== null ? [] : trainJobs(resolved.config, scarce);
+        const models = trainPreview(await readState(config.out), resolved.config, jobs, await checkpointsPresent(config.out, jobMode(config.gan.mode), jobs));
         const rejected = a.records.filter((r) => r.status === 'rejected');
         // Meant for reading: JSON only when asked for explicitly.
         if (format === 'json') {
           const imported = found ? { from: found.root, classes: scarce.map((label) => ({ label, files: candidates(label) })) } : null;
-          const notes = few ? [few] : [];
+          const notes = [...(few ? [few] : []), ...(models ? [models] : [])];
           process.stdout.write(JSON.stringify({ config: resolved.config, plan: balance, files: a.counts, rejected: rejected.map((r) => ({ path: r.path, reason: r.reason })), ...(imported ? { imported } : {}), warnings: layoutWarnings(scan), notes }, null, 2) + '\n');
           return;
         }
@@ -110,6 +115,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         if (rejected.length > LISTED) process.stderr.write(`warning: … and ${rejected.length - LISTED} more rejected files (gan-augment scan lists them)\n`);
         for (const w of layoutWarnings(scan)) process.stderr.write(`warning: ${printable(w)}\n`);
         if (few) process.stderr.write(`${printable(few)}\n`);
+        if (models) process.stderr.write(`${printable(models)}\n`);
         return;
       }
       const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));

@@ -190,6 +190,25 @@ export function whyTrainAgain(previous: Pick<RunState, 'fingerprints' | 'trained
   return `train: training again since the run of ${previous!.updatedAt}: ${why.join('; ')}`;
 }
 
+/**
+ * What `run --dry-run` can say of the models the out folder holds, from its state and the config alone (the
+ * input images are not decoded and compared: the run does that): trained with other settings, jobs or code —
+ * the run trains again, naming what changed — or with these, and reused if the images are unchanged. Null
+ * where the folder holds no finished training.
+ */
+export function trainPreview(previous: Pick<RunState, 'fingerprints' | 'trainedWith' | 'jobs'> | null, config: Config, jobs: readonly string[], checkpoints: boolean): string | null {
+  if (!previous?.fingerprints.train || !previous.trainedWith || jobs.length === 0) return null;
+  if (!checkpoints) return "train: the out folder's state records a finished training whose checkpoints are gone: the run trains again";
+  const why: string[] = [];
+  if (previous.fingerprints.code !== codeVersion()) why.push(`other code (${previous.fingerprints.code})`);
+  if (canonicalJson(previous.jobs) !== canonicalJson(jobs)) why.push(`other jobs (${previous.jobs.join(', ') || 'none'}; now ${jobs.join(', ')})`);
+  const settings = differences(trainingSettings(previous.trainedWith), trainingSettings(config));
+  if (settings.length > 0) why.push(`other training settings (${differencesText(settings)})`);
+  return why.length > 0
+    ? `train: the out folder's models were trained with ${why.join('; ')}: the run trains again`
+    : "train: the out folder's models were trained with these settings: the run takes them from the checkpoints if the input images are unchanged";
+}
+
 /** The config as the `train` fingerprint sees it (without execution settings and what acts after training). */
 function trainingSettings(config: Config): Record<string, unknown> {
   return without(withoutExecution(config), AFTER_TRAINING);

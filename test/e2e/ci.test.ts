@@ -153,6 +153,12 @@ describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () 
     const threads = await runCli(['run', CONFIG, '--out', whole, ...TINY, 'guard.threads=1', 'generate.workers=2', '--log-format', 'text']);
     expect(threads.code, threads.stderr).toBe(0);
     expect(threads.stdout).toContain('up to date');
+    // A dry run says what the run would do with the folder's models, naming a changed training setting.
+    const same = await runCli(['run', CONFIG, '--out', whole, ...TINY, '--dry-run']);
+    expect(same.stderr).toContain("train: the out folder's models were trained with these settings: the run takes them from the checkpoints if the input images are unchanged");
+    const other = await runCli(['run', CONFIG, '--out', whole, ...TINY, 'train.lrG=0.0005', '--dry-run']);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/train: the out folder's models were trained with other training settings \(train\.lrG [\d.]+ → 0\.0005\): the run trains again/);
   });
 
   it('changing only what acts after training re-filters with the trained models; a failing quality gate exits 3', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { fingerprints, inputsFingerprint, reuseConfig, whyTrainAgain, type RunState } from '../../src/stages/fingerprint.js';
+import { fingerprints, inputsFingerprint, reuseConfig, trainPreview, whyTrainAgain, type RunState } from '../../src/stages/fingerprint.js';
 import { resumeKey } from '../../src/stages/train.js';
 import { asRun } from '../helpers/config.js';
 
@@ -80,6 +80,16 @@ describe('stage fingerprints', () => {
     expect(whyTrainAgain(state({ fingerprints: { ...trained, train: null } }), fp(now), now, ['shared'])).toBeNull();
     expect(whyTrainAgain(state(), fp(withSet('filter.minLabelProb=0.9')), withSet('filter.minLabelProb=0.9'), ['shared'])).toBeNull();
     expect(whyTrainAgain(state(), fp(now, 'i1', []), now, [])).toBeNull();
+  });
+
+  it("a dry run's word on the folder's models: trained otherwise (what changed), with these settings, checkpoints gone, or nothing trained", () => {
+    const state = (over: Partial<RunState> = {}) => ({ fingerprints: { ...fp() }, trainedWith: base, jobs: ['shared'], ...over });
+    expect(trainPreview(state(), withSet('filter.minLabelProb=0.9', 'guard.threads=2'), ['shared'], true)).toMatch(/with these settings: the run takes them from the checkpoints if the input images are unchanged$/);
+    expect(trainPreview(state(), withSet('gan.gWidth=16'), ['shared'], true)).toBe(`train: the out folder's models were trained with other training settings (gan.gWidth ${base.gan.gWidth} → 16): the run trains again`);
+    expect(trainPreview(state({ jobs: ['coat'] }), base, ['coat', 'shirt'], true)).toMatch(/other jobs \(coat; now coat, shirt\): the run trains again$/);
+    expect(trainPreview(state(), base, ['shared'], false)).toMatch(/checkpoints are gone: the run trains again$/);
+    expect(trainPreview(null, base, ['shared'], true)).toBeNull();
+    expect(trainPreview(state({ fingerprints: { ...fp(), train: null } }), base, ['shared'], true)).toBeNull();
   });
 
   it('inputs and jobs change training', () => {
