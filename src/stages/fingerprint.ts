@@ -179,12 +179,8 @@ export function reuseConfig(previous: Config, config: Config): Config {
 export function whyTrainAgain(previous: Pick<RunState, 'fingerprints' | 'trainedWith' | 'jobs' | 'updatedAt'> | null, fp: Fingerprints, config: Config, jobs: readonly string[]): string | null {
   const before = previous?.fingerprints;
   if (!before?.train || !previous!.trainedWith || before.train === fp.train || jobs.length === 0) return null;
-  const why: string[] = [];
-  if (before.code !== fp.code) why.push(`the code changed (${before.code} → ${fp.code})`);
-  if (before.inputs !== fp.inputs) why.push('the input images changed');
-  if (canonicalJson(previous!.jobs) !== canonicalJson(jobs)) why.push(`the jobs changed (${previous!.jobs.join(', ') || 'none'} → ${jobs.join(', ')})`);
-  const settings = differences(trainingSettings(previous!.trainedWith), trainingSettings(config));
-  if (settings.length > 0) why.push(`training settings changed (${differencesText(settings)})`);
+  const why = trainingChanges(previous!, config, jobs, fp.code);
+  if (before.inputs !== fp.inputs) why.push('other input images');
   // A fingerprint made otherwise than today's (a state written by an older gan-augment) says no more.
   if (why.length === 0) why.push('the training fingerprint differs');
   return `train: training again since the run of ${previous!.updatedAt}: ${why.join('; ')}`;
@@ -199,14 +195,20 @@ export function whyTrainAgain(previous: Pick<RunState, 'fingerprints' | 'trained
 export function trainPreview(previous: Pick<RunState, 'fingerprints' | 'trainedWith' | 'jobs'> | null, config: Config, jobs: readonly string[], checkpoints: boolean): string | null {
   if (!previous?.fingerprints.train || !previous.trainedWith || jobs.length === 0) return null;
   if (!checkpoints) return "train: the out folder's state records a finished training whose checkpoints are gone: the run trains again";
-  const why: string[] = [];
-  if (previous.fingerprints.code !== codeVersion()) why.push(`other code (${previous.fingerprints.code})`);
-  if (canonicalJson(previous.jobs) !== canonicalJson(jobs)) why.push(`other jobs (${previous.jobs.join(', ') || 'none'}; now ${jobs.join(', ')})`);
-  const settings = differences(trainingSettings(previous.trainedWith), trainingSettings(config));
-  if (settings.length > 0) why.push(`other training settings (${differencesText(settings)})`);
+  const why = trainingChanges(previous, config, jobs, codeVersion());
   return why.length > 0
     ? `train: the out folder's models were trained with ${why.join('; ')}: the run trains again`
     : "train: the out folder's models were trained with these settings: the run takes them from the checkpoints if the input images are unchanged";
+}
+
+/** What the training behind the folder's models (`previous`) had otherwise than this run's, the input images aside: code, jobs, settings. */
+function trainingChanges(previous: Pick<RunState, 'fingerprints' | 'trainedWith' | 'jobs'>, config: Config, jobs: readonly string[], code: string): string[] {
+  const why: string[] = [];
+  if (previous.fingerprints.code !== code) why.push(`other code (${previous.fingerprints.code}; now ${code})`);
+  if (canonicalJson(previous.jobs) !== canonicalJson(jobs)) why.push(`other jobs (${previous.jobs.join(', ') || 'none'}; now ${jobs.join(', ')})`);
+  const settings = previous.trainedWith ? differences(trainingSettings(previous.trainedWith), trainingSettings(config)) : [];
+  if (settings.length > 0) why.push(`other training settings (${differencesText(settings)})`);
+  return why;
 }
 
 /** The config as the `train` fingerprint sees it (without execution settings and what acts after training). */

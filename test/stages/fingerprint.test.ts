@@ -71,10 +71,10 @@ describe('stage fingerprints', () => {
     const trained = fp();
     const state = (over: Partial<RunState> = {}) => ({ fingerprints: { ...trained }, trainedWith: base, jobs: ['shared'], updatedAt: '2026-12-07T00:00:00.000Z', ...over });
     const now = withSet('train.lrG=0.0005', 'gan.gWidth=16', 'filter.minLabelProb=0.9', 'train.workers=2');
-    expect(whyTrainAgain(state(), fp(now), now, ['shared'])).toBe(`train: training again since the run of 2026-12-07T00:00:00.000Z: training settings changed (gan.gWidth ${base.gan.gWidth} → 16; train.lrG ${base.train.lrG} → 0.0005)`);
-    expect(whyTrainAgain(state(), fp(base, 'i2'), base, ['shared'])).toBe('train: training again since the run of 2026-12-07T00:00:00.000Z: the input images changed');
-    expect(whyTrainAgain(state({ jobs: ['coat'] }), fp(base, 'i1', ['coat', 'shirt']), base, ['coat', 'shirt'])).toMatch(/: the jobs changed \(coat → coat, shirt\)$/);
-    expect(whyTrainAgain(state(), { ...trained, code: 'gan-augment 0.2.0; tfjs 4.22.0', train: 'other' }, base, ['shared'])).toMatch(/: the code changed \(gan-augment .* → gan-augment 0\.2\.0; tfjs 4\.22\.0\)$/);
+    expect(whyTrainAgain(state(), fp(now), now, ['shared'])).toBe(`train: training again since the run of 2026-12-07T00:00:00.000Z: other training settings (gan.gWidth ${base.gan.gWidth} → 16; train.lrG ${base.train.lrG} → 0.0005)`);
+    expect(whyTrainAgain(state(), fp(base, 'i2'), base, ['shared'])).toBe('train: training again since the run of 2026-12-07T00:00:00.000Z: other input images');
+    expect(whyTrainAgain(state({ jobs: ['coat'] }), fp(base, 'i1', ['coat', 'shirt']), base, ['coat', 'shirt'])).toMatch(/: other jobs \(coat; now coat, shirt\)$/);
+    expect(whyTrainAgain(state(), { ...trained, code: 'gan-augment 0.2.0; tfjs 4.22.0', train: 'other' }, base, ['shared'])).toMatch(/: other code \(gan-augment .*; now gan-augment 0\.2\.0; tfjs 4\.22\.0\)$/);
     // Nothing trained before, the same models, or nothing to train: nothing to say.
     expect(whyTrainAgain(null, fp(now), now, ['shared'])).toBeNull();
     expect(whyTrainAgain(state({ fingerprints: { ...trained, train: null } }), fp(now), now, ['shared'])).toBeNull();
