@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
-import { loadVerdicts, staleEvaluationLine } from '../report/load.js';
+import { loadVerdicts } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
 import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { verdictLine } from '../report/verdict.js';
@@ -15,10 +15,9 @@ import { jsonOutput } from './options.js';
  * where report.html is. As text on stdout; with JSON output, one `{"event":"verdict"}` line on stderr.
  */
 export async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Promise<void> {
-  const verdicts = await loadVerdicts(s.out, s as SummaryLike);
+  const { verdicts, staleEvaluation: stale } = await loadVerdicts(s.out, s as SummaryLike);
   const file = path.join(s.out, REPORT_FILE);
   const hasReport = report && (await exists(file));
-  const stale = await staleEvaluationLine(s.out);
   if (jsonOutput(format)) {
     if (stale) process.stderr.write(JSON.stringify({ event: 'info', t: Math.round(process.uptime() * 1000) / 1000, message: stale }) + '\n');
     process.stderr.write(JSON.stringify({ event: 'verdict', t: Math.round(process.uptime() * 1000) / 1000, classes: verdicts.map((v) => ({ label: v.label, verdict: v.verdict, advice: v.advice })), report: hasReport ? file : null }) + '\n');

@@ -77,13 +77,11 @@ async function currentEvaluation(out: string, manifestText: string | null): Prom
 }
 
 /**
- * The console's line where the folder's evaluate.json measured an earlier manifest (its figures are left out
- * of the verdicts), with the command that measures this one on the test folder it used; else null.
+ * The console's line where the folder's evaluate.json measured an earlier manifest (`stale`, its figures left
+ * out of the verdicts), with the command that measures this one on the test folder it used.
  */
-export async function staleEvaluationLine(out: string): Promise<string | null> {
-  const l = outLayout(out);
-  const { stale } = await currentEvaluation(out, await readFile(l.manifest, 'utf8').catch(() => null));
-  return stale ? `evaluate.json measured an earlier manifest of this folder, so the verdicts leave its figures out; measure this one with \`gan-augment evaluate --manifest ${shellQuote(l.manifest)} --test ${shellQuote(stale.test)}\`` : null;
+function staleEvaluationLine(out: string, stale: EvaluationResult): string {
+  return `evaluate.json measured an earlier manifest of this folder, so the verdicts leave its figures out; measure this one with \`gan-augment evaluate --manifest ${shellQuote(outLayout(out).manifest)} --test ${shellQuote(stale.test)}\``;
 }
 
 async function readJsonl<T>(file: string): Promise<T[] | null> {
@@ -320,9 +318,10 @@ export async function readTraining(out: string): Promise<ReportData['training']>
 
 /**
  * The verdict on each scarce class of the run in `out` — the same as report.html shows — from its
- * summary (given, or summary.json), train/**\/metrics.jsonl and evaluate.json.
+ * summary (given, or summary.json), train/**\/metrics.jsonl and evaluate.json; and, where evaluate.json measured an
+ * earlier manifest (left out of the verdicts), the line that says so. One read of each file.
  */
-export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<ClassVerdict[]> {
+export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<{ verdicts: ClassVerdict[]; staleEvaluation: string | null }> {
   const s = summary ?? (await readJson<SummaryLike>(outLayout(out).summary));
   const pixels: Record<string, PixelFigures> = {};
   let entries: ManifestEntry[] = [];
@@ -342,7 +341,8 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
       pixels[c.label] = { novelty: n.ratio, structure: n.smoothness };
     }
   }
-  return classVerdicts(s, await readTraining(out), (await currentEvaluation(out, text)).evaluation, pixels);
+  const { evaluation, stale } = await currentEvaluation(out, text);
+  return { verdicts: classVerdicts(s, await readTraining(out), evaluation, pixels), staleEvaluation: stale ? staleEvaluationLine(out, stale) : null };
 }
 
 /**
