@@ -158,7 +158,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
       let withheld: typeof images = [];
       if (config.guard.mode !== 'off') {
-        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth, config.guard.seeds));
+        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth, config.guard.seeds, config.guard.mode));
         const dropped = fellBackClasses(guard);
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         withheld = images.filter((img) => dropped.has(img.label));

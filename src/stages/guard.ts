@@ -173,7 +173,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   // Every classifier trains on the real training images and each judged class's fill (the same count in every arm).
   const settings = guardSettings(config.guard, nTrain + judged.reduce((n, c) => n + c.fill, 0));
   const seeds = Array.from({ length: config.guard.seeds }, (_, i) => config.seed + i);
-  let total = guardClassifiers(inp, config.guard.seeds);
+  let total = guardClassifiers(inp, config.guard.seeds, mode);
   let done = 0;
   // Each count once: the last classifier of a round, then the round's new total, can be the same count.
   let reported = '';
@@ -225,10 +225,20 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   /** Each tested set's classifiers (one per seed it was trained on), by its classes' indices into `judged`. */
   const arms = new Map<string, Float32Array[]>();
   /**
-   * Trains seeds [from, to) of each set (indices into `judged`, under its key in `arms`), with the classifier
-   * without synthetic images on each seed that has none yet; `counted`: the jobs are already in the progress total.
+   * The most classifiers the sets `pending` (indices into `judged`) may still take: each to every seed, and the
+   * classifier without on the seeds it has none yet — the progress total, which only falls as sets are given
+   * up on, except where fallback's sets tested together are added once the classes are decided.
    */
-  const trainSets = async (from: number, to: number, sets: readonly (readonly number[])[], counted: boolean) => {
+  const atMost = (pending: readonly (readonly number[])[]) => {
+    let n = 0;
+    for (const set of pending) n += seeds.length - (arms.get(set.join(','))?.length ?? 0);
+    return n > 0 ? n + seeds.length - base.length : 0;
+  };
+  /**
+   * Trains seeds [from, to) of each set (indices into `judged`, under its key in `arms`), with the classifier
+   * without synthetic images on each seed that has none yet.
+   */
+  const trainSets = async (from: number, to: number, sets: readonly (readonly number[])[]) => {
     const jobs: ArmJob[] = [];
     const into: Float32Array[][] = [];
     for (let s = from; s < to; s++) {
@@ -240,7 +250,6 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
         jobs.push(armJob(s, new Set(set))), into.push(arms.get(key)!);
       }
     }
-    if (!counted) total += jobs.length;
     const logits = await train(jobs);
     logits.forEach((l, j) => into[j]!.push(l));
   };
@@ -250,15 +259,18 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     const f = figuresIn(arms.get(String(m))!, m);
     return !noGainSoFar(f.withSyn, f.without);
   };
+  // Warn tests every class side by side whatever the classes do alone: in the total from the start.
+  const delivered = mode === 'warn' && all.length > 1 ? [all] : [];
   let live = all;
   for (let s = 0; s < seeds.length && live.length > 0; ) {
     const to = s === 0 ? early : s + 1;
-    await trainSets(s, to, live.map((m) => [m]), true);
+    await trainSets(s, to, live.map((m) => [m]));
     s = to;
-    if (s < seeds.length) live = live.filter(gaining);
-    // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier without.
-    total = done + (seeds.length - s) * (live.length > 0 ? 1 + live.length : 0);
-    report();
+    live = s < seeds.length ? live.filter(gaining) : [];
+    // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier
+    // without. Said after the sets to test are known: a count reached here is not the end where sets follow.
+    total = done + atMost([...live.map((m) => [m]), ...delivered]);
+    if (live.length > 0) report();
   }
   const perClass = judged.map((c, m) => {
     const f = figuresIn(arms.get(String(m))!, m);
@@ -272,19 +284,31 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   const rounds: GuardWhole[] = [];
   const helping = perClass.filter((d) => d.helps);
   const sets = mode === 'warn' ? setsToTestUnderWarn(judged.map((c) => c.label), helping) : mode === 'fallback' ? setsToTest(helping) : [];
+  const testedSets = sets.map((set) => set.map((l) => judged.findIndex((c) => c.label === l)));
+  total = done + atMost(testedSets);
+  report();
   for (const [i, set] of sets.entries()) {
-    const tested = set.map((l) => judged.findIndex((c) => c.label === l));
+    const tested = testedSets[i]!;
     const key = tested.join(',');
     const wholeOf = () => decideWhole(set, judged.map((_c, m) => figuresIn(arms.get(key)!, m)));
     // Only warn's delivered set (its first) is given up on early; what fallback would deliver keeps every seed, as under fallback.
     const givenUp = mode === 'warn' && i === 0;
-    if (!arms.has(key)) await trainSets(0, givenUp ? early : seeds.length, [tested], false);
-    while (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await trainSets(arms.get(key)!.length, arms.get(key)!.length + 1, [tested], false);
+    const step = async (from: number, to: number) => {
+      await trainSets(from, to, [tested]);
+      total = done + atMost(testedSets.slice(i));
+      report();
+    };
+    if (!arms.has(key)) await step(0, givenUp ? early : seeds.length);
+    while (arms.get(key)!.length < seeds.length && wholeOf().gain.mean > 0) await step(arms.get(key)!.length, arms.get(key)!.length + 1);
     const trained = arms.get(key)!.length;
     const whole = trained < seeds.length ? wholeStoppedEarly(wholeOf(), trained, seeds.length) : wholeOf();
     rounds.push(whole);
     if (whole.helps) break;
+    total = done + atMost(testedSets.slice(i + 1));
+    report();
   }
+  total = done;
+  report();
   const final = settleSets(perClass, rounds, decideMode);
   return summaryOf(
     final.map((d, m) => ({ ...d, helpsAlone: perClass[m]!.helps })),
@@ -293,14 +317,16 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
 }
 
 /**
- * How many classifiers the guard trains to decide each class alone, at most: per seed (`seeds` of them) one
- * without synthetic images and one per class that has some — fewer where a class gains nothing over the first
- * seeds (guard/decide.ts `GUARD_FIRST_SEEDS`). Each set of two or more classes then tested side by side adds one per seed.
+ * How many classifiers the guard trains at most, as far as is known before it starts: per seed (`seeds` of
+ * them) one without synthetic images and one per class that has some — fewer where a class gains nothing over
+ * the first seeds (guard/decide.ts `GUARD_FIRST_SEEDS`) — and under `warn`, with two or more such classes, one
+ * per seed with all of them side by side (what it delivers). Under `fallback` each set of two or more classes
+ * that gained alone, tested side by side, adds one per seed once the classes are decided.
  */
-export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number): number {
+export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number, mode: GuardMode): number {
   const withImages = new Set(synth.images.map((img) => img.label));
   const judged = synth.classes.filter((c) => withImages.has(c.label)).length;
-  return judged > 0 ? seeds * (1 + judged) : 0;
+  return judged > 0 ? seeds * (1 + judged + (mode === 'warn' && judged > 1 ? 1 : 0)) : 0;
 }
 
 /** A trained GAN job as the guard needs it: its labels and the indices (into its data) it held out. */
@@ -358,7 +384,7 @@ export async function runGuard(
 ): Promise<GuardSummary> {
   // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
   const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length, config.guard.threads);
-  const classifiers = guardClassifiers(synth, config.guard.seeds);
+  const classifiers = guardClassifiers(synth, config.guard.seeds, config.guard.mode);
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
   const asked = config.guard.threads;
   const why = asked !== 'auto' ? (planned.threads < Math.min(asked, classifiers) ? `${threads.reason}: ${planned.reason}` : threads.reason) : threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`;

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { ConfigSchema } from '../../src/config/schema.js';
-import { guardStage, type GuardSummary } from '../../src/stages/guard.js';
+import { guardClassifiers, guardStage, type GuardSummary } from '../../src/stages/guard.js';
 import { Rng } from '../../src/util/rng.js';
 import { asRun } from '../helpers/config.js';
 import { randomImages } from '../helpers/small-gan.js';
@@ -17,6 +17,7 @@ const runs: GuardSummary[] = [];
 const warned: GuardSummary[] = [];
 /** Each run's progress reports, as [done, total]. */
 const progress: [number, number][][] = [];
+const warnedProgress: [number, number][][] = [];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -36,7 +37,9 @@ beforeAll(async () => {
   // Two (of 12 tried) whose classes together, as warn delivers them, stop at the 3rd and the 2nd seed.
   for (const seed of [6, 7]) {
     const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed, guard: { mode: 'warn', seeds: SEEDS, steps: 20 }, features: { cache: false } }));
-    warned.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets }));
+    const seen: [number, number][] = [];
+    warnedProgress.push(seen);
+    warned.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets, onProgress: (done, total) => seen.push([done, total]) }));
   }
 }, 300_000);
 
@@ -99,5 +102,18 @@ describe('guardStage under warn, seed by seed', () => {
     // (Measured: 3 and 2.)
     expect(wholeStops).toContain(2);
     expect(wholeStops.filter((k) => k === 3 || k === 4).length).toBeGreaterThan(0);
+  });
+
+  it('never says a count reached before the end, and under warn starts from the most it may train and only falls', () => {
+    // Once a run read "guard: 12/12 classifiers", then 13/14, 15/15, 16/16, 17/18: the classes decided alone,
+    // then the scarce classes together added seed by seed.
+    for (const seen of [...progress, ...warnedProgress]) seen.slice(0, -1).forEach(([done, total], i) => expect(done, `report ${i} of ${seen.length}`).toBeLessThan(total));
+    warnedProgress.forEach((seen, r) => {
+      expect(seen.at(-1)).toEqual([warned[r]!.classifiers, warned[r]!.classifiers]);
+      // Per seed: the classifier without, one per class, one with every class side by side.
+      expect(seen[0]![1]).toBe(guardClassifiers({ images: ['b', 'c', 'd'].map((label) => ({ label })), classes: ['b', 'c', 'd'].map((label) => ({ label })) }, SEEDS, 'warn'));
+      expect(seen[0]![1]).toBe(SEEDS * 5);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]![1], `report ${i}`).toBeLessThanOrEqual(seen[i - 1]![1]);
+    });
   });
 });
