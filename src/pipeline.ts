@@ -18,7 +18,7 @@ import { preflight } from './stages/preflight.js';
 import { prepareQuality } from './stages/quality.js';
 import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import type { Summary } from './stages/summary.js';
-import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
+import { sourcePool, synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage, type TrainStageResult } from './stages/train.js';
 import { guardClassifiers, runGuard, type GuardSummary } from './stages/guard.js';
@@ -27,7 +27,7 @@ import { andList } from './util/text.js';
 import { fewHeldOutNote } from './guard/preview.js';
 import { fellBackClasses } from './guard/decide.js';
 import { deliveredTargets } from './stages/targets.js';
-import { candidatesFor } from './stages/generate.js';
+import { candidatesFor, translatedFor } from './stages/generate.js';
 import { importCandidates, scanImport, type ImportedCandidates } from './generate/import.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, writeWithheld, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
@@ -146,7 +146,8 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     const models: ModelFor = new Map();
     for (const j of trainedJobs) j.labels.forEach((label, classIndex) => models.set(label, { g: j.g, d: j.d, classIndex }));
     const canMake = imported ? scarce : scarce.filter((c) => models.has(c.label));
-    const total = canMake.reduce((s, c) => s + (imported ? (imported.classes.get(c.label)?.count ?? 0) : candidatesFor(c.deficit, config)), 0);
+    const pool = config.gan.mode === 'translate' ? sourcePool(ing.data, ing.labels, scarce.map((c) => c.label), config) : null;
+    const total = canMake.reduce((s, c) => s + (imported ? (imported.classes.get(c.label)?.count ?? 0) : pool ? translatedFor(pool, c.label, c.deficit, config) : candidatesFor(c.deficit, config)), 0);
     const jobs: JobModels[] = trainedJobs.map((j) => ({ job: j.job, labels: j.labels, g: j.g, d: j.d, steps: j.result.steps }));
     try {
       const synth = await timed('generate', () => synthesize(imported ? { imported: imported.classes } : { models }, canMake, config, emit, features, signal), total);

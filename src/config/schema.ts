@@ -101,7 +101,7 @@ const TranslateSchema = section({
       error: 'expected "non-scarce", "others" or a list of class labels',
     })
     .default('non-scarce')
-    .describe('Which images are translated into a scarce class: `non-scarce` (every class that gets no synthetic images), `others` (every other class), or a list of class labels.'),
+    .describe('Which images are translated into a scarce class: `non-scarce` (every class that gets no synthetic images), `others` (every other class), or a list of class labels. Never the held-out real images (`train.validation`), which the guard judges on; each source image is translated at most once, so a class gets at most as many candidates as its sources have images.'),
   sourceMix: oneOf(['balanced', 'proportional'] as const)
     .default('balanced')
     .describe('How many source images come from each source class: `balanced` (as many from each) or `proportional` (to its size).'),

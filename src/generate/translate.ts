@@ -33,9 +33,9 @@ export function sourceClasses(labels: readonly string[], target: string, scarce:
 /**
  * `n` distinct source images (indices into the dataset) from `classes` (class indices), in a seeded order:
  * `balanced` takes them from each class in turn (a class that runs out drops out of the turn), `proportional`
- * draws from all their images pooled. At most as many as there are images.
+ * draws from all their images pooled. At most as many as there are images, never one of `skip`.
  */
-export function pickSources(labels: Int32Array, classes: readonly number[], n: number, mix: 'balanced' | 'proportional', seed: number): number[] {
+export function pickSources(labels: Int32Array, classes: readonly number[], n: number, mix: 'balanced' | 'proportional', seed: number, skip: ReadonlySet<number> = new Set()): number[] {
   const rng = new Rng(seed >>> 0);
   const shuffle = (a: number[]) => {
     for (let i = a.length - 1; i > 0; i--) {
@@ -46,7 +46,7 @@ export function pickSources(labels: Int32Array, classes: readonly number[], n: n
   };
   const byClass = classes.map((c) => {
     const idx: number[] = [];
-    labels.forEach((l, i) => l === c && idx.push(i));
+    labels.forEach((l, i) => l === c && !skip.has(i) && idx.push(i));
     return shuffle(idx);
   });
   if (mix === 'proportional') return shuffle(byClass.flat()).slice(0, n);

@@ -21,18 +21,32 @@ import { labelSalt } from '../util/rng.js';
 /** The trained model that makes a class, and the class's index in that model. */
 export type ModelFor = Map<string, { g: ImageModel; d: Discriminator; classIndex: number }>;
 
-/** What a translator needs to pick its sources: the real images, their class names, and the scarce classes. */
+/**
+ * What a translator needs to pick its sources: the real images, their class names, the scarce classes, and the
+ * held-out images, which it never translates — the guard judges on them, and a held-out image of another class
+ * delivered under the scarce label would be one the guard's classifiers had seen.
+ */
 export interface SourcePool {
   real: LabelledImages;
   labels: readonly string[];
   scarce: readonly string[];
+  held: ReadonlySet<number>;
 }
 
 /** A class's real images the GAN trained on (never its held-out ones): what `generate.anchor` fits latents to. */
 export type AnchorImages = Pick<LabelledImages, 'pixels' | 'count'>;
 
-/** How many candidates a class with this deficit gets. */
+/** How many candidates a class with this deficit gets (a translator: at most {@link translatedFor}). */
 export const candidatesFor = (deficit: number, config: Config): number => Math.ceil(deficit * config.generate.oversample);
+
+/** The source images a translator translates into `label`, in their seeded order: each at most once. */
+function sourcesFor(pool: SourcePool, label: string, deficit: number, config: Config): number[] {
+  const from = sourceClasses(pool.labels, label, pool.scarce, config.gan.translate.sources).map((l) => pool.labels.indexOf(l));
+  return pickSources(pool.real.labels, from, candidatesFor(deficit, config), config.gan.translate.sourceMix, (config.seed ^ labelSalt(label) ^ 0x7a11) >>> 0, pool.held);
+}
+
+/** How many candidates a translator makes for `label`: {@link candidatesFor}, at most one per source image it may translate. */
+export const translatedFor = (pool: SourcePool, label: string, deficit: number, config: Config): number => sourcesFor(pool, label, deficit, config).length;
 
 /**
  * Samples one class's candidates, batch by batch.
@@ -54,8 +68,7 @@ export async function generateCandidates(
   if (isTranslator(g)) {
     if (!pool) throw new RangeError('Expected the real images to translate (a SourcePool) for a translator model, but received none');
     const salt = labelSalt(label);
-    const from = sourceClasses(pool.labels, label, pool.scarce, config.gan.translate.sources).map((l) => pool.labels.indexOf(l));
-    const sources = pickSources(pool.real.labels, from, n, config.gan.translate.sourceMix, (config.seed ^ salt ^ 0x7a11) >>> 0);
+    const sources = sourcesFor(pool, label, deficit, config);
     n = sources.length;
     const t = await translateImages(g, model.d, model.classIndex, pool.real.pixels, sources, config.generate.batchSize, (done) => emit({ type: 'generate.progress', label, done, total: n }), signal);
     // Each candidate's seed only names its file; its source reproduces it.

@@ -22,7 +22,7 @@ import type { ScoreBins } from '../report/types.js';
 import { deliverShare, plannedSynthetic } from './deliver.js';
 import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
-import { generateCandidates, type ModelFor } from './generate.js';
+import { generateCandidates, type ModelFor, type SourcePool } from './generate.js';
 import { SamplerPools } from '../generate/sampler-pool.js';
 import { sharedHeldOut } from './guard.js';
 import type { ImportedClass, ImportedFile } from '../generate/import.js';
@@ -122,6 +122,7 @@ export async function synthesize(
   const anchors = new Map<string, Anchors>();
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
   const heldOut = ganHeldOut(q.real, config, new Set(scarce.map((c) => q.labels.indexOf(c.label))));
+  const pool = sourcePool(q.real, q.labels, scarce.map((c) => c.label), config);
 
   // Sampler threads for the candidates, kept from class to class while the model is the same.
   const samplers = new SamplerPools((message) => emit({ type: 'warn', message }));
@@ -137,7 +138,7 @@ export async function synthesize(
       const cands =
         'imported' in source
           ? importedCandidates(source.imported.get(c.label))
-          : await generateCandidates(source.models.get(c.label)!, c.label, c.deficit, config, emit, signal, { real: q.real, labels: q.labels, scarce: scarce.map((x) => x.label) }, samplers, anchorImages);
+          : await generateCandidates(source.models.get(c.label)!, c.label, c.deficit, config, emit, signal, pool, samplers, anchorImages);
       if (cands.anchors) anchors.set(c.label, cands.anchors);
       const n = cands.count;
       if ('imported' in source) emit({ type: 'generate.progress', label: c.label, done: n, total: n });
@@ -248,6 +249,12 @@ export function ganHeldOut(real: LabelledImages, config: Config, scarce: Readonl
     if (shared) return own.filter((i) => shared.has(i));
     return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed), twinGroups(real, own)).held.map((k) => own[k]!);
   };
+}
+
+/** What a translator may translate for a run: every real image but the held-out ones ({@link ganHeldOut}). */
+export function sourcePool(real: LabelledImages, labels: readonly string[], scarce: readonly string[], config: Config): SourcePool {
+  const heldOf = ganHeldOut(real, config, new Set(scarce.map((l) => labels.indexOf(l))));
+  return { real, labels, scarce, held: new Set(labels.flatMap((_l, c) => heldOf(c))) };
 }
 
 function indicesOf(labels: Int32Array, c: number): number[] {
