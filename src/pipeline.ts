@@ -21,7 +21,7 @@ import type { Summary } from './stages/summary.js';
 import { sourcePool, synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage, type TrainStageResult } from './stages/train.js';
-import { guardClassifiers, runGuard, type GuardSummary } from './stages/guard.js';
+import { guardClassifiers, plannedHeldOut, runGuard, type GuardSummary } from './stages/guard.js';
 import { splitByGuard } from './filter/quality-gate.js';
 import { andList } from './util/text.js';
 import { fewHeldOutNote } from './guard/preview.js';
@@ -130,7 +130,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     const few = fewHeldOutNote(scarce, config.train.validation, config.guard.mode, config.generate.from !== null);
     if (few) emit({ type: 'info', message: few });
     // Features before training: a broken extractor fails before minutes of training.
-    const features = await prepareQuality(config, ing, emit, signal);
+    const features = await prepareQuality(config, ing, emit, signal, plannedHeldOut(config, ing.data, ing.labels, scarce.map((c) => c.label)));
     const trained = imported
       ? null
       : await timed(

@@ -358,6 +358,27 @@ export function heldOutOf(config: Config, data: LabelledImages, labels: readonly
 }
 
 /**
+ * The real images the guard will judge on ({@link heldOutOf}), known before any GAN trains: each GAN's split
+ * re-derived as synthesis re-derives it (`ganHeldOut`), every scarce class's GAN trained. What the feature
+ * classifier leaves out (stages/quality.ts).
+ */
+export function plannedHeldOut(config: Config, data: LabelledImages, labels: readonly string[], scarce: readonly string[]): number[] {
+  if (config.generate.from !== null || config.gan.mode !== 'per-class') return heldOutOf(config, data, labels, [{ labels: [...labels], result: { held: sharedHeldOut(config, data) } }], scarce);
+  const jobs = scarce.map((l) => {
+    const c = labels.indexOf(l);
+    const own: number[] = [];
+    data.labels.forEach((x, i) => x === c && own.push(i));
+    return { labels: [l], result: { held: classHeldOut(config, data, own) } };
+  });
+  return heldOutOf(config, data, labels, jobs, scarce);
+}
+
+/** A per-class GAN's held-out split of its class's images `own` (indices into `data`), as positions in `own`: as its trainer splits them. */
+export function classHeldOut(config: Config, data: LabelledImages, own: readonly number[]): number[] {
+  return splitHoldout(new Int32Array(own.length), 1, config.train.validation, ganHoldoutRng(config.seed), twinGroups(data, own)).held;
+}
+
+/**
  * The shared held-out split (a `shared` or `translate` GAN's, from its seed), except that under generate.from
  * (no GAN trained) each scarce class (`scarce`: class indices) holds out up to 15 (guard/preview.ts
  * `guardHoldoutCount`). Filters never select by them; the manifest lists them all.

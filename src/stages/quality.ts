@@ -6,7 +6,7 @@
 import { loadOrTrainClassifier } from '../classifier/cache.js';
 import { disposeClassifier, type Classifier } from '../classifier/model.js';
 import type { Config } from '../config/schema.js';
-import type { LabelledImages } from '../dataset/sampler.js';
+import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import type { GateLimits } from '../filter/quality-gate.js';
 import { FILTERS, type RejectReason } from '../filter/steps.js';
@@ -24,6 +24,8 @@ export interface QualitySummary {
     trainAccuracy: number;
     steps: number;
     seconds: number;
+    /** Real images left out of its training: the held-out ones the guard judges on (absent before 2026-12-07). */
+    heldOut?: number;
   } | null;
   dataHash: string;
   gate: GateLimits & { onFail: 'warn' | 'fail'; failed: { label: string; reasons: string[] }[] };
@@ -55,7 +57,10 @@ export interface QualityContext {
 /**
  * Trains or loads the feature classifier (if the extractor or the label filter needs it), loads a user
  * extractor otherwise, and extracts the real images' features; caches both in `<out>/.cache/` when
- * `features.cache` is on.
+ * `features.cache` is on. The classifier never trains on `heldOut` (indices into `ing.data`): the images the
+ * guard judges on. It selects the candidates (the label filter) and gives the synthetic images their soft
+ * labels, so having learned those images it would pick and label synthetic images by them, and the guard's
+ * classifiers would be judged on images their training data was chosen by.
  * @throws {UserError} for a user model that cannot be read
  */
 export async function prepareQuality(
@@ -63,28 +68,33 @@ export async function prepareQuality(
   ing: { data: LabelledImages; labels: string[]; files: { rel: string }[] },
   emit: EventSink,
   signal?: AbortSignal,
+  heldOut: readonly number[] = [],
 ): Promise<QualityContext> {
   const t0 = performance.now();
   const f = config.features;
   const dataHash = datasetHash(ing.data, ing.labels);
+  const held = new Set(heldOut);
+  const learnFrom = held.size === 0 ? ing.data : pickImages(ing.data, Array.from({ length: ing.data.count }, (_, i) => i).filter((i) => !held.has(i)));
   const layout = outLayout(config.out);
   const needClassifier = f.extractor === 'classifier' || config.filter.order.some((name) => FILTERS[name].needsClassifier);
   let classifier: Classifier | null = null;
   let classifierInfo: QualitySummary['classifier'] = null;
   if (needClassifier) {
     const c = await loadOrTrainClassifier(
-      ing.data,
+      learnFrom,
       ing.labels,
-      dataHash,
+      held.size === 0 ? dataHash : datasetHash(learnFrom, ing.labels),
       { ...f.classifier, seed: config.seed },
       f.cache ? layout.classifierCache : null,
       signal ? { signal } : {},
     );
     classifier = c.classifier;
-    classifierInfo = { key: c.key, cached: c.cached, trainAccuracy: c.training.trainAccuracy, steps: c.training.steps, seconds: c.training.seconds };
+    classifierInfo = { key: c.key, cached: c.cached, trainAccuracy: c.training.trainAccuracy, steps: c.training.steps, seconds: c.training.seconds, heldOut: held.size };
+    const on = held.size === 0 ? 'the real images' : `the ${learnFrom.count} real images it trained on`;
+    const without = held.size === 0 ? '' : `; not on the ${held.size} held out, which the guard judges on`;
     emit({
       type: 'info',
-      message: `feature classifier ${c.cached ? 'loaded from cache' : `trained in ${c.training.seconds.toFixed(1)} s`} (${c.key}; accuracy on the real images ${(100 * c.training.trainAccuracy).toFixed(1)}%)`,
+      message: `feature classifier ${c.cached ? 'loaded from cache' : `trained in ${c.training.seconds.toFixed(1)} s`} (${c.key}; accuracy on ${on} ${(100 * c.training.trainAccuracy).toFixed(1)}%${without})`,
     });
   }
   let extractor: FeatureExtractor;

@@ -7,8 +7,6 @@
  */
 import type { Config } from '../config/schema.js';
 import type { ClassBalance } from '../dataset/balance.js';
-import { ganHoldoutRng, splitHoldout } from '../dataset/holdout.js';
-import { twinGroups } from '../dataset/twins.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
 import type { Rows } from '../filter/nearest.js';
@@ -24,7 +22,7 @@ import { filterCandidates } from './filter.js';
 import type { Anchors } from '../generate/anchor.js';
 import { generateCandidates, type ModelFor, type SourcePool } from './generate.js';
 import { SamplerPools } from '../generate/sampler-pool.js';
-import { sharedHeldOut } from './guard.js';
+import { classHeldOut, sharedHeldOut } from './guard.js';
 import type { ImportedClass, ImportedFile } from '../generate/import.js';
 import type { QualityContext, QualitySummary } from './quality.js';
 
@@ -242,12 +240,11 @@ function importedCandidates(c: ImportedClass | undefined): { pixels: Uint8Array;
  * under generate.from, those the guard holds out (`sharedHeldOut`: up to 15 of each scarce class, `scarce`).
  */
 export function ganHeldOut(real: LabelledImages, config: Config, scarce: ReadonlySet<number> = new Set()): (classIndex: number) => number[] {
-  const fraction = config.train.validation;
   const shared = config.gan.mode !== 'per-class' || config.generate.from !== null ? new Set(sharedHeldOut(config, real, scarce)) : null;
   return (classIndex) => {
     const own = indicesOf(real.labels, classIndex);
     if (shared) return own.filter((i) => shared.has(i));
-    return splitHoldout(new Int32Array(own.length), 1, fraction, ganHoldoutRng(config.seed), twinGroups(real, own)).held.map((k) => own[k]!);
+    return classHeldOut(config, real, own).map((k) => own[k]!);
   };
 }
 
