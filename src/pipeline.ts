@@ -130,7 +130,10 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     const few = fewHeldOutNote(scarce, config.train.validation, config.guard.mode, config.generate.from !== null);
     if (few) emit({ type: 'info', message: few });
     // Features before training: a broken extractor fails before minutes of training.
-    const features = await prepareQuality(config, ing, emit, signal, plannedHeldOut(config, ing.data, ing.labels, scarce.map((c) => c.label)));
+    // The images the guard judges on, which the feature classifier must not learn: every scarce class's (not
+    // only this shard's), so that shards hold out what the unsharded run does.
+    const judgedOn = plannedHeldOut(config, ing.data, ing.labels, ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0).map((c) => c.label));
+    const features = await prepareQuality(config, ing, emit, signal, judgedOn);
     const trained = imported
       ? null
       : await timed(
@@ -159,7 +162,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
       let withheld: typeof images = [];
       if (config.guard.mode !== 'off') {
-        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, signal), guardClassifiers(synth, config.guard.seeds, config.guard.mode));
+        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, judgedOn, signal), guardClassifiers(synth, config.guard.seeds, config.guard.mode));
         const dropped = fellBackClasses(guard);
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         withheld = images.filter((img) => dropped.has(img.label));

@@ -40,6 +40,7 @@ import { repeatInRounds } from '../util/rounds.js';
 import type { ImageTarget } from './targets.js';
 import { pushAll } from '../util/array.js';
 import { andList } from '../util/text.js';
+import { InternalError } from '../errors.js';
 
 /**
  * How many classifiers the run's guard trains at a time: two (one per core, as `evaluate` does: the same
@@ -390,9 +391,22 @@ export function sharedHeldOut(config: Config, data: LabelledImages, scarce: Read
 }
 
 /**
- * The guard for a run: its held-out images, the check, and a console line per class (a warning where the
- * synthetic images do not help).
+ * Checks that the images the guard is to judge on (`held`, from {@link plannedHeldOut}) are, class by class,
+ * the ones the trained GANs `jobs` held out — the guard must never judge on an image a GAN trained on.
+ * @throws {InternalError} where they differ
+ */
+export function checkHeldOut(config: Config, data: LabelledImages, labels: readonly string[], jobs: readonly HeldOutJob[], held: readonly number[]): void {
+  if (config.generate.from !== null || jobs.length === 0) return;
+  const classes = new Set(jobs.flatMap((j) => j.labels.map((l) => labels.indexOf(l))));
+  const of = (xs: readonly number[]) => xs.filter((i) => classes.has(data.labels[i]!)).sort((a, b) => a - b).join(',');
+  if (of(heldOutOf(config, data, labels, jobs)) !== of(held)) throw new InternalError(`the guard's held-out images differ from those the GANs held out (${andList(jobs.flatMap((j) => j.labels))}); please report it`);
+}
+
+/**
+ * The guard for a run: the check on the held-out images `held` ({@link plannedHeldOut}, checked against what
+ * the GANs held out), and a console line per class (a warning where the synthetic images do not help).
  * @throws {InterruptedError} when `signal` aborts
+ * @throws {InternalError} where `held` is not what the GANs held out
  */
 export async function runGuard(
   config: Config,
@@ -401,8 +415,10 @@ export async function runGuard(
   synth: { images: readonly { label: string; pixels: Uint8Array }[]; classes: readonly { label: string; target: number }[] },
   targets: readonly ImageTarget[],
   emit: EventSink,
+  held: readonly number[],
   signal?: AbortSignal,
 ): Promise<GuardSummary> {
+  checkHeldOut(config, ing.data, ing.labels, jobs, held);
   // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
   const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length, config.guard.threads);
   const classifiers = guardClassifiers(synth, config.guard.seeds, config.guard.mode);
@@ -414,7 +430,7 @@ export async function runGuard(
     config,
     data: ing.data,
     labels: ing.labels,
-    held: heldOutOf(config, ing.data, ing.labels, jobs, synth.classes.map((c) => c.label)),
+    held,
     classes: synth.classes.map((c) => ({ label: c.label, fill: c.target })),
     images: synth.images,
     targets,

@@ -14,7 +14,8 @@ import { pickImages } from '../../src/dataset/sampler.js';
 import { Trainer } from '../../src/gan/train-loop.js';
 import { datasetHash } from '../../src/metrics/features.js';
 import { outLayout } from '../../src/out/layout.js';
-import { heldOutOf, plannedHeldOut } from '../../src/stages/guard.js';
+import { checkHeldOut, heldOutOf, plannedHeldOut } from '../../src/stages/guard.js';
+import { InternalError } from '../../src/errors.js';
 import { prepareQuality } from '../../src/stages/quality.js';
 import { asRun } from '../helpers/config.js';
 import { randomImages } from '../helpers/small-gan.js';
@@ -48,6 +49,10 @@ describe('plannedHeldOut', () => {
         const planned = plannedHeldOut(config, data, labels, ['c']);
         expect(planned, `${mode}, seed ${seed}`).toEqual(heldOutOf(config, data, labels, jobs, ['c']));
         expect(planned.filter((i) => data.labels[i] === 2).length, `${mode}, seed ${seed}`).toBe(3);
+        expect(() => checkHeldOut(config, data, labels, jobs, planned)).not.toThrow();
+        // A GAN that held out other images than the guard would judge on: the run stops rather than judge on images it trained on.
+        const other = jobs.map((j) => ({ ...j, result: { held: [...j.result.held.slice(1), j.result.held[0]! === 0 ? 1 : 0].filter((x, k, a) => a.indexOf(x) === k) } }));
+        expect(() => checkHeldOut(config, data, labels, other, planned)).toThrow(InternalError);
       }
     }
   });
