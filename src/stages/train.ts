@@ -189,7 +189,12 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
   else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
   const blas = ctx.backend ? planBlasThreads(config, ctx.backend) : { threads: null, note: null };
-  if (blas.note) ctx.emit({ type: 'info', message: blas.note });
+  // Said once a job trains: not where every model comes from a finished checkpoint.
+  let blasNoted = false;
+  const noteBlas = () => {
+    if (blas.note && !blasNoted) ctx.emit({ type: 'info', message: blas.note });
+    blasNoted = true;
+  };
   const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
   /** One training job (`shared`, or a scarce class under per-class): resumes, trains, writes its logs and samples. */
   const trainJob = async (spec: (typeof specs)[number]): Promise<void> => {
@@ -211,11 +216,13 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
       if (found) {
         resume = found.snapshot;
         budgetCountsResumed = found.meta.config.train.steps === config.train.steps;
-        ctx.emit({ type: 'info', message: `${spec.job}: resuming from step ${found.snapshot.step}` });
+        const step = found.snapshot.step;
+        ctx.emit({ type: 'info', message: step >= config.train.steps ? `${spec.job}: trained to step ${step} already: the model comes from its checkpoint` : `${spec.job}: resuming from step ${step}` });
       }
     } else {
       resume = await leftByInterruptedRun(ckptDir, key, config, spec.labels, spec.job, ctx);
     }
+    if (!resume || resume.step < config.train.steps) noteBlas();
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });
     const metricsFile = l.metricsFile(mode, spec.job);

@@ -113,6 +113,10 @@ describe('CI runs: JSON output, incremental reruns, shards and merge (e2e)', () 
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.stderr).toContain(`train: up to date (inputs, training settings and code unchanged): the models come from the checkpoints in ${path.join(merged, 'train')}`);
     expect(rerun.stderr).not.toMatch(/train: \w+ step/);
+    // Nothing trains: each model from its finished checkpoint, said as such (it read "resuming from step 4"), and no word on training threads.
+    for (const label of SCARCE) expect(rerun.stderr).toContain(`${label}: trained to step 4 already: the model comes from its checkpoint`);
+    expect(rerun.stderr).not.toContain('resuming from step');
+    expect(rerun.stderr).not.toContain('(train.blasThreads)');
     // … and ends where the unsharded run ended: the same images, the same guard decisions and sets tested together.
     expect(syntheticShas(await manifest(merged))).toEqual(syntheticShas(firstEntries));
     const guardOf = async (out: string) => {
