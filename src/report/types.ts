@@ -21,7 +21,7 @@ export interface SummaryLike {
   peakRssMB?: number;
   quality?: {
     extractor?: { id?: string; dims?: number; kind?: string } & Record<string, unknown>;
-    classifier?: { trainAccuracy?: number; cached?: boolean; steps?: number; seconds?: number } | null;
+    classifier?: { trainAccuracy?: number; cached?: boolean; steps?: number; seconds?: number; heldOut?: number } | null;
     /** The limits (quality.maxFid, …: filter/quality-gate.ts GATE_LIMITS; keys added later are absent from older summaries). */
     gate?: { maxFid: number | null; maxKid: number | null; minSpread?: number | null; onFail: string; failed: { label: string; reasons: string[] }[] };
     rejected?: Record<string, number>;

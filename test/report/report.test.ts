@@ -223,6 +223,15 @@ describe('renderReport', () => {
     expect(html).toContain('The guard (warn) delivered the synthetic images of coat, shirt, and with them the scarce classes together gained nothing on held-out images: gain −1.0. Under guard: fallback the run would deliver the synthetic images of coat instead: gain +2.0.');
   });
 
+  it("says the feature classifier's accuracy is on the images it trained on, not the guard's held-out ones", () => {
+    const d = data();
+    d.summary!.quality = { ...d.summary!.quality!, extractor: { id: 'classifier:abc', dims: 64 }, classifier: { trainAccuracy: 0.815, heldOut: 715 } };
+    expect(renderReport(d)).toContain("the feature classifier's accuracy on the real images it trained on (not the 715 held out, which the guard judges on) is 81.5%");
+    // A summary from before 2026-12-07: it trained on every real image.
+    d.summary!.quality = { ...d.summary!.quality!, classifier: { trainAccuracy: 0.815 } };
+    expect(renderReport(d)).toContain("the feature classifier's accuracy on the real images is 81.5%");
+  });
+
   it('a gate with no limits does not read as a pass', () => {
     const d = data();
     d.summary!.quality = { gate: { maxFid: null, maxKid: null, onFail: 'warn', failed: [] } };
