@@ -18,7 +18,7 @@ import { preflight } from './stages/preflight.js';
 import { prepareQuality } from './stages/quality.js';
 import { checkShardable, selectShard, type ShardSpec } from './stages/shard.js';
 import type { Summary } from './stages/summary.js';
-import { sourcePool, synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
+import { synthesize, type ClassSynthesis, type ModelFor } from './stages/synthesize.js';
 import type { QualitySummary } from './stages/quality.js';
 import { trainStage, type TrainStageResult } from './stages/train.js';
 import { guardClassifiers, plannedHeldOut, runGuard, type GuardSummary } from './stages/guard.js';
@@ -27,7 +27,7 @@ import { andList } from './util/text.js';
 import { fewHeldOutNote } from './guard/preview.js';
 import { fellBackClasses } from './guard/decide.js';
 import { deliveredTargets } from './stages/targets.js';
-import { candidatesFor, translatedFor } from './stages/generate.js';
+import { candidatesFor, translatedFor, type SourcePool } from './stages/generate.js';
 import { importCandidates, scanImport, type ImportedCandidates } from './generate/import.js';
 import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic, writeRejected, writeWithheld, type JobModels } from './stages/write.js';
 import { hashJson } from './util/hash.js';
@@ -105,7 +105,8 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   if (message) emit({ type: 'info', message });
   const ing = await timed('decode', () => decodeScanned(config, scan, emit, signal), scan.classes.reduce((s, c) => s + c.files.length, 0));
   const shard = options.shard ?? null;
-  const scarce = selectShard(ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0), shard);
+  const allScarce = ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0);
+  const scarce = selectShard(allScarce, shard);
   // generate.from: the candidates come from a folder (generate/import.ts), read before anything is judged up to date.
   let imported: ImportedCandidates | null = null;
   if (config.generate.from !== null && scarce.length > 0) {
@@ -132,7 +133,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     // Features before training: a broken extractor fails before minutes of training.
     // The images the guard judges on, which the feature classifier must not learn: every scarce class's (not
     // only this shard's), so that shards hold out what the unsharded run does.
-    const judgedOn = plannedHeldOut(config, ing.data, ing.labels, ing.plan.classes.filter((c) => c.deficit > 0 && c.count > 0).map((c) => c.label));
+    const judgedOn = plannedHeldOut(config, ing.data, ing.labels, allScarce.map((c) => c.label));
     const features = await prepareQuality(config, ing, emit, signal, judgedOn);
     const trained = imported
       ? null
@@ -149,11 +150,12 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     const models: ModelFor = new Map();
     for (const j of trainedJobs) j.labels.forEach((label, classIndex) => models.set(label, { g: j.g, d: j.d, classIndex }));
     const canMake = imported ? scarce : scarce.filter((c) => models.has(c.label));
-    const pool = config.gan.mode === 'translate' ? sourcePool(ing.data, ing.labels, scarce.map((c) => c.label), config) : null;
+    // A translator's sources: every real image but those the guard judges on.
+    const pool: SourcePool | null = config.gan.mode === 'translate' ? { real: ing.data, labels: ing.labels, scarce: scarce.map((c) => c.label), held: new Set(judgedOn) } : null;
     const total = canMake.reduce((s, c) => s + (imported ? (imported.classes.get(c.label)?.count ?? 0) : pool ? translatedFor(pool, c.label, c.deficit, config) : candidatesFor(c.deficit, config)), 0);
     const jobs: JobModels[] = trainedJobs.map((j) => ({ job: j.job, labels: j.labels, g: j.g, d: j.d, steps: j.result.steps }));
     try {
-      const synth = await timed('generate', () => synthesize(imported ? { imported: imported.classes } : { models }, canMake, config, emit, features, signal), total);
+      const synth = await timed('generate', () => synthesize(imported ? { imported: imported.classes } : { models, ...(pool ? { pool } : {}) }, canMake, config, emit, features, signal), total);
       synthesis = synth.classes;
       quality = synth.quality;
       // How each kept image should enter training (manifest weight + softLabel: deliver.labels); then the

@@ -97,7 +97,7 @@ export interface SynthesisResult {
 }
 
 /** Where each scarce class's candidates come from: the trained models, or a folder made elsewhere (`generate.from`). */
-export type CandidateSource = { models: ModelFor } | { imported: ReadonlyMap<string, ImportedClass> };
+export type CandidateSource = { models: ModelFor; pool?: SourcePool } | { imported: ReadonlyMap<string, ImportedClass> };
 
 /**
  * Generates (or takes the imported), filters and measures each scarce class. Warns (an event) for every
@@ -120,7 +120,6 @@ export async function synthesize(
   const anchors = new Map<string, Anchors>();
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
   const heldOut = ganHeldOut(q.real, config, new Set(scarce.map((c) => q.labels.indexOf(c.label))));
-  const pool = sourcePool(q.real, q.labels, scarce.map((c) => c.label), config);
 
   // Sampler threads for the candidates, kept from class to class while the model is the same.
   const samplers = new SamplerPools((message) => emit({ type: 'warn', message }));
@@ -136,7 +135,7 @@ export async function synthesize(
       const cands =
         'imported' in source
           ? importedCandidates(source.imported.get(c.label))
-          : await generateCandidates(source.models.get(c.label)!, c.label, c.deficit, config, emit, signal, pool, samplers, anchorImages);
+          : await generateCandidates(source.models.get(c.label)!, c.label, c.deficit, config, emit, signal, source.pool, samplers, anchorImages);
       if (cands.anchors) anchors.set(c.label, cands.anchors);
       const n = cands.count;
       if ('imported' in source) emit({ type: 'generate.progress', label: c.label, done: n, total: n });
@@ -246,12 +245,6 @@ export function ganHeldOut(real: LabelledImages, config: Config, scarce: Readonl
     if (shared) return own.filter((i) => shared.has(i));
     return classHeldOut(config, real, own).map((k) => own[k]!);
   };
-}
-
-/** What a translator may translate for a run: every real image but the held-out ones ({@link ganHeldOut}). */
-export function sourcePool(real: LabelledImages, labels: readonly string[], scarce: readonly string[], config: Config): SourcePool {
-  const heldOf = ganHeldOut(real, config, new Set(scarce.map((l) => labels.indexOf(l))));
-  return { real, labels, scarce, held: new Set(labels.flatMap((_l, c) => heldOf(c))) };
 }
 
 function indicesOf(labels: Int32Array, c: number): number[] {

@@ -11,8 +11,7 @@ import { buildDiscriminator, disposeDiscriminator } from '../../src/gan/discrimi
 import { buildTranslator, translatorSpec } from '../../src/gan/translator.js';
 import { SamplerPools } from '../../src/generate/sampler-pool.js';
 import { candidatesFor, generateCandidates, translatedFor } from '../../src/stages/generate.js';
-import { sharedHeldOut } from '../../src/stages/guard.js';
-import { sourcePool } from '../../src/stages/synthesize.js';
+import { plannedHeldOut, sharedHeldOut } from '../../src/stages/guard.js';
 import { Rng } from '../../src/util/rng.js';
 import { asRun } from '../helpers/config.js';
 import { randomImages } from '../helpers/small-gan.js';
@@ -27,7 +26,8 @@ describe('translation sources', () => {
     const data = { ...randomImages(88, 3, 5), labels: Int32Array.from({ length: 88 }, (_, i) => (i < 40 ? 0 : i < 80 ? 1 : 2)) };
     const labels = ['a', 'b', 'c'];
     const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 3, decode: { size: 8, channels: 1 }, gan: { mode: 'translate' }, train: { validation: 0.2 }, generate: { oversample: 10 } }));
-    const pool = sourcePool(data, labels, ['c'], config);
+    // As the run builds it: every real image but those the guard judges on.
+    const pool = { real: data, labels, scarce: ['c'], held: new Set(plannedHeldOut(config, data, labels, ['c'])) };
     const held = sharedHeldOut(config, data, new Set([2]));
     expect([...pool.held].sort((x, y) => x - y)).toEqual([...held].sort((x, y) => x - y));
     const heldSources = held.filter((i) => data.labels[i] !== 2);
