@@ -91,7 +91,9 @@ export async function prepareQuality(
     classifier = c.classifier;
     classifierInfo = { key: c.key, cached: c.cached, trainAccuracy: c.training.trainAccuracy, steps: c.training.steps, seconds: c.training.seconds, heldOut: held.size };
     const on = held.size === 0 ? 'the real images' : `the ${learnFrom.count} real images it trained on`;
-    const without = held.size === 0 ? '' : `; not on the ${held.size} held out, which the guard judges on`;
+    // Under guard: off nothing trains on them either, but the run's FID and KID still compare kept images with them.
+    const judge = config.guard.mode === 'off' ? "the run's FID and KID compare kept images with" : 'the guard judges on';
+    const without = held.size === 0 ? '' : `; not on the ${held.size} held out, which ${judge}`;
     emit({
       type: 'info',
       message: `feature classifier ${c.cached ? 'loaded from cache' : `trained in ${c.training.seconds.toFixed(1)} s`} (${c.key}; accuracy on ${on} ${(100 * c.training.trainAccuracy).toFixed(1)}%${without})`,

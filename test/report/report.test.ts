@@ -225,8 +225,12 @@ describe('renderReport', () => {
 
   it("says the feature classifier's accuracy is on the images it trained on, not the guard's held-out ones", () => {
     const d = data();
+    d.summary!.guard = { mode: 'fallback', seeds: [0, 1, 2, 3, 4], steps: 2322, perClass: [{ label: 'coat', decision: 'kept', withSynthetic: 0.6, without: 0.5, reason: 'gain' }] };
     d.summary!.quality = { ...d.summary!.quality!, extractor: { id: 'classifier:abc', dims: 64 }, classifier: { trainAccuracy: 0.815, heldOut: 715 } };
     expect(renderReport(d)).toContain("the feature classifier's accuracy on the real images it trained on (not the 715 held out, which the guard judges on) is 81.5%");
+    // Under guard: off no guard judges on them; the run's FID and KID still compare with them.
+    d.summary!.guard = null;
+    expect(renderReport(d)).toContain("the feature classifier's accuracy on the real images it trained on (not the 715 held out, which FID and KID compare kept images with) is 81.5%");
     // A summary from before 2026-12-07: it trained on every real image.
     d.summary!.quality = { ...d.summary!.quality!, classifier: { trainAccuracy: 0.815 } };
     expect(renderReport(d)).toContain("the feature classifier's accuracy on the real images is 81.5%");

@@ -77,4 +77,14 @@ describe('the feature classifier', () => {
     expect(saved.meta.made.dataHash).toBe(datasetHash(pickImages(data, rest), labels));
     expect(saved.meta.made.dataHash).not.toBe(datasetHash(data, labels));
   });
+
+  it('says what the held-out images are for under guard: off', async () => {
+    const out = await tempDir();
+    const config = configOf(`out: ${out}\nseed: 4\ntrain: {validation: 0.3}\nfeatures: {classifier: {steps: 5}}\nguard: off\n`);
+    const held = plannedHeldOut(config, data, labels, ['c']);
+    const said: string[] = [];
+    const q = await prepareQuality(config, { data, labels, files: [...data.labels.keys()].map((i) => ({ rel: `${i}.png` })) }, (e) => e.type === 'info' && said.push(e.message), undefined, held);
+    q.dispose();
+    expect(said.find((m) => m.startsWith('feature classifier'))).toMatch(new RegExp(`; not on the ${held.length} held out, which the run's FID and KID compare kept images with\\)$`));
+  });
 });
