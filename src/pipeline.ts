@@ -205,7 +205,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     decode: message ? { ...ing.decode, auto: message } : ing.decode,
     train: trainInfo,
     durations,
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMB: peakRssMB(),
     quality,
     fingerprints: { code: inc.fingerprints.code, inputs: inc.fingerprints.inputs, config: inc.fingerprints.config },
     shard: shard ? { ...shard, classes: scarce.map((c) => c.label) } : null,
@@ -213,10 +213,15 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     imported: imported?.summary ?? null,
     incremental: { train: scarce.length === 0 || imported ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
-  await publish(out, entries, summary, { output: config.output, input: config.input, reportConfig: config, emit });
+  // The peak is read again once the report's thumbnails are decoded, just before summary.json is written.
+  let written = summary;
+  await publish(out, entries, summary, { output: config.output, input: config.input, reportConfig: config, emit, finish: (s) => (written = { ...s, peakRssMB: peakRssMB() }) });
   await inc.afterWrite();
-  return summary;
+  return written;
 }
+
+/** The process's peak resident memory so far, in MB (the kernel's high-water mark, not a sample). */
+const peakRssMB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** The error an interrupted stage ends the run with: what is kept and how to continue. */
 /** summary.json's `train`: the steps, time and speed of a finished train stage, and its last losses. */

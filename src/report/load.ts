@@ -350,11 +350,11 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
  * @param options.config the resolved config (else read from the saved generator, if any)
  * @param options.thumbs images per grid
  */
-export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number } = {}): Promise<ReportData> {
+export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number; summary?: SummaryLike } = {}): Promise<ReportData> {
   const notes: string[] = [];
   const k = options.thumbs ?? THUMBS_PER_GRID;
   const l = outLayout(out);
-  const summary = (await readJson<SummaryLike>(l.summary)) ?? null;
+  const summary = options.summary ?? (await readJson<SummaryLike>(l.summary)) ?? null;
   if (!summary) notes.push('summary.json is missing or unreadable: counts, durations and quality figures are not shown.');
   // The input's copies and label conflicts, as the run's console said them (a reader of the report may not have seen it).
   if (summary?.duplicates) for (const line of duplicateLines(summary.duplicates, 5)) notes.push(`Input: ${line.text}.`);

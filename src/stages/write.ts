@@ -18,7 +18,9 @@ import { stageImagefolder, withFileNames, writeJson, writeManifestTexts, writePn
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
 import { jobMode, outLayout, type JobMode } from '../out/layout.js';
-import { writeReport } from '../report/write.js';
+import { loadReportData } from '../report/load.js';
+import { renderReport } from '../report/html.js';
+import type { SummaryLike } from '../report/types.js';
 import { writeFileAtomic, relativePosix } from '../util/fs.js';
 import { hashJson } from '../util/hash.js';
 import { labelSalt, Rng } from '../util/rng.js';
@@ -172,12 +174,16 @@ export interface PublishSettings {
  * Publishes a finished set of outputs: the staged synthetic images replace `synthetic/` together with the
  * new manifest, then `manifest.schema.json`, `manifest.csv`, `imagefolder/`, `summary.json` and
  * `report.html` (whose failure only warns) are written.
+ *
+ * The report's data (every grid's thumbnails decoded, the manifest parsed again) is loaded before
+ * summary.json is written, and `finish` is called between the two: figures the summary takes last — a
+ * run's peak memory — then include the report's work, and the report shows the summary as written.
  */
-export async function publish(
+export async function publish<S extends object>(
   out: string,
   entries: readonly ManifestEntry[],
-  summary: unknown,
-  options: { output: PublishSettings; input: string; reportConfig: unknown; emit: EventSink },
+  summary: S,
+  options: { output: PublishSettings; input: string; reportConfig: unknown; emit: EventSink; finish?: (summary: S) => S },
 ): Promise<void> {
   const l = outLayout(out);
   const imagefolder = options.output.imagefolder === 'none' ? null : options.output.imagefolder;
@@ -189,7 +195,16 @@ export async function publish(
   testKillPoint('after-manifest')?.();
   await writeManifestTexts(out, named, { jsonl: false, csv: options.output.csv });
   if (copied > 0) options.emit({ type: 'info', message: `imagefolder: ${copied} files copied, not hard-linked (the input is on another filesystem)` });
-  await writeJson(l.summary, summary);
-  // The report reads what was just written; a failure to draw it must not fail the run.
-  if (options.output.report) await writeReport(out, { config: options.reportConfig }).catch((err: Error) => options.emit({ type: 'warn', message: `report.html not written: ${err.message}` }));
+  // A failure to draw the report must not fail the run.
+  const reportFailed = (err: Error): null => {
+    options.emit({ type: 'warn', message: `report.html not written: ${err.message}` });
+    return null;
+  };
+  const report = options.output.report ? await loadReportData(out, { config: options.reportConfig, summary: asWritten(summary) }).catch(reportFailed) : null;
+  const final = options.finish ? options.finish(summary) : summary;
+  await writeJson(l.summary, final);
+  if (report) await writeFileAtomic(l.report, renderReport({ ...report, summary: asWritten(final) })).catch(reportFailed);
 }
+
+/** The summary as summary.json will hold it (what the report drew from when it read the file). */
+const asWritten = (summary: object): SummaryLike => JSON.parse(JSON.stringify(summary)) as SummaryLike;
