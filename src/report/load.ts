@@ -317,6 +317,22 @@ export async function readTraining(out: string): Promise<ReportData['training']>
 }
 
 /**
+ * The synthetic images a class is judged on — its verdict's novelty and structure, the report's nearest-real
+ * pairs: its kept images, best discriminator score first, or where the guard delivered none, the ones it
+ * withheld, by their rank. `kept` and `withheld` are the class's whole lists, for the grids.
+ */
+export function judgedImages(
+  label: string,
+  entries: readonly ManifestEntry[],
+  withheld: readonly WithheldLine[],
+): { judged: 'kept' | 'withheld'; images: readonly JudgedImage[]; kept: ManifestEntry[]; withheld: WithheldLine[] } {
+  const kept = entries.filter((e) => e.label === label && e.source === 'synthetic').sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
+  const held = withheld.filter((w) => w.label === label).sort((a, b) => a.rank - b.rank);
+  const judged = kept.length === 0 && held.length > 0 ? 'withheld' : 'kept';
+  return { judged, images: judged === 'withheld' ? held : kept, kept, withheld: held };
+}
+
+/**
  * The verdict on each scarce class of the run in `out` — the same as report.html shows — from its
  * summary (given, or summary.json), train/**\/metrics.jsonl and evaluate.json; and, where evaluate.json measured an
  * earlier manifest (left out of the verdicts), the line that says so. One read of each file.
@@ -334,10 +350,10 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
   }
   const decode = s?.decode ?? (await sniffDecode(out, entries));
   if (decode) {
+    const withheld = (await readJsonl<WithheldLine>(outLayout(out).withheldList)) ?? [];
     for (const c of s?.synthesis ?? []) {
-      const kept = entries.filter((e) => e.label === c.label && e.source === 'synthetic');
       const real = entries.filter((e) => e.label === c.label && e.source === 'real');
-      const n = await measureNovelty(out, kept, real, decode);
+      const n = await measureNovelty(out, judgedImages(c.label, entries, withheld).images, real, decode);
       pixels[c.label] = { novelty: n.ratio, structure: n.smoothness };
     }
   }
@@ -383,9 +399,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
   let failed = 0;
   for (const label of scarce) {
     const real = entries.filter((e) => e.label === label && e.source === 'real');
-    const kept = entries.filter((e) => e.label === label && e.source === 'synthetic').sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
+    const { judged, images: judgedOn, kept, withheld: held } = judgedImages(label, entries, withheld);
     const rej = (rejected ?? []).filter((r) => r.label === label);
-    const held = withheld.filter((w) => w.label === label).sort((a, b) => a.rank - b.rank);
     // Rejected ones: round-robin over reasons so every reason is seen.
     const byReason = new Map<string, RejectedLine[]>();
     for (const r of rej) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
@@ -430,8 +445,8 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     view.withheld = await show(heldShown.map((w) => path.resolve(out, w.path)), heldShown.map((w) => `withheld by the guard · D logit ${fmt(w.score)} · seed ${w.seed}`));
     // A few kept images beside their nearest real image, and the novelty figure behind the verdict — of the
     // images the guard withheld where it delivered none.
-    if (kept.length === 0 && held.length > 0) view.judged = 'withheld';
-    const nov = await measureNovelty(out, kept.length === 0 ? held : kept, real, decode);
+    view.judged = judged;
+    const nov = await measureNovelty(out, judgedOn, real, decode);
     view.realNearest = nov.realNearest;
     view.novelty = nov.ratio;
     view.structure = nov.smoothness;

@@ -7,6 +7,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadReportData, loadVerdicts } from '../../src/report/load.js';
+import { verdictLine } from '../../src/report/verdict.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { ROOT, tempDir } from '../helpers/tmp.js';
 
@@ -87,6 +89,17 @@ describe('guard (e2e)', () => {
     // … and measured as delivered ones are: beside their nearest real images, with the novelty figure in the verdict.
     expect(html.match(/<h4>Nearest real image of a few withheld ones<\/h4>/g)).toHaveLength(SCARCE.length);
     expect(html).toContain('title="withheld, D logit');
+  });
+
+  it("prints the report's verdicts: the withheld images' novelty and structure on the console too", async () => {
+    const report = await loadReportData(out);
+    expect(report.verdicts.map((v) => v.label).sort()).toEqual(SCARCE);
+    for (const v of report.verdicts) {
+      // Judged on the images the guard withheld, as delivered ones are.
+      expect(v.checks.map((k) => k.name)).toContain('novelty');
+      expect(r.stdout).toContain(verdictLine(v));
+    }
+    expect((await loadVerdicts(out)).verdicts).toEqual(report.verdicts);
   });
 
   it('shows its progress: at most 3 seeds × (1 + 3 classes judged) classifiers (guard.seeds 3), the last line at the total trained', async () => {
