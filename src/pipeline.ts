@@ -33,6 +33,7 @@ import { fillShortfalls, madeByOf, publish, realRows, saveModels, stageSynthetic
 import { hashJson } from './util/hash.js';
 import { VERSION } from './version.js';
 import { pushAll } from './util/array.js';
+import type { Verdicts } from './report/load.js';
 
 export { planFromScan as plan } from './stages/ingest.js';
 export { gateFailure, type Summary } from './stages/summary.js';
@@ -53,6 +54,12 @@ export interface RunOptions {
   shard?: ShardSpec | null;
 }
 
+/** What a run ends with: its summary, and each scarce class's verdict when this run worked them out (null: a run up to date, which wrote nothing). */
+export interface RunResult {
+  summary: Summary;
+  verdicts: Verdicts | null;
+}
+
 /**
  * Runs the whole job and writes `<out>/synthetic/…`, `<out>/manifest.jsonl`, `<out>/summary.json` and
  * `<out>/model/`. Nothing is written to the input folder. A failed quality gate is in the summary
@@ -61,6 +68,11 @@ export interface RunOptions {
  * @throws {UserError} for an unusable input or out folder; {InterruptedError} when aborted.
  */
 export async function runPipeline(config: ParsedConfig, options: RunOptions): Promise<Summary> {
+  return (await runWithVerdicts(config, options)).summary;
+}
+
+/** {@link runPipeline}, also returning the verdicts the run worked out (the CLI prints them). */
+export async function runWithVerdicts(config: ParsedConfig, options: RunOptions): Promise<RunResult> {
   checkShardable(config, options.shard ?? null);
   await preflight(config, { force: options.force ?? false });
   // The lock is held from before anything in <out> changes until the run ends, however it ends.
@@ -78,7 +90,7 @@ export async function runPipeline(config: ParsedConfig, options: RunOptions): Pr
   }
 }
 
-async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Summary> {
+async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<RunResult> {
   const emit: EventSink = options.onEvent ?? (() => {});
   const signal = options.signal;
   const out = parsed.out;
@@ -117,7 +129,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
   if (inc.message) emit({ type: 'info', message: inc.message });
   if (inc.upToDate) {
     const previous = inc.upToDate as Summary;
-    return { ...previous, incremental: { ...previous.incremental, upToDate: true } };
+    return { summary: { ...previous, incremental: { ...previous.incremental, upToDate: true } }, verdicts: null };
   }
   await inc.beforeTrain();
 
@@ -213,11 +225,11 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Sum
     imported: imported?.summary ?? null,
     incremental: { train: scarce.length === 0 || imported ? 'none' : inc.reuse ? 'reused' : 'trained', upToDate: false },
   };
-  // The peak is read again once the report's thumbnails are decoded, just before summary.json is written.
+  // The peak is read again once the report's thumbnails are decoded and the verdicts worked out, just before summary.json is written.
   let written = summary;
-  await publish(out, entries, summary, { output: config.output, input: config.input, reportConfig: config, emit, finish: (s) => (written = { ...s, peakRssMB: peakRssMB() }) });
+  const verdicts = await publish(out, entries, summary, { output: config.output, input: config.input, reportConfig: config, emit, finish: (s) => (written = { ...s, peakRssMB: peakRssMB() }) });
   await inc.afterWrite();
-  return written;
+  return { summary: written, verdicts };
 }
 
 /** The process's peak resident memory so far, in MB (the kernel's high-water mark, not a sample). */

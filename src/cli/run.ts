@@ -4,7 +4,7 @@ import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
 import { layoutWarnings } from '../dataset/layout.js';
 import { InputError } from '../errors.js';
-import { gateFailure, runPipeline, type Summary } from '../pipeline.js';
+import { gateFailure, runWithVerdicts, type Summary } from '../pipeline.js';
 import { inspectFolder, type Inspected } from '../stages/ingest.js';
 import { fewHeldOutNote } from '../guard/preview.js';
 import { createProgress, printable, progressMode } from '../progress.js';
@@ -15,6 +15,7 @@ import { preflight } from '../stages/preflight.js';
 import { scanImport } from '../generate/import.js';
 import { table } from './format.js';
 import { printVerdicts } from './verdicts.js';
+import type { Verdicts } from '../report/load.js';
 import { backendOption, examples, jsonOutput, logFormatOption, parseLogFormat, resumeCommand } from './options.js';
 
 /** Rejected files a dry run names before "… and N more". */
@@ -120,17 +121,18 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       }
       const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));
       let summary: Summary;
+      let verdicts: Verdicts | null;
       try {
         const backend = await initBackend(config.backend);
         progress({ type: 'info', message: describeBackend(backend) });
         // The interrupt message names the command that resumes this run: the user's own arguments after `run`.
         const runArgs = process.argv.slice(process.argv.indexOf('run') + 1);
-        summary = await runPipeline(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard, resumeCommand: resumeCommand(runArgs) });
+        ({ summary, verdicts } = await runWithVerdicts(config, { backend, onEvent: progress, signal, force: flags.force ?? false, resume: flags.resume ?? false, shard, resumeCommand: resumeCommand(runArgs) }));
       } finally {
         progress.close();
       }
       show(summary);
-      await printVerdicts(summary, format, config.output.report);
+      await printVerdicts(summary, format, config.output.report, verdicts);
       // A failed quality gate still wrote every output: its summary is shown before the error.
       const gate = gateFailure(summary, config.quality.onFail);
       if (gate) throw gate;

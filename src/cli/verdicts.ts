@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Summary } from '../pipeline.js';
 import type { LogFormat } from '../progress.js';
-import { loadVerdicts } from '../report/load.js';
+import { loadVerdicts, type Verdicts } from '../report/load.js';
 import type { SummaryLike } from '../report/types.js';
 import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { verdictLine } from '../report/verdict.js';
@@ -11,11 +11,12 @@ import { outLayout } from '../out/layout.js';
 import { jsonOutput } from './options.js';
 
 /**
- * The end of a run (or a merge): each scarce class's verdict (the rules report.html uses), then, as the last line,
- * where report.html is. As text on stdout; with JSON output, one `{"event":"verdict"}` line on stderr.
+ * The end of a run (or a merge): each scarce class's verdict (the rules report.html uses; `known`: as the run
+ * worked them out before writing summary.json, else worked out here), then, as the last line, where
+ * report.html is. As text on stdout; with JSON output, one `{"event":"verdict"}` line on stderr.
  */
-export async function printVerdicts(s: Summary, format: LogFormat, report: boolean): Promise<void> {
-  const { verdicts, staleEvaluation: stale } = await loadVerdicts(s.out, s as SummaryLike);
+export async function printVerdicts(s: Summary, format: LogFormat, report: boolean, known: Verdicts | null = null): Promise<void> {
+  const { verdicts, staleEvaluation: stale } = known ?? (await loadVerdicts(s.out, s as SummaryLike));
   const file = path.join(s.out, REPORT_FILE);
   const hasReport = report && (await exists(file));
   if (jsonOutput(format)) {

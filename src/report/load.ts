@@ -316,6 +316,12 @@ export async function readTraining(out: string): Promise<ReportData['training']>
   return training;
 }
 
+/** Each scarce class's verdict, and where evaluate.json measured an earlier manifest (left out of them), the line that says so. */
+export interface Verdicts {
+  verdicts: ClassVerdict[];
+  staleEvaluation: string | null;
+}
+
 /**
  * The synthetic images a class is judged on — its verdict's novelty and structure, the report's nearest-real
  * pairs: its kept images, best discriminator score first, or where the guard delivered none, the ones it
@@ -337,7 +343,7 @@ export function judgedImages(
  * summary (given, or summary.json), train/**\/metrics.jsonl and evaluate.json; and, where evaluate.json measured an
  * earlier manifest (left out of the verdicts), the line that says so. One read of each file.
  */
-export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<{ verdicts: ClassVerdict[]; staleEvaluation: string | null }> {
+export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<Verdicts> {
   const s = summary ?? (await readJson<SummaryLike>(outLayout(out).summary));
   const pixels: Record<string, PixelFigures> = {};
   let entries: ManifestEntry[] = [];
@@ -477,7 +483,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     classes,
     training,
     evaluation,
-    ...(stale ? { evaluationStale: true } : {}),
+    ...(stale ? { evaluationStale: staleEvaluationLine(out, stale) } : {}),
     notes,
     size: decode?.size ?? null,
     verdicts: classVerdicts(summary, training, evaluation, Object.fromEntries(classes.map((c) => [c.label, { novelty: c.novelty, structure: c.structure }]))),

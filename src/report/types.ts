@@ -147,8 +147,8 @@ export interface ReportData {
   classes: ClassView[];
   training: { job: string; records: TrainingLine[] }[];
   evaluation: EvaluationResult | null;
-  /** evaluate.json measured another manifest than the folder's (a run rewrote it since): not shown. */
-  evaluationStale?: boolean;
+  /** evaluate.json measured another manifest than the folder's (a run rewrote it since): not shown; the line that says so and how to measure this one. */
+  evaluationStale?: string;
   /** What could not be shown, and why. */
   notes: string[];
   /** Image side length, for display scaling. */

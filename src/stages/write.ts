@@ -18,7 +18,7 @@ import { stageImagefolder, withFileNames, writeJson, writeManifestTexts, writePn
 import { commitOutputs } from '../out/folder.js';
 import { removeOwned } from '../out/guard.js';
 import { jobMode, outLayout, type JobMode } from '../out/layout.js';
-import { loadReportData } from '../report/load.js';
+import { loadReportData, loadVerdicts, type Verdicts } from '../report/load.js';
 import { renderReport } from '../report/html.js';
 import type { SummaryLike } from '../report/types.js';
 import { writeFileAtomic, relativePosix } from '../util/fs.js';
@@ -175,16 +175,18 @@ export interface PublishSettings {
  * new manifest, then `manifest.schema.json`, `manifest.csv`, `imagefolder/`, `summary.json` and
  * `report.html` (whose failure only warns) are written.
  *
- * The report's data (every grid's thumbnails decoded, the manifest parsed again) is loaded before
+ * The report's data (every grid's thumbnails decoded, the manifest parsed again) and each class's
+ * verdict (the report's, or without a report the same rules on their own) are worked out before
  * summary.json is written, and `finish` is called between the two: figures the summary takes last — a
- * run's peak memory — then include the report's work, and the report shows the summary as written.
+ * run's peak memory — then include that work, and the report shows the summary as written. Returns the
+ * verdicts, for the console's last lines (null where they could not be worked out).
  */
 export async function publish<S extends object>(
   out: string,
   entries: readonly ManifestEntry[],
   summary: S,
   options: { output: PublishSettings; input: string; reportConfig: unknown; emit: EventSink; finish?: (summary: S) => S },
-): Promise<void> {
+): Promise<Verdicts | null> {
   const l = outLayout(out);
   const imagefolder = options.output.imagefolder === 'none' ? null : options.output.imagefolder;
   // Each row's file_name (its image inside out) is known before the manifest is swapped in.
@@ -201,9 +203,12 @@ export async function publish<S extends object>(
     return null;
   };
   const report = options.output.report ? await loadReportData(out, { config: options.reportConfig, summary: asWritten(summary) }).catch(reportFailed) : null;
+  // Where they cannot be worked out here, the console works them out itself afterwards (and says why not).
+  const verdicts = report ? { verdicts: report.verdicts, staleEvaluation: report.evaluationStale ?? null } : await loadVerdicts(out, asWritten(summary)).catch(() => null);
   const final = options.finish ? options.finish(summary) : summary;
   await writeJson(l.summary, final);
   if (report) await writeFileAtomic(l.report, renderReport({ ...report, summary: asWritten(final) })).catch(reportFailed);
+  return verdicts;
 }
 
 /** The summary as summary.json will hold it (what the report drew from when it read the file). */
