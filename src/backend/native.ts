@@ -40,8 +40,10 @@ export const BLAS_ENV = 'GAN_AUGMENT_BLAS';
 export const BLAS_THREADS_ENV = 'GAN_AUGMENT_BLAS_THREADS';
 /**
  * Both cores of a 2-core machine, at most 2: on an idle 2-core machine two OpenBLAS threads train
- * 1.33× faster than one (226 vs 170 img/s, 28×28×1; 46 vs 36 at 64×64×3) and under heavy load they
- * are level with one (docs/native-kernels.md). More than two threads were not measured: sgemm calls
+ * 1.33× faster than one (226 vs 170 img/s, 28×28×1; 46 vs 36 at 64×64×3), and with 20+ runnable
+ * processes level with one (docs/native-kernels.md) — but with one other process busy on the second core
+ * 0.6–0.7× as fast, so `train.blasThreads: auto` reads the machine's load first and trains on fewer where
+ * the cores are not free (gan/parallel/plan.ts `planBlasThreads`). More than two threads were not measured: sgemm calls
  * this small pay a hand-off per call that more threads would not earn back. Results are the same from
  * run to run at one thread count, and differ in the last bits between thread counts.
  */
@@ -164,6 +166,11 @@ function blasName(libPath: string, config: string): string {
   if (m) return `openblas ${m[1]}`;
   if (/Accelerate/.test(libPath)) return 'Accelerate';
   return path.basename(libPath);
+}
+
+/** Whether GAN_AUGMENT_BLAS_THREADS sets the count (then `train.blasThreads: auto` keeps it whatever the machine's load). */
+export function blasThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env[BLAS_THREADS_ENV]?.trim());
 }
 
 function threadsWanted(env: NodeJS.ProcessEnv): number {

@@ -171,7 +171,7 @@ const TrainSchema = section({
     ),
   blasThreads: ThreadsSchema.default('auto')
     .describe(
-      "OpenBLAS threads for the GAN's convolutions and matrix products while it trains, on the native backend. `auto` = the process' count (GAN_AUGMENT_BLAS_THREADS, else both cores of a 2-core machine, at most 2). Small networks can train faster on one: the quickstart preset's (half the default widths, batch 32) trained in 36 s on one thread and 54 s on two on a 2-core machine (docs/measurements.md). The weights differ in the last bits between counts.",
+      "OpenBLAS threads for the GAN's convolutions and matrix products while it trains, on the native backend. `auto` = the process' count (GAN_AUGMENT_BLAS_THREADS, else both cores of a 2-core machine, at most 2), lowered where other processes keep the cores busy as training starts (read over half a second; said on the console): with one other process busy on the second core of a 2-core machine, two threads trained 0.6–0.7× as fast as one (docs/measurements.md). Small networks can train faster on one: the quickstart preset's (half the default widths, batch 32) trained in 36 s on one thread and 54 s on two on a 2-core machine (docs/measurements.md). The weights differ in the last bits between counts.",
     ),
   lrG: posNum().default(2e-4).describe('Adam learning rate of the generator.'),
   lrD: posNum().default(2e-4).describe('Adam learning rate of the discriminator.'),

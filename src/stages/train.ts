@@ -16,8 +16,9 @@ import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
-import { planBlasThreads, planWorkers, type BackendFacts } from '../gan/parallel/plan.js';
-import { blasThreads, withBlasThreads } from '../backend/native.js';
+import { planBlasThreads, planWorkers, type BackendFacts, type BlasLoad } from '../gan/parallel/plan.js';
+import { blasThreads, blasThreadsFromEnv, withBlasThreads } from '../backend/native.js';
+import { machineLoad } from '../backend/machine-load.js';
 import { trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
@@ -188,7 +189,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism()) : { workers: 1, reason: 'no backend given', refused: false };
   if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
   else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
-  const blas = ctx.backend ? planBlasThreads(config, ctx.backend) : { threads: null, note: null };
+  const blas = ctx.backend ? planBlasThreads(config, ctx.backend, await blasLoad(config, ctx.backend.name)) : { threads: null, note: null };
   // Said once a job trains: not where every model comes from a finished checkpoint.
   let blasNoted = false;
   const noteBlas = () => {
@@ -293,4 +294,15 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   };
   await (blas.threads !== null ? withBlasThreads(blas.threads, all) : all());
   return { jobs, failed, interrupted, workers: workers.workers, blasThreads: trainedOn };
+}
+
+/**
+ * What `train.blasThreads: auto` reads before training on the native backend with more than one thread:
+ * how busy other processes keep the cores. Null where nothing is left to decide: an explicit count (the
+ * config's or GAN_AUGMENT_BLAS_THREADS), another backend, one thread already.
+ */
+async function blasLoad(config: Config, backend: string): Promise<BlasLoad | null> {
+  const processThreads = blasThreads();
+  if (config.train.blasThreads !== 'auto' || backend !== 'native' || blasThreadsFromEnv() || processThreads === null || processThreads <= 1) return null;
+  return { ...(await machineLoad()), processThreads };
 }

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backend/native.js';
@@ -66,6 +67,22 @@ describe.skipIf(nativeMissing !== null)(`OpenBLAS threads while training (train.
     expect(auto.code, auto.stderr).toBe(0);
     expect(auto.stderr).not.toContain('train.blasThreads');
     expect(JSON.parse(await readFile(path.join(autoOut, 'summary.json'), 'utf8')).train.blasThreads).toBe(2);
+  });
+
+  // Other processes on every core but one: `auto` trains on one thread (two ran at 0.3–0.7× one's speed there).
+  const cores = os.availableParallelism();
+  it.skipIf(cores < 2 || cores > 8)('auto trains on one thread where other processes keep the cores busy, says why and records it', async () => {
+    const hogs = Array.from({ length: cores - 1 }, () => spawn(process.execPath, ['-e', 'const end = Date.now() + 60000; while (Date.now() < end) {}'], { stdio: 'ignore' }));
+    try {
+      const out = await tempDir();
+      // No GAN_AUGMENT_BLAS_THREADS (the suite sets 1): the process' count is the default, 2 on 2 cores or more.
+      const r = await runCli(['run', CONFIG, '--backend', 'native', '--out', out, '--set', ...TINY, 'train.steps=2', 'train.blasThreads=auto'], { env: { GAN_AUGMENT_BLAS_THREADS: '' } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/train: 1 BLAS thread, not 2 \(train\.blasThreads: auto\): other processes keep [\d.]+ of the \d+ cores busy/);
+      expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).train.blasThreads).toBe(1);
+    } finally {
+      for (const h of hogs) h.kill();
+    }
   });
 });
 

@@ -193,4 +193,27 @@ describe('planBlasThreads', () => {
     expect(planBlasThreads({ ...c, train: { ...c.train, blasThreads: 2 } }, { name: 'native' }).note).toBe('train: 2 BLAS threads (train.blasThreads)');
     expect(planBlasThreads(one, { name: 'wasm', threads: 1 })).toEqual({ threads: null, note: "train.blasThreads: 1 applies to the native backend's OpenBLAS; this run uses wasm" });
   });
+
+  it('auto trains on fewer threads where other processes keep the cores busy, and says so; a set count stays', async () => {
+    const { planBlasThreads } = await import('../../src/gan/parallel/plan.js');
+    const c = config();
+    const native = { name: 'native' };
+    const load = (othersBusy: number, cores = 2, processThreads = 2) => ({ othersBusy, cores, processThreads });
+    // Idle, or a light load (two threads were still 1.05× one with another process busy 30 % of a core).
+    expect(planBlasThreads(c, native, load(0.05))).toEqual({ threads: null, note: null });
+    expect(planBlasThreads(c, native, load(0.4))).toEqual({ threads: null, note: null });
+    // Another process on the second core (two threads 0.6–0.7× one), or both cores busy (0.3×).
+    expect(planBlasThreads(c, native, load(0.6))).toEqual({
+      threads: 1,
+      note: 'train: 1 BLAS thread, not 2 (train.blasThreads: auto): other processes keep 0.6 of the 2 cores busy, and a BLAS thread the OS holds back stalls every product (set train.blasThreads to fix the count)',
+    });
+    expect(planBlasThreads(c, native, load(2)).threads).toBe(1);
+    // Cores to spare: two threads.
+    expect(planBlasThreads(c, native, load(2, 8))).toEqual({ threads: null, note: null });
+    expect(planBlasThreads(c, native, load(6.7, 8)).threads).toBe(1);
+    // Nothing to lower: one thread already, another backend, or a count the config sets.
+    expect(planBlasThreads(c, native, load(2, 2, 1))).toEqual({ threads: null, note: null });
+    expect(planBlasThreads(c, { name: 'wasm', threads: 1 }, load(2))).toEqual({ threads: null, note: null });
+    expect(planBlasThreads({ ...c, train: { ...c.train, blasThreads: 2 } }, native, load(2))).toEqual({ threads: 2, note: 'train: 2 BLAS threads (train.blasThreads)' });
+  });
 });

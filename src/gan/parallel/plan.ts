@@ -3,6 +3,7 @@
  * is the faster way to use them — the plain wasm backend on one thread — and the job can be split.
  * Pure: the caller passes the backend and the core count.
  */
+import type { MachineLoad } from '../../backend/machine-load.js';
 import type { Config } from '../../config/schema.js';
 import { unsplittable } from './shard.js';
 
@@ -40,13 +41,38 @@ export interface BlasThreadsPlan {
   note: string | null;
 }
 
+/** What `auto` reads before training: the process' OpenBLAS threads and how busy other processes keep the cores. */
+export interface BlasLoad extends Pick<MachineLoad, 'othersBusy' | 'cores'> {
+  /** The process' count (GAN_AUGMENT_BLAS_THREADS, else both cores of a 2-core machine, at most 2). */
+  processThreads: number;
+}
+
+/**
+ * Free cores a thread count needs beyond one less than itself: two threads where other processes leave
+ * 1.55 of 2 cores free. Measured on 2 cores (fmnist-lt's default model, 60 steps, one other process busy
+ * d % of a core): two threads against one 1.24× at d = 0, 1.05× at 30, 0.62× at 60, 0.71× at 100, and
+ * 0.32× with two such processes (docs/measurements.md, "Two BLAS threads on a busy machine").
+ */
+export const BLAS_FREE_MARGIN = 0.45;
+
 /**
  * `train.blasThreads` on `backend`. Only the native backend runs OpenBLAS; elsewhere an explicit count
- * (a preset's, say) has nothing to set, which is said but is no fault. Pure.
+ * (a preset's, say) has nothing to set, which is said but is no fault. Under `auto`, `load` (where read)
+ * lowers the process' count to what the cores other processes leave free can run: a thread held back by
+ * the OS stalls every product (backend/machine-load.ts). Pure.
  */
-export function planBlasThreads(config: Config, backend: BackendFacts): BlasThreadsPlan {
+export function planBlasThreads(config: Config, backend: BackendFacts, load: BlasLoad | null = null): BlasThreadsPlan {
   const asked = config.train.blasThreads;
-  if (asked === 'auto') return { threads: null, note: null };
+  if (asked === 'auto') {
+    if (backend.name !== 'native' || !load || load.processThreads <= 1) return { threads: null, note: null };
+    const free = load.cores - load.othersBusy;
+    const n = Math.max(1, Math.min(load.processThreads, Math.floor(free + BLAS_FREE_MARGIN)));
+    if (n >= load.processThreads) return { threads: null, note: null };
+    return {
+      threads: n,
+      note: `train: ${n} BLAS thread${n === 1 ? '' : 's'}, not ${load.processThreads} (train.blasThreads: auto): other processes keep ${load.othersBusy.toFixed(1)} of the ${load.cores} cores busy, and a BLAS thread the OS holds back stalls every product (set train.blasThreads to fix the count)`,
+    };
+  }
   if (backend.name !== 'native') return { threads: null, note: `train.blasThreads: ${asked} applies to the native backend's OpenBLAS; this run uses ${backend.name}` };
   return { threads: asked, note: `train: ${asked} BLAS thread${asked === 1 ? '' : 's'} (train.blasThreads)` };
 }
