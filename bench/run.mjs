@@ -21,6 +21,9 @@
  *   train-small     the quickstart preset's networks (half the default widths, `upsample` generator, batch
  *                   32) on the native backend, one OpenBLAS thread against two (`train.blasThreads`): the
  *                   ratio of the two, no PyTorch side
+ *   train-busy      the default cDCGAN on the native backend beside one other busy process (a `node -e` busy
+ *                   loop, running through the section's turns), one OpenBLAS thread against two: why
+ *                   `train.blasThreads: auto` reads the machine's load first; the ratio of the two
  *   train-workers   data-parallel training on two wasm threads (`train.workers: 2`, src/gan/parallel): this
  *                   thread and a worker thread, each a single-thread wasm replica on half of every batch of
  *                   64, gradients and batch-norm statistics summed through shared memory — vs PyTorch at its
@@ -49,7 +52,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['train', 'train-threads', 'train-defaults', 'train-small', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
+const ALL = ['train', 'train-threads', 'train-defaults', 'train-small', 'train-busy', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -253,6 +256,30 @@ if (want('train-small')) {
     ]);
     const all = (k) => res[k].all.map((v) => v.toFixed(0)).join(', ');
     figure('train-small', res.one.median, 'img/s', res.two.median, 'the same on 2 BLAS threads', `quickstart networks, batch 32, native 1 BLAS thread (train.blasThreads: 1, the preset's) vs 2; turns ${all('one')} vs ${all('two')}`);
+  });
+}
+
+if (want('train-busy')) {
+  await section('train-busy', async () => {
+    const one = natives.find((n) => n.key === 'native1');
+    const two = natives.find((n) => n.key === 'native2');
+    if (!one || !two) {
+      log(`${'train-busy'.padEnd(15)} SKIPPED: needs the native backend at 1 and 2 BLAS threads (--native 1,2)`);
+      return;
+    }
+    // Another program busy on a core for as long as the turns take (killed after them).
+    const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      const step = { cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 };
+      const res = await trainRounds('28×28×1 beside a busy process', [
+        { key: 'one', run: () => one.w.ask(step) },
+        { key: 'two', run: () => two.w.ask(step) },
+      ]);
+      const all = (k) => res[k].all.map((v) => v.toFixed(0)).join(', ');
+      figure('train-busy', res.one.median, 'img/s', res.two.median, 'the same on 2 BLAS threads', `28×28×1 batch 64 beside one busy process, native 1 BLAS thread (what train.blasThreads: auto picks there) vs 2; turns ${all('one')} vs ${all('two')}`);
+    } finally {
+      hog.kill();
+    }
   });
 }
 
