@@ -48,8 +48,8 @@ export interface BlasLoad extends Pick<MachineLoad, 'othersBusy' | 'cores'> {
 }
 
 /**
- * Free cores a thread count needs beyond one less than itself: two threads where other processes leave
- * 1.55 of 2 cores free. Measured on 2 cores (fmnist-lt's default model, 60 steps, one other process busy
+ * How far short of a whole free core a BLAS thread may fall: n threads where other processes leave at
+ * least n − 0.45 cores free (two on 2 cores where they keep at most 0.45 busy). Measured on 2 cores (fmnist-lt's default model, 60 steps, one other process busy
  * d % of a core): two threads against one 1.24× at d = 0, 1.05× at 30, 0.62× at 60, 0.71× at 100, and
  * 0.32× with two such processes (docs/measurements.md, "Two BLAS threads on a busy machine").
  */
