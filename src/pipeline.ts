@@ -248,6 +248,7 @@ function trainSummary(trained: TrainStageResult, batchSize: number): Summary['tr
     imgPerSec: seconds > 0 ? (stepsRun * batchSize) / seconds : 0,
     workers: trained.workers,
     blasThreads: trained.blasThreads,
+    ...(trained.blasChanges.length > 0 ? { blasChanges: trained.blasChanges } : {}),
     final: last ? { lossD: last.lossD, lossG: last.lossG, dReal: last.dReal, dFake: last.dFake, p: last.p } : null,
     failed: trained.failed,
   };

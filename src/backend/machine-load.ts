@@ -1,6 +1,6 @@
 /**
  * How busy other processes keep this machine's cores: read before training picks its OpenBLAS thread
- * count (gan/parallel/plan.ts `planBlasThreads`). OpenBLAS splits each product between its threads and
+ * count (gan/parallel/plan.ts `planBlasThreads`), and while it trains (gan/parallel/blas-watch.ts). OpenBLAS splits each product between its threads and
  * waits for both halves, so a thread the OS holds back for another process stalls every product: on the
  * 2-core machine of 2026-12-07, with one other process busy 60–100 % of a core, two threads trained 0.6–0.7×
  * as fast as one, and with two such processes 0.3× (docs/measurements.md, "Two BLAS threads on a busy
@@ -47,4 +47,18 @@ export async function machineLoad(ms = LOAD_WINDOW_MS): Promise<MachineLoad> {
   await sleep(ms);
   const own = process.cpuUsage(mine);
   return loadBetween(before, os.cpus(), own.user + own.system);
+}
+
+/** A reader of {@link MachineLoad} since its previous call (the first: since it was made), without waiting. */
+export function loadReader(): () => MachineLoad {
+  let before = os.cpus();
+  let mine = process.cpuUsage();
+  return () => {
+    const after = os.cpus();
+    const own = process.cpuUsage(mine);
+    const load = loadBetween(before, after, own.user + own.system);
+    before = after;
+    mine = process.cpuUsage();
+    return load;
+  };
 }

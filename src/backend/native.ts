@@ -80,6 +80,11 @@ export function blasThreads(): number | null {
   return n < 0 ? null : n;
 }
 
+/** Sets OpenBLAS' sgemm threads now (training's load watch, between steps); without thread control, nothing. */
+export function setBlasThreadsNow(n: number): void {
+  if (cached && cached.threads !== null) cached.addon.setThreads(n);
+}
+
 /**
  * Runs `fn` with OpenBLAS' sgemm on `n` threads, then puts the count back. Without the native backend,
  * or a BLAS without thread control, just runs `fn`.

@@ -33,9 +33,20 @@ export interface Summary {
   decode: DecodeReport;
   /**
    * `workers`: threads each job trained on (train.workers, resolved); `blasThreads`: OpenBLAS threads training
-   * ran with (train.blasThreads, resolved; null without the native backend). Each absent in summaries before it existed.
+   * started on (train.blasThreads, resolved; null without the native backend); `blasChanges`: where `auto`
+   * changed that count as the machine's load changed (seconds into training; absent where it never did).
+   * Each absent in summaries before it existed.
    */
-  train: { steps: number; seconds: number; imgPerSec: number; workers?: number; blasThreads?: number | null; final: Record<string, number> | null; failed?: { job: string; reason: string }[] };
+  train: {
+    steps: number;
+    seconds: number;
+    imgPerSec: number;
+    workers?: number;
+    blasThreads?: number | null;
+    blasChanges?: { seconds: number; threads: number; othersBusy: number }[];
+    final: Record<string, number> | null;
+    failed?: { job: string; reason: string }[];
+  };
   durations: Record<Stage | 'total', number>;
   /** Peak resident memory of the process (all threads) up to writing this summary, in MB: what a CI runner must provide. */
   peakRssMB: number;

@@ -17,8 +17,9 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/chec
 import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
 import { planBlasThreads, planWorkers, type BackendFacts, type BlasLoad } from '../gan/parallel/plan.js';
-import { blasThreads, blasThreadsFromEnv, withBlasThreads } from '../backend/native.js';
-import { machineLoad } from '../backend/machine-load.js';
+import { blasThreads, blasThreadsFromEnv, setBlasThreadsNow, withBlasThreads } from '../backend/native.js';
+import { loadReader, machineLoad } from '../backend/machine-load.js';
+import { watchBlasLoad, type BlasChange } from '../gan/parallel/blas-watch.js';
 import { trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
@@ -47,8 +48,10 @@ export interface TrainStageResult {
   interrupted: boolean;
   /** Threads each job trained on (train.workers, resolved). */
   workers: number;
-  /** OpenBLAS threads training ran with (train.blasThreads, resolved); null without the native backend. */
+  /** OpenBLAS threads training started on (train.blasThreads, resolved); null without the native backend. */
   blasThreads: number | null;
+  /** Where `auto` changed the count while training ran, as the machine's load changed (gan/parallel/blas-watch.ts). */
+  blasChanges: BlasChange[];
 }
 
 export interface TrainContext {
@@ -189,7 +192,8 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism()) : { workers: 1, reason: 'no backend given', refused: false };
   if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
   else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
-  const blas = ctx.backend ? planBlasThreads(config, ctx.backend, await blasLoad(config, ctx.backend.name)) : { threads: null, note: null };
+  const load = ctx.backend ? await blasLoad(config, ctx.backend.name) : null;
+  const blas = ctx.backend ? planBlasThreads(config, ctx.backend, load) : { threads: null, note: null };
   // Said once a job trains: not where every model comes from a finished checkpoint.
   let blasNoted = false;
   const noteBlas = () => {
@@ -287,13 +291,31 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
     }
   };
   let trainedOn: number | null = null;
+  let blasChanges: BlasChange[] = [];
   const all = async () => {
     // The count in effect as training starts (the summary's record of it).
     trainedOn = blasThreads();
-    await Promise.all(specs.map((spec) => queue.add(() => trainJob(spec))));
+    // Under auto, the count follows the machine's load while training runs (put back after, for withBlasThreads).
+    const start = trainedOn;
+    const watch =
+      load && start !== null
+        ? watchBlasLoad({
+            processThreads: load.processThreads,
+            threads: start,
+            read: loadReader(),
+            set: setBlasThreadsNow,
+            onChange: (c, cores) => ctx.emit({ type: 'info', message: `train: ${c.threads} BLAS thread${c.threads === 1 ? '' : 's'} from here (train.blasThreads: auto): other processes now keep ${c.othersBusy.toFixed(1)} of the ${cores} cores busy` }),
+          })
+        : null;
+    try {
+      await Promise.all(specs.map((spec) => queue.add(() => trainJob(spec))));
+    } finally {
+      blasChanges = watch?.stop() ?? [];
+      if (start !== null && blasChanges.length > 0) setBlasThreadsNow(start);
+    }
   };
   await (blas.threads !== null ? withBlasThreads(blas.threads, all) : all());
-  return { jobs, failed, interrupted, workers: workers.workers, blasThreads: trainedOn };
+  return { jobs, failed, interrupted, workers: workers.workers, blasThreads: trainedOn, blasChanges };
 }
 
 /**

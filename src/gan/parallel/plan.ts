@@ -55,6 +55,11 @@ export interface BlasLoad extends Pick<MachineLoad, 'othersBusy' | 'cores'> {
  */
 export const BLAS_FREE_MARGIN = 0.45;
 
+/** The OpenBLAS threads the cores other processes leave free can run: at most the process' count, at least one. Pure. */
+export function blasThreadsFor(load: BlasLoad): number {
+  return Math.max(1, Math.min(load.processThreads, Math.floor(load.cores - load.othersBusy + BLAS_FREE_MARGIN)));
+}
+
 /**
  * `train.blasThreads` on `backend`. Only the native backend runs OpenBLAS; elsewhere an explicit count
  * (a preset's, say) has nothing to set, which is said but is no fault. Under `auto`, `load` (where read)
@@ -65,8 +70,7 @@ export function planBlasThreads(config: Config, backend: BackendFacts, load: Bla
   const asked = config.train.blasThreads;
   if (asked === 'auto') {
     if (backend.name !== 'native' || !load || load.processThreads <= 1) return { threads: null, note: null };
-    const free = load.cores - load.othersBusy;
-    const n = Math.max(1, Math.min(load.processThreads, Math.floor(free + BLAS_FREE_MARGIN)));
+    const n = blasThreadsFor(load);
     if (n >= load.processThreads) return { threads: null, note: null };
     return {
       threads: n,
