@@ -241,41 +241,43 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
   });
 }
 
+/**
+ * The native backend on one BLAS thread against two, in alternating turns of `step` (sides `one`, `two`),
+ * with each side's turns as text; null where either count is missing (said as the figure's SKIPPED line).
+ */
+async function oneAgainstTwo(name, title, step) {
+  const one = natives.find((n) => n.key === 'native1');
+  const two = natives.find((n) => n.key === 'native2');
+  if (!one || !two) {
+    log(`${name.padEnd(15)} SKIPPED: needs the native backend at 1 and 2 BLAS threads (--native 1,2)`);
+    return null;
+  }
+  const res = await trainRounds(title, [
+    { key: 'one', run: () => one.w.ask(step) },
+    { key: 'two', run: () => two.w.ask(step) },
+  ]);
+  return { res, all: (k) => res[k].all.map((v) => v.toFixed(0)).join(', ') };
+}
+
 if (want('train-small')) {
   await section('train-small', async () => {
-    const one = natives.find((n) => n.key === 'native1');
-    const two = natives.find((n) => n.key === 'native2');
-    if (!one || !two) {
-      log(`${'train-small'.padEnd(15)} SKIPPED: needs the native backend at 1 and 2 BLAS threads (--native 1,2)`);
-      return;
-    }
     const small = { cmd: 'train', size: 28, channels: 1, model: 'quickstart', batch: 32, iters: 8 };
-    const res = await trainRounds('28×28×1 quickstart networks', [
-      { key: 'one', run: () => one.w.ask(small) },
-      { key: 'two', run: () => two.w.ask(small) },
-    ]);
-    const all = (k) => res[k].all.map((v) => v.toFixed(0)).join(', ');
+    const r = await oneAgainstTwo('train-small', '28×28×1 quickstart networks', small);
+    if (!r) return;
+    const { res, all } = r;
     figure('train-small', res.one.median, 'img/s', res.two.median, 'the same on 2 BLAS threads', `quickstart networks, batch 32, native 1 BLAS thread (train.blasThreads: 1, the preset's) vs 2; turns ${all('one')} vs ${all('two')}`);
   });
 }
 
 if (want('train-busy')) {
   await section('train-busy', async () => {
-    const one = natives.find((n) => n.key === 'native1');
-    const two = natives.find((n) => n.key === 'native2');
-    if (!one || !two) {
-      log(`${'train-busy'.padEnd(15)} SKIPPED: needs the native backend at 1 and 2 BLAS threads (--native 1,2)`);
-      return;
-    }
     // Another program busy on a core for as long as the turns take (killed after them).
     const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
     try {
       const step = { cmd: 'train', size: 28, channels: 1, model: 'reference', iters: 4 };
-      const res = await trainRounds('28×28×1 beside a busy process', [
-        { key: 'one', run: () => one.w.ask(step) },
-        { key: 'two', run: () => two.w.ask(step) },
-      ]);
-      const all = (k) => res[k].all.map((v) => v.toFixed(0)).join(', ');
+      const r = await oneAgainstTwo('train-busy', '28×28×1 beside a busy process', step);
+      if (!r) return;
+      const { res, all } = r;
       figure('train-busy', res.one.median, 'img/s', res.two.median, 'the same on 2 BLAS threads', `28×28×1 batch 64 beside one busy process, native 1 BLAS thread (what train.blasThreads: auto picks there) vs 2; turns ${all('one')} vs ${all('two')}`);
     } finally {
       hog.kill();

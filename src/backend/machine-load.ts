@@ -42,11 +42,9 @@ export function loadBetween(before: readonly Times[], after: readonly Times[], o
 
 /** Reads {@link MachineLoad} over `ms` milliseconds. */
 export async function machineLoad(ms = LOAD_WINDOW_MS): Promise<MachineLoad> {
-  const before = os.cpus();
-  const mine = process.cpuUsage();
+  const read = loadReader();
   await sleep(ms);
-  const own = process.cpuUsage(mine);
-  return loadBetween(before, os.cpus(), own.user + own.system);
+  return read();
 }
 
 /** A reader of {@link MachineLoad} since its previous call (the first: since it was made), without waiting. */

@@ -42,18 +42,17 @@ async function setUp() {
     synthesis: [{ label: 'coat', candidates: 3, kept: 3, shortfall: 0 }],
     peakRssMB: 1,
   };
-  return { input, out, entries, summary };
+  // publish's settings but `finish`: csv and imagefolder off, the report as asked.
+  const settings = (report: boolean) => ({ output: { csv: false, imagefolder: 'none' as const, report }, input, reportConfig: { input }, emit: () => {} });
+  return { input, out, entries, summary, settings };
 }
 
 describe('publish', () => {
   it("calls finish after the report's thumbnails are decoded and the verdicts worked out, and writes what it returns to summary.json and the report", async () => {
-    const { input, out, entries, summary } = await setUp();
+    const { input, out, entries, summary, settings } = await setUp();
     let finished = 0;
     const verdicts = await publish(out, entries, summary, {
-      output: { csv: false, imagefolder: 'none', report: true },
-      input,
-      reportConfig: { input },
-      emit: () => {},
+      ...settings(true),
       finish: (s) => {
         finished++;
         // Not written yet: what finish returns is what summary.json gets.
@@ -78,12 +77,9 @@ describe('publish', () => {
   });
 
   it('without a report, still works out the verdicts before finish', async () => {
-    const { input, out, entries, summary } = await setUp();
+    const { input, out, entries, summary, settings } = await setUp();
     const verdicts = await publish(out, entries, summary, {
-      output: { csv: false, imagefolder: 'none', report: false },
-      input,
-      reportConfig: { input },
-      emit: () => {},
+      ...settings(false),
       finish: (s) => {
         rmSync(input, { recursive: true });
         return s;
