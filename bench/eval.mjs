@@ -5,6 +5,7 @@
 //      fmnist-lt   7 classes x 1000, pullover/coat/shirt x 50        (test: the official split, 1000 per class)
 //      fmnist-lt2  7 classes x 1000, sandal/bag/trouser x 20         (the same test split)
 //      fmnist-mid  7 classes x 1000, pullover/coat/shirt x 200       (the same test split)
+//      fmnist-lt7  trouser/bag/sneaker x 1000, the other seven x 50  (the same test split)
 //      photo-lt    6 classes of 32x32 RGB photo patches x 500, three x 20 (test: 200 per class)
 //      digits-lt   10 classes of 8x8 grey digits x 120, five x 15     (test: the other 54-63 per digit)
 //   2. runs the whole pipeline on <dataset>/train at the DEFAULT config (only input, out and seed set),
@@ -15,7 +16,7 @@
 //   4. prints that, the guard's decision per class, and writes everything to <out>/bench-eval.json.
 //
 // Usage: npm run eval [-- options]
-//   --dataset <name>   fmnist-lt (default) | fmnist-lt2 | fmnist-mid | photo-lt | digits-lt
+//   --dataset <name>   fmnist-lt (default) | fmnist-lt2 | fmnist-mid | fmnist-lt7 | photo-lt | digits-lt
 //   --out <dir>        run folder (default bench/out/eval-<dataset>)
 //   --skip-run         reuse the run already in --out (only evaluate again)
 //   --seeds <n>        evaluate seeds (default 5; with --gan-seeds, per training, default 1)

@@ -4,6 +4,7 @@
 //   fmnist-lt   (default)  train: 7 classes x 1000, pullover/coat/shirt x 50
 //   fmnist-lt2             train: 7 classes x 1000, sandal/bag/trouser x 20 (another scarce triple, fewer images)
 //   fmnist-mid             train: 7 classes x 1000, pullover/coat/shirt x 200 (fmnist-lt's classes at a milder imbalance)
+//   fmnist-lt7             train: trouser/bag/sneaker x 1000, the other seven x 50 (most classes scarce)
 //
 //   <out>/train/<class>/<class>-NNNN.png   train split, first-N per class in file order
 //   <out>/test/<class>/<class>-NNNN.png    the whole official t10k split (1000 per class)
@@ -17,7 +18,7 @@
 //   node bench/make-fmnist-lt.mjs --split fmnist-lt2       # the second split, in bench/data/fmnist-lt2
 //   node bench/make-fmnist-lt.mjs --full <dir>             # only the full train split
 //   node bench/make-fmnist-lt.mjs <outDir> --full <dir>    # both
-//   options: --split NAME     (fmnist-lt | fmnist-lt2 | fmnist-mid; default fmnist-lt)
+//   options: --split NAME     (fmnist-lt | fmnist-lt2 | fmnist-mid | fmnist-lt7; default fmnist-lt)
 //            --concurrency N  (PNG writes in flight; default 2 x CPUs)
 //            --force          (allow clearing a non-empty folder this script did not create)
 //
@@ -46,12 +47,14 @@ export const SPLITS = {
   'fmnist-lt2': { scarce: ['sandal', 'bag', 'trouser'], scarceCount: 20, otherCount: 1000 },
   // fmnist-lt's classes at a milder imbalance (5:1), as many users' data is: does a GAN trained on 200 help where one on 50 does not?
   'fmnist-mid': { scarce: ['pullover', 'coat', 'shirt'], scarceCount: 200, otherCount: 1000 },
+  // Most classes scarce (seven of ten), as a long tail of many classes is: what the guard costs per scarce class.
+  'fmnist-lt7': { scarce: ['t-shirt', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'ankle-boot'], scarceCount: 50, otherCount: 1000 },
 };
 const splitCounts = (split) => CLASS_NAMES.map((name) => (split.scarce.includes(name) ? split.scarceCount : split.otherCount));
 
 function usage(msg) {
   if (msg) console.error(`make-fmnist-lt: ${msg}`);
-  console.error('usage: node bench/make-fmnist-lt.mjs [outDir] [--split fmnist-lt|fmnist-lt2|fmnist-mid] [--full <dir>] [--concurrency N] [--force]');
+  console.error('usage: node bench/make-fmnist-lt.mjs [outDir] [--split fmnist-lt|fmnist-lt2|fmnist-mid|fmnist-lt7] [--full <dir>] [--concurrency N] [--force]');
   process.exit(2);
 }
 
