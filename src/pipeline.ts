@@ -176,7 +176,7 @@ async function runLocked(parsed: ParsedConfig, options: RunOptions): Promise<Run
       let targets = await deliveredTargets(config.deliver.labels, features.classifier, images, ing.labels);
       let withheld: typeof images = [];
       if (config.guard.mode !== 'off') {
-        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, judgedOn, signal), guardClassifiers(synth, config.guard.seeds, config.guard.mode));
+        guard = await timed('guard', () => runGuard(config, ing, trainedJobs, synth, targets, emit, judgedOn, signal), guardClassifiers(synth, config.guard.seeds, config.guard.mode, config.guard.screen));
         const dropped = fellBackClasses(guard);
         const kept = images.map((_, i) => i).filter((i) => !dropped.has(images[i]!.label));
         withheld = images.filter((img) => dropped.has(img.label));

@@ -12,7 +12,7 @@ import { AUGMENTATIONS } from '../gan/augment.js';
 import { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
-import { GUARD_MODES } from '../guard/decide.js';
+import { GUARD_EACH_MAX, GUARD_MODES, GUARD_SCREENS } from '../guard/decide.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -260,6 +260,11 @@ const GUARD_SECTION = section({
     .default('auto')
     .describe(
       "Training steps of each of its classifiers. `auto`: `evaluate`'s budget (16 passes over the classifier's training images, at least 600 steps), so the guard judges the images as `evaluate` will. Its classifiers are `evaluate`'s (three 3×3 stride-2 convs 16/32/64, batches of 64, Adam 2e-3, ±2 px shifts). Until 2026-12-06 they were the feature classifier's 400 steps (2.8 passes on fmnist-lt), too short to learn a confusable class (held-out shirt recall 7–22 % against 44–64 % at evaluate's budget) and too short to read a gain the test folder showed (docs/measurements.md).",
+    ),
+  screen: oneOf(GUARD_SCREENS)
+    .default('auto')
+    .describe(
+      `How the scarce classes are first judged: \`each\` — per seed one classifier per class with that class's synthetic images alone, beside one without any (1 + scarce classes classifiers a seed); \`together\` — per seed one classifier with every scarce class's synthetic images side by side, each class judged on its own held-out images in it (2 a seed, whatever the count), then again without the classes that gained nothing there (or, where none passed but some came near, without the one that gained least), until none is left out: a long tail is judged in the time of a few classes (fmnist-lt7's seven: 15 classifiers against 26), but a class's gain then includes what its neighbours' images take from it or give it, so a class that helps only alone is not kept. The classes that pass are then tested together as delivered, either way. \`auto\`: each up to ${GUARD_EACH_MAX} scarce classes, together beyond.`,
     ),
   threads: ThreadsSchema.default('auto').describe(
     "Classifiers the guard trains at a time, each on its own thread with one BLAS thread (the figures are the same bytes on any count, as `evaluate --threads`). `auto`: two (one per core) on the wasm or native backend while the run's resident memory leaves room for a second classifier thread within a default run's 500 MB (one on the default fmnist-lt run, two on the demo; the run says which and why); a number: that many whatever the memory — on a machine with memory to spare, 2 halves the guard's time on fmnist-lt at ~100 MB more.",

@@ -25,6 +25,28 @@ import { lowerBound } from '../evaluate/stats.js';
 export const GUARD_MODES = ['fallback', 'warn', 'off'] as const;
 export type GuardMode = (typeof GUARD_MODES)[number];
 
+/**
+ * How the classes are first screened (`guard.screen`): `each` — per class, one classifier per seed with that
+ * class's synthetic images alone (1 + scarce classes classifiers per seed); `together` — one classifier per seed
+ * with every scarce class's synthetic images side by side, each class judged on its own held-out images in it
+ * (2 per seed, whatever the count), then again without the classes {@link screenedOut} leaves out, until none
+ * is. `auto`: each up to {@link GUARD_EACH_MAX} scarce classes, together beyond.
+ */
+export const GUARD_SCREENS = ['auto', 'each', 'together'] as const;
+export type GuardScreen = Exclude<(typeof GUARD_SCREENS)[number], 'auto'>;
+
+/**
+ * Up to this many scarce classes `guard.screen: auto` screens each class alone; beyond, together. Every split
+ * measured so far had 3 or 5, and their figures were read with each class alone, which also sees gains that
+ * neighbours' images hide side by side; but it takes 2–5 classifiers a seed more per class: on fmnist-lt7 (7
+ * scarce) 26 classifiers where together took 15, with the same decisions (docs/measurements.md, 2026-12-07),
+ * and a long tail of 50 scarce classes would take at least 102.
+ */
+export const GUARD_EACH_MAX = 5;
+
+/** The screen `guard.screen` asks for, over `classes` scarce classes with synthetic images. */
+export const screenFor = (asked: (typeof GUARD_SCREENS)[number], classes: number): GuardScreen => (asked !== 'auto' ? asked : classes <= GUARD_EACH_MAX ? 'each' : 'together');
+
 /** One classifier's figures on the held-out images. */
 export interface HeldOutFigures {
   /** Hard recall of the class judged. */
@@ -187,9 +209,12 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
 /** Why a class or set was given up on after `trained` of `seeds` seeds, its mean gain `gain` in points. */
 const gaveUp = (trained: number, seeds: number, gain: number) => `no gain over the first ${trained} of ${seeds} seeds (held-out soft recall ${pts(gain)} points), so not trained on the other ${seeds - trained}`;
 
+/** A class's soft-recall gain averaged over the paired seeds (a fraction, not points). */
+export const meanGain = (withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[]): number => mean(withSyn.map((w, i) => mean(w.classProbs) - mean(without[i]!.classProbs)));
+
 /** Whether a class trained on the first seeds only (`GUARD_FIRST_SEEDS`) gains nothing on average, so that its other seeds can be skipped. */
 export function noGainSoFar(withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[]): boolean {
-  return !(mean(withSyn.map((w, i) => mean(w.classProbs) - mean(without[i]!.classProbs))) > 0);
+  return !(meanGain(withSyn, without) > 0);
 }
 
 /**
@@ -200,6 +225,29 @@ export function stoppedEarly(label: string, withSyn: readonly HeldOutFigures[], 
   const d = decideClass(label, withSyn, without, heldOut, mode, imported);
   const few = tooFew(heldOut, imported);
   return { ...d, reason: `${gaveUp(withSyn.length, seeds, d.gain.mean)}${few ? `; ${few}` : ''}` };
+}
+
+/**
+ * Which classes of a set screened side by side (`guard.screen: together`) to leave out before screening it
+ * again (none: stop). Each class with its decision in the set's classifiers and its mean gain there:
+ *   - every class passes: none (stop);
+ *   - classes that gained nothing on average: those (cheap: about half of a set of noise each time);
+ *   - some pass: the others (the set the guard then tests together);
+ *   - some gained with confidence over the seeds but not over their held-out images: the one that gained least
+ *     of the others, or of them where all did — the neighbour most likely to be taking from them;
+ *   - otherwise none: no class is near passing, and screening on would cost a round a class.
+ */
+export function screenedOut(set: readonly { m: number; decision: GuardClass; gain: number }[]): number[] {
+  const open = set.filter((c) => !c.decision.helps);
+  if (open.length === 0) return [];
+  const losing = open.filter((c) => !(c.gain > 0));
+  if (losing.length > 0) return losing.map((c) => c.m);
+  if (open.length < set.length) return open.map((c) => c.m);
+  const near = open.filter((c) => (c.decision.gain.low ?? -Infinity) > 0);
+  if (near.length === 0) return [];
+  const others = open.filter((c) => !near.includes(c));
+  const least = (xs: typeof open) => xs.reduce((a, c) => (c.gain < a.gain ? c : a));
+  return [least(others.length > 0 ? others : near).m];
 }
 
 /** The scarce classes together with one arm's synthetic images (`decideWhole`). */
@@ -243,9 +291,10 @@ export function decideWhole(classes: readonly string[], scarce: readonly { withS
  * The sets of classes to test side by side under `fallback`, in order, from the classes whose images helped
  * them alone (`helping`): all of them; then, with three or more, the set without the smallest gain alone, and
  * so on down to the two largest (each one classifier per seed more); then each alone, the largest gain first
- * (its classifiers are already trained). The first set whose whole gains is delivered.
+ * (its classifiers are already trained) — screened together (`screen`), only the largest, which was not. The
+ * first set whose whole gains is delivered.
  */
-export function setsToTest(helping: readonly GuardClass[]): string[][] {
+export function setsToTest(helping: readonly GuardClass[], screen: GuardScreen = 'each'): string[][] {
   if (helping.length === 0) return [];
   const all = helping.map((c) => c.label);
   if (helping.length === 1) return [all];
@@ -253,16 +302,18 @@ export function setsToTest(helping: readonly GuardClass[]): string[][] {
   // Nested sets keep the dataset's class order, as the first does.
   const top = (n: number) => all.filter((l) => byGain.slice(0, n).includes(l));
   const fewer = Array.from({ length: helping.length - 2 }, (_, i) => top(helping.length - 1 - i));
-  return [all, ...fewer, ...byGain.map((l) => [l])];
+  // Screened together, no class was trained alone: of the single classes only the largest gain, so that the
+  // sets stay one chain (at most one per class that helped) rather than one more per class.
+  return [all, ...fewer, ...(screen === 'each' ? byGain : byGain.slice(0, 1)).map((l) => [l])];
 }
 
 /**
  * The sets tested under `warn`, in order: every class, as `warn` delivers them; then, where that gains nothing,
  * the sets `fallback` would test ({@link setsToTest}) — so the run can say what `fallback` would deliver instead.
  */
-export function setsToTestUnderWarn(all: readonly string[], helping: readonly GuardClass[]): string[][] {
+export function setsToTestUnderWarn(all: readonly string[], helping: readonly GuardClass[], screen: GuardScreen = 'each'): string[][] {
   const key = (set: readonly string[]) => set.join('\u0000');
-  return [[...all], ...setsToTest(helping).filter((set) => key(set) !== key(all))];
+  return [[...all], ...setsToTest(helping, screen).filter((set) => key(set) !== key(all))];
 }
 
 /**

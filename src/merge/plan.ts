@@ -113,7 +113,9 @@ function addCounts(a: Record<string, number> | undefined, b: Record<string, numb
  * Each shard's guard judged its own classes: the merged decisions are all of them, and the sets each tested
  * side by side (its own classes only: no guard tested the shards' classes together), in shard order, each with
  * its shard, and the classifiers they trained, summed. The
- * settings and held-out counts are the same in every shard (same config, same inputs).
+ * settings and held-out counts are the same in every shard (same config, same inputs); under `guard.screen:
+ * auto` a shard with more scarce classes than another may have screened them together, so `screen` is
+ * `together` where any shard's was (each class's reason says which), else the first shard's.
  */
 function mergeGuard(parts: { index: number; guard: Summary['guard'] }[]): Summary['guard'] {
   const present = parts.filter((p): p is { index: number; guard: NonNullable<Summary['guard']> } => p.guard !== null && p.guard !== undefined);
@@ -124,6 +126,7 @@ function mergeGuard(parts: { index: number; guard: Summary['guard'] }[]): Summar
     // Each set with the shard that tested it: one shard's sets are alternatives among its own classes, not the merged run's.
     rounds: present.flatMap((p) => (p.guard.rounds ?? []).map((r) => ({ ...r, shard: p.index }))),
     classifiers: present.reduce((n, p) => n + (p.guard.classifiers ?? 0), 0),
+    screen: present.some((p) => p.guard.screen === 'together') ? 'together' : present[0]!.guard.screen,
   };
 }
 

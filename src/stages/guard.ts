@@ -20,6 +20,12 @@
  * pullovers on the test folder.) Under `warn`, which delivers every class's images, every class is tested side
  * by side, so that the run says whether what it delivers helps the scarce classes together. The classifiers
  * are `evaluate`'s, for its budget by default (`guardSettings`), over `guard.seeds` seeds.
+ *
+ * That is 1 + scarce classes classifiers a seed, which grows with a long tail: beyond guard/decide.ts
+ * `GUARD_EACH_MAX` scarce classes (`guard.screen: auto`, or at any count with `together`) the classes are first
+ * judged side by side — per seed one classifier with every class's synthetic images and the one without, each
+ * class read on its own held-out images — then again without the classes guard/decide.ts `screenedOut` leaves
+ * out, until it leaves out none; the classes that pass are then tested together as above.
  */
 import os from 'node:os';
 import { workerBackend } from '../backend/select.js';
@@ -32,7 +38,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, decideWhole, GUARD_FIRST_SEEDS, fallbackInstead, noGainSoFar, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, GUARD_EACH_MAX, GUARD_FIRST_SEEDS, fallbackInstead, meanGain, noGainSoFar, screenedOut, screenFor, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardScreen, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -68,8 +74,11 @@ export function guardSettings(guard: Config['guard'], images: number): EvalTrain
   return { ...EVAL_DEFAULTS, steps: guard.steps === 'auto' ? budgetSteps(images, EVAL_DEFAULTS.batchSize) : guard.steps };
 }
 
-/** A class's final decision, and whether its synthetic images helped it when tested alone (absent in summaries before 2026-12-06's late morning). */
-export type GuardedClass = GuardClass & { helpsAlone: boolean };
+/**
+ * A class's final decision, and whether its synthetic images helped it when tested alone (absent in summaries
+ * before 2026-12-06's late morning, and where the classes were screened together: none was tested alone).
+ */
+export type GuardedClass = GuardClass & { helpsAlone?: boolean };
 
 export interface GuardSummary {
   mode: GuardMode;
@@ -80,6 +89,8 @@ export interface GuardSummary {
   classifiers: number;
   /** Held-out real images per label (the GAN's `train.validation` split). */
   heldOut: Record<string, number>;
+  /** How the classes were first judged (`guard.screen`; absent in summaries before 2026-12-07: each alone). */
+  screen: GuardScreen;
   perClass: GuardedClass[];
   /**
    * Each set of classes tested side by side, in order, judged on the scarce classes together: under
@@ -174,7 +185,8 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   // Every classifier trains on the real training images and each judged class's fill (the same count in every arm).
   const settings = guardSettings(config.guard, nTrain + judged.reduce((n, c) => n + c.fill, 0));
   const seeds = Array.from({ length: config.guard.seeds }, (_, i) => config.seed + i);
-  let total = guardClassifiers(inp, config.guard.seeds, mode);
+  const screen = screenFor(config.guard.screen, judged.length);
+  let total = guardClassifiers(inp, config.guard.seeds, mode, config.guard.screen);
   let done = 0;
   // Each count once: the last classifier of a round, then the round's new total, can be the same count.
   let reported = '';
@@ -183,7 +195,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     reported = `${done}/${total}`;
     inp.onProgress?.(done, total);
   };
-  const summaryOf = (perClass: GuardedClass[], rounds: GuardWhole[]): GuardSummary => ({ mode, seeds, steps: settings.steps, classifiers: done, heldOut, perClass, rounds, seconds: (performance.now() - t0) / 1000 });
+  const summaryOf = (perClass: GuardedClass[], rounds: GuardWhole[]): GuardSummary => ({ mode, seeds, steps: settings.steps, classifiers: done, heldOut, screen, perClass, rounds, seconds: (performance.now() - t0) / 1000 });
   if (judged.length === 0) return summaryOf([], []);
 
   const realPool = Array.from({ length: nTrain }, (_, i) => i);
@@ -217,8 +229,9 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     ).logits;
 
   // First, per seed: the classifier without synthetic images, and per judged class one with its synthetic
-  // images alone, each class decided on its own — over the first seeds, then seed by seed for the classes whose
-  // mean gain so far is above 0 (GUARD_FIRST_SEEDS).
+  // images alone (screen each), or one with every class's side by side (together); each class decided on its
+  // own held-out images — over the first seeds, then seed by seed while a class's mean gain so far is above 0
+  // (GUARD_FIRST_SEEDS; together, while any class's is, or under warn the scarce classes' together).
   const early = seeds.length > GUARD_FIRST_SEEDS ? GUARD_FIRST_SEEDS : seeds.length;
   const decideMode = mode === 'off' ? 'fallback' : mode;
   const imported = config.generate.from !== null;
@@ -256,26 +269,79 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   };
   const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.slice(0, arm.length).map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
   const all = judged.map((_c, m) => m);
-  const gaining = (m: number) => {
-    const f = figuresIn(arms.get(String(m))!, m);
-    return !noGainSoFar(f.withSyn, f.without);
+  const meanGainIn = (arm: readonly Float32Array[], m: number) => {
+    const f = figuresIn(arm, m);
+    return meanGain(f.withSyn, f.without);
   };
-  // Warn tests every class side by side whatever the classes do alone: in the total from the start.
-  const delivered = mode === 'warn' && all.length > 1 ? [all] : [];
-  let live = all;
-  for (let s = 0; s < seeds.length && live.length > 0; ) {
-    const to = s === 0 ? early : s + 1;
-    await trainSets(s, to, live.map((m) => [m]));
-    s = to;
-    live = s < seeds.length ? live.filter(gaining) : [];
-    // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier
-    // without. Said after the sets to test are known: a count reached here is not the end where sets follow.
-    total = done + atMost([...live.map((m) => [m]), ...delivered]);
-    if (live.length > 0) report();
-  }
-  const perClass = judged.map((c, m) => {
-    const f = figuresIn(arms.get(String(m))!, m);
+  const gainingIn = (set: readonly number[]) => {
+    const arm = arms.get(set.join(','))!;
+    const anyClass = set.some((m) => {
+      const f = figuresIn(arm, m);
+      return !noGainSoFar(f.withSyn, f.without);
+    });
+    // Warn's delivered set (every class) is given up on as a class is: while the scarce classes together gain so far, it goes on.
+    return anyClass || (mode === 'warn' && set.length > 1 && set.length === all.length && decideWhole([], set.map((m) => figuresIn(arm, m))).gain.mean > 0);
+  };
+  /**
+   * Trains the sets (indices into `judged`) from seed 0, seed by seed past the first while `gainingIn`; `after`:
+   * sets known to follow, `next`: classifiers a screen not yet known may add (counted in the total, so that the
+   * last classifier of this one does not read as the end).
+   */
+  const screenSets = async (sets: readonly (readonly number[])[], after: readonly (readonly number[])[], next = 0) => {
+    let live = sets;
+    // A set screened after another (together, without the classes that gained nothing) adds to the total.
+    total = done + atMost([...live, ...after]) + next;
+    for (let s = 0; s < seeds.length && live.length > 0; ) {
+      const to = s === 0 ? early : s + 1;
+      await trainSets(s, to, live);
+      s = to;
+      live = s < seeds.length ? live.filter(gainingIn) : [];
+      // What is left to train: the classes given up on take nothing more, nor, once none is left, the classifier
+      // without. Said after the sets to test are known: a count reached here is not the end where sets follow.
+      total = done + atMost([...live, ...after]) + next;
+      if (live.length > 0) report();
+    }
+  };
+  // Warn tests every class side by side whatever the classes do alone: in the total from the start (screened
+  // together, that is the screen's own classifier).
+  const delivered = mode === 'warn' && all.length > 1 && screen === 'each' ? [all] : [];
+  /** Each class's screen: the set (indices into `judged`) in whose classifiers it is judged. */
+  const screenOf: (readonly number[])[] = all.map((m) => [m]);
+  /** Class `m`'s decision from the classifiers of `set`, trained on every seed or given up on after some. */
+  const decisionIn = (set: readonly number[], m: number): GuardClass => {
+    const f = figuresIn(arms.get(set.join(','))!, m);
+    const c = judged[m]!;
     return f.withSyn.length === seeds.length ? decideClass(c.label, f.withSyn, f.without, f.heldOut, decideMode, imported) : stoppedEarly(c.label, f.withSyn, f.without, f.heldOut, seeds.length, decideMode, imported);
+  };
+  if (screen === 'each') await screenSets(screenOf, delivered);
+  else {
+    // Side by side, then again without some classes, until every class left passes or there is no one to leave
+    // out (screenedOut). A class's images can take from a neighbour as much as they add: on fmnist-lt with 900
+    // outside garments a class, coats gained +17.2 alone and +8.0 beside the pullovers' and shirts', not
+    // enough to pass (docs/measurements.md, 2026-12-07).
+    let set: readonly number[] = all;
+    for (;;) {
+      // Another screen may follow while two or more classes are left: up to a classifier a seed.
+      await screenSets([set], [], set.length > 1 ? seeds.length : 0);
+      const arm = arms.get(set.join(','))!;
+      const out = screenedOut(set.map((m) => ({ m, decision: decisionIn(set, m), gain: meanGainIn(arm, m) })));
+      for (const m of set) if (out.length === 0 || out.includes(m)) screenOf[m] = set;
+      const next = set.filter((m) => !out.includes(m));
+      if (out.length === 0 || next.length === 0) break;
+      set = next;
+    }
+  }
+  /** What a class's reason says about the classifiers it was judged in, screened together. */
+  const judgedIn = (set: readonly number[]) => {
+    if (set.length === all.length) return "with every scarce class's synthetic images side by side (guard.screen: together)";
+    const out = andList(all.filter((m) => !set.includes(m)).map((m) => judged[m]!.label));
+    const which = set.length === 1 ? 'with its synthetic images alone' : `with the synthetic images of ${andList(set.map((m) => judged[m]!.label))} side by side`;
+    return `${which} (guard.screen: together; without ${out}, whose images gained their class least beside the others')`;
+  };
+  const perClass = judged.map((_c, m) => {
+    const d = decisionIn(screenOf[m]!, m);
+    // Screened together, the reason says beside which classes' images the class was judged.
+    return screen === 'each' ? d : { ...d, reason: `${judgedIn(screenOf[m]!)}, ${d.reason}` };
   });
   // Then the classes that gained alone (fallback), or every class (warn: what it delivers), side by side as the
   // manifest would deliver them, judged on the scarce classes together; under fallback, where that set does
@@ -284,7 +350,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   // nothing, so it gets the classes' early give-up: trained seed by seed past the first only while its mean gain so far is above 0.
   const rounds: GuardWhole[] = [];
   const helping = perClass.filter((d) => d.helps);
-  const sets = mode === 'warn' ? setsToTestUnderWarn(judged.map((c) => c.label), helping) : mode === 'fallback' ? setsToTest(helping) : [];
+  const sets = mode === 'warn' ? setsToTestUnderWarn(judged.map((c) => c.label), helping, screen) : mode === 'fallback' ? setsToTest(helping, screen) : [];
   const testedSets = sets.map((set) => set.map((l) => judged.findIndex((c) => c.label === l)));
   total = done + atMost(testedSets);
   report();
@@ -312,7 +378,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   report();
   const final = settleSets(perClass, rounds, decideMode);
   return summaryOf(
-    final.map((d, m) => ({ ...d, helpsAlone: perClass[m]!.helps })),
+    final.map((d, m) => (screen === 'each' ? { ...d, helpsAlone: perClass[m]!.helps } : d)),
     rounds,
   );
 }
@@ -321,13 +387,17 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
  * How many classifiers the guard trains at most, as far as is known before it starts: per seed (`seeds` of
  * them) one without synthetic images and one per class that has some — fewer where a class gains nothing over
  * the first seeds (guard/decide.ts `GUARD_FIRST_SEEDS`) — and under `warn`, with two or more such classes, one
- * per seed with all of them side by side (what it delivers). Under `fallback` each set of two or more classes
+ * per seed with all of them side by side (what it delivers); screened together (`guard.screen`), one without,
+ * one with every class side by side and one for a screen again without the classes that gained nothing there
+ * (each further screen adds its own). Under `fallback` each set of two or more classes
  * that gained alone, tested side by side, adds one per seed once the classes are decided.
  */
-export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number, mode: GuardMode): number {
+export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number, mode: GuardMode, asked: Config['guard']['screen'] = 'auto'): number {
   const withImages = new Set(synth.images.map((img) => img.label));
   const judged = synth.classes.filter((c) => withImages.has(c.label)).length;
-  return judged > 0 ? seeds * (1 + judged + (mode === 'warn' && judged > 1 ? 1 : 0)) : 0;
+  if (judged === 0) return 0;
+  // Together: the classifier without, the one with every class, and a screen again without those that gained nothing.
+  return screenFor(asked, judged) === 'together' ? seeds * (2 + (judged > 1 ? 1 : 0)) : seeds * (1 + judged + (mode === 'warn' && judged > 1 ? 1 : 0));
 }
 
 /** A trained GAN job as the guard needs it: its labels and the indices (into its data) it held out. */
@@ -421,7 +491,12 @@ export async function runGuard(
   checkHeldOut(config, ing.data, ing.labels, jobs, held);
   // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
   const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length, config.guard.threads);
-  const classifiers = guardClassifiers(synth, config.guard.seeds, config.guard.mode);
+  const classifiers = guardClassifiers(synth, config.guard.seeds, config.guard.mode, config.guard.screen);
+  const judged = synth.classes.filter((c) => synth.images.some((img) => img.label === c.label)).length;
+  if (screenFor(config.guard.screen, judged) === 'together' && judged > 1) {
+    const why = config.guard.screen === 'auto' ? `guard.screen: auto, beyond ${GUARD_EACH_MAX} scarce classes` : 'guard.screen: together';
+    emit({ type: 'info', message: `guard: the ${judged} scarce classes judged side by side (${why}): 2 classifiers a seed, and one a seed for each screen again without the classes that gained nothing there, not ${1 + judged + (config.guard.mode === 'warn' ? 1 : 0)} with each class alone; each class's gain includes what the others' synthetic images take from it or give it` });
+  }
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
   const asked = config.guard.threads;
   const why = asked !== 'auto' ? (planned.threads < Math.min(asked, classifiers) ? `${threads.reason}: ${planned.reason}` : threads.reason) : threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`;

@@ -63,11 +63,11 @@ describe('config validation', () => {
   });
 
   it('guard: <mode> is short for {mode: <mode>}, and --set under it keeps the mode', () => {
-    expect(parseConfigText('input: a\nguard: warn\n', '/p/c.yaml', { set: ['guard.seeds=3'] }).config.guard).toEqual({ mode: 'warn', seeds: 3, steps: 'auto', threads: 'auto' });
-    expect(parseConfigText('input: a\n', '/p/c.yaml', { set: ['guard=off'] }).config.guard).toEqual({ mode: 'off', seeds: 5, steps: 'auto', threads: 'auto' });
-    expect(parseConfigText('input: a\nguard:\n  steps: 60\n', '/p/c.yaml').config.guard).toEqual({ mode: 'fallback', seeds: 5, steps: 60, threads: 'auto' });
+    expect(parseConfigText('input: a\nguard: warn\n', '/p/c.yaml', { set: ['guard.seeds=3'] }).config.guard).toEqual({ mode: 'warn', seeds: 3, steps: 'auto', threads: 'auto', screen: 'auto' });
+    expect(parseConfigText('input: a\n', '/p/c.yaml', { set: ['guard=off'] }).config.guard).toEqual({ mode: 'off', seeds: 5, steps: 'auto', threads: 'auto', screen: 'auto' });
+    expect(parseConfigText('input: a\nguard:\n  steps: 60\n', '/p/c.yaml').config.guard).toEqual({ mode: 'fallback', seeds: 5, steps: 60, threads: 'auto', screen: 'auto' });
     // in either order
-    expect(parseConfigText('input: a\n', '/p/c.yaml', { set: ['guard.steps=60', 'guard=warn'] }).config.guard).toEqual({ mode: 'warn', seeds: 5, steps: 60, threads: 'auto' });
+    expect(parseConfigText('input: a\n', '/p/c.yaml', { set: ['guard.steps=60', 'guard=warn'] }).config.guard).toEqual({ mode: 'warn', seeds: 5, steps: 60, threads: 'auto', screen: 'auto' });
   });
 
   it('rejects malformed --set and non-map YAML', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideClass, decideWhole, FEW_HELD_OUT, imageGains, noGainSoFar, setsToTest, setsToTestUnderWarn, stoppedEarly, settleSets, wholeStoppedEarly, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
+import { decideClass, decideWhole, FEW_HELD_OUT, GUARD_EACH_MAX, imageGains, noGainSoFar, screenedOut, screenFor, setsToTest, setsToTestUnderWarn, stoppedEarly, settleSets, wholeStoppedEarly, type GuardClass, type GuardWhole, type HeldOutFigures } from '../../src/guard/decide.js';
 import { targetsFrom } from '../../src/stages/targets.js';
 
 /** Figures of one classifier: by default the class's probability is `softRecall` on each of 5 held-out images. */
@@ -142,6 +142,34 @@ describe('setsToTest and settleSets', () => {
     expect(setsToTest([cls('coat', true, 5), cls('pullover', true, 2), cls('shirt', true, 9)])).toEqual([['coat', 'pullover', 'shirt'], ['coat', 'shirt'], ['shirt'], ['coat'], ['pullover']]);
     expect(setsToTest([cls('a', true, 1), cls('b', true, 4), cls('c', true, 3), cls('d', true, 2)])).toEqual([['a', 'b', 'c', 'd'], ['b', 'c', 'd'], ['b', 'c'], ['b'], ['c'], ['d'], ['a']]);
     expect(setsToTest([])).toEqual([]);
+  });
+  it('screened together, no class was trained alone: one chain of nested sets, down to the largest gain alone', () => {
+    expect(setsToTest([cls('a', true, 1), cls('b', true, 4), cls('c', true, 3), cls('d', true, 2)], 'together')).toEqual([['a', 'b', 'c', 'd'], ['b', 'c', 'd'], ['b', 'c'], ['b']]);
+    expect(setsToTest([cls('coat', true, 5), cls('shirt', true, 9)], 'together')).toEqual([['coat', 'shirt'], ['shirt']]);
+    expect(setsToTest([cls('coat', true)], 'together')).toEqual([['coat']]);
+    // Under warn, every class first as before.
+    expect(setsToTestUnderWarn(['coat', 'pullover', 'shirt'], [cls('coat', true, 5), cls('pullover', true, 9)], 'together')).toEqual([['coat', 'pullover', 'shirt'], ['coat', 'pullover'], ['pullover']]);
+  });
+  it('screened together: which classes to leave out before screening the set again', () => {
+    // m: index; passes; mean gain (fraction); lower bound over seeds (points).
+    const c = (m: number, helps: boolean, gain: number, low: number | null = null) => ({ m, gain, decision: { ...cls(String(m), helps), gain: { mean: 100 * gain, low, lowOverImages: null } } });
+    // Every class passes: stop.
+    expect(screenedOut([c(0, true, 0.1), c(1, true, 0.2)])).toEqual([]);
+    // Those that gained nothing on average, first.
+    expect(screenedOut([c(0, false, 0.01, 2), c(1, false, -0.02), c(2, false, 0), c(3, true, 0.1)])).toEqual([1, 2]);
+    // Some pass: the others.
+    expect(screenedOut([c(0, true, 0.1), c(1, false, 0.05, 1), c(2, false, 0.01)])).toEqual([1, 2]);
+    // None passes, some near it (lower bound over seeds above 0): the least gain of the others — the neighbour most likely taking from them.
+    expect(screenedOut([c(0, false, 0.08, 0.5), c(1, false, 0.005, -5), c(2, false, 0.1, 1.7), c(3, false, 0.004, -2)])).toEqual([3]);
+    // All near it: the least of them.
+    expect(screenedOut([c(0, false, 0.08, 0.5), c(1, false, 0.1, 1.7)])).toEqual([0]);
+    // None near it: stop, rather than a round a class.
+    expect(screenedOut([c(0, false, 0.01, -3), c(1, false, 0.02, null)])).toEqual([]);
+  });
+  it('guard.screen: auto screens each class alone up to GUARD_EACH_MAX scarce classes, together beyond; a set screen is kept', () => {
+    expect(GUARD_EACH_MAX).toBe(5);
+    expect([1, 3, 5, 6, 50].map((n) => screenFor('auto', n))).toEqual(['each', 'each', 'each', 'together', 'together']);
+    expect([screenFor('each', 50), screenFor('together', 2)]).toEqual(['each', 'together']);
   });
   it('delivers the first set whose whole gains; the other classes that helped alone fall back, saying why', () => {
     const perClass = [cls('coat', true, 5), cls('pullover', false), cls('shirt', true, 9)];

@@ -116,6 +116,14 @@ describe('merge: the joined manifest and summary', () => {
     expect(plan.summary.guard!.rounds.map((r) => [r.classes, r.shard])).toEqual([[['b'], 0]]);
     expect(plan.summary.guard!.classifiers).toBe(12);
     expect(planMerge([shard(0, 2, ['b']), shard(1, 2, ['c'])], '/here/merged', '/here/in').summary.guard).toBeNull();
+    // A shard that screened its classes side by side (guard.screen: auto, more scarce classes than the other's) marks the merge.
+    expect(plan.summary.guard!.screen).toBeUndefined();
+    const side = judged(1, 'c', 'fallback');
+    side.summary.guard = { ...side.summary.guard!, screen: 'together' };
+    const each = judged(0, 'b', 'kept');
+    each.summary.guard = { ...each.summary.guard!, screen: 'each' };
+    expect(planMerge([side, each], '/here/merged', '/here/in').summary.guard!.screen).toBe('together');
+    expect(planMerge([judged(1, 'c', 'fallback'), each], '/here/merged', '/here/in').summary.guard!.screen).toBe('each');
     // One shard's classes delivered: its guard tested them together; nothing to say.
     expect(untestedTogether([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')], RERUN)).toBeNull();
     expect(untestedTogether([shard(0, 2, ['b']), shard(1, 2, ['c'])], RERUN)).toBeNull();

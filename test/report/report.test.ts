@@ -162,6 +162,10 @@ describe('renderReport', () => {
     expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each)</h3>');
     d.summary!.guard = { ...d.summary!.guard, classifiers: 8 };
     expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
+    d.summary!.guard = { ...d.summary!.guard, screen: 'together' };
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained; the scarce classes judged side by side, not each alone (guard.screen: together))</h3>');
+    d.summary!.guard = { ...d.summary!.guard, screen: 'each' };
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
     d.summary!.guard = { mode: 'warn', perClass: d.summary!.guard.perClass };
     expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (warn)</h3>');
   });

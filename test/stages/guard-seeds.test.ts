@@ -18,6 +18,12 @@ const warned: GuardSummary[] = [];
 /** Each run's progress reports, as [done, total]. */
 const progress: [number, number][][] = [];
 const warnedProgress: [number, number][][] = [];
+/** Under warn with the classes screened side by side (`guard.screen: together`), and its progress reports. */
+const together: GuardSummary[] = [];
+const togetherProgress: [number, number][][] = [];
+/** Under fallback, screened together, where one class gains nothing beside the others: screened again without it. */
+let again: GuardSummary;
+const againProgress: [number, number][] = [];
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -40,6 +46,19 @@ beforeAll(async () => {
     const seen: [number, number][] = [];
     warnedProgress.push(seen);
     warned.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets, onProgress: (done, total) => seen.push([done, total]) }));
+  }
+  // Screened together, the noise, config seed 3 (of 8 tried): b and c gain a little beside the others' images, d does not.
+  const side = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 3, guard: { mode: 'fallback', seeds: SEEDS, steps: 20, screen: 'together' }, features: { cache: false } }));
+  again = await guardStage({ config: side, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images, targets, onProgress: (done, total) => againProgress.push([done, total]) });
+  // Under warn the noise gains a little beside the others' images in every seed tried (16 of 16 went the whole
+  // way); dark images take from the classes: of three config seeds (0–2 of 10 tried) one stops at the 2nd seed,
+  // one at the 3rd or 4th, one goes the whole way.
+  const dark = ['b', 'c', 'd'].flatMap((label) => Array.from({ length: 10 }, () => ({ label, pixels: Uint8Array.from({ length: 64 }, () => rng.int(40)) })));
+  for (const seed of [0, 1, 2]) {
+    const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed, guard: { mode: 'warn', seeds: SEEDS, steps: 20, screen: 'together' }, features: { cache: false } }));
+    const seen: [number, number][] = [];
+    togetherProgress.push(seen);
+    together.push(await guardStage({ config, data, labels, held, classes: ['b', 'c', 'd'].map((label) => ({ label, fill: 10 })), images: dark, targets, onProgress: (done, total) => seen.push([done, total]) }));
   }
 }, 300_000);
 
@@ -102,6 +121,49 @@ describe('guardStage under warn, seed by seed', () => {
     // (Measured: 3 and 2.)
     expect(wholeStops).toContain(2);
     expect(wholeStops.filter((k) => k === 3 || k === 4).length).toBeGreaterThan(0);
+  });
+
+  it('screened together: one classifier a seed with every class, trained on while any class or the classes together gain so far', () => {
+    const ks: number[] = [];
+    together.forEach((t, r) => {
+      const seen = togetherProgress[r]!;
+      // Per seed: the classifier without, the one with every class and one for a screen again without the classes
+      // that gained nothing: 15, not 25.
+      expect(seen[0]![1]).toBe(guardClassifiers({ images: ['b', 'c', 'd'].map((label) => ({ label })), classes: ['b', 'c', 'd'].map((label) => ({ label })) }, SEEDS, 'warn', 'together'));
+      expect(seen[0]![1]).toBe(3 * SEEDS);
+      seen.slice(0, -1).forEach(([done, total], i) => expect(done, `report ${i}`).toBeLessThan(total));
+      for (let i = 1; i < seen.length; i++) expect(seen[i]![1], `report ${i}`).toBeLessThanOrEqual(seen[i - 1]![1]);
+      // Every class read off the same classifiers: trained on as many seeds, the scarce classes together (what warn delivers) too.
+      for (const c of t.perClass) expect(c.reason, c.label).toMatch(/^with every scarce class's synthetic images side by side \(guard\.screen: together\), /);
+      const k = trainedOn(t.perClass[0]!.reason.replace(/^with every scarce class's synthetic images side by side \(guard\.screen: together\), /, ''));
+      ks.push(k);
+      for (const c of t.perClass) expect(trainedOn(c.reason.replace(/^with every scarce class's synthetic images side by side \(guard\.screen: together\), /, '')), c.label).toBe(k);
+      expect(t.rounds[0]!.classes).toEqual(['b', 'c', 'd']);
+      // Stopped early: no class and not the three together gained so far.
+      if (k < SEEDS) {
+        for (const c of t.perClass) expect(c.gain.mean).toBeLessThanOrEqual(0);
+        expect(t.rounds[0]!.gain.mean).toBeLessThanOrEqual(0);
+      }
+      // The screen's classifiers are warn's delivered set: nothing more where no class helped.
+      if (t.rounds.length === 1) expect(t.classifiers).toBe(2 * k);
+    });
+    expect(ks).toContain(2);
+    expect(ks).toContain(SEEDS);
+    expect(ks.filter((k) => k > 2 && k < SEEDS).length).toBeGreaterThan(0);
+  });
+
+  it('screened together, a class that gains nothing beside the others is left out and the rest screened again', () => {
+    const of = (l: string) => again.perClass.find((c) => c.label === l)!;
+    expect(of('d').gain.mean).toBeLessThanOrEqual(0);
+    expect(of('d').reason).toMatch(/^with every scarce class's synthetic images side by side \(guard\.screen: together\), /);
+    for (const l of ['b', 'c']) expect(of(l).reason, l).toMatch(/^with the synthetic images of b and c side by side \(guard\.screen: together; without d, whose images gained their class least beside the others'\), /);
+    // b and c read off the classifiers with their two sets of images, not those with all three.
+    expect(of('b').balancedAccuracy).toEqual(of('c').balancedAccuracy);
+    expect(of('b').balancedAccuracy.withSynthetic).not.toBe(of('d').balancedAccuracy.withSynthetic);
+    // The second screen adds to the total as it starts: never a count reached before the end.
+    againProgress.slice(0, -1).forEach(([done, total], i) => expect(done, `report ${i}`).toBeLessThan(total));
+    expect(againProgress.at(-1)).toEqual([again.classifiers, again.classifiers]);
+    expect(again.classifiers).toBeGreaterThan(2 * SEEDS);
   });
 
   it('never says a count reached before the end, and under warn starts from the most it may train and only falls', () => {

@@ -27,6 +27,8 @@ const KEEPS = [KEEP, KEEP2];
 let summary: GuardSummary;
 /** The same check under `guard: warn`, bag and pullover only, on fewer steps. */
 let warned: GuardSummary;
+/** The first check with the classes screened side by side (`guard.screen: together`). */
+let together: GuardSummary;
 
 /** The image rows of `f` at `idx`. */
 const rows = (f: Fixture, idx: readonly number[]) => idx.map((i) => f.data.pixels.slice(i * per, (i + 1) * per));
@@ -56,7 +58,10 @@ beforeAll(async () => {
   const targets = images.map((img) => ({ weight: 1, softLabel: { [img.label]: 1 } }));
   // evaluate's classifier, at fewer steps than its budget (600 here) and 3 seeds: what this test can afford.
   const config = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'fallback', seeds: 3, steps: 400 }, features: { cache: false } }));
-  summary = await guardStage({ config, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: KEEP2, fill: 18 }, { label: 'pullover', fill: 10 }], images, targets });
+  const classes = [{ label: KEEP, fill: 18 }, { label: KEEP2, fill: 18 }, { label: 'pullover', fill: 10 }];
+  summary = await guardStage({ config, data, labels, held, classes, images, targets });
+  const side = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'fallback', seeds: 3, steps: 400, screen: 'together' }, features: { cache: false } }));
+  together = await guardStage({ config: side, data, labels, held, classes, images, targets });
   const warn = asRun(ConfigSchema.parse({ input: '/unused', out: '/unused', seed: 0, guard: { mode: 'warn', seeds: 3, steps: 80 }, features: { cache: false } }));
   const two = images.map((img, i) => ({ img, t: targets[i]! })).filter((x) => x.img.label !== KEEP2);
   warned = await guardStage({ config: warn, data, labels, held, classes: [{ label: KEEP, fill: 18 }, { label: 'pullover', fill: 10 }], images: two.map((x) => x.img), targets: two.map((x) => x.t) });
@@ -97,6 +102,31 @@ describe('guardStage on real images', () => {
     expect(pullover.reason).toMatch(/^no gain over the first 2 of 3 seeds \(held-out soft recall -\d+\.\d points\), so not trained on the other 1; judged on 10 held-out images/);
     // 2 seeds × (without + 3 classes), the third seed without + bag + sandal, and bag and sandal together on 3.
     expect(summary.classifiers).toBe(2 * 4 + 3 + 3);
+  });
+});
+
+describe('guardStage with the classes screened together (guard.screen: together)', () => {
+  it('judges every class side by side, then without the one that gained nothing there: keeps the new real images, drops the shirts as pullovers', () => {
+    expect(together.screen).toBe('together');
+    expect(summary.screen).toBe('each');
+    const of = (l: string) => together.perClass.find((x) => x.label === l)!;
+    for (const l of KEEPS) expect(of(l).decision, of(l).reason).toBe('kept');
+    const pullover = of('pullover');
+    expect(pullover.decision).toBe('fallback');
+    // Pullover judged beside the others' images, where it lost; bag and sandal then side by side without it.
+    expect(pullover.gain.mean).toBeLessThanOrEqual(0);
+    expect(pullover.reason).toMatch(/^with every scarce class's synthetic images side by side \(guard\.screen: together\), /);
+    for (const l of KEEPS) expect(of(l).reason).toMatch(/^with the synthetic images of bag and sandal side by side \(guard\.screen: together; without pullover, whose images gained their class least beside the others'\), held-out soft recall \+/);
+    // Not tested alone, so not said to have helped alone.
+    for (const c of together.perClass) expect(c).not.toHaveProperty('helpsAlone');
+    // Bag and sandal read off the same classifiers, which are the set then delivered: the same held-out balanced accuracy.
+    expect(of(KEEP).balancedAccuracy).toEqual(of(KEEP2).balancedAccuracy);
+    expect(together.rounds.map((r) => r.classes)).toEqual([KEEPS]);
+    expect(together.rounds[0]!.helps, together.rounds[0]!.reason).toBe(true);
+    expect(together.rounds[0]!.balancedAccuracy).toEqual(of(KEEP).balancedAccuracy);
+    // 3 seeds × (without + all three), bag and sandal on 3, which serve as the set delivered: 9, where each alone took 14.
+    expect(together.classifiers).toBe(3 * 2 + 3);
+    expect(summary.classifiers).toBe(14);
   });
 });
 
@@ -167,15 +197,15 @@ describe('guard settings', () => {
     const { guardSettings } = await import('../../src/stages/guard.js');
     const { budgetSteps, EVAL_DEFAULTS } = await import('../../src/evaluate/train.js');
     const guard = ConfigSchema.parse({ input: '.' }).guard;
-    expect(guard).toEqual({ mode: 'fallback', seeds: 5, steps: 'auto', threads: 'auto' });
+    expect(guard).toEqual({ mode: 'fallback', seeds: 5, steps: 'auto', threads: 'auto', screen: 'auto' });
     // fmnist-lt under generate.from: 6,405 real training images and 3 fills of 950.
     expect(guardSettings(guard, 9255)).toEqual({ ...EVAL_DEFAULTS, steps: budgetSteps(9255, 64) });
     expect(budgetSteps(9255, 64)).toBe(2314);
     expect(guardSettings({ ...guard, steps: 60 }, 9255).steps).toBe(60);
   });
   it('guard: <mode> is short for {mode: <mode>}; a bad mode or seed count is keyed', () => {
-    expect(ConfigSchema.parse({ input: '.', guard: 'warn' }).guard).toEqual({ mode: 'warn', seeds: 5, steps: 'auto', threads: 'auto' });
-    expect(ConfigSchema.parse({ input: '.', guard: { seeds: 3 } }).guard).toEqual({ mode: 'fallback', seeds: 3, steps: 'auto', threads: 'auto' });
+    expect(ConfigSchema.parse({ input: '.', guard: 'warn' }).guard).toEqual({ mode: 'warn', seeds: 5, steps: 'auto', threads: 'auto', screen: 'auto' });
+    expect(ConfigSchema.parse({ input: '.', guard: { seeds: 3 } }).guard).toEqual({ mode: 'fallback', seeds: 3, steps: 'auto', threads: 'auto', screen: 'auto' });
     const bad = ConfigSchema.safeParse({ input: '.', guard: 'maybe' });
     expect(bad.error!.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['guard.mode', 'expected one of "fallback", "warn", "off"']]);
     const seeds = ConfigSchema.safeParse({ input: '.', guard: { seeds: 0, steps: 'many' } });
