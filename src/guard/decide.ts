@@ -38,7 +38,7 @@ export type GuardScreen = Exclude<(typeof GUARD_SCREENS)[number], 'auto'>;
 /**
  * Up to this many scarce classes `guard.screen: auto` screens each class alone; beyond, together. Every split
  * measured so far had 3 or 5, and their figures were read with each class alone, which also sees gains that
- * neighbours' images hide side by side; but it takes 2–5 classifiers a seed more per class: on fmnist-lt7 (7
+ * neighbours' images hide side by side; but it takes a classifier per class on each of 2–5 seeds: on fmnist-lt7 (7
  * scarce) 26 classifiers where together took 15, with the same decisions (docs/measurements.md, 2026-12-07),
  * and a long tail of 50 scarce classes would take at least 102.
  */
