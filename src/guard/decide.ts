@@ -209,12 +209,9 @@ export function decideClass(label: string, withSyn: readonly HeldOutFigures[], w
 /** Why a class or set was given up on after `trained` of `seeds` seeds, its mean gain `gain` in points. */
 const gaveUp = (trained: number, seeds: number, gain: number) => `no gain over the first ${trained} of ${seeds} seeds (held-out soft recall ${pts(gain)} points), so not trained on the other ${seeds - trained}`;
 
-/** A class's soft-recall gain averaged over the paired seeds (a fraction, not points). */
-export const meanGain = (withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[]): number => mean(withSyn.map((w, i) => mean(w.classProbs) - mean(without[i]!.classProbs)));
-
 /** Whether a class trained on the first seeds only (`GUARD_FIRST_SEEDS`) gains nothing on average, so that its other seeds can be skipped. */
 export function noGainSoFar(withSyn: readonly HeldOutFigures[], without: readonly HeldOutFigures[]): boolean {
-  return !(meanGain(withSyn, without) > 0);
+  return !(mean(withSyn.map((w, i) => mean(w.classProbs) - mean(without[i]!.classProbs))) > 0);
 }
 
 /**
@@ -229,7 +226,7 @@ export function stoppedEarly(label: string, withSyn: readonly HeldOutFigures[], 
 
 /**
  * Which classes of a set screened side by side (`guard.screen: together`) to leave out before screening it
- * again (none: stop). Each class with its decision in the set's classifiers and its mean gain there:
+ * again (none: stop). Each class with its decision in the set's classifiers (its mean gain there, `gain.mean`):
  *   - every class passes: none (stop);
  *   - classes that gained nothing on average: those (cheap: about half of a set of noise each time);
  *   - some pass: the others (the set the guard then tests together);
@@ -237,16 +234,16 @@ export function stoppedEarly(label: string, withSyn: readonly HeldOutFigures[], 
  *     of the others, or of them where all did — the neighbour most likely to be taking from them;
  *   - otherwise none: no class is near passing, and screening on would cost a round a class.
  */
-export function screenedOut(set: readonly { m: number; decision: GuardClass; gain: number }[]): number[] {
+export function screenedOut(set: readonly { m: number; decision: GuardClass }[]): number[] {
   const open = set.filter((c) => !c.decision.helps);
   if (open.length === 0) return [];
-  const losing = open.filter((c) => !(c.gain > 0));
+  const losing = open.filter((c) => !(c.decision.gain.mean > 0));
   if (losing.length > 0) return losing.map((c) => c.m);
   if (open.length < set.length) return open.map((c) => c.m);
   const near = open.filter((c) => (c.decision.gain.low ?? -Infinity) > 0);
   if (near.length === 0) return [];
   const others = open.filter((c) => !near.includes(c));
-  const least = (xs: typeof open) => xs.reduce((a, c) => (c.gain < a.gain ? c : a));
+  const least = (xs: typeof open) => xs.reduce((a, c) => (c.decision.gain.mean < a.decision.gain.mean ? c : a));
   return [least(others.length > 0 ? others : near).m];
 }
 

@@ -38,7 +38,7 @@ import type { ArmPool } from '../evaluate/arms.js';
 import { argmaxRows, classFigures } from '../evaluate/metrics.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from '../evaluate/train.js';
-import { decideClass, decideWhole, GUARD_EACH_MAX, GUARD_FIRST_SEEDS, fallbackInstead, meanGain, noGainSoFar, screenedOut, screenFor, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardScreen, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
+import { decideClass, decideWhole, GUARD_EACH_MAX, GUARD_FIRST_SEEDS, fallbackInstead, noGainSoFar, screenedOut, screenFor, setsToTest, setsToTestUnderWarn, settleSets, stoppedEarly, wholeStoppedEarly, type GuardClass, type GuardMode, type GuardScreen, type GuardWhole, type HeldOutFigures } from '../guard/decide.js';
 import { guardHoldoutCount } from '../guard/preview.js';
 import { CLASSES_IN_FULL, CLASSIFIER_MB_PER_IMAGE, CLASSIFIER_THREAD_MB, RUN_MEMORY_BUDGET_MB } from '../config/defaults.js';
 import { Rng } from '../util/rng.js';
@@ -269,10 +269,6 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   };
   const figuresIn = (arm: readonly Float32Array[], m: number) => ({ withSyn: arm.map((l) => figuresFor(l, test, judged[m]!.index)), without: base.slice(0, arm.length).map((l) => figuresFor(l, test, judged[m]!.index)), heldOut: heldOut[judged[m]!.label] ?? 0 });
   const all = judged.map((_c, m) => m);
-  const meanGainIn = (arm: readonly Float32Array[], m: number) => {
-    const f = figuresIn(arm, m);
-    return meanGain(f.withSyn, f.without);
-  };
   const gainingIn = (set: readonly number[]) => {
     const arm = arms.get(set.join(','))!;
     const anyClass = set.some((m) => {
@@ -323,8 +319,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
     for (;;) {
       // Another screen may follow while two or more classes are left: up to a classifier a seed.
       await screenSets([set], [], set.length > 1 ? seeds.length : 0);
-      const arm = arms.get(set.join(','))!;
-      const out = screenedOut(set.map((m) => ({ m, decision: decisionIn(set, m), gain: meanGainIn(arm, m) })));
+      const out = screenedOut(set.map((m) => ({ m, decision: decisionIn(set, m) })));
       for (const m of set) if (out.length === 0 || out.includes(m)) screenOf[m] = set;
       const next = set.filter((m) => !out.includes(m));
       if (out.length === 0 || next.length === 0) break;
@@ -383,6 +378,12 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
   );
 }
 
+/** The scarce classes the guard judges: those with synthetic images. */
+const judgedClasses = (synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }): number => {
+  const withImages = new Set(synth.images.map((img) => img.label));
+  return synth.classes.filter((c) => withImages.has(c.label)).length;
+};
+
 /**
  * How many classifiers the guard trains at most, as far as is known before it starts: per seed (`seeds` of
  * them) one without synthetic images and one per class that has some — fewer where a class gains nothing over
@@ -393,8 +394,7 @@ export async function guardStage(inp: GuardInput): Promise<GuardSummary> {
  * that gained alone, tested side by side, adds one per seed once the classes are decided.
  */
 export function guardClassifiers(synth: { images: readonly { label: string }[]; classes: readonly { label: string }[] }, seeds: number, mode: GuardMode, asked: Config['guard']['screen'] = 'auto'): number {
-  const withImages = new Set(synth.images.map((img) => img.label));
-  const judged = synth.classes.filter((c) => withImages.has(c.label)).length;
+  const judged = judgedClasses(synth);
   if (judged === 0) return 0;
   // Together: the classifier without, the one with every class, and a screen again without those that gained nothing.
   return screenFor(asked, judged) === 'together' ? seeds * (2 + (judged > 1 ? 1 : 0)) : seeds * (1 + judged + (mode === 'warn' && judged > 1 ? 1 : 0));
@@ -492,7 +492,7 @@ export async function runGuard(
   // The guard's classifiers train on the real images (less the held-out ones) and the kept synthetic ones.
   const threads = guardThreads(process.memoryUsage.rss() / 2 ** 20, ing.data.count + synth.images.length, config.guard.threads);
   const classifiers = guardClassifiers(synth, config.guard.seeds, config.guard.mode, config.guard.screen);
-  const judged = synth.classes.filter((c) => synth.images.some((img) => img.label === c.label)).length;
+  const judged = judgedClasses(synth);
   if (screenFor(config.guard.screen, judged) === 'together' && judged > 1) {
     const why = config.guard.screen === 'auto' ? `guard.screen: auto, beyond ${GUARD_EACH_MAX} scarce classes` : 'guard.screen: together';
     emit({ type: 'info', message: `guard: the ${judged} scarce classes judged side by side (${why}): 2 classifiers a seed, and one a seed for each screen again without the classes that gained nothing there, not ${1 + judged + (config.guard.mode === 'warn' ? 1 : 0)} with each class alone; each class's gain includes what the others' synthetic images take from it or give it` });
