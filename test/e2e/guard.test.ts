@@ -81,7 +81,7 @@ describe('guard (e2e)', () => {
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     expect(html.match(/kept by the filters, withheld by the guard: \d+ of \d+/g)).toHaveLength(SCARCE.length);
     // merge carries them over: the same list, the same files.
-    const merged = path.join(path.dirname(out), `${path.basename(out)}-merged`);
+    const merged = path.join(await tempDir(), 'merged');
     const m = await runCli(['merge', out, '--out', merged, '-q', '--log-format', 'text']);
     expect(m.code, m.stderr).toBe(0);
     expect(await readFile(path.join(merged, 'withheld', 'withheld.jsonl'), 'utf8')).toBe(await readFile(path.join(out, 'withheld', 'withheld.jsonl'), 'utf8'));

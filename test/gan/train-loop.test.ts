@@ -4,6 +4,8 @@ import { parseConfigText } from '../../src/config/load.js';
 import { DivergenceError, trainGan } from '../../src/gan/train-loop.js';
 import { randomImages } from '../helpers/small-gan.js';
 import { asRun } from '../helpers/config.js';
+// Imported here, not inside a test: its afterAll (which removes the temp folders) registers only while the file is collected.
+import { FIXTURE, tempDir } from '../helpers/tmp.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -55,7 +57,6 @@ describe('per-class failure isolation', () => {
   it('a per-class job that diverges fails alone; the other classes are still generated', async () => {
     const { runPipeline } = await import('../../src/pipeline.js');
     const { initBackend: init } = await import('../../src/backend/select.js');
-    const { tempDir, FIXTURE } = await import('../helpers/tmp.js');
     const out = await tempDir();
     const cfg = parseConfigText(
       `input: ${FIXTURE}\nout: ${out}\ngan: {mode: per-class, gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 3, batchSize: 4}\nfilter: {order: [near-copy, discriminator]}\nguard: off\n`,
@@ -112,7 +113,6 @@ describe('metrics.jsonl that cannot be written', () => {
     const path = await import('node:path');
     const { runPipeline } = await import('../../src/pipeline.js');
     const { initBackend: init } = await import('../../src/backend/select.js');
-    const { tempDir, FIXTURE } = await import('../helpers/tmp.js');
     const out = await tempDir();
     const cfg = parseConfigText(
       `input: ${FIXTURE}\nout: ${out}\ngan: {gWidth: 8, dWidth: 4, latentDim: 4, embedDim: 2}\ntrain: {steps: 6, batchSize: 4, logEvery: 1}\nguard: off\n`,

@@ -1,13 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 const made: string[] = [];
 
 /** A fresh temp folder, removed when the test file is done. */
 export async function tempDir(prefix = 'gan-augment-'): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const file = expect.getState().testPath;
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${prefix}${file ? path.basename(file, '.test.ts') + '-' : ''}`));
   made.push(dir);
   return dir;
 }
