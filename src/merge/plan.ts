@@ -127,7 +127,17 @@ function mergeGuard(parts: { index: number; guard: Summary['guard'] }[]): Summar
     rounds: present.flatMap((p) => (p.guard.rounds ?? []).map((r) => ({ ...r, shard: p.index }))),
     classifiers: present.reduce((n, p) => n + (p.guard.classifiers ?? 0), 0),
     screen: present.some((p) => p.guard.screen === 'together') ? 'together' : present[0]!.guard.screen,
+    ...mergedThreads(present),
   };
+}
+
+/** Each shard's guard chose its classifier threads in its own process: one choice where they agree, else each shard's. */
+function mergedThreads(present: { index: number; guard: NonNullable<Summary['guard']> }[]): Pick<NonNullable<Summary['guard']>, 'threads'> {
+  const chosen = present.filter((p) => p.guard.threads);
+  if (chosen.length === 0) return {};
+  const counts = new Set(chosen.map((p) => p.guard.threads!.count));
+  if (counts.size === 1 && chosen.length === present.length) return { threads: { count: chosen[0]!.guard.threads!.count, reason: `each shard's guard: ${chosen[0]!.guard.threads!.reason}` } };
+  return { threads: { count: Math.max(...counts), reason: `per shard: ${present.map((p) => `shard ${p.index} ${p.guard.threads ? `${p.guard.threads.count} (${p.guard.threads.reason})` : 'not recorded'}`).join('; ')}` } };
 }
 
 /**

@@ -207,7 +207,7 @@ function guard(s: SummaryLike | null): string {
   const gd = s?.guard;
   if (!gd?.perClass?.length) return '';
   const show = (x: unknown) => (typeof x === 'number' ? f(x, 3) : x === undefined || x === null ? '–' : esc(typeof x === 'object' ? JSON.stringify(x) : String(x)));
-  const how = [gd.mode ? esc(gd.mode) : '', gd.seeds?.length && gd.steps ? `${gd.seeds.length} classifier seeds of ${gd.steps} steps each` : '', typeof gd.classifiers === 'number' ? `${gd.classifiers} classifiers trained` : '', gd.screen === 'together' ? 'the scarce classes judged side by side, not each alone (guard.screen: together)' : ''].filter(Boolean).join('; ');
+  const how = [gd.mode ? esc(gd.mode) : '', gd.seeds?.length && gd.steps ? `${gd.seeds.length} classifier seeds of ${gd.steps} steps each` : '', typeof gd.classifiers === 'number' ? `${gd.classifiers} classifiers trained${gd.threads && gd.threads.count > 1 ? `, ${gd.threads.count} at a time` : ''}` : '', gd.screen === 'together' ? 'the scarce classes judged side by side, not each alone (guard.screen: together)' : ''].filter(Boolean).join('; ');
   return `<h3 id="guard">Do-no-harm guard${how ? ` (${how})` : ''}</h3>${table(
     ['class', 'decision', 'with synthetic', 'without', 'reason'],
     gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),

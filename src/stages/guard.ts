@@ -101,6 +101,12 @@ export interface GuardSummary {
    */
   rounds: GuardWhole[];
   seconds: number;
+  /**
+   * How many classifiers the run's guard trained at a time, and why (`guard.threads`, or under `auto` the
+   * run's memory when the guard began: {@link guardThreads}) — what its time and the run's peak memory
+   * depend on. Set by the run (runGuard); absent in summaries before 2026-12-07's afternoon.
+   */
+  threads?: { count: number; reason: string };
 }
 
 export interface GuardInput {
@@ -501,7 +507,7 @@ export async function runGuard(
   const asked = config.guard.threads;
   const why = asked !== 'auto' ? (planned.threads < Math.min(asked, classifiers) ? `${threads.reason}: ${planned.reason}` : threads.reason) : threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`;
   if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1 || asked !== 'auto')) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${why})` });
-  const summary = await guardStage({
+  const summary: GuardSummary = await guardStage({
     config,
     data: ing.data,
     labels: ing.labels,
@@ -513,6 +519,7 @@ export async function runGuard(
     onProgress: (done, total) => emit({ type: 'guard.progress', done, total }),
     threads: planned.threads,
   });
+  summary.threads = { count: planned.threads, reason: why };
   if (summary.perClass.length > CLASSES_IN_FULL) {
     // Many classes: one line per decision, naming its classes; each class's reason is in summary.json and the report.
     const kept = summary.perClass.filter((c) => c.helps).map((c) => c.label);

@@ -30,6 +30,11 @@ describe('guard (e2e)', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.guard.mode).toBe('fallback');
+    // How many classifiers it trained at a time and why, as the console said it: what its time and the run's peak memory depend on.
+    const said = r.stderr.match(/guard: (one classifier|(\d) classifiers) at a time \((.+)\)\n/);
+    expect(said, r.stderr).not.toBeNull();
+    expect(summary.guard.threads).toEqual({ count: said![2] ? Number(said![2]) : 1, reason: said![3] });
+    expect(summary.guard.threads.reason).toMatch(/\d+ MB in use/);
     expect(summary.guard.perClass.map((c: { label: string }) => c.label).sort()).toEqual(SCARCE);
     for (const c of summary.guard.perClass) {
       expect(c.decision, c.reason).toBe('fallback');

@@ -124,6 +124,22 @@ describe('merge: the joined manifest and summary', () => {
     each.summary.guard = { ...each.summary.guard!, screen: 'each' };
     expect(planMerge([side, each], '/here/merged', '/here/in').summary.guard!.screen).toBe('together');
     expect(planMerge([judged(1, 'c', 'fallback'), each], '/here/merged', '/here/in').summary.guard!.screen).toBe('each');
+    // Each shard chose its classifier threads in its own process: one choice where they agree, else each shard's.
+    expect(plan.summary.guard!.threads).toBeUndefined();
+    const withThreads = (index: number, label: string, count: number, reason: string) => {
+      const s = judged(index, label, 'fallback');
+      s.summary.guard = { ...s.summary.guard!, threads: { count, reason } };
+      return s;
+    };
+    expect(planMerge([withThreads(0, 'b', 1, '480 MB in use'), withThreads(1, 'c', 1, '470 MB in use')], '/here/merged', '/here/in').summary.guard!.threads).toEqual({ count: 1, reason: "each shard's guard: 480 MB in use" });
+    expect(planMerge([withThreads(1, 'c', 2, '300 MB in use'), withThreads(0, 'b', 1, '480 MB in use')], '/here/merged', '/here/in').summary.guard!.threads).toEqual({
+      count: 2,
+      reason: 'per shard: shard 0 1 (480 MB in use); shard 1 2 (300 MB in use)',
+    });
+    expect(planMerge([withThreads(0, 'b', 1, '480 MB in use'), judged(1, 'c', 'fallback')], '/here/merged', '/here/in').summary.guard!.threads).toEqual({
+      count: 1,
+      reason: 'per shard: shard 0 1 (480 MB in use); shard 1 not recorded',
+    });
     // One shard's classes delivered: its guard tested them together; nothing to say.
     expect(untestedTogether([judged(1, 'c', 'fallback'), judged(0, 'b', 'kept')], RERUN)).toBeNull();
     expect(untestedTogether([shard(0, 2, ['b']), shard(1, 2, ['c'])], RERUN)).toBeNull();

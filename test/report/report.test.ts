@@ -166,6 +166,11 @@ describe('renderReport', () => {
     expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained; the scarce classes judged side by side, not each alone (guard.screen: together))</h3>');
     d.summary!.guard = { ...d.summary!.guard, screen: 'each' };
     expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
+    // Two at a time is said; one at a time (the run's memory too high for a second) is the plain case.
+    d.summary!.guard = { ...d.summary!.guard, threads: { count: 2, reason: '2 threads (one per core); 280 MB in use' } };
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained, 2 at a time)</h3>');
+    d.summary!.guard = { ...d.summary!.guard, threads: { count: 1, reason: '480 MB in use' } };
+    expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (fallback; 5 classifier seeds of 2322 steps each; 8 classifiers trained)</h3>');
     d.summary!.guard = { mode: 'warn', perClass: d.summary!.guard.perClass };
     expect(renderReport(d)).toContain('<h3 id="guard">Do-no-harm guard (warn)</h3>');
   });
