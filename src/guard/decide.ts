@@ -36,11 +36,14 @@ export const GUARD_SCREENS = ['auto', 'each', 'together'] as const;
 export type GuardScreen = Exclude<(typeof GUARD_SCREENS)[number], 'auto'>;
 
 /**
- * Up to this many scarce classes `guard.screen: auto` screens each class alone; beyond, together. Every split
- * measured so far had 3 or 5, and their figures were read with each class alone, which also sees gains that
- * neighbours' images hide side by side; but it takes a classifier per class on each of 2–5 seeds: on fmnist-lt7 (7
- * scarce) 26 classifiers where together took 15, with the same decisions (docs/measurements.md, 2026-12-07),
- * and a long tail of 50 scarce classes would take at least 102.
+ * Up to this many scarce classes `guard.screen: auto` screens each class alone; beyond, together. Each alone
+ * takes a classifier per class on each of 2–5 seeds: on fmnist-lt7 (7 scarce) 26 classifiers where together
+ * took 15, with the same decisions, and a long tail of 50 scarce classes would take at least 102. At 3–5
+ * together was not cheaper in general: run both ways on five splits, 4 against 12 on fmnist-lt, where every
+ * class lost from the first seeds, but 12 / 20 / 20 / 25 against 8 / 15 / 14 / 24 on fmnist-mid, fmnist-lt2,
+ * photo-lt (3 scarce each) and digits-lt (5), where a class gaining beside the others kept each screen going
+ * for every seed and was screened again — the same decisions everywhere (docs/measurements.md, 2026-12-07).
+ * Each alone also sees a gain that neighbours' images hide side by side.
  */
 export const GUARD_EACH_MAX = 5;
 
