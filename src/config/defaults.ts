@@ -82,9 +82,14 @@ export const CLASSES_IN_FULL = 8;
  * fmnist-lt guard's second thread added 103 MB, the demo's 92; 2026-12-06). The guard's classifier on the
  * run's own thread grows the run with the images it trains on — 108 MB on fmnist-lt's ~10,000, 14 on the
  * demo's ~1,000: about {@link CLASSIFIER_MB_PER_IMAGE} each — so the run's guard trains a second classifier at
- * a time only where a thread and that growth fit (stages/guard.ts `guardThreads`).
+ * a time only where a thread and that growth fit (stages/guard.ts `guardThreads`). The thread was 110 MB
+ * until 2026-12-07: fmnist-lt7's models re-filtered with two classifier threads (6,285 training images: 176 MB
+ * estimated) rose by 222, 240 and 290 MB from 318–328 MB — the resident size saw-tooths by ~80 MB a classifier
+ * while two train (read every 0.5 s) — to peaks of 550–611 MB, and `auto` had taken two from 318 MB. At 160 the
+ * estimate there is 226 MB, the least of those, and those re-filters keep to one thread; the demo (~1,000
+ * images, its guard starting at 253–284 MB) still gets two.
  */
 export const RUN_MEMORY_BUDGET_MB = 500;
-export const CLASSIFIER_THREAD_MB = 110;
+export const CLASSIFIER_THREAD_MB = 160;
 /** MB the guard's own classifier adds per training image (see {@link RUN_MEMORY_BUDGET_MB}: (108 − 14) MB over ~9,000 images). */
 export const CLASSIFIER_MB_PER_IMAGE = 0.0105;
