@@ -137,7 +137,7 @@ function mergedThreads(present: { index: number; guard: NonNullable<Summary['gua
   if (chosen.length === 0) return {};
   const counts = new Set(chosen.map((p) => p.guard.threads!.count));
   if (counts.size === 1 && chosen.length === present.length) return { threads: { count: chosen[0]!.guard.threads!.count, reason: `each shard's guard: ${chosen[0]!.guard.threads!.reason}` } };
-  return { threads: { count: Math.max(...counts), reason: `per shard: ${present.map((p) => `shard ${p.index} ${p.guard.threads ? `${p.guard.threads.count} (${p.guard.threads.reason})` : 'not recorded'}`).join('; ')}` } };
+  return { threads: { count: maxOf(counts), reason: `per shard: ${present.map((p) => `shard ${p.index} ${p.guard.threads ? `${p.guard.threads.count} (${p.guard.threads.reason})` : 'not recorded'}`).join('; ')}` } };
 }
 
 /**
