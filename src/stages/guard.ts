@@ -501,7 +501,7 @@ export async function runGuard(
   const judged = judgedClasses(synth);
   if (screenFor(config.guard.screen, judged) === 'together' && judged > 1) {
     const why = config.guard.screen === 'auto' ? `guard.screen: auto, beyond ${GUARD_EACH_MAX} scarce classes` : 'guard.screen: together';
-    emit({ type: 'info', message: `guard: the ${judged} scarce classes judged side by side (${why}): 2 classifiers a seed, and one a seed for each screen again without the classes that gained nothing there, not ${1 + judged + (config.guard.mode === 'warn' ? 1 : 0)} with each class alone; each class's gain includes what the others' synthetic images take from it or give it` });
+    emit({ type: 'info', message: `guard: the ${judged} scarce classes judged side by side (${why}): 2 classifiers a seed, and one a seed for each screen again without the classes that gained nothing there, not ${guardClassifiers(synth, 1, config.guard.mode, 'each')} with each class alone; each class's gain includes what the others' synthetic images take from it or give it` });
   }
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
   const asked = config.guard.threads;
