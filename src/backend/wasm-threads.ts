@@ -58,9 +58,12 @@ function writeScripts(): { worker: string; main: string } {
   // exported source has real newlines where its string literals need "\n" (tfjs escapes them too).
   const source = wasmWorkerContents.replace(/\n/g, '\\n');
   writeFileSync(worker, `URL.createObjectURL = () => ${JSON.stringify(main)};\nURL.revokeObjectURL = () => {};\n${source}`);
-  // The workers read the files once at start-up; remove them when the process ends.
-  process.once('exit', () => rmSync(scratch!, { recursive: true, force: true }));
   return { worker, main };
+}
+
+function removeScratch(): void {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
 }
 
 /**
@@ -87,12 +90,22 @@ export async function initThreadedWasm(threads: number): Promise<number> {
   wasmMod.setThreadsCount(threads);
   try {
     if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('the threaded wasm backend failed to initialise');
+  } catch (err) {
+    removeScratch();
+    throw err;
   } finally {
     URL.createObjectURL = original;
     os.cpus = cpus;
   }
   // The pool's idle workers would otherwise keep the process alive after the work is done.
   const pthread = (tf.backend() as unknown as { wasm: { PThread?: { unusedWorkers: Worker[]; runningWorkers: Worker[] } } }).wasm.PThread;
-  for (const w of [...(pthread?.unusedWorkers ?? []), ...(pthread?.runningWorkers ?? [])]) (w as unknown as { unref?: () => void }).unref?.();
+  const pool = [...(pthread?.unusedWorkers ?? []), ...(pthread?.runningWorkers ?? [])];
+  for (const w of pool) (w as unknown as { unref?: () => void }).unref?.();
+  // Emscripten loads its whole worker pool before the backend starts, and reads the scripts again only
+  // to add a worker past it. Where the pool already holds a worker for every thread, nothing reads them
+  // again: remove them now, so not even a killed process leaves them in the temp folder. Otherwise
+  // they stay until the process exits.
+  if (pool.length >= threads) removeScratch();
+  else process.once('exit', removeScratch);
   return wasmMod.getThreadsCount();
 }

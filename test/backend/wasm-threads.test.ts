@@ -3,6 +3,8 @@
  * Node, and convolutions, their gradients and a whole GAN step match the cpu backend on it. Runs in
  * its own fork (vitest pool "forks"), so the threaded module is this process's wasm backend.
  */
+import { readdir } from 'node:fs/promises';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type BackendInfo } from '../../src/backend/select.js';
@@ -14,8 +16,11 @@ import { Rng } from '../../src/util/rng.js';
 import { compare, values } from './compare.js';
 
 let info: BackendInfo;
+const scriptFolders = async () => (await readdir(os.tmpdir())).filter((name) => name.startsWith('gan-augment-wasm-threads-'));
+let foldersBefore: string[];
 
 beforeAll(async () => {
+  foldersBefore = await scriptFolders();
   info = await initBackend('wasm', { wasmThreads: 2 });
 });
 
@@ -25,6 +30,10 @@ describe('threaded wasm (opt-in)', () => {
     expect(info.details).toMatch(/SIMD, 2 threads, threaded binary/);
     const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
     expect(heap.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('leaves no scripts in the temp folder once its worker pool has loaded them (the convolutions below run after)', async () => {
+    expect((await scriptFolders()).filter((name) => !foldersBefore.includes(name))).toEqual([]);
   });
 
   it('conv2d, conv2dTranspose and both gradients match the cpu backend', async () => {
