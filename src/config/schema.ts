@@ -40,13 +40,13 @@ export const STRATEGY_ALIASES = { 'not majority': 'not-majority', 'not minority'
 /**
  * How many images each class should have after augmentation, after imbalanced-learn's
  * `sampling_strategy`: a named strategy (classes brought up to the majority count), a ratio r in (0, 1]
- * (every class brought up to ceil(r × majority)), or an explicit `{ label: targetCount }` map.
+ * (every class brought up to floor(r × majority), as imbalanced-learn rounds), or an explicit `{ label: targetCount }` map.
  */
 const StrategySchema = z.union(
   [
     oneOf(STRATEGIES),
     oneOf(Object.keys(STRATEGY_ALIASES) as [keyof typeof STRATEGY_ALIASES]).transform((a) => STRATEGY_ALIASES[a]),
-    z.number().gt(0, { error: 'expected a ratio in (0, 1]' }).max(1, { error: 'expected a ratio in (0, 1] (every class brought up to ceil(ratio × the largest))' }),
+    z.number().gt(0, { error: 'expected a ratio in (0, 1]' }).max(1, { error: 'expected a ratio in (0, 1] (every class brought up to floor(ratio × the largest))' }),
     z.record(z.string(), posInt()),
   ],
   {
@@ -79,7 +79,7 @@ const DecodeSchema = section({
 
 const BalanceSchema = section({
   strategy: StrategySchema.default('not-majority').describe(
-    "Which classes get synthetic images, and how many, after imbalanced-learn's `sampling_strategy`: `not-majority` (every class but the largest, up to the largest), `not-minority`, `minority`, `all`, `auto` (= not-majority), a ratio r in (0, 1] (every class up to ceil(r × the largest)), or a map { label: targetCount }.",
+    "Which classes get synthetic images, and how many, after imbalanced-learn's `sampling_strategy`: `not-majority` (every class but the largest, up to the largest), `not-minority`, `minority`, `all`, `auto` (= not-majority), a ratio r in (0, 1] (every class up to floor(r × the largest), with any number of classes), or a map { label: targetCount }. Where classes tie for the smallest count, `minority` and `not-minority` treat every one of them as the minority (imbalanced-learn: the first by label).",
   ),
 });
 

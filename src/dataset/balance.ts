@@ -1,6 +1,7 @@
 /**
  * Class balance: from counts per class to a target and a deficit per class. Pure.
- * Strategies follow imbalanced-learn's `sampling_strategy` for over-sampling.
+ * Strategies follow imbalanced-learn's `sampling_strategy` for over-sampling, checked against its
+ * RandomOverSampler in test/dataset/imblearn.test.ts, which lists where and why they part.
  */
 import { UserError } from '../errors.js';
 import type { Strategy } from '../config/schema.js';
@@ -25,9 +26,11 @@ export interface BalancePlan {
 /**
  * Works out each class's target count.
  * - `not-majority` (= `auto`): every class but the largest is brought up to the largest count;
- * - `all`: every class up to the largest; `minority`: only the smallest class(es);
- * - `not-minority`: every class but the smallest;
- * - a ratio r in (0, 1]: every class up to at least ceil(r × largest);
+ * - `all`: every class up to the largest; `minority`: only the smallest class — every class tied at
+ *   the smallest count (imbalanced-learn takes the first of them in label order);
+ * - `not-minority`: every class but the smallest (again every tied one);
+ * - a ratio r in (0, 1]: every class below floor(r × largest) up to it, as imbalanced-learn rounds;
+ *   unlike it, with any number of classes, and a class already there left as it is (it refuses both);
  * - a map { label: target }: those classes to those counts.
  * @throws {UserError} when a map names a class that does not exist or asks for fewer images than it has.
  */
@@ -37,7 +40,9 @@ export function planBalance(counts: { label: string; count: number }[], strategy
   const min = minOf(counts.map((c) => c.count));
   let targetOf: (c: { label: string; count: number }) => number;
   if (typeof strategy === 'number') {
-    const t = Math.ceil(strategy * max);
+    // Rounded to 12 significant digits first, so that float error does not cost an image where r × largest
+    // is whole (0.57 × 100 = 56.99…; imbalanced-learn's issue #1215).
+    const t = Math.floor(Number((strategy * max).toPrecision(12)));
     targetOf = (c) => Math.max(c.count, t);
   } else if (typeof strategy === 'object') {
     const known = new Set(counts.map((c) => c.label));

@@ -50,7 +50,7 @@ describe('config validation', () => {
 
   it('rejects a balance strategy that is neither a name, a ratio nor a map', () => {
     expect(problemsOf('input: a\nbalance:\n  strategy: most\n')[0]).toMatch(/^balance\.strategy \(line 3\): expected one of "not-majority".*received "most"$/);
-    expect(problemsOf('input: a\nbalance:\n  strategy: 1.5\n')).toEqual(['balance.strategy (line 3): expected a ratio in (0, 1] (every class brought up to ceil(ratio × the largest)), received 1.5']);
+    expect(problemsOf('input: a\nbalance:\n  strategy: 1.5\n')).toEqual(['balance.strategy (line 3): expected a ratio in (0, 1] (every class brought up to floor(ratio × the largest)), received 1.5']);
     expect(problemsOf('input: a\nbalance:\n  strategy: 0\n')).toEqual(['balance.strategy (line 3): expected a ratio in (0, 1], received 0']);
     expect(problemsOf('input: a\nbalance:\n  strategy: not-majorty\n')[0]).toMatch(/received "not-majorty" \(did you mean "not-majority"\?\)$/);
   });

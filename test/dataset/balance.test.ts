@@ -63,7 +63,10 @@ describe('planBalance', () => {
     expect(planBalance([], 'all')).toEqual({ strategy: 'all', classes: [], totalDeficit: 0 });
   });
 
-  it('ratio rounds the target up', () => {
-    expect(planBalance([{ label: 'a', count: 3 }, { label: 'b', count: 1 }], 0.5).classes[1]).toEqual({ label: 'b', count: 1, target: 2, deficit: 1 });
+  it('ratio rounds the target down, as imbalanced-learn does, without losing an image to float error', () => {
+    expect(planBalance([{ label: 'a', count: 7 }, { label: 'b', count: 1 }], 0.5).classes[1]).toEqual({ label: 'b', count: 1, target: 3, deficit: 2 });
+    // 0.57 × 100 is 56.99… and 0.07 × 100 is 7.000…1 in doubles: the targets are 57 and 7.
+    expect(planBalance([{ label: 'a', count: 100 }, { label: 'b', count: 1 }], 0.57).classes[1]!.target).toBe(57);
+    expect(planBalance([{ label: 'a', count: 100 }, { label: 'b', count: 1 }], 0.07).classes[1]!.target).toBe(7);
   });
 });
