@@ -3,7 +3,7 @@
  * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
  */
 import { stringify } from 'yaml';
-import { asWrittenLines, columnClasses, insteadLine, qualityLines } from '../evaluate/format.js';
+import { asWrittenLines, columnClasses, confusionLines, insteadLine, perClassLines, qualityLines, vsOversampleLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits, splitByGuard } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
@@ -47,7 +47,7 @@ th,td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:right;whit
 th:first-child,td:first-child{text-align:left}
 th{background:var(--soft);font-weight:600}
 td.l,th.l{text-align:left;white-space:normal}
-.ok{color:var(--good)}.bad{color:var(--bad);font-weight:600}
+.ok{color:var(--good)}.bad{color:var(--bad);font-weight:600}.warn{color:#93370d;font-weight:600}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
 .card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:150px;background:var(--soft)}
 .card b{display:block;font-size:20px}
@@ -131,7 +131,21 @@ function header(d: ReportData): string {
   return `<h1>gan-augment report</h1>
 <p class="sub">${esc(d.out)}${s?.createdAt ? ` · ${esc(s.createdAt)}` : ''}${s?.version ? ` · gan-augment ${esc(s.version)}` : ''}${s?.configHash ? ` · config ${esc(s.configHash)}` : ''}${s?.backend?.name ? ` · backend ${esc(s.backend.name)}` : ''}</p>
 <nav><a href="#verdict">Verdict</a><a href="#balance">Balance</a><a href="#quality">Quality</a><a href="#classes">Classes</a><a href="#training">Training</a><a href="#evaluate">Does it help?</a><a href="#facts">Run facts</a></nav>
-<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${deliveredTogether(s, d.out)}${gate}`;
+<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${verdictSummary(d.verdicts)}${togetherVerdict(d, syn)}${deliveredTogether(s, d.out)}${gate}`;
+}
+
+/**
+ * evaluate's verdict on the delivered set, beside the per-class line: a class can read good on its own
+ * figures (its recall gained) while its images take recall from another class, which only the set's
+ * verdict and the per-class lines of "Does it help?" show.
+ */
+function togetherVerdict(d: ReportData, synthetic: number): string {
+  const v = d.evaluation?.verdict;
+  if (!v || synthetic === 0) return '';
+  const good = d.verdicts.filter((x) => x.verdict === 'good' && !x.withheld);
+  if (v.helps) return `<div class="verdict good">evaluate, the delivered synthetic images together: they help — ${esc(v.reason)}. <a href="#evaluate">Does it help?</a></div>`;
+  const caveat = good.length ? ` A class that reads good above (${good.map((x) => `<b>${esc(x.label)}</b>`).join(', ')}) gained on its own figures; the set did not, and may have cost another class: see each class's line there.` : '';
+  return `<div class="verdict bad">evaluate, the delivered synthetic images together: they do not help — ${esc(v.reason)}.${caveat} <a href="#evaluate">Does it help?</a></div>`;
 }
 
 /**
@@ -200,7 +214,7 @@ function verdicts(d: ReportData): string {
     many ? `<details class="class-verdict"><summary><b>${esc(v.label)}</b> ${badge(v.verdict)}${v.withheld ? ' not delivered' : ''}</summary>${checks(v)}</details>` : `<h3>${esc(v.label)} ${badge(v.verdict)}</h3>${checks(v)}`,
   );
   const counts = many ? `<p>${d.verdicts.length} classes: ${(['good', 'doubtful', 'poor'] as const).map((x) => `${d.verdicts.filter((v) => v.verdict === x).length} ${x}`).join(', ')}; open a class for its figures.</p>` : '';
-  return `<section id="verdict"><h2>Verdict per class</h2>${counts}<p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: the best a generator could score), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected; once evaluate has run, FID and the coverage of its test folder (as many kept images against as many real ones) replace the run's own FID and KID, and its real-data classifier says how often it recognises the kept images as their class, against the class's test images. <b>good</b> needs every one of them measured and close, FID, KID, coverage and the label check from at least ${VERDICT_LIMITS.minHeldOut} held-out or test images (from fewer they read better than they are, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
+  return `<section id="verdict"><h2>Verdict per class</h2>${counts}<p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: what the class's own real images score; FID reads lower the more images it is measured on, so a kept set larger than the class's real images can read below its floor), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected; once evaluate has run, FID and the coverage of its test folder (as many kept images against as many real ones) replace the run's own FID and KID, and its real-data classifier says how often it recognises the kept images as their class, against the class's test images. <b>good</b> needs every one of them measured and close, FID, KID, coverage and the label check from at least ${VERDICT_LIMITS.minHeldOut} held-out or test images (from fewer they read better than they are, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;
 }
 
 function guard(s: SummaryLike | null): string {
@@ -210,7 +224,13 @@ function guard(s: SummaryLike | null): string {
   const how = [gd.mode ? esc(gd.mode) : '', gd.seeds?.length && gd.steps ? `${gd.seeds.length} classifier seeds of ${gd.steps} steps each` : '', typeof gd.classifiers === 'number' ? `${gd.classifiers} classifiers trained${gd.threads && gd.threads.count > 1 ? `, ${gd.threads.count} at a time` : ''}` : '', gd.screen === 'together' ? 'the scarce classes judged side by side, not each alone (guard.screen: together)' : ''].filter(Boolean).join('; ');
   return `<h3 id="guard">Do-no-harm guard${how ? ` (${how})` : ''}</h3>${table(
     ['class', 'decision', 'with synthetic', 'without', 'reason'],
-    gd.perClass.map((c) => [esc(c.label), c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : '<span class="ok">kept</span>', show(c.withSynthetic), show(c.without), esc(c.reason ?? '')]),
+    gd.perClass.map((c) => [
+      esc(c.label),
+      c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : c.helps === false ? '<span class="warn">kept, though no gain (warn)</span>' : '<span class="ok">kept</span>',
+      show(c.withSynthetic),
+      show(c.without),
+      esc(c.reason ?? ''),
+    ]),
     1,
     [4],
   )}${together(gd.rounds ?? [], gd.mode)}`;
@@ -384,7 +404,7 @@ function training(d: ReportData): string {
     const p = constant(pts('p'));
     const fids = fidSeries(records);
     const divs = diversitySeries(records);
-    const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? `FID was not measured during training (the per-class FID of the kept images is under Quality)${divs.length ? '; the per-class sample diversity, measured at every sample step, shows collapse over time' : ''}.` : '']
+    const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? `FID was not measured during training (the per-class FID of the kept images is under Quality)${divs.length ? '; the per-class sample diversity, measured at every sample step, shows whether a class collapses over time (≪ 1)' : ''}.` : '']
       .filter(Boolean)
       .join(' ');
     return `<h3>${esc(job)}</h3><div class="row">
@@ -425,7 +445,8 @@ function evaluation(e: EvaluationResult | null): string {
   return `<section id="evaluate"><h2>Does it help? (evaluate)</h2>
 ${v ? `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic images help' : 'The synthetic images do not help: do not train on them'}</b> — ${esc(v.reason)}</div>` : ''}
 ${[...asWrittenLines(e), ...(v ? [insteadLine(e)].filter((l): l is string => l !== null) : [])].map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
-<div class="verdict ${good ? 'good' : 'bad'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${good ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} (spread ± ${e.gainStd.toFixed(1)}).</div>
+<div class="verdict ${good ? 'good' : e.gain < 0 ? 'bad' : 'neutral'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${e.gain >= 0 ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length === 1 ? 'one seed (no spread to show)' : `${e.seeds.length} seeds (spread ± ${e.gainStd.toFixed(1)})`}.</div>
+${[...perClassLines(e), ...vsOversampleLines(e), ...confusionLines(e)].map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
 ${table(t.head, t.rows)}
 <p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}${leftOutText(e)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;
 }
@@ -442,7 +463,7 @@ function facts(d: ReportData): string {
       'decode',
       s?.decode ? esc(`${s.decode.size}×${s.decode.size}×${s.decode.channels}, fit ${s.decode.fit ?? '–'}, kernel ${s.decode.kernel ?? '–'}${s.decode.sharp ? `, sharp ${s.decode.sharp}` : ''}${s.decode.auto ? ` (${s.decode.auto})` : ''}${s.decode.cached !== undefined ? `; ${s.decode.cached} from cache, ${s.decode.decoded} decoded` : ''}`) : '–',
     ],
-    ['training', s?.imported ? esc(`no GAN trained: candidates imported from ${s.imported.from} (generate.from)${s.imported.classes ? `: ${s.imported.classes.map((c) => `${c.label} ${c.candidates}`).join(', ')}` : ''}`) : s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''})${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
+    ['training', s?.imported ? esc(`no GAN trained: candidates imported from ${s.imported.from} (generate.from)${s.imported.classes ? `: ${s.imported.classes.map((c) => `${c.label} ${c.candidates}`).join(', ')}` : ''}`) : s?.incremental?.train === 'reused' ? esc(`none in this run: the models of an earlier run of this folder were reused (${s.train?.steps ?? '–'} steps; a change after training only re-filters); the training charts below are that run's`) : s?.train ? esc(`${s.train.steps ?? 0} steps in ${secs(s.train.seconds)} (${f(s.train.imgPerSec, 0)} img/s${(s.train.workers ?? 1) > 1 ? ` on ${s.train.workers} threads` : ''})${s.train.failed?.length ? `; failed: ${s.train.failed.map((x) => `${x.job} (${x.reason})`).join(', ')}` : ''}`) : '–'],
     ['durations', Object.entries(dur).map(([k, v]) => `${esc(k)} ${secs(v)}`).join(' · ') || '–'],
     ['peak memory', s?.peakRssMB !== undefined ? `${f(s.peakRssMB, 0)} MB resident` : '–'],
   ];

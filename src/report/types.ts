@@ -31,6 +31,8 @@ export interface SummaryLike {
   duplicates?: Duplicates;
   /** generate.from: where the candidates were imported from (no GAN trained); null or absent otherwise. */
   imported?: { from: string; classes?: { label: string; found: number; candidates: number }[] } | null;
+  /** How this run came by its models: trained now, reused from an earlier run of the folder, or none. */
+  incremental?: { train?: 'trained' | 'reused' | 'none'; upToDate?: boolean };
   /** The do-no-harm guard's per-class decision (when the run had one). */
   guard?: {
     mode?: string;
@@ -69,7 +71,7 @@ export interface SynthesisLike {
     fid: number | null;
     kid: number | null;
     kidStd?: number | null;
-    /** The class's real training images against held-out real ones, same features: the best a generator could score. */
+    /** The class's real training images against held-out real ones, same features: what the class's own real images score (not a bound: FID reads lower from more images, so a larger kept set can read below it). */
     fidFloor?: number | null;
     kidFloor?: number | null;
     /** The kept images' spread ÷ the class's real images' (same features; metrics/spread.ts). */

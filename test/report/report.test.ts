@@ -391,5 +391,37 @@ describe('renderReport', () => {
       }),
     );
     expect(tuned).toContain('<div class="verdict neutral">the manifest as written (its labels and weights, every synthetic image it lists) read 25.0 % scarce recall on that split against 50.0 %');
+    // A gain that is not confident is still a gain: "above" (it said "below" for every result that did not
+    // help), in a neutral box; one seed has no spread to show.
+    const level = renderReport(data({ evaluation: { ...evaluation, gain: 1.8, gainStd: 0, seeds: [0], verdict: { helps: false, reason: 'one seed gives no confidence interval' } } }));
+    expect(level).toContain('<div class="verdict neutral">Mean recall on the scarce classes');
+    expect(level).toContain('1.8 points above');
+    expect(level).not.toContain('points below');
+    expect(level).toContain('over one seed (no spread to show)');
+    expect(renderReport(data({ evaluation: { ...evaluation, gain: -2, verdict: { helps: false, reason: 'below' } } }))).toContain('<b>2.0 points below</b>');
+    // Each scarce class's paired difference, as the console prints it: a loss on one class shows.
+    const withRecall = evaluation.rows.map((r) => (r.name === 'synthetic' ? { ...r, vsBest: { ...r.vsBest, recall: { coat: { mean: -9.6, low: -12.1, high: -7.1 } } } } : r));
+    const perClass = renderReport(data({ evaluation: { ...evaluation, rows: withRecall } }));
+    expect(perClass).toContain('<div class="verdict neutral">synthetic − class-weight, recall per scarce class in points (paired over seeds, 95 % CI): coat -9.6 [-12.1, -7.1]</div>');
+    // The set's verdict stands beside the per-class line at the top of the page.
+    expect(noHelp).toContain('<div class="verdict bad">evaluate, the delivered synthetic images together: they do not help — not above 0.');
+    expect(html).toContain('<div class="verdict good">evaluate, the delivered synthetic images together: they help — scarce recall +5.0 points');
+  });
+
+  it("says a run that reused an earlier run's models trained nothing, and marks a class kept under warn without a gain", () => {
+    const base = data();
+    const html = renderReport({
+      ...base,
+      summary: {
+        ...base.summary!,
+        train: { steps: 1000, seconds: 0.3, imgPerSec: 0 },
+        incremental: { train: 'reused', upToDate: false },
+        guard: { mode: 'warn', perClass: [{ label: HOSTILE, decision: 'kept', helps: false, withSynthetic: 0.2, without: 0.3, reason: 'no gain' }] },
+      },
+    });
+    expect(html).toContain('none in this run: the models of an earlier run of this folder were reused (1000 steps');
+    expect(html).not.toContain('1000 steps in');
+    expect(html).toContain('<span class="warn">kept, though no gain (warn)</span>');
+    expect(html).not.toContain('<span class="ok">kept</span>');
   });
 });
