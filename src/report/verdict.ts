@@ -77,6 +77,12 @@ export const VERDICT_LIMITS = {
   labelPoor: 0.5,
   /** … below this `doubtful`. */
   labelGood: 0.8,
+  /**
+   * Above this the kept images are recognised more often than the class's own test images: still `good` for
+   * the label, but said so — they are more typical of the class than real ones (the filters keep what the
+   * classifier is sure of), which coverage measures.
+   */
+  labelMore: 1.2,
   /** Where the classifier recognises fewer of the class's own test images than this, it cannot judge its kept ones. */
   labelMinRecall: 0.2,
   /** Share of candidates the quality filters rejected (near-copy, label, DRS; not the ranking's surplus). */
@@ -174,7 +180,9 @@ function grade(x: number, good: number, poor: number): Verdict {
 function heldOutLimit(check: Check, n: number | null | undefined, kind: 'held-out' | 'test' = 'held-out'): Check {
   if (!finite(n)) return check;
   const figure = `${check.figure} on ${n} ${kind} image${n === 1 ? '' : 's'}`;
-  if (check.verdict !== 'good' || n >= VERDICT_LIMITS.minHeldOut) return { ...check, figure };
+  if (n >= VERDICT_LIMITS.minHeldOut || check.verdict === 'poor' || check.verdict === null) return { ...check, figure };
+  // The bias is towards good, so a doubtful reading stands — but may hide a poor one.
+  if (check.verdict === 'doubtful') return { ...check, figure, why: `${check.why}; from ${n} ${kind} image${n === 1 ? '' : 's'} the figure reads better than it is, so the class may be poor` };
   return {
     ...check,
     figure,
@@ -280,7 +288,12 @@ function labelCheck(c: ClassFigures): Check | null {
   const r = a.kept / a.test;
   if (r < L.labelPoor) return { name: 'label', verdict: 'poor', figure, why: `under ${L.labelPoor} × its test images' rate: most kept images look like another class` };
   if (r < L.labelGood) return { name: 'label', verdict: 'doubtful', figure, why: `under ${L.labelGood} × its test images' rate` };
-  return { name: 'label', verdict: 'good', figure, why: 'recognised as the class about as often as its real test images' };
+  return {
+    name: 'label',
+    verdict: 'good',
+    figure,
+    why: r > L.labelMore ? `recognised as the class ${r.toFixed(1)} × as often as its real test images: more typical of it than real ones are (coverage says how much of the class they span)` : 'recognised as the class about as often as its real test images',
+  };
 }
 
 function rejectedCheck(c: ClassFigures): Check | null {
@@ -324,11 +337,13 @@ function evaluateCheck(e: NonNullable<ClassFigures['evaluate']>): Check {
   const high = e.classCi?.high;
   const interval = finite(low) && finite(high) ? ` [${pt(low)}, ${pt(high)}]` : '';
   const figure = `recall ${pt(g)}${interval} pt with synthetic`;
-  if (g < 0) return { name: 'evaluate', verdict: 'poor', figure, why: e.reason };
+  // The class's own reading first; the run-wide verdict (the scarce classes together) after it.
+  const together = `the scarce classes together: ${e.helps ? 'help' : 'do not help'} (${e.reason})`;
+  if (g < 0) return { name: 'evaluate', verdict: 'poor', figure, why: `the class's recall fell with its synthetic images; ${together}` };
   // An evaluate.json written before per-class intervals: the point gain is all there is.
-  if (!e.classCi) return { name: 'evaluate', verdict: 'good', figure, why: e.reason };
-  if (!finite(low)) return { name: 'evaluate', verdict: 'doubtful', figure, why: `one classifier seed gives no interval, so a gain cannot be told from noise (evaluate --seeds 5); ${e.reason}` };
-  if (low > 0) return { name: 'evaluate', verdict: 'good', figure, why: e.reason };
+  if (!e.classCi) return { name: 'evaluate', verdict: 'good', figure, why: `the class's recall rose with its synthetic images (no interval recorded); ${together}` };
+  if (!finite(low)) return { name: 'evaluate', verdict: 'doubtful', figure, why: `one classifier seed gives no interval, so a gain cannot be told from noise (evaluate --seeds 5); ${together}` };
+  if (low > 0) return { name: 'evaluate', verdict: 'good', figure, why: `the class's recall rose with confidence (its 95 % interval is above 0); ${together}` };
   return { name: 'evaluate', verdict: 'doubtful', figure, why: `level: the class's 95 % interval spans 0, so oversampling or class weights do as well on this evidence; ${e.reason}` };
 }
 
@@ -396,7 +411,7 @@ function advice(v: Verdict, checks: Check[], withheld: boolean, imported: { fewH
         ? ', or bring candidates closer to the class (generate.from)'
         : imported.fewHeldOut
           ? '. With generate.from, a larger train.validation costs nothing delivered and lets the guard see a real gain (on fmnist-lt, 5 held-out images per class kept none of 900 new real images per class; 15, the default here, kept coats and pullovers in one run and coats and shirts in another: +5.0 and +3.0 points of scarce recall on the test folder)'
-          : '. On its held-out images they did no better than the real images listed again; other candidates may'
+          : ". The guard could not confirm a gain on the held-out images by all of its rules (its reason is above); other candidates may"
       : looks
         ? ', or change the training (train.steps, train.lrG, train.lrD) and rerun'
         : '. Longer GAN training did not turn images like these into a gain on the bench; more real images of the class did';

@@ -95,7 +95,7 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   // Imported candidates (generate.from): no GAN was trained, so the advice names no training.
   ['imported, guard fell back: a larger hold-out, which costs nothing here', { imported: true, guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /^(?![\s\S]*(GAN training|change the training))Not delivered: [\s\S]*With generate\.from, a larger train\.validation costs nothing delivered/],
   ['guard fell back on images that helped the class alone, not the scarce classes together', { imported: true, guard: { decision: 'fallback', helps: false, helpsAlone: true, reason: 'no gain together', heldOut: 15 } }, 'poor', /^(?![\s\S]*(larger train\.validation|did no better))Not delivered: guard fell back \(synthetic images not used\): they helped the class alone, not the scarce classes together \(no gain together\)\. [\s\S]*The scarce classes together did not gain with them: what they added to this class was taken from the other scarce classes [\s\S]*or was too small to show over all of them/],
-  ['imported, guard fell back on enough held-out images: no advice to hold out more', { imported: true, guard: { decision: 'fallback', reason: 'no gain', heldOut: 15 } }, 'poor', /^(?![\s\S]*larger train\.validation)Not delivered: [\s\S]*did no better than the real images listed again; other candidates may\. /],
+  ['imported, guard fell back on enough held-out images: no advice to hold out more', { imported: true, guard: { decision: 'fallback', reason: 'no gain', heldOut: 15 } }, 'poor', /^(?![\s\S]*larger train\.validation)Not delivered: [\s\S]*could not confirm a gain on the held-out images by all of its rules \(its reason is above\); other candidates may\. /],
   ['imported, images unlike the class: other candidates, not other training', { imported: true, structure: { kept: 0.03, real: 0.86 } }, 'poor', /^(?![\s\S]*change the training)[\s\S]*or bring candidates closer to the class \(generate\.from\)\./],
   ['imported, none for the class: said so', { imported: true, candidates: 0, kept: 0, fid: null, kid: null }, 'poor', /FID not measured \(no candidates for the class\)/],
 ];
@@ -105,6 +105,21 @@ describe('judgeClass', () => {
     const v = judgeClass({ ...GOOD, ...over });
     expect(v.verdict).toBe(verdict);
     if (text) expect(`${v.advice} ${verdictLine(v)}`).toMatch(text);
+  });
+
+  it("gives each check's own reason: the class's evaluate reading, the label rate's direction, a doubtful figure from few images", () => {
+    const why = (over: Partial<ClassFigures>, name: string) => judgeClass({ ...GOOD, ...over }).checks.find((k) => k.name === name)!.why;
+    // A class that gained with confidence is good for its own reason, not the run's "not above 0".
+    expect(why({ evaluate: { helps: false, reason: 'not above 0', classGain: 9.8, classCi: { low: 2.4, high: 17.2 } } }, 'evaluate')).toBe(
+      "the class's recall rose with confidence (its 95 % interval is above 0); the scarce classes together: do not help (not above 0)",
+    );
+    expect(why({ evaluate: { helps: true, reason: '+4 points', classGain: -2 } }, 'evaluate')).toMatch(/^the class's recall fell with its synthetic images; the scarce classes together: help \(\+4 points\)$/);
+    // Recognised far more often than the class's own test images: said, not "about as often".
+    expect(why({ assigned: { kept: 1, test: 0.37, n: 1000 } }, 'label')).toMatch(/^recognised as the class 2\.7 × as often as its real test images: more typical/);
+    expect(why({ assigned: { kept: 0.6, test: 0.7, n: 1000 } }, 'label')).toBe('recognised as the class about as often as its real test images');
+    // A doubtful FID from 5 held-out images may hide a poor one.
+    expect(why({ heldOut: 5, fid: 50 }, 'FID')).toMatch(/from 5 held-out images the figure reads better than it is, so the class may be poor$/);
+    expect(why({ heldOut: 50, fid: 50 }, 'FID')).not.toMatch(/may be poor/);
   });
 
   it('says once that figures from too few images cannot vouch, per count; each check keeps its own reason', () => {
