@@ -156,10 +156,12 @@ describe('verdictOf', () => {
     ['CI straddles 0', d(2, -1, 5), 0.81, false, /not above 0 with 95 % confidence/],
     ['balanced accuracy below', d(4, 1, 7), 0.79, false, /balanced accuracy 79\.0 % vs 80\.0 % of oversample: below/],
     ['both fail, both said', d(-3, -6, 0), 0.7, false, /confidence.*; balanced accuracy/],
-    ['one seed', d(4, NaN, NaN), 0.9, false, /one seed/],
+    ['one seed', d(4, NaN, NaN), 0.9, false, /^one seed gives no confidence interval \(use --seeds ≥ 2\)$/, 1],
+    // Five seeds without an interval: no scarce class had test images (its recall is NaN), not one seed.
+    ['no scarce-class test images', d(NaN, NaN, NaN), 0.9, false, /^no confidence interval over the 5 seeds: the test folder holds no image of a scarce class/],
     ['below by less than one decimal shows two', d(0.1, -0.7, 0.9), 0.7996, false, /balanced accuracy 79\.96 % vs 80\.00 % of oversample: below/],
-  ])('%s', (_n, vsBest, ba, helps, reason) => {
-    const v = verdictOf({ balancedAccuracy: ba, vsBest }, best, 5);
+  ])('%s', (_n, vsBest, ba, helps, reason, n = 5) => {
+    const v = verdictOf({ balancedAccuracy: ba, vsBest }, best, n);
     expect(v.helps).toBe(helps);
     expect(v.reason).toMatch(reason);
   });
