@@ -13,6 +13,8 @@
  * `--native ''` leaves them out; skipped with the reason where the addon or OpenBLAS is missing).
  *
  * Figures (ratio > 1 means gan-augment is faster / leaner):
+ *   classifier      img/s, Adam steps of evaluate's classifier (the guard's too) — wasm ×1, and native on one
+ *                   BLAS thread as `classifier-native` — vs the same network and optimiser in PyTorch, 1 thread
  *   train           img/s, default cDCGAN 28×28×1, batch 64, one D + one G step — vs PyTorch at its
  *                   fastest thread count (1 or 2), same architecture and optimiser
  *   train-threads   the same on the opt-in threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2)
@@ -52,7 +54,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['train', 'train-threads', 'train-defaults', 'train-small', 'train-busy', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
+const ALL = ['classifier', 'train', 'train-threads', 'train-defaults', 'train-small', 'train-busy', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -238,6 +240,22 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
     for (const n of natives) if (res[n.key]) figure(`train-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path ${n.label}; ${d(n.key)}${cpuNote(res, n.key)}`);
     if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
     if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
+  });
+}
+
+if (want('classifier')) {
+  await section('classifier', async () => {
+    // Every classifier (the guard's, evaluate's, the feature classifier) trains on one thread.
+    const sides = [{ key: 'tfjs', run: () => tfjs.ask({ cmd: 'classifier', iters: 60 }) }];
+    const one = natives.find((n) => n.key === 'native1');
+    if (one) sides.push({ key: 'native1', run: () => one.w.ask({ cmd: 'classifier', iters: 60 }) });
+    if (py) sides.push({ key: 'torch1', run: () => py.ask({ cmd: 'classifier', threads: 1, iters: 60 }) });
+    const res = await trainRounds('classifier', sides);
+    const ref = res.torch1 ? { value: res.torch1.median, label: `PyTorch ${torch.version} 1 thread` } : { value: null, label: 'PyTorch (skipped)' };
+    const d = (k) => `median of ${res[k].all.length}: ${res[k].all.map((v) => v.toFixed(0)).join(' ')}; PyTorch ${res.torch1 ? res.torch1.all.map((v) => v.toFixed(0)).join(' ') : 'skipped'}`;
+    const what = "evaluate's classifier (convs 16/32/64 on 28×28×1), Adam steps of batch 64";
+    figure('classifier', res.tfjs.median, 'img/s', ref.value, ref.label, `${what}, path wasm ×1; ${d('tfjs')}${cpuNote(res, 'tfjs')}`);
+    if (res.native1) figure('classifier-native', res.native1.median, 'img/s', ref.value, ref.label, `${what}, path ${one.label}; ${d('native1')}${cpuNote(res, 'native1')}`);
   });
 }
 

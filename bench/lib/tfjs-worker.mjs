@@ -12,6 +12,8 @@
  *   {"cmd":"generate","count":2560,"out":DIR,"size":28,"channels":1,"genBatch":256}
  *                                                          -> {"imgPerSec":…,"seconds":…,"modelSeconds":…}
  *   {"cmd":"tensors","steps":[10,1000]}                   -> {"counts":{"10":n,"1000":m}} (small model)
+ *   {"cmd":"classifier","iters":60}                        -> as train: evaluate's classifier (convs 16/32/64,
+ *                                                             batch 64, 28×28×1), one Adam step an iteration
  *   {"cmd":"rss"}                                          -> {"maxRssMB":…}
  */
 import { createInterface } from 'node:readline';
@@ -135,7 +137,44 @@ async function tensors(req) {
   return { counts, numBytes: tf.memory().numBytes };
 }
 
+const classifiers = new Map();
+/**
+ * Adam steps of evaluate's classifier (src/classifier; the guard trains the same one) on a fixed batch of
+ * 28×28 images: what the guard and `evaluate` spend their time on. The step and optimiser are the
+ * product's (`trainStep`, `classifierOptimizer`).
+ */
+async function classifier(req) {
+  const { buildClassifier } = await dist('classifier/model.js');
+  const { trainStep, classifierOptimizer } = await dist('classifier/train.js');
+  const size = req.size ?? 28;
+  const channels = req.channels ?? 1;
+  const batch = req.batch ?? 64;
+  const key = `${size}x${channels}x${batch}`;
+  if (!classifiers.has(key)) {
+    const c = buildClassifier({ size, channels, numClasses: 10, widths: [16, 32, 64], seed: 1 });
+    const opt = classifierOptimizer(2e-3);
+    const images = Float32Array.from({ length: batch * size * size * channels }, (_, i) => Math.sin(i * 0.37));
+    const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
+    for (let i = 0; i < 20; i++) trainStep(c, opt, images, labels);
+    classifiers.set(key, { c, opt, images, labels });
+  }
+  const st = classifiers.get(key);
+  const ms = [];
+  const cpuMs = [];
+  for (let i = 0; i < (req.iters ?? 60); i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    trainStep(st.c, st.opt, st.images, st.labels);
+    ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
+  }
+  const med = median(ms);
+  return { msPerIter: ms, medianMs: med, imgPerSec: batch / (med / 1000), cpuMsPerIter: cpuMs, imgPerCpuSec: batch / (median(cpuMs) / 1000) };
+}
+
 const handlers = {
+  classifier,
   info: async () => ({ backend: p.select.describeBackend(info), name: info.name, details: info.details }),
   train,
   generate,

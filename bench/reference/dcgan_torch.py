@@ -278,6 +278,31 @@ class TrainState:
         return ld.item(), lg.item()
 
 
+class ClassifierState:
+    """gan-augment's classifier (src/classifier/model.ts: conv 3×3 stride 2 + ReLU at 16, 32, 64 channels,
+    global average pool, dense), Adam at 2e-3, one fixed batch: the same work per step as the tfjs side."""
+
+    def __init__(self, size, channels, batch, seed=0):
+        torch.manual_seed(seed)
+        layers, c = [], channels
+        for w in (16, 32, 64):
+            layers += [nn.Conv2d(c, w, 3, 2, 1), nn.ReLU()]
+            c = w
+        self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, NUM_CLASSES))
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=2e-3)
+        self.loss = nn.CrossEntropyLoss()
+        self.x = torch.rand(batch, channels, size, size) * 2 - 1
+        self.y = torch.arange(batch) % NUM_CLASSES
+        self.B = batch
+
+    def iteration(self):
+        self.opt.zero_grad(set_to_none=True)
+        loss = self.loss(self.net(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
 def serve(args):
     """JSON-lines server for bench/run.mjs, so PyTorch and tfjs can take turns in one run (A B A B ...)
     without paying process start-up and warm-up each turn. One request per stdin line, one JSON reply
@@ -286,6 +311,7 @@ def serve(args):
           -> {"msPerIter":[...], "imgPerSec":<median>}  (the first request for a shape also warms up)
       {"cmd":"generate","threads":1,"count":2560,"out":DIR,"size":28,"channels":1}
           -> the same JSON as --mode generate
+      {"cmd":"classifier","threads":1,"iters":60} -> as train, for gan-augment's classifier (Adam steps)
       {"cmd":"rss"} -> {"maxRssMB": ...}
     """
     import resource
@@ -299,10 +325,10 @@ def serve(args):
         try:
             if "threads" in req:
                 torch.set_num_threads(int(req["threads"]))
-            if cmd == "train":
-                key = (req.get("size", 28), req.get("channels", 1), req.get("batch", 64))
+            if cmd in ("train", "classifier"):
+                key = (cmd, req.get("size", 28), req.get("channels", 1), req.get("batch", 64))
                 if key not in states:
-                    states[key] = TrainState(*key, seed=args.seed)
+                    states[key] = (TrainState if cmd == "train" else ClassifierState)(*key[1:], seed=args.seed)
                     for _ in range(int(req.get("warmup", 3))):
                         states[key].iteration()
                 st = states[key]

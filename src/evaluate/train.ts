@@ -4,10 +4,9 @@
  * per-class loss weight. Everything random comes from the seed: the same arm, data and seed give the
  * same classifier.
  */
-import * as tf from '@tensorflow/tfjs';
 import { buildClassifier, disposeClassifier, type Classifier } from '../classifier/model.js';
 import { predictLogits } from '../classifier/predict.js';
-import { shiftBatch, trainStep } from '../classifier/train.js';
+import { classifierOptimizer, shiftBatch, trainStep } from '../classifier/train.js';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { EVALUATE_DEFAULTS } from '../config/defaults.js';
 import { InterruptedError } from '../errors.js';
@@ -52,7 +51,7 @@ export async function trainArm(
   const { size, channels, numClasses } = data;
   const c = buildClassifier({ size, channels, numClasses, widths: settings.widths, seed });
   const rng = new Rng((seed ^ 0x2545f491) >>> 0);
-  const opt = tf.train.adam(settings.lr);
+  const opt = classifierOptimizer(settings.lr);
   const per = size * size * channels;
   const b = settings.batchSize;
   const images = new Float32Array(b * per);
