@@ -467,7 +467,7 @@ function facts(d: ReportData): string {
     ['durations', Object.entries(dur).map(([k, v]) => `${esc(k)} ${secs(v)}`).join(' · ') || '–'],
     ['peak memory', s?.peakRssMB !== undefined ? `${f(s.peakRssMB, 0)} MB resident` : '–'],
   ];
-  const cfg = d.config ? `<details><summary>Resolved config</summary><pre>${esc(stringify(d.config))}</pre></details>` : '<p class="note">Resolved config not found (no saved model).</p>';
+  const cfg = d.config ? `<details><summary>Resolved config</summary><pre>${esc(stringify(d.config))}</pre></details>` : '<p class="note">Resolved config not found (no saved model, no state.json).</p>';
   return `<section id="facts"><h2>Run facts</h2>${table(null, rows.map(([k, v]) => [esc(k), v]), 2)}${cfg}</section>`;
 }
 

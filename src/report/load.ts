@@ -291,8 +291,14 @@ async function findHeldOut(input: string | undefined): Promise<string | null> {
   return null;
 }
 
-/** Finds the resolved config: given, or from the saved generator's model.json. */
+/**
+ * Finds the resolved config of the folder's last run: state.json's, which every run writes — a rerun that
+ * only re-filtered with changed settings included, where the saved generator still carries the config that
+ * trained it — else the saved generator's (a folder from before state.json kept a config).
+ */
 async function findConfig(out: string): Promise<Record<string, unknown> | null> {
+  const state = await readJson<{ config?: Record<string, unknown> }>(outLayout(out).state);
+  if (state?.config) return state.config;
   for (const f of (await fg(OUT_GLOBS.generatorModels, { cwd: out })).sort()) {
     const m = await readJson<{ meta?: { config?: Record<string, unknown> } }>(path.join(out, f));
     if (m?.meta?.config) return m.meta.config;
