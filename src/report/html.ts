@@ -12,6 +12,7 @@ import { capitalised } from '../util/text.js';
 import { shellQuote } from '../util/shell.js';
 import { binnedHistogram, esc, histogram, lineChart, PALETTE, stackedBars } from './svg.js';
 import { translationsSection } from './translations.js';
+import type { SoftDelivery } from './soft-labels.js';
 import type { ClassView, ReportData, SummaryLike, Thumb, TrainingLine } from './types.js';
 import { CLASSES_IN_FULL } from '../config/defaults.js';
 import { VERDICT_LIMITS, type ClassVerdict, type Verdict } from './verdict.js';
@@ -257,7 +258,8 @@ function together(rounds: readonly { classes?: string[]; helps?: boolean; reason
     .join('')}`;
 }
 
-function balance(s: SummaryLike | null): string {
+function balance(d: ReportData): string {
+  const s = d.summary;
   const classes = s?.classes ?? [];
   if (classes.length === 0) return `<section id="balance"><h2>Class balance</h2><p class="note">No class counts (summary.json missing).</p></section>`;
   const chart = stackedBars({
@@ -268,7 +270,17 @@ function balance(s: SummaryLike | null): string {
     markerName: 'target',
   });
   const rows = classes.map((c) => [esc(c.label), c.before, c.target, c.deficit, c.synthetic, c.oversampled ?? 0, c.after, c.after < c.target ? `<span class="bad">${c.target - c.after}</span>` : '0']);
-  return `<section id="balance"><h2>Class balance before and after</h2><div class="row">${chart}${table(['class', 'before', 'target', 'deficit', 'synthetic', 'oversampled', 'after', 'short'], rows)}</div></section>`;
+  return `<section id="balance"><h2>Class balance before and after</h2><div class="row">${chart}${table(['class', 'before', 'target', 'deficit', 'synthetic', 'oversampled', 'after', 'short'], rows)}</div>${softNote(d.softLabels ?? [])}</section>`;
+}
+
+/** Under soft labels the synthetic count overstates what a training that follows the manifest gets: said per class. */
+function softNote(soft: readonly SoftDelivery[]): string {
+  if (soft.length === 0) return '';
+  const per = soft.map((c) => {
+    const to = c.to.length ? `: ${c.to.map(([l, n]) => `${esc(l)} ${n}`).join(', ')}` : '';
+    return `<b>${esc(c.label)}</b> ${f(c.weight, 1)} of ${c.images} (${c.elsewhere} mostly another class${to})`;
+  });
+  return `<div class="verdict neutral">The synthetic images are delivered with soft labels and weights (deliver.labels: soft): a training that follows the manifest's <code>weight</code> and <code>softLabel</code> counts them as less than their number, and learns another class from those its teacher puts mostly elsewhere. Their weight summed against their count: ${per.join('; ')}.</div>`;
 }
 
 function quality(d: ReportData): string {
@@ -481,7 +493,7 @@ export function renderReport(d: ReportData): string {
 <body><main>
 ${header(d)}${notes}
 ${verdicts(d)}
-${balance(d.summary)}
+${balance(d)}
 ${quality(d)}
 ${classes(d)}
 ${translationsSection(d.translations ?? [], d.size ? Math.max(32, Math.min(96, Math.max(1, Math.round(56 / d.size)) * d.size)) : 56)}

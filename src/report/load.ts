@@ -4,6 +4,7 @@
  * sample of the images, decoded and inlined as PNG data URIs. Whatever is missing is left out and
  * noted; the report renders what exists.
  */
+import { softDelivery } from './soft-labels.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -497,6 +498,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
     // Where no held-out folder sits beside the input, an earlier evaluation's test folder is the one to use again.
     evaluateCommand: evaluateCommand(path.resolve(out), heldOut ?? stale?.test ?? null, process.cwd()),
     ...(translated.views.length ? { translations: translated.views } : {}),
+    softLabels: softDelivery(entries),
   };
 }
 

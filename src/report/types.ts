@@ -3,6 +3,7 @@ import type { Duplicates } from '../dataset/duplicates.js';
 import type { EvaluationResult } from '../evaluate/types.js';
 import type { TranslationView } from './translations.js';
 import type { ClassVerdict } from './verdict.js';
+import type { SoftDelivery } from './soft-labels.js';
 
 /** The parts of summary.json the report uses; every field optional. */
 export interface SummaryLike {
@@ -166,6 +167,8 @@ export interface ReportData {
   heldOut: string | null;
   /** The exact `evaluate` command for this run. */
   evaluateCommand: string;
+  /** Per class, what the delivered synthetic images' soft labels and weights make of them (none under hard labels). */
+  softLabels?: SoftDelivery[];
 }
 
 /** A histogram of discriminator logits over every candidate of a class, kept and rejected apart. */

@@ -424,4 +424,11 @@ describe('renderReport', () => {
     expect(html).toContain('<span class="warn">kept, though no gain (warn)</span>');
     expect(html).not.toContain('<span class="ok">kept</span>');
   });
+
+  it('says, under soft labels, what the synthetic images weigh against their count', () => {
+    const soft = renderReport(data({ softLabels: [{ label: 'shirt', images: 45, weight: 16.3, elsewhere: 26, to: [['t-shirt', 18], ['pullover', 6], ['sandal', 2]] }] }));
+    expect(soft).toContain('deliver.labels: soft');
+    expect(soft).toContain('<b>shirt</b> 16.3 of 45 (26 mostly another class: t-shirt 18, pullover 6, sandal 2)');
+    expect(renderReport(data({ softLabels: [] }))).not.toContain('deliver.labels: soft');
+  });
 });
