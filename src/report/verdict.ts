@@ -224,6 +224,18 @@ function kidCheck(c: ClassFigures): Check | null {
 }
 
 /**
+ * `x` to two decimals, or more where two would print a limit it is not (0.3979 as "0.40" beside "below
+ * 0.4"), so the figure never reads as the other side of the line its verdict drew.
+ */
+export function againstLimits(x: number, limits: readonly number[]): string {
+  for (let d = 2; d < 5; d++) {
+    const shown = Number(x.toFixed(d));
+    if (!limits.some((l) => l !== x && shown === l)) return x.toFixed(d);
+  }
+  return x.toFixed(5);
+}
+
+/**
  * Diversity, judged on the kept images' spread when it was measured (what a user trains on), else on the
  * generator's samples during training. The generator's figure is still shown beside the kept one: a
  * varied generator whose kept set is narrow points at selection, a narrow generator at training.
@@ -234,7 +246,8 @@ function diversityCheck(c: ClassFigures): Check {
   if (!kept && !finite(c.diversity)) return { name: 'diversity', verdict: null, figure: 'diversity not measured', why: 'neither the kept images\' spread nor train/metrics.jsonl\'s diversity was recorded for this class' };
   const d = kept ? c.spread! : c.diversity!;
   const gen = finite(c.diversity) ? `; the generator's samples in training ${c.diversity.toFixed(2)} ×` : '';
-  const figure = kept ? `kept images' spread ${d.toFixed(2)} × the real images' (features${gen})` : `generator's sample diversity ${d.toFixed(2)} × the real images' (kept images' spread not measured)`;
+  const shown = againstLimits(d, [L.diversityPoor, L.diversityGood, L.diversityHigh]);
+  const figure = kept ? `kept images' spread ${shown} × the real images' (features${gen})` : `generator's sample diversity ${shown} × the real images' (kept images' spread not measured)`;
   const who = kept ? 'the kept images' : 'the generator\'s samples';
   if (d < L.diversityPoor) return { name: 'diversity', verdict: 'poor', figure, why: `below ${L.diversityPoor}: ${who} are a few images over and over` };
   if (d < L.diversityGood) {
@@ -249,7 +262,7 @@ function noveltyCheck(c: ClassFigures): Check | null {
   const L = VERDICT_LIMITS;
   if (!finite(c.novelty)) return null;
   const n = c.novelty;
-  const figure = `nearest real image ${n.toFixed(2)} × as far as real images are from each other`;
+  const figure = `nearest real image ${againstLimits(n, [L.noveltyPoor, L.noveltyGood, L.noveltyLow])} × as far as real images are from each other`;
   if (n > L.noveltyPoor) return { name: 'novelty', verdict: 'poor', figure, why: `over ${L.noveltyPoor}: unlike any real image (noise or blobs)` };
   if (n > L.noveltyGood) return { name: 'novelty', verdict: 'doubtful', figure, why: `over ${L.noveltyGood}: farther from the real images than they are from each other` };
   if (n < L.noveltyLow) return { name: 'novelty', verdict: 'doubtful', figure, why: `under ${L.noveltyLow}: close to copies of real images` };
@@ -261,7 +274,10 @@ function structureCheck(c: ClassFigures): Check | null {
   const st = c.structure;
   if (!st || !finite(st.kept) || !finite(st.real) || st.real <= 0) return null;
   const r = st.kept / st.real;
-  const figure = `structure (neighbouring correlation, 4× pooled) ${st.kept.toFixed(2)} vs ${st.real.toFixed(2)} in real images`;
+  // The ratio is what the limits judge; where the two figures' rounding hides which side of one it is on, it is shown.
+  const shownRatio = againstLimits(r, [L.structurePoor, L.structureGood]);
+  const ratio = shownRatio.length > 4 ? ` (${shownRatio} ×)` : '';
+  const figure = `structure (neighbouring correlation, 4× pooled) ${st.kept.toFixed(2)} vs ${st.real.toFixed(2)} in real images${ratio}`;
   if (r < L.structurePoor) return { name: 'structure', verdict: 'poor', figure, why: `under ${L.structurePoor} × the real images': noise, no shapes` };
   if (r < L.structureGood) return { name: 'structure', verdict: 'doubtful', figure, why: `under ${L.structureGood} × the real images': grainier than they are` };
   return { name: 'structure', verdict: 'good', figure, why: 'as smooth as the real images' };
@@ -272,7 +288,7 @@ function coverageCheck(c: ClassFigures): Check | null {
   const cv = c.coverage;
   if (!cv || !finite(cv.kept) || !finite(cv.real) || cv.real <= 0) return null;
   const r = cv.kept / cv.real;
-  const figure = `coverage ${cv.kept.toFixed(2)} = ${r.toFixed(2)} × the real images' ${cv.real.toFixed(2)}`;
+  const figure = `coverage ${cv.kept.toFixed(2)} = ${againstLimits(r, [L.coveragePoor, L.coverageGood])} × the real images' ${cv.real.toFixed(2)}`;
   if (r < L.coveragePoor) return { name: 'coverage', verdict: 'poor', figure, why: `under ${L.coveragePoor} × the real images': the kept images cover a narrow part of the class` };
   if (r < L.coverageGood) return { name: 'coverage', verdict: 'doubtful', figure, why: `under ${L.coverageGood} × the real images'` };
   return { name: 'coverage', verdict: 'good', figure, why: 'spread over the class as real images are' };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { classFigures, evaluateCommand, lastDiversity } from '../../src/report/figures.js';
 import { binScores } from '../../src/report/bins.js';
-import { judgeClass, verdictLine, type ClassFigures, type Verdict } from '../../src/report/verdict.js';
+import { againstLimits, judgeClass, verdictLine, type ClassFigures, type Verdict } from '../../src/report/verdict.js';
 
 /** A class whose every figure is close to what real images score. */
 const GOOD: ClassFigures = {
@@ -99,6 +99,27 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['imported, images unlike the class: other candidates, not other training', { imported: true, structure: { kept: 0.03, real: 0.86 } }, 'poor', /^(?![\s\S]*change the training)[\s\S]*or bring candidates closer to the class \(generate\.from\)\./],
   ['imported, none for the class: said so', { imported: true, candidates: 0, kept: 0, fid: null, kid: null }, 'poor', /FID not measured \(no candidates for the class\)/],
 ];
+
+describe('againstLimits', () => {
+  it.each([
+    [0.3979, [0.4, 0.7], '0.398'],
+    [0.41, [0.4, 0.7], '0.41'],
+    [0.4, [0.4, 0.7], '0.40'],
+    [0.69996, [0.4, 0.7], '0.69996'],
+    [1.5, [], '1.50'],
+  ] as const)('%s against %j → %s', (x, limits, shown) => {
+    expect(againstLimits(x, limits)).toBe(shown);
+  });
+
+  it('keeps a figure on its side of the line in the verdict rows', () => {
+    const check = (over: Partial<ClassFigures>, name: string) => judgeClass({ ...GOOD, ...over }).checks.find((k) => k.name === name)!;
+    // 0.3979 is below 0.4 (poor): it must not print as 0.40.
+    expect(check({ spread: 0.3979 }, 'diversity')).toMatchObject({ verdict: 'poor', figure: expect.stringContaining("kept images' spread 0.398 ×") });
+    // 0.399 vs 0.5 is 0.798 × the real images', under 0.8: the ratio is shown where the two figures hide it.
+    expect(check({ structure: { kept: 0.399, real: 0.5 } }, 'structure')).toMatchObject({ verdict: 'doubtful', figure: expect.stringMatching(/0\.40 vs 0\.50 in real images \(0\.798 ×\)$/) });
+    expect(check({ structure: { kept: 0.45, real: 0.5 } }, 'structure').figure).toMatch(/0\.45 vs 0\.50 in real images$/);
+  });
+});
 
 describe('judgeClass', () => {
   it.each(cases)('%s → %s', (_name, over, verdict, text) => {
