@@ -48,7 +48,7 @@ th,td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:right;whit
 th:first-child,td:first-child{text-align:left}
 th{background:var(--soft);font-weight:600}
 td.l,th.l{text-align:left;white-space:normal}
-.ok{color:var(--good)}.bad{color:var(--bad);font-weight:600}.warn{color:#93370d;font-weight:600}
+.ok{color:var(--good)}.bad{color:var(--bad);font-weight:600}.warn{color:#93370d;font-weight:600}.wide{overflow-x:auto;max-width:100%}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
 .card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:150px;background:var(--soft)}
 .card b{display:block;font-size:20px}
@@ -84,9 +84,11 @@ pre.cmd{background:var(--soft);border:1px solid var(--line);padding:8px 10px;ove
 function table(head: string[] | null, rows: (string | number)[][], leftCols = 1, textCols: readonly number[] = []): string {
   const cls = (i: number) => (i < leftCols || textCols.includes(i) ? ' class="l"' : '');
   const thead = head ? `<thead><tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join('')}</tr></thead>` : '';
-  return `<table>${thead}<tbody>${rows
+  // In a box that scrolls sideways: a table wider than the page (evaluate's, with many scarce classes) keeps
+  // its last columns reachable instead of cut off.
+  return `<div class="wide"><table>${thead}<tbody>${rows
     .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table></div>`;
 }
 
 function grid(thumbs: Thumb[], caption: string, tw: number): string {
@@ -336,10 +338,10 @@ function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): st
   const title = `${c.label}: discriminator logits of all ${c.synthesis?.candidates ?? ''} candidates, kept and rejected, with the cut`;
   const xLabel = 'D logit (higher = judged more real)';
   const hist = bins
-    ? binnedHistogram({ title, lo: bins.lo, width: bins.width, groups: [{ name: 'kept', counts: bins.kept, color: PALETTE[2]! }, { name: 'rejected', counts: bins.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel })
+    ? binnedHistogram({ title, lo: bins.lo, width: bins.width, groups: [{ name: c.judged === 'withheld' ? 'withheld' : 'kept', counts: bins.kept, color: PALETTE[2]! }, { name: 'rejected', counts: bins.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel })
     : c.counts.rejected === null
       ? '' // only the kept scores are known (an older run without keepRejected): a histogram of them alone says nothing about the cut
-      : histogram({ title, groups: [{ name: 'kept', values: c.scores.kept, color: PALETTE[2]! }, { name: 'rejected', values: c.scores.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel });
+      : histogram({ title, groups: [{ name: c.judged === 'withheld' ? 'withheld' : 'kept', values: c.scores.kept, color: PALETTE[2]! }, { name: 'rejected', values: c.scores.rejected, color: '#8c959f' }], cut, cutName: 'cut', xLabel });
   const scale = c.realNearest !== null ? `; for scale, a real ${esc(c.label)} image's nearest other real one is at ${f(c.realNearest)} (median)` : '';
   const pairs = c.pairs.length
     ? `<h4>Nearest real image of a few ${c.judged === 'withheld' ? 'withheld' : 'kept'} ones</h4><p class="sub">Each ${c.judged === 'withheld' ? 'withheld' : 'kept'} image (left) beside the real training image of its class closest to it in pixels (right), with the RMS pixel difference on 0–1${scale}. A much smaller distance is a near-copy of a real image.</p><div class="pairs">${c.pairs
@@ -460,7 +462,7 @@ ${[...asWrittenLines(e), ...(v ? [insteadLine(e)].filter((l): l is string => l !
 <div class="verdict ${good ? 'good' : e.gain < 0 ? 'bad' : 'neutral'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${e.gain >= 0 ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length === 1 ? 'one seed (no spread to show)' : `${e.seeds.length} seeds (spread ± ${e.gainStd.toFixed(1)})`}.</div>
 ${[...perClassLines(e), ...vsOversampleLines(e), ...confusionLines(e)].map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
 ${table(t.head, t.rows)}
-<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images. Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}${leftOutText(e)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;
+<p class="sub">The same small classifier (widths ${esc(e.settings.widths.join('/'))}, ${e.settings.steps} steps of ${e.settings.batchSize}, fixed seeds) trained on: the real images only; real with the scarce classes randomly oversampled to their targets; real with a class-weighted loss; real plus the synthetic images — and logit-adjust, the real row's classifier with its logits less τ·log prior (Menon et al. 2021). Tested on ${Object.values(e.testCounts).reduce((a, b) => a + b, 0)} held-out real images in ${esc(e.test)}${leftOutText(e)}.</p>${qualityLines(e).map((l) => `<p class="sub">${esc(l)}.</p>`).join('')}</section>`;
 }
 
 function facts(d: ReportData): string {
