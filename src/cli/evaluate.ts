@@ -142,6 +142,10 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
         const reported = flags.report && path.resolve(file) === beside.evaluate && (await exists(beside.summary));
         if (reported) await writeReport(dir);
+        else if (!flags.report && path.resolve(file) === beside.evaluate && (await exists(beside.report))) {
+          // The page beside it now lags the result next to it: say so, and how to bring it up to date.
+          process.stderr.write(`note: ${beside.report} not rewritten (--no-report): it does not show this result; \`gan-augment report ${dir}\` adds it\n`);
+        }
         results.push(out);
         files.push(`${file}${reported ? ` and ${beside.report}` : ''}`);
       }

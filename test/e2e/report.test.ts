@@ -216,6 +216,8 @@ describe('report.html and evaluate (e2e)', () => {
     expect(noHelp.stderr).toMatch(/^error: --fail-on no-help: the synthetic data does not help — one seed gives no confidence interval/m);
     expect(noHelp.stdout).toMatch(/^verdict: DOES NOT HELP/m);
     expect(JSON.parse(await readFile(path.join(copy, 'evaluate.json'), 'utf8')).verdict.helps).toBe(false);
+    // --no-report left report.html beside a newer evaluate.json: said, with the command that catches it up.
+    expect(noHelp.stderr).toContain(`note: ${path.join(copy, 'report.html')} not rewritten (--no-report): it does not show this result; \`gan-augment report ${copy}\` adds it`);
     // …and harm cannot be shown without an interval.
     const harm = await runCli([...args, '--fail-on', 'harm']);
     expect(harm.code, harm.stderr).toBe(0);
