@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BOUNDS, LIST_BOUNDS } from './bounds.js';
 import { ConfigSchema, SHORTHANDS } from './schema.js';
+import { DEFAULTS } from './defaults.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; anyOf?: JsonSchema[]; allOf?: JsonSchema[] };
 
@@ -97,6 +98,21 @@ function tidy(s: unknown): void {
   for (const v of Object.values(o)) tidy(v);
 }
 
+/**
+ * Defaults zod leaves out of the JSON Schema — a union with a transform in it (`balance.strategy`, whose
+ * imbalanced-learn spellings are rewritten) has none in `io: 'input'` — taken from DEFAULTS, the parsed
+ * defaults themselves. Required keys (`input`) have none.
+ */
+function fillDefaults(node: JsonSchema, value: unknown): void {
+  const props = node.properties;
+  if (props && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const required = new Set((node['required'] as string[] | undefined) ?? []);
+    for (const [k, child] of Object.entries(props)) if (!required.has(k)) fillDefaults(child, (value as Record<string, unknown>)[k]);
+    return;
+  }
+  if (!('default' in node) && value !== undefined) node['default'] = value;
+}
+
 /** The config's JSON Schema (draft-07, what YAML editors support best), with a description per setting. */
 export function configJsonSchema(): JsonSchema {
   const schema = z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
@@ -108,6 +124,7 @@ export function configJsonSchema(): JsonSchema {
     const short = section.properties?.[field];
     props[key] = { default: section['default'], anyOf: [{ type: 'string', enum: short?.['enum'] }, { ...section, default: undefined }] };
   }
+  fillDefaults(schema, DEFAULTS);
   for (const [keyPath, description] of configDescriptions()) {
     const node = nodeAt(schema, keyPath.split('.'));
     if (node) node['description'] = description;

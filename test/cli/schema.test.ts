@@ -13,7 +13,7 @@ import type { FolderFacts } from '../../src/init/inspect.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
-type Node = { properties?: Record<string, Node>; anyOf?: Node[]; description?: string };
+type Node = { properties?: Record<string, Node>; anyOf?: Node[]; description?: string; required?: string[]; default?: unknown };
 /** Every setting's key path and schema node (sections recursed into, their own node included). */
 function settings(node: Node, prefix = ''): [string, Node][] {
   const obj = node.properties ? node : node.anyOf?.find((b) => b.properties);
@@ -63,6 +63,20 @@ describe('gan-augment schema', () => {
     expect(byPath.get('train.steps')?.description).toMatch(/^Training iterations/);
     expect(byPath.get('decode.channels')?.description).toMatch(/^1 = grayscale, 3 = RGB, `auto` = RGB when at least a tenth/);
     expect(byPath.get('features.classifier.steps')?.description).toBeTruthy();
+  });
+
+  it('gives every setting but the required ones its default, as its description promises (balance.strategy had none)', () => {
+    const schema = configJsonSchema() as Node;
+    const missing: string[] = [];
+    const walk = (n: Node, at: string): void => {
+      if (n.properties) {
+        const required = new Set(n.required ?? []);
+        for (const [k, child] of Object.entries(n.properties)) if (!required.has(k)) walk(child, at ? `${at}.${k}` : k);
+      } else if (!('default' in n)) missing.push(at);
+    };
+    walk(schema, '');
+    expect(missing).toEqual([]);
+    expect(schema.properties!['balance']!.properties!['strategy']!.default).toBe('not-majority');
   });
 
   it('every shipped config starts with the yaml-language-server line pointing at the schema', async () => {
