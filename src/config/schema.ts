@@ -162,7 +162,7 @@ const AugmentSchema = section({
 });
 
 const TrainSchema = section({
-  steps: posInt().default(1000).describe('Training iterations; each is one discriminator step and one generator step. 1000 measured best on fmnist-lt within a 20-minute budget on 2 cores (README "Does it help?"); 300 gave blobs.'),
+  steps: posInt().default(1000).describe('Training iterations; each is one discriminator step and one generator step. 1000 measured best on fmnist-lt within a 20-minute budget on 2 cores (docs/measurements.md, "Does it help? Every variant measured with evaluate"); 300 gave blobs.'),
   budgetSeconds: nonNegInt().default(0).describe('Stop training after this many seconds even if `steps` is not reached (0 = no limit); a time budget for CI. A job resumed after an interruption (the same train.steps) spends what is left of it; one resumed with more train.steps starts a new one.'),
   batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64).describe('Real images per step (and as many generated ones).'),
   workers: ThreadsSchema.default('auto')
