@@ -60,7 +60,7 @@ figure{margin:0}
 figcaption{color:var(--muted);font-size:12px;margin:3px 0 0;max-width:var(--gw)}
 svg.chart{font:10px system-ui,sans-serif;fill:var(--fg);background:#fff;border:1px solid var(--line);border-radius:4px;max-width:100%;height:auto}
 svg .grid{stroke:#eaeef2;stroke-width:1}svg .axis{stroke:#8c959f;stroke-width:1}
-svg .label{fill:var(--muted)}svg .small{font-size:9px;fill:var(--muted)}
+svg .label{fill:var(--muted)}svg .small{font-size:9px;fill:var(--muted)}svg .title{font-weight:600;font-size:11px}
 svg .cut{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:5 3}svg .cut-label{fill:var(--bad)}
 svg .marker{stroke:#1b1f24;stroke-width:2}svg .ref{stroke:#8c959f;stroke-dasharray:2 3}
 .note{color:var(--muted);font-style:italic}

@@ -51,7 +51,7 @@ interface Frame {
   bottom: number;
 }
 
-const FRAME: Frame = { width: 360, height: 200, left: 44, right: 10, top: 22, bottom: 30 };
+const FRAME: Frame = { width: 360, height: 200, left: 44, right: 16, top: 22, bottom: 30 };
 
 function axes(f: Frame, xs: number[], ys: number[], sx: (x: number) => number, sy: (y: number) => number, xLabel: string): string {
   const parts: string[] = [];
@@ -72,13 +72,36 @@ function axes(f: Frame, xs: number[], ys: number[], sx: (x: number) => number, s
   return parts.join('');
 }
 
-function legend(series: { name: string; color: string; dashed?: boolean }[], f: Frame): string {
+type LegendItem = { name: string; color: string; dashed?: boolean };
+
+/** Legend items in rows that fit between the frame's margins (a long list wraps instead of running off the chart). */
+function legendRows(series: LegendItem[], f: Frame): LegendItem[][] {
+  const rows: LegendItem[][] = [[]];
   let x = f.left + 4;
-  return series
-    .map((s) => {
-      const item = `<line x1="${x}" x2="${x + 14}" y1="11" y2="11" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/><text x="${x + 18}" y="14">${esc(s.name)}</text>`;
-      x += 26 + 6 * s.name.length;
-      return item;
+  for (const s of series) {
+    const w = 26 + 6 * s.name.length;
+    if (rows.at(-1)!.length > 0 && x + w - 8 > f.width - f.right) {
+      rows.push([]);
+      x = f.left + 4;
+    }
+    rows.at(-1)!.push(s);
+    x += w;
+  }
+  return rows;
+}
+
+function legend(series: LegendItem[], f: Frame, y0 = 11): string {
+  return legendRows(series, f)
+    .map((row, r) => {
+      const y = y0 + 14 * r;
+      let x = f.left + 4;
+      return row
+        .map((s) => {
+          const item = `<line x1="${x}" x2="${x + 14}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/><text x="${x + 18}" y="${y + 3}">${esc(s.name)}</text>`;
+          x += 26 + 6 * s.name.length;
+          return item;
+        })
+        .join('');
     })
     .join('');
 }
@@ -88,7 +111,11 @@ function legend(series: { name: string; color: string; dashed?: boolean }[], f: 
  * @returns an `<svg>` element, or a short note when no series has a finite point
  */
 export function lineChart(opts: { title: string; series: Series[]; xLabel?: string; yMin?: number; yMax?: number; hline?: number }): string {
-  const f = FRAME;
+  // Past the palette's eight colours a series is dashed, so no two series look alike. The title is drawn
+  // above the legend (its rows as many as it needs); the plot moves down by what they take.
+  const colored = opts.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed ?? i >= PALETTE.length }));
+  const above = 14 * legendRows(colored, FRAME).length;
+  const f: Frame = { ...FRAME, top: FRAME.top + above, height: FRAME.height + above };
   const all = opts.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0) return `<p class="note">${esc(opts.title)}: no data</p>`;
   let [xlo, xhi] = [minOf(all.map((p) => p[0])), maxOf(all.map((p) => p[0]))];
@@ -101,7 +128,6 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel?: stri
   if (opts.yMax === undefined) yhi += pad;
   const sx = (x: number) => +(f.left + ((x - xlo) / (xhi - xlo)) * (f.width - f.left - f.right)).toFixed(1);
   const sy = (y: number) => +(f.height - f.bottom - ((y - ylo) / (yhi - ylo)) * (f.height - f.top - f.bottom)).toFixed(1);
-  const colored = opts.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length]! }));
   const paths = colored.map((s) => {
     let d = '';
     let pen = false;
@@ -119,7 +145,11 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel?: stri
       : `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`;
   });
   const h = opts.hline !== undefined ? `<line x1="${f.left}" x2="${f.width - f.right}" y1="${sy(opts.hline)}" y2="${sy(opts.hline)}" class="ref"/>` : '';
-  return svg(f, opts.title, axes(f, ticks(xlo, xhi, 4), ticks(ylo, yhi, 4), sx, sy, opts.xLabel ?? '') + h + paths.join('') + legend(colored, f));
+  // A title longer than the chart is wide is squeezed to fit (≈ 6.3 px a character at its size) rather than cut.
+  const room = f.width - 12;
+  const fit = 6.3 * opts.title.length > room ? ` textLength="${room}" lengthAdjust="spacingAndGlyphs"` : '';
+  const title = `<text x="6" y="13" class="title"${fit}>${esc(opts.title)}</text>`;
+  return svg(f, opts.title, title + axes(f, ticks(xlo, xhi, 4), ticks(ylo, yhi, 4), sx, sy, opts.xLabel ?? '') + h + paths.join('') + legend(colored, f, 25));
 }
 
 function svg(f: Frame, title: string, body: string): string {

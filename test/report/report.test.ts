@@ -93,6 +93,22 @@ describe('svg', () => {
     expect(stackedBars({ title: 'b', segments: ['real'], rows: [{ label: HOSTILE, values: [3], marker: 5 }] })).not.toContain('<script>');
   });
 
+  it('a line chart shows its title, wraps a long legend into rows inside the chart, and dashes series past the palette', () => {
+    const series = Array.from({ length: 10 }, (_, i) => ({ name: `class-${i}`, points: [[0, i], [1, i + 1]] as [number, number][] }));
+    const svg = lineChart({ title: 'Sample diversity per class', series, xLabel: 'step' });
+    expect(svg).toContain('<text x="6" y="13" class="title">Sample diversity per class</text>');
+    // A title wider than the chart is squeezed into it, not cut off.
+    expect(lineChart({ ...{ title: 'x'.repeat(80), series } })).toContain('textLength="348" lengthAdjust="spacingAndGlyphs"');
+    const width = Number(/viewBox="0 0 (\d+) /.exec(svg)![1]);
+    const xs = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+">class-\d<\/text>/g)].map((m) => Number(m[1]));
+    expect(xs).toHaveLength(10);
+    // Every legend label starts inside the chart, and the legend takes more than one row.
+    for (const x of xs) expect(x + 6 * 'class-0'.length).toBeLessThanOrEqual(width);
+    expect(new Set([...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)">class-\d<\/text>/g)].map((m) => m[1])).size).toBeGreaterThan(1);
+    // The ninth and tenth series reuse the first colours, dashed.
+    expect((svg.match(/<path [^>]*stroke-dasharray/g) ?? []).length).toBe(2);
+  });
+
   it('spread picks evenly, first and last included', () => {
     expect(spread([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4)).toEqual([0, 3, 6, 9]);
     expect(spread([1, 2], 4)).toEqual([1, 2]);
