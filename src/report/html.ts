@@ -308,7 +308,7 @@ function quality(d: ReportData): string {
       cq?.spread == null ? '–' : f(cq.spread, 2),
       cq?.samples ? `${cq.samples.real} / ${cq.samples.synthetic}` : '–',
       gate,
-      esc(cq?.note ?? (cq?.reasons ?? []).join('; ')),
+      [fellBack.has(c.label) ? 'withheld by the guard: not in the manifest' : '', esc(cq?.note ?? (cq?.reasons ?? []).join('; '))].filter(Boolean).join('; '),
     ];
   });
   const reasons = [...new Set(syn.flatMap((c) => Object.keys(c.rejected ?? {})))].filter((r) => syn.some((c) => (c.rejected?.[r] ?? 0) > 0));
@@ -322,7 +322,7 @@ function quality(d: ReportData): string {
   const ext = q?.extractor;
   const extLine = ext ? `<p class="sub">Features: ${esc(ext.id ?? 'unknown')}${ext.dims ? `, ${ext.dims}-d` : ''}${q?.classifier?.trainAccuracy !== undefined ? `; the feature classifier's accuracy on the real images ${q.classifier.heldOut ? `it trained on (not the ${q.classifier.heldOut} held out, which ${d.summary?.guard ? 'the guard judges on' : 'FID and KID compare kept images with'}) ` : ''}is ${pct(q.classifier.trainAccuracy)}%` : ''}. FID and KID compare each class's kept synthetic images with its real images (lower is closer). The floor is what the class's real images score against held-out real ones: with few images per class FID is far from 0 even for real images, so read it as a multiple of the floor. Spread is the kept images' mean pairwise distance ÷ the real images' (same features): well below 1, the kept set is narrower than the class.</p>` : '';
   return `<section id="quality"><h2>Quality: FID and KID per class</h2>${hasQ ? '' : '<p class="note">This run recorded no FID/KID (older summary.json).</p>'}${extLine}
-${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'spread ÷ real', 'real / synthetic', 'gate', 'note'], rows)}${sampling}${rej}${guard(d.summary)}</section>`;
+${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'spread ÷ real', 'held-out real / kept', 'gate', 'note'], rows)}${d.evaluation ? `<p class="sub">These are the run's own FID and KID, against the images it held out; the verdicts above use evaluate's, against its test folder (under <a href="#evaluate">Does it help?</a>).</p>` : ''}${sampling}${rej}${guard(d.summary)}</section>`;
 }
 
 function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): string {

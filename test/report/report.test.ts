@@ -422,6 +422,7 @@ describe('renderReport', () => {
     // The set's verdict stands beside the per-class line at the top of the page.
     expect(noHelp).toContain('<div class="verdict bad">evaluate, the delivered synthetic images together: they do not help — not above 0.');
     expect(html).toContain('<div class="verdict good">evaluate, the delivered synthetic images together: they help — scarce recall +5.0 points');
+    expect(html).toContain("These are the run's own FID and KID, against the images it held out; the verdicts above use evaluate's");
   });
 
   it("says a run that reused an earlier run's models trained nothing, and marks a class kept under warn without a gain", () => {
@@ -439,6 +440,14 @@ describe('renderReport', () => {
     expect(html).not.toContain('1000 steps in');
     expect(html).toContain('<span class="warn">kept, though no gain (warn)</span>');
     expect(html).not.toContain('<span class="ok">kept</span>');
+  });
+
+  it("marks a withheld class in the quality table, and says whose FID it shows once evaluate has run", () => {
+    const base = data();
+    const withheld = renderReport({ ...base, summary: { ...base.summary!, guard: { mode: 'fallback', perClass: [{ label: HOSTILE, decision: 'fallback', helps: false, reason: 'no gain' }] } } });
+    expect(withheld).toMatch(/withheld by the guard: not in the manifest; FID 12\.5 &gt; 10<\/td>/);
+    expect(withheld).toContain('<th>held-out real / kept</th>');
+    expect(renderReport(base)).not.toContain("These are the run's own FID and KID");
   });
 
   it('says, under soft labels, what the synthetic images weigh against their count', () => {
