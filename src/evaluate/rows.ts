@@ -34,8 +34,7 @@ export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'v
   const failed: string[] = [];
   if (!Number.isFinite(d.low)) {
     failed.push(n < 2 ? `one ${unit} gives no confidence interval (use --seeds ≥ 2)` : `no confidence interval over the ${n} ${unit}s: the test folder holds no image of a scarce class, so there is no scarce recall to compare`);
-  }
-  else if (!(d.low > 0)) failed.push(`the scarce-recall gain over ${best.name} is not above 0 with 95 % confidence (${ci})`);
+  } else if (!(d.low > 0)) failed.push(`the scarce-recall gain over ${best.name} is not above 0 with 95 % confidence (${ci})`);
   if (!(synthetic.balancedAccuracy >= best.balancedAccuracy)) failed.push(`${ba} of ${best.name}: below`);
   if (failed.length === 0) return { helps: true, reason: `scarce recall ${ci} over ${best.name}; ${ba}` };
   return { helps: false, reason: failed.join('; ') };
