@@ -145,7 +145,7 @@ const GanSchema = section({
   lecam: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(0).describe("LeCam regularisation weight λ (Tseng et al., CVPR 2021; 0 = off): D's loss also pulls its logits on real images towards its recent mean on generated ones and back, which keeps D from memorising a small training set; stacks with DiffAugment. 0.3 in the paper (BigGAN, CIFAR with 10–20 % of the data)."),
   r1Every: posInt().default(16).describe('R1 is applied lazily, every this many steps (scaled up accordingly).'),
   gpWeight: posNum().default(10).describe('Gradient-penalty weight λ for `loss: wgan-gp`.'),
-  emaHalfLifeImages: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10_000).describe("Half-life, in images, of the generator's weight average (EMA) used for sampling; 0 = no EMA."),
+  emaHalfLifeImages: z.number({ error: 'expected a number ≥ 0' }).min(0, { error: 'expected a number ≥ 0' }).default(10_000).describe("Half-life, in images, of the generator's weight average (EMA) used for sampling; 0 = no EMA. Reached only once emaRampup allows it: at 0.05, after 200,000 images (a default run of 1,000 × 64 ends at 3,200)."),
   emaRampup: unit().default(0.05).describe('The EMA half-life is at most this fraction of the images seen so far (ramp-up).'),
 });
 
@@ -158,7 +158,7 @@ const AugmentSchema = section({
   ada: bool().default(false).describe('Adapt p during training (StyleGAN2-ADA): raise it when D over-fits the real images, lower it otherwise.'),
   adaTarget: unit().default(0.6).describe("ADA's target for E[sign(D(real))]."),
   adaInterval: posInt().default(4).describe('Steps between ADA adjustments.'),
-  adaSpeedImages: posInt().default(20_000).describe('Images over which ADA may move p from 0 to 1.'),
+  adaSpeedImages: posInt().default(20_000).describe("Images over which ADA may move p from 0 to 1 (StyleGAN2-ADA's ada_kimg is 500,000, too slow for runs of ~64,000 images)."),
 });
 
 const TrainSchema = section({
