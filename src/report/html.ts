@@ -113,7 +113,7 @@ function header(d: ReportData): string {
   const { delivered: failed, withheld: failedWithheld } = splitByGuard(s?.quality?.gate?.failed ?? [], s?.guard);
   const cards = [
     [String(before), 'real images'],
-    [String(syn), `synthetic images delivered, for ${scarce} scarce class${scarce === 1 ? '' : 'es'}`],
+    [String(syn), syn === 0 && scarce > 0 ? `synthetic images delivered to the ${scarce} scarce class${scarce === 1 ? '' : 'es'}: what fills ${scarce === 1 ? 'it' : 'them'} is under Balance` : `synthetic images delivered, for ${scarce} scarce class${scarce === 1 ? '' : 'es'}`],
     [String(shortfall), 'short of the targets'],
     [secs(s?.durations?.['total']), 'total run time'],
   ];
@@ -226,7 +226,7 @@ function guard(s: SummaryLike | null): string {
   const show = (x: unknown) => (typeof x === 'number' ? f(x, 3) : x === undefined || x === null ? '–' : esc(typeof x === 'object' ? JSON.stringify(x) : String(x)));
   const how = [gd.mode ? esc(gd.mode) : '', gd.seeds?.length && gd.steps ? `${gd.seeds.length} classifier seeds of ${gd.steps} steps each` : '', typeof gd.classifiers === 'number' ? `${gd.classifiers} classifiers trained${gd.threads && gd.threads.count > 1 ? `, ${gd.threads.count} at a time` : ''}` : '', gd.screen === 'together' ? 'the scarce classes judged side by side, not each alone (guard.screen: together)' : ''].filter(Boolean).join('; ');
   return `<h3 id="guard">Do-no-harm guard${how ? ` (${how})` : ''}</h3>${table(
-    ['class', 'decision', 'with synthetic', 'without', 'reason'],
+    ['class', 'decision', 'held-out recall with synthetic', 'without', 'reason'],
     gd.perClass.map((c) => [
       esc(c.label),
       c.decision === 'fallback' ? '<span class="bad">fallback: synthetic not used</span>' : c.helps === false ? '<span class="warn">kept, though no gain (warn)</span>' : '<span class="ok">kept</span>',

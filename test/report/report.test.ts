@@ -149,6 +149,10 @@ describe('renderReport', () => {
     expect(card(renderReport(data()))).toBe('10');
     // What the manifest lists, for how many scarce classes (not "kept": the guard may drop what the filters kept).
     expect(renderReport(data())).toContain('<b>80</b><span>synthetic images delivered, for 1 scarce class</span>');
+    // Nothing synthetic delivered (the guard fell back everywhere): not "0 … for 1 scarce class".
+    const none = data();
+    none.summary!.classes = none.summary!.classes!.map((c) => ({ ...c, synthetic: 0, oversampled: c.deficit }));
+    expect(renderReport(none)).toContain('<b>0</b><span>synthetic images delivered to the 1 scarce class: what fills it is under Balance</span>');
     const d = data();
     // The filters left 10 short and the fill topped them up with real images: nothing is short.
     d.summary!.classes = [{ label: 'bag', before: 100, target: 100, deficit: 0, synthetic: 0, after: 100 }, { label: HOSTILE, before: 10, target: 100, deficit: 90, synthetic: 80, after: 100 }];
