@@ -78,18 +78,20 @@ export const CLASSES_IN_FULL = 8;
 
 /**
  * A default run's memory budget, in MB of peak resident memory (the default config on fmnist-lt measures
- * 430–460 MB), and about what a classifier thread adds to it: its own tfjs, wasm heap and BLAS buffers (the
- * fmnist-lt guard's second thread added 103 MB, the demo's 92; 2026-12-06). The guard's classifier on the
- * run's own thread grows the run with the images it trains on — 108 MB on fmnist-lt's ~10,000, 14 on the
- * demo's ~1,000: about {@link CLASSIFIER_MB_PER_IMAGE} each — so the run's guard trains a second classifier at
- * a time only where a thread and that growth fit (stages/guard.ts `guardThreads`). The thread was 110 MB
- * until 2026-12-07: fmnist-lt7's models re-filtered with two classifier threads (6,285 training images: 176 MB
- * estimated) rose by 222, 240 and 290 MB from 318–328 MB — the resident size saw-tooths by ~80 MB a classifier
- * while two train (read every 0.5 s) — to peaks of 550–611 MB, and `auto` had taken two from 318 MB. At 160 the
- * estimate there is 226 MB, the least of those, and those re-filters keep to one thread; the demo (~1,000
- * images, its guard starting at 253–284 MB) still gets two.
+ * 430–460 MB), and what a second classifier thread in the guard is reckoned to add to the run from where its
+ * guard begins: {@link CLASSIFIER_THREAD_MB} for the thread (its own tfjs, wasm heap and BLAS buffers) plus
+ * {@link CLASSIFIER_MB_PER_IMAGE} a training image (both classifiers' data and working size). Fitted on what
+ * two threads added, measured (stages/guard.ts `guardThreads` decides with it):
+ *   ~1,000 images (the demo): at most 119 MB on native (279 → 398 MB, stop 60) and 105 on plain wasm
+ *     (365 → 470 MB, `GAN_AUGMENT_NATIVE=0 … --set guard.threads=2`, 2026-12-07 15:00) — reckoned 117;
+ *   6,285 images (fmnist-lt7's re-filters): 222, 240 and 290 MB (2026-12-07) — reckoned 233;
+ *   ~10,000 (fmnist-lt): 143 MB (429 → 572, 2026-12-06) — reckoned 315.
+ * So `auto` takes two wherever the demo runs (native 253–284 MB, wasm 353–382 MB when its guard begins) and
+ * one for fmnist-lt and fmnist-lt7 (316–430 MB). Until 2026-12-07 afternoon it was 160 MB + 0.0105 an image
+ * (110 + 0.0105 before that morning), which left the demo on plain wasm to one thread: 3 min 21 s, against
+ * 2 min 13 s on two under `auto` since (guard from 382 MB, peak 495 MB).
  */
 export const RUN_MEMORY_BUDGET_MB = 500;
-export const CLASSIFIER_THREAD_MB = 160;
-/** MB the guard's own classifier adds per training image (see {@link RUN_MEMORY_BUDGET_MB}: (108 − 14) MB over ~9,000 images). */
-export const CLASSIFIER_MB_PER_IMAGE = 0.0105;
+export const CLASSIFIER_THREAD_MB = 95;
+/** MB a second classifier thread adds per training image (see {@link RUN_MEMORY_BUDGET_MB}). */
+export const CLASSIFIER_MB_PER_IMAGE = 0.022;

@@ -51,18 +51,17 @@ import { InternalError } from '../errors.js';
 /**
  * How many classifiers the run's guard trains at a time: two (one per core, as `evaluate` does: the same
  * figures, half the time) while the run's resident memory `rssMB` leaves room within the run's budget for a
- * classifier thread and for what its own classifier on `images` training images adds, else one. On the
- * default fmnist-lt run (328–430 MB when the guard starts, ~10,000 images: 215 MB needed) a second thread
- * took the peak to 539–558 MB to save 18 s of 30: one. The demo (~1,000 images: 121 MB needed) at 253–284 MB
- * gets two: its guard 12 s instead of 22 (until 2026-12-06 the need was 220 MB whatever the images, and the
- * demo's guard took one or two threads as its memory happened to stand either side of 280 MB).
+ * classifier thread on `images` training images (config/defaults.ts: 95 MB + 22 KB an image, fitted on
+ * measurements), else one. The default fmnist-lt run (328–430 MB when the guard starts, ~10,000 images:
+ * 315 MB reckoned) and fmnist-lt7 (318–328 MB, 6,285: 233) take one; the demo (~1,000 images: 117 MB) takes
+ * two from 253–284 MB on native and from 353–382 MB on plain wasm (its guard 50 s instead of 100 there).
  */
 export function guardThreads(rssMB: number, images: number, asked: ClassifierThreads = 'auto'): { threads: ClassifierThreads; reason: string } {
   if (asked !== 'auto') return { threads: asked, reason: `guard.threads ${asked}; ${Math.round(rssMB)} MB in use` };
   const need = CLASSIFIER_THREAD_MB + images * CLASSIFIER_MB_PER_IMAGE;
   return rssMB + need <= RUN_MEMORY_BUDGET_MB
     ? { threads: 'auto', reason: `${Math.round(rssMB)} MB in use` }
-    : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget; with memory to spare, guard.threads: 2 trains two at a time for ~${CLASSIFIER_THREAD_MB} MB more` };
+    : { threads: 1, reason: `${Math.round(rssMB)} MB in use: a second classifier thread would take the run past its ${RUN_MEMORY_BUDGET_MB} MB budget; with memory to spare, guard.threads: 2 trains two at a time for ~${Math.round(need)} MB more` };
 }
 
 /**
