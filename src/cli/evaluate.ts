@@ -140,9 +140,10 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
         const beside = outLayout(dir);
         const file = pooled ? beside.evaluate : (flags.out ?? beside.evaluate);
         await writeFileAtomic(file, JSON.stringify(out, null, 2) + '\n');
-        const reported = flags.report && path.resolve(file) === beside.evaluate && (await exists(beside.summary));
+        const besideRun = path.resolve(file) === beside.evaluate;
+        const reported = flags.report && besideRun && (await exists(beside.summary));
         if (reported) await writeReport(dir);
-        else if (!flags.report && path.resolve(file) === beside.evaluate && (await exists(beside.report))) {
+        else if (!flags.report && besideRun && (await exists(beside.report))) {
           // The page beside it now lags the result next to it: say so, and how to bring it up to date.
           process.stderr.write(`note: ${beside.report} not rewritten (--no-report): it does not show this result; \`gan-augment report ${dir}\` adds it\n`);
         }

@@ -90,8 +90,9 @@ function legendRows(series: LegendItem[], f: Frame): LegendItem[][] {
   return rows;
 }
 
-function legend(series: LegendItem[], f: Frame, y0 = 11): string {
-  return legendRows(series, f)
+/** The legend's rows (from {@link legendRows}), the first at height `y0`. */
+function legend(rows: LegendItem[][], f: Frame, y0 = 11): string {
+  return rows
     .map((row, r) => {
       const y = y0 + 14 * r;
       let x = f.left + 4;
@@ -114,7 +115,8 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel?: stri
   // Past the palette's eight colours a series is dashed, so no two series look alike. The title is drawn
   // above the legend (its rows as many as it needs); the plot moves down by what they take.
   const colored = opts.series.map((s, i) => ({ ...s, color: s.color ?? PALETTE[i % PALETTE.length]!, dashed: s.dashed ?? i >= PALETTE.length }));
-  const above = 14 * legendRows(colored, FRAME).length;
+  const rows = legendRows(colored, FRAME);
+  const above = 14 * rows.length;
   const f: Frame = { ...FRAME, top: FRAME.top + above, height: FRAME.height + above };
   const all = opts.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (all.length === 0) return `<p class="note">${esc(opts.title)}: no data</p>`;
@@ -149,7 +151,7 @@ export function lineChart(opts: { title: string; series: Series[]; xLabel?: stri
   const room = f.width - 12;
   const fit = 6.3 * opts.title.length > room ? ` textLength="${room}" lengthAdjust="spacingAndGlyphs"` : '';
   const title = `<text x="6" y="13" class="title"${fit}>${esc(opts.title)}</text>`;
-  return svg(f, opts.title, title + axes(f, ticks(xlo, xhi, 4), ticks(ylo, yhi, 4), sx, sy, opts.xLabel ?? '') + h + paths.join('') + legend(colored, f, 25));
+  return svg(f, opts.title, title + axes(f, ticks(xlo, xhi, 4), ticks(ylo, yhi, 4), sx, sy, opts.xLabel ?? '') + h + paths.join('') + legend(rows, f, 25));
 }
 
 function svg(f: Frame, title: string, body: string): string {
@@ -256,6 +258,6 @@ export function binnedHistogram(opts: { title: string; lo: number; width: number
     opts.cut != null && Number.isFinite(opts.cut)
       ? `<line x1="${sx(opts.cut)}" x2="${sx(opts.cut)}" y1="${f.top}" y2="${f.height - f.bottom}" class="cut"/><text x="${sx(opts.cut) + 3}" y="${f.top + 9}" class="small cut-label">${esc(opts.cutName ?? 'cut')} ${esc(fmtTick(opts.cut))}</text>`
       : '';
-  const leg = legend(colored.map((g) => ({ name: `${g.name} (${g.counts.reduce((a, b) => a + b, 0)})`, color: g.color })), f);
+  const leg = legend(legendRows(colored.map((g) => ({ name: `${g.name} (${g.counts.reduce((a, b) => a + b, 0)})`, color: g.color })), f), f);
   return svg(f, opts.title, axes(f, ticks(lo, hi, 4), ticks(0, ymax, 4).filter((t) => Number.isInteger(t)), sx, sy, opts.xLabel ?? '') + rects.join('') + cutLine + leg);
 }
