@@ -28,28 +28,33 @@ export function leakyRelu({ inputs, backend, attrs }: KernelArgs): Info {
 }
 
 /**
- * Sum or mean over leading axes (bias and batch-norm gradients reduce [N, H, W, C] over N, H, W;
- * minibatch stddev reduces its group axis). wasm's Sum and Mean first transpose the reduced axes
- * innermost through a generic loop. With up to POOL_CHANNELS values per row: XNNPACK average pooling of
- * x viewed as [1, R, 1, C] with an R × 1 window (a sum is the mean times R) — A/B on [64, 14, 14, 64],
- * 2.06 ms for wasm's Sum, 1.32 ms for a JS row loop, 0.36 ms pooled. Wider rows go to JS loops on the
- * heap: XNNPACK's multipass pooling keeps a C-float buffer on the wasm stack, and C = 32,768 (a dense
- * bias at 64×64) overflowed it and corrupted the heap.
+ * Sum or mean over a block of axes with at least one axis after it: leading axes (bias and batch-norm
+ * gradients reduce [N, H, W, C] over N, H, W; minibatch stddev reduces its group axis) or inner ones (a
+ * global average pool reduces [N, H, W, C] over H, W). wasm's Sum and Mean first transpose the reduced
+ * axes innermost through a generic loop. With up to POOL_CHANNELS values per row: XNNPACK average pooling
+ * of x viewed as [outer, R, 1, C] with an R × 1 window (a sum is the mean times R) — A/B on
+ * [64, 14, 14, 64] over N, H, W, 2.06 ms for wasm's Sum, 1.32 ms for a JS row loop, 0.36 ms pooled; the
+ * classifier's global pool of [64, 4, 4, 64], 0.31 ms for wasm's Mean. Wider rows go to JS loops on the
+ * heap (leading blocks only): XNNPACK's multipass pooling keeps a C-float buffer on the wasm stack, and
+ * C = 32,768 (a dense bias at 64×64) overflowed it and corrupted the heap.
  */
 export const POOL_CHANNELS = 1024;
 
-function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, backend: KernelArgs['backend'], isMean: boolean): Info | null {
+function blockReduce(x: Info, axisAttr: number | number[], keepDims: boolean, backend: KernelArgs['backend'], isMean: boolean): Info | null {
   if (x.dtype !== 'float32') return null;
   const axes = tf.util.parseAxisParam(axisAttr, x.shape).sort((a, b) => a - b);
   const k = axes.length;
-  if (k === 0 || k === x.shape.length || axes.some((a, i) => a !== i)) return null;
-  const r = size(x.shape.slice(0, k));
-  const c = size(x.shape.slice(k));
-  if (r < 2 || c === 0) return null;
-  const rest = x.shape.slice(k);
-  const shape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
+  const first = axes[0] ?? 0;
+  if (k === 0 || first + k >= x.shape.length || axes.some((a, i) => a !== first + i)) return null;
+  // x as [outer, R, C]: the reduced axes are one contiguous block, with at least one axis after it.
+  const outer = size(x.shape.slice(0, first));
+  const r = size(x.shape.slice(first, first + k));
+  const c = size(x.shape.slice(first + k));
+  if (r < 2 || c === 0 || outer === 0) return null;
+  const kept = [...x.shape.slice(0, first), ...x.shape.slice(first + k)];
+  const shape = keepDims ? x.shape.map((d, i) => (i >= first && i < first + k ? 1 : d)) : kept;
   if (c <= POOL_CHANNELS) {
-    const pooled = run('AvgPool', backend, { x: { dataId: x.dataId, shape: [1, r, 1, c], dtype: 'float32' } }, { filterSize: [r, 1], strides: [1, 1], pad: 'valid' });
+    const pooled = run('AvgPool', backend, { x: { dataId: x.dataId, shape: [outer, r, 1, c], dtype: 'float32' } }, { filterSize: [r, 1], strides: [1, 1], pad: 'valid' });
     if (isMean) return { dataId: pooled.dataId, dtype: 'float32', shape };
     const count = alloc(backend, []);
     heapF32(backend)[at(backend, count)] = r;
@@ -57,6 +62,7 @@ function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, 
     free(backend, pooled, count);
     return { dataId: total.dataId, dtype: 'float32', shape };
   }
+  if (outer > 1) return null;
   const out = alloc(backend, shape);
   const h = heapF32(backend);
   const p0 = at(backend, x);
@@ -82,13 +88,13 @@ function leadingReduce(x: Info, axisAttr: number | number[], keepDims: boolean, 
 
 export function sum({ inputs, backend, attrs }: KernelArgs): Info {
   const x = inputs['x']!;
-  return leadingReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, false) ?? run('Sum', backend, inputs, attrs);
+  return blockReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, false) ?? run('Sum', backend, inputs, attrs);
 }
 
-/** Mean over leading axes: the pooled mean itself, or the row loops scaled by 1/R. */
+/** Mean over a block of axes: the pooled mean itself, or the row loops scaled by 1/R. */
 export function mean({ inputs, backend, attrs }: KernelArgs): Info {
   const x = inputs['x']!;
-  return leadingReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, true) ?? run('Mean', backend, inputs, attrs);
+  return blockReduce(x, attrs['axis'] as number | number[], attrs['keepDims'] as boolean, backend, true) ?? run('Mean', backend, inputs, attrs);
 }
 
 /**
@@ -106,6 +112,15 @@ export const leakyReluGrad: tf.GradConfig = {
     return { x: () => tf.mul(dy as tf.Tensor, tf.step(x!, alpha)) };
   },
 };
+
+/**
+ * Cast to the tensor's own dtype (tfjs-core's ReLU gradient casts step(x), already float32) as Identity:
+ * wasm's copies the whole tensor through JS, 0.23 ms on [64, 14, 14, 16]; the cpu backend shares it too.
+ */
+export function cast({ inputs, backend, attrs }: KernelArgs): Info {
+  const x = inputs['x']!;
+  return x.dtype === attrs['dtype'] && x.dtype !== 'string' ? identity({ inputs, backend, attrs }) : run('Cast', backend, inputs, attrs);
+}
 
 /** Identity without a copy: the output shares the input's buffer (as the cpu backend does). */
 export function identity({ inputs, backend }: KernelArgs): Info {

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-conv.js';
-import { concat, gatherV2, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum, tanh, unsortedSegmentSum } from './wasm-fast.js';
+import { cast, concat, gatherV2, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum, tanh, unsortedSegmentSum } from './wasm-fast.js';
 import { captureNative, free, run, type Info, type KernelArgs } from './wasm-heap.js';
 
 export { conv2DBackpropFilter, conv2DBackpropInput, unsortedSegmentSum };
@@ -43,8 +43,9 @@ export const WASM_KERNELS: Record<string, { fn: KernelImpl; kind: 'added' | 'rep
   Conv2DBackpropInput: { fn: conv2DBackpropInput, kind: 'replaced', why: "wasm's is a scalar loop; one XNNPACK conv per output phase, interleaved on the heap (≤ 4 input channels: one product + col2im)" },
   BatchMatMul: { fn: batchMatMul, kind: 'replaced', why: 'transpose flags take a ~10× slower path; transpose first' },
   LeakyRelu: { fn: leakyRelu, kind: 'replaced', why: "wasm's is a scalar loop; XNNPACK PReLU with a per-channel α" },
-  Sum: { fn: sum, kind: 'replaced', why: 'leading-axis sums transpose through a generic loop first; XNNPACK average pooling × count (≤ 1,024 per row), else JS loops on the heap' },
-  Mean: { fn: mean, kind: 'replaced', why: 'leading-axis means: XNNPACK average pooling' },
+  Sum: { fn: sum, kind: 'replaced', why: 'sums over leading or inner axes transpose through a generic loop first; XNNPACK average pooling × count (≤ 1,024 per row), else JS loops on the heap' },
+  Mean: { fn: mean, kind: 'replaced', why: 'means over leading or inner axes (a global average pool) transpose first; XNNPACK average pooling' },
+  Cast: { fn: cast, kind: 'replaced', why: 'a cast to the same dtype copies through JS; shares the buffer instead, as Identity' },
   Tanh: { fn: tanh, kind: 'replaced', why: "wasm's is a scalar loop; 2·sigmoid(2x) − 1 on XNNPACK (≤ 2.4e-7 absolute)" },
   Identity: { fn: identity, kind: 'replaced', why: 'copies; shares the buffer instead, as the cpu backend does' },
   Slice: { fn: slice, kind: 'replaced', why: 'copies the whole input, then a subarray per row; contiguous runs copied inside the heap' },

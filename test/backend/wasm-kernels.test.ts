@@ -99,6 +99,13 @@ describe('wasm kernels vs cpu', () => {
     [[6, 5, 4, 3], [1, 0], false],
     [[6, 5, 4, 3], [0], true],
     [[6, 5, 4, 3], [1, 2], false],
+    // Inner blocks (a global average pool) pooled per outer index; the rest through wasm's own.
+    [[64, 4, 4, 64], [1, 2], false],
+    [[5, 4, 3, 2], [1, 2], true],
+    [[5, 4, 3, 2], [1], false],
+    [[3, 4, 5, 1500], [1, 2], false],
+    [[6, 5, 4, 3], [2, 3], false],
+    [[6, 5, 4, 3], [0, 2], false],
     [[6, 5, 4, 3], [0, 1, 2, 3], false],
     [[40, 7], [0], false],
     // Rows wider than POOL_CHANNELS: the row loop (≤ 4,096) and the column loop (minibatch-stddev groups).
@@ -179,6 +186,22 @@ describe('wasm kernels vs cpu', () => {
     x.dispose();
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
     y.dispose();
+  });
+
+  it('Cast to its own dtype shares the buffer safely; other casts convert', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor([1.5, -2, 3]);
+    const y = tf.cast(x, 'float32');
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3]);
+    const i = tf.cast(y, 'int32');
+    expect(i.dtype).toBe('int32');
+    expect(Array.from(i.dataSync())).toEqual([1, -2, 3]);
+    const f = tf.cast(i, 'float32');
+    expect(f.dtype).toBe('float32');
+    expect(Array.from(f.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([y, i, f]);
+    expect(await compare(() => tf.grad((a: tf.Tensor) => tf.relu(a).square().sum())(tf.tensor(values([4, 5], 14), [4, 5])))).toBeLessThan(1e-7);
   });
 
   it('every gradient of the conditional GAN matches the cpu backend', async () => {
