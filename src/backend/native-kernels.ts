@@ -141,6 +141,30 @@ const MAKERS: Record<string, (addon: NativeAddon, fallback: Kernel) => Kernel> =
     addon.matmul(heap, byteAt(args.backend, a), byteAt(args.backend, b), byteAt(args.backend, out), dims);
     return out;
   },
+
+  // Conv2D with a bias and ReLU (or neither) applied to its output in one pass: what tf.fused.conv2d runs
+  // outside a gradient (the classifier's inference) and the classifier's training step (classifier/
+  // conv-relu.ts). Other activations and prelu weights go to wasm's own (XNNPACK).
+  FusedConv2D: (addon, fallback) => (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
+    const a = args.attrs as unknown as ConvAttrs & { activation?: string };
+    const act = a.activation === 'relu' ? 1 : a.activation === 'linear' || a.activation === undefined ? 0 : -1;
+    if (act < 0 || preluActivationWeights || x.dtype !== 'float32' || filter.dtype !== 'float32' || !isNHWC(a.dataFormat)) return fallback(args);
+    const g = geometry(x.shape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
+    if (!g) return fallback(args);
+    const channels = g[6]!;
+    if (bias && (bias.dtype !== 'float32' || size(bias.shape) !== channels || bias.shape.length > 1)) return fallback(args);
+    const y = alloc(args.backend, [g[0]!, g[4]!, g[5]!, channels]);
+    const heap = heapBuffer(args.backend);
+    if (!heap) {
+      args.backend.disposeData(y.dataId);
+      return fallback(args);
+    }
+    const yOff = byteAt(args.backend, y);
+    addon.conv2d(heap, byteAt(args.backend, x), byteAt(args.backend, filter), yOff, g);
+    if (bias || act) addon.biasAct(heap, yOff, bias ? byteAt(args.backend, bias) : -1, g[0]! * g[4]! * g[5]!, channels, act as 0 | 1);
+    return y;
+  },
 };
 
 /** What the native addon serves, by kernel name (the picker lists these as running natively). */

@@ -20,6 +20,8 @@ export interface NativeAddon {
   conv2dBackpropInput(heap: ArrayBuffer, dyOff: number, filterOff: number, dxOff: number, geom: Int32Array): void;
   conv2dBackpropFilter(heap: ArrayBuffer, xOff: number, dyOff: number, dwOff: number, geom: Int32Array): void;
   matmul(heap: ArrayBuffer, aOff: number, bOff: number, cOff: number, dims: Int32Array): void;
+  /** y = act(y + bias) in place over [rows, channels]; biasOff < 0: no bias; act 0 none, 1 ReLU. */
+  biasAct(heap: ArrayBuffer, yOff: number, biasOff: number, rows: number, channels: number, act: 0 | 1): void;
   setChunkFloats(n: number): void;
   /** Forward convolution products image by image in this thread (true) or over the batch; returns the old setting. */
   setPerImage(on: boolean): boolean;
@@ -30,7 +32,7 @@ export interface NativeAddon {
 }
 
 /** What this code calls on the addon. */
-const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'setChunkFloats', 'setPerImage', 'setImageThreads', 'syrkLower'] as const satisfies readonly (keyof NativeAddon)[];
+const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'biasAct', 'setChunkFloats', 'setPerImage', 'setImageThreads', 'syrkLower'] as const satisfies readonly (keyof NativeAddon)[];
 
 /** `0` turns the native kernels off at run time (the picker then uses plain wasm). */
 export const NATIVE_ENV = 'GAN_AUGMENT_NATIVE';

@@ -91,9 +91,9 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     const info = await initBackend('native');
     expect(info.name).toBe('native');
     expect(info.nativeKernels).toEqual(NATIVE_KERNEL_NAMES);
-    expect(describeBackend(info)).toMatch(/^backend: wasm\+native \(.+: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul\)/);
+    expect(describeBackend(info)).toMatch(/^backend: wasm\+native \(.+: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul, FusedConv2D\)/);
     const addon = loadNative().addon as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const name of ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul']) {
+    for (const name of ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'biasAct']) {
       const original = addon[name]!;
       addon[name] = (...a: unknown[]) => {
         calls.set(name, (calls.get(name) ?? 0) + 1);
@@ -131,6 +131,46 @@ describe.skipIf(unavailable !== null)(`native kernels vs cpu${unavailable ? ` (s
     expect(await compareNative(() => tf.conv2d(X(), F(), s, p), ['conv2d'])).toBeLessThan(1e-5);
     expect(await compareNative(() => tf.grad((a: tf.Tensor) => loss(a as tf.Tensor4D, F()))(X()), ['conv2dBackpropInput'])).toBeLessThan(1e-5);
     expect(await compareNative(() => tf.grad((b: tf.Tensor) => loss(X(), b as tf.Tensor4D))(F()), ['conv2dBackpropFilter'])).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    [[2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 'relu', true],
+    [[3, 28, 28, 1], [3, 3, 1, 16], 2, 'same', 'relu', true],
+    [[2, 10, 11, 5], [3, 3, 5, 7], 1, 'valid', 'linear', true],
+    [[2, 10, 11, 5], [3, 3, 5, 7], 1, 'valid', 'relu', false],
+    [[2, 8, 8, 3], [1, 1, 3, 2], 2, 'valid', 'linear', false],
+  ] as [number[], number[], number, 'same' | 'valid', 'relu' | 'linear', boolean][])(
+    'FusedConv2D (conv, bias, ReLU in one pass): x %j, filter %j, stride %j, pad %s, %s, bias %s',
+    async (xs, fs, s, p, activation, withBias) => {
+      const x = values(xs, 5);
+      const f = values(fs, 6);
+      const b = values([fs[3]!], 7);
+      const fused = () =>
+        tf.fused.conv2d({ x: tf.tensor4d(x, xs as never), filter: tf.tensor4d(f, fs as never), strides: s, pad: p, bias: withBias ? tf.tensor1d(b) : undefined, activation });
+      expect(await compareNative(fused, withBias || activation === 'relu' ? ['conv2d', 'biasAct'] : ['conv2d'])).toBeLessThan(1e-5);
+      // The same floats as Conv2D, Add, Relu one after the other, on this backend.
+      await tf.setBackend('wasm');
+      const unfused = tf.tidy(() => {
+        let y: tf.Tensor = tf.conv2d(tf.tensor4d(x, xs as never), tf.tensor4d(f, fs as never), s, p);
+        if (withBias) y = tf.add(y, tf.tensor1d(b));
+        return activation === 'relu' ? tf.relu(y) : y;
+      });
+      const once = fused();
+      expect(Array.from(once.dataSync())).toEqual(Array.from(unfused.dataSync()));
+      tf.dispose([once, unfused]);
+    },
+  );
+
+  it('FusedConv2D hands other activations and prelu weights to wasm\'s own kernel', async () => {
+    const x = values([2, 6, 6, 2], 8);
+    const f = values([3, 3, 2, 3], 9);
+    const extras = [() => ({ activation: 'elu' as const }), () => ({ activation: 'prelu' as const, preluActivationWeights: tf.tensor1d(values([3], 10)) })];
+    for (const extra of extras) {
+      calls.clear();
+      const rel = await compare(() => tf.fused.conv2d({ x: tf.tensor4d(x, [2, 6, 6, 2]), filter: tf.tensor4d(f, [3, 3, 2, 3]), strides: 1, pad: 'same', bias: tf.tensor1d([0.1, -0.2, 0.3]), ...extra() }));
+      expect(rel).toBeLessThan(1e-5);
+      expect(calls.get('biasAct') ?? 0).toBe(0);
+    }
   });
 
   it.each([
