@@ -8,6 +8,7 @@ import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampl
 import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import { classifierVariables, type Classifier } from './model.js';
+import { trainingLogits } from './forward.js';
 import { predictLogits } from './predict.js';
 import { DEFAULTS } from '../config/defaults.js';
 
@@ -70,7 +71,7 @@ export function trainStep(c: Classifier, opt: tf.Optimizer, images: Float32Array
     const x = tf.tensor4d(images, [n, size, size, channels]);
     const y = targets ? tf.tensor2d(targets, [n, numClasses]) : tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
     const w = weights ? tf.tensor1d(weights) : undefined;
-    return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, c.model.apply(x, { training: true }) as tf.Tensor2D, w) as tf.Scalar, true, vars)!;
+    return opt.minimize(() => tf.losses.softmaxCrossEntropy(y, trainingLogits(c, x), w) as tf.Scalar, true, vars)!;
   });
   const value = loss.dataSync()[0]!;
   loss.dispose();
