@@ -148,16 +148,26 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
   const left = timeLeft(clock);
   let lastLine = 0;
   const say = (msg: string) => stream.write(`${printable(msg)}\n`);
-  const held: string[] = [];
   const stopBar = () => {
     bar?.stop();
     bar = null;
-    for (const msg of held.splice(0)) say(msg);
+  };
+  /**
+   * A line printed while a bar draws goes above it, when it happens: the bar's line is cleared, the line
+   * written, and the bar drawn again below it (a single bar only ever moves the cursor within its own line).
+   * Until 2026-12-07 such lines waited for the bar to finish: the guard's plan printed 11 minutes late.
+   */
+  const sayAbove = (msg: string) => {
+    if (!bar) return say(msg);
+    stream.write('\r\x1b[2K');
+    say(msg);
+    bar.render();
   };
   const startBar = (format: string, total: number, payload: Record<string, unknown> = {}) => {
     stopBar();
     bar = new cliProgress.SingleBar(
-      { format, stream: stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 },
+      // forceRedraw: the bar is drawn again below a line printed over it (sayAbove), though its text is unchanged.
+      { format, stream: stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5, forceRedraw: true },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0, payload);
@@ -174,9 +184,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
     if (mode === 'quiet' && e.type !== 'warn') return;
     if (e.type === 'warn' || e.type === 'info') {
       const msg = e.type === 'warn' ? `warning: ${e.message}` : e.message;
-      // cli-progress tracks the cursor itself: hold messages while a bar draws, print them after it.
-      if (bar) held.push(msg);
-      else say(msg);
+      sayAbove(msg);
       return;
     }
     if (e.type === 'stage.start') left.stageStart(e.stage, e.total);
@@ -187,7 +195,8 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           else if (e.stage === 'import') startBar('import   [{bar}] {value}/{total} candidate images | {eta_formatted} left', e.total ?? 0);
           else if (e.stage === 'train') startBar('train    [{bar}] step {value}/{total}{job} | D {lossD} G {lossG} | {ips} img/s | {left} left', e.total ?? 0, { lossD: '-', lossG: '-', ips: '-', job: '', left: '-' });
           else if (e.stage === 'generate') startBar('generate [{bar}] {value}/{total} candidates | {label}', e.total ?? 0, { label: '' });
-          else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} classifiers | ETA {eta_formatted}', e.total);
+          // The time left as the text lines say it (cli-progress's ETA read "0s" before the first classifier ended).
+          else if (e.stage === 'guard' && e.total) startBar('guard    [{bar}] {value}/{total} classifiers | {left} left', e.total, { left: '-' });
           else say(`${e.stage}…`);
           return;
         case 'stage.end':
@@ -215,7 +224,10 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
         case 'guard.progress':
           // The total moves as the guard goes: classes given up on take classifiers off, a set tested together adds some.
           if (bar && bar.getTotal() !== e.total) bar.setTotal(e.total);
-          bar?.update(e.done);
+          {
+            const seconds = left.guard(e.done, e.total);
+            bar?.update(e.done, { left: seconds === null ? '-' : formatEta(seconds) });
+          }
           return;
       }
     }

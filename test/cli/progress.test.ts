@@ -147,6 +147,34 @@ describe("the guard's progress", () => {
   });
 });
 
+describe('lines printed while a bar draws', () => {
+  it('bars: a warning or info line prints above the bar when it happens, and the bar is drawn again below it', () => {
+    const out = capture();
+    Object.assign(out.stream, { isTTY: true, columns: 120 });
+    let ms = 0;
+    const sink = createProgress('bars', out.stream, () => ms);
+    sink({ type: 'stage.start', stage: 'guard', total: 10 });
+    sink({ type: 'info', message: 'guard: the 17 scarce classes judged side by side' });
+    const atInfo = out.lines.join('\n');
+    // Printed at once, on a cleared line, with the bar drawn again after it.
+    expect(atInfo.indexOf('\u001b[2K')).toBeGreaterThan(-1);
+    expect(atInfo.indexOf('\u001b[2K')).toBeLessThan(atInfo.indexOf('guard: the 17 scarce classes judged side by side'));
+    expect(atInfo.slice(atInfo.indexOf('judged side by side'))).toContain('0/10 classifiers | - left');
+    ms = 30_000;
+    sink({ type: 'guard.progress', done: 3, total: 10 });
+    sink({ type: 'warn', message: 'something to know now' });
+    sink({ type: 'guard.progress', done: 10, total: 10 });
+    sink({ type: 'stage.end', stage: 'guard', seconds: 30 });
+    sink.close();
+    const drawn = out.lines.join('\n');
+    expect(drawn.indexOf('warning: something to know now')).toBeLessThan(drawn.indexOf('10/10 classifiers'));
+    expect(drawn).toContain('3/10 classifiers | 70 s left');
+    // Each line once: nothing held back and printed again when the bar ends.
+    expect(drawn.split('warning: something to know now').length).toBe(2);
+    expect(drawn.split('judged side by side').length).toBe(2);
+  });
+});
+
 describe('training progress over every job, and the time left', () => {
   /** A clock the test moves: ms. */
   const clockAt = () => {
