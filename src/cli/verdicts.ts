@@ -37,9 +37,12 @@ export async function printVerdicts(s: Summary, format: LogFormat, report: boole
         if (these.length > 0) lines.push(`  ${verdict} (${these.length}): ${these.join(', ')}`);
       }
     }
-    const poor = verdicts.filter((v) => v.verdict === 'poor' && !v.withheld).map((v) => v.label);
-    const withheld = verdicts.filter((v) => v.verdict === 'poor' && v.withheld).map((v) => v.label);
+    // A class the filters kept nothing of has no synthetic images to use or to leave out.
+    const noneKept = verdicts.filter((v) => v.noneKept).map((v) => v.label);
+    const poor = verdicts.filter((v) => v.verdict === 'poor' && !v.withheld && !v.noneKept).map((v) => v.label);
+    const withheld = verdicts.filter((v) => v.verdict === 'poor' && v.withheld && !v.noneKept).map((v) => v.label);
     if (poor.length > 0) lines.push(`do not use the synthetic images of ${poor.join(', ')}: train on the real images with oversampling or class weights instead`);
+    if (noneKept.length > 0) lines.push(`none kept: the filters rejected every candidate of ${noneKept.join(', ')}; the manifest fills ${noneKept.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would`);
     // The guard left these out already: nothing to undo, and the user should know what the manifest holds instead.
     if (withheld.length > 0) lines.push(`not delivered: the guard left out the synthetic images of ${withheld.join(', ')}; the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would${(await exists(outLayout(s.out).withheld)) ? `; the images it judged are in ${outLayout(s.out).withheld}/ (and in the report)` : ''}`);
   }

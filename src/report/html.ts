@@ -185,8 +185,10 @@ function verdictSummary(vs: ClassVerdict[]): string {
   const names = (xs: ClassVerdict[]) => xs.map((x) => `<b>${esc(x.label)}</b>`);
   const by = (v: Verdict) => vs.filter((x) => x.verdict === v);
   // Poor classes the guard already left out need no action: the manifest holds none of their synthetic images.
-  const poor = names(by('poor').filter((x) => !x.withheld));
-  const withheld = names(by('poor').filter((x) => x.withheld));
+  const poor = names(by('poor').filter((x) => !x.withheld && !x.noneKept));
+  const withheld = names(by('poor').filter((x) => x.withheld && !x.noneKept));
+  // Nothing kept: no synthetic images to use or leave out.
+  const noneKept = names(vs.filter((x) => x.noneKept));
   const doubtful = names(by('doubtful'));
   const good = names(by('good'));
   const parts = [
@@ -194,10 +196,13 @@ function verdictSummary(vs: ClassVerdict[]): string {
     withheld.length
       ? `The guard left out the synthetic images of ${withheld.join(', ')} (poor): the manifest fills ${withheld.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again, as random oversampling would.`
       : '',
+    noneKept.length
+      ? `The filters kept none of the candidates of ${noneKept.join(', ')}: the manifest fills ${noneKept.length === 1 ? 'that class with its' : 'those classes with their'} real images listed again.`
+      : '',
     doubtful.length ? `Check ${doubtful.join(', ')} before using them (doubtful).` : '',
     good.length ? `${good.join(', ')}: good.` : '',
   ].filter(Boolean);
-  const cls = poor.length ? 'bad' : withheld.length || doubtful.length ? 'neutral' : 'good';
+  const cls = poor.length ? 'bad' : withheld.length || noneKept.length || doubtful.length ? 'neutral' : 'good';
   return `<div class="verdict ${cls}">${parts.join(' ')} <a href="#verdict">Why</a></div>`;
 }
 
@@ -214,7 +219,7 @@ function verdicts(d: ReportData): string {
   // Many classes: one line each (name and verdict), their checks a click away, so the page stays a list.
   const many = d.verdicts.length > CLASSES_IN_FULL;
   const blocks = d.verdicts.map((v) =>
-    many ? `<details class="class-verdict"><summary><b>${esc(v.label)}</b> ${badge(v.verdict)}${v.withheld ? ' not delivered' : ''}</summary>${checks(v)}</details>` : `<h3>${esc(v.label)} ${badge(v.verdict)}</h3>${checks(v)}`,
+    many ? `<details class="class-verdict"><summary><b>${esc(v.label)}</b> ${badge(v.verdict)}${v.noneKept ? ' none kept' : v.withheld ? ' not delivered' : ''}</summary>${checks(v)}</details>` : `<h3>${esc(v.label)} ${badge(v.verdict)}</h3>${checks(v)}`,
   );
   const counts = many ? `<p>${d.verdicts.length} classes: ${(['good', 'doubtful', 'poor'] as const).map((x) => `${d.verdicts.filter((v) => v.verdict === x).length} ${x}`).join(', ')}; open a class for its figures.</p>` : '';
   return `<section id="verdict"><h2>Verdict per class</h2>${counts}<p class="sub">Each figure is read against a scale: FID and KID against the class's floor (its real training images against held-out real ones, in the same features: what the class's own real images score; FID reads lower the more images it is measured on, so a kept set larger than the class's real images can read below its floor), the kept images' spread against the real images' (mean pairwise distance in the same features, ≈ 1 is healthy; the generator's sample diversity in training where the spread was not recorded), how far kept images lie from their nearest real image and how much structure they have (each against the real images' own: noise is far from every real image and has no correlation between neighbouring pixels), and the share of candidates the filters rejected; once evaluate has run, FID and the coverage of its test folder (as many kept images against as many real ones) replace the run's own FID and KID, and its real-data classifier says how often it recognises the kept images as their class, against the class's test images. <b>good</b> needs every one of them measured and close, FID, KID, coverage and the label check from at least ${VERDICT_LIMITS.minHeldOut} held-out or test images (from fewer they read better than they are, so they cannot vouch for a class); one poor figure makes the class poor. A quality gate with no limits counts for nothing.</p>${blocks.join('')}</section>`;

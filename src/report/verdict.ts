@@ -167,6 +167,8 @@ export interface ClassVerdict {
   advice: string;
   /** The guard fell back: the manifest fills the class with its real images listed again, none of these synthetic images. */
   withheld: boolean;
+  /** The filters kept none of the class's candidates: there are no synthetic images of it to use or leave out. */
+  noneKept: boolean;
 }
 
 const f = (x: number, d = 1) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(d));
@@ -402,7 +404,14 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   const withheld = c.guard?.decision === 'fallback';
   // Imported candidates: was the guard's sample too small to see a gain (FEW_HELD_OUT)?
   const imported = c.imported ? { fewHeldOut: c.guard?.heldOut === undefined || c.guard.heldOut < FEW_HELD_OUT } : null;
-  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, imported, withheld && c.guard?.helpsAlone === true), withheld };
+  const noneKept = c.kept === 0 && finite(c.candidates) && c.candidates > 0;
+  if (noneKept) {
+    // Nothing to use or leave out: say what the manifest holds instead, and what could change it.
+    const fill = 'The manifest fills the class with its real images listed again, as random oversampling would';
+    const next = imported ? 'other candidates (generate.from) or looser filters (filter.*) may pass' : 'looser filters (filter.*), more candidates (generate.oversample) or other training may give some';
+    return { label: c.label, verdict, checks, advice: `None kept: the filters rejected all ${c.candidates} candidates. ${fill}; ${next}.`, withheld, noneKept };
+  }
+  return { label: c.label, verdict, checks, advice: advice(verdict, checks, withheld, imported, withheld && c.guard?.helpsAlone === true), withheld, noneKept };
 }
 
 /** The checks that judge what a classifier gains from the images, not how they look. */

@@ -128,6 +128,16 @@ describe('judgeClass', () => {
     if (text) expect(`${v.advice} ${verdictLine(v)}`).toMatch(text);
   });
 
+  it('a class the filters kept nothing of is not told to stop using images it does not have', () => {
+    const v = judgeClass({ ...GOOD, kept: 0, fid: null, kid: null });
+    expect(v.noneKept).toBe(true);
+    expect(v.verdict).toBe('poor');
+    expect(v.advice).toBe('None kept: the filters rejected all 180 candidates. The manifest fills the class with its real images listed again, as random oversampling would; looser filters (filter.*), more candidates (generate.oversample) or other training may give some.');
+    expect(v.advice).not.toMatch(/Do not use/);
+    expect(judgeClass({ ...GOOD, kept: 0, fid: null, kid: null, imported: true } as ClassFigures).advice).toMatch(/other candidates \(generate\.from\) or looser filters/);
+    expect(judgeClass(GOOD).noneKept).toBe(false);
+  });
+
   it("gives each check's own reason: the class's evaluate reading, the label rate's direction, a doubtful figure from few images", () => {
     const why = (over: Partial<ClassFigures>, name: string) => judgeClass({ ...GOOD, ...over }).checks.find((k) => k.name === name)!.why;
     // A class that gained with confidence is good for its own reason, not the run's "not above 0".
