@@ -52,9 +52,15 @@ export function resultTable(r: EvaluationResult): string {
 /** Where each scarce class's test images go, for the best classical row and the synthetic row (top 3 each). */
 export function confusionLines(r: EvaluationResult): string[] {
   const lines: string[] = [];
+  const bestRow = r.rows.find((x) => x.name === r.best);
   for (const name of [r.best, 'synthetic'] as const) {
     const row = r.rows.find((x) => x.name === name);
     if (!row) continue;
+    // A manifest with no synthetic image: its synthetic row is the oversample row's classifier, line for line.
+    if (name === 'synthetic' && r.best !== 'synthetic' && bestRow && JSON.stringify(row.confusion) === JSON.stringify(bestRow.confusion)) {
+      lines.push(`scarce test images mistaken for (synthetic): the same as (${r.best})`);
+      continue;
+    }
     const { shown, note } = fewest(r.scarce, (l) => row.recall[l] ?? NaN, 'lowest recall in this row');
     const parts = shown.map((l) => {
       const top = Object.entries(row.confusion[l] ?? {})

@@ -6,6 +6,7 @@
 import { meanFinite, sampleStd } from './metrics.js';
 import { tInterval } from './stats.js';
 import { ARMS, CLASSICAL, type ArmName, type EvaluationResult, type EvaluationRow, type PairedDiff, type SeedFigures } from './types.js';
+import { percentPair } from '../util/text.js';
 
 /** One arm's figures, one entry per seed, in the same seed order for every arm (the pairing). */
 export interface ArmFigures {
@@ -28,9 +29,8 @@ export function verdictOf(synthetic: Pick<EvaluationRow, 'balancedAccuracy' | 'v
   const d = synthetic.vsBest.scarceRecall;
   const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
   const ci = Number.isFinite(d.low) ? `${sign(d.mean)} points, 95 % CI ${sign(d.low)} to ${sign(d.high)}` : `${sign(d.mean)} points, no CI from ${n} ${unit}`;
-  // One decimal, or two where one would print the same figure twice ("74.3 % vs 74.3 %: below").
-  const digits = (100 * synthetic.balancedAccuracy).toFixed(1) === (100 * best.balancedAccuracy).toFixed(1) ? 2 : 1;
-  const ba = `balanced accuracy ${(100 * synthetic.balancedAccuracy).toFixed(digits)} % vs ${(100 * best.balancedAccuracy).toFixed(digits)} %`;
+  // One decimal, or more where one would print the same figure twice ("74.3 % vs 74.3 %: below").
+  const ba = `balanced accuracy ${percentPair(synthetic.balancedAccuracy, best.balancedAccuracy)}`;
   const failed: string[] = [];
   if (!Number.isFinite(d.low)) {
     failed.push(n < 2 ? `one ${unit} gives no confidence interval (use --seeds ≥ 2)` : `no confidence interval over the ${n} ${unit}s: the test folder holds no image of a scarce class, so there is no scarce recall to compare`);

@@ -21,6 +21,7 @@
  * fallback is exactly the classical baseline a user would otherwise reach for.
  */
 import { lowerBound } from '../evaluate/stats.js';
+import { percentPair } from '../util/text.js';
 
 export const GUARD_MODES = ['fallback', 'warn', 'off'] as const;
 export type GuardMode = (typeof GUARD_MODES)[number];
@@ -172,12 +173,12 @@ function judge(gains: readonly number[], perImage: readonly number[], baWith: nu
     // Rule 2 is the class rule's; the whole is judged over seeds only.
   } else if (!Number.isFinite(lowImages)) problems.push(`one held-out image gives no confidence over images (soft-recall gain ${pts(g)} points)`);
   else if (!(lowImages > 0)) problems.push(`held-out soft recall gain ${pts(g)} points is not above 0 with 95 % confidence over the ${perImage.length} held-out images (lower bound ${pts(lowImages)}): it rests on some of them`);
-  if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${(100 * baWith).toFixed(1)} % vs ${(100 * baWithout).toFixed(1)} %)`);
+  if (!(baWith >= baWithout)) problems.push(`held-out balanced accuracy drops (${percentPair(baWith, baWithout)})`);
   return { g, low, lowImages, baWith, baWithout, problems };
 }
 
 const helpsReason = (j: Judged) =>
-  `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds, ${pts(j.lowImages)} over images), balanced accuracy ${(100 * j.baWith).toFixed(1)} % vs ${(100 * j.baWithout).toFixed(1)} %`;
+  `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds, ${pts(j.lowImages)} over images), balanced accuracy ${percentPair(j.baWith, j.baWithout)}`;
 const gainOf = (j: Judged) => ({ mean: j.g, low: Number.isFinite(j.low) ? j.low : null, lowOverImages: Number.isFinite(j.lowImages) ? j.lowImages : null });
 
 /** A class that shows no gain on fewer than {@link FEW_HELD_OUT} held-out images says so (null: enough, or none). */
@@ -283,7 +284,7 @@ export function decideWhole(classes: readonly string[], scarce: readonly { withS
   const heldOut = judged.reduce((n, c) => n + c.heldOut, 0);
   const j = judge(gains, perImage, mean(first.withSyn.map((f) => f.balancedAccuracy)), mean(first.without.map((f) => f.balancedAccuracy)), heldOut, 'the scarce classes', false);
   const helps = j.problems.length === 0;
-  const ok = `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds), balanced accuracy ${(100 * j.baWith).toFixed(1)} % vs ${(100 * j.baWithout).toFixed(1)} %`;
+  const ok = `held-out soft recall ${pts(j.g)} points (lower bound ${pts(j.low)} over seeds), balanced accuracy ${percentPair(j.baWith, j.baWithout)}`;
   return { classes: [...classes], helps, gain: gainOf(j), balancedAccuracy: { withSynthetic: j.baWith, without: j.baWithout }, heldOut, reason: helps ? ok : j.problems.join('; ') };
 }
 

@@ -22,6 +22,16 @@ export function sharePercent(part: number, whole: number): string {
   return p < 50 ? 'under 0.1' : 'over 99.9';
 }
 
+/**
+ * Two shares (0–1) as percents side by side, `74.3 % vs 74.1 %`: one decimal, or as many more (up to 3) as
+ * it takes for two different figures not to print the same ("65.0 % vs 65.0 %" beside "drops").
+ */
+export function percentPair(a: number, b: number): string {
+  let digits = 1;
+  while (digits < 3 && a !== b && (100 * a).toFixed(digits) === (100 * b).toFixed(digits)) digits++;
+  return `${(100 * a).toFixed(digits)} % vs ${(100 * b).toFixed(digits)} %`;
+}
+
 /** Seconds left as a log line says it: `45 s`, `27 min`, `1 h 05 min`. */
 export function formatEta(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

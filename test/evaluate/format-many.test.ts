@@ -31,6 +31,14 @@ describe('evaluate text with many scarce classes', () => {
     expect(confusionLines(r)[0]).not.toContain('scarce classes with');
   });
 
+  it('a synthetic row that is the best row\'s classifier (no synthetic image delivered) does not repeat its confusion line', () => {
+    const r = result(3);
+    const best = r.rows.find((x) => x.name === r.best)!;
+    const same = { ...r, rows: r.rows.map((x) => (x.name === 'synthetic' ? { ...x, confusion: best.confusion } : x)) };
+    expect(confusionLines(same)).toEqual([confusionLines(r)[0], `scarce test images mistaken for (synthetic): the same as (${r.best})`]);
+    expect(confusionLines(r)[1]).toMatch(/^scarce test images mistaken for \(synthetic\): c0 → big/);
+  });
+
   it('beyond it: no column per class, the sure differences by name, the lowest recalls and highest FIDs only', () => {
     const r = result(CLASSES_IN_FULL + 4);
     expect(resultTable(r).split('\n')[0]).not.toMatch(/c\d+ %/);
