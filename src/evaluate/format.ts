@@ -190,7 +190,7 @@ export function insteadLine(r: EvaluationResult): string | null {
 }
 
 /** Whether the synthetic row trained on any synthetic image (without one, the verdict says so and there is no use to choose). */
-const hasSynthetic = (r: EvaluationResult): boolean => (r.pooled ? r.pooled.trainings.some((t) => (t.quality ?? []).length > 0) : r.quality !== null);
+export const hasSynthetic = (r: EvaluationResult): boolean => (r.pooled ? r.pooled.trainings.some((t) => (t.quality ?? []).length > 0) : r.quality !== null);
 
 /** The whole text: table, each scarce class's difference, confusion, the kept images against the test folder, validation choice, verdict. */
 export function formatEvaluation(r: EvaluationResult): string {

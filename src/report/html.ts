@@ -3,7 +3,7 @@
  * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
  */
 import { stringify } from 'yaml';
-import { asWrittenLines, columnClasses, confusionLines, insteadLine, perClassLines, qualityLines, vsOversampleLines } from '../evaluate/format.js';
+import { asWrittenLines, columnClasses, confusionLines, hasSynthetic, insteadLine, perClassLines, qualityLines, vsOversampleLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits, splitByGuard } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
@@ -411,6 +411,20 @@ function diversitySeries(records: TrainingLine[]): { name: string; points: [numb
   return [...series].map(([name, points]) => ({ name, points }));
 }
 
+/**
+ * The diversity series a reader can use: the scarce classes' (a shared GAN also logs the plentiful ones, which
+ * nobody augments), and beyond CLASSES_IN_FULL the ones lowest at the end, the classes that collapse — 30
+ * lines in one panel repeated colours and hid each other.
+ */
+function scarceDiversity(all: { name: string; points: [number, number][] }[], scarce: ReadonlySet<string>): { series: { name: string; points: [number, number][] }[]; note: string } {
+  const only = all.filter((x) => scarce.has(x.name));
+  const mine = only.length > 0 ? only : all;
+  if (mine.length <= CLASSES_IN_FULL) return { series: mine, note: '' };
+  const last = (x: { points: [number, number][] }) => x.points.at(-1)?.[1] ?? Infinity;
+  const shown = [...mine].sort((a, b) => last(a) - last(b)).slice(0, CLASSES_IN_FULL);
+  return { series: shown, note: `: the ${CLASSES_IN_FULL} of ${mine.length} scarce classes lowest at the end (every class in train/metrics.jsonl)` };
+}
+
 function training(d: ReportData): string {
   if (d.training.length === 0) {
     const imported = d.summary?.imported;
@@ -422,7 +436,7 @@ function training(d: ReportData): string {
     const gap = records.map((r) => [r.step, val(r, 'dTrainReal') - val(r, 'dHeldOut')] as [number, number]);
     const p = constant(pts('p'));
     const fids = fidSeries(records);
-    const divs = diversitySeries(records);
+    const { series: divs, note: divNote } = scarceDiversity(diversitySeries(records), new Set(d.classes.map((c) => c.label)));
     const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? `FID was not measured during training (the per-class FID of the kept images is under Quality)${divs.length ? '; the per-class sample diversity, measured at every sample step, shows whether a class collapses over time (≪ 1)' : ''}.` : '']
       .filter(Boolean)
       .join(' ');
@@ -432,7 +446,7 @@ ${lineChart({ title: 'Discriminator output', series: [{ name: 'D(real)', points:
 ${p === null ? lineChart({ title: 'Augmentation probability p', series: [{ name: 'p', points: pts('p') }], xLabel: 'step', yMin: 0, yMax: 1 }) : ''}
 ${lineChart({ title: 'Held-out gap: D(train real) − D(held-out real)', series: [{ name: 'D(train) − D(held-out)', points: gap }, { name: 'D(held-out)', points: pts('dHeldOut'), dashed: true }], xLabel: 'step', hline: 0 })}
 ${fids.length ? lineChart({ title: 'FID of the samples during training (lower is closer)', series: fids, xLabel: 'step' }) : ''}
-${divs.length ? lineChart({ title: 'Sample diversity per class ÷ real (≈ 1 healthy, ≪ 1 collapse)', series: divs, xLabel: 'step', hline: 1, yMin: 0 }) : ''}
+${divs.length ? lineChart({ title: `Sample diversity per class ÷ real (≈ 1 healthy, ≪ 1 collapse)${divNote}`, series: divs, xLabel: 'step', hline: 1, yMin: 0 }) : ''}
 </div>${facts ? `<p class="note">${esc(facts)}</p>` : ''}`;
   });
   const more = d.training.length > 24 ? `<p class="note">${d.training.length - 24} more jobs not drawn.</p>` : '';
@@ -456,13 +470,19 @@ function evaluationPointer(d: ReportData): string {
 <p class="sub">${d.heldOut ? `${esc(d.heldOut)} was found beside the input folder and is taken as the held-out set; it must hold different images of the same classes.` : 'The held-out folder holds real images of the same classes in the same layout (one sub-folder per class), none of them used for training.'} It trains the same small classifier on real only, real + oversampling, real + class weights and real + synthetic (and logit-adjusts the real-only one), tests each on the held-out images, and adds the result to this page.</p></section>`;
 }
 
+/** evaluate's verdict at the top of its section; a manifest without synthetic images has none to advise against. */
+function verdictBanner(good: boolean, synthetic: boolean, reason: string): string {
+  if (!synthetic) return `<div class="verdict neutral"><b>No synthetic image to judge</b> — ${esc(reason)}</div>`;
+  return `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic images help' : 'The synthetic images do not help: do not train on them'}</b> — ${esc(reason)}</div>`;
+}
+
 function evaluation(e: EvaluationResult | null): string {
   if (!e) return '';
   const t = evaluationTable(e);
   const v = (e as EvaluationResult & { verdict?: { helps: boolean; reason: string } }).verdict;
   const good = v ? v.helps : e.gain >= 0;
   return `<section id="evaluate"><h2>Does it help? (evaluate)</h2>
-${v ? `<div class="verdict ${good ? 'good' : 'bad'}"><b>${good ? 'The synthetic images help' : 'The synthetic images do not help: do not train on them'}</b> — ${esc(v.reason)}</div>` : ''}
+${v ? verdictBanner(good, hasSynthetic(e), v.reason) : ''}
 ${[...asWrittenLines(e), ...(v ? [insteadLine(e)].filter((l): l is string => l !== null) : [])].map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}
 <div class="verdict ${good ? 'good' : e.gain < 0 ? 'bad' : 'neutral'}">Mean recall on the scarce classes (${e.scarce.map(esc).join(', ')}) with the synthetic images is <b>${Math.abs(e.gain).toFixed(1)} points ${e.gain >= 0 ? 'above' : 'below'}</b> the best cheap alternative (<b>${esc(e.best)}</b>), over ${e.seeds.length === 1 ? 'one seed (no spread to show)' : `${e.seeds.length} seeds (spread ± ${e.gainStd.toFixed(1)})`}.</div>
 ${[...perClassLines(e), ...vsOversampleLines(e), ...confusionLines(e)].map((l) => `<div class="verdict neutral">${esc(l)}</div>`).join('')}

@@ -2,6 +2,7 @@
  * The report's pure parts: charts, escaping, and a page rendered from hand-made data (no run needed).
  */
 import { describe, expect, it } from 'vitest';
+import { CLASSES_IN_FULL } from '../../src/config/defaults.js';
 import type { EvaluationResult } from '../../src/evaluate/types.js';
 import { renderReport } from '../../src/report/html.js';
 import { spread } from '../../src/report/load.js';
@@ -291,6 +292,15 @@ describe('renderReport', () => {
     expect(ch).toContain('>coat</text>');
     expect(ch).not.toContain('>rollback</text>');
     expect(html).not.toContain('Sample diversity per class');
+    // A shared GAN logs every class: the chart draws the scarce ones, and of many the lowest at the end.
+    const many = Array.from({ length: 12 }, (_, i) => `scarce-${i}`);
+    const wide = data({ training: [{ job: 'shared', records: [100, 200].map((step) => ({ step, lossD: 1, diversity: { plenty: 1, ...Object.fromEntries(many.map((l, i) => [l, 1 - i / 20 - step / 1000])) } })) }] });
+    wide.classes = many.map((label) => ({ ...d.classes[0]!, label }));
+    const w = renderReport(wide);
+    expect(w).toContain(`the ${CLASSES_IN_FULL} of 12 scarce classes lowest at the end (every class in train/metrics.jsonl)`);
+    expect(w).not.toContain('>plenty</text>');
+    expect(w).toContain('>scarce-11</text>');
+    expect(w).not.toContain('>scarce-0</text>');
     const moving = data({ training: [{ job: 'shared', records: [1, 2].map((step) => ({ step, p: step / 10 })) }] });
     expect(renderReport(moving)).toContain('Augmentation probability p</title>');
   });
@@ -391,6 +401,11 @@ describe('renderReport', () => {
     expect(html).not.toContain('the manifest as written');
     // Where they help, nothing to use instead; where they do not, the best row without them and how to get it.
     expect(html).not.toContain('instead:');
+    // No synthetic image in the manifest: nothing to advise against, and the best row is what it delivers.
+    const nothing = renderReport(data({ evaluation: { ...evaluation, best: 'oversample', gain: 0, quality: null, verdict: { helps: false, reason: 'the manifest holds no synthetic image' } } }));
+    expect(nothing).toContain('<div class="verdict neutral"><b>No synthetic image to judge</b> — the manifest holds no synthetic image</div>');
+    expect(nothing).not.toContain('do not train on them');
+    expect(nothing).toContain('use it as it is');
     const noHelp = renderReport(data({ evaluation: { ...evaluation, gain: -5, verdict: { helps: false, reason: 'not above 0' } } }));
     expect(noHelp).toMatch(/<div class="verdict neutral">instead: the best row without synthetic images on this test folder is class-weight( \([^)]*\))? — a class-weighted loss on the real images/);
     // The synthetic row trained on half of the images with hard labels: the report says the manifest as written read less.
