@@ -11,6 +11,7 @@ import { classifierVariables, type Classifier } from './model.js';
 import { trainingLogits } from './forward.js';
 import { predictLogits } from './predict.js';
 import { DEFAULTS } from '../config/defaults.js';
+import { FEATURE_CLASSIFIER_STEPS } from './budget.js';
 
 export interface TrainClassifierOptions {
   /** Adam steps (the whole budget: there is no early stopping). */
@@ -36,9 +37,9 @@ export interface ClassifierTraining {
   classAccuracy: number[];
 }
 
-/** The config's `features.classifier` and `seed` defaults (config/defaults.ts). */
+/** The config's `features.classifier` and `seed` defaults (config/defaults.ts); `auto` steps as for up to 10 classes. */
 export const TRAIN_DEFAULTS = {
-  steps: DEFAULTS.features.classifier.steps,
+  steps: FEATURE_CLASSIFIER_STEPS.min,
   batchSize: DEFAULTS.features.classifier.batchSize,
   lr: DEFAULTS.features.classifier.lr,
   seed: DEFAULTS.seed,

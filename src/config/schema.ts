@@ -13,6 +13,7 @@ import { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../gan/arch.js';
 import { LOSSES } from '../gan/losses.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 import { GUARD_EACH_MAX, GUARD_MODES, GUARD_SCREENS } from '../guard/decide.js';
+import { FEATURE_CLASSIFIER_STEPS } from '../classifier/budget.js';
 
 const posInt = (what = 'a positive integer') =>
   z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -309,7 +310,12 @@ const DeliverSchema = section({
 
 const ClassifierSchema = section({
   widths: z.array(posInt(), { error: 'expected a list of positive integers' }).min(1, { error: 'expected a list of positive integers' }).default([16, 32, 64]).describe('Channels of its 3×3 stride-2 convs; the last is the feature dimension.'),
-  steps: posInt().default(400).describe('Training budget in Adam steps (fixed: the same data and seed give the same classifier).'),
+  steps: z
+    .union([z.literal('auto'), posInt('a positive integer or "auto"')], { error: 'expected a positive integer or "auto"' })
+    .default('auto')
+    .describe(
+      `Training budget in Adam steps (the same data and seed give the same classifier). \`auto\`: ${FEATURE_CLASSIFIER_STEPS.perClass} a class, at least ${FEATURE_CLASSIFIER_STEPS.min} — ${FEATURE_CLASSIFIER_STEPS.min} up to ${FEATURE_CLASSIFIER_STEPS.min / FEATURE_CLASSIFIER_STEPS.perClass} classes, as before 2026-12-07, so each class is seen as often whatever their number: at a fixed ${FEATURE_CLASSIFIER_STEPS.min} a 30-class set's classifier reached 58 % on its own training images (72 % at 1,200), and the label filter it serves rejected every candidate of 3 classes.`,
+    ),
   batchSize: posInt().default(32).describe('Images per step, drawn class-balanced from the real images.'),
   lr: posNum().default(2e-3).describe('Adam learning rate.'),
   shift: nonNegInt().default(2).describe('Training images are shifted by up to this many pixels (0 = no augmentation).'),

@@ -4,6 +4,7 @@
  * a broken extractor fails before minutes of training. Caches both in `<out>/.cache/`.
  */
 import { loadOrTrainClassifier } from '../classifier/cache.js';
+import { featureClassifierSteps } from '../classifier/budget.js';
 import { disposeClassifier, type Classifier } from '../classifier/model.js';
 import type { Config } from '../config/schema.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
@@ -84,7 +85,7 @@ export async function prepareQuality(
       learnFrom,
       ing.labels,
       held.size === 0 ? dataHash : datasetHash(learnFrom, ing.labels),
-      { ...f.classifier, seed: config.seed },
+      { ...f.classifier, steps: featureClassifierSteps(f.classifier.steps, learnFrom.numClasses), seed: config.seed },
       f.cache ? layout.classifierCache : null,
       signal ? { signal } : {},
     );
