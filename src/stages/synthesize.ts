@@ -6,6 +6,7 @@
  * uses are prepared before training (`quality.ts`); the kept and rejected images are written by `write.ts`.
  */
 import type { Config } from '../config/schema.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 import type { ClassBalance } from '../dataset/balance.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import type { EventSink } from '../events.js';
@@ -121,6 +122,7 @@ export async function synthesize(
   const realFeatures: Rows = { data: q.realFeatures, rows: q.real.count, dims };
   const heldOut = ganHeldOut(q.real, config, new Set(scarce.map((c) => q.labels.indexOf(c.label))));
 
+  const short: Short[] = [];
   // Sampler threads for the candidates, kept from class to class while the model is the same.
   const samplers = new SamplerPools((message) => emit({ type: 'warn', message }));
   try {
@@ -170,13 +172,10 @@ export async function synthesize(
         }
       }
       if (sel.shortfall > 0) {
-        const why = REJECT_REASONS.filter((r) => r !== 'surplus' && sel.byReason[r] > 0).map((r) => `${r} ${sel.byReason[r]}`).join(', ');
-        emit({
-          type: 'warn',
-          message: `class "${c.label}": the filters kept ${sel.kept.length} of the ${planned} needed (short by ${sel.shortfall}) from ${n} candidates; rejected: ${why || 'none'}. ${
-            config.filter.shortfall === 'oversample' ? 'The rest are filled with its real images (filter.shortfall: oversample)' : 'Raise generate.oversample, loosen filter.*, or set filter.shortfall: oversample'
-          }`,
-        });
+        const s: Short = { label: c.label, kept: sel.kept.length, planned, candidates: n, byReason: sel.byReason };
+        // Many scarce classes: one line for all of them after the last (below), not one a class.
+        if (scarce.length > CLASSES_IN_FULL) short.push(s);
+        else for (const message of shortfallWarnings([s], scarce.length, config)) emit({ type: 'warn', message });
       }
       const kidOptions = { subsets: config.quality.kidSubsets, subsetSize: config.quality.kidSubsetSize, seed: config.seed };
       const split = held.size >= 2 ? { held: rowsOf(realFeatures, [...held]), train: rowsOf(realFeatures, trainedOn) } : null;
@@ -201,6 +200,7 @@ export async function synthesize(
   } finally {
     await samplers.close();
   }
+  for (const message of shortfallWarnings(short, scarce.length, config)) emit({ type: 'warn', message });
 
   const gate = qualityGate(
     classes.map((c) => ({ label: c.label, fid: c.quality.fid, kid: c.quality.kid, spread: c.quality.spread })),
@@ -225,6 +225,34 @@ export async function synthesize(
       shortfall: classes.reduce((s, c) => s + c.shortfall, 0),
     },
   };
+}
+
+/** A class the filters could not fill. */
+export interface Short {
+  label: string;
+  kept: number;
+  planned: number;
+  candidates: number;
+  byReason: Record<RejectReason, number>;
+}
+
+/**
+ * The warnings for classes the filters left short: one a class up to CLASSES_IN_FULL scarce classes, else one
+ * for all of them (a 30-class run printed 19 lines of ~200 characters).
+ */
+export function shortfallWarnings(short: readonly Short[], scarce: number, config: Pick<Config, 'filter'>): string[] {
+  if (short.length === 0) return [];
+  const why = (count: (r: RejectReason) => number) =>
+    REJECT_REASONS.filter((r) => r !== 'surplus' && count(r) > 0).map((r) => `${r} ${count(r)}`).join(', ') || 'none';
+  const next = (whose: string) =>
+    config.filter.shortfall === 'oversample' ? `The rest are filled with ${whose} real images (filter.shortfall: oversample)` : 'Raise generate.oversample, loosen filter.*, or set filter.shortfall: oversample';
+  if (scarce <= CLASSES_IN_FULL) {
+    return short.map((x) => `class "${x.label}": the filters kept ${x.kept} of the ${x.planned} needed (short by ${x.planned - x.kept}) from ${x.candidates} candidates; rejected: ${why((r) => x.byReason[r])}. ${next('its')}`);
+  }
+  const total = (r: RejectReason) => short.reduce((t, x) => t + x.byReason[r], 0);
+  return [
+    `the filters kept fewer than needed for ${short.length} of ${scarce} scarce classes (kept of needed): ${short.map((x) => `${x.label} ${x.kept}/${x.planned}`).join(', ')}; rejected in all: ${why(total)} (each class's figures are in summary.json). ${next('their')}`,
+  ];
 }
 
 /** A class's imported candidates as the filters take them: no discriminator score (NaN), each named by its place. */
