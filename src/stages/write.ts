@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 import type { EventSink } from '../events.js';
 import { fillShortfall } from '../filter/shortfall.js';
 import type { Discriminator } from '../gan/discriminator.js';
@@ -144,6 +145,8 @@ export async function saveModels(out: string, config: Config, jobs: readonly Job
  * the class's synthesis record; appends to `entries`.
  */
 export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthesis[], config: Config, emit: EventSink, fallback: ReadonlySet<string> = new Set()): void {
+  // Many scarce classes: one line for all of them (an 80-class run printed ~50), each class's count in summary.json.
+  const lines: { label: string; count: number; message: string }[] = [];
   for (const c of synthesis) {
     const byDesign = mixedReal(c);
     const short = config.filter.shortfall === 'oversample' ? c.shortfall : 0;
@@ -159,7 +162,14 @@ export function fillShortfalls(entries: ManifestEntry[], synthesis: ClassSynthes
       ...(byDesign > 0 ? [`${byDesign} for the rest of its fill (deliver.share ${shareText(config)}: ${c.planned} of ${c.target} synthetic)`] : []),
       ...(short > 0 ? [`${short} for what the filters left short (filter.shortfall: oversample)`] : []),
     ];
-    emit({ type: 'info', message: `class "${c.label}": ${fill.length} real images listed again — ${parts.join('; ')}` });
+    lines.push({ label: c.label, count: fill.length, message: `class "${c.label}": ${fill.length} real images listed again — ${parts.join('; ')}` });
+  }
+  if (synthesis.length <= CLASSES_IN_FULL) for (const l of lines) emit({ type: 'info', message: l.message });
+  else if (lines.length > 0) {
+    emit({
+      type: 'info',
+      message: `real images listed again to fill ${lines.length} of ${synthesis.length} scarce classes (deliver.share ${shareText(config)}${config.filter.shortfall === 'oversample' ? ', and what the filters left short' : ''}): ${lines.map((l) => `${l.label} ${l.count}`).join(', ')} (each class's count in summary.json, "oversampled")`,
+    });
   }
 }
 

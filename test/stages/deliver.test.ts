@@ -7,6 +7,7 @@ import { deliverShare, mixedReal, plannedSynthetic, shareText } from '../../src/
 import type { ClassSynthesis } from '../../src/stages/synthesize.js';
 import { deliveredTargets, HARD_TARGET } from '../../src/stages/targets.js';
 import { fillShortfalls } from '../../src/stages/write.js';
+import { CLASSES_IN_FULL } from '../../src/config/defaults.js';
 import { asRun } from '../helpers/config.js';
 
 const HASH = 'a'.repeat(64);
@@ -100,5 +101,15 @@ describe('fillShortfalls with deliver.share', () => {
   });
   it('fills the whole target where the guard fell back', () => {
     expect(run({}, [synthesis('a', 20, 10, 10)], ['a']).listed('a')).toBe(20);
+  });
+  it(`beyond ${CLASSES_IN_FULL} scarce classes says it in one line, each class's count named`, () => {
+    const many = [synthesis('a', 20, 10, 10), synthesis('b', 20, 10, 7), ...Array.from({ length: CLASSES_IN_FULL }, (_, i) => synthesis(`x${i}`, 20, 10, 10))];
+    const { listed, events } = run({}, many, ['b']);
+    expect(listed('a')).toBe(10);
+    expect(listed('b')).toBe(20);
+    // The classes without real images in this tiny set (x…) list none; the fallen-back class b is the guard's to say.
+    expect(events.map((e) => ('message' in e ? e.message : ''))).toEqual([
+      `real images listed again to fill 1 of ${CLASSES_IN_FULL + 2} scarce classes (deliver.share auto = 0.5, and what the filters left short): a 10 (each class's count in summary.json, "oversampled")`,
+    ]);
   });
 });
