@@ -4,6 +4,7 @@
  */
 import { holdoutCount } from '../dataset/holdout.js';
 import { FEW_HELD_OUT, holdingOutCosts, type GuardMode } from './decide.js';
+import { CLASSES_IN_FULL } from '../config/defaults.js';
 
 /** Real images a scarce class keeps out of the held-out split under generate.from (coverage anchors, the guard's classifiers). */
 export const IMPORT_MIN_TRAIN = 5;
@@ -30,7 +31,11 @@ export function fewHeldOutNote(classes: readonly { label: string; count: number 
   const few = classes.map((c) => ({ label: c.label, held: guardHoldoutCount(c.count, validation, imported) })).filter((c) => c.held < FEW_HELD_OUT);
   if (few.length === 0) return null;
   const same = few.every((c) => c.held === few[0]!.held);
-  const names = few.map((c) => `"${c.label}"${same ? '' : ` (${c.held})`}`).join(', ');
+  // Every scarce class alike, and many of them: counted, not named one by one (53 names ran to 1,070 characters).
+  const names =
+    same && few.length === classes.length && few.length > CLASSES_IN_FULL
+      ? `all ${few.length} scarce classes`
+      : few.map((c) => `"${c.label}"${same ? '' : ` (${c.held})`}`).join(', ');
   const n = few[0]!.held;
   const held = !same ? ' on the held-out real images in brackets' : n === 0 ? ' on no held-out real image' : ` on ${n} held-out real image${n === 1 ? '' : 's'}${few.length > 1 ? ' each' : ''}`;
   // A class that holds out nothing (1–2 images: holdoutCount keeps every one for training) is not a likelihood

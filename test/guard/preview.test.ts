@@ -31,6 +31,14 @@ describe('fewHeldOutNote', () => {
     );
   });
 
+  it('counts the scarce classes instead of naming them when there are many and every one holds out as few', () => {
+    const many = Array.from({ length: 53 }, (_, i) => ({ label: `c${i}`, count: 30 }));
+    expect(fewHeldOutNote(many, 0.1, 'fallback')).toMatch(/^guard: all 53 scarce classes will be judged on 3 held-out real images each \(train\.validation 0\.1\)/);
+    // One class unlike the rest: every class named with its count.
+    const mixed = [...many.slice(0, 52), { label: 'c52', count: 20 }];
+    expect(fewHeldOutNote(mixed, 0.1, 'fallback')).toMatch(/^guard: "c0" \(3\), .*"c52" \(2\) will be judged on the held-out real images in brackets/);
+  });
+
   it('with imported candidates (generate.from), holds out up to 15 of a scarce class, and says that more costs nothing delivered', () => {
     // fmnist-lt's 50 per class: 15 held out whatever train.validation says, so nothing to warn about.
     expect(fewHeldOutNote(fmnistLt, 0.1, 'fallback', true)).toBeNull();
