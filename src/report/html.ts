@@ -330,7 +330,7 @@ function quality(d: ReportData): string {
 ${table(['class', 'candidates', 'kept', 'short', 'D cut', 'FID', 'FID floor', 'KID', 'KID floor', 'spread ÷ real', 'held-out real / kept', 'gate', 'note'], rows, 1, [12])}${d.evaluation ? `<p class="sub">These are the run's own FID and KID, against the images it held out; the verdicts above use evaluate's, against its test folder (under <a href="#evaluate">Does it help?</a>).</p>` : ''}${sampling}${rej}${guard(d.summary)}</section>`;
 }
 
-function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): string {
+function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined, collapsed = false): string {
   const cut = c.synthesis?.cut ?? null;
   const reasons = Object.entries(c.rejectedByReason)
     .map(([r, n]) => `${esc(r)} ${n}`)
@@ -358,11 +358,14 @@ function classSection(c: ClassView, tw: number, v: ClassVerdict | undefined): st
         .map((s) => `<div class="strip"><span>step ${s.step}</span><img src="${s.uri}" alt="${esc(`${c.label} samples at step ${s.step}`)}" height="${tw}"></div>`)
         .join('')}`
     : '';
-  return `<section class="cls"><h3>${esc(c.label)}${v ? ` ${badge(v.verdict)}` : ''}</h3><div class="row">
+  const body = `<div class="row">
 ${grid(c.real, `real: ${c.real.length} of ${c.counts.real}, spread over the class`, tw)}
 ${grid(c.kept.length === 0 && c.withheld.length > 0 ? c.withheld : c.kept, keptCaption(c), tw)}
 ${c.counts.rejected === null ? `<p class="note" style="max-width:220px">${rejectedCaption}</p>` : grid(c.rejected, rejectedCaption, tw)}
-${hist}</div>${pairs}${strips}</section>`;
+${hist}</div>${pairs}${strips}`;
+  // Many classes: each a click away, so the page stays a list and the sections after it stay in reach.
+  if (collapsed) return `<details class="cls class-verdict"><summary><b>${esc(c.label)}</b>${v ? ` ${badge(v.verdict)}` : ''}</summary>${body}</details>`;
+  return `<section class="cls"><h3>${esc(c.label)}${v ? ` ${badge(v.verdict)}` : ''}</h3>${body}</section>`;
 }
 
 /** The kept grid's caption; where the filters kept images and the manifest lists none, the guard dropped them, and it says so. */
@@ -377,7 +380,9 @@ function classes(d: ReportData): string {
   if (d.classes.length === 0) return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="note">No class got synthetic images.</p></section>`;
   // An integer zoom of small images (crisp pixels, nearest neighbour).
   const tw = d.size ? d.size * zoomFor(d.size) : 84;
-  return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="sub">Each class that needed images: a sample of its real images, the kept synthetic ones (from best to worst by the discriminator) and rejected candidates; the discriminator logits of every candidate with the cut that separated kept from rejected; a few kept images beside their nearest real image; and the generator's samples over training.</p>${d.classes.map((c) => classSection(c, tw, d.verdicts.find((v) => v.label === c.label))).join('')}</section>`;
+  // ~1,450 px of images a class: at 30 scarce classes 29,000 px before evaluate's section.
+  const many = d.classes.length > CLASSES_IN_FULL;
+  return `<section id="classes"><h2>Real vs synthetic, per class</h2><p class="sub">Each class that needed images: a sample of its real images, the kept synthetic ones (from best to worst by the discriminator) and rejected candidates; the discriminator logits of every candidate with the cut that separated kept from rejected; a few kept images beside their nearest real image; and the generator's samples over training.${many ? ` ${d.classes.length} classes: open one for its images.` : ''}</p>${d.classes.map((c) => classSection(c, tw, d.verdicts.find((v) => v.label === c.label), many)).join('')}</section>`;
 }
 
 const val = (r: TrainingLine, k: keyof TrainingLine): number => {

@@ -301,6 +301,11 @@ describe('renderReport', () => {
     expect(w).not.toContain('>plenty</text>');
     expect(w).toContain('>scarce-11</text>');
     expect(w).not.toContain('>scarce-0</text>');
+    // Their images, each class a click away; a few classes stay open.
+    expect(w.match(/<details class="cls class-verdict"><summary><b>scarce-\d+<\/b>/g)).toHaveLength(12);
+    expect(w).toContain('12 classes: open one for its images.');
+    expect(html).not.toContain('<details class="cls');
+    expect(html).toContain('<section class="cls">');
     const moving = data({ training: [{ job: 'shared', records: [1, 2].map((step) => ({ step, p: step / 10 })) }] });
     expect(renderReport(moving)).toContain('Augmentation probability p</title>');
   });
