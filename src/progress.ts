@@ -226,7 +226,7 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream
           if (bar && bar.getTotal() !== e.total) bar.setTotal(e.total);
           {
             const seconds = left.guard(e.done, e.total);
-            bar?.update(e.done, { left: seconds === null ? '-' : formatEta(seconds) });
+            bar?.update(e.done, { left: seconds !== null ? formatEta(seconds) : e.done >= e.total ? formatEta(0) : '-' });
           }
           return;
       }

@@ -169,6 +169,7 @@ describe('lines printed while a bar draws', () => {
     const drawn = out.lines.join('\n');
     expect(drawn.indexOf('warning: something to know now')).toBeLessThan(drawn.indexOf('10/10 classifiers'));
     expect(drawn).toContain('3/10 classifiers | 70 s left');
+    expect(drawn).toContain('10/10 classifiers | 0 s left');
     // Each line once: nothing held back and printed again when the bar ends.
     expect(drawn.split('warning: something to know now').length).toBe(2);
     expect(drawn.split('judged side by side').length).toBe(2);
