@@ -427,7 +427,7 @@ function scarceDiversity(all: { name: string; points: [number, number][] }[], sc
   if (mine.length <= CLASSES_IN_FULL) return { series: mine, note: '' };
   const last = (x: { points: [number, number][] }) => x.points.at(-1)?.[1] ?? Infinity;
   const shown = [...mine].sort((a, b) => last(a) - last(b)).slice(0, CLASSES_IN_FULL);
-  return { series: shown, note: `: the ${CLASSES_IN_FULL} of ${mine.length} scarce classes lowest at the end (every class in train/metrics.jsonl)` };
+  return { series: shown, note: `the ${CLASSES_IN_FULL} of ${mine.length} scarce classes lowest at the end (every class in train/metrics.jsonl)` };
 }
 
 function training(d: ReportData): string {
@@ -442,7 +442,11 @@ function training(d: ReportData): string {
     const p = constant(pts('p'));
     const fids = fidSeries(records);
     const { series: divs, note: divNote } = scarceDiversity(diversitySeries(records), new Set(d.classes.map((c) => c.label)));
-    const facts = [p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '', fids.length === 0 ? `FID was not measured during training (the per-class FID of the kept images is under Quality)${divs.length ? '; the per-class sample diversity, measured at every sample step, shows whether a class collapses over time (≪ 1)' : ''}.` : '']
+    const facts = [
+      p !== null ? `The augmentation probability p stayed at ${f(p, 2)} throughout (augment.ada off), so it is not drawn.` : '',
+      fids.length === 0 ? `FID was not measured during training (the per-class FID of the kept images is under Quality)${divs.length ? '; the per-class sample diversity, measured at every sample step, shows whether a class collapses over time (≪ 1)' : ''}.` : '',
+      divNote ? `The diversity chart draws ${divNote}.` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     return `<h3>${esc(job)}</h3><div class="row">
@@ -451,7 +455,7 @@ ${lineChart({ title: 'Discriminator output', series: [{ name: 'D(real)', points:
 ${p === null ? lineChart({ title: 'Augmentation probability p', series: [{ name: 'p', points: pts('p') }], xLabel: 'step', yMin: 0, yMax: 1 }) : ''}
 ${lineChart({ title: 'Held-out gap: D(train real) − D(held-out real)', series: [{ name: 'D(train) − D(held-out)', points: gap }, { name: 'D(held-out)', points: pts('dHeldOut'), dashed: true }], xLabel: 'step', hline: 0 })}
 ${fids.length ? lineChart({ title: 'FID of the samples during training (lower is closer)', series: fids, xLabel: 'step' }) : ''}
-${divs.length ? lineChart({ title: `Sample diversity per class ÷ real (≈ 1 healthy, ≪ 1 collapse)${divNote}`, series: divs, xLabel: 'step', hline: 1, yMin: 0 }) : ''}
+${divs.length ? lineChart({ title: 'Sample diversity per class ÷ real (≈ 1 healthy, ≪ 1 collapse)', series: divs, xLabel: 'step', hline: 1, yMin: 0 }) : ''}
 </div>${facts ? `<p class="note">${esc(facts)}</p>` : ''}`;
   });
   const more = d.training.length > 24 ? `<p class="note">${d.training.length - 24} more jobs not drawn.</p>` : '';
