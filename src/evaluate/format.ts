@@ -25,7 +25,7 @@ export const columnClasses = (r: EvaluationResult): string[] => (r.scarce.length
  * Beyond CLASSES_IN_FULL scarce classes, the ones a listing shows: the `CLASSES_IN_FULL` with the lowest `key`
  * (ties in class order), and a note of how many there are in all.
  */
-function fewest(labels: readonly string[], key: (l: string) => number, what: string): { shown: string[]; note: string } {
+export function fewest(labels: readonly string[], key: (l: string) => number, what: string): { shown: string[]; note: string } {
   if (labels.length <= CLASSES_IN_FULL) return { shown: [...labels], note: '' };
   const order = labels.map((l, i) => ({ l, i, k: key(l) })).sort((a, b) => (Number.isNaN(a.k) ? 1 : Number.isNaN(b.k) ? -1 : a.k - b.k) || a.i - b.i);
   return { shown: order.slice(0, CLASSES_IN_FULL).map((x) => x.l), note: ` (the ${CLASSES_IN_FULL} of ${labels.length} scarce classes with the ${what}; every class in evaluate.json)` };

@@ -3,7 +3,7 @@
  * URIs, no script, nothing fetched), readable offline and printable. Pure: data in, string out.
  */
 import { stringify } from 'yaml';
-import { asWrittenLines, columnClasses, confusionLines, hasSynthetic, insteadLine, perClassLines, qualityLines, vsOversampleLines } from '../evaluate/format.js';
+import { asWrittenLines, columnClasses, confusionLines, fewest, hasSynthetic, insteadLine, perClassLines, qualityLines, vsOversampleLines } from '../evaluate/format.js';
 import { ARMS, type EvaluationResult } from '../evaluate/types.js';
 import { describeLimits, GATE_KEYS, gateHasLimits, splitByGuard } from '../filter/quality-gate.js';
 import { RANKING_CUTS } from '../filter/steps.js';
@@ -425,9 +425,10 @@ function scarceDiversity(all: { name: string; points: [number, number][] }[], sc
   const only = all.filter((x) => scarce.has(x.name));
   const mine = only.length > 0 ? only : all;
   if (mine.length <= CLASSES_IN_FULL) return { series: mine, note: '' };
-  const last = (x: { points: [number, number][] }) => x.points.at(-1)?.[1] ?? Infinity;
-  const shown = [...mine].sort((a, b) => last(a) - last(b)).slice(0, CLASSES_IN_FULL);
-  return { series: shown, note: `the ${CLASSES_IN_FULL} of ${mine.length} scarce classes lowest at the end (every class in train/metrics.jsonl)` };
+  // The same pick as evaluate's listings of many classes (fewest): lowest first, ties in class order.
+  const byName = new Map(mine.map((x) => [x.name, x]));
+  const { shown } = fewest([...byName.keys()], (name) => byName.get(name)!.points.at(-1)?.[1] ?? NaN, 'lowest diversity at the end');
+  return { series: shown.map((name) => byName.get(name)!), note: `the ${CLASSES_IN_FULL} of ${mine.length} scarce classes lowest at the end (every class in train/metrics.jsonl)` };
 }
 
 function training(d: ReportData): string {
