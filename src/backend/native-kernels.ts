@@ -52,22 +52,30 @@ interface ConvAttrs {
   dimRoundingMode?: Rounding;
 }
 
+/**
+ * Conv2D's product on the addon (float32 NHWC), its output allocated on the heap; null where the case is not
+ * served natively (`accept`: a further check given the output channels) — the caller then falls back.
+ */
+function convForward(addon: NativeAddon, args: KernelArgs, x: Info, filter: Info, accept: (channels: number) => boolean): Info | null {
+  const a = args.attrs as unknown as ConvAttrs;
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || !isNHWC(a.dataFormat)) return null;
+  const g = geometry(x.shape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
+  if (!g || !accept(g[6]!)) return null;
+  const y = alloc(args.backend, [g[0]!, g[4]!, g[5]!, g[6]!]);
+  const heap = heapBuffer(args.backend);
+  if (!heap) {
+    args.backend.disposeData(y.dataId);
+    return null;
+  }
+  addon.conv2d(heap, byteAt(args.backend, x), byteAt(args.backend, filter), byteAt(args.backend, y), g);
+  return y;
+}
+
 /** The native kernels, each given the addon and the kernel it falls back to. */
 const MAKERS: Record<string, (addon: NativeAddon, fallback: Kernel) => Kernel> = {
   Conv2D: (addon, fallback) => (args) => {
     const { x, filter } = args.inputs as { x: Info; filter: Info };
-    const a = args.attrs as unknown as ConvAttrs;
-    if (x.dtype !== 'float32' || filter.dtype !== 'float32' || !isNHWC(a.dataFormat)) return fallback(args);
-    const g = geometry(x.shape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
-    if (!g) return fallback(args);
-    const y = alloc(args.backend, [g[0]!, g[4]!, g[5]!, g[6]!]);
-    const heap = heapBuffer(args.backend);
-    if (!heap) {
-      args.backend.disposeData(y.dataId);
-      return fallback(args);
-    }
-    addon.conv2d(heap, byteAt(args.backend, x), byteAt(args.backend, filter), byteAt(args.backend, y), g);
-    return y;
+    return convForward(addon, args, x, filter, () => true) ?? fallback(args);
   },
 
   Conv2DBackpropInput: (addon, fallback) => (args) => {
@@ -147,22 +155,16 @@ const MAKERS: Record<string, (addon: NativeAddon, fallback: Kernel) => Kernel> =
   // conv-relu.ts). Other activations and prelu weights go to wasm's own (XNNPACK).
   FusedConv2D: (addon, fallback) => (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
-    const a = args.attrs as unknown as ConvAttrs & { activation?: string };
-    const act = a.activation === 'relu' ? 1 : a.activation === 'linear' || a.activation === undefined ? 0 : -1;
-    if (act < 0 || preluActivationWeights || x.dtype !== 'float32' || filter.dtype !== 'float32' || !isNHWC(a.dataFormat)) return fallback(args);
-    const g = geometry(x.shape, filter.shape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode);
-    if (!g) return fallback(args);
-    const channels = g[6]!;
-    if (bias && (bias.dtype !== 'float32' || size(bias.shape) !== channels || bias.shape.length > 1)) return fallback(args);
-    const y = alloc(args.backend, [g[0]!, g[4]!, g[5]!, channels]);
-    const heap = heapBuffer(args.backend);
-    if (!heap) {
-      args.backend.disposeData(y.dataId);
-      return fallback(args);
+    const activation = (args.attrs as { activation?: string }).activation;
+    const act = activation === 'relu' ? 1 : activation === 'linear' || activation === undefined ? 0 : -1;
+    if (act < 0 || preluActivationWeights) return fallback(args);
+    const biasFits = (channels: number) => !bias || (bias.dtype === 'float32' && size(bias.shape) === channels && bias.shape.length <= 1);
+    const y = convForward(addon, args, x, filter, biasFits);
+    if (!y) return fallback(args);
+    if (bias || act) {
+      const [n, oh, ow, channels] = y.shape as [number, number, number, number];
+      addon.biasAct(heapBuffer(args.backend)!, byteAt(args.backend, y), bias ? byteAt(args.backend, bias) : -1, n * oh * ow, channels, act as 0 | 1);
     }
-    const yOff = byteAt(args.backend, y);
-    addon.conv2d(heap, byteAt(args.backend, x), byteAt(args.backend, filter), yOff, g);
-    if (bias || act) addon.biasAct(heap, yOff, bias ? byteAt(args.backend, bias) : -1, g[0]! * g[4]! * g[5]!, channels, act as 0 | 1);
     return y;
   },
 };
