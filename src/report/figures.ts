@@ -85,7 +85,7 @@ export function classFigures(
       gate: hasLimits && q && typeof q.passed === 'boolean' ? { passed: q.passed, reasons: q.reasons ?? [] } : null,
       evaluate: ev,
       ...(summary?.imported ? { imported: true } : {}),
-      guard: guard ? { decision: guard.decision, ...(guard.helps !== undefined ? { helps: guard.helps } : {}), ...(guard.helpsAlone !== undefined ? { helpsAlone: guard.helpsAlone } : {}), ...(guard.reason !== undefined ? { reason: guard.reason } : {}), ...(typeof guard.heldOut === 'number' ? { heldOut: guard.heldOut } : {}) } : null,
+      guard: guard ? { decision: guard.decision, ...(guard.helps !== undefined ? { helps: guard.helps } : {}), ...(guard.helpsAlone !== undefined ? { helpsAlone: guard.helpsAlone } : {}), ...(guard.reason !== undefined ? { reason: guard.reason } : {}), ...(typeof guard.heldOut === 'number' ? { heldOut: guard.heldOut } : {}), ...(typeof guard.gain?.mean === 'number' && Number.isFinite(guard.gain.mean) ? { gain: guard.gain.mean } : {}) } : null,
     };
   });
 }

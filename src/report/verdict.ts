@@ -134,10 +134,11 @@ export interface ClassFigures {
   /** The candidates were imported (generate.from), not made by a GAN this run trained: the advice names no training. */
   imported?: boolean;
   /**
-   * The do-no-harm guard's decision for this class, how many held-out images of the class it judged on, and
-   * whether its images helped the class tested alone (`helpsAlone`; absent in older summaries).
+   * The do-no-harm guard's decision for this class, how many held-out images of the class it judged on,
+   * whether its images helped the class tested alone (`helpsAlone`; absent in older summaries), and its mean
+   * held-out soft-recall gain in points (`gain`; absent in older summaries).
    */
-  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; reason?: string; heldOut?: number } | null;
+  guard?: { decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; reason?: string; heldOut?: number; gain?: number } | null;
 }
 
 /** What a check judges: how the kept images look (the first eight), or what a classifier gains from them (the last two). */
@@ -386,15 +387,18 @@ export function judgeClass(c: ClassFigures): ClassVerdict {
   if (c.guard) {
     // Under `guard: warn` the images are kept whether or not they helped: a kept class is only `good`
     // when the held-out check showed a gain, otherwise the check did not vouch for them.
+    // A loss kept under warn reads as evaluate's loss does: `poor` (the same figures fall back under `fallback`).
     const fellBack = c.guard.decision === 'fallback';
     const unproven = !fellBack && c.guard.helps === false;
     const alone = c.guard.helpsAlone === true;
+    const lost = unproven && !alone && finite(c.guard.gain) && c.guard.gain < 0;
     const notTogether = 'they helped the class alone, not the scarce classes together';
+    const noGain = lost ? `its held-out soft recall fell with them (${c.guard.gain!.toFixed(1)} pt)` : 'found no gain on held-out images';
     checks.push({
       name: 'guard',
-      verdict: fellBack ? 'poor' : unproven ? 'doubtful' : 'good',
+      verdict: fellBack || lost ? 'poor' : unproven ? 'doubtful' : 'good',
       // A gain is only as good as the images it was seen on: the count goes with it.
-      figure: fellBack ? `guard fell back (synthetic images not used)${alone ? `: ${notTogether}` : ''}` : unproven ? `guard kept them (warn) but ${alone ? notTogether : 'found no gain on held-out images'}` : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
+      figure: fellBack ? `guard fell back (synthetic images not used)${alone ? `: ${notTogether}` : ''}` : unproven ? `guard kept them (warn) but ${alone ? notTogether : noGain}` : `guard kept the synthetic images${c.guard.heldOut !== undefined ? ` (a gain on ${c.guard.heldOut} held-out image${c.guard.heldOut === 1 ? '' : 's'} of the class)` : ''}`,
       why: c.guard.reason ?? '',
     });
   }

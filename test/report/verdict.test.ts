@@ -91,6 +91,9 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
   ['guard kept them: the figure says on how many held-out images', { guard: { decision: 'kept', heldOut: 2 } }, 'good', /guard kept the synthetic images \(a gain on 2 held-out images of the class\)/],
   ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
+  // A loss kept under warn reads as evaluate's loss does (and as the same figures fall back under `fallback`).
+  ['guard kept them under warn with a loss', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: -4.3 } }, 'poor', /^Do not use these synthetic images: guard kept them \(warn\) but its held-out soft recall fell with them \(-4\.3 pt\) \(no gain\)/],
+  ['guard kept them under warn, level: no loss, no gain', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: 0 } }, 'doubtful', /found no gain on held-out images/],
   ['guard kept them under warn: they helped the class alone, not the scarce classes together', { guard: { decision: 'kept', helps: false, helpsAlone: true, reason: 'no gain together' } }, 'doubtful', /guard kept them \(warn\) but they helped the class alone, not the scarce classes together \(no gain together\)/],
   // Imported candidates (generate.from): no GAN was trained, so the advice names no training.
   ['imported, guard fell back: a larger hold-out, which costs nothing here', { imported: true, guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /^(?![\s\S]*(GAN training|change the training))Not delivered: [\s\S]*With generate\.from, a larger train\.validation costs nothing delivered/],
@@ -225,6 +228,10 @@ describe('classFigures', () => {
       rows: evaluation.rows.map((r) => (r.name === 'synthetic' ? { ...r, vsBest: { ...r.vsBest, recall: { coat: { mean: -5, low: -9, high: -1 } } } } : r)),
     })[0]!;
     expect(kept.evaluate).toMatchObject({ delivered: true, classCi: { low: -9, high: -1 } });
+    expect(kept.guard).not.toHaveProperty('gain');
+    // The guard's mean held-out gain, where its summary has one.
+    const lost = classFigures({ ...summary, guard: { mode: 'warn', perClass: [{ label: 'coat', decision: 'kept' as const, helps: false, reason: '', gain: { mean: -4.25, low: -9, lowOverImages: null } }] } }, training, null)[0]!;
+    expect(lost.guard).toMatchObject({ decision: 'kept', helps: false, gain: -4.25 });
     const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
     expect(withLimits[0]!.gate).toEqual({ passed: true, reasons: [] });
     // evaluate's figures against the test folder replace the run's FID against its 5 held-out images; KID
