@@ -85,9 +85,21 @@ export function classFigures(
       gate: hasLimits && q && typeof q.passed === 'boolean' ? { passed: q.passed, reasons: q.reasons ?? [] } : null,
       evaluate: ev,
       ...(summary?.imported ? { imported: true } : {}),
-      guard: guard ? { decision: guard.decision, ...(guard.helps !== undefined ? { helps: guard.helps } : {}), ...(guard.helpsAlone !== undefined ? { helpsAlone: guard.helpsAlone } : {}), ...(guard.reason !== undefined ? { reason: guard.reason } : {}), ...(typeof guard.heldOut === 'number' ? { heldOut: guard.heldOut } : {}), ...(typeof guard.gain?.mean === 'number' && Number.isFinite(guard.gain.mean) ? { gain: guard.gain.mean } : {}) } : null,
+      guard: guard ? { decision: guard.decision, ...(guard.helps !== undefined ? { helps: guard.helps } : {}), ...(guard.helpsAlone !== undefined ? { helpsAlone: guard.helpsAlone } : {}), ...(guard.reason !== undefined ? { reason: guard.reason } : {}), ...(typeof guard.heldOut === 'number' ? { heldOut: guard.heldOut } : {}), ...guardGain(guard.gain) } : null,
     };
   });
+}
+
+/**
+ * The guard's soft-recall gain as the verdict reads it: the mean over the seeds and its one-sided 95 % upper
+ * bound, mean + (mean − low), the mirror of the one-sided lower bound the guard records (null without one).
+ * Nothing from a summary without a finite mean.
+ */
+function guardGain(g: { mean?: unknown; low?: unknown } | undefined): { gain?: { mean: number; high: number | null } } {
+  const mean = g?.mean;
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) return {};
+  const low = g?.low;
+  return { gain: { mean, high: typeof low === 'number' && Number.isFinite(low) ? 2 * mean - low : null } };
 }
 
 /** Every scarce class's verdict. */

@@ -45,7 +45,7 @@ export interface SummaryLike {
     /** How the classes were first judged: `each` alone or `together` side by side (absent before 2026-12-07: each alone). */
     screen?: string;
     threads?: { count: number; reason: string };
-    perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number; gain?: { mean?: unknown } }[];
+    perClass?: { label: string; decision: 'kept' | 'fallback'; helps?: boolean; helpsAlone?: boolean; withSynthetic?: unknown; without?: unknown; reason?: string; heldOut?: number; gain?: { mean?: unknown; low?: unknown } }[];
     /** The sets of classes tested side by side, judged on the scarce classes together (absent before 2026-12-06's late morning); in a merged summary each with the shard that tested it. */
     rounds?: { classes?: string[]; helps?: boolean; reason?: string; shard?: number }[];
   } | null;

@@ -91,9 +91,11 @@ const cases: [string, Partial<ClassFigures>, Verdict, RegExp?][] = [
   ['guard kept them', { guard: { decision: 'kept' } }, 'good'],
   ['guard kept them: the figure says on how many held-out images', { guard: { decision: 'kept', heldOut: 2 } }, 'good', /guard kept the synthetic images \(a gain on 2 held-out images of the class\)/],
   ['guard kept them under warn without a gain', { guard: { decision: 'kept', helps: false, reason: 'no gain' } }, 'doubtful', /found no gain/],
-  // A loss kept under warn reads as evaluate's loss does (and as the same figures fall back under `fallback`).
-  ['guard kept them under warn with a loss', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: -4.3 } }, 'poor', /^Do not use these synthetic images: guard kept them \(warn\) but its held-out soft recall fell with them \(-4\.3 pt\) \(no gain\)/],
-  ['guard kept them under warn, level: no loss, no gain', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: 0 } }, 'doubtful', /found no gain on held-out images/],
+  // A loss kept under warn is poor once the held-out images show it (its upper bound below 0); a mean below 0
+  // on a handful of images is no finding (the demo's coat: -0.1, upper bound +4.1).
+  ['guard kept them under warn with a loss shown', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: { mean: -4.3, high: -0.6 } } }, 'poor', /^Do not use these synthetic images: guard kept them \(warn\) but its held-out soft recall fell with them \(-4\.3 pt, 95 % upper bound -0\.6\) \(no gain\)/],
+  ['guard kept them under warn, a mean loss not shown', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: { mean: -0.1, high: 4.1 } } }, 'doubtful', /found no gain on held-out images/],
+  ['guard kept them under warn, one seed: no bound', { guard: { decision: 'kept', helps: false, reason: 'no gain', gain: { mean: -9, high: null } } }, 'doubtful', /found no gain on held-out images/],
   ['guard kept them under warn: they helped the class alone, not the scarce classes together', { guard: { decision: 'kept', helps: false, helpsAlone: true, reason: 'no gain together' } }, 'doubtful', /guard kept them \(warn\) but they helped the class alone, not the scarce classes together \(no gain together\)/],
   // Imported candidates (generate.from): no GAN was trained, so the advice names no training.
   ['imported, guard fell back: a larger hold-out, which costs nothing here', { imported: true, guard: { decision: 'fallback', reason: 'hurt recall' } }, 'poor', /^(?![\s\S]*(GAN training|change the training))Not delivered: [\s\S]*With generate\.from, a larger train\.validation costs nothing delivered/],
@@ -230,8 +232,10 @@ describe('classFigures', () => {
     expect(kept.evaluate).toMatchObject({ delivered: true, classCi: { low: -9, high: -1 } });
     expect(kept.guard).not.toHaveProperty('gain');
     // The guard's mean held-out gain, where its summary has one.
-    const lost = classFigures({ ...summary, guard: { mode: 'warn', perClass: [{ label: 'coat', decision: 'kept' as const, helps: false, reason: '', gain: { mean: -4.25, low: -9, lowOverImages: null } }] } }, training, null)[0]!;
-    expect(lost.guard).toMatchObject({ decision: 'kept', helps: false, gain: -4.25 });
+    const lost = classFigures({ ...summary, guard: { mode: 'warn', perClass: [{ label: 'coat', decision: 'kept' as const, helps: false, reason: '', gain: { mean: -4.25, low: -9 } }] } }, training, null)[0]!;
+    expect(lost.guard).toMatchObject({ decision: 'kept', helps: false, gain: { mean: -4.25, high: 0.5 } });
+    const oneSeed = classFigures({ ...summary, guard: { mode: 'warn', perClass: [{ label: 'coat', decision: 'kept' as const, helps: false, reason: '', gain: { mean: -4.25, low: null } }] } }, training, null)[0]!;
+    expect(oneSeed.guard!.gain).toEqual({ mean: -4.25, high: null });
     const withLimits = classFigures({ ...summary, quality: { gate: { maxFid: 40, maxKid: null, onFail: 'warn', failed: [] } } }, training, null);
     expect(withLimits[0]!.gate).toEqual({ passed: true, reasons: [] });
     // evaluate's figures against the test folder replace the run's FID against its 5 held-out images; KID
