@@ -156,6 +156,9 @@ export function ganSpecs(config: Config, numClasses: number): { g: GeneratorSpec
 /**
  * The mutable state of one GAN training job, and its single training iteration.
  */
+/** A sampling pass for the training grids takes at most this many training batches' worth of images (`Trainer.sampleChunks`). */
+const SAMPLE_PASS_BATCHES = 3;
+
 export class Trainer {
   readonly g: ImageModel;
   readonly gEma: ImageModel | null;
@@ -330,6 +333,19 @@ export class Trainer {
     return { dHeldOut: pick(held), dTrainReal: pick(trainSame) };
   }
 
+  /**
+   * The classes of one sampling pass: as many whole classes as fit in {@link SAMPLE_PASS_BATCHES} training
+   * batches (at least one). One pass over every class held each layer's activations for all of them at once,
+   * and the wasm heap, which never shrinks, grew to fit for the rest of the run: +24 MB at 40 classes (8 × 40
+   * images), +129 MB at 80, nothing at 30 (240 images: a forward pass holds far less an image than a training
+   * step, which sized the heap). Up to 3 × batchSize / perClass classes (24 at the defaults, 12 in the
+   * quickstart) sample in one pass, as before: their batch-norm statistics, so their grids, are unchanged.
+   */
+  private sampleChunks(perClass: number, classes: number[]): number[][] {
+    const per = Math.max(1, Math.floor((SAMPLE_PASS_BATCHES * this.config.train.batchSize) / perClass));
+    return Array.from({ length: Math.ceil(classes.length / per) }, (_, k) => classes.slice(k * per, (k + 1) * per));
+  }
+
   /** `perClass` EMA samples per class from fixed latents (comparable across steps), uint8. */
   samples(perClass: number, classes: number[]): SampleGrid {
     const g = this.gEma ?? this.g;
@@ -339,12 +355,18 @@ export class Trainer {
     const zLength = latentLength(g.spec);
     const z = fixed.normal(new Float32Array(n * zLength));
     const labels = Int32Array.from({ length: n }, (_, i) => classes[Math.floor(i / perClass)]!);
-    const px = tf.tidy(() => {
-      const x = generate(g, tf.tensor2d(z, [n, zLength]), tf.tensor1d(labels, 'int32'), 'train');
-      return toPixels(x).dataSync();
-    });
     const per = g.spec.size * g.spec.size * g.spec.channels;
-    const all = Uint8Array.from(px);
+    const all = new Uint8Array(n * per);
+    let at = 0;
+    for (const chunk of this.sampleChunks(perClass, classes)) {
+      const m = chunk.length * perClass;
+      const px = tf.tidy(() => {
+        const x = generate(g, tf.tensor2d(z.subarray(at * zLength, (at + m) * zLength), [m, zLength]), tf.tensor1d(labels.subarray(at, at + m), 'int32'), 'train');
+        return toPixels(x).dataSync();
+      });
+      all.set(px, at * per);
+      at += m;
+    }
     return {
       step: this.step,
       perClass,
@@ -368,10 +390,16 @@ export class Trainer {
       for (let k = 0; k < per; k++) src[i * per + k] = this.data.pixels[idx * per + k]! / 127.5 - 1;
       labels[i] = target;
     }
-    const px = tf.tidy(() =>
-      toPixels(translate(t, tf.tensor4d(src, [n, size, size, channels]), tf.tensor1d(labels, 'int32'))).dataSync(),
-    );
-    const all = Uint8Array.from(px);
+    const all = new Uint8Array(n * per);
+    let at = 0;
+    for (const chunk of this.sampleChunks(perClass, classes)) {
+      const m = chunk.length * perClass;
+      const px = tf.tidy(() =>
+        toPixels(translate(t, tf.tensor4d(src.subarray(at * per, (at + m) * per), [m, size, size, channels]), tf.tensor1d(labels.subarray(at, at + m), 'int32'))).dataSync(),
+      );
+      all.set(px, at * per);
+      at += m;
+    }
     return {
       step: this.step,
       perClass,

@@ -33,6 +33,30 @@ describe('tensors', () => {
   });
 });
 
+describe('sample grids', () => {
+  it('sample many classes three training batches at a time: the memory of one such pass, the images of the first pass unchanged', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { Trainer } = await import('../../src/gan/train-loop.js');
+    // 16 classes, 2 samples each, batches of 4: 3 batches' worth, 6 classes, a pass. One pass over all 16 held
+    // their activations at once, and the wasm heap, which never shrinks, kept that size (+129 MB for an
+    // 80-class run at the defaults).
+    const t = new Trainer(randomImages(48, 16), { ...config, gan: { ...config.gan, gWidth: 32 } });
+    const all = Array.from({ length: 16 }, (_, c) => c);
+    const first = all.slice(0, 6);
+    // tf.profile returns the engine's one profile object: read each figure before the next call.
+    const peak = async (classes: number[]) => (await tf.profile(() => void t.samples(2, classes))).peakBytes - tf.memory().numBytes;
+    const few = await peak(first);
+    const many = await peak(all);
+    expect(many).toBeLessThan(1.5 * few);
+    const grid = t.samples(2, all);
+    expect(grid.classes.map((c) => c.classIndex)).toEqual(all);
+    expect(grid.classes.every((c) => c.pixels.length === 2 * 64)).toBe(true);
+    // The fixed latents do not depend on how many classes are sampled: the first pass is the six-class grid.
+    expect(grid.classes.slice(0, 6).map((c) => Array.from(c.pixels))).toEqual(t.samples(2, first).classes.map((c) => Array.from(c.pixels)));
+    t.dispose();
+  });
+});
+
 describe('divergence guard', () => {
   it('rolls back to the last checkpoint and halves the learning rates when a loss is NaN', async () => {
     const r = await trainGan(data, config, { faultAt: new Map([[3, 1]]) });
