@@ -12,7 +12,7 @@ import { InternalError } from '../errors.js';
 import { workerUrl } from '../util/worker-url.js';
 import { removeOwned } from '../out/guard.js';
 import { OUT_NAMES, outLayout } from '../out/layout.js';
-import { IMAGEFOLDER_SPLIT, imagefolderLayout } from './imagefolder.js';
+import { IMAGEFOLDER_SPLIT, imagefolderLayout, type ImagefolderLayout } from './imagefolder.js';
 
 const concurrency = () => Math.max(2, 2 * os.availableParallelism());
 
@@ -160,12 +160,13 @@ export interface WrittenManifest {
  * input folder is only read.
  */
 export async function writeManifestFiles(dir: string, given: ManifestEntry[], options: ManifestOutputs): Promise<WrittenManifest> {
-  const entries = withFileNames(given, options.imagefolder, options.input, dir);
+  const layout = options.imagefolder === null ? null : layoutFor(given, dir, options.input);
+  const entries = withFileNames(given, options.imagefolder, options.input, dir, layout);
   const files = await writeManifestTexts(dir, entries, options);
   const l = outLayout(dir);
   await removeOwned(dir, l.imagefolder);
   if (options.imagefolder === null) return { files, copiedInsteadOfLinked: 0 };
-  const copied = await writeImagefolder(dir, l.imagefolder, entries, options.imagefolder, options.input);
+  const copied = await writeImagefolder(dir, l.imagefolder, layout!, options.imagefolder);
   return { files: [...files, l.imagefolder], copiedInsteadOfLinked: copied };
 }
 
@@ -194,13 +195,21 @@ export async function writeManifestTexts(dir: string, entries: ManifestEntry[], 
  * out/folder.ts `commitOutputs` to swap in together with the manifest whose `file_name`s name its files.
  * @returns how many files had to be copied although hard links were asked for
  */
-export async function stageImagefolder(dir: string, entries: ManifestEntry[], mode: ImagefolderMode, input: string): Promise<number> {
+export async function stageImagefolder(dir: string, layout: ImagefolderLayout, mode: ImagefolderMode): Promise<number> {
   const l = outLayout(dir);
   await removeOwned(dir, l.imagefolderStaging);
   // The synthetic images are still staged too: link or copy them from there (a hard link stays valid when
   // the staging folder becomes synthetic/).
   const inSynthetic = (abs: string) => !path.relative(l.synthetic, abs).startsWith('..');
-  return writeImagefolder(dir, l.imagefolderStaging, entries, mode, input, (abs) => (inSynthetic(abs) ? l.stagedFile(abs) : abs));
+  return writeImagefolder(dir, l.imagefolderStaging, layout, mode, (abs) => (inSynthetic(abs) ? l.stagedFile(abs) : abs));
+}
+
+/**
+ * The imagefolder layout of `entries` in `dir` (read from `input`): planned once a run and passed to
+ * {@link withFileNames} and the writers (at 18,000 rows each plan is ~20 MB of short-lived objects).
+ */
+export function layoutFor(entries: readonly ManifestEntry[], dir: string, input: string): ImagefolderLayout {
+  return imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/'));
 }
 
 /**
@@ -208,8 +217,8 @@ export async function stageImagefolder(dir: string, entries: ManifestEntry[], mo
  * or uploaded. A real (or oversampled) image's is its copy or hard link in the imagefolder layout; with no
  * layout, or symbolic links (which point back out), it is the entry's `path`.
  */
-export function withFileNames(entries: ManifestEntry[], mode: ImagefolderMode | null, input: string, dir: string): ManifestEntry[] {
-  const inside = mode === 'hardlink' || mode === 'copy' ? imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/')).files : null;
+export function withFileNames(entries: ManifestEntry[], mode: ImagefolderMode | null, input: string, dir: string, layout?: ImagefolderLayout | null): ManifestEntry[] {
+  const inside = mode === 'hardlink' || mode === 'copy' ? (layout ?? layoutFor(entries, dir, input)).files : null;
   return entries.map((e, i) => ({
     ...e,
     file_name: e.source === 'synthetic' || !inside ? e.path : `${OUT_NAMES.imagefolder}/${IMAGEFOLDER_SPLIT}/${inside[i]!.to}`,
@@ -221,16 +230,21 @@ export function withFileNames(entries: ManifestEntry[], mode: ImagefolderMode | 
  * file's final path to where its bytes are now (a synthetic image still in its staging folder); a
  * symbolic link always names the final path.
  */
-async function writeImagefolder(dir: string, root: string, entries: ManifestEntry[], mode: ImagefolderMode, input: string, readFrom: (abs: string) => string = (a) => a): Promise<number> {
+async function writeImagefolder(dir: string, root: string, layout: ImagefolderLayout, mode: ImagefolderMode, readFrom: (abs: string) => string = (a) => a): Promise<number> {
   const split = path.join(root, IMAGEFOLDER_SPLIT);
-  const layout = imagefolderLayout(entries, path.relative(dir, input).split(path.sep).join('/'));
   const dirs = new Set(layout.files.map((f) => path.dirname(path.join(split, f.to))));
   for (const d of [...dirs].sort()) await mkdir(d, { recursive: true });
-  const queue = new PQueue({ concurrency: concurrency() });
+  const limit = concurrency();
+  const queue = new PQueue({ concurrency: limit });
   let copied = 0;
-  await Promise.all(
-    layout.files.map((f) =>
-      queue.add(async () => {
+  let failed: { err: unknown } | null = null;
+  // Fed as the queue drains (a job and its promise an image at once was ~40 MB at 18,000 images); the
+  // first failure stops the feed and is thrown once the jobs in flight end.
+  for (const f of layout.files) {
+    if (failed) break;
+    if (queue.size >= limit) await queue.onSizeLessThan(limit);
+    void queue
+      .add(async () => {
         const src = path.resolve(dir, f.from);
         const dst = path.join(split, f.to);
         if (mode === 'symlink') {
@@ -252,9 +266,13 @@ async function writeImagefolder(dir: string, root: string, entries: ManifestEntr
           // A reflink where the filesystem has them (no extra space, still independent), else a copy.
           await copyFile(readFrom(src), dst, constants.COPYFILE_FICLONE);
         }
-      }),
-    ),
-  );
+      })
+      .catch((err: unknown) => {
+        failed ??= { err };
+      });
+  }
+  await queue.onIdle();
+  if (failed) throw (failed as { err: unknown }).err;
   await writeFileAtomic(path.join(split, 'metadata.jsonl'), layout.metadata);
   return copied;
 }

@@ -378,8 +378,9 @@ export async function loadVerdicts(out: string, summary?: SummaryLike): Promise<
  * Loads everything the report shows from `out`.
  * @param options.config the resolved config (else read from the saved generator, if any)
  * @param options.thumbs images per grid
+ * @param options.manifest the manifest as just written (its text and rows), instead of reading manifest.jsonl
  */
-export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number; summary?: SummaryLike } = {}): Promise<ReportData> {
+export async function loadReportData(out: string, options: { config?: unknown; thumbs?: number; summary?: SummaryLike; manifest?: { text: string; entries: readonly ManifestEntry[] } } = {}): Promise<ReportData> {
   const notes: string[] = [];
   const k = options.thumbs ?? THUMBS_PER_GRID;
   const l = outLayout(out);
@@ -387,13 +388,16 @@ export async function loadReportData(out: string, options: { config?: unknown; t
   if (!summary) notes.push('summary.json is missing or unreadable: counts, durations and quality figures are not shown.');
   // The input's copies and label conflicts, as the run's console said them (a reader of the report may not have seen it).
   if (summary?.duplicates) for (const line of duplicateLines(summary.duplicates, 5)) notes.push(`Input: ${line.text}.`);
-  let entries: ManifestEntry[] = [];
-  let manifestText: string | null = null;
-  try {
-    manifestText = await readFile(l.manifest, 'utf8');
-    entries = parseManifest(manifestText);
-  } catch (err) {
-    notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
+  // `publish` hands over the manifest it has just written; otherwise it is read from the folder.
+  let entries: readonly ManifestEntry[] = options.manifest?.entries ?? [];
+  let manifestText: string | null = options.manifest?.text ?? null;
+  if (!options.manifest) {
+    try {
+      manifestText = await readFile(l.manifest, 'utf8');
+      entries = parseManifest(manifestText);
+    } catch (err) {
+      notes.push(`manifest.jsonl could not be read (${(err as Error).message.split('\n')[0]}): no image grids.`);
+    }
   }
   const rejected = await readJsonl<RejectedLine>(l.rejectedList);
   const withheld = (await readJsonl<WithheldLine>(l.withheldList)) ?? [];
@@ -503,7 +507,7 @@ export async function loadReportData(out: string, options: { config?: unknown; t
 }
 
 /** Decode settings when summary.json lacks them: the size and channels of a synthetic PNG. */
-async function sniffDecode(out: string, entries: ManifestEntry[]): Promise<SummaryLike['decode'] | null> {
+async function sniffDecode(out: string, entries: readonly ManifestEntry[]): Promise<SummaryLike['decode'] | null> {
   const syn = entries.find((e) => e.source === 'synthetic');
   if (!syn) return null;
   try {
