@@ -4,7 +4,7 @@
  * integer pixel rows give exact distances (an identical image is at exactly 0). Pure.
  */
 import { gemmNT } from '../metrics/linalg.js';
-import { createArena } from '../metrics/wasm.js';
+import { scratchArena } from '../metrics/wasm.js';
 
 /** Rows of numbers: `rows` × `dims`, row-major (uint8 pixels or float features). */
 export interface Rows {
@@ -65,7 +65,7 @@ export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<nu
   const best = new Float64Array(nq).fill(Infinity);
   const index = new Int32Array(nq).fill(-1);
   // In one wasm arena the products run on its SIMD kernel, bit for bit what the JS loops give.
-  const arena = createArena(QB * RB + (Math.min(QB, nq) + Math.min(RB, nr)) * d, RB);
+  const arena = scratchArena(QB * RB + (Math.min(QB, nq) + Math.min(RB, nr)) * d, RB);
   const dots = arena.f64(QB * RB);
   const qBlock = arena.f64(Math.min(QB, nq) * d);
   const rBlock = arena.f64(Math.min(RB, nr) * d);

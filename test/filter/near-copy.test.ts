@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateNearCopy, rejectNearCopies } from '../../src/filter/near-copy.js';
 import { nearestNeighbours } from '../../src/filter/nearest.js';
+import { scratchArena } from '../../src/metrics/wasm.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('rejectNearCopies', () => {
@@ -36,7 +37,47 @@ describe('calibrateNearCopy', () => {
   });
 });
 
+describe('scratchArena', () => {
+  it('hands out the same wasm memory, emptied, while it is large enough, and a larger one when a call needs more', () => {
+    const a = scratchArena(100_000, 64);
+    const x = a.f64(10);
+    const b = scratchArena(50_000, 64);
+    expect(b).toBe(a);
+    const y = b.f64(10);
+    // Emptied: the first array of the next call is where the last call's first array was.
+    expect([y.buffer, y.byteOffset]).toEqual([x.buffer, x.byteOffset]);
+    const c = scratchArena(400_000, 64);
+    expect(c).not.toBe(a);
+    expect(scratchArena(1000, 64)).toBe(c);
+  });
+});
+
 describe('nearestNeighbours', () => {
+  it('gives the same answers whatever ran before it in the reused memory (large, small, large again)', () => {
+    const rng = new Rng(11);
+    const set = (rows: number, dims: number) => ({ data: Uint8Array.from({ length: rows * dims }, () => rng.int(256)), rows, dims });
+    const cases = [
+      [set(300, 50), set(1100, 50)],
+      [set(7, 5), set(30, 5)],
+      [set(260, 90), set(1030, 90)],
+    ] as const;
+    const first = cases.map(([q, r]) => nearestNeighbours(q, r));
+    // In the other order: each call now follows a different one in the same memory.
+    const again = [...cases].reverse().map(([q, r]) => nearestNeighbours(q, r)).reverse();
+    expect(again).toEqual(first);
+    for (const [k, [q, r]] of cases.entries()) {
+      for (let i = 0; i < q.rows; i += 37) {
+        let best = Infinity;
+        for (let j = 0; j < r.rows; j++) {
+          let s = 0;
+          for (let t = 0; t < q.dims; t++) s += (q.data[i * q.dims + t]! - r.data[j * q.dims + t]!) ** 2;
+          best = Math.min(best, s);
+        }
+        expect(first[k]!.distance[i]).toBe(Math.sqrt(best));
+      }
+    }
+  });
+
   it('matches brute force, and finds an injected exact copy at distance 0', () => {
     const rng = new Rng(3);
     const dims = 37;
