@@ -344,6 +344,31 @@ static napi_value js_syrk_lower(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* gemmNT(a, m, b, n, k, c): c = a·bᵀ, a row-major m × k, b n × k, c m × n, all Float64Array (c
+ * overwritten). Returns false when the library has no cblas_dgemm. */
+static napi_value js_gemm_nt(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (get_args(env, info, 6, argv) || need_blas(env)) return NULL;
+  double *a, *b, *c;
+  size_t la, lb, lc;
+  int64_t m, n, k;
+  if (get_f64_array(env, argv[0], &a, &la, "a") || get_i64(env, argv[1], &m) || get_f64_array(env, argv[2], &b, &lb, "b") ||
+      get_i64(env, argv[3], &n) || get_i64(env, argv[4], &k) || get_f64_array(env, argv[5], &c, &lc, "c"))
+    return NULL;
+  if (m < 1 || n < 1 || k < 1 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || (uint64_t)m * (uint64_t)k > la ||
+      (uint64_t)n * (uint64_t)k > lb || (uint64_t)m * (uint64_t)n > lc) {
+    return throw_range(env, "gemmNT: a must hold m × k values, b n × k and c m × n");
+  }
+  napi_value out;
+  if (!blas_dgemm) {
+    CALL(env, napi_get_boolean(env, false, &out));
+    return out;
+  }
+  blas_dgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)m, (int)n, (int)k, 1.0, a, (int)k, b, (int)k, 0.0, c, (int)n);
+  CALL(env, napi_get_boolean(env, true, &out));
+  return out;
+}
+
 /* setChunkFloats(n): the im2col chunk bound (for measurements). */
 static napi_value js_set_chunk(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -396,6 +421,7 @@ static void free_ctx(napi_env env, void *data, void *hint) {
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"load", NULL, js_load, NULL, NULL, NULL, METHOD, NULL},
+      {"gemmNT", NULL, js_gemm_nt, NULL, NULL, NULL, METHOD, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, METHOD, NULL},
       {"getThreads", NULL, js_get_threads, NULL, NULL, NULL, METHOD, NULL},
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, METHOD, NULL},

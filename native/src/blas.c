@@ -7,6 +7,7 @@
 
 sgemm_fn blas_sgemm = 0;
 dsyrk_fn blas_dsyrk = 0;
+dgemm_fn blas_dgemm = 0;
 
 typedef char *(*config_fn)(void);
 typedef void (*set_threads_fn)(int);
@@ -38,6 +39,7 @@ int blas_load(const char *const *paths, int count, char *err, int errlen) {
     handle = h;
     blas_sgemm = f;
     blas_dsyrk = (dsyrk_fn)dlsym(h, "cblas_dsyrk");
+    blas_dgemm = (dgemm_fn)dlsym(h, "cblas_dgemm");
     snprintf(loaded_path, sizeof loaded_path, "%s", paths[i]);
     get_config = (config_fn)dlsym(h, "openblas_get_config");
     set_threads = (set_threads_fn)dlsym(h, "openblas_set_num_threads");

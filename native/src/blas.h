@@ -23,7 +23,12 @@ int blas_get_threads(void);
 typedef void (*dsyrk_fn)(int order, int uplo, int trans, int n, int k, double alpha, const double *a, int lda,
                          double beta, double *c, int ldc);
 
+typedef void (*dgemm_fn)(int order, int transA, int transB, int m, int n, int k, double alpha, const double *a, int lda,
+                         const double *b, int ldb, double beta, double *c, int ldc);
+
 extern sgemm_fn blas_sgemm;
+/* cblas_dgemm where the library has it, else NULL: the near-copy filter's integer pixel products. */
+extern dgemm_fn blas_dgemm;
 /* cblas_dsyrk where the library has it (OpenBLAS, Accelerate), else NULL: FID's covariance. */
 extern dsyrk_fn blas_dsyrk;
 

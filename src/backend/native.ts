@@ -29,10 +29,12 @@ export interface NativeAddon {
   setImageThreads(n: number): number;
   /** c += aᵀ·a on the lower triangle (Float64, row-major); false when the BLAS has no cblas_dsyrk. */
   syrkLower(a: Float64Array, rows: number, dims: number, c: Float64Array): boolean;
+  /** c = a·bᵀ (Float64, row-major; a m × k, b n × k, c m × n, overwritten); false when the BLAS has no cblas_dgemm. */
+  gemmNT(a: Float64Array, m: number, b: Float64Array, n: number, k: number, c: Float64Array): boolean;
 }
 
 /** What this code calls on the addon. */
-const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'biasAct', 'setChunkFloats', 'setPerImage', 'setImageThreads', 'syrkLower'] as const satisfies readonly (keyof NativeAddon)[];
+const ADDON_FUNCTIONS = ['load', 'setThreads', 'getThreads', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul', 'biasAct', 'setChunkFloats', 'setPerImage', 'setImageThreads', 'syrkLower', 'gemmNT'] as const satisfies readonly (keyof NativeAddon)[];
 
 /** `0` turns the native kernels off at run time (the picker then uses plain wasm). */
 export const NATIVE_ENV = 'GAN_AUGMENT_NATIVE';
@@ -232,4 +234,19 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env, options: { inhe
   const got = cached.addon.setThreads(threads);
   cached.threads = got < 0 ? null : got;
   return cached;
+}
+
+let plainBlas: NativeAddon | null | undefined;
+/**
+ * The addon for BLAS calls outside tfjs — FID's covariance (`syrkLower`), the near-copy filter's pixel
+ * products (`gemmNT`) — when it loads, null otherwise (turned off, not built, no BLAS); loaded once a process.
+ */
+export function blasAddon(): NativeAddon | null {
+  if (plainBlas !== undefined) return plainBlas;
+  try {
+    plainBlas = loadNative().addon;
+  } catch {
+    plainBlas = null;
+  }
+  return plainBlas;
 }

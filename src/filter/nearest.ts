@@ -2,9 +2,16 @@
  * Nearest neighbours by Euclidean distance, in float64: for each query row, the closest reference row and
  * its distance. ‖q − r‖² is formed as ‖q‖² + ‖r‖² − 2 q·r with the blocked product of metrics/linalg, so
  * integer pixel rows give exact distances (an identical image is at exactly 0). Pure.
+ *
+ * Pixel rows (uint8) take the BLAS's dgemm where the native addon loads: every product and partial sum of
+ * 8-bit integers is an integer far below 2⁵³, so any order of summation gives the same bits as the wasm
+ * kernel, several times faster (the near-copy filter compares each candidate with every real image of
+ * every class: half of a 30-class run's generate stage). Feature rows (floats) stay on the wasm kernel,
+ * whose rounding is the same on every machine; they are ~10× smaller anyway.
  */
 import { gemmNT } from '../metrics/linalg.js';
 import { scratchArena } from '../metrics/wasm.js';
+import { blasAddon } from '../backend/native.js';
 
 /** Rows of numbers: `rows` × `dims`, row-major (uint8 pixels or float features). */
 export interface Rows {
@@ -19,6 +26,9 @@ export interface Nearest {
   /** Its index among the references (−1 when there is none). */
   index: Int32Array;
 }
+
+/** Rows of 8-bit integers, whose products the BLAS sums exactly (see above). */
+const isIntegerRows = (m: Rows) => m.data instanceof Uint8Array || m.data instanceof Uint8ClampedArray;
 
 /** Query rows per block (a block's products are 256 × 1024 doubles = 2 MiB). */
 const QB = 256;
@@ -42,9 +52,10 @@ function blockF64(m: Rows, from: number, rows: number, out: Float64Array): Float
  * The nearest reference of each query.
  * @param skip for query i, a reference index it may not match (itself, when queries are references),
  *   or −1; lets real-vs-real distances exclude the trivial match
+ * @param options.native false: pixel rows' products on the wasm kernel too (the same bits, for tests)
  * @throws {RangeError} if the shapes disagree
  */
-export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<number>): Nearest {
+export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<number>, options: { native?: boolean } = {}): Nearest {
   if (queries.dims !== refs.dims) throw new RangeError(`Expected refs to have ${queries.dims} dims (like queries) but received ${refs.dims}`);
   check(queries, 'queries');
   check(refs, 'refs');
@@ -65,6 +76,7 @@ export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<nu
   const best = new Float64Array(nq).fill(Infinity);
   const index = new Int32Array(nq).fill(-1);
   // In one wasm arena the products run on its SIMD kernel, bit for bit what the JS loops give.
+  const blas = options.native !== false && isIntegerRows(queries) && isIntegerRows(refs) ? blasAddon() : null;
   const arena = scratchArena(QB * RB + (Math.min(QB, nq) + Math.min(RB, nr)) * d, RB);
   const dots = arena.f64(QB * RB);
   const qBlock = arena.f64(Math.min(QB, nq) * d);
@@ -76,8 +88,10 @@ export function nearestNeighbours(queries: Rows, refs: Rows, skip?: ArrayLike<nu
     for (let i0 = 0; i0 < nq; i0 += QB) {
       const m = Math.min(QB, nq - i0);
       blockF64(queries, i0, m, qBlock);
-      dots.fill(0, 0, m * n);
-      gemmNT(m, n, d, 1, qBlock, 0, d, rBlock, 0, d, dots, 0, n);
+      if (!blas?.gemmNT(m === QB ? qBlock : qBlock.subarray(0, m * d), m, n === RB ? rBlock : rBlock.subarray(0, n * d), n, d, dots)) {
+        dots.fill(0, 0, m * n);
+        gemmNT(m, n, d, 1, qBlock, 0, d, rBlock, 0, d, dots, 0, n);
+      }
       for (let i = 0; i < m; i++) {
         const qi = i0 + i;
         const s = skip ? skip[qi]! : -1;

@@ -6,7 +6,7 @@
 import { gemmNT, mirrorLower } from './linalg.js';
 import { covarianceUpdateWasm, createArena, wasmArenaOf, type Arena } from './wasm.js';
 import { InternalError } from '../errors.js';
-import { loadNative, type NativeAddon } from '../backend/native.js';
+import { blasAddon, type NativeAddon } from '../backend/native.js';
 
 /** Samples × features, row-major: feature j of sample i is `data[i * dims + j]`. */
 export type FeatureMatrix = { data: Float32Array | Float64Array; rows: number; dims: number };
@@ -34,18 +34,6 @@ const PANEL_ROWS = 256;
  * milliseconds anyway.
  */
 export const NATIVE_COV_MIN_MACS = 1e9;
-
-let nativeSyrk: NativeAddon | null | undefined;
-/** The native addon when it loads, null otherwise (once per process); `syrkLower` says whether its BLAS has dsyrk. */
-function syrkAddon(): NativeAddon | null {
-  if (nativeSyrk !== undefined) return nativeSyrk;
-  try {
-    nativeSyrk = loadNative().addon;
-  } catch {
-    nativeSyrk = null;
-  }
-  return nativeSyrk;
-}
 
 /** Lower triangle of (X − mean)ᵀ·(X − mean) through the BLAS, or false when it has no dsyrk. */
 function covarianceNative(addon: NativeAddon, data: Float32Array | Float64Array, rows: number, dims: number, mean: Float64Array, cov: Float64Array): boolean {
@@ -168,7 +156,7 @@ export function meanCov(m: Features, name = 'm', options: { native?: boolean } =
   // NaN and ±Infinity propagate into the sums: one cheap check instead of a full scan.
   if (!mean.every(Number.isFinite)) assertFinite(x, name);
 
-  const addon = options.native !== false && rows * dims * dims >= NATIVE_COV_MIN_MACS ? syrkAddon() : null;
+  const addon = options.native !== false && rows * dims * dims >= NATIVE_COV_MIN_MACS ? blasAddon() : null;
   if (addon) {
     const cov = new Float64Array(dims * dims);
     if (covarianceNative(addon, data, rows, dims, mean, cov)) return { mean, cov: finishCov(cov, rows, dims), rows, dims };

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { calibrateNearCopy, rejectNearCopies } from '../../src/filter/near-copy.js';
 import { nearestNeighbours } from '../../src/filter/nearest.js';
 import { scratchArena } from '../../src/metrics/wasm.js';
+import { loadNative, type NativeAddon } from '../../src/backend/native.js';
+import { countCalls } from '../helpers/native.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('rejectNearCopies', () => {
@@ -134,5 +136,39 @@ describe('nearestNeighbours', () => {
   it('handles empty sets and refuses mismatched dims', () => {
     expect(nearestNeighbours({ data: [], rows: 0, dims: 3 }, { data: [1, 2, 3], rows: 1, dims: 3 }).distance.length).toBe(0);
     expect(() => nearestNeighbours({ data: [1, 2], rows: 1, dims: 2 }, { data: [1, 2, 3], rows: 1, dims: 3 })).toThrow(/have 2 dims \(like queries\) but received 3/);
+  });
+});
+
+describe('nearestNeighbours on the native BLAS (dgemm)', () => {
+  let native: NativeAddon | null = null;
+  let why = '';
+  try {
+    native = loadNative().addon;
+  } catch (err) {
+    why = (err as Error).message;
+  }
+  it.skipIf(native === null)(`pixel rows: the same bits as the wasm kernel, through dgemm; feature rows stay on wasm${why ? ` (skipped: ${why})` : ''}`, () => {
+    const gemm = countCalls(native!, 'gemmNT');
+    try {
+      const rng = new Rng(13);
+      const dims = 784;
+      // Partial last blocks both ways (blocks are 256 queries × 1024 references), an exact copy and a skip.
+      const [nq, nr] = [300, 1100];
+      const refs = Uint8Array.from({ length: nr * dims }, () => rng.int(256));
+      const qs = Uint8Array.from({ length: nq * dims }, () => rng.int(256));
+      qs.set(refs.subarray(1050 * dims, 1051 * dims), 299 * dims);
+      const skip = Int32Array.from({ length: nq }, (_, i) => (i % 5 === 0 ? i : -1));
+      const viaBlas = nearestNeighbours({ data: qs, rows: nq, dims }, { data: refs, rows: nr, dims }, skip);
+      expect(gemm.count()).toBe(4);
+      const viaWasm = nearestNeighbours({ data: qs, rows: nq, dims }, { data: refs, rows: nr, dims }, skip, { native: false });
+      expect(gemm.count()).toBe(4);
+      expect(viaBlas).toEqual(viaWasm);
+      expect([viaBlas.distance[299], viaBlas.index[299]]).toEqual([0, 1050]);
+      const features = (rows: number) => ({ data: rng.normal(new Float32Array(rows * 64)), rows, dims: 64 });
+      nearestNeighbours(features(40), features(90));
+      expect(gemm.count()).toBe(4);
+    } finally {
+      gemm.restore();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { fid, frechetDistance, meanCov, type FeatureMatrix } from '../../src/met
 import { NATIVE_COV_MIN_MACS } from '../../src/metrics/stats.js';
 import { loadNative, type NativeAddon } from '../../src/backend/native.js';
 import { Rng } from '../../src/util/rng.js';
+import { countCalls } from '../helpers/native.js';
 
 const expected = referenceCases();
 const { cases } = expected;
@@ -126,16 +127,10 @@ describe('meanCov of a large matrix on the native BLAS (dsyrk)', () => {
     expect(rows * dims * dims).toBeGreaterThanOrEqual(NATIVE_COV_MIN_MACS);
     const rng = new Rng(11);
     const data = rng.normal(new Float32Array(rows * dims)).map((v, i) => v + (i % dims) * 0.01);
-    const addon = native!;
-    const original = addon.syrkLower;
-    let calls = 0;
-    addon.syrkLower = (...args) => {
-      calls++;
-      return original.apply(addon, args);
-    };
+    const syrk = countCalls(native!, 'syrkLower');
     try {
       const viaBlas = meanCov({ data, rows, dims });
-      expect(calls).toBeGreaterThan(0);
+      expect(syrk.count()).toBeGreaterThan(0);
       const viaWasm = meanCov({ data, rows, dims }, 'm', { native: false });
       let worst = 0;
       let scale = 0;
@@ -148,7 +143,7 @@ describe('meanCov of a large matrix on the native BLAS (dsyrk)', () => {
       expect(viaBlas.cov[3 * dims + 7]).toBe(viaBlas.cov[7 * dims + 3]);
       expect(Array.from(viaBlas.mean)).toEqual(Array.from(viaWasm.mean));
     } finally {
-      addon.syrkLower = original;
+      syrk.restore();
     }
   });
 });
