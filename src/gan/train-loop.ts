@@ -153,12 +153,12 @@ export function ganSpecs(config: Config, numClasses: number): { g: GeneratorSpec
   };
 }
 
+/** A sampling pass for the training grids takes at most this many training batches' worth of images (`Trainer.inPasses`). */
+const SAMPLE_PASS_BATCHES = 3;
+
 /**
  * The mutable state of one GAN training job, and its single training iteration.
  */
-/** A sampling pass for the training grids takes at most this many training batches' worth of images (`Trainer.sampleChunks`). */
-const SAMPLE_PASS_BATCHES = 3;
-
 export class Trainer {
   readonly g: ImageModel;
   readonly gEma: ImageModel | null;
@@ -334,16 +334,20 @@ export class Trainer {
   }
 
   /**
-   * The classes of one sampling pass: as many whole classes as fit in {@link SAMPLE_PASS_BATCHES} training
-   * batches (at least one). One pass over every class held each layer's activations for all of them at once,
-   * and the wasm heap, which never shrinks, grew to fit for the rest of the run: +24 MB at 40 classes (8 × 40
-   * images), +129 MB at 80, nothing at 30 (240 images: a forward pass holds far less an image than a training
-   * step, which sized the heap). Up to 3 × batchSize / perClass classes (24 at the defaults, 12 in the
-   * quickstart) sample in one pass, as before: their batch-norm statistics, so their grids, are unchanged.
+   * `perClass` images of each of `classes`, `per` values each, made pass by pass: `pass(at, m)` gives images
+   * [at, at + m), as many whole classes as fit in {@link SAMPLE_PASS_BATCHES} training batches (at least one).
+   * One pass over every class held each layer's activations for all of them at once, and the wasm heap, which
+   * never shrinks, grew to fit for the rest of the run: +24 MB at 40 classes (8 × 40 images), +129 MB at 80,
+   * nothing at 30 (240 images: a forward pass holds far less an image than a training step, which sized the
+   * heap). Up to 3 × batchSize / perClass classes (24 at the defaults, 12 in the quickstart) sample in one
+   * pass, as before: their batch-norm statistics, so their grids, are unchanged.
    */
-  private sampleChunks(perClass: number, classes: number[]): number[][] {
-    const per = Math.max(1, Math.floor((SAMPLE_PASS_BATCHES * this.config.train.batchSize) / perClass));
-    return Array.from({ length: Math.ceil(classes.length / per) }, (_, k) => classes.slice(k * per, (k + 1) * per));
+  private inPasses(perClass: number, classes: number, per: number, pass: (at: number, m: number) => ArrayLike<number>): Uint8Array {
+    const step = Math.max(1, Math.floor((SAMPLE_PASS_BATCHES * this.config.train.batchSize) / perClass)) * perClass;
+    const n = perClass * classes;
+    const all = new Uint8Array(n * per);
+    for (let at = 0; at < n; at += step) all.set(pass(at, Math.min(step, n - at)), at * per);
+    return all;
   }
 
   /** `perClass` EMA samples per class from fixed latents (comparable across steps), uint8. */
@@ -356,17 +360,9 @@ export class Trainer {
     const z = fixed.normal(new Float32Array(n * zLength));
     const labels = Int32Array.from({ length: n }, (_, i) => classes[Math.floor(i / perClass)]!);
     const per = g.spec.size * g.spec.size * g.spec.channels;
-    const all = new Uint8Array(n * per);
-    let at = 0;
-    for (const chunk of this.sampleChunks(perClass, classes)) {
-      const m = chunk.length * perClass;
-      const px = tf.tidy(() => {
-        const x = generate(g, tf.tensor2d(z.subarray(at * zLength, (at + m) * zLength), [m, zLength]), tf.tensor1d(labels.subarray(at, at + m), 'int32'), 'train');
-        return toPixels(x).dataSync();
-      });
-      all.set(px, at * per);
-      at += m;
-    }
+    const all = this.inPasses(perClass, classes.length, per, (at, m) =>
+      tf.tidy(() => toPixels(generate(g, tf.tensor2d(z.subarray(at * zLength, (at + m) * zLength), [m, zLength]), tf.tensor1d(labels.subarray(at, at + m), 'int32'), 'train')).dataSync()),
+    );
     return {
       step: this.step,
       perClass,
@@ -390,16 +386,9 @@ export class Trainer {
       for (let k = 0; k < per; k++) src[i * per + k] = this.data.pixels[idx * per + k]! / 127.5 - 1;
       labels[i] = target;
     }
-    const all = new Uint8Array(n * per);
-    let at = 0;
-    for (const chunk of this.sampleChunks(perClass, classes)) {
-      const m = chunk.length * perClass;
-      const px = tf.tidy(() =>
-        toPixels(translate(t, tf.tensor4d(src.subarray(at * per, (at + m) * per), [m, size, size, channels]), tf.tensor1d(labels.subarray(at, at + m), 'int32'))).dataSync(),
-      );
-      all.set(px, at * per);
-      at += m;
-    }
+    const all = this.inPasses(perClass, classes.length, per, (at, m) =>
+      tf.tidy(() => toPixels(translate(t, tf.tensor4d(src.subarray(at * per, (at + m) * per), [m, size, size, channels]), tf.tensor1d(labels.subarray(at, at + m), 'int32'))).dataSync()),
+    );
     return {
       step: this.step,
       perClass,

@@ -214,7 +214,7 @@ export async function publish<S extends object>(
     options.emit({ type: 'warn', message: `report.html not written: ${err.message}` });
     return null;
   };
-  // The report takes the manifest as written from here: read back and parsed again it was 2.8 s and ~30 MB at 18,000 rows.
+  // The report takes the manifest as written from here: read back and parsed again, it was a second copy (~30 MB at 18,000 rows).
   const report = options.output.report ? await loadReportData(out, { config: options.reportConfig, summary: asWritten(summary), manifest: { text: jsonl, entries: named } }).catch(reportFailed) : null;
   // Where they cannot be worked out here, the console works them out itself afterwards (and says why not).
   const verdicts = report ? { verdicts: report.verdicts, staleEvaluation: report.evaluationStale ?? null } : await loadVerdicts(out, asWritten(summary)).catch(() => null);
