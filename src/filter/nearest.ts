@@ -5,7 +5,7 @@
  *
  * Pixel rows (uint8) take the BLAS's dgemm where the native addon loads: every product and partial sum of
  * 8-bit integers is an integer far below 2⁵³, so any order of summation gives the same bits as the wasm
- * kernel, several times faster (the near-copy filter compares each candidate with every real image of
+ * kernel, 1.5× faster here (the near-copy filter compares each candidate with every real image of
  * every class: half of a 30-class run's generate stage). Feature rows (floats) stay on the wasm kernel,
  * whose rounding is the same on every machine; they are ~10× smaller anyway.
  */

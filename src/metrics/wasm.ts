@@ -77,8 +77,13 @@ function kernelModule(): WasmModule | null {
 /** Wasm arenas by their memory's buffer, so kernels can recognise their operands. */
 const arenas = new WeakMap<ArrayBufferLike, WasmArena>();
 
+/** Rows of packing space for products of up to `maxDim` rows per operand. */
+const panelRowsFor = (maxDim: number) => Math.ceil(maxDim / 4) * 4;
+
 class WasmArena implements Arena {
   private next: number;
+  /** Where the arrays begin (after the packing space), and where the memory ends. */
+  private readonly start: number;
   private readonly end: number;
   /** Packing space for the A and B panels of one k-block, each `panelRows` rows. */
   readonly packA: number;
@@ -92,7 +97,8 @@ class WasmArena implements Arena {
   ) {
     this.packA = heapStart;
     this.packB = heapStart + panelRows * KC * 8;
-    this.next = this.packB + NC * KC * 8;
+    this.start = this.packB + NC * KC * 8;
+    this.next = this.start;
     this.end = memory.buffer.byteLength;
   }
 
@@ -104,14 +110,17 @@ class WasmArena implements Arena {
     return new Float32Array(this.memory.buffer, this.take(length * 4), length);
   }
 
-  /** Whether `doubles` float64 values (and packing for `panelRows` rows) fit in this arena once emptied. */
+  /**
+   * Whether `doubles` float64 values (and packing for `panelRows` rows) fit in this arena once emptied, with the
+   * same 4 KiB to spare for the arrays' 16-byte alignment as {@link createArena} asks of a new one.
+   */
   fits(doubles: number, panelRows: number): boolean {
-    return panelRows <= this.panelRows && this.packB + NC * KC * 8 + doubles * 8 + 16 <= this.end;
+    return panelRows <= this.panelRows && this.start + doubles * 8 + 4096 <= this.end;
   }
 
   /** Empties the arena: every array taken from it before is overwritten by the next ones. */
   reset(): void {
-    this.next = this.packB + NC * KC * 8;
+    this.next = this.start;
   }
 
   private take(bytes: number): number {
@@ -129,7 +138,7 @@ class WasmArena implements Arena {
  */
 export function createArena(doubles: number, maxDim: number): Arena {
   const mod = kernelModule();
-  const panelRows = Math.ceil(maxDim / 4) * 4;
+  const panelRows = panelRowsFor(maxDim);
   const needed = (panelRows + NC) * KC * 8 + doubles * 8;
   // Spare pages hold the kernels' stack and data (below __heap_base) and the 16-byte alignment of each array.
   const pages = Math.ceil(needed / PAGE) + 4;
@@ -159,8 +168,7 @@ let scratch: WasmArena | null = null;
  * GC: a +73 MB sawtooth through a 30-class run's generate stage. The memory kept is the largest asked for.
  */
 export function scratchArena(doubles: number, maxDim: number): Arena {
-  const panelRows = Math.ceil(maxDim / 4) * 4;
-  if (scratch && scratch.fits(doubles, panelRows)) {
+  if (scratch && scratch.fits(doubles, panelRowsFor(maxDim))) {
     scratch.reset();
     return scratch;
   }
