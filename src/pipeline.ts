@@ -3,7 +3,7 @@
  * synthesize (generate, filter, measure) → guard → write — for one resolved config. Emits events and owns no maths; each stage lives in `stages/`, and
  * every path below `<out>` comes from `out/layout.ts`.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import type { BackendInfo } from './backend/select.js';
 import type { ParsedConfig } from './config/schema.js';
 import { resolveDecode } from './dataset/auto-decode.js';

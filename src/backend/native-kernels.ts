@@ -8,7 +8,7 @@
  * Outputs are allocated first and the heap buffer taken afterwards: an allocation may grow the
  * WebAssembly.Memory, which replaces its ArrayBuffer.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { imageByImageProducts, type NativeAddon } from './native.js';
 import { alloc, byteAt, type Info, type KernelArgs } from './wasm-heap.js';
 import { InternalError } from '../errors.js';

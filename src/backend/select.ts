@@ -5,7 +5,7 @@
  * `native` is the wasm backend with its convolutions and matrix products served by the optional native
  * addon on a BLAS sgemm (native-kernels.ts); `wasm` is always plain wasm.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf, tfRequire } from '../tf.js';
 import { BackendUnavailableError, InternalError, UserError } from '../errors.js';
 import type { BackendChoice } from '../config/schema.js';
 import { registerWasmKernels } from './wasm-kernels.js';
@@ -32,9 +32,9 @@ export interface BackendInfo {
   tfjsVersion: string;
 }
 
-/** Imports a package by a computed name so tsc and start-up work when it is absent. */
+/** Loads a package by a computed name so tsc and start-up work when it is absent. */
 async function importOptional(name: string): Promise<unknown> {
-  return import(name);
+  return tfRequire(name);
 }
 
 export interface BackendOptions {
@@ -65,7 +65,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
       // does not take, and once started in this process wasm cannot be restarted single-threaded.
       if ((options.wasmThreads ?? 1) > 1) throw new BackendUnavailableError(`not with the threaded wasm binary (${THREADS_ENV}); unset it to use native kernels`);
       const native = loadNative(process.env, { inheritThreads: options.inheritBlasThreads ?? false });
-      await import('@tensorflow/tfjs-backend-wasm');
+      tfRequire('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
       if (!(await tf.setBackend('wasm'))) throw new InternalError('the wasm backend failed to initialise');
       const kernels = registerNativeKernels(native.addon);
@@ -79,7 +79,7 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
       return { tfName: 'tensorflow', details: name === 'node-gpu' ? 'libtensorflow with CUDA' : 'libtensorflow (CPU)' };
     }
     case 'wasm': {
-      await import('@tensorflow/tfjs-backend-wasm');
+      tfRequire('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
       const threads = options.wasmThreads ?? 1;
       let note = '';

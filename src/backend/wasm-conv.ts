@@ -8,7 +8,7 @@
  * going through the engine would record extra tape nodes when a gradient is itself differentiated
  * (gradient penalties), double-counting gradients. Every intermediate is freed before returning.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { alloc, at, copyRuns, free, heapF32, run, type Info, type KernelArgs } from './wasm-heap.js';
 import { InternalError } from '../errors.js';
 

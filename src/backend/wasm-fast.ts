@@ -5,7 +5,7 @@
  * slower on a [64, 14, 14, 64] activation. Each replacement handles the common case and hands
  * everything else to wasm's own kernel, so behaviour outside the fast path is unchanged.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { alloc, at, copyRuns, free, heapF32, heapI32, run, type Info, type KernelArgs } from './wasm-heap.js';
 import { InternalError } from '../errors.js';
 

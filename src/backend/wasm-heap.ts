@@ -6,7 +6,7 @@
  * loop over a view of it moves no data out of wasm and makes no copy. A view is invalidated when the
  * memory grows (any allocation may grow it): take views only after the last allocation of a kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { InternalError } from '../errors.js';
 

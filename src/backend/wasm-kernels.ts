@@ -6,7 +6,7 @@
  * going through the engine would record extra tape nodes when a gradient is itself differentiated
  * (gradient penalties), double-counting gradients. Every intermediate is freed before returning.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-conv.js';
 import { cast, concat, gatherV2, identity, leakyRelu, leakyReluGrad, mean, slice, splitV, sum, tanh, unsortedSegmentSum } from './wasm-fast.js';
 import { captureNative, free, run, type Info, type KernelArgs } from './wasm-heap.js';

@@ -13,7 +13,7 @@
  * It patches two globals for the duration of the initialisation, so it stays behind
  * GAN_AUGMENT_WASM_THREADS (see select.ts) and has its own tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf, tfRequire } from '../tf.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -73,7 +73,7 @@ function removeScratch(): void {
  * @throws {Error} when the threaded binary cannot start (the caller falls back to one thread).
  */
 export async function initThreadedWasm(threads: number): Promise<number> {
-  const wasmMod = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as {
+  const wasmMod = tfRequire('@tensorflow/tfjs-backend-wasm') as {
     setThreadsCount(n: number): void;
     getThreadsCount(): number;
   };

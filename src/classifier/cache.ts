@@ -3,7 +3,7 @@
  * dataset (pixels, labels, label names), the spec, the training settings, the gan-augment and tfjs
  * versions and the backend (kernels differ in their last bits between backends). A second run on the same data and settings loads it instead of training again.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import path from 'node:path';
 import type { LabelledImages } from '../dataset/sampler.js';
 import { hashJson } from '../util/hash.js';

@@ -3,7 +3,7 @@
  * `weightsManifest` names. tfjs in Node has no `file://` handler without tfjs-node, so both the cached
  * feature classifier and a user's own Layers or Graph model (`features.model`) are read through this.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InternalError, UserError } from '../errors.js';

@@ -13,7 +13,7 @@
  * the same weights bit for bit (test/classifier/forward.test.ts); XNNPACK adds the bias before the
  * products, so plain wasm rounds differently.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { FEATURES_LAYER, LOGITS_LAYER, type Classifier } from './model.js';
 import { InternalError } from '../errors.js';
 

@@ -2,7 +2,7 @@
  * Saving and loading a classifier: a tfjs Layers `model.json` + `weights.bin`, whose
  * `userDefinedMetadata` carries the spec, the class labels and the settings and data that made it.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { UserError } from '../errors.js';
 import { fileModel, modelJsonPath } from './file-io.js';
 import { withEmbedder, type Classifier, type ClassifierSpec } from './model.js';

@@ -8,7 +8,7 @@
  * Global average pooling makes the features a fixed-length summary of the last feature map, as
  * Inception's pool3 is for FID; every conv halves the resolution, so it stays cheap on a CPU.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { Rng } from '../util/rng.js';
 
 export interface ClassifierSpec {

@@ -3,7 +3,7 @@
  * layer's features. Inputs are NHWC uint8 of the classifier's size and channels, scaled to [-1, 1]
  * exactly as in training.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Classifier } from './model.js';
 
 export const PREDICT_BATCH = 256;

@@ -3,7 +3,7 @@
  * each batch randomly shifted by a few pixels. Everything random comes from one seeded Rng and the
  * weights' seeded initialisers, so the same data and options give the same classifier.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { indexByClass, sampleBatch, type LabelledImages } from '../dataset/sampler.js';
 import { InterruptedError } from '../errors.js';
 import { Rng } from '../util/rng.js';

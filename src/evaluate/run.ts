@@ -6,7 +6,7 @@
  * labels and weights or hard labels, all of them or half) is chosen on a validation split carved from the manifest's
  * real images — never on the test folder.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { Classifier } from '../classifier/model.js';

@@ -3,7 +3,7 @@
  * keyed by our parameter names (tfjs keys it by global variable names that differ between processes),
  * so a checkpoint restores it exactly, and its learning rate can be changed (the divergence guard).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { assignFrom, variableOf, type Params } from './params.js';
 
 export interface AdamState {

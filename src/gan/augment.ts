@@ -8,7 +8,7 @@
  * the tensor side is plain differentiable ops: adds, multiplies, and batched shift-matrix products for
  * translation (a gather would need a scatter in its gradient).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
 
 /**

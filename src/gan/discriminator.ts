@@ -5,7 +5,7 @@
  * - `acgan` (Odena et al. 2017): an unconditional logit plus class logits trained with cross-entropy;
  * - `concat`: a learned size × size label plane as an extra input channel (the plain cDCGAN).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
 import { biasLeaky } from './norm-act.js';
 import { constVar, fanInVar, normalVar, type Params } from './params.js';

@@ -4,7 +4,7 @@
  * The half-life ramps up with training as in StyleGAN2-ADA, so short runs are not dominated by the
  * random initial weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { variableOf, type Params } from './params.js';
 
 export interface EmaSettings {

@@ -30,7 +30,7 @@
  *   BN → LReLU → a 3×3 conv at full resolution to the output channels, which sees every phase alike
  *   (the last stage of BigGAN's and StyleGAN's generators is a full-resolution conv for this reason).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { Rng } from '../util/rng.js';
 import { conditioningParts, type GeneratorArch, type GeneratorConditioning } from './arch.js';
 import { affineLeaky, batchNormLeaky } from './norm-act.js';

@@ -6,7 +6,7 @@
  *   with margin 1;
  * - `wgan-gp`: Wasserstein critic with a gradient penalty on interpolates (Gulrajani et al. 2017).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 
 export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
 export type LossName = (typeof LOSSES)[number];

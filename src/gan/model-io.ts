@@ -2,7 +2,7 @@
  * Saving and loading a model's parameters: `model.json` (spec, resolved config, parameter names and
  * shapes) + `weights.bin` (float32, in that order). The config that made the model travels with it.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';

@@ -2,7 +2,7 @@
  * The trained models' state as plain arrays — weights, spectral-norm vectors, Adam moments — and setting
  * models to it: what a checkpoint restores and what a data-parallel replica is loaded with.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Adam, AdamState } from './adam.js';
 import type { Discriminator } from './discriminator.js';
 import { assignFrom, type Params } from './params.js';

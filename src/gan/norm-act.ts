@@ -21,7 +21,7 @@
  * batch statistics (μ, σ², and Σg, Σg·x̂ of the gradient) are summed over every replica's part, so each
  * normalises with the statistics of the whole batch, as one process would.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 
 /** Sums per-channel figures over every replica's part of the batch (each part the same size). */
 export interface BatchReducer {

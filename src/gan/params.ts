@@ -2,7 +2,7 @@
  * Named model parameters and their deterministic initialisation from the project's seeded Rng (so that
  * the same seed gives the same initial weights on every backend).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
 
 /** Parameters by name, in a stable order (insertion order) for saving and loading. */

@@ -6,7 +6,7 @@
  * before each D step) and stores u and v in non-trainable variables; inside the tape σ = vᵀ W u is a
  * function of W only, which is exactly the gradient SNGAN uses.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
 import { variableOf } from './params.js';
 

@@ -4,7 +4,7 @@
  * D's over-fitting, sample grids, checkpoints and a divergence guard. Reports through callbacks, never
  * the console; stops cleanly when its AbortSignal fires.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Config } from '../config/schema.js';
 import { splitHoldout } from '../dataset/holdout.js';
 import { twinGroups } from '../dataset/twins.js';

@@ -2,7 +2,7 @@
  * One discriminator step and one generator step, each its own function so that tests can check that it
  * leaks no tensor and moves only its own model's weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Adam } from './adam.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 import { discriminateAux, updateSpectral, type Discriminator } from './discriminator.js';

@@ -7,7 +7,7 @@
  *   (StarGAN's reconstruction loss, and CycleGAN's identity loss, both L1 means over pixels; the
  *   identity term on the first quarter of the batch).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Adam } from './adam.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 import { discriminateAux, type Discriminator } from './discriminator.js';

@@ -17,7 +17,7 @@
  * The depth follows the image size: the encoder halves the side while it is even and above 8
  * (28 → 14 → 7, 32 → 16 → 8, 64 → 32 → 16 → 8), so the residual blocks always work on a map of 7–8 px.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
 import type { Generator } from './generator.js';
 import { constVar, fanInVar, type Params } from './params.js';

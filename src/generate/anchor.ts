@@ -6,7 +6,7 @@
  * samples cover under half of a class, the images around the fitted latents 0.7–0.8 of it
  * (docs/measurements.md "Sampling around the real images").
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { InterruptedError } from '../errors.js';
 import { generate, latentLength, type Generator } from '../gan/generator.js';

@@ -6,7 +6,7 @@
  * samplingImageThreads() native threads. With helper threads (sampler-pool.ts), each batch is split:
  * the helpers sample their parts while this thread samples its own.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { SAMPLING_BLAS_THREADS, samplingImageThreads, setImageThreads, withBlasThreads, withImageByImageProducts } from '../backend/native.js';
 import { InterruptedError } from '../errors.js';
 import { discriminate, type Discriminator } from '../gan/discriminator.js';

@@ -4,7 +4,7 @@
  * eval mode, so `generate --seed` reproduces any single image (under `generate.anchor`, with the latents
  * fitted to the real images that the run saved beside the generator: anchor.ts, anchor-file.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import { generate, latentLength, type Generator } from '../gan/generator.js';
 import { runBatches } from './batches.js';

@@ -4,7 +4,7 @@
  * `sourceMix`; the choice is seeded per class, and a translated image depends only on its source and the
  * class (the translator normalises per image), so a manifest row's source reproduces its image.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import type { Config } from '../config/schema.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import { runBatches } from './batches.js';

@@ -8,7 +8,7 @@
  *
  * Every extractor describes itself ({@link ExtractorInfo}); every score written carries that description.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { fileModel, modelJsonPath } from '../classifier/file-io.js';
 import type { Classifier } from '../classifier/model.js';
 import { embed } from '../classifier/predict.js';

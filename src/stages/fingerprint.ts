@@ -20,7 +20,7 @@
  * filtering and writing run again. The code version is the package version and the tfjs version: a
  * development checkout that changes code without bumping the version should delete `<out>/state.json`.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';

@@ -3,7 +3,7 @@
  * cpu backend, forward and gradients. Skipped, with the reason in the suite's name, where the addon is
  * not built or no BLAS library loads; the fallback tests run everywhere.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
 import { BLAS_THREADS_ENV, loadNative, NATIVE_ENV, samplingImageThreads, withBlasThreads, withImageByImageProducts, type NativeAddon } from '../../src/backend/native.js';

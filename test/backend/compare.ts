@@ -1,5 +1,5 @@
 /** Shared by the backend tests: run the same computation on cpu and on wasm and compare. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { expect } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 

@@ -6,7 +6,7 @@
  * A fallback is detected two ways: every cpu kernel is wrapped to count its calls, and the kernels seen
  * by tf.profile must each be registered for the active backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type BackendInfo } from '../../src/backend/select.js';
 import { WASM_KERNELS } from '../../src/backend/wasm-kernels.js';

@@ -2,7 +2,7 @@
  * The kernels we add to or replace in the wasm backend, checked against the pure-JS cpu backend, alone
  * and inside the gradients of the whole conditional GAN.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { buildDiscriminator, discriminate } from '../../src/gan/discriminator.js';

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type BackendInfo } from '../../src/backend/select.js';
 import { THREADS_ENV, threadsFromEnv } from '../../src/backend/wasm-threads.js';

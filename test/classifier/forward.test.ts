@@ -3,7 +3,7 @@
  * tfjs-core's unfused ops: forward and gradients on the cpu backend, and whole Adam steps on every
  * backend here — bit for bit where the fused kernel adds the bias as tf.layers' Add does (cpu, native).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backend/native.js';
 import { initBackend } from '../../src/backend/select.js';

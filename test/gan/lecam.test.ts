@@ -2,7 +2,7 @@
  * LeCam regularisation (gan.lecam): the moving averages, the loss term, a D step that uses it, and a
  * resumed run that carries the averages.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { parseConfigText } from '../../src/config/load.js';

@@ -2,7 +2,7 @@
  * The fused layer ops (src/gan/norm-act.ts) against the same layers written out of tfjs ops: forward and
  * the gradient of every input, on the cpu backend (the numerical reference) and on wasm.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { affineLeaky, batchNormLeaky, biasLeaky } from '../../src/gan/norm-act.js';

@@ -2,7 +2,7 @@
  * Data-parallel training on worker threads (src/gan/parallel): real workers, real wasm backends, real
  * shared memory. The worker script is dist/'s (`npm test` builds it first).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { parseConfigText } from '../../src/config/load.js';

@@ -3,7 +3,7 @@
  * one training step — at λ = 0 the class neither shapes G's images nor D's logit, so neither class
  * parameter (G's embedding, D's projection) gets a gradient; at λ = 1 the step is today's step.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { parseConfigText } from '../../src/config/load.js';

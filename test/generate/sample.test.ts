@@ -2,7 +2,7 @@
  * Sampling candidates (generate/sample.ts): one seed per image reproduces it, and an aborted signal
  * stops sampling at the next batch (issue 17 item 14) without leaking tensors.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { InterruptedError } from '../../src/errors.js';

@@ -3,7 +3,7 @@
  * copy of the models, its part of every batch; the images and discriminator logits are the bytes one
  * thread gives, whatever the batch size and however a batch splits.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { batchParts } from '../../src/generate/batches.js';

@@ -2,7 +2,7 @@
  * A tiny conditional GAN (3 classes, 12×12×1, batch 6) and one step's input, for the train-step tests and
  * the native-kernel regression test: small enough to run every head, loss and penalty in seconds.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import { Adam } from '../../src/gan/adam.js';
 import { drawAugment } from '../../src/gan/augment.js';
 import { buildDiscriminator, type DiscriminatorHead } from '../../src/gan/discriminator.js';

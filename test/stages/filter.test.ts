@@ -3,7 +3,7 @@
  * (what a perfect generator would make) plus one exact training coat, which the discriminator is made to
  * love. The copy must never be kept, whatever the filter order; new images mostly pass.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../src/tf.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';

@@ -7,7 +7,7 @@
  * samples and checkpoints.
  */
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../tf.js';
 import type { Config } from '../../config/schema.js';
 import { InternalError } from '../../errors.js';
 import { workerUrl } from '../../util/worker-url.js';

@@ -4,7 +4,7 @@
  * the step's figures gathered — so every replica applies the same update and returns the same figures,
  * those of the whole batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../tf.js';
 import { InternalError } from '../../errors.js';
 import { acrossReplicas } from '../norm-act.js';
 import { trainDiscriminatorStep, trainGeneratorStep, type DStepResult, type GanState, type GradientSync, type StepSettings } from '../train-step.js';

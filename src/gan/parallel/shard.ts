@@ -9,7 +9,7 @@
  * is the mean of the replicas' gradients (batch norm's statistics are summed across replicas separately,
  * norm-act.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../tf.js';
 import type { AugmentParams } from '../augment.js';
 import { mbstdGroup } from '../discriminator.js';
 import type { StepInput } from '../train-step.js';
