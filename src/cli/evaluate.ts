@@ -1,16 +1,13 @@
 import { Option, type Command } from 'commander';
 import path from 'node:path';
-import { describeBackend, initBackend } from '../backend/select.js';
 import { BACKENDS } from '../config/schema.js';
 import { QualityGateError, UserError } from '../errors.js';
 import { evaluateGate, FAIL_ON, type FailOn } from '../evaluate/gate.js';
 import { formatEvaluation, targetsText } from '../evaluate/format.js';
-import { evaluate, EVALUATE_RUN_DEFAULTS } from '../evaluate/run.js';
-import { MAX_AUTO_THREADS, type ClassifierThreads } from '../evaluate/arm-pool.js';
 import { poolTrainings } from '../evaluate/pool.js';
+import type { ClassifierThreads } from '../evaluate/arm-pool.js';
 import type { EvaluationResult } from '../evaluate/types.js';
-import { EVALUATE_DEFAULTS } from '../config/defaults.js';
-import { EVAL_DEFAULTS } from '../evaluate/train.js';
+import { EVALUATE_DEFAULTS, EVALUATE_RUN_DEFAULTS, MAX_AUTO_THREADS } from '../config/defaults.js';
 import { writeReport } from '../report/write.js';
 import { exists, writeFileAtomic } from '../util/fs.js';
 import { formatEta } from '../util/text.js';
@@ -52,7 +49,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
     .addOption(intOption('--seeds <n>', `seeds to average over (each trains all four classifiers); ≥ 2 for a confidence interval. With several --manifest: per run (default 1), numbered on from the previous run's`, 1, EVALUATE_RUN_DEFAULTS.seeds))
     .addOption(intOption('--seed <n>', 'first seed', 0, 0))
     .addOption(intOption('--steps <n>', `training steps per classifier, the same for every arm (default: ${EVALUATE_DEFAULTS.passes} passes over the largest arm's images, at least ${EVALUATE_DEFAULTS.minSteps})`, 1))
-    .addOption(intOption('--batch-size <n>', 'images per step', 2, EVAL_DEFAULTS.batchSize))
+    .addOption(intOption('--batch-size <n>', 'images per step', 2, EVALUATE_DEFAULTS.batchSize))
     .option('--scarce <labels>', 'comma-separated classes to judge the gain on (default: those with synthetic images)')
     .addOption(intOption('--tune-seeds <n>', "n > 0: choose the synthetic row's labels (the manifest's or hard) and mix (all its synthetic images or the best half) on a validation split carved from its real images, over n seeds; 0: the manifest as written, what training on it gives", 0, EVALUATE_RUN_DEFAULTS.tuneSeeds))
     .addOption(numberOption('--tau <x>', 'τ of the logit-adjust row (fixed, not tuned)', 0, EVALUATE_RUN_DEFAULTS.tau))
@@ -93,6 +90,7 @@ export function registerEvaluate(program: Command, signal: AbortSignal): void {
       const tau = flags.tau;
       const backendName = BACKENDS.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${BACKENDS.join(', ')}, received "${flags.backend}"`);
+      const [{ describeBackend, initBackend }, { evaluate }] = await Promise.all([import('../backend/select.js'), import('../evaluate/run.js')]);
       const backend = await initBackend(backendName);
       const say = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
       say(describeBackend(backend));

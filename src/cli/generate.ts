@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { describeBackend, initBackend } from '../backend/select.js';
 import { BACKENDS } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { generateFromModel } from '../generate/from-model.js';
 import type { SamplerWorkers } from '../generate/sampler-pool.js';
 import { createProgress, progressMode } from '../progress.js';
 import { backendOption, examples, intOption, threadsOption } from './options.js';
@@ -49,6 +47,7 @@ export function registerGenerate(program: Command): void {
       const backendName = allowed.find((b) => b === flags.backend);
       if (!backendName) throw new UserError(`--backend: expected one of ${allowed.join(', ')}, received "${flags.backend}"`);
       const workers = flags.workers;
+      const [{ describeBackend, initBackend }, { generateFromModel }] = await Promise.all([import('../backend/select.js'), import('../generate/from-model.js')]);
       const backend = await initBackend(backendName);
       const mode = progressMode(flags.quiet ?? false);
       const labels = [...new Set(flags.class)];

@@ -1,5 +1,11 @@
 /**
  * The command-line entry: wires commands, and is the one place that prints errors and sets exit codes.
+ *
+ * Start-up: the command modules register their options from tfjs-free modules and import what trains,
+ * samples or judges (tfjs, the pipeline, the backends) inside their actions, after the arguments and the
+ * config have been checked. `--help`, `validate`, `scan`, `init`, `schema`, `report` and a refused run then
+ * load no tfjs (test/cli/startup.test.ts): 0.57 s for `--version` on a 2-GHz core, against 1.04 s with
+ * everything imported up front.
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT, GanAugmentError, InputError, UserError } from '../errors.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { mergeShards, shardDirsIn } from '../merge/merge.js';
 import type { MergedSummary } from '../merge/plan.js';
 import { createProgress, progressMode } from '../progress.js';
 import { table } from './format.js';
@@ -35,6 +34,7 @@ export function registerMerge(program: Command): void {
     )
     .action(async (dirs: string[], flags: MergeFlags) => {
       const format = parseLogFormat(flags.logFormat);
+      const { mergeShards, shardDirsIn } = await import('../merge/merge.js');
       const progress = createProgress(progressMode(flags.quiet ?? false, format));
       let shards = dirs;
       if (dirs.length === 1) {

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { describeBackend, initBackend } from '../backend/select.js';
 import { loadConfig } from '../config/load.js';
 import { layoutWarnings } from '../dataset/layout.js';
 import { InputError } from '../errors.js';
-import { gateFailure, runWithVerdicts, type Summary } from '../pipeline.js';
+import type { Summary } from '../pipeline.js';
 import { inspectFolder, type Inspected } from '../stages/ingest.js';
 import { fewHeldOutNote } from '../guard/preview.js';
 import { createProgress, printable, progressMode } from '../progress.js';
 import { parseShard } from '../stages/shard.js';
-import { checkpointsPresent, readState, trainJobs, trainPreview } from '../stages/fingerprint.js';
 import { jobMode } from '../out/layout.js';
 import { preflight } from '../stages/preflight.js';
 import { scanImport } from '../generate/import.js';
@@ -96,6 +94,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         // The guard's note on classes it will judge on too few held-out images: the plan is where it changes what to do.
         const few = fewHeldOutNote(scarceClasses, config.train.validation, config.guard.mode, config.generate.from !== null);
         // What the run would do with the models the out folder holds (a shard's jobs are its own: not said).
+        const { checkpointsPresent, readState, trainJobs, trainPreview } = await import('../stages/fingerprint.js');
         const jobs = shard || config.generate.from !== null ? [] : trainJobs(resolved.config, scarce);
         const models = trainPreview(await readState(config.out), resolved.config, jobs, await checkpointsPresent(config.out, jobMode(config.gan.mode), jobs));
         const rejected = a.records.filter((r) => r.status === 'rejected');
@@ -119,6 +118,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         if (models) process.stderr.write(`${printable(models)}\n`);
         return;
       }
+      const [{ describeBackend, initBackend }, { gateFailure, runWithVerdicts }] = await Promise.all([import('../backend/select.js'), import('../pipeline.js')]);
       const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));
       let summary: Summary;
       let verdicts: Verdicts | null;

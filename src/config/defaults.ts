@@ -70,6 +70,19 @@ export const EVALUATE_DEFAULTS = {
 } as const;
 
 /**
+ * `evaluate`'s seeds, validation tuning and logit-adjust τ. `tuneSeeds` 0: the synthetic row trains on the
+ * manifest as written — what a user who trains on it gets, and what the run's guard judged. A validation
+ * split of 10 images per scarce class cannot tell the candidate uses apart: on fmnist-lt it chose half of 200
+ * new real images per class on three image decisions, and the test folder read +1.3 points for that half
+ * against +4.1 for all 200 (docs/measurements.md, "How many new images does +3 take?"). `--tune-seeds N`
+ * lets the split choose.
+ */
+export const EVALUATE_RUN_DEFAULTS = { seeds: 5, tuneSeeds: 0, tau: 1 } as const;
+
+/** `evaluate --threads auto`'s and the guard's ceiling on classifier threads: measured on 2 cores only. */
+export const MAX_AUTO_THREADS = 2;
+
+/**
  * Up to this many scarce classes, the console, the guard's lines, evaluate's text and report.html show every
  * class's figures; beyond it they list the classes by verdict or decision, or show the few that matter most,
  * and point to the JSON files and the report, which keep every class.

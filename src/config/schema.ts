@@ -8,9 +8,7 @@
  */
 import { z } from 'zod';
 import { FILTER_STEPS } from '../filter/steps.js';
-import { AUGMENTATIONS } from '../gan/augment.js';
-import { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../gan/arch.js';
-import { LOSSES } from '../gan/losses.js';
+import { AUGMENTATIONS, GENERATOR_ARCHS, GENERATOR_CONDITIONINGS, LOSSES } from '../gan/arch.js';
 import { DISCRIMINATOR_MODES, NEAR_COPY_CALIBRATIONS, NEAR_COPY_SPACES } from '../filter/types.js';
 import { GUARD_EACH_MAX, GUARD_MODES, GUARD_SCREENS } from '../guard/decide.js';
 import { FEATURE_CLASSIFIER_STEPS } from '../classifier/budget.js';

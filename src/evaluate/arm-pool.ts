@@ -14,6 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { withBlasThreads } from '../backend/native.js';
+import { MAX_AUTO_THREADS } from '../config/defaults.js';
 import { workerBackend } from '../backend/select.js';
 import type { Classifier } from '../classifier/model.js';
 import type { LabelledImages } from '../dataset/sampler.js';
@@ -33,11 +34,8 @@ export interface ArmJob {
   inspect?: (c: Classifier) => Promise<void>;
 }
 
-/** `evaluate --threads`, the guard: a thread count, or `auto` (one per core, at most {@link MAX_AUTO_THREADS}). */
+/** `evaluate --threads`, the guard: a thread count, or `auto` (one per core, at most `MAX_AUTO_THREADS`, config/defaults.ts). */
 export type ClassifierThreads = 'auto' | number;
-
-/** `auto`'s ceiling: measured on 2 cores only. */
-export const MAX_AUTO_THREADS = 2;
 
 /** Threads to train on: `asked`, or under `auto` one per core (at most 2) where a worker can run this thread's backend. */
 export function planClassifierThreads(asked: ClassifierThreads, backend: 'native' | 'wasm' | null, cores: number, jobs: number): { threads: number; reason: string } {

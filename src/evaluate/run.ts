@@ -26,6 +26,7 @@ import { judgeArms, type ArmFigures } from './rows.js';
 import { budgetSteps, EVAL_DEFAULTS, type EvalTrainSettings } from './train.js';
 import { planClassifierThreads, trainArms, type ArmJob, type ClassifierThreads } from './arm-pool.js';
 import { workerBackend } from '../backend/select.js';
+import { EVALUATE_RUN_DEFAULTS } from '../config/defaults.js';
 import { ARMS, type ArmName, type EvaluationResult, type SeedFigures, type Tuning } from './types.js';
 
 export type EvaluateEvent =
@@ -77,14 +78,6 @@ export const TUNE_CANDIDATES: readonly SyntheticUse[] = [
   { targets: 'soft', mix: 0.5 },
   { targets: 'hard', mix: 0.5 },
 ];
-/**
- * `tuneSeeds` 0: the synthetic row trains on the manifest as written — what a user who trains on it gets, and
- * what the run's guard judged. A validation split of 10 images per scarce class cannot tell the candidate
- * uses apart: on fmnist-lt it chose half of 200 new real images per class on three image decisions, and the
- * test folder read +1.3 points for that half against +4.1 for all 200 (docs/measurements.md, "How many new
- * images does +3 take?"). `--tune-seeds N` lets the split choose.
- */
-export const EVALUATE_RUN_DEFAULTS = { seeds: 5, tuneSeeds: 0, tau: 1 } as const;
 
 /** Figures of one classifier's predictions. */
 export function seedFigures(seed: number, truth: Int32Array, predicted: Int32Array, labels: readonly string[], scarceIdx: readonly number[]): SeedFigures {

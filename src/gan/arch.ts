@@ -1,4 +1,8 @@
-/** The generator architectures and conditionings (see generator.ts); kept free of tfjs so the config schema can import them. */
+/**
+ * The GAN's named choices — generator architectures and conditionings (generator.ts), losses (losses.ts),
+ * DiffAugment operations (augment.ts) — kept free of tfjs, so that the config schema, and every command that
+ * only reads a config (validate, scan, init, schema, report), loads without it.
+ */
 export const GENERATOR_ARCHS = ['upsample', 'dcgan', 'upsample-refine'] as const;
 export type GeneratorArch = (typeof GENERATOR_ARCHS)[number];
 
@@ -16,3 +20,14 @@ export const conditioningParts = (c: GeneratorConditioning | undefined): { input
   const k = c ?? 'input';
   return { input: k !== 'batchnorm', batchnorm: k !== 'input' };
 };
+
+export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+/**
+ * DiffAugment's operations (augment.ts). `flip` mirrors half of the images left–right (StyleGAN2-ADA's
+ * x-flip), real and generated alike, as every operation there. At p = 1 a mirrored image looks to D exactly
+ * like its original, so G may draw either orientation: only for classes that look the same mirrored.
+ */
+export const AUGMENTATIONS = ['color', 'translation', 'cutout', 'flip'] as const;
+export type Augmentation = (typeof AUGMENTATIONS)[number];

@@ -10,14 +10,7 @@
  */
 import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
-
-/**
- * `flip` mirrors half of the images left–right (StyleGAN2-ADA's x-flip), real and generated alike, as every
- * operation here. At p = 1 a mirrored image looks to D exactly like its original, so G may draw either
- * orientation: only for classes that look the same mirrored.
- */
-export const AUGMENTATIONS = ['color', 'translation', 'cutout', 'flip'] as const;
-export type Augmentation = (typeof AUGMENTATIONS)[number];
+import type { Augmentation } from './arch.js';
 
 export interface AugmentParams {
   batch: number;

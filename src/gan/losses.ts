@@ -7,9 +7,7 @@
  * - `wgan-gp`: Wasserstein critic with a gradient penalty on interpolates (Gulrajani et al. 2017).
  */
 import { tf } from '../tf.js';
-
-export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
-export type LossName = (typeof LOSSES)[number];
+import type { LossName } from './arch.js';
 
 /**
  * D's loss on real logits and D's loss on generated logits: every loss here is their sum, which is what

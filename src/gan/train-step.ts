@@ -7,7 +7,8 @@ import type { Adam } from './adam.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 import { discriminateAux, updateSpectral, type Discriminator } from './discriminator.js';
 import { generate, type Generator } from './generator.js';
-import { classLoss, discriminatorTerm, generatorLoss, gradientPenalty, lecamTerm, r1Penalty, type LossName } from './losses.js';
+import { classLoss, discriminatorTerm, generatorLoss, gradientPenalty, lecamTerm, r1Penalty } from './losses.js';
+import type { LossName } from './arch.js';
 import type { LecamAnchors } from './lecam.js';
 import { DEFAULTS } from '../config/defaults.js';
 

@@ -12,7 +12,7 @@ import { initBackend, type BackendInfo } from '../../src/backend/select.js';
 import { WASM_KERNELS } from '../../src/backend/wasm-kernels.js';
 import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
 import { calibrateBatchNorm, generate } from '../../src/gan/generator.js';
-import type { LossName } from '../../src/gan/losses.js';
+import type { LossName } from '../../src/gan/arch.js';
 import { trainDiscriminatorStep, trainGeneratorStep } from '../../src/gan/train-step.js';
 import { makeSmallInput, makeSmallState } from '../helpers/small-gan.js';
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { discriminate, type DiscriminatorHead } from '../../src/gan/discriminator.js';
 import { generate, type GeneratorArch, type GeneratorConditioning } from '../../src/gan/generator.js';
-import type { LossName } from '../../src/gan/losses.js';
+import type { LossName } from '../../src/gan/arch.js';
 import { modeSeekingLoss, trainDiscriminatorStep, trainGeneratorStep, type StepSettings } from '../../src/gan/train-step.js';
 import { pairedLabels } from '../../src/gan/train-loop.js';
 import { Rng } from '../../src/util/rng.js';
