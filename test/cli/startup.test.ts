@@ -2,8 +2,8 @@
  * Commands that only read a config or a folder load no tfjs: the modules that need it are imported inside
  * the actions that train, sample or judge (src/cli/main.ts), so `--help`, `validate`, `scan`, `init`,
  * `schema`, `report` and a `run` refused for its config answer without the ~0.3 s tfjs takes to load.
- * Each command runs in its own Node process (the built CLI, as a user runs it), which then lists the
- * tfjs files in its require cache — where tfjs lands however it is loaded.
+ * The commands run in a fresh Node process (the built CLI's `main`, as bin/ calls it), which lists the tfjs
+ * files in its require cache after each — where tfjs lands however it is loaded.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -13,19 +13,26 @@ import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
 
-/** Runs `main(argv)` in a fresh process; returns its exit code and the tfjs files it loaded. */
-function loadedTfjs(argv: string[]): { code: number; tfjs: string[] } {
+const MARK = '@@loaded ';
+
+/**
+ * Runs `main(argv)` for each argv in turn in one fresh process; returns, for each, its exit code and the
+ * tfjs files loaded by then.
+ */
+function loadedTfjs(argvs: string[][]): { code: number; tfjs: string[] }[] {
   const main = pathToFileURL(path.join(ROOT, 'dist/cli/main.js')).href;
   const script = `
     import { createRequire } from 'node:module';
     const { main } = await import(${JSON.stringify(main)});
-    const code = await main(${JSON.stringify(argv)});
     const cache = createRequire(import.meta.url).cache;
-    console.log(JSON.stringify({ code, tfjs: Object.keys(cache).filter((f) => f.includes('@tensorflow')) }));`;
+    for (const argv of ${JSON.stringify(argvs)}) {
+      const code = await main(argv);
+      console.log(${JSON.stringify(MARK)} + JSON.stringify({ code, tfjs: Object.keys(cache).filter((f) => f.includes('@tensorflow')) }));
+    }`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT });
-  const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`child exited ${r.status}: ${r.stderr}`);
-  return JSON.parse(last) as { code: number; tfjs: string[] };
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith(MARK));
+  if (r.status !== 0 || lines.length !== argvs.length) throw new Error(`child exited ${r.status}: ${r.stderr}`);
+  return lines.map((l) => JSON.parse(l.slice(MARK.length)) as { code: number; tfjs: string[] });
 }
 
 describe('start-up', () => {
@@ -41,12 +48,14 @@ describe('start-up', () => {
       [['report', path.join(dir, 'nothing-here')], 2],
       [['run', CONFIG, '--out', out, '--set', 'train.steps=many'], 2],
     ];
-    for (const [argv, code] of cases) expect(loadedTfjs(argv), argv.join(' ')).toEqual({ code, tfjs: [] });
+    // One process, the commands one after another: a command that loaded tfjs shows in its own row and every one after it.
+    const rows = loadedTfjs(cases.map(([argv]) => argv));
+    cases.forEach(([argv, code], i) => expect(rows[i], argv.join(' ')).toEqual({ code, tfjs: [] }));
   });
 
   it('the commands that train or sample do load it (the check above would see it)', async () => {
-    const r = loadedTfjs(['run', CONFIG, '--dry-run', '--out', path.join(await tempDir(), 'out')]);
-    expect(r.code).toBe(0);
-    expect(r.tfjs.some((f) => f.includes(`${path.sep}tfjs-core${path.sep}`))).toBe(true);
+    const [r] = loadedTfjs([['run', CONFIG, '--dry-run', '--out', path.join(await tempDir(), 'out')]]);
+    expect(r!.code).toBe(0);
+    expect(r!.tfjs.some((f) => f.includes(`${path.sep}tfjs-core${path.sep}`))).toBe(true);
   });
 });
