@@ -13,6 +13,9 @@
  * `--native ''` leaves them out; skipped with the reason where the addon or OpenBLAS is missing).
  *
  * Figures (ratio > 1 means gan-augment is faster / leaner):
+ *   startup         seconds from a shell to the exit of `gan-augment --version` and of `gan-augment validate
+ *                   configs/quickstart.yaml` (neither loads tfjs) vs `python3 -c "import torch"`, what any PyTorch
+ *                   script pays before its first line; each the median of --reps alternating turns
  *   classifier      img/s, Adam steps of evaluate's classifier (the guard's too) — wasm ×1, and native on one
  *                   BLAS thread as `classifier-native` — vs the same network and optimiser in PyTorch, 1 thread
  *   train           img/s, default cDCGAN 28×28×1, batch 64, one D + one G step — vs PyTorch at its
@@ -54,7 +57,7 @@ import { parseArgs } from 'node:util';
 import { ROOT } from './lib/gan.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's interpreter has torch; the python3 first on PATH does not.
-const ALL = ['classifier', 'train', 'train-threads', 'train-defaults', 'train-small', 'train-busy', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
+const ALL = ['startup', 'classifier', 'train', 'train-threads', 'train-defaults', 'train-small', 'train-busy', 'train-workers', 'train-2proc', 'train-64', 'generate', 'features', 'fid2048', 'ingest', 'tensors', 'rss-train', 'rss-run'];
 
 const { values: args } = parseArgs({
   options: {
@@ -435,6 +438,30 @@ if (want('ingest')) {
     const plain = num('plain sharp');
     if (ours === null) throw new Error('bench/ingest.mjs printed no "gan-augment ingest" figure');
     figure('ingest', ours, 'img/s', plain, 'plain sharp decode+resize loop', `cold, cache off, median of ${reps} (bench/ingest.mjs)`);
+  });
+}
+
+if (want('startup')) {
+  await section('startup', async () => {
+    const cli = path.join(ROOT, 'bin/gan-augment.js');
+    const timed = (cmd, argv) => {
+      const t0 = performance.now();
+      const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(' ')} exited ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`);
+      return (performance.now() - t0) / 1000;
+    };
+    const sides = {
+      version: () => timed(process.execPath, [cli, '--version']),
+      validate: () => timed(process.execPath, [cli, 'validate', 'configs/quickstart.yaml']),
+      ...(torch.ok ? { torch: () => timed(PYTHON, ['-c', 'import torch']) } : {}),
+    };
+    const turns = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+    for (let i = 0; i < Math.max(reps, 5); i++) for (const [k, run] of Object.entries(sides)) turns[k].push(run());
+    const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const ref = turns.torch ? med(turns.torch) : null;
+    const refLabel = ref === null ? `PyTorch (${torch.why})` : 'python3 -c "import torch"';
+    figure('startup', med(turns.version), 's', ref, refLabel, `gan-augment --version, median of ${turns.version.length} turns`, false);
+    figure('startup-validate', med(turns.validate), 's', ref, refLabel, `gan-augment validate configs/quickstart.yaml, median of ${turns.validate.length} turns`, false);
   });
 }
 
