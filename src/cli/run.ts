@@ -118,7 +118,11 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         if (models) process.stderr.write(`${printable(models)}\n`);
         return;
       }
-      const [{ describeBackend, initBackend }, { gateFailure, runWithVerdicts }] = await Promise.all([import('../backend/select.js'), import('../pipeline.js')]);
+      // What trains: loaded once the arguments and the config have been checked (src/cli/main.ts, start-up).
+      const [{ describeBackend, initBackend }, { gateFailure, runWithVerdicts }] = await Promise.all([import('../backend/select.js'), import('../pipeline.js')]).catch((err: unknown) => {
+        progress.close();
+        throw err;
+      });
       const show = (s: Summary) => (jsonOutput(format) ? process.stdout.write(JSON.stringify(s, null, 2) + '\n') : printSummary(s));
       let summary: Summary;
       let verdicts: Verdicts | null;
