@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { CLI, ROOT, tempDir } from '../helpers/tmp.js';
 
-const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60', 'guard=off', 'generate.oversample=2', 'filter.order=[near-copy,discriminator]'];
+const TINY = ['train.steps=12', 'train.batchSize=16', 'gan.gWidth=16', 'gan.dWidth=8', 'gan.latentDim=16', 'gan.embedDim=8', 'features.classifier.steps=60', 'guard=off', 'generate.oversample=2', 'filter.order=[near-copy,discriminator]', 'train.workers=1'];
 const SCARCE = ['coat', 'pullover', 'shirt'];
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
 type Row = { label: string; source: string; seed: number; sha256: string };

@@ -22,6 +22,9 @@ const SMALL = [
   // of each run here): quality.test.ts covers the candidate pool and rejected/.
   'generate.oversample=2',
   'filter.keepRejected=false',
+  // One training thread: on wasm, auto starts two data-parallel threads for each class's job, 2 s of a
+  // 6-s run here (train.test.ts and gan/parallel.test.ts cover them).
+  'train.workers=1',
 ];
 const TINY = ['--backend', 'wasm', '--set', 'gan.mode=per-class', ...SMALL];
 const SCARCE = ['coat', 'pullover', 'shirt'];

@@ -11,7 +11,7 @@ import { FIXTURE, ROOT, tempDir } from '../helpers/tmp.js';
 import { hashTree } from '../helpers/tree.js';
 
 const CONFIG = path.join(ROOT, 'configs/quickstart.yaml');
-const TINY = ['--backend', 'wasm', '--set', 'train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=4', 'guard.steps=4', 'guard.seeds=3', 'filter.keepRejected=false'];
+const TINY = ['--backend', 'wasm', '--set', 'train.steps=4', 'train.batchSize=8', 'gan.gWidth=8', 'gan.dWidth=8', 'gan.latentDim=8', 'gan.embedDim=4', 'features.classifier.steps=4', 'guard.steps=4', 'guard.seeds=3', 'filter.keepRejected=false', 'train.workers=1'];
 
 /** A small labelled folder at `dir`: three classes, a few images each. */
 async function smallInput(dir: string): Promise<void> {

@@ -34,6 +34,8 @@ const TINY = [
   'guard.seeds=3',
   'filter.keepRejected=true',
   'guard=off',
+  // One training thread: wasm's two data-parallel threads are another second a run (train.test.ts covers them).
+  'train.workers=1',
   // The whole fill synthetic, with the teacher's soft labels: the other delivery than the default's.
   'deliver.share=1',
   'deliver.labels=soft',
