@@ -15,13 +15,10 @@
  */
 import { tf, tfRequire } from '../tf.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { BackendUnavailableError } from '../errors.js';
-
-const require = createRequire(import.meta.url);
 
 /** Environment variable that turns the threaded wasm path on: a thread count ≥ 2. */
 export const THREADS_ENV = 'GAN_AUGMENT_WASM_THREADS';
@@ -45,9 +42,9 @@ export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | u
 let scratch: string | undefined;
 
 function writeScripts(): { worker: string; main: string } {
-  const pkgDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const pkgDir = path.dirname(tfRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   const glue = readFileSync(path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js'), 'utf8');
-  const { wasmWorkerContents } = require(path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+  const { wasmWorkerContents } = tfRequire(path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
     wasmWorkerContents: string;
   };
   scratch = mkdtempSync(path.join(os.tmpdir(), 'gan-augment-wasm-threads-'));
