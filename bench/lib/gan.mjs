@@ -116,7 +116,8 @@ export async function makeParallelTrainer(project, opts) {
   const { size, channels } = g.spec;
   const batch = base.batch;
   const numClasses = g.spec.numClasses;
-  const latentDim = g.spec.latentDim;
+  const { latentLength } = await import(dist('gan/generator.js'));
+  const zLength = latentLength(g.spec);
   const config = { train: { batchSize: batch, lrG: 2e-4, lrD: 2e-4, beta1: 0.5, beta2: 0.999 } };
   const pool = await ReplicaPool.start(opts.workers, base.state, config, { g: g.spec, d: d.spec });
   pool.load({ g: await readParams(g.params), d: await readParams(d.params), spectral: {}, optG: await optG.save(), optD: await optD.save() });
@@ -132,7 +133,7 @@ export async function makeParallelTrainer(project, opts) {
     const arrays = {
       real: real.subarray(off * per, (off + batch) * per),
       realLabels: Int32Array.from({ length: batch }, (_, i) => (off + i) % numClasses),
-      z: rng.normal(new Float32Array(batch * latentDim)),
+      z: rng.normal(new Float32Array(batch * zLength)),
       fakeLabels: Int32Array.from({ length: batch }, () => rng.int(numClasses)),
       augReal: aug(),
       augFake: aug(),
@@ -141,7 +142,7 @@ export async function makeParallelTrainer(project, opts) {
       condition: 1,
       size,
       channels,
-      latentDim,
+      zLength,
     };
     const r = pool.iterate(base.state, arrays, step.DEFAULT_STEP);
     return { lossD: r.d.loss, lossG: r.g.loss };
