@@ -166,7 +166,7 @@ const TrainSchema = section({
   batchSize: posInt('an integer ≥ 2 (batch statistics need two images)').min(2, { error: 'expected an integer ≥ 2 (batch statistics need two images)' }).default(64).describe('Real images per step (and as many generated ones).'),
   workers: ThreadsSchema.default('auto')
     .describe(
-      'Threads that train one GAN together, each on its part of every batch with its own single-threaded wasm backend (gradients and batch-norm statistics summed across them: the weights equal one thread\'s within float rounding). `auto` = 2 on the plain wasm backend with ≥ 2 cores, for a noise GAN whose batch splits (a multiple of 8); else 1 — the native and tfjs-node backends already use the cores.',
+      'Threads that train one GAN together, each on its part of every batch with its own single-threaded wasm backend (gradients and batch-norm statistics summed across them: the weights equal one thread\'s within float rounding). `auto` = 2 on the plain wasm backend with ≥ 2 cores, for a noise GAN whose batch splits (a multiple of 8) into shares of at least 200 M multiply-adds (the default models at batch 64, not the quickstart\'s smaller ones, which train as fast on one); else 1 — the native and tfjs-node backends already use the cores.',
     ),
   blasThreads: ThreadsSchema.default('auto')
     .describe(

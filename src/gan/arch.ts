@@ -21,6 +21,9 @@ export const conditioningParts = (c: GeneratorConditioning | undefined): { input
   return { input: k !== 'batchnorm', batchnorm: k !== 'input' };
 };
 
+/** The generator's channels after its first and second upsampling (the first feature map has `width`). */
+export const stageWidths = (width: number): { w2: number; w3: number } => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
+
 export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
 export type LossName = (typeof LOSSES)[number];
 

@@ -32,7 +32,7 @@
  */
 import { tf } from '../tf.js';
 import { Rng } from '../util/rng.js';
-import { conditioningParts, type GeneratorArch, type GeneratorConditioning } from './arch.js';
+import { conditioningParts, stageWidths, type GeneratorArch, type GeneratorConditioning } from './arch.js';
 import { affineLeaky, batchNormLeaky } from './norm-act.js';
 import { constVar, fanInVar, normalVar, type Params } from './params.js';
 
@@ -69,8 +69,6 @@ const LEAK = 0.2;
 const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
 /** Channels after the first and the second ×2 stage (the second only in `upsample-refine`). */
-const stageWidths = (width: number) => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
-
 /** Builds a generator with initial weights drawn from `rng` (fan-in scaled uniform; embeddings N(0, 1)). */
 export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const s0 = spec.size / 4;

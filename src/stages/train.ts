@@ -20,7 +20,8 @@ import { planBlasThreads, planWorkers, type BackendFacts, type BlasLoad } from '
 import { blasThreads, blasThreadsFromEnv, setBlasThreadsNow, withBlasThreads } from '../backend/native.js';
 import { loadReader, machineLoad } from '../backend/machine-load.js';
 import { watchBlasLoad, type BlasChange } from '../gan/parallel/blas-watch.js';
-import { trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, type TrainResult } from '../gan/train-loop.js';
+import { imageMacs } from '../gan/cost.js';
+import { ganSpecs, trainGan, type MetricsRecord, type SampleGrid, type TrainerSnapshot, type TrainResult } from '../gan/train-loop.js';
 import { removeOwned } from '../out/guard.js';
 import { outLayout } from '../out/layout.js';
 import { canonicalJson, hashJson } from '../util/hash.js';
@@ -189,7 +190,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const jobs: TrainedJob[] = [];
   const failed: TrainStageResult['failed'] = [];
   let interrupted = false;
-  const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism()) : { workers: 1, reason: 'no backend given', refused: false };
+  const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism(), imageMacs(ganSpecs(config, ing.labels.length))) : { workers: 1, reason: 'no backend given', refused: false };
   if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
   else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
   const load = ctx.backend ? await blasLoad(config, ctx.backend.name) : null;

@@ -5,7 +5,11 @@
 import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { parseConfigText } from '../../src/config/load.js';
+import path from 'node:path';
+import { loadConfig, parseConfigText } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { imageMacs } from '../../src/gan/cost.js';
+import { MIN_SPLIT_MACS } from '../../src/gan/parallel/plan.js';
 import { buildDiscriminator, discriminate, mbstdGroup } from '../../src/gan/discriminator.js';
 import { AllReduce, createChannel, ReplicaAbortedError } from '../../src/gan/parallel/allreduce.js';
 import { shardIndices, unsplittable } from '../../src/gan/parallel/shard.js';
@@ -15,6 +19,7 @@ import { ganSpecs } from '../../src/gan/train-loop.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomImages } from '../helpers/small-gan.js';
 import { asRun } from '../helpers/config.js';
+import { ROOT } from '../helpers/tmp.js';
 
 beforeAll(async () => {
   await initBackend('wasm', { wasmThreads: 1 });
@@ -162,24 +167,45 @@ describe('two replicas on worker threads', () => {
 
 describe('planWorkers', () => {
   const wasm = { name: 'wasm', threads: 1 };
+  // Enough work an image that any split batch repays splitting (the threshold's own test is below).
+  const ample = MIN_SPLIT_MACS;
   it('auto: two threads on plain wasm with two cores; one, with the reason, elsewhere', async () => {
     const { planWorkers } = await import('../../src/gan/parallel/plan.js');
     const c = config();
-    expect(planWorkers(c, wasm, 2)).toEqual({ workers: 2, reason: 'data-parallel on 2 wasm threads (train.workers: auto)', refused: false });
-    expect(planWorkers(c, wasm, 1)).toMatchObject({ workers: 1, reason: 'one core', refused: false });
-    expect(planWorkers(c, { name: 'native' }, 2)).toMatchObject({ workers: 1, refused: false, reason: expect.stringMatching(/plain wasm backend; this run uses native/) });
-    expect(planWorkers(c, { name: 'wasm', threads: 2 }, 2).reason).toMatch(/threaded wasm binary already runs 2 threads/);
-    expect(planWorkers({ ...c, gan: { ...c.gan, mode: 'translate' } }, wasm, 2).workers).toBe(1);
-    expect(planWorkers({ ...c, gan: { ...c.gan, modeSeeking: 0.1 } }, wasm, 2).reason).toMatch(/modeSeeking/);
-    expect(planWorkers({ ...c, train: { ...c.train, batchSize: 12 } }, wasm, 2).reason).toMatch(/batchSize 12 does not split/);
+    expect(planWorkers(c, wasm, 2, ample)).toEqual({ workers: 2, reason: 'data-parallel on 2 wasm threads (train.workers: auto)', refused: false });
+    expect(planWorkers(c, wasm, 1, ample)).toMatchObject({ workers: 1, reason: 'one core', refused: false });
+    expect(planWorkers(c, { name: 'native' }, 2, ample)).toMatchObject({ workers: 1, refused: false, reason: expect.stringMatching(/plain wasm backend; this run uses native/) });
+    expect(planWorkers(c, { name: 'wasm', threads: 2 }, 2, ample).reason).toMatch(/threaded wasm binary already runs 2 threads/);
+    expect(planWorkers({ ...c, gan: { ...c.gan, mode: 'translate' } }, wasm, 2, ample).workers).toBe(1);
+    expect(planWorkers({ ...c, gan: { ...c.gan, modeSeeking: 0.1 } }, wasm, 2, ample).reason).toMatch(/modeSeeking/);
+    expect(planWorkers({ ...c, train: { ...c.train, batchSize: 12 } }, wasm, 2, ample).reason).toMatch(/batchSize 12 does not split/);
+  });
+
+  it("auto: one thread where a thread's share of a step is too small to repay the split — the quickstart's models; two at the defaults", async () => {
+    const { planWorkers } = await import('../../src/gan/parallel/plan.js');
+    const quick = asRun((await loadConfig(path.join(ROOT, 'configs/quickstart.yaml'))).config);
+    const macs = (c: Config) => imageMacs(ganSpecs(c, 10));
+    // The quickstart at its batch of 32: 16 images of ~7.0 M each a thread (measured 1.04× on two).
+    expect(planWorkers(quick, wasm, 2, macs(quick))).toEqual({
+      workers: 1,
+      reason: "a thread's share of a step (112 M multiply-adds) is under the 200 M that repay splitting it",
+      refused: false,
+    });
+    // The same models at a batch of 64 (measured 1.30×), and the default models at theirs.
+    const b64 = { ...quick, train: { ...quick.train, batchSize: 64 } };
+    expect(planWorkers(b64, wasm, 2, macs(b64)).workers).toBe(2);
+    const defaults = asRun(parseConfigText('input: x\n', '/tmp/d.yaml').config);
+    expect(planWorkers(defaults, wasm, 2, macs(defaults)).workers).toBe(2);
+    // An explicit count is not second-guessed.
+    expect(planWorkers({ ...quick, train: { ...quick.train, workers: 2 } }, wasm, 2, macs(quick))).toMatchObject({ workers: 2, refused: false });
   });
 
   it('an explicit count is honoured where it can be, refused (for a warning) where not', async () => {
     const { planWorkers } = await import('../../src/gan/parallel/plan.js');
     const c = config();
-    expect(planWorkers({ ...c, train: { ...c.train, workers: 1 } }, wasm, 2)).toMatchObject({ workers: 1, refused: false });
-    expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, wasm, 2)).toMatchObject({ workers: 2, refused: false });
-    expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, { name: 'cpu' }, 2)).toMatchObject({ workers: 1, refused: true });
+    expect(planWorkers({ ...c, train: { ...c.train, workers: 1 } }, wasm, 2, ample)).toMatchObject({ workers: 1, refused: false });
+    expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, wasm, 2, ample)).toMatchObject({ workers: 2, refused: false });
+    expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, { name: 'cpu' }, 2, ample)).toMatchObject({ workers: 1, refused: true });
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * How many threads train one GAN (`train.workers`): `auto` means both cores where data-parallel training
- * is the faster way to use them — the plain wasm backend on one thread — and the job can be split.
- * Pure: the caller passes the backend and the core count.
+ * is the faster way to use them — the plain wasm backend on one thread, a job that can be split, and a
+ * step large enough that each thread's share repays the exchanges between them.
+ * Pure: the caller passes the backend, the core count and what an image costs the models (gan/cost.ts).
  */
 import type { MachineLoad } from '../../backend/machine-load.js';
 import type { Config } from '../../config/schema.js';
@@ -81,12 +82,30 @@ export function planBlasThreads(config: Config, backend: BackendFacts, load: Bla
   return { threads: asked, note: `train: ${asked} BLAS thread${asked === 1 ? '' : 's'} (train.blasThreads)` };
 }
 
-export function planWorkers(config: Config, backend: BackendFacts, cores: number): WorkersPlan {
+/**
+ * The least forward-pass work, in multiply-adds (gan/cost.ts), one thread's share of a training step must
+ * hold for `auto` to split the step. Below it the replicas' exchanges — batch-norm statistics at every
+ * normalised layer, the gradients, each a barrier — and two threads sharing the machine eat what splitting
+ * saves. Measured on 2 cores (a 2-GHz first-generation AMD EPYC, plain wasm, median img/s of a 60-step
+ * quickstart run, two threads against one, 2026-12-07): 1.04× at a share of 112 M (the quickstart's batch of
+ * 32; 1.00× and 0.96× over whole 100-step runs, which also pay ~0.6 s to start the second thread), 1.09× at
+ * 168 M (batch 48), 1.30× at 223 M (batch 64), 1.35× at 419 M (the quickstart at the default widths,
+ * batch 32); bench's train-workers, the reference model at batch 64, 1.51× at 1,696 M.
+ */
+export const MIN_SPLIT_MACS = 200e6;
+
+export function planWorkers(config: Config, backend: BackendFacts, cores: number, imageMacs: number): WorkersPlan {
   const asked = config.train.workers;
   if (asked === 1) return { workers: 1, reason: 'train.workers: 1', refused: false };
   const n = asked === 'auto' ? 2 : asked;
   if (asked === 'auto' && cores < 2) return { workers: 1, reason: 'one core', refused: false };
   const why = obstacle(config, backend, n);
   if (why) return { workers: 1, reason: why, refused: asked !== 'auto' };
+  const share = (config.train.batchSize / n) * imageMacs;
+  if (asked === 'auto' && share < MIN_SPLIT_MACS) {
+    return { workers: 1, reason: `a thread's share of a step (${fmtMacs(share)} multiply-adds) is under the ${fmtMacs(MIN_SPLIT_MACS)} that repay splitting it`, refused: false };
+  }
   return { workers: n, reason: `data-parallel on ${n} wasm threads${asked === 'auto' ? ' (train.workers: auto)' : ''}`, refused: false };
 }
+
+const fmtMacs = (m: number): string => (m >= 1e9 ? `${(m / 1e9).toFixed(1)} G` : `${Math.round(m / 1e6)} M`);
