@@ -30,7 +30,7 @@ export function generatorLayers(spec: GeneratorSpec): LayerCost[] {
   const arch = spec.arch ?? 'dcgan';
   const { input: byInput, batchnorm: byBn } = conditioningParts(spec.conditioning);
   const k = arch === 'dcgan' ? 25 : 9;
-  const layers: LayerCost[] = [{ param: 'denseW', weights: (spec.latentDim + (byInput ? spec.embedDim : 0)) * s0 * s0 * w1, positions: 1 }];
+  const dense: LayerCost = { param: 'denseW', weights: (spec.latentDim + (byInput ? spec.embedDim : 0)) * s0 * s0 * w1, positions: 1 };
   // Conditional BN: γ and β offsets are each image's embedding times a projection.
   const bn = (l: string, c: number): LayerCost[] =>
     byBn
@@ -39,13 +39,12 @@ export function generatorLayers(spec: GeneratorSpec): LayerCost[] {
           { param: `${l}EmbedBeta`, weights: spec.embedDim * c, positions: 1 },
         ]
       : [];
-  layers.push(...bn('bn1', w1), { param: 'up1W', weights: k * w1 * w2, positions: (2 * s0) ** 2 }, ...bn('bn2', w2));
-  if (arch === 'upsample-refine') {
-    layers.push({ param: 'up2W', weights: 9 * w2 * w3, positions: size * size }, ...bn('bn3', w3), { param: 'outW', weights: 9 * w3 * channels, positions: size * size });
-  } else {
-    layers.push({ param: 'up2W', weights: k * w2 * channels, positions: size * size });
-  }
-  return layers;
+  const up1: LayerCost = { param: 'up1W', weights: k * w1 * w2, positions: (2 * s0) ** 2 };
+  const tail: LayerCost[] =
+    arch === 'upsample-refine'
+      ? [{ param: 'up2W', weights: 9 * w2 * w3, positions: size * size }, ...bn('bn3', w3), { param: 'outW', weights: 9 * w3 * channels, positions: size * size }]
+      : [{ param: 'up2W', weights: k * w2 * channels, positions: size * size }];
+  return [dense, ...bn('bn1', w1), up1, ...bn('bn2', w2), ...tail];
 }
 
 /** The discriminator's layers that multiply (discriminator.ts `buildDiscriminator`). */
