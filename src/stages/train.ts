@@ -193,6 +193,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism(), imageMacs(ganSpecs(config, ing.labels.length))) : { workers: 1, reason: 'no backend given', refused: false };
   if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
   else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
+  else if (workers.note) ctx.emit({ type: 'info', message: workers.note });
   const load = ctx.backend ? await blasLoad(config, ctx.backend.name) : null;
   const blas = ctx.backend ? planBlasThreads(config, ctx.backend, load) : { threads: null, note: null };
   // Said once a job trains: not where every model comes from a finished checkpoint.

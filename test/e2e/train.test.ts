@@ -89,13 +89,16 @@ describe.skipIf(nativeMissing !== null)(`OpenBLAS threads while training (train.
 });
 
 describe('train.blasThreads without OpenBLAS', () => {
-  it('on wasm the preset\'s count has nothing to set: an info line, no warning, nothing recorded', async () => {
+  it('on wasm the preset\'s count has nothing to set: an info line, no warning, nothing recorded; train.workers: auto keeps a tiny model on one thread and says what could use the other core', async () => {
     const out = await tempDir();
     const r = await runCli(['run', CONFIG, '--backend', 'wasm', '--out', out, '--set', ...TINY, 'train.steps=2']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("train.blasThreads: 1 applies to the native backend's OpenBLAS; this run uses wasm");
     expect(r.stderr).not.toMatch(/warning: train\.blasThreads/);
-    expect(JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8')).train.blasThreads).toBeNull();
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.train.blasThreads).toBeNull();
+    expect(r.stderr).toMatch(/train: one wasm thread \(train\.workers: auto; a thread's share of a step \([\d.]+ M multiply-adds\) is under the 200 M that repay splitting it\); GAN_AUGMENT_WASM_THREADS=2/);
+    expect(summary.train.workers).toBe(1);
   });
 });
 

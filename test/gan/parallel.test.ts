@@ -165,6 +165,8 @@ describe('two replicas on worker threads', () => {
   });
 });
 
+const b64Of = (c: Config): Config => ({ ...c, train: { ...c.train, batchSize: 64 } });
+
 describe('planWorkers', () => {
   const wasm = { name: 'wasm', threads: 1 };
   // Enough work an image that any split batch repays splitting (the threshold's own test is below).
@@ -186,13 +188,13 @@ describe('planWorkers', () => {
     const quick = asRun((await loadConfig(path.join(ROOT, 'configs/quickstart.yaml'))).config);
     const macs = (c: Config) => imageMacs(ganSpecs(c, 10));
     // The quickstart at its batch of 32: 16 images of ~7.0 M each a thread (measured 1.04× on two).
-    expect(planWorkers(quick, wasm, 2, macs(quick))).toEqual({
-      workers: 1,
-      reason: "a thread's share of a step (112 M multiply-adds) is under the 200 M that repay splitting it",
-      refused: false,
-    });
+    const plan = planWorkers(quick, wasm, 2, macs(quick));
+    expect(plan).toMatchObject({ workers: 1, reason: "a thread's share of a step (112 M multiply-adds) is under the 200 M that repay splitting it", refused: false });
+    // The console names what can use the second core instead.
+    expect(plan.note).toMatch(/^train: one wasm thread \(train\.workers: auto; a thread's share .*\); GAN_AUGMENT_WASM_THREADS=2 runs the threaded wasm binary/);
+    expect(planWorkers(b64Of(quick), wasm, 2, macs(quick)).note).toBeUndefined();
     // The same models at a batch of 64 (measured 1.30×), and the default models at theirs.
-    const b64 = { ...quick, train: { ...quick.train, batchSize: 64 } };
+    const b64 = b64Of(quick);
     expect(planWorkers(b64, wasm, 2, macs(b64)).workers).toBe(2);
     const defaults = asRun(parseConfigText('input: x\n', '/tmp/d.yaml').config);
     expect(planWorkers(defaults, wasm, 2, macs(defaults)).workers).toBe(2);
