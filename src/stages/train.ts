@@ -193,14 +193,13 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const workers = ctx.backend ? planWorkers(config, ctx.backend, os.availableParallelism(), imageMacs(ganSpecs(config, ing.labels.length))) : { workers: 1, reason: 'no backend given', refused: false };
   if (workers.refused) ctx.emit({ type: 'warn', message: `train.workers: ${config.train.workers} not possible here (${workers.reason}); training on one thread` });
   else if (workers.workers > 1) ctx.emit({ type: 'info', message: `train: ${workers.reason}` });
-  else if (workers.note) ctx.emit({ type: 'info', message: workers.note });
   const load = ctx.backend ? await blasLoad(config, ctx.backend.name) : null;
   const blas = ctx.backend ? planBlasThreads(config, ctx.backend, load) : { threads: null, note: null };
   // Said once a job trains: not where every model comes from a finished checkpoint.
-  let blasNoted = false;
-  const noteBlas = () => {
-    if (blas.note && !blasNoted) ctx.emit({ type: 'info', message: blas.note });
-    blasNoted = true;
+  let threadsNoted = false;
+  const noteThreads = () => {
+    if (!threadsNoted) for (const note of [blas.note, workers.note]) if (note) ctx.emit({ type: 'info', message: note });
+    threadsNoted = true;
   };
   const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
   /** One training job (`shared`, or a scarce class under per-class): resumes, trains, writes its logs and samples. */
@@ -229,7 +228,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
     } else {
       resume = await leftByInterruptedRun(ckptDir, key, config, spec.labels, spec.job, ctx);
     }
-    if (!resume || resume.step < config.train.steps) noteBlas();
+    if (!resume || resume.step < config.train.steps) noteThreads();
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });
     const metricsFile = l.metricsFile(mode, spec.job);
