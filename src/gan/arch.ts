@@ -21,7 +21,7 @@ export const conditioningParts = (c: GeneratorConditioning | undefined): { input
   return { input: k !== 'batchnorm', batchnorm: k !== 'input' };
 };
 
-/** The generator's channels after its first and second upsampling (the first feature map has `width`). */
+/** The generator's channels after its first and second ×2 stage (the second only in `upsample-refine`; the first feature map has `width`). */
 export const stageWidths = (width: number): { w2: number; w3: number } => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
 
 export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;

@@ -68,7 +68,6 @@ const LEAK = 0.2;
 /** The batch-norm layers of every architecture, by parameter prefix, in forward order. */
 const BN_LAYERS = ['bn1', 'bn2', 'bn3'] as const;
 
-/** Channels after the first and the second ×2 stage (the second only in `upsample-refine`). */
 /** Builds a generator with initial weights drawn from `rng` (fan-in scaled uniform; embeddings N(0, 1)). */
 export function buildGenerator(spec: GeneratorSpec, rng: Rng): Generator {
   const s0 = spec.size / 4;

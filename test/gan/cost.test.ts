@@ -1,5 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { beforeAll } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { GENERATOR_ARCHS, GENERATOR_CONDITIONINGS } from '../../src/gan/arch.js';
 import { discriminatorLayers, generatorLayers, imageMacs, type LayerCost } from '../../src/gan/cost.js';

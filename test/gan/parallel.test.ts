@@ -2,10 +2,10 @@
  * Data-parallel training on worker threads (src/gan/parallel): real workers, real wasm backends, real
  * shared memory. The worker script is dist/'s (`npm test` builds it first).
  */
+import path from 'node:path';
 import { tf } from '../../src/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import path from 'node:path';
 import { loadConfig, parseConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { imageMacs } from '../../src/gan/cost.js';
