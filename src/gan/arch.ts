@@ -1,7 +1,8 @@
 /**
  * The GAN's named choices — generator architectures and conditionings (generator.ts), losses (losses.ts),
- * DiffAugment operations (augment.ts) — kept free of tfjs, so that the config schema, and every command that
- * only reads a config (validate, scan, init, schema, report), loads without it.
+ * DiffAugment operations (augment.ts) — and the models' layer shapes that their builders and their cost
+ * (cost.ts) share, kept free of tfjs, so that the config schema, and every command that only reads a config
+ * (validate, scan, init, schema, report), loads without it.
  */
 export const GENERATOR_ARCHS = ['upsample', 'dcgan', 'upsample-refine'] as const;
 export type GeneratorArch = (typeof GENERATOR_ARCHS)[number];
@@ -23,6 +24,15 @@ export const conditioningParts = (c: GeneratorConditioning | undefined): { input
 
 /** The generator's channels after its first and second ×2 stage (the second only in `upsample-refine`; the first feature map has `width`). */
 export const stageWidths = (width: number): { w2: number; w3: number } => ({ w2: Math.max(1, width / 2), w3: Math.max(1, width / 4) });
+
+/**
+ * The discriminator's input channels (a `concat` head adds the label plane) and the length of its flattened
+ * features φ (the second conv's 2·width channels at a quarter of the side, plus minibatch-stddev's one).
+ */
+export const discriminatorShape = (spec: { size: number; channels: number; width: number; head?: string; mbstd?: boolean }): { inC: number; flat: number } => ({
+  inC: spec.channels + (spec.head === 'concat' ? 1 : 0),
+  flat: (spec.size / 4) * (spec.size / 4) * (2 * spec.width + (spec.mbstd ? 1 : 0)),
+});
 
 export const LOSSES = ['ns', 'hinge', 'wgan-gp'] as const;
 export type LossName = (typeof LOSSES)[number];

@@ -9,7 +9,7 @@
  * activations and small beside the convolutions. test/gan/cost.test.ts checks each weight size against
  * the built models.
  */
-import { conditioningParts, stageWidths } from './arch.js';
+import { conditioningParts, discriminatorShape, stageWidths } from './arch.js';
 import type { DiscriminatorSpec } from './discriminator.js';
 import type { GeneratorSpec } from './generator.js';
 
@@ -49,10 +49,9 @@ export function generatorLayers(spec: GeneratorSpec): LayerCost[] {
 
 /** The discriminator's layers that multiply (discriminator.ts `buildDiscriminator`). */
 export function discriminatorLayers(spec: DiscriminatorSpec): LayerCost[] {
-  const { size, channels, width } = spec;
+  const { size, width } = spec;
   const head = spec.head ?? 'projection';
-  const inC = channels + (head === 'concat' ? 1 : 0);
-  const flat = (size / 4) * (size / 4) * (2 * width + (spec.mbstd ? 1 : 0));
+  const { inC, flat } = discriminatorShape(spec);
   const layers: LayerCost[] = [
     { param: 'conv1W', weights: 25 * inC * width, positions: (size / 2) ** 2 },
     { param: 'conv2W', weights: 25 * width * 2 * width, positions: (size / 4) ** 2 },

@@ -7,6 +7,7 @@
  */
 import { tf } from '../tf.js';
 import type { Rng } from '../util/rng.js';
+import { discriminatorShape } from './arch.js';
 import { biasLeaky } from './norm-act.js';
 import { constVar, fanInVar, normalVar, type Params } from './params.js';
 import { initSpectral, normalized, powerIterate, type SpectralState } from './spectral-norm.js';
@@ -43,11 +44,9 @@ const LEAK = 0.2;
 const SN_WEIGHTS = ['conv1W', 'conv2W', 'denseW', 'classW'];
 
 export function buildDiscriminator(spec: DiscriminatorSpec, rng: Rng): Discriminator {
-  const { size, channels, width, numClasses } = spec;
+  const { size, width, numClasses } = spec;
   const head = spec.head ?? 'projection';
-  const inC = channels + (head === 'concat' ? 1 : 0);
-  const featC = 2 * width + (spec.mbstd ? 1 : 0);
-  const flat = (size / 4) * (size / 4) * featC;
+  const { inC, flat } = discriminatorShape({ ...spec, head });
   const params: Params = {};
   if (head === 'concat') params['labelMap'] = normalVar(rng, [numClasses, size * size], 1);
   params['conv1W'] = fanInVar(rng, [5, 5, inC, width], 25 * inC);
