@@ -45,6 +45,12 @@ export interface BackendOptions {
    */
   wasmThreads?: number;
   /**
+   * wasm only, where neither GAN_AUGMENT_WASM_THREADS nor `wasmThreads` says: the threads a run's training
+   * asks for (gan/parallel/plan.ts `planWasmThreads`) and why. Unlike those it does not keep the native
+   * backend from loading: it applies only where `auto` reaches plain wasm, or wasm is named.
+   */
+  trainingThreads?: { threads: number; reason: string };
+  /**
    * native only: leave OpenBLAS' thread count (one per process) as the thread that started this one set
    * it, and never change it from here (a sampler thread, generate/sampler-pool.ts).
    */
@@ -81,12 +87,14 @@ async function tryInit(name: BackendName, options: BackendOptions): Promise<Init
     case 'wasm': {
       tfRequire('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
-      const threads = options.wasmThreads ?? 1;
-      let note = '';
+      const planned = options.wasmThreads === undefined ? options.trainingThreads : undefined;
+      const threads = options.wasmThreads ?? planned?.threads ?? 1;
+      const why = planned ? ` (${planned.reason}; ${THREADS_ENV}=1 turns it off)` : ` via ${THREADS_ENV}=${threads}`;
+      let note = planned && planned.threads === 1 ? ` (${planned.reason})` : '';
       if (threads > 1 && tf.findBackend('wasm') === null) {
         try {
           const got = await initThreadedWasm(threads);
-          return { tfName: 'wasm', details: `SIMD, ${got} thread${got === 1 ? '' : 's'}, threaded binary via ${THREADS_ENV}=${threads}`, threads: got };
+          return { tfName: 'wasm', details: `SIMD, ${got} thread${got === 1 ? '' : 's'}, threaded binary${why}`, threads: got };
         } catch (err) {
           note = `; threaded binary failed (${reasonOf(err)})`;
         }

@@ -119,7 +119,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
         return;
       }
       // What trains: loaded once the arguments and the config have been checked (src/cli/main.ts, start-up).
-      const [{ describeBackend, initBackend }, { gateFailure, runWithVerdicts }] = await Promise.all([import('../backend/select.js'), import('../pipeline.js')]).catch((err: unknown) => {
+      const [{ describeBackend, initBackend }, { gateFailure, runWithVerdicts }, { wasmThreadsForRun }] = await Promise.all([import('../backend/select.js'), import('../pipeline.js'), import('../stages/train.js')]).catch((err: unknown) => {
         progress.close();
         throw err;
       });
@@ -127,7 +127,8 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       let summary: Summary;
       let verdicts: Verdicts | null;
       try {
-        const backend = await initBackend(config.backend);
+        // Where wasm without native kernels runs it, a run that trains enough starts the threaded wasm binary.
+        const backend = await initBackend(config.backend, { trainingThreads: wasmThreadsForRun(config) });
         progress({ type: 'info', message: describeBackend(backend) });
         // The interrupt message names the command that resumes this run: the user's own arguments after `run`.
         const runArgs = process.argv.slice(process.argv.indexOf('run') + 1);

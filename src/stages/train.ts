@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
-import type { Config } from '../config/schema.js';
+import type { Config, ParsedConfig } from '../config/schema.js';
+import { AUTO_DECODE } from '../config/defaults.js';
 import type { ClassBalance } from '../dataset/balance.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { DivergenceError, UserError } from '../errors.js';
@@ -16,7 +17,7 @@ import type { EventSink } from '../events.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../gan/checkpoint.js';
 import type { Discriminator } from '../gan/discriminator.js';
 import type { ImageModel } from '../gan/translator.js';
-import { planBlasThreads, planWorkers, type BackendFacts, type BlasLoad } from '../gan/parallel/plan.js';
+import { planBlasThreads, planWasmThreads, planWorkers, type BackendFacts, type BlasLoad, type WasmThreadsPlan } from '../gan/parallel/plan.js';
 import { blasThreads, blasThreadsFromEnv, setBlasThreadsNow, withBlasThreads } from '../backend/native.js';
 import { loadReader, machineLoad } from '../backend/machine-load.js';
 import { watchBlasLoad, type BlasChange } from '../gan/parallel/blas-watch.js';
@@ -198,7 +199,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   // Said once a job trains: not where every model comes from a finished checkpoint.
   let threadsNoted = false;
   const noteThreads = () => {
-    if (!threadsNoted) for (const note of [blas.note, workers.note]) if (note) ctx.emit({ type: 'info', message: note });
+    if (!threadsNoted && blas.note) ctx.emit({ type: 'info', message: blas.note });
     threadsNoted = true;
   };
   const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
@@ -328,4 +329,18 @@ async function blasLoad(config: Config, backend: string): Promise<BlasLoad | nul
   const processThreads = blasThreads();
   if (config.train.blasThreads !== 'auto' || backend !== 'native' || blasThreadsFromEnv() || processThreads === null || processThreads <= 1) return null;
   return { ...(await machineLoad()), processThreads };
+}
+
+/**
+ * The wasm binary a run asks for before its backend starts (backend/select.ts `trainingThreads`; it applies
+ * only where wasm without native kernels is the backend), from the config alone: a `decode.size: auto`
+ * counts as the largest it resolves to (`AUTO_DECODE.maxSize`) and `decode.channels: auto` as 3, and the class
+ * count as 2 (it changes only the acgan head's last product), so a step is never under-counted. A run
+ * whose candidates come from elsewhere (`generate.from`) trains no GAN: one thread.
+ */
+export function wasmThreadsForRun(config: ParsedConfig, cores: number = os.availableParallelism()): WasmThreadsPlan {
+  if (config.generate.from !== null) return { threads: 1, reason: 'generate.from: no GAN to train' };
+  const { size, channels } = config.decode;
+  const sized: Config = { ...config, decode: { ...config.decode, size: size === 'auto' ? AUTO_DECODE.maxSize : size, channels: channels === 'auto' ? 3 : channels } };
+  return planWasmThreads(sized, cores, config.train.batchSize * imageMacs(ganSpecs(sized, 2)));
 }

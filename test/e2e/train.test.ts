@@ -89,7 +89,7 @@ describe.skipIf(nativeMissing !== null)(`OpenBLAS threads while training (train.
 });
 
 describe('train.blasThreads without OpenBLAS', () => {
-  it('on wasm the preset\'s count has nothing to set: an info line, no warning, nothing recorded; train.workers: auto keeps a tiny model on one thread and says what could use the other core', async () => {
+  it('on wasm the preset\'s count has nothing to set: an info line, no warning, nothing recorded; train.workers: auto keeps a tiny model on one thread, and the backend line says why', async () => {
     const out = await tempDir();
     const r = await runCli(['run', CONFIG, '--backend', 'wasm', '--out', out, '--set', ...TINY, 'train.steps=2']);
     expect(r.code, r.stderr).toBe(0);
@@ -97,7 +97,7 @@ describe('train.blasThreads without OpenBLAS', () => {
     expect(r.stderr).not.toMatch(/warning: train\.blasThreads/);
     const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.train.blasThreads).toBeNull();
-    expect(r.stderr).toMatch(/train: one wasm thread \(train\.workers: auto; a thread's share of a step \([\d.]+ M multiply-adds\) is under the 200 M that repay splitting it\); GAN_AUGMENT_WASM_THREADS=2/);
+    expect(r.stderr).toMatch(/backend: wasm \(SIMD, 1 thread \(a training step of [\d.]+ M multiply-adds is under the 50 M that threads can share\)\)/);
     expect(summary.train.workers).toBe(1);
   });
 });

@@ -190,9 +190,6 @@ describe('planWorkers', () => {
     // The quickstart at its batch of 32: 16 images of ~7.0 M each a thread (measured 1.04× on two).
     const plan = planWorkers(quick, wasm, 2, macs(quick));
     expect(plan).toMatchObject({ workers: 1, reason: "a thread's share of a step (112 M multiply-adds) is under the 200 M that repay splitting it", refused: false });
-    // The console names what can use the second core instead.
-    expect(plan.note).toMatch(/^train: one wasm thread \(train\.workers: auto; a thread's share .*\); GAN_AUGMENT_WASM_THREADS=2 runs the threaded wasm binary/);
-    expect(planWorkers(b64Of(quick), wasm, 2, macs(quick)).note).toBeUndefined();
     // The same models at a batch of 64 (measured 1.30×), and the default models at theirs.
     const b64 = b64Of(quick);
     expect(planWorkers(b64, wasm, 2, macs(b64)).workers).toBe(2);
@@ -208,6 +205,44 @@ describe('planWorkers', () => {
     expect(planWorkers({ ...c, train: { ...c.train, workers: 1 } }, wasm, 2, ample)).toMatchObject({ workers: 1, refused: false });
     expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, wasm, 2, ample)).toMatchObject({ workers: 2, refused: false });
     expect(planWorkers({ ...c, train: { ...c.train, workers: 2 } }, { name: 'cpu' }, 2, ample)).toMatchObject({ workers: 1, refused: true });
+  });
+});
+
+describe('planWasmThreads and wasmThreadsForRun', () => {
+  it("auto: the threaded binary on two threads for the quickstart's and the default models; one thread for the tiny models of the e2e tests, a short training, one core, or an explicit train.workers", async () => {
+    const { planWasmThreads, MIN_THREADED_STEP_MACS, MIN_THREADED_TRAINING_MACS } = await import('../../src/gan/parallel/plan.js');
+    const { wasmThreadsForRun } = await import('../../src/stages/train.js');
+    const quick = (await loadConfig(path.join(ROOT, 'configs/quickstart.yaml'))).config;
+    // The quickstart: a step of 32 images of ~7.0 M each (measured 1.50× on two threads).
+    expect(wasmThreadsForRun(quick, 2)).toEqual({ threads: 2, reason: 'train.workers: auto, a training step of 223 M multiply-adds' });
+    expect(wasmThreadsForRun(quick, 8).threads).toBe(2);
+    expect(wasmThreadsForRun(quick, 1)).toEqual({ threads: 1, reason: 'one core' });
+    const defaults = parseConfigText('input: x\n', '/tmp/d.yaml').config;
+    expect(wasmThreadsForRun(defaults, 2).threads).toBe(2);
+    const set = (c: typeof quick, train: Partial<typeof quick.train>, gan: Partial<typeof quick.gan> = {}) => ({ ...c, train: { ...c.train, ...train }, gan: { ...c.gan, ...gan } });
+    // The e2e tests' tiny models: a step of 2 M (measured 0.65× on two threads).
+    const tiny = set(quick, { batchSize: 8 }, { gWidth: 8, dWidth: 8, latentDim: 8, embedDim: 4 });
+    expect(wasmThreadsForRun(tiny, 2)).toEqual({ threads: 1, reason: expect.stringMatching(/^a training step of [\d.]+ M multiply-adds is under the 50 M that threads can share$/) });
+    expect(wasmThreadsForRun(set(quick, { steps: 4 }), 2)).toEqual({ threads: 1, reason: '4 training steps (894 M multiply-adds) would not repay starting the threaded binary' });
+    expect(wasmThreadsForRun(set(quick, { workers: 1 }), 2)).toEqual({ threads: 1, reason: 'train.workers: 1' });
+    expect(wasmThreadsForRun(set(quick, { workers: 2 }), 2)).toEqual({ threads: 1, reason: 'train.workers: 2' });
+    expect(wasmThreadsForRun({ ...quick, generate: { ...quick.generate, from: '/elsewhere' } }, 2)).toEqual({ threads: 1, reason: 'generate.from: no GAN to train' });
+    // The thresholds themselves, at their edges.
+    const c = asRun(quick);
+    expect(planWasmThreads(c, 2, MIN_THREADED_STEP_MACS).threads).toBe(2);
+    expect(planWasmThreads(c, 2, MIN_THREADED_STEP_MACS - 1).threads).toBe(1);
+    const steps = (n: number) => ({ ...c, train: { ...c.train, steps: n } });
+    expect(planWasmThreads(steps(MIN_THREADED_TRAINING_MACS / MIN_THREADED_STEP_MACS), 2, MIN_THREADED_STEP_MACS).threads).toBe(2);
+    expect(planWasmThreads(steps(MIN_THREADED_TRAINING_MACS / MIN_THREADED_STEP_MACS - 1), 2, MIN_THREADED_STEP_MACS).threads).toBe(1);
+  });
+
+  it('decode auto counts as the largest size it resolves to, in colour', async () => {
+    const { wasmThreadsForRun } = await import('../../src/stages/train.js');
+    const at = (decode: string) => wasmThreadsForRun(parseConfigText(`input: x\ndecode: ${decode}\ngan: { gWidth: 16, dWidth: 8 }\ntrain: { batchSize: 32 }\n`, '/tmp/d.yaml').config, 2).reason;
+    // 32 px in colour costs more than 28 px in gray.
+    const macs = (r: string) => Number(/step of ([\d.]+) M/.exec(r)![1]);
+    expect(macs(at('{ size: auto, channels: auto }'))).toBe(macs(at('{ size: 32, channels: 3 }')));
+    expect(macs(at('{ size: auto, channels: auto }'))).toBeGreaterThan(macs(at('{ size: 28, channels: 1 }')));
   });
 });
 

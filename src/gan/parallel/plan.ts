@@ -1,7 +1,8 @@
 /**
- * How many threads train one GAN (`train.workers`): `auto` means both cores where data-parallel training
- * is the faster way to use them — the plain wasm backend on one thread, a job that can be split, and a
- * step large enough that each thread's share repays the exchanges between them.
+ * How the cores train one GAN (`train.workers`). On wasm without native kernels, `auto` first means the
+ * threaded wasm binary, chosen before the backend starts ({@link planWasmThreads}); where it does not run,
+ * data-parallel replicas where they are the faster way to use the cores — a job that can be split, and a
+ * step large enough that each thread's share repays the exchanges between them ({@link planWorkers}).
  * Pure: the caller passes the backend, the core count and what an image costs the models (gan/cost.ts).
  */
 import type { MachineLoad } from '../../backend/machine-load.js';
@@ -14,8 +15,6 @@ export interface WorkersPlan {
   reason: string;
   /** An explicit `train.workers` > 1 that cannot be honoured (the caller warns). */
   refused: boolean;
-  /** A line for the console where `auto` left a second core idle and something else can use it. */
-  note?: string;
 }
 
 export interface BackendFacts {
@@ -92,9 +91,8 @@ export function planBlasThreads(config: Config, backend: BackendFacts, load: Bla
  * quickstart run, two threads against one, 2026-12-07): 1.04× at a share of 112 M (the quickstart's batch of
  * 32; 1.00× and 0.96× over whole 100-step runs, which also pay ~0.6 s to start the second thread), 1.09× at
  * 168 M (batch 48), 1.30× at 223 M (batch 64), 1.35× at 419 M (the quickstart at the default widths,
- * batch 32); bench's train-workers, the reference model at batch 64, 1.51× at 1,696 M. The threaded wasm
- * binary (GAN_AUGMENT_WASM_THREADS=2), which splits each convolution instead, read 1.50× at 112 M and 1.61× at
- * 223 M in the same setting: hence the note where `auto` keeps one thread.
+ * batch 32); bench's train-workers, the reference model at batch 64, 1.51× at 1,696 M. Under `auto` the
+ * threaded wasm binary ({@link planWasmThreads}) comes first; this applies where it does not run.
  */
 export const MIN_SPLIT_MACS = 200e6;
 
@@ -107,15 +105,57 @@ export function planWorkers(config: Config, backend: BackendFacts, cores: number
   if (why) return { workers: 1, reason: why, refused: asked !== 'auto' };
   const share = (config.train.batchSize / n) * imageMacs;
   if (asked === 'auto' && share < MIN_SPLIT_MACS) {
-    const reason = `a thread's share of a step (${fmtMacs(share)} multiply-adds) is under the ${fmtMacs(MIN_SPLIT_MACS)} that repay splitting it`;
-    return {
-      workers: 1,
-      reason,
-      refused: false,
-      note: `train: one wasm thread (train.workers: auto; ${reason}); GAN_AUGMENT_WASM_THREADS=2 runs the threaded wasm binary, whose convolutions use both cores (the quickstart's models trained 1.5× as many images a second with it on a 2-core machine)`,
-    };
+    return { workers: 1, reason: `a thread's share of a step (${fmtMacs(share)} multiply-adds) is under the ${fmtMacs(MIN_SPLIT_MACS)} that repay splitting it`, refused: false };
   }
   return { workers: n, reason: `data-parallel on ${n} wasm threads${asked === 'auto' ? ' (train.workers: auto)' : ''}`, refused: false };
+}
+
+/**
+ * The least forward-pass work, in multiply-adds, a whole training step (the batch through G and D) must hold
+ * for `train.workers: auto` to train on the threaded wasm binary, whose XNNPACK threads split each
+ * convolution; below it their hand-offs cost more than they share. Measured on 2 cores (the 2-GHz AMD EPYC,
+ * plain wasm, median per-iteration img/s of 60-step runs, the threaded binary on 2 threads against the
+ * single-thread binary, alternating, 2026-12-08): 0.65× at a step of 2 M (widths 8 / 8, batch 8), 0.68–0.92×
+ * at 8 M, 0.89–1.05× at 19 M, 1.01–1.13× at 31 M, 1.15–1.18× at 63 M, 1.15–1.33× at 112 M (the quickstart's
+ * models at batch 16), 1.50× at 223 M (the quickstart), 1.64× at 3.4 G (bench's reference model, whose
+ * data-parallel replicas read 1.36× in the same turns: `npm run bench -- --only train-workers,train-2proc`).
+ */
+export const MIN_THREADED_STEP_MACS = 50e6;
+
+/**
+ * The least work a whole training (steps × a step's multiply-adds) must hold to repay starting the threaded
+ * binary's threads: ~0.3 s of a process here, which a 63-M step saves back in ~20 steps.
+ */
+export const MIN_THREADED_TRAINING_MACS = 2e9;
+
+/** XNNPACK threads `auto` starts: measured on 2 cores only (GAN_AUGMENT_WASM_THREADS=auto takes one per core). */
+export const THREADED_AUTO_MAX = 2;
+
+export interface WasmThreadsPlan {
+  /** XNNPACK threads: ≥ 2 starts the threaded wasm binary, 1 the single-thread one. */
+  threads: number;
+  /** Why, for the backend line. */
+  reason: string;
+}
+
+/**
+ * The wasm binary a run that trains should start, should wasm be its backend: under `train.workers: auto`
+ * the threaded one (on both cores of a 2-core machine) where a step holds enough work to share
+ * ({@link MIN_THREADED_STEP_MACS}) and the training enough to repay starting it. It beat two data-parallel
+ * replicas at every model size measured on the 2-GHz host, costs less memory (~80 MB against ~190 MB a
+ * replica) and changes no bits: one thread and two compute the same weights (test/e2e/wasm-threads.test.ts).
+ * An explicit `train.workers` keeps the single-thread binary (1: one thread; ≥ 2: replicas, each on it).
+ * `stepMacs` is the forward multiply-adds of a whole step. Pure.
+ */
+export function planWasmThreads(config: Config, cores: number, stepMacs: number): WasmThreadsPlan {
+  const asked = config.train.workers;
+  if (asked !== 'auto') return { threads: 1, reason: `train.workers: ${asked}` };
+  if (cores < 2) return { threads: 1, reason: 'one core' };
+  if (stepMacs < MIN_THREADED_STEP_MACS) return { threads: 1, reason: `a training step of ${fmtMacs(stepMacs)} multiply-adds is under the ${fmtMacs(MIN_THREADED_STEP_MACS)} that threads can share` };
+  const total = stepMacs * config.train.steps;
+  if (total < MIN_THREADED_TRAINING_MACS) return { threads: 1, reason: `${config.train.steps} training steps (${fmtMacs(total)} multiply-adds) would not repay starting the threaded binary` };
+  const threads = Math.min(cores, THREADED_AUTO_MAX);
+  return { threads, reason: `train.workers: auto, a training step of ${fmtMacs(stepMacs)} multiply-adds` };
 }
 
 const fmtMacs = (m: number): string => (m >= 1e9 ? `${(m / 1e9).toFixed(1)} G` : m >= 1e7 ? `${Math.round(m / 1e6)} M` : `${(m / 1e6).toFixed(1)} M`);
