@@ -20,7 +20,7 @@
  *                   BLAS thread as `classifier-native` — vs the same network and optimiser in PyTorch, 1 thread
  *   train           img/s, default cDCGAN 28×28×1, batch 64, one D + one G step — vs PyTorch at its
  *                   fastest thread count (1 or 2), same architecture and optimiser
- *   train-threads   the same on the opt-in threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2)
+ *   train-threads   the same on the threaded wasm binary (GAN_AUGMENT_WASM_THREADS=2; what `run` trains on on plain wasm)
  *   train-defaults  the project's default model (projection head, minibatch stddev, DiffAugment) vs the
  *                   same PyTorch figure (which does less per step)
  *   train-small     the quickstart preset's networks (half the default widths, `upsample` generator, batch
@@ -36,7 +36,7 @@
  *   train-2proc     the ceiling of data-parallel training on two wasm workers: two single-thread wasm
  *                   worker processes each train on half the batch (32) at the same time, summed img/s,
  *                   against one wasm worker on the whole batch — no gradient exchange, so an upper bound
- *                   (issue #16's "both cores" design), beside the opt-in threaded wasm binary
+ *                   (issue #16's "both cores" design), beside the threaded wasm binary
  *   train-64        train at 64×64×3
  *   generate        img/s from noise to PNG files on disk (sampleToPngs + PngWriter, as `gan-augment
  *                   generate` runs them) vs PyTorch + PIL
@@ -241,7 +241,7 @@ if (want('train') || want('train-threads') || want('train-defaults')) {
     const d = (k) => `median of ${res[k].all.length}: ${res[k].all.map((v) => v.toFixed(1)).join(' ')}; PyTorch ${torchAll ?? 'skipped'}`;
     if (res.tfjs) figure('train', res.tfjs.median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path wasm ×1; ${d('tfjs')}${cpuNote(res, 'tfjs')}`);
     for (const n of natives) if (res[n.key]) figure(`train-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `28×28×1 batch 64, path ${n.label}; ${d(n.key)}${cpuNote(res, n.key)}`);
-    if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (opt-in); ${d('tfjsThreads')}`);
+    if (res.tfjsThreads) figure('train-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `wasm ${args.threads} threads (threaded binary); ${d('tfjsThreads')}`);
     if (res.tfjsDefaults) figure('train-defaults', res.tfjsDefaults.median, 'img/s', ref.value, ref.label, `projection head + mbstd + DiffAugment, 1 thread; ${d('tfjsDefaults')}`);
   });
 }
@@ -336,7 +336,7 @@ if (want('train-2proc')) {
       ];
       const res = await trainRounds('28×28×1 two workers', sides);
       figure('train-2proc', res.two.median, 'img/s', res.one.median, 'wasm ×1 on batch 64', `two wasm ×1 processes on 32 images each at once, summed (no gradient exchange: the ceiling of two data-parallel wasm workers); all turns ${res.two.all.map((v) => v.toFixed(0)).join(', ')}`);
-      if (res.threads) figure('train-threads-vs-1', res.threads.median, 'img/s', res.one.median, 'wasm ×1 on batch 64', `the opt-in threaded wasm binary, ${args.threads} threads, same turns`);
+      if (res.threads) figure('train-threads-vs-1', res.threads.median, 'img/s', res.one.median, 'wasm ×1 on batch 64', `the threaded wasm binary, ${args.threads} threads, same turns`);
     } finally {
       second.close();
     }
@@ -354,7 +354,7 @@ if (want('train-64')) {
     const all = (k) => `median of ${res[k].all.length}: ${res[k].all.map((v) => v.toFixed(1)).join(' ')}; PyTorch ${ref.others?.map((o) => `${o.k.slice(5)}t ${o.v.toFixed(1)}`).join(', ') ?? 'skipped'}`;
     figure('train-64', res.tfjs.median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, path wasm ×1; ${all('tfjs')}${cpuNote(res, 'tfjs')}`);
     for (const n of natives) if (res[n.key]) figure(`train-64-${n.name}`, res[n.key].median, 'img/s', ref.value, ref.label, `64×64×3 batch 64, path ${n.label}; ${all(n.key)}${cpuNote(res, n.key)}`);
-    if (res.tfjsThreads) figure('train-64-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `64×64×3, wasm ${args.threads} threads (opt-in)`);
+    if (res.tfjsThreads) figure('train-64-threads', res.tfjsThreads.median, 'img/s', ref.value, ref.label, `64×64×3, wasm ${args.threads} threads (threaded binary)`);
   });
 }
 
@@ -377,7 +377,7 @@ if (want('generate')) {
       figure('generate', res.tfjs.median, 'img/s', ref.value, `${ref.label} + PIL`, `${count} PNGs 28×28 per turn, batch 256, path wasm ×1, ${samplers('tfjs')} + zlib PNG writer overlapping sampling; median of ${res.tfjs.all.length}; ${split('tfjs')} vs PyTorch ${split('torch1')} (1t), ${split('torch2')} (2t)`);
       for (const n of natives) if (res[n.key]) figure(`generate-${n.name}`, res[n.key].median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${n.label}, ${samplers(n.key)}; median of ${res[n.key].all.length}; ${split(n.key)}`);
       if (res.native1x2) figure('generate-native-2-samplers', res.native1x2.median, 'img/s', ref.value, `${ref.label} + PIL`, `path ${natives[0].label}, 2 sampler threads (--workers 2) beside the PNG writer's; median of ${res.native1x2.all.length}`);
-      if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (opt-in)`);
+      if (res.tfjsThreads) figure('generate-threads', res.tfjsThreads.median, 'img/s', ref.value, `${ref.label} + PIL`, `wasm ${args.threads} threads (threaded binary)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

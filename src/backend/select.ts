@@ -39,7 +39,7 @@ async function importOptional(name: string): Promise<unknown> {
 
 export interface BackendOptions {
   /**
-   * wasm only: threads for XNNPACK through tfjs' threaded SIMD binary (opt-in; see wasm-threads.ts).
+   * wasm only: threads for XNNPACK through tfjs' threaded SIMD binary (see wasm-threads.ts).
    * Default: the GAN_AUGMENT_WASM_THREADS environment variable, else 1. Takes effect only if wasm has not
    * been initialised in this process yet.
    */

@@ -1,5 +1,5 @@
 /**
- * Opt-in: tfjs-backend-wasm's threaded SIMD binary in Node (XNNPACK's thread pool over emscripten
+ * tfjs-backend-wasm's threaded SIMD binary in Node (XNNPACK's thread pool over emscripten
  * pthreads). tfjs 4.22 never selects it in Node (`WASM_HAS_MULTITHREAD_SUPPORT` is hard-wired false
  * there, tfjs issue #3830) and its loader hands emscripten `blob:` URLs for the pthread worker script
  * and the main script, which Node's worker_threads cannot load. This module:
@@ -10,8 +10,9 @@
  *   3. forces the multithread flag and sets the thread count; tfjs caps the pool at half of
  *      `os.cpus().length` (it assumes two hyper-threads per core, wrong for a 2-vCPU VM), read once when
  *      the module is instantiated, so `os.cpus()` reports 2 × threads entries during initialisation.
- * It patches two globals for the duration of the initialisation, so it stays behind
- * GAN_AUGMENT_WASM_THREADS (see select.ts) and has its own tests.
+ * It patches two globals for the duration of the initialisation and starts a pool of worker threads, so
+ * it runs only where asked: GAN_AUGMENT_WASM_THREADS, or a run whose training repays it
+ * (gan/parallel/plan.ts `planWasmThreads`, via select.ts). It has its own tests.
  */
 import { tf, tfRequire } from '../tf.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

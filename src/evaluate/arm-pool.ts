@@ -40,7 +40,7 @@ export type ClassifierThreads = 'auto' | number;
 /** Threads to train on: `asked`, or under `auto` one per core (at most 2) where a worker can run this thread's backend. */
 export function planClassifierThreads(asked: ClassifierThreads, backend: 'native' | 'wasm' | null, cores: number, jobs: number): { threads: number; reason: string } {
   if (jobs < 2) return { threads: 1, reason: 'one classifier' };
-  if (backend === null) return { threads: 1, reason: 'classifier threads need the wasm or native backend on one thread' };
+  if (backend === null) return { threads: 1, reason: 'classifier threads need the wasm or native backend on one thread; this thread trains each on what it runs' };
   if (asked !== 'auto') return { threads: Math.min(asked, jobs), reason: `${asked} thread${asked === 1 ? '' : 's'} asked` };
   const n = Math.min(MAX_AUTO_THREADS, cores, jobs);
   return { threads: n, reason: n > 1 ? `${n} threads (one per core)` : 'one core' };

@@ -505,7 +505,7 @@ export async function runGuard(
   const planned = planClassifierThreads(threads.threads, workerBackend(), os.availableParallelism(), classifiers);
   const asked = config.guard.threads;
   const why = asked !== 'auto' ? (planned.threads < Math.min(asked, classifiers) ? `${threads.reason}: ${planned.reason}` : threads.reason) : threads.threads === 1 ? threads.reason : `${planned.reason}; ${threads.reason}`;
-  if (classifiers > 1 && (planned.threads > 1 || threads.threads === 1 || asked !== 'auto')) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${why})` });
+  if (classifiers > 1) emit({ type: 'info', message: `guard: ${planned.threads === 1 ? 'one classifier' : `${planned.threads} classifiers`} at a time (${why})` });
   const summary: GuardSummary = await guardStage({
     config,
     data: ing.data,

@@ -1,5 +1,5 @@
 /**
- * The opt-in threaded wasm path (GAN_AUGMENT_WASM_THREADS): it starts with the requested threads in
+ * The threaded wasm path (GAN_AUGMENT_WASM_THREADS, or a run that trains enough: test/e2e/wasm-threads.test.ts): it starts with the requested threads in
  * Node, and convolutions, their gradients and a whole GAN step match the cpu backend on it. Runs in
  * its own fork (vitest pool "forks"), so the threaded module is this process's wasm backend.
  */
@@ -24,7 +24,7 @@ beforeAll(async () => {
   info = await initBackend('wasm', { wasmThreads: 2 });
 });
 
-describe('threaded wasm (opt-in)', () => {
+describe('threaded wasm', () => {
   it('runs the threaded SIMD binary with 2 threads', () => {
     expect(info.name).toBe('wasm');
     expect(info.details).toMatch(/SIMD, 2 threads, threaded binary/);
