@@ -335,7 +335,9 @@ async function blasLoad(config: Config, backend: string): Promise<BlasLoad | nul
  * The wasm binary a run asks for before its backend starts (backend/select.ts `trainingThreads`; it applies
  * only where wasm without native kernels is the backend), from the config alone: a `decode.size: auto`
  * counts as the largest it resolves to (`AUTO_DECODE.maxSize`) and `decode.channels: auto` as 3, and the class
- * count as 2 (it changes only the acgan head's last product), so a step is never under-counted. A run
+ * count as 2 (it changes only the acgan head's last product), so a step is never under-counted; under
+ * `gan.mode: translate` the noise generator's count stands in for the translator's, which cost.ts does not
+ * count (translate trains on one replica either way: parallel/plan.ts `obstacle`). A run
  * whose candidates come from elsewhere (`generate.from`) trains no GAN: one thread.
  */
 export function wasmThreadsForRun(config: ParsedConfig, cores: number = os.availableParallelism()): WasmThreadsPlan {
