@@ -97,6 +97,10 @@ export async function initThreadedWasm(threads: number): Promise<number> {
   }
   // The pool's idle workers would otherwise keep the process alive after the work is done.
   const pthread = (tf.backend() as unknown as { wasm: { PThread?: { unusedWorkers: Worker[]; runningWorkers: Worker[] } } }).wasm.PThread;
+  // tfjs' glue starts a fixed pool of 8 workers, each a V8 isolate with the module compiled in it; XNNPACK's
+  // n threads run n − 1 of them beside this thread (at 2 threads 1 ran, 7 stayed unused). Keep the running
+  // ones and as many unused as make `threads` in all, one spare at least, and end the rest.
+  if (pthread) for (const w of pthread.unusedWorkers.splice(Math.max(1, threads - pthread.runningWorkers.length))) void w.terminate();
   const pool = [...(pthread?.unusedWorkers ?? []), ...(pthread?.runningWorkers ?? [])];
   for (const w of pool) (w as unknown as { unref?: () => void }).unref?.();
   // Emscripten loads its whole worker pool before the backend starts, and reads the scripts again only

@@ -32,6 +32,12 @@ describe('threaded wasm', () => {
     expect(heap.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
+  it("keeps a worker for each thread and ends the rest of tfjs' pool of 8 (the convolutions below run after)", () => {
+    const pthread = (tf.backend() as unknown as { wasm: { PThread: { unusedWorkers: unknown[]; runningWorkers: unknown[] } } }).wasm.PThread;
+    expect(pthread.runningWorkers.length).toBeGreaterThanOrEqual(1);
+    expect(pthread.unusedWorkers.length + pthread.runningWorkers.length).toBe(2);
+  });
+
   it('leaves no scripts in the temp folder once its worker pool has loaded them (the convolutions below run after)', async () => {
     expect((await scriptFolders()).filter((name) => !foldersBefore.includes(name))).toEqual([]);
   });

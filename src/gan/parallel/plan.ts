@@ -142,7 +142,7 @@ export interface WasmThreadsPlan {
  * The wasm binary a run that trains should start, should wasm be its backend: under `train.workers: auto`
  * the threaded one (on both cores of a 2-core machine) where a step holds enough work to share
  * ({@link MIN_THREADED_STEP_MACS}) and the training enough to repay starting it. It beat two data-parallel
- * replicas at every model size measured on the 2-GHz host, costs less memory (~80 MB against ~190 MB a
+ * replicas at every model size measured on the 2-GHz host, costs less memory (~30–80 MB against ~160–190 MB a
  * replica) and changes no bits: one thread and two compute the same weights (test/e2e/wasm-threads.test.ts).
  * An explicit `train.workers` keeps the single-thread binary (1: one thread; ≥ 2: replicas, each on it).
  * `stepMacs` is the forward multiply-adds of a whole step. Pure.
