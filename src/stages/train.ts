@@ -10,6 +10,7 @@ import PQueue from 'p-queue';
 import sharp from 'sharp';
 import type { Config, ParsedConfig } from '../config/schema.js';
 import { AUTO_DECODE } from '../config/defaults.js';
+import { withDecode } from '../dataset/auto-decode.js';
 import type { ClassBalance } from '../dataset/balance.js';
 import { pickImages, type LabelledImages } from '../dataset/sampler.js';
 import { DivergenceError, UserError } from '../errors.js';
@@ -197,10 +198,10 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
   const load = ctx.backend ? await blasLoad(config, ctx.backend.name) : null;
   const blas = ctx.backend ? planBlasThreads(config, ctx.backend, load) : { threads: null, note: null };
   // Said once a job trains: not where every model comes from a finished checkpoint.
-  let threadsNoted = false;
-  const noteThreads = () => {
-    if (!threadsNoted && blas.note) ctx.emit({ type: 'info', message: blas.note });
-    threadsNoted = true;
+  let blasNoted = false;
+  const noteBlas = () => {
+    if (blas.note && !blasNoted) ctx.emit({ type: 'info', message: blas.note });
+    blasNoted = true;
   };
   const queue = new PQueue({ concurrency: config.gan.mode === 'per-class' ? config.gan.concurrency : 1 });
   /** One training job (`shared`, or a scarce class under per-class): resumes, trains, writes its logs and samples. */
@@ -229,7 +230,7 @@ export async function trainStage(ing: Ingested, scarce: ClassBalance[], config: 
     } else {
       resume = await leftByInterruptedRun(ckptDir, key, config, spec.labels, spec.job, ctx);
     }
-    if (!resume || resume.step < config.train.steps) noteThreads();
+    if (!resume || resume.step < config.train.steps) noteBlas();
     if (!resume) await removeOwned(ctx.out, spec.dir);
     await mkdir(spec.dir, { recursive: true });
     const metricsFile = l.metricsFile(mode, spec.job);
@@ -342,7 +343,6 @@ async function blasLoad(config: Config, backend: string): Promise<BlasLoad | nul
  */
 export function wasmThreadsForRun(config: ParsedConfig, cores: number = os.availableParallelism()): WasmThreadsPlan {
   if (config.generate.from !== null) return { threads: 1, reason: 'generate.from: no GAN to train' };
-  const { size, channels } = config.decode;
-  const sized: Config = { ...config, decode: { ...config.decode, size: size === 'auto' ? AUTO_DECODE.maxSize : size, channels: channels === 'auto' ? 3 : channels } };
+  const sized = withDecode(config, { size: AUTO_DECODE.maxSize, channels: 3 });
   return planWasmThreads(sized, cores, config.train.batchSize * imageMacs(ganSpecs(sized, 2)));
 }
